@@ -1,0 +1,13 @@
+// The wasm module's exports: every kernel file re-exported from here (asc's single entry).
+// Kernels follow the ABI in DESIGN.md: byte offsets in, i32 sizes, no allocation, no callbacks.
+export * from "./gemm";
+export * from "./elementwise";
+export * from "./activations";
+export * from "./reductions";
+export * from "./taylor";
+export * from "./rk";
+
+/** First byte the host's arena may use: everything below belongs to the module's static data. */
+export function heapBase(): usize {
+  return __heap_base;
+}

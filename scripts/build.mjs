@@ -1,0 +1,49 @@
+// Builds everything a fresh clone needs: the SIMD kernels (asc), the bundles with the wasm bytes
+// embedded (esbuild), and the type declarations (tsc). Run by `npm install`/`npm ci` via `prepare`.
+import { existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import asc from 'assemblyscript/asc';
+import * as esbuild from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+mkdirSync('build', { recursive: true });
+
+const step = (name) => console.log(`[build] ${name}`);
+
+step('kernels: asc --target release (SIMD, -O3, stub runtime, no asserts)');
+const { error, stderr } = await asc.main(['assembly/index.ts', '--config', 'asconfig.json', '--target', 'release']);
+if (error) {
+  console.error(stderr.toString());
+  throw error;
+}
+
+const common = {
+  bundle: true,
+  target: 'es2022',
+  loader: { '.wasm': 'binary' },
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
+step('bundles: build/index.js (ESM) and build/index.cjs, wasm embedded');
+await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.js', format: 'esm', platform: 'neutral' });
+await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.cjs', format: 'cjs', platform: 'node' });
+
+if (existsSync('src/cli/main.ts')) {
+  step('cli: build/cli.js');
+  await esbuild.build({
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'build/cli.js',
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    banner: { js: '#!/usr/bin/env node' },
+  });
+}
+
+step('types: tsc --emitDeclarationOnly');
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+step('done');

@@ -1,0 +1,4 @@
+// taynode's public API.
+export * from './errors.js';
+export * from './runtime/index.js';
+export * from './random.js';

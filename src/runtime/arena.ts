@@ -1,0 +1,97 @@
+// A bump allocator over the wasm module's linear memory. Allocations are 16-byte aligned (v128 loads),
+// freed by scope (mark/reset), and the memory grows on demand up to a configured maximum.
+// memory.grow detaches every ArrayBuffer view, so `f64` is re-created whenever the buffer changes.
+import { ArenaExhaustedError, ArgumentError } from '../errors.js';
+
+const PAGE_BYTES = 65536;
+const ALIGN = 16;
+
+export class Arena {
+  private top: number;
+  private view: Float64Array;
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    /** first usable byte: the module's static data lies below */
+    readonly base: number,
+    /** the most bytes linear memory may grow to */
+    readonly maxBytes: number,
+  ) {
+    this.top = alignUp(base);
+    this.view = new Float64Array(memory.buffer);
+  }
+
+  /** A view of all of linear memory as f64, valid until the next allocation that grows memory. */
+  get f64(): Float64Array {
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float64Array(this.memory.buffer);
+    return this.view;
+  }
+
+  /** Bytes handed out (from `base`) and still live. */
+  get usedBytes(): number {
+    return this.top - alignUp(this.base);
+  }
+
+  get capacityBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Reserves room for `count` f64 values; returns its byte offset. Contents are unspecified. */
+  alloc(count: number): number {
+    if (!Number.isInteger(count) || count < 0) throw new ArgumentError('count', 'a non-negative integer', count);
+    const offset = this.top;
+    const end = alignUp(offset + count * 8);
+    this.ensure(end);
+    this.top = end;
+    return offset;
+  }
+
+  /** Like alloc, with every value set to zero. */
+  allocZeroed(count: number): number {
+    const offset = this.alloc(count);
+    this.f64.fill(0, offset / 8, offset / 8 + count);
+    return offset;
+  }
+
+  /** The current top, to hand to `reset` later. */
+  mark(): number {
+    return this.top;
+  }
+
+  /** Frees everything allocated since `mark` was taken. */
+  reset(mark: number): void {
+    if (!Number.isInteger(mark) || mark < alignUp(this.base) || mark > this.top || mark % ALIGN !== 0) {
+      throw new ArgumentError('mark', `a value returned by mark() at or below the current top ${this.top}`, mark);
+    }
+    this.top = mark;
+  }
+
+  /** Runs `body` and frees whatever it allocated, even if it throws. Results must be copied out. */
+  scope<T>(body: () => T): T {
+    const mark = this.top;
+    try {
+      return body();
+    } finally {
+      this.top = mark;
+    }
+  }
+
+  private ensure(endByte: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (endByte <= have) return;
+    if (endByte > this.maxBytes) {
+      throw new ArenaExhaustedError(
+        `arena exhausted: an allocation needs memory up to byte ${endByte}, beyond the maximum of ${this.maxBytes} bytes ` +
+          `(${this.usedBytes} bytes in use); raise maxMemoryBytes or free scopes sooner`,
+      );
+    }
+    // Grow at least geometrically so a long run of small allocations does not grow page by page.
+    const wantBytes = Math.min(this.maxBytes, Math.max(endByte, have * 2));
+    const pages = Math.ceil((wantBytes - have) / PAGE_BYTES);
+    this.memory.grow(pages);
+  }
+}
+
+export function alignUp(bytes: number): number {
+  return Math.ceil(bytes / ALIGN) * ALIGN;
+}

@@ -1,0 +1,89 @@
+// A dense row-major f64 matrix living in the arena: an offset plus a shape [rows, cols].
+// The tensor owns no memory; its arena scope does. Vectors are [1, n] or [n, 1] as the caller likes.
+import { ArgumentError, ShapeError } from '../errors.js';
+import type { Arena } from './arena.js';
+
+export class Tensor {
+  constructor(
+    readonly arena: Arena,
+    /** byte offset into linear memory */
+    readonly offset: number,
+    readonly rows: number,
+    readonly cols: number,
+  ) {}
+
+  static empty(arena: Arena, rows: number, cols: number): Tensor {
+    checkDim('rows', rows);
+    checkDim('cols', cols);
+    return new Tensor(arena, arena.alloc(rows * cols), rows, cols);
+  }
+
+  static zeros(arena: Arena, rows: number, cols: number): Tensor {
+    checkDim('rows', rows);
+    checkDim('cols', cols);
+    return new Tensor(arena, arena.allocZeroed(rows * cols), rows, cols);
+  }
+
+  static from(arena: Arena, values: ArrayLike<number>, rows: number, cols: number): Tensor {
+    const t = Tensor.empty(arena, rows, cols);
+    t.copyFrom(values);
+    return t;
+  }
+
+  get size(): number {
+    return this.rows * this.cols;
+  }
+
+  get shape(): [number, number] {
+    return [this.rows, this.cols];
+  }
+
+  /** A live view of the values; re-read it after anything that may grow memory. */
+  get data(): Float64Array {
+    const start = this.offset / 8;
+    return this.arena.f64.subarray(start, start + this.size);
+  }
+
+  /** Rows [start, start + count) as a tensor sharing this one's memory. */
+  rowsView(start: number, count: number): Tensor {
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > this.rows) {
+      throw new ArgumentError('rows', `a range inside [0, ${this.rows})`, `[${start}, ${start + count})`);
+    }
+    return new Tensor(this.arena, this.offset + start * this.cols * 8, count, this.cols);
+  }
+
+  /** The same memory seen with another shape of equal size. */
+  reshape(rows: number, cols: number): Tensor {
+    if (rows * cols !== this.size) {
+      throw new ShapeError(`reshape: cannot view [${this.rows}, ${this.cols}] (${this.size} values) as [${rows}, ${cols}]`);
+    }
+    return new Tensor(this.arena, this.offset, rows, cols);
+  }
+
+  copyFrom(values: ArrayLike<number>): this {
+    if (values.length !== this.size) {
+      throw new ShapeError(`copyFrom: tensor [${this.rows}, ${this.cols}] holds ${this.size} values, source has ${values.length}`);
+    }
+    this.data.set(values);
+    return this;
+  }
+
+  /** A copy that outlives the arena scope. */
+  toFloat64Array(): Float64Array {
+    return this.data.slice();
+  }
+
+  toString(): string {
+    return `Tensor[${this.rows}, ${this.cols}]@${this.offset}`;
+  }
+}
+
+export function assertSameShape(what: string, a: Tensor, b: Tensor): void {
+  if (a.rows !== b.rows || a.cols !== b.cols) {
+    throw new ShapeError(`${what}: shapes differ, [${a.rows}, ${a.cols}] vs [${b.rows}, ${b.cols}]`);
+  }
+}
+
+function checkDim(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) throw new ArgumentError(name, 'a non-negative integer', value);
+}
