@@ -16,28 +16,34 @@ const rt = createRuntimeSync();
 const { arena } = rt;
 const KS = [1, 2, 3, 4, 5, 6];
 
+interface Timed {
+  fn: () => void;
+  /** each round calls fn until this many ms have passed (0: once) */
+  minMs: number;
+}
+
 /**
- * Milliseconds per call of each function, measured in interleaved rounds (each function at least
- * `minMs` per round) and keeping each one's best round: on a shared machine, load bursts then hit all
- * candidates alike and the minimum is the least disturbed figure.
+ * Milliseconds per call of each function, measured in interleaved rounds and keeping each one's best
+ * round: on a shared machine load bursts then hit all candidates alike, and the minimum is the least
+ * disturbed figure. Slow candidates (the nested reference at high K) run once per round.
  */
-function timeTogether(fns: Record<string, (() => void) | null>, { minMs = 60, rounds = 7 } = {}): Record<string, number | null> {
+function timeTogether(fns: Record<string, Timed | null>, rounds: number): Record<string, number | null> {
   const best: Record<string, number | null> = {};
-  for (const [name, fn] of Object.entries(fns)) {
-    best[name] = fn === null ? null : Infinity;
-    fn?.(); // warm-up (compiles programs, grows memory)
+  for (const [name, t] of Object.entries(fns)) {
+    best[name] = t === null ? null : Infinity;
+    t?.fn(); // warm-up (compiles programs, grows memory)
   }
   for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of Object.entries(fns)) {
-      if (fn === null) continue;
+    for (const [name, t] of Object.entries(fns)) {
+      if (t === null) continue;
       let calls = 0;
       const start = performance.now();
       let elapsed = 0;
       do {
-        fn();
+        t.fn();
         calls++;
         elapsed = performance.now() - start;
-      } while (elapsed < minMs);
+      } while (elapsed < t.minMs);
       best[name] = Math.min(best[name]!, elapsed / calls);
     }
   }
@@ -76,13 +82,15 @@ function network(name: string, spec: MlpSpec, batch: number, maxNestedK: number)
   for (const K of KS) {
     const prog = dyn.jets(batch, K);
     const withNested = K <= maxNestedK;
+    const fast = (fn: () => void): Timed => ({ fn, minMs: 40 });
+    const slowMs = K >= 4 ? 0 : 40;
     const ms = timeTogether({
-      f: () => dyn.f(0.5, z, out),
-      taylor: () => arena.scope(() => solutionJet(prog, 0.5, z.offset, K)),
-      grad: () => dyn.taylorRegulariser(0.5, z, K, { gz }),
-      nested: withNested ? () => nested(dyn, z, K, false) : null,
-      gradNested: withNested ? () => nested(dyn, z, K, true) : null,
-    }, K >= 5 ? { minMs: 0, rounds: 3 } : undefined);
+      f: fast(() => dyn.f(0.5, z, out)),
+      taylor: fast(() => arena.scope(() => solutionJet(prog, 0.5, z.offset, K))),
+      grad: fast(() => dyn.taylorRegulariser(0.5, z, K, { gz })),
+      nested: withNested ? { fn: () => nested(dyn, z, K, false), minMs: slowMs } : null,
+      gradNested: withNested ? { fn: () => nested(dyn, z, K, true), minMs: slowMs } : null,
+    }, K >= 5 ? 4 : 7);
     const [fMs, taylorMs, gradMs] = [ms.f!, ms.taylor!, ms.grad!];
     const key = `K${K}`;
     figures.cost_ratio[key] = taylorMs / fMs;
