@@ -46,20 +46,20 @@ const TANH_SMALL = 0.625;
 const P0 = -9.64399179425052238628e-1, P1 = -9.92877231001918586564e1, P2 = -1.61468768441708447952e3;
 const Q0 = 1.12811678491632931402e2, Q1 = 2.23548839060100448583e3, Q2 = 4.84406305325125486048e3;
 
-/** tanh per lane: the rational form near 0 (no cancellation), 1 − 2/(e^{2|x|} + 1) with x's sign elsewhere. */
+/** tanh per lane: the rational form near 0 (no cancellation), 1 − 2/(e^{2|x|} + 1) elsewhere. */
 // @ts-ignore: decorator
 @inline export function tanh2x(x: v128): v128 {
   const ax = f64x2.abs(x);
   const z = f64x2.mul(x, x);
   const num = f64x2.add(f64x2.mul(f64x2.add(f64x2.mul(f64x2.splat(P0), z), f64x2.splat(P1)), z), f64x2.splat(P2));
   const den = f64x2.add(f64x2.mul(f64x2.add(f64x2.mul(f64x2.add(z, f64x2.splat(Q0)), z), f64x2.splat(Q1)), z), f64x2.splat(Q2));
-  const small = f64x2.add(x, f64x2.mul(f64x2.mul(x, z), f64x2.div(num, den)));
+  const smallAbs = f64x2.add(ax, f64x2.mul(f64x2.mul(ax, z), f64x2.div(num, den)));
   const e = exp2x(f64x2.add(ax, ax));
   const one = f64x2.splat(1.0);
   const bigAbs = f64x2.sub(one, f64x2.div(f64x2.splat(2.0), f64x2.add(e, one)));
-  const signBit = f64x2.splat(-0.0);
-  const big = v128.or(bigAbs, v128.and(x, signBit));
-  return v128.bitselect(small, big, f64x2.lt(ax, f64x2.splat(TANH_SMALL)));
+  // |tanh| from whichever form suits, then x's sign (so tanh(−0) = −0 as in Math.tanh).
+  const mag = v128.bitselect(smallAbs, bigAbs, f64x2.lt(ax, f64x2.splat(TANH_SMALL)));
+  return v128.or(mag, v128.and(x, f64x2.splat(-0.0)));
 }
 
 /** 1/(1 + e^{−x}) per lane, evaluated through e^{−|x|} ≤ 1 so neither tail overflows or cancels. */
