@@ -8,7 +8,8 @@
 // Four columns of B are first packed into PANEL (row p holds B's four values at p, contiguous, zero-padded
 // past n), so all three variants share one micro-kernel that differs only in how A is strided:
 // A[i,p] lives at a + i·aRow + p·aCol. The shared dimension is cut into chunks of KC so a panel fits L1;
-// chunks after the first add into C. Rows past the last multiple of 4 use a one-row kernel.
+// chunks after the first add into C. Rows past the last multiple of 4 use a one-row kernel, and a last
+// panel of one or two columns a 4×2 tile.
 //
 // Scratch: PANEL is a fixed static buffer in the data segment (KC·4 f64 = 8 KiB) below __heap_base, so the
 // host's arena never overlaps it. It makes the kernels non-reentrant, which single-threaded wasm is anyway.
@@ -87,6 +88,28 @@ const PANEL: usize = memory.data(KC * 4 * 8, 16);
   finishRow(c + 3 * cRow, c30, c31, nc, addC, bias);
 }
 
+/** 4×2 tile for a last panel of one or two columns: half the work of a padded 4×4 tile (n = 1, 2 layers). */
+@inline function tile4x2(c: usize, cRow: usize, a: usize, aRow: usize, aCol: usize, kc: i32, nc: i32, addC: bool, bias: usize): void {
+  let c0 = f64x2.splat(0.0), c1 = c0, c2 = c0, c3 = c0;
+  let a0 = a, a1 = a + aRow, a2 = a + 2 * aRow, a3 = a + 3 * aRow;
+  let pb = PANEL;
+  const end = PANEL + (<usize>kc << 5);
+  while (pb < end) {
+    const b0 = v128.load(pb);
+    c0 = f64x2.add(c0, f64x2.mul(v128.load64_splat(a0), b0));
+    c1 = f64x2.add(c1, f64x2.mul(v128.load64_splat(a1), b0));
+    c2 = f64x2.add(c2, f64x2.mul(v128.load64_splat(a2), b0));
+    c3 = f64x2.add(c3, f64x2.mul(v128.load64_splat(a3), b0));
+    a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol;
+    pb += 32;
+  }
+  const zero = f64x2.splat(0.0);
+  finishRow(c, c0, zero, nc, addC, bias);
+  finishRow(c + cRow, c1, zero, nc, addC, bias);
+  finishRow(c + 2 * cRow, c2, zero, nc, addC, bias);
+  finishRow(c + 3 * cRow, c3, zero, nc, addC, bias);
+}
+
 /** 1×4 tile for the rows past the last multiple of 4. */
 @inline function tile1x4(c: usize, a: usize, aCol: usize, kc: i32, nc: i32, addC: bool, bias: usize): void {
   let c0 = f64x2.splat(0.0), c1 = c0, d0 = c0, d1 = c0;
@@ -132,8 +155,10 @@ const PANEL: usize = memory.data(KC * 4 * 8, 16);
       const cj = c + (<usize>j0 << 3);
       const ap = a + <usize>p0 * aCol;
       let i = 0;
-      for (; i < m4; i += 4) {
-        tile4x4(cj + <usize>i * cRow, cRow, ap + <usize>i * aRow, aRow, aCol, kc, nc, addC, biasJ);
+      if (nc > 2) {
+        for (; i < m4; i += 4) tile4x4(cj + <usize>i * cRow, cRow, ap + <usize>i * aRow, aRow, aCol, kc, nc, addC, biasJ);
+      } else {
+        for (; i < m4; i += 4) tile4x2(cj + <usize>i * cRow, cRow, ap + <usize>i * aRow, aRow, aCol, kc, nc, addC, biasJ);
       }
       for (; i < m; i++) {
         tile1x4(cj + <usize>i * cRow, ap + <usize>i * aRow, aCol, kc, nc, addC, biasJ);
