@@ -7,7 +7,7 @@ import { writeResults } from './results-file.js';
 type Variant = 'gemm_nn' | 'gemm_nt' | 'gemm_tn';
 const VARIANTS: Variant[] = ['gemm_nn', 'gemm_nt', 'gemm_tn'];
 /** [m, n, k]: batch × output width × input width, as a dense layer sees them */
-const SHAPES: [number, number, number][] = [[128, 256, 256], [100, 784, 100], [100, 100, 784], [256, 64, 64], [256, 2, 64], [256, 64, 2], [8, 8, 8]];
+const SHAPES: [number, number, number][] = [[128, 256, 256], [100, 784, 100], [100, 100, 784], [256, 64, 64], [256, 2, 64], [256, 64, 2], [2, 64, 256], [8, 8, 8]];
 
 /** Milliseconds per call: best of `rounds` windows of ~`windowMs` each, after a warm-up. */
 function time(fn: () => void, windowMs = 40, rounds = 5): number {
@@ -50,9 +50,10 @@ function benchGemm(figures: Record<string, number>): void {
       const cells: string[] = [];
       for (const v of VARIANTS) {
         let wasm = Infinity, js = Infinity;
-        for (let round = 0; round < 2; round++) {
-          wasm = Math.min(wasm, time(() => kernels[v](pc, pa, pb, pbias, m, n, k, 0)));
-          js = Math.min(js, time(() => plainGemm(v, c, a, b, m, n, k)));
+        // Many short interleaved windows: the best of them is the least disturbed by other processes.
+        for (let round = 0; round < 6; round++) {
+          wasm = Math.min(wasm, time(() => kernels[v](pc, pa, pb, pbias, m, n, k, 0), 20, 3));
+          js = Math.min(js, time(() => plainGemm(v, c, a, b, m, n, k), 20, 3));
         }
         const key = `${v}_${m}x${n}x${k}`;
         figures[`${key}_gflops`] = round2(flop / (wasm * 1e6));
@@ -92,9 +93,9 @@ function benchActivations(figures: Record<string, number>): void {
       const input = name === 'log' ? xLog : x, pin = name === 'log' ? pxLog : px;
       const kernel = kernels[`${name}_fwd` as 'tanh_fwd'];
       let wasm = Infinity, js = Infinity;
-      for (let round = 0; round < 2; round++) {
-        wasm = Math.min(wasm, time(() => kernel(py, pin, N), 25, 4));
-        js = Math.min(js, time(() => loop(y, input), 25, 4));
+      for (let round = 0; round < 6; round++) {
+        wasm = Math.min(wasm, time(() => kernel(py, pin, N), 15, 3));
+        js = Math.min(js, time(() => loop(y, input), 15, 3));
       }
       figures[`${name}_ns_per_value`] = round2((wasm * 1e6) / N);
       figures[`${name}_js_math_ns_per_value`] = round2((js * 1e6) / N);

@@ -5,6 +5,7 @@ type Ptr = number;
 
 // GEMM: 4×4 f64x2 register tiles over packed 4-column panels of B (assembly/gemm.ts); the panel lives in a
 // fixed 8 KiB static buffer below heapBase, so the kernels are not re-entrant (wasm is single-threaded).
+// C must not overlap A or B (as for any GEMM); A and B may overlap each other.
 export interface GemmKernels {
   /** C[m,n] (+)= A[m,k]·B[k,n] (+ bias[n]); bias = 0 for none. */
   gemm_nn(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
