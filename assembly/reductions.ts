@@ -28,13 +28,14 @@ export function sum_squares(a: usize, n: i32): f64 {
   return s;
 }
 
+/** max_i |a_i| (0 for n = 0). NaN propagates: any NaN element makes the result NaN, so a blown-up
+ *  state cannot hide behind a finite maximum (f64x2.max and Math.max are NaN-propagating). */
 export function max_abs(a: usize, n: i32): f64 {
   let acc = f64x2.splat(0.0);
   const end = a + (<usize>(n & ~1) << 3);
   const last = a + (<usize>n << 3);
   while (a < end) {
-    // pmax keeps NaN out of the running max only if it is in the first operand; callers check finiteness separately.
-    acc = f64x2.pmax(acc, f64x2.abs(v128.load(a)));
+    acc = f64x2.max(acc, f64x2.abs(v128.load(a)));
     a += 16;
   }
   let m = Math.max(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));

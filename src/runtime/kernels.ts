@@ -3,6 +3,9 @@
 
 type Ptr = number;
 
+// GEMM: 4×4 f64x2 register tiles over packed 4-column panels of B (assembly/gemm.ts); the panel lives in a
+// fixed 8 KiB static buffer below heapBase, so the kernels are not re-entrant (wasm is single-threaded).
+// C must not overlap A or B (as for any GEMM); A and B may overlap each other.
 export interface GemmKernels {
   /** C[m,n] (+)= A[m,k]·B[k,n] (+ bias[n]); bias = 0 for none. */
   gemm_nn(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
@@ -26,6 +29,8 @@ export interface ElementwiseKernels {
 type Unary = (out: Ptr, x: Ptr, n: number) => void;
 type Vjp = (dx: Ptr, primal: Ptr, dy: Ptr, n: number) => void;
 
+// tanh, sigmoid, exp (and softplus_vjp) use two-lane approximations within a few ulp of Math.*;
+// relu passes NaN through.
 export interface ActivationKernels {
   tanh_fwd: Unary; sigmoid_fwd: Unary; softplus_fwd: Unary; relu_fwd: Unary;
   sin_fwd: Unary; cos_fwd: Unary; exp_fwd: Unary; log_fwd: Unary; square_fwd: Unary;
@@ -43,6 +48,7 @@ export interface ActivationKernels {
 export interface ReductionKernels {
   sum(a: Ptr, n: number): number;
   sum_squares(a: Ptr, n: number): number;
+  /** max |a_i| (0 for n = 0); NaN if any element is NaN */
   max_abs(a: Ptr, n: number): number;
   /** 1 if every element is finite, else 0 */
   all_finite(a: Ptr, n: number): number;
