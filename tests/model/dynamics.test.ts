@@ -1,0 +1,138 @@
+// The model layer's Taylor coefficients and reverse-over-Taylor VJPs against finite differences.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createRuntimeSync } from '../../src/runtime/wasm.js';
+import { Rng } from '../../src/random.js';
+import { createMlp, ACTIVATIONS, type Activation, type Mlp } from '../../src/model/mlp.js';
+import { AugmentedDynamics } from '../../src/model/augmented-dynamics.js';
+import { MlpJet } from '../../src/model/mlp-jet.js';
+import { integrateOnSteps, uniformGrid } from '../../src/model/integrator.js';
+import { tableauFor } from '../../src/model/tableaux.js';
+import { relativeError, randomArray } from '../helpers/numeric.js';
+
+const rt = createRuntimeSync();
+
+function mlp(activation: Activation, widths = [2, 6, 5, 2], seed = 3): Mlp {
+  return createMlp(rt.arena, { widths, activation }, new Rng(seed));
+}
+
+/** Taylor coefficients z[0..K] of the solution through (t, z) for a batch. */
+function solutionCoefficients(m: Mlp, batch: number, t: number, z: Float64Array, K: number): Float64Array[] {
+  const jet = new MlpJet(m, batch, K);
+  jet.t[0] = t;
+  if (K > 1) jet.t[1] = 1;
+  jet.x[0].set(z);
+  const out = [z.slice()];
+  for (let k = 0; k < K; k++) {
+    jet.forwardOrder(k);
+    const next = jet.out[k].map((v) => v / (k + 1));
+    out.push(next);
+    if (k + 1 < K) jet.x[k + 1].set(next);
+  }
+  return out;
+}
+
+function f(m: Mlp, batch: number, t: number, z: Float64Array): Float64Array {
+  const jet = new MlpJet(m, batch, 1);
+  jet.t[0] = t;
+  jet.x[0].set(z);
+  jet.forwardOrder(0);
+  return jet.out[0].slice();
+}
+
+for (const activation of ACTIVATIONS) {
+  test(`${activation}: z[2] = (J f + ∂f/∂t)/2 (central differences of f along (f, 1))`, () => {
+    const m = mlp(activation);
+    const rng = new Rng(9);
+    const z = randomArray(rng, 6);
+    const t = 0.3;
+    const [, z1, z2] = solutionCoefficients(m, 3, t, z, 2);
+    const f0 = f(m, 3, t, z);
+    assert.ok(relativeError(z1, f0) < 1e-15, 'z[1] = f');
+    const d = 1e-5;
+    const fp = f(m, 3, t + d, z.map((v, i) => v + d * f0[i]));
+    const fm = f(m, 3, t - d, z.map((v, i) => v - d * f0[i]));
+    const fd = fp.map((v, i) => (v - fm[i]) / (2 * d) / 2);
+    const err = relativeError(z2, fd);
+    assert.ok(err < 1e-8, `relative error ${err}`);
+  });
+
+  test(`${activation}: the truncated series z[0..K] matches a tight solve to order K+1 (K = 1..6)`, () => {
+    if (activation === 'relu') return; // piecewise linear: the series is exact only away from kinks; covered above
+    const m = mlp(activation, [2, 6, 2]);
+    const z = new Float64Array([0.4, -0.7]);
+    const t = 0.1;
+    const coeff = solutionCoefficients(m, 1, t, z, 6);
+    const exact = (tau: number) => {
+      const dyn = new AugmentedDynamics(m, 1, {}, false);
+      return integrateOnSteps(dyn.evaluate, z, uniformGrid(t, t + tau, 400), tableauFor('rk4')).y;
+    };
+    for (let K = 1; K <= 6; K++) {
+      const remainder = (tau: number) => {
+        const y = exact(tau);
+        let e = 0;
+        for (let i = 0; i < 2; i++) {
+          let s = 0;
+          for (let k = 0; k <= K; k++) s += coeff[k][i] * tau ** k;
+          e = Math.max(e, Math.abs(y[i] - s));
+        }
+        return e;
+      };
+      const tau = K <= 3 ? 0.05 : 0.2;
+      const observed = Math.log2(remainder(tau) / remainder(tau / 2));
+      assert.ok(Math.abs(observed - (K + 1)) < 0.35, `K=${K}: observed order ${observed.toFixed(2)}, expected ${K + 1}`);
+    }
+  });
+}
+
+function flatParams(m: Mlp): Float64Array[] {
+  return m.params.map((p) => p.value.data);
+}
+
+for (const activation of ACTIVATIONS) {
+  for (const K of [1, 2, 3, 4, 6]) {
+    test(`${activation}, R_${K} + kinetic + Jacobian: VJP of the augmented dynamics vs central differences`, () => {
+      const m = mlp(activation, [2, 5, 4, 2], 17 + K);
+      const batch = 3;
+      const dyn = new AugmentedDynamics(m, batch, { order: K, lambda: 1, kinetic: 0.5, jacobian: 0.25 });
+      dyn.resampleNoise(new Rng(1));
+      const rng = new Rng(40 + K);
+      const y = randomArray(rng, dyn.stateSize);
+      const dyBar = randomArray(rng, dyn.stateSize);
+      const t = 0.37;
+      const g = (yy: Float64Array) => {
+        const dy = new Float64Array(dyn.stateSize);
+        dyn.evaluate(t, yy, dy, 4);
+        return dy.reduce((s, v, i) => s + v * dyBar[i], 0);
+      };
+      for (const p of m.params) p.grad.data.fill(0);
+      const dy = new Float64Array(dyn.stateSize);
+      dyn.evaluate(t, y, dy, 2);
+      const yBar = new Float64Array(dyn.stateSize);
+      dyn.vjp(2, dyBar, yBar);
+      const h = 1e-6;
+      const fdY = Array.from(y, (_, i) => {
+        const yp = y.slice(); yp[i] += h;
+        const ym = y.slice(); ym[i] -= h;
+        return (g(yp) - g(ym)) / (2 * h);
+      });
+      const errY = relativeError(yBar, fdY);
+      assert.ok(errY < 1e-7, `ȳ relative error ${errY}`);
+      const analytic = m.params.flatMap((p) => Array.from(p.grad.data));
+      const numeric: number[] = [];
+      for (const values of flatParams(m)) {
+        for (let i = 0; i < values.length; i++) {
+          const keep = values[i];
+          values[i] = keep + h; const up = g(y);
+          values[i] = keep - h; const down = g(y);
+          values[i] = keep;
+          numeric.push((up - down) / (2 * h));
+        }
+      }
+      const errP = relativeError(analytic, numeric);
+      assert.ok(errP < 1e-7, `θ̄ relative error ${errP}`);
+    });
+  }
+}
+
+test.run();
