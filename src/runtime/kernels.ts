@@ -54,7 +54,18 @@ export interface ReductionKernels {
 export interface TaylorKernels {}
 
 // Runge–Kutta stage sums and error norms (assembly/rk.ts).
-export interface RkKernels {}
+export interface RkKernels {
+  /**
+   * out = y + h·Σ_j c_j k_j (or h·Σ_j c_j k_j when y = 0). `terms` points at a packed f64 table
+   * [c_0, ptr_0, c_1, ptr_1, …] of `count` (coefficient, stage byte offset) pairs. out may alias y, not any k_j.
+   */
+  rk_stage_sum(out: Ptr, y: Ptr, h: number, terms: Ptr, count: number, n: number): void;
+  /**
+   * RMS of err_i / (atol_i + rtol·max(|y0_i|, |y1_i|)); atol_i = atolVec[i] if atolVec ≠ 0, else atol.
+   * NaN when any err_i or y1_i is not finite.
+   */
+  rk_error_ratio(err: Ptr, y0: Ptr, y1: Ptr, atol: number, atolVec: Ptr, rtol: number, n: number): number;
+}
 
 // Optimiser updates (assembly/optim.ts).
 export interface OptimKernels {

@@ -1,0 +1,73 @@
+// The two forms of dynamics f(t, y) → dy/dt, behind one evaluator that counts evaluations.
+// (a) A plain JS function receives typed-array VIEWS of arena memory: no copies per stage. The views
+//     are cached per buffer and re-created whenever linear memory has grown (a grow detaches them).
+// (b) An arena dynamics object receives Tensors (arena offsets + shape): a network running in wasm
+//     reads y and writes dy by pointer, end to end without leaving linear memory.
+// Either form runs inside an arena scope: anything it allocates is freed when it returns, so it must
+// write its result into dy and keep nothing else.
+import type { Arena } from '../runtime/arena.js';
+import { Tensor } from '../runtime/tensor.js';
+
+/** Writes dy = f(t, y). y and dy are [rows·cols] batch-major views valid only during the call. */
+export type OdeFunction = (t: number, y: Float64Array, dy: Float64Array) => void;
+
+/** Dynamics that work on arena tensors of shape [rows, cols] (e.g. a network evaluated in wasm). */
+export interface ArenaDynamics {
+  evaluate(t: number, y: Tensor, dy: Tensor): void;
+}
+
+export type Dynamics = OdeFunction | ArenaDynamics;
+
+export function isArenaDynamics(f: unknown): f is ArenaDynamics {
+  return typeof f === 'object' && f !== null && typeof (f as ArenaDynamics).evaluate === 'function';
+}
+
+export class Evaluator {
+  /** evaluations so far */
+  nfe = 0;
+  private readonly views = new Map<number, Float64Array>();
+  private readonly tensors = new Map<number, Tensor>();
+  private viewBuffer: ArrayBufferLike | null = null;
+
+  constructor(
+    private readonly dynamics: Dynamics,
+    private readonly arena: Arena,
+    private readonly rows: number,
+    private readonly cols: number,
+  ) {}
+
+  /** dy ← f(t, y), both arena byte offsets of rows·cols values. */
+  call(t: number, y: number, dy: number): void {
+    this.nfe++;
+    const mark = this.arena.mark();
+    try {
+      if (typeof this.dynamics === 'function') this.dynamics(t, this.view(y), this.view(dy));
+      else this.dynamics.evaluate(t, this.tensor(y), this.tensor(dy));
+    } finally {
+      this.arena.reset(mark);
+    }
+  }
+
+  private view(offset: number): Float64Array {
+    const f64 = this.arena.f64;
+    if (f64.buffer !== this.viewBuffer) {
+      this.views.clear();
+      this.viewBuffer = f64.buffer;
+    }
+    let v = this.views.get(offset);
+    if (v === undefined) {
+      v = f64.subarray(offset / 8, offset / 8 + this.rows * this.cols);
+      this.views.set(offset, v);
+    }
+    return v;
+  }
+
+  private tensor(offset: number): Tensor {
+    let t = this.tensors.get(offset);
+    if (t === undefined) {
+      t = new Tensor(this.arena, offset, this.rows, this.cols);
+      this.tensors.set(offset, t);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,179 @@
+// Solve options: defaults and validation. Every rejection names the option and what was expected.
+import { ArgumentError, ShapeError } from '../errors.js';
+import type { Runtime } from '../runtime/wasm.js';
+import { iController, piController, type PiGains, type StepSizeController } from './controller.js';
+import { isAdaptive, METHOD_NAMES, TABLEAUS, type ButcherTableau, type MethodName } from './tableaus.js';
+
+export interface SolveOptions {
+  /** default 'dopri5' */
+  method?: MethodName;
+  /** relative tolerance (default 1e-6) */
+  rtol?: number;
+  /** absolute tolerance: one number or one per state component (rows·cols) (default 1e-8) */
+  atol?: number | ArrayLike<number>;
+  /** magnitude of the first step; default: Hairer's heuristic (its probe evaluation counts in nfe) */
+  firstStep?: number;
+  /** most step attempts, accepted and rejected (default 100000) */
+  maxSteps?: number;
+  /** smallest step magnitude allowed before a StepSizeError (default 0: only floating-point underflow) */
+  minStep?: number;
+  /** largest step magnitude (default Infinity) */
+  maxStep?: number;
+  /** 'I' (default), 'PI', or any StepSizeController */
+  controller?: 'I' | 'PI' | StepSizeController;
+  /** controller factors for the built-in controllers */
+  safety?: number;
+  minFactor?: number;
+  maxFactor?: number;
+  /** PI gains (controller 'PI') */
+  pi?: Pick<PiGains, 'alpha' | 'beta'>;
+  /** fixed-step mode: one step of this magnitude after another (the last one shortened to end on ts's last time) */
+  stepSize?: number;
+  /** fixed-step mode: step exactly between these times (strictly monotone, from ts[0] to ts's last time) */
+  grid?: ArrayLike<number>;
+  /** keep each accepted step's (t, h, start state) in the result (default false) */
+  recordSteps?: boolean;
+  /** kernel instance to run on (default: the shared runtime()) */
+  runtime?: Runtime;
+}
+
+const KNOWN = new Set([
+  'method', 'rtol', 'atol', 'firstStep', 'maxSteps', 'minStep', 'maxStep', 'controller', 'safety', 'minFactor',
+  'maxFactor', 'pi', 'stepSize', 'grid', 'recordSteps', 'runtime',
+]);
+
+export interface ResolvedOptions {
+  method: MethodName;
+  tableau: ButcherTableau;
+  rtol: number;
+  atol: number;
+  atolVector: Float64Array | null;
+  firstStep: number | null;
+  maxSteps: number;
+  minStep: number;
+  maxStep: number;
+  controller: StepSizeController;
+  /** step boundaries in fixed-step mode, else null (adaptive) */
+  grid: Float64Array | null;
+  recordSteps: boolean;
+}
+
+export function resolveOptions(options: SolveOptions, size: number, ts: Float64Array): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new ArgumentError('options', 'an object', options);
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new ArgumentError('options', `only known options (${[...KNOWN].join(', ')})`, key);
+  }
+  const method = options.method ?? 'dopri5';
+  if (!Object.hasOwn(TABLEAUS, method)) {
+    throw new ArgumentError('method', `one of ${METHOD_NAMES.join(', ')}`, method);
+  }
+  const tableau = TABLEAUS[method];
+
+  const rtol = options.rtol ?? 1e-6;
+  if (!(rtol > 0 && Number.isFinite(rtol))) throw new ArgumentError('rtol', 'a finite number > 0', rtol);
+  let atol = 1e-8;
+  let atolVector: Float64Array | null = null;
+  if (typeof options.atol === 'number') {
+    atol = options.atol;
+    if (!(atol > 0 && Number.isFinite(atol))) throw new ArgumentError('atol', 'a finite number > 0', atol);
+  } else if (options.atol !== undefined) {
+    const values = options.atol;
+    if (typeof values !== 'object' || values === null || typeof values.length !== 'number') {
+      throw new ArgumentError('atol', `a number or ${size} numbers`, values);
+    }
+    if (values.length !== size) throw new ShapeError(`atol: expected one value per state component (${size}), got ${values.length}`);
+    atolVector = Float64Array.from(values);
+    atolVector.forEach((v, i) => {
+      if (!(v > 0 && Number.isFinite(v))) throw new ArgumentError(`atol[${i}]`, 'a finite number > 0', v);
+    });
+  }
+
+  const firstStep = options.firstStep ?? null;
+  if (firstStep !== null && !(firstStep > 0 && Number.isFinite(firstStep))) {
+    throw new ArgumentError('firstStep', 'a finite step magnitude > 0', firstStep);
+  }
+  const maxSteps = options.maxSteps ?? 100_000;
+  if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new ArgumentError('maxSteps', 'a positive integer', maxSteps);
+  const minStep = options.minStep ?? 0;
+  if (!(minStep >= 0 && Number.isFinite(minStep))) throw new ArgumentError('minStep', 'a finite number ≥ 0', minStep);
+  const maxStep = options.maxStep ?? Infinity;
+  if (!(maxStep > minStep)) throw new ArgumentError('maxStep', `a number > minStep (${minStep})`, maxStep);
+
+  const controller = resolveController(options);
+  const grid = resolveGrid(options, ts);
+  if (grid === null && !isAdaptive(tableau)) {
+    throw new ArgumentError('stepSize', `a step size (or a grid) for the fixed-step method "${method}"`);
+  }
+  if (options.recordSteps !== undefined && typeof options.recordSteps !== 'boolean') {
+    throw new ArgumentError('recordSteps', 'a boolean', options.recordSteps);
+  }
+  return {
+    method, tableau, rtol, atol, atolVector, firstStep, maxSteps, minStep, maxStep, controller, grid,
+    recordSteps: options.recordSteps ?? false,
+  };
+}
+
+function resolveController(options: SolveOptions): StepSizeController {
+  const c = options.controller ?? 'I';
+  const factors = { safety: options.safety, minFactor: options.minFactor, maxFactor: options.maxFactor };
+  if (c === 'I') return iController(factors);
+  if (c === 'PI') return piController({ ...factors, ...options.pi });
+  if (typeof c === 'object' && c !== null && typeof c.start === 'function') return c;
+  throw new ArgumentError('controller', "'I', 'PI' or an object with start(q)", c);
+}
+
+function resolveGrid(options: SolveOptions, ts: Float64Array): Float64Array | null {
+  const t0 = ts[0];
+  const tEnd = ts[ts.length - 1];
+  const direction = Math.sign(tEnd - t0);
+  if (options.stepSize !== undefined && options.grid !== undefined) {
+    throw new ArgumentError('stepSize', 'either stepSize or grid, not both');
+  }
+  if (options.stepSize !== undefined) {
+    const h = options.stepSize;
+    if (!(h > 0 && Number.isFinite(h))) throw new ArgumentError('stepSize', 'a finite step magnitude > 0', h);
+    const span = Math.abs(tEnd - t0);
+    const ratio = span / h;
+    // A span that is a whole number of steps up to rounding gets exactly that many.
+    const count = Math.max(1, Math.abs(ratio - Math.round(ratio)) < 1e-9 * Math.max(1, ratio) ? Math.round(ratio) : Math.ceil(ratio));
+    if (ts.length === 1) return Float64Array.of(t0);
+    const grid = new Float64Array(count + 1);
+    for (let i = 0; i < count; i++) grid[i] = t0 + direction * i * h;
+    grid[count] = tEnd;
+    return grid;
+  }
+  if (options.grid !== undefined) {
+    const grid = Float64Array.from(options.grid);
+    if (grid.length < 2 && ts.length > 1) throw new ArgumentError('grid', 'at least two times');
+    if (grid[0] !== t0 || grid[grid.length - 1] !== tEnd) {
+      throw new ArgumentError('grid', `times from ts[0] = ${t0} to ts[${ts.length - 1}] = ${tEnd}`, `[${grid[0]} … ${grid[grid.length - 1]}]`);
+    }
+    for (let i = 1; i < grid.length; i++) {
+      if (!Number.isFinite(grid[i]) || Math.sign(grid[i] - grid[i - 1]) !== direction) {
+        throw new ArgumentError('grid', `finite times strictly ${direction > 0 ? 'increasing' : 'decreasing'} like ts (grid[${i}] = ${grid[i]} after ${grid[i - 1]})`);
+      }
+    }
+    return grid;
+  }
+  return null;
+}
+
+/** ts: finite and strictly monotone (increasing or decreasing); a single time is allowed. */
+export function readTimes(ts: ArrayLike<number>): Float64Array {
+  if (ts === null || typeof ts !== 'object' || typeof ts.length !== 'number' || ts.length < 1) {
+    throw new ArgumentError('ts', 'a non-empty array of times', ts);
+  }
+  const out = Float64Array.from(ts);
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i])) throw new ArgumentError('ts', `finite times (ts[${i}] is ${out[i]})`);
+  }
+  if (out.length > 1) {
+    const direction = Math.sign(out[1] - out[0]);
+    for (let i = 1; i < out.length; i++) {
+      if (direction === 0 || Math.sign(out[i] - out[i - 1]) !== direction) {
+        throw new ArgumentError('ts', `strictly monotone times (ts[${i - 1}] = ${out[i - 1]}, ts[${i}] = ${out[i]})`);
+      }
+    }
+  }
+  return out;
+}

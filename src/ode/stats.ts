@@ -1,0 +1,28 @@
+// Per-solve statistics, plus the accepted-step record a later pass needs to replay the solve.
+
+export interface SolverStats {
+  /** every evaluation of f: stages of rejected steps and the initial-step probes included */
+  nfe: number;
+  acceptedSteps: number;
+  rejectedSteps: number;
+  /** rejections caused by a non-finite trial state or error estimate (included in rejectedSteps) */
+  nonFiniteRejections: number;
+  /** the first step size tried (signed), from `firstStep` or Hairer's heuristic */
+  initialStep: number;
+}
+
+/**
+ * The accepted steps, in order: step i went from t[i] to t[i] + h[i] (h signed) starting at state y[i].
+ * With the tableau (TABLEAUS[method]) this is all a discretise-then-optimise backward pass needs to
+ * replay each step with the tape on: stage times t[i] + c_j·h[i], stages from y[i].
+ */
+export interface AcceptedSteps {
+  t: Float64Array;
+  h: Float64Array;
+  /** start state of each accepted step (rows·cols values, batch-major), copied out of the arena */
+  y: Float64Array[];
+}
+
+export function emptyStats(): SolverStats {
+  return { nfe: 0, acceptedSteps: 0, rejectedSteps: 0, nonFiniteRejections: 0, initialStep: 0 };
+}
