@@ -4,16 +4,18 @@
 // where F is the augmented dynamics and w the (constant) cotangents of the regulariser integrals.
 // O(1) memory in the number of steps; the gradient matches discretise-then-optimise to the solver's
 // tolerance rather than to rounding.
+import { odeint } from '../ode/solve.js';
+import type { SolveOptions } from '../ode/options.js';
+import type { SolverStats } from '../ode/stats.js';
 import type { Parameter } from '../training/parameters.js';
 import type { AugmentedDynamics } from './augmented-dynamics.js';
-import { integrateAdaptive, integrateOnSteps, uniformGrid, type IntegrateOptions, type IntegrationStats } from './integrator.js';
-import { isAdaptive, type Tableau } from './tableaux.js';
 
 export interface AdjointResult {
   zbar0: Float64Array;
-  stats: IntegrationStats;
+  stats: SolverStats;
 }
 
+/** Solve options for the backward solve: those of the forward solve (a fixed grid is reversed). */
 export function adjointGradient(
   dyn: AugmentedDynamics,
   params: readonly Parameter[],
@@ -22,8 +24,7 @@ export function adjointGradient(
   termCotangents: Float64Array,
   t0: number,
   t1: number,
-  tableau: Tableau,
-  options: IntegrateOptions & { steps?: number },
+  options: SolveOptions,
 ): AdjointResult {
   const bd = z1.length;
   const p = params.reduce((n, q) => n + q.value.size, 0);
@@ -51,14 +52,15 @@ export function adjointGradient(
   const start = new Float64Array(2 * bd + p);
   start.set(z1, 0);
   start.set(zbar1, bd);
-  const result = isAdaptive(tableau) && options.steps === undefined
-    ? integrateAdaptive(f, start, t1, t0, tableau, options)
-    : integrateOnSteps(f, start, uniformGrid(t1, t0, options.steps ?? 100), tableau);
+  const backward: SolveOptions = { ...options, recordSteps: false };
+  if (options.grid) backward.grid = Array.from(options.grid).reverse();
+  const solution = odeint(f, start, [t1, t0], backward);
+  const end = solution.ys[1];
   let at = 2 * bd;
   for (const q of params) {
     const g = q.grad.data;
-    g.set(result.y.subarray(at, at + g.length));
+    g.set(end.subarray(at, at + g.length));
     at += g.length;
   }
-  return { zbar0: result.y.slice(bd, 2 * bd), stats: result.stats };
+  return { zbar0: end.slice(bd, 2 * bd), stats: solution.stats };
 }

@@ -8,14 +8,17 @@ import type { Arena } from '../runtime/arena.js';
 import type { Parameter } from '../training/parameters.js';
 import { adjointGradient } from './adjoint.js';
 import { AugmentedDynamics } from './augmented-dynamics.js';
-import { backpropagateSteps, integrateAdaptive, integrateOnSteps, uniformGrid, type IntegrationResult, type IntegrationStats, type StepRecord } from './integrator.js';
+import { odeint, type OdeSolution } from '../ode/solve.js';
+import type { SolveOptions } from '../ode/options.js';
+import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
+import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
+import { backpropagateSteps } from './replay.js';
 import { checkMlpSpec, createMlp, type Mlp, type MlpSpec } from './mlp.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
-import { isAdaptive, tableauFor } from './tableaux.js';
 
 export interface SolverConfig {
-  /** Runge–Kutta method (default dopri5) */
-  method?: string;
+  /** Runge–Kutta method of src/ode (default dopri5) */
+  method?: MethodName;
   rtol?: number;
   atol?: number;
   /** equal steps on [t0, t1]: required for fixed-step methods, optional (a fixed grid) for adaptive ones */
@@ -43,9 +46,9 @@ export interface ObjectiveResult {
   z1: Float64Array;
   nfeForward: number;
   nfeBackward: number;
-  forwardStats: IntegrationStats;
-  /** accepted steps of the forward solve (with checkpoints when a gradient was taken by replay) */
-  steps: StepRecord[];
+  forwardStats: SolverStats;
+  /** accepted steps of the forward solve with their start states (when the gradient replays them) */
+  steps?: AcceptedSteps;
   /** bytes of checkpointed states kept for the backward pass */
   checkpointBytes: number;
   /** gradient of the loss with respect to z(t0) (when computed) */
@@ -56,8 +59,8 @@ export interface ObjectiveOptions {
   gradient?: boolean;
   /** Rng for the Jacobian term's ε (required when that term is on) */
   rng?: Rng;
-  /** replay these steps instead of choosing them (accept/reject decisions held fixed) */
-  grid?: readonly { t: number; h: number }[];
+  /** step boundaries to use instead of choosing steps (e.g. an adaptive solve's accepted steps, to hold accept/reject decisions fixed) */
+  grid?: ArrayLike<number>;
 }
 
 export interface PredictOptions {
@@ -70,7 +73,9 @@ export function checkConfig(config: NeuralOdeConfig): Required<Pick<NeuralOdeCon
   checkMlpSpec(config.mlp);
   checkRegularizers(config.regularizers ?? {});
   const solver = config.solver ?? {};
-  const tableau = tableauFor(solver.method ?? 'dopri5');
+  const method = solver.method ?? 'dopri5';
+  if (!METHOD_NAMES.includes(method)) throw new ArgumentError('solver.method', `one of ${METHOD_NAMES.join(', ')}`, method);
+  const tableau = TABLEAUS[method];
   if (!isAdaptive(tableau) && solver.steps === undefined) throw new ArgumentError('solver.steps', `a step count for the fixed-step method ${tableau.name}`, undefined);
   if (solver.steps !== undefined && (!Number.isInteger(solver.steps) || solver.steps <= 0)) throw new ArgumentError('solver.steps', 'a positive integer', solver.steps);
   const gradient = config.gradient ?? 'checkpoint';
@@ -111,23 +116,31 @@ export class NeuralOde {
     return dyn;
   }
 
-  private solve(dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: readonly { t: number; h: number }[], onEval?: (t: number, y: Float64Array) => void): IntegrationResult {
-    const tableau = tableauFor(solver.method ?? 'dopri5');
+  /** src/ode options for this model's solver settings (a uniform grid for a step count). */
+  solveOptions(solver: SolverConfig, grid?: ArrayLike<number>): SolveOptions {
     const { t0, t1 } = this.config;
-    const f = onEval ? (t: number, y: Float64Array, dy: Float64Array, slot: number) => { onEval(t, y); dyn.evaluate(t, y, dy, slot); } : dyn.evaluate;
-    if (grid) return integrateOnSteps(f, y0, grid, tableau, record);
-    if (!isAdaptive(tableau) || solver.steps !== undefined) return integrateOnSteps(f, y0, uniformGrid(t0, t1, solver.steps!), tableau, record);
-    return integrateAdaptive(f, y0, t0, t1, tableau, { rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, recordStates: record });
+    const options: SolveOptions = { method: solver.method ?? 'dopri5', rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps };
+    if (grid) options.grid = grid;
+    else if (solver.steps !== undefined) options.grid = Array.from({ length: solver.steps + 1 }, (_, i) => (i === solver.steps ? t1 : t0 + ((t1 - t0) * i) / solver.steps!));
+    for (const key of ['rtol', 'atol', 'maxSteps'] as const) if (options[key] === undefined) delete options[key];
+    return options;
+  }
+
+  private solve(dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: ArrayLike<number>, onEval?: (t: number, y: Float64Array) => void): OdeSolution {
+    const f = onEval
+      ? (t: number, y: Float64Array, dy: Float64Array) => { onEval(t, y); dyn.evaluate(t, y, dy, 0); }
+      : (t: number, y: Float64Array, dy: Float64Array) => dyn.evaluate(t, y, dy, 0);
+    return odeint(f, y0, [this.config.t0, this.config.t1], { ...this.solveOptions(solver, grid), recordSteps: record });
   }
 
   /** z(t1) for a batch of initial states [batch, D] (no regulariser states). */
-  predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; stats: IntegrationStats; steps: StepRecord[] } {
+  predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; stats: SolverStats } {
     const batch = this.batchOf(z0, 'z0');
     const dyn = this.dynamics(batch, false);
     const bd = batch * this.stateSize;
     const onEval = options.onEvaluation ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd)) : undefined;
     const r = this.solve(dyn, z0.slice(), options.solver ?? this.config.solver ?? {}, false, undefined, onEval);
-    return { z1: r.y.slice(0, bd), stats: r.stats, steps: r.steps };
+    return { z1: r.ys[1].slice(0, bd), stats: r.stats };
   }
 
   /**
@@ -151,7 +164,8 @@ export class NeuralOde {
     dyn.nfe = 0;
     const fwd = this.solve(dyn, y0, solver, replay, options.grid);
     const nfeForward = dyn.nfe;
-    const z1 = fwd.y.slice(0, bd);
+    const yEnd = fwd.ys[1];
+    const z1 = yEnd.slice(0, bd);
     let dataLoss = 0;
     for (let i = 0; i < bd; i++) { const r = z1[i] - target[i]; dataLoss += r * r; }
     dataLoss /= bd;
@@ -159,13 +173,13 @@ export class NeuralOde {
     let loss = dataLoss;
     dyn.terms.forEach((term, j) => {
       let s = 0;
-      for (let b = 0; b < batch; b++) s += fwd.y[bd + j * batch + b];
+      for (let b = 0; b < batch; b++) s += yEnd[bd + j * batch + b];
       regularizers[term.name] = s / batch;
       loss += term.lambda * regularizers[term.name];
     });
     const result: ObjectiveResult = {
       loss, dataLoss, regularizers, z1, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
-      checkpointBytes: replay ? fwd.steps.length * dyn.stateSize * 8 : 0,
+      checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
     };
     if (!wantGrad) return result;
 
@@ -177,12 +191,10 @@ export class NeuralOde {
     ybar1.set(termCotangents, bd);
     dyn.nfe = 0;
     if (this.config.gradient === 'checkpoint') {
-      const { ybar } = backpropagateSteps(dyn.evaluate, dyn.vjp, fwd.steps, tableauFor(solver.method ?? 'dopri5'), ybar1);
+      const { ybar } = backpropagateSteps(dyn.evaluate, dyn.vjp, fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
       result.zbar0 = ybar.slice(0, bd);
     } else {
-      const adj = adjointGradient(dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, tableauFor(solver.method ?? 'dopri5'), {
-        rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, steps: solver.steps,
-      });
+      const adj = adjointGradient(dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
       result.zbar0 = adj.zbar0;
     }
     result.nfeBackward = dyn.nfe;

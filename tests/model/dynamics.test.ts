@@ -6,8 +6,7 @@ import { Rng } from '../../src/random.js';
 import { createMlp, ACTIVATIONS, type Activation, type Mlp } from '../../src/model/mlp.js';
 import { AugmentedDynamics } from '../../src/model/augmented-dynamics.js';
 import { MlpJet } from '../../src/model/mlp-jet.js';
-import { integrateOnSteps, uniformGrid } from '../../src/model/integrator.js';
-import { tableauFor } from '../../src/model/tableaux.js';
+import { odeint } from '../../src/ode/solve.js';
 import { relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
@@ -65,7 +64,8 @@ for (const activation of ACTIVATIONS) {
     const coeff = solutionCoefficients(m, 1, t, z, 6);
     const exact = (tau: number) => {
       const dyn = new AugmentedDynamics(m, 1, {}, false);
-      return integrateOnSteps(dyn.evaluate, z, uniformGrid(t, t + tau, 400), tableauFor('rk4')).y;
+      const grid = Array.from({ length: 401 }, (_, i) => t + (tau * i) / 400);
+      return odeint((tt, y, dy) => dyn.evaluate(tt, y, dy, 0), z, [t, t + tau], { method: 'rk4', grid }).ys[1];
     };
     for (let K = 1; K <= 6; K++) {
       const remainder = (tau: number) => {
