@@ -50,8 +50,45 @@ export interface ReductionKernels {
   sum_rows(out: Ptr, a: Ptr, rows: number, cols: number, accumulate: number): void;
 }
 
-// Taylor-mode rules and their VJPs (assembly/taylor.ts).
-export interface TaylorKernels {}
+// Taylor-mode rules and their VJPs (assembly/taylor.ts) and the autodiff support kernels
+// (assembly/autodiff-support.ts). Jets: K+1 slabs of n values end to end; each rule computes one order k,
+// each *_vjp reverses that step and ACCUMULATES into its cotangents (pointer 0 = not needed).
+export interface TaylorKernels {
+  /** y[k] = (scale/k)·Σ_{j=1..k} j·x[j]·s[k−j], k ≥ 1 (φ with φ' = scale·s); s may alias y */
+  taylor_dphi(y: Ptr, x: Ptr, s: Ptr, scale: number, n: number, k: number): void;
+  /** reverse of taylor_dphi at order k (k = 0: gx[0] += scale·gy[0]·s[0]) */
+  taylor_dphi_vjp(gx: Ptr, gs: Ptr, gy: Ptr, x: Ptr, s: Ptr, scale: number, n: number, k: number): void;
+  /** s[k] = [k=0]·c + alpha·y[k] + beta·Σ_i y[i]·y[k−i], every k ≥ 0 */
+  taylor_quad(s: Ptr, y: Ptr, c: number, alpha: number, beta: number, n: number, k: number): void;
+  taylor_quad_vjp(gy: Ptr, gs: Ptr, y: Ptr, alpha: number, beta: number, n: number, k: number): void;
+  /** y[k] = Σ_j a[j]·b[k−j], every k ≥ 0 */
+  taylor_mul(y: Ptr, a: Ptr, b: Ptr, n: number, k: number): void;
+  taylor_mul_vjp(ga: Ptr, gb: Ptr, gy: Ptr, a: Ptr, b: Ptr, n: number, k: number): void;
+  /** y = log x at order k ≥ 1 */
+  taylor_log(y: Ptr, x: Ptr, n: number, k: number): void;
+  /** reverse of taylor_log at order k (k = 0: gx[0] += gy[0]/x[0]) */
+  taylor_log_vjp(gx: Ptr, gy: Ptr, x: Ptr, y: Ptr, n: number, k: number): void;
+  /** y[k] = x[k]·[x[0] > 0], every k ≥ 0 */
+  taylor_relu(y: Ptr, x: Ptr, n: number, k: number): void;
+  taylor_relu_vjp(gx: Ptr, gy: Ptr, x: Ptr, n: number, k: number): void;
+
+  /** out += a·b */
+  mul_add(out: Ptr, a: Ptr, b: Ptr, n: number): void;
+  /** out += value */
+  add_scalar(out: Ptr, value: number, n: number): void;
+  /** out = 1/x */
+  reciprocal(out: Ptr, x: Ptr, n: number): void;
+  /** out (+)= x·[ref > 0] */
+  relu_mask(out: Ptr, x: Ptr, ref: Ptr, n: number, accumulate: number): void;
+  /** out[rows, cols+1] = [x, *t] */
+  append_column(out: Ptr, x: Ptr, t: Ptr, rows: number, cols: number): void;
+  /** gx += gy[:, :cols] (gx = 0 skips); returns Σ_r gy[r, cols] */
+  append_column_vjp(gx: Ptr, gy: Ptr, rows: number, cols: number): number;
+  /** p = row softmax(logits); returns Σ_rows −Σ_c targets·log p */
+  softmax_xent(p: Ptr, logits: Ptr, targets: Ptr, rows: number, cols: number): number;
+  /** g += scale·(p·rowsum(targets) − targets) */
+  softmax_xent_vjp(g: Ptr, p: Ptr, targets: Ptr, scale: number, rows: number, cols: number): void;
+}
 
 // Runge–Kutta stage sums and error norms (assembly/rk.ts).
 export interface RkKernels {

@@ -1,0 +1,202 @@
+// Elementwise nonlinearities. Taylor rules (DESIGN.md, "The mathematics"): for y = φ(x) with
+// φ' = scale·s, y[k] = (scale/k)·Σ_{j=1..k} j·x[j]·s[k−j]; the series s is an auxiliary jet the rule
+// keeps (tanh: s = 1 − y², sigmoid: s = y − y², softplus: s = sigmoid(x) which keeps its own
+// u = σ − σ², sin ↔ cos as a pair, exp: s = y itself). Each order k computes y[k] and then the
+// auxiliary series at order k; taylorVjp undoes those steps in the opposite order.
+import type { Kernels } from '../../runtime/kernels.js';
+import { coefficient, type Op, type Site } from '../op.js';
+
+const n = (s: Site) => s.rows * s.cols;
+type Unary = (out: number, x: number, n: number) => void;
+type PrimalVjp = (dx: number, primal: number, dy: number, n: number) => void;
+
+/** Plain forward and a vjp through an existing overwrite-style kernel plus an add into gx. */
+function plain(fwd: (k: Kernels) => Unary, vjp: (k: Kernels) => PrimalVjp, readsOutput: boolean): Pick<Op, 'forward' | 'vjp'> {
+  return {
+    forward: (k, s) => fwd(k)(s.y, s.x[0], n(s)),
+    vjp(k, s) {
+      if (!s.gx[0]) return;
+      vjp(k)(s.tmp, readsOutput ? s.y : s.x[0], s.gy, n(s));
+      k.add(s.gx[0], s.gx[0], s.tmp, n(s));
+    },
+  };
+}
+
+export const tanh: Op = {
+  name: 'tanh',
+  arity: [1],
+  shape: ([x]) => x,
+  ...plain((k) => k.tanh_fwd, (k) => k.tanh_vjp, true),
+  taylorAux: 1,
+  taylor(k, s, order) {
+    const [x, y, d] = [s.x[0], s.y, s.aux[0]];
+    if (order === 0) k.tanh_fwd(y, x, n(s));
+    else k.taylor_dphi(y, x, d, 1, n(s), order);
+    k.taylor_quad(d, y, 1, 0, -1, n(s), order);
+  },
+  taylorVjp(k, s, order) {
+    k.taylor_quad_vjp(s.gy, s.gaux[0], s.y, 0, -1, n(s), order);
+    k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, s.x[0], s.aux[0], 1, n(s), order);
+  },
+};
+
+export const sigmoid: Op = {
+  name: 'sigmoid',
+  arity: [1],
+  shape: ([x]) => x,
+  ...plain((k) => k.sigmoid_fwd, (k) => k.sigmoid_vjp, true),
+  taylorAux: 1,
+  taylor(k, s, order) {
+    const [x, y, d] = [s.x[0], s.y, s.aux[0]];
+    if (order === 0) k.sigmoid_fwd(y, x, n(s));
+    else k.taylor_dphi(y, x, d, 1, n(s), order);
+    k.taylor_quad(d, y, 0, 1, -1, n(s), order);
+  },
+  taylorVjp(k, s, order) {
+    k.taylor_quad_vjp(s.gy, s.gaux[0], s.y, 1, -1, n(s), order);
+    k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, s.x[0], s.aux[0], 1, n(s), order);
+  },
+};
+
+/** softplus(x) = log(1 + eˣ); aux[0] = σ(x) (its derivative), aux[1] = σ − σ² (σ's derivative). */
+export const softplus: Op = {
+  name: 'softplus',
+  arity: [1],
+  shape: ([x]) => x,
+  ...plain((k) => k.softplus_fwd, (k) => k.softplus_vjp, false),
+  taylorAux: 2,
+  taylor(k, s, order) {
+    const [x, y, sig, u] = [s.x[0], s.y, s.aux[0], s.aux[1]];
+    if (order === 0) {
+      k.softplus_fwd(y, x, n(s));
+      k.sigmoid_fwd(sig, x, n(s));
+    } else {
+      k.taylor_dphi(y, x, sig, 1, n(s), order);
+      k.taylor_dphi(sig, x, u, 1, n(s), order);
+    }
+    k.taylor_quad(u, sig, 0, 1, -1, n(s), order);
+  },
+  taylorVjp(k, s, order) {
+    const [x, sig, u] = [s.x[0], s.aux[0], s.aux[1]];
+    const [gsig, gu] = [s.gaux[0], s.gaux[1]];
+    k.taylor_quad_vjp(gsig, gu, sig, 1, -1, n(s), order);
+    k.taylor_dphi_vjp(s.gx[0], gu, gsig, x, u, 1, n(s), order);
+    k.taylor_dphi_vjp(s.gx[0], gsig, s.gy, x, sig, 1, n(s), order);
+  },
+};
+
+/** sin with aux[0] = cos(x): sin' = cos, cos' = −sin. */
+export const sin: Op = {
+  name: 'sin',
+  arity: [1],
+  shape: ([x]) => x,
+  ...plain((k) => k.sin_fwd, (k) => k.sin_vjp, false),
+  taylorAux: 1,
+  taylor(k, s, order) {
+    const [x, y, c] = [s.x[0], s.y, s.aux[0]];
+    if (order === 0) {
+      k.sin_fwd(y, x, n(s));
+      k.cos_fwd(c, x, n(s));
+      return;
+    }
+    k.taylor_dphi(y, x, c, 1, n(s), order);
+    k.taylor_dphi(c, x, y, -1, n(s), order);
+  },
+  taylorVjp(k, s, order) {
+    const [x, y, c] = [s.x[0], s.y, s.aux[0]];
+    k.taylor_dphi_vjp(s.gx[0], s.gy, s.gaux[0], x, y, -1, n(s), order);
+    k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, x, c, 1, n(s), order);
+  },
+};
+
+/** cos with aux[0] = sin(x). */
+export const cos: Op = {
+  name: 'cos',
+  arity: [1],
+  shape: ([x]) => x,
+  ...plain((k) => k.cos_fwd, (k) => k.cos_vjp, false),
+  taylorAux: 1,
+  taylor(k, s, order) {
+    const [x, y, sn] = [s.x[0], s.y, s.aux[0]];
+    if (order === 0) {
+      k.cos_fwd(y, x, n(s));
+      k.sin_fwd(sn, x, n(s));
+      return;
+    }
+    k.taylor_dphi(y, x, sn, -1, n(s), order);
+    k.taylor_dphi(sn, x, y, 1, n(s), order);
+  },
+  taylorVjp(k, s, order) {
+    const [x, y, sn] = [s.x[0], s.y, s.aux[0]];
+    k.taylor_dphi_vjp(s.gx[0], s.gy, s.gaux[0], x, y, 1, n(s), order);
+    k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, x, sn, -1, n(s), order);
+  },
+};
+
+/** exp: its own derivative, so the rule's series is y itself. */
+export const exp: Op = {
+  name: 'exp',
+  arity: [1],
+  shape: ([x]) => x,
+  ...plain((k) => k.exp_fwd, (k) => k.exp_vjp, true),
+  taylor(k, s, order) {
+    if (order === 0) k.exp_fwd(s.y, s.x[0], n(s));
+    else k.taylor_dphi(s.y, s.x[0], s.y, 1, n(s), order);
+  },
+  taylorVjp(k, s, order) {
+    k.taylor_dphi_vjp(s.gx[0], s.gy, s.gy, s.x[0], s.y, 1, n(s), order);
+  },
+};
+
+export const log: Op = {
+  name: 'log',
+  arity: [1],
+  shape: ([x]) => x,
+  ...plain((k) => k.log_fwd, (k) => k.log_vjp, false),
+  taylor(k, s, order) {
+    if (order === 0) k.log_fwd(s.y, s.x[0], n(s));
+    else k.taylor_log(s.y, s.x[0], n(s), order);
+  },
+  taylorVjp(k, s, order) {
+    if (s.gx[0]) k.taylor_log_vjp(s.gx[0], s.gy, s.x[0], s.y, n(s), order);
+  },
+};
+
+export const relu: Op = {
+  name: 'relu',
+  arity: [1],
+  shape: ([x]) => x,
+  forward: (k, s) => k.relu_fwd(s.y, s.x[0], n(s)),
+  vjp(k, s) {
+    if (s.gx[0]) k.relu_mask(s.gx[0], s.gy, s.x[0], n(s), 1);
+  },
+  taylor: (k, s, order) => k.taylor_relu(s.y, s.x[0], n(s), order),
+  taylorVjp(k, s, order) {
+    if (s.gx[0]) k.taylor_relu_vjp(s.gx[0], s.gy, s.x[0], n(s), order);
+  },
+};
+
+/** reluMask(x, ref) = x·[ref > 0]: relu's derivative as an op (the nested-JVP reference needs it); no gradient to ref. */
+export const reluMask: Op = {
+  name: 'reluMask',
+  arity: [2],
+  shape: ([x]) => x,
+  forward: (k, s) => k.relu_mask(s.y, s.x[0], s.x[1], n(s), 0),
+  vjp(k, s) {
+    if (s.gx[0]) k.relu_mask(s.gx[0], s.gy, s.x[1], n(s), 1);
+  },
+};
+
+/** 1/x (the nested-JVP reference differentiates log with it). */
+export const reciprocal: Op = {
+  name: 'reciprocal',
+  arity: [1],
+  shape: ([x]) => x,
+  forward: (k, s) => k.reciprocal(s.y, s.x[0], n(s)),
+  vjp(k, s) {
+    if (!s.gx[0]) return;
+    k.mul(s.tmp, s.y, s.y, n(s));
+    k.mul(s.tmp, s.tmp, s.gy, n(s));
+    k.axpy(s.gx[0], -1, s.tmp, n(s));
+  },
+};

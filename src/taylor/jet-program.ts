@@ -1,0 +1,168 @@
+// Taylor mode over a Graph compiled for one batch size and a maximum order K: every node's value is a
+// jet (K+1 coefficient slabs, normalised: x[k] = x^(k)/k!), and `extend(k)` computes coefficient k of
+// every node from the coefficients ≤ k of its inputs — so a caller can feed the state's coefficient
+// k+1 back in before asking for order k+1 (the solution-derivative recursion). `reverse(k)` is the
+// adjoint of `extend(k)` (reverse over Taylor): run orders from high to low after seeding cotangents.
+//
+// Memory: `begin` allocates every jet from the arena (the caller's scope frees it); `beginReverse`
+// allocates the cotangent jets. One evaluation at a time per JetProgram.
+import { ArgumentError } from '../errors.js';
+import type { Graph } from '../autodiff/graph.js';
+import { coefficient, readScalar, sizeOf, writeScalar, type Op, type Ptr, type Shape, type Site } from '../autodiff/op.js';
+import type { Runtime } from '../runtime/wasm.js';
+
+interface Step {
+  node: number;
+  op: Op;
+  inputs: readonly number[];
+  site: Site;
+  /** relative byte offsets of the auxiliary jets */
+  aux: number[];
+  live: boolean;
+}
+
+export class JetProgram {
+  readonly shapes: Shape[];
+  private readonly offsets: number[];
+  private readonly steps: Step[];
+  private readonly workspaceBytes: number;
+  private readonly needsGrad: boolean[];
+  private base = 0;
+  private gbase = 0;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly graph: Graph,
+    readonly batch: number,
+    readonly maxOrder: number,
+  ) {
+    if (!Number.isInteger(maxOrder) || maxOrder < 0) throw new ArgumentError('maxOrder', 'a non-negative integer', maxOrder);
+    this.shapes = graph.shapes(batch);
+    const slabs = maxOrder + 1;
+    let bytes = 0;
+    const place = (count: number) => {
+      const at = bytes;
+      bytes += Math.ceil((count * slabs * 8) / 16) * 16;
+      return at;
+    };
+    this.offsets = [];
+    this.steps = [];
+    this.needsGrad = [];
+    graph.nodes.forEach((node, id) => {
+      const shape = this.shapes[id];
+      this.offsets.push(node.kind === 'param' ? -1 : place(sizeOf(shape)));
+      if (node.kind !== 'op') {
+        this.needsGrad.push(true);
+        return;
+      }
+      const site: Site = {
+        inShapes: node.inputs.map((i) => this.shapes[i]), rows: shape[0], cols: shape[1], attrs: node.attrs,
+        x: node.inputs.map(() => 0), y: 0, saved: 0, gx: node.inputs.map(() => 0), gy: 0, tmp: 0,
+        aux: [], gaux: [],
+      };
+      const aux: number[] = [];
+      for (let a = 0; a < (node.op.taylorAux ?? 0); a++) {
+        aux.push(place(sizeOf(shape)));
+        site.aux.push(0);
+        site.gaux.push(0);
+      }
+      const live = node.inputs.some((i) => this.needsGrad[i]);
+      this.needsGrad.push(live);
+      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, aux, live });
+    });
+    this.workspaceBytes = bytes;
+  }
+
+  private size(id: number): number {
+    return sizeOf(this.shapes[id]);
+  }
+
+  private jetPtr(id: number, base: Ptr): Ptr {
+    const node = this.graph.nodes[id];
+    return node.kind === 'param' ? node.param.value.offset : base + this.offsets[id];
+  }
+
+  /**
+   * Allocates the jets and sets the time's jet to t, tDot, 0, 0, … (tDot = 1 along a solution;
+   * 0 for a derivative in z alone, such as the Jacobian–vector product ∂f/∂z·ε).
+   */
+  begin(t: number, tDot = 1): void {
+    const { arena, kernels } = this.rt;
+    this.base = arena.alloc(this.workspaceBytes / 8);
+    const time = this.base + this.offsets[1];
+    kernels.fill(time, 0, this.maxOrder + 1);
+    writeScalar(kernels, time, t);
+    if (this.maxOrder >= 1) writeScalar(kernels, time + 8, tDot);
+    for (const step of this.steps) {
+      const s = step.site;
+      for (let i = 0; i < step.inputs.length; i++) s.x[i] = this.jetPtr(step.inputs[i], this.base);
+      s.y = this.base + this.offsets[step.node];
+      for (let a = 0; a < step.aux.length; a++) s.aux[a] = this.base + step.aux[a];
+    }
+  }
+
+  /** Coefficient k of the state z (write z[0..k] here before extend(k)). */
+  state(k: number): Ptr {
+    return coefficient(this.base + this.offsets[0], this.size(0), this.checkOrder(k));
+  }
+
+  /** Coefficient k of the output f (valid after extend(k)). */
+  output(k: number): Ptr {
+    const id = this.graph.output;
+    return coefficient(this.base + this.offsets[id], this.size(id), this.checkOrder(k));
+  }
+
+  /** Computes coefficient `order` of every node; orders must be extended 0, 1, 2, … in turn. */
+  extend(order: number): void {
+    this.checkOrder(order);
+    const { kernels } = this.rt;
+    for (const step of this.steps) step.op.taylor!(kernels, step.site, order);
+  }
+
+  /** Allocates zeroed cotangent jets for a reverse sweep over the latest begin/extend. */
+  beginReverse(): void {
+    const { arena } = this.rt;
+    this.gbase = arena.allocZeroed(this.workspaceBytes / 8);
+    for (const step of this.steps) {
+      const s = step.site;
+      for (let i = 0; i < step.inputs.length; i++) {
+        const id = step.inputs[i];
+        const node = this.graph.nodes[id];
+        s.gx[i] = node.kind === 'param' ? node.param.grad.offset : this.needsGrad[id] ? this.gbase + this.offsets[id] : 0;
+      }
+      s.gy = this.gbase + this.offsets[step.node];
+      for (let a = 0; a < step.aux.length; a++) s.gaux[a] = this.gbase + step.aux[a];
+    }
+  }
+
+  /** Cotangent of state coefficient k (accumulated by reverse; seed it by adding into it). */
+  stateCotangent(k: number): Ptr {
+    return coefficient(this.gbase + this.offsets[0], this.size(0), this.checkOrder(k));
+  }
+
+  /** Cotangent of output coefficient k (seed before reverse(k)). */
+  outputCotangent(k: number): Ptr {
+    const id = this.graph.output;
+    return coefficient(this.gbase + this.offsets[id], this.size(id), this.checkOrder(k));
+  }
+
+  /** Cotangent of time coefficient k after the reverse sweep (k = 0: ∂/∂t). */
+  timeCotangent(k: number): number {
+    return readScalar(this.rt.kernels, this.gbase + this.offsets[1] + 8 * this.checkOrder(k));
+  }
+
+  /** The adjoint of extend(order): accumulates into the cotangents of every coefficient ≤ order and into Parameter.grad. */
+  reverse(order: number): void {
+    this.checkOrder(order);
+    const { kernels } = this.rt;
+    for (let j = this.steps.length - 1; j >= 0; j--) {
+      const step = this.steps[j];
+      if (step.live) step.op.taylorVjp!(kernels, step.site, order);
+    }
+  }
+
+  private checkOrder(k: number): number {
+    if (!Number.isInteger(k) || k < 0 || k > this.maxOrder) throw new ArgumentError('order', `an integer in [0, ${this.maxOrder}]`, k);
+    return k;
+  }
+}
