@@ -5,7 +5,7 @@
 // softplus: s = sigmoid(a), itself a sigmoid jet of a; relu: y[k] = a[k]·[a[0] > 0].
 // The reverse of order k runs after every higher order's reverse, so each cotangent is complete
 // when it is read (see mlp-jet.ts for the ordering argument).
-import type { Activation } from './mlp.js';
+import type { NetworkActivation as Activation } from './mlp.js';
 
 /** Per-order slabs for one activation layer: a (pre-activation), y (output) and the helper series. */
 export interface ActivationSlabs {

@@ -7,8 +7,9 @@
 import { odeint } from '../ode/solve.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { SolverStats } from '../ode/stats.js';
-import type { Parameter } from '../training/parameters.js';
-import type { AugmentedDynamics } from './augmented-dynamics.js';
+import type { ParameterLike } from '../training/parameters.js';
+import type { Tensor } from '../runtime/tensor.js';
+import type { AugmentedDynamics } from './augmented.js';
 
 export interface AdjointResult {
   zbar0: Float64Array;
@@ -18,7 +19,7 @@ export interface AdjointResult {
 /** Solve options for the backward solve: those of the forward solve (a fixed grid is reversed). */
 export function adjointGradient(
   dyn: AugmentedDynamics,
-  params: readonly Parameter[],
+  params: readonly ParameterLike[],
   z1: Float64Array,
   zbar1: Float64Array,
   termCotangents: Float64Array,
@@ -33,21 +34,28 @@ export function adjointGradient(
   const dyBar = new Float64Array(dyn.stateSize);
   dyBar.set(termCotangents, bd);
   const zBar = new Float64Array(dyn.stateSize);
-  const f = (t: number, y: Float64Array, dy: Float64Array): void => {
-    yAug.set(y.subarray(0, bd));
-    dyn.evaluate(t, yAug, dyAug, 0);
-    dy.set(dyAug.subarray(0, bd), 0);
-    for (const q of params) q.grad.data.fill(0);
-    dyBar.set(y.subarray(bd, 2 * bd));
-    zBar.fill(0);
-    dyn.vjp(0, dyBar, zBar);
-    for (let i = 0; i < bd; i++) dy[bd + i] = -zBar[i];
-    let at = 2 * bd;
-    for (const q of params) {
-      const g = q.grad.data;
-      for (let i = 0; i < g.length; i++) dy[at + i] = -g[i];
-      at += g.length;
-    }
+  const result = new Float64Array(2 * bd + p);
+  // The tensor form: the backend may allocate (and grow memory) inside, so the state is read before
+  // and the derivative written after, through fresh views.
+  const f = {
+    evaluate(t: number, y: Tensor, dy: Tensor): void {
+      const yData = y.data;
+      yAug.set(yData.subarray(0, bd));
+      dyBar.set(yData.subarray(bd, 2 * bd));
+      dyn.evaluate(t, yAug, dyAug, 0);
+      result.set(dyAug.subarray(0, bd), 0);
+      for (const q of params) q.grad.data.fill(0);
+      zBar.fill(0);
+      dyn.vjp(0, dyBar, zBar);
+      for (let i = 0; i < bd; i++) result[bd + i] = -zBar[i];
+      let at = 2 * bd;
+      for (const q of params) {
+        const g = q.grad.data;
+        for (let i = 0; i < g.length; i++) result[at + i] = -g[i];
+        at += g.length;
+      }
+      dy.data.set(result);
+    },
   };
   const start = new Float64Array(2 * bd + p);
   start.set(z1, 0);

@@ -4,16 +4,19 @@
 // checkpoints (default) or the continuous adjoint.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
-import type { Arena } from '../runtime/arena.js';
-import type { Parameter } from '../training/parameters.js';
+import type { Runtime } from '../runtime/wasm.js';
+import type { Tensor } from '../runtime/tensor.js';
+import type { ParameterLike } from '../training/parameters.js';
 import { adjointGradient } from './adjoint.js';
-import { AugmentedDynamics } from './augmented-dynamics.js';
+import { BACKENDS, type AugmentedDynamics, type Backend } from './augmented.js';
+import { GraphAugmentedDynamics } from './graph-dynamics.js';
+import { JsAugmentedDynamics } from './js-dynamics.js';
 import { odeint, type OdeSolution } from '../ode/solve.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
 import { backpropagateSteps } from './replay.js';
-import { checkMlpSpec, createMlp, type Mlp, type MlpSpec } from './mlp.js';
+import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
 
 export interface SolverConfig {
@@ -29,10 +32,12 @@ export interface SolverConfig {
 export type GradientMethod = 'checkpoint' | 'adjoint';
 
 export interface NeuralOdeConfig {
-  mlp: MlpSpec;
+  mlp: NetworkSpec;
   regularizers?: RegularizerConfig;
   solver?: SolverConfig;
   gradient?: GradientMethod;
+  /** which implementation evaluates the dynamics, jets and VJPs (default 'js'; see augmented.ts) */
+  backend?: Backend;
   t0?: number;
   t1?: number;
 }
@@ -69,8 +74,11 @@ export interface PredictOptions {
   onEvaluation?: (t: number, z: Float64Array) => void;
 }
 
-export function checkConfig(config: NeuralOdeConfig): Required<Pick<NeuralOdeConfig, 't0' | 't1' | 'gradient'>> & NeuralOdeConfig {
-  checkMlpSpec(config.mlp);
+export type ResolvedConfig = NeuralOdeConfig & { t0: number; t1: number; gradient: GradientMethod; backend: Backend };
+
+export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) throw new ArgumentError('config', 'an object { mlp, regularizers?, solver?, … }', config);
+  checkNetworkSpec(config.mlp);
   checkRegularizers(config.regularizers ?? {});
   const solver = config.solver ?? {};
   const method = solver.method ?? 'dopri5';
@@ -82,35 +90,42 @@ export function checkConfig(config: NeuralOdeConfig): Required<Pick<NeuralOdeCon
   if (gradient !== 'checkpoint' && gradient !== 'adjoint') throw new ArgumentError('gradient', '"checkpoint" or "adjoint"', gradient);
   const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
   if (!Number.isFinite(t0) || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
-  return { ...config, gradient, t0, t1 };
+  const backend = config.backend ?? 'js';
+  if (!BACKENDS.includes(backend)) throw new ArgumentError('backend', `one of ${BACKENDS.join(', ')}`, backend);
+  return { ...config, gradient, backend, t0, t1 };
 }
 
 export class NeuralOde {
-  readonly config: NeuralOdeConfig & { t0: number; t1: number; gradient: GradientMethod };
+  readonly config: ResolvedConfig;
   private readonly dynamicsCache = new Map<string, AugmentedDynamics>();
 
-  constructor(readonly mlp: Mlp, config: NeuralOdeConfig) {
+  constructor(readonly rt: Runtime, readonly network: Network, config: NeuralOdeConfig) {
     this.config = checkConfig(config);
   }
 
-  static create(arena: Arena, config: NeuralOdeConfig, rng: Rng): NeuralOde {
+  /** A model with freshly initialised weights (drawn from `rng`). */
+  static create(rt: Runtime, config: NeuralOdeConfig, rng: Rng): NeuralOde {
     checkConfig(config);
-    return new NeuralOde(createMlp(arena, config.mlp, rng), config);
+    return new NeuralOde(rt, createNetwork(rt, config.mlp, rng), config);
   }
 
-  get params(): Parameter[] {
-    return this.mlp.params;
+  get params(): ParameterLike[] {
+    return this.network.mlp.params;
   }
 
   get stateSize(): number {
-    return this.mlp.spec.widths[0];
+    return this.network.mlp.spec.widths[0];
   }
 
-  dynamics(batch: number, withRegularizers: boolean): AugmentedDynamics {
-    const key = `${batch}:${withRegularizers}`;
+  /** The augmented dynamics for a batch size (cached), with or without the regulariser states. */
+  dynamics(batch: number, withRegularizers: boolean, backend: Backend = this.config.backend): AugmentedDynamics {
+    const key = `${batch}:${withRegularizers}:${backend}`;
     let dyn = this.dynamicsCache.get(key);
     if (!dyn) {
-      dyn = new AugmentedDynamics(this.mlp, batch, this.config.regularizers ?? {}, withRegularizers);
+      const regs = this.config.regularizers ?? {};
+      dyn = backend === 'js'
+        ? new JsAugmentedDynamics(this.network.mlp, batch, regs, withRegularizers)
+        : new GraphAugmentedDynamics(this.rt, this.network.graph, batch, regs, withRegularizers);
       this.dynamicsCache.set(key, dyn);
     }
     return dyn;
@@ -127,10 +142,12 @@ export class NeuralOde {
   }
 
   private solve(dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: ArrayLike<number>, onEval?: (t: number, y: Float64Array) => void): OdeSolution {
-    const f = onEval
-      ? (t: number, y: Float64Array, dy: Float64Array) => { onEval(t, y); dyn.evaluate(t, y, dy, 0); }
-      : (t: number, y: Float64Array, dy: Float64Array) => dyn.evaluate(t, y, dy, 0);
-    return odeint(f, y0, [this.config.t0, this.config.t1], { ...this.solveOptions(solver, grid), recordSteps: record });
+    let f = dyn.odeFunction;
+    if (onEval) {
+      const inner = f;
+      f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.data); typeof inner === 'function' ? inner(t, y.data, dy.data) : inner.evaluate(t, y, dy); } };
+    }
+    return odeint(f, y0, [this.config.t0, this.config.t1], { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt });
   }
 
   /** z(t1) for a batch of initial states [batch, D] (no regulariser states). */
@@ -172,9 +189,7 @@ export class NeuralOde {
     const regularizers: Record<string, number> = {};
     let loss = dataLoss;
     dyn.terms.forEach((term, j) => {
-      let s = 0;
-      for (let b = 0; b < batch; b++) s += yEnd[bd + j * batch + b];
-      regularizers[term.name] = s / batch;
+      regularizers[term.name] = yEnd[bd + j];
       loss += term.lambda * regularizers[term.name];
     });
     const result: ObjectiveResult = {
@@ -186,8 +201,7 @@ export class NeuralOde {
     for (const p of this.params) p.grad.data.fill(0);
     const ybar1 = new Float64Array(dyn.stateSize);
     for (let i = 0; i < bd; i++) ybar1[i] = (2 * (z1[i] - target[i])) / bd;
-    const termCotangents = new Float64Array(dyn.terms.length * batch);
-    dyn.terms.forEach((term, j) => termCotangents.fill(term.lambda / batch, j * batch, (j + 1) * batch));
+    const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
     ybar1.set(termCotangents, bd);
     dyn.nfe = 0;
     if (this.config.gradient === 'checkpoint') {

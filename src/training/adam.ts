@@ -5,7 +5,7 @@ import { ArgumentError } from '../errors.js';
 import type { Kernels } from '../runtime/kernels.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { Optimizer } from './optimizer.js';
-import { checkParameters, type Parameter } from './parameters.js';
+import { checkParameters, type ParameterLike } from './parameters.js';
 import { asSchedule, type Schedule } from './schedules.js';
 
 export interface AdamOptions {
@@ -29,7 +29,7 @@ export class Adam implements Optimizer {
   readonly weightDecay: number;
   readonly decoupledWeightDecay: boolean;
 
-  constructor(private readonly kernels: Kernels, private readonly params: readonly Parameter[], options: AdamOptions = {}) {
+  constructor(private readonly kernels: Kernels, private readonly params: readonly ParameterLike[], options: AdamOptions = {}) {
     checkParameters(params);
     this.schedule = asSchedule(options.lr ?? 1e-3);
     this.beta1 = checkIn('beta1', options.beta1 ?? 0.9, 0, 1);

@@ -4,7 +4,7 @@ import { ArgumentError } from '../errors.js';
 import type { Kernels } from '../runtime/kernels.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { Optimizer } from './optimizer.js';
-import { checkParameters, type Parameter } from './parameters.js';
+import { checkParameters, type ParameterLike } from './parameters.js';
 import { asSchedule, type Schedule } from './schedules.js';
 
 export interface SgdOptions {
@@ -23,7 +23,7 @@ export class Sgd implements Optimizer {
   readonly nesterov: boolean;
   readonly weightDecay: number;
 
-  constructor(private readonly kernels: Kernels, private readonly params: readonly Parameter[], options: SgdOptions = {}) {
+  constructor(private readonly kernels: Kernels, private readonly params: readonly ParameterLike[], options: SgdOptions = {}) {
     checkParameters(params);
     this.schedule = asSchedule(options.lr ?? 1e-2);
     const momentum = options.momentum ?? 0.9;

@@ -3,16 +3,21 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
-import { createMlp, ACTIVATIONS, type Activation, type Mlp } from '../../src/model/mlp.js';
-import { AugmentedDynamics } from '../../src/model/augmented-dynamics.js';
+import { createNetwork, NETWORK_ACTIVATIONS as ACTIVATIONS, type NetworkActivation as Activation, type Mlp, type Network } from '../../src/model/mlp.js';
+import { JsAugmentedDynamics as AugmentedDynamics } from '../../src/model/js-dynamics.js';
+import { GraphAugmentedDynamics } from '../../src/model/graph-dynamics.js';
 import { MlpJet } from '../../src/model/mlp-jet.js';
 import { odeint } from '../../src/ode/solve.js';
 import { relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
 
+function network(activation: Activation, widths = [2, 6, 5, 2], seed = 3): Network {
+  return createNetwork(rt, { widths, activation }, new Rng(seed));
+}
+
 function mlp(activation: Activation, widths = [2, 6, 5, 2], seed = 3): Mlp {
-  return createMlp(rt.arena, { widths, activation }, new Rng(seed));
+  return network(activation, widths, seed).mlp;
 }
 
 /** Taylor coefficients z[0..K] of the solution through (t, z) for a batch. */
@@ -133,6 +138,34 @@ for (const activation of ACTIVATIONS) {
       assert.ok(errP < 1e-7, `θ̄ relative error ${errP}`);
     });
   }
+}
+
+for (const activation of ACTIVATIONS) {
+  test(`${activation}: the js and wasm backends agree on F and its VJP (R_3 + kinetic + Jacobian)`, () => {
+    const net = network(activation, [3, 8, 3], 21);
+    const regs = { order: 3, lambda: 1, kinetic: 1, jacobian: 1 };
+    const js = new AugmentedDynamics(net.mlp, 4, regs);
+    const wasm = new GraphAugmentedDynamics(rt, net.graph, 4, regs);
+    js.resampleNoise(new Rng(2));
+    wasm.resampleNoise(new Rng(2));
+    const rng = new Rng(8);
+    const y = randomArray(rng, js.stateSize);
+    const dyBar = randomArray(rng, js.stateSize);
+    const a = new Float64Array(js.stateSize), b = new Float64Array(js.stateSize);
+    js.evaluate(0.6, y, a, 1);
+    wasm.evaluate(0.6, y, b, 1);
+    assert.ok(relativeError(a, b) < 1e-12, `F: ${relativeError(a, b)}`);
+    const grads = () => net.mlp.params.flatMap((p) => Array.from(p.grad.data));
+    for (const p of net.mlp.params) p.grad.data.fill(0);
+    const ya = new Float64Array(js.stateSize);
+    js.vjp(1, dyBar, ya);
+    const ga = grads();
+    for (const p of net.mlp.params) p.grad.data.fill(0);
+    const yb = new Float64Array(js.stateSize);
+    wasm.vjp(1, dyBar, yb);
+    assert.ok(relativeError(ya, yb) < 1e-11, `ȳ: ${relativeError(ya, yb)}`);
+    assert.ok(relativeError(ga, grads()) < 1e-11, `θ̄: ${relativeError(ga, grads())}`);
+  });
 }
 
 test.run();

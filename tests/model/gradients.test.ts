@@ -14,7 +14,7 @@ const data = (() => {
 })();
 
 function model(config: Partial<NeuralOdeConfig>, activation: 'tanh' | 'sigmoid' = 'tanh'): NeuralOde {
-  return NeuralOde.create(rt.arena, { mlp: { widths: [2, 7, 2], activation }, regularizers: { order: 3, lambda: 0.3, kinetic: 0.2, jacobian: 0.1 }, ...config }, new Rng(5));
+  return NeuralOde.create(rt, { mlp: { widths: [2, 7, 2], activation }, regularizers: { order: 3, lambda: 0.3, kinetic: 0.2, jacobian: 0.1 }, ...config }, new Rng(5));
 }
 
 /** Central differences of the objective w.r.t. every parameter and z0 (same ε via a fresh Rng(1) each time). */
@@ -76,6 +76,20 @@ test('dopri5 with accept/reject decisions held fixed: gradient vs finite differe
   assert.is(r.nfeBackward, 6 * steps.t.length);
 });
 
+test('wasm backend: rk4 gradient vs finite differences, and the adjoint agrees with replay', () => {
+  const m = model({ solver: { method: 'rk4', steps: 3 }, backend: 'wasm' });
+  const r = m.objective(data.z0, data.target, { rng: new Rng(1) });
+  const fd = finiteDifferences(m);
+  assert.ok(relativeError(grads(m), fd.params) < 1e-7, 'parameters');
+  assert.ok(relativeError(r.zbar0!, fd.z0) < 1e-7, 'z0');
+  const solver = { method: 'dopri5' as const, rtol: 1e-9, atol: 1e-9 };
+  const a = model({ solver, gradient: 'adjoint', backend: 'wasm' });
+  a.objective(data.z0, data.target, { rng: new Rng(1) });
+  const d = model({ solver, backend: 'wasm' });
+  d.objective(data.z0, data.target, { rng: new Rng(1) });
+  assert.ok(relativeError(grads(a), grads(d)) < 1e-5);
+});
+
 test('a finite-difference mismatch is detectable: dropping a regulariser from the gradient fails the check', () => {
   const m = model({ solver: { method: 'rk4', steps: 3 } });
   const fd = finiteDifferences(m);
@@ -114,7 +128,7 @@ test('checkpoint memory grows with the accepted steps', () => {
   const r5 = m.objective(data.z0, data.target, { rng: new Rng(1) });
   const m10 = model({ solver: { method: 'rk4', steps: 10 } });
   const r10 = m10.objective(data.z0, data.target, { rng: new Rng(1) });
-  const state = 3 * (2 + 3); // batch × (D + three integrals)
+  const state = 3 * 2 + 3; // batch × D + three integrals
   assert.is(r5.checkpointBytes, 5 * state * 8);
   assert.is(r10.checkpointBytes, 10 * state * 8);
 });

@@ -5,13 +5,13 @@ import { Tensor } from '../../src/runtime/tensor.js';
 import { Adam } from '../../src/training/adam.js';
 import { Sgd } from '../../src/training/sgd.js';
 import { piecewiseConstant } from '../../src/training/schedules.js';
-import type { Parameter } from '../../src/training/parameters.js';
+import type { ParameterLike } from '../../src/training/parameters.js';
 import { Rng } from '../../src/random.js';
 import { AWKWARD_SIZES, assertClose, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
 
-function param(name: string, values: Float64Array, rows = 1): Parameter {
+function param(name: string, values: Float64Array, rows = 1): ParameterLike {
   const cols = values.length / rows;
   return { name, value: Tensor.from(rt.arena, values, rows, cols), grad: Tensor.zeros(rt.arena, rows, cols) };
 }
@@ -125,7 +125,7 @@ test('bad optimiser settings are named', () => {
   assert.throws(() => new Sgd(rt.kernels, [p], { momentum: 0, nesterov: true }), /nesterov/);
   assert.throws(() => new Sgd(rt.kernels, [], {}), /params: expected a non-empty array/);
   assert.throws(() => new Sgd(rt.kernels, [p, p], {}), /unique parameter names/);
-  const bad: Parameter = { name: 'b', value: Tensor.zeros(rt.arena, 2, 3), grad: Tensor.zeros(rt.arena, 3, 2) };
+  const bad: ParameterLike = { name: 'b', value: Tensor.zeros(rt.arena, 2, 3), grad: Tensor.zeros(rt.arena, 3, 2) };
   assert.throws(() => new Adam(rt.kernels, [bad]), /parameter b: value is \[2, 3\] but grad is \[3, 2\]/);
 });
 

@@ -1,13 +1,12 @@
-// The neural ODE's dynamics with the regularisers as extra states of the same solve.
-// Flat state layout: [z (batch × D) | ∫integrand_1 (batch) | ∫integrand_2 (batch) | …], terms in the
-// order of regularizerTerms(). The integrands never depend on the integrals, so their cotangents are
-// constant and only z carries a cotangent through the dynamics.
-// Intermediates are kept per slot (one per RK stage), so `vjp(slot, …)` reverses the evaluation made
-// at that slot without recomputing it.
+// The 'js' backend of the augmented dynamics (see augmented.ts): one Taylor jet through the MLP gives
+// f (order 0) and z[K] together; intermediates are kept per slot (one per RK stage), so `vjp(slot, …)`
+// reverses the evaluation made at that slot without recomputing it. Plain TypeScript over
+// Float64Arrays: no arena traffic, which suits small networks.
 import { ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
 import { MlpJet } from './mlp-jet.js';
 import type { Mlp } from './mlp.js';
+import type { AugmentedDynamics } from './augmented.js';
 import { factorial, regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
 
 interface Slot {
@@ -15,7 +14,7 @@ interface Slot {
   jacobianJet?: MlpJet;
 }
 
-export class AugmentedDynamics {
+export class JsAugmentedDynamics implements AugmentedDynamics {
   readonly d: number;
   readonly terms: RegularizerTerm[];
   /** Taylor orders the jet needs: network orders 0..K−1 give z[1..K] */
@@ -39,7 +38,7 @@ export class AugmentedDynamics {
     this.orderIndex = this.terms.findIndex((t) => t.name.startsWith('r'));
     this.kineticIndex = this.terms.findIndex((t) => t.name === 'kinetic');
     this.jacobianIndex = this.terms.findIndex((t) => t.name === 'jacobian');
-    this.stateSize = batch * (this.d + this.terms.length);
+    this.stateSize = batch * this.d + this.terms.length;
     this.epsilon = new Float64Array(batch * this.d).fill(1);
   }
 
@@ -58,12 +57,14 @@ export class AugmentedDynamics {
     return this.slots[i];
   }
 
+  readonly odeFunction = (t: number, y: Float64Array, dy: Float64Array): void => this.evaluate(t, y, dy, 0);
+
   /** dy = F(t, y): the dynamics and every integrand. */
   evaluate = (t: number, y: Float64Array, dy: Float64Array, slotIndex: number): void => {
     if (y.length !== this.stateSize || dy.length !== this.stateSize) throw new ShapeError(`augmented state holds ${this.stateSize} values, got ${y.length} and ${dy.length}`);
     this.nfe++;
     const { jet, jacobianJet } = this.slot(slotIndex);
-    const bd = this.batch * this.d, d = this.d;
+    const bd = this.batch * this.d;
     jet.t.fill(0);
     jet.t[0] = t;
     if (this.orders > 1) jet.t[1] = 1;
@@ -79,10 +80,9 @@ export class AugmentedDynamics {
     if (this.orderIndex >= 0) {
       const K = this.order!;
       const zK = jet.out[K - 1];
-      const c = (factorial(K) / K) ** 2 / d; // z[K] = out[K−1]/K
-      writeRowNorms(zK, this.batch, d, c, dy, bd + this.orderIndex * this.batch);
+      dy[bd + this.orderIndex] = ((factorial(K) / K) ** 2 / bd) * sumSquares(zK); // z[K] = out[K−1]/K
     }
-    if (this.kineticIndex >= 0) writeRowNorms(jet.out[0], this.batch, d, 1 / d, dy, bd + this.kineticIndex * this.batch);
+    if (this.kineticIndex >= 0) dy[bd + this.kineticIndex] = sumSquares(jet.out[0]) / bd;
     if (jacobianJet) {
       jacobianJet.t[0] = t;
       jacobianJet.t[1] = 0;
@@ -90,7 +90,7 @@ export class AugmentedDynamics {
       jacobianJet.x[1].set(this.epsilon);
       jacobianJet.forwardOrder(0);
       jacobianJet.forwardOrder(1);
-      writeRowNorms(jacobianJet.out[1], this.batch, d, 1 / d, dy, bd + this.jacobianIndex * this.batch);
+      dy[bd + this.jacobianIndex] = sumSquares(jacobianJet.out[1]) / bd;
     }
   };
 
@@ -100,15 +100,14 @@ export class AugmentedDynamics {
    */
   vjp = (slotIndex: number, dyBar: Float64Array, yBar: Float64Array): void => {
     const { jet, jacobianJet } = this.slot(slotIndex);
-    const bd = this.batch * this.d, d = this.d, B = this.batch;
+    const bd = this.batch * this.d;
     jet.zeroCotangents();
     jet.outBar[0].set(dyBar.subarray(0, bd));
     if (this.orderIndex >= 0) {
       const K = this.order!;
-      const c = (factorial(K) / K) ** 2 / d;
-      addRowNormCotangent(jet.out[K - 1], B, d, 2 * c, dyBar, bd + this.orderIndex * B, jet.outBar[K - 1]);
+      axpy(jet.outBar[K - 1], (2 * (factorial(K) / K) ** 2 / bd) * dyBar[bd + this.orderIndex], jet.out[K - 1]);
     }
-    if (this.kineticIndex >= 0) addRowNormCotangent(jet.out[0], B, d, 2 / d, dyBar, bd + this.kineticIndex * B, jet.outBar[0]);
+    if (this.kineticIndex >= 0) axpy(jet.outBar[0], (2 / bd) * dyBar[bd + this.kineticIndex], jet.out[0]);
     jet.backward(this.orders, (k) => {
       if (k === 0) return;
       const src = jet.xbar[k], dst = jet.outBar[k - 1], inv = 1 / k;
@@ -118,7 +117,7 @@ export class AugmentedDynamics {
     for (let i = 0; i < bd; i++) yBar[i] += xb[i];
     if (jacobianJet) {
       jacobianJet.zeroCotangents();
-      addRowNormCotangent(jacobianJet.out[1], B, d, 2 / d, dyBar, bd + this.jacobianIndex * B, jacobianJet.outBar[1]);
+      axpy(jacobianJet.outBar[1], (2 / bd) * dyBar[bd + this.jacobianIndex], jacobianJet.out[1]);
       jacobianJet.backward(2);
       const jb = jacobianJet.xbar[0];
       for (let i = 0; i < bd; i++) yBar[i] += jb[i];
@@ -126,20 +125,14 @@ export class AugmentedDynamics {
   };
 }
 
-/** out[offset + b] = c · Σ_j v[b, j]² */
-function writeRowNorms(v: Float64Array, rows: number, cols: number, c: number, out: Float64Array, offset: number): void {
-  for (let b = 0; b < rows; b++) {
-    let s = 0;
-    for (let j = 0; j < cols; j++) { const x = v[b * cols + j]; s += x * x; }
-    out[offset + b] = c * s;
-  }
+function sumSquares(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return s;
 }
 
-/** vbar[b, j] += c · w[offset + b] · v[b, j] */
-function addRowNormCotangent(v: Float64Array, rows: number, cols: number, c: number, w: Float64Array, offset: number, vbar: Float64Array): void {
-  for (let b = 0; b < rows; b++) {
-    const g = c * w[offset + b];
-    if (g === 0) continue;
-    for (let j = 0; j < cols; j++) vbar[b * cols + j] += g * v[b * cols + j];
-  }
+/** y += alpha·x */
+function axpy(y: Float64Array, alpha: number, x: Float64Array): void {
+  if (alpha === 0) return;
+  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
 }
