@@ -12,3 +12,4 @@ export type { RegularizerConfig, RegularizerTerm } from './regularizers.js';
 export { backpropagateSteps } from './replay.js';
 export type { SlottedDynamics, StageTableau } from './replay.js';
 export { adjointGradient } from './adjoint.js';
+export { saveModel, loadModel } from './serialize.js';
