@@ -52,7 +52,8 @@ function axpyBlock(o: usize, c: f64, k: usize, len: i32): void {
  * The error ratio sqrt( (1/n) Σ_i (err_i / (atol_i + rtol·max(|y0_i|, |y1_i|)))² ).
  * atol_i is `atolVec[i]` when atolVec ≠ 0, else the scalar `atol`.
  * Returns NaN when any err_i or y1_i is NaN or ±Inf (an infinite y1 would otherwise make its scale
- * infinite and its ratio 0, accepting a blown-up step): y1 − y1 is added, 0 exactly when finite.
+ * infinite and its ratio 0, accepting a blown-up step): (y1 − y1) + (r − r) is added, 0 exactly when
+ * both are finite, NaN otherwise.
  * n = 0 gives 0.
  */
 export function rk_error_ratio(err: usize, y0: usize, y1: usize, atol: f64, atolVec: usize, rtol: f64, n: i32): f64 {
@@ -68,7 +69,7 @@ export function rk_error_ratio(err: usize, y0: usize, y1: usize, atol: f64, atol
     if (atolVec != 0) tol = v128.load(atolVec + off);
     const scale = f64x2.add(tol, f64x2.mul(rv, f64x2.max(f64x2.abs(a), f64x2.abs(b))));
     const r = f64x2.div(v128.load(err + off), scale);
-    acc = f64x2.add(acc, f64x2.add(f64x2.mul(r, r), f64x2.sub(b, b)));
+    acc = f64x2.add(acc, f64x2.add(f64x2.mul(r, r), f64x2.add(f64x2.sub(b, b), f64x2.sub(r, r))));
   }
   let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   if (n & 1) {
@@ -77,7 +78,7 @@ export function rk_error_ratio(err: usize, y0: usize, y1: usize, atol: f64, atol
     const b = load<f64>(y1 + off);
     const t = atolVec != 0 ? load<f64>(atolVec + off) : atol;
     const r = load<f64>(err + off) / (t + rtol * max(abs(a), abs(b)));
-    s += r * r + (b - b);
+    s += r * r + ((b - b) + (r - r));
   }
   return sqrt(s / <f64>n);
 }

@@ -1,6 +1,7 @@
 // The `taynode` command line: one sub-command per file in ./commands.
 import { Command } from 'commander';
 import { registerKernelsCommand } from './commands/kernels.js';
+import { registerSolverOrderCommand } from './commands/solver-order.js';
 
 const program = new Command()
   .name('taynode')
@@ -8,5 +9,6 @@ const program = new Command()
   .showHelpAfterError();
 
 registerKernelsCommand(program);
+registerSolverOrderCommand(program);
 
 await program.parseAsync(process.argv);

@@ -39,24 +39,23 @@ export class Evaluator {
   /** dy ← f(t, y), both arena byte offsets of rows·cols values. */
   call(t: number, y: number, dy: number): void {
     this.nfe++;
-    const mark = this.arena.mark();
-    try {
-      if (typeof this.dynamics === 'function') this.dynamics(t, this.view(y), this.view(dy));
-      else this.dynamics.evaluate(t, this.tensor(y), this.tensor(dy));
-    } finally {
-      this.arena.reset(mark);
-    }
+    const arena = this.arena;
+    const mark = arena.mark();
+    // No try/finally: if f throws, the solve's own scope frees everything anyway.
+    if (typeof this.dynamics === 'function') this.dynamics(t, this.view(y), this.view(dy));
+    else this.dynamics.evaluate(t, this.tensor(y), this.tensor(dy));
+    if (arena.mark() !== mark) arena.reset(mark);
   }
 
   private view(offset: number): Float64Array {
-    const f64 = this.arena.f64;
-    if (f64.buffer !== this.viewBuffer) {
+    // memory.grow detaches the old buffer (byteLength 0): a cheaper test than reading memory.buffer.
+    if (this.viewBuffer === null || this.viewBuffer.byteLength === 0) {
       this.views.clear();
-      this.viewBuffer = f64.buffer;
+      this.viewBuffer = this.arena.memory.buffer;
     }
     let v = this.views.get(offset);
     if (v === undefined) {
-      v = f64.subarray(offset / 8, offset / 8 + this.rows * this.cols);
+      v = new Float64Array(this.viewBuffer, offset, this.rows * this.cols);
       this.views.set(offset, v);
     }
     return v;
