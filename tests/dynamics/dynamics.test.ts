@@ -1,0 +1,140 @@
+// The Dynamics API training builds on: f, its VJP, the regularisers (R_K integrand, kinetic,
+// Jacobian-Frobenius) and their gradients with respect to z, θ and t, against finite differences.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createRuntimeSync } from '../../src/runtime/wasm.js';
+import { Tensor } from '../../src/runtime/tensor.js';
+import { Rng } from '../../src/random.js';
+import { Tape } from '../../src/autodiff/tape.js';
+import { GraphBuilder } from '../../src/autodiff/graph.js';
+import { Parameter } from '../../src/autodiff/parameter.js';
+import { mlpDynamics } from '../../src/dynamics/mlp.js';
+import type { Dynamics } from '../../src/dynamics/dynamics.js';
+import { evaluateDual } from '../../src/taylor/nested-jvp.js';
+import { ArgumentError, ShapeError } from '../../src/errors.js';
+import { checkDirectional } from '../helpers/gradcheck.js';
+import { assertClose, randomArray } from '../helpers/numeric.js';
+
+const rt = createRuntimeSync();
+const { arena } = rt;
+const [BATCH, D] = [4, 3];
+
+function setup(seed: number, activation: 'tanh' | 'sigmoid' | 'softplus' | 'sin' = 'tanh') {
+  const rng = new Rng(seed);
+  const dyn = mlpDynamics(rt, { widths: [D, 7, 5, D], activation, activateInput: activation === 'sigmoid' }, rng);
+  const z = Tensor.from(arena, randomArray(rng, BATCH * D), BATCH, D);
+  return { rng, dyn, z };
+}
+
+/** Checks a scalar's gradients (gz, every Parameter.grad, dt) by directional finite differences. */
+function checkScalarGradients(what: string, dyn: Dynamics, z: Tensor, rng: Rng, t: number, value: (t: number) => number, grads: { gz: Float64Array; params: Float64Array[]; dt: number }) {
+  checkDirectional(`${what} ∂/∂z`, () => value(t), z, grads.gz, rng);
+  dyn.params.forEach((p, i) => checkDirectional(`${what} ∂/∂${p.name}`, () => value(t), p.value, grads.params[i], rng));
+  const h = 1e-6;
+  const fd = (value(t + h) - value(t - h)) / (2 * h);
+  assertClose([grads.dt], [fd], 1e-6, `${what} ∂/∂t`);
+}
+
+test('mlpDynamics: PyTorch-layout parameters with the time column, as the paper\'s MNIST dynamics', () => {
+  const dyn = mlpDynamics(rt, { widths: [784, 100, 784], activation: 'sigmoid', activateInput: true }, new Rng(1));
+  assert.equal(dyn.params.map((p) => [p.name, ...p.shape]), [
+    ['layer0.weight', 100, 785], ['layer0.bias', 1, 100], ['layer1.weight', 784, 101], ['layer1.bias', 1, 784],
+  ]);
+  const bound = 1 / Math.sqrt(785);
+  assert.ok(dyn.params[0].value.data.every((v) => Math.abs(v) <= bound), 'U(±1/√fan_in) initialisation');
+  assert.equal(dyn.graph.nodes.filter((n) => n.kind === 'op').map((n) => (n.kind === 'op' ? n.op.name : '')),
+    ['sigmoid', 'concatTime', 'linear', 'sigmoid', 'concatTime', 'linear']);
+});
+
+test('f equals the same graph evaluated on the eager tape, and leaves the arena as it found it', () => {
+  const { dyn, z } = setup(2);
+  const out = Tensor.empty(arena, BATCH, D);
+  const used = arena.usedBytes;
+  dyn.f(0.7, z, out);
+  assert.is(arena.usedBytes, used, 'no arena growth per call');
+  arena.scope(() => {
+    const tape = new Tape(rt);
+    const params = new Map(dyn.params.map((p) => [p, tape.constant(p.value)]));
+    const ref = evaluateDual(tape, dyn.graph, params, tape.constant(z), tape.scalar(0.7)) as { value: Tensor };
+    assertClose(out.data, ref.value.data, 1e-14, 'f');
+  });
+});
+
+test('vjp: ∂⟨g, f⟩/∂z, ∂/∂θ and ∂/∂t match finite differences', () => {
+  const { rng, dyn, z } = setup(3, 'softplus');
+  const t = 0.25;
+  const g = Tensor.from(arena, randomArray(rng, BATCH * D), BATCH, D);
+  const gw = g.toFloat64Array();
+  const value = (tt: number) => arena.scope(() => {
+    const out = Tensor.empty(arena, BATCH, D);
+    dyn.f(tt, z, out);
+    return out.data.reduce((s, v, i) => s + v * gw[i], 0);
+  });
+  dyn.zeroGrad();
+  const gz = Tensor.zeros(arena, BATCH, D);
+  const dt = dyn.vjp(t, z, g, gz);
+  checkScalarGradients('vjp', dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
+});
+
+for (const [K, act] of [[1, 'tanh'], [2, 'sigmoid'], [3, 'softplus'], [4, 'sin']] as const) {
+  test(`taylorRegulariser K=${K} (${act}): Σ||d^K z/dt^K||² and its gradients in z, θ and t match finite differences`, () => {
+    const { rng, dyn, z } = setup(10 + K, act);
+    const t = 0.4;
+    const weight = 0.5;
+    const value = (tt: number) => dyn.taylorRegulariser(tt, z, K).value * weight;
+    dyn.zeroGrad();
+    const gz = Tensor.zeros(arena, BATCH, D);
+    const { dt } = dyn.taylorRegulariser(t, z, K, { weight, gz });
+    checkScalarGradients(`R_${K}`, dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
+  });
+}
+
+test('kinetic: Σ||f||² and its gradients match finite differences', () => {
+  const { rng, dyn, z } = setup(20, 'sigmoid');
+  const t = -0.3;
+  const value = (tt: number) => dyn.kinetic(tt, z).value;
+  const f = Tensor.empty(arena, BATCH, D);
+  dyn.f(t, z, f);
+  assertClose([value(t)], [f.data.reduce((s, v) => s + v * v, 0)], 1e-14, 'value');
+  dyn.zeroGrad();
+  const gz = Tensor.zeros(arena, BATCH, D);
+  const { dt } = dyn.kinetic(t, z, { gz });
+  checkScalarGradients('kinetic', dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
+});
+
+test('jacobianFrobenius: Σ||∂f/∂z·ε||² equals finite differences of f, and its gradients match finite differences', () => {
+  const { rng, dyn, z } = setup(21, 'tanh');
+  const t = 0.6;
+  const eps = Tensor.from(arena, Float64Array.from({ length: BATCH * D }, () => rng.rademacher()), BATCH, D);
+  const jvp = arena.scope(() => {
+    const h = 1e-5;
+    const [zp, zm, fp, fm] = [0, 0, 0, 0].map(() => Tensor.empty(arena, BATCH, D));
+    zp.copyFrom(z.data.map((v, i) => v + h * eps.data[i]));
+    zm.copyFrom(z.data.map((v, i) => v - h * eps.data[i]));
+    dyn.f(t, zp, fp);
+    dyn.f(t, zm, fm);
+    return fp.data.map((v, i) => (v - fm.data[i]) / (2 * h));
+  });
+  const value = (tt: number) => dyn.jacobianFrobenius(tt, z, eps).value;
+  assertClose([value(t)], [jvp.reduce((s, v) => s + v * v, 0)], 1e-8, 'value');
+  dyn.zeroGrad();
+  const gz = Tensor.zeros(arena, BATCH, D);
+  const { dt } = dyn.jacobianFrobenius(t, z, eps, { gz });
+  checkScalarGradients('jacobianFrobenius', dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
+});
+
+test('bad shapes and specs are typed errors naming the argument', () => {
+  const { dyn, z } = setup(30);
+  assert.throws(() => dyn.f(0, Tensor.zeros(arena, 2, D + 1), Tensor.zeros(arena, 2, D + 1)), (e: Error) => e instanceof ShapeError && /z/.test(e.message));
+  assert.throws(() => dyn.f(0, z, Tensor.zeros(arena, 1, D)), (e: Error) => e instanceof ShapeError && /out/.test(e.message));
+  assert.throws(() => dyn.solutionDerivatives(0, z, 2, [Tensor.zeros(arena, BATCH, D)]), (e: Error) => e instanceof ArgumentError && /out/.test(e.message));
+  assert.throws(() => dyn.taylorRegulariser(0, z, 0), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
+  assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 4], activation: 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /widths/.test(e.message));
+  assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 2], activation: 'gelu' as 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /activation/.test(e.message));
+  const g = new GraphBuilder(2);
+  const p = Parameter.zeros(rt, 'p', 1, 2);
+  assert.throws(() => g.mul(g.state, g.param(p)), (e: Error) => e instanceof ArgumentError && /mul input 1/.test(e.message));
+  assert.throws(() => g.build(g.concatTime(g.state)), (e: Error) => e instanceof ShapeError && /state/.test(e.message));
+});
+
+test.run();
