@@ -1,8 +1,9 @@
-// The 'wasm' backend of the augmented dynamics (see augmented.ts), over src/dynamics' Dynamics: the
-// network's graph program for f and its VJP, the Taylor-mode jet program for R_K (reverse over
-// Taylor), order-1 jets for the Jacobian term, all as kernel calls on arena tensors. Each evaluation
-// and each VJP runs its programs afresh (the programs keep no per-stage state), so a slot only
-// remembers the point (t, z).
+// The 'wasm' backend of the augmented dynamics (see augmented.ts), over src/dynamics' Dynamics and
+// src/taylor's jet program, all as kernel calls on arena tensors. With R_K on, one solution jet gives
+// f = z[1] (and the kinetic integrand ||z[1]||²) and z[K] together, and one reverse sweep over it
+// takes the cotangents of all of them; without it, the plain graph program runs f and its VJP.
+// The Jacobian term is an order-1 jet in z of its own. Each evaluation and each VJP runs its programs
+// afresh (they keep no per-stage state), so a slot only remembers the point (t, z).
 // Arena safety: the working tensors are allocated once, outside any scope; the programs allocate in
 // scopes of their own. odeint gets the ArenaDynamics form (tensors by offset), so no typed-array view
 // is held across a call that may grow memory.
@@ -12,7 +13,8 @@ import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { AugmentedDynamics } from './augmented.js';
-import { regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
+import { solutionJet, solutionJetVjp } from '../taylor/solution.js';
+import { factorial, regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
 
 export class GraphAugmentedDynamics implements AugmentedDynamics {
   readonly d: number;
@@ -67,12 +69,22 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
 
   /** f(t, this.z) into this.out; returns each term's integrand. */
   private integrands(t: number): number[] {
-    const { graph, z, out } = this;
+    const { graph, z, out, rt } = this;
     const bd = this.batch * this.d;
-    graph.f(t, z, out);
     const values = new Array<number>(this.terms.length).fill(0);
-    if (this.orderIndex >= 0) values[this.orderIndex] = graph.taylorRegulariser(t, z, this.order!).value / bd;
-    if (this.kineticIndex >= 0) values[this.kineticIndex] = graph.kinetic(t, z).value / bd;
+    if (this.orderIndex >= 0) {
+      const K = this.order!;
+      const prog = graph.jets(this.batch, K);
+      rt.arena.scope(() => {
+        solutionJet(prog, t, z.offset, K);
+        rt.kernels.copy(out.offset, prog.state(1), bd);
+        values[this.orderIndex] = (factorial(K) ** 2 * rt.kernels.sum_squares(prog.state(K), bd)) / bd;
+      });
+      if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
+    } else {
+      graph.f(t, z, out);
+      if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
+    }
     if (this.jacobianIndex >= 0) values[this.jacobianIndex] = graph.jacobianFrobenius(t, z, this.eps).value / bd;
     return values;
   }
@@ -90,15 +102,32 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   }
 
   vjp(slot: number, dyBar: Float64Array, yBar: Float64Array): void {
-    const { graph, z, gz, gOut } = this;
+    const { graph, z, gz, gOut, rt } = this;
     const bd = this.batch * this.d;
     const { t, z: zSlot } = this.slots[slot];
     z.data.set(zSlot);
     gz.data.fill(0);
     gOut.data.set(dyBar.subarray(0, bd));
-    graph.vjp(t, z, gOut, gz);
-    if (this.orderIndex >= 0) graph.taylorRegulariser(t, z, this.order!, { weight: dyBar[bd + this.orderIndex] / bd, gz });
-    if (this.kineticIndex >= 0) graph.kinetic(t, z, { weight: dyBar[bd + this.kineticIndex] / bd, gz });
+    if (this.orderIndex >= 0) {
+      const K = this.order!;
+      const prog = graph.jets(this.batch, K);
+      const wK = (2 * factorial(K) ** 2 * dyBar[bd + this.orderIndex]) / bd;
+      const wKin = this.kineticIndex >= 0 ? (2 * dyBar[bd + this.kineticIndex]) / bd : 0;
+      rt.arena.scope(() => {
+        solutionJet(prog, t, z.offset, K);
+        prog.beginReverse();
+        const k = rt.kernels;
+        // f = z[1]: its cotangent, plus the kinetic term's; then R_K's on z[K] (K may be 1 too).
+        k.axpy(prog.stateCotangent(1), 1, gOut.offset, bd);
+        if (wKin !== 0) k.axpy(prog.stateCotangent(1), wKin, prog.state(1), bd);
+        k.axpy(prog.stateCotangent(K), wK, prog.state(K), bd);
+        solutionJetVjp(prog, K);
+        k.copy(gz.offset, prog.stateCotangent(0), bd);
+      });
+    } else {
+      graph.vjp(t, z, gOut, gz);
+      if (this.kineticIndex >= 0) graph.kinetic(t, z, { weight: dyBar[bd + this.kineticIndex] / bd, gz });
+    }
     if (this.jacobianIndex >= 0) graph.jacobianFrobenius(t, z, this.eps, { weight: dyBar[bd + this.jacobianIndex] / bd, gz });
     const g = gz.data;
     for (let i = 0; i < bd; i++) yBar[i] += g[i];
