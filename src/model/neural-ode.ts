@@ -36,7 +36,7 @@ export interface NeuralOdeConfig {
   regularizers?: RegularizerConfig;
   solver?: SolverConfig;
   gradient?: GradientMethod;
-  /** which implementation evaluates the dynamics, jets and VJPs (default 'js'; see augmented.ts) */
+  /** which implementation evaluates the dynamics, jets and VJPs (default 'wasm'; see augmented.ts) */
   backend?: Backend;
   t0?: number;
   t1?: number;
@@ -90,7 +90,7 @@ export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
   if (gradient !== 'checkpoint' && gradient !== 'adjoint') throw new ArgumentError('gradient', '"checkpoint" or "adjoint"', gradient);
   const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
   if (!Number.isFinite(t0) || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
-  const backend = config.backend ?? 'js';
+  const backend = config.backend ?? 'wasm';
   if (!BACKENDS.includes(backend)) throw new ArgumentError('backend', `one of ${BACKENDS.join(', ')}`, backend);
   return { ...config, gradient, backend, t0, t1 };
 }

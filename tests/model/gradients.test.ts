@@ -41,9 +41,9 @@ function finiteDifferences(m: NeuralOde, grid?: ArrayLike<number>, h = 1e-6): { 
 
 const grads = (m: NeuralOde) => m.params.flatMap((p) => Array.from(p.grad.data));
 
-for (const activation of ['tanh', 'sigmoid'] as const) {
-  test(`rk4 on 4 steps (${activation}): gradient of MSE + R_3 + kinetic + Jacobian vs finite differences`, () => {
-    const m = model({ solver: { method: 'rk4', steps: 4 } }, activation);
+for (const [activation, backend] of [['tanh', 'js'], ['sigmoid', 'js'], ['tanh', 'wasm'], ['sigmoid', 'wasm']] as const) {
+  test(`rk4 on 4 steps (${activation}, ${backend}): gradient of MSE + R_3 + kinetic + Jacobian vs finite differences`, () => {
+    const m = model({ solver: { method: 'rk4', steps: 4 }, backend }, activation);
     const r = m.objective(data.z0, data.target, { rng: new Rng(1) });
     assert.ok(r.regularizers.r3 > 0 && r.regularizers.kinetic > 0 && r.regularizers.jacobian > 0);
     assert.is(r.nfeForward, 16);
@@ -56,8 +56,8 @@ for (const activation of ['tanh', 'sigmoid'] as const) {
   });
 }
 
-test('dopri5 with accept/reject decisions held fixed: gradient vs finite differences on the same steps', () => {
-  const m = model({ solver: { method: 'dopri5', rtol: 1e-8, atol: 1e-8 } });
+for (const backend of ['js', 'wasm'] as const) test(`dopri5 with accept/reject decisions held fixed (${backend}): gradient vs finite differences on the same steps`, () => {
+  const m = model({ solver: { method: 'dopri5', rtol: 1e-8, atol: 1e-8 }, backend });
   const r = m.objective(data.z0, data.target, { rng: new Rng(1) });
   const steps = r.steps!;
   assert.ok(steps.t.length >= 3, `several accepted steps (${steps.t.length})`);
