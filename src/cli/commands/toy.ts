@@ -64,7 +64,7 @@ export function registerToyCommand(program: Command): void {
         bar?.start(s.iterations, 0, { name, loss: '-', nfeF: '-', nfeB: '-' });
         const run = trainToy(rt, s, data, lambda, (r) => bar?.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), nfeF: r.nfeForward, nfeB: r.nfeBackward }));
         bar?.stop();
-        console.log(`${name.trim()}: test loss ${run.testLoss.toExponential(4)}, dopri5 NFE ${run.nfe} (tol ${s.evalTol}), R_${s.order} ${run.rK.toExponential(3)}, ${run.trainSeconds.toFixed(1)} s`);
+        console.log(`${name.trim()}: test loss ${run.testLoss.toExponential(4)}, dopri5 NFE ${run.nfe} on the test batch, ${run.nfePerExample.toFixed(1)} per example alone (tol ${s.evalTol}), R_${s.order} ${run.rK.toExponential(3)}, ${run.trainSeconds.toFixed(1)} s`);
         return run;
       };
       const unreg = runOne(0);
@@ -83,7 +83,7 @@ export function registerToyCommand(program: Command): void {
         trajectoryPanel(unreg.model, starts, 'unregularised', s.evalTol, s.order),
         trajectoryPanel(reg.model, starts, `R_${s.order}, λ = ${reg.lambda}`, s.evalTol, s.order),
       ], s.order));
-      const summary = (r: ToyRun) => ({ lambda: r.lambda, test_loss: r.testLoss, train_loss: r.trainLoss, nfe: r.nfe, [`r${s.order}`]: r.rK, train_seconds: r.trainSeconds });
+      const summary = (r: ToyRun) => ({ lambda: r.lambda, test_loss: r.testLoss, train_loss: r.trainLoss, nfe: r.nfe, nfe_per_example: r.nfePerExample, [`r${s.order}`]: r.rK, train_seconds: r.trainSeconds });
       const figures = {
         nfe_unreg: unreg.nfe,
         nfe_reg: reg.nfe,
@@ -91,6 +91,8 @@ export function registerToyCommand(program: Command): void {
         loss_reg: reg.testLoss,
         lambda_reg: reg.lambda,
         nfe_ratio: nfeRatio,
+        nfe_per_example_unreg: unreg.nfePerExample,
+        nfe_per_example_reg: reg.nfePerExample,
         loss_ratio: lossRatio,
         target_met: met,
         chosen_within_loss_budget: withinBudget,

@@ -58,8 +58,10 @@ export interface ToyRun {
   trainLoss: number;
   /** test MSE at the evaluation tolerance */
   testLoss: number;
-  /** dopri5 NFE on the test batch at the evaluation tolerance */
+  /** dopri5 NFE on the test batch at the evaluation tolerance (one step size for the batch) */
   nfe: number;
+  /** mean dopri5 NFE over the test inputs solved one at a time */
+  nfePerExample: number;
   /** R_K of the trained model on the test batch (for every run, regularised or not) */
   rK: number;
   trainSeconds: number;
@@ -96,7 +98,7 @@ export function toyConfig(s: ToySettings, lambda: number): NeuralOdeConfig {
 }
 
 /** Test MSE, dopri5 NFE at the evaluation tolerance, and R_K of a trained model. */
-export function evaluateToy(model: NeuralOde, data: ToyData, s: ToySettings): { testLoss: number; nfe: number; rK: number } {
+export function evaluateToy(model: NeuralOde, data: ToyData, s: ToySettings): { testLoss: number; nfe: number; nfePerExample: number; rK: number } {
   const solver = { method: 'dopri5' as const, rtol: s.evalTol, atol: s.evalTol };
   const p = model.predict(data.testInputs, { solver });
   let mse = 0;
@@ -104,7 +106,9 @@ export function evaluateToy(model: NeuralOde, data: ToyData, s: ToySettings): { 
   mse /= p.z1.length;
   const probe = new NeuralOde(model.rt, model.network, { ...model.config, regularizers: { order: s.order, lambda: 0 }, solver });
   const rK = probe.objective(data.testInputs, data.testTargets, { gradient: false }).regularizers[`r${s.order}`];
-  return { testLoss: mse, nfe: p.stats.nfe, rK };
+  let nfeSum = 0;
+  for (let i = 0; i < data.testInputs.length; i++) nfeSum += model.predict(data.testInputs.subarray(i, i + 1), { solver }).stats.nfe;
+  return { testLoss: mse, nfe: p.stats.nfe, nfePerExample: nfeSum / data.testInputs.length, rK };
 }
 
 export function trainToy(rt: Runtime, s: ToySettings, data: ToyData, lambda: number, onIteration?: (r: IterationMetrics) => void): ToyRun {
