@@ -1,31 +1,36 @@
 // `taynode toy`: the paper's Figure 1. Trains the 1-D neural ODE for z(1) = z(0) + z(0)³ without and
 // with R_K, prints and saves the loss and dopri5 NFE of both, the trained weights (safetensors) and an
 // SVG of the trajectories coloured by |d^K z/dt^K| with the solver's evaluation points.
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { runtime } from '../../runtime/wasm.js';
-import { BACKENDS, type Backend } from '../../model/augmented.js';
+import { BACKENDS } from '../../model/augmented.js';
 import { saveModel } from '../../model/serialize.js';
-import { ArgumentError } from '../../errors.js';
 import { chooseRun, DEFAULT_TOY, toyData, trainToy, type ToyRun, type ToySettings } from '../experiments/toy.js';
 import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
 import { writeSvg } from '../plots.js';
 
-const int = (name: string) => (v: string) => {
+// Parsers throw commander's InvalidArgumentError, which it reports as "option '…' argument '…' is invalid".
+const int = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new ArgumentError(name, 'a positive integer', v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer.');
   return n;
 };
-const positive = (name: string) => (v: string) => {
+const positive = (v: string) => {
   const x = Number(v);
-  if (!(x > 0) || !Number.isFinite(x)) throw new ArgumentError(name, 'a positive number', v);
+  if (!(x > 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a positive number.');
+  return x;
+};
+const nonNegative = (v: string) => {
+  const x = Number(v);
+  if (!(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a non-negative number.');
   return x;
 };
 const lambdas = (v: string) => {
   const xs = v.split(',').map(Number);
-  if (xs.length === 0 || xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new ArgumentError('--lambdas', 'a comma-separated list of positive weights', v);
+  if (xs.length === 0 || xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new InvalidArgumentError('expected a comma-separated list of positive weights.');
   return xs;
 };
 
@@ -34,25 +39,25 @@ export function registerToyCommand(program: Command): void {
   program
     .command('toy')
     .description('Figure 1: fit z(1) = z(0) + z(0)³ with a 1-D neural ODE, without and with R_K; compare loss and dopri5 NFE, plot trajectories')
-    .option('--iterations <n>', 'Adam iterations per run (the rate drops 3× at 70%)', int('--iterations'), d.iterations)
-    .option('--order <K>', 'K of the R_K regulariser', int('--order'), d.order)
+    .option('--iterations <n>', 'Adam iterations per run (the rate drops 3× at 70%)', int, d.iterations)
+    .option('--order <K>', 'K of the R_K regulariser', int, d.order)
     .option('--lambdas <list>', 'comma-separated λ values to sweep', lambdas, d.lambdas)
-    .option('--hidden <n>', 'hidden units of the sigmoid MLP', int('--hidden'), d.hidden)
-    .option('--scale <s>', 'x ∈ [−3, 3] becomes z = x/s (target (x + x³)/s)', positive('--scale'), d.scale)
-    .option('--train-points <n>', 'evenly spaced training inputs', int('--train-points'), d.trainPoints)
-    .option('--test-points <n>', 'random test inputs', int('--test-points'), d.testPoints)
-    .option('--batch-size <n>', 'minibatch size', int('--batch-size'), d.batchSize)
-    .option('--lr <x>', 'Adam learning rate', positive('--lr'), d.lr)
-    .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive('--train-tol'), d.trainTol)
-    .option('--eval-tol <x>', 'dopri5 rtol = atol for the reported NFE and loss', positive('--eval-tol'), d.evalTol)
-    .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ ratio × unreg loss', positive('--max-loss-ratio'), d.maxLossRatio)
-    .option('--seed <n>', 'seed for the weights, the batches and the test set', (v) => parseInt(v, 10), d.seed)
-    .option('--backend <name>', `dynamics implementation: ${BACKENDS.join(' or ')}`, d.backend)
-    .option('--out <dir>', 'directory for the SVG and the trained models', 'results')
+    .option('--hidden <n>', 'hidden units of the sigmoid MLP', int, d.hidden)
+    .option('--scale <s>', 'x ∈ [−3, 3] becomes z = x/s (target (x + x³)/s)', positive, d.scale)
+    .option('--train-points <n>', 'evenly spaced training inputs', int, d.trainPoints)
+    .option('--test-points <n>', 'random test inputs', int, d.testPoints)
+    .option('--batch-size <n>', 'minibatch size', int, d.batchSize)
+    .option('--lr <x>', 'Adam learning rate', positive, d.lr)
+    .option('--weight-decay <x>', 'AdamW weight decay for every run', nonNegative, d.weightDecay)
+    .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
+    .option('--eval-tol <x>', 'dopri5 rtol = atol for the reported NFE and loss', positive, d.evalTol)
+    .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ ratio × unreg loss', positive, d.maxLossRatio)
+    .option('--seed <n>', 'seed for the weights, the batches and the test set', (v) => { const n = Number(v); if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer.'); return n; }, d.seed)
+    .addOption(new Option('--backend <name>', 'dynamics implementation').choices(BACKENDS).default(d.backend))
+    .option('--out <dir>', 'directory for the SVG and the trained models', 'results/toy')
     .option('--json <path>', 'where to write the figures', 'bench/results/toy.json')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: ToySettings & { out: string; json: string; progress: boolean }) => {
-      if (!BACKENDS.includes(opts.backend as Backend)) throw new ArgumentError('--backend', BACKENDS.join(' or '), opts.backend);
       const s: ToySettings = { ...DEFAULT_TOY, ...opts };
       const rt = runtime();
       const data = toyData(s);

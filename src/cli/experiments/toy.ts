@@ -24,6 +24,8 @@ export interface ToySettings {
   testPoints: number;
   batchSize: number;
   lr: number;
+  /** AdamW (decoupled) weight decay, the same for every run */
+  weightDecay: number;
   /** dopri5 tolerance (rtol = atol) during training */
   trainTol: number;
   /** dopri5 tolerance (rtol = atol) for the reported NFE and loss */
@@ -44,6 +46,7 @@ export const DEFAULT_TOY: ToySettings = {
   testPoints: 200,
   batchSize: 100,
   lr: 0.03,
+  weightDecay: 0,
   trainTol: 1e-6,
   evalTol: 1e-6,
   seed: 0,
@@ -114,7 +117,7 @@ export function evaluateToy(model: NeuralOde, data: ToyData, s: ToySettings): { 
 export function trainToy(rt: Runtime, s: ToySettings, data: ToyData, lambda: number, onIteration?: (r: IterationMetrics) => void): ToyRun {
   // Same initial weights and batch order for every λ: only the regulariser differs.
   const model = NeuralOde.create(rt, toyConfig(s, lambda), new Rng(s.seed));
-  const optimizer = new Adam(rt.kernels, model.params, { lr: piecewiseConstant([Math.floor(s.iterations * 0.7)], [s.lr, s.lr / 3]) });
+  const optimizer = new Adam(rt.kernels, model.params, { lr: piecewiseConstant([Math.floor(s.iterations * 0.7)], [s.lr, s.lr / 3]), weightDecay: s.weightDecay, decoupledWeightDecay: true });
   const start = performance.now();
   const log = train({
     model, optimizer, data: { inputs: data.trainInputs, targets: data.trainTargets }, iterations: s.iterations,
