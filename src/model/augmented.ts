@@ -27,6 +27,12 @@ export interface AugmentedDynamics {
   readonly odeFunction: OdeFunction;
   /** dy = F(t, y), remembered as stage `slot` for a later vjp. */
   evaluate(t: number, y: Float64Array, dy: Float64Array, slot: number): void;
+  /**
+   * What the discretise-then-optimise replay needs at a stage: the z part of dy = F(t, y) (the
+   * integrals' parts may be left unset: nothing downstream reads them), remembered as stage `slot`
+   * for a later vjp. A backend that recomputes in vjp anyway can skip the regularisers here.
+   */
+  replayStage(t: number, y: Float64Array, dy: Float64Array, slot: number): void;
   /** Adds (∂F/∂y)ᵀ·dyBar to yBar (its z part) and (∂F/∂θ)ᵀ·dyBar to the parameters' gradients, at slot's point. */
   vjp(slot: number, dyBar: Float64Array, yBar: Float64Array): void;
 }

@@ -93,12 +93,28 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     this.nfe++;
     const bd = this.batch * this.d;
     this.z.data.set(y.subarray(0, bd));
-    while (this.slots.length <= slot) this.slots.push({ t: 0, z: new Float64Array(bd) });
-    this.slots[slot].t = t;
-    this.slots[slot].z.set(y.subarray(0, bd));
+    this.remember(slot, t, y);
     const values = this.integrands(t);
     dy.set(this.out.data, 0);
     values.forEach((v, j) => { dy[bd + j] = v; });
+  }
+
+  /** vjp recomputes the jets anyway, so the replay only needs f (the cheapest program). */
+  replayStage(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
+    this.nfe++;
+    const bd = this.batch * this.d;
+    this.z.data.set(y.subarray(0, bd));
+    this.remember(slot, t, y);
+    this.graph.f(t, this.z, this.out);
+    dy.set(this.out.data, 0);
+    dy.fill(0, bd);
+  }
+
+  private remember(slot: number, t: number, y: Float64Array): void {
+    const bd = this.batch * this.d;
+    while (this.slots.length <= slot) this.slots.push({ t: 0, z: new Float64Array(bd) });
+    this.slots[slot].t = t;
+    this.slots[slot].z.set(y.subarray(0, bd));
   }
 
   vjp(slot: number, dyBar: Float64Array, yBar: Float64Array): void {

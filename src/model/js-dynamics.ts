@@ -59,6 +59,11 @@ export class JsAugmentedDynamics implements AugmentedDynamics {
 
   readonly odeFunction = (t: number, y: Float64Array, dy: Float64Array): void => this.evaluate(t, y, dy, 0);
 
+  /** The jets kept per slot are what vjp reverses, so the replay evaluates everything. */
+  replayStage(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
+    this.evaluate(t, y, dy, slot);
+  }
+
   /** dy = F(t, y): the dynamics and every integrand. */
   evaluate = (t: number, y: Float64Array, dy: Float64Array, slotIndex: number): void => {
     if (y.length !== this.stateSize || dy.length !== this.stateSize) throw new ShapeError(`augmented state holds ${this.stateSize} values, got ${y.length} and ${dy.length}`);
