@@ -8,7 +8,8 @@
 // Zero coefficients should be left out of the table by the host: 0·NaN would still poison the sum.
 //
 // Work proceeds in blocks of BLOCK elements so the output block stays in L1 cache while every stage
-// is added into it: one pass over each k_j, f64x2 lanes, a scalar tail for odd lengths.
+// is added into it: one pass over each k_j (the first fused with reading y), f64x2 lanes, a scalar
+// tail for odd lengths.
 
 const BLOCK: i32 = 512;
 
@@ -17,22 +18,53 @@ const BLOCK: i32 = 512;
  * `out` may alias `y`; it must not alias any k_j.
  */
 export function rk_stage_sum(out: usize, y: usize, h: f64, terms: usize, count: i32, n: i32): void {
+  if (count <= 0) {
+    if (y == 0) memory.fill(out, 0, <usize>n << 3);
+    else if (y != out) memory.copy(out, y, <usize>n << 3);
+    return;
+  }
+  const c0 = h * load<f64>(terms);
+  const k0 = <usize>load<f64>(terms, 8);
   for (let start: i32 = 0; start < n; start += BLOCK) {
     const len = min(BLOCK, n - start);
     const offset = <usize>start << 3;
     const o = out + offset;
-    if (y == 0) {
-      memory.fill(o, 0, <usize>len << 3);
-    } else if (y != out) {
-      memory.copy(o, y + offset, <usize>len << 3);
-    }
-    for (let j: i32 = 0; j < count; j++) {
+    // The first term is fused with the copy of y (or the zero start), so no separate pass is needed.
+    if (y == 0) scaleBlock(o, c0, k0 + offset, len);
+    else firstBlock(o, y + offset, c0, k0 + offset, len);
+    for (let j: i32 = 1; j < count; j++) {
       const entry = terms + (<usize>j << 4);
       const c = h * load<f64>(entry);
       const k = (<usize>load<f64>(entry, 8)) + offset;
       axpyBlock(o, c, k, len);
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline
+function firstBlock(o: usize, y: usize, c: f64, k: usize, len: i32): void {
+  const cv = f64x2.splat(c);
+  const end = o + (<usize>(len & ~1) << 3);
+  const last = o + (<usize>len << 3);
+  while (o < end) {
+    v128.store(o, f64x2.add(v128.load(y), f64x2.mul(cv, v128.load(k))));
+    o += 16; y += 16; k += 16;
+  }
+  if (o < last) store<f64>(o, load<f64>(y) + c * load<f64>(k));
+}
+
+// @ts-ignore: decorator
+@inline
+function scaleBlock(o: usize, c: f64, k: usize, len: i32): void {
+  const cv = f64x2.splat(c);
+  const end = o + (<usize>(len & ~1) << 3);
+  const last = o + (<usize>len << 3);
+  while (o < end) {
+    v128.store(o, f64x2.mul(cv, v128.load(k)));
+    o += 16; k += 16;
+  }
+  if (o < last) store<f64>(o, c * load<f64>(k));
 }
 
 // @ts-ignore: decorator

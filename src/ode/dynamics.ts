@@ -25,7 +25,9 @@ export function isArenaDynamics(f: unknown): f is ArenaDynamics {
 export class Evaluator {
   /** evaluations so far */
   nfe = 0;
-  private readonly views = new Map<number, Float64Array>();
+  // A handful of buffers (the stages, the stage state): a linear scan beats a Map here.
+  private viewOffsets: number[] = [];
+  private views: Float64Array[] = [];
   private readonly tensors = new Map<number, Tensor>();
   private viewBuffer: ArrayBufferLike | null = null;
 
@@ -50,14 +52,15 @@ export class Evaluator {
   private view(offset: number): Float64Array {
     // memory.grow detaches the old buffer (byteLength 0): a cheaper test than reading memory.buffer.
     if (this.viewBuffer === null || this.viewBuffer.byteLength === 0) {
-      this.views.clear();
+      this.viewOffsets = [];
+      this.views = [];
       this.viewBuffer = this.arena.memory.buffer;
     }
-    let v = this.views.get(offset);
-    if (v === undefined) {
-      v = new Float64Array(this.viewBuffer, offset, this.rows * this.cols);
-      this.views.set(offset, v);
-    }
+    const offsets = this.viewOffsets;
+    for (let i = 0; i < offsets.length; i++) if (offsets[i] === offset) return this.views[i];
+    const v = new Float64Array(this.viewBuffer, offset, this.rows * this.cols);
+    offsets.push(offset);
+    this.views.push(v);
     return v;
   }
 

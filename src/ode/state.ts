@@ -20,7 +20,10 @@ export interface InitialState {
 }
 
 export function readInitialState(y0: StateInput): InitialState {
-  if (y0 instanceof Tensor) return { rows: y0.rows, cols: y0.cols, values: () => y0.data };
+  if (y0 instanceof Tensor) {
+    if (y0.size === 0) throw new ArgumentError('y0', 'a non-empty state', `a Tensor of shape [${y0.rows}, ${y0.cols}]`);
+    return { rows: y0.rows, cols: y0.cols, values: () => y0.data };
+  }
   if (ArrayBuffer.isView(y0) || Array.isArray(y0)) {
     const data = y0 as ArrayLike<number>;
     if (data.length === 0) throw new ArgumentError('y0', 'a non-empty state');

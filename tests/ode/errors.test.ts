@@ -6,6 +6,7 @@ import {
 } from '../../src/ode/index.js';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
+import { Tensor } from '../../src/runtime/tensor.js';
 import { DECAY } from './problems.js';
 
 const rt = createRuntimeSync();
@@ -97,6 +98,8 @@ const bad: [string, () => unknown, RegExp, Function][] = [
   ['y0 shape', () => odeint(DECAY.f, { data: [1, 2, 3, 4, 5], rows: 2, cols: 3 }, [0, 1]), /^y0: shape \[2, 3\] needs 6 values, data has 5/, ShapeError],
   ['y0 non-finite', () => odeint(DECAY.f, [1, NaN], [0, 1]), /^y0: expected finite values \(component 1 is NaN\)/, ArgumentError],
   ['y0 empty', () => odeint(DECAY.f, [], [0, 1]), /^y0: expected a non-empty state/, ArgumentError],
+  ['y0 empty tensor', () => odeint(DECAY.f, Tensor.empty(rt.arena, 0, 3), [0, 1]), /^y0: expected a non-empty state, got "a Tensor of shape \[0, 3\]"/, ArgumentError],
+  ['y0 rows', () => odeint(DECAY.f, { data: [], rows: 0, cols: 2 }, [0, 1]), /^y0.rows: expected a positive integer, got 0/, ArgumentError],
   ['f missing', () => odeint(undefined as never, [1], [0, 1]), /^f: expected a function/, ArgumentError],
   ['maxSteps 0', () => odeint(DECAY.f, [1], [0, 1], { maxSteps: 0 }), /^maxSteps: expected a positive integer/, ArgumentError],
   ['firstStep ≤ 0', () => odeint(DECAY.f, [1], [0, 1], { firstStep: 0 }), /^firstStep:/, ArgumentError],
