@@ -52,7 +52,14 @@ export class Dynamics {
   f(t: number, z: Tensor, out: Tensor): void {
     const prog = this.program(this.checkState('z', z));
     this.checkLike('out', out, z);
-    this.rt.arena.scope(() => prog.forward(t, z.offset, out.offset));
+    // mark/reset rather than scope(): the solver calls this in its inner loop, so no closure per call.
+    const { arena } = this.rt;
+    const mark = arena.mark();
+    try {
+      prog.forward(t, z.offset, out.offset);
+    } finally {
+      arena.reset(mark);
+    }
   }
 
   /**

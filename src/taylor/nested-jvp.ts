@@ -4,6 +4,7 @@
 // Vars, so reverse mode through the reference comes free from the tape. Cost grows like 2^K–3^K:
 // that is the point of comparing against it.
 import type { Graph } from '../autodiff/graph.js';
+import { ops } from '../autodiff/ops/index.js';
 import type { Parameter } from '../autodiff/parameter.js';
 import { Tape, Var } from '../autodiff/tape.js';
 import { ArgumentError } from '../errors.js';
@@ -12,6 +13,9 @@ import { ArgumentError } from '../errors.js';
 export type Dual = Var | { readonly re: Dual; readonly eps: Dual };
 
 const isVar = (d: Dual): d is Var => d instanceof Var;
+
+/** The unary ops whose derivative the reference knows (see DualMath.unary). */
+const UNARY_DERIVATIVES = { tanh: 1, sigmoid: 1, softplus: 1, sin: 1, cos: 1, exp: 1, log: 1, reciprocal: 1 };
 
 class DualMath {
   constructor(readonly tape: Tape) {}
@@ -51,9 +55,8 @@ class DualMath {
     if (name === 'relu') return this.relu(a);
     if (name === 'square') return this.square(a);
     if (isVar(a)) {
-      const f = (t as unknown as Record<string, (x: Var) => Var>)[name];
-      if (typeof f !== 'function') throw new ArgumentError('op', 'an op the nested-JVP reference knows', name);
-      return f.call(t, a);
+      if (!(name in UNARY_DERIVATIVES)) throw new ArgumentError('op', 'an op the nested-JVP reference knows', name);
+      return t.apply(ops[name as keyof typeof ops], [a]);
     }
     const y = this.unary(name, a.re);
     let d: Dual;

@@ -9,6 +9,9 @@ import { Parameter } from '../../src/autodiff/parameter.js';
 import { JetProgram } from '../../src/taylor/jet-program.js';
 import { factorial, solutionJet } from '../../src/taylor/solution.js';
 import { ArgumentError } from '../../src/errors.js';
+import { mlpDynamics } from '../../src/dynamics/mlp.js';
+import { Rng } from '../../src/random.js';
+import type { Kernels } from '../../src/runtime/kernels.js';
 import { assertClose } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
@@ -94,6 +97,24 @@ test('orders beyond the compiled maximum are refused with a clear error', () => 
     const z = Tensor.from(arena, [1], 1, 1);
     assert.throws(() => solutionJet(prog, 0, z.offset, 4), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
     assert.throws(() => solutionJet(prog, 0, z.offset, 0), (e: Error) => e instanceof ArgumentError);
+  });
+});
+
+test('the recursion runs each linear layer once per order: K GEMMs per layer for z[1..K], not K(K+1)/2', () => {
+  const dyn = mlpDynamics(rt, { widths: [2, 8, 8, 2], activation: 'tanh' }, new Rng(3));
+  let gemms = 0;
+  const counting: Kernels = {
+    ...rt.kernels,
+    gemm_nt: (...args: Parameters<Kernels['gemm_nt']>) => {
+      gemms++;
+      rt.kernels.gemm_nt(...args);
+    },
+  };
+  for (const k of [1, 4, 8]) arena.scope(() => {
+    gemms = 0;
+    const prog = new JetProgram({ kernels: counting, arena }, dyn.graph, 2, k);
+    solutionJet(prog, 0, Tensor.zeros(arena, 2, 2).offset, k);
+    assert.is(gemms, 3 * k, `K = ${k}`);
   });
 });
 
