@@ -83,7 +83,7 @@ export function registerToyCommand(program: Command): void {
       mkdirSync(opts.out, { recursive: true });
       writeFileSync(join(opts.out, 'toy-unregularised.safetensors'), saveModel(unreg.model, { experiment: 'toy', lambda: '0' }));
       writeFileSync(join(opts.out, 'toy-regularised.safetensors'), saveModel(reg.model, { experiment: 'toy', lambda: String(reg.lambda) }));
-      const starts = Float64Array.from({ length: 21 }, (_, i) => (-3 + 0.3 * i) / s.scale);
+      const starts = Float64Array.from({ length: 13 }, (_, i) => (-3 + 0.5 * i) / s.scale);
       const svg = await writeSvg(join(opts.out, 'toy.svg'), trajectoriesSpec([
         trajectoryPanel(unreg.model, starts, 'unregularised', s.evalTol, s.order),
         trajectoryPanel(reg.model, starts, `R_${s.order}, λ = ${reg.lambda}`, s.evalTol, s.order),

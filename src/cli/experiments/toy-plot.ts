@@ -15,7 +15,7 @@ export interface TrajectoryPanel {
 }
 
 /** Trajectories from `starts`, their K-th derivative magnitudes, and dopri5's evaluation points at `tol`. */
-export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: string, tol: number, order = 3, samples = 41): TrajectoryPanel {
+export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: string, tol: number, order = 3, samples = 31): TrajectoryPanel {
   const rt = model.rt;
   const n = starts.length;
   const dyn = model.dynamics(n, false);
