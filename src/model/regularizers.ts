@@ -1,9 +1,10 @@
 // Which regularisers ride along the solve as extra states, and their weights.
-// Integrands, per example b (D = state dimension; averaged over features as the paper's code does):
-//   rK        ||d^K z/dt^K||² / D = (K!)² ||z[K]||² / D        (z[K] the normalised Taylor coefficient)
-//   kinetic   ||f(z, t)||² / D                                   (RNODE)
-//   jacobian  ||∂f/∂z · ε||² / D, ε Rademacher [batch, D], drawn once per solve (RNODE)
-// Each integral starts at 0 at t0; the objective adds λ · (mean over the batch of the integral at t1).
+// Each term is one scalar state; its integrand is a mean over batch and features (D = state dimension):
+//   rK        Σ ||d^K z/dt^K||² / (batch·D) = (K!)² Σ ||z[K]||² / (batch·D)   (z[K] normalised Taylor coefficient)
+//   kinetic   Σ ||f(z, t)||² / (batch·D)                                       (RNODE)
+//   jacobian  Σ ||∂f/∂z · ε||² / (batch·D), ε Rademacher [batch, D], drawn once per solve (RNODE)
+// Each integral starts at 0 at t0; the objective adds λ · (the integral at t1), i.e. λ times the batch
+// mean of each example's feature-averaged integral.
 import { ArgumentError } from '../errors.js';
 
 export interface RegularizerConfig {
