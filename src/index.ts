@@ -10,3 +10,6 @@ export * from './dynamics/index.js';
 // the class keeps the name, the solver's type is exported as OdeDynamics.
 export { Dynamics } from './dynamics/index.js';
 export type { Dynamics as OdeDynamics } from './ode/index.js';
+export * from './training/index.js';
+export * from './io/index.js';
+export * from './model/index.js';

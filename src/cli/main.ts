@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerKernelsCommand } from './commands/kernels.js';
 import { registerSolverOrderCommand } from './commands/solver-order.js';
+import { registerToyCommand } from './commands/toy.js';
 
 const program = new Command()
   .name('taynode')
@@ -10,5 +11,6 @@ const program = new Command()
 
 registerKernelsCommand(program);
 registerSolverOrderCommand(program);
+registerToyCommand(program);
 
 await program.parseAsync(process.argv);

@@ -110,8 +110,16 @@ export interface RkKernels {
   rk_error_ratio(err: Ptr, y0: Ptr, y1: Ptr, atol: number, atolVec: Ptr, rtol: number, n: number): number;
 }
 
+// Optimiser updates (assembly/optim.ts).
+export interface OptimKernels {
+  /** Adam/AdamW step; c1 = 1/(1−β1^t), c2 = 1/(1−β2^t); decoupled = 1 for AdamW weight decay. */
+  adam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, wd: number, decoupled: number): void;
+  /** SGD with momentum (PyTorch semantics, no dampening); buf starts at zero. */
+  sgd_momentum_update(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, wd: number, nesterov: number): void;
+}
+
 export interface Kernels
-  extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels {
+  extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, OptimKernels {
   heapBase(): Ptr;
   memory: WebAssembly.Memory;
 }

@@ -1,0 +1,117 @@
+// Training cost: one iteration (forward solve + backward pass, the objective's gradient) with R_3
+// against the same iteration without it, same model, same fixed grid (so the step counts are equal
+// and the ratio is the per-step price of the regulariser, as the paper's 1.7× on MNIST with a fixed
+// grid); and the memory the discretise-then-optimise backward pass holds against the number of steps,
+// next to the continuous adjoint's.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { writeResults } from './results-file.js';
+import { createRuntimeSync } from '../src/runtime/wasm.js';
+import { Rng } from '../src/random.js';
+import { NeuralOde, type NeuralOdeConfig } from '../src/model/neural-ode.js';
+import type { Backend } from '../src/model/augmented.js';
+
+interface Case {
+  name: string;
+  widths: number[];
+  batch: number;
+  activation: 'sigmoid' | 'tanh';
+}
+
+const CASES: Case[] = [
+  { name: 'medium', widths: [32, 128, 32], batch: 128, activation: 'sigmoid' },
+  { name: 'toy', widths: [1, 50, 1], batch: 100, activation: 'sigmoid' },
+];
+
+function data(c: Case): { z0: Float64Array; target: Float64Array } {
+  const rng = new Rng(3);
+  const n = c.batch * c.widths[0];
+  return { z0: new Float64Array(n).map(() => rng.uniformIn(-1, 1)), target: new Float64Array(n).map(() => rng.uniformIn(-1, 1)) };
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median wall time of one training iteration, the two configurations interleaved. */
+function costRatio(c: Case, backend: Backend, steps: number, K: number, budgetMs: number): { ratio: number; regMs: number; plainMs: number; nfe: number } {
+  const rt = createRuntimeSync();
+  const base: NeuralOdeConfig = { mlp: { widths: c.widths, activation: c.activation }, solver: { method: 'rk4', steps }, backend };
+  const plain = NeuralOde.create(rt, base, new Rng(1));
+  const reg = NeuralOde.create(rt, { ...base, regularizers: { order: K, lambda: 0.01 } }, new Rng(1));
+  const { z0, target } = data(c);
+  const time = (m: NeuralOde) => {
+    const t = performance.now();
+    m.objective(z0, target);
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 2; i++) { time(plain); time(reg); }
+  const a: number[] = [], b: number[] = [];
+  const start = performance.now();
+  while (performance.now() - start < budgetMs || a.length < 5) { a.push(time(plain)); b.push(time(reg)); }
+  const nfe = plain.objective(z0, target).nfeForward;
+  return { ratio: median(b) / median(a), regMs: median(b), plainMs: median(a), nfe };
+}
+
+// A garbage collector to call, so live memory can be measured rather than garbage awaiting collection.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/**
+ * Live ArrayBuffer bytes (beyond the baseline before the iteration) at the start of the backward pass,
+ * where everything the pass keeps is alive, measured after a collection; and the checkpoint bytes.
+ */
+const memoryRuntime = createRuntimeSync();
+
+function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint'): { peakBytes: number; checkpointBytes: number } {
+  // One runtime for every measurement: a fresh wasm memory per model would move the baseline.
+  const rt = memoryRuntime;
+  const model = NeuralOde.create(rt, { mlp: { widths: c.widths, activation: c.activation }, regularizers: { order: 3, lambda: 0.01 }, solver: { method: 'rk4', steps }, gradient, backend: 'wasm' }, new Rng(1));
+  const { z0, target } = data(c);
+  model.objective(z0, target); // warm the caches (programs, workspaces) and grow the arena once
+  model.objective(z0, target);
+  const dyn = model.dynamics(c.batch, true);
+  let live = -1;
+  const vjp = dyn.vjp.bind(dyn);
+  dyn.vjp = (slot, dyBar, yBar) => {
+    if (live < 0) { gc(); live = process.memoryUsage().arrayBuffers; }
+    vjp(slot, dyBar, yBar);
+  };
+  gc();
+  gc();
+  const baseline = process.memoryUsage().arrayBuffers;
+  const r = model.objective(z0, target);
+  return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes };
+}
+
+export async function run(): Promise<void> {
+  const figures: Record<string, unknown> = {};
+  console.log('one training iteration (forward + backward, rk4 on a fixed grid of 8 steps): R_K vs none');
+  for (const c of CASES) {
+    for (const backend of (process.env.QUICK ? [] : ["wasm", "js"]) as ("wasm" | "js")[]) {
+      for (const K of [2, 3, 4]) {
+        if (c.name === 'medium' && backend === 'js' && K !== 3) continue;
+        const r = costRatio(c, backend, 8, K, c.name === 'medium' ? 4000 : 2500);
+        figures[`${c.name}.${backend}.reg_step_cost_ratio_K${K}`] = +r.ratio.toFixed(3);
+        console.log(`  ${c.name} [${c.widths.join('→')}], batch ${c.batch}, ${backend}: K=${K} ${r.regMs.toFixed(2)} ms vs ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}× (NFE ${r.nfe} each)`);
+      }
+    }
+  }
+  figures.reg_step_cost_ratio_K3 = figures['medium.wasm.reg_step_cost_ratio_K3'];
+  console.log(`reg_step_cost_ratio_K3 (medium, wasm) = ${figures.reg_step_cost_ratio_K3} (target ≤ 2; the paper: 1.7 on MNIST)`);
+
+  console.log('backward-pass memory vs steps (medium model, R_3, rk4 grid)');
+  const memory: Record<string, unknown>[] = [];
+  for (const steps of [8, 16, 32, 64, 128]) {
+    const dto = backwardMemory(CASES[0], steps, 'checkpoint');
+    const adj = backwardMemory(CASES[0], steps, 'adjoint');
+    memory.push({ steps, checkpoint_bytes: dto.checkpointBytes, checkpoint_live_bytes: dto.peakBytes, adjoint_live_bytes: adj.peakBytes });
+    console.log(`  ${String(steps).padStart(4)} steps: checkpoints ${(dto.checkpointBytes / 1024).toFixed(0)} KiB, live at the backward pass's start ${(dto.peakBytes / 1024).toFixed(0)} KiB; adjoint ${(adj.peakBytes / 1024).toFixed(0)} KiB`);
+  }
+  figures.backward_memory = memory;
+  const first = memory[0] as { steps: number; checkpoint_live_bytes: number };
+  const last = memory[memory.length - 1] as { steps: number; checkpoint_live_bytes: number };
+  figures.backward_memory_bytes_per_step = Math.round((last.checkpoint_live_bytes - first.checkpoint_live_bytes) / (last.steps - first.steps));
+  writeResults('training', figures);
+}

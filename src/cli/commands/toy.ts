@@ -1,0 +1,113 @@
+// `taynode toy`: the paper's Figure 1. Trains the 1-D neural ODE for z(1) = z(0) + z(0)³ without and
+// with R_K, prints and saves the loss and dopri5 NFE of both, the trained weights (safetensors) and an
+// SVG of the trajectories coloured by |d^K z/dt^K| with the solver's evaluation points.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { runtime } from '../../runtime/wasm.js';
+import { BACKENDS } from '../../model/augmented.js';
+import { saveModel } from '../../model/serialize.js';
+import { chooseRun, DEFAULT_TOY, toyData, trainToy, type ToyRun, type ToySettings } from '../experiments/toy.js';
+import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
+import { writeSvg } from '../plots.js';
+
+// Parsers throw commander's InvalidArgumentError, which it reports as "option '…' argument '…' is invalid".
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+};
+const positive = (v: string) => {
+  const x = Number(v);
+  if (!(x > 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a positive number.');
+  return x;
+};
+const nonNegative = (v: string) => {
+  const x = Number(v);
+  if (!(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a non-negative number.');
+  return x;
+};
+const lambdas = (v: string) => {
+  const xs = v.split(',').map(Number);
+  if (xs.length === 0 || xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new InvalidArgumentError('expected a comma-separated list of positive weights.');
+  return xs;
+};
+
+export function registerToyCommand(program: Command): void {
+  const d = DEFAULT_TOY;
+  program
+    .command('toy')
+    .description('Figure 1: fit z(1) = z(0) + z(0)³ with a 1-D neural ODE, without and with R_K; compare loss and dopri5 NFE, plot trajectories')
+    .option('--iterations <n>', 'Adam iterations per run (the rate drops 3× at 70%)', int, d.iterations)
+    .option('--order <K>', 'K of the R_K regulariser', int, d.order)
+    .option('--lambdas <list>', 'comma-separated λ values to sweep', lambdas, d.lambdas)
+    .option('--hidden <n>', 'hidden units of the sigmoid MLP', int, d.hidden)
+    .option('--scale <s>', 'x ∈ [−3, 3] becomes z = x/s (target (x + x³)/s)', positive, d.scale)
+    .option('--train-points <n>', 'evenly spaced training inputs', int, d.trainPoints)
+    .option('--test-points <n>', 'random test inputs', int, d.testPoints)
+    .option('--batch-size <n>', 'minibatch size', int, d.batchSize)
+    .option('--lr <x>', 'Adam learning rate', positive, d.lr)
+    .option('--weight-decay <x>', 'AdamW weight decay for every run', nonNegative, d.weightDecay)
+    .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
+    .option('--eval-tol <x>', 'dopri5 rtol = atol for the reported NFE and loss', positive, d.evalTol)
+    .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ ratio × unreg loss', positive, d.maxLossRatio)
+    .option('--seed <n>', 'seed for the weights, the batches and the test set', (v) => { const n = Number(v); if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer.'); return n; }, d.seed)
+    .addOption(new Option('--backend <name>', 'dynamics implementation').choices(BACKENDS).default(d.backend))
+    .option('--out <dir>', 'directory for the SVG and the trained models', 'results/toy')
+    .option('--json <path>', 'where to write the figures', 'bench/results/toy.json')
+    .option('--no-progress', 'no progress bar')
+    .action(async (opts: ToySettings & { out: string; json: string; progress: boolean }) => {
+      const s: ToySettings = { ...DEFAULT_TOY, ...opts };
+      const rt = runtime();
+      const data = toyData(s);
+      const bar = opts.progress
+        ? new cliProgress.SingleBar({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', hideCursor: true, noTTYOutput: false }, cliProgress.Presets.shades_classic)
+        : undefined;
+      const runOne = (lambda: number): ToyRun => {
+        const name = lambda === 0 ? 'unregularised  ' : `R_${s.order} λ=${lambda}`.padEnd(15);
+        bar?.start(s.iterations, 0, { name, loss: '-', nfeF: '-', nfeB: '-' });
+        const run = trainToy(rt, s, data, lambda, (r) => bar?.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), nfeF: r.nfeForward, nfeB: r.nfeBackward }));
+        bar?.stop();
+        console.log(`${name.trim()}: test loss ${run.testLoss.toExponential(4)}, dopri5 NFE ${run.nfe} on the test batch, ${run.nfePerExample.toFixed(1)} per example alone (tol ${s.evalTol}), R_${s.order} ${run.rK.toExponential(3)}, ${run.trainSeconds.toFixed(1)} s`);
+        return run;
+      };
+      const unreg = runOne(0);
+      const regs = s.lambdas.map(runOne);
+      const { run: reg, withinBudget } = chooseRun(unreg, regs, s.maxLossRatio);
+      const nfeRatio = unreg.nfe / reg.nfe;
+      const lossRatio = reg.testLoss / unreg.testLoss;
+      const met = nfeRatio >= 2 && lossRatio <= 1.1;
+      console.log(`chosen λ = ${reg.lambda}: NFE ${unreg.nfe} → ${reg.nfe} (${nfeRatio.toFixed(2)}× fewer), loss ${unreg.testLoss.toExponential(3)} → ${reg.testLoss.toExponential(3)} (×${lossRatio.toFixed(3)}); target (≥ 2× fewer NFE, ≤ 10% more loss) ${met ? 'met' : 'not met'}`);
+
+      mkdirSync(opts.out, { recursive: true });
+      writeFileSync(join(opts.out, 'toy-unregularised.safetensors'), saveModel(unreg.model, { experiment: 'toy', lambda: '0' }));
+      writeFileSync(join(opts.out, 'toy-regularised.safetensors'), saveModel(reg.model, { experiment: 'toy', lambda: String(reg.lambda) }));
+      const starts = Float64Array.from({ length: 13 }, (_, i) => (-3 + 0.5 * i) / s.scale);
+      const svg = await writeSvg(join(opts.out, 'toy.svg'), trajectoriesSpec([
+        trajectoryPanel(unreg.model, starts, 'unregularised', s.evalTol, s.order),
+        trajectoryPanel(reg.model, starts, `R_${s.order}, λ = ${reg.lambda}`, s.evalTol, s.order),
+      ], s.order));
+      const summary = (r: ToyRun) => ({ lambda: r.lambda, test_loss: r.testLoss, train_loss: r.trainLoss, nfe: r.nfe, nfe_per_example: r.nfePerExample, [`r${s.order}`]: r.rK, train_seconds: r.trainSeconds });
+      const figures = {
+        nfe_unreg: unreg.nfe,
+        nfe_reg: reg.nfe,
+        loss_unreg: unreg.testLoss,
+        loss_reg: reg.testLoss,
+        lambda_reg: reg.lambda,
+        nfe_ratio: nfeRatio,
+        nfe_per_example_unreg: unreg.nfePerExample,
+        nfe_per_example_reg: reg.nfePerExample,
+        loss_ratio: lossRatio,
+        target_met: met,
+        chosen_within_loss_budget: withinBudget,
+        sweep: [summary(unreg), ...regs.map(summary)],
+        settings: { ...s },
+        command: `taynode toy ${process.argv.slice(3).join(' ')}`.trim(),
+        date: new Date().toISOString(),
+      };
+      mkdirSync(join(opts.json, '..'), { recursive: true });
+      writeFileSync(opts.json, JSON.stringify(figures, null, 2) + '\n');
+      console.log(`wrote ${opts.json}, ${svg} and the two models in ${opts.out}/`);
+    });
+}

@@ -1,0 +1,149 @@
+// The safetensors format (https://github.com/huggingface/safetensors), so PyTorch and JAX users can
+// read taynode's weights with `safetensors.torch.load_file` / `safetensors.numpy.load_file`:
+//   8 bytes   N, the header length, unsigned 64-bit little-endian
+//   N bytes   a UTF-8 JSON object: name → { dtype, shape, data_offsets: [begin, end] } plus an optional
+//             "__metadata__" map of string → string; padded with spaces (0x20) to a multiple of 8
+//   rest      the byte buffer: every tensor's data, little-endian, row-major, contiguous;
+//             data_offsets are relative to the start of the buffer
+// Only dtype F64 is written and read (taynode computes in f64). Bytes in, bytes out: no file system,
+// so this runs in browsers; the CLI does the file I/O. Reading validates strictly and throws
+// SafetensorsError naming what is wrong, so a corrupt or truncated file never loads half-read.
+import { ArgumentError, TaynodeError } from '../errors.js';
+
+export interface NamedArray {
+  /** Dimensions, outermost first; [] is a scalar. */
+  shape: number[];
+  data: Float64Array;
+}
+
+export interface SafetensorsContents {
+  tensors: Map<string, NamedArray>;
+  metadata: Record<string, string>;
+}
+
+/** A safetensors file that cannot be read: the message says where and why. */
+export class SafetensorsError extends TaynodeError {}
+
+const METADATA_KEY = '__metadata__';
+/** The reference implementation refuses headers beyond 100 MB; so do we. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/** Serialises tensors (written in name order) and string metadata. */
+export function encodeSafetensors(tensors: Record<string, NamedArray> | Map<string, NamedArray>, metadata: Record<string, string> = {}): Uint8Array {
+  const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const header: Record<string, unknown> = {};
+  if (typeof metadata !== 'object' || metadata === null) throw new ArgumentError('metadata', 'an object of string values', metadata);
+  const metaEntries = Object.entries(metadata);
+  for (const [k, v] of metaEntries) if (typeof v !== 'string') throw new ArgumentError(`metadata.${k}`, 'a string', v);
+  if (metaEntries.length > 0) header[METADATA_KEY] = { ...metadata };
+  let offset = 0;
+  for (const [name, t] of entries) {
+    if (name === METADATA_KEY || name.length === 0) throw new ArgumentError('tensors', `names other than "" and "${METADATA_KEY}"`, name);
+    if (!(t.data instanceof Float64Array)) throw new ArgumentError(`tensors.${name}.data`, 'a Float64Array', t.data);
+    if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+      throw new ArgumentError(`tensors.${name}.shape`, 'an array of non-negative integers', t.shape);
+    }
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new ArgumentError(`tensors.${name}`, `data of ${count} values for shape [${t.shape.join(', ')}]`, t.data);
+    header[name] = { dtype: 'F64', shape: t.shape.slice(), data_offsets: [offset, offset + count * 8] };
+    offset += count * 8;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerLength = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + headerLength + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerLength), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + headerLength);
+  const base = 8 + headerLength;
+  let at = base;
+  for (const [, t] of entries) {
+    for (let i = 0; i < t.data.length; i++, at += 8) view.setFloat64(at, t.data[i], true);
+  }
+  return out;
+}
+
+/** Parses and validates a safetensors file. */
+export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', 'a Uint8Array', bytes);
+  if (bytes.length < 8) throw new SafetensorsError(`safetensors: file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const declared = view.getBigUint64(0, true);
+  if (declared > BigInt(bytes.length - 8)) {
+    throw new SafetensorsError(`safetensors: header length ${declared} runs past the end of the file (${bytes.length - 8} bytes follow the length field): truncated or not a safetensors file`);
+  }
+  const headerLength = Number(declared);
+  if (headerLength > MAX_HEADER_BYTES) throw new SafetensorsError(`safetensors: header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (headerLength < 2) throw new SafetensorsError(`safetensors: header length ${headerLength} is too short for a JSON object`);
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+  } catch {
+    throw new SafetensorsError('safetensors: header is not valid UTF-8');
+  }
+  if (!text.startsWith('{')) throw new SafetensorsError(`safetensors: header must start with "{", starts with ${JSON.stringify(text.slice(0, 10))}`);
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    throw new SafetensorsError(`safetensors: header is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError('safetensors: header must be a JSON object');
+
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const metadata: Record<string, string> = {};
+  const infos: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === METADATA_KEY) {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(`safetensors: "${METADATA_KEY}" must be an object of strings`);
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string') throw new SafetensorsError(`safetensors: metadata "${k}" must be a string, got ${JSON.stringify(v)}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(`safetensors: tensor "${name}": entry must be an object`);
+    const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
+    if (dtype !== 'F64') {
+      throw new SafetensorsError(`safetensors: tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported (taynode reads F64 only)`);
+    }
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+      throw new SafetensorsError(`safetensors: tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
+      throw new SafetensorsError(`safetensors: tensor "${name}": data_offsets must be two non-negative integers, got ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as number[];
+    if (begin > end) throw new SafetensorsError(`safetensors: tensor "${name}": data_offsets [${begin}, ${end}] end before they begin`);
+    if (end > dataLength) {
+      throw new SafetensorsError(`safetensors: tensor "${name}": data_offsets [${begin}, ${end}] run past the ${dataLength}-byte data buffer (truncated file?)`);
+    }
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (end - begin !== count * 8) {
+      throw new SafetensorsError(`safetensors: tensor "${name}": shape [${shape.join(', ')}] needs ${count * 8} bytes of F64 but data_offsets span ${end - begin}`);
+    }
+    infos.push({ name, shape: shape as number[], begin, end });
+  }
+
+  // The buffer must be covered exactly: sorted by begin, each tensor starts where the previous ended.
+  const sorted = infos.slice().sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expected = 0;
+  for (const info of sorted) {
+    if (info.begin < expected) throw new SafetensorsError(`safetensors: tensor "${info.name}": data_offsets [${info.begin}, ${info.end}] overlap the previous tensor, which ends at ${expected}`);
+    if (info.begin > expected) throw new SafetensorsError(`safetensors: bytes [${expected}, ${info.begin}) of the data buffer belong to no tensor (before "${info.name}")`);
+    expected = info.end;
+  }
+  if (expected !== dataLength) {
+    throw new SafetensorsError(`safetensors: the data buffer has ${dataLength} bytes but the tensors cover ${expected}: trailing bytes belong to no tensor`);
+  }
+
+  const tensors = new Map<string, NamedArray>();
+  for (const info of infos) {
+    const data = new Float64Array((info.end - info.begin) / 8);
+    for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 8) data[i] = view.getFloat64(at, true);
+    tensors.set(info.name, { shape: info.shape.slice(), data });
+  }
+  return { tensors, metadata };
+}

@@ -1,0 +1,151 @@
+// The 'wasm' backend of the augmented dynamics (see augmented.ts), over src/dynamics' Dynamics and
+// src/taylor's jet program, all as kernel calls on arena tensors. With R_K on, one solution jet gives
+// f = z[1] (and the kinetic integrand ||z[1]||²) and z[K] together, and one reverse sweep over it
+// takes the cotangents of all of them; without it, the plain graph program runs f and its VJP.
+// The Jacobian term is an order-1 jet in z of its own. Each evaluation and each VJP runs its programs
+// afresh (they keep no per-stage state), so a slot only remembers the point (t, z).
+// Arena safety: the working tensors are allocated once, outside any scope; the programs allocate in
+// scopes of their own. odeint gets the ArenaDynamics form (tensors by offset), so no typed-array view
+// is held across a call that may grow memory.
+import type { Dynamics } from '../dynamics/dynamics.js';
+import type { ArenaDynamics } from '../ode/dynamics.js';
+import type { Rng } from '../random.js';
+import type { Runtime } from '../runtime/wasm.js';
+import { Tensor } from '../runtime/tensor.js';
+import type { AugmentedDynamics } from './augmented.js';
+import { solutionJet, solutionJetVjp } from '../taylor/solution.js';
+import { factorial, regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
+
+export class GraphAugmentedDynamics implements AugmentedDynamics {
+  readonly d: number;
+  readonly terms: RegularizerTerm[];
+  readonly stateSize: number;
+  nfe = 0;
+  private readonly order: number | undefined;
+  private readonly orderIndex: number;
+  private readonly kineticIndex: number;
+  private readonly jacobianIndex: number;
+  private readonly z: Tensor;
+  private readonly out: Tensor;
+  private readonly gOut: Tensor;
+  private readonly gz: Tensor;
+  private readonly eps: Tensor;
+  private readonly slots: { t: number; z: Float64Array }[] = [];
+  readonly odeFunction: ArenaDynamics;
+
+  constructor(private readonly rt: Runtime, private readonly graph: Dynamics, readonly batch: number, regularizers: RegularizerConfig, withRegularizers = true) {
+    this.d = graph.stateSize;
+    this.terms = withRegularizers ? regularizerTerms(regularizers) : [];
+    this.order = withRegularizers ? regularizers.order : undefined;
+    this.orderIndex = this.terms.findIndex((t) => t.name.startsWith('r'));
+    this.kineticIndex = this.terms.findIndex((t) => t.name === 'kinetic');
+    this.jacobianIndex = this.terms.findIndex((t) => t.name === 'jacobian');
+    const bd = batch * this.d;
+    this.stateSize = bd + this.terms.length;
+    const arena = rt.arena;
+    this.z = Tensor.zeros(arena, batch, this.d);
+    this.out = Tensor.zeros(arena, batch, this.d);
+    this.gOut = Tensor.zeros(arena, batch, this.d);
+    this.gz = Tensor.zeros(arena, batch, this.d);
+    this.eps = Tensor.zeros(arena, batch, this.d);
+    this.eps.data.fill(1);
+    this.odeFunction = {
+      evaluate: (t: number, y: Tensor, dy: Tensor): void => {
+        this.nfe++;
+        rt.kernels.copy(this.z.offset, y.offset, bd);
+        const values = this.integrands(t);
+        rt.kernels.copy(dy.offset, this.out.offset, bd);
+        const dyData = dy.data; // fetched after every call that may have grown memory
+        values.forEach((v, j) => { dyData[bd + j] = v; });
+      },
+    };
+  }
+
+  resampleNoise(rng: Rng): void {
+    if (this.jacobianIndex < 0) return;
+    const e = this.eps.data;
+    for (let i = 0; i < e.length; i++) e[i] = rng.rademacher();
+  }
+
+  /** f(t, this.z) into this.out; returns each term's integrand. */
+  private integrands(t: number): number[] {
+    const { graph, z, out, rt } = this;
+    const bd = this.batch * this.d;
+    const values = new Array<number>(this.terms.length).fill(0);
+    if (this.orderIndex >= 0) {
+      const K = this.order!;
+      const prog = graph.jets(this.batch, K);
+      rt.arena.scope(() => {
+        solutionJet(prog, t, z.offset, K);
+        rt.kernels.copy(out.offset, prog.state(1), bd);
+        values[this.orderIndex] = (factorial(K) ** 2 * rt.kernels.sum_squares(prog.state(K), bd)) / bd;
+      });
+      if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
+    } else {
+      graph.f(t, z, out);
+      if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
+    }
+    if (this.jacobianIndex >= 0) values[this.jacobianIndex] = graph.jacobianFrobenius(t, z, this.eps).value / bd;
+    return values;
+  }
+
+  evaluate(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
+    this.nfe++;
+    const bd = this.batch * this.d;
+    this.z.data.set(y.subarray(0, bd));
+    this.remember(slot, t, y);
+    const values = this.integrands(t);
+    dy.set(this.out.data, 0);
+    values.forEach((v, j) => { dy[bd + j] = v; });
+  }
+
+  /** vjp recomputes the jets anyway, so the replay only needs f (the cheapest program). */
+  replayStage(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
+    this.nfe++;
+    const bd = this.batch * this.d;
+    this.z.data.set(y.subarray(0, bd));
+    this.remember(slot, t, y);
+    this.graph.f(t, this.z, this.out);
+    dy.set(this.out.data, 0);
+    dy.fill(0, bd);
+  }
+
+  private remember(slot: number, t: number, y: Float64Array): void {
+    const bd = this.batch * this.d;
+    while (this.slots.length <= slot) this.slots.push({ t: 0, z: new Float64Array(bd) });
+    this.slots[slot].t = t;
+    this.slots[slot].z.set(y.subarray(0, bd));
+  }
+
+  vjp(slot: number, dyBar: Float64Array, yBar: Float64Array): void {
+    const { graph, z, gz, gOut, rt } = this;
+    const bd = this.batch * this.d;
+    const { t, z: zSlot } = this.slots[slot];
+    z.data.set(zSlot);
+    gz.data.fill(0);
+    gOut.data.set(dyBar.subarray(0, bd));
+    if (this.orderIndex >= 0) {
+      const K = this.order!;
+      const prog = graph.jets(this.batch, K);
+      const wK = (2 * factorial(K) ** 2 * dyBar[bd + this.orderIndex]) / bd;
+      const wKin = this.kineticIndex >= 0 ? (2 * dyBar[bd + this.kineticIndex]) / bd : 0;
+      rt.arena.scope(() => {
+        solutionJet(prog, t, z.offset, K);
+        prog.beginReverse();
+        const k = rt.kernels;
+        // f = z[1]: its cotangent, plus the kinetic term's; then R_K's on z[K] (K may be 1 too).
+        k.axpy(prog.stateCotangent(1), 1, gOut.offset, bd);
+        if (wKin !== 0) k.axpy(prog.stateCotangent(1), wKin, prog.state(1), bd);
+        k.axpy(prog.stateCotangent(K), wK, prog.state(K), bd);
+        solutionJetVjp(prog, K);
+        k.copy(gz.offset, prog.stateCotangent(0), bd);
+      });
+    } else {
+      graph.vjp(t, z, gOut, gz);
+      if (this.kineticIndex >= 0) graph.kinetic(t, z, { weight: dyBar[bd + this.kineticIndex] / bd, gz });
+    }
+    if (this.jacobianIndex >= 0) graph.jacobianFrobenius(t, z, this.eps, { weight: dyBar[bd + this.jacobianIndex] / bd, gz });
+    const g = gz.data;
+    for (let i = 0; i < bd; i++) yBar[i] += g[i];
+  }
+}

@@ -1,0 +1,15 @@
+export { NeuralOde, checkConfig } from './neural-ode.js';
+export type { NeuralOdeConfig, SolverConfig, GradientMethod, ObjectiveResult, ObjectiveOptions, PredictOptions, ResolvedConfig } from './neural-ode.js';
+export { NETWORK_ACTIVATIONS, createNetwork, mlpView, checkNetworkSpec } from './mlp.js';
+export type { NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';
+export { BACKENDS } from './augmented.js';
+export type { AugmentedDynamics, Backend } from './augmented.js';
+export { JsAugmentedDynamics } from './js-dynamics.js';
+export { GraphAugmentedDynamics } from './graph-dynamics.js';
+export { MlpJet } from './mlp-jet.js';
+export { regularizerTerms, checkRegularizers, MAX_ORDER } from './regularizers.js';
+export type { RegularizerConfig, RegularizerTerm } from './regularizers.js';
+export { backpropagateSteps } from './replay.js';
+export type { SlottedDynamics, StageTableau } from './replay.js';
+export { adjointGradient } from './adjoint.js';
+export { saveModel, loadModel } from './serialize.js';

@@ -1,0 +1,74 @@
+// The model's network specification and a view of its layers. Parameters are created once, by
+// src/dynamics' mlpDynamics (the wasm graph backend), in its layout: layer l has weight [out, in + 1]
+// (the last column multiplies t, concatenated before every layer as in the paper's code) and bias
+// [1, out]; every layer but the last is followed by the activation. The JavaScript backend reads the
+// same Parameter objects through this view, so both backends train one set of weights.
+import { ArgumentError } from '../errors.js';
+import type { Rng } from '../random.js';
+import type { Runtime } from '../runtime/wasm.js';
+import { mlpDynamics } from '../dynamics/mlp.js';
+import type { Dynamics } from '../dynamics/dynamics.js';
+import type { ParameterLike } from '../training/parameters.js';
+
+/** Activations the model offers (those with Taylor rules in both backends). */
+export const NETWORK_ACTIVATIONS = ['sigmoid', 'tanh', 'softplus', 'relu'] as const;
+export type NetworkActivation = (typeof NETWORK_ACTIVATIONS)[number];
+
+export interface NetworkSpec {
+  /** [state, hidden…, state]: the first and last widths are the ODE state's dimension. */
+  widths: number[];
+  activation: NetworkActivation;
+}
+
+export interface MlpLayer {
+  inputs: number;
+  outputs: number;
+  weight: ParameterLike;
+  bias: ParameterLike;
+}
+
+export interface Mlp {
+  spec: NetworkSpec;
+  layers: MlpLayer[];
+  params: ParameterLike[];
+}
+
+export interface Network {
+  mlp: Mlp;
+  /** the same network as a src/dynamics graph (wasm kernels) */
+  graph: Dynamics;
+}
+
+export function checkNetworkSpec(spec: NetworkSpec): void {
+  if (typeof spec !== 'object' || spec === null) throw new ArgumentError('mlp', 'an object { widths, activation }', spec);
+  const { widths, activation } = spec;
+  if (!Array.isArray(widths) || widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w <= 0)) {
+    throw new ArgumentError('mlp.widths', 'an array of at least two positive integers', widths);
+  }
+  if (widths[0] !== widths[widths.length - 1]) {
+    throw new ArgumentError('mlp.widths', `the same first and last width (the dynamics map the state to its derivative); first is ${widths[0]}`, widths[widths.length - 1]);
+  }
+  if (!NETWORK_ACTIVATIONS.includes(activation)) throw new ArgumentError('mlp.activation', `one of ${NETWORK_ACTIVATIONS.join(', ')}`, activation);
+}
+
+/** Creates the parameters (initialised like PyTorch's Linear from `rng`) and both views of the network. */
+export function createNetwork(rt: Runtime, spec: NetworkSpec, rng: Rng): Network {
+  checkNetworkSpec(spec);
+  const graph = mlpDynamics(rt, { widths: spec.widths, activation: spec.activation, timeInput: true }, rng);
+  return { graph, mlp: mlpView(spec, graph.params as readonly ParameterLike[]) };
+}
+
+/** The layer view over parameters in mlpDynamics' order: weight, bias per layer. */
+export function mlpView(spec: NetworkSpec, params: readonly ParameterLike[]): Mlp {
+  checkNetworkSpec(spec);
+  const layers: MlpLayer[] = [];
+  for (let l = 0; l + 1 < spec.widths.length; l++) {
+    const inputs = spec.widths[l], outputs = spec.widths[l + 1];
+    const weight = params[2 * l], bias = params[2 * l + 1];
+    if (!weight || weight.value.rows !== outputs || weight.value.cols !== inputs + 1 || !bias || bias.value.size !== outputs) {
+      throw new ArgumentError('params', `layer ${l}: weight [${outputs}, ${inputs + 1}] and bias [1, ${outputs}]`, weight ? `${weight.value.shape}` : 'missing');
+    }
+    layers.push({ inputs, outputs, weight, bias });
+  }
+  return { spec: { widths: spec.widths.slice(), activation: spec.activation }, layers, params: params.slice() };
+}

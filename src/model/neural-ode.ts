@@ -1,0 +1,224 @@
+// A neural ODE z(t1) = z(t0) + ∫ f(z, t; θ) dt with an MLP f, batched (one step size for the whole
+// batch, as the paper's code and torchdiffeq do), trained on mean squared error plus λ-weighted
+// regularisers integrated in the same solve. Gradients: discretise-then-optimise with step-level
+// checkpoints (default) or the continuous adjoint.
+import { ArgumentError, ShapeError } from '../errors.js';
+import type { Rng } from '../random.js';
+import type { Runtime } from '../runtime/wasm.js';
+import type { Tensor } from '../runtime/tensor.js';
+import type { ParameterLike } from '../training/parameters.js';
+import { adjointGradient } from './adjoint.js';
+import { BACKENDS, type AugmentedDynamics, type Backend } from './augmented.js';
+import { GraphAugmentedDynamics } from './graph-dynamics.js';
+import { JsAugmentedDynamics } from './js-dynamics.js';
+import { odeint, type OdeSolution } from '../ode/solve.js';
+import type { SolveOptions } from '../ode/options.js';
+import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
+import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
+import { backpropagateSteps } from './replay.js';
+import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
+import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
+
+export interface SolverConfig {
+  /** Runge–Kutta method of src/ode (default dopri5) */
+  method?: MethodName;
+  rtol?: number;
+  atol?: number;
+  /** equal steps on [t0, t1]: required for fixed-step methods, optional (a fixed grid) for adaptive ones */
+  steps?: number;
+  maxSteps?: number;
+}
+
+export type GradientMethod = 'checkpoint' | 'adjoint';
+
+export interface NeuralOdeConfig {
+  mlp: NetworkSpec;
+  regularizers?: RegularizerConfig;
+  solver?: SolverConfig;
+  gradient?: GradientMethod;
+  /** which implementation evaluates the dynamics, jets and VJPs (default 'wasm'; see augmented.ts) */
+  backend?: Backend;
+  t0?: number;
+  t1?: number;
+}
+
+export interface ObjectiveResult {
+  /** data loss + Σ λ·regulariser */
+  loss: number;
+  dataLoss: number;
+  /** batch means of each integrated term at t1, by name */
+  regularizers: Record<string, number>;
+  z1: Float64Array;
+  nfeForward: number;
+  nfeBackward: number;
+  forwardStats: SolverStats;
+  /** accepted steps of the forward solve with their start states (when the gradient replays them) */
+  steps?: AcceptedSteps;
+  /** bytes of checkpointed states kept for the backward pass */
+  checkpointBytes: number;
+  /** gradient of the loss with respect to z(t0) (when computed) */
+  zbar0?: Float64Array;
+}
+
+export interface ObjectiveOptions {
+  gradient?: boolean;
+  /** Rng for the Jacobian term's ε (required when that term is on) */
+  rng?: Rng;
+  /** step boundaries to use instead of choosing steps (e.g. an adaptive solve's accepted steps, to hold accept/reject decisions fixed) */
+  grid?: ArrayLike<number>;
+}
+
+export interface PredictOptions {
+  solver?: SolverConfig;
+  /** called at every evaluation of f with (t, z) (a copy is not made: read it immediately) */
+  onEvaluation?: (t: number, z: Float64Array) => void;
+}
+
+export type ResolvedConfig = NeuralOdeConfig & { t0: number; t1: number; gradient: GradientMethod; backend: Backend };
+
+export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) throw new ArgumentError('config', 'an object { mlp, regularizers?, solver?, … }', config);
+  checkNetworkSpec(config.mlp);
+  checkRegularizers(config.regularizers ?? {});
+  const solver = config.solver ?? {};
+  const method = solver.method ?? 'dopri5';
+  if (!METHOD_NAMES.includes(method)) throw new ArgumentError('solver.method', `one of ${METHOD_NAMES.join(', ')}`, method);
+  const tableau = TABLEAUS[method];
+  if (!isAdaptive(tableau) && solver.steps === undefined) throw new ArgumentError('solver.steps', `a step count for the fixed-step method ${tableau.name}`, undefined);
+  if (solver.steps !== undefined && (!Number.isInteger(solver.steps) || solver.steps <= 0)) throw new ArgumentError('solver.steps', 'a positive integer', solver.steps);
+  const gradient = config.gradient ?? 'checkpoint';
+  if (gradient !== 'checkpoint' && gradient !== 'adjoint') throw new ArgumentError('gradient', '"checkpoint" or "adjoint"', gradient);
+  const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
+  if (!Number.isFinite(t0) || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
+  const backend = config.backend ?? 'wasm';
+  if (!BACKENDS.includes(backend)) throw new ArgumentError('backend', `one of ${BACKENDS.join(', ')}`, backend);
+  return { ...config, gradient, backend, t0, t1 };
+}
+
+export class NeuralOde {
+  readonly config: ResolvedConfig;
+  private readonly dynamicsCache = new Map<string, AugmentedDynamics>();
+
+  constructor(readonly rt: Runtime, readonly network: Network, config: NeuralOdeConfig) {
+    this.config = checkConfig(config);
+  }
+
+  /** A model with freshly initialised weights (drawn from `rng`). */
+  static create(rt: Runtime, config: NeuralOdeConfig, rng: Rng): NeuralOde {
+    checkConfig(config);
+    return new NeuralOde(rt, createNetwork(rt, config.mlp, rng), config);
+  }
+
+  get params(): ParameterLike[] {
+    return this.network.mlp.params;
+  }
+
+  get stateSize(): number {
+    return this.network.mlp.spec.widths[0];
+  }
+
+  /** The augmented dynamics for a batch size (cached), with or without the regulariser states. */
+  dynamics(batch: number, withRegularizers: boolean, backend: Backend = this.config.backend): AugmentedDynamics {
+    const key = `${batch}:${withRegularizers}:${backend}`;
+    let dyn = this.dynamicsCache.get(key);
+    if (!dyn) {
+      const regs = this.config.regularizers ?? {};
+      dyn = backend === 'js'
+        ? new JsAugmentedDynamics(this.network.mlp, batch, regs, withRegularizers)
+        : new GraphAugmentedDynamics(this.rt, this.network.graph, batch, regs, withRegularizers);
+      this.dynamicsCache.set(key, dyn);
+    }
+    return dyn;
+  }
+
+  /** src/ode options for this model's solver settings (a uniform grid for a step count). */
+  solveOptions(solver: SolverConfig, grid?: ArrayLike<number>): SolveOptions {
+    const { t0, t1 } = this.config;
+    const options: SolveOptions = { method: solver.method ?? 'dopri5', rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps };
+    if (grid) options.grid = grid;
+    else if (solver.steps !== undefined) options.grid = Array.from({ length: solver.steps + 1 }, (_, i) => (i === solver.steps ? t1 : t0 + ((t1 - t0) * i) / solver.steps!));
+    for (const key of ['rtol', 'atol', 'maxSteps'] as const) if (options[key] === undefined) delete options[key];
+    return options;
+  }
+
+  private solve(dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: ArrayLike<number>, onEval?: (t: number, y: Float64Array) => void): OdeSolution {
+    let f = dyn.odeFunction;
+    if (onEval) {
+      const inner = f;
+      f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.data); typeof inner === 'function' ? inner(t, y.data, dy.data) : inner.evaluate(t, y, dy); } };
+    }
+    return odeint(f, y0, [this.config.t0, this.config.t1], { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt });
+  }
+
+  /** z(t1) for a batch of initial states [batch, D] (no regulariser states). */
+  predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; stats: SolverStats } {
+    const batch = this.batchOf(z0, 'z0');
+    const dyn = this.dynamics(batch, false);
+    const bd = batch * this.stateSize;
+    const onEval = options.onEvaluation ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd)) : undefined;
+    const r = this.solve(dyn, z0.slice(), options.solver ?? this.config.solver ?? {}, false, undefined, onEval);
+    return { z1: r.ys[1].slice(0, bd), stats: r.stats };
+  }
+
+  /**
+   * The training objective on one batch: mean over batch × D of (z(t1) − target)² plus λ-weighted
+   * regulariser means; with `gradient`, parameter gradients are written to each Parameter.grad.
+   */
+  objective(z0: Float64Array, target: Float64Array, options: ObjectiveOptions = {}): ObjectiveResult {
+    const batch = this.batchOf(z0, 'z0');
+    if (target.length !== z0.length) throw new ShapeError(`target holds ${target.length} values, z0 holds ${z0.length}`);
+    const dyn = this.dynamics(batch, true);
+    if (dyn.terms.some((t) => t.name === 'jacobian')) {
+      if (!options.rng) throw new ArgumentError('rng', 'an Rng for the Jacobian regulariser\'s ε', undefined);
+      dyn.resampleNoise(options.rng);
+    }
+    const bd = batch * this.stateSize;
+    const y0 = new Float64Array(dyn.stateSize);
+    y0.set(z0);
+    const solver = this.config.solver ?? {};
+    const wantGrad = options.gradient ?? true;
+    const replay = wantGrad && this.config.gradient === 'checkpoint';
+    dyn.nfe = 0;
+    const fwd = this.solve(dyn, y0, solver, replay, options.grid);
+    const nfeForward = dyn.nfe;
+    const yEnd = fwd.ys[1];
+    const z1 = yEnd.slice(0, bd);
+    let dataLoss = 0;
+    for (let i = 0; i < bd; i++) { const r = z1[i] - target[i]; dataLoss += r * r; }
+    dataLoss /= bd;
+    const regularizers: Record<string, number> = {};
+    let loss = dataLoss;
+    dyn.terms.forEach((term, j) => {
+      regularizers[term.name] = yEnd[bd + j];
+      loss += term.lambda * regularizers[term.name];
+    });
+    const result: ObjectiveResult = {
+      loss, dataLoss, regularizers, z1, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
+      checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
+    };
+    if (!wantGrad) return result;
+
+    for (const p of this.params) p.grad.data.fill(0);
+    const ybar1 = new Float64Array(dyn.stateSize);
+    for (let i = 0; i < bd; i++) ybar1[i] = (2 * (z1[i] - target[i])) / bd;
+    const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
+    ybar1.set(termCotangents, bd);
+    dyn.nfe = 0;
+    if (this.config.gradient === 'checkpoint') {
+      const { ybar } = backpropagateSteps((t, y, dy, slot) => dyn.replayStage(t, y, dy, slot), (slot, kbar, ybar) => dyn.vjp(slot, kbar, ybar), fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
+      result.zbar0 = ybar.slice(0, bd);
+    } else {
+      const adj = adjointGradient(dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
+      result.zbar0 = adj.zbar0;
+    }
+    result.nfeBackward = dyn.nfe;
+    return result;
+  }
+
+  private batchOf(z0: Float64Array, name: string): number {
+    const d = this.stateSize;
+    if (!(z0 instanceof Float64Array) || z0.length === 0 || z0.length % d !== 0) throw new ShapeError(`${name}: expected a Float64Array of batch × ${d} values, got ${z0?.length}`);
+    for (let i = 0; i < z0.length; i++) if (!Number.isFinite(z0[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite initial state', z0[i]);
+    return z0.length / d;
+  }
+}

@@ -1,0 +1,52 @@
+// Which regularisers ride along the solve as extra states, and their weights.
+// Each term is one scalar state; its integrand is a mean over batch and features (D = state dimension):
+//   rK        Σ ||d^K z/dt^K||² / (batch·D) = (K!)² Σ ||z[K]||² / (batch·D)   (z[K] normalised Taylor coefficient)
+//   kinetic   Σ ||f(z, t)||² / (batch·D)                                       (RNODE)
+//   jacobian  Σ ||∂f/∂z · ε||² / (batch·D), ε Rademacher [batch, D], drawn once per solve (RNODE)
+// Each integral starts at 0 at t0; the objective adds λ · (the integral at t1), i.e. λ times the batch
+// mean of each example's feature-averaged integral.
+import { ArgumentError } from '../errors.js';
+
+export interface RegularizerConfig {
+  /** K of R_K (1..8); omit for none */
+  order?: number;
+  /** λ for R_K */
+  lambda?: number;
+  /** λ for the kinetic term (0 or omitted: not integrated) */
+  kinetic?: number;
+  /** λ for the Jacobian-Frobenius term (0 or omitted: not integrated) */
+  jacobian?: number;
+}
+
+export interface RegularizerTerm {
+  name: string;
+  lambda: number;
+}
+
+export const MAX_ORDER = 8;
+
+export function checkRegularizers(r: RegularizerConfig): void {
+  if (r.order !== undefined && (!Number.isInteger(r.order) || r.order < 1 || r.order > MAX_ORDER)) {
+    throw new ArgumentError('regularizers.order', `an integer K in 1..${MAX_ORDER}`, r.order);
+  }
+  for (const key of ['lambda', 'kinetic', 'jacobian'] as const) {
+    const v = r[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new ArgumentError(`regularizers.${key}`, 'a finite non-negative weight', v);
+  }
+  if (r.lambda !== undefined && r.lambda > 0 && r.order === undefined) throw new ArgumentError('regularizers.order', 'the K of R_K when lambda > 0', undefined);
+}
+
+/** The integrated terms, in state order. R_K is integrated whenever an order is given (even at λ = 0, for monitoring). */
+export function regularizerTerms(r: RegularizerConfig): RegularizerTerm[] {
+  const terms: RegularizerTerm[] = [];
+  if (r.order !== undefined) terms.push({ name: `r${r.order}`, lambda: r.lambda ?? 0 });
+  if (r.kinetic) terms.push({ name: 'kinetic', lambda: r.kinetic });
+  if (r.jacobian) terms.push({ name: 'jacobian', lambda: r.jacobian });
+  return terms;
+}
+
+export function factorial(k: number): number {
+  let f = 1;
+  for (let i = 2; i <= k; i++) f *= i;
+  return f;
+}

@@ -1,0 +1,69 @@
+// The training loop: seeded minibatches → objective and gradient through the solver → optimiser step,
+// with one metrics record per iteration. Everything random (batch order, Jacobian probes) comes from
+// the Rng given, so the same seed gives the same loss sequence.
+import { ArgumentError, ShapeError } from '../errors.js';
+import type { NeuralOde } from '../model/neural-ode.js';
+import type { Rng } from '../random.js';
+import { MetricsLog, type IterationMetrics } from './metrics.js';
+import { gatherRows, MinibatchSampler } from './minibatches.js';
+import type { Optimizer } from './optimizer.js';
+
+export interface Dataset {
+  /** initial states, [size, D] row-major */
+  inputs: Float64Array;
+  /** targets for z(t1), [size, D] */
+  targets: Float64Array;
+}
+
+export interface TrainOptions {
+  model: NeuralOde;
+  optimizer: Optimizer;
+  data: Dataset;
+  iterations: number;
+  /** rows per minibatch (default: the whole dataset) */
+  batchSize?: number;
+  rng: Rng;
+  /** called after every iteration (progress bars, logging); return false to stop early */
+  onIteration?: (record: IterationMetrics) => void | boolean;
+}
+
+export function train(options: TrainOptions): MetricsLog {
+  const { model, optimizer, data, rng } = options;
+  const d = model.stateSize;
+  if (!(data.inputs instanceof Float64Array) || data.inputs.length === 0 || data.inputs.length % d !== 0) {
+    throw new ShapeError(`data.inputs: expected [size, ${d}] values, got ${data.inputs?.length}`);
+  }
+  if (data.targets.length !== data.inputs.length) throw new ShapeError(`data.targets holds ${data.targets.length} values, data.inputs ${data.inputs.length}`);
+  if (!Number.isInteger(options.iterations) || options.iterations < 0) throw new ArgumentError('iterations', 'a non-negative integer', options.iterations);
+  const size = data.inputs.length / d;
+  const batchSize = options.batchSize ?? size;
+  const sampler = new MinibatchSampler(size, batchSize, rng, { dropLast: true, shuffle: batchSize < size });
+  const z0 = new Float64Array(batchSize * d);
+  const target = new Float64Array(batchSize * d);
+  const log = new MetricsLog();
+  for (let it = 0; it < options.iterations; it++) {
+    const start = performance.now();
+    const rows = sampler.next();
+    gatherRows(data.inputs, d, rows, z0);
+    gatherRows(data.targets, d, rows, target);
+    const lr = optimizer.currentRate();
+    const r = model.objective(z0, target, { rng });
+    if (!Number.isFinite(r.loss)) throw new ArgumentError('training', `a finite loss (iteration ${it} gave ${r.loss}; lower the learning rate or λ)`, r.loss);
+    optimizer.step();
+    const record: IterationMetrics = {
+      iteration: it,
+      loss: r.loss,
+      dataLoss: r.dataLoss,
+      regularizers: r.regularizers,
+      nfeForward: r.nfeForward,
+      nfeBackward: r.nfeBackward,
+      acceptedSteps: r.forwardStats.acceptedSteps,
+      rejectedSteps: r.forwardStats.rejectedSteps,
+      learningRate: lr,
+      wallMs: performance.now() - start,
+    };
+    log.push(record);
+    if (options.onIteration?.(record) === false) break;
+  }
+  return log;
+}

@@ -1,0 +1,163 @@
+// Gradients of the full regularised objective through the solver against finite differences,
+// and the continuous adjoint against discretise-then-optimise.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createRuntimeSync } from '../../src/runtime/wasm.js';
+import { Rng } from '../../src/random.js';
+import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
+import { relativeError, randomArray } from '../helpers/numeric.js';
+
+const rt = createRuntimeSync();
+const data = (() => {
+  const rng = new Rng(77);
+  return { z0: randomArray(rng, 6, -1.5, 1.5), target: randomArray(rng, 6, -1, 1) };
+})();
+
+function model(config: Partial<NeuralOdeConfig>, activation: 'tanh' | 'sigmoid' = 'tanh'): NeuralOde {
+  return NeuralOde.create(rt, { mlp: { widths: [2, 7, 2], activation }, regularizers: { order: 3, lambda: 0.3, kinetic: 0.2, jacobian: 0.1 }, ...config }, new Rng(5));
+}
+
+/** Central differences of the objective w.r.t. every parameter and z0 (same ε via a fresh Rng(1) each time). */
+function finiteDifferences(m: NeuralOde, grid?: ArrayLike<number>, h = 1e-6): { params: number[]; z0: number[] } {
+  const loss = (z0: Float64Array) => m.objective(z0, data.target, { gradient: false, rng: new Rng(1), grid }).loss;
+  const params: number[] = [];
+  for (const p of m.params) {
+    const v = p.value.data;
+    for (let i = 0; i < v.length; i++) {
+      const keep = v[i];
+      v[i] = keep + h; const up = loss(data.z0);
+      v[i] = keep - h; const down = loss(data.z0);
+      v[i] = keep;
+      params.push((up - down) / (2 * h));
+    }
+  }
+  const z0 = Array.from(data.z0, (_, i) => {
+    const a = data.z0.slice(); a[i] += h;
+    const b = data.z0.slice(); b[i] -= h;
+    return (loss(a) - loss(b)) / (2 * h);
+  });
+  return { params, z0 };
+}
+
+const grads = (m: NeuralOde) => m.params.flatMap((p) => Array.from(p.grad.data));
+
+for (const [activation, backend] of [['tanh', 'js'], ['sigmoid', 'js'], ['tanh', 'wasm'], ['sigmoid', 'wasm']] as const) {
+  test(`rk4 on 4 steps (${activation}, ${backend}): gradient of MSE + R_3 + kinetic + Jacobian vs finite differences`, () => {
+    const m = model({ solver: { method: 'rk4', steps: 4 }, backend }, activation);
+    const r = m.objective(data.z0, data.target, { rng: new Rng(1) });
+    assert.ok(r.regularizers.r3 > 0 && r.regularizers.kinetic > 0 && r.regularizers.jacobian > 0);
+    assert.is(r.nfeForward, 16);
+    assert.is(r.nfeBackward, 16);
+    const fd = finiteDifferences(m);
+    const ep = relativeError(grads(m), fd.params);
+    const ez = relativeError(r.zbar0!, fd.z0);
+    assert.ok(ep < 1e-7, `parameter gradient relative error ${ep}`);
+    assert.ok(ez < 1e-7, `z0 gradient relative error ${ez}`);
+  });
+}
+
+for (const backend of ['js', 'wasm'] as const) test(`dopri5 with accept/reject decisions held fixed (${backend}): gradient vs finite differences on the same steps`, () => {
+  const m = model({ solver: { method: 'dopri5', rtol: 1e-8, atol: 1e-8 }, backend });
+  const r = m.objective(data.z0, data.target, { rng: new Rng(1) });
+  const steps = r.steps!;
+  assert.ok(steps.t.length >= 3, `several accepted steps (${steps.t.length})`);
+  assert.ok(r.forwardStats.rejectedSteps >= 0);
+  const grid = [...steps.t, 1];
+  const adaptive = grads(m);
+  // The replay of the adaptive solve and the fixed-grid solve on its steps give the same gradient.
+  const again = m.objective(data.z0, data.target, { rng: new Rng(1), grid });
+  assert.ok(Math.abs(again.loss - r.loss) < 1e-13 * Math.abs(r.loss), 'same loss on the recorded grid');
+  assert.ok(relativeError(grads(m), adaptive) < 1e-12, 'same gradient on the recorded grid');
+  const fd = finiteDifferences(m, grid);
+  const ep = relativeError(adaptive, fd.params);
+  assert.ok(ep < 1e-7, `parameter gradient relative error ${ep}`);
+  assert.ok(relativeError(r.zbar0!, fd.z0) < 1e-7, 'z0 gradient');
+  // dopri5's 7th (FSAL) stage has b = 0 and feeds nothing: the replay evaluates 6 stages per step.
+  assert.is(r.nfeBackward, 6 * steps.t.length);
+});
+
+test('wasm backend: rk4 gradient vs finite differences, and the adjoint agrees with replay', () => {
+  const m = model({ solver: { method: 'rk4', steps: 3 }, backend: 'wasm' });
+  const r = m.objective(data.z0, data.target, { rng: new Rng(1) });
+  const fd = finiteDifferences(m);
+  assert.ok(relativeError(grads(m), fd.params) < 1e-7, 'parameters');
+  assert.ok(relativeError(r.zbar0!, fd.z0) < 1e-7, 'z0');
+  const solver = { method: 'dopri5' as const, rtol: 1e-9, atol: 1e-9 };
+  const a = model({ solver, gradient: 'adjoint', backend: 'wasm' });
+  a.objective(data.z0, data.target, { rng: new Rng(1) });
+  const d = model({ solver, backend: 'wasm' });
+  d.objective(data.z0, data.target, { rng: new Rng(1) });
+  assert.ok(relativeError(grads(a), grads(d)) < 1e-5);
+});
+
+test('a finite-difference mismatch is detectable: dropping a regulariser from the gradient fails the check', () => {
+  const m = model({ solver: { method: 'rk4', steps: 3 } });
+  const fd = finiteDifferences(m);
+  const other = model({ solver: { method: 'rk4', steps: 3 }, regularizers: { order: 3, lambda: 0.3, kinetic: 0.2 } });
+  other.objective(data.z0, data.target, { rng: new Rng(1) });
+  assert.ok(relativeError(grads(other), fd.params) > 1e-4);
+});
+
+for (const method of ['dopri5', 'bosh3'] as const) {
+  test(`continuous adjoint agrees with discretise-then-optimise to the solver tolerance (${method})`, () => {
+    const solver = { method, rtol: 1e-10, atol: 1e-10 };
+    const a = model({ solver, gradient: 'adjoint' });
+    const d = model({ solver, gradient: 'checkpoint' });
+    const ra = a.objective(data.z0, data.target, { rng: new Rng(1) });
+    const rd = d.objective(data.z0, data.target, { rng: new Rng(1) });
+    assert.is(ra.loss, rd.loss);
+    const ep = relativeError(grads(a), grads(d));
+    const ez = relativeError(ra.zbar0!, rd.zbar0!);
+    assert.ok(ep < 1e-6, `parameters: relative difference ${ep}`);
+    assert.ok(ez < 1e-6, `z0: relative difference ${ez}`);
+    assert.ok(ra.nfeBackward > 0 && ra.checkpointBytes === 0 && rd.checkpointBytes > 0);
+    // Looser tolerance: the two differ by more, yet still at the tolerance's scale.
+    const loose = { method, rtol: 1e-4, atol: 1e-4 };
+    const la = model({ solver: loose, gradient: 'adjoint' });
+    const ld = model({ solver: loose });
+    const qa = la.objective(data.z0, data.target, { rng: new Rng(1) });
+    ld.objective(data.z0, data.target, { rng: new Rng(1) });
+    const el = relativeError(grads(la), grads(ld));
+    assert.ok(el < 1e-2, `loose: ${el}`);
+    assert.ok(qa.nfeBackward > 0);
+  });
+}
+
+test('adjoint on a fixed rk4 grid (solved back on the reversed grid) converges to the replay gradient', () => {
+  const diff = (steps: number) => {
+    const a = model({ solver: { method: 'rk4', steps }, gradient: 'adjoint' });
+    const d = model({ solver: { method: 'rk4', steps } });
+    a.objective(data.z0, data.target, { rng: new Rng(1) });
+    d.objective(data.z0, data.target, { rng: new Rng(1) });
+    return relativeError(grads(a), grads(d));
+  };
+  const coarse = diff(5), fine = diff(20);
+  assert.ok(fine < 1e-6, `20 steps: ${fine}`);
+  assert.ok(coarse / fine > 30, `fourth-order convergence of the difference: ${coarse} → ${fine}`);
+});
+
+test('checkpoint memory grows with the accepted steps', () => {
+  const m = model({ solver: { method: 'rk4', steps: 5 } });
+  const r5 = m.objective(data.z0, data.target, { rng: new Rng(1) });
+  const m10 = model({ solver: { method: 'rk4', steps: 10 } });
+  const r10 = m10.objective(data.z0, data.target, { rng: new Rng(1) });
+  const state = 3 * 2 + 3; // batch × D + three integrals
+  assert.is(r5.checkpointBytes, 5 * state * 8);
+  assert.is(r10.checkpointBytes, 10 * state * 8);
+});
+
+test('bad configuration and data are named', () => {
+  assert.throws(() => model({ solver: { method: 'rk4' } }), /solver.steps: expected a step count for the fixed-step method rk4/);
+  assert.throws(() => model({ solver: { method: 'nope' as 'rk4' } }), /solver.method: expected one of/);
+  assert.throws(() => model({ gradient: 'magic' as 'adjoint' }), /gradient: expected "checkpoint" or "adjoint"/);
+  assert.throws(() => model({ regularizers: { order: 9 } }), /regularizers.order: expected an integer K in 1..8/);
+  assert.throws(() => model({ regularizers: { lambda: 1 } }), /regularizers.order/);
+  const m = model({});
+  assert.throws(() => m.objective(data.z0, data.target), /rng: expected an Rng/);
+  assert.throws(() => m.objective(new Float64Array(3), new Float64Array(3)), /z0: expected a Float64Array of batch × 2 values, got 3/);
+  assert.throws(() => m.objective(data.z0, new Float64Array(4), { rng: new Rng(1) }), /target holds 4 values, z0 holds 6/);
+  const bad = data.z0.slice(); bad[2] = NaN;
+  assert.throws(() => m.objective(bad, data.target, { rng: new Rng(1) }), /z0\[2\]: expected a finite initial state/);
+});
+
+test.run();

@@ -1,0 +1,52 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createRuntimeSync } from '../../src/runtime/wasm.js';
+import { Rng } from '../../src/random.js';
+import { NeuralOde } from '../../src/model/neural-ode.js';
+import { loadModel, saveModel } from '../../src/model/serialize.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
+import { randomArray } from '../helpers/numeric.js';
+
+const rt = createRuntimeSync();
+const config = { mlp: { widths: [2, 9, 2], activation: 'softplus' as const }, regularizers: { order: 3, lambda: 0.01 }, solver: { method: 'dopri5' as const, rtol: 1e-7, atol: 1e-7 } };
+
+test('save → load gives the same configuration, weights and bit-identical predictions', () => {
+  const model = NeuralOde.create(rt, config, new Rng(4));
+  const bytes = saveModel(model, { note: 'test' });
+  const { model: back, metadata } = loadModel(rt, bytes);
+  assert.is(metadata.note, 'test');
+  assert.equal(back.config, model.config);
+  const z0 = randomArray(new Rng(1), 10, -2, 2);
+  const a = model.predict(z0), b = back.predict(z0);
+  assert.equal(Array.from(b.z1), Array.from(a.z1));
+  assert.is(b.stats.nfe, a.stats.nfe);
+  // The file is plain safetensors: names and shapes a PyTorch user would expect.
+  const raw = decodeSafetensors(bytes);
+  assert.equal([...raw.tensors.keys()].sort(), ['layer0.bias', 'layer0.weight', 'layer1.bias', 'layer1.weight']);
+  assert.equal(raw.tensors.get('layer0.weight')!.shape, [9, 3]);
+});
+
+test('truncated or corrupt model files are rejected with a clear error', () => {
+  const bytes = saveModel(NeuralOde.create(rt, config, new Rng(4)));
+  const rejects = (b: Uint8Array, pattern: RegExp) =>
+    assert.throws(() => loadModel(rt, b), (e: unknown) => e instanceof SafetensorsError && pattern.test((e as Error).message));
+  rejects(bytes.subarray(0, bytes.length - 8), /run past|belong to no tensor/);
+  rejects(bytes.subarray(0, 20), /header length \d+ runs past the end/);
+  const flipped = bytes.slice();
+  flipped[9] = 0x7d; // '{"…' becomes '{}…': the JSON header no longer parses
+  rejects(flipped, /not valid JSON|must start/);
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  rejects(encodeSafetensors(tensors, { ...metadata, format: 'other' }), /not a taynode model/);
+  rejects(encodeSafetensors(tensors, { ...metadata, config: '{"mlp": 3' }), /"config" is not valid JSON/);
+  rejects(encodeSafetensors(tensors, { ...metadata, config: JSON.stringify({ ...config, mlp: { widths: [2, 9, 3], activation: 'tanh' } }) }), /stored configuration is invalid \(mlp.widths/);
+  const missing = new Map(tensors); missing.delete('layer1.bias');
+  rejects(encodeSafetensors(missing, metadata), /tensor "layer1.bias" is missing/);
+  const reshaped = new Map(tensors); reshaped.set('layer0.weight', { shape: [3, 9], data: tensors.get('layer0.weight')!.data });
+  rejects(encodeSafetensors(reshaped, metadata), /"layer0.weight" has shape \[3, 9\], the configuration needs \[9, 3\]/);
+  const nan = new Map(tensors); nan.set('layer1.bias', { shape: [1, 2], data: new Float64Array([0, NaN]) });
+  rejects(encodeSafetensors(nan, metadata), /non-finite value at 1/);
+  const extra = new Map(tensors); extra.set('junk', { shape: [1], data: new Float64Array(1) });
+  rejects(encodeSafetensors(extra, metadata), /unexpected tensor "junk"/);
+});
+
+test.run();
