@@ -9,7 +9,6 @@ import { writeResults } from './results-file.js';
 import { createRuntimeSync } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../src/model/neural-ode.js';
-import type { Backend } from '../src/model/augmented.js';
 
 interface Case {
   name: string;
@@ -35,9 +34,9 @@ function median(xs: number[]): number {
 }
 
 /** Median wall time of one training iteration, the two configurations interleaved. */
-function costRatio(c: Case, backend: Backend, steps: number, K: number, budgetMs: number): { ratio: number; regMs: number; plainMs: number; nfe: number } {
+function costRatio(c: Case, steps: number, K: number, budgetMs: number): { ratio: number; regMs: number; plainMs: number; nfe: number } {
   const rt = createRuntimeSync();
-  const base: NeuralOdeConfig = { mlp: { widths: c.widths, activation: c.activation }, solver: { method: 'rk4', steps }, backend };
+  const base: NeuralOdeConfig = { mlp: { widths: c.widths, activation: c.activation }, solver: { method: 'rk4', steps } };
   const plain = NeuralOde.create(rt, base, new Rng(1));
   const reg = NeuralOde.create(rt, { ...base, regularizers: { order: K, lambda: 0.01 } }, new Rng(1));
   const { z0, target } = data(c);
@@ -67,7 +66,7 @@ const memoryRuntime = createRuntimeSync();
 function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint'): { peakBytes: number; checkpointBytes: number } {
   // One runtime for every measurement: a fresh wasm memory per model would move the baseline.
   const rt = memoryRuntime;
-  const model = NeuralOde.create(rt, { mlp: { widths: c.widths, activation: c.activation }, regularizers: { order: 3, lambda: 0.01 }, solver: { method: 'rk4', steps }, gradient, backend: 'wasm' }, new Rng(1));
+  const model = NeuralOde.create(rt, { mlp: { widths: c.widths, activation: c.activation }, regularizers: { order: 3, lambda: 0.01 }, solver: { method: 'rk4', steps }, gradient }, new Rng(1));
   const { z0, target } = data(c);
   model.objective(z0, target); // warm the caches (programs, workspaces) and grow the arena once
   model.objective(z0, target);
@@ -89,17 +88,15 @@ export async function run(): Promise<void> {
   const figures: Record<string, unknown> = {};
   console.log('one training iteration (forward + backward, rk4 on a fixed grid of 8 steps): R_K vs none');
   for (const c of CASES) {
-    for (const backend of (process.env.QUICK ? [] : ["wasm", "js"]) as ("wasm" | "js")[]) {
-      for (const K of [2, 3, 4]) {
-        if (c.name === 'medium' && backend === 'js' && K !== 3) continue;
-        const r = costRatio(c, backend, 8, K, c.name === 'medium' ? 4000 : 2500);
-        figures[`${c.name}.${backend}.reg_step_cost_ratio_K${K}`] = +r.ratio.toFixed(3);
-        console.log(`  ${c.name} [${c.widths.join('→')}], batch ${c.batch}, ${backend}: K=${K} ${r.regMs.toFixed(2)} ms vs ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}× (NFE ${r.nfe} each)`);
-      }
+    if (process.env.QUICK) continue;
+    for (const K of [2, 3, 4]) {
+      const r = costRatio(c, 8, K, c.name === 'toy' ? 2500 : 4000);
+      figures[`${c.name}.reg_step_cost_ratio_K${K}`] = +r.ratio.toFixed(3);
+      console.log(`  ${c.name} [${c.widths.join('→')}], batch ${c.batch}: K=${K} ${r.regMs.toFixed(2)} ms vs ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}× (NFE ${r.nfe} each)`);
     }
   }
-  figures.reg_step_cost_ratio_K3 = figures['medium.wasm.reg_step_cost_ratio_K3'];
-  console.log(`reg_step_cost_ratio_K3 (medium, wasm) = ${figures.reg_step_cost_ratio_K3} (target ≤ 2; the paper: 1.7 on MNIST)`);
+  figures.reg_step_cost_ratio_K3 = figures['medium.reg_step_cost_ratio_K3'];
+  console.log(`reg_step_cost_ratio_K3 (medium) = ${figures.reg_step_cost_ratio_K3} (target ≤ 2; the paper: 1.7 on MNIST)`);
 
   console.log('backward-pass memory vs steps (medium model, R_3, rk4 grid)');
   const memory: Record<string, unknown>[] = [];

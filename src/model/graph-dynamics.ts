@@ -1,4 +1,4 @@
-// The 'wasm' backend of the augmented dynamics (see augmented.ts), over src/dynamics' Dynamics and
+// The augmented dynamics (see augmented.ts), over src/dynamics' Dynamics and
 // src/taylor's jet program, all as kernel calls on arena tensors. With R_K on, one solution jet gives
 // f = z[1] (and the kinetic integrand ||z[1]||²) and z[K] together, and one reverse sweep over it
 // takes the cotangents of all of them; without it, the plain graph program runs f and its VJP.
