@@ -8,6 +8,7 @@
 // scopes of their own. odeint gets the ArenaDynamics form (tensors by offset), so no typed-array view
 // is held across a call that may grow memory.
 import type { Dynamics } from '../dynamics/dynamics.js';
+import type { Ptr } from '../autodiff/op.js';
 import type { ArenaDynamics } from '../ode/dynamics.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
@@ -100,14 +101,15 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   }
 
   /** vjp recomputes the jets anyway, so the replay only needs f (the cheapest program). */
-  replayStage(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
+  replayStage(t: number, y: Ptr, dy: Ptr, slot: number): void {
     this.nfe++;
+    const { rt, z, out } = this;
     const bd = this.batch * this.d;
-    this.z.data.set(y.subarray(0, bd));
-    this.remember(slot, t, y);
-    this.graph.f(t, this.z, this.out);
-    dy.set(this.out.data, 0);
-    dy.fill(0, bd);
+    rt.kernels.copy(z.offset, y, bd);
+    this.remember(slot, t, z.data);
+    this.graph.f(t, z, out);
+    rt.kernels.copy(dy, out.offset, bd);
+    rt.kernels.fill(dy + 8 * bd, 0, this.terms.length);
   }
 
   private remember(slot: number, t: number, y: Float64Array): void {
@@ -118,21 +120,34 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   }
 
   vjp(slot: number, dyBar: Float64Array, yBar: Float64Array): void {
+    const { arena } = this.rt;
+    arena.scope(() => {
+      const dyBarT = arena.alloc(this.stateSize), yBarT = arena.alloc(this.stateSize);
+      arena.f64.set(dyBar, dyBarT / 8);
+      arena.f64.set(yBar, yBarT / 8);
+      this.replayVjp(slot, dyBarT, yBarT);
+      yBar.set(arena.f64.subarray(yBarT / 8, yBarT / 8 + this.stateSize));
+    });
+  }
+
+  replayVjp(slot: number, dyBarPtr: Ptr, yBarPtr: Ptr): void {
     const { graph, z, gz, gOut, rt } = this;
+    const k = rt.kernels;
     const bd = this.batch * this.d;
     const { t, z: zSlot } = this.slots[slot];
     z.data.set(zSlot);
-    gz.data.fill(0);
-    gOut.data.set(dyBar.subarray(0, bd));
+    k.fill(gz.offset, 0, bd);
+    k.copy(gOut.offset, dyBarPtr, bd);
+    // The integrals' cotangents (read before anything may grow memory).
+    const termBar = (index: number) => rt.arena.f64[dyBarPtr / 8 + bd + index];
     if (this.orderIndex >= 0) {
       const K = this.order!;
       const prog = graph.jets(this.batch, K);
-      const wK = (2 * factorial(K) ** 2 * dyBar[bd + this.orderIndex]) / bd;
-      const wKin = this.kineticIndex >= 0 ? (2 * dyBar[bd + this.kineticIndex]) / bd : 0;
+      const wK = (2 * factorial(K) ** 2 * termBar(this.orderIndex)) / bd;
+      const wKin = this.kineticIndex >= 0 ? (2 * termBar(this.kineticIndex)) / bd : 0;
       rt.arena.scope(() => {
         solutionJet(prog, t, z.offset, K);
         prog.beginReverse();
-        const k = rt.kernels;
         // f = z[1]: its cotangent, plus the kinetic term's; then R_K's on z[K] (K may be 1 too).
         k.axpy(prog.stateCotangent(1), 1, gOut.offset, bd);
         if (wKin !== 0) k.axpy(prog.stateCotangent(1), wKin, prog.state(1), bd);
@@ -141,11 +156,11 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
         k.copy(gz.offset, prog.stateCotangent(0), bd);
       });
     } else {
+      const wKin = this.kineticIndex >= 0 ? termBar(this.kineticIndex) / bd : 0;
       graph.vjp(t, z, gOut, gz);
-      if (this.kineticIndex >= 0) graph.kinetic(t, z, { weight: dyBar[bd + this.kineticIndex] / bd, gz });
+      if (this.kineticIndex >= 0) graph.kinetic(t, z, { weight: wKin, gz });
     }
-    if (this.jacobianIndex >= 0) graph.jacobianFrobenius(t, z, this.eps, { weight: dyBar[bd + this.jacobianIndex] / bd, gz });
-    const g = gz.data;
-    for (let i = 0; i < bd; i++) yBar[i] += g[i];
+    if (this.jacobianIndex >= 0) graph.jacobianFrobenius(t, z, this.eps, { weight: termBar(this.jacobianIndex) / bd, gz });
+    k.axpy(yBarPtr, 1, gz.offset, bd);
   }
 }

@@ -200,7 +200,8 @@ export class NeuralOde {
     ybar1.set(termCotangents, bd);
     dyn.nfe = 0;
     if (this.config.gradient === 'checkpoint') {
-      const { ybar } = backpropagateSteps((t, y, dy, slot) => dyn.replayStage(t, y, dy, slot), (slot, kbar, ybar) => dyn.vjp(slot, kbar, ybar), fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
+      const replayDynamics = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
+      const { ybar } = backpropagateSteps(this.rt, replayDynamics, fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
       result.zbar0 = ybar.slice(0, bd);
     } else {
       const adj = adjointGradient(dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
