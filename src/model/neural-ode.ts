@@ -204,7 +204,7 @@ export class NeuralOde {
       const { ybar } = backpropagateSteps(this.rt, replayDynamics, fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
       result.zbar0 = ybar.slice(0, bd);
     } else {
-      const adj = adjointGradient(dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
+      const adj = adjointGradient(this.rt, dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
       result.zbar0 = adj.zbar0;
     }
     result.nfeBackward = dyn.nfe;
