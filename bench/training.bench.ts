@@ -15,11 +15,15 @@ interface Case {
   widths: number[];
   batch: number;
   activation: 'sigmoid' | 'tanh';
+  /** orders K to measure (default 2, 3, 4) */
+  orders?: number[];
 }
 
 const CASES: Case[] = [
   { name: 'medium', widths: [32, 128, 32], batch: 128, activation: 'sigmoid' },
   { name: 'toy', widths: [1, 50, 1], batch: 100, activation: 'sigmoid' },
+  // The paper's MNIST dynamics (784 → 100 → 784, sigmoid, time concatenated, batch 100): K = 3 only.
+  { name: 'mnist', widths: [784, 100, 784], batch: 100, activation: 'sigmoid', orders: [3] },
 ];
 
 function data(c: Case): { z0: Float64Array; target: Float64Array } {
@@ -59,11 +63,13 @@ const gc = vm.runInNewContext('gc') as () => void;
 
 /**
  * Live ArrayBuffer bytes (beyond the baseline before the iteration) at the start of the backward pass,
- * where everything the pass keeps is alive, measured after a collection; and the checkpoint bytes.
+ * where everything the pass keeps is alive, measured after a collection; the checkpoint bytes; and the
+ * arena's high-water mark during the backward pass's VJPs above its use before the iteration (the wasm
+ * memory is grown by the warm-up iterations, so the stages' kept values do not show in ArrayBuffer bytes).
  */
 const memoryRuntime = createRuntimeSync();
 
-function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint'): { peakBytes: number; checkpointBytes: number } {
+function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint'): { peakBytes: number; checkpointBytes: number; arenaBytes: number } {
   // One runtime for every measurement: a fresh wasm memory per model would move the baseline.
   const rt = memoryRuntime;
   const model = NeuralOde.create(rt, { mlp: { widths: c.widths, activation: c.activation }, regularizers: { order: 3, lambda: 0.01 }, solver: { method: 'rk4', steps }, gradient }, new Rng(1));
@@ -72,16 +78,19 @@ function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoin
   model.objective(z0, target);
   const dyn = model.dynamics(c.batch, true);
   let live = -1;
-  const vjp = dyn.vjp.bind(dyn);
-  dyn.vjp = (slot, dyBar, yBar) => {
+  let arenaPeak = 0;
+  const vjp = dyn.replayVjp.bind(dyn);
+  dyn.replayVjp = (slot, dyBar, yBar) => {
     if (live < 0) { gc(); live = process.memoryUsage().arrayBuffers; }
+    arenaPeak = Math.max(arenaPeak, rt.arena.usedBytes);
     vjp(slot, dyBar, yBar);
   };
   gc();
   gc();
   const baseline = process.memoryUsage().arrayBuffers;
+  const arenaBaseline = rt.arena.usedBytes;
   const r = model.objective(z0, target);
-  return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes };
+  return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes, arenaBytes: arenaPeak - arenaBaseline };
 }
 
 export async function run(): Promise<void> {
@@ -89,9 +98,10 @@ export async function run(): Promise<void> {
   console.log('one training iteration (forward + backward, rk4 on a fixed grid of 8 steps): R_K vs none');
   for (const c of CASES) {
     if (process.env.QUICK) continue;
-    for (const K of [2, 3, 4]) {
+    for (const K of c.orders ?? [2, 3, 4]) {
       const r = costRatio(c, 8, K, c.name === 'toy' ? 2500 : 4000);
       figures[`${c.name}.reg_step_cost_ratio_K${K}`] = +r.ratio.toFixed(3);
+      figures[`${c.name}.iteration_ms_K${K}`] = { regularised: +r.regMs.toFixed(3), plain: +r.plainMs.toFixed(3) };
       console.log(`  ${c.name} [${c.widths.join('→')}], batch ${c.batch}: K=${K} ${r.regMs.toFixed(2)} ms vs ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}× (NFE ${r.nfe} each)`);
     }
   }
@@ -103,8 +113,8 @@ export async function run(): Promise<void> {
   for (const steps of [8, 16, 32, 64, 128]) {
     const dto = backwardMemory(CASES[0], steps, 'checkpoint');
     const adj = backwardMemory(CASES[0], steps, 'adjoint');
-    memory.push({ steps, checkpoint_bytes: dto.checkpointBytes, checkpoint_live_bytes: dto.peakBytes, adjoint_live_bytes: adj.peakBytes });
-    console.log(`  ${String(steps).padStart(4)} steps: checkpoints ${(dto.checkpointBytes / 1024).toFixed(0)} KiB, live at the backward pass's start ${(dto.peakBytes / 1024).toFixed(0)} KiB; adjoint ${(adj.peakBytes / 1024).toFixed(0)} KiB`);
+    memory.push({ steps, checkpoint_bytes: dto.checkpointBytes, checkpoint_live_bytes: dto.peakBytes, checkpoint_arena_bytes: dto.arenaBytes, adjoint_live_bytes: adj.peakBytes, adjoint_arena_bytes: adj.arenaBytes });
+    console.log(`  ${String(steps).padStart(4)} steps: checkpoints ${(dto.checkpointBytes / 1024).toFixed(0)} KiB, live at the backward pass's start ${(dto.peakBytes / 1024).toFixed(0)} KiB, arena ${(dto.arenaBytes / 1024).toFixed(0)} KiB; adjoint ${(adj.peakBytes / 1024).toFixed(0)} KiB, arena ${(adj.arenaBytes / 1024).toFixed(0)} KiB`);
   }
   figures.backward_memory = memory;
   const first = memory[0] as { steps: number; checkpoint_live_bytes: number };

@@ -44,11 +44,13 @@ export function adjointGradient(
       evaluate(t: number, y: Tensor, dy: Tensor): void {
         kernels.copy(yAug, y.offset, bd);
         kernels.copy(dyBar, y.offset + 8 * bd, bd);
+        const mark = arena.mark(); // the stage's values, kept for its VJP
         dyn.replayStage(t, yAug, dyAug, 0);
         kernels.copy(dy.offset, dyAug, bd);
         for (const q of params) kernels.fill(q.grad.offset, 0, q.value.size);
         kernels.fill(zBar, 0, dyn.stateSize);
         dyn.replayVjp(0, dyBar, zBar);
+        arena.reset(mark);
         kernels.scale(dy.offset + 8 * bd, zBar, -1, bd);
         let at = dy.offset + 16 * bd;
         for (const q of params) {

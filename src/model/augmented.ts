@@ -29,10 +29,10 @@ export interface AugmentedDynamics {
   /**
    * What the discretise-then-optimise replay needs at a stage, on arena buffers (byte offsets of
    * stateSize values): the z part of dy = F(t, y) (the integrals' parts are zeroed: nothing
-   * downstream reads them), remembered as stage `slot` for a later replayVjp. An implementation
-   * that recomputes in the VJP anyway can skip the regularisers here.
+   * downstream reads them), remembered as stage `slot` for a later replayVjp: what that needs may be
+   * kept in the caller's arena scope, so the replayVjp must come before the scope ends.
    */
   replayStage(t: number, y: Ptr, dy: Ptr, slot: number): void;
-  /** vjp on arena buffers. */
+  /** vjp on arena buffers at the point of slot's latest replayStage. */
   replayVjp(slot: number, dyBar: Ptr, yBar: Ptr): void;
 }

@@ -15,7 +15,10 @@ import type { Runtime } from '../runtime/wasm.js';
 
 /** The dynamics as the replay drives them, on arena buffers (byte offsets of n f64 values). */
 export interface ReplayDynamics {
-  /** dy = F(t, y) at stage `slot` (the dynamics keep what `vjp` needs for that slot). */
+  /**
+   * dy = F(t, y) at stage `slot`; what `vjp` needs for that slot may be kept in the caller's arena
+   * scope (the replay frees it once the step is reversed).
+   */
   stage(t: number, y: Ptr, dy: Ptr, slot: number): void;
   /** Adds (∂F/∂y)ᵀ·k̄ at that slot's stage to ȳ (and accumulates parameter gradients). */
   vjp(slot: number, kbar: Ptr, ybar: Ptr): void;
@@ -72,6 +75,7 @@ export function backpropagateSteps(
     for (let step = steps.t.length - 1; step >= 0; step--) {
       const t = steps.t[step], h = steps.h[step];
       arena.f64.set(steps.y[step], y0 / 8);
+      const mark = arena.mark(); // what the stages keep for their VJPs lives until the step is reversed
       for (let i = 0; i < s; i++) {
         if (!needed[i]) continue;
         kernels.rk_stage_sum(stage, y0, h, rows[i].ptr, rows[i].count, n);
@@ -84,6 +88,7 @@ export function backpropagateSteps(
         kernels.fill(stageBar[i], 0, n);
         dyn.vjp(i, kbar, stageBar[i]);
       }
+      arena.reset(mark);
       kernels.rk_stage_sum(ybar, ybar, 1, update.ptr, update.count, n);
     }
     return { ybar: arena.f64.slice(ybar / 8, ybar / 8 + n), nfe };

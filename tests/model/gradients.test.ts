@@ -56,6 +56,19 @@ for (const activation of ['tanh', 'sigmoid'] as const) {
   });
 }
 
+for (const regularizers of [{}, { kinetic: 0.2, jacobian: 0.1 }]) {
+  test(`rk4 on 4 steps without R_K (${JSON.stringify(regularizers)}): gradient vs finite differences (the plain program's kept values)`, () => {
+    const m = model({ solver: { method: 'rk4', steps: 4 }, regularizers });
+    const r = m.objective(data.z0, data.target, { rng: new Rng(1) });
+    assert.is(r.nfeBackward, 16);
+    const fd = finiteDifferences(m);
+    const ep = relativeError(grads(m), fd.params);
+    const ez = relativeError(r.zbar0!, fd.z0);
+    assert.ok(ep < 1e-7, `parameter gradient relative error ${ep}`);
+    assert.ok(ez < 1e-7, `z0 gradient relative error ${ez}`);
+  });
+}
+
 test('dopri5 with accept/reject decisions held fixed: gradient vs finite differences on the same steps', () => {
   const m = model({ solver: { method: 'dopri5', rtol: 1e-8, atol: 1e-8 } });
   const r = m.objective(data.z0, data.target, { rng: new Rng(1) });
