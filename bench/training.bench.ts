@@ -63,11 +63,22 @@ const gc = vm.runInNewContext('gc') as () => void;
 
 /**
  * Live ArrayBuffer bytes (beyond the baseline before the iteration) at the start of the backward pass,
- * where everything the pass keeps is alive, measured after a collection; the checkpoint bytes; and the
- * arena's high-water mark during the backward pass's VJPs above its use before the iteration (the wasm
- * memory is grown by the warm-up iterations, so the stages' kept values do not show in ArrayBuffer bytes).
+ * where everything the pass keeps outside the arena is alive, measured after a collection; the
+ * checkpoint bytes; and the arena's high-water mark during the iteration above its use before it (the
+ * wasm memory is grown by the warm-up iterations, so the stages' kept values, which live in the
+ * arena, do not show in the ArrayBuffer bytes).
  */
 const memoryRuntime = createRuntimeSync();
+let arenaPeak = 0;
+{
+  const arena = memoryRuntime.arena;
+  const alloc = arena.alloc.bind(arena);
+  arena.alloc = (count: number) => {
+    const offset = alloc(count);
+    arenaPeak = Math.max(arenaPeak, arena.usedBytes);
+    return offset;
+  };
+}
 
 function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint'): { peakBytes: number; checkpointBytes: number; arenaBytes: number } {
   // One runtime for every measurement: a fresh wasm memory per model would move the baseline.
@@ -78,17 +89,16 @@ function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoin
   model.objective(z0, target);
   const dyn = model.dynamics(c.batch, true);
   let live = -1;
-  let arenaPeak = 0;
   const vjp = dyn.replayVjp.bind(dyn);
   dyn.replayVjp = (slot, dyBar, yBar) => {
     if (live < 0) { gc(); live = process.memoryUsage().arrayBuffers; }
-    arenaPeak = Math.max(arenaPeak, rt.arena.usedBytes);
     vjp(slot, dyBar, yBar);
   };
   gc();
   gc();
   const baseline = process.memoryUsage().arrayBuffers;
   const arenaBaseline = rt.arena.usedBytes;
+  arenaPeak = arenaBaseline;
   const r = model.objective(z0, target);
   return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes, arenaBytes: arenaPeak - arenaBaseline };
 }

@@ -172,6 +172,8 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const bd = this.batch * this.d;
     const { t, z: zStage, program } = this.stages[slot];
     const termBar = (index: number) => rt.arena.f64[dyBarPtr / 8 + bd + index];
+    // The cotangents are needed only here: freed on return, above the stages' kept values.
+    const mark = rt.arena.mark();
     if (program instanceof JetProgram) {
       const K = this.order!;
       const wK = (2 * factorial(K) ** 2 * termBar(this.orderIndex)) / bd;
@@ -195,5 +197,6 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
       graph.jacobianFrobenius(t, z, this.eps, { weight: termBar(this.jacobianIndex) / bd, gz });
       k.axpy(yBarPtr, 1, gz.offset, bd);
     }
+    rt.arena.reset(mark);
   }
 }
