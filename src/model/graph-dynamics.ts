@@ -6,8 +6,8 @@
 // (one program per slot, values in the caller's arena scope) and the VJP reverses them, so nothing is
 // recomputed; `evaluate` keeps only the point, and the typed-array `vjp` recomputes from it.
 // Arena safety: the working tensors are allocated once, outside any scope; evaluate's programs
-// allocate in scopes of their own. odeint gets the ArenaDynamics form (tensors by offset), so no typed-array view
-// is held across a call that may grow memory.
+// allocate in scopes of their own. odeint gets the ArenaDynamics form (tensors by offset), so no
+// typed-array view is held across a call that may grow memory.
 import type { Dynamics } from '../dynamics/dynamics.js';
 import type { Ptr } from '../autodiff/op.js';
 import type { ArenaDynamics } from '../ode/dynamics.js';
