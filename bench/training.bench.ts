@@ -9,18 +9,22 @@ import { writeResults } from './results-file.js';
 import { createRuntimeSync } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../src/model/neural-ode.js';
-import type { Backend } from '../src/model/augmented.js';
+import type { RegularizerConfig } from '../src/model/regularizers.js';
 
 interface Case {
   name: string;
   widths: number[];
   batch: number;
   activation: 'sigmoid' | 'tanh';
+  /** orders K to measure (default 2, 3, 4) */
+  orders?: number[];
 }
 
 const CASES: Case[] = [
   { name: 'medium', widths: [32, 128, 32], batch: 128, activation: 'sigmoid' },
   { name: 'toy', widths: [1, 50, 1], batch: 100, activation: 'sigmoid' },
+  // The paper's MNIST dynamics (784 → 100 → 784, sigmoid, time concatenated, batch 100): K = 3 only.
+  { name: 'mnist', widths: [784, 100, 784], batch: 100, activation: 'sigmoid', orders: [3] },
 ];
 
 function data(c: Case): { z0: Float64Array; target: Float64Array } {
@@ -34,23 +38,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median wall time of one training iteration, the two configurations interleaved. */
-function costRatio(c: Case, backend: Backend, steps: number, K: number, budgetMs: number): { ratio: number; regMs: number; plainMs: number; nfe: number } {
+/** Median wall time of one training iteration with regularisers `reg` and with `base`, interleaved. */
+function costRatio(c: Case, steps: number, reg: RegularizerConfig, budgetMs: number, base: RegularizerConfig = {}): { ratio: number; regMs: number; plainMs: number; nfe: number } {
   const rt = createRuntimeSync();
-  const base: NeuralOdeConfig = { mlp: { widths: c.widths, activation: c.activation }, solver: { method: 'rk4', steps }, backend };
-  const plain = NeuralOde.create(rt, base, new Rng(1));
-  const reg = NeuralOde.create(rt, { ...base, regularizers: { order: K, lambda: 0.01 } }, new Rng(1));
+  const config: NeuralOdeConfig = { mlp: { widths: c.widths, activation: c.activation }, solver: { method: 'rk4', steps } };
+  const plain = NeuralOde.create(rt, { ...config, regularizers: base }, new Rng(1));
+  const regularised = NeuralOde.create(rt, { ...config, regularizers: reg }, new Rng(1));
   const { z0, target } = data(c);
+  const rng = new Rng(7); // the Jacobian term's ε
   const time = (m: NeuralOde) => {
     const t = performance.now();
-    m.objective(z0, target);
+    m.objective(z0, target, { rng });
     return performance.now() - t;
   };
-  for (let i = 0; i < 2; i++) { time(plain); time(reg); }
+  for (let i = 0; i < 2; i++) { time(plain); time(regularised); }
   const a: number[] = [], b: number[] = [];
   const start = performance.now();
-  while (performance.now() - start < budgetMs || a.length < 5) { a.push(time(plain)); b.push(time(reg)); }
-  const nfe = plain.objective(z0, target).nfeForward;
+  while (performance.now() - start < budgetMs || a.length < 5) { a.push(time(plain)); b.push(time(regularised)); }
+  const nfe = plain.objective(z0, target, { rng }).nfeForward;
   return { ratio: median(b) / median(a), regMs: median(b), plainMs: median(a), nfe };
 }
 
@@ -60,54 +65,78 @@ const gc = vm.runInNewContext('gc') as () => void;
 
 /**
  * Live ArrayBuffer bytes (beyond the baseline before the iteration) at the start of the backward pass,
- * where everything the pass keeps is alive, measured after a collection; and the checkpoint bytes.
+ * where everything the pass keeps outside the arena is alive, measured after a collection; the
+ * checkpoint bytes; and the arena's high-water mark during the iteration above its use before it (the
+ * wasm memory is grown by the warm-up iterations, so the stages' kept values, which live in the
+ * arena, do not show in the ArrayBuffer bytes).
  */
 const memoryRuntime = createRuntimeSync();
+let arenaPeak = 0;
+{
+  const arena = memoryRuntime.arena;
+  const alloc = arena.alloc.bind(arena);
+  arena.alloc = (count: number) => {
+    const offset = alloc(count);
+    arenaPeak = Math.max(arenaPeak, arena.usedBytes);
+    return offset;
+  };
+}
 
-function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint'): { peakBytes: number; checkpointBytes: number } {
+function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint'): { peakBytes: number; checkpointBytes: number; arenaBytes: number } {
   // One runtime for every measurement: a fresh wasm memory per model would move the baseline.
   const rt = memoryRuntime;
-  const model = NeuralOde.create(rt, { mlp: { widths: c.widths, activation: c.activation }, regularizers: { order: 3, lambda: 0.01 }, solver: { method: 'rk4', steps }, gradient, backend: 'wasm' }, new Rng(1));
+  const model = NeuralOde.create(rt, { mlp: { widths: c.widths, activation: c.activation }, regularizers: { order: 3, lambda: 0.01 }, solver: { method: 'rk4', steps }, gradient }, new Rng(1));
   const { z0, target } = data(c);
   model.objective(z0, target); // warm the caches (programs, workspaces) and grow the arena once
   model.objective(z0, target);
   const dyn = model.dynamics(c.batch, true);
   let live = -1;
-  const vjp = dyn.vjp.bind(dyn);
-  dyn.vjp = (slot, dyBar, yBar) => {
+  const vjp = dyn.replayVjp.bind(dyn);
+  dyn.replayVjp = (slot, dyBar, yBar) => {
     if (live < 0) { gc(); live = process.memoryUsage().arrayBuffers; }
     vjp(slot, dyBar, yBar);
   };
   gc();
   gc();
   const baseline = process.memoryUsage().arrayBuffers;
+  const arenaBaseline = rt.arena.usedBytes;
+  arenaPeak = arenaBaseline;
   const r = model.objective(z0, target);
-  return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes };
+  return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes, arenaBytes: arenaPeak - arenaBaseline };
 }
 
 export async function run(): Promise<void> {
   const figures: Record<string, unknown> = {};
   console.log('one training iteration (forward + backward, rk4 on a fixed grid of 8 steps): R_K vs none');
   for (const c of CASES) {
-    for (const backend of (process.env.QUICK ? [] : ["wasm", "js"]) as ("wasm" | "js")[]) {
-      for (const K of [2, 3, 4]) {
-        if (c.name === 'medium' && backend === 'js' && K !== 3) continue;
-        const r = costRatio(c, backend, 8, K, c.name === 'medium' ? 4000 : 2500);
-        figures[`${c.name}.${backend}.reg_step_cost_ratio_K${K}`] = +r.ratio.toFixed(3);
-        console.log(`  ${c.name} [${c.widths.join('→')}], batch ${c.batch}, ${backend}: K=${K} ${r.regMs.toFixed(2)} ms vs ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}× (NFE ${r.nfe} each)`);
-      }
+    if (process.env.QUICK) continue;
+    for (const K of c.orders ?? [2, 3, 4]) {
+      const r = costRatio(c, 8, { order: K, lambda: 0.01 }, c.name === 'toy' ? 2500 : 4000);
+      figures[`${c.name}.reg_step_cost_ratio_K${K}`] = +r.ratio.toFixed(3);
+      figures[`${c.name}.iteration_ms_K${K}`] = { regularised: +r.regMs.toFixed(3), plain: +r.plainMs.toFixed(3) };
+      console.log(`  ${c.name} [${c.widths.join('→')}], batch ${c.batch}: K=${K} ${r.regMs.toFixed(2)} ms vs ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}× (NFE ${r.nfe} each)`);
     }
   }
-  figures.reg_step_cost_ratio_K3 = figures['medium.wasm.reg_step_cost_ratio_K3'];
-  console.log(`reg_step_cost_ratio_K3 (medium, wasm) = ${figures.reg_step_cost_ratio_K3} (target ≤ 2; the paper: 1.7 on MNIST)`);
+  figures.reg_step_cost_ratio_K3 = figures['medium.reg_step_cost_ratio_K3'];
+  // The paper's 1.7× (MNIST, fixed grid) is R_K against Finlay et al.'s RNODE regularisers (kinetic +
+  // Jacobian Frobenius), not against no regulariser: the same comparison here.
+  console.log('one training iteration: R_3 vs RNODE (kinetic + Jacobian Frobenius), same grid');
+  for (const c of CASES) {
+    if (process.env.QUICK || c.name === 'toy') continue;
+    const r = costRatio(c, 8, { order: 3, lambda: 0.01 }, 4000, { kinetic: 0.01, jacobian: 0.01 });
+    figures[`${c.name}.reg_vs_rnode_cost_ratio_K3`] = +r.ratio.toFixed(3);
+    figures[`${c.name}.iteration_ms_rnode`] = +r.plainMs.toFixed(3);
+    console.log(`  ${c.name} [${c.widths.join('→')}], batch ${c.batch}: R_3 ${r.regMs.toFixed(2)} ms vs RNODE ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}×`);
+  }
+  console.log(`reg_step_cost_ratio_K3 (medium) = ${figures.reg_step_cost_ratio_K3} (target ≤ 2; the paper's 1.7 on MNIST is against RNODE: see reg_vs_rnode_cost_ratio_K3)`);
 
   console.log('backward-pass memory vs steps (medium model, R_3, rk4 grid)');
   const memory: Record<string, unknown>[] = [];
   for (const steps of [8, 16, 32, 64, 128]) {
     const dto = backwardMemory(CASES[0], steps, 'checkpoint');
     const adj = backwardMemory(CASES[0], steps, 'adjoint');
-    memory.push({ steps, checkpoint_bytes: dto.checkpointBytes, checkpoint_live_bytes: dto.peakBytes, adjoint_live_bytes: adj.peakBytes });
-    console.log(`  ${String(steps).padStart(4)} steps: checkpoints ${(dto.checkpointBytes / 1024).toFixed(0)} KiB, live at the backward pass's start ${(dto.peakBytes / 1024).toFixed(0)} KiB; adjoint ${(adj.peakBytes / 1024).toFixed(0)} KiB`);
+    memory.push({ steps, checkpoint_bytes: dto.checkpointBytes, checkpoint_live_bytes: dto.peakBytes, checkpoint_arena_bytes: dto.arenaBytes, adjoint_live_bytes: adj.peakBytes, adjoint_arena_bytes: adj.arenaBytes });
+    console.log(`  ${String(steps).padStart(4)} steps: checkpoints ${(dto.checkpointBytes / 1024).toFixed(0)} KiB, live at the backward pass's start ${(dto.peakBytes / 1024).toFixed(0)} KiB, arena ${(dto.arenaBytes / 1024).toFixed(0)} KiB; adjoint ${(adj.peakBytes / 1024).toFixed(0)} KiB, arena ${(adj.arenaBytes / 1024).toFixed(0)} KiB`);
   }
   figures.backward_memory = memory;
   const first = memory[0] as { steps: number; checkpoint_live_bytes: number };

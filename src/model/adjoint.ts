@@ -10,6 +10,7 @@ import type { SolverStats } from '../ode/stats.js';
 import type { ParameterLike } from '../training/parameters.js';
 import type { Tensor } from '../runtime/tensor.js';
 import type { AugmentedDynamics } from './augmented.js';
+import type { Runtime } from '../runtime/wasm.js';
 
 export interface AdjointResult {
   zbar0: Float64Array;
@@ -18,6 +19,7 @@ export interface AdjointResult {
 
 /** Solve options for the backward solve: those of the forward solve (a fixed grid is reversed). */
 export function adjointGradient(
+  rt: Runtime,
   dyn: AugmentedDynamics,
   params: readonly ParameterLike[],
   z1: Float64Array,
@@ -29,46 +31,46 @@ export function adjointGradient(
 ): AdjointResult {
   const bd = z1.length;
   const p = params.reduce((n, q) => n + q.value.size, 0);
-  const yAug = new Float64Array(dyn.stateSize);
-  const dyAug = new Float64Array(dyn.stateSize);
-  const dyBar = new Float64Array(dyn.stateSize);
-  dyBar.set(termCotangents, bd);
-  const zBar = new Float64Array(dyn.stateSize);
-  const result = new Float64Array(2 * bd + p);
-  // The tensor form: the backend may allocate (and grow memory) inside, so the state is read before
-  // and the derivative written after, through fresh views.
-  const f = {
-    evaluate(t: number, y: Tensor, dy: Tensor): void {
-      const yData = y.data;
-      yAug.set(yData.subarray(0, bd));
-      dyBar.set(yData.subarray(bd, 2 * bd));
-      dyn.evaluate(t, yAug, dyAug, 0);
-      result.set(dyAug.subarray(0, bd), 0);
-      for (const q of params) q.grad.data.fill(0);
-      zBar.fill(0);
-      dyn.vjp(0, dyBar, zBar);
-      for (let i = 0; i < bd; i++) result[bd + i] = -zBar[i];
-      let at = 2 * bd;
-      for (const q of params) {
-        const g = q.grad.data;
-        for (let i = 0; i < g.length; i++) result[at + i] = -g[i];
-        at += g.length;
-      }
-      dy.data.set(result);
-    },
-  };
-  const start = new Float64Array(2 * bd + p);
-  start.set(z1, 0);
-  start.set(zbar1, bd);
-  const backward: SolveOptions = { ...options, recordSteps: false };
-  if (options.grid) backward.grid = Array.from(options.grid).reverse();
-  const solution = odeint(f, start, [t1, t0], backward);
-  const end = solution.ys[1];
-  let at = 2 * bd;
-  for (const q of params) {
-    const g = q.grad.data;
-    g.set(end.subarray(at, at + g.length));
-    at += g.length;
-  }
-  return { zbar0: end.slice(bd, 2 * bd), stats: solution.stats };
+  const { arena, kernels } = rt;
+  return arena.scope(() => {
+    // The dynamics' own layout [z | integrals] for the point and [a | w] for the cotangent; the adjoint
+    // state [z, a, θ̄] is read and written by offset (kernel calls only: the dynamics may grow memory).
+    const yAug = arena.alloc(dyn.stateSize);
+    const dyAug = arena.alloc(dyn.stateSize);
+    const dyBar = arena.alloc(dyn.stateSize);
+    const zBar = arena.alloc(dyn.stateSize);
+    arena.f64.set(termCotangents, dyBar / 8 + bd);
+    const f = {
+      evaluate(t: number, y: Tensor, dy: Tensor): void {
+        kernels.copy(yAug, y.offset, bd);
+        kernels.copy(dyBar, y.offset + 8 * bd, bd);
+        const mark = arena.mark(); // the stage's values, kept for its VJP
+        dyn.replayStage(t, yAug, dyAug, 0);
+        kernels.copy(dy.offset, dyAug, bd);
+        for (const q of params) kernels.fill(q.grad.offset, 0, q.value.size);
+        kernels.fill(zBar, 0, dyn.stateSize);
+        dyn.replayVjp(0, dyBar, zBar);
+        arena.reset(mark);
+        kernels.scale(dy.offset + 8 * bd, zBar, -1, bd);
+        let at = dy.offset + 16 * bd;
+        for (const q of params) {
+          kernels.scale(at, q.grad.offset, -1, q.value.size);
+          at += 8 * q.value.size;
+        }
+      },
+    };
+    const start = new Float64Array(2 * bd + p);
+    start.set(z1, 0);
+    start.set(zbar1, bd);
+    const backward: SolveOptions = { ...options, recordSteps: false, runtime: rt };
+    if (options.grid) backward.grid = Array.from(options.grid).reverse();
+    const solution = odeint(f, start, [t1, t0], backward);
+    const end = solution.ys[1];
+    let at = 2 * bd;
+    for (const q of params) {
+      q.grad.copyFrom(end.subarray(at, at + q.value.size));
+      at += q.value.size;
+    }
+    return { zbar0: end.slice(bd, 2 * bd), stats: solution.stats };
+  });
 }

@@ -3,14 +3,11 @@
 // regularizerTerms(). Each integrand is the batch-and-feature mean (sum / (batch·D)) of the term's
 // per-element square, so R at t1 is the batch mean of each example's feature-averaged integral.
 // The integrands never depend on the integrals, so only z carries a cotangent through the dynamics.
-// Two implementations: 'js' (js-dynamics.ts: plain TypeScript jets, intermediates kept per RK stage)
-// and 'wasm' (graph-dynamics.ts: src/dynamics' graph programs and Taylor kernels, recomputing).
+// Implemented by graph-dynamics.ts (src/dynamics' graph programs and src/taylor's jets, kernel calls).
+import type { Ptr } from '../autodiff/op.js';
 import type { Dynamics as OdeFunction } from '../ode/dynamics.js';
 import type { Rng } from '../random.js';
 import type { RegularizerTerm } from './regularizers.js';
-
-export type Backend = 'js' | 'wasm';
-export const BACKENDS: readonly Backend[] = ['js', 'wasm'];
 
 export interface AugmentedDynamics {
   readonly batch: number;
@@ -27,12 +24,15 @@ export interface AugmentedDynamics {
   readonly odeFunction: OdeFunction;
   /** dy = F(t, y), remembered as stage `slot` for a later vjp. */
   evaluate(t: number, y: Float64Array, dy: Float64Array, slot: number): void;
-  /**
-   * What the discretise-then-optimise replay needs at a stage: the z part of dy = F(t, y) (the
-   * integrals' parts may be left unset: nothing downstream reads them), remembered as stage `slot`
-   * for a later vjp. A backend that recomputes in vjp anyway can skip the regularisers here.
-   */
-  replayStage(t: number, y: Float64Array, dy: Float64Array, slot: number): void;
   /** Adds (∂F/∂y)ᵀ·dyBar to yBar (its z part) and (∂F/∂θ)ᵀ·dyBar to the parameters' gradients, at slot's point. */
   vjp(slot: number, dyBar: Float64Array, yBar: Float64Array): void;
+  /**
+   * What the discretise-then-optimise replay needs at a stage, on arena buffers (byte offsets of
+   * stateSize values): the z part of dy = F(t, y) (the integrals' parts are zeroed: nothing
+   * downstream reads them), remembered as stage `slot` for a later replayVjp: what that needs may be
+   * kept in the caller's arena scope, so the replayVjp must come before the scope ends.
+   */
+  replayStage(t: number, y: Ptr, dy: Ptr, slot: number): void;
+  /** vjp on arena buffers at the point of slot's latest replayStage. */
+  replayVjp(slot: number, dyBar: Ptr, yBar: Ptr): void;
 }

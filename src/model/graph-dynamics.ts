@@ -1,19 +1,23 @@
-// The 'wasm' backend of the augmented dynamics (see augmented.ts), over src/dynamics' Dynamics and
+// The augmented dynamics (see augmented.ts), over src/dynamics' Dynamics and
 // src/taylor's jet program, all as kernel calls on arena tensors. With R_K on, one solution jet gives
 // f = z[1] (and the kinetic integrand ||z[1]||²) and z[K] together, and one reverse sweep over it
 // takes the cotangents of all of them; without it, the plain graph program runs f and its VJP.
-// The Jacobian term is an order-1 jet in z of its own. Each evaluation and each VJP runs its programs
-// afresh (they keep no per-stage state), so a slot only remembers the point (t, z).
-// Arena safety: the working tensors are allocated once, outside any scope; the programs allocate in
-// scopes of their own. odeint gets the ArenaDynamics form (tensors by offset), so no typed-array view
-// is held across a call that may grow memory.
+// The Jacobian term is an order-1 jet in z of its own. The replay's stages keep their programs' values
+// (one program per slot, values in the caller's arena scope) and the VJP reverses them, so nothing is
+// recomputed; `evaluate` keeps only the point, and the typed-array `vjp` recomputes from it.
+// Arena safety: the working tensors are allocated once, outside any scope; evaluate's programs
+// allocate in scopes of their own. odeint gets the ArenaDynamics form (tensors by offset), so no
+// typed-array view is held across a call that may grow memory.
 import type { Dynamics } from '../dynamics/dynamics.js';
+import type { Ptr } from '../autodiff/op.js';
 import type { ArenaDynamics } from '../ode/dynamics.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { AugmentedDynamics } from './augmented.js';
 import { solutionJet, solutionJetVjp } from '../taylor/solution.js';
+import { JetProgram } from '../taylor/jet-program.js';
+import { Program } from '../autodiff/program.js';
 import { factorial, regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
 
 export class GraphAugmentedDynamics implements AugmentedDynamics {
@@ -31,6 +35,8 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   private readonly gz: Tensor;
   private readonly eps: Tensor;
   private readonly slots: { t: number; z: Float64Array }[] = [];
+  /** per replay slot: the point and the program whose values its VJP reverses */
+  private readonly stages: { t: number; z: Ptr; program: Program | JetProgram }[] = [];
   readonly odeFunction: ArenaDynamics;
 
   constructor(private readonly rt: Runtime, private readonly graph: Dynamics, readonly batch: number, regularizers: RegularizerConfig, withRegularizers = true) {
@@ -99,15 +105,42 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     values.forEach((v, j) => { dy[bd + j] = v; });
   }
 
-  /** vjp recomputes the jets anyway, so the replay only needs f (the cheapest program). */
-  replayStage(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
+  /**
+   * The stage's program, kept for its VJP: with R_K the solution jet (f = z[1], so no separate f pass),
+   * else the plain program's forward values. One program per slot, since a step's stages are all
+   * evaluated before any is reversed; their values live in the caller's arena scope.
+   */
+  replayStage(t: number, y: Ptr, dy: Ptr, slot: number): void {
     this.nfe++;
+    this.forwardAt(t, y, slot);
+    const k = this.rt.kernels;
     const bd = this.batch * this.d;
-    this.z.data.set(y.subarray(0, bd));
-    this.remember(slot, t, y);
-    this.graph.f(t, this.z, this.out);
-    dy.set(this.out.data, 0);
-    dy.fill(0, bd);
+    k.copy(dy, this.stageOutput(slot), bd);
+    k.fill(dy + 8 * bd, 0, this.terms.length);
+  }
+
+  private forwardAt(t: number, y: Ptr, slot: number): void {
+    const { rt, graph } = this;
+    const bd = this.batch * this.d;
+    while (this.stages.length <= slot) {
+      this.stages.push({
+        t: 0,
+        z: 0,
+        program: this.order !== undefined ? new JetProgram(rt, graph.graph, this.batch, this.order) : new Program(rt, graph.graph, this.batch),
+      });
+    }
+    const stage = this.stages[slot];
+    stage.t = t;
+    // The plain program reads z again in its backward pass, so the stage keeps its own copy.
+    stage.z = rt.arena.alloc(bd);
+    rt.kernels.copy(stage.z, y, bd);
+    if (stage.program instanceof JetProgram) solutionJet(stage.program, t, stage.z, this.order!);
+    else stage.program.forward(t, stage.z);
+  }
+
+  private stageOutput(slot: number): Ptr {
+    const { program } = this.stages[slot];
+    return program instanceof JetProgram ? program.state(1) : program.output;
   }
 
   private remember(slot: number, t: number, y: Float64Array): void {
@@ -117,35 +150,53 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     this.slots[slot].z.set(y.subarray(0, bd));
   }
 
+  /** The VJP at the point of the latest `evaluate` with this slot (recomputing its forward pass). */
   vjp(slot: number, dyBar: Float64Array, yBar: Float64Array): void {
+    const { arena } = this.rt;
+    const { t, z } = this.slots[slot];
+    arena.scope(() => {
+      const zT = arena.alloc(z.length), dyBarT = arena.alloc(this.stateSize), yBarT = arena.alloc(this.stateSize);
+      arena.f64.set(z, zT / 8);
+      arena.f64.set(dyBar, dyBarT / 8);
+      arena.f64.set(yBar, yBarT / 8);
+      this.forwardAt(t, zT, slot);
+      this.replayVjp(slot, dyBarT, yBarT);
+      yBar.set(arena.f64.subarray(yBarT / 8, yBarT / 8 + this.stateSize));
+    });
+  }
+
+  /** Reverses the slot's kept program (same arena scope as its replayStage). */
+  replayVjp(slot: number, dyBarPtr: Ptr, yBarPtr: Ptr): void {
     const { graph, z, gz, gOut, rt } = this;
+    const k = rt.kernels;
     const bd = this.batch * this.d;
-    const { t, z: zSlot } = this.slots[slot];
-    z.data.set(zSlot);
-    gz.data.fill(0);
-    gOut.data.set(dyBar.subarray(0, bd));
-    if (this.orderIndex >= 0) {
+    const { t, z: zStage, program } = this.stages[slot];
+    const termBar = (index: number) => rt.arena.f64[dyBarPtr / 8 + bd + index];
+    // The cotangents are needed only here: freed on return, above the stages' kept values.
+    const mark = rt.arena.mark();
+    if (program instanceof JetProgram) {
       const K = this.order!;
-      const prog = graph.jets(this.batch, K);
-      const wK = (2 * factorial(K) ** 2 * dyBar[bd + this.orderIndex]) / bd;
-      const wKin = this.kineticIndex >= 0 ? (2 * dyBar[bd + this.kineticIndex]) / bd : 0;
-      rt.arena.scope(() => {
-        solutionJet(prog, t, z.offset, K);
-        prog.beginReverse();
-        const k = rt.kernels;
-        // f = z[1]: its cotangent, plus the kinetic term's; then R_K's on z[K] (K may be 1 too).
-        k.axpy(prog.stateCotangent(1), 1, gOut.offset, bd);
-        if (wKin !== 0) k.axpy(prog.stateCotangent(1), wKin, prog.state(1), bd);
-        k.axpy(prog.stateCotangent(K), wK, prog.state(K), bd);
-        solutionJetVjp(prog, K);
-        k.copy(gz.offset, prog.stateCotangent(0), bd);
-      });
+      const wK = (2 * factorial(K) ** 2 * termBar(this.orderIndex)) / bd;
+      const wKin = this.kineticIndex >= 0 ? (2 * termBar(this.kineticIndex)) / bd : 0;
+      program.beginReverse();
+      // f = z[1]: its cotangent, plus the kinetic term's; then R_K's on z[K] (K may be 1 too).
+      k.axpy(program.stateCotangent(1), 1, dyBarPtr, bd);
+      if (wKin !== 0) k.axpy(program.stateCotangent(1), wKin, program.state(1), bd);
+      k.axpy(program.stateCotangent(K), wK, program.state(K), bd);
+      solutionJetVjp(program, K);
+      k.axpy(yBarPtr, 1, program.stateCotangent(0), bd);
     } else {
-      graph.vjp(t, z, gOut, gz);
-      if (this.kineticIndex >= 0) graph.kinetic(t, z, { weight: dyBar[bd + this.kineticIndex] / bd, gz });
+      // Σ||f||²'s cotangent joins f's: one reverse sweep for both.
+      k.copy(gOut.offset, dyBarPtr, bd);
+      if (this.kineticIndex >= 0) k.axpy(gOut.offset, (2 * termBar(this.kineticIndex)) / bd, program.output, bd);
+      program.backward(gOut.offset, yBarPtr);
     }
-    if (this.jacobianIndex >= 0) graph.jacobianFrobenius(t, z, this.eps, { weight: dyBar[bd + this.jacobianIndex] / bd, gz });
-    const g = gz.data;
-    for (let i = 0; i < bd; i++) yBar[i] += g[i];
+    if (this.jacobianIndex >= 0) {
+      k.copy(z.offset, zStage, bd);
+      k.fill(gz.offset, 0, bd);
+      graph.jacobianFrobenius(t, z, this.eps, { weight: termBar(this.jacobianIndex) / bd, gz });
+      k.axpy(yBarPtr, 1, gz.offset, bd);
+    }
+    rt.arena.reset(mark);
   }
 }

@@ -1,8 +1,8 @@
 // The model's network specification and a view of its layers. Parameters are created once, by
 // src/dynamics' mlpDynamics (the wasm graph backend), in its layout: layer l has weight [out, in + 1]
 // (the last column multiplies t, concatenated before every layer as in the paper's code) and bias
-// [1, out]; every layer but the last is followed by the activation. The JavaScript backend reads the
-// same Parameter objects through this view, so both backends train one set of weights.
+// [1, out]; every layer but the last is followed by the activation. `mlpView` names those Parameters
+// by layer (for serialisation and inspection).
 import { ArgumentError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
@@ -10,7 +10,7 @@ import { mlpDynamics } from '../dynamics/mlp.js';
 import type { Dynamics } from '../dynamics/dynamics.js';
 import type { ParameterLike } from '../training/parameters.js';
 
-/** Activations the model offers (those with Taylor rules in both backends). */
+/** Activations the model offers. */
 export const NETWORK_ACTIVATIONS = ['sigmoid', 'tanh', 'softplus', 'relu'] as const;
 export type NetworkActivation = (typeof NETWORK_ACTIVATIONS)[number];
 

@@ -8,9 +8,8 @@ import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
 import type { ParameterLike } from '../training/parameters.js';
 import { adjointGradient } from './adjoint.js';
-import { BACKENDS, type AugmentedDynamics, type Backend } from './augmented.js';
+import type { AugmentedDynamics } from './augmented.js';
 import { GraphAugmentedDynamics } from './graph-dynamics.js';
-import { JsAugmentedDynamics } from './js-dynamics.js';
 import { odeint, type OdeSolution } from '../ode/solve.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
@@ -36,8 +35,6 @@ export interface NeuralOdeConfig {
   regularizers?: RegularizerConfig;
   solver?: SolverConfig;
   gradient?: GradientMethod;
-  /** which implementation evaluates the dynamics, jets and VJPs (default 'wasm'; see augmented.ts) */
-  backend?: Backend;
   t0?: number;
   t1?: number;
 }
@@ -74,7 +71,7 @@ export interface PredictOptions {
   onEvaluation?: (t: number, z: Float64Array) => void;
 }
 
-export type ResolvedConfig = NeuralOdeConfig & { t0: number; t1: number; gradient: GradientMethod; backend: Backend };
+export type ResolvedConfig = NeuralOdeConfig & { t0: number; t1: number; gradient: GradientMethod };
 
 export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
   if (typeof config !== 'object' || config === null) throw new ArgumentError('config', 'an object { mlp, regularizers?, solver?, … }', config);
@@ -90,9 +87,10 @@ export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
   if (gradient !== 'checkpoint' && gradient !== 'adjoint') throw new ArgumentError('gradient', '"checkpoint" or "adjoint"', gradient);
   const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
   if (!Number.isFinite(t0) || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
-  const backend = config.backend ?? 'wasm';
-  if (!BACKENDS.includes(backend)) throw new ArgumentError('backend', `one of ${BACKENDS.join(', ')}`, backend);
-  return { ...config, gradient, backend, t0, t1 };
+  // The option chose between two implementations until the plain-TypeScript one was removed; say so
+  // rather than ignore it (loadModel drops the field that older model files carry).
+  if ('backend' in config) throw new ArgumentError('backend', 'no such option (removed: there is one implementation of the dynamics)', (config as { backend?: unknown }).backend);
+  return { ...config, gradient, t0, t1 };
 }
 
 export class NeuralOde {
@@ -118,14 +116,11 @@ export class NeuralOde {
   }
 
   /** The augmented dynamics for a batch size (cached), with or without the regulariser states. */
-  dynamics(batch: number, withRegularizers: boolean, backend: Backend = this.config.backend): AugmentedDynamics {
-    const key = `${batch}:${withRegularizers}:${backend}`;
+  dynamics(batch: number, withRegularizers: boolean): AugmentedDynamics {
+    const key = `${batch}:${withRegularizers}`;
     let dyn = this.dynamicsCache.get(key);
     if (!dyn) {
-      const regs = this.config.regularizers ?? {};
-      dyn = backend === 'js'
-        ? new JsAugmentedDynamics(this.network.mlp, batch, regs, withRegularizers)
-        : new GraphAugmentedDynamics(this.rt, this.network.graph, batch, regs, withRegularizers);
+      dyn = new GraphAugmentedDynamics(this.rt, this.network.graph, batch, this.config.regularizers ?? {}, withRegularizers);
       this.dynamicsCache.set(key, dyn);
     }
     return dyn;
@@ -205,10 +200,11 @@ export class NeuralOde {
     ybar1.set(termCotangents, bd);
     dyn.nfe = 0;
     if (this.config.gradient === 'checkpoint') {
-      const { ybar } = backpropagateSteps((t, y, dy, slot) => dyn.replayStage(t, y, dy, slot), (slot, kbar, ybar) => dyn.vjp(slot, kbar, ybar), fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
+      const replayDynamics = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
+      const { ybar } = backpropagateSteps(this.rt, replayDynamics, fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
       result.zbar0 = ybar.slice(0, bd);
     } else {
-      const adj = adjointGradient(dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
+      const adj = adjointGradient(this.rt, dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
       result.zbar0 = adj.zbar0;
     }
     result.nfeBackward = dyn.nfe;

@@ -13,8 +13,8 @@ const VERSION = '1';
 export function saveModel(model: NeuralOde, extraMetadata: Record<string, string> = {}): Uint8Array {
   const tensors: Record<string, { shape: number[]; data: Float64Array }> = {};
   for (const p of model.params) tensors[p.name] = { shape: [p.value.rows, p.value.cols], data: p.value.toFloat64Array() };
-  const { t0, t1, gradient, backend, mlp, regularizers, solver } = model.config;
-  const config: NeuralOdeConfig = { mlp, regularizers, solver, gradient, backend, t0, t1 };
+  const { t0, t1, gradient, mlp, regularizers, solver } = model.config;
+  const config: NeuralOdeConfig = { mlp, regularizers, solver, gradient, t0, t1 };
   return encodeSafetensors(tensors, { ...extraMetadata, format: FORMAT, version: VERSION, config: JSON.stringify(config) });
 }
 
@@ -29,6 +29,7 @@ export function loadModel(rt: Runtime, bytes: Uint8Array): { model: NeuralOde; m
   } catch {
     throw new SafetensorsError('model file: metadata "config" is not valid JSON');
   }
+  dropLegacyBackend(config);
   try {
     checkConfig(config);
   } catch (e) {
@@ -50,4 +51,15 @@ export function loadModel(rt: Runtime, bytes: Uint8Array): { model: NeuralOde; m
     p.value.copyFrom(t.data);
   }
   return { model, metadata };
+}
+
+/**
+ * Files written before the plain-TypeScript implementation was removed carry `backend: "wasm" | "js"`.
+ * Both computed the same function of the same weights (they agreed to 1e-11), so the field is dropped;
+ * any other value is left for checkConfig to reject.
+ */
+function dropLegacyBackend(config: NeuralOdeConfig): void {
+  if (typeof config !== 'object' || config === null || !('backend' in config)) return;
+  const legacy = config as { backend?: unknown };
+  if (legacy.backend === 'wasm' || legacy.backend === 'js') delete legacy.backend;
 }

@@ -1,52 +1,48 @@
-// The model layer's Taylor coefficients and reverse-over-Taylor VJPs against finite differences.
+// The model's augmented dynamics: the solution's Taylor coefficients against finite differences and a
+// tight solve, the VJP of F (R_K + kinetic + Jacobian) against central differences, and F and its
+// VJP against an independent reference built by nested JVPs on the autodiff tape.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
+import { Tensor } from '../../src/runtime/tensor.js';
 import { Rng } from '../../src/random.js';
 import { createNetwork, NETWORK_ACTIVATIONS as ACTIVATIONS, type NetworkActivation as Activation, type Mlp, type Network } from '../../src/model/mlp.js';
-import { JsAugmentedDynamics as AugmentedDynamics } from '../../src/model/js-dynamics.js';
-import { GraphAugmentedDynamics } from '../../src/model/graph-dynamics.js';
-import { MlpJet } from '../../src/model/mlp-jet.js';
+import { GraphAugmentedDynamics as AugmentedDynamics } from '../../src/model/graph-dynamics.js';
+import { Tape, type Var } from '../../src/autodiff/tape.js';
+import type { Parameter } from '../../src/autodiff/parameter.js';
+import { evaluateDual, nestedSolutionDerivative } from '../../src/taylor/nested-jvp.js';
 import { odeint } from '../../src/ode/solve.js';
 import { relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
+const { arena } = rt;
 
 function network(activation: Activation, widths = [2, 6, 5, 2], seed = 3): Network {
   return createNetwork(rt, { widths, activation }, new Rng(seed));
 }
 
-function mlp(activation: Activation, widths = [2, 6, 5, 2], seed = 3): Mlp {
-  return network(activation, widths, seed).mlp;
-}
-
 /** Taylor coefficients z[0..K] of the solution through (t, z) for a batch. */
-function solutionCoefficients(m: Mlp, batch: number, t: number, z: Float64Array, K: number): Float64Array[] {
-  const jet = new MlpJet(m, batch, K);
-  jet.t[0] = t;
-  if (K > 1) jet.t[1] = 1;
-  jet.x[0].set(z);
-  const out = [z.slice()];
-  for (let k = 0; k < K; k++) {
-    jet.forwardOrder(k);
-    const next = jet.out[k].map((v) => v / (k + 1));
-    out.push(next);
-    if (k + 1 < K) jet.x[k + 1].set(next);
-  }
-  return out;
+function solutionCoefficients(net: Network, batch: number, t: number, z: Float64Array, K: number): Float64Array[] {
+  return arena.scope(() => {
+    const d = net.graph.stateSize;
+    const out = Array.from({ length: K }, () => Tensor.zeros(arena, batch, d));
+    net.graph.solutionDerivatives(t, Tensor.from(arena, z, batch, d), K, out);
+    return [z.slice(), ...out.map((o) => o.toFloat64Array())];
+  });
 }
 
-function f(m: Mlp, batch: number, t: number, z: Float64Array): Float64Array {
-  const jet = new MlpJet(m, batch, 1);
-  jet.t[0] = t;
-  jet.x[0].set(z);
-  jet.forwardOrder(0);
-  return jet.out[0].slice();
+function f(net: Network, batch: number, t: number, z: Float64Array): Float64Array {
+  return arena.scope(() => {
+    const d = net.graph.stateSize;
+    const out = Tensor.zeros(arena, batch, d);
+    net.graph.f(t, Tensor.from(arena, z, batch, d), out);
+    return out.toFloat64Array();
+  });
 }
 
 for (const activation of ACTIVATIONS) {
   test(`${activation}: z[2] = (J f + ∂f/∂t)/2 (central differences of f along (f, 1))`, () => {
-    const m = mlp(activation);
+    const m = network(activation);
     const rng = new Rng(9);
     const z = randomArray(rng, 6);
     const t = 0.3;
@@ -63,12 +59,12 @@ for (const activation of ACTIVATIONS) {
 
   test(`${activation}: the truncated series z[0..K] matches a tight solve to order K+1 (K = 1..6)`, () => {
     if (activation === 'relu') return; // piecewise linear: the series is exact only away from kinks; covered above
-    const m = mlp(activation, [2, 6, 2]);
+    const m = network(activation, [2, 6, 2]);
     const z = new Float64Array([0.4, -0.7]);
     const t = 0.1;
     const coeff = solutionCoefficients(m, 1, t, z, 6);
     const exact = (tau: number) => {
-      const dyn = new AugmentedDynamics(m, 1, {}, false);
+      const dyn = new AugmentedDynamics(rt, m.graph, 1, {}, false);
       const grid = Array.from({ length: 401 }, (_, i) => t + (tau * i) / 400);
       return odeint((tt, y, dy) => dyn.evaluate(tt, y, dy, 0), z, [t, t + tau], { method: 'rk4', grid }).ys[1];
     };
@@ -97,9 +93,10 @@ function flatParams(m: Mlp): Float64Array[] {
 for (const activation of ACTIVATIONS) {
   for (const K of [1, 2, 3, 4, 6]) {
     test(`${activation}, R_${K} + kinetic + Jacobian: VJP of the augmented dynamics vs central differences`, () => {
-      const m = mlp(activation, [2, 5, 4, 2], 17 + K);
+      const net = network(activation, [2, 5, 4, 2], 17 + K);
+      const m = net.mlp;
       const batch = 3;
-      const dyn = new AugmentedDynamics(m, batch, { order: K, lambda: 1, kinetic: 0.5, jacobian: 0.25 });
+      const dyn = new AugmentedDynamics(rt, net.graph, batch, { order: K, lambda: 1, kinetic: 0.5, jacobian: 0.25 });
       dyn.resampleNoise(new Rng(1));
       const rng = new Rng(40 + K);
       const y = randomArray(rng, dyn.stateSize);
@@ -140,31 +137,56 @@ for (const activation of ACTIVATIONS) {
   }
 }
 
+/**
+ * F's integrals' integrands and ⟨dyBar, F⟩'s gradient by the nested-JVP reference on the tape:
+ * f = g_1, R_K's integrand Σ(d^K z/dt^K)²/bd from nested JVPs (2^K-ish passes, no jets), the kinetic
+ * Σf²/bd, and the Jacobian Σ(∂f/∂z·ε)²/bd from one dual number in z.
+ */
+function nestedReference(net: Network, batch: number, K: number, t: number, y: Float64Array, eps: Float64Array, dyBar: Float64Array) {
+  return arena.scope(() => {
+    const d = net.graph.stateSize, bd = batch * d;
+    const tape = new Tape(rt);
+    const params = new Map<Parameter, Var>(net.graph.params.map((p) => [p, tape.parameter(p)]));
+    const z = tape.variable(Tensor.from(arena, y.subarray(0, bd), batch, d));
+    const fz = nestedSolutionDerivative(tape, net.graph.graph, params, t, z, 1);
+    const dK = nestedSolutionDerivative(tape, net.graph.graph, params, t, z, K);
+    const jvp = evaluateDual(tape, net.graph.graph, params, { re: z, eps: tape.constant(Tensor.from(arena, eps, batch, d)) }, { re: tape.scalar(t), eps: tape.scalar(0) }) as { eps: Var };
+    const terms = [tape.affine(tape.sumSquares(dK), 1 / bd), tape.affine(tape.sumSquares(fz), 1 / bd), tape.affine(tape.sumSquares(jvp.eps), 1 / bd)];
+    let objective = tape.sum(tape.mul(fz, tape.constant(Tensor.from(arena, dyBar.subarray(0, bd), batch, d))));
+    terms.forEach((term, j) => { objective = tape.add(objective, tape.affine(term, dyBar[bd + j])); });
+    for (const p of net.graph.params) p.grad.data.fill(0);
+    tape.backward(objective);
+    const F = new Float64Array(bd + terms.length);
+    F.set(fz.value.toFloat64Array());
+    terms.forEach((term, j) => { F[bd + j] = term.value.data[0]; });
+    const yBar = new Float64Array(bd + terms.length);
+    yBar.set(z.grad!.toFloat64Array());
+    return { F, yBar, grads: net.graph.params.flatMap((p) => Array.from(p.grad.data)) };
+  });
+}
+
 for (const activation of ACTIVATIONS) {
-  test(`${activation}: the js and wasm backends agree on F and its VJP (R_3 + kinetic + Jacobian)`, () => {
+  test(`${activation}: F and its VJP (R_3 + kinetic + Jacobian) equal the nested-JVP reference on the tape`, () => {
     const net = network(activation, [3, 8, 3], 21);
-    const regs = { order: 3, lambda: 1, kinetic: 1, jacobian: 1 };
-    const js = new AugmentedDynamics(net.mlp, 4, regs);
-    const wasm = new GraphAugmentedDynamics(rt, net.graph, 4, regs);
-    js.resampleNoise(new Rng(2));
-    wasm.resampleNoise(new Rng(2));
+    const batch = 4, K = 3, t = 0.6;
+    const dyn = new AugmentedDynamics(rt, net.graph, batch, { order: K, lambda: 1, kinetic: 1, jacobian: 1 });
+    assert.equal(dyn.terms.map((term) => term.name), ['r3', 'kinetic', 'jacobian']);
+    dyn.resampleNoise(new Rng(2));
+    const same = new Rng(2); // the same draws, in the same order, as resampleNoise's
+    const eps = Float64Array.from({ length: batch * 3 }, () => same.rademacher());
     const rng = new Rng(8);
-    const y = randomArray(rng, js.stateSize);
-    const dyBar = randomArray(rng, js.stateSize);
-    const a = new Float64Array(js.stateSize), b = new Float64Array(js.stateSize);
-    js.evaluate(0.6, y, a, 1);
-    wasm.evaluate(0.6, y, b, 1);
-    assert.ok(relativeError(a, b) < 1e-12, `F: ${relativeError(a, b)}`);
-    const grads = () => net.mlp.params.flatMap((p) => Array.from(p.grad.data));
-    for (const p of net.mlp.params) p.grad.data.fill(0);
-    const ya = new Float64Array(js.stateSize);
-    js.vjp(1, dyBar, ya);
-    const ga = grads();
-    for (const p of net.mlp.params) p.grad.data.fill(0);
-    const yb = new Float64Array(js.stateSize);
-    wasm.vjp(1, dyBar, yb);
-    assert.ok(relativeError(ya, yb) < 1e-11, `ȳ: ${relativeError(ya, yb)}`);
-    assert.ok(relativeError(ga, grads()) < 1e-11, `θ̄: ${relativeError(ga, grads())}`);
+    const y = randomArray(rng, dyn.stateSize);
+    const dyBar = randomArray(rng, dyn.stateSize);
+    const ref = nestedReference(net, batch, K, t, y, eps, dyBar);
+    const F = new Float64Array(dyn.stateSize);
+    dyn.evaluate(t, y, F, 1);
+    assert.ok(relativeError(F, ref.F) < 1e-12, `F: ${relativeError(F, ref.F)}`);
+    for (const p of net.graph.params) p.grad.data.fill(0);
+    const yBar = new Float64Array(dyn.stateSize);
+    dyn.vjp(1, dyBar, yBar);
+    const grads = net.graph.params.flatMap((p) => Array.from(p.grad.data));
+    assert.ok(relativeError(yBar, ref.yBar) < 1e-11, `ȳ: ${relativeError(yBar, ref.yBar)}`);
+    assert.ok(relativeError(grads, ref.grads) < 1e-11, `θ̄: ${relativeError(grads, ref.grads)}`);
   });
 }
 

@@ -49,4 +49,19 @@ test('truncated or corrupt model files are rejected with a clear error', () => {
   rejects(encodeSafetensors(extra, metadata), /unexpected tensor "junk"/);
 });
 
+test('files from before the backend option was removed load (the field is dropped); an unknown backend is rejected', () => {
+  const model = NeuralOde.create(rt, config, new Rng(4));
+  const { tensors, metadata } = decodeSafetensors(saveModel(model));
+  assert.not.ok('backend' in JSON.parse(metadata.config), 'new files carry no backend');
+  const z0 = randomArray(new Rng(2), 6, -2, 2);
+  for (const backend of ['wasm', 'js']) {
+    const legacy = encodeSafetensors(tensors, { ...metadata, config: JSON.stringify({ ...JSON.parse(metadata.config), backend }) });
+    const { model: back } = loadModel(rt, legacy);
+    assert.equal(back.config, model.config);
+    assert.equal(Array.from(back.predict(z0).z1), Array.from(model.predict(z0).z1));
+  }
+  const odd = encodeSafetensors(tensors, { ...metadata, config: JSON.stringify({ ...JSON.parse(metadata.config), backend: 'gpu' }) });
+  assert.throws(() => loadModel(rt, odd), (e: unknown) => e instanceof SafetensorsError && /stored configuration is invalid \(backend: expected no such option/.test((e as Error).message));
+});
+
 test.run();

@@ -1,12 +1,11 @@
 // `taynode toy`: the paper's Figure 1. Trains the 1-D neural ODE for z(1) = z(0) + z(0)³ without and
 // with R_K, prints and saves the loss and dopri5 NFE of both, the trained weights (safetensors) and an
 // SVG of the trajectories coloured by |d^K z/dt^K| with the solver's evaluation points.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { runtime } from '../../runtime/wasm.js';
-import { BACKENDS } from '../../model/augmented.js';
 import { saveModel } from '../../model/serialize.js';
 import { chooseRun, DEFAULT_TOY, toyData, trainToy, type ToyRun, type ToySettings } from '../experiments/toy.js';
 import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
@@ -53,7 +52,6 @@ export function registerToyCommand(program: Command): void {
     .option('--eval-tol <x>', 'dopri5 rtol = atol for the reported NFE and loss', positive, d.evalTol)
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ ratio × unreg loss', positive, d.maxLossRatio)
     .option('--seed <n>', 'seed for the weights, the batches and the test set', (v) => { const n = Number(v); if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer.'); return n; }, d.seed)
-    .addOption(new Option('--backend <name>', 'dynamics implementation').choices(BACKENDS).default(d.backend))
     .option('--out <dir>', 'directory for the SVG and the trained models', 'results/toy')
     .option('--json <path>', 'where to write the figures', 'bench/results/toy.json')
     .option('--no-progress', 'no progress bar')

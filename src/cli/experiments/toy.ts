@@ -6,7 +6,6 @@
 import { Rng } from '../../random.js';
 import type { Runtime } from '../../runtime/wasm.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../model/neural-ode.js';
-import type { Backend } from '../../model/augmented.js';
 import { Adam } from '../../training/adam.js';
 import { train } from '../../training/loop.js';
 import type { IterationMetrics } from '../../training/metrics.js';
@@ -31,7 +30,6 @@ export interface ToySettings {
   /** dopri5 tolerance (rtol = atol) for the reported NFE and loss */
   evalTol: number;
   seed: number;
-  backend: Backend;
   /** accept a regularised run whose test loss is at most this multiple of the unregularised one */
   maxLossRatio: number;
 }
@@ -50,7 +48,6 @@ export const DEFAULT_TOY: ToySettings = {
   trainTol: 1e-6,
   evalTol: 1e-6,
   seed: 0,
-  backend: 'wasm',
   maxLossRatio: 1.1,
 };
 
@@ -96,7 +93,6 @@ export function toyConfig(s: ToySettings, lambda: number): NeuralOdeConfig {
     // λ = 0 integrates no regulariser at all: the extra state would change the unregularised solve's steps.
     regularizers: lambda > 0 ? { order: s.order, lambda } : {},
     solver: { method: 'dopri5', rtol: s.trainTol, atol: s.trainTol },
-    backend: s.backend,
   };
 }
 
