@@ -13,7 +13,9 @@ if (!available) console.warn(`\n  [skipped] browser test: ${CHROMIUM} not found 
 
 const run = available ? test : test.skip;
 
-run('bundle instantiates and computes in a page and in a module worker', async () => {
+interface InBrowser { gemm: number[]; decay: number; loss: number; nfe: number; sameAfterReload: boolean }
+
+run('bundle solves, trains and reloads a model in a page and in a module worker', async () => {
   const { server, origin } = await serveBundle(new URL('../../build/index.js', import.meta.url));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -24,10 +26,17 @@ run('bundle instantiates and computes in a page and in a module worker', async (
     const page = await browser.newPage();
     await page.goto(origin + '/');
     await page.waitForFunction(() => (window as unknown as { __taynode?: unknown }).__taynode !== undefined, null, { timeout: 20_000 });
-    const outcome = await page.evaluate(() => (window as unknown as { __taynode: { page?: number[]; worker?: number[]; error?: string } }).__taynode);
+    const outcome = await page.evaluate(() => (window as unknown as { __taynode: { page?: InBrowser; worker?: InBrowser; error?: string } }).__taynode);
     assert.is(outcome.error, undefined, outcome.error);
-    assert.equal(outcome.page, [19, 22, 43, 50]);
-    assert.equal(outcome.worker, [19, 22, 43, 50]);
+    for (const where of ['page', 'worker'] as const) {
+      const r = outcome[where]!;
+      assert.equal(r.gemm, [19, 22, 43, 50], `${where}: gemm`);
+      assert.ok(Math.abs(r.decay - Math.exp(-1)) < 1e-9, `${where}: y' = −y gives e^−1, got ${r.decay}`);
+      assert.ok(Number.isFinite(r.loss) && r.loss > 0, `${where}: finite positive loss, got ${r.loss}`);
+      assert.ok(r.nfe >= 8, `${where}: the solver ran (NFE ${r.nfe})`);
+      assert.ok(r.sameAfterReload, `${where}: a reloaded model predicts identically`);
+    }
+    assert.is(outcome.page!.loss, outcome.worker!.loss, 'page and worker agree bit for bit');
   } finally {
     await browser.close();
     server.close();
