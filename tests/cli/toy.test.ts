@@ -1,7 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
-import { chooseRun, DEFAULT_TOY, toyData, trainToy, type ToyRun } from '../../src/cli/experiments/toy.js';
+import { chooseRun, DEFAULT_TOY, glorotInit, solveCost, toyConfig, toyData, trainToy, type ToyRun } from '../../src/cli/experiments/toy.js';
+import { NeuralOde } from '../../src/model/neural-ode.js';
+import { odeint } from '../../src/ode/solve.js';
+import { Rng } from '../../src/random.js';
+import type { Tensor } from '../../src/runtime/tensor.js';
 import { trajectoriesSpec, trajectoryPanel } from '../../src/cli/experiments/toy-plot.js';
 import { renderSvg } from '../../src/cli/plots.js';
 
@@ -34,6 +38,41 @@ test('a short run trains, evaluates and plots (trajectories coloured by |d³z/dt
   assert.ok(panel.segments.every((s) => s.d >= 0 && Number.isFinite(s.d)));
   const svg = await renderSvg(trajectoriesSpec([panel]));
   assert.ok(svg.startsWith('<svg') && svg.includes('dopri5 NFE'));
+});
+
+test('the reported NFE is that of the prediction alone: no regulariser state in the solve or its error norm', () => {
+  const rt = createRuntimeSync();
+  const d = toyData(tiny);
+  const model = NeuralOde.create(rt, toyConfig(tiny, 0.1), new Rng(3));
+  // sharpen the dynamics so that the R_3 state would change the steps if it were attached
+  for (const p of model.params) p.value.copyFrom(p.value.toFloat64Array().map((v) => 8 * v));
+  const tol = 1e-8;
+  const f = { evaluate: (t: number, y: Tensor, dy: Tensor) => model.network.graph.f(t, y, dy) };
+  const plainSolve = (z0: Float64Array) => odeint(f, { data: z0, rows: z0.length, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol, runtime: rt });
+  const plain = plainSolve(d.testInputs);
+  const withState = new NeuralOde(rt, model.network, { ...model.config, solver: { method: 'dopri5', rtol: tol, atol: tol } }).objective(d.testInputs, d.testTargets, { gradient: false });
+  const cost = solveCost(model, d, tol);
+  assert.ok(withState.nfeForward > plain.stats.nfe, 'the R_3 state changes the steps here, so the check below can tell');
+  assert.is(cost.nfe, plain.stats.nfe);
+  let single = 0;
+  for (let i = 0; i < d.testInputs.length; i++) {
+    single += plainSolve(d.testInputs.subarray(i, i + 1)).stats.nfe;
+  }
+  assert.is(cost.nfePerExample, single / d.testInputs.length);
+});
+
+test('glorot initialisation: zero biases, normal weights with std √(2/(fan_in + fan_out))', () => {
+  const rt = createRuntimeSync();
+  const model = NeuralOde.create(rt, toyConfig({ ...DEFAULT_TOY, hidden: 400 }, 0), new Rng(5));
+  glorotInit(model, new Rng(5));
+  for (const layer of model.network.mlp.layers) {
+    assert.ok(layer.bias.value.toFloat64Array().every((b) => b === 0));
+    const w = layer.weight.value;
+    const values = w.toFloat64Array();
+    const std = Math.sqrt(values.reduce((a, v) => a + v * v, 0) / values.length);
+    const expected = Math.sqrt(2 / (w.rows + w.cols));
+    assert.ok(Math.abs(std / expected - 1) < 0.1, `std ${std} vs ${expected}`);
+  }
 });
 
 test('choosing λ: fewest NFE within the loss budget, else the lowest loss', () => {

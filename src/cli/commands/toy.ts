@@ -1,13 +1,13 @@
 // `taynode toy`: the paper's Figure 1. Trains the 1-D neural ODE for z(1) = z(0) + z(0)³ without and
 // with R_K, prints and saves the loss and dopri5 NFE of both, the trained weights (safetensors) and an
 // SVG of the trajectories coloured by |d^K z/dt^K| with the solver's evaluation points.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { runtime } from '../../runtime/wasm.js';
 import { saveModel } from '../../model/serialize.js';
-import { chooseRun, DEFAULT_TOY, toyData, trainToy, type ToyRun, type ToySettings } from '../experiments/toy.js';
+import { chooseRun, DEFAULT_TOY, TOY_INITS, toyData, trainToy, type ToyRun, type ToySettings } from '../experiments/toy.js';
 import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
 import { writeSvg } from '../plots.js';
 
@@ -26,6 +26,11 @@ const nonNegative = (v: string) => {
   const x = Number(v);
   if (!(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a non-negative number.');
   return x;
+};
+const tolerances = (v: string) => {
+  const xs = v.split(',').map(Number);
+  if (xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new InvalidArgumentError('expected a comma-separated list of positive tolerances.');
+  return xs;
 };
 const lambdas = (v: string) => {
   const xs = v.split(',').map(Number);
@@ -49,9 +54,11 @@ export function registerToyCommand(program: Command): void {
     .option('--lr <x>', 'Adam learning rate', positive, d.lr)
     .option('--weight-decay <x>', 'AdamW weight decay for every run', nonNegative, d.weightDecay)
     .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
-    .option('--eval-tol <x>', 'dopri5 rtol = atol for the reported NFE and loss', positive, d.evalTol)
+    .option('--eval-tol <x>', 'dopri5 rtol = atol for the reported NFE and loss (the paper\'s default 1.4e-8)', positive, d.evalTol)
+    .option('--compare-tols <list>', 'further tolerances at which both models\' NFE is reported', tolerances, d.compareTols)
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ ratio × unreg loss', positive, d.maxLossRatio)
     .option('--seed <n>', 'seed for the weights, the batches and the test set', (v) => { const n = Number(v); if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer.'); return n; }, d.seed)
+    .addOption(new Option('--init <scheme>', 'weight initialisation: pytorch (uniform ±1/√fan_in) or glorot (normal, zero biases: JAX stax, the reference code)').choices(TOY_INITS).default(d.init))
     .option('--out <dir>', 'directory for the SVG and the trained models', 'results/toy')
     .option('--json <path>', 'where to write the figures', 'bench/results/toy.json')
     .option('--no-progress', 'no progress bar')
@@ -67,7 +74,8 @@ export function registerToyCommand(program: Command): void {
         bar?.start(s.iterations, 0, { name, loss: '-', nfeF: '-', nfeB: '-' });
         const run = trainToy(rt, s, data, lambda, (r) => bar?.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), nfeF: r.nfeForward, nfeB: r.nfeBackward }));
         bar?.stop();
-        console.log(`${name.trim()}: test loss ${run.testLoss.toExponential(4)}, dopri5 NFE ${run.nfe} on the test batch, ${run.nfePerExample.toFixed(1)} per example alone (tol ${s.evalTol}), R_${s.order} ${run.rK.toExponential(3)}, ${run.trainSeconds.toFixed(1)} s`);
+        const others = run.atTols.map((a) => `${a.nfe} at ${a.tol}`).join(', ');
+        console.log(`${name.trim()}: test loss ${run.testLoss.toExponential(4)}, dopri5 NFE ${run.nfe} on the test batch, ${run.nfePerExample.toFixed(1)} per example alone (tol ${s.evalTol}; batch NFE ${others}), R_${s.order} ${run.rK.toExponential(3)}, ${run.trainSeconds.toFixed(1)} s`);
         return run;
       };
       const unreg = runOne(0);
@@ -86,7 +94,10 @@ export function registerToyCommand(program: Command): void {
         trajectoryPanel(unreg.model, starts, 'unregularised', s.evalTol, s.order),
         trajectoryPanel(reg.model, starts, `R_${s.order}, λ = ${reg.lambda}`, s.evalTol, s.order),
       ], s.order));
-      const summary = (r: ToyRun) => ({ lambda: r.lambda, test_loss: r.testLoss, train_loss: r.trainLoss, nfe: r.nfe, nfe_per_example: r.nfePerExample, [`r${s.order}`]: r.rK, train_seconds: r.trainSeconds });
+      const summary = (r: ToyRun) => ({
+        lambda: r.lambda, test_loss: r.testLoss, train_loss: r.trainLoss, nfe: r.nfe, nfe_per_example: r.nfePerExample, [`r${s.order}`]: r.rK,
+        nfe_at_tol: Object.fromEntries(r.atTols.map((a) => [String(a.tol), { nfe: a.nfe, nfe_per_example: a.nfePerExample }])), train_seconds: r.trainSeconds,
+      });
       const figures = {
         nfe_unreg: unreg.nfe,
         nfe_reg: reg.nfe,
@@ -97,6 +108,7 @@ export function registerToyCommand(program: Command): void {
         nfe_per_example_unreg: unreg.nfePerExample,
         nfe_per_example_reg: reg.nfePerExample,
         loss_ratio: lossRatio,
+        eval_tol: s.evalTol,
         target_met: met,
         chosen_within_loss_budget: withinBudget,
         sweep: [summary(unreg), ...regs.map(summary)],

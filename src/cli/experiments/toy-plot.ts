@@ -55,8 +55,8 @@ export function trajectoriesSpec(panels: TrajectoryPanel[], order = 3): VegaLite
     title: `Trajectories coloured by |d^${order}z/dt^${order}|; black dots: dopri5 evaluations`,
     vconcat: panels.map((p) => ({
       title: p.title,
-      width: 420,
-      height: 260,
+      width: 560,
+      height: 300,
       layer: [
         {
           data: { values: p.segments },
@@ -71,7 +71,7 @@ export function trajectoriesSpec(panels: TrajectoryPanel[], order = 3): VegaLite
         },
         {
           data: { values: p.evaluations },
-          mark: { type: 'circle', size: 9, color: 'black', opacity: 0.8 },
+          mark: { type: 'circle', size: 7, color: 'black', opacity: 0.85 },
           encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'z', type: 'quantitative' } },
         },
       ],
