@@ -70,6 +70,8 @@ test('invalid sizes and shapes are named', () => {
   const t = Tensor.zeros(arena, 2, 3);
   assert.throws(() => t.copyFrom([1, 2, 3]), (e: unknown) => e instanceof ShapeError && /holds 6 values, source has 3/.test((e as Error).message));
   assert.throws(() => t.reshape(4, 2), /cannot view \[2, 3\]/);
+  assert.throws(() => t.reshape(-2, -3), /rows: expected a non-negative integer, got -2/);
+  assert.throws(() => t.reshape(4, 1.5), /cols: expected a non-negative integer, got 1.5/);
   assert.throws(() => t.rowsView(1, 2), /rows: expected a range inside \[0, 2\)/);
   const second = t.copyFrom([1, 2, 3, 4, 5, 6]).rowsView(1, 1);
   assert.equal(Array.from(second.data), [4, 5, 6]);
