@@ -63,6 +63,15 @@ test('exhausting the maximum throws a clear error and leaves the arena usable', 
   assert.ok(arena.alloc(100) % 16 === 0);
 });
 
+test('memory never grows past maxMemoryBytes, which it can only do in whole 64 KiB pages', () => {
+  const max = 4 * 65536 + 100;
+  const { arena } = createRuntimeSync({ maxMemoryBytes: max });
+  assert.throws(() => arena.alloc(Math.ceil((4 * 65536 + 50 - arena.mark()) / 8)), (e: unknown) => e instanceof ArenaExhaustedError);
+  assert.ok(arena.capacityBytes <= max, `capacity ${arena.capacityBytes} ≤ ${max}`);
+  arena.alloc((4 * 65536 - arena.mark()) / 8);
+  assert.is(arena.capacityBytes, 4 * 65536, 'everything up to the last whole page is usable');
+});
+
 test('invalid sizes and shapes are named', () => {
   const { arena } = createRuntimeSync();
   assert.throws(() => arena.alloc(-1), /count: expected a non-negative integer, got -1/);
