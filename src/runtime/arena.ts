@@ -90,7 +90,14 @@ export class Arena {
     // Grow at least geometrically so a long run of small allocations does not grow page by page.
     const wantBytes = Math.min(limit, Math.max(endByte, have * 2));
     const pages = Math.ceil((wantBytes - have) / PAGE_BYTES);
-    this.memory.grow(pages);
+    try {
+      this.memory.grow(pages);
+    } catch (cause) {
+      // The module's declared maximum or the engine refused: the same condition, reported the same way.
+      throw new ArenaExhaustedError(
+        `arena exhausted: linear memory could not grow by ${pages} pages to ${have + pages * PAGE_BYTES} bytes (${String(cause)})`,
+      );
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
+import { Arena } from '../../src/runtime/arena.js';
 import { ArenaExhaustedError, ArgumentError, ShapeError } from '../../src/errors.js';
 
 test('allocations are 16-byte aligned whatever the requested size', () => {
@@ -70,6 +71,12 @@ test('memory never grows past maxMemoryBytes, which it can only do in whole 64 K
   assert.ok(arena.capacityBytes <= max, `capacity ${arena.capacityBytes} ≤ ${max}`);
   arena.alloc((4 * 65536 - arena.mark()) / 8);
   assert.is(arena.capacityBytes, 4 * 65536, 'everything up to the last whole page is usable');
+});
+
+test('a memory that refuses to grow gives ArenaExhaustedError, not a bare RangeError', () => {
+  const arena = new Arena(new WebAssembly.Memory({ initial: 1, maximum: 2 }), 0, 8 * 65536);
+  assert.throws(() => arena.alloc(3 * 8192), (e: unknown) => e instanceof ArenaExhaustedError && /could not grow/.test((e as Error).message));
+  assert.is(arena.usedBytes, 0);
 });
 
 test('invalid sizes and shapes are named', () => {
