@@ -36,6 +36,7 @@ export function initSync(options: RuntimeOptions = {}): Runtime {
 
 /** Sets up the shared runtime with asynchronous compilation (once). */
 export async function init(options: RuntimeOptions = {}): Promise<Runtime> {
+  if (current) return current;
   const created = await createRuntime(options);
   current ??= created;
   return current;
