@@ -5,6 +5,7 @@
 // flow of one variable (z ↦ z + scale²·z³); scale = 3 puts the inputs in [−1, 1].
 // NFE is counted on predictions alone (no regulariser state), both models at the same tolerance: the
 // paper's default 1.4e-8 (training runs at a looser one, which only sets the gradient's accuracy).
+import { ArgumentError } from '../../errors.js';
 import { Rng } from '../../random.js';
 import type { Runtime } from '../../runtime/wasm.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../model/neural-ode.js';
@@ -88,6 +89,7 @@ export interface ToyData {
 }
 
 export function toyData(s: ToySettings): ToyData {
+  if (!Number.isInteger(s.trainPoints) || s.trainPoints < 2) throw new ArgumentError('trainPoints', 'an integer ≥ 2', s.trainPoints);
   const map = (x: number) => (x + x ** 3) / s.scale;
   const trainX = Float64Array.from({ length: s.trainPoints }, (_, i) => -3 + (6 * i) / (s.trainPoints - 1));
   const rng = new Rng(s.seed + 1_000_003);
