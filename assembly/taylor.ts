@@ -103,6 +103,7 @@ export function taylor_quad(s: usize, y: usize, c: f64, alpha: f64, beta: f64, n
 
 /** Reverse of taylor_quad at order k: gy[k] += alpha·gs[k]; gy[i] += 2·beta·gs[k]·y[k−i], i = 0..k. */
 export function taylor_quad_vjp(gy: usize, gs: usize, y: usize, alpha: f64, beta: f64, n: i32, k: i32): void {
+  if (gy == 0) return;
   const av = f64x2.splat(alpha);
   const bv = f64x2.splat(2.0 * beta);
   let i = 0;
@@ -186,6 +187,8 @@ export function taylor_log(y: usize, x: usize, n: i32, k: i32): void {
  * gy[j] −= g·(j/k)·x[k−j], gx[k−j] −= g·(j/k)·y[j] (j = 1..k−1), gx[0] −= g·y[k].
  */
 export function taylor_log_vjp(gx: usize, gy: usize, x: usize, y: usize, n: i32, k: i32): void {
+  // The gy[j] updates only matter on their way to gx, so no gx means nothing to do.
+  if (gx == 0) return;
   const invk = 1.0 / <f64>k;
   for (let i = 0; i < n; i++) {
     const g = load<f64>(slab(gy, k, n, i)) / load<f64>(slab(x, 0, n, i));
@@ -221,6 +224,7 @@ export function taylor_relu(y: usize, x: usize, n: i32, k: i32): void {
 
 /** Reverse of taylor_relu at order k: gx[k] += gy[k] where x[0] > 0. */
 export function taylor_relu_vjp(gx: usize, gy: usize, x: usize, n: i32, k: i32): void {
+  if (gx == 0) return;
   const zero = f64x2.splat(0.0);
   let i = 0;
   for (; i + 1 < n; i += 2) {
