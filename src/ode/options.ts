@@ -115,10 +115,17 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
 
 function resolveController(options: SolveOptions): StepSizeController {
   const c = options.controller ?? 'I';
+  // Settings the chosen controller would not read are refused rather than silently ignored.
+  if (options.pi !== undefined && c !== 'PI') throw new ArgumentError('pi', "only with controller 'PI'", options.pi);
   const factors = { safety: options.safety, minFactor: options.minFactor, maxFactor: options.maxFactor };
   if (c === 'I') return iController(factors);
   if (c === 'PI') return piController({ ...factors, ...options.pi });
-  if (typeof c === 'object' && c !== null && typeof c.start === 'function') return c;
+  if (typeof c === 'object' && c !== null && typeof c.start === 'function') {
+    for (const [name, value] of Object.entries(factors)) {
+      if (value !== undefined) throw new ArgumentError(name, "only with the built-in controllers 'I' and 'PI'", value);
+    }
+    return c;
+  }
   throw new ArgumentError('controller', "'I', 'PI' or an object with start(q)", c);
 }
 

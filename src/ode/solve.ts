@@ -135,6 +135,10 @@ class SolveRun {
       this.attempts++;
       const ratio = stepper.errorRatio(opts.atol, this.atolVector, opts.rtol);
       const decision = control.adapt(Math.abs(h), ratio);
+      if (!(decision.next > 0)) {
+        // A user controller's NaN or negative step would otherwise spin until maxSteps.
+        throw new ArgumentError('controller', 'adapt() to propose a positive next step', decision.next);
+      }
       if (decision.accept) {
         const t1 = last ? tEnd : t + h;
         k1Valid = this.accept(t, t1, h);
