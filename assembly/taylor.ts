@@ -14,6 +14,20 @@ export * from "./autodiff-support";
   return base + ((<usize>k * <usize>n + <usize>i) << 3);
 }
 
+/** Σ_{j=0..k} a[j]·b[k−j] for values i and i+1 (the Cauchy product taylor_mul and taylor_quad share). */
+@inline function cauchy2(a: usize, b: usize, n: i32, i: i32, k: i32): v128 {
+  let acc = f64x2.splat(0.0);
+  for (let j = 0; j <= k; j++) acc = f64x2.add(acc, f64x2.mul(v128.load(slab(a, j, n, i)), v128.load(slab(b, k - j, n, i))));
+  return acc;
+}
+
+/** Σ_{j=0..k} a[j]·b[k−j] for value i alone (the scalar tail). */
+@inline function cauchy1(a: usize, b: usize, n: i32, i: i32, k: i32): f64 {
+  let acc = 0.0;
+  for (let j = 0; j <= k; j++) acc += load<f64>(slab(a, j, n, i)) * load<f64>(slab(b, k - j, n, i));
+  return acc;
+}
+
 /**
  * y[k] = (scale/k)·Σ_{j=1..k} j·x[j]·s[k−j]  (k ≥ 1): y = φ(x) with φ'(x(t)) = scale·s(t).
  * tanh, sigmoid, exp (s = y), softplus, sin/cos all reduce to this; s may alias y (exp).
@@ -90,14 +104,11 @@ export function taylor_quad(s: usize, y: usize, c: f64, alpha: f64, beta: f64, n
   const bv = f64x2.splat(beta);
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    let acc = f64x2.splat(0.0);
-    for (let j = 0; j <= k; j++) acc = f64x2.add(acc, f64x2.mul(v128.load(slab(y, j, n, i)), v128.load(slab(y, k - j, n, i))));
+    const acc = cauchy2(y, y, n, i, k);
     v128.store(slab(s, k, n, i), f64x2.add(c0, f64x2.add(f64x2.mul(av, v128.load(slab(y, k, n, i))), f64x2.mul(bv, acc))));
   }
   if (i < n) {
-    let acc = 0.0;
-    for (let j = 0; j <= k; j++) acc += load<f64>(slab(y, j, n, i)) * load<f64>(slab(y, k - j, n, i));
-    store<f64>(slab(s, k, n, i), (k == 0 ? c : 0.0) + alpha * load<f64>(slab(y, k, n, i)) + beta * acc);
+    store<f64>(slab(s, k, n, i), (k == 0 ? c : 0.0) + alpha * load<f64>(slab(y, k, n, i)) + beta * cauchy1(y, y, n, i, k));
   }
 }
 
@@ -132,16 +143,8 @@ export function taylor_quad_vjp(gy: usize, gs: usize, y: usize, alpha: f64, beta
 /** y[k] = Σ_{j=0..k} a[j]·b[k−j] (Cauchy product; a may alias b for a square). Valid for every k ≥ 0. */
 export function taylor_mul(y: usize, a: usize, b: usize, n: i32, k: i32): void {
   let i = 0;
-  for (; i + 1 < n; i += 2) {
-    let acc = f64x2.splat(0.0);
-    for (let j = 0; j <= k; j++) acc = f64x2.add(acc, f64x2.mul(v128.load(slab(a, j, n, i)), v128.load(slab(b, k - j, n, i))));
-    v128.store(slab(y, k, n, i), acc);
-  }
-  if (i < n) {
-    let acc = 0.0;
-    for (let j = 0; j <= k; j++) acc += load<f64>(slab(a, j, n, i)) * load<f64>(slab(b, k - j, n, i));
-    store<f64>(slab(y, k, n, i), acc);
-  }
+  for (; i + 1 < n; i += 2) v128.store(slab(y, k, n, i), cauchy2(a, b, n, i, k));
+  if (i < n) store<f64>(slab(y, k, n, i), cauchy1(a, b, n, i, k));
 }
 
 /** Reverse of taylor_mul at order k: ga[j] += gy[k]·b[k−j], gb[k−j] += gy[k]·a[j]. ga may alias gb. */
