@@ -3,7 +3,7 @@
 // SVG of the trajectories coloured by |d^K z/dt^K| with the solver's evaluation points.
 import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { runtime } from '../../runtime/wasm.js';
 import { saveModel } from '../../model/serialize.js';
@@ -90,7 +90,7 @@ export function registerToyCommand(program: Command): void {
         command: `taynode toy ${process.argv.slice(3).join(' ')}`.trim(),
         date: new Date().toISOString(),
       };
-      mkdirSync(join(opts.json, '..'), { recursive: true });
+      mkdirSync(dirname(opts.json), { recursive: true });
       writeFileSync(opts.json, JSON.stringify(figures, null, 2) + '\n');
       console.log(`wrote ${opts.json}, ${svg} and the two models in ${opts.out}/`);
     });
