@@ -75,6 +75,11 @@ test('persistently non-finite f: NonFiniteError once shrinking cannot help', () 
 test('maxSteps applies on a fixed grid too', () => {
   const e = catchError(() => odeint(DECAY.f, [1], [0, 1], { method: 'euler', stepSize: 0.01, maxSteps: 10, runtime: rt }));
   assert.ok(e instanceof MaxStepsError, String(e));
+  // A step far too small for the span fails the same way, without first laying out 10^12 grid times.
+  const tiny = catchError(() => odeint(DECAY.f, [1], [0, 1], { method: 'euler', stepSize: 1e-12, maxSteps: 10, runtime: rt }));
+  assert.ok(tiny instanceof MaxStepsError, String(tiny));
+  assert.is((tiny as MaxStepsError).step, 10);
+  assert.ok(Math.abs((tiny as MaxStepsError).t - 1e-11) < 1e-25, `t = ${(tiny as MaxStepsError).t}`);
 });
 
 const KEEP_STEP = { name: 'keep', start: () => ({ adapt: (h: number) => ({ accept: true, next: h }) }) };
