@@ -11,6 +11,8 @@
 // is added into it: one pass over each k_j (the first fused with reading y), f64x2 lanes, a scalar
 // tail for odd lengths.
 
+import { axpy, scale } from "./elementwise";
+
 const BLOCK: i32 = 512;
 
 /**
@@ -30,13 +32,13 @@ export function rk_stage_sum(out: usize, y: usize, h: f64, terms: usize, count: 
     const offset = <usize>start << 3;
     const o = out + offset;
     // The first term is fused with the copy of y (or the zero start), so no separate pass is needed.
-    if (y == 0) scaleBlock(o, c0, k0 + offset, len);
+    if (y == 0) scale(o, k0 + offset, c0, len);
     else firstBlock(o, y + offset, c0, k0 + offset, len);
     for (let j: i32 = 1; j < count; j++) {
       const entry = terms + (<usize>j << 4);
       const c = h * load<f64>(entry);
       const k = (<usize>load<f64>(entry, 8)) + offset;
-      axpyBlock(o, c, k, len);
+      axpy(o, c, k, len);
     }
   }
 }
@@ -52,32 +54,6 @@ function firstBlock(o: usize, y: usize, c: f64, k: usize, len: i32): void {
     o += 16; y += 16; k += 16;
   }
   if (o < last) store<f64>(o, load<f64>(y) + c * load<f64>(k));
-}
-
-// @ts-ignore: decorator
-@inline
-function scaleBlock(o: usize, c: f64, k: usize, len: i32): void {
-  const cv = f64x2.splat(c);
-  const end = o + (<usize>(len & ~1) << 3);
-  const last = o + (<usize>len << 3);
-  while (o < end) {
-    v128.store(o, f64x2.mul(cv, v128.load(k)));
-    o += 16; k += 16;
-  }
-  if (o < last) store<f64>(o, c * load<f64>(k));
-}
-
-// @ts-ignore: decorator
-@inline
-function axpyBlock(o: usize, c: f64, k: usize, len: i32): void {
-  const cv = f64x2.splat(c);
-  const end = o + (<usize>(len & ~1) << 3);
-  const last = o + (<usize>len << 3);
-  while (o < end) {
-    v128.store(o, f64x2.add(v128.load(o), f64x2.mul(cv, v128.load(k))));
-    o += 16; k += 16;
-  }
-  if (o < last) store<f64>(o, load<f64>(o) + c * load<f64>(k));
 }
 
 /**

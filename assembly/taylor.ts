@@ -14,6 +14,20 @@ export * from "./autodiff-support";
   return base + ((<usize>k * <usize>n + <usize>i) << 3);
 }
 
+/** Σ_{j=0..k} a[j]·b[k−j] for values i and i+1 (the Cauchy product taylor_mul and taylor_quad share). */
+@inline function cauchy2(a: usize, b: usize, n: i32, i: i32, k: i32): v128 {
+  let acc = f64x2.splat(0.0);
+  for (let j = 0; j <= k; j++) acc = f64x2.add(acc, f64x2.mul(v128.load(slab(a, j, n, i)), v128.load(slab(b, k - j, n, i))));
+  return acc;
+}
+
+/** Σ_{j=0..k} a[j]·b[k−j] for value i alone (the scalar tail). */
+@inline function cauchy1(a: usize, b: usize, n: i32, i: i32, k: i32): f64 {
+  let acc = 0.0;
+  for (let j = 0; j <= k; j++) acc += load<f64>(slab(a, j, n, i)) * load<f64>(slab(b, k - j, n, i));
+  return acc;
+}
+
 /**
  * y[k] = (scale/k)·Σ_{j=1..k} j·x[j]·s[k−j]  (k ≥ 1): y = φ(x) with φ'(x(t)) = scale·s(t).
  * tanh, sigmoid, exp (s = y), softplus, sin/cos all reduce to this; s may alias y (exp).
@@ -90,19 +104,17 @@ export function taylor_quad(s: usize, y: usize, c: f64, alpha: f64, beta: f64, n
   const bv = f64x2.splat(beta);
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    let acc = f64x2.splat(0.0);
-    for (let j = 0; j <= k; j++) acc = f64x2.add(acc, f64x2.mul(v128.load(slab(y, j, n, i)), v128.load(slab(y, k - j, n, i))));
+    const acc = cauchy2(y, y, n, i, k);
     v128.store(slab(s, k, n, i), f64x2.add(c0, f64x2.add(f64x2.mul(av, v128.load(slab(y, k, n, i))), f64x2.mul(bv, acc))));
   }
   if (i < n) {
-    let acc = 0.0;
-    for (let j = 0; j <= k; j++) acc += load<f64>(slab(y, j, n, i)) * load<f64>(slab(y, k - j, n, i));
-    store<f64>(slab(s, k, n, i), (k == 0 ? c : 0.0) + alpha * load<f64>(slab(y, k, n, i)) + beta * acc);
+    store<f64>(slab(s, k, n, i), (k == 0 ? c : 0.0) + alpha * load<f64>(slab(y, k, n, i)) + beta * cauchy1(y, y, n, i, k));
   }
 }
 
 /** Reverse of taylor_quad at order k: gy[k] += alpha·gs[k]; gy[i] += 2·beta·gs[k]·y[k−i], i = 0..k. */
 export function taylor_quad_vjp(gy: usize, gs: usize, y: usize, alpha: f64, beta: f64, n: i32, k: i32): void {
+  if (gy == 0) return;
   const av = f64x2.splat(alpha);
   const bv = f64x2.splat(2.0 * beta);
   let i = 0;
@@ -131,16 +143,8 @@ export function taylor_quad_vjp(gy: usize, gs: usize, y: usize, alpha: f64, beta
 /** y[k] = Σ_{j=0..k} a[j]·b[k−j] (Cauchy product; a may alias b for a square). Valid for every k ≥ 0. */
 export function taylor_mul(y: usize, a: usize, b: usize, n: i32, k: i32): void {
   let i = 0;
-  for (; i + 1 < n; i += 2) {
-    let acc = f64x2.splat(0.0);
-    for (let j = 0; j <= k; j++) acc = f64x2.add(acc, f64x2.mul(v128.load(slab(a, j, n, i)), v128.load(slab(b, k - j, n, i))));
-    v128.store(slab(y, k, n, i), acc);
-  }
-  if (i < n) {
-    let acc = 0.0;
-    for (let j = 0; j <= k; j++) acc += load<f64>(slab(a, j, n, i)) * load<f64>(slab(b, k - j, n, i));
-    store<f64>(slab(y, k, n, i), acc);
-  }
+  for (; i + 1 < n; i += 2) v128.store(slab(y, k, n, i), cauchy2(a, b, n, i, k));
+  if (i < n) store<f64>(slab(y, k, n, i), cauchy1(a, b, n, i, k));
 }
 
 /** Reverse of taylor_mul at order k: ga[j] += gy[k]·b[k−j], gb[k−j] += gy[k]·a[j]. ga may alias gb. */
@@ -186,6 +190,8 @@ export function taylor_log(y: usize, x: usize, n: i32, k: i32): void {
  * gy[j] −= g·(j/k)·x[k−j], gx[k−j] −= g·(j/k)·y[j] (j = 1..k−1), gx[0] −= g·y[k].
  */
 export function taylor_log_vjp(gx: usize, gy: usize, x: usize, y: usize, n: i32, k: i32): void {
+  // The gy[j] updates only matter on their way to gx, so no gx means nothing to do.
+  if (gx == 0) return;
   const invk = 1.0 / <f64>k;
   for (let i = 0; i < n; i++) {
     const g = load<f64>(slab(gy, k, n, i)) / load<f64>(slab(x, 0, n, i));
@@ -221,6 +227,7 @@ export function taylor_relu(y: usize, x: usize, n: i32, k: i32): void {
 
 /** Reverse of taylor_relu at order k: gx[k] += gy[k] where x[0] > 0. */
 export function taylor_relu_vjp(gx: usize, gy: usize, x: usize, n: i32, k: i32): void {
+  if (gx == 0) return;
   const zero = f64x2.splat(0.0);
   let i = 0;
   for (; i + 1 < n; i += 2) {

@@ -1,5 +1,6 @@
 // Reads uvu's output (one "Total/Passed/Skipped" block per run) and prints the closing line CI reads:
-// "N passed, N failed, N skipped". Files that crashed before reporting count as failed.
+// "N passed, N failed, N skipped". A run that crashed before reporting (a test file throwing on import:
+// uvu then prints no block at all) counts as one failure, never as a clean "0 failed".
 import { readFileSync } from 'node:fs';
 
 const text = readFileSync(process.argv[2], 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
@@ -7,6 +8,7 @@ const grab = (label) => [...text.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)`,
 const total = grab('Total');
 const passed = grab('Passed');
 const skipped = grab('Skipped');
-const failed = total - passed - skipped;
-if (total === 0) console.log('no test results found in the output');
+const crashed = total === 0;
+const failed = crashed ? 1 : total - passed - skipped;
+if (crashed) console.log('no test results found in the output: the run crashed before reporting');
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -11,19 +11,27 @@ export class Rng {
 
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new ArgumentError('seed', 'a safe integer', seed);
-    // splitmix32 spreads the seed over the four state words (never all zero).
-    let x = (seed ^ Math.floor(seed / 2 ** 32)) >>> 0;
-    const next = () => {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+    // splitmix32 spreads the seed's low 32 bits over the four state words. The high bits (nonzero for
+    // seeds < 0 or ≥ 2^32) are spread the same way from a different start and mixed in, so such seeds do
+    // not repeat the stream of a small seed (folding them into 32 bits made Rng(−1) ≡ Rng(0)); seeds in
+    // [0, 2^32) keep exactly the stream they always had.
+    const splitmix = (start: number) => {
+      let x = start >>> 0;
+      return () => {
+        x = (x + 0x9e3779b9) >>> 0;
+        let z = x;
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+        return (z ^ (z >>> 16)) >>> 0;
+      };
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next() | 1;
+    const low = splitmix(seed);
+    const high = Math.floor(seed / 2 ** 32);
+    const mix = high === 0 ? () => 0 : splitmix(Math.imul(high, 0x27d4eb2d) ^ 0x165667b1);
+    this.s0 = (low() ^ mix()) >>> 0;
+    this.s1 = (low() ^ mix()) >>> 0;
+    this.s2 = (low() ^ mix()) >>> 0;
+    this.s3 = (low() ^ mix()) | 1; // never the all-zero state
   }
 
   /** A uniform 32-bit unsigned integer. */

@@ -49,32 +49,43 @@ function resolveFactors(f: ControllerFactors): Required<ControllerFactors> {
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 /**
+ * The rules every built-in controller shares: a non-finite trial shrinks h by minFactor; a rejected one
+ * by the integral rule safety·ratio^(−1/(q+1)) (never growing); the step accepted right after a
+ * rejection may not grow. `acceptedFactor` proposes the factor for an accepted ratio (≤ 1).
+ */
+function controllerRun(factors: Required<ControllerFactors>, q: number, acceptedFactor: (ratio: number) => number): ControllerRun {
+  const { safety, minFactor, maxFactor } = factors;
+  const exponent = 1 / (q + 1);
+  let justRejected = false;
+  return {
+    adapt(h, ratio) {
+      if (!Number.isFinite(ratio)) {
+        justRejected = true;
+        return { accept: false, next: h * minFactor };
+      }
+      if (ratio <= 1) {
+        const factor = clamp(acceptedFactor(ratio), minFactor, justRejected ? 1 : maxFactor);
+        justRejected = false;
+        return { accept: true, next: h * factor };
+      }
+      justRejected = true;
+      return { accept: false, next: h * clamp(safety * ratio ** -exponent, minFactor, 1) };
+    },
+  };
+}
+
+/**
  * Integral controller: factor = safety·ratio^(−1/(q+1)), clamped to [minFactor, maxFactor]; after a
  * rejection the next accepted step may not grow (Hairer, Nørsett & Wanner, II.4).
  */
 export function iController(factors: ControllerFactors = {}): StepSizeController {
-  const { safety, minFactor, maxFactor } = resolveFactors(factors);
+  const resolved = resolveFactors(factors);
+  const { safety, maxFactor } = resolved;
   return {
     name: 'I',
     start(q: number): ControllerRun {
       const exponent = 1 / (q + 1);
-      let justRejected = false;
-      return {
-        adapt(h, ratio) {
-          if (!Number.isFinite(ratio)) {
-            justRejected = true;
-            return { accept: false, next: h * minFactor };
-          }
-          const raw = ratio === 0 ? maxFactor : safety * ratio ** -exponent;
-          if (ratio <= 1) {
-            const factor = clamp(raw, minFactor, justRejected ? 1 : maxFactor);
-            justRejected = false;
-            return { accept: true, next: h * factor };
-          }
-          justRejected = true;
-          return { accept: false, next: h * clamp(raw, minFactor, 1) };
-        },
-      };
+      return controllerRun(resolved, q, (ratio) => (ratio === 0 ? maxFactor : safety * ratio ** -exponent));
     },
   };
 }
@@ -85,7 +96,8 @@ export function iController(factors: ControllerFactors = {}): StepSizeController
  * dopri5 corresponds to α = 0.85, β = 0.2 at q = 4.
  */
 export function piController(gains: PiGains = {}): StepSizeController {
-  const { safety, minFactor, maxFactor } = resolveFactors(gains);
+  const resolved = resolveFactors(gains);
+  const { safety } = resolved;
   const alpha = gains.alpha ?? 0.7;
   const beta = gains.beta ?? 0.4;
   if (!(alpha > 0 && Number.isFinite(alpha))) throw new ArgumentError('alpha', 'a positive finite number', alpha);
@@ -95,25 +107,11 @@ export function piController(gains: PiGains = {}): StepSizeController {
     start(q: number): ControllerRun {
       const k = q + 1;
       let previous = 1;
-      let justRejected = false;
-      return {
-        adapt(h, ratio) {
-          if (!Number.isFinite(ratio)) {
-            justRejected = true;
-            return { accept: false, next: h * minFactor };
-          }
-          if (ratio <= 1) {
-            const r = Math.max(ratio, 1e-10);
-            const raw = safety * r ** (-alpha / k) * previous ** (beta / k);
-            previous = Math.max(ratio, 1e-4);
-            const factor = clamp(raw, minFactor, justRejected ? 1 : maxFactor);
-            justRejected = false;
-            return { accept: true, next: h * factor };
-          }
-          justRejected = true;
-          return { accept: false, next: h * clamp(safety * ratio ** (-1 / k), minFactor, 1) };
-        },
-      };
+      return controllerRun(resolved, q, (ratio) => {
+        const raw = safety * Math.max(ratio, 1e-10) ** (-alpha / k) * previous ** (beta / k);
+        previous = Math.max(ratio, 1e-4);
+        return raw;
+      });
     },
   };
 }

@@ -1,12 +1,14 @@
 // The two forms of dynamics f(t, y) → dy/dt, behind one evaluator that counts evaluations.
 // (a) A plain JS function receives typed-array VIEWS of arena memory: no copies per stage. The views
-//     are cached per buffer and re-created whenever linear memory has grown (a grow detaches them).
+//     are cached per buffer and re-created whenever linear memory has grown (a grow detaches them); an f
+//     whose own allocation grew memory mid-call lost its writes, so it is called once more.
 // (b) An arena dynamics object receives Tensors (arena offsets + shape): a network running in wasm
 //     reads y and writes dy by pointer, end to end without leaving linear memory.
 // Either form runs inside an arena scope: anything it allocates is freed when it returns, so it must
 // write its result into dy and keep nothing else.
 import type { Arena } from '../runtime/arena.js';
 import { Tensor } from '../runtime/tensor.js';
+import { TaynodeError } from '../errors.js';
 
 /** Writes dy = f(t, y). y and dy are [rows·cols] batch-major views valid only during the call. */
 export type OdeFunction = (t: number, y: Float64Array, dy: Float64Array) => void;
@@ -40,13 +42,32 @@ export class Evaluator {
 
   /** dy ← f(t, y), both arena byte offsets of rows·cols values. */
   call(t: number, y: number, dy: number): void {
-    this.nfe++;
     const arena = this.arena;
     const mark = arena.mark();
     // No try/finally: if f throws, the solve's own scope frees everything anyway.
-    if (typeof this.dynamics === 'function') this.dynamics(t, this.view(y), this.view(dy));
-    else this.dynamics.evaluate(t, this.tensor(y), this.tensor(dy));
+    if (typeof this.dynamics !== 'function') {
+      this.nfe++;
+      this.dynamics.evaluate(t, this.tensor(y), this.tensor(dy));
+    } else if (!this.callFunction(this.dynamics, t, y, dy)) {
+      // f grew linear memory (it allocated in this arena), which detached the views it was given, so
+      // whatever it wrote after that was lost. The memory stays grown: one more call gets live views.
+      arena.reset(mark);
+      if (!this.callFunction(this.dynamics, t, y, dy)) {
+        throw new TaynodeError(
+          `f grew linear memory on two calls in a row at t = ${t}, detaching the y and dy views it was given; ` +
+            'allocate its scratch before the solve, or pass arena dynamics ({ evaluate(t, y, dy) } on Tensors)',
+        );
+      }
+    }
     if (arena.mark() !== mark) arena.reset(mark);
+  }
+
+  /** Calls a typed-array f; false when its views were detached during the call (memory grew). */
+  private callFunction(f: OdeFunction, t: number, y: number, dy: number): boolean {
+    this.nfe++;
+    const dyView = this.view(dy);
+    f(t, this.view(y), dyView);
+    return dyView.length === this.rows * this.cols;
   }
 
   private view(offset: number): Float64Array {

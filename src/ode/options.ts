@@ -100,7 +100,7 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
   if (!(maxStep > minStep)) throw new ArgumentError('maxStep', `a number > minStep (${minStep})`, maxStep);
 
   const controller = resolveController(options);
-  const grid = resolveGrid(options, ts);
+  const grid = resolveGrid(options, ts, maxSteps);
   if (grid === null && !isAdaptive(tableau)) {
     throw new ArgumentError('stepSize', `a step size (or a grid) for the fixed-step method "${method}"`);
   }
@@ -115,14 +115,21 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
 
 function resolveController(options: SolveOptions): StepSizeController {
   const c = options.controller ?? 'I';
+  // Settings the chosen controller would not read are refused rather than silently ignored.
+  if (options.pi !== undefined && c !== 'PI') throw new ArgumentError('pi', "only with controller 'PI'", options.pi);
   const factors = { safety: options.safety, minFactor: options.minFactor, maxFactor: options.maxFactor };
   if (c === 'I') return iController(factors);
   if (c === 'PI') return piController({ ...factors, ...options.pi });
-  if (typeof c === 'object' && c !== null && typeof c.start === 'function') return c;
+  if (typeof c === 'object' && c !== null && typeof c.start === 'function') {
+    for (const [name, value] of Object.entries(factors)) {
+      if (value !== undefined) throw new ArgumentError(name, "only with the built-in controllers 'I' and 'PI'", value);
+    }
+    return c;
+  }
   throw new ArgumentError('controller', "'I', 'PI' or an object with start(q)", c);
 }
 
-function resolveGrid(options: SolveOptions, ts: Float64Array): Float64Array | null {
+function resolveGrid(options: SolveOptions, ts: Float64Array, maxSteps: number): Float64Array | null {
   const t0 = ts[0];
   const tEnd = ts[ts.length - 1];
   const direction = Math.sign(tEnd - t0);
@@ -137,9 +144,12 @@ function resolveGrid(options: SolveOptions, ts: Float64Array): Float64Array | nu
     // A span that is a whole number of steps up to rounding gets exactly that many.
     const count = Math.max(1, Math.abs(ratio - Math.round(ratio)) < 1e-9 * Math.max(1, ratio) ? Math.round(ratio) : Math.ceil(ratio));
     if (ts.length === 1) return Float64Array.of(t0);
-    const grid = new Float64Array(count + 1);
-    for (let i = 0; i < count; i++) grid[i] = t0 + direction * i * h;
-    grid[count] = tEnd;
+    // More steps than maxSteps allows cannot finish: lay out one past the limit (the solve stops there
+    // with MaxStepsError) rather than an array of the full, possibly huge, count.
+    const laid = Math.min(count, maxSteps + 1);
+    const grid = new Float64Array(laid + 1);
+    for (let i = 0; i <= laid; i++) grid[i] = t0 + direction * i * h;
+    if (laid === count) grid[count] = tEnd;
     return grid;
   }
   if (options.grid !== undefined) {

@@ -135,6 +135,10 @@ class SolveRun {
       this.attempts++;
       const ratio = stepper.errorRatio(opts.atol, this.atolVector, opts.rtol);
       const decision = control.adapt(Math.abs(h), ratio);
+      if (!(decision.next > 0)) {
+        // A user controller's NaN or negative step would otherwise spin until maxSteps.
+        throw new ArgumentError('controller', 'adapt() to propose a positive next step', decision.next);
+      }
       if (decision.accept) {
         const t1 = last ? tEnd : t + h;
         k1Valid = this.accept(t, t1, h);
@@ -155,9 +159,7 @@ class SolveRun {
     for (let i = 0; i + 1 < grid.length; i++) {
       const t = grid[i];
       const h = grid[i + 1] - t;
-      if (this.attempts >= this.opts.maxSteps) {
-        throw new MaxStepsError(`maxSteps (${this.opts.maxSteps}) reached before t = ${this.tEnd}`, t, this.attempts, this.snapshot());
-      }
+      this.checkMaxSteps(t);
       if (!k1Valid) this.f.call(t, stepper.y0, stepper.k[0]);
       stepper.attempt(this.f, t, h);
       this.attempts++;
@@ -170,9 +172,7 @@ class SolveRun {
 
   private checkStep(t: number, h: number, last: boolean, lastNonFinite: boolean): void {
     const { opts } = this;
-    if (this.attempts >= opts.maxSteps) {
-      throw new MaxStepsError(`maxSteps (${opts.maxSteps}) reached before t = ${this.tEnd}`, t, this.attempts, this.snapshot());
-    }
+    this.checkMaxSteps(t);
     const underflow = t + h === t || Math.abs(h) <= 4 * Number.EPSILON * Math.abs(t);
     const belowMin = !last && Math.abs(h) < opts.minStep;
     if (!underflow && !belowMin) return;
@@ -184,6 +184,12 @@ class SolveRun {
       throw new StepSizeError('underflow', h, `step size underflow: |h| = ${Math.abs(h)} no longer changes t`, t, this.attempts, this.snapshot());
     }
     throw new StepSizeError('below-min-step', h, `step size |h| = ${Math.abs(h)} fell below minStep = ${opts.minStep}`, t, this.attempts, this.snapshot());
+  }
+
+  private checkMaxSteps(t: number): void {
+    if (this.attempts >= this.opts.maxSteps) {
+      throw new MaxStepsError(`maxSteps (${this.opts.maxSteps}) reached before t = ${this.tEnd}`, t, this.attempts, this.snapshot());
+    }
   }
 
   /** Records the step, writes outputs inside (t, t1], moves y1 → y0; returns whether k[0] = f(t1, y1). */

@@ -79,16 +79,25 @@ export class Arena {
   private ensure(endByte: number): void {
     const have = this.memory.buffer.byteLength;
     if (endByte <= have) return;
-    if (endByte > this.maxBytes) {
+    // Memory grows in whole pages: the last partial page below maxBytes cannot be had.
+    const limit = Math.floor(this.maxBytes / PAGE_BYTES) * PAGE_BYTES;
+    if (endByte > limit) {
       throw new ArenaExhaustedError(
         `arena exhausted: an allocation needs memory up to byte ${endByte}, beyond the maximum of ${this.maxBytes} bytes ` +
           `(${this.usedBytes} bytes in use); raise maxMemoryBytes or free scopes sooner`,
       );
     }
     // Grow at least geometrically so a long run of small allocations does not grow page by page.
-    const wantBytes = Math.min(this.maxBytes, Math.max(endByte, have * 2));
+    const wantBytes = Math.min(limit, Math.max(endByte, have * 2));
     const pages = Math.ceil((wantBytes - have) / PAGE_BYTES);
-    this.memory.grow(pages);
+    try {
+      this.memory.grow(pages);
+    } catch (cause) {
+      // The module's declared maximum or the engine refused: the same condition, reported the same way.
+      throw new ArenaExhaustedError(
+        `arena exhausted: linear memory could not grow by ${pages} pages to ${have + pages * PAGE_BYTES} bytes (${String(cause)})`,
+      );
+    }
   }
 }
 

@@ -13,14 +13,12 @@ export class Tensor {
   ) {}
 
   static empty(arena: Arena, rows: number, cols: number): Tensor {
-    checkDim('rows', rows);
-    checkDim('cols', cols);
+    checkShape(rows, cols);
     return new Tensor(arena, arena.alloc(rows * cols), rows, cols);
   }
 
   static zeros(arena: Arena, rows: number, cols: number): Tensor {
-    checkDim('rows', rows);
-    checkDim('cols', cols);
+    checkShape(rows, cols);
     return new Tensor(arena, arena.allocZeroed(rows * cols), rows, cols);
   }
 
@@ -54,6 +52,7 @@ export class Tensor {
 
   /** The same memory seen with another shape of equal size. */
   reshape(rows: number, cols: number): Tensor {
+    checkShape(rows, cols);
     if (rows * cols !== this.size) {
       throw new ShapeError(`reshape: cannot view [${this.rows}, ${this.cols}] (${this.size} values) as [${rows}, ${cols}]`);
     }
@@ -84,6 +83,7 @@ export function assertSameShape(what: string, a: Tensor, b: Tensor): void {
   }
 }
 
-function checkDim(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) throw new ArgumentError(name, 'a non-negative integer', value);
+function checkShape(rows: number, cols: number): void {
+  if (!Number.isInteger(rows) || rows < 0) throw new ArgumentError('rows', 'a non-negative integer', rows);
+  if (!Number.isInteger(cols) || cols < 0) throw new ArgumentError('cols', 'a non-negative integer', cols);
 }

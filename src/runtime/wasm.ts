@@ -36,6 +36,7 @@ export function initSync(options: RuntimeOptions = {}): Runtime {
 
 /** Sets up the shared runtime with asynchronous compilation (once). */
 export async function init(options: RuntimeOptions = {}): Promise<Runtime> {
+  if (current) return current;
   const created = await createRuntime(options);
   current ??= created;
   return current;
@@ -43,13 +44,15 @@ export async function init(options: RuntimeOptions = {}): Promise<Runtime> {
 
 /** A separate kernel instance with its own memory and arena (the shared one is untouched). */
 export function createRuntimeSync(options: RuntimeOptions = {}): Runtime {
+  const maxBytes = readMaxBytes(options);
   const module = options.module ?? new WebAssembly.Module(wasmBytes as BufferSource);
-  return fromInstance(new WebAssembly.Instance(module, {}), options);
+  return fromInstance(new WebAssembly.Instance(module, {}), maxBytes);
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const maxBytes = readMaxBytes(options);
   const module = options.module ?? (await WebAssembly.compile(wasmBytes as BufferSource));
-  return fromInstance(await WebAssembly.instantiate(module, {}), options);
+  return fromInstance(await WebAssembly.instantiate(module, {}), maxBytes);
 }
 
 /** The runtime, instantiated synchronously on first use. */
@@ -57,11 +60,16 @@ export function runtime(): Runtime {
   return current ?? initSync();
 }
 
-function fromInstance(instance: WebAssembly.Instance, options: RuntimeOptions): Runtime {
+/** Validated before any compiling, so a bad option costs nothing. */
+function readMaxBytes(options: RuntimeOptions): number {
   const maxBytes = options.maxMemoryBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isFinite(maxBytes) || maxBytes <= 0 || maxBytes > WASM32_MAX_BYTES) {
     throw new ArgumentError('maxMemoryBytes', `a positive number of bytes ≤ ${WASM32_MAX_BYTES}`, maxBytes);
   }
+  return maxBytes;
+}
+
+function fromInstance(instance: WebAssembly.Instance, maxBytes: number): Runtime {
   const kernels = instance.exports as unknown as Kernels;
   if (typeof kernels.heapBase !== 'function' || !(kernels.memory instanceof WebAssembly.Memory)) {
     throw new TaynodeError('the kernel module does not export heapBase and memory: was build/taynode.wasm built from assembly/?');

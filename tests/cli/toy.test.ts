@@ -21,6 +21,8 @@ test('toy data: x ∈ [−3, 3] scaled by 1/scale, targets (x + x³)/scale', () 
     const x = d.testInputs[i] * 3;
     assert.ok(Math.abs(d.testTargets[i] - (x + x ** 3) / 3) < 1e-12);
   }
+  // one training point cannot span [−3, 3] (it was 0/0 = NaN)
+  assert.throws(() => toyData({ ...tiny, trainPoints: 1 }), /^trainPoints: expected an integer ≥ 2, got 1/);
 });
 
 test('a short run trains, evaluates and plots (trajectories coloured by |d³z/dt³|, evaluation points marked)', async () => {

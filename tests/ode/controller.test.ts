@@ -24,7 +24,14 @@ test('PI controller: remembers the previous accepted ratio', () => {
   assert.ok(Math.abs(first.next - 0.9 * 0.5 ** (-0.7 / 5)) < 1e-15);
   const second = run.adapt(1, 0.5);
   assert.ok(Math.abs(second.next - 0.9 * 0.5 ** (-0.7 / 5) * 0.5 ** (0.4 / 5)) < 1e-15);
-  assert.is(run.adapt(1, 2).accept, false);
+  const rejected = run.adapt(1, 2);
+  assert.is(rejected.accept, false);
+  assert.ok(Math.abs(rejected.next - 0.9 * 2 ** -0.2) < 1e-15, 'rejections use the integral rule');
+  assert.equal(run.adapt(1, 1e-6), { accept: true, next: 1 }, 'capped at 1 after a rejection');
+  const grown = run.adapt(1, 1e-6).next;
+  assert.ok(Math.abs(grown - 0.9 * 1e-6 ** (-0.7 / 5) * 1e-4 ** (0.4 / 5)) < 1e-14, 'free to grow again, prev floored at 1e-4');
+  assert.equal(run.adapt(2, Infinity), { accept: false, next: 0.4 }, 'non-finite: shrink by minFactor');
+  assert.equal(run.adapt(1, 1e-6), { accept: true, next: 1 }, 'capped at 1 after a non-finite trial too');
 });
 
 test('a user-supplied controller is used as is (swappable, as in diffrax)', () => {

@@ -75,7 +75,14 @@ test('persistently non-finite f: NonFiniteError once shrinking cannot help', () 
 test('maxSteps applies on a fixed grid too', () => {
   const e = catchError(() => odeint(DECAY.f, [1], [0, 1], { method: 'euler', stepSize: 0.01, maxSteps: 10, runtime: rt }));
   assert.ok(e instanceof MaxStepsError, String(e));
+  // A step far too small for the span fails the same way, without first laying out 10^12 grid times.
+  const tiny = catchError(() => odeint(DECAY.f, [1], [0, 1], { method: 'euler', stepSize: 1e-12, maxSteps: 10, runtime: rt }));
+  assert.ok(tiny instanceof MaxStepsError, String(tiny));
+  assert.is((tiny as MaxStepsError).step, 10);
+  assert.ok(Math.abs((tiny as MaxStepsError).t - 1e-11) < 1e-25, `t = ${(tiny as MaxStepsError).t}`);
 });
+
+const KEEP_STEP = { name: 'keep', start: () => ({ adapt: (h: number) => ({ accept: true, next: h }) }) };
 
 const bad: [string, () => unknown, RegExp, Function][] = [
   ['rtol = 0', () => odeint(DECAY.f, [1], [0, 1], { rtol: 0 }), /^rtol: expected a finite number > 0, got 0/, ArgumentError],
@@ -107,6 +114,10 @@ const bad: [string, () => unknown, RegExp, Function][] = [
   ['unknown controller', () => odeint(DECAY.f, [1], [0, 1], { controller: 'PID' as never }), /^controller:/, ArgumentError],
   ['safety > 1', () => odeint(DECAY.f, [1], [0, 1], { safety: 1.5 }), /^safety:/, ArgumentError],
   ['PI beta ≥ alpha', () => odeint(DECAY.f, [1], [0, 1], { controller: 'PI', pi: { alpha: 0.3, beta: 0.5 } }), /^beta:/, ArgumentError],
+  ['pi gains without the PI controller', () => odeint(DECAY.f, [1], [0, 1], { pi: { alpha: 0.5 } }), /^pi: expected only with controller 'PI'/, ArgumentError],
+  ['factors with a user controller', () => odeint(DECAY.f, [1], [0, 1], { controller: KEEP_STEP, maxFactor: 5 }), /^maxFactor: expected only with the built-in controllers/, ArgumentError],
+  ['controller proposing NaN', () => odeint(DECAY.f, [1], [0, 1], { controller: { name: 'bad', start: () => ({ adapt: () => ({ accept: false, next: NaN }) }) } }),
+    /^controller: expected adapt\(\) to propose a positive next step, got NaN/, ArgumentError],
 ];
 for (const [name, run, message, type] of bad) {
   test(`invalid argument named: ${name}`, () => {

@@ -4,16 +4,11 @@ import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { AWKWARD_SIZES, assertClose, randomArray } from '../helpers/numeric.js';
+import { place } from '../kernels/placement.js';
 
-const { arena, kernels } = createRuntimeSync();
-
-/** Copies values into the arena, 8 bytes past a 16-byte boundary when `unaligned`. */
-function place(values: Float64Array, unaligned: boolean): number {
-  const ptr = arena.alloc(values.length + 1) + (unaligned ? 8 : 0);
-  arena.f64.set(values, ptr / 8);
-  return ptr;
-}
-const read = (ptr: number, n: number) => arena.f64.slice(ptr / 8, ptr / 8 + n);
+const rt = createRuntimeSync();
+const { arena, kernels } = rt;
+const put = (values: ArrayLike<number>, unaligned: boolean) => place(rt, values, unaligned ? 8 : 0);
 
 function termTable(coefficients: number[], stages: number[]): number {
   const ptr = arena.alloc(2 * coefficients.length + 2);
@@ -34,19 +29,22 @@ for (const unaligned of [false, true]) {
           const ks = Array.from({ length: count }, () => randomArray(rng, n));
           const cs = Array.from({ length: count }, () => rng.uniformIn(-2, 2));
           const h = rng.uniformIn(-0.5, 0.5);
-          const yPtr = place(y, unaligned);
-          const kPtrs = ks.map((k) => place(k, unaligned));
-          const out = place(new Float64Array(n), unaligned);
+          const Y = put(y, unaligned);
+          const kPtrs = ks.map((k) => put(k, unaligned).ptr);
+          const out = put(new Float64Array(n), unaligned);
           const table = termTable(cs, kPtrs);
           const expected = y.map((yi, i) => yi + h * cs.reduce((s, c, j) => s + c * ks[j][i], 0));
-          kernels.rk_stage_sum(out, yPtr, h, table, count, n);
-          assertClose(read(out, n), expected, 1e-14, `n=${n} stages=${count}`);
+          kernels.rk_stage_sum(out.ptr, Y.ptr, h, table, count, n);
+          assertClose(out.read(), expected, 1e-14, `n=${n} stages=${count}`);
+          out.checkGuards(`n=${n} stages=${count}`);
           // y = 0: no base state (error estimates)
-          kernels.rk_stage_sum(out, 0, h, table, count, n);
-          assertClose(read(out, n), expected.map((v, i) => v - y[i]), 1e-13, `no base, n=${n}`);
+          kernels.rk_stage_sum(out.ptr, 0, h, table, count, n);
+          assertClose(out.read(), expected.map((v, i) => v - y[i]), 1e-13, `no base, n=${n}`);
+          out.checkGuards(`no base, n=${n}`);
           // out aliasing y: in-place update
-          kernels.rk_stage_sum(yPtr, yPtr, h, table, count, n);
-          assertClose(read(yPtr, n), expected, 1e-14, `in place, n=${n}`);
+          kernels.rk_stage_sum(Y.ptr, Y.ptr, h, table, count, n);
+          assertClose(Y.read(), expected, 1e-14, `in place, n=${n}`);
+          Y.checkGuards(`in place, n=${n}`);
         });
       }
     }
@@ -60,7 +58,7 @@ for (const unaligned of [false, true]) {
         const y0 = randomArray(rng, n, -3, 3);
         const y1 = randomArray(rng, n, -3, 3);
         const atolVec = randomArray(rng, n, 1e-9, 1e-7);
-        const [e, a, b, v] = [err, y0, y1, atolVec].map((x) => place(x, unaligned));
+        const [e, a, b, v] = [err, y0, y1, atolVec].map((x) => put(x, unaligned).ptr);
         const reference = (tol: (i: number) => number) => {
           let s = 0;
           for (let i = 0; i < n; i++) s += (err[i] / (tol(i) + 1e-5 * Math.max(Math.abs(y0[i]), Math.abs(y1[i])))) ** 2;
@@ -77,15 +75,17 @@ for (const unaligned of [false, true]) {
 
 test('rk_error_ratio is NaN when err or y1 holds NaN or ±Inf anywhere, 0 for n = 0', () => {
   for (const n of AWKWARD_SIZES) {
-    for (const bad of [NaN, Infinity, -Infinity]) {
-      for (const where of ['err', 'y1'] as const) {
-        arena.scope(() => {
-          const ones = new Float64Array(n).fill(1);
-          const e = place(ones, false), a = place(ones, false), b = place(ones, false);
-          arena.f64[(where === 'err' ? e : b) / 8 + (n - 1)] = bad;
-          const r = kernels.rk_error_ratio(e, a, b, 1e-6, 0, 1e-3, n);
-          assert.ok(Number.isNaN(r), `n=${n} ${where}[last]=${bad} gave ${r}`);
-        });
+    for (const at of new Set([0, n >> 1, n - 1])) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const where of ['err', 'y1'] as const) {
+          arena.scope(() => {
+            const ones = new Float64Array(n).fill(1);
+            const [e, a, b] = [ones, ones, ones].map((x) => put(x, false).ptr);
+            arena.f64[(where === 'err' ? e : b) / 8 + at] = bad;
+            const r = kernels.rk_error_ratio(e, a, b, 1e-6, 0, 1e-3, n);
+            assert.ok(Number.isNaN(r), `n=${n} ${where}[${at}]=${bad} gave ${r}`);
+          });
+        }
       }
     }
   }
@@ -94,12 +94,13 @@ test('rk_error_ratio is NaN when err or y1 holds NaN or ±Inf anywhere, 0 for n 
 
 test('rk_stage_sum with zero terms copies y (or zeroes out)', () => {
   arena.scope(() => {
-    const y = place(Float64Array.of(1, 2, 3), false);
-    const out = place(Float64Array.of(9, 9, 9), false);
-    kernels.rk_stage_sum(out, y, 0.5, termTable([], []), 0, 3);
-    assert.equal(Array.from(read(out, 3)), [1, 2, 3]);
-    kernels.rk_stage_sum(out, 0, 0.5, termTable([], []), 0, 3);
-    assert.equal(Array.from(read(out, 3)), [0, 0, 0]);
+    const y = put(Float64Array.of(1, 2, 3), false);
+    const out = put(Float64Array.of(9, 9, 9), false);
+    kernels.rk_stage_sum(out.ptr, y.ptr, 0.5, termTable([], []), 0, 3);
+    assert.equal(Array.from(out.read()), [1, 2, 3]);
+    kernels.rk_stage_sum(out.ptr, 0, 0.5, termTable([], []), 0, 3);
+    assert.equal(Array.from(out.read()), [0, 0, 0]);
+    out.checkGuards('zero terms');
   });
 });
 

@@ -31,6 +31,14 @@ test('quadrature conditions Σ b_j c_j^(k−1) = 1/k up to the order, and the em
 test('FSAL where the last row is b, adaptive exactly for the embedded pairs', () => {
   const fsal = METHOD_NAMES.filter((m) => TABLEAUS[m].fsal);
   assert.equal(fsal, ['bosh3', 'dopri5', 'tsit5']);
+  // The stepper takes the last stage state as y1 and its f as the next k1: that needs a[s−1] = b, c = 1.
+  for (const m of fsal) {
+    const t = TABLEAUS[m];
+    const s = t.stages;
+    assert.equal([...t.a[s - 1]], t.b.slice(0, s - 1), `${m}: last row = b`);
+    assert.is(t.b[s - 1], 0, `${m}: b_s = 0`);
+    assert.is(t.c[s - 1], 1, `${m}: c_s = 1`);
+  }
   for (const m of ADAPTIVE_METHODS) assert.ok(isAdaptive(TABLEAUS[m]), m);
   for (const m of FIXED_METHODS) assert.not.ok(isAdaptive(TABLEAUS[m]), m);
   assert.equal(

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
+import { Arena } from '../../src/runtime/arena.js';
 import { ArenaExhaustedError, ArgumentError, ShapeError } from '../../src/errors.js';
 
 test('allocations are 16-byte aligned whatever the requested size', () => {
@@ -63,6 +64,21 @@ test('exhausting the maximum throws a clear error and leaves the arena usable', 
   assert.ok(arena.alloc(100) % 16 === 0);
 });
 
+test('memory never grows past maxMemoryBytes, which it can only do in whole 64 KiB pages', () => {
+  const max = 4 * 65536 + 100;
+  const { arena } = createRuntimeSync({ maxMemoryBytes: max });
+  assert.throws(() => arena.alloc(Math.ceil((4 * 65536 + 50 - arena.mark()) / 8)), (e: unknown) => e instanceof ArenaExhaustedError);
+  assert.ok(arena.capacityBytes <= max, `capacity ${arena.capacityBytes} ≤ ${max}`);
+  arena.alloc((4 * 65536 - arena.mark()) / 8);
+  assert.is(arena.capacityBytes, 4 * 65536, 'everything up to the last whole page is usable');
+});
+
+test('a memory that refuses to grow gives ArenaExhaustedError, not a bare RangeError', () => {
+  const arena = new Arena(new WebAssembly.Memory({ initial: 1, maximum: 2 }), 0, 8 * 65536);
+  assert.throws(() => arena.alloc(3 * 8192), (e: unknown) => e instanceof ArenaExhaustedError && /could not grow/.test((e as Error).message));
+  assert.is(arena.usedBytes, 0);
+});
+
 test('invalid sizes and shapes are named', () => {
   const { arena } = createRuntimeSync();
   assert.throws(() => arena.alloc(-1), /count: expected a non-negative integer, got -1/);
@@ -70,6 +86,8 @@ test('invalid sizes and shapes are named', () => {
   const t = Tensor.zeros(arena, 2, 3);
   assert.throws(() => t.copyFrom([1, 2, 3]), (e: unknown) => e instanceof ShapeError && /holds 6 values, source has 3/.test((e as Error).message));
   assert.throws(() => t.reshape(4, 2), /cannot view \[2, 3\]/);
+  assert.throws(() => t.reshape(-2, -3), /rows: expected a non-negative integer, got -2/);
+  assert.throws(() => t.reshape(4, 1.5), /cols: expected a non-negative integer, got 1.5/);
   assert.throws(() => t.rowsView(1, 2), /rows: expected a range inside \[0, 2\)/);
   const second = t.copyFrom([1, 2, 3, 4, 5, 6]).rowsView(1, 1);
   assert.equal(Array.from(second.data), [4, 5, 6]);

@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import { runtime } from '../../runtime/wasm.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { Rng } from '../../random.js';
+import { integer, positiveInt } from '../parsers.js';
 
 export function registerKernelsCommand(program: Command): void {
   program
     .command('kernels')
     .description('time a dense GEMM in the wasm kernels and in a plain-JS loop, side by side')
-    .option('--size <n>', 'square matrix size', (v) => parseInt(v, 10), 128)
-    .option('--seed <n>', 'seed for the random matrices', (v) => parseInt(v, 10), 0)
+    .option('--size <n>', 'square matrix size', positiveInt, 128)
+    .option('--seed <n>', 'seed for the random matrices', integer, 0)
     .action((opts: { size: number; seed: number }) => {
       const n = opts.size;
       const { arena, kernels } = runtime();

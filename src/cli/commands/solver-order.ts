@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADAPTIVE_METHODS, TABLEAUS, odeint, type AdaptiveMethod } from '../../ode/index.js';
 import { heatmapSpec, writeSvg } from '../plots.js';
+import { positive, positiveInt } from '../parsers.js';
 
 export interface SolverOrderRow {
   method: AdaptiveMethod;
@@ -36,9 +37,9 @@ export function registerSolverOrderCommand(program: Command): void {
   program
     .command('solver-order')
     .description("Figure 2: NFE of every adaptive method on z(t) = t^K over [0, 1], K = 1..max-degree; table, JSON and SVG heatmap")
-    .option('--rtol <x>', 'relative tolerance', parseFloat, 1e-6)
-    .option('--atol <x>', 'absolute tolerance', parseFloat, 1e-6)
-    .option('--max-degree <K>', 'largest polynomial degree K', (v) => parseInt(v, 10), 5)
+    .option('--rtol <x>', 'relative tolerance', positive, 1e-6)
+    .option('--atol <x>', 'absolute tolerance', positive, 1e-6)
+    .option('--max-degree <K>', 'largest polynomial degree K', positiveInt, 5)
     .option('--out <dir>', 'output directory', 'results/solver-order')
     .action(async (opts: { rtol: number; atol: number; maxDegree: number; out: string }) => {
       const rows = solverOrderTable(opts.rtol, opts.atol, opts.maxDegree);

@@ -1,63 +1,37 @@
 // `taynode toy`: the paper's Figure 1. Trains the 1-D neural ODE for z(1) = z(0) + z(0)³ without and
 // with R_K, prints and saves the loss and dopri5 NFE of both, the trained weights (safetensors) and an
 // SVG of the trajectories coloured by |d^K z/dt^K| with the solver's evaluation points.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { runtime } from '../../runtime/wasm.js';
 import { saveModel } from '../../model/serialize.js';
 import { chooseRun, DEFAULT_TOY, TOY_INITS, toyData, trainToy, type ToyRun, type ToySettings } from '../experiments/toy.js';
 import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
 import { writeSvg } from '../plots.js';
-
-// Parsers throw commander's InvalidArgumentError, which it reports as "option '…' argument '…' is invalid".
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer.');
-  return n;
-};
-const positive = (v: string) => {
-  const x = Number(v);
-  if (!(x > 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a positive number.');
-  return x;
-};
-const nonNegative = (v: string) => {
-  const x = Number(v);
-  if (!(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a non-negative number.');
-  return x;
-};
-const tolerances = (v: string) => {
-  const xs = v.split(',').map(Number);
-  if (xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new InvalidArgumentError('expected a comma-separated list of positive tolerances.');
-  return xs;
-};
-const lambdas = (v: string) => {
-  const xs = v.split(',').map(Number);
-  if (xs.length === 0 || xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new InvalidArgumentError('expected a comma-separated list of positive weights.');
-  return xs;
-};
+import { integer, integerAtLeast, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 
 export function registerToyCommand(program: Command): void {
   const d = DEFAULT_TOY;
   program
     .command('toy')
     .description('Figure 1: fit z(1) = z(0) + z(0)³ with a 1-D neural ODE, without and with R_K; compare loss and dopri5 NFE, plot trajectories')
-    .option('--iterations <n>', 'Adam iterations per run (the rate drops 3× at 70%)', int, d.iterations)
-    .option('--order <K>', 'K of the R_K regulariser', int, d.order)
-    .option('--lambdas <list>', 'comma-separated λ values to sweep', lambdas, d.lambdas)
-    .option('--hidden <n>', 'hidden units of the sigmoid MLP', int, d.hidden)
+    .option('--iterations <n>', 'Adam iterations per run (the rate drops 3× at 70%)', positiveInt, d.iterations)
+    .option('--order <K>', 'K of the R_K regulariser', positiveInt, d.order)
+    .option('--lambdas <list>', 'comma-separated λ values to sweep', positiveList('weights'), d.lambdas)
+    .option('--hidden <n>', 'hidden units of the sigmoid MLP', positiveInt, d.hidden)
     .option('--scale <s>', 'x ∈ [−3, 3] becomes z = x/s (target (x + x³)/s)', positive, d.scale)
-    .option('--train-points <n>', 'evenly spaced training inputs', int, d.trainPoints)
-    .option('--test-points <n>', 'random test inputs', int, d.testPoints)
-    .option('--batch-size <n>', 'minibatch size', int, d.batchSize)
+    .option('--train-points <n>', 'evenly spaced training inputs (at least 2: the first at −3, the last at 3)', integerAtLeast(2), d.trainPoints)
+    .option('--test-points <n>', 'random test inputs', positiveInt, d.testPoints)
+    .option('--batch-size <n>', 'minibatch size', positiveInt, d.batchSize)
     .option('--lr <x>', 'Adam learning rate', positive, d.lr)
     .option('--weight-decay <x>', 'AdamW weight decay for every run', nonNegative, d.weightDecay)
     .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
     .option('--eval-tol <x>', 'dopri5 rtol = atol for the reported NFE and loss (the paper\'s default 1.4e-8)', positive, d.evalTol)
-    .option('--compare-tols <list>', 'further tolerances at which both models\' NFE is reported', tolerances, d.compareTols)
+    .option('--compare-tols <list>', 'further tolerances at which both models\' NFE is reported', positiveList('tolerances'), d.compareTols)
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ ratio × unreg loss', positive, d.maxLossRatio)
-    .option('--seed <n>', 'seed for the weights, the batches and the test set', (v) => { const n = Number(v); if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer.'); return n; }, d.seed)
+    .option('--seed <n>', 'seed for the weights, the batches and the test set', integer, d.seed)
     .addOption(new Option('--init <scheme>', 'weight initialisation: pytorch (uniform ±1/√fan_in) or glorot (normal, zero biases: JAX stax, the reference code)').choices(TOY_INITS).default(d.init))
     .option('--out <dir>', 'directory for the SVG and the trained models', 'results/toy')
     .option('--json <path>', 'where to write the figures', 'bench/results/toy.json')
@@ -116,7 +90,7 @@ export function registerToyCommand(program: Command): void {
         command: `taynode toy ${process.argv.slice(3).join(' ')}`.trim(),
         date: new Date().toISOString(),
       };
-      mkdirSync(join(opts.json, '..'), { recursive: true });
+      mkdirSync(dirname(opts.json), { recursive: true });
       writeFileSync(opts.json, JSON.stringify(figures, null, 2) + '\n');
       console.log(`wrote ${opts.json}, ${svg} and the two models in ${opts.out}/`);
     });

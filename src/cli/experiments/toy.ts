@@ -5,6 +5,7 @@
 // flow of one variable (z ↦ z + scale²·z³); scale = 3 puts the inputs in [−1, 1].
 // NFE is counted on predictions alone (no regulariser state), both models at the same tolerance: the
 // paper's default 1.4e-8 (training runs at a looser one, which only sets the gradient's accuracy).
+import { ArgumentError } from '../../errors.js';
 import { Rng } from '../../random.js';
 import type { Runtime } from '../../runtime/wasm.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../model/neural-ode.js';
@@ -88,6 +89,7 @@ export interface ToyData {
 }
 
 export function toyData(s: ToySettings): ToyData {
+  if (!Number.isInteger(s.trainPoints) || s.trainPoints < 2) throw new ArgumentError('trainPoints', 'an integer ≥ 2', s.trainPoints);
   const map = (x: number) => (x + x ** 3) / s.scale;
   const trainX = Float64Array.from({ length: s.trainPoints }, (_, i) => -3 + (6 * i) / (s.trainPoints - 1));
   const rng = new Rng(s.seed + 1_000_003);
@@ -100,12 +102,15 @@ export function toyData(s: ToySettings): ToyData {
   };
 }
 
+/** dopri5 with rtol = atol = tol: every solve of this experiment. */
+const dopri5 = (tol: number) => ({ method: 'dopri5' as const, rtol: tol, atol: tol });
+
 export function toyConfig(s: ToySettings, lambda: number): NeuralOdeConfig {
   return {
     mlp: { widths: [1, s.hidden, 1], activation: 'sigmoid' },
     // λ = 0 integrates no regulariser at all: the extra state would change the unregularised solve's steps.
     regularizers: lambda > 0 ? { order: s.order, lambda } : {},
-    solver: { method: 'dopri5', rtol: s.trainTol, atol: s.trainTol },
+    solver: dopri5(s.trainTol),
   };
 }
 
@@ -114,7 +119,7 @@ export function toyConfig(s: ToySettings, lambda: number): NeuralOdeConfig {
  * step size for the batch) and the mean over the test inputs solved one at a time; with the batch's MSE.
  */
 export function solveCost(model: NeuralOde, data: ToyData, tol: number): { testLoss: number; nfe: number; nfePerExample: number } {
-  const solver = { method: 'dopri5' as const, rtol: tol, atol: tol };
+  const solver = dopri5(tol);
   const p = model.predict(data.testInputs, { solver });
   let mse = 0;
   for (let i = 0; i < p.z1.length; i++) mse += (p.z1[i] - data.testTargets[i]) ** 2;
@@ -127,8 +132,7 @@ export function solveCost(model: NeuralOde, data: ToyData, tol: number): { testL
 /** Test MSE and dopri5 NFE at the evaluation tolerance (and the NFE at compareTols), and R_K of a trained model. */
 export function evaluateToy(model: NeuralOde, data: ToyData, s: ToySettings): { testLoss: number; nfe: number; nfePerExample: number; rK: number; atTols: ToyRun['atTols'] } {
   const main = solveCost(model, data, s.evalTol);
-  const solver = { method: 'dopri5' as const, rtol: s.evalTol, atol: s.evalTol };
-  const probe = new NeuralOde(model.rt, model.network, { ...model.config, regularizers: { order: s.order, lambda: 0 }, solver });
+  const probe = new NeuralOde(model.rt, model.network, { ...model.config, regularizers: { order: s.order, lambda: 0 }, solver: dopri5(s.evalTol) });
   const rK = probe.objective(data.testInputs, data.testTargets, { gradient: false }).regularizers[`r${s.order}`];
   const atTols = s.compareTols.map((tol) => { const c = solveCost(model, data, tol); return { tol, nfe: c.nfe, nfePerExample: c.nfePerExample }; });
   return { ...main, rK, atTols };
