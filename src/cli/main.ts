@@ -1,5 +1,6 @@
 // The `taynode` command line: one sub-command per file in ./commands.
 import { Command } from 'commander';
+import { TaynodeError } from '../errors.js';
 import { registerKernelsCommand } from './commands/kernels.js';
 import { registerSolverOrderCommand } from './commands/solver-order.js';
 import { registerToyCommand } from './commands/toy.js';
@@ -13,4 +14,11 @@ registerKernelsCommand(program);
 registerSolverOrderCommand(program);
 registerToyCommand(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Our typed errors already say what went wrong and where; a stack trace would bury that.
+  if (!(error instanceof TaynodeError)) throw error;
+  console.error(`taynode: ${error.name}: ${error.message}`);
+  process.exitCode = 1;
+}
