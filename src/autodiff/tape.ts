@@ -89,6 +89,8 @@ export class Tape {
   backward(root: Var, seed: number | Tensor = 1): void {
     const { arena, kernels } = this.rt;
     if (!root.requiresGrad) throw new ArgumentError('root', 'a value that depends on a variable or parameter', 'a constant');
+    // Cotangents of recorded outputs are per backward: a previous pass's must not be replayed or added to.
+    for (const node of this.nodes) node.output.grad = null;
     const rootGrad = this.gradOf(root);
     if (typeof seed === 'number') {
       if (root.value.size !== 1) throw new ArgumentError('seed', `a tensor shaped like the root [${root.shape}]`, seed);
