@@ -5,7 +5,7 @@ import { ArgumentError } from '../errors.js';
 import type { Kernels } from '../runtime/kernels.js';
 import { Tensor } from '../runtime/tensor.js';
 import { checkParameters, type ParameterLike } from './parameters.js';
-import { asSchedule, type Schedule } from './schedules.js';
+import { asSchedule, checkRate, type Schedule } from './schedules.js';
 
 export interface Optimizer {
   readonly name: string;
@@ -32,8 +32,11 @@ export abstract class ScheduledOptimizer implements Optimizer {
     return this.t;
   }
 
+  /** The schedule's rate for the next step; a schedule function's result is checked like a fixed rate. */
   currentRate(): number {
-    return this.schedule(this.t);
+    const rate = this.schedule(this.t);
+    checkRate(`lr (the schedule at iteration ${this.t})`, rate);
+    return rate;
   }
 
   abstract step(): void;
