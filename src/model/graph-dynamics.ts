@@ -15,10 +15,10 @@ import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { AugmentedDynamics } from './augmented.js';
-import { solutionJet, solutionJetVjp } from '../taylor/solution.js';
+import { factorial, solutionJet, solutionJetVjp } from '../taylor/solution.js';
 import { JetProgram } from '../taylor/jet-program.js';
 import { Program } from '../autodiff/program.js';
-import { factorial, regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
+import { regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
 
 export class GraphAugmentedDynamics implements AugmentedDynamics {
   readonly d: number;

@@ -6,7 +6,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
-import type { ParameterLike } from '../training/parameters.js';
+import { zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { adjointGradient } from './adjoint.js';
 import type { AugmentedDynamics } from './augmented.js';
 import { GraphAugmentedDynamics } from './graph-dynamics.js';
@@ -193,7 +193,7 @@ export class NeuralOde {
     };
     if (!wantGrad) return result;
 
-    for (const p of this.params) p.grad.data.fill(0);
+    zeroGrads(this.params);
     const ybar1 = new Float64Array(dyn.stateSize);
     for (let i = 0; i < bd; i++) ybar1[i] = (2 * (z1[i] - target[i])) / bd;
     const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
