@@ -13,8 +13,6 @@ interface Step {
   site: Site;
   /** relative byte offset of the forward-saved scratch, −1 if none */
   saved: number;
-  /** whether any input needs a gradient */
-  live: boolean;
 }
 
 export class Program {
@@ -24,7 +22,6 @@ export class Program {
   private readonly steps: Step[];
   private readonly workspaceBytes: number;
   private readonly scratchSize: number;
-  private readonly needsGrad: boolean[];
   /** base of the values of the latest forward */
   private base = 0;
   private z: Ptr = 0;
@@ -43,26 +40,20 @@ export class Program {
       bytes += Math.ceil((count * 8) / 16) * 16;
       return at;
     };
-    this.needsGrad = graph.nodes.map(() => false);
     this.steps = [];
     let scratch = 1;
     graph.nodes.forEach((node, id) => {
       const shape = this.shapes[id];
       this.offsets.push(node.kind === 'op' || node.kind === 'time' ? place(sizeOf(shape)) : -1);
-      if (node.kind !== 'op') {
-        this.needsGrad[id] = true; // state, time and parameters may all be asked for
-        return;
-      }
+      if (node.kind !== 'op') return;
       const inShapes = node.inputs.map((i) => this.shapes[i]);
       const site: Site = {
         inShapes, rows: shape[0], cols: shape[1], attrs: node.attrs,
         x: node.inputs.map(() => 0), y: 0, saved: 0, gx: node.inputs.map(() => 0), gy: 0, tmp: 0, aux: [], gaux: [],
       };
       const savedCount = node.op.saved?.(site) ?? 0;
-      const live = node.inputs.some((i) => this.needsGrad[i]);
-      this.needsGrad[id] = live;
       scratch = Math.max(scratch, sizeOf(shape), ...inShapes.map(sizeOf));
-      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, saved: savedCount > 0 ? place(savedCount) : -1, live });
+      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, saved: savedCount > 0 ? place(savedCount) : -1 });
     });
     this.workspaceBytes = bytes;
     this.scratchSize = scratch;
@@ -109,16 +100,17 @@ export class Program {
     const gbase = arena.allocZeroed(this.workspaceBytes / 8);
     const tmp = arena.alloc(this.scratchSize);
     const outId = this.graph.output;
+    // Every op has an input computed from the state or time (GraphBuilder.apply checks it), so every
+    // op value carries a cotangent and every step is reversed.
     kernels.copy(gbase + this.offsets[outId], gOut, sizeOf(this.shapes[outId]));
     const gradPtr = (id: number): Ptr => {
       const node = this.graph.nodes[id];
       if (node.kind === 'state') return gz;
       if (node.kind === 'param') return node.param.grad.offset;
-      return this.needsGrad[id] ? gbase + this.offsets[id] : 0;
+      return gbase + this.offsets[id];
     };
     for (let j = this.steps.length - 1; j >= 0; j--) {
       const step = this.steps[j];
-      if (!step.live) continue;
       const s = step.site;
       for (let i = 0; i < step.inputs.length; i++) {
         s.x[i] = this.valuePtr(step.inputs[i], this.base);

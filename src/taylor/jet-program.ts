@@ -18,7 +18,6 @@ interface Step {
   site: Site;
   /** relative byte offsets of the auxiliary jets */
   aux: number[];
-  live: boolean;
 }
 
 export class JetProgram {
@@ -26,7 +25,6 @@ export class JetProgram {
   private readonly offsets: number[];
   private readonly steps: Step[];
   private readonly workspaceBytes: number;
-  private readonly needsGrad: boolean[];
   private base = 0;
   private gbase = 0;
 
@@ -47,14 +45,10 @@ export class JetProgram {
     };
     this.offsets = [];
     this.steps = [];
-    this.needsGrad = [];
     graph.nodes.forEach((node, id) => {
       const shape = this.shapes[id];
       this.offsets.push(node.kind === 'param' ? -1 : place(sizeOf(shape)));
-      if (node.kind !== 'op') {
-        this.needsGrad.push(true);
-        return;
-      }
+      if (node.kind !== 'op') return;
       const site: Site = {
         inShapes: node.inputs.map((i) => this.shapes[i]), rows: shape[0], cols: shape[1], attrs: node.attrs,
         x: node.inputs.map(() => 0), y: 0, saved: 0, gx: node.inputs.map(() => 0), gy: 0, tmp: 0,
@@ -66,9 +60,7 @@ export class JetProgram {
         site.aux.push(0);
         site.gaux.push(0);
       }
-      const live = node.inputs.some((i) => this.needsGrad[i]);
-      this.needsGrad.push(live);
-      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, aux, live });
+      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, aux });
     });
     this.workspaceBytes = bytes;
   }
@@ -128,7 +120,7 @@ export class JetProgram {
       for (let i = 0; i < step.inputs.length; i++) {
         const id = step.inputs[i];
         const node = this.graph.nodes[id];
-        s.gx[i] = node.kind === 'param' ? node.param.grad.offset : this.needsGrad[id] ? this.gbase + this.offsets[id] : 0;
+        s.gx[i] = node.kind === 'param' ? node.param.grad.offset : this.gbase + this.offsets[id];
       }
       s.gy = this.gbase + this.offsets[step.node];
       for (let a = 0; a < step.aux.length; a++) s.gaux[a] = this.gbase + step.aux[a];
@@ -155,10 +147,7 @@ export class JetProgram {
   reverse(order: number): void {
     this.checkOrder(order);
     const { kernels } = this.rt;
-    for (let j = this.steps.length - 1; j >= 0; j--) {
-      const step = this.steps[j];
-      if (step.live) step.op.taylorVjp!(kernels, step.site, order);
-    }
+    for (let j = this.steps.length - 1; j >= 0; j--) this.steps[j].op.taylorVjp!(kernels, this.steps[j].site, order);
   }
 
   private checkOrder(k: number): number {
