@@ -5,6 +5,7 @@
 import type { Runtime } from '../runtime/wasm.js';
 import type { Graph } from './graph.js';
 import { readScalar, sizeOf, writeScalar, type Op, type Ptr, type Shape, type Site } from './op.js';
+import { blankSite, WorkspaceLayout } from './workspace.js';
 
 interface Step {
   node: number;
@@ -34,28 +35,20 @@ export class Program {
   ) {
     this.shapes = graph.shapes(batch);
     this.offsets = [];
-    let bytes = 0;
-    const place = (count: number) => {
-      const at = bytes;
-      bytes += Math.ceil((count * 8) / 16) * 16;
-      return at;
-    };
+    const layout = new WorkspaceLayout();
     this.steps = [];
     let scratch = 1;
     graph.nodes.forEach((node, id) => {
       const shape = this.shapes[id];
-      this.offsets.push(node.kind === 'op' || node.kind === 'time' ? place(sizeOf(shape)) : -1);
+      this.offsets.push(node.kind === 'op' || node.kind === 'time' ? layout.place(sizeOf(shape)) : -1);
       if (node.kind !== 'op') return;
       const inShapes = node.inputs.map((i) => this.shapes[i]);
-      const site: Site = {
-        inShapes, rows: shape[0], cols: shape[1], attrs: node.attrs,
-        x: node.inputs.map(() => 0), y: 0, saved: 0, gx: node.inputs.map(() => 0), gy: 0, tmp: 0, aux: [], gaux: [],
-      };
+      const site = blankSite(inShapes, shape, node.attrs);
       const savedCount = node.op.saved?.(site) ?? 0;
       scratch = Math.max(scratch, sizeOf(shape), ...inShapes.map(sizeOf));
-      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, saved: savedCount > 0 ? place(savedCount) : -1 });
+      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, saved: savedCount > 0 ? layout.place(savedCount) : -1 });
     });
-    this.workspaceBytes = bytes;
+    this.workspaceBytes = layout.bytes;
     this.scratchSize = scratch;
   }
 

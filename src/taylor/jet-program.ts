@@ -10,6 +10,7 @@ import { ArgumentError } from '../errors.js';
 import type { Graph } from '../autodiff/graph.js';
 import { coefficient, readScalar, sizeOf, writeScalar, type Op, type Ptr, type Shape, type Site } from '../autodiff/op.js';
 import type { Runtime } from '../runtime/wasm.js';
+import { blankSite, WorkspaceLayout } from '../autodiff/workspace.js';
 
 interface Step {
   node: number;
@@ -36,33 +37,20 @@ export class JetProgram {
   ) {
     if (!Number.isInteger(maxOrder) || maxOrder < 0) throw new ArgumentError('maxOrder', 'a non-negative integer', maxOrder);
     this.shapes = graph.shapes(batch);
-    const slabs = maxOrder + 1;
-    let bytes = 0;
-    const place = (count: number) => {
-      const at = bytes;
-      bytes += Math.ceil((count * slabs * 8) / 16) * 16;
-      return at;
-    };
+    const layout = new WorkspaceLayout();
+    const placeJet = (count: number) => layout.place(count * (maxOrder + 1));
     this.offsets = [];
     this.steps = [];
     graph.nodes.forEach((node, id) => {
       const shape = this.shapes[id];
-      this.offsets.push(node.kind === 'param' ? -1 : place(sizeOf(shape)));
+      this.offsets.push(node.kind === 'param' ? -1 : placeJet(sizeOf(shape)));
       if (node.kind !== 'op') return;
-      const site: Site = {
-        inShapes: node.inputs.map((i) => this.shapes[i]), rows: shape[0], cols: shape[1], attrs: node.attrs,
-        x: node.inputs.map(() => 0), y: 0, saved: 0, gx: node.inputs.map(() => 0), gy: 0, tmp: 0,
-        aux: [], gaux: [],
-      };
-      const aux: number[] = [];
-      for (let a = 0; a < (node.op.taylorAux ?? 0); a++) {
-        aux.push(place(sizeOf(shape)));
-        site.aux.push(0);
-        site.gaux.push(0);
-      }
+      const auxCount = node.op.taylorAux ?? 0;
+      const site = blankSite(node.inputs.map((i) => this.shapes[i]), shape, node.attrs, auxCount);
+      const aux = Array.from({ length: auxCount }, () => placeJet(sizeOf(shape)));
       this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, aux });
     });
-    this.workspaceBytes = bytes;
+    this.workspaceBytes = layout.bytes;
   }
 
   private size(id: number): number {
