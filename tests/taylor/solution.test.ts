@@ -7,7 +7,7 @@ import { Tensor } from '../../src/runtime/tensor.js';
 import { GraphBuilder, type Graph } from '../../src/autodiff/graph.js';
 import { Parameter } from '../../src/autodiff/parameter.js';
 import { JetProgram } from '../../src/taylor/jet-program.js';
-import { factorial, solutionJet } from '../../src/taylor/solution.js';
+import { factorial, solutionJet, solutionJetVjp } from '../../src/taylor/solution.js';
 import { ArgumentError } from '../../src/errors.js';
 import { mlpDynamics } from '../../src/dynamics/mlp.js';
 import { Rng } from '../../src/random.js';
@@ -97,6 +97,10 @@ test('orders beyond the compiled maximum are refused with a clear error', () => 
     const z = Tensor.from(arena, [1], 1, 1);
     assert.throws(() => solutionJet(prog, 0, z.offset, 4), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
     assert.throws(() => solutionJet(prog, 0, z.offset, 0), (e: Error) => e instanceof ArgumentError);
+    solutionJet(prog, 0, z.offset, 3);
+    prog.beginReverse();
+    // The reverse sweep checks K as the forward does (K = 0 used to return without a word).
+    for (const bad of [0, 4, 1.5]) assert.throws(() => solutionJetVjp(prog, bad), (e: Error) => e instanceof ArgumentError && /^K: /.test(e.message));
   });
 });
 
