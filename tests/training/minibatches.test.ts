@@ -45,6 +45,8 @@ test('metrics log keeps records and serialises one JSON object per line', () => 
     log.push({ iteration: i, loss: 3 - i, dataLoss: 3 - i, regularizers: { r3: 0.5 }, nfeForward: 20, nfeBackward: 40, acceptedSteps: 3, rejectedSteps: 0, learningRate: 0.1, wallMs: 2 });
   }
   assert.is(log.recentMean('loss', 2), 1.5);
+  assert.is(log.recentMean('loss', 5), 2); // fewer records than the window: all of them
+  for (const bad of [0, -1, 1.5]) assert.throws(() => log.recentMean('loss', bad), /window: expected a positive integer/);
   assert.is(log.last?.iteration, 2);
   const lines = log.toJsonLines().trim().split('\n');
   assert.is(lines.length, 3);
