@@ -131,6 +131,10 @@ test('bad shapes and specs are typed errors naming the argument', () => {
   assert.throws(() => dyn.taylorRegulariser(0, z, 0), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 4], activation: 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /widths/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 2], activation: 'gelu' as 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /activation/.test(e.message));
+  // One name per hidden layer exactly: a list of another length is refused, not cut or padded.
+  for (const activation of [['tanh'], ['tanh', 'tanh', 'tanh']] as const) {
+    assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 3, 2], activation }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /activation: expected one name or 2 names/.test(e.message));
+  }
   const g = new GraphBuilder(2);
   const p = Parameter.zeros(rt, 'p', 1, 2);
   assert.throws(() => g.mul(g.state, g.param(p)), (e: Error) => e instanceof ArgumentError && /mul input 1/.test(e.message));
