@@ -86,11 +86,10 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
         rt.kernels.copy(out.offset, prog.state(1), bd);
         values[this.orderIndex] = (factorial(K) ** 2 * rt.kernels.sum_squares(prog.state(K), bd)) / bd;
       });
-      if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
     } else {
       graph.f(t, z, out);
-      if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
     }
+    if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
     if (this.jacobianIndex >= 0) values[this.jacobianIndex] = graph.jacobianFrobenius(t, z, this.eps).value / bd;
     return values;
   }
