@@ -149,6 +149,22 @@ test('adjoint on a fixed rk4 grid (solved back on the reversed grid) converges t
   assert.ok(coarse / fine > 30, `fourth-order convergence of the difference: ${coarse} → ${fine}`);
 });
 
+test('a model first used inside an arena scope gives the same objective and gradient afterwards', () => {
+  // Its per-batch working buffers must not live in the caller's scope: after the scope ends, the
+  // solver's own buffers would be placed over them.
+  for (const gradient of ['checkpoint', 'adjoint'] as const) {
+    const first = model({ gradient, solver: { method: 'rk4', steps: 3 } });
+    const fresh = model({ gradient, solver: { method: 'rk4', steps: 3 } });
+    rt.arena.scope(() => first.objective(data.z0, data.target, { rng: new Rng(1) }));
+    const got = first.objective(data.z0, data.target, { rng: new Rng(1) });
+    const gotGrads = grads(first);
+    const want = fresh.objective(data.z0, data.target, { rng: new Rng(1) });
+    assert.equal([got.loss, got.regularizers], [want.loss, want.regularizers], gradient);
+    assert.equal(gotGrads, grads(fresh), gradient);
+    assert.equal(Array.from(got.zbar0!), Array.from(want.zbar0!), gradient);
+  }
+});
+
 test('checkpoint memory grows with the accepted steps', () => {
   const m = model({ solver: { method: 'rk4', steps: 5 } });
   const r5 = m.objective(data.z0, data.target, { rng: new Rng(1) });
