@@ -128,6 +128,7 @@ test('bad shapes and specs are typed errors naming the argument', () => {
   assert.throws(() => dyn.f(0, Tensor.zeros(arena, 2, D + 1), Tensor.zeros(arena, 2, D + 1)), (e: Error) => e instanceof ShapeError && /z/.test(e.message));
   assert.throws(() => dyn.f(0, z, Tensor.zeros(arena, 1, D)), (e: Error) => e instanceof ShapeError && /out/.test(e.message));
   assert.throws(() => dyn.solutionDerivatives(0, z, 2, [Tensor.zeros(arena, BATCH, D)]), (e: Error) => e instanceof ArgumentError && /out/.test(e.message));
+  assert.throws(() => dyn.solutionDerivatives(0, z, 1.5, []), (e: Error) => e instanceof ArgumentError && /^K: /.test(e.message));
   assert.throws(() => dyn.taylorRegulariser(0, z, 0), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 4], activation: 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /widths/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 2], activation: 'gelu' as 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /activation/.test(e.message));
