@@ -6,7 +6,7 @@
 //
 // Memory: `begin` allocates every jet from the arena (the caller's scope frees it); `beginReverse`
 // allocates the cotangent jets. One evaluation at a time per JetProgram.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, TaynodeError } from '../errors.js';
 import type { Graph } from '../autodiff/graph.js';
 import { coefficient, readScalar, sizeOf, writeScalar, type Op, type Ptr, type Shape, type Site } from '../autodiff/op.js';
 import type { Runtime } from '../runtime/wasm.js';
@@ -26,8 +26,9 @@ export class JetProgram {
   private readonly offsets: number[];
   private readonly steps: Step[];
   private readonly workspaceBytes: number;
-  private base = 0;
-  private gbase = 0;
+  /** workspace bases of the current evaluation's jets and cotangents (−1: not allocated yet) */
+  private base = -1;
+  private gbase = -1;
 
   constructor(
     readonly rt: Runtime,
@@ -53,10 +54,6 @@ export class JetProgram {
     this.workspaceBytes = layout.bytes;
   }
 
-  private size(id: number): number {
-    return sizeOf(this.shapes[id]);
-  }
-
   private jetPtr(id: number, base: Ptr): Ptr {
     const node = this.graph.nodes[id];
     return node.kind === 'param' ? node.param.value.offset : base + this.offsets[id];
@@ -69,6 +66,7 @@ export class JetProgram {
   begin(t: number, tDot = 1): void {
     const { arena, kernels } = this.rt;
     this.base = arena.alloc(this.workspaceBytes / 8);
+    this.gbase = -1; // a previous evaluation's cotangents (maybe in a scope that has ended) are not this one's
     const time = this.base + this.offsets[1];
     kernels.fill(time, 0, this.maxOrder + 1);
     writeScalar(kernels, time, t);
@@ -83,18 +81,18 @@ export class JetProgram {
 
   /** Coefficient k of the state z (write z[0..k] here before extend(k)). */
   state(k: number): Ptr {
-    return coefficient(this.base + this.offsets[0], this.size(0), this.checkOrder(k));
+    return this.jet(this.values(), 0, k);
   }
 
   /** Coefficient k of the output f (valid after extend(k)). */
   output(k: number): Ptr {
-    const id = this.graph.output;
-    return coefficient(this.base + this.offsets[id], this.size(id), this.checkOrder(k));
+    return this.jet(this.values(), this.graph.output, k);
   }
 
   /** Computes coefficient `order` of every node; orders must be extended 0, 1, 2, … in turn. */
   extend(order: number): void {
     this.checkOrder(order);
+    this.values();
     const { kernels } = this.rt;
     for (const step of this.steps) step.op.taylor!(kernels, step.site, order);
   }
@@ -102,6 +100,7 @@ export class JetProgram {
   /** Allocates zeroed cotangent jets for a reverse sweep over the latest begin/extend. */
   beginReverse(): void {
     const { arena } = this.rt;
+    this.values();
     this.gbase = arena.allocZeroed(this.workspaceBytes / 8);
     for (const step of this.steps) {
       const s = step.site;
@@ -117,25 +116,40 @@ export class JetProgram {
 
   /** Cotangent of state coefficient k (accumulated by reverse; seed it by adding into it). */
   stateCotangent(k: number): Ptr {
-    return coefficient(this.gbase + this.offsets[0], this.size(0), this.checkOrder(k));
+    return this.jet(this.cotangents(), 0, k);
   }
 
   /** Cotangent of output coefficient k (seed before reverse(k)). */
   outputCotangent(k: number): Ptr {
-    const id = this.graph.output;
-    return coefficient(this.gbase + this.offsets[id], this.size(id), this.checkOrder(k));
+    return this.jet(this.cotangents(), this.graph.output, k);
   }
 
   /** Cotangent of time coefficient k after the reverse sweep (k = 0: ∂/∂t). */
   timeCotangent(k: number): number {
-    return readScalar(this.rt.kernels, this.gbase + this.offsets[1] + 8 * this.checkOrder(k));
+    return readScalar(this.rt.kernels, this.jet(this.cotangents(), 1, k));
   }
 
   /** The adjoint of extend(order): accumulates into the cotangents of every coefficient ≤ order and into Parameter.grad. */
   reverse(order: number): void {
     this.checkOrder(order);
+    this.cotangents();
     const { kernels } = this.rt;
     for (let j = this.steps.length - 1; j >= 0; j--) this.steps[j].op.taylorVjp!(kernels, this.steps[j].site, order);
+  }
+
+  /** Coefficient k of node `id`'s jet in the workspace at `base` (values or cotangents). */
+  private jet(base: Ptr, id: number, k: number): Ptr {
+    return coefficient(base + this.offsets[id], sizeOf(this.shapes[id]), this.checkOrder(k));
+  }
+
+  private values(): Ptr {
+    if (this.base < 0) throw new TaynodeError('JetProgram: call begin before using the jets');
+    return this.base;
+  }
+
+  private cotangents(): Ptr {
+    if (this.gbase < 0) throw new TaynodeError('JetProgram: call beginReverse after this evaluation\'s begin before using cotangents');
+    return this.gbase;
   }
 
   private checkOrder(k: number): number {
