@@ -2,6 +2,7 @@
 // is its own tape: values are kept in one arena block and the VJPs replayed in reverse). Each call
 // allocates its workspace from the arena — the caller's scope frees it — and makes no JS objects:
 // Sites are built once here and only their pointers are refreshed.
+import { TaynodeError } from '../errors.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Graph } from './graph.js';
 import { readScalar, sizeOf, writeScalar, type Op, type Ptr, type Shape, type Site } from './op.js';
@@ -23,8 +24,8 @@ export class Program {
   private readonly steps: Step[];
   private readonly workspaceBytes: number;
   private readonly scratchSize: number;
-  /** base of the values of the latest forward */
-  private base = 0;
+  /** base of the values of the latest forward (−1: none yet) */
+  private base = -1;
   private z: Ptr = 0;
   private out: Ptr = 0;
 
@@ -81,7 +82,7 @@ export class Program {
 
   /** Where the latest forward's f(t, z) is. */
   get output(): Ptr {
-    return this.valuePtr(this.graph.output, this.base);
+    return this.valuePtr(this.graph.output, this.values());
   }
 
   /**
@@ -90,6 +91,7 @@ export class Program {
    */
   backward(gOut: Ptr, gz: Ptr): number {
     const { arena, kernels } = this.rt;
+    this.values();
     const gbase = arena.allocZeroed(this.workspaceBytes / 8);
     const tmp = arena.alloc(this.scratchSize);
     const outId = this.graph.output;
@@ -116,5 +118,10 @@ export class Program {
       step.op.vjp(kernels, s);
     }
     return readScalar(kernels, gbase + this.offsets[1]);
+  }
+
+  private values(): Ptr {
+    if (this.base < 0) throw new TaynodeError('Program: call forward before reading its output or reversing it');
+    return this.base;
   }
 }

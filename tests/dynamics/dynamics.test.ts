@@ -11,7 +11,8 @@ import { Parameter } from '../../src/autodiff/parameter.js';
 import { mlpDynamics } from '../../src/dynamics/mlp.js';
 import type { Dynamics } from '../../src/dynamics/dynamics.js';
 import { evaluateDual } from '../../src/taylor/nested-jvp.js';
-import { ArgumentError, ShapeError } from '../../src/errors.js';
+import { ArgumentError, ShapeError, TaynodeError } from '../../src/errors.js';
+import { Program } from '../../src/autodiff/program.js';
 import { checkDirectional } from '../helpers/gradcheck.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
 
@@ -121,6 +122,21 @@ test('jacobianFrobenius: Σ||∂f/∂z·ε||² equals finite differences of f, a
   const gz = Tensor.zeros(arena, BATCH, D);
   const { dt } = dyn.jacobianFrobenius(t, z, eps, { gz });
   checkScalarGradients('jacobianFrobenius', dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
+});
+
+test('Program: backward or output before any forward is refused (there are no values to reverse)', () => {
+  const g = new GraphBuilder(2);
+  const prog = new Program(rt, g.build(g.square(g.state)), 1);
+  const refused = (f: () => unknown) => assert.throws(f, (e: Error) => e instanceof TaynodeError && /call forward/.test(e.message));
+  refused(() => prog.output);
+  arena.scope(() => {
+    const gOut = Tensor.from(arena, [1, 1], 1, 2);
+    refused(() => prog.backward(gOut.offset, 0));
+    prog.forward(0, Tensor.from(arena, [3, -2], 1, 2).offset);
+    const gz = Tensor.zeros(arena, 1, 2);
+    prog.backward(gOut.offset, gz.offset);
+    assert.equal(Array.from(gz.data), [6, -4]);
+  });
 });
 
 test('bad shapes and specs are typed errors naming the argument', () => {
