@@ -86,7 +86,8 @@ export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
   const gradient = config.gradient ?? 'checkpoint';
   if (gradient !== 'checkpoint' && gradient !== 'adjoint') throw new ArgumentError('gradient', '"checkpoint" or "adjoint"', gradient);
   const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
-  if (!Number.isFinite(t0) || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
+  if (!Number.isFinite(t0)) throw new ArgumentError('t0', 'a finite start time', t0);
+  if (!Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
   // The option chose between two implementations until the plain-TypeScript one was removed; say so
   // rather than ignore it (loadModel drops the field that older model files carry).
   if ('backend' in config) throw new ArgumentError('backend', 'no such option (removed: there is one implementation of the dynamics)', (config as { backend?: unknown }).backend);

@@ -181,6 +181,10 @@ test('bad configuration and data are named', () => {
   assert.throws(() => model({ gradient: 'magic' as 'adjoint' }), /gradient: expected "checkpoint" or "adjoint"/);
   assert.throws(() => model({ regularizers: { order: 9 } }), /regularizers.order: expected an integer K in 1..8/);
   assert.throws(() => model({ regularizers: { lambda: 1 } }), /regularizers.order/);
+  assert.throws(() => model({ t0: NaN }), /^t0: expected a finite start time, got NaN/);
+  assert.throws(() => model({ t0: '0' as unknown as number }), /^t0: expected a finite start time/);
+  assert.throws(() => model({ t1: Infinity }), /^t1: expected a finite end time different from t0 = 0/);
+  assert.throws(() => model({ t1: 0 }), /^t1: expected a finite end time different from t0 = 0/);
   assert.throws(() => model({ backend: 'js' } as Partial<NeuralOdeConfig>), /backend: expected no such option \(removed/);
   const m = model({});
   assert.throws(() => m.objective(data.z0, data.target), /rng: expected an Rng/);
