@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
+import { adjointGradient } from '../../src/model/adjoint.js';
 import { relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
@@ -190,6 +191,13 @@ test('bad configuration and data are named', () => {
   assert.throws(() => m.objective(data.z0, data.target), /rng: expected an Rng/);
   assert.throws(() => m.objective(new Float64Array(3), new Float64Array(3)), /z0: expected a Float64Array of batch × 2 values, got 3/);
   assert.throws(() => m.objective(data.z0, new Float64Array(4), { rng: new Rng(1) }), /target holds 4 values, z0 holds 6/);
+  // The adjoint's inputs must match the augmented dynamics (batch 3 × D 2, terms r3, kinetic, jacobian).
+  const dyn = m.dynamics(3, true);
+  const [z1, three] = [new Float64Array(6), new Float64Array(3)];
+  const adjoint = (z: Float64Array, zbar: Float64Array, terms: Float64Array) => () => adjointGradient(rt, dyn, m.params, z, zbar, terms, 0, 1, m.solveOptions({ method: 'rk4', steps: 2 }));
+  assert.throws(adjoint(new Float64Array(4), z1, three), /^z1: expected 6 values/);
+  assert.throws(adjoint(z1, new Float64Array(5), three), /^zbar1: expected 6 values/);
+  assert.throws(adjoint(z1, z1, new Float64Array(2)), /^termCotangents: expected 3 values/);
   const bad = data.z0.slice(); bad[2] = NaN;
   assert.throws(() => m.objective(bad, data.target, { rng: new Rng(1) }), /z0\[2\]: expected a finite initial state/);
 });
