@@ -35,6 +35,9 @@ test('gatherRows copies the selected rows; bad sizes and indices are named', () 
   const src = new Float64Array([0, 1, 10, 11, 20, 21]);
   assert.equal(Array.from(gatherRows(src, 2, [2, 0])), [20, 21, 0, 1]);
   assert.throws(() => gatherRows(src, 2, [3]), /indices\[0\]: expected a row in \[0, 3\)/);
+  // A source that is not whole rows: the last partial row is refused, not copied short.
+  assert.throws(() => gatherRows(src.subarray(0, 5), 2, [2]), /source: expected whole rows of 2 values/);
+  assert.throws(() => gatherRows(src, 0, []), /cols: expected a positive integer/);
   assert.throws(() => new MinibatchSampler(5, 6, new Rng(0)), /batchSize: expected an integer in \[1, 5\]/);
   assert.throws(() => new MinibatchSampler(0, 1, new Rng(0)), /size/);
 });
