@@ -156,6 +156,12 @@ test('bad shapes and specs are typed errors naming the argument', () => {
   const p = Parameter.zeros(rt, 'p', 1, 2);
   assert.throws(() => g.mul(g.state, g.param(p)), (e: Error) => e instanceof ArgumentError && /mul input 1/.test(e.message));
   assert.throws(() => g.build(g.concatTime(g.state)), (e: Error) => e instanceof ShapeError && /state/.test(e.message));
+  // A value from another builder: its id names a different node here.
+  const other = new GraphBuilder(2);
+  const foreign = other.square(other.state);
+  g.unary('tanh', g.state);
+  assert.throws(() => g.add(g.state, foreign), (e: Error) => e instanceof ArgumentError && /^add input 1: expected a value built by this GraphBuilder/.test(e.message));
+  assert.throws(() => g.build(foreign), (e: Error) => e instanceof ArgumentError && /^output: expected a value built by this GraphBuilder/.test(e.message));
 });
 
 test.run();
