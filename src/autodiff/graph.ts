@@ -13,9 +13,12 @@ export type GraphNode =
   | { readonly kind: 'param'; readonly param: Parameter }
   | { readonly kind: 'op'; readonly op: Op; readonly inputs: readonly number[]; readonly attrs: Readonly<Record<string, number>> };
 
-/** A handle on a node while building. */
+/** A handle on a node while building (meaningful only to the builder that made it). */
 export class GraphValue {
-  constructor(readonly id: number) {}
+  constructor(
+    readonly id: number,
+    readonly builder: GraphBuilder,
+  ) {}
 }
 
 export class Graph {
@@ -50,14 +53,14 @@ export class GraphBuilder {
   }
 
   /** The state z, [batch, stateSize]. */
-  get state(): GraphValue { return new GraphValue(0); }
+  get state(): GraphValue { return new GraphValue(0, this); }
   /** The time t, [1, 1]. */
-  get time(): GraphValue { return new GraphValue(1); }
+  get time(): GraphValue { return new GraphValue(1, this); }
 
   param(p: Parameter): GraphValue {
     let v = this.paramNodes.get(p);
     if (!v) {
-      v = new GraphValue(this.nodes.push({ kind: 'param', param: p }) - 1);
+      v = new GraphValue(this.nodes.push({ kind: 'param', param: p }) - 1, this);
       this.paramNodes.set(p, v);
       this.params.push(p);
     }
@@ -68,6 +71,7 @@ export class GraphBuilder {
     if (!op.arity.includes(inputs.length)) throw new ArgumentError(`${op.name} inputs`, `${op.arity.join(' or ')} inputs`, inputs.length);
     if (!op.taylor || !op.taylorVjp) throw new ArgumentError('op', 'an op with a Taylor rule (one that may appear in dynamics)', op.name);
     inputs.forEach((v, i) => {
+      this.checkOwn(`${op.name} input ${i}`, v);
       const isParam = this.nodes[v.id].kind === 'param';
       const constant = op.constantInputs?.includes(i) ?? false;
       // Taylor mode treats parameters as constant in time: only inputs declared constant may be parameters.
@@ -75,7 +79,7 @@ export class GraphBuilder {
         throw new ArgumentError(`${op.name} input ${i}`, constant ? 'a parameter' : 'a value computed from the state or time (not a parameter)');
       }
     });
-    return new GraphValue(this.nodes.push({ kind: 'op', op, inputs: inputs.map((v) => v.id), attrs }) - 1);
+    return new GraphValue(this.nodes.push({ kind: 'op', op, inputs: inputs.map((v) => v.id), attrs }) - 1, this);
   }
 
   linear(x: GraphValue, weight: Parameter, bias?: Parameter): GraphValue {
@@ -95,6 +99,7 @@ export class GraphBuilder {
 
   /** Finishes with `output` as f(z, t), which must be shaped like the state. */
   build(output: GraphValue): Graph {
+    this.checkOwn('output', output);
     const graph = new Graph([...this.nodes], output.id, this.stateSize, [...this.params]);
     // Checking at two batch sizes catches ops that mix [batch, ·] with [1, ·] by coincidence.
     for (const batch of [1, 3]) {
@@ -105,5 +110,10 @@ export class GraphBuilder {
     }
     if (graph.nodes[output.id].kind !== 'op') throw new ArgumentError('output', 'an op node');
     return graph;
+  }
+
+  /** Another builder's ids name different nodes here (or none), so its values are refused. */
+  private checkOwn(argument: string, v: GraphValue): void {
+    if (v.builder !== this) throw new ArgumentError(argument, 'a value built by this GraphBuilder');
   }
 }

@@ -2,9 +2,11 @@
 // is its own tape: values are kept in one arena block and the VJPs replayed in reverse). Each call
 // allocates its workspace from the arena — the caller's scope frees it — and makes no JS objects:
 // Sites are built once here and only their pointers are refreshed.
+import { TaynodeError } from '../errors.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Graph } from './graph.js';
 import { readScalar, sizeOf, writeScalar, type Op, type Ptr, type Shape, type Site } from './op.js';
+import { blankSite, WorkspaceLayout } from './workspace.js';
 
 interface Step {
   node: number;
@@ -13,8 +15,6 @@ interface Step {
   site: Site;
   /** relative byte offset of the forward-saved scratch, −1 if none */
   saved: number;
-  /** whether any input needs a gradient */
-  live: boolean;
 }
 
 export class Program {
@@ -24,9 +24,8 @@ export class Program {
   private readonly steps: Step[];
   private readonly workspaceBytes: number;
   private readonly scratchSize: number;
-  private readonly needsGrad: boolean[];
-  /** base of the values of the latest forward */
-  private base = 0;
+  /** base of the values of the latest forward (−1: none yet) */
+  private base = -1;
   private z: Ptr = 0;
   private out: Ptr = 0;
 
@@ -37,34 +36,20 @@ export class Program {
   ) {
     this.shapes = graph.shapes(batch);
     this.offsets = [];
-    let bytes = 0;
-    const place = (count: number) => {
-      const at = bytes;
-      bytes += Math.ceil((count * 8) / 16) * 16;
-      return at;
-    };
-    this.needsGrad = graph.nodes.map(() => false);
+    const layout = new WorkspaceLayout();
     this.steps = [];
     let scratch = 1;
     graph.nodes.forEach((node, id) => {
       const shape = this.shapes[id];
-      this.offsets.push(node.kind === 'op' || node.kind === 'time' ? place(sizeOf(shape)) : -1);
-      if (node.kind !== 'op') {
-        this.needsGrad[id] = true; // state, time and parameters may all be asked for
-        return;
-      }
+      this.offsets.push(node.kind === 'op' || node.kind === 'time' ? layout.place(sizeOf(shape)) : -1);
+      if (node.kind !== 'op') return;
       const inShapes = node.inputs.map((i) => this.shapes[i]);
-      const site: Site = {
-        inShapes, rows: shape[0], cols: shape[1], attrs: node.attrs,
-        x: node.inputs.map(() => 0), y: 0, saved: 0, gx: node.inputs.map(() => 0), gy: 0, tmp: 0, aux: [], gaux: [],
-      };
+      const site = blankSite(inShapes, shape, node.attrs);
       const savedCount = node.op.saved?.(site) ?? 0;
-      const live = node.inputs.some((i) => this.needsGrad[i]);
-      this.needsGrad[id] = live;
       scratch = Math.max(scratch, sizeOf(shape), ...inShapes.map(sizeOf));
-      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, saved: savedCount > 0 ? place(savedCount) : -1, live });
+      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, saved: savedCount > 0 ? layout.place(savedCount) : -1 });
     });
-    this.workspaceBytes = bytes;
+    this.workspaceBytes = layout.bytes;
     this.scratchSize = scratch;
   }
 
@@ -97,7 +82,7 @@ export class Program {
 
   /** Where the latest forward's f(t, z) is. */
   get output(): Ptr {
-    return this.valuePtr(this.graph.output, this.base);
+    return this.valuePtr(this.graph.output, this.values());
   }
 
   /**
@@ -106,19 +91,21 @@ export class Program {
    */
   backward(gOut: Ptr, gz: Ptr): number {
     const { arena, kernels } = this.rt;
+    this.values();
     const gbase = arena.allocZeroed(this.workspaceBytes / 8);
     const tmp = arena.alloc(this.scratchSize);
     const outId = this.graph.output;
+    // Every op has an input computed from the state or time (GraphBuilder.apply checks it), so every
+    // op value carries a cotangent and every step is reversed.
     kernels.copy(gbase + this.offsets[outId], gOut, sizeOf(this.shapes[outId]));
     const gradPtr = (id: number): Ptr => {
       const node = this.graph.nodes[id];
       if (node.kind === 'state') return gz;
       if (node.kind === 'param') return node.param.grad.offset;
-      return this.needsGrad[id] ? gbase + this.offsets[id] : 0;
+      return gbase + this.offsets[id];
     };
     for (let j = this.steps.length - 1; j >= 0; j--) {
       const step = this.steps[j];
-      if (!step.live) continue;
       const s = step.site;
       for (let i = 0; i < step.inputs.length; i++) {
         s.x[i] = this.valuePtr(step.inputs[i], this.base);
@@ -131,5 +118,10 @@ export class Program {
       step.op.vjp(kernels, s);
     }
     return readScalar(kernels, gbase + this.offsets[1]);
+  }
+
+  private values(): Ptr {
+    if (this.base < 0) throw new TaynodeError('Program: call forward before reading its output or reversing it');
+    return this.base;
   }
 }

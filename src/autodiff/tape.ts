@@ -5,7 +5,7 @@
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
-import { sizeOf, writeScalar, type Op, type Shape, type Site } from './op.js';
+import { sizeOf, type Op, type Shape, type Site } from './op.js';
 import { ops } from './ops/index.js';
 import type { Parameter } from './parameter.js';
 
@@ -89,15 +89,18 @@ export class Tape {
   backward(root: Var, seed: number | Tensor = 1): void {
     const { arena, kernels } = this.rt;
     if (!root.requiresGrad) throw new ArgumentError('root', 'a value that depends on a variable or parameter', 'a constant');
+    // Cotangents of recorded outputs are per backward: a previous pass's must not be replayed or added to.
+    for (const node of this.nodes) node.output.grad = null;
     const rootGrad = this.gradOf(root);
+    // Added, not written: a recorded root's cotangent was just cleared, and a leaf root accumulates like any leaf.
     if (typeof seed === 'number') {
       if (root.value.size !== 1) throw new ArgumentError('seed', `a tensor shaped like the root [${root.shape}]`, seed);
-      writeScalar(kernels, rootGrad.offset, seed);
+      kernels.add_scalar(rootGrad.offset, seed, 1);
     } else {
       if (seed.rows !== root.value.rows || seed.cols !== root.value.cols) {
         throw new ShapeError(`backward: seed [${seed.rows}, ${seed.cols}] differs from root [${root.shape}]`);
       }
-      kernels.copy(rootGrad.offset, seed.offset, seed.size);
+      kernels.add(rootGrad.offset, rootGrad.offset, seed.offset, seed.size);
     }
     let scratch = 0;
     for (const n of this.nodes) scratch = Math.max(scratch, sizeOf([n.site.rows, n.site.cols]), ...n.site.inShapes.map(sizeOf));

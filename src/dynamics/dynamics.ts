@@ -81,10 +81,9 @@ export class Dynamics {
    * (d^k z/dt^k)/k!. One pass of each layer per order.
    */
   solutionDerivatives(t: number, z: Tensor, K: number, out: readonly Tensor[]): void {
-    const batch = this.checkState('z', z);
+    const prog = this.jets(this.checkState('z', z), K); // checks K before out's length is compared with it
     if (out.length !== K) throw new ArgumentError('out', `${K} tensors (z[1..K])`, out.length);
     out.forEach((o, i) => this.checkLike(`out[${i}]`, o, z));
-    const prog = this.jets(batch, K);
     this.rt.arena.scope(() => {
       solutionJet(prog, t, z.offset, K);
       for (let k = 1; k <= K; k++) this.rt.kernels.copy(out[k - 1].offset, prog.state(k), z.size);

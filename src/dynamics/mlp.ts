@@ -28,9 +28,9 @@ export function mlpDynamics(rt: Runtime, spec: MlpSpec, rng: Rng): Dynamics {
   }
   if (widths[0] !== widths[widths.length - 1]) throw new ArgumentError('widths', 'first and last equal (the state size)', widths);
   const layers = widths.length - 1;
-  const acts = typeof spec.activation === 'string' ? Array<Activation>(layers).fill(spec.activation) : [...spec.activation];
   const needed = spec.activateInput ? layers : layers - 1;
-  if (acts.length < needed) throw new ArgumentError('activation', `one name or ${needed} names`, acts.length);
+  const acts = typeof spec.activation === 'string' ? Array<Activation>(needed).fill(spec.activation) : [...spec.activation];
+  if (acts.length !== needed) throw new ArgumentError('activation', `one name or ${needed} names`, acts.length);
   for (const a of acts) if (!ACTIVATIONS.includes(a)) throw new ArgumentError('activation', `one of ${ACTIVATIONS.join(', ')}`, a);
   const timeInput = spec.timeInput ?? true;
 

@@ -28,6 +28,14 @@ const METADATA_KEY = '__metadata__';
 /** The reference implementation refuses headers beyond 100 MB; so do we. */
 const MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * obj[key] = value as an own property even for "__proto__" (plain assignment would set the prototype:
+ * the writer dropped such a tensor from the header, the reader such a metadata entry).
+ */
+function setOwn(obj: object, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Serialises tensors (written in name order) and string metadata. */
 export function encodeSafetensors(tensors: Record<string, NamedArray> | Map<string, NamedArray>, metadata: Record<string, string> = {}): Uint8Array {
   const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -45,7 +53,7 @@ export function encodeSafetensors(tensors: Record<string, NamedArray> | Map<stri
     }
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new ArgumentError(`tensors.${name}`, `data of ${count} values for shape [${t.shape.join(', ')}]`, t.data);
-    header[name] = { dtype: 'F64', shape: t.shape.slice(), data_offsets: [offset, offset + count * 8] };
+    setOwn(header, name, { dtype: 'F64', shape: t.shape.slice(), data_offsets: [offset, offset + count * 8] });
     offset += count * 8;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -100,7 +108,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(`safetensors: "${METADATA_KEY}" must be an object of strings`);
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== 'string') throw new SafetensorsError(`safetensors: metadata "${k}" must be a string, got ${JSON.stringify(v)}`);
-        metadata[k] = v;
+        setOwn(metadata, k, v);
       }
       continue;
     }

@@ -4,6 +4,7 @@
 // where F is the augmented dynamics and w the (constant) cotangents of the regulariser integrals.
 // O(1) memory in the number of steps; the gradient matches discretise-then-optimise to the solver's
 // tolerance rather than to rounding.
+import { ArgumentError } from '../errors.js';
 import { odeint } from '../ode/solve.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { SolverStats } from '../ode/stats.js';
@@ -29,7 +30,13 @@ export function adjointGradient(
   t1: number,
   options: SolveOptions,
 ): AdjointResult {
-  const bd = z1.length;
+  const bd = dyn.batch * dyn.d;
+  const sized = (name: string, values: Float64Array, count: number) => {
+    if (values.length !== count) throw new ArgumentError(name, `${count} values`, values.length);
+  };
+  sized('z1', z1, bd);
+  sized('zbar1', zbar1, bd);
+  sized('termCotangents', termCotangents, dyn.terms.length);
   const p = params.reduce((n, q) => n + q.value.size, 0);
   const { arena, kernels } = rt;
   return arena.scope(() => {

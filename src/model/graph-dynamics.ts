@@ -5,9 +5,10 @@
 // The Jacobian term is an order-1 jet in z of its own. The replay's stages keep their programs' values
 // (one program per slot, values in the caller's arena scope) and the VJP reverses them, so nothing is
 // recomputed; `evaluate` keeps only the point, and the typed-array `vjp` recomputes from it.
-// Arena safety: the working tensors are allocated once, outside any scope; evaluate's programs
-// allocate in scopes of their own. odeint gets the ArenaDynamics form (tensors by offset), so no
-// typed-array view is held across a call that may grow memory.
+// Arena safety: nothing is kept in the arena between calls (the first call may come from inside a
+// caller's scope): ε lives in JS memory and is copied in when used, and every call's working values
+// live in a scope of its own. odeint gets the ArenaDynamics form (tensors by offset; z and f are
+// viewed in place in its y and dy), so no typed-array view is held across a call that may grow memory.
 import type { Dynamics } from '../dynamics/dynamics.js';
 import type { Ptr } from '../autodiff/op.js';
 import type { ArenaDynamics } from '../ode/dynamics.js';
@@ -15,10 +16,10 @@ import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { AugmentedDynamics } from './augmented.js';
-import { solutionJet, solutionJetVjp } from '../taylor/solution.js';
+import { factorial, solutionJet, solutionJetVjp } from '../taylor/solution.js';
 import { JetProgram } from '../taylor/jet-program.js';
 import { Program } from '../autodiff/program.js';
-import { factorial, regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
+import { regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
 
 export class GraphAugmentedDynamics implements AugmentedDynamics {
   readonly d: number;
@@ -29,11 +30,8 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   private readonly orderIndex: number;
   private readonly kineticIndex: number;
   private readonly jacobianIndex: number;
-  private readonly z: Tensor;
-  private readonly out: Tensor;
-  private readonly gOut: Tensor;
-  private readonly gz: Tensor;
-  private readonly eps: Tensor;
+  /** the Jacobian term's ε for the current solve */
+  private readonly eps: Float64Array;
   private readonly slots: { t: number; z: Float64Array }[] = [];
   /** per replay slot: the point and the program whose values its VJP reverses */
   private readonly stages: { t: number; z: Ptr; program: Program | JetProgram }[] = [];
@@ -48,19 +46,12 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     this.jacobianIndex = this.terms.findIndex((t) => t.name === 'jacobian');
     const bd = batch * this.d;
     this.stateSize = bd + this.terms.length;
-    const arena = rt.arena;
-    this.z = Tensor.zeros(arena, batch, this.d);
-    this.out = Tensor.zeros(arena, batch, this.d);
-    this.gOut = Tensor.zeros(arena, batch, this.d);
-    this.gz = Tensor.zeros(arena, batch, this.d);
-    this.eps = Tensor.zeros(arena, batch, this.d);
-    this.eps.data.fill(1);
+    this.eps = new Float64Array(bd).fill(1);
     this.odeFunction = {
       evaluate: (t: number, y: Tensor, dy: Tensor): void => {
         this.nfe++;
-        rt.kernels.copy(this.z.offset, y.offset, bd);
-        const values = this.integrands(t);
-        rt.kernels.copy(dy.offset, this.out.offset, bd);
+        // z is y's first batch·D values and f goes straight into dy's.
+        const values = this.integrands(t, this.zShaped(y.offset), this.zShaped(dy.offset));
         const dyData = dy.data; // fetched after every call that may have grown memory
         values.forEach((v, j) => { dyData[bd + j] = v; });
       },
@@ -69,13 +60,22 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
 
   resampleNoise(rng: Rng): void {
     if (this.jacobianIndex < 0) return;
-    const e = this.eps.data;
-    for (let i = 0; i < e.length; i++) e[i] = rng.rademacher();
+    for (let i = 0; i < this.eps.length; i++) this.eps[i] = rng.rademacher();
   }
 
-  /** f(t, this.z) into this.out; returns each term's integrand. */
-  private integrands(t: number): number[] {
-    const { graph, z, out, rt } = this;
+  /** The [batch, D] values at ptr (the z part of an augmented state or cotangent) as a tensor. */
+  private zShaped(ptr: Ptr): Tensor {
+    return new Tensor(this.rt.arena, ptr, this.batch, this.d);
+  }
+
+  /** ε as a tensor in the current arena scope. */
+  private noise(): Tensor {
+    return Tensor.from(this.rt.arena, this.eps, this.batch, this.d);
+  }
+
+  /** f(t, z) into out; returns each term's integrand. */
+  private integrands(t: number, z: Tensor, out: Tensor): number[] {
+    const { graph, rt } = this;
     const bd = this.batch * this.d;
     const values = new Array<number>(this.terms.length).fill(0);
     if (this.orderIndex >= 0) {
@@ -86,23 +86,25 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
         rt.kernels.copy(out.offset, prog.state(1), bd);
         values[this.orderIndex] = (factorial(K) ** 2 * rt.kernels.sum_squares(prog.state(K), bd)) / bd;
       });
-      if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
     } else {
       graph.f(t, z, out);
-      if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
     }
-    if (this.jacobianIndex >= 0) values[this.jacobianIndex] = graph.jacobianFrobenius(t, z, this.eps).value / bd;
+    if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
+    if (this.jacobianIndex >= 0) values[this.jacobianIndex] = rt.arena.scope(() => graph.jacobianFrobenius(t, z, this.noise()).value) / bd;
     return values;
   }
 
   evaluate(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
     this.nfe++;
     const bd = this.batch * this.d;
-    this.z.data.set(y.subarray(0, bd));
     this.remember(slot, t, y);
-    const values = this.integrands(t);
-    dy.set(this.out.data, 0);
-    values.forEach((v, j) => { dy[bd + j] = v; });
+    const { arena } = this.rt;
+    arena.scope(() => {
+      const out = Tensor.empty(arena, this.batch, this.d);
+      const values = this.integrands(t, Tensor.from(arena, y.subarray(0, bd), this.batch, this.d), out);
+      dy.set(out.data, 0);
+      values.forEach((v, j) => { dy[bd + j] = v; });
+    });
   }
 
   /**
@@ -167,7 +169,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
 
   /** Reverses the slot's kept program (same arena scope as its replayStage). */
   replayVjp(slot: number, dyBarPtr: Ptr, yBarPtr: Ptr): void {
-    const { graph, z, gz, gOut, rt } = this;
+    const { graph, rt } = this;
     const k = rt.kernels;
     const bd = this.batch * this.d;
     const { t, z: zStage, program } = this.stages[slot];
@@ -187,15 +189,14 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
       k.axpy(yBarPtr, 1, program.stateCotangent(0), bd);
     } else {
       // Σ||f||²'s cotangent joins f's: one reverse sweep for both.
-      k.copy(gOut.offset, dyBarPtr, bd);
-      if (this.kineticIndex >= 0) k.axpy(gOut.offset, (2 * termBar(this.kineticIndex)) / bd, program.output, bd);
-      program.backward(gOut.offset, yBarPtr);
+      const gOut = rt.arena.alloc(bd);
+      k.copy(gOut, dyBarPtr, bd);
+      if (this.kineticIndex >= 0) k.axpy(gOut, (2 * termBar(this.kineticIndex)) / bd, program.output, bd);
+      program.backward(gOut, yBarPtr);
     }
     if (this.jacobianIndex >= 0) {
-      k.copy(z.offset, zStage, bd);
-      k.fill(gz.offset, 0, bd);
-      graph.jacobianFrobenius(t, z, this.eps, { weight: termBar(this.jacobianIndex) / bd, gz });
-      k.axpy(yBarPtr, 1, gz.offset, bd);
+      // At the stage's own z, adding ∂/∂z straight into ȳ's z part.
+      graph.jacobianFrobenius(t, this.zShaped(zStage), this.noise(), { weight: termBar(this.jacobianIndex) / bd, gz: this.zShaped(yBarPtr) });
     }
     rt.arena.reset(mark);
   }

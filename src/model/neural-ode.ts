@@ -6,7 +6,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
-import type { ParameterLike } from '../training/parameters.js';
+import { zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { adjointGradient } from './adjoint.js';
 import type { AugmentedDynamics } from './augmented.js';
 import { GraphAugmentedDynamics } from './graph-dynamics.js';
@@ -86,7 +86,8 @@ export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
   const gradient = config.gradient ?? 'checkpoint';
   if (gradient !== 'checkpoint' && gradient !== 'adjoint') throw new ArgumentError('gradient', '"checkpoint" or "adjoint"', gradient);
   const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
-  if (!Number.isFinite(t0) || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
+  if (!Number.isFinite(t0)) throw new ArgumentError('t0', 'a finite start time', t0);
+  if (!Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
   // The option chose between two implementations until the plain-TypeScript one was removed; say so
   // rather than ignore it (loadModel drops the field that older model files carry).
   if ('backend' in config) throw new ArgumentError('backend', 'no such option (removed: there is one implementation of the dynamics)', (config as { backend?: unknown }).backend);
@@ -193,7 +194,7 @@ export class NeuralOde {
     };
     if (!wantGrad) return result;
 
-    for (const p of this.params) p.grad.data.fill(0);
+    zeroGrads(this.params);
     const ybar1 = new Float64Array(dyn.stateSize);
     for (let i = 0; i < bd; i++) ybar1[i] = (2 * (z1[i] - target[i])) / bd;
     const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);

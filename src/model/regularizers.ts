@@ -7,6 +7,9 @@
 // mean of each example's feature-averaged integral.
 import { ArgumentError } from '../errors.js';
 
+// K! lives with the solution derivatives; re-exported for callers that import it from here.
+export { factorial } from '../taylor/solution.js';
+
 export interface RegularizerConfig {
   /** K of R_K (1..8); omit for none */
   order?: number;
@@ -43,10 +46,4 @@ export function regularizerTerms(r: RegularizerConfig): RegularizerTerm[] {
   if (r.kinetic) terms.push({ name: 'kinetic', lambda: r.kinetic });
   if (r.jacobian) terms.push({ name: 'jacobian', lambda: r.jacobian });
   return terms;
-}
-
-export function factorial(k: number): number {
-  let f = 1;
-  for (let i = 2; i <= k; i++) f *= i;
-  return f;
 }

@@ -55,6 +55,7 @@ export function backpropagateSteps(
   const { a, b, c } = tableau;
   const s = c.length;
   if (steps.y.length !== steps.t.length) throw new ArgumentError('steps', 'a record with a start state per step (solve with recordSteps)', steps.y.length);
+  if (steps.h.length !== steps.t.length) throw new ArgumentError('steps.h', `a step size per step (${steps.t.length})`, steps.h.length);
   steps.y.forEach((y, i) => { if (y.length !== n) throw new ArgumentError(`steps.y[${i}]`, `a state of ${n} values`, y.length); });
   const needed = neededStages(tableau);
   const { arena, kernels } = rt;

@@ -6,10 +6,11 @@
 //
 // Memory: `begin` allocates every jet from the arena (the caller's scope frees it); `beginReverse`
 // allocates the cotangent jets. One evaluation at a time per JetProgram.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, TaynodeError } from '../errors.js';
 import type { Graph } from '../autodiff/graph.js';
 import { coefficient, readScalar, sizeOf, writeScalar, type Op, type Ptr, type Shape, type Site } from '../autodiff/op.js';
 import type { Runtime } from '../runtime/wasm.js';
+import { blankSite, WorkspaceLayout } from '../autodiff/workspace.js';
 
 interface Step {
   node: number;
@@ -18,7 +19,6 @@ interface Step {
   site: Site;
   /** relative byte offsets of the auxiliary jets */
   aux: number[];
-  live: boolean;
 }
 
 export class JetProgram {
@@ -26,9 +26,9 @@ export class JetProgram {
   private readonly offsets: number[];
   private readonly steps: Step[];
   private readonly workspaceBytes: number;
-  private readonly needsGrad: boolean[];
-  private base = 0;
-  private gbase = 0;
+  /** workspace bases of the current evaluation's jets and cotangents (−1: not allocated yet) */
+  private base = -1;
+  private gbase = -1;
 
   constructor(
     readonly rt: Runtime,
@@ -38,43 +38,20 @@ export class JetProgram {
   ) {
     if (!Number.isInteger(maxOrder) || maxOrder < 0) throw new ArgumentError('maxOrder', 'a non-negative integer', maxOrder);
     this.shapes = graph.shapes(batch);
-    const slabs = maxOrder + 1;
-    let bytes = 0;
-    const place = (count: number) => {
-      const at = bytes;
-      bytes += Math.ceil((count * slabs * 8) / 16) * 16;
-      return at;
-    };
+    const layout = new WorkspaceLayout();
+    const placeJet = (count: number) => layout.place(count * (maxOrder + 1));
     this.offsets = [];
     this.steps = [];
-    this.needsGrad = [];
     graph.nodes.forEach((node, id) => {
       const shape = this.shapes[id];
-      this.offsets.push(node.kind === 'param' ? -1 : place(sizeOf(shape)));
-      if (node.kind !== 'op') {
-        this.needsGrad.push(true);
-        return;
-      }
-      const site: Site = {
-        inShapes: node.inputs.map((i) => this.shapes[i]), rows: shape[0], cols: shape[1], attrs: node.attrs,
-        x: node.inputs.map(() => 0), y: 0, saved: 0, gx: node.inputs.map(() => 0), gy: 0, tmp: 0,
-        aux: [], gaux: [],
-      };
-      const aux: number[] = [];
-      for (let a = 0; a < (node.op.taylorAux ?? 0); a++) {
-        aux.push(place(sizeOf(shape)));
-        site.aux.push(0);
-        site.gaux.push(0);
-      }
-      const live = node.inputs.some((i) => this.needsGrad[i]);
-      this.needsGrad.push(live);
-      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, aux, live });
+      this.offsets.push(node.kind === 'param' ? -1 : placeJet(sizeOf(shape)));
+      if (node.kind !== 'op') return;
+      const auxCount = node.op.taylorAux ?? 0;
+      const site = blankSite(node.inputs.map((i) => this.shapes[i]), shape, node.attrs, auxCount);
+      const aux = Array.from({ length: auxCount }, () => placeJet(sizeOf(shape)));
+      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, aux });
     });
-    this.workspaceBytes = bytes;
-  }
-
-  private size(id: number): number {
-    return sizeOf(this.shapes[id]);
+    this.workspaceBytes = layout.bytes;
   }
 
   private jetPtr(id: number, base: Ptr): Ptr {
@@ -89,6 +66,7 @@ export class JetProgram {
   begin(t: number, tDot = 1): void {
     const { arena, kernels } = this.rt;
     this.base = arena.alloc(this.workspaceBytes / 8);
+    this.gbase = -1; // a previous evaluation's cotangents (maybe in a scope that has ended) are not this one's
     const time = this.base + this.offsets[1];
     kernels.fill(time, 0, this.maxOrder + 1);
     writeScalar(kernels, time, t);
@@ -103,18 +81,18 @@ export class JetProgram {
 
   /** Coefficient k of the state z (write z[0..k] here before extend(k)). */
   state(k: number): Ptr {
-    return coefficient(this.base + this.offsets[0], this.size(0), this.checkOrder(k));
+    return this.jet(this.values(), 0, k);
   }
 
   /** Coefficient k of the output f (valid after extend(k)). */
   output(k: number): Ptr {
-    const id = this.graph.output;
-    return coefficient(this.base + this.offsets[id], this.size(id), this.checkOrder(k));
+    return this.jet(this.values(), this.graph.output, k);
   }
 
   /** Computes coefficient `order` of every node; orders must be extended 0, 1, 2, … in turn. */
   extend(order: number): void {
     this.checkOrder(order);
+    this.values();
     const { kernels } = this.rt;
     for (const step of this.steps) step.op.taylor!(kernels, step.site, order);
   }
@@ -122,13 +100,14 @@ export class JetProgram {
   /** Allocates zeroed cotangent jets for a reverse sweep over the latest begin/extend. */
   beginReverse(): void {
     const { arena } = this.rt;
+    this.values();
     this.gbase = arena.allocZeroed(this.workspaceBytes / 8);
     for (const step of this.steps) {
       const s = step.site;
       for (let i = 0; i < step.inputs.length; i++) {
         const id = step.inputs[i];
         const node = this.graph.nodes[id];
-        s.gx[i] = node.kind === 'param' ? node.param.grad.offset : this.needsGrad[id] ? this.gbase + this.offsets[id] : 0;
+        s.gx[i] = node.kind === 'param' ? node.param.grad.offset : this.gbase + this.offsets[id];
       }
       s.gy = this.gbase + this.offsets[step.node];
       for (let a = 0; a < step.aux.length; a++) s.gaux[a] = this.gbase + step.aux[a];
@@ -137,28 +116,40 @@ export class JetProgram {
 
   /** Cotangent of state coefficient k (accumulated by reverse; seed it by adding into it). */
   stateCotangent(k: number): Ptr {
-    return coefficient(this.gbase + this.offsets[0], this.size(0), this.checkOrder(k));
+    return this.jet(this.cotangents(), 0, k);
   }
 
   /** Cotangent of output coefficient k (seed before reverse(k)). */
   outputCotangent(k: number): Ptr {
-    const id = this.graph.output;
-    return coefficient(this.gbase + this.offsets[id], this.size(id), this.checkOrder(k));
+    return this.jet(this.cotangents(), this.graph.output, k);
   }
 
   /** Cotangent of time coefficient k after the reverse sweep (k = 0: ∂/∂t). */
   timeCotangent(k: number): number {
-    return readScalar(this.rt.kernels, this.gbase + this.offsets[1] + 8 * this.checkOrder(k));
+    return readScalar(this.rt.kernels, this.jet(this.cotangents(), 1, k));
   }
 
   /** The adjoint of extend(order): accumulates into the cotangents of every coefficient ≤ order and into Parameter.grad. */
   reverse(order: number): void {
     this.checkOrder(order);
+    this.cotangents();
     const { kernels } = this.rt;
-    for (let j = this.steps.length - 1; j >= 0; j--) {
-      const step = this.steps[j];
-      if (step.live) step.op.taylorVjp!(kernels, step.site, order);
-    }
+    for (let j = this.steps.length - 1; j >= 0; j--) this.steps[j].op.taylorVjp!(kernels, this.steps[j].site, order);
+  }
+
+  /** Coefficient k of node `id`'s jet in the workspace at `base` (values or cotangents). */
+  private jet(base: Ptr, id: number, k: number): Ptr {
+    return coefficient(base + this.offsets[id], sizeOf(this.shapes[id]), this.checkOrder(k));
+  }
+
+  private values(): Ptr {
+    if (this.base < 0) throw new TaynodeError('JetProgram: call begin before using the jets');
+    return this.base;
+  }
+
+  private cotangents(): Ptr {
+    if (this.gbase < 0) throw new TaynodeError('JetProgram: call beginReverse after this evaluation\'s begin before using cotangents');
+    return this.gbase;
   }
 
   private checkOrder(k: number): number {

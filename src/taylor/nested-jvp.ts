@@ -15,7 +15,7 @@ export type Dual = Var | { readonly re: Dual; readonly eps: Dual };
 const isVar = (d: Dual): d is Var => d instanceof Var;
 
 /** The unary ops whose derivative the reference knows (see DualMath.unary). */
-const UNARY_DERIVATIVES = { tanh: 1, sigmoid: 1, softplus: 1, sin: 1, cos: 1, exp: 1, log: 1, reciprocal: 1 };
+const UNARY_DERIVATIVES = new Set(['tanh', 'sigmoid', 'softplus', 'sin', 'cos', 'exp', 'log', 'reciprocal']);
 
 class DualMath {
   constructor(readonly tape: Tape) {}
@@ -55,7 +55,7 @@ class DualMath {
     if (name === 'relu') return this.relu(a);
     if (name === 'square') return this.square(a);
     if (isVar(a)) {
-      if (!(name in UNARY_DERIVATIVES)) throw new ArgumentError('op', 'an op the nested-JVP reference knows', name);
+      if (!UNARY_DERIVATIVES.has(name)) throw new ArgumentError('op', 'an op the nested-JVP reference knows', name);
       return t.apply(ops[name as keyof typeof ops], [a]);
     }
     const y = this.unary(name, a.re);

@@ -8,7 +8,7 @@ import type { JetProgram } from './jet-program.js';
 
 /** Fills the state jet of `prog` with z[0] = z and z[1..K]; read z[k] at prog.state(k). */
 export function solutionJet(prog: JetProgram, t: number, z: Ptr, K: number): void {
-  if (!Number.isInteger(K) || K < 1 || K > prog.maxOrder) throw new ArgumentError('K', `an integer in [1, ${prog.maxOrder}]`, K);
+  checkK(prog, K);
   const { kernels } = prog.rt;
   const n = prog.batch * prog.graph.stateSize;
   prog.begin(t, 1);
@@ -25,12 +25,17 @@ export function solutionJet(prog: JetProgram, t: number, z: Ptr, K: number): voi
  * holds ∂/∂z, prog.timeCotangent(0) ∂/∂t, and every Parameter.grad has ∂/∂θ added.
  */
 export function solutionJetVjp(prog: JetProgram, K: number): void {
+  checkK(prog, K);
   const { kernels } = prog.rt;
   const n = prog.batch * prog.graph.stateSize;
   for (let k = K - 1; k >= 0; k--) {
     kernels.axpy(prog.outputCotangent(k), 1 / (k + 1), prog.stateCotangent(k + 1), n);
     prog.reverse(k);
   }
+}
+
+function checkK(prog: JetProgram, K: number): void {
+  if (!Number.isInteger(K) || K < 1 || K > prog.maxOrder) throw new ArgumentError('K', `an integer in [1, ${prog.maxOrder}]`, K);
 }
 
 /** K! */

@@ -1,4 +1,5 @@
 // Per-iteration training records: what the loop measured, kept in memory and serialisable as JSON.
+import { ArgumentError } from '../errors.js';
 
 export interface IterationMetrics {
   iteration: number;
@@ -31,6 +32,8 @@ export class MetricsLog {
 
   /** Mean of a numeric field over the last `window` records. */
   recentMean(field: 'loss' | 'dataLoss' | 'nfeForward' | 'nfeBackward' | 'wallMs', window = 10): number {
+    // slice(-0) would be every record, so a window of 0 must not reach it.
+    if (!Number.isInteger(window) || window < 1) throw new ArgumentError('window', 'a positive integer', window);
     const tail = this.records.slice(-window);
     return tail.length === 0 ? NaN : tail.reduce((s, r) => s + r[field], 0) / tail.length;
   }

@@ -59,6 +59,8 @@ export class MinibatchSampler {
 
 /** Copies rows `indices` of a row-major [*, cols] array into `out` ([indices.length, cols]). */
 export function gatherRows(source: Float64Array, cols: number, indices: ArrayLike<number>, out: Float64Array = new Float64Array(indices.length * cols)): Float64Array {
+  if (!Number.isInteger(cols) || cols < 1) throw new ArgumentError('cols', 'a positive integer', cols);
+  if (source.length % cols !== 0) throw new ArgumentError('source', `whole rows of ${cols} values`, `${source.length} values`);
   if (out.length !== indices.length * cols) throw new ShapeError(`gatherRows: out holds ${out.length} values, need ${indices.length}×${cols}`);
   const rows = source.length / cols;
   for (let i = 0; i < indices.length; i++) {

@@ -1,4 +1,12 @@
-// The interface every optimiser implements: one update of all parameters from their gradients.
+// The interface every optimiser implements (one update of all parameters from their gradients), and
+// what Adam and SGD share: the parameter list, the learning-rate schedule with its step counter, the
+// per-parameter state buffers, and the checks of their settings.
+import { ArgumentError } from '../errors.js';
+import type { Kernels } from '../runtime/kernels.js';
+import { Tensor } from '../runtime/tensor.js';
+import { checkParameters, type ParameterLike } from './parameters.js';
+import { asSchedule, checkRate, type Schedule } from './schedules.js';
+
 export interface Optimizer {
   readonly name: string;
   /** Number of completed steps. */
@@ -7,4 +15,44 @@ export interface Optimizer {
   currentRate(): number;
   /** Updates every parameter in place from its gradient, then advances the iteration. */
   step(): void;
+}
+
+export abstract class ScheduledOptimizer implements Optimizer {
+  abstract readonly name: string;
+  /** completed steps */
+  protected t = 0;
+  private readonly schedule: Schedule;
+
+  constructor(protected readonly kernels: Kernels, protected readonly params: readonly ParameterLike[], lr: number | Schedule) {
+    checkParameters(params);
+    this.schedule = asSchedule(lr);
+  }
+
+  get iteration(): number {
+    return this.t;
+  }
+
+  /** The schedule's rate for the next step; a schedule function's result is checked like a fixed rate. */
+  currentRate(): number {
+    const rate = this.schedule(this.t);
+    checkRate(`lr (the schedule at iteration ${this.t})`, rate);
+    return rate;
+  }
+
+  abstract step(): void;
+
+  /** One zeroed tensor per parameter, shaped like it (moments, momentum buffers), next to the parameters. */
+  protected zeroedStateLikeParams(): Tensor[] {
+    return this.params.map((p) => Tensor.zeros(p.value.arena, p.value.rows, p.value.cols));
+  }
+}
+
+export function checkIn(name: string, value: number, low: number, high: number): number {
+  if (typeof value !== 'number' || !(value >= low && value < high)) throw new ArgumentError(name, `a number in [${low}, ${high})`, value);
+  return value;
+}
+
+export function checkNonNegative(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ArgumentError(name, 'a finite non-negative number', value);
+  return value;
 }

@@ -72,7 +72,7 @@ function checkBoundaries(boundaries: readonly number[]): void {
   });
 }
 
-function checkRate(name: string, rate: number): void {
+export function checkRate(name: string, rate: number): void {
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) throw new ArgumentError(name, 'a finite non-negative learning rate', rate);
 }
 

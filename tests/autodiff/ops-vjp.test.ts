@@ -104,6 +104,23 @@ test('gradients accumulate into parameters and into leaves shared by several ops
   });
 });
 
+test('a second backward on the same tape adds only the new root\'s gradient (intermediate cotangents start from zero)', () => {
+  arena.scope(() => {
+    const tape = new Tape(rt);
+    const x = tape.variable(Tensor.from(arena, [2, -0.5], 1, 2));
+    const y = tape.square(x); // ∂y/∂x = 2x
+    tape.backward(tape.sum(y)); // ∂/∂x Σ x² = 2x
+    assert.equal(Array.from(x.grad!.data), [4, -1]);
+    tape.backward(tape.sum(tape.affine(y, 3))); // adds ∂/∂x Σ 3x² = 6x
+    assert.equal(Array.from(x.grad!.data), [16, -4]);
+    const s = tape.variable(Tensor.from(arena, [5], 1, 1));
+    tape.backward(tape.square(s)); // 2s = 10
+    tape.backward(s, 0.5); // a leaf as the root: its seed is added too
+    tape.backward(s, Tensor.from(arena, [0.25], 1, 1));
+    assert.equal(Array.from(s.grad!.data), [10.75]);
+  });
+});
+
 test('shape mismatches and bad seeds are typed errors that name the op', () => {
   arena.scope(() => {
     const tape = new Tape(rt);

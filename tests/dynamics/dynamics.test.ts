@@ -11,7 +11,8 @@ import { Parameter } from '../../src/autodiff/parameter.js';
 import { mlpDynamics } from '../../src/dynamics/mlp.js';
 import type { Dynamics } from '../../src/dynamics/dynamics.js';
 import { evaluateDual } from '../../src/taylor/nested-jvp.js';
-import { ArgumentError, ShapeError } from '../../src/errors.js';
+import { ArgumentError, ShapeError, TaynodeError } from '../../src/errors.js';
+import { Program } from '../../src/autodiff/program.js';
 import { checkDirectional } from '../helpers/gradcheck.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
 
@@ -123,18 +124,44 @@ test('jacobianFrobenius: Σ||∂f/∂z·ε||² equals finite differences of f, a
   checkScalarGradients('jacobianFrobenius', dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
 });
 
+test('Program: backward or output before any forward is refused (there are no values to reverse)', () => {
+  const g = new GraphBuilder(2);
+  const prog = new Program(rt, g.build(g.square(g.state)), 1);
+  const refused = (f: () => unknown) => assert.throws(f, (e: Error) => e instanceof TaynodeError && /call forward/.test(e.message));
+  refused(() => prog.output);
+  arena.scope(() => {
+    const gOut = Tensor.from(arena, [1, 1], 1, 2);
+    refused(() => prog.backward(gOut.offset, 0));
+    prog.forward(0, Tensor.from(arena, [3, -2], 1, 2).offset);
+    const gz = Tensor.zeros(arena, 1, 2);
+    prog.backward(gOut.offset, gz.offset);
+    assert.equal(Array.from(gz.data), [6, -4]);
+  });
+});
+
 test('bad shapes and specs are typed errors naming the argument', () => {
   const { dyn, z } = setup(30);
   assert.throws(() => dyn.f(0, Tensor.zeros(arena, 2, D + 1), Tensor.zeros(arena, 2, D + 1)), (e: Error) => e instanceof ShapeError && /z/.test(e.message));
   assert.throws(() => dyn.f(0, z, Tensor.zeros(arena, 1, D)), (e: Error) => e instanceof ShapeError && /out/.test(e.message));
   assert.throws(() => dyn.solutionDerivatives(0, z, 2, [Tensor.zeros(arena, BATCH, D)]), (e: Error) => e instanceof ArgumentError && /out/.test(e.message));
+  assert.throws(() => dyn.solutionDerivatives(0, z, 1.5, []), (e: Error) => e instanceof ArgumentError && /^K: /.test(e.message));
   assert.throws(() => dyn.taylorRegulariser(0, z, 0), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 4], activation: 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /widths/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 2], activation: 'gelu' as 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /activation/.test(e.message));
+  // One name per hidden layer exactly: a list of another length is refused, not cut or padded.
+  for (const activation of [['tanh'], ['tanh', 'tanh', 'tanh']] as const) {
+    assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 3, 2], activation }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /activation: expected one name or 2 names/.test(e.message));
+  }
   const g = new GraphBuilder(2);
   const p = Parameter.zeros(rt, 'p', 1, 2);
   assert.throws(() => g.mul(g.state, g.param(p)), (e: Error) => e instanceof ArgumentError && /mul input 1/.test(e.message));
   assert.throws(() => g.build(g.concatTime(g.state)), (e: Error) => e instanceof ShapeError && /state/.test(e.message));
+  // A value from another builder: its id names a different node here.
+  const other = new GraphBuilder(2);
+  const foreign = other.square(other.state);
+  g.unary('tanh', g.state);
+  assert.throws(() => g.add(g.state, foreign), (e: Error) => e instanceof ArgumentError && /^add input 1: expected a value built by this GraphBuilder/.test(e.message));
+  assert.throws(() => g.build(foreign), (e: Error) => e instanceof ArgumentError && /^output: expected a value built by this GraphBuilder/.test(e.message));
 });
 
 test.run();

@@ -39,6 +39,20 @@ test('round trip keeps every value bit for bit, the shapes and the metadata', ()
   }
 });
 
+test('names that are Object.prototype keys ("__proto__", "constructor") are kept as tensors and metadata', () => {
+  const tensors = new Map([
+    ['__proto__', { shape: [2], data: new Float64Array([1, 2]) }],
+    ['constructor', { shape: [1], data: new Float64Array([3]) }],
+  ]);
+  const meta: Record<string, string> = {};
+  Object.defineProperty(meta, '__proto__', { value: 'p', enumerable: true, writable: true, configurable: true });
+  const back = decodeSafetensors(encodeSafetensors(tensors, meta));
+  assert.equal([...back.tensors.keys()].sort(), ['__proto__', 'constructor']);
+  assert.equal(Array.from(back.tensors.get('__proto__')!.data), [1, 2]);
+  assert.equal(Array.from(back.tensors.get('constructor')!.data), [3]);
+  assert.equal(Object.entries(back.metadata), [['__proto__', 'p']]);
+});
+
 test('layout follows the spec: u64 LE length, space-padded JSON header, LE data in name order', () => {
   const bytes = encodeSafetensors({ b: { shape: [1], data: new Float64Array([2]) }, a: { shape: [1], data: new Float64Array([1]) } });
   const view = new DataView(bytes.buffer);

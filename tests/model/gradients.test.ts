@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
+import { adjointGradient } from '../../src/model/adjoint.js';
 import { relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
@@ -149,6 +150,22 @@ test('adjoint on a fixed rk4 grid (solved back on the reversed grid) converges t
   assert.ok(coarse / fine > 30, `fourth-order convergence of the difference: ${coarse} → ${fine}`);
 });
 
+test('a model first used inside an arena scope gives the same objective and gradient afterwards', () => {
+  // Its per-batch working buffers must not live in the caller's scope: after the scope ends, the
+  // solver's own buffers would be placed over them.
+  for (const gradient of ['checkpoint', 'adjoint'] as const) {
+    const first = model({ gradient, solver: { method: 'rk4', steps: 3 } });
+    const fresh = model({ gradient, solver: { method: 'rk4', steps: 3 } });
+    rt.arena.scope(() => first.objective(data.z0, data.target, { rng: new Rng(1) }));
+    const got = first.objective(data.z0, data.target, { rng: new Rng(1) });
+    const gotGrads = grads(first);
+    const want = fresh.objective(data.z0, data.target, { rng: new Rng(1) });
+    assert.equal([got.loss, got.regularizers], [want.loss, want.regularizers], gradient);
+    assert.equal(gotGrads, grads(fresh), gradient);
+    assert.equal(Array.from(got.zbar0!), Array.from(want.zbar0!), gradient);
+  }
+});
+
 test('checkpoint memory grows with the accepted steps', () => {
   const m = model({ solver: { method: 'rk4', steps: 5 } });
   const r5 = m.objective(data.z0, data.target, { rng: new Rng(1) });
@@ -165,11 +182,22 @@ test('bad configuration and data are named', () => {
   assert.throws(() => model({ gradient: 'magic' as 'adjoint' }), /gradient: expected "checkpoint" or "adjoint"/);
   assert.throws(() => model({ regularizers: { order: 9 } }), /regularizers.order: expected an integer K in 1..8/);
   assert.throws(() => model({ regularizers: { lambda: 1 } }), /regularizers.order/);
+  assert.throws(() => model({ t0: NaN }), /^t0: expected a finite start time, got NaN/);
+  assert.throws(() => model({ t0: '0' as unknown as number }), /^t0: expected a finite start time/);
+  assert.throws(() => model({ t1: Infinity }), /^t1: expected a finite end time different from t0 = 0/);
+  assert.throws(() => model({ t1: 0 }), /^t1: expected a finite end time different from t0 = 0/);
   assert.throws(() => model({ backend: 'js' } as Partial<NeuralOdeConfig>), /backend: expected no such option \(removed/);
   const m = model({});
   assert.throws(() => m.objective(data.z0, data.target), /rng: expected an Rng/);
   assert.throws(() => m.objective(new Float64Array(3), new Float64Array(3)), /z0: expected a Float64Array of batch × 2 values, got 3/);
   assert.throws(() => m.objective(data.z0, new Float64Array(4), { rng: new Rng(1) }), /target holds 4 values, z0 holds 6/);
+  // The adjoint's inputs must match the augmented dynamics (batch 3 × D 2, terms r3, kinetic, jacobian).
+  const dyn = m.dynamics(3, true);
+  const [z1, three] = [new Float64Array(6), new Float64Array(3)];
+  const adjoint = (z: Float64Array, zbar: Float64Array, terms: Float64Array) => () => adjointGradient(rt, dyn, m.params, z, zbar, terms, 0, 1, m.solveOptions({ method: 'rk4', steps: 2 }));
+  assert.throws(adjoint(new Float64Array(4), z1, three), /^z1: expected 6 values/);
+  assert.throws(adjoint(z1, new Float64Array(5), three), /^zbar1: expected 6 values/);
+  assert.throws(adjoint(z1, z1, new Float64Array(2)), /^termCotangents: expected 3 values/);
   const bad = data.z0.slice(); bad[2] = NaN;
   assert.throws(() => m.objective(bad, data.target, { rng: new Rng(1) }), /z0\[2\]: expected a finite initial state/);
 });

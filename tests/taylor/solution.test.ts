@@ -7,8 +7,8 @@ import { Tensor } from '../../src/runtime/tensor.js';
 import { GraphBuilder, type Graph } from '../../src/autodiff/graph.js';
 import { Parameter } from '../../src/autodiff/parameter.js';
 import { JetProgram } from '../../src/taylor/jet-program.js';
-import { factorial, solutionJet } from '../../src/taylor/solution.js';
-import { ArgumentError } from '../../src/errors.js';
+import { factorial, solutionJet, solutionJetVjp } from '../../src/taylor/solution.js';
+import { ArgumentError, TaynodeError } from '../../src/errors.js';
 import { mlpDynamics } from '../../src/dynamics/mlp.js';
 import { Rng } from '../../src/random.js';
 import type { Kernels } from '../../src/runtime/kernels.js';
@@ -97,6 +97,27 @@ test('orders beyond the compiled maximum are refused with a clear error', () => 
     const z = Tensor.from(arena, [1], 1, 1);
     assert.throws(() => solutionJet(prog, 0, z.offset, 4), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
     assert.throws(() => solutionJet(prog, 0, z.offset, 0), (e: Error) => e instanceof ArgumentError);
+    solutionJet(prog, 0, z.offset, 3);
+    prog.beginReverse();
+    // The reverse sweep checks K as the forward does (K = 0 used to return without a word).
+    for (const bad of [0, 4, 1.5]) assert.throws(() => solutionJetVjp(prog, bad), (e: Error) => e instanceof ArgumentError && /^K: /.test(e.message));
+  });
+});
+
+test('jets and cotangents belong to one evaluation: using them before begin / beginReverse is refused', () => {
+  const g = new GraphBuilder(1);
+  const prog = new JetProgram(rt, g.build(g.square(g.state)), 1, 2);
+  const refused = (f: () => unknown, what: RegExp) => assert.throws(f, (e: Error) => e instanceof TaynodeError && what.test(e.message));
+  refused(() => prog.state(0), /call begin/);
+  refused(() => prog.extend(0), /call begin/);
+  refused(() => prog.beginReverse(), /call begin/);
+  arena.scope(() => {
+    prog.begin(0);
+    refused(() => prog.reverse(0), /call beginReverse/);
+    prog.beginReverse();
+    prog.reverse(0);
+    prog.begin(0.5); // a new evaluation: the previous cotangents are not its own
+    for (const use of [() => prog.reverse(0), () => prog.stateCotangent(0), () => prog.outputCotangent(0), () => prog.timeCotangent(0)]) refused(use, /call beginReverse/);
   });
 });
 

@@ -35,6 +35,9 @@ test('gatherRows copies the selected rows; bad sizes and indices are named', () 
   const src = new Float64Array([0, 1, 10, 11, 20, 21]);
   assert.equal(Array.from(gatherRows(src, 2, [2, 0])), [20, 21, 0, 1]);
   assert.throws(() => gatherRows(src, 2, [3]), /indices\[0\]: expected a row in \[0, 3\)/);
+  // A source that is not whole rows: the last partial row is refused, not copied short.
+  assert.throws(() => gatherRows(src.subarray(0, 5), 2, [2]), /source: expected whole rows of 2 values/);
+  assert.throws(() => gatherRows(src, 0, []), /cols: expected a positive integer/);
   assert.throws(() => new MinibatchSampler(5, 6, new Rng(0)), /batchSize: expected an integer in \[1, 5\]/);
   assert.throws(() => new MinibatchSampler(0, 1, new Rng(0)), /size/);
 });
@@ -45,6 +48,8 @@ test('metrics log keeps records and serialises one JSON object per line', () => 
     log.push({ iteration: i, loss: 3 - i, dataLoss: 3 - i, regularizers: { r3: 0.5 }, nfeForward: 20, nfeBackward: 40, acceptedSteps: 3, rejectedSteps: 0, learningRate: 0.1, wallMs: 2 });
   }
   assert.is(log.recentMean('loss', 2), 1.5);
+  assert.is(log.recentMean('loss', 5), 2); // fewer records than the window: all of them
+  for (const bad of [0, -1, 1.5]) assert.throws(() => log.recentMean('loss', bad), /window: expected a positive integer/);
   assert.is(log.last?.iteration, 2);
   const lines = log.toJsonLines().trim().split('\n');
   assert.is(lines.length, 3);

@@ -125,6 +125,15 @@ test('bad optimiser settings are named', () => {
   assert.throws(() => new Sgd(rt.kernels, [p], { momentum: 0, nesterov: true }), /nesterov/);
   assert.throws(() => new Sgd(rt.kernels, [], {}), /params: expected a non-empty array/);
   assert.throws(() => new Sgd(rt.kernels, [p, p], {}), /unique parameter names/);
+  // A schedule function's rate is checked when it is used, before any parameter moves.
+  for (const rate of [NaN, -0.5, Infinity]) {
+    const q = param('q', new Float64Array([1, 2]));
+    q.grad.copyFrom([1, 1]);
+    for (const opt of [new Adam(rt.kernels, [q], { lr: () => rate }), new Sgd(rt.kernels, [q], { lr: () => rate })]) {
+      assert.throws(() => opt.step(), /lr \(the schedule at iteration 0\): expected a finite non-negative learning rate/);
+      assert.equal(Array.from(q.value.data), [1, 2]);
+    }
+  }
   const bad: ParameterLike = { name: 'b', value: Tensor.zeros(rt.arena, 2, 3), grad: Tensor.zeros(rt.arena, 3, 2) };
   assert.throws(() => new Adam(rt.kernels, [bad]), /parameter b: value is \[2, 3\] but grad is \[3, 2\]/);
 });

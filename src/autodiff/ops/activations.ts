@@ -22,41 +22,31 @@ function plain(fwd: (k: Kernels) => Unary, vjp: (k: Kernels) => PrimalVjp, reads
   };
 }
 
-export const tanh: Op = {
-  name: 'tanh',
-  arity: [1],
-  shape: ([x]) => x,
-  ...plain((k) => k.tanh_fwd, (k) => k.tanh_vjp, true),
-  taylorAux: 1,
-  taylor(k, s, order) {
-    const [x, y, d] = [s.x[0], s.y, s.aux[0]];
-    if (order === 0) k.tanh_fwd(y, x, n(s));
-    else k.taylor_dphi(y, x, d, 1, n(s), order);
-    k.taylor_quad(d, y, 1, 0, -1, n(s), order);
-  },
-  taylorVjp(k, s, order) {
-    k.taylor_quad_vjp(s.gy, s.gaux[0], s.y, 0, -1, n(s), order);
-    k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, s.x[0], s.aux[0], 1, n(s), order);
-  },
-};
+/** tanh and sigmoid: φ' = c + alpha·y − y², a quadratic in the output kept as the auxiliary series. */
+function quadraticDerivative(name: string, fwd: (k: Kernels) => Unary, vjp: (k: Kernels) => PrimalVjp, c: number, alpha: number): Op {
+  return {
+    name,
+    arity: [1],
+    shape: ([x]) => x,
+    ...plain(fwd, vjp, true),
+    taylorAux: 1,
+    taylor(k, s, order) {
+      const [x, y, d] = [s.x[0], s.y, s.aux[0]];
+      if (order === 0) fwd(k)(y, x, n(s));
+      else k.taylor_dphi(y, x, d, 1, n(s), order);
+      k.taylor_quad(d, y, c, alpha, -1, n(s), order);
+    },
+    taylorVjp(k, s, order) {
+      k.taylor_quad_vjp(s.gy, s.gaux[0], s.y, alpha, -1, n(s), order);
+      k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, s.x[0], s.aux[0], 1, n(s), order);
+    },
+  };
+}
 
-export const sigmoid: Op = {
-  name: 'sigmoid',
-  arity: [1],
-  shape: ([x]) => x,
-  ...plain((k) => k.sigmoid_fwd, (k) => k.sigmoid_vjp, true),
-  taylorAux: 1,
-  taylor(k, s, order) {
-    const [x, y, d] = [s.x[0], s.y, s.aux[0]];
-    if (order === 0) k.sigmoid_fwd(y, x, n(s));
-    else k.taylor_dphi(y, x, d, 1, n(s), order);
-    k.taylor_quad(d, y, 0, 1, -1, n(s), order);
-  },
-  taylorVjp(k, s, order) {
-    k.taylor_quad_vjp(s.gy, s.gaux[0], s.y, 1, -1, n(s), order);
-    k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, s.x[0], s.aux[0], 1, n(s), order);
-  },
-};
+/** tanh' = 1 − y² */
+export const tanh = quadraticDerivative('tanh', (k) => k.tanh_fwd, (k) => k.tanh_vjp, 1, 0);
+/** sigmoid' = y − y² */
+export const sigmoid = quadraticDerivative('sigmoid', (k) => k.sigmoid_fwd, (k) => k.sigmoid_vjp, 0, 1);
 
 /** softplus(x) = log(1 + eˣ); aux[0] = σ(x) (its derivative), aux[1] = σ − σ² (σ's derivative). */
 export const softplus: Op = {
@@ -85,53 +75,37 @@ export const softplus: Op = {
   },
 };
 
-/** sin with aux[0] = cos(x): sin' = cos, cos' = −sin. */
-export const sin: Op = {
-  name: 'sin',
-  arity: [1],
-  shape: ([x]) => x,
-  ...plain((k) => k.sin_fwd, (k) => k.sin_vjp, false),
-  taylorAux: 1,
-  taylor(k, s, order) {
-    const [x, y, c] = [s.x[0], s.y, s.aux[0]];
-    if (order === 0) {
-      k.sin_fwd(y, x, n(s));
-      k.cos_fwd(c, x, n(s));
-      return;
-    }
-    k.taylor_dphi(y, x, c, 1, n(s), order);
-    k.taylor_dphi(c, x, y, -1, n(s), order);
-  },
-  taylorVjp(k, s, order) {
-    const [x, y, c] = [s.x[0], s.y, s.aux[0]];
-    k.taylor_dphi_vjp(s.gx[0], s.gy, s.gaux[0], x, y, -1, n(s), order);
-    k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, x, c, 1, n(s), order);
-  },
-};
+/**
+ * sin and cos, each keeping the other as aux[0] = p: y' = sign·p and p' = −sign·y
+ * (sin: p = cos, sign = 1; cos: p = sin, sign = −1).
+ */
+function trigonometric(name: string, fwd: (k: Kernels) => Unary, vjp: (k: Kernels) => PrimalVjp, partner: (k: Kernels) => Unary, sign: number): Op {
+  return {
+    name,
+    arity: [1],
+    shape: ([x]) => x,
+    ...plain(fwd, vjp, false),
+    taylorAux: 1,
+    taylor(k, s, order) {
+      const [x, y, p] = [s.x[0], s.y, s.aux[0]];
+      if (order === 0) {
+        fwd(k)(y, x, n(s));
+        partner(k)(p, x, n(s));
+        return;
+      }
+      k.taylor_dphi(y, x, p, sign, n(s), order);
+      k.taylor_dphi(p, x, y, -sign, n(s), order);
+    },
+    taylorVjp(k, s, order) {
+      const [x, y, p] = [s.x[0], s.y, s.aux[0]];
+      k.taylor_dphi_vjp(s.gx[0], s.gy, s.gaux[0], x, y, -sign, n(s), order);
+      k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, x, p, sign, n(s), order);
+    },
+  };
+}
 
-/** cos with aux[0] = sin(x). */
-export const cos: Op = {
-  name: 'cos',
-  arity: [1],
-  shape: ([x]) => x,
-  ...plain((k) => k.cos_fwd, (k) => k.cos_vjp, false),
-  taylorAux: 1,
-  taylor(k, s, order) {
-    const [x, y, sn] = [s.x[0], s.y, s.aux[0]];
-    if (order === 0) {
-      k.cos_fwd(y, x, n(s));
-      k.sin_fwd(sn, x, n(s));
-      return;
-    }
-    k.taylor_dphi(y, x, sn, -1, n(s), order);
-    k.taylor_dphi(sn, x, y, 1, n(s), order);
-  },
-  taylorVjp(k, s, order) {
-    const [x, y, sn] = [s.x[0], s.y, s.aux[0]];
-    k.taylor_dphi_vjp(s.gx[0], s.gy, s.gaux[0], x, y, 1, n(s), order);
-    k.taylor_dphi_vjp(s.gx[0], s.gaux[0], s.gy, x, sn, -1, n(s), order);
-  },
-};
+export const sin = trigonometric('sin', (k) => k.sin_fwd, (k) => k.sin_vjp, (k) => k.cos_fwd, 1);
+export const cos = trigonometric('cos', (k) => k.cos_fwd, (k) => k.cos_vjp, (k) => k.sin_fwd, -1);
 
 /** exp: its own derivative, so the rule's series is y itself. */
 export const exp: Op = {
