@@ -10,3 +10,5 @@ export { backpropagateSteps, neededStages } from './replay.js';
 export type { ReplayDynamics, StageTableau } from './replay.js';
 export { adjointGradient } from './adjoint.js';
 export { saveModel, loadModel } from './serialize.js';
+export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, tapeLoss, checkLoss } from './losses.js';
+export type { DataLoss, LossValue, TapeLossFunction, TapeLossOptions } from './losses.js';

@@ -1,6 +1,6 @@
 // A neural ODE z(t1) = z(t0) + ∫ f(z, t; θ) dt with an MLP f, batched (one step size for the whole
-// batch, as the paper's code and torchdiffeq do), trained on mean squared error plus λ-weighted
-// regularisers integrated in the same solve. Gradients: discretise-then-optimise with step-level
+// batch, as the paper's code and torchdiffeq do), trained on a data loss of z(t1) (losses.ts; mean
+// squared error by default) plus λ-weighted regularisers integrated in the same solve. Gradients: discretise-then-optimise with step-level
 // checkpoints (default) or the continuous adjoint.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
@@ -17,6 +17,7 @@ import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tabl
 import { backpropagateSteps } from './replay.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
+import { checkLoss, mseLoss, type DataLoss } from './losses.js';
 
 export interface SolverConfig {
   /** Runge–Kutta method of src/ode (default dopri5) */
@@ -42,6 +43,7 @@ export interface NeuralOdeConfig {
 export interface ObjectiveResult {
   /** data loss + Σ λ·regulariser */
   loss: number;
+  /** the data loss's value on z(t1) */
   dataLoss: number;
   /** batch means of each integrated term at t1, by name */
   regularizers: Record<string, number>;
@@ -63,6 +65,8 @@ export interface ObjectiveOptions {
   rng?: Rng;
   /** step boundaries to use instead of choosing steps (e.g. an adaptive solve's accepted steps, to hold accept/reject decisions fixed) */
   grid?: ArrayLike<number>;
+  /** the data loss on z(t1) (default mseLoss; softmaxCrossEntropyLoss, gaussianNllLoss(σ), tapeLoss(…)) */
+  loss?: DataLoss;
 }
 
 export interface PredictOptions {
@@ -157,12 +161,15 @@ export class NeuralOde {
   }
 
   /**
-   * The training objective on one batch: mean over batch × D of (z(t1) − target)² plus λ-weighted
-   * regulariser means; with `gradient`, parameter gradients are written to each Parameter.grad.
+   * The training objective on one batch: the data loss of z(t1) against `target` (options.loss, mean
+   * squared error by default; the loss defines the target's shape) plus λ-weighted regulariser means;
+   * with `gradient`, parameter gradients are written to each Parameter.grad.
    */
   objective(z0: Float64Array, target: Float64Array, options: ObjectiveOptions = {}): ObjectiveResult {
     const batch = this.batchOf(z0, 'z0');
-    if (target.length !== z0.length) throw new ShapeError(`target holds ${target.length} values, z0 holds ${z0.length}`);
+    const dataLossFn = options.loss ?? mseLoss;
+    checkLoss(dataLossFn);
+    dataLossFn.checkTarget(target, batch, this.stateSize);
     const dyn = this.dynamics(batch, true);
     if (dyn.terms.some((t) => t.name === 'jacobian')) {
       if (!options.rng) throw new ArgumentError('rng', 'an Rng for the Jacobian regulariser\'s ε', undefined);
@@ -179,9 +186,10 @@ export class NeuralOde {
     const nfeForward = dyn.nfe;
     const yEnd = fwd.ys[1];
     const z1 = yEnd.slice(0, bd);
-    let dataLoss = 0;
-    for (let i = 0; i < bd; i++) { const r = z1[i] - target[i]; dataLoss += r * r; }
-    dataLoss /= bd;
+    const { value: dataLoss, gradient: zbar1 } = dataLossFn.evaluate(this.rt, z1, target, batch);
+    if (!(zbar1 instanceof Float64Array) || zbar1.length !== bd) {
+      throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${zbar1?.length} values, z(t1) holds ${bd} (expected a Float64Array)`);
+    }
     const regularizers: Record<string, number> = {};
     let loss = dataLoss;
     dyn.terms.forEach((term, j) => {
@@ -196,7 +204,7 @@ export class NeuralOde {
 
     zeroGrads(this.params);
     const ybar1 = new Float64Array(dyn.stateSize);
-    for (let i = 0; i < bd; i++) ybar1[i] = (2 * (z1[i] - target[i])) / bd;
+    ybar1.set(zbar1);
     const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
     ybar1.set(termCotangents, bd);
     dyn.nfe = 0;

@@ -3,6 +3,7 @@
 // the Rng given, so the same seed gives the same loss sequence.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { NeuralOde } from '../model/neural-ode.js';
+import { checkLoss, mseLoss, type DataLoss } from '../model/losses.js';
 import type { Rng } from '../random.js';
 import { MetricsLog, type IterationMetrics } from './metrics.js';
 import { gatherRows, MinibatchSampler } from './minibatches.js';
@@ -11,7 +12,7 @@ import type { Optimizer } from './optimizer.js';
 export interface Dataset {
   /** initial states, [size, D] row-major */
   inputs: Float64Array;
-  /** targets for z(t1), [size, D] */
+  /** targets for z(t1), row-major with one row per example, shaped as the loss expects: [size, D] for MSE, [size] class indices for cross-entropy */
   targets: Float64Array;
 }
 
@@ -23,6 +24,8 @@ export interface TrainOptions {
   /** rows per minibatch (default: the whole dataset) */
   batchSize?: number;
   rng: Rng;
+  /** the data loss on z(t1) (default mseLoss) */
+  loss?: DataLoss;
   /** called after every iteration (progress bars, logging); return false to stop early */
   onIteration?: (record: IterationMetrics) => void | boolean;
 }
@@ -33,21 +36,26 @@ export function train(options: TrainOptions): MetricsLog {
   if (!(data.inputs instanceof Float64Array) || data.inputs.length === 0 || data.inputs.length % d !== 0) {
     throw new ShapeError(`data.inputs: expected [size, ${d}] values, got ${data.inputs?.length}`);
   }
-  if (data.targets.length !== data.inputs.length) throw new ShapeError(`data.targets holds ${data.targets.length} values, data.inputs ${data.inputs.length}`);
   if (!Number.isInteger(options.iterations) || options.iterations < 0) throw new ArgumentError('iterations', 'a non-negative integer', options.iterations);
   const size = data.inputs.length / d;
+  const loss = options.loss ?? mseLoss;
+  checkLoss(loss);
+  // The whole set is checked once; minibatches gather whole target rows of the width the loss chose.
+  loss.checkTarget(data.targets, size, d, 'data.targets');
+  const targetWidth = data.targets.length / size;
+  if (!Number.isInteger(targetWidth) || targetWidth < 1) throw new ShapeError(`data.targets holds ${data.targets.length} values, not one or more per example (${size} inputs)`);
   const batchSize = options.batchSize ?? size;
   const sampler = new MinibatchSampler(size, batchSize, rng, { dropLast: true, shuffle: batchSize < size });
   const z0 = new Float64Array(batchSize * d);
-  const target = new Float64Array(batchSize * d);
+  const target = new Float64Array(batchSize * targetWidth);
   const log = new MetricsLog();
   for (let it = 0; it < options.iterations; it++) {
     const start = performance.now();
     const rows = sampler.next();
     gatherRows(data.inputs, d, rows, z0);
-    gatherRows(data.targets, d, rows, target);
+    gatherRows(data.targets, targetWidth, rows, target);
     const lr = optimizer.currentRate();
-    const r = model.objective(z0, target, { rng });
+    const r = model.objective(z0, target, { rng, loss });
     if (!Number.isFinite(r.loss)) throw new ArgumentError('training', `a finite loss (iteration ${it} gave ${r.loss}; lower the learning rate or λ)`, r.loss);
     optimizer.step();
     const record: IterationMetrics = {
