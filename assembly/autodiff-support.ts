@@ -115,3 +115,28 @@ export function softmax_xent_vjp(g: usize, p: usize, targets: usize, scale: f64,
     }
   }
 }
+
+/**
+ * out[r, 0..cols) (+)= a[r, 0..cols) for r < rows, rows `outStride` and `aStride` values apart: the one
+ * strided copy behind column slices (aStride = the source's width), their reverse (accumulate = 1)
+ * and row broadcasts (aStride = 0: every row of out reads a's single row).
+ */
+export function copy_block(out: usize, outStride: i32, a: usize, aStride: i32, rows: i32, cols: i32, accumulate: i32): void {
+  const outRow = <usize>outStride << 3;
+  const aRow = <usize>aStride << 3;
+  const rowBytes = <usize>cols << 3;
+  for (let r = 0; r < rows; r++) {
+    const dst = out + <usize>r * outRow;
+    const src = a + <usize>r * aRow;
+    if (!accumulate) {
+      memory.copy(dst, src, rowBytes);
+      continue;
+    }
+    let j = 0;
+    for (; j + 1 < cols; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(dst + o, f64x2.add(v128.load(dst + o), v128.load(src + o)));
+    }
+    if (j < cols) { const o = <usize>j << 3; store<f64>(dst + o, load<f64>(dst + o) + load<f64>(src + o)); }
+  }
+}

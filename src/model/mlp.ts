@@ -4,14 +4,16 @@
 // [1, out]; every layer but the last is followed by the activation. `mlpView` names those Parameters
 // by layer (for serialisation and inspection).
 import { ArgumentError } from '../errors.js';
+import { ACTIVATIONS } from '../autodiff/ops/index.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { mlpDynamics } from '../dynamics/mlp.js';
 import type { Dynamics } from '../dynamics/dynamics.js';
 import type { ParameterLike } from '../training/parameters.js';
+import type { Layer } from '../nn/layer.js';
 
 /** Activations the model offers. */
-export const NETWORK_ACTIVATIONS = ['sigmoid', 'tanh', 'softplus', 'relu'] as const;
+export const NETWORK_ACTIVATIONS = ACTIVATIONS;
 export type NetworkActivation = (typeof NETWORK_ACTIVATIONS)[number];
 
 export interface NetworkSpec {
@@ -34,9 +36,12 @@ export interface Mlp {
 }
 
 export interface Network {
-  mlp: Mlp;
-  /** the same network as a src/dynamics graph (wasm kernels) */
+  /** the dynamics as a src/dynamics graph (wasm kernels) */
   graph: Dynamics;
+  /** the layer view of a config's `mlp` */
+  mlp?: Mlp;
+  /** the layer built from a config's `dynamics` description */
+  layer?: Layer;
 }
 
 export function checkNetworkSpec(spec: NetworkSpec): void {

@@ -16,6 +16,11 @@ import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
 import { backpropagateSteps } from './replay.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
+import type { Dynamics } from '../dynamics/dynamics.js';
+import type { LayerSpec } from '../nn/layer.js';
+import { checkLayerSpec, createLayer } from '../nn/spec.js';
+import { layerDynamics } from '../nn/dynamics.js';
+import { checkInitialiser, type Initialiser } from '../nn/init.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
 
@@ -32,7 +37,12 @@ export interface SolverConfig {
 export type GradientMethod = 'checkpoint' | 'adjoint';
 
 export interface NeuralOdeConfig {
-  mlp: NetworkSpec;
+  /** the paper's MLP (time concatenated before every layer); parameters layer{l}.weight/bias */
+  mlp?: NetworkSpec;
+  /** any layer description mapping the state to dz/dt (e.g. a sequential); parameters named as nn.Sequential's */
+  dynamics?: LayerSpec;
+  /** how `dynamics`' weights were first drawn (default 'pytorch') */
+  init?: Initialiser;
   regularizers?: RegularizerConfig;
   solver?: SolverConfig;
   gradient?: GradientMethod;
@@ -69,6 +79,13 @@ export interface ObjectiveOptions {
   loss?: DataLoss;
 }
 
+/** What `forward` hands to `backward`. */
+export interface ForwardPass {
+  result: ObjectiveResult;
+  dyn: AugmentedDynamics;
+  grid?: ArrayLike<number>;
+}
+
 export interface PredictOptions {
   solver?: SolverConfig;
   /** called at every evaluation of f with (t, z) (a copy is not made: read it immediately) */
@@ -77,9 +94,20 @@ export interface PredictOptions {
 
 export type ResolvedConfig = NeuralOdeConfig & { t0: number; t1: number; gradient: GradientMethod };
 
-export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
-  if (typeof config !== 'object' || config === null) throw new ArgumentError('config', 'an object { mlp, regularizers?, solver?, … }', config);
-  checkNetworkSpec(config.mlp);
+/**
+ * Validates a configuration. `custom`: the dynamics are given as code (NeuralOde.fromDynamics), so the
+ * configuration names neither `mlp` nor `dynamics`.
+ */
+export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) throw new ArgumentError('config', 'an object { mlp | dynamics, regularizers?, solver?, … }', config);
+  if (custom) {
+    if (config.mlp !== undefined || config.dynamics !== undefined) throw new ArgumentError('config', 'no mlp or dynamics description when the dynamics are given as code');
+  } else if ((config.mlp === undefined) === (config.dynamics === undefined)) {
+    throw new ArgumentError('config', 'exactly one of mlp (the paper\'s MLP) or dynamics (a layer description)', config.mlp === undefined ? 'neither' : 'both');
+  }
+  if (config.mlp !== undefined) checkNetworkSpec(config.mlp);
+  if (config.dynamics !== undefined) checkLayerSpec(config.dynamics, 'dynamics');
+  if (config.init !== undefined) checkInitialiser(config.init);
   checkRegularizers(config.regularizers ?? {});
   const solver = config.solver ?? {};
   const method = solver.method ?? 'dopri5';
@@ -103,21 +131,37 @@ export class NeuralOde {
   private readonly dynamicsCache = new Map<string, AugmentedDynamics>();
 
   constructor(readonly rt: Runtime, readonly network: Network, config: NeuralOdeConfig) {
-    this.config = checkConfig(config);
+    this.config = checkConfig(config, { custom: network.layer === undefined && network.mlp === undefined });
   }
 
-  /** A model with freshly initialised weights (drawn from `rng`). */
-  static create(rt: Runtime, config: NeuralOdeConfig, rng: Rng): NeuralOde {
+  /**
+   * A model with freshly initialised weights (drawn from `rng`). `name` prefixes a layer description's
+   * parameter names (a Model names its blocks "blocks.0", …).
+   */
+  static create(rt: Runtime, config: NeuralOdeConfig, rng: Rng, { name = '' } = {}): NeuralOde {
     checkConfig(config);
-    return new NeuralOde(rt, createNetwork(rt, config.mlp, rng), config);
+    if (config.mlp) return new NeuralOde(rt, createNetwork(rt, config.mlp, rng), config);
+    const layer = createLayer(rt, config.dynamics!, { rng, init: config.init ?? 'pytorch', name });
+    const state = layer.inputs ?? layer.outputs;
+    if (state === null) throw new ArgumentError('dynamics', 'a description with at least one layer of stated width (the state size)', 'activations only');
+    return new NeuralOde(rt, { graph: layerDynamics(rt, layer, state), layer }, config);
+  }
+
+  /**
+   * A model over dynamics written as code (src/nn's defineDynamics, or any src/dynamics Dynamics);
+   * `config` holds everything but the dynamics. Save it with saveModel and reload its weights into the
+   * same code-built model with loadWeights.
+   */
+  static fromDynamics(rt: Runtime, dynamics: Dynamics, config: Omit<NeuralOdeConfig, 'mlp' | 'dynamics' | 'init'> = {}): NeuralOde {
+    return new NeuralOde(rt, { graph: dynamics }, config);
   }
 
   get params(): ParameterLike[] {
-    return this.network.mlp.params;
+    return this.network.graph.params.slice();
   }
 
   get stateSize(): number {
-    return this.network.mlp.spec.widths[0];
+    return this.network.graph.stateSize;
   }
 
   /** The augmented dynamics for a batch size (cached), with or without the regulariser states. */
@@ -170,6 +214,28 @@ export class NeuralOde {
     const dataLossFn = options.loss ?? mseLoss;
     checkLoss(dataLossFn);
     dataLossFn.checkTarget(target, batch, this.stateSize);
+    const wantGrad = options.gradient ?? true;
+    const pass = this.forward(z0, { rng: options.rng, grid: options.grid, record: wantGrad });
+    const { value: dataLoss, gradient: zbar1 } = dataLossFn.evaluate(this.rt, pass.result.z1, target, batch);
+    if (!(zbar1 instanceof Float64Array) || zbar1.length !== pass.result.z1.length) {
+      throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${zbar1?.length} values, z(t1) holds ${pass.result.z1.length} (expected a Float64Array)`);
+    }
+    const result = pass.result;
+    result.dataLoss = dataLoss;
+    result.loss += dataLoss;
+    if (!wantGrad) return result;
+    zeroGrads(this.params);
+    this.backward(pass, zbar1);
+    return result;
+  }
+
+  /**
+   * The forward half of `objective`: solves from z0 with the regulariser states (recording the accepted
+   * steps when `record` and the gradient method replays them). `result.loss` holds Σ λ·R so far (no
+   * data loss: the caller adds it, e.g. a Model's head). Pass the returned value to `backward`.
+   */
+  forward(z0: Float64Array, options: { rng?: Rng; grid?: ArrayLike<number>; record?: boolean } = {}): ForwardPass {
+    const batch = this.batchOf(z0, 'z0');
     const dyn = this.dynamics(batch, true);
     if (dyn.terms.some((t) => t.name === 'jacobian')) {
       if (!options.rng) throw new ArgumentError('rng', 'an Rng for the Jacobian regulariser\'s ε', undefined);
@@ -179,45 +245,52 @@ export class NeuralOde {
     const y0 = new Float64Array(dyn.stateSize);
     y0.set(z0);
     const solver = this.config.solver ?? {};
-    const wantGrad = options.gradient ?? true;
-    const replay = wantGrad && this.config.gradient === 'checkpoint';
+    const replay = (options.record ?? false) && this.config.gradient === 'checkpoint';
     dyn.nfe = 0;
     const fwd = this.solve(dyn, y0, solver, replay, options.grid);
     const nfeForward = dyn.nfe;
     const yEnd = fwd.ys[1];
-    const z1 = yEnd.slice(0, bd);
-    const { value: dataLoss, gradient: zbar1 } = dataLossFn.evaluate(this.rt, z1, target, batch);
-    if (!(zbar1 instanceof Float64Array) || zbar1.length !== bd) {
-      throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${zbar1?.length} values, z(t1) holds ${bd} (expected a Float64Array)`);
-    }
     const regularizers: Record<string, number> = {};
-    let loss = dataLoss;
+    let loss = 0;
     dyn.terms.forEach((term, j) => {
       regularizers[term.name] = yEnd[bd + j];
       loss += term.lambda * regularizers[term.name];
     });
     const result: ObjectiveResult = {
-      loss, dataLoss, regularizers, z1, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
+      loss, dataLoss: 0, regularizers, z1: yEnd.slice(0, bd), nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
       checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
     };
-    if (!wantGrad) return result;
+    return { result, dyn, grid: options.grid };
+  }
 
-    zeroGrads(this.params);
+  /**
+   * The backward half: given ∂L/∂z(t1), ACCUMULATES parameter gradients (call zeroGrads first) and sets
+   * result.zbar0 and result.nfeBackward on the pass's result; returns ∂L/∂z(t0).
+   */
+  backward(pass: ForwardPass, zbar1: Float64Array): Float64Array {
+    const { dyn, result } = pass;
+    const bd = dyn.batch * this.stateSize;
+    if (!(zbar1 instanceof Float64Array) || zbar1.length !== bd) throw new ShapeError(`zbar1: expected a Float64Array of ${bd} values (like z(t1)), got ${zbar1?.length}`);
+    const solver = this.config.solver ?? {};
     const ybar1 = new Float64Array(dyn.stateSize);
     ybar1.set(zbar1);
     const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
     ybar1.set(termCotangents, bd);
     dyn.nfe = 0;
     if (this.config.gradient === 'checkpoint') {
+      if (!result.steps) throw new ArgumentError('pass', 'a forward pass with record: true (the checkpointed steps)', 'none recorded');
       const replayDynamics = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
-      const { ybar } = backpropagateSteps(this.rt, replayDynamics, fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
+      const { ybar } = backpropagateSteps(this.rt, replayDynamics, result.steps, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
       result.zbar0 = ybar.slice(0, bd);
     } else {
-      const adj = adjointGradient(this.rt, dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
+      // The adjoint writes the gradients it integrates; what they held before is added back so both methods accumulate.
+      const before = this.params.map((p) => p.grad.toFloat64Array());
+      const adj = adjointGradient(this.rt, dyn, this.params, result.z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, pass.grid));
+      this.params.forEach((p, i) => p.grad.copyFrom(p.grad.data.map((g, j) => g + before[i][j])));
       result.zbar0 = adj.zbar0;
     }
     result.nfeBackward = dyn.nfe;
-    return result;
+    return result.zbar0;
   }
 
   private batchOf(z0: Float64Array, name: string): number {

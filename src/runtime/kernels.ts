@@ -90,6 +90,8 @@ export interface TaylorKernels {
   append_column(out: Ptr, x: Ptr, t: Ptr, rows: number, cols: number): void;
   /** gx += gy[:, :cols] (gx = 0 skips); returns Σ_r gy[r, cols] */
   append_column_vjp(gx: Ptr, gy: Ptr, rows: number, cols: number): number;
+  /** out[r, :cols] (+)= a[r, :cols], rows outStride and aStride values apart (aStride = 0 broadcasts a's row) */
+  copy_block(out: Ptr, outStride: number, a: Ptr, aStride: number, rows: number, cols: number, accumulate: number): void;
   /** p = row softmax(logits); returns Σ_rows −Σ_c targets·log p */
   softmax_xent(p: Ptr, logits: Ptr, targets: Ptr, rows: number, cols: number): number;
   /** g += scale·(p·rowsum(targets) − targets) */

@@ -67,7 +67,7 @@ test('glorot initialisation: zero biases, normal weights with std √(2/(fan_in 
   const rt = createRuntimeSync();
   const model = NeuralOde.create(rt, toyConfig({ ...DEFAULT_TOY, hidden: 400 }, 0), new Rng(5));
   glorotInit(model, new Rng(5));
-  for (const layer of model.network.mlp.layers) {
+  for (const layer of model.network.mlp!.layers) {
     assert.ok(layer.bias.value.toFloat64Array().every((b) => b === 0));
     const w = layer.weight.value;
     const values = w.toFloat64Array();

@@ -94,7 +94,7 @@ for (const activation of ACTIVATIONS) {
   for (const K of [1, 2, 3, 4, 6]) {
     test(`${activation}, R_${K} + kinetic + Jacobian: VJP of the augmented dynamics vs central differences`, () => {
       const net = network(activation, [2, 5, 4, 2], 17 + K);
-      const m = net.mlp;
+      const m = net.mlp!;
       const batch = 3;
       const dyn = new AugmentedDynamics(rt, net.graph, batch, { order: K, lambda: 1, kinetic: 0.5, jacobian: 0.25 });
       dyn.resampleNoise(new Rng(1));

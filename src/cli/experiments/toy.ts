@@ -155,7 +155,7 @@ export function trainToy(rt: Runtime, s: ToySettings, data: ToyData, lambda: num
 
 /** Re-draws the weights like JAX stax's Dense (glorot_normal over [out, in + time]) with zero biases. */
 export function glorotInit(model: NeuralOde, rng: Rng): void {
-  for (const layer of model.network.mlp.layers) {
+  for (const layer of model.network.mlp!.layers) {
     const w = layer.weight.value;
     const std = Math.sqrt(2 / (w.rows + w.cols));
     w.copyFrom(rng.fill(new Float64Array(w.size), (r) => std * r.normal()));

@@ -1,0 +1,28 @@
+// What a layer is: a plain value holding its parameters (named as the equivalent PyTorch module's
+// state_dict names them) and a function of one input written against NnOps, so the same layer runs
+// inside dynamics (traced into a graph) and on the eager tape (encoders, heads). `spec` is the plain
+// JSON that rebuilds it (saved with the weights).
+import type { Parameter } from '../autodiff/parameter.js';
+import type { Activation } from '../autodiff/ops/index.js';
+import type { NnOps } from './ops.js';
+
+export type LayerSpec =
+  | { type: 'linear'; inputs: number; outputs: number; bias?: boolean }
+  | { type: 'concatLinear'; inputs: number; outputs: number }
+  | { type: 'concatSquashLinear'; inputs: number; outputs: number }
+  | { type: 'activation'; fn: Activation }
+  | { type: 'sequential'; layers: LayerSpec[] };
+
+export interface Layer {
+  readonly spec: LayerSpec;
+  readonly params: readonly Parameter[];
+  /** input and output widths; null where any width passes through (activations) */
+  readonly inputs: number | null;
+  readonly outputs: number | null;
+  apply<V>(ops: NnOps<V>, x: V): V;
+}
+
+/** `${prefix}.${name}`, or `name` alone at the top level. */
+export function qualified(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}
