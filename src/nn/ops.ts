@@ -43,10 +43,13 @@ export function graphOps(g: GraphBuilder): NnOps<GraphValue> {
   };
 }
 
-/** NnOps over an eager Tape at time t: for encoders and heads (parameters' gradients accumulate into Parameter.grad). */
-export function tapeOps(tape: Tape, t = 0): NnOps<Var> {
+/**
+ * NnOps over an eager Tape at time t: for encoders and heads. Parameters' gradients accumulate into
+ * Parameter.grad; with `grad: false` they enter as constants and the tape records nothing.
+ */
+export function tapeOps(tape: Tape, t = 0, { grad = true } = {}): NnOps<Var> {
   const time = tape.scalar(t);
-  const param = (p: Parameter) => tape.parameter(p);
+  const param = (p: Parameter) => (grad ? tape.parameter(p) : tape.constant(p.value));
   return {
     time,
     linear: (x, w, b) => tape.linear(x, param(w), b && param(b)),

@@ -25,6 +25,10 @@ class DualMath {
     if (isVar(a) || isVar(b)) throw new ArgumentError('dual', 'operands of equal depth');
     return { re: this.map2(a.re, b.re, f), eps: this.map2(a.eps, b.eps, f) };
   }
+  /** A linear op applied to every component of a dual. */
+  map1(a: Dual, f: (x: Var) => Var): Dual {
+    return isVar(a) ? f(a) : { re: this.map1(a.re, f), eps: this.map1(a.eps, f) };
+  }
   add(a: Dual, b: Dual): Dual { return this.map2(a, b, (x, y) => this.tape.add(x, y)); }
   sub(a: Dual, b: Dual): Dual { return this.map2(a, b, (x, y) => this.tape.sub(x, y)); }
   mul(a: Dual, b: Dual): Dual {
@@ -98,6 +102,9 @@ export function evaluateDual(tape: Tape, graph: Graph, params: Map<Parameter, Va
         case 'sub': env[id] = m.sub(ins[0], ins[1]); break;
         case 'mul': env[id] = m.mul(ins[0], ins[1]); break;
         case 'affine': env[id] = m.affine(ins[0], node.attrs.scale, node.attrs.shift); break;
+        case 'sliceCols': env[id] = m.map1(ins[0], (x) => tape.apply(ops.sliceCols, [x], node.attrs)); break;
+        // The second input only lends its row count.
+        case 'broadcastRows': env[id] = m.map1(ins[0], (r) => tape.apply(ops.broadcastRows, [r, m.primal(ins[1])])); break;
         default: env[id] = m.unary(node.op.name, ins[0]);
       }
     }

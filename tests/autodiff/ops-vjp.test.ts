@@ -34,6 +34,8 @@ const CASES: Case[] = [
   { name: 'sub', inputs: [{ shape: [3, 3] }, { shape: [3, 3] }], apply: (t, [a, b]) => t.sub(a, b) },
   { name: 'mul', inputs: [{ shape: [2, 7] }, { shape: [2, 7] }], apply: (t, [a, b]) => t.mul(a, b) },
   { name: 'affine', inputs: [{ shape: [2, 3] }], apply: (t, [x]) => t.affine(x, -1.5, 0.25) },
+  { name: 'sliceCols', inputs: [{ shape: [3, 7] }], apply: (t, [x]) => t.apply(ops.sliceCols, [x], { start: 2, width: 3 }) },
+  { name: 'broadcastRows', inputs: [{ shape: [1, 5] }, { shape: [4, 2], constant: true }], apply: (t, [r, like]) => t.apply(ops.broadcastRows, [r, like]) },
   { name: 'concatTime', inputs: [{ shape: [3, 2] }, { shape: [1, 1] }], apply: (t, [x, tt]) => t.concatTime(x, tt) },
   unary('square'), unary('tanh'), unary('sigmoid'), unary('softplus'), unary('relu'), unary('sin'), unary('cos'), unary('exp'),
   unary('log', 0.2, 3), unary('reciprocal', 0.5, 2),

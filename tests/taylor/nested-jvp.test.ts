@@ -13,6 +13,10 @@ import { Dynamics } from '../../src/dynamics/dynamics.js';
 import { mlpDynamics } from '../../src/dynamics/mlp.js';
 import { nestedSolutionDerivative } from '../../src/taylor/nested-jvp.js';
 import { factorial } from '../../src/taylor/solution.js';
+import { defineDynamics } from '../../src/nn/dynamics.js';
+import { concatSquashLinear } from '../../src/nn/concat-squash.js';
+import { concatLinear, linear } from '../../src/nn/dense.js';
+import { gruCell } from '../../src/nn/gru.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
@@ -36,6 +40,22 @@ const NETWORKS: [string, (rng: Rng) => Dynamics][] = [
     (a): [string, (rng: Rng) => Dynamics] => [a, (rng) => mlpDynamics(rt, { widths: [2, 5, 4, 2], activation: a, activateInput: a !== 'exp' }, rng)],
   ),
   ['log', logDynamics],
+  // src/nn layers: their ops (broadcastRows, sliceCols) must carry exact Taylor rules and reverses too.
+  ['ConcatSquashLinear ×2 with tanh (FFJORD)', (rng) => {
+    const l1 = concatSquashLinear(rt, { inputs: 2, outputs: 5 }, { rng, name: 'a' });
+    const l2 = concatSquashLinear(rt, { inputs: 5, outputs: 2 }, { rng, name: 'b' });
+    return defineDynamics(rt, 2, (f, z) => l2.apply(f, f.activation('tanh', l1.apply(f, z))));
+  }],
+  ['GRU cell as dynamics (GRU-ODE: f(h) = cell(x(h), h) − h)', (rng) => {
+    const proj = linear(rt, { inputs: 3, outputs: 3 }, { rng, name: 'x' });
+    const cell = gruCell(rt, { inputs: 3, hidden: 2 }, { rng, name: 'gru' });
+    return defineDynamics(rt, 2, (f, z) => f.sub(cell.step(f, f.activation('sin', proj.apply(f, f.concatTime(z))), z), z));
+  }],
+  ['ConcatLinear with cos and the glorot initialiser', (rng) => {
+    const l1 = concatLinear(rt, { inputs: 2, outputs: 4 }, { rng, init: 'glorot', name: 'a' });
+    const l2 = concatLinear(rt, { inputs: 4, outputs: 2 }, { rng, init: 'glorot', name: 'b' });
+    return defineDynamics(rt, 2, (f, z) => l2.apply(f, f.activation('cos', l1.apply(f, z))));
+  }],
 ];
 
 for (const [name, make] of NETWORKS) {

@@ -1,0 +1,200 @@
+// A model is values, not a class per architecture: an optional encoder (layers, or a GRU over a
+// sequence) → one or more ODE blocks (NeuralOde: dynamics, times, solver, terms) → an optional head,
+// with one parameter list. The encoder and head run on the eager tape; the blocks' gradients go
+// through the solver (checkpointed replay or adjoint). The head is differentiated with the data loss,
+// so ∂L/∂z(t1) is the cotangent the last block carries back, and the first block's ∂L/∂z(t0) seeds
+// the encoder's backward pass.
+import { Tape, type Var } from '../autodiff/tape.js';
+import { ArgumentError, ShapeError } from '../errors.js';
+import type { Rng } from '../random.js';
+import type { Runtime } from '../runtime/wasm.js';
+import { Tensor } from '../runtime/tensor.js';
+import type { SolverStats } from '../ode/stats.js';
+import type { Layer } from '../nn/layer.js';
+import type { GruEncoder } from '../nn/gru-encoder.js';
+import { tapeOps } from '../nn/ops.js';
+import { checkParameters, zeroGrads, type ParameterLike } from '../training/parameters.js';
+import { checkLoss, mseLoss, type DataLoss } from './losses.js';
+import type { ForwardPass, NeuralOde, SolverConfig } from './neural-ode.js';
+
+export type Encoder = Layer | GruEncoder;
+
+export interface ModelParts {
+  encoder?: Encoder;
+  blocks: NeuralOde[];
+  head?: Layer;
+}
+
+export interface ModelObjectiveOptions {
+  /** the data loss on the head's output (z(t1) without a head); default mseLoss */
+  loss?: DataLoss;
+  /** Rng for the blocks' noise (Jacobian term's ε) */
+  rng?: Rng;
+  gradient?: boolean;
+}
+
+export interface ModelObjectiveResult {
+  /** data loss + Σ λ·regulariser over the blocks */
+  loss: number;
+  dataLoss: number;
+  /** each block's integrated terms at its end time, by name (prefixed "b<i>." when there are several blocks) */
+  regularizers: Record<string, number>;
+  /** the head's output (z(t1) without a head), [batch, outputWidth] */
+  output: Float64Array;
+  nfeForward: number;
+  nfeBackward: number;
+  /** the blocks' forward solves, added up (nfe, accepted and rejected steps) */
+  forwardStats: SolverStats;
+  /** per block */
+  blocks: ForwardPass['result'][];
+}
+
+export interface ModelPredictOptions {
+  /** solver settings for every block instead of their own */
+  solver?: SolverConfig;
+}
+
+export class Model {
+  readonly encoder?: Encoder;
+  readonly blocks: readonly NeuralOde[];
+  readonly head?: Layer;
+
+  constructor(readonly rt: Runtime, parts: ModelParts) {
+    if (typeof parts !== 'object' || parts === null) throw new ArgumentError('parts', 'an object { encoder?, blocks, head? }', parts);
+    const { encoder, blocks, head } = parts;
+    if (!Array.isArray(blocks) || blocks.length === 0) throw new ArgumentError('blocks', 'a non-empty array of NeuralOde blocks', blocks);
+    blocks.forEach((b, i) => {
+      if (b?.rt !== rt) throw new ArgumentError(`blocks[${i}]`, 'a NeuralOde on this model\'s runtime', b);
+      if (i > 0 && b.stateSize !== blocks[0].stateSize) throw new ArgumentError(`blocks[${i}]`, `a state of ${blocks[0].stateSize} values like blocks[0]`, b.stateSize);
+    });
+    const d = blocks[0].stateSize;
+    if (encoder && encoder.outputs !== null && encoder.outputs !== d) throw new ArgumentError('encoder', `a layer returning the ODE state's ${d} values`, encoder.outputs);
+    if (head && head.inputs !== null && head.inputs !== d) throw new ArgumentError('head', `a layer taking the ODE state's ${d} values`, head.inputs);
+    this.encoder = encoder;
+    this.blocks = blocks.slice();
+    this.head = head;
+    // One list for the optimiser: a parameter shared between parts would be counted (and stepped) twice.
+    checkParameters(this.params);
+  }
+
+  get params(): ParameterLike[] {
+    return [...(this.encoder?.params ?? []), ...this.blocks.flatMap((b) => b.params), ...(this.head?.params ?? [])];
+  }
+
+  /** The ODE state's width. */
+  get stateSize(): number {
+    return this.blocks[0].stateSize;
+  }
+
+  /** Values per example the model takes. */
+  get inputWidth(): number {
+    return this.encoder?.inputs ?? this.stateSize;
+  }
+
+  /** Values per example the model returns. */
+  get outputWidth(): number {
+    return this.head?.outputs ?? this.stateSize;
+  }
+
+  /** The whole model on a batch [batch, inputWidth], without regulariser states or gradients. */
+  predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats[] } {
+    const batch = this.batchOf(x);
+    const { arena } = this.rt;
+    return arena.scope(() => {
+      const tape = new Tape(this.rt);
+      let z = this.encode(tape, x, batch, false).value.toFloat64Array();
+      const stats: SolverStats[] = [];
+      for (const block of this.blocks) {
+        const r = block.predict(z, { solver: options.solver });
+        z = r.z1;
+        stats.push(r.stats);
+      }
+      const out = this.decode(tape, z, batch, false);
+      return { output: out.value.toFloat64Array(), z1: z, stats };
+    });
+  }
+
+  /**
+   * The data loss of the model's output against `target` (the loss defines the target's shape) plus
+   * every block's λ-weighted terms; with `gradient` (default), every parameter's gradient is set.
+   */
+  objective(x: Float64Array, target: Float64Array, options: ModelObjectiveOptions = {}): ModelObjectiveResult {
+    const batch = this.batchOf(x);
+    const lossFn = options.loss ?? mseLoss;
+    checkLoss(lossFn);
+    lossFn.checkTarget(target, batch, this.outputWidth);
+    const wantGrad = options.gradient ?? true;
+    const { arena } = this.rt;
+    if (wantGrad) zeroGrads(this.params);
+    return arena.scope(() => {
+      const encoderTape = new Tape(this.rt);
+      const z0 = this.encode(encoderTape, x, batch, wantGrad);
+      let z = z0.value.toFloat64Array();
+      const passes: ForwardPass[] = [];
+      for (const block of this.blocks) {
+        const pass = block.forward(z, { rng: options.rng, record: wantGrad });
+        passes.push(pass);
+        z = pass.result.z1;
+      }
+      const headTape = new Tape(this.rt);
+      const z1 = headTape.variable(Tensor.from(arena, z, batch, this.stateSize));
+      const out = this.decode(headTape, z1, batch, wantGrad);
+      const output = out.value.toFloat64Array();
+      const { value: dataLoss, gradient } = lossFn.evaluate(this.rt, output, target, batch);
+      if (!(gradient instanceof Float64Array) || gradient.length !== output.length) {
+        throw new ShapeError(`loss ${lossFn.name}: its gradient holds ${gradient?.length} values, the output holds ${output.length}`);
+      }
+      const several = this.blocks.length > 1;
+      const regularizers: Record<string, number> = {};
+      let loss = dataLoss;
+      passes.forEach((p, i) => {
+        loss += p.result.loss;
+        for (const [name, value] of Object.entries(p.result.regularizers)) regularizers[several ? `b${i}.${name}` : name] = value;
+      });
+      if (wantGrad) {
+        let zbar: Float64Array;
+        if (this.head) {
+          headTape.backward(out, Tensor.from(arena, gradient, batch, this.outputWidth));
+          zbar = z1.grad!.toFloat64Array();
+        } else zbar = gradient;
+        for (let i = this.blocks.length - 1; i >= 0; i--) zbar = this.blocks[i].backward(passes[i], zbar);
+        if (this.encoder && z0.requiresGrad) encoderTape.backward(z0, Tensor.from(arena, zbar, batch, this.stateSize));
+      }
+      const sum = (key: 'nfe' | 'acceptedSteps' | 'rejectedSteps' | 'nonFiniteRejections') => passes.reduce((n, p) => n + p.result.forwardStats[key], 0);
+      return {
+        loss, dataLoss, regularizers, output,
+        nfeForward: passes.reduce((n, p) => n + p.result.nfeForward, 0),
+        nfeBackward: passes.reduce((n, p) => n + p.result.nfeBackward, 0),
+        forwardStats: {
+          nfe: sum('nfe'), acceptedSteps: sum('acceptedSteps'), rejectedSteps: sum('rejectedSteps'),
+          nonFiniteRejections: sum('nonFiniteRejections'), initialStep: passes[0].result.forwardStats.initialStep,
+        },
+        blocks: passes.map((p) => p.result),
+      };
+    });
+  }
+
+  /** x → z(t0) on the tape (x itself without an encoder). */
+  private encode(tape: Tape, x: Float64Array, batch: number, grad: boolean): Var {
+    const input = tape.constant(Tensor.from(this.rt.arena, x, batch, this.inputWidth));
+    if (!this.encoder) return input;
+    const ops = tapeOps(tape, 0, { grad });
+    const z0 = 'gru' in this.encoder ? this.encoder.apply(ops, input, tape) : this.encoder.apply(ops, input);
+    if (z0.shape[0] !== batch || z0.shape[1] !== this.stateSize) throw new ShapeError(`encoder: returned [${z0.shape}], the ODE state is [${batch}, ${this.stateSize}]`);
+    return z0;
+  }
+
+  /** z(t1) → output on the tape (z itself without a head). */
+  private decode(tape: Tape, z: Var | Float64Array, batch: number, grad: boolean): Var {
+    const zVar = z instanceof Float64Array ? tape.constant(Tensor.from(this.rt.arena, z, batch, this.stateSize)) : z;
+    if (!this.head) return zVar;
+    return this.head.apply(tapeOps(tape, this.blocks[this.blocks.length - 1].config.t1, { grad }), zVar);
+  }
+
+  private batchOf(x: Float64Array): number {
+    const w = this.inputWidth;
+    if (!(x instanceof Float64Array) || x.length === 0 || x.length % w !== 0) throw new ShapeError(`x: expected a Float64Array of batch × ${w} values, got ${x?.length}`);
+    for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new ArgumentError(`x[${i}]`, 'a finite input', x[i]);
+    return x.length / w;
+  }
+}
