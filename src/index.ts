@@ -13,3 +13,4 @@ export type { Dynamics as OdeDynamics } from './ode/index.js';
 export * from './training/index.js';
 export * from './io/index.js';
 export * from './model/index.js';
+export * from './nn/index.js';

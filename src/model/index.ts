@@ -1,5 +1,7 @@
 export { NeuralOde, checkConfig } from './neural-ode.js';
-export type { NeuralOdeConfig, SolverConfig, GradientMethod, ObjectiveResult, ObjectiveOptions, PredictOptions, ResolvedConfig } from './neural-ode.js';
+export type { NeuralOdeConfig, SolverConfig, GradientMethod, ObjectiveResult, ObjectiveOptions, PredictOptions, ResolvedConfig, ForwardPass } from './neural-ode.js';
+export { Model, checkModelSpec, MAX_BLOCKS } from './model.js';
+export type { ModelSpec, ModelParts, Encoder, ModelObjectiveOptions, ModelObjectiveResult, ModelPredictOptions } from './model.js';
 export { NETWORK_ACTIVATIONS, createNetwork, mlpView, checkNetworkSpec } from './mlp.js';
 export type { NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';
 export type { AugmentedDynamics } from './augmented.js';

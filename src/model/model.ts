@@ -10,14 +10,62 @@ import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { SolverStats } from '../ode/stats.js';
-import type { Layer } from '../nn/layer.js';
-import type { GruEncoder } from '../nn/gru-encoder.js';
+import type { Layer, LayerSpec } from '../nn/layer.js';
+import { gruEncoder, type GruEncoder, type GruEncoderSpec } from '../nn/gru-encoder.js';
+import { checkInitialiser, type Initialiser } from '../nn/init.js';
+import { checkLayerSpec, createLayer } from '../nn/spec.js';
+import { checkKeys, checkObject, checkWidth } from '../nn/spec-checks.js';
 import { tapeOps } from '../nn/ops.js';
 import { checkParameters, zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
-import type { ForwardPass, NeuralOde, SolverConfig } from './neural-ode.js';
+import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig } from './neural-ode.js';
 
 export type Encoder = Layer | GruEncoder;
+
+/** A model as plain JSON: what Model.create builds and saveModel stores. */
+export interface ModelSpec {
+  /** a layer description, or a GRU run over a sequence */
+  encoder?: LayerSpec | GruEncoderSpec;
+  /** ODE blocks in turn, each with its `dynamics` description, times, solver, terms and gradient method */
+  blocks: NeuralOdeConfig[];
+  head?: LayerSpec;
+  /** how every part's weights are first drawn, unless a block says otherwise (default 'pytorch') */
+  init?: Initialiser;
+}
+
+/** More blocks than this in one description is a mistake, not a model. */
+export const MAX_BLOCKS = 64;
+
+/** Validates a model description strictly (unknown keys refused by name, sizes bounded) before anything is built. */
+export function checkModelSpec(value: unknown): ModelSpec {
+  const spec = checkObject(value, 'model', 'an object { encoder?, blocks, head?, init? }');
+  checkKeys(spec, ['encoder', 'blocks', 'head', 'init'], 'model');
+  if (spec.init !== undefined) checkInitialiser(spec.init, 'model.init');
+  if (spec.encoder !== undefined) {
+    const enc = checkObject(spec.encoder, 'model.encoder', 'a layer description or { type: "gru", … }');
+    if (enc.type === 'gru') {
+      checkKeys(enc, ['type', 'inputs', 'hidden', 'steps', 'reverse', 'readout'], 'model.encoder');
+      checkWidth('model.encoder.inputs', enc.inputs);
+      checkWidth('model.encoder.hidden', enc.hidden);
+      if (enc.reverse !== undefined && typeof enc.reverse !== 'boolean') throw new ArgumentError('model.encoder.reverse', 'true or false', enc.reverse);
+      checkLayerSpec(enc.readout, 'model.encoder.readout');
+    } else checkLayerSpec(enc, 'model.encoder');
+  }
+  const blocks = spec.blocks;
+  if (!Array.isArray(blocks) || blocks.length === 0 || blocks.length > MAX_BLOCKS) throw new ArgumentError('model.blocks', `an array of 1 to ${MAX_BLOCKS} block configurations`, blocks);
+  blocks.forEach((b, i) => {
+    const block = checkObject(b, `model.blocks[${i}]`, 'a block configuration { dynamics, … }');
+    if (block.dynamics === undefined) throw new ArgumentError(`model.blocks[${i}].dynamics`, 'a layer description (a model\'s blocks are described by layers; mlp is for a lone NeuralOde)', block.mlp === undefined ? undefined : 'mlp');
+    try {
+      checkConfig(block as NeuralOdeConfig);
+    } catch (e) {
+      if (e instanceof ArgumentError) throw new ArgumentError(`model.blocks[${i}].${e.argument}`, e.message.slice(e.argument.length + 11));
+      throw e;
+    }
+  });
+  if (spec.head !== undefined) checkLayerSpec(spec.head, 'model.head');
+  return spec as unknown as ModelSpec;
+}
 
 export interface ModelParts {
   encoder?: Encoder;
@@ -75,6 +123,29 @@ export class Model {
     this.head = head;
     // One list for the optimiser: a parameter shared between parts would be counted (and stepped) twice.
     checkParameters(this.params);
+  }
+
+  /** A model with fresh weights drawn from `rng`: parameters named encoder.…, blocks.<i>.…, head.… */
+  static create(rt: Runtime, value: ModelSpec, rng: Rng): Model {
+    const spec = checkModelSpec(value);
+    const init = spec.init ?? 'pytorch';
+    let encoder: Encoder | undefined;
+    if (spec.encoder) {
+      const options = { rng, init, name: 'encoder' };
+      encoder = spec.encoder.type === 'gru' ? gruEncoder(rt, spec.encoder, options) : createLayer(rt, spec.encoder, options);
+    }
+    const blocks = spec.blocks.map((b, i) => NeuralOde.create(rt, { ...b, init: b.init ?? init }, rng, { name: `blocks.${i}` }));
+    const head = spec.head ? createLayer(rt, spec.head, { rng, init, name: 'head' }) : undefined;
+    return new Model(rt, { encoder, blocks, head });
+  }
+
+  /** The description that rebuilds this model, or null when a block's dynamics were written as code. */
+  get spec(): ModelSpec | null {
+    if (this.blocks.some((b) => !b.config.dynamics)) return null;
+    const spec: ModelSpec = { blocks: this.blocks.map((b) => ({ ...b.config })) };
+    if (this.encoder) spec.encoder = this.encoder.spec;
+    if (this.head) spec.head = this.head.spec;
+    return spec;
   }
 
   get params(): ParameterLike[] {

@@ -164,6 +164,15 @@ export class NeuralOde {
     return this.network.graph.stateSize;
   }
 
+  /** Values per example taken (z0) and returned (z(t1)): the state size, as for a Model without encoder or head. */
+  get inputWidth(): number {
+    return this.stateSize;
+  }
+
+  get outputWidth(): number {
+    return this.stateSize;
+  }
+
   /** The augmented dynamics for a batch size (cached), with or without the regulariser states. */
   dynamics(batch: number, withRegularizers: boolean): AugmentedDynamics {
     const key = `${batch}:${withRegularizers}`;

@@ -3,6 +3,7 @@
 // the Rng given, so the same seed gives the same loss sequence.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { NeuralOde } from '../model/neural-ode.js';
+import type { Model } from '../model/model.js';
 import { checkLoss, mseLoss, type DataLoss } from '../model/losses.js';
 import type { Rng } from '../random.js';
 import { MetricsLog, type IterationMetrics } from './metrics.js';
@@ -17,7 +18,8 @@ export interface Dataset {
 }
 
 export interface TrainOptions {
-  model: NeuralOde;
+  /** a lone NeuralOde or a composed Model (encoder → blocks → head) */
+  model: NeuralOde | Model;
   optimizer: Optimizer;
   data: Dataset;
   iterations: number;
@@ -32,7 +34,7 @@ export interface TrainOptions {
 
 export function train(options: TrainOptions): MetricsLog {
   const { model, optimizer, data, rng } = options;
-  const d = model.stateSize;
+  const d = model.inputWidth;
   if (!(data.inputs instanceof Float64Array) || data.inputs.length === 0 || data.inputs.length % d !== 0) {
     throw new ShapeError(`data.inputs: expected [size, ${d}] values, got ${data.inputs?.length}`);
   }
@@ -41,7 +43,7 @@ export function train(options: TrainOptions): MetricsLog {
   const loss = options.loss ?? mseLoss;
   checkLoss(loss);
   // The whole set is checked once; minibatches gather whole target rows of the width the loss chose.
-  loss.checkTarget(data.targets, size, d, 'data.targets');
+  loss.checkTarget(data.targets, size, model.outputWidth, 'data.targets');
   const targetWidth = data.targets.length / size;
   if (!Number.isInteger(targetWidth) || targetWidth < 1) throw new ShapeError(`data.targets holds ${data.targets.length} values, not one or more per example (${size} inputs)`);
   const batchSize = options.batchSize ?? size;

@@ -120,7 +120,7 @@ test('GRUCell equals the gate equations written out by hand (PyTorch\'s order r,
   const cell = gruCell(rt, { inputs: I, hidden: H }, { rng });
   const x = randomArray(rng, I), h = randomArray(rng, H);
   const [Wi, Wh, bi, bh] = cell.params.map((p) => p.value.toFloat64Array());
-  const row = (W: Float64Array, b: Float64Array, v: number[], r: number) => b[r] + v.reduce((s, vj, j) => s + W[r * v.length + j] * vj, 0);
+  const row = (W: Float64Array, b: Float64Array, v: Float64Array, r: number) => b[r] + v.reduce((s, vj, j) => s + W[r * v.length + j] * vj, 0);
   const sig = (u: number) => 1 / (1 + Math.exp(-u));
   const expected = Array.from({ length: H }, (_, j) => {
     const r = sig(row(Wi, bi, x, j) + row(Wh, bh, h, j));
