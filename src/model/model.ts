@@ -107,7 +107,11 @@ export class Model {
   readonly blocks: readonly NeuralOde[];
   readonly head?: Layer;
 
-  constructor(readonly rt: Runtime, parts: ModelParts) {
+  /** how the encoder's and head's weights were first drawn (from the description; blocks record their own) */
+  readonly init?: Initialiser;
+
+  constructor(readonly rt: Runtime, parts: ModelParts, { init }: { init?: Initialiser } = {}) {
+    this.init = init;
     if (typeof parts !== 'object' || parts === null) throw new ArgumentError('parts', 'an object { encoder?, blocks, head? }', parts);
     const { encoder, blocks, head } = parts;
     if (!Array.isArray(blocks) || blocks.length === 0) throw new ArgumentError('blocks', 'a non-empty array of NeuralOde blocks', blocks);
@@ -136,13 +140,14 @@ export class Model {
     }
     const blocks = spec.blocks.map((b, i) => NeuralOde.create(rt, { ...b, init: b.init ?? init }, rng, { name: `blocks.${i}` }));
     const head = spec.head ? createLayer(rt, spec.head, { rng, init, name: 'head' }) : undefined;
-    return new Model(rt, { encoder, blocks, head });
+    return new Model(rt, { encoder, blocks, head }, { init });
   }
 
   /** The description that rebuilds this model, or null when a block's dynamics were written as code. */
   get spec(): ModelSpec | null {
     if (this.blocks.some((b) => !b.config.dynamics)) return null;
     const spec: ModelSpec = { blocks: this.blocks.map((b) => ({ ...b.config })) };
+    if (this.init) spec.init = this.init;
     if (this.encoder) spec.encoder = this.encoder.spec;
     if (this.head) spec.head = this.head.spec;
     return spec;
