@@ -15,23 +15,43 @@ export interface OutputCotangents {
 export function checkOutputs(outputs: OutputCotangents, length: number, t0: number, tEnd: number): void {
   if (typeof outputs !== 'object' || outputs === null) throw new ArgumentError('outputs', '{ times, cotangents }', outputs);
   const { times, cotangents } = outputs;
-  if (typeof times !== 'object' || times === null || typeof times.length !== 'number') {
-    throw new ArgumentError('outputs.times', 'an array of times', times);
-  }
+  checkOutputTimes(times, t0, tEnd, 'outputs.times');
   if (!Array.isArray(cotangents) || cotangents.length !== times.length) {
     throw new ArgumentError('outputs.cotangents', `an array of one cotangent per time (${times.length})`, Array.isArray(cotangents) ? cotangents.length : cotangents);
   }
+  cotangents.forEach((c, m) => {
+    if (!(c instanceof Float64Array) || c.length !== length) throw new ArgumentError(`outputs.cotangents[${m}]`, `a Float64Array of ${length} values`, c);
+  });
+}
+
+/** Refuses `times` (named `name`) unless they are monotone in the direction t0 → tEnd and within [t0, tEnd]. */
+export function checkOutputTimes(times: ArrayLike<number>, t0: number, tEnd: number, name: string): void {
+  if (typeof times !== 'object' || times === null || typeof times.length !== 'number') throw new ArgumentError(name, 'an array of times', times);
   const direction = Math.sign(tEnd - t0) || 1;
   const [lo, hi] = direction > 0 ? [t0, tEnd] : [tEnd, t0];
   for (let m = 0; m < times.length; m++) {
     const tau = times[m];
-    if (typeof tau !== 'number' || !(tau >= lo && tau <= hi)) throw new ArgumentError(`outputs.times[${m}]`, `a time within the solve's [${t0}, ${tEnd}]`, tau);
+    if (typeof tau !== 'number' || !(tau >= lo && tau <= hi)) throw new ArgumentError(`${name}[${m}]`, `a time within the solve's [${t0}, ${tEnd}]`, tau);
     if (m > 0 && direction * (tau - times[m - 1]) < 0) {
-      throw new ArgumentError(`outputs.times[${m}]`, `times monotone in the solve's direction (${direction > 0 ? 'not below' : 'not above'} ${times[m - 1]})`, tau);
+      throw new ArgumentError(`${name}[${m}]`, `times monotone in the solve's direction (${direction > 0 ? 'not below' : 'not above'} ${times[m - 1]})`, tau);
     }
-    const c = cotangents[m];
-    if (!(c instanceof Float64Array) || c.length !== length) throw new ArgumentError(`outputs.cotangents[${m}]`, `a Float64Array of ${length} values`, c);
   }
+}
+
+/**
+ * The `ts` to ask odeint for so that it writes every output time (checked): [t0, distinct times
+ * strictly between, tEnd]; and the index in ts (and in the solution's ys) of each output.
+ */
+export function solveTimes(times: ArrayLike<number>, t0: number, tEnd: number): { ts: number[]; index: number[] } {
+  const ts = [t0];
+  const index: number[] = [];
+  for (let m = 0; m < times.length; m++) {
+    const tau = times[m];
+    if (tau !== t0 && tau !== tEnd && tau !== ts[ts.length - 1]) ts.push(tau);
+    index.push(tau === t0 ? 0 : tau === tEnd ? -1 : ts.length - 1);
+  }
+  ts.push(tEnd);
+  return { ts, index: index.map((i) => (i < 0 ? ts.length - 1 : i)) };
 }
 
 /** The outputs odeint wrote while accepting one step: by dense output inside it, or as its end state. */
