@@ -1,5 +1,5 @@
 export { NeuralOde, checkConfig } from './neural-ode.js';
-export type { NeuralOdeConfig, SolverConfig, GradientMethod, ObjectiveResult, ObjectiveOptions, PredictOptions, ResolvedConfig } from './neural-ode.js';
+export type { NeuralOdeConfig, SolverConfig, GradientMethod, ObjectiveResult, ObjectiveOptions, ObjectiveAtOptions, ObjectiveAtResult, PredictOptions, ResolvedConfig } from './neural-ode.js';
 export { NETWORK_ACTIVATIONS, createNetwork, mlpView, checkNetworkSpec } from './mlp.js';
 export type { NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';
 export type { AugmentedDynamics } from './augmented.js';
@@ -9,6 +9,11 @@ export type { RegularizerConfig, RegularizerTerm } from './regularizers.js';
 export { backpropagateSteps, neededStages } from './replay.js';
 export type { ReplayDynamics, StageTableau } from './replay.js';
 export { adjointGradient } from './adjoint.js';
+export type { AdjointOutputs, AdjointResult } from './adjoint.js';
+export { checkOutputs, checkOutputTimes, placeOutputs, solveTimes } from './outputs.js';
+export type { OutputCotangents, PlacedOutputs, StepOutputs } from './outputs.js';
+export { maskedMseLoss } from './series-losses.js';
+export type { SeriesLoss, SeriesLossValue, SeriesShape } from './series-losses.js';
 export { saveModel, loadModel } from './serialize.js';
 export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, tapeLoss, checkLoss } from './losses.js';
 export type { DataLoss, LossValue, TapeLossFunction, TapeLossOptions } from './losses.js';

@@ -1,7 +1,8 @@
 // A neural ODE z(t1) = z(t0) + ∫ f(z, t; θ) dt with an MLP f, batched (one step size for the whole
 // batch, as the paper's code and torchdiffeq do), trained on a data loss of z(t1) (losses.ts; mean
-// squared error by default) plus λ-weighted regularisers integrated in the same solve. Gradients: discretise-then-optimise with step-level
-// checkpoints (default) or the continuous adjoint.
+// squared error by default) or of z at many output times (objectiveAt, series-losses.ts) plus
+// λ-weighted regularisers integrated in the same solve. Gradients: discretise-then-optimise with
+// step-level checkpoints (default) or the continuous adjoint.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
@@ -18,6 +19,8 @@ import { backpropagateSteps } from './replay.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
+import { checkOutputTimes, solveTimes } from './outputs.js';
+import type { SeriesLoss, SeriesLossValue } from './series-losses.js';
 
 export interface SolverConfig {
   /** Runge–Kutta method of src/ode (default dopri5) */
@@ -67,6 +70,13 @@ export interface ObjectiveOptions {
   grid?: ArrayLike<number>;
   /** the data loss on z(t1) (default mseLoss; softmaxCrossEntropyLoss, gaussianNllLoss(σ), tapeLoss(…)) */
   loss?: DataLoss;
+}
+
+export type ObjectiveAtOptions = Omit<ObjectiveOptions, 'loss'>;
+
+export interface ObjectiveAtResult extends ObjectiveResult {
+  /** z at every output time, [times, batch, D] (dataLoss is the series loss's value on it) */
+  zs: Float64Array;
 }
 
 export interface PredictOptions {
@@ -141,13 +151,16 @@ export class NeuralOde {
     return options;
   }
 
-  private solve(dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: ArrayLike<number>, onEval?: (t: number, y: Float64Array) => void): OdeSolution {
+  private solve(
+    dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: ArrayLike<number>,
+    onEval?: (t: number, y: Float64Array) => void, ts: readonly number[] = [this.config.t0, this.config.t1],
+  ): OdeSolution {
     let f = dyn.odeFunction;
     if (onEval) {
       const inner = f;
       f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.data); typeof inner === 'function' ? inner(t, y.data, dy.data) : inner.evaluate(t, y, dy); } };
     }
-    return odeint(f, y0, [this.config.t0, this.config.t1], { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt });
+    return odeint(f, y0, ts, { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt });
   }
 
   /** z(t1) for a batch of initial states [batch, D] (no regulariser states). */
@@ -170,50 +183,98 @@ export class NeuralOde {
     const dataLossFn = options.loss ?? mseLoss;
     checkLoss(dataLossFn);
     dataLossFn.checkTarget(target, batch, this.stateSize);
+    const bd = batch * this.stateSize;
+    const { zs: _, ...result } = this.objectiveOver(z0, batch, [this.config.t1], options, (z1) => {
+      const value = dataLossFn.evaluate(this.rt, z1, target, batch);
+      if (!(value.gradient instanceof Float64Array) || value.gradient.length !== bd) {
+        throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${value.gradient?.length} values, z(t1) holds ${bd} (expected a Float64Array)`);
+      }
+      return value;
+    });
+    return result;
+  }
+
+  /**
+   * The objective of a time series: `loss` (e.g. maskedMseLoss(target, mask)) of z at every time of
+   * `times` (monotone from t0 to t1, within [t0, t1]; times inside steps by dense output), as
+   * zs = [times, batch, D], plus λ-weighted regulariser means over [t0, t1]. Its cotangents enter the
+   * replay or the adjoint at their times.
+   */
+  objectiveAt(z0: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: ObjectiveAtOptions = {}): ObjectiveAtResult {
+    const batch = this.batchOf(z0, 'z0');
+    const { t0, t1 } = this.config;
+    checkOutputTimes(times, t0, t1, 'times');
+    if (times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
+    if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (zs, shape) => { value, gradient }', loss);
+    const shape = { times: times.length, batch, d: this.stateSize };
+    return this.objectiveOver(z0, batch, Array.from(times), options, (zs) => {
+      const value = loss(zs, shape);
+      if (!(value?.gradient instanceof Float64Array) || value.gradient.length !== zs.length) {
+        throw new ShapeError(`loss: its gradient holds ${value?.gradient?.length} values, zs holds ${zs.length} ([times, batch, D]; expected a Float64Array)`);
+      }
+      return value;
+    });
+  }
+
+  /** Solve, data loss of z at checked output times (flattened [times, batch, D]), regularisers, gradient. */
+  private objectiveOver(
+    z0: Float64Array,
+    batch: number,
+    times: readonly number[],
+    options: ObjectiveAtOptions,
+    dataLossOf: (zs: Float64Array) => SeriesLossValue,
+  ): ObjectiveAtResult {
     const dyn = this.dynamics(batch, true);
     if (dyn.terms.some((t) => t.name === 'jacobian')) {
       if (!options.rng) throw new ArgumentError('rng', 'an Rng for the Jacobian regulariser\'s ε', undefined);
       dyn.resampleNoise(options.rng);
     }
+    const { t0, t1 } = this.config;
     const bd = batch * this.stateSize;
     const y0 = new Float64Array(dyn.stateSize);
     y0.set(z0);
     const solver = this.config.solver ?? {};
     const wantGrad = options.gradient ?? true;
     const replay = wantGrad && this.config.gradient === 'checkpoint';
+    const { ts, index } = solveTimes(times, t0, t1);
     dyn.nfe = 0;
-    const fwd = this.solve(dyn, y0, solver, replay, options.grid);
+    const fwd = this.solve(dyn, y0, solver, replay, options.grid, undefined, ts);
     const nfeForward = dyn.nfe;
-    const yEnd = fwd.ys[1];
-    const z1 = yEnd.slice(0, bd);
-    const { value: dataLoss, gradient: zbar1 } = dataLossFn.evaluate(this.rt, z1, target, batch);
-    if (!(zbar1 instanceof Float64Array) || zbar1.length !== bd) {
-      throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${zbar1?.length} values, z(t1) holds ${bd} (expected a Float64Array)`);
-    }
+    const yEnd = fwd.ys[fwd.ys.length - 1];
+    const zs = new Float64Array(times.length * bd);
+    index.forEach((row, m) => zs.set(fwd.ys[row].subarray(0, bd), m * bd));
+    const { value: dataLoss, gradient } = dataLossOf(zs);
     const regularizers: Record<string, number> = {};
     let loss = dataLoss;
     dyn.terms.forEach((term, j) => {
       regularizers[term.name] = yEnd[bd + j];
       loss += term.lambda * regularizers[term.name];
     });
-    const result: ObjectiveResult = {
-      loss, dataLoss, regularizers, z1, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
+    const result: ObjectiveAtResult = {
+      loss, dataLoss, regularizers, z1: yEnd.slice(0, bd), zs, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
       checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
     };
     if (!wantGrad) return result;
 
     zeroGrads(this.params);
-    const ybar1 = new Float64Array(dyn.stateSize);
-    ybar1.set(zbar1);
     const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
-    ybar1.set(termCotangents, bd);
+    const zbarAt = (m: number) => gradient.subarray(m * bd, (m + 1) * bd);
     dyn.nfe = 0;
     if (this.config.gradient === 'checkpoint') {
+      // The regularisers' cotangents at t1; the data loss's enter at their times (as outputs).
+      const ybar1 = new Float64Array(dyn.stateSize);
+      ybar1.set(termCotangents, bd);
+      const cotangents = times.map((_, m) => {
+        const ybar = new Float64Array(dyn.stateSize);
+        ybar.set(zbarAt(m));
+        return ybar;
+      });
       const replayDynamics = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
-      const { ybar } = backpropagateSteps(this.rt, replayDynamics, fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
+      const { ybar } = backpropagateSteps(this.rt, replayDynamics, fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1, { times, cotangents });
       result.zbar0 = ybar.slice(0, bd);
     } else {
-      const adj = adjointGradient(this.rt, dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
+      const outputs = { times, cotangents: times.map((_, m) => zbarAt(m)), states: times.map((_, m) => zs.subarray(m * bd, (m + 1) * bd)) };
+      const adj = adjointGradient(this.rt, dyn, this.params, result.z1, new Float64Array(bd), termCotangents, t0, t1, this.solveOptions(solver, options.grid), outputs);
       result.zbar0 = adj.zbar0;
     }
     result.nfeBackward = dyn.nfe;
