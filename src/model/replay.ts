@@ -154,7 +154,9 @@ export function backpropagateSteps(
 
 function placeChecked(outputs: OutputCotangents, n: number, t: Float64Array, h: Float64Array, ends: number[]): PlacedOutputs {
   if (t.length === 0) {
-    if (outputs?.times?.length) throw new ArgumentError('outputs.times', 'no times: the record holds no steps', outputs.times.length);
+    // No step, so no [t0, t_end] to check times against: only an empty series fits.
+    if (typeof outputs !== 'object' || outputs === null) throw new ArgumentError('outputs', '{ times, cotangents }', outputs);
+    if (outputs.times?.length) throw new ArgumentError('outputs.times', 'no times: the record holds no steps', outputs.times.length);
     return { atStart: [], steps: [] };
   }
   checkOutputs(outputs, n, t[0], ends[ends.length - 1]);
