@@ -1,5 +1,5 @@
 export { NeuralOde, checkConfig } from './neural-ode.js';
-export type { NeuralOdeConfig, SolverConfig, GradientMethod, ObjectiveResult, ObjectiveOptions, PredictOptions, ResolvedConfig, ForwardPass } from './neural-ode.js';
+export type { NeuralOdeConfig, SolverConfig, GradientMethod, ObjectiveResult, ObjectiveOptions, ObjectiveAtOptions, ObjectiveAtResult, PredictOptions, ResolvedConfig, ForwardPass, ForwardOptions } from './neural-ode.js';
 export { Model, checkModelSpec, MAX_BLOCKS } from './model.js';
 export type { ModelSpec, ModelParts, Encoder, ModelObjectiveOptions, ModelObjectiveResult, ModelPredictOptions } from './model.js';
 export { NETWORK_ACTIVATIONS, createNetwork, mlpView, checkNetworkSpec } from './mlp.js';
@@ -11,6 +11,11 @@ export type { RegularizerConfig, RegularizerTerm } from './regularizers.js';
 export { backpropagateSteps, neededStages } from './replay.js';
 export type { ReplayDynamics, StageTableau } from './replay.js';
 export { adjointGradient } from './adjoint.js';
+export type { AdjointOutputs, AdjointResult } from './adjoint.js';
+export { checkOutputs, checkOutputTimes, placeOutputs, solveTimes } from './outputs.js';
+export type { OutputCotangents, PlacedOutputs, StepOutputs } from './outputs.js';
+export { maskedMseLoss } from './series-losses.js';
+export type { SeriesLoss, SeriesLossValue, SeriesShape } from './series-losses.js';
 export { saveModel, loadModel } from './serialize.js';
 export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, tapeLoss, checkLoss } from './losses.js';
 export type { DataLoss, LossValue, TapeLossFunction, TapeLossOptions } from './losses.js';

@@ -13,7 +13,9 @@ import type { ParameterLike } from '../training/parameters.js';
 import type { Layer } from '../nn/layer.js';
 
 /** Activations the model offers. */
-export const NETWORK_ACTIVATIONS = ACTIVATIONS;
+// Every registry activation but log, which is defined only for positive inputs (a hidden layer's
+// pre-activations are not); log stays usable in layer descriptions and dynamics written as code.
+export const NETWORK_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== 'log') as Exclude<(typeof ACTIVATIONS)[number], 'log'>[];
 export type NetworkActivation = (typeof NETWORK_ACTIVATIONS)[number];
 
 export interface NetworkSpec {

@@ -1,7 +1,8 @@
 // A neural ODE z(t1) = z(t0) + ∫ f(z, t; θ) dt with an MLP f, batched (one step size for the whole
 // batch, as the paper's code and torchdiffeq do), trained on a data loss of z(t1) (losses.ts; mean
-// squared error by default) plus λ-weighted regularisers integrated in the same solve. Gradients: discretise-then-optimise with step-level
-// checkpoints (default) or the continuous adjoint.
+// squared error by default) or of z at many output times (objectiveAt, series-losses.ts) plus
+// λ-weighted regularisers integrated in the same solve. Gradients: discretise-then-optimise with
+// step-level checkpoints (default) or the continuous adjoint.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
@@ -15,6 +16,8 @@ import type { SolveOptions } from '../ode/options.js';
 import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
 import { backpropagateSteps } from './replay.js';
+import { checkOutputTimes, solveTimes } from './outputs.js';
+import type { SeriesLoss } from './series-losses.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
 import type { Dynamics } from '../dynamics/dynamics.js';
 import type { LayerSpec } from '../nn/layer.js';
@@ -79,11 +82,29 @@ export interface ObjectiveOptions {
   loss?: DataLoss;
 }
 
+export type ObjectiveAtOptions = Omit<ObjectiveOptions, 'loss'>;
+
+export interface ObjectiveAtResult extends ObjectiveResult {
+  /** z at every output time, [times, batch, D] (dataLoss is the series loss's value on it) */
+  zs: Float64Array;
+}
+
 /** What `forward` hands to `backward`. */
 export interface ForwardPass {
-  result: ObjectiveResult;
+  result: ObjectiveAtResult;
   dyn: AugmentedDynamics;
+  /** the output times (t1 alone unless asked) */
+  times: readonly number[];
   grid?: ArrayLike<number>;
+}
+
+export interface ForwardOptions {
+  rng?: Rng;
+  grid?: ArrayLike<number>;
+  /** keep what the backward pass needs (the accepted steps, for 'checkpoint') */
+  record?: boolean;
+  /** output times, monotone from t0 to t1 within [t0, t1] (default: t1 alone) */
+  times?: ArrayLike<number>;
 }
 
 export interface PredictOptions {
@@ -194,13 +215,16 @@ export class NeuralOde {
     return options;
   }
 
-  private solve(dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: ArrayLike<number>, onEval?: (t: number, y: Float64Array) => void): OdeSolution {
+  private solve(
+    dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: ArrayLike<number>,
+    onEval?: (t: number, y: Float64Array) => void, ts: readonly number[] = [this.config.t0, this.config.t1],
+  ): OdeSolution {
     let f = dyn.odeFunction;
     if (onEval) {
       const inner = f;
       f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.data); typeof inner === 'function' ? inner(t, y.data, dy.data) : inner.evaluate(t, y, dy); } };
     }
-    return odeint(f, y0, [this.config.t0, this.config.t1], { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt });
+    return odeint(f, y0, ts, { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt });
   }
 
   /** z(t1) for a batch of initial states [batch, D] (no regulariser states). */
@@ -223,28 +247,70 @@ export class NeuralOde {
     const dataLossFn = options.loss ?? mseLoss;
     checkLoss(dataLossFn);
     dataLossFn.checkTarget(target, batch, this.stateSize);
-    const wantGrad = options.gradient ?? true;
-    const pass = this.forward(z0, { rng: options.rng, grid: options.grid, record: wantGrad });
-    const { value: dataLoss, gradient: zbar1 } = dataLossFn.evaluate(this.rt, pass.result.z1, target, batch);
-    if (!(zbar1 instanceof Float64Array) || zbar1.length !== pass.result.z1.length) {
-      throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${zbar1?.length} values, z(t1) holds ${pass.result.z1.length} (expected a Float64Array)`);
-    }
-    const result = pass.result;
-    result.dataLoss = dataLoss;
-    result.loss += dataLoss;
-    if (!wantGrad) return result;
-    zeroGrads(this.params);
-    this.backward(pass, zbar1);
+    const bd = batch * this.stateSize;
+    const { zs: _, ...result } = this.lossOver(z0, undefined, options, (z1) => {
+      const value = dataLossFn.evaluate(this.rt, z1, target, batch);
+      if (!(value.gradient instanceof Float64Array) || value.gradient.length !== bd) {
+        throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${value.gradient?.length} values, z(t1) holds ${bd} (expected a Float64Array)`);
+      }
+      return value;
+    });
     return result;
   }
 
   /**
-   * The forward half of `objective`: solves from z0 with the regulariser states (recording the accepted
-   * steps when `record` and the gradient method replays them). `result.loss` holds Σ λ·R so far (no
-   * data loss: the caller adds it, e.g. a Model's head). Pass the returned value to `backward`.
+   * The objective of a time series: `loss` (e.g. maskedMseLoss(target, mask)) of z at every time of
+   * `times` (monotone from t0 to t1, within [t0, t1]; times inside steps by dense output), as
+   * zs = [times, batch, D], plus λ-weighted regulariser means over [t0, t1]. Its cotangents enter the
+   * replay or the adjoint at their times.
    */
-  forward(z0: Float64Array, options: { rng?: Rng; grid?: ArrayLike<number>; record?: boolean } = {}): ForwardPass {
+  objectiveAt(z0: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: ObjectiveAtOptions = {}): ObjectiveAtResult {
     const batch = this.batchOf(z0, 'z0');
+    checkOutputTimes(times, this.config.t0, this.config.t1, 'times');
+    if (times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
+    if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (zs, shape) => { value, gradient }', loss);
+    const shape = { times: times.length, batch, d: this.stateSize };
+    return this.lossOver(z0, times, options, (zs) => {
+      const value = loss(zs, shape);
+      if (!(value?.gradient instanceof Float64Array) || value.gradient.length !== zs.length) {
+        throw new ShapeError(`loss: its gradient holds ${value?.gradient?.length} values, zs holds ${zs.length} ([times, batch, D]; expected a Float64Array)`);
+      }
+      return value;
+    });
+  }
+
+  /** forward, the data loss of zs, and (if asked) backward. */
+  private lossOver(
+    z0: Float64Array,
+    times: ArrayLike<number> | undefined,
+    options: ObjectiveAtOptions,
+    dataLossOf: (zs: Float64Array) => { value: number; gradient: Float64Array },
+  ): ObjectiveAtResult {
+    const wantGrad = options.gradient ?? true;
+    const pass = this.forward(z0, { rng: options.rng, grid: options.grid, record: wantGrad, times });
+    const { value, gradient } = dataLossOf(pass.result.zs);
+    pass.result.dataLoss = value;
+    pass.result.loss += value;
+    if (!wantGrad) return pass.result;
+    zeroGrads(this.params);
+    this.backward(pass, gradient);
+    return pass.result;
+  }
+
+  /**
+   * The forward half of `objective`: solves from z0 with the regulariser states (recording the accepted
+   * steps when `record` and the gradient method replays them), writing z at every output time into
+   * result.zs ([times, batch, D]; z(t1) alone by default). `result.loss` holds Σ λ·R so far (no data
+   * loss: the caller adds it, e.g. a Model's head). Pass the returned value to `backward`.
+   */
+  forward(z0: Float64Array, options: ForwardOptions = {}): ForwardPass {
+    const batch = this.batchOf(z0, 'z0');
+    const { t0, t1 } = this.config;
+    const times = options.times === undefined ? [t1] : Array.from(options.times);
+    if (options.times !== undefined) {
+      checkOutputTimes(options.times, t0, t1, 'times');
+      if (times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
+    }
     const dyn = this.dynamics(batch, true);
     if (dyn.terms.some((t) => t.name === 'jacobian')) {
       if (!options.rng) throw new ArgumentError('rng', 'an Rng for the Jacobian regulariser\'s ε', undefined);
@@ -255,46 +321,61 @@ export class NeuralOde {
     y0.set(z0);
     const solver = this.config.solver ?? {};
     const replay = (options.record ?? false) && this.config.gradient === 'checkpoint';
+    const { ts, index } = solveTimes(times, t0, t1);
     dyn.nfe = 0;
-    const fwd = this.solve(dyn, y0, solver, replay, options.grid);
+    const fwd = this.solve(dyn, y0, solver, replay, options.grid, undefined, ts);
     const nfeForward = dyn.nfe;
-    const yEnd = fwd.ys[1];
+    const yEnd = fwd.ys[fwd.ys.length - 1];
+    const zs = new Float64Array(times.length * bd);
+    index.forEach((row, m) => zs.set(fwd.ys[row].subarray(0, bd), m * bd));
     const regularizers: Record<string, number> = {};
     let loss = 0;
     dyn.terms.forEach((term, j) => {
       regularizers[term.name] = yEnd[bd + j];
       loss += term.lambda * regularizers[term.name];
     });
-    const result: ObjectiveResult = {
-      loss, dataLoss: 0, regularizers, z1: yEnd.slice(0, bd), nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
+    const result: ObjectiveAtResult = {
+      loss, dataLoss: 0, regularizers, z1: yEnd.slice(0, bd), zs, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
       checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
     };
-    return { result, dyn, grid: options.grid };
+    return { result, dyn, times, grid: options.grid };
   }
 
   /**
-   * The backward half: given ∂L/∂z(t1), ACCUMULATES parameter gradients (call zeroGrads first) and sets
+   * The backward half: given ∂L/∂zs (the cotangent of z at every output time of the pass, [times,
+   * batch, D]; ∂L/∂z(t1) by default), ACCUMULATES parameter gradients (call zeroGrads first) and sets
    * result.zbar0 and result.nfeBackward on the pass's result; returns ∂L/∂z(t0).
    */
-  backward(pass: ForwardPass, zbar1: Float64Array): Float64Array {
-    const { dyn, result } = pass;
+  backward(pass: ForwardPass, zsBar: Float64Array): Float64Array {
+    const { dyn, result, times } = pass;
+    const { t0, t1 } = this.config;
     const bd = dyn.batch * this.stateSize;
-    if (!(zbar1 instanceof Float64Array) || zbar1.length !== bd) throw new ShapeError(`zbar1: expected a Float64Array of ${bd} values (like z(t1)), got ${zbar1?.length}`);
+    if (!(zsBar instanceof Float64Array) || zsBar.length !== times.length * bd) {
+      throw new ShapeError(`zsBar: expected a Float64Array of ${times.length * bd} values (like zs: ${times.length} times × ${bd}), got ${zsBar?.length}`);
+    }
     const solver = this.config.solver ?? {};
-    const ybar1 = new Float64Array(dyn.stateSize);
-    ybar1.set(zbar1);
     const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
-    ybar1.set(termCotangents, bd);
+    const zbarAt = (m: number) => zsBar.subarray(m * bd, (m + 1) * bd);
     dyn.nfe = 0;
     if (this.config.gradient === 'checkpoint') {
       if (!result.steps) throw new ArgumentError('pass', 'a forward pass with record: true (the checkpointed steps)', 'none recorded');
+      // The regularisers' cotangents at t1; the data loss's enter at their times (as outputs).
+      const ybar1 = new Float64Array(dyn.stateSize);
+      ybar1.set(termCotangents, bd);
+      const cotangents = times.map((_, m) => {
+        const ybar = new Float64Array(dyn.stateSize);
+        ybar.set(zbarAt(m));
+        return ybar;
+      });
       const replayDynamics = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
-      const { ybar } = backpropagateSteps(this.rt, replayDynamics, result.steps, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
+      const { ybar } = backpropagateSteps(this.rt, replayDynamics, result.steps, TABLEAUS[solver.method ?? 'dopri5'], ybar1, { times, cotangents });
       result.zbar0 = ybar.slice(0, bd);
     } else {
+      const zs = result.zs;
+      const outputs = { times, cotangents: times.map((_, m) => zbarAt(m)), states: times.map((_, m) => zs.subarray(m * bd, (m + 1) * bd)) };
       // The adjoint writes the gradients it integrates; what they held before is added back so both methods accumulate.
       const before = this.params.map((p) => p.grad.toFloat64Array());
-      const adj = adjointGradient(this.rt, dyn, this.params, result.z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, pass.grid));
+      const adj = adjointGradient(this.rt, dyn, this.params, result.z1, new Float64Array(bd), termCotangents, t0, t1, this.solveOptions(solver, pass.grid), outputs);
       this.params.forEach((p, i) => p.grad.copyFrom(p.grad.data.map((g, j) => g + before[i][j])));
       result.zbar0 = adj.zbar0;
     }

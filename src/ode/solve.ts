@@ -90,7 +90,7 @@ class SolveRun {
   }
 
   recorded(): AcceptedSteps {
-    return { t: Float64Array.from(this.stepT), h: Float64Array.from(this.stepH), y: this.stepY };
+    return { t: Float64Array.from(this.stepT), h: Float64Array.from(this.stepH), y: this.stepY, tEnd: this.tEnd };
   }
 
   integrate(): void {

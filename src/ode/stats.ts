@@ -21,6 +21,11 @@ export interface AcceptedSteps {
   h: Float64Array;
   /** start state of each accepted step (rows·cols values, batch-major), copied out of the arena */
   y: Float64Array[];
+  /**
+   * End of the last step, exactly as the solver landed on it (t[i + 1] is step i's end; t + h may
+   * differ from either by rounding). A backward pass needs it to place output times as odeint did.
+   */
+  tEnd?: number;
 }
 
 export function emptyStats(): SolverStats {
