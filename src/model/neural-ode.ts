@@ -1,6 +1,7 @@
 // A neural ODE z(t1) = z(t0) + ∫ f(z, t; θ) dt with an MLP f, batched (one step size for the whole
 // batch, as the paper's code and torchdiffeq do), trained on a data loss of z(t1) (losses.ts; mean
-// squared error by default) plus λ-weighted regularisers integrated in the same solve. Gradients: discretise-then-optimise with step-level
+// squared error by default; it may read the CNF log-density too) plus λ-weighted regularisers, all
+// integrated in the same solve (terms.ts). Gradients: discretise-then-optimise with step-level
 // checkpoints (default) or the continuous adjoint.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
@@ -17,6 +18,7 @@ import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tabl
 import { backpropagateSteps } from './replay.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
+import { checkTerms, termsFromRegularizers, termsNeedNoise, type TermConfig } from './terms.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
 
 export interface SolverConfig {
@@ -27,13 +29,24 @@ export interface SolverConfig {
   /** equal steps on [t0, t1]: required for fixed-step methods, optional (a fixed grid) for adaptive ones */
   steps?: number;
   maxSteps?: number;
+  /**
+   * which components enter the step-size error norm: 'all' (default) the whole augmented state, or
+   * 'state' z alone, so the integrals never shorten a step and training takes the steps `predict` will
+   */
+  errorNorm?: ErrorNorm;
 }
+
+export type ErrorNorm = 'all' | 'state';
+export const ERROR_NORMS: readonly ErrorNorm[] = ['all', 'state'];
 
 export type GradientMethod = 'checkpoint' | 'adjoint';
 
 export interface NeuralOdeConfig {
   mlp: NetworkSpec;
+  /** the shorthand for `terms` [taylor, kinetic, jacobianFrobenius] (termsFromRegularizers); not with `terms` */
   regularizers?: RegularizerConfig;
+  /** the integral terms (terms.ts): regularisers and the CNF log-density; not with `regularizers` */
+  terms?: TermConfig[];
   solver?: SolverConfig;
   gradient?: GradientMethod;
   t0?: number;
@@ -47,6 +60,8 @@ export interface ObjectiveResult {
   dataLoss: number;
   /** batch means of each integrated term at t1, by name */
   regularizers: Record<string, number>;
+  /** Δlog p = log p(z(t1)) − log p(z(t0)) per example (with a logDensity term) */
+  logDensity?: Float64Array;
   z1: Float64Array;
   nfeForward: number;
   nfeBackward: number;
@@ -61,7 +76,7 @@ export interface ObjectiveResult {
 
 export interface ObjectiveOptions {
   gradient?: boolean;
-  /** Rng for the Jacobian term's ε (required when that term is on) */
+  /** Rng for the noise of the Jacobian term and the Hutchinson trace (required when either is on) */
   rng?: Rng;
   /** step boundaries to use instead of choosing steps (e.g. an adaptive solve's accepted steps, to hold accept/reject decisions fixed) */
   grid?: ArrayLike<number>;
@@ -81,7 +96,12 @@ export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
   if (typeof config !== 'object' || config === null) throw new ArgumentError('config', 'an object { mlp, regularizers?, solver?, … }', config);
   checkNetworkSpec(config.mlp);
   checkRegularizers(config.regularizers ?? {});
+  if (config.terms !== undefined) {
+    if (config.regularizers !== undefined) throw new ArgumentError('terms', 'either terms or regularizers, not both', config.terms);
+    checkTerms(config.terms, 'terms');
+  }
   const solver = config.solver ?? {};
+  if (solver.errorNorm !== undefined && !ERROR_NORMS.includes(solver.errorNorm)) throw new ArgumentError('solver.errorNorm', `one of ${ERROR_NORMS.join(', ')}`, solver.errorNorm);
   const method = solver.method ?? 'dopri5';
   if (!METHOD_NAMES.includes(method)) throw new ArgumentError('solver.method', `one of ${METHOD_NAMES.join(', ')}`, method);
   const tableau = TABLEAUS[method];
@@ -120,12 +140,18 @@ export class NeuralOde {
     return this.network.mlp.spec.widths[0];
   }
 
-  /** The augmented dynamics for a batch size (cached), with or without the regulariser states. */
+  /** The integral terms: `terms`, or those the `regularizers` shorthand stands for. */
+  get terms(): TermConfig[] {
+    return this.config.terms ?? termsFromRegularizers(this.config.regularizers ?? {});
+  }
+
+  /** The augmented dynamics for a batch size (cached), with or without the terms' states. */
   dynamics(batch: number, withRegularizers: boolean): AugmentedDynamics {
     const key = `${batch}:${withRegularizers}`;
     let dyn = this.dynamicsCache.get(key);
     if (!dyn) {
-      dyn = new GraphAugmentedDynamics(this.rt, this.network.graph, batch, this.config.regularizers ?? {}, withRegularizers);
+      const direction = this.config.t1 > this.config.t0 ? 1 : -1;
+      dyn = new GraphAugmentedDynamics(this.rt, this.network.graph, batch, this.terms, withRegularizers, direction);
       this.dynamicsCache.set(key, dyn);
     }
     return dyn;
@@ -147,7 +173,9 @@ export class NeuralOde {
       const inner = f;
       f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.data); typeof inner === 'function' ? inner(t, y.data, dy.data) : inner.evaluate(t, y, dy); } };
     }
-    return odeint(f, y0, [this.config.t0, this.config.t1], { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt });
+    const options: SolveOptions = { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt };
+    if ((solver.errorNorm ?? 'all') === 'state') options.errorComponents = dyn.layout.z.count;
+    return odeint(f, y0, [this.config.t0, this.config.t1], options);
   }
 
   /** z(t1) for a batch of initial states [batch, D] (no regulariser states). */
@@ -171,10 +199,11 @@ export class NeuralOde {
     checkLoss(dataLossFn);
     dataLossFn.checkTarget(target, batch, this.stateSize);
     const dyn = this.dynamics(batch, true);
-    if (dyn.terms.some((t) => t.name === 'jacobian')) {
-      if (!options.rng) throw new ArgumentError('rng', 'an Rng for the Jacobian regulariser\'s ε', undefined);
+    if (termsNeedNoise(this.terms)) {
+      if (!options.rng) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace', undefined);
       dyn.resampleNoise(options.rng);
     }
+    const { layout } = dyn;
     const bd = batch * this.stateSize;
     const y0 = new Float64Array(dyn.stateSize);
     y0.set(z0);
@@ -186,18 +215,25 @@ export class NeuralOde {
     const nfeForward = dyn.nfe;
     const yEnd = fwd.ys[1];
     const z1 = yEnd.slice(0, bd);
-    const { value: dataLoss, gradient: zbar1 } = dataLossFn.evaluate(this.rt, z1, target, batch);
+    const logDensity = layout.logDensity.count > 0 ? yEnd.slice(layout.logDensity.offset, layout.logDensity.offset + batch) : undefined;
+    const lossValue = dataLossFn.evaluate(this.rt, z1, target, batch, logDensity);
+    const { value: dataLoss, gradient: zbar1 } = lossValue;
     if (!(zbar1 instanceof Float64Array) || zbar1.length !== bd) {
       throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${zbar1?.length} values, z(t1) holds ${bd} (expected a Float64Array)`);
+    }
+    // A loss that does not read Δlog p leaves its cotangent zero (the term is then only monitored).
+    const logDensityBar = lossValue.logDensityGradient ?? new Float64Array(layout.logDensity.count);
+    if (!(logDensityBar instanceof Float64Array) || logDensityBar.length !== layout.logDensity.count) {
+      throw new ShapeError(`loss ${dataLossFn.name}: its log-density gradient holds ${logDensityBar?.length} values, expected ${layout.logDensity.count} (one per example with a logDensity term, else none)`);
     }
     const regularizers: Record<string, number> = {};
     let loss = dataLoss;
     dyn.terms.forEach((term, j) => {
-      regularizers[term.name] = yEnd[bd + j];
+      regularizers[term.name] = yEnd[layout.terms.offset + j];
       loss += term.lambda * regularizers[term.name];
     });
     const result: ObjectiveResult = {
-      loss, dataLoss, regularizers, z1, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
+      loss, dataLoss, regularizers, ...(logDensity ? { logDensity } : {}), z1, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
       checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
     };
     if (!wantGrad) return result;
@@ -205,15 +241,16 @@ export class NeuralOde {
     zeroGrads(this.params);
     const ybar1 = new Float64Array(dyn.stateSize);
     ybar1.set(zbar1);
+    ybar1.set(logDensityBar, layout.logDensity.offset);
     const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
-    ybar1.set(termCotangents, bd);
+    ybar1.set(termCotangents, layout.terms.offset);
     dyn.nfe = 0;
     if (this.config.gradient === 'checkpoint') {
       const replayDynamics = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
       const { ybar } = backpropagateSteps(this.rt, replayDynamics, fwd.steps!, TABLEAUS[solver.method ?? 'dopri5'], ybar1);
       result.zbar0 = ybar.slice(0, bd);
     } else {
-      const adj = adjointGradient(this.rt, dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid));
+      const adj = adjointGradient(this.rt, dyn, this.params, z1, ybar1.subarray(0, bd), termCotangents, this.config.t0, this.config.t1, this.solveOptions(solver, options.grid), logDensityBar);
       result.zbar0 = adj.zbar0;
     }
     result.nfeBackward = dyn.nfe;
