@@ -15,6 +15,7 @@ import { GraphAugmentedDynamics } from '../../src/model/graph-dynamics.js';
 import { checkTerms, termsFromRegularizers, type TermConfig } from '../../src/model/terms.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { flowNllLoss } from '../../src/model/losses.js';
+import { adjointGradient } from '../../src/model/adjoint.js';
 import { saveModel, loadModel } from '../../src/model/serialize.js';
 import { odeint } from '../../src/ode/solve.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
@@ -196,5 +197,195 @@ for (const { name, terms, direction } of VJP_CASES) {
     assert.ok(relativeError(analytic, numeric) < 1e-7, `θ̄ relative error ${relativeError(analytic, numeric)}`);
   });
 }
+
+// ---- through the solver: gradients of a flow's negative log-likelihood (it reads Δlog p).
+
+const flowData = (() => {
+  const rng = new Rng(91);
+  return { z0: randomArray(rng, 6, -1.5, 1.5), target: new Float64Array(3) };
+})();
+
+function flow(config: Partial<NeuralOdeConfig>, seed = 5): NeuralOde {
+  return NeuralOde.create(rt, { mlp: { widths: [2, 7, 2], activation: 'tanh' }, terms: [exact, { kind: 'taylor', order: 2, lambda: 0.1 }], ...config }, new Rng(seed));
+}
+
+const grads = (m: NeuralOde) => m.params.flatMap((p) => Array.from(p.grad.data));
+
+/** Central differences of the flow NLL w.r.t. every parameter and z0 (noise from a fresh Rng(1) each time). */
+function finiteDifferences(m: NeuralOde, h = 1e-6): { params: number[]; z0: number[] } {
+  const loss = (z0: Float64Array) => m.objective(z0, flowData.target, { gradient: false, rng: new Rng(1), loss: flowNllLoss }).loss;
+  const params: number[] = [];
+  for (const p of m.params) {
+    const v = p.value.data;
+    for (let i = 0; i < v.length; i++) {
+      const keep = v[i];
+      v[i] = keep + h; const up = loss(flowData.z0);
+      v[i] = keep - h; const down = loss(flowData.z0);
+      v[i] = keep;
+      params.push((up - down) / (2 * h));
+    }
+  }
+  const z0 = Array.from(flowData.z0, (_, i) => {
+    const a = flowData.z0.slice(); a[i] += h;
+    const b = flowData.z0.slice(); b[i] -= h;
+    return (loss(a) - loss(b)) / (2 * h);
+  });
+  return { params, z0 };
+}
+
+function assertGradientsMatch(m: NeuralOde, zbar0: Float64Array, tolerance: number, what: string): void {
+  const fd = finiteDifferences(m);
+  const ep = relativeError(grads(m), fd.params), ez = relativeError(zbar0, fd.z0);
+  assert.ok(ep < tolerance, `${what}: parameter gradient relative error ${ep}`);
+  assert.ok(ez < tolerance, `${what}: z0 gradient relative error ${ez}`);
+}
+
+const FLOWS: { name: string; config: Partial<NeuralOdeConfig> }[] = [
+  { name: 'exact trace + R_2', config: {} },
+  { name: 'Hutchinson (Rademacher) trace + kinetic + Jacobian, t1 < t0', config: { t1: -1, terms: [{ kind: 'kinetic', lambda: 0.2 }, { kind: 'logDensity', estimator: 'hutchinson' }, { kind: 'jacobianFrobenius', lambda: 0.1 }] } },
+];
+
+for (const { name, config } of FLOWS) {
+  test(`flow NLL (${name}), checkpoint replay on rk4 × 4: gradients w.r.t. z0 and θ vs central differences`, () => {
+    const m = flow({ ...config, solver: { method: 'rk4', steps: 4 } });
+    const r = m.objective(flowData.z0, flowData.target, { rng: new Rng(1), loss: flowNllLoss });
+    assert.is(r.logDensity!.length, 3);
+    assert.ok(r.logDensity!.every((v) => v !== 0));
+    assertGradientsMatch(m, r.zbar0!, 1e-7, 'checkpoint');
+  });
+}
+
+test('flow NLL, continuous adjoint: gradients vs central differences (rk4 × 40: the adjoint\'s O(h⁴) discretisation gap)', () => {
+  const solver = { method: 'rk4' as const, steps: 40 };
+  const m = flow({ solver, gradient: 'adjoint' });
+  const r = m.objective(flowData.z0, flowData.target, { rng: new Rng(1), loss: flowNllLoss });
+  assertGradientsMatch(m, r.zbar0!, 1e-6, 'adjoint');
+  // and it agrees with the replay to the solver tolerance on an adaptive solve
+  const tight = { method: 'dopri5' as const, rtol: 1e-10, atol: 1e-10 };
+  const a = flow({ solver: tight, gradient: 'adjoint' }), d = flow({ solver: tight });
+  const ra = a.objective(flowData.z0, flowData.target, { rng: new Rng(1), loss: flowNllLoss });
+  const rd = d.objective(flowData.z0, flowData.target, { rng: new Rng(1), loss: flowNllLoss });
+  assert.ok(relativeError(grads(a), grads(d)) < 1e-6, `θ: ${relativeError(grads(a), grads(d))}`);
+  assert.ok(relativeError(ra.zbar0!, rd.zbar0!) < 1e-6, `z0: ${relativeError(ra.zbar0!, rd.zbar0!)}`);
+});
+
+test('the log-density cotangent matters: a loss that ignores Δlog p gives a different gradient', () => {
+  const m = flow({ solver: { method: 'rk4', steps: 4 } });
+  m.objective(flowData.z0, flowData.target, { rng: new Rng(1), loss: flowNllLoss });
+  const withLogDensity = grads(m);
+  const ignoring = { ...flowNllLoss, evaluate: (...args: Parameters<typeof flowNllLoss.evaluate>) => ({ ...flowNllLoss.evaluate(...args), logDensityGradient: undefined }) };
+  m.objective(flowData.z0, flowData.target, { rng: new Rng(1), loss: ignoring });
+  assert.ok(relativeError(grads(m), withLogDensity) > 1e-3);
+});
+
+// ---- t1 < t0: regularisers are integrals over |dt|.
+
+/**
+ * g(z, t) = −f(z, −t): with z_g(s) = z_f(−s), the run of g over [0, 1] mirrors f's over [0, −1].
+ * For the MLP, every layer's time column is negated, and the last layer's output too (its time
+ * column, negated twice, is kept).
+ */
+function mirror(from: NeuralOde, to: NeuralOde): void {
+  const layers = from.params.length / 2;
+  from.params.forEach((p, i) => {
+    const v = p.value.toFloat64Array(), cols = p.value.cols;
+    const last = i >= 2 * (layers - 1);
+    const isWeight = p.name.endsWith('weight');
+    const out = v.map((x, j) => {
+      const timeColumn = isWeight && j % cols === cols - 1;
+      const sign = (timeColumn ? -1 : 1) * (last ? -1 : 1);
+      return sign * x;
+    });
+    to.params[i].value.copyFrom(out);
+  });
+}
+
+test('t1 < t0: every regulariser ≥ 0 and equal to the mirrored problem\'s on [0, 1] (Δlog p too)', () => {
+  const terms: TermConfig[] = [{ kind: 'taylor', order: 3, lambda: 0.1 }, { kind: 'kinetic', lambda: 0.1 }, { kind: 'jacobianFrobenius', lambda: 0.1 }, exact];
+  const config = { mlp: { widths: [2, 6, 6, 2], activation: 'sigmoid' as const }, terms, solver: { method: 'rk4' as const, steps: 8 } };
+  const backward = NeuralOde.create(rt, { ...config, t0: 0, t1: -1 }, new Rng(4));
+  const forward = NeuralOde.create(rt, { ...config, t0: 0, t1: 1 }, new Rng(0));
+  mirror(backward, forward);
+  const z0 = randomArray(new Rng(5), 6);
+  const rb = backward.objective(z0, z0, { rng: new Rng(1), gradient: false });
+  const rf = forward.objective(z0, z0, { rng: new Rng(1), gradient: false });
+  assert.equal(Object.keys(rb.regularizers), ['r3', 'kinetic', 'jacobian']);
+  for (const [name, value] of Object.entries(rb.regularizers)) {
+    assert.ok(value > 0, `${name} = ${value} should be positive`);
+    assert.ok(Math.abs(value - rf.regularizers[name]) <= 1e-12 * value, `${name}: ${value} vs mirrored ${rf.regularizers[name]}`);
+  }
+  assert.ok(relativeError(rb.z1, rf.z1) < 1e-13, 'the same trajectory');
+  assert.ok(relativeError(rb.logDensity!, rf.logDensity!) < 1e-12, `Δlog p: ${Array.from(rb.logDensity!)} vs ${Array.from(rf.logDensity!)}`);
+});
+
+// ---- solver.errorNorm: 'state' keeps the integrals out of the step-size error norm.
+
+test("errorNorm 'state': the regularised solve takes the unregularised solve's steps; 'all' does not", () => {
+  const mlp = { widths: [2, 8, 2], activation: 'tanh' as const };
+  const solver = { method: 'dopri5' as const, rtol: 1e-5, atol: 1e-5 };
+  const terms: TermConfig[] = [{ kind: 'taylor', order: 4, lambda: 1 }, { kind: 'kinetic', lambda: 1 }, { kind: 'logDensity', estimator: 'exact' }];
+  const z0 = randomArray(new Rng(6), 10, -2, 2);
+  const steps = (config: Partial<NeuralOdeConfig>) => {
+    const m = NeuralOde.create(rt, { mlp, t1: 3, ...config }, new Rng(9));
+    const r = m.objective(z0, z0, { rng: new Rng(1) });
+    return { t: Array.from(r.steps!.t), h: Array.from(r.steps!.h), rejected: r.forwardStats.rejectedSteps };
+  };
+  const plain = steps({ solver });
+  const state = steps({ terms, solver: { ...solver, errorNorm: 'state' } });
+  const all = steps({ terms, solver });
+  assert.equal(state, plain);
+  assert.not.equal(all.t, plain.t, 'with the integrals in the norm the steps differ');
+});
+
+// ---- validation.
+
+test('terms: unknown keys, bad values, duplicates and mixing with regularizers are rejected by name', () => {
+  const bad = (terms: unknown, pattern: RegExp) => assert.throws(() => checkTerms(terms), (e: Error) => e instanceof ArgumentError && pattern.test(e.message), String(pattern));
+  bad([{ kind: 'taylor', order: 2, lamda: 0.1 }], /^terms\[0\]\.lamda: expected no such key for a taylor term \(it takes order, lambda\)/);
+  bad([{ kind: 'kinetic' }, { kind: 'logDensity', estimator: 'exact', noise: 'rademacher', order: 2 }], /^terms\[1\]\.order: expected no such key for a logDensity term/);
+  bad([{ kind: 'logDensity' }], /^terms\[0\]\.estimator: expected a value \(required/);
+  bad([{ kind: 'logDensity', estimator: 'trace' }], /^terms\[0\]\.estimator: expected one of exact, hutchinson, got "trace"/);
+  bad([{ kind: 'jacobianFrobenius', noise: 'uniform' }], /^terms\[0\]\.noise: expected one of rademacher, gaussian/);
+  bad([{ kind: 'taylor', order: 9 }], /^terms\[0\]\.order: expected an integer K in 1\.\.8/);
+  bad([{ kind: 'taylor' }], /^terms\[0\]\.order: expected a value/);
+  bad([{ kind: 'kinetic', lambda: -1 }], /^terms\[0\]\.lambda: expected a finite non-negative weight/);
+  bad([{ kind: 'kinetic' }, { kind: 'kinetic' }], /^terms\[1\]\.kind: expected at most one kinetic term/);
+  bad([{ kind: 'curvature' }], /^terms\[0\]\.kind: expected one of taylor, kinetic, jacobianFrobenius, logDensity/);
+  bad([null], /^terms\[0\]: expected a term/);
+  bad({ kind: 'kinetic' }, /^terms: expected an array/);
+  const mlp = { widths: [2, 4, 2], activation: 'tanh' as const };
+  assert.throws(() => NeuralOde.create(rt, { mlp, terms: [{ kind: 'kinetic', lamda: 1 } as unknown as TermConfig] }, new Rng(0)), /^terms\[0\]\.lamda: expected no such key/);
+  assert.throws(() => NeuralOde.create(rt, { mlp, terms: [], regularizers: { kinetic: 1 } }, new Rng(0)), /^terms: expected either terms or regularizers, not both/);
+  assert.throws(() => NeuralOde.create(rt, { mlp, solver: { errorNorm: 'z' as 'state' } }, new Rng(0)), /^solver\.errorNorm: expected one of all, state, got "z"/);
+  assert.throws(() => new GraphAugmentedDynamics(rt, linearDynamics(), 1, [{ kind: 'logDensity', estimator: 'exact', lambda: 1 } as unknown as TermConfig]), /^terms\[0\]\.lambda: expected no such key for a logDensity term/);
+  // Valid lists pass, and the shorthand converts to the list it stands for.
+  checkTerms([{ kind: 'taylor', order: 2 }, { kind: 'kinetic', lambda: 0 }, { kind: 'jacobianFrobenius', noise: 'gaussian' }, exact]);
+  assert.equal(termsFromRegularizers({ order: 3, lambda: 0.5, kinetic: 0.1, jacobian: 0.2 }), [
+    { kind: 'taylor', order: 3, lambda: 0.5 }, { kind: 'kinetic', lambda: 0.1 }, { kind: 'jacobianFrobenius', lambda: 0.2, noise: 'rademacher' }]);
+  assert.equal(termsFromRegularizers({ kinetic: 0 }), []);
+});
+
+test('flow NLL needs the log-density; Hutchinson needs an Rng; the adjoint checks the log-density cotangent', () => {
+  const plain = NeuralOde.create(rt, { mlp: { widths: [2, 4, 2], activation: 'tanh' } }, new Rng(0));
+  assert.throws(() => plain.objective(flowData.z0, flowData.target, { loss: flowNllLoss }), /^logDensity: expected Δlog p for each of the 3 examples/);
+  const hutchinson = flow({ terms: [{ kind: 'logDensity', estimator: 'hutchinson' }] });
+  assert.throws(() => hutchinson.objective(flowData.z0, flowData.target, { loss: flowNllLoss }), /^rng: expected an Rng/);
+  const m = flow({});
+  const dyn = m.dynamics(3, true);
+  const six = new Float64Array(6), lambdas = new Float64Array(1);
+  const adjoint = (logDensityBar: Float64Array) => () => adjointGradient(rt, dyn, m.params, six, six, lambdas, 0, 1, m.solveOptions({ method: 'rk4', steps: 2 }), logDensityBar);
+  assert.throws(adjoint(new Float64Array(2)), /^logDensityCotangent: expected 3 values, got 2/);
+  adjoint(new Float64Array(3))();
+});
+
+test('saveModel/loadModel keep the terms list', () => {
+  const m = flow({ solver: { method: 'rk4', steps: 3, errorNorm: 'state' } });
+  const { model } = loadModel(rt, saveModel(m));
+  assert.equal(model.config.terms, m.config.terms);
+  assert.equal(model.config.solver, m.config.solver);
+  const a = m.objective(flowData.z0, flowData.target, { loss: flowNllLoss, gradient: false });
+  const b = model.objective(flowData.z0, flowData.target, { loss: flowNllLoss, gradient: false });
+  assert.is(a.loss, b.loss);
+});
 
 test.run();
