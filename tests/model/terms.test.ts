@@ -367,7 +367,7 @@ test('terms: unknown keys, bad values, duplicates and mixing with regularizers a
   assert.equal(termsFromRegularizers({ kinetic: 0 }), []);
 });
 
-test('flow NLL needs the log-density; Hutchinson needs an Rng; the adjoint checks the log-density cotangent', () => {
+test('flow NLL needs the log-density; Hutchinson needs an Rng; the log-density cotangent is checked (objective and adjoint)', () => {
   const plain = NeuralOde.create(rt, { mlp: { widths: [2, 4, 2], activation: 'tanh' } }, new Rng(0));
   assert.throws(() => plain.objective(flowData.z0, flowData.target, { loss: flowNllLoss }), /^logDensity: expected Δlog p for each of the 3 examples/);
   const hutchinson = flow({ terms: [{ kind: 'logDensity', estimator: 'hutchinson' }] });
@@ -378,6 +378,8 @@ test('flow NLL needs the log-density; Hutchinson needs an Rng; the adjoint check
   const adjoint = (logDensityBar: Float64Array) => () => adjointGradient(rt, dyn, m.params, six, six, lambdas, 0, 1, m.solveOptions({ method: 'rk4', steps: 2 }), logDensityBar);
   assert.throws(adjoint(new Float64Array(2)), /^logDensityCotangent: expected 3 values, got 2/);
   adjoint(new Float64Array(3))();
+  const short = { ...flowNllLoss, evaluate: (...args: Parameters<typeof flowNllLoss.evaluate>) => ({ ...flowNllLoss.evaluate(...args), logDensityGradient: new Float64Array(2) }) };
+  assert.throws(() => m.objective(flowData.z0, flowData.target, { loss: short }), /log-density gradient holds 2 values, expected 3/);
 });
 
 test('saveModel/loadModel keep the terms list', () => {
