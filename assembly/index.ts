@@ -6,6 +6,7 @@ export * from "./activations";
 export * from "./reductions";
 export * from "./taylor";
 export * from "./rk";
+export * from "./trace";
 export * from "./optim";
 
 /** First byte the host's arena may use: everything below belongs to the module's static data. */

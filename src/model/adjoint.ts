@@ -1,7 +1,8 @@
 // The continuous adjoint (Chen et al. 2018, with the regulariser's integrand inside the backward solve
 // as the paper's code does): integrate [z, a, θ̄] from t1 back to t0 with
 //   dz/dt = f,   da/dt = −(∂F/∂z)ᵀ[a; w],   dθ̄/dt = −(∂F/∂θ)ᵀ[a; w]
-// where F is the augmented dynamics and w the (constant) cotangents of the regulariser integrals.
+// where F is the augmented dynamics and w the (constant) cotangents of its integrals: the regularisers'
+// λ and the per-example cotangent of Δlog p (the data loss's), both in the dynamics' own layout.
 // O(1) memory in the number of steps; the gradient matches discretise-then-optimise to the solver's
 // tolerance rather than to rounding. A loss on z at output times inside [t0, t1] is taken as
 // torchdiffeq's odeint_adjoint does: the backward solve stops at each output time (newest first) and
@@ -49,6 +50,8 @@ export function adjointGradient(
   t1: number,
   options: SolveOptions,
   outputs?: AdjointOutputs,
+  /** ∂L/∂Δlog p per example (with a logDensity term; default zeros) */
+  logDensityCotangent: Float64Array = new Float64Array(dyn.layout.logDensity.count),
 ): AdjointResult {
   const bd = dyn.batch * dyn.d;
   const sized = (name: string, values: Float64Array, count: number) => {
@@ -57,6 +60,7 @@ export function adjointGradient(
   sized('z1', z1, bd);
   sized('zbar1', zbar1, bd);
   sized('termCotangents', termCotangents, dyn.terms.length);
+  sized('logDensityCotangent', logDensityCotangent, dyn.layout.logDensity.count);
   if (outputs !== undefined) checkAdjointOutputs(outputs, bd, t0, t1);
   const p = params.reduce((n, q) => n + q.value.size, 0);
   const { arena, kernels } = rt;
@@ -67,7 +71,8 @@ export function adjointGradient(
     const dyAug = arena.alloc(dyn.stateSize);
     const dyBar = arena.alloc(dyn.stateSize);
     const zBar = arena.alloc(dyn.stateSize);
-    arena.f64.set(termCotangents, dyBar / 8 + bd);
+    arena.f64.set(logDensityCotangent, dyBar / 8 + dyn.layout.logDensity.offset);
+    arena.f64.set(termCotangents, dyBar / 8 + dyn.layout.terms.offset);
     const f = {
       evaluate(t: number, y: Tensor, dy: Tensor): void {
         kernels.copy(yAug, y.offset, bd);
@@ -91,6 +96,8 @@ export function adjointGradient(
     state.set(z1, 0);
     state.set(zbar1, bd);
     const backward: SolveOptions = { ...options, recordSteps: false, runtime: rt };
+    // The forward's error-norm selection names components of its own layout; [z, a, θ̄] has another.
+    delete backward.errorComponents;
     const stats = emptyStats();
     let now = t1;
     const solveTo = (to: number) => {

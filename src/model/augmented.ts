@@ -1,24 +1,46 @@
-// The neural ODE's dynamics with the regularisers as extra states of the same solve.
-// State layout: [z (batch × D) | R_1 | R_2 | …]: one scalar integral per term, in the order of
-// regularizerTerms(). Each integrand is the batch-and-feature mean (sum / (batch·D)) of the term's
-// per-element square, so R at t1 is the batch mean of each example's feature-averaged integral.
-// The integrands never depend on the integrals, so only z carries a cotangent through the dynamics.
+// The neural ODE's dynamics with the integral terms (terms.ts) as extra states of the same solve.
+// State layout: [z (batch × D) | Δlog p (batch values, one per example, if that term is on) | R_1 | R_2 | …]:
+// the regularisers are one scalar integral each, in the order of `terms`; each integrand is the
+// batch-and-feature mean (sum / (batch·D)) of the term's per-element square, times the integration
+// direction sign(t1 − t0), so every R is ∫ … |dt| ≥ 0 whichever way the solve runs. The log-density
+// integrand −tr(∂f/∂z) is a true ODE quantity and is not sign-flipped.
+// The integrands never depend on the integrals, so only z carries a cotangent through the dynamics;
+// the integrals' cotangents are constants (a regulariser's λ, the data loss's ∂/∂Δlog p per example).
 // Implemented by graph-dynamics.ts (src/dynamics' graph programs and src/taylor's jets, kernel calls).
 import type { Ptr } from '../autodiff/op.js';
 import type { Dynamics as OdeFunction } from '../ode/dynamics.js';
 import type { Rng } from '../random.js';
 import type { RegularizerTerm } from './regularizers.js';
 
+/** Where one part of the augmented state lives: values [offset, offset + count). */
+export interface StatePart {
+  offset: number;
+  count: number;
+}
+
+export interface StateLayout {
+  /** batch·D values at 0 */
+  z: StatePart;
+  /** batch values (count 0 when the log-density term is off) */
+  logDensity: StatePart;
+  /** one value per regulariser, in the order of `terms` */
+  terms: StatePart;
+}
+
 export interface AugmentedDynamics {
   readonly batch: number;
   /** state dimension D */
   readonly d: number;
+  /** the regularisers (scalar integrals), in state order */
   readonly terms: readonly RegularizerTerm[];
-  /** batch·D + terms.length */
+  readonly layout: StateLayout;
+  /** sign(t1 − t0): the regularisers' integrands are multiplied by it */
+  readonly direction: 1 | -1;
+  /** batch·D + (batch if Δlog p is integrated) + terms.length */
   readonly stateSize: number;
   /** evaluations of F since the caller last reset it */
   nfe: number;
-  /** Draws the Jacobian term's Rademacher ε (once per solve). */
+  /** Draws the noise of the Jacobian term and of the Hutchinson trace (once per solve, fixed within it). */
   resampleNoise(rng: Rng): void;
   /** F in the form src/ode's odeint takes. */
   readonly odeFunction: OdeFunction;

@@ -2,65 +2,119 @@
 // src/taylor's jet program, all as kernel calls on arena tensors. With R_K on, one solution jet gives
 // f = z[1] (and the kinetic integrand ||z[1]||²) and z[K] together, and one reverse sweep over it
 // takes the cotangents of all of them; without it, the plain graph program runs f and its VJP.
-// The Jacobian term is an order-1 jet in z of its own. The replay's stages keep their programs' values
-// (one program per slot, values in the caller's arena scope) and the VJP reverses them, so nothing is
-// recomputed; `evaluate` keeps only the point, and the typed-array `vjp` recomputes from it.
+// The Jacobian term is an order-1 jet in z of its own; the log-density's trace is trace.ts's jets.
+// The replay's stages keep their programs' values (one program per slot, values in the caller's arena
+// scope) and the VJP reverses them, so nothing is recomputed (except the Jacobian term's jet, which
+// its VJP recomputes); `evaluate` keeps only the point, and the typed-array `vjp` recomputes from it.
 // Arena safety: nothing is kept in the arena between calls (the first call may come from inside a
-// caller's scope): ε lives in JS memory and is copied in when used, and every call's working values
+// caller's scope): noise lives in JS memory and is copied in when used, and every call's working values
 // live in a scope of its own. odeint gets the ArenaDynamics form (tensors by offset; z and f are
 // viewed in place in its y and dy), so no typed-array view is held across a call that may grow memory.
 import type { Dynamics } from '../dynamics/dynamics.js';
 import type { Ptr } from '../autodiff/op.js';
 import type { ArenaDynamics } from '../ode/dynamics.js';
+import { ArgumentError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
-import type { AugmentedDynamics } from './augmented.js';
+import type { AugmentedDynamics, StateLayout } from './augmented.js';
 import { factorial, solutionJet, solutionJetVjp } from '../taylor/solution.js';
 import { JetProgram } from '../taylor/jet-program.js';
 import { Program } from '../autodiff/program.js';
-import { regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
+import { checkRegularizers, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
+import { checkTerms, termName, termsFromRegularizers, type NoiseKind, type TermConfig, type TraceEstimatorKind } from './terms.js';
+import { NegativeTrace } from './trace.js';
+
+interface Stage {
+  t: number;
+  z: Ptr;
+  program: Program | JetProgram;
+  trace: NegativeTrace | null;
+}
 
 export class GraphAugmentedDynamics implements AugmentedDynamics {
   readonly d: number;
   readonly terms: RegularizerTerm[];
+  readonly layout: StateLayout;
   readonly stateSize: number;
+  readonly direction: 1 | -1;
   nfe = 0;
   private readonly order: number | undefined;
   private readonly orderIndex: number;
   private readonly kineticIndex: number;
   private readonly jacobianIndex: number;
-  /** the Jacobian term's ε for the current solve */
+  private readonly jacobianNoise: NoiseKind;
+  private readonly logDensity: { estimator: TraceEstimatorKind; noise: NoiseKind } | null;
+  /** the Jacobian term's ε and the Hutchinson trace's ε for the current solve */
   private readonly eps: Float64Array;
+  private readonly traceEps: Float64Array;
+  /** the log-density integrand outside the replay (values not kept past the call) */
+  private readonly trace: NegativeTrace | null;
   private readonly slots: { t: number; z: Float64Array }[] = [];
-  /** per replay slot: the point and the program whose values its VJP reverses */
-  private readonly stages: { t: number; z: Ptr; program: Program | JetProgram }[] = [];
+  /** per replay slot: the point and the programs whose values its VJP reverses */
+  private readonly stages: Stage[] = [];
   readonly odeFunction: ArenaDynamics;
 
-  constructor(private readonly rt: Runtime, private readonly graph: Dynamics, readonly batch: number, regularizers: RegularizerConfig, withRegularizers = true) {
+  /**
+   * `terms`: a list (terms.ts) or the `{ order, lambda, kinetic, jacobian }` shorthand; `withTerms =
+   * false` integrates z alone; `direction` = sign(t1 − t0) of the solves it will serve.
+   */
+  constructor(
+    private readonly rt: Runtime,
+    private readonly graph: Dynamics,
+    readonly batch: number,
+    terms: RegularizerConfig | readonly TermConfig[],
+    withTerms = true,
+    direction: 1 | -1 = 1,
+  ) {
+    if (direction !== 1 && direction !== -1) throw new ArgumentError('direction', 'sign(t1 − t0): 1 or −1', direction);
+    this.direction = direction;
     this.d = graph.stateSize;
-    this.terms = withRegularizers ? regularizerTerms(regularizers) : [];
-    this.order = withRegularizers ? regularizers.order : undefined;
-    this.orderIndex = this.terms.findIndex((t) => t.name.startsWith('r'));
-    this.kineticIndex = this.terms.findIndex((t) => t.name === 'kinetic');
-    this.jacobianIndex = this.terms.findIndex((t) => t.name === 'jacobian');
+    let list: readonly TermConfig[];
+    if (Array.isArray(terms)) {
+      checkTerms(terms);
+      list = terms;
+    } else {
+      checkRegularizers(terms as RegularizerConfig);
+      list = termsFromRegularizers(terms as RegularizerConfig);
+    }
+    if (!withTerms) list = [];
+    const regularizers = list.filter((t): t is Exclude<TermConfig, { kind: 'logDensity' }> => t.kind !== 'logDensity');
+    this.terms = regularizers.map((t) => ({ name: termName(t), lambda: t.lambda ?? 0 }));
+    const taylor = regularizers.find((t) => t.kind === 'taylor');
+    this.order = taylor?.kind === 'taylor' ? taylor.order : undefined;
+    this.orderIndex = regularizers.findIndex((t) => t.kind === 'taylor');
+    this.kineticIndex = regularizers.findIndex((t) => t.kind === 'kinetic');
+    this.jacobianIndex = regularizers.findIndex((t) => t.kind === 'jacobianFrobenius');
+    const jacobian = regularizers[this.jacobianIndex];
+    this.jacobianNoise = jacobian?.kind === 'jacobianFrobenius' ? jacobian.noise ?? 'rademacher' : 'rademacher';
+    const ld = list.find((t) => t.kind === 'logDensity');
+    this.logDensity = ld?.kind === 'logDensity' ? { estimator: ld.estimator, noise: ld.noise ?? 'rademacher' } : null;
     const bd = batch * this.d;
-    this.stateSize = bd + this.terms.length;
+    const ldCount = this.logDensity ? batch : 0;
+    this.layout = {
+      z: { offset: 0, count: bd },
+      logDensity: { offset: bd, count: ldCount },
+      terms: { offset: bd + ldCount, count: this.terms.length },
+    };
+    this.stateSize = bd + ldCount + this.terms.length;
     this.eps = new Float64Array(bd).fill(1);
+    this.traceEps = new Float64Array(bd).fill(1);
+    this.trace = this.logDensity ? new NegativeTrace(rt, graph.graph, batch, this.logDensity.estimator) : null;
     this.odeFunction = {
       evaluate: (t: number, y: Tensor, dy: Tensor): void => {
         this.nfe++;
-        // z is y's first batch·D values and f goes straight into dy's.
-        const values = this.integrands(t, this.zShaped(y.offset), this.zShaped(dy.offset));
-        const dyData = dy.data; // fetched after every call that may have grown memory
-        values.forEach((v, j) => { dyData[bd + j] = v; });
+        // z is y's first batch·D values and f goes straight into dy's; the integrands follow it.
+        this.integrands(t, y.offset, dy.offset);
       },
     };
   }
 
   resampleNoise(rng: Rng): void {
-    if (this.jacobianIndex < 0) return;
-    for (let i = 0; i < this.eps.length; i++) this.eps[i] = rng.rademacher();
+    const draw = (kind: NoiseKind) => (kind === 'gaussian' ? () => rng.normal() : () => rng.rademacher());
+    // The Jacobian term's draws come first (as they did before the log-density term existed).
+    if (this.jacobianIndex >= 0) rng.fill(this.eps, draw(this.jacobianNoise));
+    if (this.logDensity?.estimator === 'hutchinson') rng.fill(this.traceEps, draw(this.logDensity.noise));
   }
 
   /** The [batch, D] values at ptr (the z part of an augmented state or cotangent) as a tensor. */
@@ -68,15 +122,21 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     return new Tensor(this.rt.arena, ptr, this.batch, this.d);
   }
 
-  /** ε as a tensor in the current arena scope. */
-  private noise(): Tensor {
-    return Tensor.from(this.rt.arena, this.eps, this.batch, this.d);
+  /** Noise as a tensor in the current arena scope. */
+  private noise(values: Float64Array): Tensor {
+    return Tensor.from(this.rt.arena, values, this.batch, this.d);
   }
 
-  /** f(t, z) into out; returns each term's integrand. */
-  private integrands(t: number, z: Tensor, out: Tensor): number[] {
-    const { graph, rt } = this;
+  /** The Hutchinson ε in the current arena scope (0: the exact trace takes none). */
+  private traceNoise(): Ptr {
+    return this.logDensity?.estimator === 'hutchinson' ? this.noise(this.traceEps).offset : 0;
+  }
+
+  /** dy = F(t, y) on arena buffers of stateSize values: f, then Δlog p's and the regularisers' integrands. */
+  private integrands(t: number, y: Ptr, dy: Ptr): void {
+    const { graph, rt, layout } = this;
     const bd = this.batch * this.d;
+    const z = this.zShaped(y), out = this.zShaped(dy);
     const values = new Array<number>(this.terms.length).fill(0);
     if (this.orderIndex >= 0) {
       const K = this.order!;
@@ -90,27 +150,31 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
       graph.f(t, z, out);
     }
     if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
-    if (this.jacobianIndex >= 0) values[this.jacobianIndex] = rt.arena.scope(() => graph.jacobianFrobenius(t, z, this.noise()).value) / bd;
-    return values;
+    if (this.jacobianIndex >= 0) values[this.jacobianIndex] = rt.arena.scope(() => graph.jacobianFrobenius(t, z, this.noise(this.eps)).value) / bd;
+    if (this.trace) {
+      const trace = this.trace;
+      rt.arena.scope(() => trace.forward(t, y, this.traceNoise(), dy + 8 * layout.logDensity.offset));
+    }
+    const f64 = rt.arena.f64; // fetched after every call that may have grown memory
+    values.forEach((v, j) => { f64[dy / 8 + layout.terms.offset + j] = this.direction * v; });
   }
 
   evaluate(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
     this.nfe++;
-    const bd = this.batch * this.d;
     this.remember(slot, t, y);
     const { arena } = this.rt;
     arena.scope(() => {
-      const out = Tensor.empty(arena, this.batch, this.d);
-      const values = this.integrands(t, Tensor.from(arena, y.subarray(0, bd), this.batch, this.d), out);
-      dy.set(out.data, 0);
-      values.forEach((v, j) => { dy[bd + j] = v; });
+      const yT = arena.alloc(this.stateSize), dyT = arena.alloc(this.stateSize);
+      arena.f64.set(y.subarray(0, this.stateSize), yT / 8);
+      this.integrands(t, yT, dyT);
+      dy.set(arena.f64.subarray(dyT / 8, dyT / 8 + this.stateSize));
     });
   }
 
   /**
-   * The stage's program, kept for its VJP: with R_K the solution jet (f = z[1], so no separate f pass),
-   * else the plain program's forward values. One program per slot, since a step's stages are all
-   * evaluated before any is reversed; their values live in the caller's arena scope.
+   * The stage's programs, kept for its VJP: with R_K the solution jet (f = z[1], so no separate f pass),
+   * else the plain program's forward values; and the log-density's trace jets. One set per slot, since a
+   * step's stages are all evaluated before any is reversed; their values live in the caller's arena scope.
    */
   replayStage(t: number, y: Ptr, dy: Ptr, slot: number): void {
     this.nfe++;
@@ -118,7 +182,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const k = this.rt.kernels;
     const bd = this.batch * this.d;
     k.copy(dy, this.stageOutput(slot), bd);
-    k.fill(dy + 8 * bd, 0, this.terms.length);
+    k.fill(dy + 8 * bd, 0, this.stateSize - bd);
   }
 
   private forwardAt(t: number, y: Ptr, slot: number): void {
@@ -129,6 +193,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
         t: 0,
         z: 0,
         program: this.order !== undefined ? new JetProgram(rt, graph.graph, this.batch, this.order) : new Program(rt, graph.graph, this.batch),
+        trace: this.logDensity ? new NegativeTrace(rt, graph.graph, this.batch, this.logDensity.estimator) : null,
       });
     }
     const stage = this.stages[slot];
@@ -138,6 +203,8 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     rt.kernels.copy(stage.z, y, bd);
     if (stage.program instanceof JetProgram) solutionJet(stage.program, t, stage.z, this.order!);
     else stage.program.forward(t, stage.z);
+    // Its values are kept for the VJP; the integrand itself is not needed (the replay zeroes it).
+    if (stage.trace) stage.trace.forward(t, stage.z, this.traceNoise(), rt.arena.alloc(this.batch));
   }
 
   private stageOutput(slot: number): Ptr {
@@ -167,13 +234,14 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     });
   }
 
-  /** Reverses the slot's kept program (same arena scope as its replayStage). */
+  /** Reverses the slot's kept programs (same arena scope as its replayStage). */
   replayVjp(slot: number, dyBarPtr: Ptr, yBarPtr: Ptr): void {
-    const { graph, rt } = this;
+    const { graph, rt, layout } = this;
     const k = rt.kernels;
     const bd = this.batch * this.d;
-    const { t, z: zStage, program } = this.stages[slot];
-    const termBar = (index: number) => rt.arena.f64[dyBarPtr / 8 + bd + index];
+    const { t, z: zStage, program, trace } = this.stages[slot];
+    // A regulariser's integrand carries the direction's sign, so its weight does too.
+    const termBar = (index: number) => this.direction * rt.arena.f64[dyBarPtr / 8 + layout.terms.offset + index];
     // The cotangents are needed only here: freed on return, above the stages' kept values.
     const mark = rt.arena.mark();
     if (program instanceof JetProgram) {
@@ -196,8 +264,10 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     }
     if (this.jacobianIndex >= 0) {
       // At the stage's own z, adding ∂/∂z straight into ȳ's z part.
-      graph.jacobianFrobenius(t, this.zShaped(zStage), this.noise(), { weight: termBar(this.jacobianIndex) / bd, gz: this.zShaped(yBarPtr) });
+      graph.jacobianFrobenius(t, this.zShaped(zStage), this.noise(this.eps), { weight: termBar(this.jacobianIndex) / bd, gz: this.zShaped(yBarPtr) });
     }
+    // Δlog p's per-example cotangents weight its integrands (no sign: it is not a |dt| integral).
+    if (trace) trace.vjp(dyBarPtr + 8 * layout.logDensity.offset, yBarPtr);
     rt.arena.reset(mark);
   }
 }

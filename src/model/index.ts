@@ -1,13 +1,16 @@
-export { NeuralOde, checkConfig } from './neural-ode.js';
-export type { NeuralOdeConfig, SolverConfig, GradientMethod, ObjectiveResult, ObjectiveOptions, ObjectiveAtOptions, ObjectiveAtResult, PredictOptions, ResolvedConfig, ForwardPass, ForwardOptions } from './neural-ode.js';
+export { NeuralOde, checkConfig, ERROR_NORMS } from './neural-ode.js';
+export type { NeuralOdeConfig, SolverConfig, ErrorNorm, GradientMethod, ObjectiveResult, ObjectiveOptions, ObjectiveAtOptions, ObjectiveAtResult, PredictOptions, ResolvedConfig, ForwardPass, ForwardOptions } from './neural-ode.js';
 export { Model, checkModelSpec, MAX_BLOCKS } from './model.js';
 export type { ModelSpec, ModelParts, Encoder, ModelObjectiveOptions, ModelObjectiveResult, ModelPredictOptions } from './model.js';
 export { NETWORK_ACTIVATIONS, createNetwork, mlpView, checkNetworkSpec } from './mlp.js';
 export type { NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';
-export type { AugmentedDynamics } from './augmented.js';
+export type { AugmentedDynamics, StateLayout, StatePart } from './augmented.js';
 export { GraphAugmentedDynamics } from './graph-dynamics.js';
 export { regularizerTerms, checkRegularizers, MAX_ORDER } from './regularizers.js';
 export type { RegularizerConfig, RegularizerTerm } from './regularizers.js';
+export { checkTerms, termsFromRegularizers, termName, termsNeedNoise } from './terms.js';
+export type { TermConfig, TermKind, NoiseKind, TraceEstimatorKind } from './terms.js';
+export { NegativeTrace } from './trace.js';
 export { backpropagateSteps, neededStages } from './replay.js';
 export type { ReplayDynamics, StageTableau } from './replay.js';
 export { adjointGradient } from './adjoint.js';
@@ -17,5 +20,5 @@ export type { OutputCotangents, PlacedOutputs, StepOutputs } from './outputs.js'
 export { maskedMseLoss } from './series-losses.js';
 export type { SeriesLoss, SeriesLossValue, SeriesShape } from './series-losses.js';
 export { saveModel, loadModel } from './serialize.js';
-export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, tapeLoss, checkLoss } from './losses.js';
+export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, flowNllLoss, tapeLoss, checkLoss } from './losses.js';
 export type { DataLoss, LossValue, TapeLossFunction, TapeLossOptions } from './losses.js';

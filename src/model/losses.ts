@@ -11,6 +11,8 @@ export interface LossValue {
   value: number;
   /** ∂value/∂z1, batch × D (the cotangent of z(t1)) */
   gradient: Float64Array;
+  /** ∂value/∂Δlog p, one per example, for a loss that reads the log-density (omitted: zero) */
+  logDensityGradient?: Float64Array;
 }
 
 export interface DataLoss {
@@ -21,8 +23,11 @@ export interface DataLoss {
    * loss expects for `batch` examples of a state of width `d` (its length defines the target's shape).
    */
   checkTarget(target: Float64Array, batch: number, d: number, name?: string): void;
-  /** The loss of z1 (batch × D, row-major) against a checked target, and its gradient w.r.t. z1. */
-  evaluate(rt: Runtime, z1: Float64Array, target: Float64Array, batch: number): LossValue;
+  /**
+   * The loss of z1 (batch × D, row-major) against a checked target, and its gradient w.r.t. z1;
+   * `logDensity` is Δlog p per example when the model integrates a logDensity term.
+   */
+  evaluate(rt: Runtime, z1: Float64Array, target: Float64Array, batch: number, logDensity?: Float64Array): LossValue;
 }
 
 /** Builds the loss on a tape from z1 ([batch, D], a variable) and the target ([batch, length/batch], a constant); returns a [1, 1] Var. */
@@ -86,6 +91,35 @@ export function gaussianNllLoss(sigma: number): DataLoss {
     return tape.affine(tape.gaussianLogDensity(target, z1, logStd), -1 / (rows * cols));
   }, { name: `gaussian-nll(σ=${sigma})` });
 }
+
+/**
+ * Density estimation with a continuous normalising flow (a model with a logDensity term, data at t0, a
+ * standard normal at t1): the batch mean of −log p(x) = −log N(z1; 0, I) + Δlog p, since
+ * log p_t1(z1) = log p_t0(x) + Δlog p along the flow. The target is ignored (there is none; `train`
+ * still gathers rows, so pass any whole number of values per example, e.g. zeros(batch)). Plain
+ * arithmetic rather than a tape: the gradients are z1/batch and 1/batch.
+ */
+export const flowNllLoss: DataLoss = {
+  name: 'flow-nll',
+  checkTarget(target, batch, _d, argument = 'target') {
+    checkFloat64(target, argument);
+    if (target.length === 0 || target.length % batch !== 0) throw new ShapeError(`${argument} holds ${target.length} values, not a whole row per example (flow-nll ignores it: e.g. zeros(${batch}))`);
+  },
+  evaluate(_rt, z1, _target, batch, logDensity) {
+    if (!(logDensity instanceof Float64Array) || logDensity.length !== batch) {
+      throw new ArgumentError('logDensity', `Δlog p for each of the ${batch} examples (flow-nll needs a model with a logDensity term)`, logDensity);
+    }
+    const d = z1.length / batch;
+    let value = 0;
+    for (let i = 0; i < z1.length; i++) value += 0.5 * z1[i] * z1[i];
+    for (let b = 0; b < batch; b++) value += 0.5 * d * Math.log(2 * Math.PI) + logDensity[b];
+    return {
+      value: value / batch,
+      gradient: z1.map((v) => v / batch),
+      logDensityGradient: new Float64Array(batch).fill(1 / batch),
+    };
+  },
+};
 
 /** Throws unless `loss` implements DataLoss. */
 export function checkLoss(loss: unknown, argument = 'loss'): asserts loss is DataLoss {

@@ -1,8 +1,9 @@
 // A neural ODE z(t1) = z(t0) + ∫ f(z, t; θ) dt with an MLP f, batched (one step size for the whole
 // batch, as the paper's code and torchdiffeq do), trained on a data loss of z(t1) (losses.ts; mean
-// squared error by default) or of z at many output times (objectiveAt, series-losses.ts) plus
-// λ-weighted regularisers integrated in the same solve. Gradients: discretise-then-optimise with
-// step-level checkpoints (default) or the continuous adjoint.
+// squared error by default; it may read the CNF log-density too) or of z at many output times
+// (objectiveAt, series-losses.ts) plus λ-weighted regularisers, all integrated in the same solve
+// (terms.ts). Gradients: discretise-then-optimise with step-level checkpoints (default) or the
+// continuous adjoint.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
@@ -25,6 +26,7 @@ import { checkLayerSpec, createLayer } from '../nn/spec.js';
 import { layerDynamics } from '../nn/dynamics.js';
 import { checkInitialiser, type Initialiser } from '../nn/init.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
+import { checkTerms, termsFromRegularizers, termsNeedNoise, type TermConfig } from './terms.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
 
 export interface SolverConfig {
@@ -35,7 +37,15 @@ export interface SolverConfig {
   /** equal steps on [t0, t1]: required for fixed-step methods, optional (a fixed grid) for adaptive ones */
   steps?: number;
   maxSteps?: number;
+  /**
+   * which components enter the step-size error norm: 'all' (default) the whole augmented state, or
+   * 'state' z alone, so the integrals never shorten a step and training takes the steps `predict` will
+   */
+  errorNorm?: ErrorNorm;
 }
+
+export type ErrorNorm = 'all' | 'state';
+export const ERROR_NORMS: readonly ErrorNorm[] = ['all', 'state'];
 
 export type GradientMethod = 'checkpoint' | 'adjoint';
 
@@ -46,7 +56,10 @@ export interface NeuralOdeConfig {
   dynamics?: LayerSpec;
   /** how `dynamics`' weights were first drawn (default 'pytorch') */
   init?: Initialiser;
+  /** the shorthand for `terms` [taylor, kinetic, jacobianFrobenius] (termsFromRegularizers); not with `terms` */
   regularizers?: RegularizerConfig;
+  /** the integral terms (terms.ts): regularisers and the CNF log-density; not with `regularizers` */
+  terms?: TermConfig[];
   solver?: SolverConfig;
   gradient?: GradientMethod;
   t0?: number;
@@ -60,6 +73,8 @@ export interface ObjectiveResult {
   dataLoss: number;
   /** batch means of each integrated term at t1, by name */
   regularizers: Record<string, number>;
+  /** Δlog p = log p(z(t1)) − log p(z(t0)) per example (with a logDensity term) */
+  logDensity?: Float64Array;
   z1: Float64Array;
   nfeForward: number;
   nfeBackward: number;
@@ -74,7 +89,7 @@ export interface ObjectiveResult {
 
 export interface ObjectiveOptions {
   gradient?: boolean;
-  /** Rng for the Jacobian term's ε (required when that term is on) */
+  /** Rng for the noise of the Jacobian term and the Hutchinson trace (required when either is on) */
   rng?: Rng;
   /** step boundaries to use instead of choosing steps (e.g. an adaptive solve's accepted steps, to hold accept/reject decisions fixed) */
   grid?: ArrayLike<number>;
@@ -130,7 +145,12 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
   if (config.dynamics !== undefined) checkLayerSpec(config.dynamics, 'dynamics');
   if (config.init !== undefined) checkInitialiser(config.init);
   checkRegularizers(config.regularizers ?? {});
+  if (config.terms !== undefined) {
+    if (config.regularizers !== undefined) throw new ArgumentError('terms', 'either terms or regularizers, not both', config.terms);
+    checkTerms(config.terms, 'terms');
+  }
   const solver = config.solver ?? {};
+  if (solver.errorNorm !== undefined && !ERROR_NORMS.includes(solver.errorNorm)) throw new ArgumentError('solver.errorNorm', `one of ${ERROR_NORMS.join(', ')}`, solver.errorNorm);
   const method = solver.method ?? 'dopri5';
   if (!METHOD_NAMES.includes(method)) throw new ArgumentError('solver.method', `one of ${METHOD_NAMES.join(', ')}`, method);
   const tableau = TABLEAUS[method];
@@ -194,12 +214,18 @@ export class NeuralOde {
     return this.stateSize;
   }
 
-  /** The augmented dynamics for a batch size (cached), with or without the regulariser states. */
+  /** The integral terms: `terms`, or those the `regularizers` shorthand stands for. */
+  get terms(): TermConfig[] {
+    return this.config.terms ?? termsFromRegularizers(this.config.regularizers ?? {});
+  }
+
+  /** The augmented dynamics for a batch size (cached), with or without the terms' states. */
   dynamics(batch: number, withRegularizers: boolean): AugmentedDynamics {
     const key = `${batch}:${withRegularizers}`;
     let dyn = this.dynamicsCache.get(key);
     if (!dyn) {
-      dyn = new GraphAugmentedDynamics(this.rt, this.network.graph, batch, this.config.regularizers ?? {}, withRegularizers);
+      const direction = this.config.t1 > this.config.t0 ? 1 : -1;
+      dyn = new GraphAugmentedDynamics(this.rt, this.network.graph, batch, this.terms, withRegularizers, direction);
       this.dynamicsCache.set(key, dyn);
     }
     return dyn;
@@ -224,7 +250,9 @@ export class NeuralOde {
       const inner = f;
       f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.data); typeof inner === 'function' ? inner(t, y.data, dy.data) : inner.evaluate(t, y, dy); } };
     }
-    return odeint(f, y0, ts, { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt });
+    const options: SolveOptions = { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt };
+    if ((solver.errorNorm ?? 'all') === 'state') options.errorComponents = dyn.layout.z.count;
+    return odeint(f, y0, ts, options);
   }
 
   /** z(t1) for a batch of initial states [batch, D] (no regulariser states). */
@@ -248,10 +276,14 @@ export class NeuralOde {
     checkLoss(dataLossFn);
     dataLossFn.checkTarget(target, batch, this.stateSize);
     const bd = batch * this.stateSize;
-    const { zs: _, ...result } = this.lossOver(z0, undefined, options, (z1) => {
-      const value = dataLossFn.evaluate(this.rt, z1, target, batch);
+    const { zs: _, ...result } = this.lossOver(z0, undefined, options, (z1, logDensity) => {
+      const value = dataLossFn.evaluate(this.rt, z1, target, batch, logDensity);
       if (!(value.gradient instanceof Float64Array) || value.gradient.length !== bd) {
         throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${value.gradient?.length} values, z(t1) holds ${bd} (expected a Float64Array)`);
+      }
+      const ld = value.logDensityGradient, expected = logDensity?.length ?? 0;
+      if (ld !== undefined && (!(ld instanceof Float64Array) || ld.length !== expected)) {
+        throw new ShapeError(`loss ${dataLossFn.name}: its log-density gradient holds ${ld?.length} values, expected ${expected} (one per example with a logDensity term, else none)`);
       }
       return value;
     });
@@ -284,16 +316,16 @@ export class NeuralOde {
     z0: Float64Array,
     times: ArrayLike<number> | undefined,
     options: ObjectiveAtOptions,
-    dataLossOf: (zs: Float64Array) => { value: number; gradient: Float64Array },
+    dataLossOf: (zs: Float64Array, logDensity?: Float64Array) => { value: number; gradient: Float64Array; logDensityGradient?: Float64Array },
   ): ObjectiveAtResult {
     const wantGrad = options.gradient ?? true;
     const pass = this.forward(z0, { rng: options.rng, grid: options.grid, record: wantGrad, times });
-    const { value, gradient } = dataLossOf(pass.result.zs);
+    const { value, gradient, logDensityGradient } = dataLossOf(pass.result.zs, pass.result.logDensity);
     pass.result.dataLoss = value;
     pass.result.loss += value;
     if (!wantGrad) return pass.result;
     zeroGrads(this.params);
-    this.backward(pass, gradient);
+    this.backward(pass, gradient, logDensityGradient);
     return pass.result;
   }
 
@@ -312,10 +344,11 @@ export class NeuralOde {
       if (times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
     }
     const dyn = this.dynamics(batch, true);
-    if (dyn.terms.some((t) => t.name === 'jacobian')) {
-      if (!options.rng) throw new ArgumentError('rng', 'an Rng for the Jacobian regulariser\'s ε', undefined);
+    if (termsNeedNoise(this.terms)) {
+      if (!options.rng) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace', undefined);
       dyn.resampleNoise(options.rng);
     }
+    const { layout } = dyn;
     const bd = batch * this.stateSize;
     const y0 = new Float64Array(dyn.stateSize);
     y0.set(z0);
@@ -328,14 +361,15 @@ export class NeuralOde {
     const yEnd = fwd.ys[fwd.ys.length - 1];
     const zs = new Float64Array(times.length * bd);
     index.forEach((row, m) => zs.set(fwd.ys[row].subarray(0, bd), m * bd));
+    const logDensity = layout.logDensity.count > 0 ? yEnd.slice(layout.logDensity.offset, layout.logDensity.offset + batch) : undefined;
     const regularizers: Record<string, number> = {};
     let loss = 0;
     dyn.terms.forEach((term, j) => {
-      regularizers[term.name] = yEnd[bd + j];
+      regularizers[term.name] = yEnd[layout.terms.offset + j];
       loss += term.lambda * regularizers[term.name];
     });
     const result: ObjectiveAtResult = {
-      loss, dataLoss: 0, regularizers, z1: yEnd.slice(0, bd), zs, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
+      loss, dataLoss: 0, regularizers, ...(logDensity ? { logDensity } : {}), z1: yEnd.slice(0, bd), zs, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
       checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
     };
     return { result, dyn, times, grid: options.grid };
@@ -343,11 +377,18 @@ export class NeuralOde {
 
   /**
    * The backward half: given ∂L/∂zs (the cotangent of z at every output time of the pass, [times,
-   * batch, D]; ∂L/∂z(t1) by default), ACCUMULATES parameter gradients (call zeroGrads first) and sets
-   * result.zbar0 and result.nfeBackward on the pass's result; returns ∂L/∂z(t0).
+   * batch, D]; ∂L/∂z(t1) by default) and of Δlog p per example (with a logDensity term; default 0),
+   * ACCUMULATES parameter gradients (call zeroGrads first) and sets result.zbar0 and
+   * result.nfeBackward on the pass's result; returns ∂L/∂z(t0).
    */
-  backward(pass: ForwardPass, zsBar: Float64Array): Float64Array {
+  backward(pass: ForwardPass, zsBar: Float64Array, logDensityBar?: Float64Array): Float64Array {
     const { dyn, result, times } = pass;
+    const { layout } = dyn;
+    // A loss that does not read Δlog p leaves its cotangent zero (the term is then only monitored).
+    logDensityBar ??= new Float64Array(layout.logDensity.count);
+    if (!(logDensityBar instanceof Float64Array) || logDensityBar.length !== layout.logDensity.count) {
+      throw new ShapeError(`log-density gradient: holds ${logDensityBar?.length} values, expected ${layout.logDensity.count} (one per example with a logDensity term, else none)`);
+    }
     const { t0, t1 } = this.config;
     const bd = dyn.batch * this.stateSize;
     if (!(zsBar instanceof Float64Array) || zsBar.length !== times.length * bd) {
@@ -361,7 +402,8 @@ export class NeuralOde {
       if (!result.steps) throw new ArgumentError('pass', 'a forward pass with record: true (the checkpointed steps)', 'none recorded');
       // The regularisers' cotangents at t1; the data loss's enter at their times (as outputs).
       const ybar1 = new Float64Array(dyn.stateSize);
-      ybar1.set(termCotangents, bd);
+      ybar1.set(logDensityBar, layout.logDensity.offset);
+      ybar1.set(termCotangents, layout.terms.offset);
       const cotangents = times.map((_, m) => {
         const ybar = new Float64Array(dyn.stateSize);
         ybar.set(zbarAt(m));
@@ -375,7 +417,7 @@ export class NeuralOde {
       const outputs = { times, cotangents: times.map((_, m) => zbarAt(m)), states: times.map((_, m) => zs.subarray(m * bd, (m + 1) * bd)) };
       // The adjoint writes the gradients it integrates; what they held before is added back so both methods accumulate.
       const before = this.params.map((p) => p.grad.toFloat64Array());
-      const adj = adjointGradient(this.rt, dyn, this.params, result.z1, new Float64Array(bd), termCotangents, t0, t1, this.solveOptions(solver, pass.grid), outputs);
+      const adj = adjointGradient(this.rt, dyn, this.params, result.z1, new Float64Array(bd), termCotangents, t0, t1, this.solveOptions(solver, pass.grid), outputs, logDensityBar);
       this.params.forEach((p, i) => p.grad.copyFrom(p.grad.data.map((g, j) => g + before[i][j])));
       result.zbar0 = adj.zbar0;
     }

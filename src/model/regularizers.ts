@@ -1,10 +1,11 @@
-// Which regularisers ride along the solve as extra states, and their weights.
+// The `regularizers` shorthand: which regularisers ride along the solve as extra states, and their
+// weights (terms.ts' termsFromRegularizers turns it into the general terms list).
 // Each term is one scalar state; its integrand is a mean over batch and features (D = state dimension):
 //   rK        Σ ||d^K z/dt^K||² / (batch·D) = (K!)² Σ ||z[K]||² / (batch·D)   (z[K] normalised Taylor coefficient)
 //   kinetic   Σ ||f(z, t)||² / (batch·D)                                       (RNODE)
 //   jacobian  Σ ||∂f/∂z · ε||² / (batch·D), ε Rademacher [batch, D], drawn once per solve (RNODE)
-// Each integral starts at 0 at t0; the objective adds λ · (the integral at t1), i.e. λ times the batch
-// mean of each example's feature-averaged integral.
+// Each integral starts at 0 at t0 and runs over |dt| (the integrands carry sign(t1 − t0)); the objective
+// adds λ · (the integral at t1), i.e. λ times the batch mean of each example's feature-averaged integral.
 import { ArgumentError } from '../errors.js';
 
 // K! lives with the solution derivatives; re-exported for callers that import it from here.

@@ -13,8 +13,8 @@ const VERSION = '1';
 export function saveModel(model: NeuralOde, extraMetadata: Record<string, string> = {}): Uint8Array {
   const tensors: Record<string, { shape: number[]; data: Float64Array }> = {};
   for (const p of model.params) tensors[p.name] = { shape: [p.value.rows, p.value.cols], data: p.value.toFloat64Array() };
-  const { t0, t1, gradient, mlp, regularizers, solver } = model.config;
-  const config: NeuralOdeConfig = { mlp, regularizers, solver, gradient, t0, t1 };
+  const { t0, t1, gradient, mlp, regularizers, terms, solver } = model.config;
+  const config: NeuralOdeConfig = { mlp, regularizers, terms, solver, gradient, t0, t1 };
   return encodeSafetensors(tensors, { ...extraMetadata, format: FORMAT, version: VERSION, config: JSON.stringify(config) });
 }
 

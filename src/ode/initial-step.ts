@@ -14,6 +14,8 @@ export interface InitialStepInput {
   scratchY: number;
   scratchF: number;
   n: number;
+  /** the leading components the norms run over (≤ n) */
+  normComponents: number;
   /** order of the propagated solution */
   order: number;
   direction: number;
@@ -25,7 +27,7 @@ export interface InitialStepInput {
 
 /** Returns a positive step magnitude. */
 export function initialStepSize(kernels: Kernels, arena: Arena, f: Evaluator, p: InitialStepInput): number {
-  const norm = (v: number) => kernels.rk_error_ratio(v, p.y0, p.y0, p.atol, p.atolVector, p.rtol, p.n);
+  const norm = (v: number) => kernels.rk_error_ratio(v, p.y0, p.y0, p.atol, p.atolVector, p.rtol, p.normComponents);
   const d0 = norm(p.y0);
   const d1 = norm(p.f0);
   let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);

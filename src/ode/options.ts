@@ -31,6 +31,13 @@ export interface SolveOptions {
   stepSize?: number;
   /** fixed-step mode: step exactly between these times (strictly monotone, from ts[0] to ts's last time) */
   grid?: ArrayLike<number>;
+  /**
+   * only the first n state components enter the error ratio and the initial-step norm (default: all
+   * rows·cols). For states that carry quantities nothing feeds back on (integrated regularisers): the
+   * steps are then those a solve without them would take. Components past n are still checked for
+   * non-finite values.
+   */
+  errorComponents?: number;
   /** keep each accepted step's (t, h, start state) in the result (default false) */
   recordSteps?: boolean;
   /** kernel instance to run on (default: the shared runtime()) */
@@ -39,7 +46,7 @@ export interface SolveOptions {
 
 const KNOWN = new Set([
   'method', 'rtol', 'atol', 'firstStep', 'maxSteps', 'minStep', 'maxStep', 'controller', 'safety', 'minFactor',
-  'maxFactor', 'pi', 'stepSize', 'grid', 'recordSteps', 'runtime',
+  'maxFactor', 'pi', 'stepSize', 'grid', 'errorComponents', 'recordSteps', 'runtime',
 ]);
 
 export interface ResolvedOptions {
@@ -55,6 +62,8 @@ export interface ResolvedOptions {
   controller: StepSizeController;
   /** step boundaries in fixed-step mode, else null (adaptive) */
   grid: Float64Array | null;
+  /** the leading state components the error norm runs over */
+  errorComponents: number;
   recordSteps: boolean;
 }
 
@@ -104,11 +113,15 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
   if (grid === null && !isAdaptive(tableau)) {
     throw new ArgumentError('stepSize', `a step size (or a grid) for the fixed-step method "${method}"`);
   }
+  const errorComponents = options.errorComponents ?? size;
+  if (!(Number.isInteger(errorComponents) && errorComponents >= 1 && errorComponents <= size)) {
+    throw new ArgumentError('errorComponents', `an integer in [1, ${size}] (the state size)`, errorComponents);
+  }
   if (options.recordSteps !== undefined && typeof options.recordSteps !== 'boolean') {
     throw new ArgumentError('recordSteps', 'a boolean', options.recordSteps);
   }
   return {
-    method, tableau, rtol, atol, atolVector, firstStep, maxSteps, minStep, maxStep, controller, grid,
+    method, tableau, rtol, atol, atolVector, firstStep, maxSteps, minStep, maxStep, controller, grid, errorComponents,
     recordSteps: options.recordSteps ?? false,
   };
 }

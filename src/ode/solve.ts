@@ -30,7 +30,8 @@ export interface OdeSolution {
 /**
  * Solves dy/dt = f(t, y), y(ts[0]) = y0, returning y at every time of `ts` (strictly increasing or
  * decreasing). y0 is one state (a flat array) or a batch ([rows, cols]: a Tensor or { data, rows, cols });
- * one step size serves the whole batch and the error norm runs over the whole state, as in torchdiffeq.
+ * one step size serves the whole batch and the error norm runs over the whole state, as in torchdiffeq
+ * (or over its first `errorComponents` values).
  */
 export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, options: SolveOptions = {}): OdeSolution {
   if (typeof f !== 'function' && !(typeof f === 'object' && f !== null && typeof f.evaluate === 'function')) {
@@ -110,7 +111,7 @@ class SolveRun {
     const { stepper, opts, direction, tEnd } = this;
     const magnitude = opts.firstStep ?? initialStepSize(stepper.kernels, stepper.arena, this.f, {
       t0: t, y0: stepper.y0, f0: stepper.k[0], scratchY: stepper.stageY, scratchF: stepper.k[Math.min(1, stepper.k.length - 1)],
-      n: stepper.n, order: opts.tableau.order, direction, atol: opts.atol, atolVector: this.atolVector, rtol: opts.rtol,
+      n: stepper.n, normComponents: opts.errorComponents, order: opts.tableau.order, direction, atol: opts.atol, atolVector: this.atolVector, rtol: opts.rtol,
       maxStep: opts.maxStep,
     });
     let h = direction * Math.min(magnitude, opts.maxStep);
@@ -133,7 +134,7 @@ class SolveRun {
       }
       stepper.attempt(this.f, t, h);
       this.attempts++;
-      const ratio = stepper.errorRatio(opts.atol, this.atolVector, opts.rtol);
+      const ratio = stepper.errorRatio(opts.atol, this.atolVector, opts.rtol, opts.errorComponents);
       const decision = control.adapt(Math.abs(h), ratio);
       if (!(decision.next > 0)) {
         // A user controller's NaN or negative step would otherwise spin until maxSteps.

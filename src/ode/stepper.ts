@@ -66,9 +66,16 @@ export class RkStepper {
     if (this.error) kernels.rk_stage_sum(this.err, 0, h, this.error.ptr, this.error.count, n);
   }
 
-  /** RMS over the whole (batched) state of err / (atol + rtol·max(|y0|, |y1|)); NaN if anything is non-finite. */
-  errorRatio(atol: number, atolVector: number, rtol: number): number {
-    return this.kernels.rk_error_ratio(this.err, this.y0, this.y1, atol, atolVector, rtol, this.n);
+  /**
+   * RMS over the first `count` components (default all) of err / (atol + rtol·max(|y0|, |y1|)); NaN if
+   * anything is non-finite, the components left out of the norm included (a blown-up term must not be
+   * accepted).
+   */
+  errorRatio(atol: number, atolVector: number, rtol: number, count = this.n): number {
+    const { kernels, n } = this;
+    const ratio = kernels.rk_error_ratio(this.err, this.y0, this.y1, atol, atolVector, rtol, count);
+    if (count < n && kernels.all_finite(this.y1 + 8 * count, n - count) !== 1) return NaN;
+    return ratio;
   }
 }
 

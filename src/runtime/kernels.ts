@@ -112,6 +112,22 @@ export interface RkKernels {
   rk_error_ratio(err: Ptr, y0: Ptr, y1: Ptr, atol: number, atolVec: Ptr, rtol: number, n: number): number;
 }
 
+// Row-wise helpers of the trace estimators (assembly/trace.ts): rows are examples. Outputs must not alias inputs.
+export interface TraceKernels {
+  /** out[r] = scale·Σ_c a[r, c]·b[r, c] */
+  row_dot(out: Ptr, a: Ptr, b: Ptr, scale: number, rows: number, cols: number): void;
+  /** out[r, :] += scale·s[r]·x[r, :] */
+  scale_rows_add(out: Ptr, x: Ptr, s: Ptr, scale: number, rows: number, cols: number): void;
+  /** out[r·times + j, :] = x[r, :] for j < times */
+  repeat_rows(out: Ptr, x: Ptr, rows: number, cols: number, times: number): void;
+  /** out[r, :] += Σ_{j < times} x[r·times + j, :] */
+  sum_row_groups(out: Ptr, x: Ptr, rows: number, cols: number, times: number): void;
+  /** out[b] = scale·Σ_{i < d} m[b·d + i, i] (the traces of the [d, d] blocks of m [blocks·d, d]) */
+  block_diagonal_sum(out: Ptr, m: Ptr, scale: number, blocks: number, d: number): void;
+  /** m[b·d + i, i] += scale·s[b] (s = 0: scale) for every i < d */
+  block_diagonal_add(m: Ptr, s: Ptr, scale: number, blocks: number, d: number): void;
+}
+
 // Optimiser updates (assembly/optim.ts).
 export interface OptimKernels {
   /** Adam/AdamW step; c1 = 1/(1−β1^t), c2 = 1/(1−β2^t); decoupled = 1 for AdamW weight decay. */
@@ -121,7 +137,7 @@ export interface OptimKernels {
 }
 
 export interface Kernels
-  extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, OptimKernels {
+  extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, TraceKernels, OptimKernels {
   heapBase(): Ptr;
   memory: WebAssembly.Memory;
 }
