@@ -18,6 +18,7 @@ import { checkKeys, checkObject, checkWidth } from '../nn/spec-checks.js';
 import { tapeOps } from '../nn/ops.js';
 import { checkParameters, zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
+import type { SeriesLoss } from './series-losses.js';
 import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig } from './neural-ode.js';
 
 export type Encoder = Layer | GruEncoder;
@@ -76,7 +77,7 @@ export interface ModelParts {
 export interface ModelObjectiveOptions {
   /** the data loss on the head's output (z(t1) without a head); default mseLoss */
   loss?: DataLoss;
-  /** Rng for the blocks' noise (Jacobian term's ε) */
+  /** Rng for the blocks' noise (the Jacobian term's and the Hutchinson trace's ε) */
   rng?: Rng;
   gradient?: boolean;
 }
@@ -87,8 +88,10 @@ export interface ModelObjectiveResult {
   dataLoss: number;
   /** each block's integrated terms at its end time, by name (prefixed "b<i>." when there are several blocks) */
   regularizers: Record<string, number>;
-  /** the head's output (z(t1) without a head), [batch, outputWidth] */
+  /** the head's output (z without a head): [batch, outputWidth], or [times, batch, outputWidth] from objectiveAt */
   output: Float64Array;
+  /** Δlog p per example, summed over the blocks with a logDensity term */
+  logDensity?: Float64Array;
   nfeForward: number;
   nfeBackward: number;
   /** the blocks' forward solves, added up (nfe, accepted and rejected steps) */
@@ -100,6 +103,8 @@ export interface ModelObjectiveResult {
 export interface ModelPredictOptions {
   /** solver settings for every block instead of their own */
   solver?: SolverConfig;
+  /** output times of the last block (default: its t1 alone); the output is then [times, batch, outputWidth] */
+  times?: ArrayLike<number>;
 }
 
 export class Model {
@@ -180,25 +185,65 @@ export class Model {
       const tape = new Tape(this.rt);
       let z = this.encode(tape, x, batch, false).value.toFloat64Array();
       const stats: SolverStats[] = [];
-      for (const block of this.blocks) {
-        const r = block.predict(z, { solver: options.solver });
+      let zs = z;
+      this.blocks.forEach((block, i) => {
+        const last = i === this.blocks.length - 1;
+        const r = block.predict(z, { solver: options.solver, times: last ? options.times : undefined });
         z = r.z1;
+        zs = r.zs;
         stats.push(r.stats);
-      }
-      const out = this.decode(tape, z, batch, false);
+      });
+      const out = this.decode(tape, zs, zs.length / this.stateSize, false);
       return { output: out.value.toFloat64Array(), z1: z, stats };
     });
   }
 
   /**
-   * The data loss of the model's output against `target` (the loss defines the target's shape) plus
-   * every block's λ-weighted terms; with `gradient` (default), every parameter's gradient is set.
+   * The data loss of the model's output against `target` (the loss defines the target's shape; it also
+   * receives Δlog p per example, summed over the blocks that integrate a logDensity term) plus every
+   * block's λ-weighted terms; with `gradient` (default), every parameter's gradient is set.
    */
   objective(x: Float64Array, target: Float64Array, options: ModelObjectiveOptions = {}): ModelObjectiveResult {
     const batch = this.batchOf(x);
     const lossFn = options.loss ?? mseLoss;
     checkLoss(lossFn);
     lossFn.checkTarget(target, batch, this.outputWidth);
+    return this.lossOver(x, batch, undefined, options, (output, logDensity) => {
+      const value = lossFn.evaluate(this.rt, output, target, batch, logDensity);
+      if (!(value.gradient instanceof Float64Array) || value.gradient.length !== output.length) {
+        throw new ShapeError(`loss ${lossFn.name}: its gradient holds ${value.gradient?.length} values, the output holds ${output.length}`);
+      }
+      return value;
+    });
+  }
+
+  /**
+   * A time series: the last block outputs z at every time of `times` (monotone within its [t0, t1]),
+   * the head maps each, and `loss` (e.g. maskedMseLoss(target, mask)) sees the outputs as [times,
+   * batch, outputWidth]; their cotangents enter the last block's backward pass at their times.
+   */
+  objectiveAt(x: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: Omit<ModelObjectiveOptions, 'loss'> = {}): ModelObjectiveResult {
+    const batch = this.batchOf(x);
+    if (times === null || typeof times !== 'object' || typeof times.length !== 'number') throw new ArgumentError('times', 'an array of output times', times);
+    if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (outputs, shape) => { value, gradient }', loss);
+    const shape = { times: times?.length, batch, d: this.outputWidth };
+    return this.lossOver(x, batch, times, options, (outputs) => {
+      const value = loss(outputs, shape);
+      if (!(value?.gradient instanceof Float64Array) || value.gradient.length !== outputs.length) {
+        throw new ShapeError(`loss: its gradient holds ${value?.gradient?.length} values, the outputs hold ${outputs.length} ([times, batch, outputWidth])`);
+      }
+      return value;
+    });
+  }
+
+  /** encoder → blocks (the last one to `times`) → head on every output row → loss → (gradient) back through all. */
+  private lossOver(
+    x: Float64Array,
+    batch: number,
+    times: ArrayLike<number> | undefined,
+    options: Omit<ModelObjectiveOptions, 'loss'>,
+    lossOf: (output: Float64Array, logDensity?: Float64Array) => { value: number; gradient: Float64Array; logDensityGradient?: Float64Array },
+  ): ModelObjectiveResult {
     const wantGrad = options.gradient ?? true;
     const { arena } = this.rt;
     if (wantGrad) zeroGrads(this.params);
@@ -207,18 +252,28 @@ export class Model {
       const z0 = this.encode(encoderTape, x, batch, wantGrad);
       let z = z0.value.toFloat64Array();
       const passes: ForwardPass[] = [];
-      for (const block of this.blocks) {
-        const pass = block.forward(z, { rng: options.rng, record: wantGrad });
+      const last = this.blocks.length - 1;
+      this.blocks.forEach((block, i) => {
+        const pass = block.forward(z, { rng: options.rng, record: wantGrad, times: i === last ? times : undefined });
         passes.push(pass);
         z = pass.result.z1;
-      }
+      });
+      // The head maps every output row: [times·batch, D] → [times·batch, outputWidth].
+      const zs = passes[last].result.zs;
+      const rows = zs.length / this.stateSize;
       const headTape = new Tape(this.rt);
-      const z1 = headTape.variable(Tensor.from(arena, z, batch, this.stateSize));
-      const out = this.decode(headTape, z1, batch, wantGrad);
+      const zsVar = headTape.variable(Tensor.from(arena, zs, rows, this.stateSize));
+      const out = this.decode(headTape, zsVar, rows, wantGrad);
       const output = out.value.toFloat64Array();
-      const { value: dataLoss, gradient } = lossFn.evaluate(this.rt, output, target, batch);
-      if (!(gradient instanceof Float64Array) || gradient.length !== output.length) {
-        throw new ShapeError(`loss ${lossFn.name}: its gradient holds ${gradient?.length} values, the output holds ${output.length}`);
+      const withDensity = passes.filter((p) => p.result.logDensity);
+      let logDensity: Float64Array | undefined;
+      if (withDensity.length > 0) {
+        logDensity = new Float64Array(batch);
+        for (const p of withDensity) p.result.logDensity!.forEach((v, b) => { logDensity![b] += v; });
+      }
+      const { value: dataLoss, gradient, logDensityGradient } = lossOf(output, logDensity);
+      if (logDensityGradient !== undefined && (!(logDensityGradient instanceof Float64Array) || logDensityGradient.length !== (logDensity?.length ?? 0))) {
+        throw new ShapeError(`loss: its log-density gradient holds ${logDensityGradient?.length} values, expected ${logDensity?.length ?? 0} (one per example with a logDensity term, else none)`);
       }
       const several = this.blocks.length > 1;
       const regularizers: Record<string, number> = {};
@@ -230,15 +285,15 @@ export class Model {
       if (wantGrad) {
         let zbar: Float64Array;
         if (this.head) {
-          headTape.backward(out, Tensor.from(arena, gradient, batch, this.outputWidth));
-          zbar = z1.grad!.toFloat64Array();
+          headTape.backward(out, Tensor.from(arena, gradient, rows, this.outputWidth));
+          zbar = zsVar.grad!.toFloat64Array();
         } else zbar = gradient;
-        for (let i = this.blocks.length - 1; i >= 0; i--) zbar = this.blocks[i].backward(passes[i], zbar);
+        for (let i = last; i >= 0; i--) zbar = this.blocks[i].backward(passes[i], zbar, passes[i].result.logDensity ? logDensityGradient : undefined);
         if (this.encoder && z0.requiresGrad) encoderTape.backward(z0, Tensor.from(arena, zbar, batch, this.stateSize));
       }
       const sum = (key: 'nfe' | 'acceptedSteps' | 'rejectedSteps' | 'nonFiniteRejections') => passes.reduce((n, p) => n + p.result.forwardStats[key], 0);
       return {
-        loss, dataLoss, regularizers, output,
+        loss, dataLoss, regularizers, output, ...(logDensity ? { logDensity } : {}),
         nfeForward: passes.reduce((n, p) => n + p.result.nfeForward, 0),
         nfeBackward: passes.reduce((n, p) => n + p.result.nfeBackward, 0),
         forwardStats: {

@@ -124,6 +124,8 @@ export interface ForwardOptions {
 
 export interface PredictOptions {
   solver?: SolverConfig;
+  /** output times, monotone from t0 to t1 within [t0, t1] (default: t1 alone) */
+  times?: ArrayLike<number>;
   /** called at every evaluation of f with (t, z) (a copy is not made: read it immediately) */
   onEvaluation?: (t: number, z: Float64Array) => void;
 }
@@ -255,14 +257,26 @@ export class NeuralOde {
     return odeint(f, y0, ts, options);
   }
 
-  /** z(t1) for a batch of initial states [batch, D] (no regulariser states). */
-  predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; stats: SolverStats } {
+  /**
+   * z(t1) for a batch of initial states [batch, D] (no regulariser states), and z at every time of
+   * options.times ([times, batch, D]; z(t1) alone by default) by dense output.
+   */
+  predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; zs: Float64Array; stats: SolverStats } {
     const batch = this.batchOf(z0, 'z0');
+    const { t0, t1 } = this.config;
+    if (options.times !== undefined) {
+      checkOutputTimes(options.times, t0, t1, 'times');
+      if (options.times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
+    }
+    const times = options.times === undefined ? [t1] : Array.from(options.times);
     const dyn = this.dynamics(batch, false);
     const bd = batch * this.stateSize;
     const onEval = options.onEvaluation ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd)) : undefined;
-    const r = this.solve(dyn, z0.slice(), options.solver ?? this.config.solver ?? {}, false, undefined, onEval);
-    return { z1: r.ys[1].slice(0, bd), stats: r.stats };
+    const { ts, index } = solveTimes(times, t0, t1);
+    const r = this.solve(dyn, z0.slice(), options.solver ?? this.config.solver ?? {}, false, undefined, onEval, ts);
+    const zs = new Float64Array(times.length * bd);
+    index.forEach((row, m) => zs.set(r.ys[row].subarray(0, bd), m * bd));
+    return { z1: r.ys[r.ys.length - 1].slice(0, bd), zs, stats: r.stats };
   }
 
   /**
