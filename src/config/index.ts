@@ -1,1 +1,2 @@
 export * from './strict.js';
+export * from './limits.js';

@@ -26,7 +26,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * ('' for a root whose keys are named bare, as top-level options are). Keys whose value is undefined
  * count too: `{ lamda: undefined }` is still a misspelling.
  */
-export function checkKeys(value: unknown, allowed: readonly string[], path: string): asserts value is Record<string, unknown> {
+export function checkKeys(value: unknown, allowed: readonly string[], path: string): void {
   if (!isPlainObject(value)) {
     throw new ArgumentError(path === '' ? 'options' : path, `an object with keys among ${allowed.join(', ')}`, value);
   }

@@ -1,10 +1,11 @@
-export { NeuralOde, checkConfig } from './neural-ode.js';
+export { NeuralOde, checkConfig, CONFIG_KEYS, DYNAMICS_CACHE_SIZE } from './neural-ode.js';
+export { checkSolverConfig, SOLVER_CONFIG_KEYS } from './solver-config.js';
 export type { NeuralOdeConfig, SolverConfig, GradientMethod, ObjectiveResult, ObjectiveOptions, PredictOptions, ResolvedConfig } from './neural-ode.js';
-export { NETWORK_ACTIVATIONS, createNetwork, mlpView, checkNetworkSpec } from './mlp.js';
+export { NETWORK_ACTIVATIONS, NETWORK_SPEC_KEYS, createNetwork, mlpView, checkNetworkSpec, parameterShapes } from './mlp.js';
 export type { NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';
 export type { AugmentedDynamics } from './augmented.js';
 export { GraphAugmentedDynamics } from './graph-dynamics.js';
-export { regularizerTerms, checkRegularizers, MAX_ORDER } from './regularizers.js';
+export { regularizerTerms, checkRegularizers, MAX_ORDER, REGULARIZER_KEYS } from './regularizers.js';
 export type { RegularizerConfig, RegularizerTerm } from './regularizers.js';
 export { backpropagateSteps, neededStages } from './replay.js';
 export type { ReplayDynamics, StageTableau } from './replay.js';

@@ -3,7 +3,9 @@
 // squared error by default) plus λ-weighted regularisers integrated in the same solve. Gradients: discretise-then-optimise with step-level
 // checkpoints (default) or the continuous adjoint.
 import { ArgumentError, ShapeError } from '../errors.js';
-import type { Rng } from '../random.js';
+
+export type { SolverConfig } from './solver-config.js';
+import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { zeroGrads, type ParameterLike } from '../training/parameters.js';
@@ -13,21 +15,14 @@ import { GraphAugmentedDynamics } from './graph-dynamics.js';
 import { odeint, type OdeSolution } from '../ode/solve.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
-import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
+import { TABLEAUS } from '../ode/tableaus.js';
+import { checkBoolean, checkKeys, checkOneOf } from '../config/strict.js';
+import { checkRuntime } from '../runtime/check.js';
+import { checkSolverConfig, type SolverConfig } from './solver-config.js';
 import { backpropagateSteps } from './replay.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
-
-export interface SolverConfig {
-  /** Runge–Kutta method of src/ode (default dopri5) */
-  method?: MethodName;
-  rtol?: number;
-  atol?: number;
-  /** equal steps on [t0, t1]: required for fixed-step methods, optional (a fixed grid) for adaptive ones */
-  steps?: number;
-  maxSteps?: number;
-}
 
 export type GradientMethod = 'checkpoint' | 'adjoint';
 
@@ -77,38 +72,49 @@ export interface PredictOptions {
 
 export type ResolvedConfig = NeuralOdeConfig & { t0: number; t1: number; gradient: GradientMethod };
 
+export const CONFIG_KEYS = ['mlp', 'regularizers', 'solver', 'gradient', 't0', 't1'] as const;
+const OBJECTIVE_OPTION_KEYS = ['gradient', 'rng', 'grid', 'loss'] as const;
+const PREDICT_OPTION_KEYS = ['solver', 'onEvaluation'] as const;
+
+/**
+ * How many batch sizes keep their augmented dynamics (jet programs, ε, replay slots) cached: training
+ * uses one or two, evaluation a few more; a caller cycling through many sizes must not grow memory.
+ */
+export const DYNAMICS_CACHE_SIZE = 8;
+
+/** Checks every key and value (sizes bounded by src/config/limits) without allocating anything. */
 export function checkConfig(config: NeuralOdeConfig): ResolvedConfig {
   if (typeof config !== 'object' || config === null) throw new ArgumentError('config', 'an object { mlp, regularizers?, solver?, … }', config);
+  // The option chose between two implementations until the plain-TypeScript one was removed; say so
+  // rather than call it unknown (loadModel drops the field that older model files carry).
+  if ('backend' in config) throw new ArgumentError('backend', 'no such option (removed: there is one implementation of the dynamics)', (config as { backend?: unknown }).backend);
+  checkKeys(config, CONFIG_KEYS, '');
   checkNetworkSpec(config.mlp);
   checkRegularizers(config.regularizers ?? {});
-  const solver = config.solver ?? {};
-  const method = solver.method ?? 'dopri5';
-  if (!METHOD_NAMES.includes(method)) throw new ArgumentError('solver.method', `one of ${METHOD_NAMES.join(', ')}`, method);
-  const tableau = TABLEAUS[method];
-  if (!isAdaptive(tableau) && solver.steps === undefined) throw new ArgumentError('solver.steps', `a step count for the fixed-step method ${tableau.name}`, undefined);
-  if (solver.steps !== undefined && (!Number.isInteger(solver.steps) || solver.steps <= 0)) throw new ArgumentError('solver.steps', 'a positive integer', solver.steps);
-  const gradient = config.gradient ?? 'checkpoint';
-  if (gradient !== 'checkpoint' && gradient !== 'adjoint') throw new ArgumentError('gradient', '"checkpoint" or "adjoint"', gradient);
+  checkSolverConfig(config.solver ?? {});
+  const gradient = checkOneOf(config.gradient ?? 'checkpoint', ['checkpoint', 'adjoint'] as const, 'gradient');
   const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
-  if (!Number.isFinite(t0)) throw new ArgumentError('t0', 'a finite start time', t0);
-  if (!Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
-  // The option chose between two implementations until the plain-TypeScript one was removed; say so
-  // rather than ignore it (loadModel drops the field that older model files carry).
-  if ('backend' in config) throw new ArgumentError('backend', 'no such option (removed: there is one implementation of the dynamics)', (config as { backend?: unknown }).backend);
+  if (typeof t0 !== 'number' || !Number.isFinite(t0)) throw new ArgumentError('t0', 'a finite start time', t0);
+  if (typeof t1 !== 'number' || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
   return { ...config, gradient, t0, t1 };
 }
 
 export class NeuralOde {
   readonly config: ResolvedConfig;
+  /** by batch size and regulariser flag, least recently used first */
   private readonly dynamicsCache = new Map<string, AugmentedDynamics>();
 
   constructor(readonly rt: Runtime, readonly network: Network, config: NeuralOdeConfig) {
+    checkRuntime(rt, 'rt');
+    if (typeof network !== 'object' || network === null || !network.mlp || !network.graph) throw new ArgumentError('network', 'a Network from createNetwork', network);
     this.config = checkConfig(config);
   }
 
   /** A model with freshly initialised weights (drawn from `rng`). */
   static create(rt: Runtime, config: NeuralOdeConfig, rng: Rng): NeuralOde {
+    checkRuntime(rt, 'rt');
     checkConfig(config);
+    checkRng(rng, 'rng');
     return new NeuralOde(rt, createNetwork(rt, config.mlp, rng), config);
   }
 
@@ -120,15 +126,26 @@ export class NeuralOde {
     return this.network.mlp.spec.widths[0];
   }
 
-  /** The augmented dynamics for a batch size (cached), with or without the regulariser states. */
+  /**
+   * The augmented dynamics for a batch size, with or without the regulariser states; the
+   * DYNAMICS_CACHE_SIZE most recently used are kept (their programs are built once per size).
+   */
   dynamics(batch: number, withRegularizers: boolean): AugmentedDynamics {
     const key = `${batch}:${withRegularizers}`;
     let dyn = this.dynamicsCache.get(key);
-    if (!dyn) {
+    if (dyn) {
+      this.dynamicsCache.delete(key); // re-inserted below as the most recently used
+    } else {
       dyn = new GraphAugmentedDynamics(this.rt, this.network.graph, batch, this.config.regularizers ?? {}, withRegularizers);
-      this.dynamicsCache.set(key, dyn);
+      if (this.dynamicsCache.size >= DYNAMICS_CACHE_SIZE) this.dynamicsCache.delete(this.dynamicsCache.keys().next().value!);
     }
+    this.dynamicsCache.set(key, dyn);
     return dyn;
+  }
+
+  /** How many batch sizes' dynamics are cached (at most DYNAMICS_CACHE_SIZE). */
+  get cachedDynamicsCount(): number {
+    return this.dynamicsCache.size;
   }
 
   /** src/ode options for this model's solver settings (a uniform grid for a step count). */
@@ -152,6 +169,9 @@ export class NeuralOde {
 
   /** z(t1) for a batch of initial states [batch, D] (no regulariser states). */
   predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; stats: SolverStats } {
+    checkKeys(options, PREDICT_OPTION_KEYS, '');
+    if (options.solver !== undefined) checkSolverConfig(options.solver);
+    if (options.onEvaluation !== undefined && typeof options.onEvaluation !== 'function') throw new ArgumentError('onEvaluation', 'a function (t, z)', options.onEvaluation);
     const batch = this.batchOf(z0, 'z0');
     const dyn = this.dynamics(batch, false);
     const bd = batch * this.stateSize;
@@ -166,6 +186,9 @@ export class NeuralOde {
    * with `gradient`, parameter gradients are written to each Parameter.grad.
    */
   objective(z0: Float64Array, target: Float64Array, options: ObjectiveOptions = {}): ObjectiveResult {
+    checkKeys(options, OBJECTIVE_OPTION_KEYS, '');
+    if (options.gradient !== undefined) checkBoolean(options.gradient, 'gradient');
+    if (options.rng !== undefined) checkRng(options.rng, 'rng');
     const batch = this.batchOf(z0, 'z0');
     const dataLossFn = options.loss ?? mseLoss;
     checkLoss(dataLossFn);
