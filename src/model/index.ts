@@ -10,6 +10,6 @@ export type { RegularizerConfig, RegularizerTerm } from './regularizers.js';
 export { backpropagateSteps, neededStages } from './replay.js';
 export type { ReplayDynamics, StageTableau } from './replay.js';
 export { adjointGradient } from './adjoint.js';
-export { saveModel, loadModel } from './serialize.js';
+export { saveModel, loadModel, type SaveOptions, type LoadOptions } from './serialize.js';
 export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, tapeLoss, checkLoss } from './losses.js';
 export type { DataLoss, LossValue, TapeLossFunction, TapeLossOptions } from './losses.js';
