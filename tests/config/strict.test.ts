@@ -1,6 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ArgumentError, UnknownKeyError } from '../../src/errors.js';
+import { createRuntimeSync } from '../../src/runtime/wasm.js';
+import { MinibatchSampler } from '../../src/training/minibatches.js';
+import { tapeLoss } from '../../src/model/losses.js';
+import { Rng } from '../../src/random.js';
 import { checkBoolean, checkInteger, checkKeys, checkNumber, checkOneOf, isPlainObject, optional } from '../../src/config/strict.js';
 
 const throwsWith = (f: () => unknown, argument: string, message: RegExp) =>
@@ -47,6 +51,13 @@ test('checkBoolean, checkOneOf and optional', () => {
   assert.is(optional(undefined, 'lr', checkNumber, { min: 0 }), undefined);
   assert.is(optional(0.1, 'lr', checkNumber, { min: 0 }), 0.1);
   throwsWith(() => optional(-1, 'lr', checkNumber, { min: 0 }), 'lr', /≥ 0/);
+});
+
+test('the smaller option objects are strict too: runtime, minibatches, tape losses', () => {
+  throwsWith(() => createRuntimeSync({ maxMemoryByte: 1 << 20 } as never), 'maxMemoryByte', /unknown key; expected one of maxMemoryBytes, module/);
+  throwsWith(() => new MinibatchSampler(4, 2, new Rng(1), { droplast: false } as never), 'droplast', /unknown key; expected one of dropLast, shuffle/);
+  throwsWith(() => new MinibatchSampler(4, 2, new Rng(1), { shuffle: 0 } as never), 'shuffle', /true or false/);
+  throwsWith(() => tapeLoss((tape, z1, target) => tape.mse(z1, target), { nmae: 'x' } as never), 'nmae', /unknown key; expected one of name, checkTarget/);
 });
 
 test.run();
