@@ -20,6 +20,7 @@ import { factorial, solutionJet, solutionJetVjp } from '../taylor/solution.js';
 import { JetProgram } from '../taylor/jet-program.js';
 import { Program } from '../autodiff/program.js';
 import { regularizerTerms, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
+import { checkRuntime } from '../runtime/check.js';
 
 export class GraphAugmentedDynamics implements AugmentedDynamics {
   readonly d: number;
@@ -38,6 +39,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   readonly odeFunction: ArenaDynamics;
 
   constructor(private readonly rt: Runtime, private readonly graph: Dynamics, readonly batch: number, regularizers: RegularizerConfig, withRegularizers = true) {
+    checkRuntime(rt, 'rt');
     this.d = graph.stateSize;
     this.terms = withRegularizers ? regularizerTerms(regularizers) : [];
     this.order = withRegularizers ? regularizers.order : undefined;

@@ -150,6 +150,7 @@ export class NeuralOde {
 
   /** src/ode options for this model's solver settings (a uniform grid for a step count). */
   solveOptions(solver: SolverConfig, grid?: ArrayLike<number>): SolveOptions {
+    checkSolverConfig(solver); // before a grid of solver.steps times is laid out
     const { t0, t1 } = this.config;
     const options: SolveOptions = { method: solver.method ?? 'dopri5', rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps };
     if (grid) options.grid = grid;

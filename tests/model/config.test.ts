@@ -42,6 +42,7 @@ test('predict and objective options are strict too, and predict bounds a solver 
   const z0 = new Float64Array([0.1, 0.2]);
   const before = process.memoryUsage().arrayBuffers;
   assert.throws(() => model.predict(z0, { solver: { method: 'rk4', steps: 1e9 } }), named('solver.steps', /≤ 1000000/));
+  assert.throws(() => model.solveOptions({ method: 'rk4', steps: 1e9 }), named('solver.steps', /≤ 1000000/));
   assert.ok(process.memoryUsage().arrayBuffers - before < 4e6, 'no grid was laid out');
   assert.throws(() => model.predict(z0, { solvr: {} } as never), named('solvr', /unknown key; expected one of solver, onEvaluation/));
   assert.throws(() => model.objective(z0, z0, { grad: false } as never), named('grad', /unknown key/));
