@@ -1,8 +1,9 @@
 // The model's network specification and a view of its layers. Parameters are created once, by
 // src/dynamics' mlpDynamics (the wasm graph backend), in its layout: layer l has weight [out, in + 1]
 // (the last column multiplies t, concatenated before every layer as in the paper's code) and bias
-// [1, out]; every layer but the last is followed by the activation. `mlpView` names those Parameters
-// by layer (for serialisation and inspection).
+// [1, out] in the arena (files store it [out], PyTorch's layout: see parameterShapes); every layer but
+// the last is followed by the activation. `mlpView` names those Parameters by layer (for
+// serialisation and inspection).
 import { ArgumentError } from '../errors.js';
 import { checkKeys } from '../config/strict.js';
 import { MAX_LAYERS, MAX_PARAMETERS, MAX_WIDTH } from '../config/limits.js';
