@@ -14,6 +14,14 @@ export class ArgumentError extends TaynodeError {
   }
 }
 
+/** A configuration object holds a key the API does not know (usually a misspelling); `argument` is its path. */
+export class UnknownKeyError extends ArgumentError {
+  constructor(argument: string, readonly allowed: readonly string[]) {
+    super(argument, `one of the keys ${allowed.join(', ')}`);
+    this.message = `${argument}: unknown key; expected one of ${allowed.join(', ')}`;
+  }
+}
+
 /** Two shapes that must agree do not. */
 export class ShapeError extends TaynodeError {}
 

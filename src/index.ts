@@ -1,5 +1,6 @@
 // taynode's public API.
 export * from './errors.js';
+export * from './config/index.js';
 export * from './runtime/index.js';
 export * from './random.js';
 export * from './ode/index.js';

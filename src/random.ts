@@ -106,3 +106,8 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/** `rng` is an Rng (every random draw needs one, passed explicitly). */
+export function checkRng(rng: unknown, name: string): asserts rng is Rng {
+  if (!(rng instanceof Rng)) throw new ArgumentError(name, 'an Rng (new Rng(seed))', rng);
+}

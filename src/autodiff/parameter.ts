@@ -2,6 +2,7 @@
 // (they must outlive every step); gradients ACCUMULATE across backward passes until zeroGrad.
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
+import { checkRuntime } from '../runtime/check.js';
 
 export class Parameter {
   constructor(
@@ -11,6 +12,7 @@ export class Parameter {
   ) {}
 
   static zeros(rt: Runtime, name: string, rows: number, cols: number): Parameter {
+    checkRuntime(rt, 'rt');
     return new Parameter(name, Tensor.zeros(rt.arena, rows, cols), Tensor.zeros(rt.arena, rows, cols));
   }
 

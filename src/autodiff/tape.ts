@@ -8,6 +8,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { sizeOf, type Op, type Shape, type Site } from './op.js';
 import { ops } from './ops/index.js';
 import type { Parameter } from './parameter.js';
+import { checkRuntime } from '../runtime/check.js';
 
 export class Var {
   /** The gradient after backward (leaves given a gradient tensor accumulate into it). */
@@ -34,7 +35,9 @@ interface TapeNode {
 export class Tape {
   private readonly nodes: TapeNode[] = [];
 
-  constructor(readonly rt: Runtime) {}
+  constructor(readonly rt: Runtime) {
+    checkRuntime(rt, 'rt');
+  }
 
   /** A value that needs no gradient. */
   constant(value: Tensor): Var {

@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { JetProgram } from '../taylor/jet-program.js';
 import { factorial, solutionJet, solutionJetVjp } from '../taylor/solution.js';
+import { checkRuntime } from '../runtime/check.js';
 
 /** What a regulariser's gradient should do: scale it by `weight` and add ∂/∂z into `gz` (if given). */
 export interface GradientRequest {
@@ -34,7 +35,9 @@ export class Dynamics {
   constructor(
     readonly rt: Runtime,
     readonly graph: Graph,
-  ) {}
+  ) {
+    checkRuntime(rt, 'rt');
+  }
 
   get stateSize(): number {
     return this.graph.stateSize;

@@ -9,6 +9,12 @@ import { ArgumentError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Dynamics } from './dynamics.js';
+import { checkBoolean, checkKeys } from '../config/strict.js';
+import { MAX_LAYERS, MAX_WIDTH } from '../config/limits.js';
+import { checkRuntime } from '../runtime/check.js';
+import { checkRng } from '../random.js';
+
+export const MLP_SPEC_KEYS = ['widths', 'activation', 'timeInput', 'activateInput'] as const;
 
 export interface MlpSpec {
   /** [stateSize, hidden…, stateSize] */
@@ -22,10 +28,15 @@ export interface MlpSpec {
 }
 
 export function mlpDynamics(rt: Runtime, spec: MlpSpec, rng: Rng): Dynamics {
+  checkRuntime(rt, 'rt');
+  checkKeys(spec, MLP_SPEC_KEYS, '');
+  checkRng(rng, 'rng');
   const { widths } = spec;
-  if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
-    throw new ArgumentError('widths', 'at least two positive integers [stateSize, …, stateSize]', widths);
+  if (!Array.isArray(widths) || widths.length < 2 || widths.length > MAX_LAYERS + 1 || widths.some((w) => !Number.isInteger(w) || w < 1 || w > MAX_WIDTH)) {
+    throw new ArgumentError('widths', `2 to ${MAX_LAYERS + 1} integers in 1..${MAX_WIDTH} [stateSize, …, stateSize]`, widths);
   }
+  if (spec.timeInput !== undefined) checkBoolean(spec.timeInput, 'timeInput');
+  if (spec.activateInput !== undefined) checkBoolean(spec.activateInput, 'activateInput');
   if (widths[0] !== widths[widths.length - 1]) throw new ArgumentError('widths', 'first and last equal (the state size)', widths);
   const layers = widths.length - 1;
   const needed = spec.activateInput ? layers : layers - 1;

@@ -5,15 +5,26 @@
 //             "__metadata__" map of string → string; padded with spaces (0x20) to a multiple of 8
 //   rest      the byte buffer: every tensor's data, little-endian, row-major, contiguous;
 //             data_offsets are relative to the start of the buffer
-// Only dtype F64 is written and read (taynode computes in f64). Bytes in, bytes out: no file system,
+// F64 and F32 are read (F32 widened exactly to f64: PyTorch modules are float32 by default); F64 is
+// written, or F32 on request (rounded to nearest, for float32 consumers). Bytes in, bytes out: no file system,
 // so this runs in browsers; the CLI does the file I/O. Reading validates strictly and throws
 // SafetensorsError naming what is wrong, so a corrupt or truncated file never loads half-read.
 import { ArgumentError, TaynodeError } from '../errors.js';
+import { checkKeys, checkOneOf } from '../config/strict.js';
 
 export interface NamedArray {
   /** Dimensions, outermost first; [] is a scalar. */
   shape: number[];
   data: Float64Array;
+}
+
+/** The element types taynode reads and writes, with their sizes in bytes. */
+export const DTYPE_BYTES = { F64: 8, F32: 4 } as const;
+export type Dtype = keyof typeof DTYPE_BYTES;
+
+export interface EncodeOptions {
+  /** element type written for every tensor (default F64, exact; F32 rounds each value to nearest) */
+  dtype?: Dtype;
 }
 
 export interface SafetensorsContents {
@@ -25,6 +36,8 @@ export interface SafetensorsContents {
 export class SafetensorsError extends TaynodeError {}
 
 const METADATA_KEY = '__metadata__';
+/** The keys of a tensor's header entry; any other is a corruption or a newer format we cannot honour. */
+const ENTRY_KEYS = ['dtype', 'shape', 'data_offsets'];
 /** The reference implementation refuses headers beyond 100 MB; so do we. */
 const MAX_HEADER_BYTES = 100_000_000;
 
@@ -36,8 +49,11 @@ function setOwn(obj: object, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Serialises tensors (written in name order) and string metadata. */
-export function encodeSafetensors(tensors: Record<string, NamedArray> | Map<string, NamedArray>, metadata: Record<string, string> = {}): Uint8Array {
+/** Serialises tensors (written in name order) and string metadata, as F64 or (options.dtype) F32. */
+export function encodeSafetensors(tensors: Record<string, NamedArray> | Map<string, NamedArray>, metadata: Record<string, string> = {}, options: EncodeOptions = {}): Uint8Array {
+  checkKeys(options, ['dtype'], '');
+  const dtype = checkOneOf(options.dtype ?? 'F64', Object.keys(DTYPE_BYTES) as Dtype[], 'dtype');
+  const size = DTYPE_BYTES[dtype];
   const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (typeof metadata !== 'object' || metadata === null) throw new ArgumentError('metadata', 'an object of string values', metadata);
@@ -53,8 +69,12 @@ export function encodeSafetensors(tensors: Record<string, NamedArray> | Map<stri
     }
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new ArgumentError(`tensors.${name}`, `data of ${count} values for shape [${t.shape.join(', ')}]`, t.data);
-    setOwn(header, name, { dtype: 'F64', shape: t.shape.slice(), data_offsets: [offset, offset + count * 8] });
-    offset += count * 8;
+    if (dtype === 'F32') {
+      const i = t.data.findIndex((v) => Number.isFinite(v) && !Number.isFinite(Math.fround(v)));
+      if (i >= 0) throw new ArgumentError(`tensors.${name}.data[${i}]`, 'a value within float32 range (F32 would store it as infinite)', t.data[i]);
+    }
+    setOwn(header, name, { dtype, shape: t.shape.slice(), data_offsets: [offset, offset + count * size] });
+    offset += count * size;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 8) * 8;
@@ -66,7 +86,8 @@ export function encodeSafetensors(tensors: Record<string, NamedArray> | Map<stri
   const base = 8 + headerLength;
   let at = base;
   for (const [, t] of entries) {
-    for (let i = 0; i < t.data.length; i++, at += 8) view.setFloat64(at, t.data[i], true);
+    if (dtype === 'F64') for (let i = 0; i < t.data.length; i++, at += 8) view.setFloat64(at, t.data[i], true);
+    else for (let i = 0; i < t.data.length; i++, at += 4) view.setFloat32(at, t.data[i], true);
   }
   return out;
 }
@@ -102,7 +123,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
-  const infos: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  const infos: { name: string; dtype: Dtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(`safetensors: "${METADATA_KEY}" must be an object of strings`);
@@ -113,10 +134,13 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
       continue;
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(`safetensors: tensor "${name}": entry must be an object`);
+    const unknown = Object.keys(raw).find((k) => !ENTRY_KEYS.includes(k));
+    if (unknown !== undefined) throw new SafetensorsError(`safetensors: tensor "${name}": unknown key ${JSON.stringify(unknown)}; expected one of ${ENTRY_KEYS.join(', ')}`);
     const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
-    if (dtype !== 'F64') {
-      throw new SafetensorsError(`safetensors: tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported (taynode reads F64 only)`);
+    if (dtype !== 'F64' && dtype !== 'F32') {
+      throw new SafetensorsError(`safetensors: tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported (taynode reads F64 and F32)`);
     }
+    const size = DTYPE_BYTES[dtype];
     if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       throw new SafetensorsError(`safetensors: tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     }
@@ -129,10 +153,10 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
       throw new SafetensorsError(`safetensors: tensor "${name}": data_offsets [${begin}, ${end}] run past the ${dataLength}-byte data buffer (truncated file?)`);
     }
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== count * 8) {
-      throw new SafetensorsError(`safetensors: tensor "${name}": shape [${shape.join(', ')}] needs ${count * 8} bytes of F64 but data_offsets span ${end - begin}`);
+    if (end - begin !== count * size) {
+      throw new SafetensorsError(`safetensors: tensor "${name}": shape [${shape.join(', ')}] needs ${count * size} bytes of ${dtype} but data_offsets span ${end - begin}`);
     }
-    infos.push({ name, shape: shape as number[], begin, end });
+    infos.push({ name, dtype, shape: shape as number[], begin, end });
   }
 
   // The buffer must be covered exactly: sorted by begin, each tensor starts where the previous ended.
@@ -149,8 +173,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
 
   const tensors = new Map<string, NamedArray>();
   for (const info of infos) {
-    const data = new Float64Array((info.end - info.begin) / 8);
-    for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 8) data[i] = view.getFloat64(at, true);
+    const data = new Float64Array((info.end - info.begin) / DTYPE_BYTES[info.dtype]);
+    if (info.dtype === 'F64') for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 8) data[i] = view.getFloat64(at, true);
+    else for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
     tensors.set(info.name, { shape: info.shape.slice(), data });
   }
   return { tensors, metadata };

@@ -31,6 +31,7 @@ interface Stage {
   program: Program | JetProgram;
   trace: NegativeTrace | null;
 }
+import { checkRuntime } from '../runtime/check.js';
 
 export class GraphAugmentedDynamics implements AugmentedDynamics {
   readonly d: number;
@@ -69,6 +70,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   ) {
     if (direction !== 1 && direction !== -1) throw new ArgumentError('direction', 'sign(t1 − t0): 1 or −1', direction);
     this.direction = direction;
+    checkRuntime(rt, 'rt');
     this.d = graph.stateSize;
     let list: readonly TermConfig[];
     if (Array.isArray(terms)) {

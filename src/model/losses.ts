@@ -6,6 +6,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import { Tape, type Var } from '../autodiff/tape.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
+import { checkKeys } from '../config/strict.js';
 
 export interface LossValue {
   value: number;
@@ -42,6 +43,7 @@ export interface TapeLossOptions {
 /** Any loss written with Tape ops; its gradient comes from `tape.backward`. */
 export function tapeLoss(compute: TapeLossFunction, options: TapeLossOptions = {}): DataLoss {
   if (typeof compute !== 'function') throw new ArgumentError('compute', 'a function (tape, z1, target) => Var', compute);
+  checkKeys(options, ['name', 'checkTarget'], '');
   const name = options.name ?? 'tape loss';
   return {
     name,

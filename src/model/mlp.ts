@@ -1,10 +1,14 @@
 // The model's network specification and a view of its layers. Parameters are created once, by
 // src/dynamics' mlpDynamics (the wasm graph backend), in its layout: layer l has weight [out, in + 1]
 // (the last column multiplies t, concatenated before every layer as in the paper's code) and bias
-// [1, out]; every layer but the last is followed by the activation. `mlpView` names those Parameters
-// by layer (for serialisation and inspection).
+// [1, out] in the arena (files store it [out], PyTorch's layout: see parameterShapes); every layer but
+// the last is followed by the activation. `mlpView` names those Parameters by layer (for
+// serialisation and inspection).
 import { ArgumentError } from '../errors.js';
 import { ACTIVATIONS } from '../autodiff/ops/index.js';
+import { checkKeys } from '../config/strict.js';
+import { MAX_LAYERS, MAX_PARAMETERS, MAX_WIDTH } from '../config/limits.js';
+import { checkRuntime } from '../runtime/check.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { mlpDynamics } from '../dynamics/mlp.js';
@@ -46,20 +50,34 @@ export interface Network {
   layer?: Layer;
 }
 
+export const NETWORK_SPEC_KEYS = ['widths', 'activation'] as const;
+
+/** Checks the spec, its sizes against src/config/limits, before anything is allocated. */
 export function checkNetworkSpec(spec: NetworkSpec): void {
-  if (typeof spec !== 'object' || spec === null) throw new ArgumentError('mlp', 'an object { widths, activation }', spec);
+  checkKeys(spec, NETWORK_SPEC_KEYS, 'mlp');
   const { widths, activation } = spec;
-  if (!Array.isArray(widths) || widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w <= 0)) {
-    throw new ArgumentError('mlp.widths', 'an array of at least two positive integers', widths);
+  if (!Array.isArray(widths) || widths.length < 2 || widths.length > MAX_LAYERS + 1 || widths.some((w) => !Number.isInteger(w) || w <= 0 || w > MAX_WIDTH)) {
+    throw new ArgumentError('mlp.widths', `an array of 2 to ${MAX_LAYERS + 1} integers in 1..${MAX_WIDTH}`, widths);
   }
+  const count = parameterShapes(widths).reduce((n, { weight, bias }) => n + weight[0] * weight[1] + bias[0], 0);
+  if (count > MAX_PARAMETERS) throw new ArgumentError('mlp.widths', `layers of at most ${MAX_PARAMETERS} parameters in all`, `widths needing ${count}`);
   if (widths[0] !== widths[widths.length - 1]) {
     throw new ArgumentError('mlp.widths', `the same first and last width (the dynamics map the state to its derivative); first is ${widths[0]}`, widths[widths.length - 1]);
   }
   if (!NETWORK_ACTIVATIONS.includes(activation)) throw new ArgumentError('mlp.activation', `one of ${NETWORK_ACTIVATIONS.join(', ')}`, activation);
 }
 
+/**
+ * The shape of every parameter the widths imply, derived from the widths alone (so a model file can be
+ * checked before anything is allocated): layer l has weight [out, in + 1] and bias [out].
+ */
+export function parameterShapes(widths: readonly number[]): { name: string; weight: [number, number]; bias: [number] }[] {
+  return widths.slice(1).map((outputs, l) => ({ name: `layer${l}`, weight: [outputs, widths[l] + 1], bias: [outputs] }));
+}
+
 /** Creates the parameters (initialised like PyTorch's Linear from `rng`) and both views of the network. */
 export function createNetwork(rt: Runtime, spec: NetworkSpec, rng: Rng): Network {
+  checkRuntime(rt, 'rt');
   checkNetworkSpec(spec);
   const graph = mlpDynamics(rt, { widths: spec.widths, activation: spec.activation, timeInput: true }, rng);
   return { graph, mlp: mlpView(spec, graph.params as readonly ParameterLike[]) };

@@ -11,10 +11,10 @@ import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { SolverStats } from '../ode/stats.js';
 import type { Layer, LayerSpec } from '../nn/layer.js';
-import { gruEncoder, type GruEncoder, type GruEncoderSpec } from '../nn/gru-encoder.js';
+import { gruEncoder, gruEncoderParamShapes, MAX_SEQUENCE_STEPS, type GruEncoder, type GruEncoderSpec } from '../nn/gru-encoder.js';
 import { checkInitialiser, type Initialiser } from '../nn/init.js';
-import { checkLayerSpec, createLayer } from '../nn/spec.js';
-import { checkKeys, checkObject, checkWidth } from '../nn/spec-checks.js';
+import { checkLayerSpec, createLayer, paramShapes } from '../nn/spec.js';
+import { checkKeys, checkObject, checkParameterBudget, checkWidth } from '../nn/spec-checks.js';
 import { tapeOps } from '../nn/ops.js';
 import { checkParameters, zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
@@ -48,6 +48,7 @@ export function checkModelSpec(value: unknown): ModelSpec {
       checkKeys(enc, ['type', 'inputs', 'hidden', 'steps', 'reverse', 'readout'], 'model.encoder');
       checkWidth('model.encoder.inputs', enc.inputs);
       checkWidth('model.encoder.hidden', enc.hidden);
+      if (!Number.isInteger(enc.steps) || (enc.steps as number) < 1 || (enc.steps as number) > MAX_SEQUENCE_STEPS) throw new ArgumentError('model.encoder.steps', `an integer in [1, ${MAX_SEQUENCE_STEPS}]`, enc.steps);
       if (enc.reverse !== undefined && typeof enc.reverse !== 'boolean') throw new ArgumentError('model.encoder.reverse', 'true or false', enc.reverse);
       checkLayerSpec(enc.readout, 'model.encoder.readout');
     } else checkLayerSpec(enc, 'model.encoder');
@@ -65,7 +66,18 @@ export function checkModelSpec(value: unknown): ModelSpec {
     }
   });
   if (spec.head !== undefined) checkLayerSpec(spec.head, 'model.head');
+  checkParameterBudget(modelParamShapes(spec as unknown as ModelSpec).values(), 'model');
   return spec as unknown as ModelSpec;
+}
+
+/** Every parameter a (checked) description creates, by name, with its shape: known before allocating any. */
+export function modelParamShapes(spec: ModelSpec): Map<string, [number, number]> {
+  const shapes = new Map<string, [number, number]>();
+  const add = (m: Map<string, [number, number]>) => m.forEach((v, k) => shapes.set(k, v));
+  if (spec.encoder) add(spec.encoder.type === 'gru' ? gruEncoderParamShapes(spec.encoder, 'encoder') : paramShapes(spec.encoder, 'encoder'));
+  spec.blocks.forEach((b, i) => add(paramShapes(b.dynamics!, `blocks.${i}`)));
+  if (spec.head) add(paramShapes(spec.head, 'head'));
+  return shapes;
 }
 
 export interface ModelParts {

@@ -5,7 +5,7 @@
 // (terms.ts). Gradients: discretise-then-optimise with step-level checkpoints (default) or the
 // continuous adjoint.
 import { ArgumentError, ShapeError } from '../errors.js';
-import type { Rng } from '../random.js';
+import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { zeroGrads, type ParameterLike } from '../training/parameters.js';
@@ -22,30 +22,19 @@ import type { SeriesLoss } from './series-losses.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
 import type { Dynamics } from '../dynamics/dynamics.js';
 import type { LayerSpec } from '../nn/layer.js';
-import { checkLayerSpec, createLayer } from '../nn/spec.js';
+import { checkLayerSpec, createLayer, paramShapes } from '../nn/spec.js';
+import { checkParameterBudget } from '../nn/spec-checks.js';
 import { layerDynamics } from '../nn/dynamics.js';
 import { checkInitialiser, type Initialiser } from '../nn/init.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
+import { checkBoolean, checkKeys, checkOneOf } from '../config/strict.js';
+import { checkRuntime } from '../runtime/check.js';
+import { checkSolverConfig, type SolverConfig } from './solver-config.js';
 import { checkTerms, termsFromRegularizers, termsNeedNoise, type TermConfig } from './terms.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
 
-export interface SolverConfig {
-  /** Runge–Kutta method of src/ode (default dopri5) */
-  method?: MethodName;
-  rtol?: number;
-  atol?: number;
-  /** equal steps on [t0, t1]: required for fixed-step methods, optional (a fixed grid) for adaptive ones */
-  steps?: number;
-  maxSteps?: number;
-  /**
-   * which components enter the step-size error norm: 'all' (default) the whole augmented state, or
-   * 'state' z alone, so the integrals never shorten a step and training takes the steps `predict` will
-   */
-  errorNorm?: ErrorNorm;
-}
-
-export type ErrorNorm = 'all' | 'state';
-export const ERROR_NORMS: readonly ErrorNorm[] = ['all', 'state'];
+export type { SolverConfig, ErrorNorm } from './solver-config.js';
+export { ERROR_NORMS } from './solver-config.js';
 
 export type GradientMethod = 'checkpoint' | 'adjoint';
 
@@ -130,6 +119,17 @@ export interface PredictOptions {
   onEvaluation?: (t: number, z: Float64Array) => void;
 }
 
+export const CONFIG_KEYS = ['mlp', 'dynamics', 'init', 'regularizers', 'terms', 'solver', 'gradient', 't0', 't1'] as const;
+const OBJECTIVE_OPTION_KEYS = ['gradient', 'rng', 'grid', 'loss'] as const;
+const FORWARD_OPTION_KEYS = ['rng', 'grid', 'record', 'times'] as const;
+const PREDICT_OPTION_KEYS = ['solver', 'times', 'onEvaluation'] as const;
+
+/**
+ * How many batch sizes keep their augmented dynamics (jet programs, ε, replay slots) cached: training
+ * uses one or two, evaluation a few more; a caller cycling through many sizes must not grow memory.
+ */
+export const DYNAMICS_CACHE_SIZE = 8;
+
 export type ResolvedConfig = NeuralOdeConfig & { t0: number; t1: number; gradient: GradientMethod };
 
 /**
@@ -138,34 +138,31 @@ export type ResolvedConfig = NeuralOdeConfig & { t0: number; t1: number; gradien
  */
 export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): ResolvedConfig {
   if (typeof config !== 'object' || config === null) throw new ArgumentError('config', 'an object { mlp | dynamics, regularizers?, solver?, … }', config);
+  // The option chose between two implementations until the plain-TypeScript one was removed; say so
+  // rather than call it unknown (loadModel drops the field that older model files carry).
+  if ('backend' in config) throw new ArgumentError('backend', 'no such option (removed: there is one implementation of the dynamics)', (config as { backend?: unknown }).backend);
+  checkKeys(config, CONFIG_KEYS, '');
   if (custom) {
     if (config.mlp !== undefined || config.dynamics !== undefined) throw new ArgumentError('config', 'no mlp or dynamics description when the dynamics are given as code');
   } else if ((config.mlp === undefined) === (config.dynamics === undefined)) {
     throw new ArgumentError('config', 'exactly one of mlp (the paper\'s MLP) or dynamics (a layer description)', config.mlp === undefined ? 'neither' : 'both');
   }
   if (config.mlp !== undefined) checkNetworkSpec(config.mlp);
-  if (config.dynamics !== undefined) checkLayerSpec(config.dynamics, 'dynamics');
+  if (config.dynamics !== undefined) {
+    checkLayerSpec(config.dynamics, 'dynamics');
+    checkParameterBudget(paramShapes(config.dynamics).values(), 'dynamics');
+  }
   if (config.init !== undefined) checkInitialiser(config.init);
   checkRegularizers(config.regularizers ?? {});
   if (config.terms !== undefined) {
     if (config.regularizers !== undefined) throw new ArgumentError('terms', 'either terms or regularizers, not both', config.terms);
     checkTerms(config.terms, 'terms');
   }
-  const solver = config.solver ?? {};
-  if (solver.errorNorm !== undefined && !ERROR_NORMS.includes(solver.errorNorm)) throw new ArgumentError('solver.errorNorm', `one of ${ERROR_NORMS.join(', ')}`, solver.errorNorm);
-  const method = solver.method ?? 'dopri5';
-  if (!METHOD_NAMES.includes(method)) throw new ArgumentError('solver.method', `one of ${METHOD_NAMES.join(', ')}`, method);
-  const tableau = TABLEAUS[method];
-  if (!isAdaptive(tableau) && solver.steps === undefined) throw new ArgumentError('solver.steps', `a step count for the fixed-step method ${tableau.name}`, undefined);
-  if (solver.steps !== undefined && (!Number.isInteger(solver.steps) || solver.steps <= 0)) throw new ArgumentError('solver.steps', 'a positive integer', solver.steps);
-  const gradient = config.gradient ?? 'checkpoint';
-  if (gradient !== 'checkpoint' && gradient !== 'adjoint') throw new ArgumentError('gradient', '"checkpoint" or "adjoint"', gradient);
+  checkSolverConfig(config.solver ?? {});
+  const gradient = checkOneOf(config.gradient ?? 'checkpoint', ['checkpoint', 'adjoint'] as const, 'gradient');
   const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
-  if (!Number.isFinite(t0)) throw new ArgumentError('t0', 'a finite start time', t0);
-  if (!Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
-  // The option chose between two implementations until the plain-TypeScript one was removed; say so
-  // rather than ignore it (loadModel drops the field that older model files carry).
-  if ('backend' in config) throw new ArgumentError('backend', 'no such option (removed: there is one implementation of the dynamics)', (config as { backend?: unknown }).backend);
+  if (typeof t0 !== 'number' || !Number.isFinite(t0)) throw new ArgumentError('t0', 'a finite start time', t0);
+  if (typeof t1 !== 'number' || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
   return { ...config, gradient, t0, t1 };
 }
 
@@ -174,6 +171,8 @@ export class NeuralOde {
   private readonly dynamicsCache = new Map<string, AugmentedDynamics>();
 
   constructor(readonly rt: Runtime, readonly network: Network, config: NeuralOdeConfig) {
+    checkRuntime(rt, 'rt');
+    if (typeof network !== 'object' || network === null || !network.graph) throw new ArgumentError('network', 'a Network ({ graph } from createNetwork, or a layer\'s dynamics)', network);
     this.config = checkConfig(config, { custom: network.layer === undefined && network.mlp === undefined });
   }
 
@@ -182,7 +181,9 @@ export class NeuralOde {
    * parameter names (a Model names its blocks "blocks.0", …).
    */
   static create(rt: Runtime, config: NeuralOdeConfig, rng: Rng, { name = '' } = {}): NeuralOde {
+    checkRuntime(rt, 'rt');
     checkConfig(config);
+    checkRng(rng, 'rng');
     if (config.mlp) return new NeuralOde(rt, createNetwork(rt, config.mlp, rng), config);
     const layer = createLayer(rt, config.dynamics!, { rng, init: config.init ?? 'pytorch', name });
     const state = layer.inputs ?? layer.outputs;
@@ -216,6 +217,11 @@ export class NeuralOde {
     return this.stateSize;
   }
 
+  /** How many batch sizes' dynamics are cached (at most DYNAMICS_CACHE_SIZE). */
+  get cachedDynamicsCount(): number {
+    return this.dynamicsCache.size;
+  }
+
   /** The integral terms: `terms`, or those the `regularizers` shorthand stands for. */
   get terms(): TermConfig[] {
     return this.config.terms ?? termsFromRegularizers(this.config.regularizers ?? {});
@@ -225,16 +231,20 @@ export class NeuralOde {
   dynamics(batch: number, withRegularizers: boolean): AugmentedDynamics {
     const key = `${batch}:${withRegularizers}`;
     let dyn = this.dynamicsCache.get(key);
-    if (!dyn) {
+    if (dyn) {
+      this.dynamicsCache.delete(key); // re-inserted below as the most recently used
+    } else {
       const direction = this.config.t1 > this.config.t0 ? 1 : -1;
       dyn = new GraphAugmentedDynamics(this.rt, this.network.graph, batch, this.terms, withRegularizers, direction);
-      this.dynamicsCache.set(key, dyn);
+      if (this.dynamicsCache.size >= DYNAMICS_CACHE_SIZE) this.dynamicsCache.delete(this.dynamicsCache.keys().next().value!);
     }
+    this.dynamicsCache.set(key, dyn);
     return dyn;
   }
 
   /** src/ode options for this model's solver settings (a uniform grid for a step count). */
   solveOptions(solver: SolverConfig, grid?: ArrayLike<number>): SolveOptions {
+    checkSolverConfig(solver); // before a grid of solver.steps times is laid out
     const { t0, t1 } = this.config;
     const options: SolveOptions = { method: solver.method ?? 'dopri5', rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps };
     if (grid) options.grid = grid;
@@ -262,6 +272,9 @@ export class NeuralOde {
    * options.times ([times, batch, D]; z(t1) alone by default) by dense output.
    */
   predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; zs: Float64Array; stats: SolverStats } {
+    checkKeys(options, PREDICT_OPTION_KEYS, '');
+    if (options.solver !== undefined) checkSolverConfig(options.solver);
+    if (options.onEvaluation !== undefined && typeof options.onEvaluation !== 'function') throw new ArgumentError('onEvaluation', 'a function (t, z)', options.onEvaluation);
     const batch = this.batchOf(z0, 'z0');
     const { t0, t1 } = this.config;
     if (options.times !== undefined) {
@@ -285,6 +298,7 @@ export class NeuralOde {
    * with `gradient`, parameter gradients are written to each Parameter.grad.
    */
   objective(z0: Float64Array, target: Float64Array, options: ObjectiveOptions = {}): ObjectiveResult {
+    checkObjectiveOptions(options, OBJECTIVE_OPTION_KEYS);
     const batch = this.batchOf(z0, 'z0');
     const dataLossFn = options.loss ?? mseLoss;
     checkLoss(dataLossFn);
@@ -311,6 +325,7 @@ export class NeuralOde {
    * replay or the adjoint at their times.
    */
   objectiveAt(z0: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: ObjectiveAtOptions = {}): ObjectiveAtResult {
+    checkObjectiveOptions(options, OBJECTIVE_OPTION_KEYS.filter((k) => k !== 'loss'));
     const batch = this.batchOf(z0, 'z0');
     checkOutputTimes(times, this.config.t0, this.config.t1, 'times');
     if (times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
@@ -350,6 +365,8 @@ export class NeuralOde {
    * loss: the caller adds it, e.g. a Model's head). Pass the returned value to `backward`.
    */
   forward(z0: Float64Array, options: ForwardOptions = {}): ForwardPass {
+    checkKeys(options, FORWARD_OPTION_KEYS, '');
+    if (options.rng !== undefined) checkRng(options.rng, 'rng');
     const batch = this.batchOf(z0, 'z0');
     const { t0, t1 } = this.config;
     const times = options.times === undefined ? [t1] : Array.from(options.times);
@@ -445,4 +462,10 @@ export class NeuralOde {
     for (let i = 0; i < z0.length; i++) if (!Number.isFinite(z0[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite initial state', z0[i]);
     return z0.length / d;
   }
+}
+
+function checkObjectiveOptions(options: ObjectiveOptions, keys: readonly string[]): void {
+  checkKeys(options, keys, '');
+  if (options.gradient !== undefined) checkBoolean(options.gradient, 'gradient');
+  if (options.rng !== undefined) checkRng(options.rng, 'rng');
 }

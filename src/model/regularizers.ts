@@ -7,6 +7,7 @@
 // Each integral starts at 0 at t0 and runs over |dt| (the integrands carry sign(t1 − t0)); the objective
 // adds λ · (the integral at t1), i.e. λ times the batch mean of each example's feature-averaged integral.
 import { ArgumentError } from '../errors.js';
+import { checkKeys } from '../config/strict.js';
 
 // K! lives with the solution derivatives; re-exported for callers that import it from here.
 export { factorial } from '../taylor/solution.js';
@@ -27,9 +28,13 @@ export interface RegularizerTerm {
   lambda: number;
 }
 
+/** Highest K of R_K: the jet programs carry K + 1 coefficients and (K!)² grows past f64's comfort. */
 export const MAX_ORDER = 8;
 
+export const REGULARIZER_KEYS = ['order', 'lambda', 'kinetic', 'jacobian'] as const;
+
 export function checkRegularizers(r: RegularizerConfig): void {
+  checkKeys(r, REGULARIZER_KEYS, 'regularizers');
   if (r.order !== undefined && (!Number.isInteger(r.order) || r.order < 1 || r.order > MAX_ORDER)) {
     throw new ArgumentError('regularizers.order', `an integer K in 1..${MAX_ORDER}`, r.order);
   }

@@ -1,5 +1,6 @@
 // An encoder that runs a GRU over a sequence (optionally backwards in time, as the latent ODE's
 // recognition network does) and maps its last hidden state through a readout layer. Runs on the tape.
+import type { Parameter } from '../autodiff/parameter.js';
 import type { Tape, Var } from '../autodiff/tape.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Runtime } from '../runtime/wasm.js';
@@ -8,7 +9,7 @@ import type { DenseOptions } from './dense.js';
 import { gruCell, type GruCell } from './gru.js';
 import { qualified, type Layer, type LayerSpec } from './layer.js';
 import type { NnOps } from './ops.js';
-import { createLayer } from './spec.js';
+import { createLayer, paramShapes } from './spec.js';
 import { checkWidth } from './spec-checks.js';
 
 export interface GruEncoderSpec {
@@ -24,13 +25,27 @@ export interface GruEncoderSpec {
   readout: LayerSpec;
 }
 
-export const MAX_STEPS = 1 << 16;
+/** Longest sequence an encoder description may ask to unroll (each step adds tape nodes). */
+export const MAX_SEQUENCE_STEPS = 1 << 16;
+
+/** Every parameter a GRU encoder description creates, by name, with its shape (no allocation). */
+export function gruEncoderParamShapes(spec: GruEncoderSpec, prefix = ''): Map<string, [number, number]> {
+  const h3 = 3 * spec.hidden;
+  const shapes = new Map<string, [number, number]>([
+    [qualified(prefix, 'gru.weight_ih'), [h3, spec.inputs]],
+    [qualified(prefix, 'gru.weight_hh'), [h3, spec.hidden]],
+    [qualified(prefix, 'gru.bias_ih'), [1, h3]],
+    [qualified(prefix, 'gru.bias_hh'), [1, h3]],
+  ]);
+  paramShapes(spec.readout, qualified(prefix, 'readout')).forEach((v, k) => shapes.set(k, v));
+  return shapes;
+}
 
 export interface GruEncoder {
   readonly spec: GruEncoderSpec;
   readonly gru: GruCell;
   readonly readout: Layer;
-  readonly params: readonly import('../autodiff/parameter.js').Parameter[];
+  readonly params: readonly Parameter[];
   readonly inputs: number;
   readonly outputs: number | null;
   /** x: [batch, steps·inputs] as a tape value → readout(h_last). */
@@ -39,7 +54,7 @@ export interface GruEncoder {
 
 export function gruEncoder(rt: Runtime, spec: GruEncoderSpec, options: DenseOptions): GruEncoder {
   const steps = spec.steps;
-  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) throw new ArgumentError('encoder.steps', `an integer in [1, ${MAX_STEPS}]`, steps);
+  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_SEQUENCE_STEPS) throw new ArgumentError('encoder.steps', `an integer in [1, ${MAX_SEQUENCE_STEPS}]`, steps);
   checkWidth('encoder.inputs', spec.inputs);
   const prefix = options.name ?? '';
   const gru = gruCell(rt, { inputs: spec.inputs, hidden: spec.hidden }, { ...options, name: qualified(prefix, 'gru') });

@@ -1,23 +1,15 @@
 // Checks for layer and model descriptions (plain JSON, possibly from a file): unknown keys are refused
-// by name, so a typo such as `lamda` never silently means a default, and every size is bounded before
-// anything is allocated from it.
+// by name (src/config/strict's checkKeys), so a typo such as `lamda` never silently means a default,
+// and every size is bounded (src/config/limits) before anything is allocated from it.
 import { ArgumentError } from '../errors.js';
+import { MAX_PARAMETERS, MAX_WIDTH } from '../config/limits.js';
 
-/** The widest layer a description may ask for (2^20 values; a 784-wide MNIST layer is far below it). */
-export const MAX_WIDTH = 1 << 20;
-/** The most layers in one sequential (deeper nets than this are not what a description file is for). */
-export const MAX_LAYERS = 256;
+export { checkKeys } from '../config/strict.js';
+export { MAX_LAYERS, MAX_WIDTH } from '../config/limits.js';
 
 export function checkObject(value: unknown, argument: string, expected: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ArgumentError(argument, expected, value);
   return value as Record<string, unknown>;
-}
-
-/** Refuses any own key of `value` not in `allowed`, naming it and the allowed ones. */
-export function checkKeys(value: Record<string, unknown>, allowed: readonly string[], argument: string): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new ArgumentError(`${argument}.${key}`, `no such key (allowed: ${allowed.join(', ')})`);
-  }
 }
 
 export function checkWidth(argument: string, value: unknown): number {
@@ -25,4 +17,11 @@ export function checkWidth(argument: string, value: unknown): number {
     throw new ArgumentError(argument, `an integer width in [1, ${MAX_WIDTH}]`, value);
   }
   return value as number;
+}
+
+/** Refuses parameter shapes adding up to more than MAX_PARAMETERS values (checked before allocating them). */
+export function checkParameterBudget(shapes: Iterable<readonly [number, number]>, argument: string): void {
+  let count = 0;
+  for (const [rows, cols] of shapes) count += rows * cols;
+  if (count > MAX_PARAMETERS) throw new ArgumentError(argument, `layers of at most ${MAX_PARAMETERS} parameters in all`, `a description needing ${count}`);
 }

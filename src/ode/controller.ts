@@ -2,6 +2,7 @@
 // an attempted step is accepted and what |h| to try next, given the error ratio (≤ 1 means within
 // tolerance). q = the lower order of the embedded pair, so the local error scales as h^(q+1).
 import { ArgumentError } from '../errors.js';
+import { checkKeys } from '../config/strict.js';
 
 export interface ControllerDecision {
   accept: boolean;
@@ -29,6 +30,8 @@ export interface ControllerFactors {
   maxFactor?: number;
 }
 
+const FACTOR_KEYS = ['safety', 'minFactor', 'maxFactor'];
+
 export interface PiGains extends ControllerFactors {
   /** exponent on the current ratio, as a multiple of 1/(q+1) (default 0.7) */
   alpha?: number;
@@ -36,7 +39,8 @@ export interface PiGains extends ControllerFactors {
   beta?: number;
 }
 
-function resolveFactors(f: ControllerFactors): Required<ControllerFactors> {
+function resolveFactors(f: ControllerFactors, allowed: readonly string[] = FACTOR_KEYS): Required<ControllerFactors> {
+  checkKeys(f, allowed, '');
   const safety = f.safety ?? 0.9;
   const minFactor = f.minFactor ?? 0.2;
   const maxFactor = f.maxFactor ?? 10;
@@ -96,7 +100,7 @@ export function iController(factors: ControllerFactors = {}): StepSizeController
  * dopri5 corresponds to α = 0.85, β = 0.2 at q = 4.
  */
 export function piController(gains: PiGains = {}): StepSizeController {
-  const resolved = resolveFactors(gains);
+  const resolved = resolveFactors(gains, [...FACTOR_KEYS, 'alpha', 'beta']);
   const { safety } = resolved;
   const alpha = gains.alpha ?? 0.7;
   const beta = gains.beta ?? 0.4;

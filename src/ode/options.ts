@@ -1,5 +1,7 @@
 // Solve options: defaults and validation. Every rejection names the option and what was expected.
 import { ArgumentError, ShapeError } from '../errors.js';
+import { checkKeys } from '../config/strict.js';
+import { MAX_STEPS } from '../config/limits.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { iController, piController, type PiGains, type StepSizeController } from './controller.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type ButcherTableau, type MethodName } from './tableaus.js';
@@ -44,10 +46,10 @@ export interface SolveOptions {
   runtime?: Runtime;
 }
 
-const KNOWN = new Set([
+export const SOLVE_OPTION_KEYS = [
   'method', 'rtol', 'atol', 'firstStep', 'maxSteps', 'minStep', 'maxStep', 'controller', 'safety', 'minFactor',
   'maxFactor', 'pi', 'stepSize', 'grid', 'errorComponents', 'recordSteps', 'runtime',
-]);
+] as const;
 
 export interface ResolvedOptions {
   method: MethodName;
@@ -68,10 +70,7 @@ export interface ResolvedOptions {
 }
 
 export function resolveOptions(options: SolveOptions, size: number, ts: Float64Array): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new ArgumentError('options', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new ArgumentError('options', `only known options (${[...KNOWN].join(', ')})`, key);
-  }
+  checkKeys(options, SOLVE_OPTION_KEYS, '');
   const method = options.method ?? 'dopri5';
   if (!Object.hasOwn(TABLEAUS, method)) {
     throw new ArgumentError('method', `one of ${METHOD_NAMES.join(', ')}`, method);
@@ -130,6 +129,7 @@ function resolveController(options: SolveOptions): StepSizeController {
   const c = options.controller ?? 'I';
   // Settings the chosen controller would not read are refused rather than silently ignored.
   if (options.pi !== undefined && c !== 'PI') throw new ArgumentError('pi', "only with controller 'PI'", options.pi);
+  if (options.pi !== undefined) checkKeys(options.pi, ['alpha', 'beta'], 'pi');
   const factors = { safety: options.safety, minFactor: options.minFactor, maxFactor: options.maxFactor };
   if (c === 'I') return iController(factors);
   if (c === 'PI') return piController({ ...factors, ...options.pi });
@@ -160,6 +160,8 @@ function resolveGrid(options: SolveOptions, ts: Float64Array, maxSteps: number):
     // More steps than maxSteps allows cannot finish: lay out one past the limit (the solve stops there
     // with MaxStepsError) rather than an array of the full, possibly huge, count.
     const laid = Math.min(count, maxSteps + 1);
+    // The grid is laid out before the first step: bound it like every other step count.
+    if (laid > MAX_STEPS) throw new ArgumentError('stepSize', `a step of at least span / ${MAX_STEPS} (${span / MAX_STEPS}), or a smaller maxSteps: at most ${MAX_STEPS} steps are laid out`, h);
     const grid = new Float64Array(laid + 1);
     for (let i = 0; i <= laid; i++) grid[i] = t0 + direction * i * h;
     if (laid === count) grid[count] = tEnd;

@@ -3,6 +3,7 @@
 // WebAssembly.Module, which edge runtimes that forbid compiling bytes at run time require.
 import wasmBytes from '../../build/taynode.wasm';
 import { ArgumentError, TaynodeError } from '../errors.js';
+import { checkKeys } from '../config/strict.js';
 import { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
 
@@ -62,6 +63,7 @@ export function runtime(): Runtime {
 
 /** Validated before any compiling, so a bad option costs nothing. */
 function readMaxBytes(options: RuntimeOptions): number {
+  checkKeys(options, ['maxMemoryBytes', 'module'], '');
   const maxBytes = options.maxMemoryBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isFinite(maxBytes) || maxBytes <= 0 || maxBytes > WASM32_MAX_BYTES) {
     throw new ArgumentError('maxMemoryBytes', `a positive number of bytes ≤ ${WASM32_MAX_BYTES}`, maxBytes);

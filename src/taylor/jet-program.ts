@@ -11,6 +11,7 @@ import type { Graph } from '../autodiff/graph.js';
 import { coefficient, readScalar, sizeOf, writeScalar, type Op, type Ptr, type Shape, type Site } from '../autodiff/op.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { blankSite, WorkspaceLayout } from '../autodiff/workspace.js';
+import { checkRuntime } from '../runtime/check.js';
 
 interface Step {
   node: number;
@@ -36,6 +37,7 @@ export class JetProgram {
     readonly batch: number,
     readonly maxOrder: number,
   ) {
+    checkRuntime(rt, 'rt');
     if (!Number.isInteger(maxOrder) || maxOrder < 0) throw new ArgumentError('maxOrder', 'a non-negative integer', maxOrder);
     this.shapes = graph.shapes(batch);
     const layout = new WorkspaceLayout();

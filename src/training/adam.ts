@@ -1,6 +1,7 @@
 // Adam (Kingma & Ba 2015) with bias correction, as PyTorch implements it; `decoupledWeightDecay`
 // gives AdamW (Loshchilov & Hutter 2019). The moment buffers live in the arena next to the parameters
 // and one kernel call updates a parameter tensor and both of its moments.
+import { checkBoolean, checkKeys } from '../config/strict.js';
 import type { Kernels } from '../runtime/kernels.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { checkIn, checkNonNegative, ScheduledOptimizer } from './optimizer.js';
@@ -17,6 +18,8 @@ export interface AdamOptions {
   decoupledWeightDecay?: boolean;
 }
 
+export const ADAM_OPTION_KEYS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupledWeightDecay'] as const;
+
 export class Adam extends ScheduledOptimizer {
   readonly name = 'adam';
   private readonly m: Tensor[];
@@ -28,12 +31,13 @@ export class Adam extends ScheduledOptimizer {
   readonly decoupledWeightDecay: boolean;
 
   constructor(kernels: Kernels, params: readonly ParameterLike[], options: AdamOptions = {}) {
+    checkKeys(options, ADAM_OPTION_KEYS, '');
     super(kernels, params, options.lr ?? 1e-3);
     this.beta1 = checkIn('beta1', options.beta1 ?? 0.9, 0, 1);
     this.beta2 = checkIn('beta2', options.beta2 ?? 0.999, 0, 1);
     this.eps = checkNonNegative('eps', options.eps ?? 1e-8);
     this.weightDecay = checkNonNegative('weightDecay', options.weightDecay ?? 0);
-    this.decoupledWeightDecay = options.decoupledWeightDecay ?? false;
+    this.decoupledWeightDecay = checkBoolean(options.decoupledWeightDecay ?? false, 'decoupledWeightDecay');
     this.m = this.zeroedStateLikeParams();
     this.v = this.zeroedStateLikeParams();
   }

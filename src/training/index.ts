@@ -1,8 +1,8 @@
 export * from './parameters.js';
 export * from './schedules.js';
 export type { Optimizer } from './optimizer.js';
-export { Adam, type AdamOptions } from './adam.js';
-export { Sgd, type SgdOptions } from './sgd.js';
+export { Adam, ADAM_OPTION_KEYS, type AdamOptions } from './adam.js';
+export { Sgd, SGD_OPTION_KEYS, type SgdOptions } from './sgd.js';
 export * from './minibatches.js';
 export * from './metrics.js';
-export { train, type Dataset, type TrainOptions } from './loop.js';
+export { train, TRAIN_OPTION_KEYS, type Dataset, type TrainOptions } from './loop.js';

@@ -5,7 +5,8 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import type { NeuralOde } from '../model/neural-ode.js';
 import type { Model } from '../model/model.js';
 import { checkLoss, mseLoss, type DataLoss } from '../model/losses.js';
-import type { Rng } from '../random.js';
+import { checkRng, type Rng } from '../random.js';
+import { checkKeys } from '../config/strict.js';
 import { MetricsLog, type IterationMetrics } from './metrics.js';
 import { gatherRows, MinibatchSampler } from './minibatches.js';
 import type { Optimizer } from './optimizer.js';
@@ -32,7 +33,23 @@ export interface TrainOptions {
   onIteration?: (record: IterationMetrics) => void | boolean;
 }
 
+export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'batchSize', 'rng', 'loss', 'onIteration'] as const;
+
+/** Checks the options' keys and the presence of every required one (before any of them is used). */
+function checkTrainOptions(options: TrainOptions): void {
+  checkKeys(options, TRAIN_OPTION_KEYS, '');
+  const { model, optimizer, data, rng } = options;
+  if (typeof model !== 'object' || model === null || typeof model.objective !== 'function') throw new ArgumentError('model', 'a NeuralOde', model);
+  if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function' || typeof optimizer.currentRate !== 'function') {
+    throw new ArgumentError('optimizer', 'an Optimizer (new Adam(…) or new Sgd(…))', optimizer);
+  }
+  checkKeys(data, ['inputs', 'targets'], 'data');
+  checkRng(rng, 'rng');
+  if (options.onIteration !== undefined && typeof options.onIteration !== 'function') throw new ArgumentError('onIteration', 'a function of the iteration record', options.onIteration);
+}
+
 export function train(options: TrainOptions): MetricsLog {
+  checkTrainOptions(options);
   const { model, optimizer, data, rng } = options;
   const d = model.inputWidth;
   if (!(data.inputs instanceof Float64Array) || data.inputs.length === 0 || data.inputs.length % d !== 0) {

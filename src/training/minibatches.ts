@@ -2,6 +2,7 @@
 // cut into consecutive batches. With dropLast, a final short batch is skipped (shapes stay fixed).
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../random.js';
+import { checkBoolean, checkKeys } from '../config/strict.js';
 
 export interface MinibatchOptions {
   /** Skip the short final batch of each epoch (default true: every batch has batchSize rows). */
@@ -22,8 +23,9 @@ export class MinibatchSampler {
     if (!Number.isInteger(batchSize) || batchSize <= 0 || batchSize > size) {
       throw new ArgumentError('batchSize', `an integer in [1, ${size}] (the number of examples)`, batchSize);
     }
-    this.dropLast = options.dropLast ?? true;
-    this.shuffle = options.shuffle ?? true;
+    checkKeys(options, ['dropLast', 'shuffle'], '');
+    this.dropLast = checkBoolean(options.dropLast ?? true, 'dropLast');
+    this.shuffle = checkBoolean(options.shuffle ?? true, 'shuffle');
     this.order = new Int32Array(size);
     this.startEpoch();
   }

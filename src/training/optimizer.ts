@@ -2,6 +2,7 @@
 // what Adam and SGD share: the parameter list, the learning-rate schedule with its step counter, the
 // per-parameter state buffers, and the checks of their settings.
 import { ArgumentError } from '../errors.js';
+import { checkKernels, sameMemory } from '../runtime/check.js';
 import type { Kernels } from '../runtime/kernels.js';
 import { Tensor } from '../runtime/tensor.js';
 import { checkParameters, type ParameterLike } from './parameters.js';
@@ -24,7 +25,15 @@ export abstract class ScheduledOptimizer implements Optimizer {
   private readonly schedule: Schedule;
 
   constructor(protected readonly kernels: Kernels, protected readonly params: readonly ParameterLike[], lr: number | Schedule) {
+    checkKernels(kernels, 'kernels');
     checkParameters(params);
+    // The kernels address their own module's memory: parameters in another runtime's arena would be
+    // read from, and updates written to, unrelated bytes of this one.
+    for (const p of params) {
+      if (!sameMemory(p.value.arena, kernels) || !sameMemory(p.grad.arena, kernels)) {
+        throw new ArgumentError('params', `parameters in the memory of the kernels given (${p.name} lives in another runtime's arena: pass that runtime's kernels)`, p.name);
+      }
+    }
     this.schedule = asSchedule(lr);
   }
 

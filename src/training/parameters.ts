@@ -1,7 +1,7 @@
 // A trainable parameter: a persistent tensor in the arena and its gradient, of the same shape.
 // Optimisers hold references to these and update `value` in place from `grad` by kernel calls.
 import { ArgumentError, ShapeError } from '../errors.js';
-import type { Tensor } from '../runtime/tensor.js';
+import { Tensor } from '../runtime/tensor.js';
 
 export interface ParameterLike {
   readonly name: string;
@@ -14,6 +14,9 @@ export function checkParameters(params: readonly ParameterLike[]): void {
   if (!Array.isArray(params) || params.length === 0) throw new ArgumentError('params', 'a non-empty array of parameters', params);
   const seen = new Set<string>();
   for (const p of params) {
+    if (typeof p !== 'object' || p === null || !(p.value instanceof Tensor) || !(p.grad instanceof Tensor)) {
+      throw new ArgumentError('params', 'parameters { name, value, grad } with arena tensors', p);
+    }
     if (seen.has(p.name)) throw new ArgumentError('params', 'unique parameter names', p.name);
     seen.add(p.name);
     if (p.value.rows !== p.grad.rows || p.value.cols !== p.grad.cols) {

@@ -148,6 +148,10 @@ test('bad shapes and specs are typed errors naming the argument', () => {
   assert.throws(() => dyn.taylorRegulariser(0, z, 0), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 4], activation: 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /widths/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 2], activation: 'gelu' as 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /activation/.test(e.message));
+  assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 2], activation: 'tanh', timeinput: false } as never, new Rng(1)), (e: Error) => e instanceof ArgumentError && /^timeinput: unknown key/.test(e.message));
+  assert.throws(() => mlpDynamics(rt, { widths: [2, 1e6, 2], activation: 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /widths: expected 2 to 65 integers in 1..8192/.test(e.message));
+  assert.throws(() => mlpDynamics(undefined as never, { widths: [2, 3, 2], activation: 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /^rt: expected a Runtime/.test(e.message));
+  assert.throws(() => Parameter.zeros(undefined as never, 'p', 1, 2), (e: Error) => e instanceof ArgumentError && /^rt: expected a Runtime/.test(e.message));
   // One name per hidden layer exactly: a list of another length is refused, not cut or padded.
   for (const activation of [['tanh'], ['tanh', 'tanh', 'tanh']] as const) {
     assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 3, 2], activation }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /activation: expected one name or 2 names/.test(e.message));

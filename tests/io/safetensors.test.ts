@@ -108,7 +108,9 @@ test('corrupt headers are rejected: length, UTF-8, JSON, shape of the header', (
 test('bad entries: dtype, shape, offsets out of range, overlapping, gaps, size mismatch', () => {
   const d16 = new Uint8Array(16);
   const entry = (over: Record<string, unknown>) => ({ dtype: 'F64', shape: [2], data_offsets: [0, 16], ...over });
-  expectError(rawFile({ t: entry({ dtype: 'F32' }) }, d16), /tensor "t": dtype "F32" is not supported \(taynode reads F64 only\)/);
+  expectError(rawFile({ t: entry({ dtype: 'F16' }) }, d16), /tensor "t": dtype "F16" is not supported \(taynode reads F64 and F32\)/);
+  expectError(rawFile({ t: entry({ dtype: 'F32' }) }, d16), /shape \[2\] needs 8 bytes of F32 but data_offsets span 16/);
+  expectError(rawFile({ t: entry({ shpe: [2] }) }, d16), /tensor "t": unknown key "shpe"; expected one of dtype, shape, data_offsets/);
   expectError(rawFile({ t: entry({ shape: [2, -1] }) }, d16), /tensor "t": shape must be an array of non-negative integers/);
   expectError(rawFile({ t: entry({ shape: [3] }) }, d16), /shape \[3\] needs 24 bytes of F64 but data_offsets span 16/);
   expectError(rawFile({ t: entry({ data_offsets: [0, 24], shape: [3] }) }, d16), /run past the 16-byte data buffer/);
@@ -120,7 +122,29 @@ test('bad entries: dtype, shape, offsets out of range, overlapping, gaps, size m
   expectError(rawFile({ a: entry({ shape: [1], data_offsets: [0, 8] }) }, d16), /data buffer has 16 bytes but the tensors cover 8/);
 });
 
+test('F32 files are read, widened exactly to f64, and written on request (rounded to nearest)', () => {
+  const data = new Uint8Array(12);
+  const dv = new DataView(data.buffer);
+  [0.1, -3.5, 3e38].forEach((x, i) => dv.setFloat32(i * 4, x, true));
+  const back = decodeSafetensors(rawFile({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 12] } }, data));
+  assert.equal(Array.from(back.tensors.get('w')!.data), [Math.fround(0.1), -3.5, Math.fround(3e38)]);
+
+  const bytes = encodeSafetensors(sample(), { a: 'b' }, { dtype: 'F32' });
+  const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  assert.equal(header['layers.0.weight'], { dtype: 'F32', shape: [2, 3], data_offsets: [12, 36] });
+  const read = decodeSafetensors(bytes);
+  for (const [name, t] of Object.entries(sample())) {
+    assert.equal(Array.from(read.tensors.get(name)!.data), Array.from(t.data, Math.fround), name);
+  }
+  assert.equal(read.metadata, { a: 'b' });
+  assert.is(bytes.length - 8 - n, 4 * 10, 'ten values of four bytes');
+});
+
 test('the writer refuses what it cannot represent', () => {
+  assert.throws(() => encodeSafetensors({ t: { shape: [1], data: new Float64Array([1e39]) } }, {}, { dtype: 'F32' }), /tensors.t.data\[0\]: expected a value within float32 range/);
+  assert.throws(() => encodeSafetensors({}, {}, { dtype: 'BF16' as 'F32' }), /dtype: expected one of "F64", "F32"/);
+  assert.throws(() => encodeSafetensors({}, {}, { dype: 'F32' } as never), /dype: unknown key/);
   assert.throws(() => encodeSafetensors({ t: { shape: [3], data: new Float64Array(2) } }), /tensors.t: expected data of 3 values for shape \[3\]/);
   assert.throws(() => encodeSafetensors({ t: { shape: [1.5], data: new Float64Array(2) } }), /tensors.t.shape/);
   assert.throws(() => encodeSafetensors({ __metadata__: { shape: [1], data: new Float64Array(1) } }), /tensors: expected names other than/);

@@ -116,7 +116,7 @@ test('model descriptions are checked strictly, naming the path', () => {
   const good = classifier('checkpoint', { method: 'rk4', steps: 2 });
   const refused = (spec: unknown, pattern: RegExp) =>
     assert.throws(() => checkModelSpec(spec), (e: unknown) => e instanceof ArgumentError && pattern.test(e.message), JSON.stringify(spec).slice(0, 80));
-  refused({ ...good, heads: good.head }, /^model\.heads: expected no such key/);
+  refused({ ...good, heads: good.head }, /^model\.heads: unknown key/);
   refused({ ...good, blocks: [] }, /^model\.blocks: expected an array of 1 to/);
   refused({ ...good, blocks: [{ ...good.blocks[0], dynamics: undefined, mlp: { widths: [4, 4], activation: 'tanh' } }] }, /^model\.blocks\[0\]\.dynamics/);
   refused({ ...good, head: { type: 'linear', inputs: 4 } }, /^model\.head\.outputs/);

@@ -5,6 +5,7 @@ import { Rng } from '../../src/random.js';
 import { NeuralOde } from '../../src/model/neural-ode.js';
 import { loadModel, saveModel } from '../../src/model/serialize.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
+import { ArgumentError } from '../../src/errors.js';
 import { randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
@@ -24,6 +25,29 @@ test('save → load gives the same configuration, weights and bit-identical pred
   const raw = decodeSafetensors(bytes);
   assert.equal([...raw.tensors.keys()].sort(), ['layer0.bias', 'layer0.weight', 'layer1.bias', 'layer1.weight']);
   assert.equal(raw.tensors.get('layer0.weight')!.shape, [9, 3]);
+  assert.equal(raw.tensors.get('layer0.bias')!.shape, [9], 'biases are 1-D, as in PyTorch');
+  assert.is(raw.metadata.version, '2');
+});
+
+test('F32 files: saveModel writes them on request, and they load with each weight rounded to float32', () => {
+  const model = NeuralOde.create(rt, config, new Rng(4));
+  const bytes = saveModel(model, {}, { dtype: 'F32' });
+  assert.ok(bytes.length < saveModel(model).length);
+  const { model: back } = loadModel(rt, bytes);
+  model.params.forEach((p, i) => assert.equal(Array.from(back.params[i].value.data), Array.from(p.value.data, Math.fround), p.name));
+  assert.throws(() => saveModel(model, {}, { dtyp: 'F32' } as never), (e: unknown) => e instanceof ArgumentError && /dtyp: unknown key/.test((e as Error).message));
+});
+
+test('a bare state_dict (no taynode metadata, as safetensors.torch.save_file writes it) loads with options.config', () => {
+  const model = NeuralOde.create(rt, config, new Rng(4));
+  const { tensors } = decodeSafetensors(saveModel(model));
+  const bare = encodeSafetensors(tensors, {}, { dtype: 'F32' });
+  assert.throws(() => loadModel(rt, bare), (e: unknown) => e instanceof SafetensorsError && /not a taynode model; for a bare state_dict pass options.config/.test((e as Error).message));
+  const { model: back } = loadModel(rt, bare, { config });
+  assert.equal(back.config, model.config);
+  assert.throws(() => loadModel(rt, saveModel(model), { config }), (e: unknown) => e instanceof ArgumentError && e.argument === 'config');
+  assert.throws(() => loadModel(rt, bare, { config: { ...config, solver: { stepz: 3 } } as never }), (e: unknown) => e instanceof ArgumentError && e.argument === 'solver.stepz');
+  assert.throws(() => loadModel(undefined as never, bare, { config }), (e: unknown) => e instanceof ArgumentError && e.argument === 'rt');
 });
 
 test('truncated or corrupt model files are rejected with a clear error', () => {

@@ -358,7 +358,7 @@ test('terms: unknown keys, bad values, duplicates and mixing with regularizers a
   const mlp = { widths: [2, 4, 2], activation: 'tanh' as const };
   assert.throws(() => NeuralOde.create(rt, { mlp, terms: [{ kind: 'kinetic', lamda: 1 } as unknown as TermConfig] }, new Rng(0)), /^terms\[0\]\.lamda: expected no such key/);
   assert.throws(() => NeuralOde.create(rt, { mlp, terms: [], regularizers: { kinetic: 1 } }, new Rng(0)), /^terms: expected either terms or regularizers, not both/);
-  assert.throws(() => NeuralOde.create(rt, { mlp, solver: { errorNorm: 'z' as 'state' } }, new Rng(0)), /^solver\.errorNorm: expected one of all, state, got "z"/);
+  assert.throws(() => NeuralOde.create(rt, { mlp, solver: { errorNorm: 'z' as 'state' } }, new Rng(0)), /^solver\.errorNorm: expected one of "all", "state", got "z"/);
   assert.throws(() => new GraphAugmentedDynamics(rt, linearDynamics(), 1, [{ kind: 'logDensity', estimator: 'exact', lambda: 1 } as unknown as TermConfig]), /^terms\[0\]\.lambda: expected no such key for a logDensity term/);
   // Valid lists pass, and the shorthand converts to the list it stands for.
   checkTerms([{ kind: 'taylor', order: 2 }, { kind: 'kinetic', lambda: 0 }, { kind: 'jacobianFrobenius', noise: 'gaussian' }, exact]);

@@ -18,14 +18,14 @@ const refused = (value: unknown, argument: RegExp) =>
   assert.throws(() => checkLayerSpec(value), (e: unknown) => e instanceof ArgumentError && argument.test(e.message), JSON.stringify(value));
 
 test('descriptions: unknown keys, types, widths and activations are refused by name', () => {
-  refused({ type: 'linear', inputs: 2, outputs: 3, bais: false }, /^layer\.bais: expected no such key/);
+  refused({ type: 'linear', inputs: 2, outputs: 3, bais: false }, /^layer\.bais: unknown key; expected one of type, inputs, outputs, bias/);
   refused({ type: 'linear', inputs: 2, outputs: 0 }, /^layer\.outputs: expected an integer width/);
   refused({ type: 'linear', inputs: 2.5, outputs: 1 }, /^layer\.inputs/);
   refused({ type: 'linear', inputs: MAX_WIDTH + 1, outputs: 1 }, /^layer\.inputs/);
   refused({ type: 'conv', inputs: 2, outputs: 1 }, /^layer\.type: expected one of linear/);
   refused({ type: 'activation', fn: 'gelu' }, /^layer\.fn: expected one of tanh/);
   refused({ type: 'sequential', layers: [] }, /^layer\.layers/);
-  refused({ type: 'sequential', layers: [{ type: 'activation', fn: 'tanh', extra: 1 }] }, /^layer\.layers\[0\]\.extra/);
+  refused({ type: 'sequential', layers: [{ type: 'activation', fn: 'tanh', extra: 1 }] }, /^layer\.layers\[0\]\.extra: unknown key/);
   refused(null, /^layer: expected a layer description/);
   refused([{ type: 'linear' }], /^layer: expected a layer description/);
 });

@@ -8,6 +8,7 @@ import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { DECAY } from './problems.js';
+import { iController } from '../../src/ode/controller.js';
 
 const rt = createRuntimeSync();
 
@@ -101,7 +102,7 @@ const bad: [string, () => unknown, RegExp, Function][] = [
   ['stepSize ≤ 0', () => odeint(DECAY.f, [1], [0, 1], { method: 'rk4', stepSize: -0.1 }), /^stepSize:/, ArgumentError],
   ['grid off ts', () => odeint(DECAY.f, [1], [0, 1], { method: 'rk4', grid: [0, 0.5, 0.9] }), /^grid: expected times from ts\[0\] = 0 to ts\[1\] = 1/, ArgumentError],
   ['grid not monotone', () => odeint(DECAY.f, [1], [0, 1], { method: 'rk4', grid: [0, 0.6, 0.5, 1] }), /^grid: expected finite times strictly increasing/, ArgumentError],
-  ['unknown option', () => odeint(DECAY.f, [1], [0, 1], { rTol: 1e-3 } as unknown as SolveOptions), /^options: expected only known options .* got "rTol"/, ArgumentError],
+  ['unknown option', () => odeint(DECAY.f, [1], [0, 1], { rTol: 1e-3 } as unknown as SolveOptions), /^rTol: unknown key; expected one of method, rtol, atol/, ArgumentError],
   ['y0 shape', () => odeint(DECAY.f, { data: [1, 2, 3, 4, 5], rows: 2, cols: 3 }, [0, 1]), /^y0: shape \[2, 3\] needs 6 values, data has 5/, ShapeError],
   ['y0 non-finite', () => odeint(DECAY.f, [1, NaN], [0, 1]), /^y0: expected finite values \(component 1 is NaN\)/, ArgumentError],
   ['y0 empty', () => odeint(DECAY.f, [], [0, 1]), /^y0: expected a non-empty state/, ArgumentError],
@@ -114,6 +115,9 @@ const bad: [string, () => unknown, RegExp, Function][] = [
   ['unknown controller', () => odeint(DECAY.f, [1], [0, 1], { controller: 'PID' as never }), /^controller:/, ArgumentError],
   ['safety > 1', () => odeint(DECAY.f, [1], [0, 1], { safety: 1.5 }), /^safety:/, ArgumentError],
   ['PI beta ≥ alpha', () => odeint(DECAY.f, [1], [0, 1], { controller: 'PI', pi: { alpha: 0.3, beta: 0.5 } }), /^beta:/, ArgumentError],
+  ['unknown PI gain', () => odeint(DECAY.f, [1], [0, 1], { controller: 'PI', pi: { alpah: 0.5 } as never }), /^pi.alpah: unknown key; expected one of alpha, beta/, ArgumentError],
+  ['unknown controller factor', () => odeint(DECAY.f, [1], [0, 1], { controller: iController({ saftey: 0.8 } as never) }), /^saftey: unknown key; expected one of safety, minFactor, maxFactor/, ArgumentError],
+  ['a fixed grid too long to lay out', () => odeint(DECAY.f, [1], [0, 1], { method: 'rk4', stepSize: 1e-9, maxSteps: 1e12 }), /^stepSize: expected a step of at least span \/ 1000000/, ArgumentError],
   ['pi gains without the PI controller', () => odeint(DECAY.f, [1], [0, 1], { pi: { alpha: 0.5 } }), /^pi: expected only with controller 'PI'/, ArgumentError],
   ['factors with a user controller', () => odeint(DECAY.f, [1], [0, 1], { controller: KEEP_STEP, maxFactor: 5 }), /^maxFactor: expected only with the built-in controllers/, ArgumentError],
   ['controller proposing NaN', () => odeint(DECAY.f, [1], [0, 1], { controller: { name: 'bad', start: () => ({ adapt: () => ({ accept: false, next: NaN }) }) } }),

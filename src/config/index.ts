@@ -1,0 +1,2 @@
+export * from './strict.js';
+export * from './limits.js';
