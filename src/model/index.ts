@@ -1,7 +1,7 @@
 export { NeuralOde, checkConfig, ERROR_NORMS, CONFIG_KEYS, DYNAMICS_CACHE_SIZE } from './neural-ode.js';
 export { checkSolverConfig, SOLVER_CONFIG_KEYS } from './solver-config.js';
 export type { NeuralOdeConfig, SolverConfig, ErrorNorm, GradientMethod, ObjectiveResult, ObjectiveOptions, ObjectiveAtOptions, ObjectiveAtResult, PredictOptions, ResolvedConfig, ForwardPass, ForwardOptions } from './neural-ode.js';
-export { Model, checkModelSpec, MAX_BLOCKS } from './model.js';
+export { Model, checkModelSpec, modelParamShapes, MAX_BLOCKS } from './model.js';
 export type { ModelSpec, ModelParts, Encoder, ModelObjectiveOptions, ModelObjectiveResult, ModelPredictOptions } from './model.js';
 export { NETWORK_ACTIVATIONS, NETWORK_SPEC_KEYS, createNetwork, mlpView, checkNetworkSpec, parameterShapes } from './mlp.js';
 export type { NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';
@@ -20,6 +20,6 @@ export { checkOutputs, checkOutputTimes, placeOutputs, solveTimes } from './outp
 export type { OutputCotangents, PlacedOutputs, StepOutputs } from './outputs.js';
 export { maskedMseLoss } from './series-losses.js';
 export type { SeriesLoss, SeriesLossValue, SeriesShape } from './series-losses.js';
-export { saveModel, loadModel, type SaveOptions, type LoadOptions } from './serialize.js';
+export { saveModel, loadModel, loadComposedModel, loadWeights, type SaveOptions, type LoadOptions } from './serialize.js';
 export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, flowNllLoss, tapeLoss, checkLoss } from './losses.js';
 export type { DataLoss, LossValue, TapeLossFunction, TapeLossOptions } from './losses.js';
