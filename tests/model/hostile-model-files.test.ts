@@ -8,6 +8,7 @@ import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { loadModel, saveModel } from '../../src/model/serialize.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
+import { refusedCheaply } from '../helpers/refused-cheaply.js';
 
 const small: NeuralOdeConfig = { mlp: { widths: [2, 3, 2], activation: 'tanh' }, regularizers: { order: 2, lambda: 0.01 }, solver: { method: 'dopri5', rtol: 1e-6, atol: 1e-6 } };
 const { tensors, metadata } = decodeSafetensors(saveModel(NeuralOde.create(createRuntimeSync(), small, new Rng(1))));
@@ -19,25 +20,6 @@ function hostile(edit: (config: Record<string, any>) => void): Uint8Array {
   return encodeSafetensors(tensors, { ...metadata, config: JSON.stringify(config) });
 }
 
-/** Loads into a fresh runtime: must throw SafetensorsError matching `pattern`, quickly, allocating next to nothing. */
-function refusedCheaply(bytes: Uint8Array, pattern: RegExp): void {
-  const rt = createRuntimeSync();
-  const capacity = rt.arena.capacityBytes, used = rt.arena.usedBytes;
-  const before = process.memoryUsage();
-  const start = performance.now();
-  assert.throws(() => loadModel(rt, bytes), (e: unknown) => {
-    if (!(e instanceof SafetensorsError)) throw e;
-    if (!pattern.test(e.message)) throw new Error(`message "${e.message}" does not match ${pattern}`);
-    return true;
-  });
-  const ms = performance.now() - start;
-  const after = process.memoryUsage();
-  assert.ok(ms < 200, `took ${ms.toFixed(1)} ms`);
-  assert.is(rt.arena.capacityBytes, capacity, 'wasm memory did not grow');
-  assert.is(rt.arena.usedBytes, used, 'nothing was allocated in the arena');
-  assert.ok(after.arrayBuffers - before.arrayBuffers < 4e6, `array buffers grew by ${after.arrayBuffers - before.arrayBuffers} bytes`);
-  assert.ok(after.rss - before.rss < 32e6, `rss grew by ${after.rss - before.rss} bytes`);
-}
 
 test('widths within bounds but unlike the tensors (a 512 MB model claimed by a tiny file) are refused before allocating', () => {
   const bytes = hostile((c) => { c.mlp.widths = [4000, 4000, 4000]; });
