@@ -6,7 +6,7 @@
 // the encoder's backward pass.
 import { Tape, type Var } from '../autodiff/tape.js';
 import { ArgumentError, ShapeError } from '../errors.js';
-import type { Rng } from '../random.js';
+import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { SolverStats } from '../ode/stats.js';
@@ -15,6 +15,8 @@ import { gruEncoder, gruEncoderParamShapes, MAX_SEQUENCE_STEPS, type GruEncoder,
 import { checkInitialiser, type Initialiser } from '../nn/init.js';
 import { checkLayerSpec, createLayer, paramShapes } from '../nn/spec.js';
 import { checkKeys, checkObject, checkParameterBudget, checkWidth } from '../nn/spec-checks.js';
+import { checkBoolean } from '../config/strict.js';
+import { checkSolverConfig } from './solver-config.js';
 import { tapeOps } from '../nn/ops.js';
 import { checkParameters, zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
@@ -191,6 +193,8 @@ export class Model {
 
   /** The whole model on a batch [batch, inputWidth], without regulariser states or gradients. */
   predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats[] } {
+    checkKeys(options, ['solver', 'times'], '');
+    if (options.solver !== undefined) checkSolverConfig(options.solver);
     const batch = this.batchOf(x);
     const { arena } = this.rt;
     return arena.scope(() => {
@@ -216,6 +220,7 @@ export class Model {
    * block's λ-weighted terms; with `gradient` (default), every parameter's gradient is set.
    */
   objective(x: Float64Array, target: Float64Array, options: ModelObjectiveOptions = {}): ModelObjectiveResult {
+    checkOptions(options, ['loss', 'rng', 'gradient']);
     const batch = this.batchOf(x);
     const lossFn = options.loss ?? mseLoss;
     checkLoss(lossFn);
@@ -235,6 +240,7 @@ export class Model {
    * batch, outputWidth]; their cotangents enter the last block's backward pass at their times.
    */
   objectiveAt(x: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: Omit<ModelObjectiveOptions, 'loss'> = {}): ModelObjectiveResult {
+    checkOptions(options, ['rng', 'gradient']);
     const batch = this.batchOf(x);
     if (times === null || typeof times !== 'object' || typeof times.length !== 'number') throw new ArgumentError('times', 'an array of output times', times);
     if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (outputs, shape) => { value, gradient }', loss);
@@ -340,4 +346,10 @@ export class Model {
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new ArgumentError(`x[${i}]`, 'a finite input', x[i]);
     return x.length / w;
   }
+}
+
+function checkOptions(options: ModelObjectiveOptions, keys: readonly string[]): void {
+  checkKeys(options, keys, '');
+  if (options.gradient !== undefined) checkBoolean(options.gradient, 'gradient');
+  if (options.rng !== undefined) checkRng(options.rng, 'rng');
 }

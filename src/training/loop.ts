@@ -39,7 +39,7 @@ export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'b
 function checkTrainOptions(options: TrainOptions): void {
   checkKeys(options, TRAIN_OPTION_KEYS, '');
   const { model, optimizer, data, rng } = options;
-  if (typeof model !== 'object' || model === null || typeof model.objective !== 'function') throw new ArgumentError('model', 'a NeuralOde', model);
+  if (typeof model !== 'object' || model === null || typeof model.objective !== 'function') throw new ArgumentError('model', 'a NeuralOde or a Model', model);
   if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function' || typeof optimizer.currentRate !== 'function') {
     throw new ArgumentError('optimizer', 'an Optimizer (new Adam(…) or new Sgd(…))', optimizer);
   }

@@ -124,6 +124,11 @@ test('model descriptions are checked strictly, naming the path', () => {
   refused({ ...good, init: 'xavier' }, /^model\.init: expected one of pytorch, glorot/);
   assert.throws(() => Model.create(rt, { ...good, head: { type: 'linear', inputs: 5, outputs: 3 } }, new Rng(0)), (e: unknown) => e instanceof ArgumentError && /^head: expected a layer taking the ODE state's 4 values/.test(e.message));
   assert.equal(Model.create(rt, good, new Rng(1)).spec?.head, good.head);
+  const model = Model.create(rt, good, new Rng(1));
+  const x = new Float64Array(3), labels = new Float64Array(1);
+  assert.throws(() => model.objective(x, labels, { los: softmaxCrossEntropyLoss } as never), (e: unknown) => e instanceof ArgumentError && /^los: unknown key/.test(e.message));
+  assert.throws(() => model.predict(x, { time: [1] } as never), (e: unknown) => e instanceof ArgumentError && /^time: unknown key/.test(e.message));
+  assert.throws(() => model.objectiveAt(x, undefined as never, () => ({ value: 0, gradient: new Float64Array() })), (e: unknown) => e instanceof ArgumentError && /^times: expected an array/.test(e.message));
 });
 
 const seriesModel = (gradient: 'checkpoint' | 'adjoint', solver: ModelSpec['blocks'][0]['solver']): ModelSpec => ({
