@@ -1,6 +1,6 @@
 // Builds everything a fresh clone needs: the SIMD kernels (asc), the bundles with the wasm bytes
 // embedded (esbuild), and the type declarations (tsc). Run by `npm install`/`npm ci` via `prepare`.
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -46,4 +46,11 @@ if (existsSync('src/cli/main.ts')) {
 
 step('types: tsc --emitDeclarationOnly');
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+// The package is "type": "module", so TypeScript reads build/types as ESM declarations; a CommonJS
+// consumer (module node16/nodenext) needs declarations it reads as CommonJS (else TS1479): the same
+// files under a folder whose package.json says so.
+step('types: build/types-cjs (the same declarations, read as CommonJS)');
+rmSync('build/types-cjs', { recursive: true, force: true });
+cpSync('build/types', 'build/types-cjs', { recursive: true });
+writeFileSync('build/types-cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
 step('done');

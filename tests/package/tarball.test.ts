@@ -1,0 +1,77 @@
+// The package as a user gets it: `npm pack`, installed into a scratch project, then used from an ESM
+// script, a CommonJS script, TypeScript consumers (strict; node16 and nodenext, ESM and CommonJS), and
+// through the wasm subpath export (for hosts that must be handed a compiled module).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'taynode-consumer-'));
+const run = (file: string, args: string[], cwd = scratch) => execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (args: string[], cwd = scratch) => run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, cwd);
+
+let packed: { files: { path: string }[] }[] = [];
+
+test('npm pack holds the bundles, both declaration trees, the wasm, LICENSE and README, and nothing of src or tests', () => {
+  // --ignore-scripts: the build in build/ is the one under test (prepare would rebuild it).
+  packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root));
+  const files = packed[0].files.map((f) => f.path);
+  for (const f of ['build/index.js', 'build/index.cjs', 'build/cli.js', 'build/taynode.wasm', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
+    assert.ok(files.includes(f), `${f} is in the tarball`);
+  }
+  assert.not.ok(files.some((f) => f.startsWith('src/') || f.startsWith('tests/') || f.startsWith('assembly/')), 'no sources or tests');
+});
+
+test('installed from the tarball: ESM and CommonJS scripts solve with the embedded wasm; the wasm subpath compiles', () => {
+  const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'))!;
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  npm(['install', join(scratch, tarball), '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error']);
+  writeFileSync(join(scratch, 'esm.mjs'), `
+    import { createRuntimeSync, createRuntime, NeuralOde, Rng } from 'taynode';
+    import { readFileSync } from 'node:fs';
+    const model = NeuralOde.create(createRuntimeSync(), { mlp: { widths: [2, 8, 2], activation: 'tanh' } }, new Rng(0));
+    const { z1 } = model.predict(new Float64Array([0.5, -0.5]));
+    const bytes = readFileSync(new URL(import.meta.resolve('taynode/taynode.wasm')));
+    const rt = await createRuntime({ module: await WebAssembly.compile(bytes) });
+    console.log(JSON.stringify({ z1: Array.from(z1), wasm: typeof rt.kernels.gemm_nn }));
+  `);
+  writeFileSync(join(scratch, 'cjs.cjs'), `
+    const { createRuntimeSync, NeuralOde, Rng } = require('taynode');
+    const model = NeuralOde.create(createRuntimeSync(), { mlp: { widths: [2, 8, 2], activation: 'tanh' } }, new Rng(0));
+    console.log(JSON.stringify({ z1: Array.from(model.predict(new Float64Array([0.5, -0.5])).z1) }));
+  `);
+  const esm = JSON.parse(run(process.execPath, ['esm.mjs']));
+  const cjs = JSON.parse(run(process.execPath, ['cjs.cjs']));
+  assert.is(esm.wasm, 'function');
+  assert.is(esm.z1.length, 2);
+  assert.equal(cjs.z1, esm.z1);
+});
+
+for (const module of ['node16', 'nodenext']) {
+  test(`TypeScript consumers type-check with --strict, module ${module}, both as ESM (.mts) and as CommonJS (.cts)`, () => {
+    const source = `import { NeuralOde, Model, Rng, createRuntimeSync, type ModelSpec } from 'taynode';
+      const spec: ModelSpec = { blocks: [{ dynamics: { type: 'linear', inputs: 2, outputs: 2 } }] };
+      const model: Model = Model.create(createRuntimeSync(), spec, new Rng(1));
+      const ode: NeuralOde = model.blocks[0];
+      export const width: number = ode.stateSize;\n`;
+    writeFileSync(join(scratch, 'consumer.mts'), source);
+    writeFileSync(join(scratch, 'consumer.cts'), source);
+    writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, module, moduleResolution: module, target: 'es2022', lib: ['es2022', 'dom'], types: [], skipLibCheck: false },
+      files: ['consumer.mts', 'consumer.cts'],
+    }));
+    try {
+      run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+    } catch (e) {
+      assert.unreachable(`tsc failed:\n${(e as { stdout?: string }).stdout ?? e}`);
+    }
+  });
+}
+
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
+
+test.run();
