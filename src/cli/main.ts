@@ -4,10 +4,12 @@ import { TaynodeError } from '../errors.js';
 import { registerKernelsCommand } from './commands/kernels.js';
 import { registerSolverOrderCommand } from './commands/solver-order.js';
 import { registerToyCommand } from './commands/toy.js';
+import { packageVersion } from './version.js';
 
 const program = new Command()
   .name('taynode')
   .description('Neural ODEs that are easy to solve: Taylor-mode regularisation, adaptive Runge–Kutta, WASM SIMD kernels')
+  .version(packageVersion())
   .showHelpAfterError();
 
 registerKernelsCommand(program);
