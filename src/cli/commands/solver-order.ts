@@ -2,10 +2,9 @@
 // and every adaptive method, the NFE needed on [0, 1] at a fixed tolerance: a solver of order p
 // integrates trajectories of degree ≤ p almost for free, since its error estimate vanishes there.
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ADAPTIVE_METHODS, TABLEAUS, odeint, type AdaptiveMethod } from '../../ode/index.js';
-import { heatmapSpec, writeSvg } from '../plots.js';
+import { heatmapSpec, renderSvg } from '../plots.js';
+import { defaultOut, OutputDir } from '../output.js';
 import { positive, positiveInt } from '../parsers.js';
 
 export interface SolverOrderRow {
@@ -40,8 +39,9 @@ export function registerSolverOrderCommand(program: Command): void {
     .option('--rtol <x>', 'relative tolerance', positive, 1e-6)
     .option('--atol <x>', 'absolute tolerance', positive, 1e-6)
     .option('--max-degree <K>', 'largest polynomial degree K', positiveInt, 5)
-    .option('--out <dir>', 'output directory', 'results/solver-order')
+    .option('--out <dir>', 'output directory (replaced whole when the run ends)', defaultOut('solver-order'))
     .action(async (opts: { rtol: number; atol: number; maxDegree: number; out: string }) => {
+      const out = new OutputDir(opts.out); // writable, checked before the work
       const rows = solverOrderTable(opts.rtol, opts.atol, opts.maxDegree);
       const degrees = Array.from({ length: opts.maxDegree }, (_, i) => i + 1);
       console.log(`NFE to integrate z(t) = t^K on [0, 1], rtol = ${opts.rtol}, atol = ${opts.atol}`);
@@ -51,16 +51,15 @@ export function registerSolverOrderCommand(program: Command): void {
         const cells = degrees.map((K) => String(rows.find((r) => r.method === method && r.K === K)!.nfe).padStart(7));
         console.log([`${method} (${TABLEAUS[method].order})`.padEnd(18), ...cells].join(''));
       }
-      mkdirSync(opts.out, { recursive: true });
-      const jsonPath = join(opts.out, 'solver-order.json');
-      writeFileSync(jsonPath, JSON.stringify({ rtol: opts.rtol, atol: opts.atol, interval: [0, 1], rows }, null, 2) + '\n');
-      const svgPath = await writeSvg(join(opts.out, 'solver-order.svg'), heatmapSpec({
+      const jsonPath = out.write('solver-order.json', JSON.stringify({ rtol: opts.rtol, atol: opts.atol, interval: [0, 1], rows }, null, 2) + '\n');
+      const svgPath = out.write('solver-order.svg', await renderSvg(heatmapSpec({
         title: `NFE on z(t) = t^K, [0, 1], rtol = ${opts.rtol}, atol = ${opts.atol}`,
         values: rows.map((r) => ({ ...r, label: `${r.method} (${r.order})` })),
         x: { field: 'K', title: 'polynomial degree K' },
         y: { field: 'label', title: 'method (order)', sort: ADAPTIVE_METHODS.map((m) => `${m} (${TABLEAUS[m].order})`) },
         color: { field: 'nfe', title: 'NFE', scheme: 'viridis', logScale: true },
-      }));
+      })));
+      out.commit();
       console.log(`wrote ${jsonPath} and ${svgPath}`);
     });
 }

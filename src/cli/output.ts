@@ -1,0 +1,89 @@
+// Where a command writes, and how. Outputs go to --out (default taynode-results/<command> in the
+// current directory, never the package's or a repository's tracked files), which is created and
+// proven writable before any training starts. Files are staged in a sibling folder and swapped in at
+// the end, so an interrupted run leaves the previous results or the new ones, never a mix; a single
+// file (e.g. a --json path elsewhere) is written to a temporary name and renamed.
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { TaynodeError } from '../errors.js';
+
+/** An output path the command cannot use: names the option and the reason. */
+export class OutputError extends TaynodeError {}
+
+export const DEFAULT_RESULTS_ROOT = 'taynode-results';
+
+export function defaultOut(command: string): string {
+  return join(DEFAULT_RESULTS_ROOT, command);
+}
+
+/** Creates `dir` and writes and removes a probe file in it: fails now, not after an hour of training. */
+export function checkWritable(dir: string, option = '--out'): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.taynode-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    throw new OutputError(`${option} ${dir}: not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Writes `data` to `path` through a temporary file in the same folder and a rename (atomic on one file system). */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  try {
+    writeFileSync(temporary, data);
+    renameSync(temporary, path);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/**
+ * A run's output folder: files are written into a staging folder beside it, and `commit` swaps the
+ * staging folder in for the old one. Until then the old results stay whole.
+ */
+export class OutputDir {
+  readonly staging: string;
+
+  constructor(readonly dir: string, option = '--out') {
+    const parent = dirname(resolve(dir));
+    checkWritable(parent, option);
+    if (existsSync(dir)) checkWritable(dir, option);
+    this.staging = join(parent, `.${basename(resolve(dir))}.partial-${process.pid}`);
+    rmSync(this.staging, { recursive: true, force: true });
+    mkdirSync(this.staging, { recursive: true });
+  }
+
+  /** Where to write `name` now (inside the staging folder). */
+  path(name: string): string {
+    return join(this.staging, name);
+  }
+
+  /** Where `name` will be once committed. */
+  finalPath(name: string): string {
+    return join(this.dir, name);
+  }
+
+  write(name: string, data: string | Uint8Array): string {
+    const p = this.path(name);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, data);
+    return this.finalPath(name);
+  }
+
+  /** Replaces the folder's contents with the staged files (old folder moved aside, then removed). */
+  commit(): void {
+    const old = `${this.staging}.old`;
+    rmSync(old, { recursive: true, force: true });
+    if (existsSync(this.dir)) renameSync(this.dir, old);
+    renameSync(this.staging, this.dir);
+    rmSync(old, { recursive: true, force: true });
+  }
+
+  /** Drops the staged files (the previous results stay). */
+  abandon(): void {
+    rmSync(this.staging, { recursive: true, force: true });
+  }
+}

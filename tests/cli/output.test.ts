@@ -1,0 +1,71 @@
+// Command outputs: --out is proven writable before work starts, results are swapped in whole (an
+// interrupted run leaves the old ones), single files are written atomically, and progress without a
+// terminal is plain lines.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkWritable, defaultOut, OutputDir, OutputError, writeFileAtomic } from '../../src/cli/output.js';
+import { createProgress } from '../../src/cli/progress.js';
+
+const root = mkdtempSync(join(tmpdir(), 'taynode-output-'));
+
+test('the default is taynode-results/<command> in the current directory', () => {
+  assert.is(defaultOut('mnist'), join('taynode-results', 'mnist'));
+});
+
+test('an unwritable --out fails at once, naming the option', () => {
+  const locked = join(root, 'locked');
+  writeFileSync(locked, 'a file, not a folder');
+  assert.throws(() => checkWritable(join(locked, 'sub')), (e: unknown) => e instanceof OutputError && e.message.startsWith(`--out ${join(locked, 'sub')}: not writable`));
+  assert.throws(() => new OutputDir(join(locked, 'x'), '--dir'), (e: unknown) => e instanceof OutputError && e.message.startsWith('--dir'));
+  if (process.getuid?.() !== 0) {
+    // (root may write anywhere, so this half only means something for other users)
+    const ro = join(root, 'ro');
+    checkWritable(ro);
+    chmodSync(ro, 0o500);
+    assert.throws(() => checkWritable(ro), OutputError);
+    chmodSync(ro, 0o700);
+  }
+});
+
+test('OutputDir: the old results stay whole until commit; commit swaps the new ones in; abandon keeps the old', () => {
+  const dir = join(root, 'results');
+  const first = new OutputDir(dir);
+  first.write('a.json', 'old a');
+  first.write('b.svg', 'old b');
+  first.commit();
+  const second = new OutputDir(dir);
+  assert.is(second.write('a.json', 'new a'), join(dir, 'a.json'));
+  assert.is(readFileSync(join(dir, 'a.json'), 'utf8'), 'old a', 'not visible before commit');
+  second.abandon(); // an interrupted run
+  assert.equal(readdirSync(dir).sort(), ['a.json', 'b.svg']);
+  assert.is(readFileSync(join(dir, 'a.json'), 'utf8'), 'old a');
+  const third = new OutputDir(dir);
+  third.write('a.json', 'new a');
+  third.commit();
+  assert.equal(readdirSync(dir), ['a.json'], 'no stale file from the previous run');
+  assert.equal(readdirSync(root).filter((f) => f.includes('partial')), [], 'no staging folder left');
+});
+
+test('writeFileAtomic writes through a temporary name and leaves none behind', () => {
+  const path = join(root, 'deep', 'x.json');
+  writeFileAtomic(path, '{"a":1}');
+  assert.is(readFileSync(path, 'utf8'), '{"a":1}');
+  assert.equal(readdirSync(join(root, 'deep')), ['x.json']);
+});
+
+test('progress without a terminal: plain lines (no bar), throttled, and a last line at stop', () => {
+  const lines: string[] = [];
+  const p = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | {eta_formatted} left', tty: false, intervalMs: 60_000, write: (l) => lines.push(l) });
+  p.start(10, { name: 'run', loss: '-' });
+  for (let i = 1; i <= 10; i++) p.update(i, { loss: (1 / i).toFixed(2) });
+  p.stop();
+  assert.equal(lines, ['run 1/10 | loss 1.00', 'run 10/10 | loss 0.10']);
+  assert.not.ok(existsSync(join(root, 'never')));
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+test.run();
