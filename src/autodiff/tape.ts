@@ -4,6 +4,7 @@
 // gradients) in one arena scope. Parameters' gradients accumulate into Parameter.grad.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Runtime } from '../runtime/wasm.js';
+import { sameMemory } from '../runtime/check.js';
 import { Tensor } from '../runtime/tensor.js';
 import { sizeOf, type Op, type Shape, type Site } from './op.js';
 import { ops } from './ops/index.js';
@@ -54,6 +55,7 @@ export class Tape {
 
   /** A parameter: its gradient accumulates into p.grad. */
   parameter(p: Parameter): Var {
+    if (!sameMemory(p.value.arena, this.rt.kernels)) throw new ArgumentError('parameter', `a parameter on this tape's runtime (${p.name} lives in another runtime's memory)`);
     return new Var(p.value, true, p.grad);
   }
 

@@ -13,7 +13,11 @@ import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { JetProgram } from '../taylor/jet-program.js';
 import { factorial, solutionJet, solutionJetVjp } from '../taylor/solution.js';
-import { checkRuntime } from '../runtime/check.js';
+import { checkParamsOn, checkRuntime } from '../runtime/check.js';
+import { LruCache } from '../lru-cache.js';
+
+/** Batch sizes (× orders) whose compiled programs are kept: training uses one or two, evaluation a few. */
+export const PROGRAM_CACHE_SIZE = 16;
 
 /** What a regulariser's gradient should do: scale it by `weight` and add ∂/∂z into `gz` (if given). */
 export interface GradientRequest {
@@ -29,14 +33,16 @@ export interface RegulariserResult {
 }
 
 export class Dynamics {
-  private readonly programs = new Map<number, Program>();
-  private readonly jetPrograms = new Map<string, JetProgram>();
+  /** Compiled programs per batch size (and order): the most recently used are kept, not every size ever seen. */
+  readonly programs = new LruCache<number, Program>(PROGRAM_CACHE_SIZE);
+  readonly jetPrograms = new LruCache<string, JetProgram>(PROGRAM_CACHE_SIZE);
 
   constructor(
     readonly rt: Runtime,
     readonly graph: Graph,
   ) {
     checkRuntime(rt, 'rt');
+    checkParamsOn(rt, graph.params, 'graph');
   }
 
   get stateSize(): number {
@@ -159,8 +165,7 @@ export class Dynamics {
 
   /** The compiled plain/reverse interpreter for a batch size (cached). */
   program(batch: number): Program {
-    let p = this.programs.get(batch);
-    if (!p) this.programs.set(batch, (p = new Program(this.rt, this.graph, batch)));
+    const p = this.programs.get(batch, () => new Program(this.rt, this.graph, batch));
     return p;
   }
 
@@ -168,9 +173,7 @@ export class Dynamics {
   jets(batch: number, maxOrder: number): JetProgram {
     if (!Number.isInteger(maxOrder) || maxOrder < 1) throw new ArgumentError('K', 'a positive integer', maxOrder);
     const key = `${batch}:${maxOrder}`;
-    let p = this.jetPrograms.get(key);
-    if (!p) this.jetPrograms.set(key, (p = new JetProgram(this.rt, this.graph, batch, maxOrder)));
-    return p;
+    return this.jetPrograms.get(key, () => new JetProgram(this.rt, this.graph, batch, maxOrder));
   }
 
   private checkState(name: string, z: Tensor): number {

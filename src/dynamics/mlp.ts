@@ -14,7 +14,7 @@ import { MAX_LAYERS, MAX_WIDTH } from '../config/limits.js';
 import { checkRuntime } from '../runtime/check.js';
 import { checkRng } from '../random.js';
 
-export const MLP_SPEC_KEYS = ['widths', 'activation', 'timeInput', 'activateInput'] as const;
+export const MLP_SPEC_KEYS = ['widths', 'activation', 'timeInput', 'activateInput', 'name'] as const;
 
 export interface MlpSpec {
   /** [stateSize, hidden…, stateSize] */
@@ -25,6 +25,8 @@ export interface MlpSpec {
   timeInput?: boolean;
   /** apply the activation to the state before the first layer (the paper's MNIST dynamics; default false) */
   activateInput?: boolean;
+  /** parameter name prefix: "<name>.layer<l>.weight" (default none: "layer<l>.weight") */
+  name?: string;
 }
 
 export function mlpDynamics(rt: Runtime, spec: MlpSpec, rng: Rng): Dynamics {
@@ -44,6 +46,8 @@ export function mlpDynamics(rt: Runtime, spec: MlpSpec, rng: Rng): Dynamics {
   if (acts.length !== needed) throw new ArgumentError('activation', `one name or ${needed} names`, acts.length);
   for (const a of acts) if (!ACTIVATIONS.includes(a)) throw new ArgumentError('activation', `one of ${ACTIVATIONS.join(', ')}`, a);
   const timeInput = spec.timeInput ?? true;
+  if (spec.name !== undefined && typeof spec.name !== 'string') throw new ArgumentError('name', 'a parameter name prefix (a string)', spec.name);
+  const prefix = spec.name ? `${spec.name}.` : '';
 
   const g = new GraphBuilder(widths[0]);
   let h: GraphValue = g.state;
@@ -54,8 +58,8 @@ export function mlpDynamics(rt: Runtime, spec: MlpSpec, rng: Rng): Dynamics {
     if (timeInput) h = g.concatTime(h);
     const fanIn = widths[l] + (timeInput ? 1 : 0);
     const bound = 1 / Math.sqrt(fanIn);
-    const w = Parameter.zeros(rt, `layer${l}.weight`, widths[l + 1], fanIn);
-    const b = Parameter.zeros(rt, `layer${l}.bias`, 1, widths[l + 1]);
+    const w = Parameter.zeros(rt, `${prefix}layer${l}.weight`, widths[l + 1], fanIn);
+    const b = Parameter.zeros(rt, `${prefix}layer${l}.bias`, 1, widths[l + 1]);
     w.value.copyFrom(rng.fill(new Float64Array(w.value.size), (r) => r.uniformIn(-bound, bound)));
     b.value.copyFrom(rng.fill(new Float64Array(b.value.size), (r) => r.uniformIn(-bound, bound)));
     h = g.linear(h, w, b);

@@ -40,6 +40,9 @@ export interface AugmentedDynamics {
   readonly stateSize: number;
   /** evaluations of F since the caller last reset it */
   nfe: number;
+  /** The current noise, copied, and putting it back: a backward pass must see its own forward's ε. */
+  saveNoise(): Float64Array[];
+  restoreNoise(saved: readonly Float64Array[]): void;
   /** Draws the noise of the Jacobian term and of the Hutchinson trace (once per solve, fixed within it). */
   resampleNoise(rng: Rng): void;
   /** F in the form src/ode's odeint takes. */

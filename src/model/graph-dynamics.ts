@@ -112,6 +112,17 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     };
   }
 
+  /** The current solve's noise (the Jacobian term's and the Hutchinson trace's ε), copied. */
+  saveNoise(): Float64Array[] {
+    return [this.eps.slice(), this.traceEps.slice()];
+  }
+
+  /** Puts back noise saved by saveNoise (a backward pass must see its own forward's ε). */
+  restoreNoise(saved: readonly Float64Array[]): void {
+    this.eps.set(saved[0]);
+    this.traceEps.set(saved[1]);
+  }
+
   resampleNoise(rng: Rng): void {
     const draw = (kind: NoiseKind) => (kind === 'gaussian' ? () => rng.normal() : () => rng.rademacher());
     // The Jacobian term's draws come first (as they did before the log-density term existed).

@@ -71,15 +71,15 @@ export function checkNetworkSpec(spec: NetworkSpec): void {
  * The shape of every parameter the widths imply, derived from the widths alone (so a model file can be
  * checked before anything is allocated): layer l has weight [out, in + 1] and bias [out].
  */
-export function parameterShapes(widths: readonly number[]): { name: string; weight: [number, number]; bias: [number] }[] {
-  return widths.slice(1).map((outputs, l) => ({ name: `layer${l}`, weight: [outputs, widths[l] + 1], bias: [outputs] }));
+export function parameterShapes(widths: readonly number[], prefix = ''): { name: string; weight: [number, number]; bias: [number] }[] {
+  return widths.slice(1).map((outputs, l) => ({ name: `${prefix ? `${prefix}.` : ''}layer${l}`, weight: [outputs, widths[l] + 1], bias: [outputs] }));
 }
 
 /** Creates the parameters (initialised like PyTorch's Linear from `rng`) and both views of the network. */
-export function createNetwork(rt: Runtime, spec: NetworkSpec, rng: Rng): Network {
+export function createNetwork(rt: Runtime, spec: NetworkSpec, rng: Rng, { name = '' } = {}): Network {
   checkRuntime(rt, 'rt');
   checkNetworkSpec(spec);
-  const graph = mlpDynamics(rt, { widths: spec.widths, activation: spec.activation, timeInput: true }, rng);
+  const graph = mlpDynamics(rt, { widths: spec.widths, activation: spec.activation, timeInput: true, ...(name ? { name } : {}) }, rng);
   return { graph, mlp: mlpView(spec, graph.params as readonly ParameterLike[]) };
 }
 

@@ -13,7 +13,10 @@ import type { SolverStats } from '../ode/stats.js';
 import type { Layer, LayerSpec } from '../nn/layer.js';
 import { gruEncoder, gruEncoderParamShapes, MAX_SEQUENCE_STEPS, type GruEncoder, type GruEncoderSpec } from '../nn/gru-encoder.js';
 import { checkInitialiser, type Initialiser } from '../nn/init.js';
-import { checkLayerSpec, createLayer, paramShapes } from '../nn/spec.js';
+import { checkLayerSpec, createLayer, paramShapes, specWidths } from '../nn/spec.js';
+import { parameterShapes } from './mlp.js';
+import { checkLayerValue } from '../nn/layer.js';
+import { checkParamsOn, checkRuntime } from '../runtime/check.js';
 import { checkKeys, checkObject, checkParameterBudget, checkWidth } from '../nn/spec-checks.js';
 import { checkBoolean } from '../config/strict.js';
 import { checkSolverConfig } from './solver-config.js';
@@ -58,18 +61,55 @@ export function checkModelSpec(value: unknown): ModelSpec {
   const blocks = spec.blocks;
   if (!Array.isArray(blocks) || blocks.length === 0 || blocks.length > MAX_BLOCKS) throw new ArgumentError('model.blocks', `an array of 1 to ${MAX_BLOCKS} block configurations`, blocks);
   blocks.forEach((b, i) => {
-    const block = checkObject(b, `model.blocks[${i}]`, 'a block configuration { dynamics, … }');
-    if (block.dynamics === undefined) throw new ArgumentError(`model.blocks[${i}].dynamics`, 'a layer description (a model\'s blocks are described by layers; mlp is for a lone NeuralOde)', block.mlp === undefined ? undefined : 'mlp');
+    checkObject(b, `model.blocks[${i}]`, 'a block configuration { dynamics | mlp, … }');
     try {
-      checkConfig(block as NeuralOdeConfig);
+      checkConfig(b as NeuralOdeConfig);
     } catch (e) {
-      if (e instanceof ArgumentError) throw new ArgumentError(`model.blocks[${i}].${e.argument}`, e.message.slice(e.argument.length + 11));
-      throw e;
+      throw e instanceof ArgumentError ? withPath(e, `model.blocks[${i}].`) : e;
     }
   });
   if (spec.head !== undefined) checkLayerSpec(spec.head, 'model.head');
-  checkParameterBudget(modelParamShapes(spec as unknown as ModelSpec).values(), 'model');
-  return spec as unknown as ModelSpec;
+  const typed = spec as unknown as ModelSpec;
+  checkWidthsFit(typed);
+  checkParameterBudget(modelParamShapes(typed).values(), 'model');
+  return typed;
+}
+
+/** The same error (class, stack) with its argument and message under `prefix` (e.g. "model.blocks[0]."). */
+function withPath(e: ArgumentError, prefix: string): ArgumentError {
+  const moved = e as { argument: string; message: string };
+  moved.message = prefix + e.message;
+  moved.argument = prefix + e.argument;
+  return e;
+}
+
+/** The state width of a block's dynamics (mlp: its first width; a description: its stated widths). */
+function blockWidths(block: NeuralOdeConfig, i: number): number | null {
+  if (block.mlp) return block.mlp.widths[0];
+  const { inputs, outputs } = specWidths(block.dynamics!, `model.blocks[${i}].dynamics`);
+  if (inputs !== null && outputs !== null && inputs !== outputs) throw new ArgumentError(`model.blocks[${i}].dynamics`, `a map of the state to dz/dt (inputs ${inputs} = outputs)`, outputs);
+  return inputs ?? outputs;
+}
+
+/** Encoder → blocks → head widths agree, checked on the description before anything is allocated. */
+function checkWidthsFit(spec: ModelSpec): void {
+  const widths = spec.blocks.map(blockWidths);
+  const d = widths.find((w) => w !== null);
+  if (d === undefined) throw new ArgumentError('model.blocks[0].dynamics', 'a description with at least one layer of stated width (the state size)', 'activations only');
+  widths.forEach((w, i) => { if (w !== null && w !== d) throw new ArgumentError(`model.blocks[${i}].dynamics`, `a state of ${d} values like the first block's`, w); });
+  if (spec.encoder) {
+    let out: number | null;
+    if (spec.encoder.type === 'gru') {
+      const readout = specWidths(spec.encoder.readout, 'model.encoder.readout');
+      if (readout.inputs !== null && readout.inputs !== spec.encoder.hidden) throw new ArgumentError('model.encoder.readout.inputs', `${spec.encoder.hidden} (the GRU's hidden size)`, readout.inputs);
+      out = readout.outputs;
+    } else out = specWidths(spec.encoder, 'model.encoder').outputs;
+    if (out !== null && out !== d) throw new ArgumentError('model.encoder', `a layer returning the ODE state's ${d} values`, out);
+  }
+  if (spec.head) {
+    const into = specWidths(spec.head, 'model.head').inputs;
+    if (into !== null && into !== d) throw new ArgumentError('model.head', `a layer taking the ODE state's ${d} values`, into);
+  }
 }
 
 /** Every parameter a (checked) description creates, by name, with its shape: known before allocating any. */
@@ -77,7 +117,13 @@ export function modelParamShapes(spec: ModelSpec): Map<string, [number, number]>
   const shapes = new Map<string, [number, number]>();
   const add = (m: Map<string, [number, number]>) => m.forEach((v, k) => shapes.set(k, v));
   if (spec.encoder) add(spec.encoder.type === 'gru' ? gruEncoderParamShapes(spec.encoder, 'encoder') : paramShapes(spec.encoder, 'encoder'));
-  spec.blocks.forEach((b, i) => add(paramShapes(b.dynamics!, `blocks.${i}`)));
+  spec.blocks.forEach((b, i) => {
+    if (b.dynamics) add(paramShapes(b.dynamics, `blocks.${i}`));
+    else for (const { name, weight, bias } of parameterShapes(b.mlp!.widths, `blocks.${i}`)) {
+      shapes.set(`${name}.weight`, weight);
+      shapes.set(`${name}.bias`, [1, bias[0]]);
+    }
+  });
   if (spec.head) add(paramShapes(spec.head, 'head'));
   return shapes;
 }
@@ -130,12 +176,24 @@ export class Model {
   readonly init?: Initialiser;
 
   constructor(readonly rt: Runtime, parts: ModelParts, { init }: { init?: Initialiser } = {}) {
+    checkRuntime(rt, 'rt');
+    if (init !== undefined) checkInitialiser(init);
     this.init = init;
-    if (typeof parts !== 'object' || parts === null) throw new ArgumentError('parts', 'an object { encoder?, blocks, head? }', parts);
+    checkKeys(parts, ['encoder', 'blocks', 'head'], 'parts');
     const { encoder, blocks, head } = parts;
+    if (encoder !== undefined) {
+      if ('gru' in (encoder as object)) { if (typeof (encoder as GruEncoder).apply !== 'function') throw new ArgumentError('encoder', 'a layer or gruEncoder value', encoder); }
+      else checkLayerValue(encoder, 'encoder');
+      checkParamsOn(rt, encoder.params, 'encoder');
+    }
+    if (head !== undefined) {
+      checkLayerValue(head, 'head');
+      checkParamsOn(rt, head.params, 'head');
+    }
     if (!Array.isArray(blocks) || blocks.length === 0) throw new ArgumentError('blocks', 'a non-empty array of NeuralOde blocks', blocks);
     blocks.forEach((b, i) => {
-      if (b?.rt !== rt) throw new ArgumentError(`blocks[${i}]`, 'a NeuralOde on this model\'s runtime', b);
+      if (!(b instanceof NeuralOde)) throw new ArgumentError(`blocks[${i}]`, 'a NeuralOde', b);
+      if (b.rt !== rt) throw new ArgumentError(`blocks[${i}]`, 'a NeuralOde on this model\'s runtime', 'one on another runtime');
       if (i > 0 && b.stateSize !== blocks[0].stateSize) throw new ArgumentError(`blocks[${i}]`, `a state of ${blocks[0].stateSize} values like blocks[0]`, b.stateSize);
     });
     const d = blocks[0].stateSize;
@@ -150,6 +208,8 @@ export class Model {
 
   /** A model with fresh weights drawn from `rng`: parameters named encoder.…, blocks.<i>.…, head.… */
   static create(rt: Runtime, value: ModelSpec, rng: Rng): Model {
+    checkRuntime(rt, 'rt');
+    checkRng(rng, 'rng');
     const spec = checkModelSpec(value);
     const init = spec.init ?? 'pytorch';
     let encoder: Encoder | undefined;
@@ -157,19 +217,30 @@ export class Model {
       const options = { rng, init, name: 'encoder' };
       encoder = spec.encoder.type === 'gru' ? gruEncoder(rt, spec.encoder, options) : createLayer(rt, spec.encoder, options);
     }
-    const blocks = spec.blocks.map((b, i) => NeuralOde.create(rt, { ...b, init: b.init ?? init }, rng, { name: `blocks.${i}` }));
+    // The paper's MLP keeps PyTorch's initialisation; described dynamics take the model's unless they name their own.
+    const blocks = spec.blocks.map((b, i) => NeuralOde.create(rt, b.mlp ? b : { ...b, init: b.init ?? init }, rng, { name: `blocks.${i}` }));
     const head = spec.head ? createLayer(rt, spec.head, { rng, init, name: 'head' }) : undefined;
     return new Model(rt, { encoder, blocks, head }, { init });
   }
 
-  /** The description that rebuilds this model, or null when a block's dynamics were written as code. */
+  /**
+   * The description that rebuilds this model, or null when it cannot: a block's dynamics were written
+   * as code, or the parts were built in code under other parameter names than a description gives
+   * (encoder.…, blocks.<i>.…, head.…), so the rebuilt model would not take this one's weights.
+   */
   get spec(): ModelSpec | null {
-    if (this.blocks.some((b) => !b.config.dynamics)) return null;
+    if (this.blocks.some((b) => !b.config.dynamics && !b.config.mlp)) return null;
     const spec: ModelSpec = { blocks: this.blocks.map((b) => ({ ...b.config })) };
     if (this.init) spec.init = this.init;
     if (this.encoder) spec.encoder = this.encoder.spec;
     if (this.head) spec.head = this.head.spec;
-    return spec;
+    const implied = modelParamShapes(spec);
+    const params = this.params;
+    const same = implied.size === params.length && params.every((p) => {
+      const shape = implied.get(p.name);
+      return shape !== undefined && shape[0] === p.value.rows && shape[1] === p.value.cols;
+    });
+    return same ? spec : null;
   }
 
   get params(): ParameterLike[] {
@@ -209,8 +280,9 @@ export class Model {
         zs = r.zs;
         stats.push(r.stats);
       });
-      const out = this.decode(tape, zs, zs.length / this.stateSize, false);
-      return { output: out.value.toFloat64Array(), z1: z, stats };
+      const times = options.times === undefined ? [this.blocks[this.blocks.length - 1].config.t1] : Array.from(options.times);
+      const output = this.decode(tape, zs, times, batch, false).output;
+      return { output, z1: z, stats };
     });
   }
 
@@ -276,13 +348,10 @@ export class Model {
         passes.push(pass);
         z = pass.result.z1;
       });
-      // The head maps every output row: [times·batch, D] → [times·batch, outputWidth].
-      const zs = passes[last].result.zs;
-      const rows = zs.length / this.stateSize;
+      // The head maps z at each output time (at that time): [times, batch, D] → [times, batch, outputWidth].
       const headTape = new Tape(this.rt);
-      const zsVar = headTape.variable(Tensor.from(arena, zs, rows, this.stateSize));
-      const out = this.decode(headTape, zsVar, rows, wantGrad);
-      const output = out.value.toFloat64Array();
+      const decoded = this.decode(headTape, passes[last].result.zs, passes[last].times, batch, wantGrad);
+      const { output } = decoded;
       const withDensity = passes.filter((p) => p.result.logDensity);
       let logDensity: Float64Array | undefined;
       if (withDensity.length > 0) {
@@ -303,8 +372,13 @@ export class Model {
       if (wantGrad) {
         let zbar: Float64Array;
         if (this.head) {
-          headTape.backward(out, Tensor.from(arena, gradient, rows, this.outputWidth));
-          zbar = zsVar.grad!.toFloat64Array();
+          // One backward per time slice: parameters' gradients add up, each slice's z gets its own.
+          const n = batch * this.outputWidth;
+          zbar = new Float64Array(decoded.slices.length * batch * this.stateSize);
+          decoded.slices.forEach(({ z, out }, m) => {
+            headTape.backward(out, Tensor.from(arena, gradient.subarray(m * n, (m + 1) * n), batch, this.outputWidth));
+            zbar.set(z.grad!.toFloat64Array(), m * batch * this.stateSize);
+          });
         } else zbar = gradient;
         for (let i = last; i >= 0; i--) zbar = this.blocks[i].backward(passes[i], zbar, passes[i].result.logDensity ? logDensityGradient : undefined);
         if (this.encoder && z0.requiresGrad) encoderTape.backward(z0, Tensor.from(arena, zbar, batch, this.stateSize));
@@ -327,17 +401,30 @@ export class Model {
   private encode(tape: Tape, x: Float64Array, batch: number, grad: boolean): Var {
     const input = tape.constant(Tensor.from(this.rt.arena, x, batch, this.inputWidth));
     if (!this.encoder) return input;
-    const ops = tapeOps(tape, 0, { grad });
+    // An encoder that reads the time sees the first block's start time.
+    const ops = tapeOps(tape, this.blocks[0].config.t0, { grad });
     const z0 = 'gru' in this.encoder ? this.encoder.apply(ops, input, tape) : this.encoder.apply(ops, input);
     if (z0.shape[0] !== batch || z0.shape[1] !== this.stateSize) throw new ShapeError(`encoder: returned [${z0.shape}], the ODE state is [${batch}, ${this.stateSize}]`);
     return z0;
   }
 
-  /** z(t1) → output on the tape (z itself without a head). */
-  private decode(tape: Tape, z: Var | Float64Array, batch: number, grad: boolean): Var {
-    const zVar = z instanceof Float64Array ? tape.constant(Tensor.from(this.rt.arena, z, batch, this.stateSize)) : z;
-    if (!this.head) return zVar;
-    return this.head.apply(tapeOps(tape, this.blocks[this.blocks.length - 1].config.t1, { grad }), zVar);
+  /**
+   * z at each output time ([times, batch, D]) → the head's output at that time, on the tape, one slice
+   * per time (a head that reads the time sees each output's own); z itself without a head.
+   */
+  private decode(tape: Tape, zs: Float64Array, times: readonly number[], batch: number, grad: boolean): { output: Float64Array; slices: { z: Var; out: Var }[] } {
+    if (!this.head) return { output: zs, slices: [] };
+    const head = this.head;
+    const bd = batch * this.stateSize;
+    const slices = times.map((t, m) => {
+      const slice = Tensor.from(this.rt.arena, zs.subarray(m * bd, (m + 1) * bd), batch, this.stateSize);
+      const z = grad ? tape.variable(slice) : tape.constant(slice);
+      return { z, out: head.apply(tapeOps(tape, t, { grad }), z) };
+    });
+    const n = batch * this.outputWidth;
+    const output = new Float64Array(times.length * n);
+    slices.forEach(({ out }, m) => output.set(out.value.toFloat64Array(), m * n));
+    return { output, slices };
   }
 
   private batchOf(x: Float64Array): number {

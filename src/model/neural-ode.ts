@@ -29,6 +29,7 @@ import { checkInitialiser, type Initialiser } from '../nn/init.js';
 import { checkRegularizers, type RegularizerConfig } from './regularizers.js';
 import { checkBoolean, checkKeys, checkOneOf } from '../config/strict.js';
 import { checkRuntime } from '../runtime/check.js';
+import { LruCache } from '../lru-cache.js';
 import { checkSolverConfig, type SolverConfig } from './solver-config.js';
 import { checkTerms, termsFromRegularizers, termsNeedNoise, type TermConfig } from './terms.js';
 import { checkLoss, mseLoss, type DataLoss } from './losses.js';
@@ -100,6 +101,8 @@ export interface ForwardPass {
   /** the output times (t1 alone unless asked) */
   times: readonly number[];
   grid?: ArrayLike<number>;
+  /** the noise this solve used (the dynamics are shared by every pass of a batch size) */
+  noise: Float64Array[];
 }
 
 export interface ForwardOptions {
@@ -152,7 +155,11 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
     checkLayerSpec(config.dynamics, 'dynamics');
     checkParameterBudget(paramShapes(config.dynamics).values(), 'dynamics');
   }
-  if (config.init !== undefined) checkInitialiser(config.init);
+  if (config.init !== undefined) {
+    checkInitialiser(config.init);
+    // The MLP keeps PyTorch's initialisation (its files predate the option); recording another would misstate it.
+    if (config.mlp !== undefined) throw new ArgumentError('init', 'no init with mlp (the paper\'s MLP is initialised as PyTorch\'s Linear); use a dynamics description', config.init);
+  }
   checkRegularizers(config.regularizers ?? {});
   if (config.terms !== undefined) {
     if (config.regularizers !== undefined) throw new ArgumentError('terms', 'either terms or regularizers, not both', config.terms);
@@ -168,11 +175,16 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
 
 export class NeuralOde {
   readonly config: ResolvedConfig;
-  private readonly dynamicsCache = new Map<string, AugmentedDynamics>();
+  private readonly dynamicsCache = new LruCache<string, AugmentedDynamics>(DYNAMICS_CACHE_SIZE);
 
-  constructor(readonly rt: Runtime, readonly network: Network, config: NeuralOdeConfig) {
+  /** the prefix of its parameters' names ("blocks.0" inside a Model; "" alone): a file of this block alone drops it */
+  readonly name: string;
+
+  constructor(readonly rt: Runtime, readonly network: Network, config: NeuralOdeConfig, { name = '' }: { name?: string } = {}) {
+    this.name = name;
     checkRuntime(rt, 'rt');
     if (typeof network !== 'object' || network === null || !network.graph) throw new ArgumentError('network', 'a Network ({ graph } from createNetwork, or a layer\'s dynamics)', network);
+    if (network.graph.rt !== rt) throw new ArgumentError('dynamics', 'dynamics built on this runtime', 'dynamics of another runtime');
     this.config = checkConfig(config, { custom: network.layer === undefined && network.mlp === undefined });
   }
 
@@ -184,11 +196,11 @@ export class NeuralOde {
     checkRuntime(rt, 'rt');
     checkConfig(config);
     checkRng(rng, 'rng');
-    if (config.mlp) return new NeuralOde(rt, createNetwork(rt, config.mlp, rng), config);
+    if (config.mlp) return new NeuralOde(rt, createNetwork(rt, config.mlp, rng, { name }), config, { name });
     const layer = createLayer(rt, config.dynamics!, { rng, init: config.init ?? 'pytorch', name });
     const state = layer.inputs ?? layer.outputs;
     if (state === null) throw new ArgumentError('dynamics', 'a description with at least one layer of stated width (the state size)', 'activations only');
-    return new NeuralOde(rt, { graph: layerDynamics(rt, layer, state), layer }, config);
+    return new NeuralOde(rt, { graph: layerDynamics(rt, layer, state), layer }, config, { name });
   }
 
   /**
@@ -230,16 +242,10 @@ export class NeuralOde {
   /** The augmented dynamics for a batch size (cached), with or without the terms' states. */
   dynamics(batch: number, withRegularizers: boolean): AugmentedDynamics {
     const key = `${batch}:${withRegularizers}`;
-    let dyn = this.dynamicsCache.get(key);
-    if (dyn) {
-      this.dynamicsCache.delete(key); // re-inserted below as the most recently used
-    } else {
+    return this.dynamicsCache.get(key, () => {
       const direction = this.config.t1 > this.config.t0 ? 1 : -1;
-      dyn = new GraphAugmentedDynamics(this.rt, this.network.graph, batch, this.terms, withRegularizers, direction);
-      if (this.dynamicsCache.size >= DYNAMICS_CACHE_SIZE) this.dynamicsCache.delete(this.dynamicsCache.keys().next().value!);
-    }
-    this.dynamicsCache.set(key, dyn);
-    return dyn;
+      return new GraphAugmentedDynamics(this.rt, this.network.graph, batch, this.terms, withRegularizers, direction);
+    });
   }
 
   /** src/ode options for this model's solver settings (a uniform grid for a step count). */
@@ -403,7 +409,7 @@ export class NeuralOde {
       loss, dataLoss: 0, regularizers, ...(logDensity ? { logDensity } : {}), z1: yEnd.slice(0, bd), zs, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
       checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
     };
-    return { result, dyn, times, grid: options.grid };
+    return { result, dyn, times, grid: options.grid, noise: dyn.saveNoise() };
   }
 
   /**
@@ -426,6 +432,8 @@ export class NeuralOde {
       throw new ShapeError(`zsBar: expected a Float64Array of ${times.length * bd} values (like zs: ${times.length} times × ${bd}), got ${zsBar?.length}`);
     }
     const solver = this.config.solver ?? {};
+    // Another forward of the same batch size may have drawn new noise since this pass's.
+    dyn.restoreNoise(pass.noise);
     const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
     const zbarAt = (m: number) => zsBar.subarray(m * bd, (m + 1) * bd);
     dyn.nfe = 0;

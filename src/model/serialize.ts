@@ -50,7 +50,7 @@ export function saveModel(model: NeuralOde | Model, extraMetadata: Record<string
   if (!(model instanceof NeuralOde) && !(model instanceof Model)) throw new ArgumentError('model', 'a NeuralOde or a Model', model);
   checkKeys(options, ['dtype'], '');
   const tensors: Record<string, NamedArray> = {};
-  for (const p of model.params) tensors[p.name] = { shape: fileShape(p), data: p.value.toFloat64Array() };
+  for (const p of model.params) tensors[fileName(model, p)] = { shape: fileShape(p), data: p.value.toFloat64Array() };
   let description: Record<string, string>;
   if (model instanceof Model) {
     const spec = model.spec;
@@ -62,6 +62,16 @@ export function saveModel(model: NeuralOde | Model, extraMetadata: Record<string
     description = { format: FORMAT, version: VERSION, config: JSON.stringify(config), ...(custom ? { dynamics: CODE_BUILT } : {}) };
   }
   return encodeSafetensors(tensors, { ...extraMetadata, ...description }, { dtype: options.dtype });
+}
+
+/**
+ * A parameter's name in a file: a NeuralOde that is a Model's block ("blocks.0") saves under the names
+ * the block would have alone, so its file loads with loadModel like any NeuralOde's.
+ */
+function fileName(model: NeuralOde | Model, p: ParameterLike): string {
+  if (!(model instanceof NeuralOde) || !model.name) return p.name;
+  const prefix = `${model.name}.`;
+  return p.name.startsWith(prefix) ? p.name.slice(prefix.length) : p.name;
 }
 
 /** PyTorch's shape of a parameter: biases are vectors [out] (ours are rows [1, out]), everything else as stored. */
@@ -132,8 +142,8 @@ export function loadComposedModel(rt: Runtime, bytes: Uint8Array): { model: Mode
 export function loadWeights(model: NeuralOde | Model, bytes: Uint8Array): { metadata: Record<string, string> } {
   if (!(model instanceof NeuralOde) && !(model instanceof Model)) throw new ArgumentError('model', 'a NeuralOde or a Model', model);
   const { tensors, metadata } = decodeSafetensors(bytes);
-  checkTensorsFit(tensors, withFileBiasShapes(new Map(model.params.map((p) => [p.name, p.value.shape] as [string, [number, number]]))));
-  for (const p of model.params) p.value.copyFrom(tensors.get(p.name)!.data);
+  checkTensorsFit(tensors, withFileBiasShapes(new Map(model.params.map((p) => [fileName(model, p), p.value.shape] as [string, [number, number]]))));
+  for (const p of model.params) p.value.copyFrom(tensors.get(fileName(model, p))!.data);
   return { metadata };
 }
 

@@ -8,12 +8,12 @@ import type { Runtime } from '../runtime/wasm.js';
 import type { DenseOptions } from './dense.js';
 import { initDense } from './init.js';
 import { qualified, type Layer } from './layer.js';
-import { checkWidth } from './spec-checks.js';
+import { checkLayerOptions, checkLayerSizes, checkWidth } from './spec-checks.js';
 
 export function concatSquashLinear(rt: Runtime, spec: { inputs: number; outputs: number }, options: DenseOptions): Layer {
+  checkLayerSizes(spec, ['inputs', 'outputs'], 'concatSquashLinear');
   const inputs = checkWidth('concatSquashLinear.inputs', spec.inputs), outputs = checkWidth('concatSquashLinear.outputs', spec.outputs);
-  const prefix = options.name ?? '';
-  const init = options.init ?? 'pytorch';
+  const { name: prefix, init } = checkLayerOptions(options, 'options');
   const weight = Parameter.zeros(rt, qualified(prefix, '_layer.weight'), outputs, inputs);
   const bias = Parameter.zeros(rt, qualified(prefix, '_layer.bias'), 1, outputs);
   const gateWeight = Parameter.zeros(rt, qualified(prefix, '_hyper_gate.weight'), outputs, 1);

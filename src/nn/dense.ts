@@ -6,7 +6,8 @@ import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { initDense, type Initialiser } from './init.js';
 import { qualified, type Layer } from './layer.js';
-import { checkWidth } from './spec-checks.js';
+import { checkLayerOptions, checkLayerSizes, checkWidth } from './spec-checks.js';
+import { ArgumentError } from '../errors.js';
 
 export interface DenseOptions {
   rng: Rng;
@@ -16,9 +17,11 @@ export interface DenseOptions {
 }
 
 export function linear(rt: Runtime, spec: { inputs: number; outputs: number; bias?: boolean }, options: DenseOptions): Layer {
+  checkLayerSizes(spec, ['inputs', 'outputs', 'bias'], 'linear');
   const inputs = checkWidth('linear.inputs', spec.inputs), outputs = checkWidth('linear.outputs', spec.outputs);
+  if (spec.bias !== undefined && typeof spec.bias !== 'boolean') throw new ArgumentError('linear.bias', 'true or false', spec.bias);
   const hasBias = spec.bias ?? true;
-  const prefix = options.name ?? '';
+  const { name: prefix } = checkLayerOptions(options, 'options');
   const weight = Parameter.zeros(rt, qualified(prefix, 'weight'), outputs, inputs);
   const bias = hasBias ? Parameter.zeros(rt, qualified(prefix, 'bias'), 1, outputs) : undefined;
   initDense(options.init ?? 'pytorch', weight, bias, options.rng);
@@ -31,8 +34,9 @@ export function linear(rt: Runtime, spec: { inputs: number; outputs: number; bia
 }
 
 export function concatLinear(rt: Runtime, spec: { inputs: number; outputs: number }, options: DenseOptions): Layer {
+  checkLayerSizes(spec, ['inputs', 'outputs'], 'concatLinear');
   const inputs = checkWidth('concatLinear.inputs', spec.inputs), outputs = checkWidth('concatLinear.outputs', spec.outputs);
-  const prefix = options.name ?? '';
+  const { name: prefix } = checkLayerOptions(options, 'options');
   const weight = Parameter.zeros(rt, qualified(prefix, 'weight'), outputs, inputs + 1);
   const bias = Parameter.zeros(rt, qualified(prefix, 'bias'), 1, outputs);
   initDense(options.init ?? 'pytorch', weight, bias, options.rng);

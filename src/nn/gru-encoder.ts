@@ -10,7 +10,7 @@ import { gruCell, type GruCell } from './gru.js';
 import { qualified, type Layer, type LayerSpec } from './layer.js';
 import type { NnOps } from './ops.js';
 import { createLayer, paramShapes } from './spec.js';
-import { checkWidth } from './spec-checks.js';
+import { checkLayerOptions, checkLayerSizes, checkWidth } from './spec-checks.js';
 
 export interface GruEncoderSpec {
   type: 'gru';
@@ -53,6 +53,9 @@ export interface GruEncoder {
 }
 
 export function gruEncoder(rt: Runtime, spec: GruEncoderSpec, options: DenseOptions): GruEncoder {
+  checkLayerSizes(spec, ['inputs', 'hidden', 'steps', 'reverse', 'readout'], 'encoder');
+  checkLayerOptions(options, 'options');
+  if (spec.reverse !== undefined && typeof spec.reverse !== 'boolean') throw new ArgumentError('encoder.reverse', 'true or false', spec.reverse);
   const steps = spec.steps;
   if (!Number.isInteger(steps) || steps < 1 || steps > MAX_SEQUENCE_STEPS) throw new ArgumentError('encoder.steps', `an integer in [1, ${MAX_SEQUENCE_STEPS}]`, steps);
   checkWidth('encoder.inputs', spec.inputs);

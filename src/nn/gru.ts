@@ -9,7 +9,7 @@ import type { DenseOptions } from './dense.js';
 import { uniform } from './init.js';
 import { qualified } from './layer.js';
 import type { NnOps } from './ops.js';
-import { checkWidth } from './spec-checks.js';
+import { checkLayerOptions, checkLayerSizes, checkWidth } from './spec-checks.js';
 
 export interface GruCell {
   readonly spec: { inputs: number; hidden: number };
@@ -21,14 +21,15 @@ export interface GruCell {
 }
 
 export function gruCell(rt: Runtime, spec: { inputs: number; hidden: number }, options: DenseOptions): GruCell {
+  checkLayerSizes(spec, ['inputs', 'hidden'], 'gru');
   const inputs = checkWidth('gru.inputs', spec.inputs), hidden = checkWidth('gru.hidden', spec.hidden);
-  const prefix = options.name ?? '';
+  const { name: prefix, init } = checkLayerOptions(options, 'options');
   const weightIh = Parameter.zeros(rt, qualified(prefix, 'weight_ih'), 3 * hidden, inputs);
   const weightHh = Parameter.zeros(rt, qualified(prefix, 'weight_hh'), 3 * hidden, hidden);
   const biasIh = Parameter.zeros(rt, qualified(prefix, 'bias_ih'), 1, 3 * hidden);
   const biasHh = Parameter.zeros(rt, qualified(prefix, 'bias_hh'), 1, 3 * hidden);
   const params = [weightIh, weightHh, biasIh, biasHh];
-  if ((options.init ?? 'pytorch') === 'pytorch') {
+  if (init === 'pytorch') {
     // nn.GRUCell.reset_parameters: every parameter from U(±1/√hidden).
     for (const p of params) uniform(p, 1 / Math.sqrt(hidden), options.rng);
   } else {

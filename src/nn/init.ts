@@ -28,8 +28,10 @@ export function initDense(init: Initialiser, weight: Parameter, bias: Parameter 
     const bound = 1 / Math.sqrt(fanIn);
     uniform(weight, bound, rng);
     if (bias) uniform(bias, bound, rng);
-  } else {
+  } else if (init === 'glorot') {
     uniform(weight, Math.sqrt(6 / (fanIn + fanOut)), rng);
     if (bias) bias.value.copyFrom(new Float64Array(bias.value.size));
+  } else {
+    checkInitialiser(init);
   }
 }

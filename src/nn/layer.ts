@@ -5,6 +5,7 @@
 import type { Parameter } from '../autodiff/parameter.js';
 import type { Activation } from '../autodiff/ops/index.js';
 import type { NnOps } from './ops.js';
+import { ArgumentError } from '../errors.js';
 
 export type LayerSpec =
   | { type: 'linear'; inputs: number; outputs: number; bias?: boolean }
@@ -25,4 +26,12 @@ export interface Layer {
 /** `${prefix}.${name}`, or `name` alone at the top level. */
 export function qualified(prefix: string, name: string): string {
   return prefix ? `${prefix}.${name}` : name;
+}
+
+/** A layer value (from src/nn's constructors), not a description or anything else. */
+export function checkLayerValue(value: unknown, argument: string): asserts value is Layer {
+  const l = value as Partial<Layer> | null;
+  if (typeof l !== 'object' || l === null || typeof l.apply !== 'function' || !Array.isArray(l.params) || typeof l.spec !== 'object') {
+    throw new ArgumentError(argument, 'a layer value (linear(…), sequential([…]), createLayer(…); a description goes through createLayer)', value);
+  }
 }

@@ -1,10 +1,11 @@
 // Layers applied in turn, with widths checked where both sides state one. Children are named by their
 // index, as nn.Sequential's state_dict names them ("0.weight", "2.bias", …).
 import { ArgumentError } from '../errors.js';
-import type { Layer } from './layer.js';
+import { checkLayerValue, type Layer } from './layer.js';
 
 export function sequential(layers: readonly Layer[]): Layer {
   if (!Array.isArray(layers) || layers.length === 0) throw new ArgumentError('sequential.layers', 'a non-empty array of layers', layers);
+  layers.forEach((l, i) => checkLayerValue(l, `layers[${i}]`));
   let width: number | null = null;
   let inputs: number | null = null;
   layers.forEach((layer, i) => {

@@ -3,6 +3,9 @@
 // and every size is bounded (src/config/limits) before anything is allocated from it.
 import { ArgumentError } from '../errors.js';
 import { MAX_PARAMETERS, MAX_WIDTH } from '../config/limits.js';
+import { checkKeys as checkKeysStrict } from '../config/strict.js';
+import { checkRng, type Rng } from '../random.js';
+import { checkInitialiser, type Initialiser } from './init.js';
 
 export { checkKeys } from '../config/strict.js';
 export { MAX_LAYERS, MAX_WIDTH } from '../config/limits.js';
@@ -24,4 +27,20 @@ export function checkParameterBudget(shapes: Iterable<readonly [number, number]>
   let count = 0;
   for (const [rows, cols] of shapes) count += rows * cols;
   if (count > MAX_PARAMETERS) throw new ArgumentError(argument, `layers of at most ${MAX_PARAMETERS} parameters in all`, `a description needing ${count}`);
+}
+
+/** A layer constructor's options, checked: a seeded Rng, a known initialiser, a string name prefix. */
+export function checkLayerOptions(options: unknown, argument: string): { rng: Rng; init: Initialiser; name: string } {
+  checkKeysStrict(options, ['rng', 'init', 'name'], argument);
+  const o = options as { rng?: unknown; init?: unknown; name?: unknown };
+  checkRng(o.rng, `${argument}.rng`);
+  const init = o.init === undefined ? 'pytorch' : checkInitialiser(o.init, `${argument}.init`);
+  if (o.name !== undefined && typeof o.name !== 'string') throw new ArgumentError(`${argument}.name`, 'a parameter name prefix (a string)', o.name);
+  return { rng: o.rng as Rng, init, name: (o.name as string | undefined) ?? '' };
+}
+
+/** A layer constructor's size settings: only `keys` (and the description's `type`), widths bounded. */
+export function checkLayerSizes(spec: unknown, keys: readonly string[], argument: string): Record<string, unknown> {
+  checkKeysStrict(spec, ['type', ...keys], argument);
+  return spec as Record<string, unknown>;
 }

@@ -10,12 +10,49 @@ import { concatLinear, linear } from './dense.js';
 import type { Initialiser } from './init.js';
 import { qualified, type Layer, type LayerSpec } from './layer.js';
 import { sequential } from './sequential.js';
-import { checkKeys, checkObject, checkWidth, MAX_LAYERS } from './spec-checks.js';
+import { checkKeys, checkLayerOptions, checkObject, checkWidth, MAX_LAYERS } from './spec-checks.js';
 
 const LAYER_TYPES = ['linear', 'concatLinear', 'concatSquashLinear', 'activation', 'sequential'] as const;
 
-/** Validates a description (recursively); returns it typed. Throws ArgumentError naming the path. */
+/** Most layers in one description, counting every nested one (a graph node each, at least). */
+export const MAX_DESCRIPTION_LAYERS = 4 * MAX_LAYERS;
+/** Deepest nesting of sequentials in a description. */
+export const MAX_NESTING = 8;
+
+/**
+ * Validates a description (recursively): keys, types, widths, the total number of layers and their
+ * nesting (bounded however they are nested), and that consecutive widths fit. Returns it typed.
+ * Throws ArgumentError naming the path.
+ */
 export function checkLayerSpec(value: unknown, argument = 'layer'): LayerSpec {
+  const count = { layers: 0 };
+  const spec = checkNode(value, argument, 0, count);
+  specWidths(spec, argument); // consecutive widths fit
+  return spec;
+}
+
+/** The input and output widths a (checked) description states (null: any width passes, activations only). */
+export function specWidths(spec: LayerSpec, argument = 'layer'): { inputs: number | null; outputs: number | null } {
+  switch (spec.type) {
+    case 'activation': return { inputs: null, outputs: null };
+    case 'sequential': {
+      let inputs: number | null = null, width: number | null = null;
+      spec.layers.forEach((l, i) => {
+        const w = specWidths(l, `${argument}.layers[${i}]`);
+        if (w.inputs !== null) {
+          if (width !== null && w.inputs !== width) throw new ArgumentError(`${argument}.layers[${i}].inputs`, `${width} (the previous layer's outputs)`, w.inputs);
+          inputs ??= w.inputs;
+        }
+        if (w.outputs !== null) width = w.outputs;
+      });
+      return { inputs, outputs: width };
+    }
+    default: return { inputs: spec.inputs, outputs: spec.outputs };
+  }
+}
+
+function checkNode(value: unknown, argument: string, depth: number, count: { layers: number }): LayerSpec {
+  if (++count.layers > MAX_DESCRIPTION_LAYERS) throw new ArgumentError(argument, `at most ${MAX_DESCRIPTION_LAYERS} layers in one description, nested ones included`);
   const spec = checkObject(value, argument, `a layer description { type: ${LAYER_TYPES.join(' | ')}, … }`);
   switch (spec.type) {
     case 'linear':
@@ -40,7 +77,8 @@ export function checkLayerSpec(value: unknown, argument = 'layer'): LayerSpec {
       if (!Array.isArray(layers) || layers.length === 0 || layers.length > MAX_LAYERS) {
         throw new ArgumentError(`${argument}.layers`, `an array of 1 to ${MAX_LAYERS} layer descriptions`, layers);
       }
-      layers.forEach((l, i) => checkLayerSpec(l, `${argument}.layers[${i}]`));
+      if (depth >= MAX_NESTING) throw new ArgumentError(argument, `sequentials nested at most ${MAX_NESTING} deep`);
+      layers.forEach((l, i) => checkNode(l, `${argument}.layers[${i}]`, depth + 1, count));
       break;
     }
     default:
@@ -85,6 +123,7 @@ export interface CreateOptions {
 
 /** Builds the layer a (checked) description names, its parameters drawn from options.rng. */
 export function createLayer(rt: Runtime, value: LayerSpec, options: CreateOptions): Layer {
+  checkLayerOptions(options, 'options');
   const spec = checkLayerSpec(value);
   const name = options.name ?? '';
   switch (spec.type) {

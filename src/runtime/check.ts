@@ -28,3 +28,15 @@ function isKernels(value: unknown): value is Kernels {
   const k = value as Partial<Kernels> | null | undefined;
   return typeof k === 'object' && k !== null && k.memory instanceof WebAssembly.Memory && typeof k.heapBase === 'function';
 }
+
+/**
+ * Every parameter lives in the memory of `rt`: a layer built on another runtime would have its
+ * offsets read (and its gradients written) in this runtime's memory, corrupting it silently.
+ */
+export function checkParamsOn(rt: Runtime, params: readonly { name: string; value: { arena: Arena }; grad: { arena: Arena } }[], name: string): void {
+  for (const p of params) {
+    if (!sameMemory(p.value.arena, rt.kernels) || !sameMemory(p.grad.arena, rt.kernels)) {
+      throw new ArgumentError(name, `parameters on the same runtime (${p.name} lives in another runtime's memory)`);
+    }
+  }
+}

@@ -9,7 +9,7 @@ import { Tape } from '../../src/autodiff/tape.js';
 import { GraphBuilder } from '../../src/autodiff/graph.js';
 import { Parameter } from '../../src/autodiff/parameter.js';
 import { mlpDynamics } from '../../src/dynamics/mlp.js';
-import type { Dynamics } from '../../src/dynamics/dynamics.js';
+import { PROGRAM_CACHE_SIZE, type Dynamics } from '../../src/dynamics/dynamics.js';
 import { evaluateDual } from '../../src/taylor/nested-jvp.js';
 import { ArgumentError, ShapeError, TaynodeError } from '../../src/errors.js';
 import { Program } from '../../src/autodiff/program.js';
@@ -166,6 +166,19 @@ test('bad shapes and specs are typed errors naming the argument', () => {
   g.unary('tanh', g.state);
   assert.throws(() => g.add(g.state, foreign), (e: Error) => e instanceof ArgumentError && /^add input 1: expected a value built by this GraphBuilder/.test(e.message));
   assert.throws(() => g.build(foreign), (e: Error) => e instanceof ArgumentError && /^output: expected a value built by this GraphBuilder/.test(e.message));
+});
+
+test('compiled programs are cached for the most recent PROGRAM_CACHE_SIZE batch sizes only (a caller cycling through sizes does not grow memory)', () => {
+  const dyn = mlpDynamics(rt, { widths: [2, 3, 2], activation: 'tanh' }, new Rng(1));
+  for (let batch = 1; batch <= 3 * PROGRAM_CACHE_SIZE; batch++) {
+    arena.scope(() => {
+      const z = Tensor.zeros(arena, batch, 2), out = Tensor.empty(arena, batch, 2);
+      dyn.f(0, z, out);
+      dyn.solutionDerivatives(0, z, 2, [Tensor.empty(arena, batch, 2), Tensor.empty(arena, batch, 2)]);
+    });
+  }
+  assert.is(dyn.programs.size, PROGRAM_CACHE_SIZE);
+  assert.is(dyn.jetPrograms.size, PROGRAM_CACHE_SIZE);
 });
 
 test.run();

@@ -118,11 +118,15 @@ test('model descriptions are checked strictly, naming the path', () => {
     assert.throws(() => checkModelSpec(spec), (e: unknown) => e instanceof ArgumentError && pattern.test(e.message), JSON.stringify(spec).slice(0, 80));
   refused({ ...good, heads: good.head }, /^model\.heads: unknown key/);
   refused({ ...good, blocks: [] }, /^model\.blocks: expected an array of 1 to/);
-  refused({ ...good, blocks: [{ ...good.blocks[0], dynamics: undefined, mlp: { widths: [4, 4], activation: 'tanh' } }] }, /^model\.blocks\[0\]\.dynamics/);
+  refused({ ...good, blocks: [{ ...good.blocks[0], dynamics: undefined, mlp: { widths: [5, 5], activation: 'tanh' } }] }, /^model\.encoder: expected a layer returning the ODE state's 5 values/);
+  refused({ ...good, blocks: [{ ...good.blocks[0], mlp: { widths: [4, 4], activation: 'tanh' } }] }, /^model\.blocks\[0\]\.config: expected exactly one of mlp/);
+  refused({ ...good, blocks: [{ ...good.blocks[0], solver: { metod: 'rk4' } }] }, /^model\.blocks\[0\]\.solver\.metod: unknown key; expected one of method/);
+  refused({ ...good, encoder: { type: 'sequential', layers: [{ type: 'linear', inputs: 3, outputs: 4 }, { type: 'linear', inputs: 5, outputs: 4 }] } }, /^model\.encoder\.layers\[1\]\.inputs: expected 4/);
   refused({ ...good, head: { type: 'linear', inputs: 4 } }, /^model\.head\.outputs/);
   refused({ ...good, encoder: { type: 'gru', inputs: 2, hidden: 3, steps: 2, readout: { type: 'linear', inputs: 3, outputs: 4 }, bidirectional: true } }, /^model\.encoder\.bidirectional/);
   refused({ ...good, init: 'xavier' }, /^model\.init: expected one of pytorch, glorot/);
-  assert.throws(() => Model.create(rt, { ...good, head: { type: 'linear', inputs: 5, outputs: 3 } }, new Rng(0)), (e: unknown) => e instanceof ArgumentError && /^head: expected a layer taking the ODE state's 4 values/.test(e.message));
+  assert.throws(() => Model.create(rt, { ...good, head: { type: 'linear', inputs: 5, outputs: 3 } }, new Rng(0)), (e: unknown) => e instanceof ArgumentError && /^model\.head: expected a layer taking the ODE state's 4 values/.test(e.message));
+  assert.throws(() => Model.create(rt, good, undefined as never), (e: unknown) => e instanceof ArgumentError && /^rng: expected an Rng/.test(e.message));
   assert.equal(Model.create(rt, good, new Rng(1)).spec?.head, good.head);
   const model = Model.create(rt, good, new Rng(1));
   const x = new Float64Array(3), labels = new Float64Array(1);

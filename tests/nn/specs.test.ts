@@ -10,6 +10,8 @@ import { checkLayerSpec, createLayer, paramShapes } from '../../src/nn/spec.js';
 import { MAX_WIDTH } from '../../src/nn/spec-checks.js';
 import { sequential } from '../../src/nn/sequential.js';
 import { linear } from '../../src/nn/dense.js';
+import { gruCell } from '../../src/nn/gru.js';
+import { gruEncoder } from '../../src/nn/gru-encoder.js';
 import type { LayerSpec } from '../../src/nn/layer.js';
 
 const rt = createRuntimeSync();
@@ -63,6 +65,29 @@ test('initialisers: seeded; PyTorch\'s U(±1/√fan_in) for weight and bias, Glo
   // Variance of U(±a) is a²/3: a loose check that the draws fill the range uniformly.
   const variance = gw.reduce((s, v) => s + v * v, 0) / gw.length;
   assert.ok(Math.abs(variance / (bound * bound / 3) - 1) < 0.1, `glorot variance ratio ${variance / (bound * bound / 3)}`);
+});
+
+test('layer constructors called from code are strict too: sizes, flags, options, initialiser, rng, layer values', () => {
+  const rng = new Rng(0);
+  const refused = (f: () => unknown, pattern: RegExp) => assert.throws(f, (e: unknown) => e instanceof ArgumentError && pattern.test(e.message), String(pattern));
+  refused(() => linear(rt, { inputs: 2, outputs: 3, bais: false } as never, { rng }), /^linear\.bais: unknown key/);
+  refused(() => linear(rt, { inputs: 2, outputs: 3, bias: 'false' as never }, { rng }), /^linear\.bias: expected true or false/);
+  refused(() => linear(rt, { inputs: 2, outputs: 3 }, { rng, nmae: 'x' } as never), /^options\.nmae: unknown key/);
+  refused(() => linear(rt, { inputs: 2, outputs: 3 }, { rng, init: 'xavier' as never }), /^options\.init: expected one of pytorch, glorot/);
+  refused(() => linear(rt, { inputs: 2, outputs: 3 }, {} as never), /^options\.rng: expected an Rng/);
+  refused(() => gruCell(rt, { inputs: 2, hidden: 3, bias: false } as never, { rng }), /^gru\.bias: unknown key/);
+  refused(() => gruEncoder(rt, { type: 'gru', inputs: 2, hidden: 3, steps: 2, readout: { type: 'linear', inputs: 3, outputs: 1 }, bidirectional: true } as never, { rng }), /^encoder\.bidirectional: unknown key/);
+  refused(() => gruEncoder(rt, { type: 'gru', inputs: 2, hidden: 3, steps: 2, reverse: 'yes' as never, readout: { type: 'linear', inputs: 3, outputs: 1 } }, { rng }), /^encoder\.reverse: expected true or false/);
+  refused(() => createLayer(rt, { type: 'activation', fn: 'tanh' }, { rng, init: 'he' as never }), /^options\.init/);
+  refused(() => sequential([{ type: 'linear', inputs: 2, outputs: 2 }] as never), /^layers\[0\]: expected a layer value/);
+});
+
+test('descriptions are bounded however they nest: total layers and nesting depth', () => {
+  let deep: LayerSpec = { type: 'activation', fn: 'tanh' };
+  for (let i = 0; i < 9; i++) deep = { type: 'sequential', layers: [deep] };
+  assert.throws(() => checkLayerSpec(deep), (e: unknown) => e instanceof ArgumentError && /nested at most 8 deep/.test(e.message));
+  const wide: LayerSpec = { type: 'sequential', layers: Array.from({ length: 60 }, () => ({ type: 'sequential' as const, layers: Array.from({ length: 60 }, () => ({ type: 'activation' as const, fn: 'tanh' as const })) })) };
+  assert.throws(() => checkLayerSpec(wide), (e: unknown) => e instanceof ArgumentError && /at most 256 layers in one description/.test(e.message));
 });
 
 test.run();
