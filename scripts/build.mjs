@@ -1,6 +1,6 @@
 // Builds everything a fresh clone needs: the SIMD kernels (asc), the bundles with the wasm bytes
 // embedded (esbuild), and the type declarations (tsc). Run by `npm install`/`npm ci` via `prepare`.
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -32,7 +32,10 @@ await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'build/
 await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.cjs', format: 'cjs', platform: 'node' });
 
 if (existsSync('src/cli/main.ts')) {
-  step('cli: build/cli.js');
+  // The CLI is its own package (packages/cli, taynode-cli) with its own dependencies, so the library
+  // installs none: the bundle carries the library (and its wasm) and leaves commander, vega, … external.
+  step('cli: build/cli.js and packages/cli/cli.js');
+  const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
   await esbuild.build({
     ...common,
     entryPoints: ['src/cli/main.ts'],
@@ -40,8 +43,10 @@ if (existsSync('src/cli/main.ts')) {
     format: 'esm',
     platform: 'node',
     packages: 'external',
+    define: { __TAYNODE_VERSION__: JSON.stringify(version) },
     banner: { js: '#!/usr/bin/env node' },
   });
+  cpSync('build/cli.js', 'packages/cli/cli.js');
 }
 
 step('types: tsc --emitDeclarationOnly');

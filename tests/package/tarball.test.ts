@@ -1,10 +1,11 @@
-// The package as a user gets it: `npm pack`, installed into a scratch project, then used from an ESM
-// script, a CommonJS script, TypeScript consumers (strict; node16 and nodenext, ESM and CommonJS), and
-// through the wasm subpath export (for hosts that must be handed a compiled module).
+// The packages as a user gets them: `npm pack` of the library (no dependencies) and of the CLI
+// (packages/cli, with its own), installed into a scratch project, then used from an ESM script, a
+// CommonJS script, TypeScript consumers (strict; node16 and nodenext, ESM and CommonJS), through the
+// wasm subpath export (for hosts that must be handed a compiled module), and as the `taynode` command.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,20 +17,26 @@ const npm = (args: string[], cwd = scratch) => run(process.platform === 'win32' 
 
 let packed: { files: { path: string }[] }[] = [];
 
-test('npm pack holds the bundles, both declaration trees, the wasm, LICENSE and README, and nothing of src or tests', () => {
+test('the library\'s tarball holds the bundles, both declaration trees, the wasm, LICENSE and README, nothing of src, tests or the CLI, and no dependencies', () => {
   // --ignore-scripts: the build in build/ is the one under test (prepare would rebuild it).
   packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root));
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ['build/index.js', 'build/index.cjs', 'build/cli.js', 'build/taynode.wasm', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
+  for (const f of ['build/index.js', 'build/index.cjs', 'build/taynode.wasm', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
-  assert.not.ok(files.some((f) => f.startsWith('src/') || f.startsWith('tests/') || f.startsWith('assembly/')), 'no sources or tests');
+  assert.not.ok(files.some((f) => f.startsWith('src/') || f.startsWith('tests/') || f.startsWith('assembly/') || f === 'build/cli.js'), 'no sources, tests or CLI');
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  assert.equal(manifest.dependencies ?? {}, {}, 'the library installs no dependencies');
+  assert.is(manifest.bin, undefined, 'the command comes with taynode-cli');
+  const cli = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], join(root, 'packages/cli')));
+  assert.equal(cli[0].files.map((f: { path: string }) => f.path).sort(), ['README.md', 'cli.js', 'package.json']);
 });
 
 test('installed from the tarball: ESM and CommonJS scripts solve with the embedded wasm; the wasm subpath compiles', () => {
-  const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'))!;
+  const tarballs = readdirSync(scratch).filter((f) => f.endsWith('.tgz')).map((f) => join(scratch, f));
+  assert.is(tarballs.length, 2);
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  npm(['install', join(scratch, tarball), '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error']);
+  npm(['install', ...tarballs, '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error']);
   writeFileSync(join(scratch, 'esm.mjs'), `
     import { createRuntimeSync, createRuntime, NeuralOde, Rng } from 'taynode';
     import { readFileSync } from 'node:fs';
@@ -49,6 +56,14 @@ test('installed from the tarball: ESM and CommonJS scripts solve with the embedd
   assert.is(esm.wasm, 'function');
   assert.is(esm.z1.length, 2);
   assert.equal(cjs.z1, esm.z1);
+});
+
+test('installed from its tarball, the taynode command runs: --version, and a small experiment writes under --out', () => {
+  const bin = join(scratch, 'node_modules/.bin/taynode');
+  const { version } = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8'));
+  assert.is(run(bin, ['--version']).trim(), version);
+  run(bin, ['solver-order', '--max-degree', '2', '--out', 'figure2']);
+  assert.equal(readdirSync(join(scratch, 'figure2')).sort(), ['solver-order.json', 'solver-order.svg']);
 });
 
 for (const module of ['node16', 'nodenext']) {
