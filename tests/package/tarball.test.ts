@@ -28,6 +28,8 @@ test('the library\'s tarball holds the bundles, both declaration trees, the wasm
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   assert.equal(manifest.dependencies ?? {}, {}, 'the library installs no dependencies');
   assert.is(manifest.bin, undefined, 'the command comes with taynode-cli');
+  // npm warns every consumer about a package with install-time scripts (prepare included).
+  for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) assert.is(manifest.scripts?.[script], undefined, `no ${script} script`);
   const cli = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], join(root, 'packages/cli')));
   assert.equal(cli[0].files.map((f: { path: string }) => f.path).sort(), ['README.md', 'cli.js', 'package.json']);
 });
