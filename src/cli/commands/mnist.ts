@@ -120,7 +120,7 @@ export function registerMnistCommand(program: Command): void {
       mkdirSync(opts.out, { recursive: true });
       const all = [unreg, ...regs];
       const figures = [
-        await writeSvg(join(opts.out, 'fig3-nfe-error.svg'), fig3Spec([unreg, reg], s.evalTol, s.order)),
+        await writeSvg(join(opts.out, 'fig3-nfe-error.svg'), fig3Spec([unreg, reg], s.evalTol, s.order, Math.min(s.nfeBatch, trainSize))),
         await writeSvg(join(opts.out, 'fig5a-loss-nfe.svg'), fig5aSpec(all, s.evalTol)),
         await writeSvg(join(opts.out, 'fig7-rk-nfe.svg'), fig7Spec([
           ...all.map((r) => ({ label: r.lambda === 0 ? 'λ=0' : `λ=${r.lambda}`, order: s.order, method: `dopri5 (tol ${s.evalTol})`, nfe: r.train.nfe, rK: r.rK })),

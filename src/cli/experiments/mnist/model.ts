@@ -68,8 +68,8 @@ export function withMonitor(model: Model, order: number, solver: SolverConfig): 
 /**
  * The paper's schedule scaled to `iterations`: the boundaries sit at 60/160, 100/160 and 140/160 of the
  * run; the rates are `lr` × (1, 0.1, 0.01, 0.001) (the paper's with lr = 0.1). An optional linear warm-up
- * over the first `warmup` iterations from lr/10 (a short run with momentum 0.9 otherwise starts with a
- * few diverging steps; the paper's 96,000 iterations absorb those).
+ * over the first `warmup` iterations from lr/10 (off by default, as in the paper: at lr = 0.1 the first
+ * few dozen iterations overshoot, cross-entropy up to ≈ 8, with or without a 30-iteration warm-up).
  */
 export function paperSchedule(iterations: number, lr: number, warmup = 0): Schedule {
   const bounds = PAPER_BOUNDARIES.map((e) => Math.max(1, Math.round((iterations * e) / PAPER_EPOCHS)));

@@ -9,7 +9,7 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const runName = (r: MnistRun) => (r.lambda === 0 ? 'λ = 0' : `λ = ${r.lambda}`);
 
 /** Fig. 3: NFE (evalTol, nfeBatch training images) and training error at the checkpoints. */
-export function fig3Spec(runs: MnistRun[], evalTol: number, order: number): VegaLiteSpec {
+export function fig3Spec(runs: MnistRun[], evalTol: number, order: number, images: number): VegaLiteSpec {
   const values = runs.flatMap((r) => r.curve.map((c) => ({ run: runName(r), iteration: c.iteration, nfe: c.nfe, error: 100 * c.error })));
   const panel = (field: string, title: string) => ({
     width: 320, height: 220,
@@ -23,7 +23,7 @@ export function fig3Spec(runs: MnistRun[], evalTol: number, order: number): Vega
   });
   return {
     $schema: SCHEMA,
-    title: `Fig. 3: NFE (dopri5, tol ${evalTol}, batches of training images) and training error during training`,
+    title: `Fig. 3: NFE (dopri5, tol ${evalTol}, the first ${images} training images solved jointly) and their error during training`,
     data: { values },
     hconcat: [panel('nfe', 'NFE'), panel('error', 'training error (%)')],
   } as VegaLiteSpec;
@@ -73,7 +73,7 @@ export function fig8Spec(runs: MnistRun[], unregAndChosen: MnistRun[], evalTol: 
         title: '(a) dopri5 error at t = 1 against tolerance', width: 260, height: 220,
         layer: [
           { data: { values: diagonal }, mark: { type: 'line', color: '#bbb', strokeDash: [4, 4] }, encoding: { x: { field: 'tol', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'y', type: 'quantitative', scale: { type: 'log' } } } },
-          { data: { values: errors }, mark: { type: 'line', point: true }, encoding: { x: { field: 'tol', type: 'quantitative', title: 'rtol = atol', scale: { type: 'log' } }, y: { field: 'maxError', type: 'quantitative', title: 'max |z(1) − z_ref(1)|', scale: { type: 'log' } }, color: { field: 'run', type: 'nominal', title: 'model' } } },
+          { data: { values: errors }, mark: { type: 'line', point: true }, encoding: { x: { field: 'tol', type: 'quantitative', title: 'rtol = atol', scale: { type: 'log' }, axis: { format: '.0e' } }, y: { field: 'maxError', type: 'quantitative', title: 'max |z(1) − z_ref(1)|', scale: { type: 'log' }, axis: { format: '.0e' } }, color: { field: 'run', type: 'nominal', title: 'model' } } },
         ],
       },
       {
