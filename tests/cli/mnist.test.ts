@@ -188,6 +188,8 @@ test('taynode mnist: a tiny run writes the JSON (keys, finite and consistent num
     for (const k of ['nfe_unreg', 'nfe_reg', 'train_time_unreg_s', 'train_time_reg_s', 'train_time_ratio']) assert.ok(Number.isFinite(r[k]) && r[k] > 0, k);
     assert.ok(Math.abs(r.nfe_ratio - r.nfe_unreg / r.nfe_reg) < 1e-12);
     assert.ok(Math.abs(r.train_time_ratio - r.train_time_reg_s / r.train_time_unreg_s) < 1e-12);
+    assert.ok(r.train_cpu_unreg_s > 0 && Math.abs(r.train_cpu_ratio - r.train_cpu_reg_s / r.train_cpu_unreg_s) < 1e-12);
+    assert.is(r.sweep[1].train_cpu_seconds, r.train_cpu_reg_s);
     assert.is(r.test_error_unreg, r.sweep[0].test_error);
     assert.is(r.test_error_reg, r.sweep[1].test_error);
     assert.is(r.nfe_unreg, r.sweep[0].nfe_train);

@@ -63,7 +63,7 @@ export const DEFAULT_MNIST: MnistSettings = {
   momentum: 0.9,
   warmup: 0,
   order: 3,
-  lambdas: [3.02e-3, 3.02e-2],
+  lambdas: [3.02e-3, 3.02e-2, 3.02e-1],
   trainMethod: 'dopri5',
   trainTol: 1e-5,
   evalTol: 1.4e-8,
