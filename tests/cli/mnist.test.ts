@@ -210,4 +210,31 @@ test('taynode mnist: a tiny run writes the JSON (keys, finite and consistent num
   }
 });
 
+test('taynode mnist --fig6: one unregularised and one run per order for each solver, and the figure', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'taynode-mnist6-'));
+  try {
+    const json = join(dir, 'mnist.json');
+    const program = new Command().exitOverride();
+    registerMnistCommand(program);
+    const log = console.log;
+    console.log = () => {};
+    try {
+      await program.parseAsync(['mnist', '--digits', '200', '--iterations', '2', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
+        '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
+        '--error-tols', '1e-3', '--ref-tol', '1e-7', '--error-images', '3', '--fig6', '--fig6-methods', 'bosh3,heun_euler', '--fig6-orders', '2',
+        '--fig6-tol', '1e-3', '--no-progress', '--out', dir, '--json', json], { from: 'user' });
+    } finally {
+      console.log = log;
+    }
+    const r = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(r.fig6.map((p: { method: string; order: number | string }) => `${p.method}:${p.order}`), ['bosh3:none', 'bosh3:2', 'heun_euler:none', 'heun_euler:2']);
+    for (const p of r.fig6) assert.ok(p.nfe > 0 && Number.isFinite(p.loss) && p.rK > 0);
+    assert.is(r.fig6[0].lambda, 0);
+    assert.is(r.fig6[1].lambda, r.settings.fig6Lambda);
+    assert.ok(readFileSync(join(dir, 'fig6-orders-solvers.svg'), 'utf8').startsWith('<svg'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

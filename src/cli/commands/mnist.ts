@@ -48,6 +48,7 @@ export function registerMnistCommand(program: Command): void {
     .option('--warmup <n>', 'linear warm-up iterations from lr/10 (0: none)', integerAtLeast(0), d.warmup)
     .option('--order <K>', 'K of R_K', positiveInt, d.order)
     .option('--lambdas <list>', 'comma-separated λ sweep for R_K (λ = 0 always runs; the paper\'s 3.02e-3)', positiveList('weights'), d.lambdas)
+    .option('--no-lazy-terms', 'integrate R_K in the forward solve too (reports R_K of every batch; slower)')
     .addOption(new Option('--train-method <m>', 'adaptive solver while training').choices(ADAPTIVE).default(d.trainMethod))
     .option('--train-tol <x>', 'rtol = atol while training (the paper: 1.4e-8; the error norm sees z alone)', positive, d.trainTol)
     .option('--eval-tol <x>', 'dopri5 rtol = atol of every reported NFE and error (the paper: 1.4e-8)', positive, d.evalTol)

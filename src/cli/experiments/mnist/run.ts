@@ -102,7 +102,7 @@ export function trainMnist(rt: Runtime, s: MnistSettings, data: MnistSplit, o: R
     const picked = sampler.next();
     gatherRows(data.trainImages, PIXELS, picked, x);
     gatherRows(data.trainLabels, 1, picked, y);
-    const r = model.objective(x, y, { loss: softmaxCrossEntropyLoss, rng });
+    const r = model.objective(x, y, { loss: softmaxCrossEntropyLoss, rng, lazyTerms: s.lazyTerms });
     if (!Number.isFinite(r.loss)) throw new Error(`training diverged at iteration ${it} (λ = ${o.lambda}): loss ${r.loss}; lower --lr or λ`);
     optimizer.step();
     const ms = performance.now() - start;

@@ -22,6 +22,11 @@ export interface MnistSettings {
   order: number;
   /** the λ sweep (R_K weight); λ = 0 is always run as the baseline */
   lambdas: number[];
+  /**
+   * integrate R_K only where its gradient is needed (the replay), as the paper's code does: the forward
+   * solve carries z alone (same steps, same gradient; R_K of a batch is then not reported while training)
+   */
+  lazyTerms: boolean;
   /** the training solver (adaptive) and its rtol = atol; the error norm sees z alone */
   trainMethod: MethodName;
   trainTol: number;
@@ -64,6 +69,7 @@ export const DEFAULT_MNIST: MnistSettings = {
   warmup: 0,
   order: 3,
   lambdas: [3.02e-3, 3.02e-2, 3.02e-1],
+  lazyTerms: true,
   trainMethod: 'dopri5',
   trainTol: 1e-5,
   evalTol: 1.4e-8,
