@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { TaynodeError } from '../errors.js';
 import { registerKernelsCommand } from './commands/kernels.js';
+import { registerMnistCommand } from './commands/mnist.js';
 import { registerSolverOrderCommand } from './commands/solver-order.js';
 import { registerToyCommand } from './commands/toy.js';
 import { packageVersion } from './version.js';
@@ -13,6 +14,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerKernelsCommand(program);
+registerMnistCommand(program);
 registerSolverOrderCommand(program);
 registerToyCommand(program);
 

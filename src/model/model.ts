@@ -140,6 +140,8 @@ export interface ModelObjectiveOptions {
   /** Rng for the blocks' noise (the Jacobian term's and the Hutchinson trace's ε) */
   rng?: Rng;
   gradient?: boolean;
+  /** integrate the blocks' terms only in the backward replay (NeuralOde ForwardOptions.lazyTerms): regularizers are then {} */
+  lazyTerms?: boolean;
 }
 
 export interface ModelObjectiveResult {
@@ -292,7 +294,7 @@ export class Model {
    * block's λ-weighted terms; with `gradient` (default), every parameter's gradient is set.
    */
   objective(x: Float64Array, target: Float64Array, options: ModelObjectiveOptions = {}): ModelObjectiveResult {
-    checkOptions(options, ['loss', 'rng', 'gradient']);
+    checkOptions(options, ['loss', 'rng', 'gradient', 'lazyTerms']);
     const batch = this.batchOf(x);
     const lossFn = options.loss ?? mseLoss;
     checkLoss(lossFn);
@@ -344,7 +346,7 @@ export class Model {
       const passes: ForwardPass[] = [];
       const last = this.blocks.length - 1;
       this.blocks.forEach((block, i) => {
-        const pass = block.forward(z, { rng: options.rng, record: wantGrad, times: i === last ? times : undefined });
+        const pass = block.forward(z, { rng: options.rng, record: wantGrad, times: i === last ? times : undefined, lazyTerms: options.lazyTerms === true });
         passes.push(pass);
         z = pass.result.z1;
       });
@@ -438,5 +440,6 @@ export class Model {
 function checkOptions(options: ModelObjectiveOptions, keys: readonly string[]): void {
   checkKeys(options, keys, '');
   if (options.gradient !== undefined) checkBoolean(options.gradient, 'gradient');
+  if ((options as ModelObjectiveOptions).lazyTerms !== undefined) checkBoolean((options as ModelObjectiveOptions).lazyTerms, 'lazyTerms');
   if (options.rng !== undefined) checkRng(options.rng, 'rng');
 }

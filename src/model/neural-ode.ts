@@ -112,6 +112,14 @@ export interface ForwardOptions {
   record?: boolean;
   /** output times, monotone from t0 to t1 within [t0, t1] (default: t1 alone) */
   times?: ArrayLike<number>;
+  /**
+   * Integrate the terms only where their gradient is needed, as the paper's code does: the forward
+   * solve carries z alone and the checkpointed replay evaluates the terms' integrands with their VJPs.
+   * Only with `record`, gradient 'checkpoint', solver.errorNorm 'state' (so the steps are those of the
+   * augmented solve) and no logDensity term; the result's regularizers are then not computed ({}).
+   * Otherwise ignored.
+   */
+  lazyTerms?: boolean;
 }
 
 export interface PredictOptions {
@@ -124,7 +132,7 @@ export interface PredictOptions {
 
 export const CONFIG_KEYS = ['mlp', 'dynamics', 'init', 'regularizers', 'terms', 'solver', 'gradient', 't0', 't1'] as const;
 const OBJECTIVE_OPTION_KEYS = ['gradient', 'rng', 'grid', 'loss'] as const;
-const FORWARD_OPTION_KEYS = ['rng', 'grid', 'record', 'times'] as const;
+const FORWARD_OPTION_KEYS = ['rng', 'grid', 'record', 'times', 'lazyTerms'] as const;
 const PREDICT_OPTION_KEYS = ['solver', 'times', 'onEvaluation'] as const;
 
 /**
@@ -392,19 +400,41 @@ export class NeuralOde {
     const solver = this.config.solver ?? {};
     const replay = (options.record ?? false) && this.config.gradient === 'checkpoint';
     const { ts, index } = solveTimes(times, t0, t1);
-    dyn.nfe = 0;
-    const fwd = this.solve(dyn, y0, solver, replay, options.grid, undefined, ts);
-    const nfeForward = dyn.nfe;
+    const lazy = options.lazyTerms === true && replay && (solver.errorNorm ?? 'all') === 'state' && layout.logDensity.count === 0 && dyn.terms.length > 0;
+    let fwd: OdeSolution;
+    let nfeForward: number;
+    if (lazy) {
+      // z alone: the error norm sees only z either way, so these are the augmented solve's steps. The
+      // replay reads the checkpointed start states at the augmented size; the terms' slots stay zero,
+      // which changes nothing (no integrand reads them, their cotangents are the constant λ).
+      const plain = this.dynamics(batch, false);
+      plain.nfe = 0;
+      fwd = this.solve(plain, z0.slice(), solver, true, options.grid, undefined, ts);
+      nfeForward = plain.nfe;
+      if (fwd.steps) {
+        fwd.steps.y = fwd.steps.y.map((y) => {
+          const full = new Float64Array(dyn.stateSize);
+          full.set(y);
+          return full;
+        });
+      }
+    } else {
+      dyn.nfe = 0;
+      fwd = this.solve(dyn, y0, solver, replay, options.grid, undefined, ts);
+      nfeForward = dyn.nfe;
+    }
     const yEnd = fwd.ys[fwd.ys.length - 1];
     const zs = new Float64Array(times.length * bd);
     index.forEach((row, m) => zs.set(fwd.ys[row].subarray(0, bd), m * bd));
     const logDensity = layout.logDensity.count > 0 ? yEnd.slice(layout.logDensity.offset, layout.logDensity.offset + batch) : undefined;
     const regularizers: Record<string, number> = {};
     let loss = 0;
-    dyn.terms.forEach((term, j) => {
-      regularizers[term.name] = yEnd[layout.terms.offset + j];
-      loss += term.lambda * regularizers[term.name];
-    });
+    if (!lazy) {
+      dyn.terms.forEach((term, j) => {
+        regularizers[term.name] = yEnd[layout.terms.offset + j];
+        loss += term.lambda * regularizers[term.name];
+      });
+    }
     const result: ObjectiveAtResult = {
       loss, dataLoss: 0, regularizers, ...(logDensity ? { logDensity } : {}), z1: yEnd.slice(0, bd), zs, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
       checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,

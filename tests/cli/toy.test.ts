@@ -6,7 +6,7 @@ import { NeuralOde } from '../../src/model/neural-ode.js';
 import { odeint } from '../../src/ode/solve.js';
 import { Rng } from '../../src/random.js';
 import type { Tensor } from '../../src/runtime/tensor.js';
-import { trajectoriesSpec, trajectoryPanel } from '../../src/cli/experiments/toy-plot.js';
+import { legendValues, trajectoriesSpec, trajectoryPanel } from '../../src/cli/experiments/toy-plot.js';
 import { renderSvg } from '../../src/cli/plots.js';
 
 const tiny = { ...DEFAULT_TOY, iterations: 4, hidden: 6, trainPoints: 12, testPoints: 9, batchSize: 6, lambdas: [0.1] };
@@ -40,6 +40,29 @@ test('a short run trains, evaluates and plots (trajectories coloured by |d³z/dt
   assert.ok(panel.segments.every((s) => s.d >= 0 && Number.isFinite(s.d)));
   const svg = await renderSvg(trajectoriesSpec([panel]));
   assert.ok(svg.startsWith('<svg') && svg.includes('dopri5 NFE'));
+});
+
+test('the plot states the NFE the command prints, and its legend labels the whole colour range', async () => {
+  for (const max of [0.7, 1, 65, 3412]) {
+    const v = legendValues(max);
+    assert.is(v[0], 0);
+    assert.is(v[v.length - 1], max);
+    for (let i = 1; i < v.length; i++) assert.ok(v[i] > v[i - 1], `${max}: ${v}`);
+  }
+  const rt = createRuntimeSync();
+  const d = toyData(tiny);
+  const reg = trainToy(rt, tiny, d, 0.1);
+  const panel = trajectoryPanel(reg.model, Float64Array.from([-0.9, 0, 0.9]), 'reg', tiny.evalTol, 3, 6, { nfe: reg.nfe, what: 'the test inputs' });
+  assert.ok(panel.title.includes(`dopri5 NFE = ${reg.nfe} on the test inputs`), panel.title);
+  assert.ok(panel.title.includes(`solved jointly, dopri5 NFE = ${panel.nfe}`), panel.title);
+  const spec = trajectoriesSpec([panel]) as unknown as { vconcat: { layer: { encoding: { color?: { scale: { domain: number[] }; legend: { values: number[] } } } }[] }[] };
+  const color = spec.vconcat[0].layer[0].encoding.color!;
+  const maxD = Math.max(...panel.segments.map((s) => s.d));
+  assert.equal(color.scale.domain, [0, maxD]);
+  assert.is(color.legend.values[0], 0);
+  assert.ok(Math.abs(color.legend.values[color.legend.values.length - 1] / maxD - 1) < 5e-3, 'the top label is the largest value plotted');
+  const svg = await renderSvg(trajectoriesSpec([panel]));
+  assert.ok(svg.includes(`dopri5 NFE = ${reg.nfe} on the test inputs`));
 });
 
 test('the reported NFE is that of the prediction alone: no regulariser state in the solve or its error norm', () => {

@@ -64,10 +64,13 @@ export function registerToyCommand(program: Command): void {
       writeFileSync(join(opts.out, 'toy-unregularised.safetensors'), saveModel(unreg.model, { experiment: 'toy', lambda: '0' }));
       writeFileSync(join(opts.out, 'toy-regularised.safetensors'), saveModel(reg.model, { experiment: 'toy', lambda: String(reg.lambda) }));
       const starts = Float64Array.from({ length: 13 }, (_, i) => (-3 + 0.5 * i) / s.scale);
-      const svg = await writeSvg(join(opts.out, 'toy.svg'), trajectoriesSpec([
-        trajectoryPanel(unreg.model, starts, 'unregularised', s.evalTol, s.order),
-        trajectoryPanel(reg.model, starts, `R_${s.order}, λ = ${reg.lambda}`, s.evalTol, s.order),
-      ], s.order));
+      const what = `the ${s.testPoints} test inputs (as printed)`;
+      const panels = [
+        trajectoryPanel(unreg.model, starts, 'unregularised', s.evalTol, s.order, 31, { nfe: unreg.nfe, what }),
+        trajectoryPanel(reg.model, starts, `R_${s.order}, λ = ${reg.lambda}`, s.evalTol, s.order, 31, { nfe: reg.nfe, what }),
+      ];
+      console.log(`plot: the ${starts.length} trajectories shown, solved jointly at ${s.evalTol}, take ${panels[0].nfe} (unregularised) and ${panels[1].nfe} (λ = ${reg.lambda}) evaluations (the dots)`);
+      const svg = await writeSvg(join(opts.out, 'toy.svg'), trajectoriesSpec(panels, s.order));
       const summary = (r: ToyRun) => ({
         lambda: r.lambda, test_loss: r.testLoss, train_loss: r.trainLoss, nfe: r.nfe, nfe_per_example: r.nfePerExample, [`r${s.order}`]: r.rK,
         nfe_at_tol: Object.fromEntries(r.atTols.map((a) => [String(a.tol), { nfe: a.nfe, nfe_per_example: a.nfePerExample }])), train_seconds: r.trainSeconds,

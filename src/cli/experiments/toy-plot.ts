@@ -9,13 +9,19 @@ import type { VegaLiteSpec } from '../plots.js';
 
 export interface TrajectoryPanel {
   title: string;
+  /** the maximum of |d^K z/dt^K| over the panel's segments (the colour scale must reach it) */
+  maxD: number;
   segments: { t: number; z: number; t2: number; z2: number; d: number; traj: number }[];
   evaluations: { t: number; z: number }[];
   nfe: number;
 }
 
-/** Trajectories from `starts`, their K-th derivative magnitudes, and dopri5's evaluation points at `tol`. */
-export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: string, tol: number, order = 3, samples = 31): TrajectoryPanel {
+/**
+ * Trajectories from `starts`, their K-th derivative magnitudes, and dopri5's evaluation points at `tol`.
+ * `reported`: the NFE the command prints (its test batch), put in the title so the figure and the console
+ * agree; the dots are the evaluations of the plotted starts solved jointly, whose NFE is stated separately.
+ */
+export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: string, tol: number, order = 3, samples = 31, reported?: { nfe: number; what: string }): TrajectoryPanel {
   const rt = model.rt;
   const n = starts.length;
   const dyn = model.dynamics(n, false);
@@ -46,10 +52,29 @@ export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: s
       if (typeof inner === 'function') inner(t, y.data, dy.data); else inner.evaluate(t, y, dy);
     },
   }, { data: starts, rows: n, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol, runtime: rt });
-  return { title: `${title}: dopri5 NFE = ${solve.stats.nfe} (tol ${tol})`, segments, evaluations, nfe: solve.stats.nfe };
+  const shown = `dots: the ${n} trajectories shown, solved jointly, dopri5 NFE = ${solve.stats.nfe}`;
+  const full = reported ? `${title}: dopri5 NFE = ${reported.nfe} on ${reported.what} (tol ${tol}); ${shown}` : `${title}: dopri5 NFE = ${solve.stats.nfe} (tol ${tol})`;
+  const maxD = segments.reduce((m, sg) => Math.max(m, sg.d), 0);
+  return { title: full, maxD, segments, evaluations, nfe: solve.stats.nfe };
+}
+
+/** Legend values from 0 to `max` (both labelled), with 1-2-5 steps in between on the symlog scale. */
+export function legendValues(max: number): number[] {
+  if (!(max > 0)) return [0];
+  const values = [0];
+  for (let e = Math.floor(Math.log10(max)) - 2; ; e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= max * 0.8) return [...values.map((x) => Number(x.toPrecision(3))), max];
+      if (v > 0) values.push(v);
+    }
+  }
 }
 
 export function trajectoriesSpec(panels: TrajectoryPanel[], order = 3): VegaLiteSpec {
+  // One colour scale for all panels, its domain exactly [0, max] so the legend's ends are the data's ends.
+  const maxD = Math.max(0, ...panels.map((p) => p.maxD));
+  const ticks = legendValues(maxD).filter((v, i, a) => i === 0 || i === a.length - 1 || (v / maxD > 0.01 && v < maxD / 1.5));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Trajectories coloured by |d^${order}z/dt^${order}|; black dots: dopri5 evaluations`,
@@ -66,7 +91,11 @@ export function trajectoriesSpec(panels: TrajectoryPanel[], order = 3): VegaLite
             y: { field: 'z', type: 'quantitative', title: 'z(t)' },
             x2: { field: 't2' },
             y2: { field: 'z2' },
-            color: { field: 'd', type: 'quantitative', title: `|d^${order}z/dt^${order}|`, scale: { type: 'symlog', scheme: 'plasma' } },
+            color: {
+              field: 'd', type: 'quantitative', title: `|d^${order}z/dt^${order}|`,
+              scale: { type: 'symlog', scheme: 'plasma', domain: [0, maxD], nice: false },
+              legend: { values: ticks, format: '.3~g', gradientLength: 260 },
+            },
           },
         },
         {

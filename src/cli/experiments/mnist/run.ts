@@ -1,0 +1,145 @@
+// One training run of the MNIST classifier (a λ of the sweep, or λ = 0) and its measurements: SGD with
+// momentum on minibatches, the paper's scaled step schedule, a few checkpoints of NFE and training
+// error for Fig. 3, then the final NFE (batches of nfeBatch at evalTol), per-example NFE, train and test
+// error, and R_K of the trained model. Training time counts the iterations alone (objective, gradient
+// and update), not the measurements.
+import { Rng } from '../../../random.js';
+import type { Runtime } from '../../../runtime/wasm.js';
+import type { Model } from '../../../model/model.js';
+import type { SolverConfig } from '../../../model/solver-config.js';
+import { softmaxCrossEntropyLoss } from '../../../model/losses.js';
+import type { MethodName } from '../../../ode/tableaus.js';
+import { Sgd } from '../../../training/sgd.js';
+import { gatherRows, MinibatchSampler } from '../../../training/minibatches.js';
+import { PIXELS, rows, type MnistSplit } from './data.js';
+import { evaluateSet, measureRk, perExampleNfe, solverErrors, type SetEvaluation, type ToleranceError } from './evaluate.js';
+import { createMnistModel, paperSchedule } from './model.js';
+import { runIterations, type MnistSettings } from './settings.js';
+
+export interface CurvePoint {
+  iteration: number;
+  /** NFE at evalTol on the first nfeBatch training images solved jointly */
+  nfe: number;
+  /** training error on those images */
+  error: number;
+}
+
+export interface IterationRecord {
+  iteration: number;
+  /** the minibatch's cross-entropy */
+  loss: number;
+  /** the minibatch's R_K (regularised runs) */
+  rK?: number;
+  nfeForward: number;
+  nfeBackward: number;
+  ms: number;
+}
+
+export interface MnistRun {
+  lambda: number;
+  order: number;
+  method: MethodName;
+  iterations: number;
+  model: Model;
+  curve: CurvePoint[];
+  records: IterationRecord[];
+  /** wall-clock seconds in training iterations alone */
+  trainSeconds: number;
+  /** CPU seconds (this process, user + system) in training iterations alone: on a shared machine the
+   * fairer measure of the work, since the wall time also counts the time other processes held the cores */
+  trainCpuSeconds: number;
+  /** NFE at evalTol, batches of nfeBatch training images (mean over the evaluated batches) */
+  train: SetEvaluation;
+  test: SetEvaluation;
+  nfePerExampleTrain: number;
+  nfePerExampleTest: number;
+  /** R_K of the trained model at evalTol on rkImages training images */
+  rK: number;
+  /** Fig. 8a (only where asked) */
+  solverErrors?: ToleranceError[];
+}
+
+export interface RunOptions {
+  lambda: number;
+  order: number;
+  method: MethodName;
+  tol: number;
+  /** the solver of every measurement (default dopri5 at evalTol) */
+  evalMethod?: MethodName;
+  evalTol?: number;
+  onIteration?: (r: IterationRecord, total: number) => void;
+}
+
+/** The measurement solver: prediction alone, rtol = atol. */
+export const measureSolver = (method: MethodName, tol: number): SolverConfig => ({ method, rtol: tol, atol: tol, maxSteps: 100_000 });
+
+export function trainMnist(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOptions): MnistRun {
+  const trainSize = data.trainLabels.length;
+  const iterations = runIterations(s, trainSize);
+  // The same initial weights and minibatch order for every λ: only the regulariser differs.
+  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol }, new Rng(s.seed));
+  const optimizer = new Sgd(rt.kernels, model.params, { lr: paperSchedule(iterations, s.lr, Math.min(s.warmup, iterations)), momentum: s.momentum });
+  const batch = Math.min(s.batchSize, trainSize);
+  const sampler = new MinibatchSampler(trainSize, batch, new Rng(s.seed + 17), { dropLast: true, shuffle: batch < trainSize });
+  const x = new Float64Array(batch * PIXELS);
+  const y = new Float64Array(batch);
+  const evalSolver = measureSolver(o.evalMethod ?? 'dopri5', o.evalTol ?? s.evalTol);
+  const curveCount = Math.min(s.nfeBatch, trainSize);
+  const curveAt = new Set(Array.from({ length: s.curvePoints }, (_, i) => (s.curvePoints <= 1 ? iterations : Math.round((i * iterations) / (s.curvePoints - 1)))));
+  const curve: CurvePoint[] = [];
+  const checkpoint = (iteration: number) => {
+    if (!curveAt.has(iteration)) return;
+    const e = evaluateSet(model, data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, curveCount);
+    curve.push({ iteration, nfe: e.nfe, error: e.error });
+  };
+  const records: IterationRecord[] = [];
+  const rng = new Rng(s.seed + 29);
+  let trainMs = 0, trainCpuUs = 0;
+  for (let it = 0; it < iterations; it++) {
+    checkpoint(it);
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    const picked = sampler.next();
+    gatherRows(data.trainImages, PIXELS, picked, x);
+    gatherRows(data.trainLabels, 1, picked, y);
+    const r = model.objective(x, y, { loss: softmaxCrossEntropyLoss, rng, lazyTerms: s.lazyTerms });
+    if (!Number.isFinite(r.loss)) throw new Error(`training diverged at iteration ${it} (λ = ${o.lambda}): loss ${r.loss}; lower --lr or λ`);
+    optimizer.step();
+    const ms = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    trainMs += ms;
+    trainCpuUs += used.user + used.system;
+    const rec: IterationRecord = { iteration: it, loss: r.dataLoss, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, ms };
+    const rk = r.regularizers[`r${o.order}`];
+    if (rk !== undefined) rec.rK = rk;
+    records.push(rec);
+    o.onIteration?.(rec, iterations);
+  }
+  checkpoint(iterations);
+  const evalTrain = s.evalTrain > 0 ? Math.min(s.evalTrain, trainSize) : trainSize;
+  const train = evaluateSet(model, data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, evalTrain);
+  const test = evaluateSet(model, data.testImages, data.testLabels, evalSolver, s.nfeBatch);
+  const rkCount = Math.min(s.rkImages, trainSize);
+  return {
+    lambda: o.lambda, order: o.order, method: o.method, iterations, model, curve, records, trainSeconds: trainMs / 1000, trainCpuSeconds: trainCpuUs / 1e6, train, test,
+    nfePerExampleTrain: perExampleNfe(model, data.trainImages, evalSolver, s.perExample),
+    nfePerExampleTest: perExampleNfe(model, data.testImages, evalSolver, s.perExample),
+    rK: measureRk(model, rows(data.trainImages, PIXELS, 0, rkCount), data.trainLabels.subarray(0, rkCount), o.order, evalSolver),
+  };
+}
+
+/** Fig. 8a for a trained run, on the first errorImages training images (dopri5). */
+export function addSolverErrors(run: MnistRun, s: MnistSettings, data: MnistSplit): void {
+  const n = Math.min(s.errorImages, data.trainLabels.length);
+  run.solverErrors = solverErrors(run.model, rows(data.trainImages, PIXELS, 0, n), 'dopri5', s.errorTols, s.refTol);
+}
+
+/**
+ * The regularised run to report: the fewest NFE among runs whose test error is within
+ * `maxErrorIncrease` percentage points of λ = 0's; if none is, the lowest test error.
+ */
+export function chooseRun(unreg: MnistRun, regs: MnistRun[], maxErrorIncrease: number): { run: MnistRun; withinBudget: boolean } {
+  const ok = regs.filter((r) => 100 * (r.test.error - unreg.test.error) <= maxErrorIncrease + 1e-9);
+  if (ok.length) return { run: ok.reduce((a, b) => (b.train.nfe < a.train.nfe || (b.train.nfe === a.train.nfe && b.test.error < a.test.error) ? b : a)), withinBudget: true };
+  return { run: regs.reduce((a, b) => (b.test.error < a.test.error ? b : a)), withinBudget: false };
+}
