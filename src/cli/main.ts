@@ -4,6 +4,7 @@ import { TaynodeError } from '../errors.js';
 import { registerKernelsCommand } from './commands/kernels.js';
 import { registerSolverOrderCommand } from './commands/solver-order.js';
 import { registerToyCommand } from './commands/toy.js';
+import { registerCnfCommand } from './commands/cnf.js';
 
 const program = new Command()
   .name('taynode')
@@ -13,6 +14,7 @@ const program = new Command()
 registerKernelsCommand(program);
 registerSolverOrderCommand(program);
 registerToyCommand(program);
+registerCnfCommand(program);
 
 try {
   await program.parseAsync(process.argv);
