@@ -16,7 +16,7 @@ const rt = createRuntimeSync();
 /** e^A by its Taylor series (‖A‖ < 1 here: 40 terms are exact to rounding). */
 function expm(a: number[][]): number[][] {
   const n = a.length;
-  let term = a.map((_, i) => a.map((_, j) => (i === j ? 1 : 0)));
+  let term: number[][] = a.map((_, i) => a.map((_, j) => (i === j ? 1 : 0)));
   const sum = term.map((r) => r.slice());
   for (let k = 1; k < 40; k++) {
     term = term.map((r, i) => r.map((_, j) => r.reduce((s, _v, m) => s + term[i][m] * a[m][j], 0) / k));
