@@ -28,7 +28,7 @@ test('taynode cnf: a tiny run writes the JSON (every row, the sweep, the headlin
   assert.is(r.dataset, 'moons');
   assert.is(r.table.length, 8, '4 regularisers × 2 solvers');
   assert.equal(r.table.map((row: { solver: string }) => row.solver), ['dopri5', 'dopri5', 'dopri5', 'dopri5', 'rk4-5', 'rk4-5', 'rk4-5', 'rk4-5']);
-  assert.equal(r.sweep.map((row: { lambda: number }) => row.lambda), [0.01, 0.1]);
+  assert.equal(r.sweep.map((row: { lambda: number }) => row.lambda), [0.1, 3], "the sweep's λ and the table's R_2 λ (3), sorted");
   for (const row of [...r.table, ...r.sweep]) {
     assert.is(row.iterations_done, 3);
     assert.ok(row.train_seconds > 0);

@@ -88,7 +88,7 @@ export function densitySpec(panels: DensityPanel[], title: string, range: number
       width: 240,
       height: 240,
       data: { values: p.cells },
-      mark: { type: 'rect' },
+      mark: { type: 'rect', strokeWidth: 0 },
       encoding: {
         x: { field: 'x', ...axis('x₁') }, x2: { field: 'x2' },
         y: { field: 'y', ...axis('x₂') }, y2: { field: 'y2' },

@@ -23,7 +23,7 @@ export const rowLabel = (reg: Regulariser, solver: string, lambda: number): stri
   reg === 'none' ? `none ${solver}` : `${reg} λ=${lambda} ${solver}`;
 
 export function lambdaOf(s: CnfSettings, reg: Regulariser): number {
-  return reg === 'rnode' ? s.rnodeLambda : reg === 'none' ? 0 : s.taylorLambda;
+  return reg === 'rnode' ? s.rnodeLambda : reg === 'r2' ? s.r2Lambda : reg === 'r3' ? s.r3Lambda : 0;
 }
 
 export function runCnf(rt: Runtime, data: DensityData, s: CnfSettings, hooks: CnfRunHooks = {}): CnfOutcome {

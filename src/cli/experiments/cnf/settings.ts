@@ -20,8 +20,10 @@ export interface CnfSettings {
   solvers: string[];
   /** λ of RNODE's two terms (each), Finlay et al.'s 0.01 */
   rnodeLambda: number;
-  /** λ of R_2 and R_3 in the table's rows */
-  taylorLambda: number;
+  /** λ of R_2 in the table's rows (one point of the sweep too) */
+  r2Lambda: number;
+  /** λ of R_3 in the table's rows (R_3 is larger than R_2 on the same flow, so it takes a smaller λ) */
+  r3Lambda: number;
   /** Fig. 5c: further λ of R_2 trained with dopri5 (the table's λ is one point of the sweep too) */
   sweepLambdas: number[];
   /** dopri5 rtol = atol while training (FFJORD's 1e-5) */
@@ -49,11 +51,12 @@ export const DEFAULT_CNF: CnfSettings = {
   regularisers: ['none', 'rnode', 'r2', 'r3'],
   solvers: ['dopri5', 'rk4-5', 'rk4-6', 'rk4-8'],
   rnodeLambda: 0.01,
-  taylorLambda: 0.01,
-  sweepLambdas: [0.001, 0.1],
+  r2Lambda: 3,
+  r3Lambda: 0.3,
+  sweepLambdas: [0.3, 1, 10],
   trainTol: 1e-5,
   evalTols: [1e-5, 1.4e-8],
-  tightEvalSize: 200,
+  tightEvalSize: 1000,
   nllBudget: 0.01,
   maxSteps: 2000,
   seed: 0,
