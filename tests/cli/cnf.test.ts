@@ -31,7 +31,7 @@ test('taynode cnf: a tiny run writes the JSON (every row, the sweep, the headlin
   assert.equal(r.sweep.map((row: { lambda: number }) => row.lambda), [0.1, 3], "the sweep's λ and the table's R_2 λ (3), sorted");
   for (const row of [...r.table, ...r.sweep]) {
     assert.is(row.iterations_done, 3);
-    assert.ok(row.train_seconds > 0);
+    assert.ok(row.train_seconds > 0 && row.train_cpu_seconds > 0);
     assert.equal(row.eval.map((e: { tol: number }) => e.tol), [1e-5, 1.4e-8]);
     assert.is(row.eval[0].examples, 30);
     assert.is(row.eval[1].examples, 10);
@@ -44,6 +44,7 @@ test('taynode cnf: a tiny run writes the JSON (every row, the sweep, the headlin
   assert.is(r.nfe_ratio, r.nfe_unreg / r.nfe_reg);
   assert.ok(Math.abs(r.nll_change - (r.nll_reg - r.nll_unreg) / Math.abs(r.nll_unreg)) < 1e-12);
   assert.is(Object.keys(r.train_seconds).length, 8);
+  assert.is(Object.keys(r.train_cpu_seconds).length, 8);
   for (const f of ['cnf-tradeoff.svg', 'cnf-density.svg', 'cnf-samples.svg', 'cnf-unregularised.safetensors', 'cnf-regularised.safetensors']) assert.ok(existsSync(join(dir, f)), f);
   assert.ok(readFileSync(join(dir, 'cnf-density.svg'), 'utf8').startsWith('<svg'));
   assert.ok(logs.some((l) => l.startsWith('TayNODE ')), 'the comparison is printed');

@@ -94,7 +94,7 @@ export function registerCnfCommand(program: Command): void {
         onRowEnd: (r) => {
           bar?.stop();
           const e = r.evals.map((v) => `NLL ${Number.isFinite(v.nll) ? v.nll.toFixed(4) : 'NaN'}, NFE ${v.nfe} at ${v.tol}`).join('; ');
-          console.log(`${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${e}; ${r.trainSeconds.toFixed(1)} s`);
+          console.log(`${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${e}; ${r.trainSeconds.toFixed(1)} s (CPU ${r.trainCpuSeconds.toFixed(1)} s)`);
           load.push(loadavg()[0]);
         },
       });

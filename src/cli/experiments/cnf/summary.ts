@@ -17,6 +17,7 @@ export function rowJson(r: RowResult, dim: number) {
     ...(r.failure ? { failure: r.failure } : {}),
     iterations_done: r.iterationsDone,
     train_seconds: r.trainSeconds,
+    train_cpu_seconds: r.trainCpuSeconds,
     train_loss: r.trainLoss,
     train_nfe_forward: r.trainNfeForward,
     train_nfe_backward: r.trainNfeBackward,
@@ -48,6 +49,7 @@ export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, ex
     target_met: c.targetMet,
     at_least_as_few_as_rnode: c.atLeastAsFewAsRnode,
     train_seconds: Object.fromEntries(outcome.table.map((r) => [`${r.regulariser}/${r.solver}`, r.trainSeconds])),
+    train_cpu_seconds: Object.fromEntries(outcome.table.map((r) => [`${r.regulariser}/${r.solver}`, r.trainCpuSeconds])),
     table: outcome.table.map((r) => rowJson(r, dim)),
     sweep: outcome.sweep.map((r) => rowJson(r, dim)),
     settings: { ...s },
@@ -60,10 +62,10 @@ const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) :
 /** Table 2 as text: one line per row. */
 export function tableText(outcome: CnfOutcome, dim: number): string {
   const tols = outcome.table[0]?.evals.map((e) => e.tol) ?? [];
-  const head = ['training', 'solver', 'λ', 'train s', ...tols.flatMap((t) => [`NLL@${t}`, ...(dim > 2 ? [`bits/dim@${t}`] : []), `NFE@${t}`])];
+  const head = ['training', 'solver', 'λ', 'train s', 'CPU s', ...tols.flatMap((t) => [`NLL@${t}`, ...(dim > 2 ? [`bits/dim@${t}`] : []), `NFE@${t}`])];
   const lines = [head.join('\t')];
   for (const r of outcome.table) {
-    lines.push([r.regulariser, r.solver, String(r.lambda), fmt(r.trainSeconds, 1), ...r.evals.flatMap((e) => [fmt(e.nll), ...(dim > 2 ? [fmt(bitsPerDim(e.nll, dim))] : []), fmt(e.nfe, 0)]), r.diverged ? '(diverged)' : ''].join('\t'));
+    lines.push([r.regulariser, r.solver, String(r.lambda), fmt(r.trainSeconds, 1), fmt(r.trainCpuSeconds, 1), ...r.evals.flatMap((e) => [fmt(e.nll), ...(dim > 2 ? [fmt(bitsPerDim(e.nll, dim))] : []), fmt(e.nfe, 0)]), r.diverged ? '(diverged)' : ''].join('\t'));
   }
   return lines.join('\n');
 }

@@ -29,7 +29,10 @@ export interface RowResult {
   diverged: boolean;
   failure?: string;
   iterationsDone: number;
+  /** wall time of the training loop (on a shared machine it depends on the load) */
   trainSeconds: number;
+  /** CPU time of the training loop: node runs it on one core, so this is about the wall time on an idle machine */
+  trainCpuSeconds: number;
   /** mean training loss (Hutchinson NLL + λ·terms) over the last tenth of the iterations */
   trainLoss: number;
   /** mean training NFE per iteration, forward and backward */
@@ -53,6 +56,7 @@ export function trainRow(rt: Runtime, data: DensityData, s: CnfSettings, reg: Re
   const tail = Math.max(1, Math.ceil(s.iterations / 10));
   let diverged = false, failure: string | undefined, done = 0, tailLoss = 0, tailCount = 0, nfeF = 0, nfeB = 0;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   for (let it = 0; it < s.iterations; it++) {
     gatherRows(data.train, data.dim, sampler.next(), batch);
     let r;
@@ -71,6 +75,8 @@ export function trainRow(rt: Runtime, data: DensityData, s: CnfSettings, reg: Re
     onIteration?.({ iteration: it, loss: r.loss, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward });
   }
   const trainSeconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const evals = s.evalTols.map((tol, i) => {
     const examples = i === s.evalTols.length - 1 && s.evalTols.length > 1 ? Math.min(s.tightEvalSize, data.test.length / data.dim) : data.test.length / data.dim;
     if (diverged) return { tol, nll: NaN, nfe: NaN, examples, failure: 'training diverged' };
@@ -79,7 +85,7 @@ export function trainRow(rt: Runtime, data: DensityData, s: CnfSettings, reg: Re
   });
   return {
     regulariser: reg, solver: solverName(solver), lambda: reg === 'none' ? 0 : lambda, diverged, ...(failure ? { failure } : {}),
-    iterationsDone: done, trainSeconds, trainLoss: tailCount ? tailLoss / tailCount : NaN,
+    iterationsDone: done, trainSeconds, trainCpuSeconds, trainLoss: tailCount ? tailLoss / tailCount : NaN,
     trainNfeForward: done ? nfeF / done : NaN, trainNfeBackward: done ? nfeB / done : NaN, evals, model: flow,
   };
 }
