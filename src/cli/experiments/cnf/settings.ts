@@ -30,7 +30,7 @@ export interface CnfSettings {
   trainTol: number;
   /** tolerances of the reported NLL and NFE: FFJORD's 1e-5 and the paper's 1.4e-8 */
   evalTols: number[];
-  /** test points the 1.4e-8 evaluation solves (the tightest tolerance is the dearest); all for the others */
+  /** test points the tightest evaluation tolerance solves (it is the dearest); all test points for the others */
   tightEvalSize: number;
   /** reg NLL ≤ (1 + budget)·|unreg NLL| worse to count (the target's 1 %) */
   nllBudget: number;

@@ -77,8 +77,9 @@ export function trainRow(rt: Runtime, data: DensityData, s: CnfSettings, reg: Re
   const trainSeconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const evals = s.evalTols.map((tol, i) => {
-    const examples = i === s.evalTols.length - 1 && s.evalTols.length > 1 ? Math.min(s.tightEvalSize, data.test.length / data.dim) : data.test.length / data.dim;
+  const evals = s.evalTols.map((tol) => {
+    const all = data.test.length / data.dim;
+    const examples = s.evalTols.length > 1 && tol === Math.min(...s.evalTols) ? Math.min(s.tightEvalSize, all) : all;
     if (diverged) return { tol, nll: NaN, nfe: NaN, examples, failure: 'training diverged' };
     const e = evaluateDensity(flow, data.test.subarray(0, examples * data.dim), tol, { maxSteps: 100_000 });
     return { tol, nll: e.nll, nfe: e.nfe, examples, ...(e.failure ? { failure: e.failure } : {}) };
