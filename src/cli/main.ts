@@ -6,6 +6,7 @@ import { registerMnistCommand } from './commands/mnist.js';
 import { registerSolverOrderCommand } from './commands/solver-order.js';
 import { registerToyCommand } from './commands/toy.js';
 import { packageVersion } from './version.js';
+import { registerCnfCommand } from './commands/cnf.js';
 
 const program = new Command()
   .name('taynode')
@@ -17,6 +18,7 @@ registerKernelsCommand(program);
 registerMnistCommand(program);
 registerSolverOrderCommand(program);
 registerToyCommand(program);
+registerCnfCommand(program);
 
 try {
   await program.parseAsync(process.argv);
