@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { TaynodeError } from '../errors.js';
 import { registerKernelsCommand } from './commands/kernels.js';
+import { registerLatentCommand } from './commands/latent.js';
 import { registerSolverOrderCommand } from './commands/solver-order.js';
 import { registerToyCommand } from './commands/toy.js';
 
@@ -11,6 +12,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerKernelsCommand(program);
+registerLatentCommand(program);
 registerSolverOrderCommand(program);
 registerToyCommand(program);
 

@@ -82,16 +82,17 @@ test('split 80/20 and batches: encoder input [x·m, m, Δt] backwards-readable, 
   const p = 10;
   const interp = windowOf(set, 'interp');
   const batch = makeBatch(set, interp, [1, 3]);
-  assert.is(batch.x.length, 2 * p * ENCODER_FEATURES);
+  assert.is(interp.steps, 4);
+  assert.is(batch.x.length, 2 * 4 * ENCODER_FEATURES);
   for (let b = 0; b < 2; b++) {
     const s = [1, 3][b];
-    for (let g = 0; g < p; g++) {
-      const at = (b * p + g) * 3;
-      const m = set.mask[s * p + g];
-      assert.is(batch.x[at + 1], m);
-      assert.is(batch.x[at], m * set.values[s * p + g]);
-      assert.is(batch.x[at + 2], g + 1 < p ? set.times[g + 1] - set.times[g] : 0);
-    }
+    const seen = [...Array(p).keys()].filter((g) => set.mask[s * p + g] === 1);
+    seen.forEach((g, k) => {
+      const at = (b * 4 + k) * 3;
+      assert.is(batch.x[at], set.values[s * p + g]);
+      assert.is(batch.x[at + 1], 1);
+      assert.is(batch.x[at + 2], k + 1 < seen.length ? set.times[seen[k + 1]] - set.times[g] : 0);
+    });
   }
   // the scored times: grid points observed by series 1 or 3
   const union = Array.from(set.times).filter((_, g) => set.mask[p + g] === 1 || set.mask[3 * p + g] === 1);
@@ -102,7 +103,14 @@ test('split 80/20 and batches: encoder input [x·m, m, Δt] backwards-readable, 
   assert.is(extrap.encoder.length + extrap.loss.length, p);
   const eb = makeBatch(set, extrap, [1, 3]);
   assert.ok(eb.times.every((t) => t >= 2.5));
-  assert.is(eb.x.length, 2 * extrap.encoder.length * 3);
+  // the encoder's steps: the most first-half observations of any series; shorter rows end in zero padding
+  const counts = [0, 1, 2, 3].map((s) => extrap.encoder.filter((g) => set.mask[s * p + g] === 1).length);
+  assert.is(extrap.steps, Math.max(...counts));
+  assert.is(eb.x.length, 2 * extrap.steps * 3);
+  [1, 3].forEach((s, b) => {
+    for (let k = counts[s]; k < extrap.steps; k++) assert.equal(Array.from(eb.x.subarray((b * extrap.steps + k) * 3, (b * extrap.steps + k + 1) * 3)), [0, 0, 0]);
+    for (let k = 0; k < counts[s]; k++) assert.is(eb.x[(b * extrap.steps + k) * 3 + 1], 1);
+  });
 });
 
 test.run();

@@ -1,28 +1,39 @@
 // What the model sees of a set of series. Interpolation: the encoder reads every observed point and the
 // loss reconstructs the same points. Extrapolation: the encoder reads the observed points of the first
 // half of the grid (t < tMax/2) and the loss is on the observed points of the second half.
-// Encoder input per grid step: [x·mask, mask, Δt] with Δt the gap to the next step the encoder reads
-// (0 for the last), as the reference's RNN encoder builds it; the GRU runs over it backwards in time.
+// The encoder reads each series' own observations in its window, in time order, as [x, 1, Δt] with Δt
+// the gap to the series' next observation (0 for the last), and the GRU runs over them backwards in
+// time: the reference's GRU leaves its state unchanged at unobserved grid points, which is the same as
+// not visiting them. Rows are padded at the late end with [0, 0, 0] to the longest series (extrapolation
+// windows hold different counts); the mask feature tells padding from data.
 import { ArgumentError } from '../../../errors.js';
 import type { PeriodicSet } from './data.js';
 
 export type LatentMode = 'interp' | 'extrap';
 export const LATENT_MODES: readonly LatentMode[] = ['interp', 'extrap'];
 
-/** Grid indices the encoder reads and those the loss scores. */
+/** Grid indices the encoder reads and those the loss scores; `steps`: the most observations any series has in the encoder's part. */
 export interface Window {
   encoder: number[];
   loss: number[];
+  steps: number;
 }
 
 export function windowOf(set: PeriodicSet, mode: LatentMode): Window {
   const all = Array.from(set.times, (_, i) => i);
-  if (mode === 'interp') return { encoder: all, loss: all };
+  const points = set.times.length;
+  const steps = (encoder: number[]) => {
+    let most = 0;
+    for (let s = 0; s < set.settings.series; s++) most = Math.max(most, encoder.reduce((n, g) => n + set.mask[s * points + g], 0));
+    if (most === 0) throw new ArgumentError('mode', `observations for the encoder (no series has any in the ${mode} window)`, mode);
+    return most;
+  };
+  if (mode === 'interp') return { encoder: all, loss: all, steps: steps(all) };
   if (mode !== 'extrap') throw new ArgumentError('mode', "'interp' or 'extrap'", mode);
   const half = set.settings.tMax / 2;
   const encoder = all.filter((i) => set.times[i] < half), loss = all.filter((i) => set.times[i] >= half);
   if (encoder.length === 0 || loss.length === 0) throw new ArgumentError('mode', 'a grid with points on both sides of tMax/2 for extrapolation', mode);
-  return { encoder, loss };
+  return { encoder, loss, steps: steps(encoder) };
 }
 
 /** Features per encoder step: value, mask, Δt. */
@@ -30,7 +41,7 @@ export const ENCODER_FEATURES = 3;
 
 export interface LatentBatch {
   size: number;
-  /** encoder input [size, steps·3], time-major within a row */
+  /** encoder input [size, steps·3]: each series' observations in time order, then padding */
   x: Float64Array;
   /** decoder output times: the grid times where any series of the batch is scored, increasing */
   times: number[];
@@ -48,16 +59,17 @@ export function makeBatch(set: PeriodicSet, window: Window, series: ArrayLike<nu
   const points = set.times.length;
   const size = series.length;
   if (size === 0) throw new ArgumentError('series', 'at least one series', size);
-  const steps = window.encoder.length;
+  const steps = window.steps;
   const x = new Float64Array(size * steps * ENCODER_FEATURES);
   for (let b = 0; b < size; b++) {
     const s = series[b];
-    window.encoder.forEach((g, k) => {
-      const m = set.mask[s * points + g];
-      const next = window.encoder[k + 1];
+    const seen = window.encoder.filter((g) => set.mask[s * points + g] === 1);
+    if (seen.length > steps) throw new ArgumentError('series', `series with at most ${steps} observations in the encoder's window (the window's steps)`, seen.length);
+    seen.forEach((g, k) => {
+      const next = seen[k + 1];
       const at = (b * steps + k) * ENCODER_FEATURES;
-      x[at] = m * set.values[s * points + g];
-      x[at + 1] = m;
+      x[at] = set.values[s * points + g];
+      x[at + 1] = 1;
       x[at + 2] = next === undefined ? 0 : set.times[next] - set.times[g];
     });
   }

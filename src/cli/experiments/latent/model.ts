@@ -85,7 +85,10 @@ export function createLatentOde(rt: Runtime, a: LatentArchitecture, d: DecoderSe
   // the last read-out layer's bias: [mean (L) | log-std (L)]
   const bias = encoder.readout.params[encoder.readout.params.length - 1];
   bias.value.copyFrom(bias.value.toFloat64Array().map((v, i) => (i >= a.latent ? v + a.initLogStd : v)));
-  const decoder = NeuralOde.create(rt, decoderConfig(a, d), rng, { name: 'decoder' });
+  // Glorot (xavier_uniform, zero biases) keeps the gain of each 50-wide tanh layer near 1, as haiku's
+  // default (variance 1/fan_in) does in the reference; PyTorch's U(±1/√fan_in) shrinks it ~0.6× per
+  // layer, so the initial dynamics were a near-constant drift and training sat at the series' mean.
+  const decoder = NeuralOde.create(rt, { ...decoderConfig(a, d), init: 'glorot' }, rng, { name: 'decoder' });
   const readout = createLayer(rt, { type: 'linear', inputs: a.latent, outputs: 1 }, { rng, name: 'readout' });
   return { arch: a, encoder, decoder, readout, params: [...encoder.params, ...(decoder.params as Parameter[]), ...readout.params], steps };
 }
