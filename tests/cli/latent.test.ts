@@ -78,7 +78,7 @@ test('bad options are refused naming them', async () => {
   const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   registerLatentCommand(program);
   for (const c of program.commands) c.action(() => {});
-  for (const [args, re] of [[['--mode', 'sideways'], /--mode/], [['--lambdas', '0.1,x'], /--lambdas/], [['--nfe-series', '-1'], /--nfe-series/], [['--samples', '0'], /--samples/]] as const) {
+  for (const [args, re] of [[['--mode', 'sideways'], /--mode/], [['--lambdas', '0.1,x'], /--lambdas/], [['--nfe-series', '-1'], /--nfe-series/], [['--samples', '0'], /--samples/], [['--init-log-std', 'x'], /--init-log-std.*finite number/]] as const) {
     let message = '';
     try { await program.parseAsync(['latent', ...args], { from: 'user' }); } catch (e) { message = String((e as Error).message); }
     assert.match(message, re, args.join(' '));

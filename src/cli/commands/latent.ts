@@ -3,7 +3,7 @@
 // sweep; reports the test loss, MSE and the decoder's dopri5 NFE at 1.4e-8; writes the JSON results,
 // the figures (SVG) and the trained weights.
 import { Option, type Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { runtime } from '../../runtime/wasm.js';
@@ -11,7 +11,7 @@ import { encodeSafetensors } from '../../io/safetensors.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
 import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/experiment.js';
 import { DEFAULT_LATENT, type LatentSettings } from '../experiments/latent/run.js';
-import { integer, integerAtLeast, positive, positiveInt, positiveList } from '../parsers.js';
+import { finite, integer, integerAtLeast, positive, positiveInt, positiveList } from '../parsers.js';
 
 export function registerLatentCommand(program: Command): void {
   const d = DEFAULT_LATENT;
@@ -27,6 +27,7 @@ export function registerLatentCommand(program: Command): void {
     .option('--gru-hidden <n>', 'GRU hidden units of the encoder', positiveInt, d.gruHidden)
     .option('--units <n>', 'hidden units of each decoder dynamics layer', positiveInt, d.units)
     .option('--layers <n>', '[tanh, Linear(units)] layers of the decoder dynamics', positiveInt, d.layers)
+    .option('--init-log-std <x>', 'starting log-std of q(z0|x) (the bias of its outputs; log 0.1 ≈ −2.3)', finite, d.initLogStd)
     .option('--iterations <n>', 'Adamax steps per run', positiveInt, d.iterations)
     .option('--batch-size <n>', 'series per minibatch', positiveInt, d.batchSize)
     .option('--lr <x>', 'Adamax learning rate (×lr-decay per step, down to lr-floor)', positive, d.lr)
@@ -59,6 +60,9 @@ export function registerLatentCommand(program: Command): void {
         onIteration: (name, r) => bar?.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), mse: r.mse.toExponential(2), nfeF: r.nfeForward, nfeB: r.nfeBackward }),
         onRunEnd: (name, run) => {
           bar?.stop();
+          // each run's summary as it finishes, so a failure later in the sweep loses nothing measured
+          mkdirSync(dirname(opts.json), { recursive: true });
+          appendFileSync(`${opts.json}.tmp`, JSON.stringify({ name, lambda: run.lambda, loss: run.loss, mse: run.mse, nfe: run.nfe, nfe_batch: run.nfeBatch, rK: run.rK, train_seconds: run.trainSeconds, date: new Date().toISOString() }) + '\n');
           console.log(`${name}: test loss ${run.loss.toFixed(4)}, MSE ${run.mse.toExponential(3)}, decoder NFE ${run.nfe.toFixed(1)} per series alone (${run.nfeSeries} series), ${run.nfeBatch} for the test set as one batch (tol ${s.evalTol}), R_${s.order} ${run.rK.toExponential(3)}, train ${run.trainSeconds.toFixed(0)} s`);
         },
       });

@@ -56,8 +56,8 @@ export interface LatentSettings {
 export const DEFAULT_LATENT: LatentSettings = {
   series: 1000, points: 100, observed: 50, tMax: 5, mode: 'interp',
   latent: 10, gruHidden: 50, units: 50, layers: 4, initLogStd: Math.log(0.1),
-  iterations: 600, batchSize: 50, lr: 1e-2, lrDecay: 0.999, lrFloor: 1e-3, samples: 1, sigma: 0.01,
-  order: 2, lambdas: [1e-3, 1e-2, 1e-1], trainTol: 1e-5, gradient: 'checkpoint',
+  iterations: 1000, batchSize: 50, lr: 2e-2, lrDecay: 0.999, lrFloor: 2e-3, samples: 1, sigma: 0.01,
+  order: 2, lambdas: [0.1, 1, 10], trainTol: 1e-5, gradient: 'checkpoint',
   evalTol: 1.4e-8, nfeSeries: 50, maxLossRatio: 1.1, seed: 0,
 };
 
