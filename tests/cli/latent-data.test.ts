@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_PERIODIC, periodicSeries, periodicSet, splitIndices } from '../../src/cli/experiments/latent/data.js';
+import { DEFAULT_PERIODIC, periodicSeries, periodicSet, splitIndices, trueDynamicsSolve } from '../../src/cli/experiments/latent/data.js';
 import { ENCODER_FEATURES, makeBatch, windowOf } from '../../src/cli/experiments/latent/batches.js';
 
 const big = periodicSet({ ...DEFAULT_PERIODIC, series: 2000, seed: 5 });
@@ -51,6 +51,19 @@ test('periodic series: the phase integrates 2π·freq(t) with the frequency line
   // and the set's clean values are exactly this function of the drawn parameters
   const b = 17, p = big.times.length;
   assert.equal(Array.from(big.clean.subarray(b * p, (b + 1) * p)), Array.from(periodicSeries(big.times, big.startFreq[b], big.endFreq[b], big.offset[b])));
+});
+
+test('the generating process as an ODE (rotation at 2π·f(t)) reproduces the closed form; tighter tolerances cost more NFE', () => {
+  const b = 3;
+  const f0 = big.startFreq[b], f1 = big.endFreq[b];
+  const ts = [0, 0.7, 2.2, 4.1, 5];
+  const { x, stats } = trueDynamicsSolve(big, b, 1e-11, ts);
+  ts.forEach((t, i) => {
+    const exact = big.offset[b] + Math.sin(2 * Math.PI * (f0 * t + ((f1 - f0) * t * t) / 10));
+    assert.ok(Math.abs(x[i] - exact) < 1e-8, `t = ${t}: ${x[i]} vs ${exact}`);
+  });
+  const loose = trueDynamicsSolve(big, b, 1e-5).stats.nfe, tight = trueDynamicsSolve(big, b, 1.4e-8).stats.nfe;
+  assert.ok(loose > 0 && tight > loose && stats.nfe > tight, `${loose} < ${tight} < ${stats.nfe}`);
 });
 
 test('periodic set: each series keeps `observed` distinct points, different per series; deterministic in the seed', () => {

@@ -35,13 +35,13 @@ for (const mode of ['interp', 'extrap']) {
       const json = join(dir, 'latent.json');
       await run([...tiny, '--mode', mode, '--out', dir, '--json', json]);
       const f = JSON.parse(readFileSync(json, 'utf8'));
-      for (const key of ['nfe_unreg', 'nfe_reg', 'loss_unreg', 'loss_reg', 'mse_unreg', 'mse_reg', 'lambda', 'order', 'settings', 'nfe_batch_unreg', 'nfe_batch_reg', 'sweep', 'target_met']) {
+      for (const key of ['nfe_unreg', 'nfe_reg', 'loss_unreg', 'loss_reg', 'mse_unreg', 'mse_reg', 'lambda', 'order', 'settings', 'nfe_batch_unreg', 'nfe_batch_reg', 'sweep', 'target_met', 'nfe_train_tol_unreg', 'nfe_true_dynamics']) {
         assert.ok(key in f, `missing ${key}`);
       }
-      for (const key of ['nfe_unreg', 'nfe_reg', 'loss_unreg', 'loss_reg', 'mse_unreg', 'mse_reg', 'nfe_batch_unreg', 'nfe_batch_reg']) {
+      for (const key of ['nfe_unreg', 'nfe_reg', 'loss_unreg', 'loss_reg', 'mse_unreg', 'mse_reg', 'nfe_batch_unreg', 'nfe_batch_reg', 'nfe_train_tol_unreg', 'nfe_train_tol_reg', 'nfe_true_dynamics', 'nfe_true_dynamics_train_tol']) {
         assert.ok(Number.isFinite(f[key]), `${key} = ${f[key]}`);
       }
-      assert.ok(f.nfe_unreg > 0 && f.mse_unreg > 0 && f.mse_reg > 0);
+      assert.ok(f.nfe_unreg > 0 && f.mse_unreg > 0 && f.mse_reg > 0 && f.nfe_true_dynamics > f.nfe_true_dynamics_train_tol);
       assert.is(f.order, 2);
       assert.is(f.settings.mode, mode);
       assert.is(f.settings.iterations, 3);

@@ -7,6 +7,8 @@
 // per series) under a mask.
 import { ArgumentError } from '../../../errors.js';
 import { Rng } from '../../../random.js';
+import { odeint } from '../../../ode/solve.js';
+import type { SolverStats } from '../../../ode/stats.js';
 
 export interface PeriodicSettings {
   /** number of series */
@@ -109,4 +111,25 @@ export function splitIndices(series: number, trainFraction = 0.8): { train: Int3
   const nTrain = Math.round(trainFraction * series);
   if (nTrain < 1 || nTrain >= series) throw new ArgumentError('trainFraction', `a split leaving both parts non-empty for ${series} series`, trainFraction);
   return { train: Int32Array.from({ length: nTrain }, (_, i) => i), test: Int32Array.from({ length: series - nTrain }, (_, i) => nTrain + i) };
+}
+
+/**
+ * The generating process of series `b` as an ODE, solved by dopri5 at `tol` over [0, tMax]: the phase as
+ * a unit rotation (u, v) = (sin φ, cos φ) at angular speed 2π·f(t), with f itself a state moving
+ * linearly: u' = 2πf·v, v' = −2πf·u, f' = (f1 − f0)/tMax; x = offset + u. Its NFE is a reference for
+ * what the data's oscillation costs in unit-amplitude coordinates, not a strict floor: a latent ODE may
+ * take fewer steps by rotating at a smaller amplitude (the absolute tolerance then dominates the error
+ * norm) or, at the price of the fit, more slowly.
+ */
+export function trueDynamicsSolve(set: PeriodicSet, b: number, tol: number, times?: number[]): { x: number[]; stats: SolverStats } {
+  const { tMax } = set.settings;
+  const f0 = set.startFreq[b], slope = (set.endFreq[b] - f0) / tMax;
+  const ts = times ?? [0, tMax];
+  const r = odeint((_t, y, dy) => {
+    const w = 2 * Math.PI * y[2];
+    dy[0] = w * y[1];
+    dy[1] = -w * y[0];
+    dy[2] = slope;
+  }, [0, 1, f0], ts, { method: 'dopri5', rtol: tol, atol: tol });
+  return { x: r.ys.map((y) => set.offset[b] + y[0]), stats: r.stats };
 }

@@ -138,12 +138,12 @@ export function reconstructionRows(model: LatentOde, name: string, set: Periodic
   return rows;
 }
 
-export function reconstructionsSpec(rows: ReconstructionRow[], title: string): VegaLiteSpec {
+export function reconstructionsSpec(rows: ReconstructionRow[], title: string, models: string[]): VegaLiteSpec {
   return {
     $schema: SCHEMA,
     title,
     data: { values: rows },
-    facet: { row: { field: 'series', type: 'nominal', title: null }, column: { field: 'model', type: 'nominal', title: null, sort: null } },
+    facet: { row: { field: 'series', type: 'nominal', title: null }, column: { field: 'model', type: 'nominal', title: null, sort: models } },
     spec: {
       width: 320,
       height: 140,

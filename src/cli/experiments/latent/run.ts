@@ -12,7 +12,7 @@ import { Adamax } from '../../../training/adamax.js';
 import { MinibatchSampler } from '../../../training/minibatches.js';
 import { exponentialDecay } from '../../../training/schedules.js';
 import { makeBatch, windowOf, type LatentBatch, type LatentMode, type Window } from './batches.js';
-import { periodicSet, splitIndices, type PeriodicSet } from './data.js';
+import { periodicSet, splitIndices, trueDynamicsSolve, type PeriodicSet } from './data.js';
 import { createLatentOde, withDecoder, type LatentArchitecture, type LatentOde } from './model.js';
 import { drawEps, latentObjective } from './objective.js';
 
@@ -56,8 +56,8 @@ export interface LatentSettings {
 export const DEFAULT_LATENT: LatentSettings = {
   series: 1000, points: 100, observed: 50, tMax: 5, mode: 'interp',
   latent: 10, gruHidden: 50, units: 50, layers: 4, initLogStd: Math.log(0.1),
-  iterations: 1000, batchSize: 50, lr: 2e-2, lrDecay: 0.999, lrFloor: 2e-3, samples: 1, sigma: 0.01,
-  order: 2, lambdas: [0.1, 1, 10], trainTol: 1e-5, gradient: 'checkpoint',
+  iterations: 1500, batchSize: 50, lr: 2e-2, lrDecay: 0.999, lrFloor: 2e-3, samples: 1, sigma: 0.01,
+  order: 2, lambdas: [1, 10, 100], trainTol: 1e-5, gradient: 'checkpoint',
   evalTol: 1.4e-8, nfeSeries: 50, maxLossRatio: 1.1, seed: 0,
 };
 
@@ -112,6 +112,8 @@ export interface LatentEvaluation {
   rK: number;
   /** series solved alone for `nfe` */
   nfeSeries: number;
+  /** the same per-series NFE at the training tolerance */
+  nfeTrainTol: number;
 }
 
 export interface LatentRun extends LatentEvaluation {
@@ -132,12 +134,16 @@ export function evaluateLatent(model: LatentOde, data: LatentExperimentData, s: 
   const r = latentObjective(evalModel, batch, { eps, klWeight: 1, sigma: s.sigma, gradient: false });
   const count = s.nfeSeries > 0 ? Math.min(s.nfeSeries, batch.size) : batch.size;
   const L = s.latent;
-  let nfeSum = 0;
-  for (let b = 0; b < count; b++) nfeSum += model.decoder.predict(r.mean.slice(b * L, (b + 1) * L), { solver: dopri5(s.evalTol) }).stats.nfe;
+  let nfeSum = 0, nfeTrainSum = 0;
+  for (let b = 0; b < count; b++) {
+    const z0 = r.mean.slice(b * L, (b + 1) * L);
+    nfeSum += model.decoder.predict(z0, { solver: dopri5(s.evalTol) }).stats.nfe;
+    nfeTrainSum += model.decoder.predict(z0, { solver: dopri5(s.trainTol) }).stats.nfe;
+  }
   const nfeBatch = model.decoder.predict(r.mean, { solver: dopri5(s.evalTol) }).stats.nfe;
   const probe = withDecoder(model, { solver: { ...dopri5(s.evalTol), errorNorm: 'state' }, terms: [{ kind: 'taylor', order: s.order, lambda: 0 }] });
   const rK = probe.decoder.forward(r.mean).result.regularizers[`r${s.order}`];
-  return { loss: r.negElbo, mse: r.mse, kl: r.kl, nfe: nfeSum / count, nfeBatch, rK, nfeSeries: count };
+  return { loss: r.negElbo, mse: r.mse, kl: r.kl, nfe: nfeSum / count, nfeBatch, rK, nfeSeries: count, nfeTrainTol: nfeTrainSum / count };
 }
 
 export function trainLatent(rt: Runtime, s: LatentSettings, data: LatentExperimentData, lambda: number, onIteration?: (r: LatentRecord) => void): LatentRun {
@@ -181,4 +187,12 @@ export function chooseLatentRun(unreg: LatentRun, regs: LatentRun[], maxLossRati
   const ok = regs.filter((r) => r.loss <= budget);
   if (ok.length) return { run: ok.reduce((a, b) => (b.nfe < a.nfe || (b.nfe === a.nfe && b.loss < a.loss) ? b : a)), withinBudget: true };
   return { run: regs.reduce((a, b) => (b.loss < a.loss ? b : a)), withinBudget: false };
+}
+
+/** Mean dopri5 NFE of the series' true generating ODE (trueDynamicsSolve) over the first `count` test series, at `tol`. */
+export function trueDynamicsNfe(data: LatentExperimentData, count: number, tol: number): number {
+  const n = Math.min(count > 0 ? count : data.test.length, data.test.length);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += trueDynamicsSolve(data.set, data.test[i], tol).stats.nfe;
+  return sum / n;
 }
