@@ -57,6 +57,7 @@ for (const mode of ['interp', 'extrap']) {
       assert.ok(Math.abs(f.loss_increase - (f.loss_reg - f.loss_unreg) / Math.abs(f.loss_unreg)) < 1e-12);
       assert.is(f.target_met, f.nfe_ratio >= 2 && f.loss_increase <= 0.1);
       assert.equal(f.sweep[0].curve.map((r: { iteration: number }) => r.iteration), [0, 2], 'every 10th record and the last');
+      assert.ok(f.sweep.every((r: { latent_rms: number; readout_norm: number }) => r.latent_rms > 0 && r.readout_norm > 0));
       assert.ok(f.sweep[1].r2 > 0 && f.sweep[1].curve.every((r: { rK: number }) => r.rK > 0), 'R_2 monitored while training with λ');
       for (const svg of ['latent-trajectories.svg', 'latent-loss-nfe.svg', 'latent-reconstructions.svg']) {
         const text = readFileSync(join(dir, svg), 'utf8');

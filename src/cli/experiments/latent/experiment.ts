@@ -35,7 +35,7 @@ export function latentFigures(s: LatentSettings, unreg: LatentRun, reg: LatentRu
   const nfeRatio = unreg.nfe / reg.nfe;
   const lossIncrease = (reg.loss - unreg.loss) / Math.abs(unreg.loss);
   const summary = (r: LatentRun) => ({
-    lambda: r.lambda, loss: r.loss, mse: r.mse, kl: r.kl, nfe: r.nfe, nfe_batch: r.nfeBatch, nfe_train_tol: r.nfeTrainTol, [`r${s.order}`]: r.rK,
+    lambda: r.lambda, loss: r.loss, mse: r.mse, kl: r.kl, nfe: r.nfe, nfe_batch: r.nfeBatch, nfe_train_tol: r.nfeTrainTol, [`r${s.order}`]: r.rK, latent_rms: r.latentRms, readout_norm: r.readoutNorm,
     final_train_loss: r.log[r.log.length - 1]?.negElbo, train_seconds: r.trainSeconds, eval_seconds: r.evalSeconds,
     seconds_per_iteration: r.trainSeconds / Math.max(1, r.log.length), curve: thin(r.log),
   });

@@ -10,6 +10,7 @@ import { createLayer } from '../../../nn/spec.js';
 import { NeuralOde, type GradientMethod, type NeuralOdeConfig, type SolverConfig } from '../../../model/neural-ode.js';
 import type { TermConfig } from '../../../model/terms.js';
 import type { Rng } from '../../../random.js';
+import { ArgumentError } from '../../../errors.js';
 import type { Runtime } from '../../../runtime/wasm.js';
 import { ENCODER_FEATURES } from './batches.js';
 
@@ -97,4 +98,13 @@ export function createLatentOde(rt: Runtime, a: LatentArchitecture, d: DecoderSe
 export function withDecoder(model: LatentOde, config: Partial<NeuralOdeConfig>): LatentOde {
   const decoder = new NeuralOde(model.decoder.rt, model.decoder.network, { ...model.decoder.config, ...config });
   return { ...model, decoder };
+}
+
+/** Fills a model's weights from a safetensors file written by `taynode latent` (names and shapes must match). */
+export function loadLatentWeights(model: LatentOde, tensors: Map<string, { shape: number[]; data: Float64Array }>): void {
+  for (const p of model.params) {
+    const t = tensors.get(p.name);
+    if (!t || t.data.length !== p.value.size) throw new ArgumentError(`weights.${p.name}`, `a tensor of ${p.value.size} values`, t ? t.data.length : 'missing');
+    p.value.copyFrom(t.data);
+  }
 }

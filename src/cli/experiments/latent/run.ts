@@ -114,6 +114,10 @@ export interface LatentEvaluation {
   nfeSeries: number;
   /** the same per-series NFE at the training tolerance */
   nfeTrainTol: number;
+  /** RMS of the latent state z over the test series (posterior means) at the grid times */
+  latentRms: number;
+  /** Frobenius norm of the read-out's weight (L → 1): with latentRms, how the latent scale is shared out */
+  readoutNorm: number;
 }
 
 export interface LatentRun extends LatentEvaluation {
@@ -141,9 +145,14 @@ export function evaluateLatent(model: LatentOde, data: LatentExperimentData, s: 
     nfeTrainSum += model.decoder.predict(z0, { solver: dopri5(s.trainTol) }).stats.nfe;
   }
   const nfeBatch = model.decoder.predict(r.mean, { solver: dopri5(s.evalTol) }).stats.nfe;
+  const grid = Array.from(data.set.times);
+  const zs = model.decoder.predict(r.mean, { times: grid, solver: dopri5(s.trainTol) }).zs;
+  const latentRms = Math.sqrt(zs.reduce((a, z) => a + z * z, 0) / zs.length);
+  const w = model.readout.params[0].value.toFloat64Array();
+  const readoutNorm = Math.sqrt(w.reduce((a, v) => a + v * v, 0));
   const probe = withDecoder(model, { solver: { ...dopri5(s.evalTol), errorNorm: 'state' }, terms: [{ kind: 'taylor', order: s.order, lambda: 0 }] });
   const rK = probe.decoder.forward(r.mean).result.regularizers[`r${s.order}`];
-  return { loss: r.negElbo, mse: r.mse, kl: r.kl, nfe: nfeSum / count, nfeBatch, rK, nfeSeries: count, nfeTrainTol: nfeTrainSum / count };
+  return { loss: r.negElbo, mse: r.mse, kl: r.kl, nfe: nfeSum / count, nfeBatch, rK, nfeSeries: count, nfeTrainTol: nfeTrainSum / count, latentRms, readoutNorm };
 }
 
 export function trainLatent(rt: Runtime, s: LatentSettings, data: LatentExperimentData, lambda: number, onIteration?: (r: LatentRecord) => void): LatentRun {
