@@ -3,8 +3,9 @@
 // half of the grid (t < tMax/2) and the loss is on the observed points of the second half.
 // The encoder reads each series' own observations in its window, in time order, as [x, 1, Δt] with Δt
 // the gap to the series' next observation (0 for the last), and the GRU runs over them backwards in
-// time: the reference's GRU leaves its state unchanged at unobserved grid points, which is the same as
-// not visiting them. Rows are padded at the late end with [0, 0, 0] to the longest series (extrapolation
+// time. The reference's LatentGRU means to keep its state at unobserved grid points (its test also
+// counts Δt, so in practice it steps at nearly every point); visiting only the observations is that
+// intent, and halves the sequence the GRU must remember across. Rows are padded at the late end with [0, 0, 0] to the longest series (extrapolation
 // windows hold different counts); the mask feature tells padding from data.
 import { ArgumentError } from '../../../errors.js';
 import type { PeriodicSet } from './data.js';
