@@ -67,3 +67,36 @@ export function sgd_momentum_update(
     store<f64>(p, pv - lr * (nesterov ? gv + momentum * bv : bv));
   }
 }
+
+/**
+ * Adamax step (PyTorch's torch.optim.Adamax): g += wd·p; m = β1·m + (1 − β1)·g;
+ * u = max(β2·u, |g| + eps); p −= lr·c1·m/u with c1 = 1/(1 − β1^t). A zeroed u makes the first
+ * step's u = |g| + eps, so u is never zero where it divides.
+ */
+export function adamax_update(
+  p: usize, g: usize, m: usize, u: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64, c1: f64, wd: f64,
+): void {
+  const vb1 = f64x2.splat(beta1), vb1c = f64x2.splat(1.0 - beta1), vb2 = f64x2.splat(beta2);
+  const vwd = f64x2.splat(wd), veps = f64x2.splat(eps), vstep = f64x2.splat(lr * c1);
+  const end = p + (<usize>(n & ~1) << 3);
+  const last = p + (<usize>n << 3);
+  while (p < end) {
+    const pv = v128.load(p);
+    const gv = f64x2.add(v128.load(g), f64x2.mul(vwd, pv));
+    const mv = f64x2.add(f64x2.mul(vb1, v128.load(m)), f64x2.mul(vb1c, gv));
+    const uv = f64x2.max(f64x2.mul(vb2, v128.load(u)), f64x2.add(f64x2.abs(gv), veps));
+    v128.store(m, mv);
+    v128.store(u, uv);
+    v128.store(p, f64x2.sub(pv, f64x2.div(f64x2.mul(vstep, mv), uv)));
+    p += 16; g += 16; m += 16; u += 16;
+  }
+  if (p < last) {
+    const pv = load<f64>(p);
+    const gv = load<f64>(g) + wd * pv;
+    const mv = beta1 * load<f64>(m) + (1.0 - beta1) * gv;
+    const uv = Math.max(beta2 * load<f64>(u), Math.abs(gv) + eps);
+    store<f64>(m, mv);
+    store<f64>(u, uv);
+    store<f64>(p, pv - (lr * c1 * mv) / uv);
+  }
+}

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { TaynodeError } from '../errors.js';
 import { registerKernelsCommand } from './commands/kernels.js';
 import { registerMnistCommand } from './commands/mnist.js';
+import { registerLatentCommand } from './commands/latent.js';
 import { registerSolverOrderCommand } from './commands/solver-order.js';
 import { registerToyCommand } from './commands/toy.js';
 import { packageVersion } from './version.js';
@@ -16,6 +17,7 @@ const program = new Command()
 
 registerKernelsCommand(program);
 registerMnistCommand(program);
+registerLatentCommand(program);
 registerSolverOrderCommand(program);
 registerToyCommand(program);
 registerCnfCommand(program);

@@ -18,6 +18,13 @@ export const integer = (v: string): number => {
   return n;
 };
 
+/** Any finite number. */
+export const finite = (v: string): number => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError('expected a finite number.');
+  return x;
+};
+
 export const positive = (v: string): number => {
   const x = Number(v);
   if (!(x > 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a positive number.');

@@ -134,6 +134,8 @@ export interface OptimKernels {
   adam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, wd: number, decoupled: number): void;
   /** SGD with momentum (PyTorch semantics, no dampening); buf starts at zero. */
   sgd_momentum_update(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, wd: number, nesterov: number): void;
+  /** Adamax step (PyTorch's): u = max(β2·u, |g| + eps), p −= lr·c1·m/u; c1 = 1/(1−β1^t); u starts at zero. */
+  adamax_update(p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, wd: number): void;
 }
 
 export interface Kernels

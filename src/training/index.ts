@@ -2,6 +2,7 @@ export * from './parameters.js';
 export * from './schedules.js';
 export type { Optimizer } from './optimizer.js';
 export { Adam, ADAM_OPTION_KEYS, type AdamOptions } from './adam.js';
+export { Adamax, ADAMAX_OPTION_KEYS, type AdamaxOptions } from './adamax.js';
 export { Sgd, SGD_OPTION_KEYS, type SgdOptions } from './sgd.js';
 export * from './minibatches.js';
 export * from './metrics.js';

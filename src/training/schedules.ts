@@ -56,6 +56,21 @@ export function piecewiseLinear(boundaries: readonly number[], values: readonly 
   };
 }
 
+/**
+ * Exponential decay with a floor: rate·decay^iteration, never below `floor` (JAX's
+ * optimizers.exponential_decay(rate, 1, decay) with its `lowest`, as the latent-ODE reference uses).
+ */
+export function exponentialDecay(rate: number, decay: number, floor = 0): Schedule {
+  checkRate('rate', rate);
+  if (typeof decay !== 'number' || !(decay > 0 && decay <= 1)) throw new ArgumentError('decay', 'a factor in (0, 1]', decay);
+  checkRate('floor', floor);
+  if (floor > rate) throw new ArgumentError('floor', `a rate at most the starting rate ${rate}`, floor);
+  return (iteration) => {
+    checkIteration(iteration);
+    return Math.max(floor, rate * decay ** iteration);
+  };
+}
+
 /** A rate given as a number or a schedule, as a schedule. */
 export function asSchedule(rate: number | Schedule, argument = 'lr'): Schedule {
   if (typeof rate === 'function') return rate;
