@@ -157,3 +157,13 @@ function onTape(rt: Runtime, name: string, z1: Float64Array, target: Float64Arra
     return { value: root.value.data[0], gradient: z.grad!.toFloat64Array() };
   });
 }
+
+/**
+ * Refuses a loss gradient holding NaN or ±∞ (naming the loss and the first bad index): carried back
+ * through the solver it would silently turn every parameter gradient into NaN.
+ */
+export function checkFiniteGradient(gradient: ArrayLike<number>, loss: string, what = 'gradient'): void {
+  for (let i = 0; i < gradient.length; i++) {
+    if (!Number.isFinite(gradient[i])) throw new ArgumentError(`${loss} ${what}[${i}]`, 'a finite value (a loss gradient carried back through the solver)', gradient[i]);
+  }
+}

@@ -22,7 +22,7 @@ import { checkBoolean } from '../config/strict.js';
 import { checkSolverConfig } from './solver-config.js';
 import { tapeOps } from '../nn/ops.js';
 import { checkParameters, zeroGrads, type ParameterLike } from '../training/parameters.js';
-import { checkLoss, mseLoss, type DataLoss } from './losses.js';
+import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 import type { SeriesLoss } from './series-losses.js';
 import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig } from './neural-ode.js';
 
@@ -361,6 +361,10 @@ export class Model {
         for (const p of withDensity) p.result.logDensity!.forEach((v, b) => { logDensity![b] += v; });
       }
       const { value: dataLoss, gradient, logDensityGradient } = lossOf(output, logDensity);
+      if (wantGrad) {
+        checkFiniteGradient(gradient, 'loss');
+        if (logDensityGradient) checkFiniteGradient(logDensityGradient, 'loss', 'log-density gradient');
+      }
       if (logDensityGradient !== undefined && (!(logDensityGradient instanceof Float64Array) || logDensityGradient.length !== (logDensity?.length ?? 0))) {
         throw new ShapeError(`loss: its log-density gradient holds ${logDensityGradient?.length} values, expected ${logDensity?.length ?? 0} (one per example with a logDensity term, else none)`);
       }

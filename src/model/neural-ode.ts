@@ -32,7 +32,7 @@ import { checkRuntime } from '../runtime/check.js';
 import { LruCache } from '../lru-cache.js';
 import { checkSolverConfig, type SolverConfig } from './solver-config.js';
 import { checkTerms, termsFromRegularizers, termsNeedNoise, type TermConfig } from './terms.js';
-import { checkLoss, mseLoss, type DataLoss } from './losses.js';
+import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 
 export type { SolverConfig, ErrorNorm } from './solver-config.js';
 export { ERROR_NORMS } from './solver-config.js';
@@ -364,6 +364,10 @@ export class NeuralOde {
     const wantGrad = options.gradient ?? true;
     const pass = this.forward(z0, { rng: options.rng, grid: options.grid, record: wantGrad, times });
     const { value, gradient, logDensityGradient } = dataLossOf(pass.result.zs, pass.result.logDensity);
+    if (wantGrad) {
+      checkFiniteGradient(gradient, 'loss');
+      if (logDensityGradient) checkFiniteGradient(logDensityGradient, 'loss', 'log-density gradient');
+    }
     pass.result.dataLoss = value;
     pass.result.loss += value;
     if (!wantGrad) return pass.result;

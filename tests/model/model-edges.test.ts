@@ -104,4 +104,13 @@ test('round trips: a Model with an MLP block saves and reloads twice; a block sa
   assert.throws(() => loadComposedModel(rt, saveModel(custom)), (e: unknown) => e instanceof SafetensorsError && /written as code/.test(e.message));
 });
 
+test('a loss whose gradient holds NaN is refused by name (it would turn every parameter gradient into NaN)', () => {
+  const model = Model.create(rt, timedHead, new Rng(13));
+  const x = randomArray(new Rng(14), 3 * 3);
+  const bad = () => ({ value: 1, gradient: new Float64Array(6).fill(Number.NaN) });
+  assert.throws(() => model.objectiveAt(x, [0.5, 2], bad), refusedAs(/^loss gradient\[0\]: expected a finite value/));
+  const block = model.blocks[0];
+  assert.throws(() => block.objectiveAt(new Float64Array(4), [2], () => ({ value: 1, gradient: Float64Array.of(0, 0, Infinity, 0) })), refusedAs(/^loss gradient\[2\]: expected a finite value/));
+});
+
 test.run();
