@@ -35,3 +35,24 @@ export function checkLayerValue(value: unknown, argument: string): asserts value
     throw new ArgumentError(argument, 'a layer value (linear(…), sequential([…]), createLayer(…); a description goes through createLayer)', value);
   }
 }
+
+export interface Widths {
+  inputs: number | null;
+  outputs: number | null;
+}
+
+/**
+ * The widths of layers applied in turn, checking that each stated input width is the previous stated
+ * output width (activations state none and pass the width through). `argument(i)` names layer i.
+ */
+export function chainWidths(layers: readonly Widths[], argument: (i: number) => string): Widths {
+  let inputs: number | null = null, width: number | null = null;
+  layers.forEach((w, i) => {
+    if (w.inputs !== null) {
+      if (width !== null && w.inputs !== width) throw new ArgumentError(`${argument(i)}.inputs`, `${width} (the previous layer's outputs)`, w.inputs);
+      inputs ??= w.inputs;
+    }
+    if (w.outputs !== null) width = w.outputs;
+  });
+  return { inputs, outputs: width };
+}

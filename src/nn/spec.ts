@@ -8,7 +8,7 @@ import { activation } from './activation.js';
 import { concatSquashLinear } from './concat-squash.js';
 import { concatLinear, linear } from './dense.js';
 import type { Initialiser } from './init.js';
-import { qualified, type Layer, type LayerSpec } from './layer.js';
+import { chainWidths, qualified, type Layer, type LayerSpec, type Widths } from './layer.js';
 import { sequential } from './sequential.js';
 import { checkKeys, checkLayerOptions, checkObject, checkWidth, MAX_LAYERS } from './spec-checks.js';
 
@@ -32,21 +32,11 @@ export function checkLayerSpec(value: unknown, argument = 'layer'): LayerSpec {
 }
 
 /** The input and output widths a (checked) description states (null: any width passes, activations only). */
-export function specWidths(spec: LayerSpec, argument = 'layer'): { inputs: number | null; outputs: number | null } {
+export function specWidths(spec: LayerSpec, argument = 'layer'): Widths {
   switch (spec.type) {
     case 'activation': return { inputs: null, outputs: null };
-    case 'sequential': {
-      let inputs: number | null = null, width: number | null = null;
-      spec.layers.forEach((l, i) => {
-        const w = specWidths(l, `${argument}.layers[${i}]`);
-        if (w.inputs !== null) {
-          if (width !== null && w.inputs !== width) throw new ArgumentError(`${argument}.layers[${i}].inputs`, `${width} (the previous layer's outputs)`, w.inputs);
-          inputs ??= w.inputs;
-        }
-        if (w.outputs !== null) width = w.outputs;
-      });
-      return { inputs, outputs: width };
-    }
+    case 'sequential':
+      return chainWidths(spec.layers.map((l, i) => specWidths(l, `${argument}.layers[${i}]`)), (i) => `${argument}.layers[${i}]`);
     default: return { inputs: spec.inputs, outputs: spec.outputs };
   }
 }
