@@ -291,19 +291,13 @@ export class NeuralOde {
     if (options.onEvaluation !== undefined && typeof options.onEvaluation !== 'function') throw new ArgumentError('onEvaluation', 'a function (t, z)', options.onEvaluation);
     const batch = this.batchOf(z0, 'z0');
     const { t0, t1 } = this.config;
-    if (options.times !== undefined) {
-      checkOutputTimes(options.times, t0, t1, 'times');
-      if (options.times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
-    }
-    const times = options.times === undefined ? [t1] : Array.from(options.times);
+    const times = this.outputTimes(options.times);
     const dyn = this.dynamics(batch, false);
     const bd = batch * this.stateSize;
     const onEval = options.onEvaluation ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd)) : undefined;
     const { ts, index } = solveTimes(times, t0, t1);
     const r = this.solve(dyn, z0.slice(), options.solver ?? this.config.solver ?? {}, false, undefined, onEval, ts);
-    const zs = new Float64Array(times.length * bd);
-    index.forEach((row, m) => zs.set(r.ys[row].subarray(0, bd), m * bd));
-    return { z1: r.ys[r.ys.length - 1].slice(0, bd), zs, stats: r.stats };
+    return { z1: r.ys[r.ys.length - 1].slice(0, bd), zs: gatherOutputs(r.ys, index, bd), stats: r.stats };
   }
 
   /**
@@ -341,8 +335,8 @@ export class NeuralOde {
   objectiveAt(z0: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: ObjectiveAtOptions = {}): ObjectiveAtResult {
     checkObjectiveOptions(options, OBJECTIVE_OPTION_KEYS.filter((k) => k !== 'loss'));
     const batch = this.batchOf(z0, 'z0');
-    checkOutputTimes(times, this.config.t0, this.config.t1, 'times');
-    if (times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
+    if (times === undefined) throw new ArgumentError('times', 'the output times', times);
+    this.outputTimes(times);
     if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (zs, shape) => { value, gradient }', loss);
     const shape = { times: times.length, batch, d: this.stateSize };
     return this.lossOver(z0, times, options, (zs) => {
@@ -387,11 +381,7 @@ export class NeuralOde {
     if (options.rng !== undefined) checkRng(options.rng, 'rng');
     const batch = this.batchOf(z0, 'z0');
     const { t0, t1 } = this.config;
-    const times = options.times === undefined ? [t1] : Array.from(options.times);
-    if (options.times !== undefined) {
-      checkOutputTimes(options.times, t0, t1, 'times');
-      if (times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
-    }
+    const times = this.outputTimes(options.times);
     const dyn = this.dynamics(batch, true);
     if (termsNeedNoise(this.terms)) {
       if (!options.rng) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace', undefined);
@@ -428,8 +418,7 @@ export class NeuralOde {
       nfeForward = dyn.nfe;
     }
     const yEnd = fwd.ys[fwd.ys.length - 1];
-    const zs = new Float64Array(times.length * bd);
-    index.forEach((row, m) => zs.set(fwd.ys[row].subarray(0, bd), m * bd));
+    const zs = gatherOutputs(fwd.ys, index, bd);
     const logDensity = layout.logDensity.count > 0 ? yEnd.slice(layout.logDensity.offset, layout.logDensity.offset + batch) : undefined;
     const regularizers: Record<string, number> = {};
     let loss = 0;
@@ -498,12 +487,27 @@ export class NeuralOde {
     return result.zbar0;
   }
 
+  /** Checked output times (monotone from t0 to t1, within [t0, t1], at least one); t1 alone when not given. */
+  private outputTimes(times: ArrayLike<number> | undefined): number[] {
+    if (times === undefined) return [this.config.t1];
+    checkOutputTimes(times, this.config.t0, this.config.t1, 'times');
+    if (times.length === 0) throw new ArgumentError('times', 'at least one output time', 0);
+    return Array.from(times);
+  }
+
   private batchOf(z0: Float64Array, name: string): number {
     const d = this.stateSize;
     if (!(z0 instanceof Float64Array) || z0.length === 0 || z0.length % d !== 0) throw new ShapeError(`${name}: expected a Float64Array of batch × ${d} values, got ${z0?.length}`);
     for (let i = 0; i < z0.length; i++) if (!Number.isFinite(z0[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite initial state', z0[i]);
     return z0.length / d;
   }
+}
+
+/** z (the first bd values of each state) at every output time, [times, batch, D], from odeint's rows `index`. */
+function gatherOutputs(ys: readonly Float64Array[], index: readonly number[], bd: number): Float64Array {
+  const zs = new Float64Array(index.length * bd);
+  index.forEach((row, m) => zs.set(ys[row].subarray(0, bd), m * bd));
+  return zs;
 }
 
 function checkObjectiveOptions(options: ObjectiveOptions, keys: readonly string[]): void {
