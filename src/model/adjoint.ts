@@ -7,6 +7,8 @@
 // tolerance rather than to rounding. A loss on z at output times inside [t0, t1] is taken as
 // torchdiffeq's odeint_adjoint does: the backward solve stops at each output time (newest first) and
 // adds that output's cotangent to a; z may restart there from the forward solution.
+// Parameter gradients ACCUMULATE into Parameter.grad, as the checkpointed replay's do: the integrated
+// θ̄ is added to what the gradients held before the call (they serve as scratch during the solve).
 import { ArgumentError } from '../errors.js';
 import { odeint } from '../ode/solve.js';
 import type { SolveOptions } from '../ode/options.js';
@@ -64,6 +66,7 @@ export function adjointGradient(
   if (outputs !== undefined) checkAdjointOutputs(outputs, bd, t0, t1);
   const p = params.reduce((n, q) => n + q.value.size, 0);
   const { arena, kernels } = rt;
+  const before = params.map((q) => q.grad.toFloat64Array()); // the evaluations below use the gradients as scratch
   return arena.scope(() => {
     // The dynamics' own layout [z | integrals] for the point and [a | w] for the cotangent; the adjoint
     // state [z, a, θ̄] is read and written by offset (kernel calls only: the dynamics may grow memory).
@@ -117,10 +120,11 @@ export function adjointGradient(
     }
     solveTo(t0);
     let at = 2 * bd;
-    for (const q of params) {
-      q.grad.copyFrom(state.subarray(at, at + q.value.size));
+    params.forEach((q, i) => {
+      const prior = before[i];
+      q.grad.copyFrom(state.subarray(at, at + q.value.size).map((g, j) => g + prior[j]));
       at += q.value.size;
-    }
+    });
     return { zbar0: state.slice(bd, 2 * bd), stats };
   });
 }

@@ -477,10 +477,7 @@ export class NeuralOde {
     } else {
       const zs = result.zs;
       const outputs = { times, cotangents: times.map((_, m) => zbarAt(m)), states: times.map((_, m) => zs.subarray(m * bd, (m + 1) * bd)) };
-      // The adjoint writes the gradients it integrates; what they held before is added back so both methods accumulate.
-      const before = this.params.map((p) => p.grad.toFloat64Array());
       const adj = adjointGradient(this.rt, dyn, this.params, result.z1, new Float64Array(bd), termCotangents, t0, t1, this.solveOptions(solver, pass.grid), outputs, logDensityBar);
-      this.params.forEach((p, i) => p.grad.copyFrom(p.grad.data.map((g, j) => g + before[i][j])));
       result.zbar0 = adj.zbar0;
     }
     result.nfeBackward = dyn.nfe;
