@@ -4,12 +4,11 @@
 // gradients) in one arena scope. Parameters' gradients accumulate into Parameter.grad.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Runtime } from '../runtime/wasm.js';
-import { sameMemory } from '../runtime/check.js';
 import { Tensor } from '../runtime/tensor.js';
 import { sizeOf, type Op, type Shape, type Site } from './op.js';
 import { ops } from './ops/index.js';
 import type { Parameter } from './parameter.js';
-import { checkRuntime } from '../runtime/check.js';
+import { checkRuntime, sameMemory } from '../runtime/check.js';
 
 export class Var {
   /** The gradient after backward (leaves given a gradient tensor accumulate into it). */

@@ -29,14 +29,18 @@ function isKernels(value: unknown): value is Kernels {
   return typeof k === 'object' && k !== null && k.memory instanceof WebAssembly.Memory && typeof k.heapBase === 'function';
 }
 
+type ParamsInMemory = readonly { name: string; value: { arena: Arena }; grad: { arena: Arena } }[];
+
+/** The first parameter (value or gradient) outside the memory of `kernels`, if any. */
+export function foreignParam<P extends ParamsInMemory[number]>(params: readonly P[], kernels: Kernels): P | undefined {
+  return params.find((p) => !sameMemory(p.value.arena, kernels) || !sameMemory(p.grad.arena, kernels));
+}
+
 /**
  * Every parameter lives in the memory of `rt`: a layer built on another runtime would have its
  * offsets read (and its gradients written) in this runtime's memory, corrupting it silently.
  */
-export function checkParamsOn(rt: Runtime, params: readonly { name: string; value: { arena: Arena }; grad: { arena: Arena } }[], name: string): void {
-  for (const p of params) {
-    if (!sameMemory(p.value.arena, rt.kernels) || !sameMemory(p.grad.arena, rt.kernels)) {
-      throw new ArgumentError(name, `parameters on the same runtime (${p.name} lives in another runtime's memory)`);
-    }
-  }
+export function checkParamsOn(rt: Runtime, params: ParamsInMemory, name: string): void {
+  const p = foreignParam(params, rt.kernels);
+  if (p) throw new ArgumentError(name, `parameters on the same runtime (${p.name} lives in another runtime's memory)`);
 }

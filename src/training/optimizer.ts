@@ -2,7 +2,7 @@
 // what Adam and SGD share: the parameter list, the learning-rate schedule with its step counter, the
 // per-parameter state buffers, and the checks of their settings.
 import { ArgumentError } from '../errors.js';
-import { checkKernels, sameMemory } from '../runtime/check.js';
+import { checkKernels, foreignParam } from '../runtime/check.js';
 import type { Kernels } from '../runtime/kernels.js';
 import { Tensor } from '../runtime/tensor.js';
 import { checkParameters, type ParameterLike } from './parameters.js';
@@ -29,11 +29,8 @@ export abstract class ScheduledOptimizer implements Optimizer {
     checkParameters(params);
     // The kernels address their own module's memory: parameters in another runtime's arena would be
     // read from, and updates written to, unrelated bytes of this one.
-    for (const p of params) {
-      if (!sameMemory(p.value.arena, kernels) || !sameMemory(p.grad.arena, kernels)) {
-        throw new ArgumentError('params', `parameters in the memory of the kernels given (${p.name} lives in another runtime's arena: pass that runtime's kernels)`, p.name);
-      }
-    }
+    const foreign = foreignParam(params, kernels);
+    if (foreign) throw new ArgumentError('params', `parameters in the memory of the kernels given (${foreign.name} lives in another runtime's arena: pass that runtime's kernels)`, foreign.name);
     this.schedule = asSchedule(lr);
   }
 
