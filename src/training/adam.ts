@@ -4,7 +4,7 @@
 import { checkBoolean, checkKeys } from '../config/strict.js';
 import type { Kernels } from '../runtime/kernels.js';
 import type { Tensor } from '../runtime/tensor.js';
-import { checkIn, checkNonNegative, ScheduledOptimizer } from './optimizer.js';
+import { checkMomentSettings, ScheduledOptimizer } from './optimizer.js';
 import type { ParameterLike } from './parameters.js';
 import type { Schedule } from './schedules.js';
 
@@ -33,10 +33,7 @@ export class Adam extends ScheduledOptimizer {
   constructor(kernels: Kernels, params: readonly ParameterLike[], options: AdamOptions = {}) {
     checkKeys(options, ADAM_OPTION_KEYS, '');
     super(kernels, params, options.lr ?? 1e-3);
-    this.beta1 = checkIn('beta1', options.beta1 ?? 0.9, 0, 1);
-    this.beta2 = checkIn('beta2', options.beta2 ?? 0.999, 0, 1);
-    this.eps = checkNonNegative('eps', options.eps ?? 1e-8);
-    this.weightDecay = checkNonNegative('weightDecay', options.weightDecay ?? 0);
+    ({ beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay } = checkMomentSettings(options));
     this.decoupledWeightDecay = checkBoolean(options.decoupledWeightDecay ?? false, 'decoupledWeightDecay');
     this.m = this.zeroedStateLikeParams();
     this.v = this.zeroedStateLikeParams();

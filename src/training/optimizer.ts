@@ -62,3 +62,13 @@ export function checkNonNegative(name: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ArgumentError(name, 'a finite non-negative number', value);
   return value;
 }
+
+/** The settings Adam and Adamax share, checked, with PyTorch's defaults. */
+export function checkMomentSettings(o: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number }): { beta1: number; beta2: number; eps: number; weightDecay: number } {
+  return {
+    beta1: checkIn('beta1', o.beta1 ?? 0.9, 0, 1),
+    beta2: checkIn('beta2', o.beta2 ?? 0.999, 0, 1),
+    eps: checkNonNegative('eps', o.eps ?? 1e-8),
+    weightDecay: checkNonNegative('weightDecay', o.weightDecay ?? 0),
+  };
+}
