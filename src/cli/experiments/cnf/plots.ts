@@ -78,8 +78,13 @@ function gridCells(range: number, n: number, value: (index: number) => number): 
   return cells;
 }
 
+/** A quantitative axis over [−range, range], the same for both coordinates of a 2-D panel. */
+function squareAxis(title: string, range: number) {
+  return { type: 'quantitative', title, scale: { domain: [-range, range], nice: false } };
+}
+
 export function densitySpec(panels: DensityPanel[], title: string, range: number): VegaLiteSpec {
-  const axis = (t: string) => ({ type: 'quantitative', title: t, scale: { domain: [-range, range], nice: false } });
+  const axis = (t: string) => squareAxis(t, range);
   return {
     $schema: SCHEMA,
     title,
@@ -118,7 +123,7 @@ export function samplePanel(flow: NeuralOde, n: number, k: number, rng: Rng, tol
 }
 
 export function samplesSpec(panels: SamplePanel[], title: string, range: number): VegaLiteSpec {
-  const axis = (t: string) => ({ type: 'quantitative', title: t, scale: { domain: [-range, range], nice: false } });
+  const axis = (t: string) => squareAxis(t, range);
   return {
     $schema: SCHEMA,
     title,
