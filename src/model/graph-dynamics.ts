@@ -33,6 +33,8 @@ interface Stage {
 }
 import { checkRuntime } from '../runtime/check.js';
 
+const EMPTY = new Float64Array(0);
+
 export class GraphAugmentedDynamics implements AugmentedDynamics {
   readonly d: number;
   readonly terms: RegularizerTerm[];
@@ -114,13 +116,14 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
 
   /** The current solve's noise (the Jacobian term's and the Hutchinson trace's ε), copied. */
   saveNoise(): Float64Array[] {
-    return [this.eps.slice(), this.traceEps.slice()];
+    // Only the noise some term draws: copying the unused buffers would cost every training step 2·batch·D values.
+    return [this.jacobianIndex >= 0 ? this.eps.slice() : EMPTY, this.logDensity?.estimator === 'hutchinson' ? this.traceEps.slice() : EMPTY];
   }
 
   /** Puts back noise saved by saveNoise (a backward pass must see its own forward's ε). */
   restoreNoise(saved: readonly Float64Array[]): void {
-    this.eps.set(saved[0]);
-    this.traceEps.set(saved[1]);
+    if (saved[0].length > 0) this.eps.set(saved[0]);
+    if (saved[1].length > 0) this.traceEps.set(saved[1]);
   }
 
   resampleNoise(rng: Rng): void {
