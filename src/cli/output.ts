@@ -4,7 +4,7 @@
 // the end, so an interrupted run leaves the previous results or the new ones, never a mix; a single
 // file (e.g. a --json path elsewhere) is written to a temporary name and renamed.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { TaynodeError } from '../errors.js';
 
 /** An output path the command cannot use: names the option and the reason. */
@@ -71,6 +71,40 @@ export class OutputDir {
     mkdirSync(dirname(p), { recursive: true });
     writeFileSync(p, data);
     return this.finalPath(name);
+  }
+
+  /**
+   * A file the user placed by path (e.g. --json): inside the folder it is staged with the rest, so
+   * nothing to check; elsewhere its own folder must be writable now, before the work.
+   */
+  checkFile(path: string, option: string): void {
+    if (this.inside(path) !== undefined) return;
+    try {
+      checkWritable(dirname(path), option);
+    } catch (e) {
+      this.abandon(); // the run will not happen: leave no staging folder
+      throw e;
+    }
+  }
+
+  /** Where such a file is written now: its staged path when inside the folder, else the path itself. */
+  pathFor(path: string): string {
+    const name = this.inside(path);
+    return name === undefined ? path : this.path(name);
+  }
+
+  /** Writes such a file: staged when inside the folder (it appears at commit), else atomically in place now. */
+  writeFile(path: string, data: string | Uint8Array): string {
+    const name = this.inside(path);
+    if (name !== undefined) return this.write(name, data);
+    writeFileAtomic(path, data);
+    return path;
+  }
+
+  /** `path` relative to the folder when it lies inside it. */
+  private inside(path: string): string | undefined {
+    const rel = relative(resolve(this.dir), resolve(path));
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined;
   }
 
   /** Replaces the folder's contents with the staged files (old folder moved aside, then removed). */

@@ -18,6 +18,8 @@ export interface ProgressOptions {
   tty?: boolean;
   /** plain mode: least time between lines */
   intervalMs?: number;
+  /** bar mode: updates the remaining-time estimate averages over (cli-progress etaBuffer) */
+  etaBuffer?: number;
   /** plain mode: where lines go (default stderr) */
   write?: (line: string) => void;
 }
@@ -25,7 +27,7 @@ export interface ProgressOptions {
 export function createProgress(options: ProgressOptions): Progress {
   if (options.enabled === false) return { start() {}, update() {}, stop() {} };
   if (options.tty ?? process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({ format: options.format, hideCursor: true }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar({ format: options.format, hideCursor: true, ...(options.etaBuffer ? { etaBuffer: options.etaBuffer } : {}) }, cliProgress.Presets.shades_classic);
     return { start: (total, payload) => bar.start(total, 0, payload), update: (v, payload) => bar.update(v, payload), stop: () => bar.stop() };
   }
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));

@@ -49,6 +49,28 @@ test('OutputDir: the old results stay whole until commit; commit swaps the new o
   assert.equal(readdirSync(root).filter((f) => f.includes('partial')), [], 'no staging folder left');
 });
 
+test('a file placed by path (--json): staged when inside --out, written in place when outside; an unwritable one fails now', () => {
+  const dir = join(root, 'placed');
+  const out = new OutputDir(dir);
+  const inside = join(dir, 'sub', 'r.json');
+  const outside = join(root, 'elsewhere', 'r.json');
+  out.checkFile(inside, '--json');
+  out.checkFile(outside, '--json');
+  assert.is(out.pathFor(inside), join(out.staging, 'sub', 'r.json'));
+  assert.is(out.pathFor(outside), outside);
+  assert.is(out.writeFile(inside, 'in'), inside);
+  assert.not.ok(existsSync(inside), 'not visible before commit');
+  assert.is(out.writeFile(outside, 'out'), outside);
+  assert.is(readFileSync(outside, 'utf8'), 'out', 'outside --out: written at once');
+  out.commit();
+  assert.is(readFileSync(inside, 'utf8'), 'in');
+  const blocker = join(root, 'blocker');
+  writeFileSync(blocker, '');
+  const doomed = new OutputDir(join(root, 'doomed'));
+  assert.throws(() => doomed.checkFile(join(blocker, 'r.json'), '--json'), (e: unknown) => e instanceof OutputError && e.message.startsWith('--json '));
+  assert.not.ok(existsSync(doomed.staging), 'the staging folder of a run that will not happen is removed');
+});
+
 test('writeFileAtomic writes through a temporary name and leaves none behind', () => {
   const path = join(root, 'deep', 'x.json');
   writeFileAtomic(path, '{"a":1}');

