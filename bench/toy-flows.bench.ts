@@ -5,7 +5,7 @@
 // (z0 recovered from (z, t) by Newton), and as pure quadrature dz/dt = g(t) per example (the same
 // trajectories, as in the paper's Figure 2). This bounds what any regulariser of total derivatives can
 // buy on this problem: see BENCHMARKS.md, Toy experiment.
-import { odeint } from '../src/ode/solve.js';
+import { odeint } from '../src/ode/odeint.js';
 import { DEFAULT_TOY, toyData } from '../src/cli/experiments/toy.js';
 import { writeResults } from './results-file.js';
 

@@ -31,6 +31,11 @@ step('bundles: build/index.js (ESM) and build/index.cjs, wasm embedded');
 await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.js', format: 'esm', platform: 'neutral' });
 await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.cjs', format: 'cjs', platform: 'node' });
 
+// taynode/infer: load a model and predict, the kernels handed in by the caller (no wasm embedded).
+step('bundles: build/infer.js (ESM) and build/infer.cjs, no wasm');
+await esbuild.build({ ...common, entryPoints: ['src/infer.ts'], outfile: 'build/infer.js', format: 'esm', platform: 'neutral' });
+await esbuild.build({ ...common, entryPoints: ['src/infer.ts'], outfile: 'build/infer.cjs', format: 'cjs', platform: 'node' });
+
 if (existsSync('src/cli/main.ts')) {
   // The CLI is its own package (packages/cli, taynode-cli) with its own dependencies, so the library
   // installs none: the bundle carries the library (and its wasm) and leaves commander, vega, … external.

@@ -23,3 +23,4 @@ export type { SeriesLoss, SeriesLossValue, SeriesShape } from './series-losses.j
 export { saveModel, loadModel, loadComposedModel, loadWeights, type SaveOptions, type LoadOptions } from './serialize.js';
 export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, flowNllLoss, tapeLoss, checkLoss } from './losses.js';
 export type { DataLoss, LossValue, TapeLossFunction, TapeLossOptions } from './losses.js';
+export { predict } from './predict.js';

@@ -1,5 +1,5 @@
 // The ODE solver layer's public API.
-export { odeint } from './solve.js';
+export { odeint } from './odeint.js';
 export type { OdeSolution } from './solve.js';
 export type { SolveOptions } from './options.js';
 export type { Dynamics, OdeFunction, ArenaDynamics } from './dynamics.js';

@@ -2,7 +2,9 @@
 // control + step-size controller) or on a fixed grid, writing the state at every requested time by
 // dense output (requested times never shorten a step). All scratch lives in one arena scope, freed on
 // return; results are copied out as Float64Arrays.
-import { runtime as sharedRuntime } from '../runtime/wasm.js';
+// (the shared runtime only, never the embedded kernels: the public odeint in odeint.ts creates one on
+// demand; bundles that pass their own runtime, such as taynode/infer, stay free of the wasm bytes)
+import { sharedRuntime } from '../runtime/shared.js';
 import { Evaluator, type Dynamics } from './dynamics.js';
 import { DenseOutput } from './dense-output.js';
 import { MaxStepsError, NonFiniteError, StepSizeError } from './errors.js';
@@ -41,7 +43,9 @@ export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, optio
   const n = state.rows * state.cols;
   const times = readTimes(ts);
   const opts = resolveOptions(options, n, times);
-  const { arena, kernels } = options.runtime ?? sharedRuntime();
+  const rt = options.runtime ?? sharedRuntime();
+  if (!rt) throw new ArgumentError('options.runtime', 'a Runtime (none was given and no shared runtime is set up: call init() or initSync() first)');
+  const { arena, kernels } = rt;
   assertFiniteState(state.values());
 
   return arena.scope(() => {

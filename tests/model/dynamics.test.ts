@@ -11,7 +11,7 @@ import { GraphAugmentedDynamics as AugmentedDynamics } from '../../src/model/gra
 import { Tape, type Var } from '../../src/autodiff/tape.js';
 import type { Parameter } from '../../src/autodiff/parameter.js';
 import { evaluateDual, nestedSolutionDerivative } from '../../src/taylor/nested-jvp.js';
-import { odeint } from '../../src/ode/solve.js';
+import { odeint } from '../../src/ode/odeint.js';
 import { relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();

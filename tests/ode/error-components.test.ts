@@ -2,7 +2,7 @@
 // norm), so components nothing feeds back on (integrated regularisers) cannot shorten a step.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { odeint } from '../../src/ode/solve.js';
+import { odeint } from '../../src/ode/odeint.js';
 import { ArgumentError } from '../../src/errors.js';
 
 // y' = −y + sin(3t) alone, and with a passenger x' = 50·cos(50·t)·(1 + y²) that y never reads:

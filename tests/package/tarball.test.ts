@@ -1,7 +1,8 @@
 // The packages as a user gets them: `npm pack` of the library (no dependencies) and of the CLI
 // (packages/cli, with its own), installed into a scratch project, then used from an ESM script, a
 // CommonJS script, TypeScript consumers (strict; node16 and nodenext, ESM and CommonJS), through the
-// wasm subpath export (for hosts that must be handed a compiled module), and as the `taynode` command.
+// wasm subpath export (for hosts that must be handed a compiled module), the inference entry
+// (taynode/infer, kernels handed in), and as the `taynode` command.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -21,7 +22,7 @@ test('the library\'s tarball holds the bundles, both declaration trees, the wasm
   // --ignore-scripts: the build in build/ is the one under test (prepare would rebuild it).
   packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root));
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ['build/index.js', 'build/index.cjs', 'build/taynode.wasm', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
+  for (const f of ['build/index.js', 'build/index.cjs', 'build/infer.js', 'build/infer.cjs', 'build/types/infer.d.ts', 'build/types-cjs/infer.d.ts', 'build/taynode.wasm', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   assert.not.ok(files.some((f) => f.startsWith('src/') || f.startsWith('tests/') || f.startsWith('assembly/') || f === 'build/cli.js'), 'no sources, tests or CLI');
@@ -60,6 +61,35 @@ test('installed from the tarball: ESM and CommonJS scripts solve with the embedd
   assert.equal(cjs.z1, esm.z1);
 });
 
+test('installed from the tarball: taynode/infer loads a saved model from ESM and CommonJS, the wasm from the subpath, and predicts as the full library', () => {
+  writeFileSync(join(scratch, 'infer-save.mjs'), `
+    import { createRuntimeSync, NeuralOde, Rng, saveModel } from 'taynode';
+    import { writeFileSync } from 'node:fs';
+    const model = NeuralOde.create(createRuntimeSync(), { mlp: { widths: [2, 8, 2], activation: 'tanh' } }, new Rng(5));
+    writeFileSync('model.safetensors', saveModel(model));
+    console.log(JSON.stringify({ z1: Array.from(model.predict(new Float64Array([0.5, -0.5, 1, 2])).z1) }));
+  `);
+  writeFileSync(join(scratch, 'infer.mjs'), `
+    import { init, loadModel, predict } from 'taynode/infer';
+    import { readFileSync } from 'node:fs';
+    const bytes = readFileSync(new URL(import.meta.resolve('taynode/taynode.wasm')));
+    const rt = await init({ module: await WebAssembly.compile(bytes) });
+    const { model } = loadModel(rt, readFileSync('model.safetensors'));
+    console.log(JSON.stringify({ z1: Array.from(predict(model, new Float64Array([0.5, -0.5, 1, 2])).z1) }));
+  `);
+  writeFileSync(join(scratch, 'infer.cjs'), `
+    const { initSync, loadModel, predict } = require('taynode/infer');
+    const { readFileSync } = require('node:fs');
+    const rt = initSync({ bytes: readFileSync(require.resolve('taynode/taynode.wasm')) });
+    const { model } = loadModel(rt, readFileSync('model.safetensors'));
+    console.log(JSON.stringify({ z1: Array.from(predict(model, new Float64Array([0.5, -0.5, 1, 2])).z1) }));
+  `);
+  const expected = JSON.parse(run(process.execPath, ['infer-save.mjs']));
+  assert.is(expected.z1.length, 4);
+  assert.equal(JSON.parse(run(process.execPath, ['infer.mjs'])), expected);
+  assert.equal(JSON.parse(run(process.execPath, ['infer.cjs'])), expected);
+});
+
 test('installed from its tarball, the taynode command runs: --version, and a small experiment writes under --out', () => {
   const bin = join(scratch, 'node_modules/.bin/taynode');
   const { version } = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8'));
@@ -74,7 +104,12 @@ for (const module of ['node16', 'nodenext']) {
       const spec: ModelSpec = { blocks: [{ dynamics: { type: 'linear', inputs: 2, outputs: 2 } }] };
       const model: Model = Model.create(createRuntimeSync(), spec, new Rng(1));
       const ode: NeuralOde = model.blocks[0];
-      export const width: number = ode.stateSize;\n`;
+      export const width: number = ode.stateSize;
+      import { init, loadComposedModel, predict, type KernelSource, type Runtime } from 'taynode/infer';
+      export async function infer(source: KernelSource, bytes: Uint8Array, x: Float64Array): Promise<Float64Array> {
+        const rt: Runtime = await init(source);
+        return predict(loadComposedModel(rt, bytes).model, x).output;
+      }\n`;
     writeFileSync(join(scratch, 'consumer.mts'), source);
     writeFileSync(join(scratch, 'consumer.cts'), source);
     writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify({

@@ -1,7 +1,7 @@
 // Figure 1 as a Vega-Lite chart: each model's trajectories z(t) on [0, 1] drawn as short segments
 // coloured by |d³z/dt³| (Taylor mode at each point), with every point where dopri5 evaluated the
 // dynamics marked. Compiled to SVG by vega (see ../plots.ts).
-import { odeint } from '../../ode/solve.js';
+import { odeint } from '../../ode/odeint.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { factorial } from '../../model/regularizers.js';
 import type { NeuralOde } from '../../model/neural-ode.js';

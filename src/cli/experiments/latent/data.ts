@@ -7,7 +7,7 @@
 // per series) under a mask.
 import { ArgumentError } from '../../../errors.js';
 import { Rng } from '../../../random.js';
-import { odeint } from '../../../ode/solve.js';
+import { odeint } from '../../../ode/odeint.js';
 import type { SolverStats } from '../../../ode/stats.js';
 
 export interface PeriodicSettings {

@@ -1,0 +1,48 @@
+// A kernel instance from a compiled module: the options checked, the module instantiated, an arena over
+// its memory. Holds no kernel bytes, so an entry whose caller provides the module (taynode/infer)
+// bundles without the embedded wasm; wasm.ts adds the embedded bytes for the full library.
+import { ArgumentError, TaynodeError } from '../errors.js';
+import { checkKeys } from '../config/strict.js';
+import { Arena } from './arena.js';
+import type { Kernels } from './kernels.js';
+
+export interface RuntimeOptions {
+  /** Upper bound on linear memory, in bytes (default 2 GiB; wasm32 allows at most 4 GiB). */
+  maxMemoryBytes?: number;
+  /** A precompiled module of the kernels, for hosts that cannot compile from bytes. */
+  module?: WebAssembly.Module;
+}
+
+export interface Runtime {
+  readonly kernels: Kernels;
+  readonly arena: Arena;
+}
+
+const DEFAULT_MAX_BYTES = 2 ** 31;
+const WASM32_MAX_BYTES = 2 ** 32;
+
+/** Validated before any compiling, so a bad option costs nothing. */
+export function readMaxBytes(options: RuntimeOptions, keys: readonly string[] = ['maxMemoryBytes', 'module']): number {
+  checkKeys(options, keys, '');
+  const maxBytes = options.maxMemoryBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isFinite(maxBytes) || maxBytes <= 0 || maxBytes > WASM32_MAX_BYTES) {
+    throw new ArgumentError('maxMemoryBytes', `a positive number of bytes ≤ ${WASM32_MAX_BYTES}`, maxBytes);
+  }
+  return maxBytes;
+}
+
+export function instantiateSync(module: WebAssembly.Module, maxBytes: number): Runtime {
+  return fromInstance(new WebAssembly.Instance(module, {}), maxBytes);
+}
+
+export async function instantiate(module: WebAssembly.Module, maxBytes: number): Promise<Runtime> {
+  return fromInstance(await WebAssembly.instantiate(module, {}), maxBytes);
+}
+
+function fromInstance(instance: WebAssembly.Instance, maxBytes: number): Runtime {
+  const kernels = instance.exports as unknown as Kernels;
+  if (typeof kernels.heapBase !== 'function' || !(kernels.memory instanceof WebAssembly.Memory)) {
+    throw new TaynodeError('the kernel module does not export heapBase and memory: was build/taynode.wasm built from assembly/?');
+  }
+  return { kernels, arena: new Arena(kernels.memory, kernels.heapBase(), maxBytes) };
+}
