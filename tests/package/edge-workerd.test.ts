@@ -1,6 +1,7 @@
 // A real edge runtime: Cloudflare's workerd (the npm package's binary) serves a worker that imports the
 // ESM bundle, is handed the wasm as a compiled module binding (workerd forbids compiling bytes at run
-// time), loads a saved model and predicts. Its answer equals Node's bit for bit.
+// time), loads a saved model and predicts. Its answer equals Node's bit for bit. The same worker runs
+// on the inference entry (build/infer.js, no wasm embedded) too.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -48,9 +49,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('workerd serves a worker that loads a saved model with init({ module }) and predicts as Node does', async () => {
-  const bundle = join(root, 'build/index.js');
-  const api = await import(bundle);
+for (const entry of ['index.js', 'infer.js']) test(`workerd serves a worker that loads a saved model with init({ module }) from build/${entry} and predicts as Node does`, async () => {
+  const bundle = join(root, 'build', entry);
+  const api = await import(join(root, 'build/index.js'));
   const model = api.NeuralOde.create(api.createRuntimeSync(), { mlp: { widths: [2, 8, 2], activation: 'tanh' } }, new api.Rng(0));
   const expected = Array.from(model.predict(new Float64Array([0.5, -0.5, 1.5, 0.25])).z1);
   const dir = mkdtempSync(join(tmpdir(), 'taynode-workerd-'));
