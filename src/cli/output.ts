@@ -54,6 +54,25 @@ export class OutputDir {
     this.staging = join(parent, `.${basename(resolve(dir))}.partial-${process.pid}`);
     rmSync(this.staging, { recursive: true, force: true });
     mkdirSync(this.staging, { recursive: true });
+    // A crash or Ctrl-C must not leave the staging folder beside the results: 'exit' covers errors
+    // and process.exit; a signal's default action skips 'exit', so it is caught, cleaned up and re-sent.
+    process.once('exit', this.abandonOnExit);
+    process.once('SIGINT', this.abandonOnSignal);
+    process.once('SIGTERM', this.abandonOnSignal);
+  }
+
+  private readonly abandonOnExit = (): void => this.abandon();
+
+  private readonly abandonOnSignal = (signal: NodeJS.Signals): void => {
+    this.abandon();
+    // with no other listener left, re-sending the signal ends the process as it would have ended
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+
+  private stopWatching(): void {
+    process.off('exit', this.abandonOnExit);
+    process.off('SIGINT', this.abandonOnSignal);
+    process.off('SIGTERM', this.abandonOnSignal);
   }
 
   /** Where to write `name` now (inside the staging folder). */
@@ -114,10 +133,12 @@ export class OutputDir {
     if (existsSync(this.dir)) renameSync(this.dir, old);
     renameSync(this.staging, this.dir);
     rmSync(old, { recursive: true, force: true });
+    this.stopWatching();
   }
 
   /** Drops the staged files (the previous results stay). */
   abandon(): void {
     rmSync(this.staging, { recursive: true, force: true });
+    this.stopWatching();
   }
 }

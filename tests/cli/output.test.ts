@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkWritable, defaultOut, OutputDir, OutputError, writeFileAtomic } from '../../src/cli/output.js';
@@ -47,6 +48,29 @@ test('OutputDir: the old results stay whole until commit; commit swaps the new o
   third.commit();
   assert.equal(readdirSync(dir), ['a.json'], 'no stale file from the previous run');
   assert.equal(readdirSync(root).filter((f) => f.includes('partial')), [], 'no staging folder left');
+});
+
+test('a run that crashes or is interrupted leaves no staging folder, and the old results stay', () => {
+  const dir = join(root, 'interrupted');
+  const first = new OutputDir(dir);
+  first.write('a.json', 'old a');
+  first.commit();
+  const module = new URL('../../src/cli/output.ts', import.meta.url).href;
+  const endings: Record<string, string> = {
+    crash: "throw new Error('training failed')",
+    SIGINT: "process.kill(process.pid, 'SIGINT'); setTimeout(() => {}, 10000)",
+    SIGTERM: "process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 10000)",
+  };
+  for (const [how, ending] of Object.entries(endings)) {
+    const script = `import { OutputDir } from ${JSON.stringify(module)};\nconst out = new OutputDir(${JSON.stringify(dir)});\nout.write('a.json', 'new a');\nconsole.log(out.staging);\n${ending};\n`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 });
+    const staging = child.stdout.trim();
+    assert.ok(staging.includes('partial'), `${how}: the child staged its files (${child.stderr})`);
+    if (how === 'crash') assert.is(child.status, 1, 'the error still ends the process with a failure');
+    else assert.is(child.signal, how, `${how}: the process still ends by the signal`);
+    assert.not.ok(existsSync(staging), `${how}: no staging folder left`);
+    assert.is(readFileSync(join(dir, 'a.json'), 'utf8'), 'old a', `${how}: the old results stay`);
+  }
 });
 
 test('a file placed by path (--json): staged when inside --out, written in place when outside; an unwritable one fails now', () => {
