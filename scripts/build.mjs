@@ -29,7 +29,15 @@ const common = {
 
 step('bundles: build/index.js (ESM) and build/index.cjs, wasm embedded');
 await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.js', format: 'esm', platform: 'neutral' });
-await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.cjs', format: 'cjs', platform: 'node' });
+// CommonJS has no import.meta: the worker pool finds build/pool-worker.js from the bundle's own URL.
+await esbuild.build({
+  ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.cjs', format: 'cjs', platform: 'node',
+  banner: { js: 'var __taynode_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__taynode_bundle_url' },
+});
+
+step('pool worker: build/pool-worker.js (a WorkerPool\'s worker script, importing ./index.js)');
+writeFileSync('build/pool-worker.js', "// A WorkerPool's worker (createWorkerPool starts it beside this bundle).\nimport { servePoolWorker } from './index.js';\n\nawait servePoolWorker();\n");
 
 // taynode/infer: load a model and predict, the kernels handed in by the caller (no wasm embedded).
 step('bundles: build/infer.js (ESM) and build/infer.cjs, no wasm');

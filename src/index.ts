@@ -15,3 +15,4 @@ export * from './training/index.js';
 export * from './io/index.js';
 export * from './model/index.js';
 export * from './nn/index.js';
+export * from './parallel/index.js';

@@ -21,6 +21,6 @@ export type { OutputCotangents, PlacedOutputs, StepOutputs } from './outputs.js'
 export { maskedMseLoss } from './series-losses.js';
 export type { SeriesLoss, SeriesLossValue, SeriesShape } from './series-losses.js';
 export { saveModel, loadModel, loadComposedModel, loadWeights, type SaveOptions, type LoadOptions } from './serialize.js';
-export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, flowNllLoss, tapeLoss, checkLoss } from './losses.js';
-export type { DataLoss, LossValue, TapeLossFunction, TapeLossOptions } from './losses.js';
+export { mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss, flowNllLoss, tapeLoss, checkLoss, lossFromDescription } from './losses.js';
+export type { DataLoss, LossDescription, LossValue, TapeLossFunction, TapeLossOptions } from './losses.js';
 export { predict } from './predict.js';

@@ -16,9 +16,18 @@ export interface LossValue {
   logDensityGradient?: Float64Array;
 }
 
+/** A built-in loss as plain data, so a worker pool can rebuild it in its workers (lossFromDescription). */
+export type LossDescription =
+  | { kind: 'mse' }
+  | { kind: 'softmaxCrossEntropy' }
+  | { kind: 'gaussianNll'; sigma: number }
+  | { kind: 'flowNll' };
+
 export interface DataLoss {
   /** for logs and error messages */
   readonly name: string;
+  /** set on the built-in losses (a tapeLoss of your own is code, which cannot be sent to a worker) */
+  readonly description?: LossDescription;
   /**
    * Throws a ShapeError / ArgumentError naming `name` (default "target") unless `target` is what this
    * loss expects for `batch` examples of a state of width `d` (its length defines the target's shape).
@@ -53,7 +62,7 @@ export function tapeLoss(compute: TapeLossFunction, options: TapeLossOptions = {
 }
 
 /** mean over batch × D of (z1 − target)²: the default. */
-export const mseLoss: DataLoss = tapeLoss((tape, z1, target) => tape.mse(z1, target), { name: 'mse' });
+export const mseLoss: DataLoss = { ...tapeLoss((tape, z1, target) => tape.mse(z1, target), { name: 'mse' }), description: { kind: 'mse' } };
 
 /**
  * Softmax cross-entropy of the logits z1 (one row per example) against class indices (one per
@@ -62,6 +71,7 @@ export const mseLoss: DataLoss = tapeLoss((tape, z1, target) => tape.mse(z1, tar
  */
 export const softmaxCrossEntropyLoss: DataLoss = {
   name: 'softmax-cross-entropy',
+  description: { kind: 'softmaxCrossEntropy' },
   checkTarget(target, batch, d, argument = 'target') {
     checkFloat64(target, argument);
     if (target.length !== batch) {
@@ -87,11 +97,12 @@ export const softmaxCrossEntropyLoss: DataLoss = {
 export function gaussianNllLoss(sigma: number): DataLoss {
   if (!(Number.isFinite(sigma) && sigma > 0)) throw new ArgumentError('sigma', 'a positive finite standard deviation', sigma);
   const logSigma = Math.log(sigma);
-  return tapeLoss((tape, z1, target) => {
+  const loss = tapeLoss((tape, z1, target) => {
     const [rows, cols] = z1.shape;
     const logStd = tape.constant(Tensor.from(tape.rt.arena, new Float64Array(rows * cols).fill(logSigma), rows, cols));
     return tape.affine(tape.gaussianLogDensity(target, z1, logStd), -1 / (rows * cols));
   }, { name: `gaussian-nll(σ=${sigma})` });
+  return { ...loss, description: { kind: 'gaussianNll', sigma } };
 }
 
 /**
@@ -103,6 +114,7 @@ export function gaussianNllLoss(sigma: number): DataLoss {
  */
 export const flowNllLoss: DataLoss = {
   name: 'flow-nll',
+  description: { kind: 'flowNll' },
   checkTarget(target, batch, _d, argument = 'target') {
     checkFloat64(target, argument);
     if (target.length === 0 || target.length % batch !== 0) throw new ShapeError(`${argument} holds ${target.length} values, not a whole row per example (flow-nll ignores it: e.g. zeros(${batch}))`);
@@ -122,6 +134,17 @@ export const flowNllLoss: DataLoss = {
     };
   },
 };
+
+/** The built-in loss a description names (what a worker rebuilds from a DataLoss's `description`). */
+export function lossFromDescription(description: LossDescription): DataLoss {
+  switch (description?.kind) {
+    case 'mse': return mseLoss;
+    case 'softmaxCrossEntropy': return softmaxCrossEntropyLoss;
+    case 'flowNll': return flowNllLoss;
+    case 'gaussianNll': return gaussianNllLoss(description.sigma);
+    default: throw new ArgumentError('loss.description', 'one of the built-in losses (mse, softmaxCrossEntropy, gaussianNll, flowNll)', (description as { kind?: unknown })?.kind);
+  }
+}
 
 /** Throws unless `loss` implements DataLoss. */
 export function checkLoss(loss: unknown, argument = 'loss'): asserts loss is DataLoss {

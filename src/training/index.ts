@@ -6,4 +6,4 @@ export { Adamax, ADAMAX_OPTION_KEYS, type AdamaxOptions } from './adamax.js';
 export { Sgd, SGD_OPTION_KEYS, type SgdOptions } from './sgd.js';
 export * from './minibatches.js';
 export * from './metrics.js';
-export { train, TRAIN_OPTION_KEYS, type Dataset, type TrainOptions } from './loop.js';
+export { train, TRAIN_OPTION_KEYS, type Dataset, type TrainOptions, type PooledTrainOptions } from './loop.js';

@@ -10,6 +10,7 @@ import { checkKeys } from '../config/strict.js';
 import { MetricsLog, type IterationMetrics } from './metrics.js';
 import { gatherRows, MinibatchSampler } from './minibatches.js';
 import type { Optimizer } from './optimizer.js';
+import { WorkerPool } from '../parallel/pool.js';
 
 export interface Dataset {
   /** initial states, [size, D] row-major */
@@ -31,9 +32,18 @@ export interface TrainOptions {
   loss?: DataLoss;
   /** called after every iteration (progress bars, logging); return false to stop early */
   onIteration?: (record: IterationMetrics) => void | boolean;
+  /**
+   * Take each step's objective across a WorkerPool's workers (train then returns a Promise). Each shard
+   * of a minibatch is solved with its own adaptive steps; the loss and gradient are the
+   * shard-size-weighted means; NFE and step counts in the records are the largest shard's.
+   */
+  pool?: WorkerPool;
 }
 
-export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'batchSize', 'rng', 'loss', 'onIteration'] as const;
+/** train's options with a pool: it returns a Promise of the log. */
+export type PooledTrainOptions = TrainOptions & { pool: WorkerPool };
+
+export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'batchSize', 'rng', 'loss', 'onIteration', 'pool'] as const;
 
 /** Checks the options' keys and the presence of every required one (before any of them is used). */
 function checkTrainOptions(options: TrainOptions): void {
@@ -46,10 +56,44 @@ function checkTrainOptions(options: TrainOptions): void {
   checkKeys(data, ['inputs', 'targets'], 'data');
   checkRng(rng, 'rng');
   if (options.onIteration !== undefined && typeof options.onIteration !== 'function') throw new ArgumentError('onIteration', 'a function of the iteration record', options.onIteration);
+  if (options.pool !== undefined && !(options.pool instanceof WorkerPool)) throw new ArgumentError('pool', 'a WorkerPool (await createWorkerPool({ workers }))', options.pool);
 }
 
-export function train(options: TrainOptions): MetricsLog {
+interface Objective {
+  loss: number;
+  dataLoss: number;
+  regularizers: Record<string, number>;
+  nfeForward: number;
+  nfeBackward: number;
+  forwardStats: { acceptedSteps: number; rejectedSteps: number };
+}
+
+/** Trains on the calling thread; with `pool`, across the pool's workers and asynchronously. */
+export function train(options: PooledTrainOptions): Promise<MetricsLog>;
+export function train(options: TrainOptions): MetricsLog;
+export function train(options: TrainOptions): MetricsLog | Promise<MetricsLog> {
   checkTrainOptions(options);
+  const pool = options.pool;
+  if (pool === undefined) {
+    const loop = trainingLoop(options);
+    for (let step = loop.next(); ; step = loop.next(step.value.objective())) if (step.done) return step.value;
+  }
+  return (async () => {
+    const loop = trainingLoop(options);
+    for (let step = loop.next(); ; step = loop.next(await step.value.pooled(pool))) if (step.done) return step.value;
+  })();
+}
+
+interface StepRequest {
+  objective: () => Objective;
+  pooled: (pool: WorkerPool) => Promise<Objective>;
+}
+
+/**
+ * The loop itself, shared by both ways of training: it yields each minibatch's objective request and
+ * is resumed with its result (computed on this thread, or across a pool), so the two cannot drift apart.
+ */
+function* trainingLoop(options: TrainOptions): Generator<StepRequest, MetricsLog, Objective> {
   const { model, optimizer, data, rng } = options;
   const d = model.inputWidth;
   if (!(data.inputs instanceof Float64Array) || data.inputs.length === 0 || data.inputs.length % d !== 0) {
@@ -74,7 +118,10 @@ export function train(options: TrainOptions): MetricsLog {
     gatherRows(data.inputs, d, rows, z0);
     gatherRows(data.targets, targetWidth, rows, target);
     const lr = optimizer.currentRate();
-    const r = model.objective(z0, target, { rng, loss });
+    const r: Objective = yield {
+      objective: () => model.objective(z0, target, { rng, loss }),
+      pooled: (pool) => pool.objective(model, z0, target, { rng, loss }),
+    };
     if (!Number.isFinite(r.loss)) throw new ArgumentError('training', `a finite loss (iteration ${it} gave ${r.loss}; lower the learning rate or λ)`, r.loss);
     optimizer.step();
     const record: IterationMetrics = {

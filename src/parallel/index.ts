@@ -1,0 +1,4 @@
+export { createWorkerPool, WorkerPool, WorkerError, MAX_POOL_WORKERS } from './pool.js';
+export type { WorkerPoolOptions, PoolObjectiveOptions, PoolObjectiveResult, ShardObjective, PoolPredictOptions, PoolPredictResult } from './pool.js';
+export { servePoolWorker } from './serve.js';
+export { splitRows, type Shard } from './shards.js';

@@ -1,0 +1,380 @@
+// Data-parallel solving and training across worker threads (Node's worker_threads, browsers' module
+// Web Workers), by copying: each worker has its own runtime and its own copy of the model (shipped once
+// as saveModel's bytes); every request carries the current parameters and a shard of the batch; the
+// workers return per-shard results, which are combined here in shard order (so two runs agree bit for
+// bit). Semantics, stated in the README: each shard is solved with its OWN adaptive step sizes, so an
+// adaptive solve differs from the single-thread batch solve (one step size for the whole batch); the
+// loss, regularisers and gradient are the shard-size-weighted means of the shards', which equal the
+// batch's to rounding when every shard takes the same steps (a fixed grid).
+import { ArgumentError, ShapeError, TaynodeError } from '../errors.js';
+import { checkKeys, checkInteger } from '../config/strict.js';
+import { checkRng, type Rng } from '../random.js';
+import { NeuralOde } from '../model/neural-ode.js';
+import { Model } from '../model/model.js';
+import { checkLoss, mseLoss, type DataLoss } from '../model/losses.js';
+import { saveModel } from '../model/serialize.js';
+import { termsNeedNoise } from '../model/terms.js';
+import { checkSolverConfig, type SolverConfig } from '../model/solver-config.js';
+import type { SolverStats } from '../ode/stats.js';
+import { zeroGrads } from '../training/parameters.js';
+import { spawnWorker, type WorkerHandle } from './port.js';
+import type { LoadReply, ModelKind, ObjectiveReply, PoolReply, PoolRequestBody, PredictReply } from './protocol.js';
+import { joinTimeMajor, shardRows, shardSeeds, splitRows, weightedMean, type Shard } from './shards.js';
+
+/** More workers than this is a mistake (each holds a runtime and a copy of the model). */
+export const MAX_POOL_WORKERS = 256;
+
+export interface WorkerPoolOptions {
+  /** worker threads to start, 1 to MAX_POOL_WORKERS (a batch is cut into at most this many shards) */
+  workers: number;
+  /**
+   * The worker script (default: the package's build/pool-worker.js beside the bundle; from the source
+   * tree, src/parallel/worker-entry.ts). A script of your own calls servePoolWorker().
+   */
+  workerUrl?: string | URL;
+}
+
+export interface PoolObjectiveOptions {
+  /** a built-in data loss (mseLoss by default, softmaxCrossEntropyLoss, gaussianNllLoss(σ), flowNllLoss) */
+  loss?: DataLoss;
+  /** draws one seed per shard for the terms' noise (required when a term draws noise) */
+  rng?: Rng;
+  /** a Model's lazyTerms (ModelObjectiveOptions) */
+  lazyTerms?: boolean;
+}
+
+export interface ShardObjective {
+  rows: number;
+  loss: number;
+  dataLoss: number;
+  regularizers: Record<string, number>;
+  nfeForward: number;
+  nfeBackward: number;
+  forwardStats: SolverStats;
+}
+
+export interface PoolObjectiveResult {
+  /** Σ_s (rows_s / batch)·loss_s: the shard-size-weighted mean (as are dataLoss and regularizers) */
+  loss: number;
+  dataLoss: number;
+  regularizers: Record<string, number>;
+  /** the largest shard's: the shards run side by side, so the slowest sets the time */
+  nfeForward: number;
+  nfeBackward: number;
+  /** the largest shard's counts, field by field (initialStep: the first shard's) */
+  forwardStats: SolverStats;
+  /** each shard's own figures, in batch order */
+  shards: ShardObjective[];
+}
+
+export interface PoolPredictOptions {
+  /** solver settings for every block instead of their own */
+  solver?: SolverConfig;
+  /** output times of the last block; the output is then [times, batch, outputWidth] */
+  times?: ArrayLike<number>;
+}
+
+export interface PoolPredictResult {
+  /** [batch, outputWidth], or [times, batch, outputWidth] with times */
+  output: Float64Array;
+  /** z at the last block's end time, [batch, D] */
+  z1: Float64Array;
+  /** per shard (in batch order), per block */
+  stats: SolverStats[][];
+}
+
+/** A worker threw while computing its shard, failed to start, or died; `worker` is its index. */
+export class WorkerError extends TaynodeError {
+  constructor(readonly worker: number, message: string) {
+    super(`worker ${worker}: ${message}`);
+  }
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+interface Shipped {
+  handle: number;
+  loaded: Promise<LoadReply>;
+}
+
+/**
+ * Starts `workers` worker threads, each with its own runtime; resolves once every one is ready. Close
+ * the pool with `close()` (the workers otherwise keep a Node process alive). No global state: pools are
+ * independent of each other and of the main thread's runtime.
+ */
+export async function createWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
+  checkKeys(options, ['workers', 'workerUrl'], '');
+  const count = checkInteger(options.workers, 'workers', { min: 1, max: MAX_POOL_WORKERS });
+  const url = workerUrlOf(options.workerUrl);
+  const pool = new WorkerPool();
+  await pool.start(count, url);
+  return pool;
+}
+
+function workerUrlOf(given: string | URL | undefined): URL {
+  if (given === undefined) {
+    // The bundles (build/index.js, build/index.cjs) sit beside build/pool-worker.js; the source tree runs under tsx.
+    const here = import.meta.url;
+    return here.endsWith('.ts') ? new URL('./worker-entry.ts', here) : new URL('./pool-worker.js', here);
+  }
+  if (given instanceof URL) return given;
+  if (typeof given === 'string') {
+    try {
+      return new URL(given, typeof location === 'undefined' ? undefined : location.href);
+    } catch {
+      throw new ArgumentError('workerUrl', 'an absolute URL (file:, http:, …) of a worker script', given);
+    }
+  }
+  throw new ArgumentError('workerUrl', 'a URL or a string URL of a worker script', given);
+}
+
+export class WorkerPool {
+  private workers: WorkerHandle[] = [];
+  private readonly pending: Map<number, Pending>[] = [];
+  private nextId = 1;
+  private nextModel = 1;
+  private readonly shipped = new WeakMap<object, Shipped>();
+  private failure: WorkerError | undefined;
+  private closed = false;
+
+  /** @internal use createWorkerPool */
+  constructor() {}
+
+  /** The number of workers. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** @internal */
+  async start(count: number, url: URL): Promise<void> {
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      this.pending.push(new Map());
+      let handle: WorkerHandle;
+      try {
+        handle = await spawnWorker(url);
+      } catch (e) {
+        await this.close();
+        throw new WorkerError(i, `could not start ${url.href}: ${(e as Error).message}`);
+      }
+      this.workers.push(handle);
+      ready.push(new Promise<void>((resolve, reject) => {
+        handle.listen((message) => {
+          const reply = message as PoolReply;
+          if ('type' in reply) { if (reply.type === 'ready') resolve(); return; }
+          this.settle(i, reply);
+        }, (reason) => {
+          const error = new WorkerError(i, `died: ${reason}`);
+          reject(error);
+          this.fail(i, error);
+        });
+      }));
+    }
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The objective and its gradient on a batch, shard by shard across the workers: `model`'s gradients
+   * (Parameter.grad) are set to the shard-size-weighted mean of the shards' gradients, ready for an
+   * optimiser step. Each shard is solved with its own adaptive steps (see the README, "Both cores").
+   */
+  async objective(model: NeuralOde | Model, x: Float64Array, target: Float64Array, options: PoolObjectiveOptions = {}): Promise<PoolObjectiveResult> {
+    checkKeys(options, ['loss', 'rng', 'lazyTerms'], '');
+    checkModel(model);
+    const batch = batchOf(x, model.inputWidth, 'x');
+    const loss = options.loss ?? mseLoss;
+    checkLoss(loss);
+    if (loss.description === undefined) {
+      throw new ArgumentError('loss', `a built-in loss (mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss(σ), flowNllLoss): "${loss.name}" is code, which cannot be sent to a worker`);
+    }
+    loss.checkTarget(target, batch, model.outputWidth, 'target');
+    const targetWidth = target.length / batch;
+    if (options.lazyTerms !== undefined) {
+      if (typeof options.lazyTerms !== 'boolean') throw new ArgumentError('lazyTerms', 'true or false', options.lazyTerms);
+      if (!(model instanceof Model)) throw new ArgumentError('lazyTerms', 'a Model (a lone NeuralOde\'s objective has no lazyTerms)', options.lazyTerms);
+    }
+    const shards = splitRows(batch, this.size);
+    let seeds: number[] | undefined;
+    if (needsNoise(model)) {
+      if (options.rng === undefined) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace (one seed is drawn per shard)', undefined);
+      checkRng(options.rng, 'rng');
+      seeds = shardSeeds(options.rng, shards.length);
+    } else if (options.rng !== undefined) checkRng(options.rng, 'rng');
+    const { handle } = await this.ship(model);
+    const params = concatValues(model);
+    const replies = await Promise.all(shards.map((shard, s) => this.request(s, {
+      type: 'objective', model: handle, params, x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard),
+      loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}),
+    }) as Promise<ObjectiveReply>));
+    accumulateGrads(model, replies, shards, batch);
+    return combineObjectives(replies, shards, batch);
+  }
+
+  /**
+   * The model's prediction on a batch, shard by shard across the workers (each shard with its own
+   * adaptive steps). `model` is a NeuralOde, a Model, or saveModel's bytes (a saved model, loaded
+   * once per worker).
+   */
+  async predict(model: NeuralOde | Model | Uint8Array, x: Float64Array, options: PoolPredictOptions = {}): Promise<PoolPredictResult> {
+    checkKeys(options, ['solver', 'times'], '');
+    if (options.solver !== undefined) checkSolverConfig(options.solver);
+    if (!(model instanceof Uint8Array)) checkModel(model);
+    const { handle, loaded } = this.shipOnce(model);
+    const { inputWidth, outputWidth } = await loaded;
+    const batch = batchOf(x, inputWidth, 'x');
+    const times = options.times === undefined ? undefined : Array.from(options.times);
+    const shards = splitRows(batch, this.size);
+    const params = model instanceof Uint8Array ? undefined : concatValues(model);
+    const replies = await Promise.all(shards.map((shard, s) => this.request(s, {
+      type: 'predict', model: handle, x: shardRows(x, inputWidth, shard),
+      ...(params ? { params } : {}), ...(options.solver ? { solver: options.solver } : {}), ...(times ? { times } : {}),
+    }) as Promise<PredictReply>));
+    const d = replies[0].z1.length / shards[0].count;
+    return {
+      output: joinTimeMajor(replies.map((r) => r.output), shards, times?.length ?? 1, outputWidth, batch),
+      z1: joinTimeMajor(replies.map((r) => r.z1), shards, 1, d, batch),
+      stats: replies.map((r) => r.stats),
+    };
+  }
+
+  /** Terminates every worker; pending and later requests reject. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new TaynodeError('worker pool: closed');
+    this.pending.forEach((map) => { map.forEach((p) => p.reject(error)); map.clear(); });
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Sends the model's bytes to every worker once (the load is awaited by every later request through the same port order). */
+  private async ship(model: NeuralOde | Model): Promise<Shipped> {
+    const shipped = this.shipOnce(model);
+    await shipped.loaded;
+    return shipped;
+  }
+
+  private shipOnce(model: NeuralOde | Model | Uint8Array): Shipped {
+    const known = this.shipped.get(model);
+    if (known) return known;
+    const handle = this.nextModel++;
+    const kind: ModelKind = model instanceof NeuralOde ? 'neuralOde' : 'model';
+    const bytes = model instanceof Uint8Array ? model : saveModel(model);
+    const loaded = Promise.all(this.workers.map((_, i) => this.request(i, { type: 'load', model: handle, kind, bytes }) as Promise<LoadReply>))
+      .then((replies) => {
+        if (!(model instanceof Uint8Array)) checkSameParams(model, replies[0]);
+        return replies[0];
+      });
+    const shipped = { handle, loaded };
+    this.shipped.set(model, shipped);
+    // A model that failed to load is not remembered: the next call tries again (and fails as clearly).
+    loaded.catch(() => { if (this.shipped.get(model) === shipped) this.shipped.delete(model); });
+    return shipped;
+  }
+
+  private request(worker: number, message: PoolRequestBody): Promise<unknown> {
+    if (this.closed) return Promise.reject(new TaynodeError('worker pool: closed'));
+    if (this.failure) return Promise.reject(new WorkerError(this.failure.worker, `failed earlier (${this.failure.message}); close this pool and create another`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending[worker].set(id, { resolve, reject });
+      this.workers[worker].post({ ...message, id });
+    });
+  }
+
+  private settle(worker: number, reply: Exclude<PoolReply, { type: 'ready' }>): void {
+    const pending = this.pending[worker].get(reply.id);
+    if (!pending) return;
+    this.pending[worker].delete(reply.id);
+    if ('error' in reply) pending.reject(new WorkerError(worker, `${reply.error.name}: ${reply.error.message}`));
+    else pending.resolve(reply.result);
+  }
+
+  private fail(worker: number, error: WorkerError): void {
+    this.failure ??= error;
+    this.pending[worker].forEach((p) => p.reject(error));
+    this.pending[worker].clear();
+  }
+}
+
+function checkModel(model: unknown): asserts model is NeuralOde | Model {
+  if (model instanceof NeuralOde) {
+    if (!model.config.mlp && !model.config.dynamics) throw new ArgumentError('model', 'a model built from a description (mlp or dynamics): dynamics written as code cannot be sent to a worker');
+  } else if (model instanceof Model) {
+    if (model.spec === null) throw new ArgumentError('model', 'a Model built from a description (Model.create or loadComposedModel): one whose parts are code cannot be sent to a worker');
+  } else throw new ArgumentError('model', 'a NeuralOde or a Model', model);
+}
+
+function needsNoise(model: NeuralOde | Model): boolean {
+  return model instanceof NeuralOde ? termsNeedNoise(model.terms) : model.blocks.some((b) => termsNeedNoise(b.terms));
+}
+
+function batchOf(x: unknown, width: number, name: string): number {
+  if (!(x instanceof Float64Array) || x.length === 0 || x.length % width !== 0) throw new ShapeError(`${name}: expected a Float64Array of batch × ${width} values, got ${(x as { length?: number })?.length}`);
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite input', x[i]);
+  return x.length / width;
+}
+
+function concatValues(model: NeuralOde | Model): Float64Array {
+  const params = model.params;
+  const out = new Float64Array(params.reduce((n, p) => n + p.value.size, 0));
+  let offset = 0;
+  for (const p of params) {
+    out.set(p.value.data, offset);
+    offset += p.value.size;
+  }
+  return out;
+}
+
+/** The worker rebuilt the same parameters, in the same order and shapes (names may lose a block's prefix). */
+function checkSameParams(model: NeuralOde | Model, loaded: LoadReply): void {
+  const params = model.params;
+  const same = params.length === loaded.params.length && params.every((p, i) => {
+    const q = loaded.params[i];
+    return q.shape[0] === p.value.rows && q.shape[1] === p.value.cols && p.name.endsWith(q.name);
+  });
+  if (!same) throw new ShapeError('worker pool: the model rebuilt in the workers does not have this model\'s parameters in the same order and shapes');
+}
+
+/** grad = Σ_s (rows_s / batch)·grad_s, added in shard order. */
+function accumulateGrads(model: NeuralOde | Model, replies: readonly ObjectiveReply[], shards: readonly Shard[], batch: number): void {
+  const params = model.params;
+  zeroGrads(params);
+  replies.forEach((reply, s) => {
+    const w = shards[s].count / batch;
+    let offset = 0;
+    for (const p of params) {
+      const g = p.grad.data;
+      for (let i = 0; i < g.length; i++) g[i] += w * reply.grads[offset + i];
+      offset += g.length;
+    }
+  });
+}
+
+function combineObjectives(replies: readonly ObjectiveReply[], shards: readonly Shard[], batch: number): PoolObjectiveResult {
+  const regularizers: Record<string, number> = {};
+  for (const name of Object.keys(replies[0].regularizers)) regularizers[name] = weightedMean(replies.map((r) => r.regularizers[name]), shards, batch);
+  const max = (f: (r: ObjectiveReply) => number) => Math.max(...replies.map(f));
+  return {
+    loss: weightedMean(replies.map((r) => r.loss), shards, batch),
+    dataLoss: weightedMean(replies.map((r) => r.dataLoss), shards, batch),
+    regularizers,
+    nfeForward: max((r) => r.nfeForward),
+    nfeBackward: max((r) => r.nfeBackward),
+    forwardStats: {
+      nfe: max((r) => r.forwardStats.nfe), acceptedSteps: max((r) => r.forwardStats.acceptedSteps), rejectedSteps: max((r) => r.forwardStats.rejectedSteps),
+      nonFiniteRejections: max((r) => r.forwardStats.nonFiniteRejections), initialStep: replies[0].forwardStats.initialStep,
+    },
+    shards: replies.map((r, s) => ({
+      rows: shards[s].count, loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers,
+      nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats,
+    })),
+  };
+}

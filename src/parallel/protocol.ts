@@ -1,0 +1,50 @@
+// The messages between a WorkerPool and its workers (structured-clone data only: typed arrays, plain
+// objects). Every request carries an id its reply echoes; a worker handles one message at a time.
+import type { LossDescription } from '../model/losses.js';
+import type { SolverConfig } from '../model/solver-config.js';
+import type { SolverStats } from '../ode/stats.js';
+
+export type ModelKind = 'neuralOde' | 'model';
+
+export type PoolRequest =
+  /** rebuild a model from saveModel's bytes under the handle `model` */
+  | { id: number; type: 'load'; model: number; kind: ModelKind; bytes: Uint8Array }
+  /** set the parameters (all of them, concatenated in model.params order) and take the objective and its gradient on a shard */
+  | { id: number; type: 'objective'; model: number; params: Float64Array; x: Float64Array; target: Float64Array; loss: LossDescription; seed?: number; lazyTerms?: boolean }
+  /** set the parameters (when given) and predict a shard */
+  | { id: number; type: 'predict'; model: number; params?: Float64Array; x: Float64Array; solver?: SolverConfig; times?: number[] };
+
+/** A request before its id is assigned. */
+export type PoolRequestBody = PoolRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+export interface LoadReply {
+  /** the rebuilt model's parameters, in order: checked against the caller's */
+  params: { name: string; shape: [number, number] }[];
+  inputWidth: number;
+  outputWidth: number;
+}
+
+export interface ObjectiveReply {
+  loss: number;
+  dataLoss: number;
+  regularizers: Record<string, number>;
+  nfeForward: number;
+  nfeBackward: number;
+  forwardStats: SolverStats;
+  /** every parameter's gradient, concatenated in model.params order */
+  grads: Float64Array;
+}
+
+export interface PredictReply {
+  /** [batch, outputWidth], or [times, batch, outputWidth] with times */
+  output: Float64Array;
+  /** z at the last block's end, [batch, D] */
+  z1: Float64Array;
+  /** one per block */
+  stats: SolverStats[];
+}
+
+export type PoolReply =
+  | { id: number; result: LoadReply | ObjectiveReply | PredictReply }
+  | { id: number; error: { name: string; message: string } }
+  | { type: 'ready' };

@@ -1,0 +1,100 @@
+// The worker's side of a WorkerPool: its own runtime (wasm instance and arena) and its own copies of
+// the models it was sent (rebuilt from saveModel's bytes), which it sets to the parameters each request
+// carries before computing on its shard. A failure is replied with the error's name and message; the
+// worker stays up for the next request.
+import { ArgumentError, ShapeError } from '../errors.js';
+import { createRuntimeSync } from '../runtime/wasm.js';
+import { Rng } from '../random.js';
+import { NeuralOde } from '../model/neural-ode.js';
+import { Model } from '../model/model.js';
+import { lossFromDescription } from '../model/losses.js';
+import { loadComposedModel, loadModel } from '../model/serialize.js';
+import type { ParameterLike } from '../training/parameters.js';
+import { parentPort } from './port.js';
+import type { LoadReply, ObjectiveReply, PoolRequest, PredictReply } from './protocol.js';
+
+/**
+ * Serves a WorkerPool from inside a worker (a Node worker_threads Worker or a module Web Worker). The
+ * package's `build/pool-worker.js` calls it; a script of your own (for a bundler) does the same:
+ * `import { servePoolWorker } from 'taynode'; servePoolWorker();` and passes its URL as `workerUrl`.
+ */
+export async function servePoolWorker(): Promise<void> {
+  const port = await parentPort();
+  const rt = createRuntimeSync();
+  const models = new Map<number, NeuralOde | Model>();
+  const modelOf = (handle: number) => {
+    const model = models.get(handle);
+    if (!model) throw new ArgumentError('model', 'a model loaded into this worker', handle);
+    return model;
+  };
+  port.listen((message) => {
+    const request = message as PoolRequest;
+    try {
+      switch (request.type) {
+        case 'load': {
+          const model = request.kind === 'model' ? loadComposedModel(rt, request.bytes).model : loadModel(rt, request.bytes).model;
+          models.set(request.model, model);
+          const result: LoadReply = {
+            params: model.params.map((p) => ({ name: p.name, shape: [p.value.rows, p.value.cols] })),
+            inputWidth: model.inputWidth,
+            outputWidth: model.outputWidth,
+          };
+          port.post({ id: request.id, result });
+          return;
+        }
+        case 'objective': {
+          const model = modelOf(request.model);
+          setParams(model.params, request.params);
+          const options = { loss: lossFromDescription(request.loss), ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }) };
+          const r = model instanceof Model
+            ? model.objective(request.x, request.target, { ...options, lazyTerms: request.lazyTerms === true })
+            : model.objective(request.x, request.target, options);
+          const grads = concatGrads(model.params);
+          const result: ObjectiveReply = {
+            loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, grads,
+          };
+          port.post({ id: request.id, result }, [grads.buffer]);
+          return;
+        }
+        case 'predict': {
+          const model = modelOf(request.model);
+          if (request.params) setParams(model.params, request.params);
+          const options = { ...(request.solver ? { solver: request.solver } : {}), ...(request.times ? { times: request.times } : {}) };
+          let result: PredictReply;
+          if (model instanceof Model) result = model.predict(request.x, options);
+          else {
+            const r = model.predict(request.x, options);
+            result = { output: r.zs, z1: r.z1, stats: [r.stats] };
+          }
+          port.post({ id: request.id, result }, [...new Set([result.output.buffer, result.z1.buffer])]);
+          return;
+        }
+        default:
+          throw new ArgumentError('request.type', 'load, objective or predict', (request as { type?: unknown }).type);
+      }
+    } catch (e) {
+      const error = e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
+      port.post({ id: request?.id, error });
+    }
+  });
+  port.post({ type: 'ready' });
+}
+
+function setParams(params: readonly ParameterLike[], values: Float64Array): void {
+  let offset = 0;
+  for (const p of params) {
+    p.value.copyFrom(values.subarray(offset, offset + p.value.size));
+    offset += p.value.size;
+  }
+  if (offset !== values.length) throw new ShapeError(`params: the worker's model has ${offset} values, the request carried ${values.length}`);
+}
+
+function concatGrads(params: readonly ParameterLike[]): Float64Array {
+  const out = new Float64Array(params.reduce((n, p) => n + p.value.size, 0));
+  let offset = 0;
+  for (const p of params) {
+    out.set(p.grad.data, offset);
+    offset += p.value.size;
+  }
+  return out;
+}
