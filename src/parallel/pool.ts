@@ -210,7 +210,7 @@ export class WorkerPool {
     } else if (options.rng !== undefined) checkRng(options.rng, 'rng');
     const { handle } = await this.ship(model);
     const params = concatValues(model);
-    const replies = await Promise.all(shards.map((shard, s) => this.request(s, {
+    const replies = await inShardOrder(shards.map((shard, s) => this.request(s, {
       type: 'objective', model: handle, params, x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard),
       loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}),
     }) as Promise<ObjectiveReply>));
@@ -233,7 +233,7 @@ export class WorkerPool {
     const times = options.times === undefined ? undefined : Array.from(options.times);
     const shards = splitRows(batch, this.size);
     const params = model instanceof Uint8Array ? undefined : concatValues(model);
-    const replies = await Promise.all(shards.map((shard, s) => this.request(s, {
+    const replies = await inShardOrder(shards.map((shard, s) => this.request(s, {
       type: 'predict', model: handle, x: shardRows(x, inputWidth, shard),
       ...(params ? { params } : {}), ...(options.solver ? { solver: options.solver } : {}), ...(times ? { times } : {}),
     }) as Promise<PredictReply>));
@@ -302,6 +302,14 @@ export class WorkerPool {
     this.pending[worker].forEach((p) => p.reject(error));
     this.pending[worker].clear();
   }
+}
+
+/** Every shard's reply; if any failed, the first failure in shard order (not in time order: the same run fails the same way). */
+async function inShardOrder<T>(requests: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(requests);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 function checkModel(model: unknown): asserts model is NeuralOde | Model {
