@@ -22,7 +22,7 @@ test('the library\'s tarball holds the bundles, both declaration trees, the wasm
   // --ignore-scripts: the build in build/ is the one under test (prepare would rebuild it).
   packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root));
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ['build/index.js', 'build/index.cjs', 'build/infer.js', 'build/infer.cjs', 'build/types/infer.d.ts', 'build/types-cjs/infer.d.ts', 'build/taynode.wasm', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
+  for (const f of ['build/index.js', 'build/index.cjs', 'build/infer.js', 'build/infer.cjs', 'build/pool-worker.js', 'build/types/infer.d.ts', 'build/types-cjs/infer.d.ts', 'build/taynode.wasm', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   assert.not.ok(files.some((f) => f.startsWith('src/') || f.startsWith('tests/') || f.startsWith('assembly/') || f === 'build/cli.js'), 'no sources, tests or CLI');
@@ -101,6 +101,37 @@ test('installed from the tarball: taynode/infer loads a saved model from ESM and
   assert.is(expected.z1.length, 4);
   assert.equal(JSON.parse(run(process.execPath, ['infer.mjs'])), expected);
   assert.equal(JSON.parse(run(process.execPath, ['infer.cjs'])), expected);
+});
+
+test('installed from the tarball: a 2-worker pool (build/pool-worker.js) predicts and trains a step, from ESM and CommonJS, as one thread does, and the process exits once it is closed', () => {
+  const script = (load: string) => `
+    ${load}
+    (async () => {
+      const rt = createRuntimeSync();
+      const make = () => NeuralOde.create(rt, { mlp: { widths: [2, 8, 2], activation: 'tanh' }, terms: [{ kind: 'taylor', order: 2, lambda: 0.1 }], solver: { method: 'rk4', steps: 4 } }, new Rng(0));
+      const x = new Float64Array([0.5, -0.5, 0.25, 0.1, -0.3, 0.9, 0.2]).subarray(0, 6);
+      const data = { inputs: x, targets: x.map((v) => 2 * v) };
+      const pool = await createWorkerPool({ workers: 2 });
+      const pooled = make(), single = make();
+      const predicted = Array.from((await pool.predict(pooled, x)).output);
+      const log = await train({ model: pooled, optimizer: new Adam(rt.kernels, pooled.params, { lr: 0.1 }), data, iterations: 1, rng: new Rng(1), pool });
+      train({ model: single, optimizer: new Adam(rt.kernels, single.params, { lr: 0.1 }), data, iterations: 1, rng: new Rng(1) });
+      await pool.close();
+      console.log(JSON.stringify({ predicted, expected: Array.from(make().predict(x).z1), loss: log.records[0].loss,
+        weights: Array.from(pooled.params[0].value.data), singleWeights: Array.from(single.params[0].value.data), initial: Array.from(make().params[0].value.data) }));
+    })();
+  `;
+  writeFileSync(join(scratch, 'pool.mjs'), script("import { createRuntimeSync, createWorkerPool, NeuralOde, Rng, Adam, train } from 'taynode';"));
+  writeFileSync(join(scratch, 'pool.cjs'), script("const { createRuntimeSync, createWorkerPool, NeuralOde, Rng, Adam, train } = require('taynode');"));
+  for (const file of ['pool.mjs', 'pool.cjs']) {
+    // A pool left open would keep the process alive: the timeout turns that into a failure.
+    const out = JSON.parse(execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8', timeout: 60_000 }));
+    assert.equal(out.predicted, out.expected, `${file}: pooled predict = one thread's (rk4 grid, rows independent)`);
+    assert.ok(Number.isFinite(out.loss) && out.loss > 0, `${file}: loss ${out.loss}`);
+    const diff = Math.max(...out.weights.map((w: number, i: number) => Math.abs(w - out.singleWeights[i])));
+    assert.ok(diff < 1e-12, `${file}: weights after a pooled step differ from one thread's by ${diff}`);
+    assert.not.equal(out.weights, out.initial, `${file}: the step moved the weights`);
+  }
 });
 
 test('installed from its tarball, the taynode command runs: --version, and a small experiment writes under --out', () => {
