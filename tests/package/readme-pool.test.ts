@@ -1,0 +1,28 @@
+// The README's "Both cores" example runs as written against the built bundle (fewer iterations), its
+// pool's workers started from build/pool-worker.js.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+
+test('README "Both cores" example trains across 2 workers, takes a step by hand and predicts from saved bytes', async () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = /## Both cores: a worker pool\n```ts\n([\s\S]*?)\n```/.exec(readme);
+  assert.ok(block, 'README has a "Both cores" code block');
+  const bundle = new URL('../../build/index.js', import.meta.url).href;
+  let code = block[1].replace(`from 'taynode'`, `from '${bundle}'`);
+  assert.ok(code.includes(bundle), 'the example imports from taynode');
+  code = code.replace(/iterations: \d+/, 'iterations: 8');
+  code += '\nexport const result = { log, step, output, model, inputs };';
+  const { result } = await import(`data:text/javascript,${encodeURIComponent(code)}`);
+  const losses = result.log.records.map((r: { loss: number }) => r.loss);
+  assert.is(losses.length, 8);
+  assert.ok(losses.every(Number.isFinite) && losses[7] < losses[0], `loss fell: ${losses[0]} → ${losses[7]}`);
+  assert.equal(result.step.shards.map((s: { rows: number }) => s.rows), [100, 100]);
+  assert.is(result.output.length, 200 * 2);
+  // The pooled prediction is each shard's own solve: the model's single-thread prediction of that half.
+  const half = result.model.predict(result.inputs.slice(0, 200)).output;
+  const diff = Math.max(...Array.from(half as Float64Array, (v, i) => Math.abs(v - result.output[i])));
+  assert.ok(diff < 1e-14, `first shard's outputs differ by ${diff}`);
+});
+
+test.run();
