@@ -24,6 +24,12 @@ import { joinTimeMajor, shardRows, shardSeeds, splitRows, weightedMean, type Sha
 /** More workers than this is a mistake (each holds a runtime and a copy of the model). */
 export const MAX_POOL_WORKERS = 256;
 
+/**
+ * Models (or saved models' bytes) a pool keeps loaded in its workers; using another unloads the least
+ * recently used, so a caller predicting from fresh saveModel bytes each time does not grow the workers' memory.
+ */
+export const MAX_POOL_MODELS = 8;
+
 export interface WorkerPoolOptions {
   /** worker threads to start, 1 to MAX_POOL_WORKERS (a batch is cut into at most this many shards) */
   workers: number;
@@ -136,7 +142,8 @@ export class WorkerPool {
   private readonly pending: Map<number, Pending>[] = [];
   private nextId = 1;
   private nextModel = 1;
-  private readonly shipped = new WeakMap<object, Shipped>();
+  /** the loaded models, least recently used first (holding at most MAX_POOL_MODELS of them alive) */
+  private readonly shipped = new Map<object, Shipped>();
   private failure: WorkerError | undefined;
   private closed = false;
 
@@ -146,6 +153,11 @@ export class WorkerPool {
   /** The number of workers. */
   get size(): number {
     return this.workers.length;
+  }
+
+  /** How many models (or saved models' bytes) are loaded in the workers (at most MAX_POOL_MODELS). */
+  get loadedModels(): number {
+    return this.shipped.size;
   }
 
   /** @internal */
@@ -263,7 +275,17 @@ export class WorkerPool {
 
   private shipOnce(model: NeuralOde | Model | Uint8Array): Shipped {
     const known = this.shipped.get(model);
-    if (known) return known;
+    if (known) {
+      this.shipped.delete(model);
+      this.shipped.set(model, known);
+      return known;
+    }
+    if (this.shipped.size >= MAX_POOL_MODELS) {
+      const [oldest, { handle: old }] = this.shipped.entries().next().value as [object, Shipped];
+      this.shipped.delete(oldest);
+      // Requests already sent for it come first on every port; its next use loads it again.
+      this.workers.forEach((_, i) => { this.request(i, { type: 'unload', model: old }).catch(() => {}); });
+    }
     const handle = this.nextModel++;
     const kind: ModelKind = model instanceof NeuralOde ? 'neuralOde' : 'model';
     const bytes = model instanceof Uint8Array ? model : saveModel(model);

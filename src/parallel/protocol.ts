@@ -12,7 +12,9 @@ export type PoolRequest =
   /** set the parameters (all of them, concatenated in model.params order) and take the objective and its gradient on a shard */
   | { id: number; type: 'objective'; model: number; params: Float64Array; x: Float64Array; target: Float64Array; loss: LossDescription; seed?: number; lazyTerms?: boolean }
   /** set the parameters (when given) and predict a shard */
-  | { id: number; type: 'predict'; model: number; params?: Float64Array; x: Float64Array; solver?: SolverConfig; times?: number[] };
+  | { id: number; type: 'predict'; model: number; params?: Float64Array; x: Float64Array; solver?: SolverConfig; times?: number[] }
+  /** drop the model under the handle (the pool keeps at most MAX_POOL_MODELS loaded) */
+  | { id: number; type: 'unload'; model: number };
 
 /** A request before its id is assigned. */
 export type PoolRequestBody = PoolRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -45,6 +47,6 @@ export interface PredictReply {
 }
 
 export type PoolReply =
-  | { id: number; result: LoadReply | ObjectiveReply | PredictReply }
+  | { id: number; result: LoadReply | ObjectiveReply | PredictReply | null }
   | { id: number; error: { name: string; message: string } }
   | { type: 'ready' };

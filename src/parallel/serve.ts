@@ -69,8 +69,12 @@ export async function servePoolWorker(): Promise<void> {
           port.post({ id: request.id, result }, [...new Set([result.output.buffer, result.z1.buffer])]);
           return;
         }
+        case 'unload':
+          models.delete(request.model);
+          port.post({ id: request.id, result: null });
+          return;
         default:
-          throw new ArgumentError('request.type', 'load, objective or predict', (request as { type?: unknown }).type);
+          throw new ArgumentError('request.type', 'load, objective, predict or unload', (request as { type?: unknown }).type);
       }
     } catch (e) {
       const error = e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };

@@ -13,7 +13,7 @@ import { saveModel } from '../../src/model/serialize.js';
 import { defineDynamics } from '../../src/nn/dynamics.js';
 import { Adam } from '../../src/training/adam.js';
 import { train } from '../../src/training/loop.js';
-import { createWorkerPool, WorkerPool } from '../../src/parallel/pool.js';
+import { createWorkerPool, MAX_POOL_MODELS, WorkerPool } from '../../src/parallel/pool.js';
 import { splitRows } from '../../src/parallel/shards.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
 
@@ -27,7 +27,7 @@ async function rejects(promise: Promise<unknown>, expected: RegExp | ((e: Error)
   } catch (e) {
     error = e as Error;
   }
-  if (!error) assert.unreachable(`expected a rejection matching ${expected}`);
+  if (!error) return assert.unreachable(`expected a rejection matching ${expected}`);
   const ok = expected instanceof RegExp ? expected.test(error.message) : expected(error);
   assert.ok(ok, `rejected with ${error.name}: ${error.message}; expected ${expected}`);
 }
@@ -167,6 +167,17 @@ test('predict: a NeuralOde, a Model and saved bytes across the workers, with out
   // Each shard alone, single-thread: the adaptive solve's per-shard semantics.
   const expected = splitRows(6, 2).flatMap((s) => Array.from(composed.predict(cx.slice(s.start * 4, (s.start + s.count) * 4)).output));
   assertClose(fromModel.output, expected, 1e-14, 'outputs of the shards solved alone');
+});
+
+test('at most MAX_POOL_MODELS models stay loaded: fresh saveModel bytes each call do not pile up, and an unloaded model loads again', async () => {
+  const model = NeuralOde.create(rt, rk4Config, new Rng(24));
+  const x = randomArray(new Rng(25), 3 * 3);
+  const first = saveModel(model);
+  const expected = (await pool.predict(first, x)).output;
+  for (let i = 0; i < MAX_POOL_MODELS + 2; i++) await pool.predict(saveModel(model), x);
+  assert.is(pool.loadedModels, MAX_POOL_MODELS);
+  assert.equal(Array.from((await pool.predict(first, x)).output), Array.from(expected), 'the first bytes, unloaded meanwhile, load and predict again');
+  assert.is(pool.loadedModels, MAX_POOL_MODELS);
 });
 
 test('the pool sends the current parameters with every request', async () => {
