@@ -5,9 +5,12 @@
 // of 50 images takes its own steps), and rk4 on a fixed grid of 5 steps (every shard takes the batch's
 // steps: the parallel efficiency alone). Inputs are seeded uniform [0, 1) pixels.
 //   npm run bench -- threads            (THREADS_ROUNDS=N to change the 12 timed rounds per case)
-// The machine's load average is recorded with the figures: on a shared machine the 2-worker figure is
-// depressed by whatever else runs on the second core.
+// The machine's load average is recorded with the figures, and a calibration: the same plain JS loop
+// run by one thread and split over two (interleaved, before and after), which shows how much of a
+// second core this process could get at all. On a shared machine the 2-worker figure is depressed by
+// whatever else runs on the second core; the lead re-runs this alone.
 import { loadavg, cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { writeResults } from './results-file.js';
 import { createRuntimeSync } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
@@ -25,7 +28,38 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-interface CaseResult { plain_ms: number; pool1_ms: number; pool2_ms: number; threads2_speedup: number; threads2_vs_pool1: number; pool1_overhead: number; nfe: Record<string, number> }
+interface CaseResult {
+  plain_ms: number; pool1_ms: number; pool2_ms: number;
+  /** the slowest shard's own compute time in the worker (the rest of pool*_ms is messaging and waiting) */
+  pool1_worker_ms: number; pool2_worker_ms: number;
+  /** one thread, the first 50 rows (a 2-worker shard); plain_ms / half_ms is the best two free cores could do */
+  half_ms: number; ideal_2core_speedup: number;
+  threads2_speedup: number; threads2_vs_pool1: number; pool1_overhead: number; nfe: Record<string, number>;
+}
+
+/** One thread running a JS loop of `n` iterations against two threads running n/2 each, interleaved: time(one) / time(two). */
+async function calibrate(rounds: number): Promise<number> {
+  const code = `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', (n) => { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i); parentPort.postMessage(s); });`;
+  const workers = [new Worker(code, { eval: true }), new Worker(code, { eval: true })];
+  const ask = (w: Worker, n: number) => new Promise((resolve) => { w.once('message', resolve); w.postMessage(n); });
+  const n = 1e8;
+  try {
+    await Promise.all(workers.map((w) => ask(w, 1e7)));
+    const one: number[] = [], two: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      let t = performance.now();
+      await ask(workers[0], n);
+      one.push(performance.now() - t);
+      t = performance.now();
+      await Promise.all(workers.map((w) => ask(w, n / 2)));
+      two.push(performance.now() - t);
+    }
+    return median(one) / median(two);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
 
 async function measure(name: string, solver: SolverConfig, pools: { one: WorkerPool; two: WorkerPool }, rounds: number): Promise<CaseResult> {
   const rt = createRuntimeSync();
@@ -36,13 +70,18 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
   const x = new Float64Array(BATCH * PIXELS).map(() => rng.uniform());
   const y = new Float64Array(BATCH).map(() => rng.int(10));
   const options = { loss: softmaxCrossEntropyLoss };
+  // The first shard of a 2-worker pool, on this thread: plain / half is the speedup two free cores
+  // could give at best (no messaging), measured on one thread and so far less sensitive to load.
+  const xHalf = x.slice(0, (BATCH / 2) * PIXELS), yHalf = y.slice(0, BATCH / 2);
   const nfe: Record<string, number> = {};
+  let workerMs = 0;
   const variants: [string, () => Promise<unknown>][] = [
     ['plain', async () => { const r = model.objective(x, y, options); nfe.plain = r.nfeForward + r.nfeBackward; }],
-    ['pool1', async () => { const r = await pools.one.objective(model, x, y, options); nfe.pool1 = r.nfeForward + r.nfeBackward; }],
-    ['pool2', async () => { const r = await pools.two.objective(model, x, y, options); nfe.pool2 = r.nfeForward + r.nfeBackward; }],
+    ['half', async () => { const r = model.objective(xHalf, yHalf, options); nfe.half = r.nfeForward + r.nfeBackward; }],
+    ['pool1', async () => { const r = await pools.one.objective(model, x, y, options); nfe.pool1 = r.nfeForward + r.nfeBackward; workerMs = Math.max(...r.shards.map((s) => s.workerMs)); }],
+    ['pool2', async () => { const r = await pools.two.objective(model, x, y, options); nfe.pool2 = r.nfeForward + r.nfeBackward; workerMs = Math.max(...r.shards.map((s) => s.workerMs)); }],
   ];
-  const times: Record<string, number[]> = { plain: [], pool1: [], pool2: [] };
+  const times: Record<string, number[]> = { plain: [], half: [], pool1: [], pool2: [], pool1_worker: [], pool2_worker: [] };
   for (const [, run] of variants) { await run(); await run(); } // warm-up: programs, workspaces, the models shipped
   for (let i = 0; i < rounds; i++) {
     // Rotate the order each round so no variant always runs right after another.
@@ -51,12 +90,16 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
       const t = performance.now();
       await run();
       times[label].push(performance.now() - t);
+      if (label.startsWith('pool')) times[`${label}_worker`].push(workerMs);
     }
   }
   const plain = median(times.plain), pool1 = median(times.pool1), pool2 = median(times.pool2);
-  console.log(`  ${name}: plain ${plain.toFixed(1)} ms, 1 worker ${pool1.toFixed(1)} ms, 2 workers ${pool2.toFixed(1)} ms → 2 workers ${(plain / pool2).toFixed(2)}× the plain path (${(pool1 / pool2).toFixed(2)}× one worker); NFE fwd+bwd ${JSON.stringify(nfe)} (pooled: the larger shard's)`);
+  const worker1 = median(times.pool1_worker), worker2 = median(times.pool2_worker), half = median(times.half);
+  console.log(`  ${name}: one thread, the batch ${plain.toFixed(1)} ms, its first half ${half.toFixed(1)} ms → at best ${(plain / half).toFixed(2)}× on two free cores`);
+  console.log(`  ${name}: plain ${plain.toFixed(1)} ms, 1 worker ${pool1.toFixed(1)} ms (${worker1.toFixed(1)} in the worker), 2 workers ${pool2.toFixed(1)} ms (slowest shard ${worker2.toFixed(1)} in its worker) → 2 workers ${(plain / pool2).toFixed(2)}× the plain path (${(pool1 / pool2).toFixed(2)}× one worker); NFE fwd+bwd ${JSON.stringify(nfe)} (pooled: the larger shard's)`);
   return {
-    plain_ms: +plain.toFixed(2), pool1_ms: +pool1.toFixed(2), pool2_ms: +pool2.toFixed(2),
+    plain_ms: +plain.toFixed(2), pool1_ms: +pool1.toFixed(2), pool2_ms: +pool2.toFixed(2), pool1_worker_ms: +worker1.toFixed(2), pool2_worker_ms: +worker2.toFixed(2),
+    half_ms: +half.toFixed(2), ideal_2core_speedup: +(plain / half).toFixed(3),
     threads2_speedup: +(plain / pool2).toFixed(3), threads2_vs_pool1: +(pool1 / pool2).toFixed(3), pool1_overhead: +(pool1 / plain).toFixed(3), nfe,
   };
 }
@@ -65,18 +108,27 @@ export async function run(): Promise<void> {
   const rounds = Number(process.env.THREADS_ROUNDS ?? 12);
   const loadBefore = loadavg();
   console.log(`MNIST-size training step (batch ${BATCH}), ${rounds} interleaved rounds; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+  const calibrationBefore = await calibrate(3);
+  console.log(`  calibration: a JS loop split over 2 threads ran ${calibrationBefore.toFixed(2)}× as fast as on 1 (2.0 = a whole second core free)`);
   const one = await createWorkerPool({ workers: 1 });
   const two = await createWorkerPool({ workers: 2 });
   try {
     const dopri5 = await measure('dopri5 1e-5', { method: 'dopri5', rtol: 1e-5, atol: 1e-5, errorNorm: 'state', maxSteps: 20_000 }, { one, two }, rounds);
     const rk4 = await measure('rk4 × 5', { method: 'rk4', steps: 5 }, { one, two }, rounds);
+    const calibrationAfter = await calibrate(3);
     const loadAfter = loadavg();
+    const calibration = Math.min(calibrationBefore, calibrationAfter);
+    console.log(`  calibration after: ${calibrationAfter.toFixed(2)}×`);
     writeResults('threads', {
       'mnist.threads2_speedup': dopri5.threads2_speedup,
       mnist: { dopri5, rk4 },
+      calibration_cpu_2thread_speedup: { before: +calibrationBefore.toFixed(3), after: +calibrationAfter.toFixed(3) },
+      // An extrapolation, not a measurement: the 2-worker figure as if the second core had been free,
+      // assuming the pool's workers were slowed as the calibration's two threads were.
+      'mnist.threads2_speedup_load_corrected_estimate': +((dopri5.threads2_speedup * 2) / Math.max(1, calibration)).toFixed(3),
       load_average_before: loadBefore.map((l) => +l.toFixed(2)),
       load_average_after: loadAfter.map((l) => +l.toFixed(2)),
-      note: 'threads2_speedup = plain single-thread step time / 2-worker pooled step time (median of interleaved rounds). A load average above ~1 on this 2-core machine means other processes shared the cores: the 2-worker figure is then depressed.',
+      note: 'threads2_speedup = plain single-thread step time / 2-worker pooled step time (median of interleaved rounds). A load average above ~1 on this 2-core machine, or a calibration well below 2, means other processes shared the cores: the 2-worker figure is then depressed.',
       command: 'npm run bench -- threads',
     });
   } finally {

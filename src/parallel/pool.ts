@@ -57,6 +57,8 @@ export interface ShardObjective {
   nfeForward: number;
   nfeBackward: number;
   forwardStats: SolverStats;
+  /** the worker's own time for this shard, ms (the rest of the call's time is messaging and waiting) */
+  workerMs: number;
 }
 
 export interface PoolObjectiveResult {
@@ -404,7 +406,7 @@ function combineObjectives(replies: readonly ObjectiveReply[], shards: readonly 
     },
     shards: replies.map((r, s) => ({
       rows: shards[s].count, loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers,
-      nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats,
+      nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, workerMs: r.ms,
     })),
   };
 }

@@ -35,6 +35,8 @@ export interface ObjectiveReply {
   forwardStats: SolverStats;
   /** every parameter's gradient, concatenated in model.params order */
   grads: Float64Array;
+  /** the worker's own time for the request, ms (parameters in, objective and gradient, gradients out) */
+  ms: number;
 }
 
 export interface PredictReply {

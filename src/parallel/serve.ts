@@ -43,6 +43,7 @@ export async function servePoolWorker(): Promise<void> {
           return;
         }
         case 'objective': {
+          const start = performance.now();
           const model = modelOf(request.model);
           setParams(model.params, request.params);
           const options = { loss: lossFromDescription(request.loss), ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }) };
@@ -51,7 +52,7 @@ export async function servePoolWorker(): Promise<void> {
             : model.objective(request.x, request.target, options);
           const grads = concatGrads(model.params);
           const result: ObjectiveReply = {
-            loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, grads,
+            loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, grads, ms: performance.now() - start,
           };
           port.post({ id: request.id, result }, [grads.buffer]);
           return;
