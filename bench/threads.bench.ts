@@ -34,6 +34,8 @@ interface CaseResult {
   pool1_worker_ms: number; pool2_worker_ms: number;
   /** one thread, the first 50 rows (a 2-worker shard); plain_ms / half_ms is the best two free cores could do */
   half_ms: number; ideal_2core_speedup: number;
+  /** one shard's copies on the main thread: parameters gathered, request cloned, gradient added */
+  copy_ms_per_shard: number;
   threads2_speedup: number; threads2_vs_pool1: number; pool1_overhead: number; nfe: Record<string, number>;
 }
 
@@ -94,12 +96,26 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
     }
   }
   const plain = median(times.plain), pool1 = median(times.pool1), pool2 = median(times.pool2);
+  // What copying costs per step (the part shared memory would save), on this thread: gathering the
+  // parameters, cloning a request as postMessage does, and adding a reply's gradient into the model's.
+  const copyTimes: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    const params = new Float64Array(model.params.reduce((n, p) => n + p.value.size, 0));
+    let offset = 0;
+    for (const p of model.params) { params.set(p.value.data, offset); offset += p.value.size; }
+    structuredClone({ params, x: x.slice(0, (BATCH / 2) * PIXELS), y: y.slice(0, BATCH / 2) });
+    offset = 0;
+    for (const p of model.params) { const g = p.grad.data; for (let k = 0; k < g.length; k++) g[k] += 0.5 * params[offset + k]; offset += g.length; }
+    copyTimes.push(performance.now() - t);
+  }
+  const copy = median(copyTimes);
   const worker1 = median(times.pool1_worker), worker2 = median(times.pool2_worker), half = median(times.half);
-  console.log(`  ${name}: one thread, the batch ${plain.toFixed(1)} ms, its first half ${half.toFixed(1)} ms → at best ${(plain / half).toFixed(2)}× on two free cores`);
+  console.log(`  ${name}: one thread, the batch ${plain.toFixed(1)} ms, its first half ${half.toFixed(1)} ms → at best ${(plain / half).toFixed(2)}× on two free cores; copies ${copy.toFixed(2)} ms per shard`);
   console.log(`  ${name}: plain ${plain.toFixed(1)} ms, 1 worker ${pool1.toFixed(1)} ms (${worker1.toFixed(1)} in the worker), 2 workers ${pool2.toFixed(1)} ms (slowest shard ${worker2.toFixed(1)} in its worker) → 2 workers ${(plain / pool2).toFixed(2)}× the plain path (${(pool1 / pool2).toFixed(2)}× one worker); NFE fwd+bwd ${JSON.stringify(nfe)} (pooled: the larger shard's)`);
   return {
     plain_ms: +plain.toFixed(2), pool1_ms: +pool1.toFixed(2), pool2_ms: +pool2.toFixed(2), pool1_worker_ms: +worker1.toFixed(2), pool2_worker_ms: +worker2.toFixed(2),
-    half_ms: +half.toFixed(2), ideal_2core_speedup: +(plain / half).toFixed(3),
+    half_ms: +half.toFixed(2), ideal_2core_speedup: +(plain / half).toFixed(3), copy_ms_per_shard: +copy.toFixed(3),
     threads2_speedup: +(plain / pool2).toFixed(3), threads2_vs_pool1: +(pool1 / pool2).toFixed(3), pool1_overhead: +(pool1 / plain).toFixed(3), nfe,
   };
 }

@@ -202,6 +202,7 @@ export class WorkerPool {
    */
   async objective(model: NeuralOde | Model, x: Float64Array, target: Float64Array, options: PoolObjectiveOptions = {}): Promise<PoolObjectiveResult> {
     checkKeys(options, ['loss', 'rng', 'lazyTerms'], '');
+    this.checkStarted();
     checkModel(model);
     const batch = batchOf(x, model.inputWidth, 'x');
     const loss = options.loss ?? mseLoss;
@@ -239,6 +240,7 @@ export class WorkerPool {
    */
   async predict(model: NeuralOde | Model | Uint8Array, x: Float64Array, options: PoolPredictOptions = {}): Promise<PoolPredictResult> {
     checkKeys(options, ['solver', 'times'], '');
+    this.checkStarted();
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     if (!(model instanceof Uint8Array)) checkModel(model);
     const { handle, loaded } = this.shipOnce(model);
@@ -266,6 +268,11 @@ export class WorkerPool {
     const error = new TaynodeError('worker pool: closed');
     this.pending.forEach((map) => { map.forEach((p) => p.reject(error)); map.clear(); });
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private checkStarted(): void {
+    if (this.closed) throw new TaynodeError('worker pool: closed');
+    if (this.workers.length === 0) throw new TaynodeError('worker pool: not started (create pools with createWorkerPool)');
   }
 
   /** Sends the model's bytes to every worker once (the load is awaited by every later request through the same port order). */
@@ -305,6 +312,7 @@ export class WorkerPool {
 
   private request(worker: number, message: PoolRequestBody): Promise<unknown> {
     if (this.closed) return Promise.reject(new TaynodeError('worker pool: closed'));
+    if (worker >= this.workers.length) return Promise.reject(new TaynodeError('worker pool: not started (create pools with createWorkerPool)'));
     if (this.failure) return Promise.reject(new WorkerError(this.failure.worker, `failed earlier (${this.failure.message}); close this pool and create another`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

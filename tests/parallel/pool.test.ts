@@ -208,6 +208,7 @@ test('errors: a worker that throws rejects with its message; bad options and uns
   await rejects(createWorkerPool({ workers: 1.5 }), /workers: expected an integer/);
   await rejects(createWorkerPool({ workers: 2, threads: 2 } as never), /threads: unknown key/);
   await rejects(createWorkerPool({ workers: 1, workerUrl: 'not a url' }), /workerUrl: expected an absolute URL/);
+  await rejects(new WorkerPool().predict(model, x), /not started \(create pools with createWorkerPool\)/);
   assert.throws(() => train({ model, optimizer: new Adam(rt.kernels, model.params), data: { inputs: x, targets: x }, iterations: 1, rng: new Rng(0), pool: {} as WorkerPool }), /pool: expected a WorkerPool/);
 });
 
