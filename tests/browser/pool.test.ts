@@ -1,7 +1,7 @@
 // A WorkerPool in a real browser: Debian's Chromium (playwright-core) loads the ESM bundle in a page,
 // which starts 2 module Web Workers (build/pool-worker.js beside the bundle) and trains two steps of a
 // Model on a fixed rk4 grid; the weights and losses must match the same run in Node (the bundle, one
-// thread) to rounding. Without /usr/bin/chromium the test fails under CI and is skipped, loudly, elsewhere.
+// thread) to rounding; a worker script that does not load rejects the pool's creation. Without /usr/bin/chromium the test fails under CI and is skipped, loudly, elsewhere.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
@@ -15,7 +15,7 @@ if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/r
 if (!available) console.warn(`\n  [skipped] browser pool test: ${CHROMIUM} not found (apt-get install chromium)\n`);
 const run = available ? test : test.skip;
 
-interface Outcome { losses: number[]; weights: number[]; workers: number; error?: string }
+interface Outcome { losses: number[]; weights: number[]; workers: number; error?: string; missing?: string }
 
 // The same script in the page (pooled) and in Node (one thread): `api` is the bundle's exports.
 const training = `async (api, rt, pool) => {
@@ -38,8 +38,11 @@ const page = `<!doctype html><meta charset="utf-8"><script type="module">
   try {
     const rt = await api.init();
     const pool = await api.createWorkerPool({ workers: 2 });
-    window.__pooled = await (${training})(api, rt, pool);
+    const outcome = await (${training})(api, rt, pool);
     await pool.close();
+    // A worker script that does not load rejects the pool's creation (no hang).
+    outcome.missing = await api.createWorkerPool({ workers: 1, workerUrl: '/missing-worker.js' }).then(() => 'created', (e) => e.message);
+    window.__pooled = outcome;
   } catch (e) { window.__pooled = { error: String(e && e.stack || e) }; }
 </script>`;
 
@@ -67,6 +70,7 @@ run('a 2-worker pool of module Web Workers trains two steps in Chromium, matchin
     const pooled = await tab.evaluate(() => (window as unknown as { __pooled: Outcome }).__pooled);
     assert.is(pooled.error, undefined, pooled.error);
     assert.is(pooled.workers, 2);
+    assert.match(pooled.missing!, /^worker 0: died: the worker script http:\/\/127\.0\.0\.1:\d+\/missing-worker\.js failed to load or threw$/);
     const api = await import(new URL('../../build/index.js', import.meta.url).href);
     const single = (await (0, eval)(training)(api, api.createRuntimeSync(), undefined)) as Outcome;
     assert.is(pooled.losses.length, 2);
