@@ -1,7 +1,8 @@
 // A WorkerPool in a real browser: Debian's Chromium (playwright-core) loads the ESM bundle in a page,
 // which starts 2 module Web Workers (build/pool-worker.js beside the bundle) and trains two steps of a
 // Model on a fixed rk4 grid; the weights and losses must match the same run in Node (the bundle, one
-// thread) to rounding; a worker script that does not load rejects the pool's creation. Without /usr/bin/chromium the test fails under CI and is skipped, loudly, elsewhere.
+// thread) to rounding; a worker script that does not load rejects the pool's creation. Without
+// /usr/bin/chromium the test fails under CI and is skipped, loudly, elsewhere.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
