@@ -34,6 +34,13 @@ interface CaseResult {
   pool1_worker_ms: number; pool2_worker_ms: number;
   /** one thread, the first 50 rows (a 2-worker shard); plain_ms / half_ms is the best two free cores could do */
   half_ms: number; ideal_2core_speedup: number;
+  /** process CPU time (all threads) per step, ms: the work each variant does, whatever the load */
+  cpu_ms: Record<string, number>;
+  /**
+   * An estimate for two free cores from CPU times: plain CPU ÷ (2-worker CPU ÷ 2), assuming both
+   * shards' work runs fully in parallel (equal shards) and counting the main thread's copies as parallel too.
+   */
+  threads2_speedup_cpu_estimate: number;
   /** one shard's copies on the main thread: parameters gathered, request cloned, gradient added */
   copy_ms_per_shard: number;
   threads2_speedup: number; threads2_vs_pool1: number; pool1_overhead: number; nfe: Record<string, number>;
@@ -77,6 +84,8 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
   const xHalf = x.slice(0, (BATCH / 2) * PIXELS), yHalf = y.slice(0, BATCH / 2);
   const nfe: Record<string, number> = {};
   let workerMs = 0;
+  // CPU time of the whole process (every thread) per variant: far less sensitive to other processes than wall time.
+  const cpu: Record<string, number[]> = { plain: [], half: [], pool1: [], pool2: [] };
   const variants: [string, () => Promise<unknown>][] = [
     ['plain', async () => { const r = model.objective(x, y, options); nfe.plain = r.nfeForward + r.nfeBackward; }],
     ['half', async () => { const r = model.objective(xHalf, yHalf, options); nfe.half = r.nfeForward + r.nfeBackward; }],
@@ -89,9 +98,11 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
     // Rotate the order each round so no variant always runs right after another.
     for (let k = 0; k < variants.length; k++) {
       const [label, run] = variants[(i + k) % variants.length];
-      const t = performance.now();
+      const t = performance.now(), c = process.cpuUsage();
       await run();
       times[label].push(performance.now() - t);
+      const used = process.cpuUsage(c);
+      cpu[label].push((used.user + used.system) / 1000);
       if (label.startsWith('pool')) times[`${label}_worker`].push(workerMs);
     }
   }
@@ -99,7 +110,7 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
   // What copying costs per step (the part shared memory would save), on this thread: gathering the
   // parameters, cloning a request as postMessage does, and adding a reply's gradient into the model's.
   const copyTimes: number[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 70; i++) { // the first 20 warm up (cold code paths and the first large allocations take ~10 ms)
     const t = performance.now();
     const params = new Float64Array(model.params.reduce((n, p) => n + p.value.size, 0));
     let offset = 0;
@@ -107,15 +118,18 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
     structuredClone({ params, x: x.slice(0, (BATCH / 2) * PIXELS), y: y.slice(0, BATCH / 2) });
     offset = 0;
     for (const p of model.params) { const g = p.grad.data; for (let k = 0; k < g.length; k++) g[k] += 0.5 * params[offset + k]; offset += g.length; }
-    copyTimes.push(performance.now() - t);
+    if (i >= 20) copyTimes.push(performance.now() - t);
   }
   const copy = median(copyTimes);
   const worker1 = median(times.pool1_worker), worker2 = median(times.pool2_worker), half = median(times.half);
+  console.log(`  ${name}: process CPU per step: plain ${median(cpu.plain).toFixed(1)} ms, half ${median(cpu.half).toFixed(1)} ms, 1 worker ${median(cpu.pool1).toFixed(1)} ms, 2 workers ${median(cpu.pool2).toFixed(1)} ms (all threads) → estimate for two free cores ${(median(cpu.plain) / (median(cpu.pool2) / 2)).toFixed(2)}×`);
   console.log(`  ${name}: one thread, the batch ${plain.toFixed(1)} ms, its first half ${half.toFixed(1)} ms → at best ${(plain / half).toFixed(2)}× on two free cores; copies ${copy.toFixed(2)} ms per shard`);
   console.log(`  ${name}: plain ${plain.toFixed(1)} ms, 1 worker ${pool1.toFixed(1)} ms (${worker1.toFixed(1)} in the worker), 2 workers ${pool2.toFixed(1)} ms (slowest shard ${worker2.toFixed(1)} in its worker) → 2 workers ${(plain / pool2).toFixed(2)}× the plain path (${(pool1 / pool2).toFixed(2)}× one worker); NFE fwd+bwd ${JSON.stringify(nfe)} (pooled: the larger shard's)`);
   return {
     plain_ms: +plain.toFixed(2), pool1_ms: +pool1.toFixed(2), pool2_ms: +pool2.toFixed(2), pool1_worker_ms: +worker1.toFixed(2), pool2_worker_ms: +worker2.toFixed(2),
     half_ms: +half.toFixed(2), ideal_2core_speedup: +(plain / half).toFixed(3), copy_ms_per_shard: +copy.toFixed(3),
+    cpu_ms: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, +median(v).toFixed(2)])),
+    threads2_speedup_cpu_estimate: +(median(cpu.plain) / (median(cpu.pool2) / 2)).toFixed(3),
     threads2_speedup: +(plain / pool2).toFixed(3), threads2_vs_pool1: +(pool1 / pool2).toFixed(3), pool1_overhead: +(pool1 / plain).toFixed(3), nfe,
   };
 }
@@ -141,6 +155,7 @@ export async function run(): Promise<void> {
       calibration_cpu_2thread_speedup: { before: +calibrationBefore.toFixed(3), after: +calibrationAfter.toFixed(3) },
       // An extrapolation, not a measurement: the 2-worker figure as if the second core had been free,
       // assuming the pool's workers were slowed as the calibration's two threads were.
+      'mnist.threads2_speedup_cpu_estimate': dopri5.threads2_speedup_cpu_estimate,
       'mnist.threads2_speedup_load_corrected_estimate': +((dopri5.threads2_speedup * 2) / Math.max(1, calibration)).toFixed(3),
       load_average_before: loadBefore.map((l) => +l.toFixed(2)),
       load_average_after: loadAfter.map((l) => +l.toFixed(2)),
