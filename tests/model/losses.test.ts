@@ -7,7 +7,7 @@ import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
-import { gaussianNllLoss, mseLoss, softmaxCrossEntropyLoss, tapeLoss, type DataLoss } from '../../src/model/losses.js';
+import { flowNllLoss, gaussianNllLoss, lossFromDescription, mseLoss, softmaxCrossEntropyLoss, tapeLoss, type DataLoss } from '../../src/model/losses.js';
 import { Adam } from '../../src/training/adam.js';
 import { train } from '../../src/training/loop.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
@@ -216,6 +216,16 @@ test('classification: cross-entropy training on 2-D points of 2 classes lowers t
   assert.ok(last < 0.5 * first, `cross-entropy ${first} → ${last} (means of the first and last 5 minibatches)`);
   assert.ok(a.before < 0.65 && a.after > 0.9, `held-out accuracy ${a.before} → ${a.after}`);
   assert.equal(classify(4).losses, a.losses);
+});
+
+test('built-in losses carry a description that rebuilds them (what a worker pool sends); a tapeLoss carries none', () => {
+  for (const loss of [mseLoss, softmaxCrossEntropyLoss, flowNllLoss]) assert.is(lossFromDescription(loss.description!), loss, loss.name);
+  const g = lossFromDescription(gaussianNllLoss(0.25).description!);
+  assert.is(g.name, 'gaussian-nll(σ=0.25)');
+  assert.equal(g.description, { kind: 'gaussianNll', sigma: 0.25 });
+  assert.is(tapeLoss((tape, z, y) => tape.mse(z, y)).description, undefined);
+  assert.throws(() => lossFromDescription({ kind: 'hinge' } as never), (e: Error) => e instanceof ArgumentError && /loss.description: expected one of the built-in losses .*, got "hinge"/.test(e.message));
+  assert.throws(() => lossFromDescription({ kind: 'gaussianNll', sigma: -1 }), /sigma: expected a positive finite standard deviation/);
 });
 
 test.run();

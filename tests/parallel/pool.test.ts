@@ -8,7 +8,7 @@ import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { Model, type ModelSpec } from '../../src/model/model.js';
-import { mseLoss, softmaxCrossEntropyLoss, tapeLoss } from '../../src/model/losses.js';
+import { flowNllLoss, gaussianNllLoss, mseLoss, softmaxCrossEntropyLoss, tapeLoss } from '../../src/model/losses.js';
 import { saveModel } from '../../src/model/serialize.js';
 import { defineDynamics } from '../../src/nn/dynamics.js';
 import { Adam } from '../../src/training/adam.js';
@@ -82,6 +82,26 @@ test('fixed grid: a Model (encoder → block with R_3 → head, cross-entropy, l
     assertClose([pooled.loss], [single.loss], 1e-13, 'loss');
     assert.equal(Object.keys(pooled.regularizers), Object.keys(single.regularizers));
   }
+});
+
+test('fixed grid: the other built-in losses are rebuilt in the workers (gaussianNll(σ) keeps σ; flowNll on a CNF with the exact log-density and R_2)', async () => {
+  const rng = new Rng(26);
+  const x = randomArray(rng, 6 * 3), target = randomArray(rng, 6 * 3);
+  const model = NeuralOde.create(rt, rk4Config, new Rng(27));
+  for (const loss of [gaussianNllLoss(0.3), gaussianNllLoss(2)]) {
+    const single = model.objective(x, target, { loss });
+    const expected = flat(grads(model));
+    const pooled = await pool.objective(model, x, target, { loss });
+    assertClose([pooled.loss], [single.loss], 1e-13, loss.name);
+    assertClose(flat(grads(model)), expected, 1e-13, `${loss.name} gradient`);
+  }
+  const flow = NeuralOde.create(rt, { ...rk4Config, terms: [{ kind: 'logDensity', estimator: 'exact' }, { kind: 'taylor', order: 2, lambda: 0.1 }] }, new Rng(28));
+  const zeros = new Float64Array(6);
+  const single = flow.objective(x, zeros, { loss: flowNllLoss });
+  const expected = flat(grads(flow));
+  const pooled = await pool.objective(flow, x, zeros, { loss: flowNllLoss });
+  assertClose([pooled.loss, pooled.regularizers.r2], [single.loss, single.regularizers.r2], 1e-13, 'flow NLL and R_2');
+  assertClose(flat(grads(flow)), expected, 1e-13, 'flow gradient');
 });
 
 test('adaptive (dopri5): each shard is solved with its own steps; the pooled gradient is the shard-size-weighted mean of the shards solved alone', async () => {
