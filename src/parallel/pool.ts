@@ -7,7 +7,7 @@
 // loss, regularisers and gradient are the shard-size-weighted means of the shards', which equal the
 // batch's to rounding when every shard takes the same steps (a fixed grid).
 import { ArgumentError, ShapeError, TaynodeError } from '../errors.js';
-import { checkKeys, checkInteger } from '../config/strict.js';
+import { checkKeys, checkInteger, checkNumber } from '../config/strict.js';
 import { checkRng, type Rng } from '../random.js';
 import { NeuralOde } from '../model/neural-ode.js';
 import { Model } from '../model/model.js';
@@ -16,6 +16,7 @@ import { saveModel } from '../model/serialize.js';
 import { termsNeedNoise } from '../model/terms.js';
 import { checkSolverConfig, type SolverConfig } from '../model/solver-config.js';
 import type { SolverStats } from '../ode/stats.js';
+import type { RuntimeOptions } from '../runtime/instance.js';
 import { zeroGrads } from '../training/parameters.js';
 import { spawnWorker, type WorkerHandle } from './port.js';
 import type { LoadReply, ModelKind, ObjectiveReply, PoolReply, PoolRequestBody, PredictReply } from './protocol.js';
@@ -38,6 +39,11 @@ export interface WorkerPoolOptions {
    * tree, src/parallel/worker-entry.ts). A script of your own calls servePoolWorker().
    */
   workerUrl?: string | URL;
+  /**
+   * How each worker creates its runtime (createRuntimeSync's options): maxMemoryBytes, and a compiled
+   * `module` of the kernels to share instead of each worker compiling its own. Default: as createRuntimeSync.
+   */
+  runtime?: RuntimeOptions;
 }
 
 export interface PoolObjectiveOptions {
@@ -114,11 +120,15 @@ interface Shipped {
  * independent of each other and of the main thread's runtime.
  */
 export async function createWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
-  checkKeys(options, ['workers', 'workerUrl'], '');
+  checkKeys(options, ['workers', 'workerUrl', 'runtime'], '');
   const count = checkInteger(options.workers, 'workers', { min: 1, max: MAX_POOL_WORKERS });
   const url = workerUrlOf(options.workerUrl);
+  const runtime = options.runtime ?? {};
+  checkKeys(runtime, ['maxMemoryBytes', 'module'], 'runtime');
+  if (runtime.maxMemoryBytes !== undefined) checkNumber(runtime.maxMemoryBytes, 'runtime.maxMemoryBytes', { min: 0, minExclusive: true, max: 2 ** 32 });
+  if (runtime.module !== undefined && !(runtime.module instanceof WebAssembly.Module)) throw new ArgumentError('runtime.module', 'a WebAssembly.Module of the kernels', runtime.module);
   const pool = new WorkerPool();
-  await pool.start(count, url);
+  await pool.start(count, url, runtime);
   return pool;
 }
 
@@ -163,7 +173,7 @@ export class WorkerPool {
   }
 
   /** @internal */
-  async start(count: number, url: URL): Promise<void> {
+  async start(count: number, url: URL, runtime: RuntimeOptions): Promise<void> {
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
       this.pending.push(new Map());
@@ -189,6 +199,7 @@ export class WorkerPool {
     }
     try {
       await Promise.all(ready);
+      await inShardOrder(this.workers.map((_, i) => this.request(i, { type: 'init', runtime })));
     } catch (e) {
       await this.close();
       throw e;

@@ -3,10 +3,13 @@
 import type { LossDescription } from '../model/losses.js';
 import type { SolverConfig } from '../model/solver-config.js';
 import type { SolverStats } from '../ode/stats.js';
+import type { RuntimeOptions } from '../runtime/instance.js';
 
 export type ModelKind = 'neuralOde' | 'model';
 
 export type PoolRequest =
+  /** create the worker's runtime (first request of every worker) */
+  | { id: number; type: 'init'; runtime: RuntimeOptions }
   /** rebuild a model from saveModel's bytes under the handle `model` */
   | { id: number; type: 'load'; model: number; kind: ModelKind; bytes: Uint8Array }
   /** set the parameters (all of them, concatenated in model.params order) and take the objective and its gradient on a shard */

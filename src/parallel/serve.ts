@@ -1,9 +1,10 @@
-// The worker's side of a WorkerPool: its own runtime (wasm instance and arena) and its own copies of
+// The worker's side of a WorkerPool: its own runtime (wasm instance and arena, made with the pool's
+// runtime options on its first request) and its own copies of
 // the models it was sent (rebuilt from saveModel's bytes), which it sets to the parameters each request
 // carries before computing on its shard. A failure is replied with the error's name and message; the
 // worker stays up for the next request.
 import { ArgumentError, ShapeError } from '../errors.js';
-import { createRuntimeSync } from '../runtime/wasm.js';
+import { createRuntimeSync, type Runtime } from '../runtime/wasm.js';
 import { Rng } from '../random.js';
 import { NeuralOde } from '../model/neural-ode.js';
 import { Model } from '../model/model.js';
@@ -20,7 +21,11 @@ import type { LoadReply, ObjectiveReply, PoolRequest, PredictReply } from './pro
  */
 export async function servePoolWorker(): Promise<void> {
   const port = await parentPort();
-  const rt = createRuntimeSync();
+  let rt: Runtime | undefined;
+  const runtime = () => {
+    if (!rt) throw new ArgumentError('request', 'an init request first (the pool sends one on start)', 'none');
+    return rt;
+  };
   const models = new Map<number, NeuralOde | Model>();
   const modelOf = (handle: number) => {
     const model = models.get(handle);
@@ -31,8 +36,12 @@ export async function servePoolWorker(): Promise<void> {
     const request = message as PoolRequest;
     try {
       switch (request.type) {
+        case 'init':
+          rt = createRuntimeSync(request.runtime);
+          port.post({ id: request.id, result: null });
+          return;
         case 'load': {
-          const model = request.kind === 'model' ? loadComposedModel(rt, request.bytes).model : loadModel(rt, request.bytes).model;
+          const model = request.kind === 'model' ? loadComposedModel(runtime(), request.bytes).model : loadModel(runtime(), request.bytes).model;
           models.set(request.model, model);
           const result: LoadReply = {
             params: model.params.map((p) => ({ name: p.name, shape: [p.value.rows, p.value.cols] })),
@@ -75,7 +84,7 @@ export async function servePoolWorker(): Promise<void> {
           port.post({ id: request.id, result: null });
           return;
         default:
-          throw new ArgumentError('request.type', 'load, objective, predict or unload', (request as { type?: unknown }).type);
+          throw new ArgumentError('request.type', 'init, load, objective, predict or unload', (request as { type?: unknown }).type);
       }
     } catch (e) {
       const error = e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };

@@ -4,7 +4,7 @@
 // of those solves. Noise is seeded per shard; failures reject with the worker's message.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRuntimeSync } from '../../src/runtime/wasm.js';
+import { createRuntimeSync, kernelWasmBytes } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { Model, type ModelSpec } from '../../src/model/model.js';
@@ -200,6 +200,20 @@ test('at most MAX_POOL_MODELS models stay loaded: fresh saveModel bytes each cal
   assert.is(pool.loadedModels, MAX_POOL_MODELS);
 });
 
+test('runtime options reach the workers: a shared compiled module; a memory bound too small for the model fails its load with the worker\'s message', async () => {
+  const module = await WebAssembly.compile(kernelWasmBytes() as BufferSource);
+  const small = await createWorkerPool({ workers: 2, runtime: { module, maxMemoryBytes: 2 ** 20 } });
+  try {
+    const model = NeuralOde.create(rt, rk4Config, new Rng(29));
+    const x = randomArray(new Rng(30), 4 * 3);
+    assertClose((await small.predict(model, x)).output, model.predict(x).z1, 1e-14, 'predict with the shared module');
+    const big = NeuralOde.create(rt, { mlp: { widths: [300, 600, 300], activation: 'tanh' } }, new Rng(31));
+    await rejects(small.predict(big, new Float64Array(300)), /^worker 0: ArenaExhaustedError: /);
+  } finally {
+    await small.close();
+  }
+});
+
 test('the pool sends the current parameters with every request', async () => {
   const model = NeuralOde.create(rt, rk4Config, new Rng(17));
   const x = randomArray(new Rng(18), 4 * 3);
@@ -228,6 +242,9 @@ test('errors: a worker that throws rejects with its message; bad options and uns
   await rejects(createWorkerPool({ workers: 1.5 }), /workers: expected an integer/);
   await rejects(createWorkerPool({ workers: 2, threads: 2 } as never), /threads: unknown key/);
   await rejects(createWorkerPool({ workers: 1, workerUrl: 'not a url' }), /workerUrl: expected an absolute URL/);
+  await rejects(createWorkerPool({ workers: 1, runtime: { maxMemoryBytes: -1 } }), /runtime.maxMemoryBytes: expected a finite number > 0 and ≤ 4294967296, got -1/);
+  await rejects(createWorkerPool({ workers: 1, runtime: { maxMemory: 1 } as never }), /runtime.maxMemory: unknown key/);
+  await rejects(createWorkerPool({ workers: 1, runtime: { module: new Uint8Array(4) as never } }), /runtime.module: expected a WebAssembly.Module/);
   await rejects(new WorkerPool().predict(model, x), /not started \(create pools with createWorkerPool\)/);
   assert.throws(() => train({ model, optimizer: new Adam(rt.kernels, model.params), data: { inputs: x, targets: x }, iterations: 1, rng: new Rng(0), pool: {} as WorkerPool }), /pool: expected a WorkerPool/);
 });
