@@ -174,6 +174,7 @@ export class WorkerPool {
 
   /** @internal */
   async start(count: number, url: URL, runtime: RuntimeOptions): Promise<void> {
+    if (this.workers.length > 0 || this.closed) throw new TaynodeError('worker pool: already started');
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
       this.pending.push(new Map());
