@@ -32,21 +32,22 @@ export interface TrainOptions {
   loss?: DataLoss;
   /** called after every iteration (progress bars, logging); return false to stop early */
   onIteration?: (record: IterationMetrics) => void | boolean;
-  /**
-   * Take each step's objective across a WorkerPool's workers (train then returns a Promise). Each shard
-   * of a minibatch is solved with its own adaptive steps; the loss and gradient are the
-   * shard-size-weighted means; NFE and step counts in the records are the largest shard's.
-   */
-  pool?: WorkerPool;
 }
 
 /** train's options with a pool: it returns a Promise of the log. */
-export type PooledTrainOptions = TrainOptions & { pool: WorkerPool };
+export interface PooledTrainOptions extends TrainOptions {
+  /**
+   * Take each step's objective across a WorkerPool's workers. Each shard of a minibatch is solved with
+   * its own adaptive steps; the loss and gradient are the shard-size-weighted means; NFE and step
+   * counts in the records are the largest shard's.
+   */
+  pool: WorkerPool;
+}
 
 export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'batchSize', 'rng', 'loss', 'onIteration', 'pool'] as const;
 
 /** Checks the options' keys and the presence of every required one (before any of them is used). */
-function checkTrainOptions(options: TrainOptions): void {
+function checkTrainOptions(options: TrainOptions & { pool?: WorkerPool }): void {
   checkKeys(options, TRAIN_OPTION_KEYS, '');
   const { model, optimizer, data, rng } = options;
   if (typeof model !== 'object' || model === null || typeof model.objective !== 'function') throw new ArgumentError('model', 'a NeuralOde or a Model', model);
@@ -71,7 +72,7 @@ interface Objective {
 /** Trains on the calling thread; with `pool`, across the pool's workers and asynchronously. */
 export function train(options: PooledTrainOptions): Promise<MetricsLog>;
 export function train(options: TrainOptions): MetricsLog;
-export function train(options: TrainOptions): MetricsLog | Promise<MetricsLog> {
+export function train(options: TrainOptions & { pool?: WorkerPool }): MetricsLog | Promise<MetricsLog> {
   checkTrainOptions(options);
   const pool = options.pool;
   if (pool === undefined) {
