@@ -17,10 +17,11 @@ import { termsNeedNoise } from '../model/terms.js';
 import { checkSolverConfig, type SolverConfig } from '../model/solver-config.js';
 import type { SolverStats } from '../ode/stats.js';
 import type { RuntimeOptions } from '../runtime/instance.js';
-import { zeroGrads } from '../training/parameters.js';
 import { spawnWorker, type WorkerHandle } from './port.js';
 import type { LoadReply, ModelKind, ObjectiveReply, PoolReply, PoolRequestBody, PredictReply } from './protocol.js';
-import { joinTimeMajor, shardRows, shardSeeds, splitRows, weightedMean, type Shard } from './shards.js';
+import { accumulateGrads, checkSameParams, combineObjectives, concatValues, type PoolObjectiveResult } from './combine.js';
+export type { PoolObjectiveResult, ShardObjective } from './combine.js';
+import { joinTimeMajor, shardRows, shardSeeds, splitRows } from './shards.js';
 
 /** More workers than this is a mistake (each holds a runtime and a copy of the model). */
 export const MAX_POOL_WORKERS = 256;
@@ -53,32 +54,6 @@ export interface PoolObjectiveOptions {
   rng?: Rng;
   /** a Model's lazyTerms (ModelObjectiveOptions) */
   lazyTerms?: boolean;
-}
-
-export interface ShardObjective {
-  rows: number;
-  loss: number;
-  dataLoss: number;
-  regularizers: Record<string, number>;
-  nfeForward: number;
-  nfeBackward: number;
-  forwardStats: SolverStats;
-  /** the worker's own time for this shard, ms (the rest of the call's time is messaging and waiting) */
-  workerMs: number;
-}
-
-export interface PoolObjectiveResult {
-  /** Σ_s (rows_s / batch)·loss_s: the shard-size-weighted mean (as are dataLoss and regularizers) */
-  loss: number;
-  dataLoss: number;
-  regularizers: Record<string, number>;
-  /** the largest shard's: the shards run side by side, so the slowest sets the time */
-  nfeForward: number;
-  nfeBackward: number;
-  /** the largest shard's counts, field by field (initialStep: the first shard's) */
-  forwardStats: SolverStats;
-  /** each shard's own figures, in batch order */
-  shards: ShardObjective[];
 }
 
 export interface PoolPredictOptions {
@@ -372,61 +347,4 @@ function batchOf(x: unknown, width: number, name: string): number {
   if (!(x instanceof Float64Array) || x.length === 0 || x.length % width !== 0) throw new ShapeError(`${name}: expected a Float64Array of batch × ${width} values, got ${(x as { length?: number })?.length}`);
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite input', x[i]);
   return x.length / width;
-}
-
-function concatValues(model: NeuralOde | Model): Float64Array {
-  const params = model.params;
-  const out = new Float64Array(params.reduce((n, p) => n + p.value.size, 0));
-  let offset = 0;
-  for (const p of params) {
-    out.set(p.value.data, offset);
-    offset += p.value.size;
-  }
-  return out;
-}
-
-/** The worker rebuilt the same parameters, in the same order and shapes (names may lose a block's prefix). */
-function checkSameParams(model: NeuralOde | Model, loaded: LoadReply): void {
-  const params = model.params;
-  const same = params.length === loaded.params.length && params.every((p, i) => {
-    const q = loaded.params[i];
-    return q.shape[0] === p.value.rows && q.shape[1] === p.value.cols && p.name.endsWith(q.name);
-  });
-  if (!same) throw new ShapeError('worker pool: the model rebuilt in the workers does not have this model\'s parameters in the same order and shapes');
-}
-
-/** grad = Σ_s (rows_s / batch)·grad_s, added in shard order. */
-function accumulateGrads(model: NeuralOde | Model, replies: readonly ObjectiveReply[], shards: readonly Shard[], batch: number): void {
-  const params = model.params;
-  zeroGrads(params);
-  replies.forEach((reply, s) => {
-    const w = shards[s].count / batch;
-    let offset = 0;
-    for (const p of params) {
-      const g = p.grad.data;
-      for (let i = 0; i < g.length; i++) g[i] += w * reply.grads[offset + i];
-      offset += g.length;
-    }
-  });
-}
-
-function combineObjectives(replies: readonly ObjectiveReply[], shards: readonly Shard[], batch: number): PoolObjectiveResult {
-  const regularizers: Record<string, number> = {};
-  for (const name of Object.keys(replies[0].regularizers)) regularizers[name] = weightedMean(replies.map((r) => r.regularizers[name]), shards, batch);
-  const max = (f: (r: ObjectiveReply) => number) => Math.max(...replies.map(f));
-  return {
-    loss: weightedMean(replies.map((r) => r.loss), shards, batch),
-    dataLoss: weightedMean(replies.map((r) => r.dataLoss), shards, batch),
-    regularizers,
-    nfeForward: max((r) => r.nfeForward),
-    nfeBackward: max((r) => r.nfeBackward),
-    forwardStats: {
-      nfe: max((r) => r.forwardStats.nfe), acceptedSteps: max((r) => r.forwardStats.acceptedSteps), rejectedSteps: max((r) => r.forwardStats.rejectedSteps),
-      nonFiniteRejections: max((r) => r.forwardStats.nonFiniteRejections), initialStep: replies[0].forwardStats.initialStep,
-    },
-    shards: replies.map((r, s) => ({
-      rows: shards[s].count, loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers,
-      nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, workerMs: r.ms,
-    })),
-  };
 }
