@@ -1,7 +1,7 @@
 // The worker's side of a WorkerPool: its own runtime (wasm instance and arena, made with the pool's
 // runtime options on its first request) and its own copies of the models it was sent (rebuilt from
-// saveModel's bytes), which it sets to the parameters each request carries before computing on its shard. A failure is replied with the error's name and message; the
-// worker stays up for the next request.
+// saveModel's bytes), which it sets to the parameters each request carries before computing on its
+// shard. A failure is replied with the error's name and message; the worker stays up for the next.
 import { ArgumentError, ShapeError } from '../errors.js';
 import { createRuntimeSync, type Runtime } from '../runtime/wasm.js';
 import { Rng } from '../random.js';
