@@ -20,6 +20,11 @@ import type { SolverConfig } from '../src/model/solver-config.js';
 import { mnistSpec } from '../src/cli/experiments/mnist/model.js';
 import { createWorkerPool, type WorkerPool } from '../src/parallel/pool.js';
 
+const NOTE = 'threads2_speedup = plain single-thread step time / 2-worker pooled step time (median of interleaved rounds). '
+  + 'A calibration well below 2 means other processes shared the cores and the 2-worker figure is depressed. On Linux with '
+  + 'sched_autogroup (on here) CPU is shared between sessions, not threads: while another session runs anything CPU-bound, '
+  + 'this process\'s two threads get about one core in total, whatever the load average.';
+
 const BATCH = 100;
 const PIXELS = 784;
 
@@ -159,7 +164,7 @@ export async function run(): Promise<void> {
       'mnist.threads2_speedup_load_corrected_estimate': +((dopri5.threads2_speedup * 2) / Math.max(1, calibration)).toFixed(3),
       load_average_before: loadBefore.map((l) => +l.toFixed(2)),
       load_average_after: loadAfter.map((l) => +l.toFixed(2)),
-      note: 'threads2_speedup = plain single-thread step time / 2-worker pooled step time (median of interleaved rounds). A load average above ~1 on this 2-core machine, or a calibration well below 2, means other processes shared the cores: the 2-worker figure is then depressed.',
+      note: NOTE,
       command: 'npm run bench -- threads',
     });
   } finally {
