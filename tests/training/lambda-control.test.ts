@@ -63,13 +63,13 @@ test('the controller moves log λ by gain·log(NFE / target), within its clamps 
   assert.ok(Math.abs(model.lambdaScale - Math.sqrt(2)) < 1e-12, `λ = 2^0.5, got ${model.lambdaScale}`);
   assert.is(c.beforeIteration(1, model), undefined, 'not due');
   assert.ok(Math.abs(model.lambdaScale - Math.sqrt(2)) < 1e-12);
-  c.beforeIteration(2, model); c.beforeIteration(4, model);
+  c.beforeIteration(2, model); c.beforeIteration(4, model); c.beforeIteration(6, model); // 2, 2.83, 4 → 3
   assert.ok(Math.abs(model.lambdaScale - 3) < 1e-12, 'clamped at maxLambda');
   nfe = 54; // within 10 %: no change
-  c.beforeIteration(6, model);
+  c.beforeIteration(8, model);
   assert.ok(Math.abs(model.lambdaScale - 3) < 1e-12, 'unchanged');
   nfe = 25;
-  c.beforeIteration(8, model);
+  c.beforeIteration(10, model);
   assert.ok(Math.abs(model.lambdaScale - 3 / Math.sqrt(2)) < 1e-12);
 });
 
