@@ -54,12 +54,16 @@ test('taynode beyond --tiny: budgets and regularisers in the JSON, both figures,
     }
     assert.ok(existsSync(join(dir, 'out', 'beyond.json')));
     assert.ok(logs.some((l) => l.includes('budget 0.6×')));
-    // The flow alone, at another λ: MNIST rows and the budgets stay, the flow's rows are replaced.
-    await run(['--tiny', '--parts', 'cnf', '--cnf-ernode', '0.2,2', '--out', join(dir, 'out2'), '--json', json, '--sweep', sweep, '--no-progress']);
+    // The flow alone, at another λ, into a file of its own, then merged in (as parts run in parallel):
+    // MNIST rows and the budgets stay, the flow's rows are replaced.
+    const flowJson = join(dir, 'flow.json');
+    await run(['--tiny', '--parts', 'cnf', '--cnf-ernode', '0.2,2', '--out', join(dir, 'out2'), '--json', flowJson, '--sweep', sweep, '--no-progress']);
+    assert.equal(Object.keys(JSON.parse(readFileSync(flowJson, 'utf8')).parts), ['cnf']);
+    await run(['--parts', 'none', '--merge', flowJson, '--out', join(dir, 'out3'), '--json', json, '--sweep', sweep, '--no-progress']);
     const merged = JSON.parse(readFileSync(json, 'utf8'));
     assert.equal(merged.budgets, r.budgets);
     assert.equal(merged.regularisers.filter((x: { dataset: string }) => x.dataset === 'mnist'), mnist);
-    assert.equal(merged.regularisers.filter((x: { name: string }) => x.name === 'ERNODE' && x.dataset === '8gaussians').map((x: { lambda: number }) => x.lambda), [0.2, 2]);
+    assert.equal(merged.regularisers.filter((x: { name: string; dataset: string }) => x.name === 'ERNODE' && x.dataset === '8gaussians').map((x: { lambda: number }) => x.lambda), [0.2, 2]);
     assert.ok(merged.parts.cnf && merged.parts.mnist && merged.parts.budgets);
   } finally {
     rmSync(dir, { recursive: true, force: true });

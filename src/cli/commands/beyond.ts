@@ -23,6 +23,7 @@ import { createProgress } from '../progress.js';
 import { integerAtLeast, positive, positiveInt } from '../parsers.js';
 
 const partList = (v: string): BeyondPart[] => {
+  if (v.trim() === 'none') return [];
   const parts = v.split(',').map((p) => p.trim());
   if (parts.length === 0 || parts.some((p) => !(BEYOND_PARTS as readonly string[]).includes(p))) throw new InvalidArgumentError(`expected a comma-separated list of ${BEYOND_PARTS.join(', ')}.`);
   return [...new Set(parts)] as BeyondPart[];
@@ -61,6 +62,7 @@ interface Opts extends LambdaOptions {
   out: string;
   json?: string;
   figures?: string;
+  merge?: string[];
   progress: boolean;
 }
 
@@ -102,7 +104,7 @@ export function registerBeyondCommand(program: Command): void {
   const cmd = program
     .command('beyond')
     .description('Beyond the paper: λ tuned online to NFE budgets (MNIST), and R_K, RNODE, ERNODE, SRNODE side by side (MNIST and 8gaussians)')
-    .option('--parts <list>', `what to run: any of ${BEYOND_PARTS.join(',')}`, partList, d.parts)
+    .option('--parts <list>', `what to run: any of ${BEYOND_PARTS.join(',')} (none: only merge and redraw)`, partList, d.parts)
     .option('--tiny', 'tiny sizes (seconds; for tests): 60 digits, 4 iterations, a 64-point flow', false)
     .option('--iterations <n>', `MNIST SGD iterations per run (default ${d.mnist.iterations}, the MNIST experiment's)`, positiveInt)
     .option('--cnf-iterations <n>', `flow Adam iterations per run (default ${d.cnf.iterations})`, positiveInt)
@@ -123,6 +125,7 @@ export function registerBeyondCommand(program: Command): void {
     .option('--out <dir>', 'output directory: beyond.json and the figures (replaced whole when the run ends)', defaultOut('beyond'))
     .option('--json <path>', 'also write the results here, merged with the parts of an existing file this run did not run (e.g. bench/results/beyond.json)')
     .option('--figures <dir>', 'also write the figures here (e.g. results/beyond)')
+    .option('--merge <paths>', 'comma-separated results files of runs of other parts (e.g. run in parallel) to merge in, after --json\'s', (v: string) => v.split(','))
     .option('--no-progress', 'no progress reports')
     .action(async (opts: Opts) => {
       const s = beyondSettings(opts);
@@ -139,7 +142,8 @@ export function registerBeyondCommand(program: Command): void {
         onIteration: (value, payload) => progress.update(value, { name, ...payload }),
         onRunEnd: (label, summary) => { progress.stop(); console.log(`${label}: ${summary}`); },
       };
-      const previous: Json = opts.json && existsSync(opts.json) ? JSON.parse(readFileSync(opts.json, 'utf8')) : {};
+      let previous: Json = opts.json && existsSync(opts.json) ? JSON.parse(readFileSync(opts.json, 'utf8')) : {};
+      for (const path of opts.merge ?? []) previous = mergeParts(previous, JSON.parse(readFileSync(path, 'utf8')) as Json);
       const sweep = readSweep(s.sweepJson, s.mnist);
       const ran = (p: BeyondPart) => s.parts.includes(p);
       const partInfo = (t0: number, c0: NodeJS.CpuUsage) => {
@@ -212,6 +216,18 @@ export function registerBeyondCommand(program: Command): void {
       if (opts.figures) for (const [file, svg] of figures) writeFileAtomic(join(opts.figures, file), svg);
       console.log(`wrote ${[join(opts.out, 'beyond.json'), ...figures.map(([f]) => join(opts.out, f)), ...(opts.json ? [opts.json] : []), ...(opts.figures ? figures.map(([f]) => join(opts.figures!, f)) : [])].join(', ')}`);
     });
+}
+
+/** `base` with the parts `other` ran (its `parts` keys) taken from `other`. */
+export function mergeParts(base: Json, other: Json): Json {
+  const ran = Object.keys(other.parts ?? {});
+  let regularisers = base.regularisers ?? [];
+  const theirs = other.regularisers ?? [];
+  if (ran.includes('mnist')) regularisers = [...regularisers.filter((r) => r.dataset !== 'mnist'), ...theirs.filter((r) => r.dataset === 'mnist')];
+  if (ran.includes('cnf')) regularisers = [...regularisers.filter((r) => r.dataset === 'mnist'), ...theirs.filter((r) => r.dataset !== 'mnist')];
+  const parts = { ...(base.parts ?? {}) };
+  for (const k of ran) parts[k] = other.parts![k];
+  return { ...base, regularisers, budgets: ran.includes('budgets') ? other.budgets ?? [] : base.budgets ?? [], parts };
 }
 
 function printTable(rows: readonly RegulariserRow[]): void {

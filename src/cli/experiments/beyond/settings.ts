@@ -23,7 +23,7 @@ export interface ControlSettings {
   initialLambda: number;
   minLambda: number;
   maxLambda: number;
-  /** first iteration that updates λ: the freshly initialised model's NFE (≈ 20) says nothing about the trained one's */
+  /** first iteration that updates λ (0: from the start, though the fresh model's NFE, ≈ 20, lowers λ at first) */
   start: number;
 }
 
@@ -56,7 +56,7 @@ export const DEFAULT_BEYOND: BeyondSettings = {
   budgetFractions: [0.4, 0.6, 0.8],
   budgetTolerance: 0.1,
   errorMarginPp: 0.5,
-  control: { every: 10, gain: 1, batch: 100, initialLambda: 3.02e-3, minLambda: 1e-6, maxLambda: 10, start: 30 },
+  control: { every: 10, gain: 1, batch: 100, initialLambda: 3.02e-3, minLambda: 1e-6, maxLambda: 10, start: 0 },
   sweepJson: 'bench/results/mnist.json',
   mnistLambdas: { rk: [], rnode: [0.01, 0.1], ernode: [0.7, 7], srnode: [0.5, 5] },
   cnf: { ...DEFAULT_CNF, evalTols: [1e-5] },
