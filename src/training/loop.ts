@@ -10,6 +10,7 @@ import { checkKeys } from '../config/strict.js';
 import { MetricsLog, type IterationMetrics } from './metrics.js';
 import { gatherRows, MinibatchSampler } from './minibatches.js';
 import type { Optimizer } from './optimizer.js';
+import { checkLambdaControl, LambdaController, type LambdaControlOptions } from './lambda-control.js';
 
 export interface Dataset {
   /** initial states, [size, D] row-major */
@@ -29,11 +30,17 @@ export interface TrainOptions {
   rng: Rng;
   /** the data loss on z(t1) (default mseLoss) */
   loss?: DataLoss;
+  /**
+   * λ tuned online to an NFE budget (lambda-control.ts): sets the model's lambdaScale before every
+   * iteration; the measurement batch is the first `batch` rows of data.inputs. Records carry
+   * `lambda` and, where measured, `nfeMeasured`.
+   */
+  lambdaControl?: LambdaControlOptions;
   /** called after every iteration (progress bars, logging); return false to stop early */
   onIteration?: (record: IterationMetrics) => void | boolean;
 }
 
-export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'batchSize', 'rng', 'loss', 'onIteration'] as const;
+export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'batchSize', 'rng', 'loss', 'lambdaControl', 'onIteration'] as const;
 
 /** Checks the options' keys and the presence of every required one (before any of them is used). */
 function checkTrainOptions(options: TrainOptions): void {
@@ -45,6 +52,7 @@ function checkTrainOptions(options: TrainOptions): void {
   }
   checkKeys(data, ['inputs', 'targets'], 'data');
   checkRng(rng, 'rng');
+  if (options.lambdaControl !== undefined) checkLambdaControl(options.lambdaControl);
   if (options.onIteration !== undefined && typeof options.onIteration !== 'function') throw new ArgumentError('onIteration', 'a function of the iteration record', options.onIteration);
 }
 
@@ -68,8 +76,14 @@ export function train(options: TrainOptions): MetricsLog {
   const z0 = new Float64Array(batchSize * d);
   const target = new Float64Array(batchSize * targetWidth);
   const log = new MetricsLog();
+  let controller: LambdaController | undefined;
+  if (options.lambdaControl !== undefined) {
+    const rowsMeasured = Math.min(options.lambdaControl.batch ?? 100, size);
+    controller = new LambdaController({ ...options.lambdaControl, batch: rowsMeasured }, data.inputs.subarray(0, rowsMeasured * d));
+  }
   for (let it = 0; it < options.iterations; it++) {
     const start = performance.now();
+    const nfeMeasured = controller?.beforeIteration(it, model);
     const rows = sampler.next();
     gatherRows(data.inputs, d, rows, z0);
     gatherRows(data.targets, targetWidth, rows, target);
@@ -89,6 +103,10 @@ export function train(options: TrainOptions): MetricsLog {
       learningRate: lr,
       wallMs: performance.now() - start,
     };
+    if (controller) {
+      record.lambda = controller.lambda;
+      if (nfeMeasured !== undefined) record.nfeMeasured = nfeMeasured;
+    }
     log.push(record);
     if (options.onIteration?.(record) === false) break;
   }
