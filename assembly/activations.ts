@@ -1,14 +1,10 @@
 // Activations and the derivative products reverse mode needs (dx = dy·φ').
-// tanh, sigmoid and exp use the two-lane approximations of simd-math.ts (a few ulp); softplus, sin, cos
-// and log call AssemblyScript's scalar Math per element. An odd last element goes through the same
+// tanh, sigmoid, exp, log and softplus use the two-lane approximations of simd-math.ts (a few ulp); sin
+// and cos call AssemblyScript's scalar Math per element. An odd last element goes through the same
 // two-lane code as the body (loaded into lane 0), so results never depend on an element's position.
 // Each *_vjp names which primal it reads: the output y where φ' is cheapest in y (tanh, sigmoid, exp),
 // the input x otherwise.
-import { exp2x, sigmoid2x, tanh2x } from "./simd-math";
-
-@inline function softplusScalar(x: f64): f64 {
-  return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
-}
+import { exp2x, log2x, sigmoid2x, softplus2x, tanh2x } from "./simd-math";
 
 export function tanh_fwd(out: usize, x: usize, n: i32): void {
   const end = out + (<usize>(n & ~1) << 3);
@@ -29,7 +25,9 @@ export function exp_fwd(out: usize, x: usize, n: i32): void {
 }
 
 export function softplus_fwd(out: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), softplusScalar(load<f64>(x + (<usize>i << 3))));
+  const end = out + (<usize>(n & ~1) << 3);
+  while (out < end) { v128.store(out, softplus2x(v128.load(x))); out += 16; x += 16; }
+  if (n & 1) v128.store64_lane(out, softplus2x(v128.load64_zero(x)), 0);
 }
 export function sin_fwd(out: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), Math.sin(load<f64>(x + (<usize>i << 3))));
@@ -38,7 +36,9 @@ export function cos_fwd(out: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), Math.cos(load<f64>(x + (<usize>i << 3))));
 }
 export function log_fwd(out: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), Math.log(load<f64>(x + (<usize>i << 3))));
+  const end = out + (<usize>(n & ~1) << 3);
+  while (out < end) { v128.store(out, log2x(v128.load(x))); out += 16; x += 16; }
+  if (n & 1) v128.store64_lane(out, log2x(v128.load64_zero(x)), 0);
 }
 
 /** max(x, 0); NaN stays NaN (pmax returns its first operand unless it is less than the second). */

@@ -71,3 +71,57 @@ const Q0 = 1.12811678491632931402e2, Q1 = 2.23548839060100448583e3, Q2 = 4.84406
   const num = v128.bitselect(one, e, f64x2.ge(x, f64x2.splat(0.0)));
   return f64x2.div(num, f64x2.add(one, e));
 }
+
+// fdlibm's log (e_log.c): x = 2^k·(1 + f) with 1 + f in [√2/2, √2), s = f/(2 + f),
+// log(1 + f) = f − s·(f − R(s²)) with R a degree-14 polynomial in s (7 terms in s²).
+const LG1 = 6.666666666666735130e-01, LG2 = 3.999999999940941908e-01, LG3 = 2.857142874366239149e-01;
+const LG4 = 2.222219843214978396e-01, LG5 = 1.818357216161805012e-01, LG6 = 1.531383769920937332e-01;
+const LG7 = 1.479819860511658591e-01;
+// Adding this to x's bits carries into the exponent exactly when the mantissa is ≥ √2's (0x3ff… − 0x3fe6a09e…).
+const SQRT_HALF_SHIFT: i64 = 0x00095f6200000000;
+const SQRT_HALF_BITS: i64 = 0x3fe6a09e00000000;
+const MANTISSA: i64 = 0x000fffffffffffff;
+const I2F_SHIFT = 6755399441055744.0; // 1.5·2^52: k added to its bits, then 1.5·2^52 subtracted, converts |k| < 2^51 exactly
+
+/** log per lane for positive, normal, finite x (the caller handles the rest). */
+// @ts-ignore: decorator
+@inline function logNormal2x(x: v128): v128 {
+  const ix = i64x2.add(x, i64x2.splat(SQRT_HALF_SHIFT));
+  const k = i64x2.sub(i64x2.shr_s(ix, 52), i64x2.splat(1023));
+  const m = i64x2.add(v128.and(ix, i64x2.splat(MANTISSA)), i64x2.splat(SQRT_HALF_BITS));
+  const shift = f64x2.splat(I2F_SHIFT);
+  const dk = f64x2.sub(i64x2.add(k, shift), shift);
+  const f = f64x2.sub(m, f64x2.splat(1.0));
+  const s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+  const z = f64x2.mul(s, s), w = f64x2.mul(z, z);
+  const t1 = f64x2.mul(w, f64x2.add(f64x2.splat(LG2), f64x2.mul(w, f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6))))));
+  const t2 = f64x2.mul(z, f64x2.add(f64x2.splat(LG1), f64x2.mul(w, f64x2.add(f64x2.splat(LG3), f64x2.mul(w, f64x2.add(f64x2.splat(LG5), f64x2.mul(w, f64x2.splat(LG7))))))));
+  const r = f64x2.add(t1, t2);
+  const hfsq = f64x2.mul(f64x2.splat(0.5), f64x2.mul(f, f));
+  // dk·ln2_hi − ((hfsq − (s·(hfsq + R) + dk·ln2_lo)) − f), fdlibm's more accurate branch for every f
+  const inner = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, r)), f64x2.mul(dk, f64x2.splat(LN2_LO)));
+  return f64x2.sub(f64x2.mul(dk, f64x2.splat(LN2_HI)), f64x2.sub(f64x2.sub(hfsq, inner), f));
+}
+
+/** Math.log per lane: subnormals scaled up first; log 0 = −Inf, log(x < 0) = NaN, log Inf = Inf, NaN stays NaN. */
+// @ts-ignore: decorator
+@inline export function log2x(x: v128): v128 {
+  const sub = f64x2.lt(x, f64x2.splat(2.2250738585072014e-308));
+  const scaled = v128.bitselect(f64x2.mul(x, f64x2.splat(18014398509481984.0)), x, sub); // ·2^54
+  let y = logNormal2x(scaled);
+  y = f64x2.sub(y, v128.and(sub, f64x2.splat(54 * LN2_HI + 54 * LN2_LO)));
+  y = v128.bitselect(f64x2.splat(-Infinity), y, f64x2.eq(x, f64x2.splat(0.0)));
+  y = v128.bitselect(f64x2.splat(NaN), y, f64x2.lt(x, f64x2.splat(0.0)));
+  // x itself where x is +Inf or NaN (x ≠ x, or x == Inf)
+  return v128.bitselect(x, y, v128.or(f64x2.ne(x, x), f64x2.eq(x, f64x2.splat(Infinity))));
+}
+
+/** max(x, 0) + log1p(e^{−|x|}) per lane: u = e^{−|x|} ∈ (0, 1], w = 1 + u rounded, log1p(u) = log w + (u − (w − 1))/w. */
+// @ts-ignore: decorator
+@inline export function softplus2x(x: v128): v128 {
+  const u = exp2x(f64x2.neg(f64x2.abs(x)));
+  const w = f64x2.add(f64x2.splat(1.0), u);
+  const c = f64x2.div(f64x2.sub(u, f64x2.sub(w, f64x2.splat(1.0))), w);
+  const y = f64x2.add(f64x2.pmax(x, f64x2.splat(0.0)), f64x2.add(logNormal2x(w), c));
+  return v128.bitselect(x, y, f64x2.ne(x, x));
+}
