@@ -5,6 +5,8 @@
 // last multiple of 4 a 1×8 tile. Products are summed in f32 in the order p = 0, 1, … per chunk of KC.
 // Scratch: PANEL32, a static buffer below __heap_base (KC·8 f32 = 8 KiB); not re-entrant, like gemm.ts.
 
+import { maddF32 } from "./fma";
+
 const KC: i32 = 256;
 const PANEL32: usize = memory.data(KC * 8 * 4, 16);
 
@@ -69,13 +71,13 @@ const PANEL32: usize = memory.data(KC * 8 * 4, 16);
   while (pb < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let av = v128.load32_splat(a0);
-    c00 = fma(av, b0, c00); c01 = fma(av, b1, c01);
+    c00 = maddF32(av, b0, c00); c01 = maddF32(av, b1, c01);
     av = v128.load32_splat(a1);
-    c10 = fma(av, b0, c10); c11 = fma(av, b1, c11);
+    c10 = maddF32(av, b0, c10); c11 = maddF32(av, b1, c11);
     av = v128.load32_splat(a2);
-    c20 = fma(av, b0, c20); c21 = fma(av, b1, c21);
+    c20 = maddF32(av, b0, c20); c21 = maddF32(av, b1, c21);
     av = v128.load32_splat(a3);
-    c30 = fma(av, b0, c30); c31 = fma(av, b1, c31);
+    c30 = maddF32(av, b0, c30); c31 = maddF32(av, b1, c31);
     a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol;
     pb += 32;
   }
@@ -93,10 +95,10 @@ const PANEL32: usize = memory.data(KC * 8 * 4, 16);
   const end = PANEL32 + (<usize>kc << 5);
   while (pb < end) {
     const b0 = v128.load(pb);
-    c0 = fma(v128.load32_splat(a0), b0, c0);
-    c1 = fma(v128.load32_splat(a1), b0, c1);
-    c2 = fma(v128.load32_splat(a2), b0, c2);
-    c3 = fma(v128.load32_splat(a3), b0, c3);
+    c0 = maddF32(v128.load32_splat(a0), b0, c0);
+    c1 = maddF32(v128.load32_splat(a1), b0, c1);
+    c2 = maddF32(v128.load32_splat(a2), b0, c2);
+    c3 = maddF32(v128.load32_splat(a3), b0, c3);
     a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol;
     pb += 32;
   }
@@ -115,25 +117,19 @@ const PANEL32: usize = memory.data(KC * 8 * 4, 16);
   const end2 = PANEL32 + (<usize>(kc & ~1) << 5);
   while (pb < end2) {
     const av = v128.load32_splat(a), aw = v128.load32_splat(a + aCol);
-    c0 = fma(av, v128.load(pb), c0);
-    c1 = fma(av, v128.load(pb, 16), c1);
-    d0 = fma(aw, v128.load(pb, 32), d0);
-    d1 = fma(aw, v128.load(pb, 48), d1);
+    c0 = maddF32(av, v128.load(pb), c0);
+    c1 = maddF32(av, v128.load(pb, 16), c1);
+    d0 = maddF32(aw, v128.load(pb, 32), d0);
+    d1 = maddF32(aw, v128.load(pb, 48), d1);
     a += aCol << 1;
     pb += 64;
   }
   if (pb < end) {
     const av = v128.load32_splat(a);
-    c0 = fma(av, v128.load(pb), c0);
-    c1 = fma(av, v128.load(pb, 16), c1);
+    c0 = maddF32(av, v128.load(pb), c0);
+    c1 = maddF32(av, v128.load(pb, 16), c1);
   }
   finishRow(c, f32x4.add(c0, d0), f32x4.add(c1, d1), nc, addC, bias);
-}
-
-/** acc + a·b: one rounding per operation in the baseline module (FMA_F32 is the relaxed module's switch). */
-// @ts-ignore: decorator
-@inline function fma(a: v128, b: v128, acc: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
 }
 
 /** The shared driver: A[i,p] at a + i·aRow + p·aCol, B[p,j] at b + p·bRow + j·bCol (bytes). */

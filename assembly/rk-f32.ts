@@ -20,7 +20,7 @@ export function rk_stage_sum_f32(out: usize, y: usize, h: f64, terms: usize, cou
       const c = <f32>(h * load<f64>(entry));
       const k = (<usize>load<f64>(entry, 8)) + offset;
       // the first term starts from y (or zero); later terms add into out
-      const base = j == 0 ? (y == 0 ? 0 : y + offset) : out + offset;
+      const base: usize = j == 0 ? (y == 0 ? <usize>0 : y + offset) : out + offset;
       axpyInto(out + offset, base, c, k, len);
     }
   }

@@ -1,9 +1,13 @@
 // Instantiates the embedded kernel module once. `initSync` suits Node, workers and small scripts;
 // `init` compiles asynchronously (browsers' main thread); either may be handed a precompiled
 // WebAssembly.Module, which edge runtimes that forbid compiling bytes at run time require.
+// Two builds of the same kernels are embedded: the baseline (SIMD) and the relaxed-SIMD one, whose
+// multiply-adds may fuse (assembly/fma.ts); the relaxed one is chosen where the host validates relaxed
+// SIMD (Chromium; Node 20 behind --experimental-wasm-relaxed-simd), unless `kernels: 'baseline'`.
 import wasmBytes from '../../build/taynode.wasm';
+import relaxedWasmBytes from '../../build/taynode-relaxed.wasm';
 import { ArgumentError, TaynodeError } from '../errors.js';
-import { checkKeys } from '../config/strict.js';
+import { checkKeys, checkOneOf } from '../config/strict.js';
 import { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
 
@@ -12,11 +16,23 @@ export interface RuntimeOptions {
   maxMemoryBytes?: number;
   /** A precompiled module of the kernels, for hosts that cannot compile from bytes. */
   module?: WebAssembly.Module;
+  /**
+   * Which embedded build to use (ignored with `module`): 'auto' (default) the relaxed-SIMD build where
+   * the host supports relaxed SIMD, else the baseline; 'baseline' always the baseline (results identical
+   * on every host); 'relaxed' the relaxed build or an error where unsupported.
+   */
+  kernels?: KernelBuild;
 }
+
+/** 'auto' picks 'relaxed' where supported, else 'baseline'. */
+export type KernelBuild = 'auto' | 'baseline' | 'relaxed';
+export const KERNEL_BUILDS: readonly KernelBuild[] = ['auto', 'baseline', 'relaxed'];
 
 export interface Runtime {
   readonly kernels: Kernels;
   readonly arena: Arena;
+  /** the embedded build in use ('module' when a precompiled module was passed) */
+  readonly build?: 'baseline' | 'relaxed' | 'module';
 }
 
 const DEFAULT_MAX_BYTES = 2 ** 31;
@@ -24,9 +40,32 @@ const WASM32_MAX_BYTES = 2 ** 32;
 
 let current: Runtime | undefined;
 
-/** The kernel module's bytes, for hosts that want to compile or cache them themselves. */
-export function kernelWasmBytes(): Uint8Array {
-  return wasmBytes;
+/**
+ * A module of one instruction from the relaxed-SIMD proposal (f32x4.relaxed_madd of three v128 constants):
+ * a host that validates it runs the relaxed build.
+ */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // types: () -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of type 0
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, // code: one body of 59 bytes, no locals
+  ...[0, 1, 2].flatMap(() => [0xfd, 0x0c, ...new Array<number>(16).fill(0)]), // three v128.const 0
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0x0b, // end
+]);
+
+let relaxedSupported: boolean | undefined;
+
+/** Whether this host validates relaxed SIMD (checked once). */
+export function relaxedSimdSupported(): boolean {
+  relaxedSupported ??= typeof WebAssembly.validate === 'function' && WebAssembly.validate(RELAXED_PROBE);
+  return relaxedSupported;
+}
+
+/** The kernel module's bytes (the baseline build by default), for hosts that compile or cache them themselves. */
+export function kernelWasmBytes(build: 'baseline' | 'relaxed' = 'baseline'): Uint8Array {
+  checkOneOf(build, ['baseline', 'relaxed'] as const, 'build');
+  return build === 'relaxed' ? relaxedWasmBytes : wasmBytes;
 }
 
 /** Sets up the shared runtime (once; later calls return it unchanged). */
@@ -46,14 +85,25 @@ export async function init(options: RuntimeOptions = {}): Promise<Runtime> {
 /** A separate kernel instance with its own memory and arena (the shared one is untouched). */
 export function createRuntimeSync(options: RuntimeOptions = {}): Runtime {
   const maxBytes = readMaxBytes(options);
-  const module = options.module ?? new WebAssembly.Module(wasmBytes as BufferSource);
-  return fromInstance(new WebAssembly.Instance(module, {}), maxBytes);
+  const build = options.module ? 'module' : chooseBuild(options.kernels);
+  const module = options.module ?? new WebAssembly.Module(kernelWasmBytes(build as 'baseline' | 'relaxed') as BufferSource);
+  return fromInstance(new WebAssembly.Instance(module, {}), maxBytes, build);
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const maxBytes = readMaxBytes(options);
-  const module = options.module ?? (await WebAssembly.compile(wasmBytes as BufferSource));
-  return fromInstance(await WebAssembly.instantiate(module, {}), maxBytes);
+  const build = options.module ? 'module' : chooseBuild(options.kernels);
+  const module = options.module ?? (await WebAssembly.compile(kernelWasmBytes(build as 'baseline' | 'relaxed') as BufferSource));
+  return fromInstance(await WebAssembly.instantiate(module, {}), maxBytes, build);
+}
+
+function chooseBuild(kernels: KernelBuild = 'auto'): 'baseline' | 'relaxed' {
+  checkOneOf(kernels, KERNEL_BUILDS, 'kernels');
+  if (kernels === 'relaxed' && !relaxedSimdSupported()) {
+    throw new ArgumentError('kernels', "'auto' or 'baseline': this host does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)", kernels);
+  }
+  if (kernels === 'auto') return relaxedSimdSupported() ? 'relaxed' : 'baseline';
+  return kernels;
 }
 
 /** The runtime, instantiated synchronously on first use. */
@@ -63,7 +113,7 @@ export function runtime(): Runtime {
 
 /** Validated before any compiling, so a bad option costs nothing. */
 function readMaxBytes(options: RuntimeOptions): number {
-  checkKeys(options, ['maxMemoryBytes', 'module'], '');
+  checkKeys(options, ['maxMemoryBytes', 'module', 'kernels'], '');
   const maxBytes = options.maxMemoryBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isFinite(maxBytes) || maxBytes <= 0 || maxBytes > WASM32_MAX_BYTES) {
     throw new ArgumentError('maxMemoryBytes', `a positive number of bytes ≤ ${WASM32_MAX_BYTES}`, maxBytes);
@@ -71,10 +121,10 @@ function readMaxBytes(options: RuntimeOptions): number {
   return maxBytes;
 }
 
-function fromInstance(instance: WebAssembly.Instance, maxBytes: number): Runtime {
+function fromInstance(instance: WebAssembly.Instance, maxBytes: number, build: NonNullable<Runtime['build']>): Runtime {
   const kernels = instance.exports as unknown as Kernels;
   if (typeof kernels.heapBase !== 'function' || !(kernels.memory instanceof WebAssembly.Memory)) {
     throw new TaynodeError('the kernel module does not export heapBase and memory: was build/taynode.wasm built from assembly/?');
   }
-  return { kernels, arena: new Arena(kernels.memory, kernels.heapBase(), maxBytes) };
+  return { kernels, arena: new Arena(kernels.memory, kernels.heapBase(), maxBytes), build };
 }
