@@ -6,29 +6,49 @@ const INV_LN2_F = <f32>1.44269504088896341;
 // ln 2 = C1 + C2 with C1 of 9 bits, so n·C1 is exact for |n| < 2^15 (Cephes expf).
 const C1_F = <f32>0.693359375;
 const C2_F = <f32>-2.12194440e-4;
+import { maddF32 } from "./fma";
+
 const SHIFT_F = <f32>12582912.0; // 1.5·2^23: adding it rounds to an integer held in the low mantissa bits
 
-/** e^x per lane: x = n·ln2 + r, |r| ≤ ln2/2, a degree-7 polynomial for e^r, then ·2^n as two halves. */
+/** e^x per lane for x already in [−104, 89] (or NaN): x = n·ln2 + r, |r| ≤ ln2/2, a degree-7 polynomial
+ *  for e^r, then ·2^n as two halves (so subnormal results round once and n = 128 still reaches Inf).
+ *  Multiply-adds go through maddF32: fused in the relaxed-SIMD build. */
 // @ts-ignore: decorator
-@inline export function exp4f(x: v128): v128 {
-  // n stays in [−150, 129]; NaN passes pmin/pmax unchanged (x is the first operand).
-  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(89.0)), f32x4.splat(-104.0));
+@inline function expCore4f(x: v128): v128 {
   const shift = f32x4.splat(SHIFT_F);
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(INV_LN2_F)), shift);
+  const t = maddF32(x, f32x4.splat(INV_LN2_F), shift);
   const nf = f32x4.sub(t, shift);
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(nf, f32x4.splat(C1_F))), f32x4.mul(nf, f32x4.splat(C2_F)));
+  const r = maddF32(nf, f32x4.splat(-C2_F), maddF32(nf, f32x4.splat(-C1_F), x));
   const r2 = f32x4.mul(r, r);
   // p = 1 + r + r²·(c0 + c1 r + c2 r² + c3 r³ + c4 r⁴ + c5 r⁵), Estrin's pairs
-  const q01 = f32x4.add(f32x4.splat(<f32>5.0000001201E-1), f32x4.mul(r, f32x4.splat(<f32>1.6666665459E-1)));
-  const q23 = f32x4.add(f32x4.splat(<f32>4.1665795894E-2), f32x4.mul(r, f32x4.splat(<f32>8.3334519073E-3)));
-  const q45 = f32x4.add(f32x4.splat(<f32>1.3981999507E-3), f32x4.mul(r, f32x4.splat(<f32>1.9875691500E-4)));
-  const q = f32x4.add(q01, f32x4.mul(r2, f32x4.add(q23, f32x4.mul(r2, q45))));
-  const p = f32x4.add(f32x4.add(f32x4.splat(1.0), r), f32x4.mul(r2, q));
+  const q01 = maddF32(r, f32x4.splat(<f32>1.6666665459E-1), f32x4.splat(<f32>5.0000001201E-1));
+  const q23 = maddF32(r, f32x4.splat(<f32>8.3334519073E-3), f32x4.splat(<f32>4.1665795894E-2));
+  const q45 = maddF32(r, f32x4.splat(<f32>1.9875691500E-4), f32x4.splat(<f32>1.3981999507E-3));
+  const q = maddF32(r2, maddF32(r2, q45, q23), q01);
+  const p = maddF32(r2, q, f32x4.add(f32x4.splat(1.0), r));
   const n = i32x4.sub(t, shift);
   const n1 = i32x4.shr_s(n, 1);
   const n2 = i32x4.sub(n, n1);
   const bias = i32x4.splat(127);
   return f32x4.mul(f32x4.mul(p, i32x4.shl(i32x4.add(n1, bias), 23)), i32x4.shl(i32x4.add(n2, bias), 23));
+}
+
+/** e^x per lane; NaN passes pmin/pmax unchanged (x is the first operand). */
+// @ts-ignore: decorator
+@inline export function exp4f(x: v128): v128 {
+  return expCore4f(f32x4.pmax(f32x4.pmin(x, f32x4.splat(89.0)), f32x4.splat(-104.0)));
+}
+
+/** e^x for x ≤ 0 or NaN (one clamp fewer). */
+// @ts-ignore: decorator
+@inline function expNonPositive4f(x: v128): v128 {
+  return expCore4f(f32x4.pmax(x, f32x4.splat(-104.0)));
+}
+
+/** e^x for x ≥ 0 or NaN. */
+// @ts-ignore: decorator
+@inline function expNonNegative4f(x: v128): v128 {
+  return expCore4f(f32x4.pmin(x, f32x4.splat(89.0)));
 }
 
 const TANH_SMALL_F = <f32>0.625;
@@ -38,12 +58,12 @@ const TANH_SMALL_F = <f32>0.625;
 @inline export function tanh4f(x: v128): v128 {
   const ax = f32x4.abs(x);
   const z = f32x4.mul(x, x);
-  let p = f32x4.add(f32x4.mul(f32x4.splat(<f32>-5.70498872745E-3), z), f32x4.splat(<f32>2.06390887954E-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(<f32>-5.37397155531E-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(<f32>1.33314422036E-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(<f32>-3.33332819422E-1));
-  const smallAbs = f32x4.add(ax, f32x4.mul(f32x4.mul(p, z), ax));
-  const e = exp4f(f32x4.add(ax, ax));
+  let p = maddF32(f32x4.splat(<f32>-5.70498872745E-3), z, f32x4.splat(<f32>2.06390887954E-2));
+  p = maddF32(p, z, f32x4.splat(<f32>-5.37397155531E-2));
+  p = maddF32(p, z, f32x4.splat(<f32>1.33314422036E-1));
+  p = maddF32(p, z, f32x4.splat(<f32>-3.33332819422E-1));
+  const smallAbs = maddF32(f32x4.mul(p, z), ax, ax);
+  const e = expNonNegative4f(f32x4.add(ax, ax));
   const one = f32x4.splat(1.0);
   const bigAbs = f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(e, one)));
   const mag = v128.bitselect(smallAbs, bigAbs, f32x4.lt(ax, f32x4.splat(TANH_SMALL_F)));
@@ -53,7 +73,7 @@ const TANH_SMALL_F = <f32>0.625;
 /** 1/(1 + e^{−x}) per lane through e^{−|x|} ≤ 1, so neither tail overflows or cancels. */
 // @ts-ignore: decorator
 @inline export function sigmoid4f(x: v128): v128 {
-  const e = exp4f(f32x4.neg(f32x4.abs(x)));
+  const e = expNonPositive4f(v128.or(x, f32x4.splat(-0.0))); // −|x|: the sign bit set (one op; abs then neg is two masks)
   const one = f32x4.splat(1.0);
   const num = v128.bitselect(one, e, f32x4.ge(x, f32x4.splat(0.0)));
   return f32x4.div(num, f32x4.add(one, e));

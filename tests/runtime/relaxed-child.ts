@@ -39,6 +39,26 @@ for (const [m, n, k] of [[1, 1, 1], [7, 3, 300], [129, 64, 7], [64, 129, 257], [
 }
 Object.assign(out, { worst64, worst32, differ });
 
+// Activations (multiply-adds in exp's reduction and polynomials): worst relative difference between the
+// builds per kernel, over [−30, 30] and the exp/log ranges.
+const activations: Record<string, number> = {};
+const xs = Array.from({ length: 4001 }, () => rng.uniformIn(-30, 30)).concat(Array.from({ length: 2001 }, () => rng.uniformIn(-700, 700)));
+for (const name of ['tanh_fwd', 'sigmoid_fwd', 'softplus_fwd', 'exp_fwd', 'log_fwd', 'tanh_fwd_f32', 'sigmoid_fwd_f32', 'exp_fwd_f32'] as const) {
+  const f32 = name.endsWith('_f32');
+  const input = name === 'log_fwd' ? xs.map((v) => Math.exp(v)) : f32 && name.startsWith('exp') ? xs.map((v) => v / 9) : xs;
+  const run = (rt: Runtime) => rt.arena.scope(() => {
+    const px = rt.arena.alloc(input.length), py = rt.arena.alloc(input.length);
+    if (f32) new Float32Array(rt.kernels.memory.buffer).set(input, px / 4); else rt.arena.f64.set(input, px / 8);
+    rt.kernels[name](py, px, input.length);
+    return f32 ? Float64Array.from(new Float32Array(rt.kernels.memory.buffer, py, input.length)) : rt.arena.f64.slice(py / 8, py / 8 + input.length);
+  });
+  const x = run(relaxed), y = run(baseline);
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) if (y[i] !== 0 && Number.isFinite(y[i]) && Math.abs(y[i]) > (f32 ? 1e-37 : 1e-307)) worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.abs(y[i]));
+  activations[name] = worst;
+}
+out.activations = activations;
+
 // A whole solve and gradient on each build: the MNIST-shaped layers in small.
 const config = { mlp: { widths: [9, 17, 9], activation: 'sigmoid' as const }, solver: { rtol: 1e-8, atol: 1e-8 } };
 const z0 = Float64Array.from({ length: 5 * 9 }, () => rng.uniformIn(-1, 1)), target = new Float64Array(z0.length);

@@ -40,6 +40,10 @@ test('with --experimental-wasm-relaxed-simd the relaxed build is chosen and agre
   // per element, relative to Σ|a·b|: a fused multiply-add rounds once where the baseline rounds twice
   assert.ok(r.worst64 <= 4 * 2 ** -53, `f64 GEMM builds differ by ${r.worst64}`);
   assert.ok(r.worst32 <= 4 * 2 ** -24, `f32 GEMM builds differ by ${r.worst32}`);
+  // activations: each build within a few ulp of Math.*, so within a few ulp of each other
+  for (const [name, worst] of Object.entries(r.activations as Record<string, number>)) {
+    assert.ok(worst <= (name.endsWith('_f32') ? 8 * 2 ** -24 : 8 * 2 ** -53), `${name}: builds differ by ${worst}`);
+  }
   assert.equal(r.nfe[0], r.nfe[1], 'the same steps');
   assert.ok(r.solveZ1RelDiff <= 1e-12, `z(t1) differs by ${r.solveZ1RelDiff}`);
   assert.ok(r.gradRelDiff <= 1e-10, `gradients differ by ${r.gradRelDiff}`);
