@@ -1,4 +1,4 @@
-// Four-lane f32 exp, tanh and sigmoid for the f32 activation kernels (Cephes expf/tanhf coefficients).
+// Four-lane f32 exp, tanh and sigmoid for the f32 activation kernels (Cephes expf coefficients).
 // Accuracy: within a few f32 ulp of the correctly rounded value (tests/kernels/f32.test.ts); NaN and ±Inf
 // propagate as Math.exp/Math.tanh do (rounded to f32); results that underflow become subnormals or 0.
 
@@ -45,29 +45,32 @@ const SHIFT_F = <f32>12582912.0; // 1.5·2^23: adding it rounds to an integer he
   return expCore4f(f32x4.pmax(x, f32x4.splat(-104.0)));
 }
 
-/** e^x for x ≥ 0 or NaN. */
+/** e^y − 1 per lane for y in [−18, 0] (or NaN), no cancellation near 0: 2^n·(r + r²·P(r)) + (2^n − 1),
+ *  P as in expCore4f (n ≥ −26, so 2^n is normal). */
 // @ts-ignore: decorator
-@inline function expNonNegative4f(x: v128): v128 {
-  return expCore4f(f32x4.pmin(x, f32x4.splat(89.0)));
+@inline function expm1NonPositive4f(y: v128): v128 {
+  y = f32x4.pmax(y, f32x4.splat(-18.0));
+  const shift = f32x4.splat(SHIFT_F);
+  const t = maddF32(y, f32x4.splat(INV_LN2_F), shift);
+  const nf = f32x4.sub(t, shift);
+  const r = maddF32(nf, f32x4.splat(-C2_F), maddF32(nf, f32x4.splat(-C1_F), y));
+  const r2 = f32x4.mul(r, r);
+  const q01 = maddF32(r, f32x4.splat(<f32>1.6666665459E-1), f32x4.splat(<f32>5.0000001201E-1));
+  const q23 = maddF32(r, f32x4.splat(<f32>8.3334519073E-3), f32x4.splat(<f32>4.1665795894E-2));
+  const q45 = maddF32(r, f32x4.splat(<f32>1.9875691500E-4), f32x4.splat(<f32>1.3981999507E-3));
+  const pm1 = maddF32(r2, maddF32(r2, maddF32(r2, q45, q23), q01), r);
+  const s = i32x4.shl(i32x4.add(i32x4.sub(t, shift), i32x4.splat(127)), 23);
+  return maddF32(s, pm1, f32x4.sub(s, f32x4.splat(1.0)));
 }
 
-const TANH_SMALL_F = <f32>0.625;
-
-/** tanh per lane: x + x³·P(x²) near 0 (Cephes tanhf), 1 − 2/(e^{2|x|} + 1) elsewhere, x's sign restored. */
+/** tanh per lane: with m = e^{−2|x|} − 1, |tanh x| = −m/(2 + m), then x's sign (tanh(−0) = −0). */
 // @ts-ignore: decorator
 @inline export function tanh4f(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const z = f32x4.mul(x, x);
-  let p = maddF32(f32x4.splat(<f32>-5.70498872745E-3), z, f32x4.splat(<f32>2.06390887954E-2));
-  p = maddF32(p, z, f32x4.splat(<f32>-5.37397155531E-2));
-  p = maddF32(p, z, f32x4.splat(<f32>1.33314422036E-1));
-  p = maddF32(p, z, f32x4.splat(<f32>-3.33332819422E-1));
-  const smallAbs = maddF32(f32x4.mul(p, z), ax, ax);
-  const e = expNonNegative4f(f32x4.add(ax, ax));
-  const one = f32x4.splat(1.0);
-  const bigAbs = f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(e, one)));
-  const mag = v128.bitselect(smallAbs, bigAbs, f32x4.lt(ax, f32x4.splat(TANH_SMALL_F)));
-  return v128.or(mag, v128.and(x, f32x4.splat(-0.0)));
+  const sign = f32x4.splat(-0.0);
+  const nx = v128.or(x, sign); // −|x|
+  const m = expm1NonPositive4f(f32x4.add(nx, nx));
+  const mag = f32x4.abs(f32x4.div(f32x4.neg(m), f32x4.add(f32x4.splat(2.0), m)));
+  return v128.or(mag, v128.and(x, sign));
 }
 
 /** 1/(1 + e^{−x}) per lane through e^{−|x|} ≤ 1, so neither tail overflows or cancels. */

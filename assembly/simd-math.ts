@@ -1,4 +1,4 @@
-// Two-lane f64 exp and tanh for the activation kernels (wasm has no transcendental instructions).
+// Two-lane f64 exp, tanh, sigmoid, log and softplus for the activation kernels (wasm has no transcendental instructions).
 // Accuracy: a few ulp over the whole range, checked against JS Math.* in tests/kernels/activations.test.ts;
 // NaN and ±Inf propagate as Math.exp/Math.tanh do; results that underflow become subnormals or 0.
 
@@ -55,31 +55,43 @@ const LN2_LO = 1.90821492927058770002e-10;
   return expCore2x(f64x2.pmax(x, f64x2.splat(-746.0)));
 }
 
-/** e^x for x ≥ 0 or NaN. */
+/** e^y − 1 per lane for y in [−60, 0] (or NaN), without cancellation near 0: y = n·ln2 + r, |r| ≤ ln2/2,
+ *  e^r − 1 = r + r²·P(r) (the degree-13 Taylor polynomial of exp less its 1), then
+ *  e^y − 1 = 2^n·(e^r − 1) + (2^n − 1), exact in 2^n (n ≥ −87, so 2^n is normal). */
 // @ts-ignore: decorator
-@inline function expNonNegative2x(x: v128): v128 {
-  return expCore2x(f64x2.pmin(x, f64x2.splat(710.0)));
+@inline function expm1NonPositive2x(y: v128): v128 {
+  y = f64x2.pmax(y, f64x2.splat(-60.0));
+  const shift = f64x2.splat(6755399441055744.0);
+  const t = maddF64(y, f64x2.splat(INV_LN2), shift);
+  const nf = f64x2.sub(t, shift);
+  const r = maddF64(nf, f64x2.splat(-LN2_LO), maddF64(nf, f64x2.splat(-LN2_HI), y));
+  const r2 = f64x2.mul(r, r), r4 = f64x2.mul(r2, r2), r8 = f64x2.mul(r4, r4);
+  // P(r) = 1/2! + r/3! + … + r^11/13!, Estrin's scheme
+  const q01 = maddF64(r, f64x2.splat(1.0 / 6.0), f64x2.splat(1.0 / 2.0));
+  const q23 = maddF64(r, f64x2.splat(1.0 / 120.0), f64x2.splat(1.0 / 24.0));
+  const q45 = maddF64(r, f64x2.splat(1.0 / 5040.0), f64x2.splat(1.0 / 720.0));
+  const q67 = maddF64(r, f64x2.splat(1.0 / 362880.0), f64x2.splat(1.0 / 40320.0));
+  const q89 = maddF64(r, f64x2.splat(1.0 / 39916800.0), f64x2.splat(1.0 / 3628800.0));
+  const qab = maddF64(r, f64x2.splat(1.0 / 6227020800.0), f64x2.splat(1.0 / 479001600.0));
+  const q03 = maddF64(r2, q23, q01);
+  const q47 = maddF64(r2, q67, q45);
+  const q8b = maddF64(r2, qab, q89);
+  const q07 = maddF64(r4, q47, q03);
+  const p = maddF64(r8, q8b, q07);
+  const pm1 = maddF64(r2, p, r);
+  const s = i64x2.shl(i64x2.add(i64x2.sub(t, shift), i64x2.splat(1023)), 52);
+  return maddF64(s, pm1, f64x2.sub(s, f64x2.splat(1.0)));
 }
 
-// Cephes tanh: x + x³·P(x²)/Q(x²) on |x| < 0.625, relative error ~2.5e-16 there.
-const TANH_SMALL = 0.625;
-const P0 = -9.64399179425052238628e-1, P1 = -9.92877231001918586564e1, P2 = -1.61468768441708447952e3;
-const Q0 = 1.12811678491632931402e2, Q1 = 2.23548839060100448583e3, Q2 = 4.84406305325125486048e3;
-
-/** tanh per lane: the rational form near 0 (no cancellation), 1 − 2/(e^{2|x|} + 1) elsewhere. */
+/** tanh per lane: with m = e^{−2|x|} − 1 (no cancellation near 0), |tanh x| = −m/(2 + m), then x's sign
+ *  (so tanh(−0) = −0 as in Math.tanh); one exponential and one division for every |x|. */
 // @ts-ignore: decorator
 @inline export function tanh2x(x: v128): v128 {
-  const ax = f64x2.abs(x);
-  const z = f64x2.mul(x, x);
-  const num = f64x2.add(f64x2.mul(f64x2.add(f64x2.mul(f64x2.splat(P0), z), f64x2.splat(P1)), z), f64x2.splat(P2));
-  const den = f64x2.add(f64x2.mul(f64x2.add(f64x2.mul(f64x2.add(z, f64x2.splat(Q0)), z), f64x2.splat(Q1)), z), f64x2.splat(Q2));
-  const smallAbs = f64x2.add(ax, f64x2.mul(f64x2.mul(ax, z), f64x2.div(num, den)));
-  const e = expNonNegative2x(f64x2.add(ax, ax));
-  const one = f64x2.splat(1.0);
-  const bigAbs = f64x2.sub(one, f64x2.div(f64x2.splat(2.0), f64x2.add(e, one)));
-  // |tanh| from whichever form suits, then x's sign (so tanh(−0) = −0 as in Math.tanh).
-  const mag = v128.bitselect(smallAbs, bigAbs, f64x2.lt(ax, f64x2.splat(TANH_SMALL)));
-  return v128.or(mag, v128.and(x, f64x2.splat(-0.0)));
+  const sign = f64x2.splat(-0.0);
+  const nx = v128.or(x, sign); // −|x|
+  const m = expm1NonPositive2x(f64x2.add(nx, nx));
+  const mag = f64x2.abs(f64x2.div(f64x2.neg(m), f64x2.add(f64x2.splat(2.0), m)));
+  return v128.or(mag, v128.and(x, sign));
 }
 
 /** 1/(1 + e^{−x}) per lane, evaluated through e^{−|x|} ≤ 1 so neither tail overflows or cancels. */
