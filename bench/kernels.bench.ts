@@ -169,6 +169,24 @@ function benchRelaxed(figures: Record<string, number>): void {
     console.log(`${`${m}×${n}×${k}`.padEnd(14)} ${cells.join(' | ')}`);
   }
   figures.gemm_f32_relaxed_128x256x256_gflops = figures['gemm_nn_f32_relaxed_128x256x256_gflops'];
+  console.log(`\nActivations on ${N} values, relaxed-SIMD build vs baseline build (ns per value)`);
+  for (const name of ['tanh_fwd', 'sigmoid_fwd', 'exp_fwd', 'softplus_fwd', 'tanh_fwd_f32', 'sigmoid_fwd_f32', 'exp_fwd_f32'] as const) {
+    const f32 = name.endsWith('_f32');
+    const setup = (rt: Runtime) => {
+      const px = rt.arena.alloc(N), py = rt.arena.alloc(N);
+      const x = rng.fill(new Float64Array(N), (r) => r.uniformIn(-4, 4));
+      if (f32) new Float32Array(rt.kernels.memory.buffer).set(x, px / 4); else rt.arena.f64.set(x, px / 8);
+      return () => rt.kernels[name](py, px, N);
+    };
+    const mark = [relaxed.arena.mark(), baseline.arena.mark()];
+    const fr = setup(relaxed), fb = setup(baseline);
+    let tr = Infinity, tb = Infinity;
+    for (let round = 0; round < 6; round++) { tr = Math.min(tr, time(fr, 15, 3)); tb = Math.min(tb, time(fb, 15, 3)); }
+    relaxed.arena.reset(mark[0]); baseline.arena.reset(mark[1]);
+    const key = `${name.replace('_fwd', '')}_relaxed_ns`;
+    figures[key] = round2((tr * 1e6) / N);
+    console.log(`${name.padEnd(16)} relaxed ${fmt((tr * 1e6) / N)}  baseline ${fmt((tb * 1e6) / N)}  ratio ${fmt(tb / tr)}`);
+  }
 }
 
 const N = 4096;

@@ -6,13 +6,15 @@
 // The peer needs `python3` with torch importable (e.g. `PYTHONPATH=/work/pydeps npm run bench -- peers`
 // after `python3 -m pip install --target /work/pydeps torch`); without it the peer side is skipped with a
 // message and only taynode's figures are written. PEER_PYTHON overrides the interpreter, PEER_ROUNDS
-// (default 3) the number of interleaved rounds, PEER_SCRIPT the script's path.
+// (default 3) the number of interleaved rounds, PEER_SCRIPT the script's path; PEER_RELAXED=1 runs
+// taynode on its relaxed-SIMD build (Node 20 flag set here) instead of the default (baseline in Node 20).
 import { spawnSync } from 'node:child_process';
+import v8 from 'node:v8';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRuntimeSync, type Runtime } from '../src/runtime/wasm.js';
+import { createRuntimeSync, kernelWasmBytes, type Runtime } from '../src/runtime/wasm.js';
 import { Tensor } from '../src/runtime/tensor.js';
 import { Rng } from '../src/random.js';
 import { NeuralOde } from '../src/model/neural-ode.js';
@@ -135,7 +137,11 @@ export async function run(): Promise<void> {
   const skip = peerAvailable();
   if (skip) console.log(`peer side SKIPPED: ${skip}`);
   const dir = mkdtempSync(join(tmpdir(), 'taynode-peers-'));
-  const rt = createRuntimeSync();
+  if (process.env.PEER_RELAXED === '1') v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  const rt = process.env.PEER_RELAXED === '1' ? createRuntimeSync({ module: new WebAssembly.Module(kernelWasmBytes('relaxed') as BufferSource) }) : createRuntimeSync();
+  const build = process.env.PEER_RELAXED === '1' ? 'relaxed' : rt.build;
+  figures.taynode_build = build;
+  console.log(`taynode kernels: ${build} build`);
   try {
     for (const c of CASES) {
       const z0 = initialState(c);
