@@ -19,6 +19,21 @@ const PANEL32: usize = memory.data(KC * 8 * 4, 16);
       v128.store(dst, v128.load(b, 16), 16);
       b += bRow; dst += 32;
     }
+  } else if (nc == 8) {
+    // B transposed (nt): eight strided columns, unrolled (the generic loop below costs ~15 % of a product)
+    const b1 = b + bCol, b2 = b + 2 * bCol, b3 = b + 3 * bCol, b4 = b + 4 * bCol, b5 = b + 5 * bCol, b6 = b + 6 * bCol, b7 = b + 7 * bCol;
+    for (let p = 0; p < kc; p++) {
+      const o = <usize>p * bRow;
+      store<f32>(dst, load<f32>(b + o));
+      store<f32>(dst, load<f32>(b1 + o), 4);
+      store<f32>(dst, load<f32>(b2 + o), 8);
+      store<f32>(dst, load<f32>(b3 + o), 12);
+      store<f32>(dst, load<f32>(b4 + o), 16);
+      store<f32>(dst, load<f32>(b5 + o), 20);
+      store<f32>(dst, load<f32>(b6 + o), 24);
+      store<f32>(dst, load<f32>(b7 + o), 28);
+      dst += 32;
+    }
   } else {
     for (let p = 0; p < kc; p++) {
       const row = b + <usize>p * bRow;
