@@ -1,10 +1,10 @@
 // Activations and the derivative products reverse mode needs (dx = dy·φ').
-// tanh, sigmoid, exp, log and softplus use the two-lane approximations of simd-math.ts (a few ulp); sin
-// and cos call AssemblyScript's scalar Math per element. An odd last element goes through the same
+// Every transcendental uses the two-lane approximations of simd-math.ts (a few ulp); sin and cos fall
+// back to AssemblyScript's scalar Math for |x| > 1e5 and ±Inf. An odd last element goes through the same
 // two-lane code as the body (loaded into lane 0), so results never depend on an element's position.
 // Each *_vjp names which primal it reads: the output y where φ' is cheapest in y (tanh, sigmoid, exp),
 // the input x otherwise.
-import { exp2x, log2x, sigmoid2x, softplus2x, tanh2x } from "./simd-math";
+import { exp2x, log2x, sigmoid2x, sincos2x, softplus2x, tanh2x } from "./simd-math";
 
 export function tanh_fwd(out: usize, x: usize, n: i32): void {
   const end = out + (<usize>(n & ~1) << 3);
@@ -30,10 +30,14 @@ export function softplus_fwd(out: usize, x: usize, n: i32): void {
   if (n & 1) v128.store64_lane(out, softplus2x(v128.load64_zero(x)), 0);
 }
 export function sin_fwd(out: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), Math.sin(load<f64>(x + (<usize>i << 3))));
+  const end = out + (<usize>(n & ~1) << 3);
+  while (out < end) { v128.store(out, sincos2x(v128.load(x), false)); out += 16; x += 16; }
+  if (n & 1) v128.store64_lane(out, sincos2x(v128.load64_zero(x), false), 0);
 }
 export function cos_fwd(out: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), Math.cos(load<f64>(x + (<usize>i << 3))));
+  const end = out + (<usize>(n & ~1) << 3);
+  while (out < end) { v128.store(out, sincos2x(v128.load(x), true)); out += 16; x += 16; }
+  if (n & 1) v128.store64_lane(out, sincos2x(v128.load64_zero(x), true), 0);
 }
 export function log_fwd(out: usize, x: usize, n: i32): void {
   const end = out + (<usize>(n & ~1) << 3);
@@ -102,18 +106,22 @@ export function relu_vjp(dx: usize, x: usize, dy: usize, n: i32): void {
 
 /** dx = dy·cos(x) */
 export function sin_vjp(dx: usize, x: usize, dy: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 3;
-    store<f64>(dx + o, load<f64>(dy + o) * Math.cos(load<f64>(x + o)));
+  const end = dx + (<usize>(n & ~1) << 3);
+  while (dx < end) {
+    v128.store(dx, f64x2.mul(v128.load(dy), sincos2x(v128.load(x), true)));
+    dx += 16; x += 16; dy += 16;
   }
+  if (n & 1) v128.store64_lane(dx, f64x2.mul(v128.load64_zero(dy), sincos2x(v128.load64_zero(x), true)), 0);
 }
 
 /** dx = −dy·sin(x) */
 export function cos_vjp(dx: usize, x: usize, dy: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 3;
-    store<f64>(dx + o, -load<f64>(dy + o) * Math.sin(load<f64>(x + o)));
+  const end = dx + (<usize>(n & ~1) << 3);
+  while (dx < end) {
+    v128.store(dx, f64x2.neg(f64x2.mul(v128.load(dy), sincos2x(v128.load(x), false))));
+    dx += 16; x += 16; dy += 16;
   }
+  if (n & 1) v128.store64_lane(dx, f64x2.neg(f64x2.mul(v128.load64_zero(dy), sincos2x(v128.load64_zero(x), false))), 0);
 }
 
 /** dx = dy·y, y = exp(x) */

@@ -156,3 +156,64 @@ const I2F_SHIFT = 6755399441055744.0; // 1.5·2^52: k added to its bits, then 1.
   const y = f64x2.add(f64x2.pmax(x, f64x2.splat(0.0)), f64x2.add(logNormal2x(w), c));
   return v128.bitselect(x, y, f64x2.ne(x, x));
 }
+
+// sin and cos: x = n·π/2 + r with |r| ≤ π/4 (π/2 in three parts, fdlibm's pio2_1..3, each of 33 bits so
+// n·part is exact for |n| < 2^20), fdlibm's kernel polynomials for sin r and cos r, and the quadrant n mod 4
+// choosing and signing them. Lanes with |x| > SINCOS_LIMIT (and ±Inf) go to Math.sin/Math.cos instead.
+const PIO2_1 = 1.57079632673412561417e+00, PIO2_2 = 6.07710050630396597660e-11, PIO2_3 = 2.02226624871116645580e-21;
+const PIO2_3T = 8.47842766036889956997e-32;
+const INV_PIO2 = 6.36619772367581382433e-01;
+const S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03, S3 = -1.98412698298579493134e-04;
+const S4 = 2.75573137070700676789e-06, S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+const CC1 = 4.16666666666666019037e-02, CC2 = -1.38888888888741095749e-03, CC3 = 2.48015872894767294178e-05;
+const CC4 = -2.75573143513906633035e-07, CC5 = 2.08757232129817482790e-09, CC6 = -1.13596475577881948265e-11;
+/** beyond it the three-part reduction loses digits; Math's Payne–Hanek reduction takes over */
+export const SINCOS_LIMIT = 1e5;
+
+/** sin (cosine = false) or cos (cosine = true) per lane, for |x| ≤ SINCOS_LIMIT or NaN. */
+// @ts-ignore: decorator
+@inline function sincosReduced2x(x: v128, cosine: bool): v128 {
+  const shift = f64x2.splat(6755399441055744.0);
+  const t = maddF64(x, f64x2.splat(INV_PIO2), shift);
+  const nf = f64x2.sub(t, shift);
+  const n = i64x2.sub(t, shift);
+  // r = x − n·π/2, the three parts subtracted in turn (each product exact), then the last part's tail
+  let r = maddF64(nf, f64x2.splat(-PIO2_1), x);
+  r = maddF64(nf, f64x2.splat(-PIO2_2), r);
+  r = maddF64(nf, f64x2.splat(-PIO2_3), r);
+  r = maddF64(nf, f64x2.splat(-PIO2_3T), r);
+  const z = f64x2.mul(r, r);
+  // sin r = r + r·z·(S1 + z·S2 + … + z⁵·S6)
+  let ps = maddF64(z, f64x2.splat(S6), f64x2.splat(S5));
+  ps = maddF64(z, ps, f64x2.splat(S4));
+  ps = maddF64(z, ps, f64x2.splat(S3));
+  ps = maddF64(z, ps, f64x2.splat(S2));
+  ps = maddF64(z, ps, f64x2.splat(S1));
+  const s = maddF64(f64x2.mul(r, z), ps, r);
+  // cos r = w + ((1 − w) − z/2 + z²·(C1 + … + z⁵·C6)), w = 1 − z/2 (fdlibm's k_cos, tail-free)
+  let pc = maddF64(z, f64x2.splat(CC6), f64x2.splat(CC5));
+  pc = maddF64(z, pc, f64x2.splat(CC4));
+  pc = maddF64(z, pc, f64x2.splat(CC3));
+  pc = maddF64(z, pc, f64x2.splat(CC2));
+  pc = maddF64(z, pc, f64x2.splat(CC1));
+  const hz = f64x2.mul(f64x2.splat(0.5), z);
+  const one = f64x2.splat(1.0);
+  const w = f64x2.sub(one, hz);
+  const c = f64x2.add(w, maddF64(f64x2.mul(z, z), pc, f64x2.sub(f64x2.sub(one, w), hz)));
+  // quadrant q = n mod 4: sin x = (sin r, cos r, −sin r, −cos r)[q]; cos x = sin(x + π/2), i.e. q + 1
+  const q = cosine ? i64x2.add(n, i64x2.splat(1)) : n;
+  const odd = i64x2.eq(v128.and(q, i64x2.splat(1)), i64x2.splat(1));
+  const v = v128.xor(v128.bitselect(c, s, odd), i64x2.shl(v128.and(q, i64x2.splat(2)), 62));
+  // sin(±0) = ±0: the polynomial's r + (r·z)·P would turn −0 into +0
+  return cosine ? v : v128.bitselect(x, v, f64x2.eq(x, f64x2.splat(0.0)));
+}
+
+/** Math.sin / Math.cos per lane: the vector reduction, or the scalar functions for large or infinite |x|. */
+// @ts-ignore: decorator
+@inline export function sincos2x(x: v128, cosine: bool): v128 {
+  if (v128.any_true(f64x2.gt(f64x2.abs(x), f64x2.splat(SINCOS_LIMIT)))) {
+    const a = f64x2.extract_lane(x, 0), b = f64x2.extract_lane(x, 1);
+    return cosine ? f64x2(Math.cos(a), Math.cos(b)) : f64x2(Math.sin(a), Math.sin(b));
+  }
+  return sincosReduced2x(x, cosine);
+}

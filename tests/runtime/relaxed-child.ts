@@ -43,7 +43,7 @@ Object.assign(out, { worst64, worst32, differ });
 // builds per kernel, over [−30, 30] and the exp/log ranges.
 const activations: Record<string, number> = {};
 const xs = Array.from({ length: 4001 }, () => rng.uniformIn(-30, 30)).concat(Array.from({ length: 2001 }, () => rng.uniformIn(-700, 700)));
-for (const name of ['tanh_fwd', 'sigmoid_fwd', 'softplus_fwd', 'exp_fwd', 'log_fwd', 'tanh_fwd_f32', 'sigmoid_fwd_f32', 'exp_fwd_f32'] as const) {
+for (const name of ['tanh_fwd', 'sigmoid_fwd', 'softplus_fwd', 'exp_fwd', 'log_fwd', 'sin_fwd', 'cos_fwd', 'tanh_fwd_f32', 'sigmoid_fwd_f32', 'exp_fwd_f32'] as const) {
   const f32 = name.endsWith('_f32');
   const input = name === 'log_fwd' ? xs.map((v) => Math.exp(v)) : f32 && name.startsWith('exp') ? xs.map((v) => v / 9) : xs;
   const run = (rt: Runtime) => rt.arena.scope(() => {
