@@ -318,8 +318,10 @@ export class NeuralOde {
     const bd = batch * this.stateSize;
     const onEval = options.onEvaluation ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd)) : undefined;
     const { ts, index } = solveTimes(times, t0, t1);
-    const r = this.solve(dyn, z0.slice(), options.solver ?? this.config.solver ?? {}, false, undefined, onEval, ts);
-    return { z1: r.ys[r.ys.length - 1].slice(0, bd), zs: gatherOutputs(r.ys, index, bd), stats: r.stats };
+    // odeint copies z0 into its arena buffer and hands back fresh arrays: no copy of our own either way.
+    const r = this.solve(dyn, z0, options.solver ?? this.config.solver ?? {}, false, undefined, onEval, ts);
+    const last = r.ys[r.ys.length - 1];
+    return { z1: last.length === bd ? last : last.slice(0, bd), zs: gatherOutputs(r.ys, index, bd), stats: r.stats };
   }
 
   /**
