@@ -1,14 +1,10 @@
 // Activations and the derivative products reverse mode needs (dx = dy·φ').
-// tanh, sigmoid and exp use the two-lane approximations of simd-math.ts (a few ulp); softplus, sin, cos
-// and log call AssemblyScript's scalar Math per element. An odd last element goes through the same
+// Every transcendental uses the two-lane approximations of simd-math.ts (a few ulp); sin and cos fall
+// back to AssemblyScript's scalar Math for |x| > 1e5 and ±Inf. An odd last element goes through the same
 // two-lane code as the body (loaded into lane 0), so results never depend on an element's position.
 // Each *_vjp names which primal it reads: the output y where φ' is cheapest in y (tanh, sigmoid, exp),
 // the input x otherwise.
-import { exp2x, sigmoid2x, tanh2x } from "./simd-math";
-
-@inline function softplusScalar(x: f64): f64 {
-  return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
-}
+import { exp2x, log2x, sigmoid2x, sincos2x, softplus2x, tanh2x } from "./simd-math";
 
 export function tanh_fwd(out: usize, x: usize, n: i32): void {
   const end = out + (<usize>(n & ~1) << 3);
@@ -29,16 +25,24 @@ export function exp_fwd(out: usize, x: usize, n: i32): void {
 }
 
 export function softplus_fwd(out: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), softplusScalar(load<f64>(x + (<usize>i << 3))));
+  const end = out + (<usize>(n & ~1) << 3);
+  while (out < end) { v128.store(out, softplus2x(v128.load(x))); out += 16; x += 16; }
+  if (n & 1) v128.store64_lane(out, softplus2x(v128.load64_zero(x)), 0);
 }
 export function sin_fwd(out: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), Math.sin(load<f64>(x + (<usize>i << 3))));
+  const end = out + (<usize>(n & ~1) << 3);
+  while (out < end) { v128.store(out, sincos2x(v128.load(x), false)); out += 16; x += 16; }
+  if (n & 1) v128.store64_lane(out, sincos2x(v128.load64_zero(x), false), 0);
 }
 export function cos_fwd(out: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), Math.cos(load<f64>(x + (<usize>i << 3))));
+  const end = out + (<usize>(n & ~1) << 3);
+  while (out < end) { v128.store(out, sincos2x(v128.load(x), true)); out += 16; x += 16; }
+  if (n & 1) v128.store64_lane(out, sincos2x(v128.load64_zero(x), true), 0);
 }
 export function log_fwd(out: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(out + (<usize>i << 3), Math.log(load<f64>(x + (<usize>i << 3))));
+  const end = out + (<usize>(n & ~1) << 3);
+  while (out < end) { v128.store(out, log2x(v128.load(x))); out += 16; x += 16; }
+  if (n & 1) v128.store64_lane(out, log2x(v128.load64_zero(x)), 0);
 }
 
 /** max(x, 0); NaN stays NaN (pmax returns its first operand unless it is less than the second). */
@@ -102,18 +106,22 @@ export function relu_vjp(dx: usize, x: usize, dy: usize, n: i32): void {
 
 /** dx = dy·cos(x) */
 export function sin_vjp(dx: usize, x: usize, dy: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 3;
-    store<f64>(dx + o, load<f64>(dy + o) * Math.cos(load<f64>(x + o)));
+  const end = dx + (<usize>(n & ~1) << 3);
+  while (dx < end) {
+    v128.store(dx, f64x2.mul(v128.load(dy), sincos2x(v128.load(x), true)));
+    dx += 16; x += 16; dy += 16;
   }
+  if (n & 1) v128.store64_lane(dx, f64x2.mul(v128.load64_zero(dy), sincos2x(v128.load64_zero(x), true)), 0);
 }
 
 /** dx = −dy·sin(x) */
 export function cos_vjp(dx: usize, x: usize, dy: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 3;
-    store<f64>(dx + o, -load<f64>(dy + o) * Math.sin(load<f64>(x + o)));
+  const end = dx + (<usize>(n & ~1) << 3);
+  while (dx < end) {
+    v128.store(dx, f64x2.neg(f64x2.mul(v128.load(dy), sincos2x(v128.load(x), false))));
+    dx += 16; x += 16; dy += 16;
   }
+  if (n & 1) v128.store64_lane(dx, f64x2.neg(f64x2.mul(v128.load64_zero(dy), sincos2x(v128.load64_zero(x), false))), 0);
 }
 
 /** dx = dy·y, y = exp(x) */

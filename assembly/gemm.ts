@@ -14,6 +14,8 @@
 // Scratch: PANEL is a fixed static buffer in the data segment (KC·4 f64 = 8 KiB) below __heap_base, so the
 // host's arena never overlaps it. It makes the kernels non-reentrant, which single-threaded wasm is anyway.
 
+import { maddF64 } from "./fma";
+
 const KC: i32 = 256;
 const PANEL: usize = memory.data(KC * 4 * 8, 16);
 
@@ -72,13 +74,13 @@ const PANEL: usize = memory.data(KC * 4 * 8, 16);
   while (pb < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let av = v128.load64_splat(a0);
-    c00 = f64x2.add(c00, f64x2.mul(av, b0)); c01 = f64x2.add(c01, f64x2.mul(av, b1));
+    c00 = maddF64(av, b0, c00); c01 = maddF64(av, b1, c01);
     av = v128.load64_splat(a1);
-    c10 = f64x2.add(c10, f64x2.mul(av, b0)); c11 = f64x2.add(c11, f64x2.mul(av, b1));
+    c10 = maddF64(av, b0, c10); c11 = maddF64(av, b1, c11);
     av = v128.load64_splat(a2);
-    c20 = f64x2.add(c20, f64x2.mul(av, b0)); c21 = f64x2.add(c21, f64x2.mul(av, b1));
+    c20 = maddF64(av, b0, c20); c21 = maddF64(av, b1, c21);
     av = v128.load64_splat(a3);
-    c30 = f64x2.add(c30, f64x2.mul(av, b0)); c31 = f64x2.add(c31, f64x2.mul(av, b1));
+    c30 = maddF64(av, b0, c30); c31 = maddF64(av, b1, c31);
     a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol;
     pb += 32;
   }
@@ -96,10 +98,10 @@ const PANEL: usize = memory.data(KC * 4 * 8, 16);
   const end = PANEL + (<usize>kc << 5);
   while (pb < end) {
     const b0 = v128.load(pb);
-    c0 = f64x2.add(c0, f64x2.mul(v128.load64_splat(a0), b0));
-    c1 = f64x2.add(c1, f64x2.mul(v128.load64_splat(a1), b0));
-    c2 = f64x2.add(c2, f64x2.mul(v128.load64_splat(a2), b0));
-    c3 = f64x2.add(c3, f64x2.mul(v128.load64_splat(a3), b0));
+    c0 = maddF64(v128.load64_splat(a0), b0, c0);
+    c1 = maddF64(v128.load64_splat(a1), b0, c1);
+    c2 = maddF64(v128.load64_splat(a2), b0, c2);
+    c3 = maddF64(v128.load64_splat(a3), b0, c3);
     a0 += aCol; a1 += aCol; a2 += aCol; a3 += aCol;
     pb += 32;
   }
@@ -119,17 +121,17 @@ const PANEL: usize = memory.data(KC * 4 * 8, 16);
   // Two independent accumulator pairs hide the add latency that a single row cannot.
   while (pb < end2) {
     const av = v128.load64_splat(a), aw = v128.load64_splat(a + aCol);
-    c0 = f64x2.add(c0, f64x2.mul(av, v128.load(pb)));
-    c1 = f64x2.add(c1, f64x2.mul(av, v128.load(pb, 16)));
-    d0 = f64x2.add(d0, f64x2.mul(aw, v128.load(pb, 32)));
-    d1 = f64x2.add(d1, f64x2.mul(aw, v128.load(pb, 48)));
+    c0 = maddF64(av, v128.load(pb), c0);
+    c1 = maddF64(av, v128.load(pb, 16), c1);
+    d0 = maddF64(aw, v128.load(pb, 32), d0);
+    d1 = maddF64(aw, v128.load(pb, 48), d1);
     a += aCol << 1;
     pb += 64;
   }
   if (pb < end) {
     const av = v128.load64_splat(a);
-    c0 = f64x2.add(c0, f64x2.mul(av, v128.load(pb)));
-    c1 = f64x2.add(c1, f64x2.mul(av, v128.load(pb, 16)));
+    c0 = maddF64(av, v128.load(pb), c0);
+    c1 = maddF64(av, v128.load(pb, 16), c1);
   }
   finishRow(c, f64x2.add(c0, d0), f64x2.add(c1, d1), nc, addC, bias);
 }

@@ -8,6 +8,11 @@ export * from "./taylor";
 export * from "./rk";
 export * from "./trace";
 export * from "./optim";
+// f32 twins (f32 tensors; accumulations that steer the solver stay f64)
+export * from "./gemm-f32";
+export * from "./activations-f32";
+export * from "./rk-f32";
+export * from "./optim-f32";
 
 /** First byte the host's arena may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

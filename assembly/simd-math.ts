@@ -1,38 +1,39 @@
-// Two-lane f64 exp and tanh for the activation kernels (wasm has no transcendental instructions).
+// Two-lane f64 exp, tanh, sigmoid, log and softplus for the activation kernels (wasm has no transcendental instructions).
 // Accuracy: a few ulp over the whole range, checked against JS Math.* in tests/kernels/activations.test.ts;
 // NaN and ±Inf propagate as Math.exp/Math.tanh do; results that underflow become subnormals or 0.
+
+import { maddF64 } from "./fma";
 
 const INV_LN2 = 1.4426950408889634;
 // ln 2 split so that n·LN2_HI is exact for |n| < 2^11 (fdlibm's Cody–Waite constants).
 const LN2_HI = 6.93147180369123816490e-01;
 const LN2_LO = 1.90821492927058770002e-10;
 
-/** e^x per lane: x = n·ln2 + r with |r| ≤ ln2/2, a degree-13 Taylor polynomial for e^r (Estrin's scheme), then ·2^n
- *  applied as two exact halves so subnormal results round once and n = 1024 still reaches Inf. */
+/** e^x per lane for x in [−746, 710] (or NaN): x = n·ln2 + r with |r| ≤ ln2/2, a degree-13 Taylor polynomial
+ *  for e^r (Estrin's scheme), then ·2^n applied as two exact halves so subnormal results round once and
+ *  n = 1024 still reaches Inf. Multiply-adds through maddF64 (fused in the relaxed-SIMD build). */
 // @ts-ignore: decorator
-@inline export function exp2x(x: v128): v128 {
-  // Clamped so n stays in [-1076, 1025]; NaN passes pmin/pmax unchanged (x is the first operand).
-  x = f64x2.pmax(f64x2.pmin(x, f64x2.splat(710.0)), f64x2.splat(-746.0));
+@inline function expCore2x(x: v128): v128 {
   // Adding 1.5·2^52 rounds x/ln2 to the nearest integer n, which then sits in the low mantissa bits.
   const shift = f64x2.splat(6755399441055744.0);
-  const t = f64x2.add(f64x2.mul(x, f64x2.splat(INV_LN2)), shift);
+  const t = maddF64(x, f64x2.splat(INV_LN2), shift);
   const nf = f64x2.sub(t, shift);
-  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(nf, f64x2.splat(LN2_HI))), f64x2.mul(nf, f64x2.splat(LN2_LO)));
+  const r = maddF64(nf, f64x2.splat(-LN2_LO), maddF64(nf, f64x2.splat(-LN2_HI), x));
   // Estrin's scheme: the same polynomial as Horner's, with a dependency chain of 5 multiply-adds instead of 13.
   const r2 = f64x2.mul(r, r), r4 = f64x2.mul(r2, r2);
   const q01 = f64x2.add(f64x2.splat(1.0), r);
-  const q23 = f64x2.add(f64x2.splat(1.0 / 2.0), f64x2.mul(r, f64x2.splat(1.0 / 6.0)));
-  const q45 = f64x2.add(f64x2.splat(1.0 / 24.0), f64x2.mul(r, f64x2.splat(1.0 / 120.0)));
-  const q67 = f64x2.add(f64x2.splat(1.0 / 720.0), f64x2.mul(r, f64x2.splat(1.0 / 5040.0)));
-  const q89 = f64x2.add(f64x2.splat(1.0 / 40320.0), f64x2.mul(r, f64x2.splat(1.0 / 362880.0)));
-  const qab = f64x2.add(f64x2.splat(1.0 / 3628800.0), f64x2.mul(r, f64x2.splat(1.0 / 39916800.0)));
-  const qcd = f64x2.add(f64x2.splat(1.0 / 479001600.0), f64x2.mul(r, f64x2.splat(1.0 / 6227020800.0)));
-  const q03 = f64x2.add(q01, f64x2.mul(r2, q23));
-  const q47 = f64x2.add(q45, f64x2.mul(r2, q67));
-  const q8b = f64x2.add(q89, f64x2.mul(r2, qab));
-  const q8d = f64x2.add(q8b, f64x2.mul(r4, qcd));
-  const q4d = f64x2.add(q47, f64x2.mul(r4, q8d));
-  const p = f64x2.add(q03, f64x2.mul(r4, q4d));
+  const q23 = maddF64(r, f64x2.splat(1.0 / 6.0), f64x2.splat(1.0 / 2.0));
+  const q45 = maddF64(r, f64x2.splat(1.0 / 120.0), f64x2.splat(1.0 / 24.0));
+  const q67 = maddF64(r, f64x2.splat(1.0 / 5040.0), f64x2.splat(1.0 / 720.0));
+  const q89 = maddF64(r, f64x2.splat(1.0 / 362880.0), f64x2.splat(1.0 / 40320.0));
+  const qab = maddF64(r, f64x2.splat(1.0 / 39916800.0), f64x2.splat(1.0 / 3628800.0));
+  const qcd = maddF64(r, f64x2.splat(1.0 / 6227020800.0), f64x2.splat(1.0 / 479001600.0));
+  const q03 = maddF64(r2, q23, q01);
+  const q47 = maddF64(r2, q67, q45);
+  const q8b = maddF64(r2, qab, q89);
+  const q8d = maddF64(r4, qcd, q8b);
+  const q4d = maddF64(r4, q8d, q47);
+  const p = maddF64(r4, q4d, q03);
   const n = i64x2.sub(t, shift);
   const n1 = i64x2.shr_s(n, 1);
   const n2 = i64x2.sub(n, n1);
@@ -42,32 +43,177 @@ const LN2_LO = 1.90821492927058770002e-10;
   return f64x2.mul(f64x2.mul(p, s1), s2);
 }
 
-// Cephes tanh: x + x³·P(x²)/Q(x²) on |x| < 0.625, relative error ~2.5e-16 there.
-const TANH_SMALL = 0.625;
-const P0 = -9.64399179425052238628e-1, P1 = -9.92877231001918586564e1, P2 = -1.61468768441708447952e3;
-const Q0 = 1.12811678491632931402e2, Q1 = 2.23548839060100448583e3, Q2 = 4.84406305325125486048e3;
+/** e^x per lane, clamped so n stays in [−1076, 1025]; NaN passes pmin/pmax unchanged (x is the first operand). */
+// @ts-ignore: decorator
+@inline export function exp2x(x: v128): v128 {
+  return expCore2x(f64x2.pmax(f64x2.pmin(x, f64x2.splat(710.0)), f64x2.splat(-746.0)));
+}
 
-/** tanh per lane: the rational form near 0 (no cancellation), 1 − 2/(e^{2|x|} + 1) elsewhere. */
+/** e^x for x ≤ 0 or NaN (one clamp fewer). */
+// @ts-ignore: decorator
+@inline function expNonPositive2x(x: v128): v128 {
+  return expCore2x(f64x2.pmax(x, f64x2.splat(-746.0)));
+}
+
+/** e^y − 1 per lane for y in [−60, 0] (or NaN), without cancellation near 0: y = n·ln2 + r, |r| ≤ ln2/2,
+ *  e^r − 1 = r + r²·P(r) (the degree-13 Taylor polynomial of exp less its 1), then
+ *  e^y − 1 = 2^n·(e^r − 1) + (2^n − 1), exact in 2^n (n ≥ −87, so 2^n is normal). */
+// @ts-ignore: decorator
+@inline function expm1NonPositive2x(y: v128): v128 {
+  y = f64x2.pmax(y, f64x2.splat(-60.0));
+  const shift = f64x2.splat(6755399441055744.0);
+  const t = maddF64(y, f64x2.splat(INV_LN2), shift);
+  const nf = f64x2.sub(t, shift);
+  const r = maddF64(nf, f64x2.splat(-LN2_LO), maddF64(nf, f64x2.splat(-LN2_HI), y));
+  const r2 = f64x2.mul(r, r), r4 = f64x2.mul(r2, r2), r8 = f64x2.mul(r4, r4);
+  // P(r) = 1/2! + r/3! + … + r^11/13!, Estrin's scheme
+  const q01 = maddF64(r, f64x2.splat(1.0 / 6.0), f64x2.splat(1.0 / 2.0));
+  const q23 = maddF64(r, f64x2.splat(1.0 / 120.0), f64x2.splat(1.0 / 24.0));
+  const q45 = maddF64(r, f64x2.splat(1.0 / 5040.0), f64x2.splat(1.0 / 720.0));
+  const q67 = maddF64(r, f64x2.splat(1.0 / 362880.0), f64x2.splat(1.0 / 40320.0));
+  const q89 = maddF64(r, f64x2.splat(1.0 / 39916800.0), f64x2.splat(1.0 / 3628800.0));
+  const qab = maddF64(r, f64x2.splat(1.0 / 6227020800.0), f64x2.splat(1.0 / 479001600.0));
+  const q03 = maddF64(r2, q23, q01);
+  const q47 = maddF64(r2, q67, q45);
+  const q8b = maddF64(r2, qab, q89);
+  const q07 = maddF64(r4, q47, q03);
+  const p = maddF64(r8, q8b, q07);
+  const pm1 = maddF64(r2, p, r);
+  const s = i64x2.shl(i64x2.add(i64x2.sub(t, shift), i64x2.splat(1023)), 52);
+  return maddF64(s, pm1, f64x2.sub(s, f64x2.splat(1.0)));
+}
+
+/** tanh per lane: with m = e^{−2|x|} − 1 (no cancellation near 0), |tanh x| = −m/(2 + m), then x's sign
+ *  (so tanh(−0) = −0 as in Math.tanh); one exponential and one division for every |x|. */
 // @ts-ignore: decorator
 @inline export function tanh2x(x: v128): v128 {
-  const ax = f64x2.abs(x);
-  const z = f64x2.mul(x, x);
-  const num = f64x2.add(f64x2.mul(f64x2.add(f64x2.mul(f64x2.splat(P0), z), f64x2.splat(P1)), z), f64x2.splat(P2));
-  const den = f64x2.add(f64x2.mul(f64x2.add(f64x2.mul(f64x2.add(z, f64x2.splat(Q0)), z), f64x2.splat(Q1)), z), f64x2.splat(Q2));
-  const smallAbs = f64x2.add(ax, f64x2.mul(f64x2.mul(ax, z), f64x2.div(num, den)));
-  const e = exp2x(f64x2.add(ax, ax));
-  const one = f64x2.splat(1.0);
-  const bigAbs = f64x2.sub(one, f64x2.div(f64x2.splat(2.0), f64x2.add(e, one)));
-  // |tanh| from whichever form suits, then x's sign (so tanh(−0) = −0 as in Math.tanh).
-  const mag = v128.bitselect(smallAbs, bigAbs, f64x2.lt(ax, f64x2.splat(TANH_SMALL)));
-  return v128.or(mag, v128.and(x, f64x2.splat(-0.0)));
+  const sign = f64x2.splat(-0.0);
+  const nx = v128.or(x, sign); // −|x|
+  const m = expm1NonPositive2x(f64x2.add(nx, nx));
+  const mag = f64x2.abs(f64x2.div(f64x2.neg(m), f64x2.add(f64x2.splat(2.0), m)));
+  return v128.or(mag, v128.and(x, sign));
 }
 
 /** 1/(1 + e^{−x}) per lane, evaluated through e^{−|x|} ≤ 1 so neither tail overflows or cancels. */
 // @ts-ignore: decorator
 @inline export function sigmoid2x(x: v128): v128 {
-  const e = exp2x(f64x2.neg(f64x2.abs(x)));
+  const e = expNonPositive2x(v128.or(x, f64x2.splat(-0.0))); // −|x|: the sign bit set
   const one = f64x2.splat(1.0);
   const num = v128.bitselect(one, e, f64x2.ge(x, f64x2.splat(0.0)));
   return f64x2.div(num, f64x2.add(one, e));
+}
+
+// fdlibm's log (e_log.c): x = 2^k·(1 + f) with 1 + f in [√2/2, √2), s = f/(2 + f),
+// log(1 + f) = f − s·(f − R(s²)) with R a degree-14 polynomial in s (7 terms in s²).
+const LG1 = 6.666666666666735130e-01, LG2 = 3.999999999940941908e-01, LG3 = 2.857142874366239149e-01;
+const LG4 = 2.222219843214978396e-01, LG5 = 1.818357216161805012e-01, LG6 = 1.531383769920937332e-01;
+const LG7 = 1.479819860511658591e-01;
+// Adding this to x's bits carries into the exponent exactly when the mantissa is ≥ √2's (0x3ff… − 0x3fe6a09e…).
+const SQRT_HALF_SHIFT: i64 = 0x00095f6200000000;
+const SQRT_HALF_BITS: i64 = 0x3fe6a09e00000000;
+const MANTISSA: i64 = 0x000fffffffffffff;
+const I2F_SHIFT = 6755399441055744.0; // 1.5·2^52: k added to its bits, then 1.5·2^52 subtracted, converts |k| < 2^51 exactly
+
+/** log per lane for positive, normal, finite x (the caller handles the rest). */
+// @ts-ignore: decorator
+@inline function logNormal2x(x: v128): v128 {
+  const ix = i64x2.add(x, i64x2.splat(SQRT_HALF_SHIFT));
+  const k = i64x2.sub(i64x2.shr_s(ix, 52), i64x2.splat(1023));
+  const m = i64x2.add(v128.and(ix, i64x2.splat(MANTISSA)), i64x2.splat(SQRT_HALF_BITS));
+  const shift = f64x2.splat(I2F_SHIFT);
+  const dk = f64x2.sub(i64x2.add(k, shift), shift);
+  const f = f64x2.sub(m, f64x2.splat(1.0));
+  const s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+  const z = f64x2.mul(s, s), w = f64x2.mul(z, z);
+  const t1 = f64x2.mul(w, f64x2.add(f64x2.splat(LG2), f64x2.mul(w, f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6))))));
+  const t2 = f64x2.mul(z, f64x2.add(f64x2.splat(LG1), f64x2.mul(w, f64x2.add(f64x2.splat(LG3), f64x2.mul(w, f64x2.add(f64x2.splat(LG5), f64x2.mul(w, f64x2.splat(LG7))))))));
+  const r = f64x2.add(t1, t2);
+  const hfsq = f64x2.mul(f64x2.splat(0.5), f64x2.mul(f, f));
+  // dk·ln2_hi − ((hfsq − (s·(hfsq + R) + dk·ln2_lo)) − f), fdlibm's more accurate branch for every f
+  const inner = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, r)), f64x2.mul(dk, f64x2.splat(LN2_LO)));
+  return f64x2.sub(f64x2.mul(dk, f64x2.splat(LN2_HI)), f64x2.sub(f64x2.sub(hfsq, inner), f));
+}
+
+/** Math.log per lane: subnormals scaled up first; log 0 = −Inf, log(x < 0) = NaN, log Inf = Inf, NaN stays NaN. */
+// @ts-ignore: decorator
+@inline export function log2x(x: v128): v128 {
+  const sub = f64x2.lt(x, f64x2.splat(2.2250738585072014e-308));
+  const scaled = v128.bitselect(f64x2.mul(x, f64x2.splat(18014398509481984.0)), x, sub); // ·2^54
+  let y = logNormal2x(scaled);
+  y = f64x2.sub(y, v128.and(sub, f64x2.splat(54 * LN2_HI + 54 * LN2_LO)));
+  y = v128.bitselect(f64x2.splat(-Infinity), y, f64x2.eq(x, f64x2.splat(0.0)));
+  y = v128.bitselect(f64x2.splat(NaN), y, f64x2.lt(x, f64x2.splat(0.0)));
+  // x itself where x is +Inf or NaN (x ≠ x, or x == Inf)
+  return v128.bitselect(x, y, v128.or(f64x2.ne(x, x), f64x2.eq(x, f64x2.splat(Infinity))));
+}
+
+/** max(x, 0) + log1p(e^{−|x|}) per lane: u = e^{−|x|} ∈ (0, 1], w = 1 + u rounded, log1p(u) = log w + (u − (w − 1))/w. */
+// @ts-ignore: decorator
+@inline export function softplus2x(x: v128): v128 {
+  const u = expNonPositive2x(v128.or(x, f64x2.splat(-0.0))); // −|x|
+  const w = f64x2.add(f64x2.splat(1.0), u);
+  const c = f64x2.div(f64x2.sub(u, f64x2.sub(w, f64x2.splat(1.0))), w);
+  const y = f64x2.add(f64x2.pmax(x, f64x2.splat(0.0)), f64x2.add(logNormal2x(w), c));
+  return v128.bitselect(x, y, f64x2.ne(x, x));
+}
+
+// sin and cos: x = n·π/2 + r with |r| ≤ π/4 (π/2 in three parts, fdlibm's pio2_1..3, each of 33 bits so
+// n·part is exact for |n| < 2^20), fdlibm's kernel polynomials for sin r and cos r, and the quadrant n mod 4
+// choosing and signing them. Lanes with |x| > SINCOS_LIMIT (and ±Inf) go to Math.sin/Math.cos instead.
+const PIO2_1 = 1.57079632673412561417e+00, PIO2_2 = 6.07710050630396597660e-11, PIO2_3 = 2.02226624871116645580e-21;
+const PIO2_3T = 8.47842766036889956997e-32;
+const INV_PIO2 = 6.36619772367581382433e-01;
+const S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03, S3 = -1.98412698298579493134e-04;
+const S4 = 2.75573137070700676789e-06, S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+const CC1 = 4.16666666666666019037e-02, CC2 = -1.38888888888741095749e-03, CC3 = 2.48015872894767294178e-05;
+const CC4 = -2.75573143513906633035e-07, CC5 = 2.08757232129817482790e-09, CC6 = -1.13596475577881948265e-11;
+/** beyond it the three-part reduction loses digits; Math's Payne–Hanek reduction takes over */
+export const SINCOS_LIMIT = 1e5;
+
+/** sin (cosine = false) or cos (cosine = true) per lane, for |x| ≤ SINCOS_LIMIT or NaN. */
+// @ts-ignore: decorator
+@inline function sincosReduced2x(x: v128, cosine: bool): v128 {
+  const shift = f64x2.splat(6755399441055744.0);
+  const t = maddF64(x, f64x2.splat(INV_PIO2), shift);
+  const nf = f64x2.sub(t, shift);
+  const n = i64x2.sub(t, shift);
+  // r = x − n·π/2, the three parts subtracted in turn (each product exact), then the last part's tail
+  let r = maddF64(nf, f64x2.splat(-PIO2_1), x);
+  r = maddF64(nf, f64x2.splat(-PIO2_2), r);
+  r = maddF64(nf, f64x2.splat(-PIO2_3), r);
+  r = maddF64(nf, f64x2.splat(-PIO2_3T), r);
+  const z = f64x2.mul(r, r);
+  // sin r = r + r·z·(S1 + z·S2 + … + z⁵·S6)
+  let ps = maddF64(z, f64x2.splat(S6), f64x2.splat(S5));
+  ps = maddF64(z, ps, f64x2.splat(S4));
+  ps = maddF64(z, ps, f64x2.splat(S3));
+  ps = maddF64(z, ps, f64x2.splat(S2));
+  ps = maddF64(z, ps, f64x2.splat(S1));
+  const s = maddF64(f64x2.mul(r, z), ps, r);
+  // cos r = w + ((1 − w) − z/2 + z²·(C1 + … + z⁵·C6)), w = 1 − z/2 (fdlibm's k_cos, tail-free)
+  let pc = maddF64(z, f64x2.splat(CC6), f64x2.splat(CC5));
+  pc = maddF64(z, pc, f64x2.splat(CC4));
+  pc = maddF64(z, pc, f64x2.splat(CC3));
+  pc = maddF64(z, pc, f64x2.splat(CC2));
+  pc = maddF64(z, pc, f64x2.splat(CC1));
+  const hz = f64x2.mul(f64x2.splat(0.5), z);
+  const one = f64x2.splat(1.0);
+  const w = f64x2.sub(one, hz);
+  const c = f64x2.add(w, maddF64(f64x2.mul(z, z), pc, f64x2.sub(f64x2.sub(one, w), hz)));
+  // quadrant q = n mod 4: sin x = (sin r, cos r, −sin r, −cos r)[q]; cos x = sin(x + π/2), i.e. q + 1
+  const q = cosine ? i64x2.add(n, i64x2.splat(1)) : n;
+  const odd = i64x2.eq(v128.and(q, i64x2.splat(1)), i64x2.splat(1));
+  const v = v128.xor(v128.bitselect(c, s, odd), i64x2.shl(v128.and(q, i64x2.splat(2)), 62));
+  // sin(±0) = ±0: the polynomial's r + (r·z)·P would turn −0 into +0
+  return cosine ? v : v128.bitselect(x, v, f64x2.eq(x, f64x2.splat(0.0)));
+}
+
+/** Math.sin / Math.cos per lane: the vector reduction, or the scalar functions for large or infinite |x|. */
+// @ts-ignore: decorator
+@inline export function sincos2x(x: v128, cosine: bool): v128 {
+  if (v128.any_true(f64x2.gt(f64x2.abs(x), f64x2.splat(SINCOS_LIMIT)))) {
+    const a = f64x2.extract_lane(x, 0), b = f64x2.extract_lane(x, 1);
+    return cosine ? f64x2(Math.cos(a), Math.cos(b)) : f64x2(Math.sin(a), Math.sin(b));
+  }
+  return sincosReduced2x(x, cosine);
 }

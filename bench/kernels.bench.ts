@@ -1,6 +1,7 @@
 // GEMM GFLOP/s per variant at MLP sizes and activation throughput, each beside a plain-JS loop timed in
 // the same run (interleaved rounds, best of several), so the ratios survive a noisy shared machine.
-import { runtime } from '../src/runtime/wasm.js';
+import v8 from 'node:v8';
+import { createRuntimeSync, kernelWasmBytes, runtime, type Runtime } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
 import { writeResults } from './results-file.js';
 
@@ -66,6 +67,128 @@ function benchGemm(figures: Record<string, number>): void {
   }
 }
 
+/** The f32 variants at the same shapes, beside the f64 kernel in the same run (f32 inputs; bias f32). */
+function benchGemmF32(figures: Record<string, number>): void {
+  const { arena, kernels } = runtime();
+  const rng = new Rng(9);
+  console.log('\nGEMM f32 (GFLOP/s; ratio = f32 ÷ the f64 kernel, same shape, same run)');
+  for (const [m, n, k] of SHAPES) {
+    arena.scope(() => {
+      const pa = arena.alloc(m * k), pb = arena.alloc(k * n), pc = arena.alloc(m * n), pbias = arena.alloc(n);
+      const f32 = new Float32Array(kernels.memory.buffer);
+      for (const [p, len] of [[pa, m * k], [pb, k * n], [pbias, n]]) f32.set(rng.fill(new Float64Array(len)), p / 4);
+      const flop = 2 * m * n * k;
+      const cells: string[] = [];
+      for (const v of VARIANTS) {
+        const v32 = `${v}_f32` as 'gemm_nn_f32';
+        let f32t = Infinity, f64t = Infinity;
+        for (let round = 0; round < 6; round++) {
+          f32t = Math.min(f32t, time(() => kernels[v32](pc, pa, pb, pbias, m, n, k, 0), 20, 3));
+          f64t = Math.min(f64t, time(() => kernels[v](pc, pa, pb, pbias, m, n, k, 0), 20, 3));
+        }
+        figures[`${v32}_${m}x${n}x${k}_gflops`] = round2(flop / (f32t * 1e6));
+        figures[`${v32}_vs_f64_${m}x${n}x${k}`] = round2(f64t / f32t);
+        cells.push(`${v32} ${fmt(flop / (f32t * 1e6))} ${fmt(f64t / f32t)}×`);
+      }
+      console.log(`${`${m}×${n}×${k}`.padEnd(14)} ${cells.join(' | ')}`);
+    });
+  }
+  figures.gemm_f32_128x256x256_gflops = figures['gemm_nn_f32_128x256x256_gflops'];
+}
+
+/** ns per value of the f32 activations and VJPs against their f64 twins, same inputs, same run. */
+function benchActivationsF32(figures: Record<string, number>): void {
+  const { arena, kernels } = runtime();
+  const rng = new Rng(10);
+  console.log(`\nf32 activations on ${N} values (ns per value; beside the f64 kernel)`);
+  arena.scope(() => {
+    const x = rng.fill(new Float64Array(N), (r) => r.uniformIn(-4, 4));
+    const px = arena.alloc(N), py = arena.alloc(N), pdy = arena.alloc(N), pdx = arena.alloc(N);
+    const px32 = arena.alloc(N), py32 = arena.alloc(N), pdy32 = arena.alloc(N), pdx32 = arena.alloc(N);
+    arena.f64.set(x, px / 8); arena.f64.set(x, pdy / 8);
+    const f32 = new Float32Array(kernels.memory.buffer);
+    f32.set(x, px32 / 4); f32.set(x, pdy32 / 4);
+    for (const name of ['tanh', 'sigmoid', 'exp', 'relu'] as const) {
+      const fwd64 = kernels[`${name}_fwd`], fwd32 = kernels[`${name}_fwd_f32`];
+      const vjp64 = kernels[`${name}_vjp`], vjp32 = kernels[`${name}_vjp_f32`];
+      let a = Infinity, b = Infinity, c = Infinity, d = Infinity;
+      for (let round = 0; round < 6; round++) {
+        a = Math.min(a, time(() => fwd32(py32, px32, N), 15, 3));
+        b = Math.min(b, time(() => fwd64(py, px, N), 15, 3));
+        c = Math.min(c, time(() => vjp32(pdx32, py32, pdy32, N), 15, 3));
+        d = Math.min(d, time(() => vjp64(pdx, py, pdy, N), 15, 3));
+      }
+      const ns = (ms: number) => (ms * 1e6) / N;
+      figures[`${name}_f32_ns`] = round2(ns(a));
+      figures[`${name}_f64_ns`] = round2(ns(b));
+      figures[`${name}_vjp_f32_ns`] = round2(ns(c));
+      figures[`${name}_vjp_f64_ns`] = round2(ns(d));
+      console.log(`${name.padEnd(9)} fwd f32 ${fmt(ns(a))}  f64 ${fmt(ns(b))}   vjp f32 ${fmt(ns(c))}  f64 ${fmt(ns(d))}`);
+    }
+  });
+}
+
+/**
+ * The relaxed-SIMD build (fused multiply-adds in the GEMMs) against the baseline build, same shapes, same
+ * run. Node 20 compiles it only with --experimental-wasm-relaxed-simd, set here by v8.setFlagsFromString
+ * after every other table (the relaxed module is passed explicitly, so the shared runtime stays baseline).
+ */
+function benchRelaxed(figures: Record<string, number>): void {
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  let relaxed: Runtime;
+  try {
+    relaxed = createRuntimeSync({ module: new WebAssembly.Module(kernelWasmBytes('relaxed') as BufferSource) });
+  } catch (e) {
+    console.log(`\nrelaxed SIMD build: not measured (${(e as Error).message})`);
+    return;
+  }
+  const baseline = runtime();
+  const rng = new Rng(11);
+  console.log('\nGEMM, relaxed-SIMD build vs baseline build (GFLOP/s; ratio = relaxed ÷ baseline)');
+  for (const [m, n, k] of SHAPES.slice(0, 4)) {
+    const cells: string[] = [];
+    for (const suffix of ['', '_f32'] as const) {
+      const v = `gemm_nn${suffix}` as 'gemm_nn';
+      const setup = (rt: Runtime) => {
+        const pa = rt.arena.alloc(m * k), pb = rt.arena.alloc(k * n), pc = rt.arena.alloc(m * n);
+        const a = rng.fill(new Float64Array(m * k)), b = rng.fill(new Float64Array(k * n));
+        if (suffix) { const f32 = new Float32Array(rt.kernels.memory.buffer); f32.set(a, pa / 4); f32.set(b, pb / 4); } else { rt.arena.f64.set(a, pa / 8); rt.arena.f64.set(b, pb / 8); }
+        return () => rt.kernels[v](pc, pa, pb, 0, m, n, k, 0);
+      };
+      const mark = [relaxed.arena.mark(), baseline.arena.mark()];
+      const fr = setup(relaxed), fb = setup(baseline);
+      let tr = Infinity, tb = Infinity;
+      for (let round = 0; round < 6; round++) { tr = Math.min(tr, time(fr, 20, 3)); tb = Math.min(tb, time(fb, 20, 3)); }
+      relaxed.arena.reset(mark[0]); baseline.arena.reset(mark[1]);
+      const flop = 2 * m * n * k;
+      const key = `${v}_relaxed_${m}x${n}x${k}`;
+      figures[`${key}_gflops`] = round2(flop / (tr * 1e6));
+      figures[`${key}_vs_baseline`] = round2(tb / tr);
+      cells.push(`${v.padEnd(11)} ${fmt(flop / (tr * 1e6))} vs ${fmt(flop / (tb * 1e6))} ${fmt(tb / tr)}×`);
+    }
+    console.log(`${`${m}×${n}×${k}`.padEnd(14)} ${cells.join(' | ')}`);
+  }
+  figures.gemm_f32_relaxed_128x256x256_gflops = figures['gemm_nn_f32_relaxed_128x256x256_gflops'];
+  console.log(`\nActivations on ${N} values, relaxed-SIMD build vs baseline build (ns per value)`);
+  for (const name of ['tanh_fwd', 'sigmoid_fwd', 'exp_fwd', 'softplus_fwd', 'tanh_fwd_f32', 'sigmoid_fwd_f32', 'exp_fwd_f32'] as const) {
+    const f32 = name.endsWith('_f32');
+    const setup = (rt: Runtime) => {
+      const px = rt.arena.alloc(N), py = rt.arena.alloc(N);
+      const x = rng.fill(new Float64Array(N), (r) => r.uniformIn(-4, 4));
+      if (f32) new Float32Array(rt.kernels.memory.buffer).set(x, px / 4); else rt.arena.f64.set(x, px / 8);
+      return () => rt.kernels[name](py, px, N);
+    };
+    const mark = [relaxed.arena.mark(), baseline.arena.mark()];
+    const fr = setup(relaxed), fb = setup(baseline);
+    let tr = Infinity, tb = Infinity;
+    for (let round = 0; round < 6; round++) { tr = Math.min(tr, time(fr, 15, 3)); tb = Math.min(tb, time(fb, 15, 3)); }
+    relaxed.arena.reset(mark[0]); baseline.arena.reset(mark[1]);
+    const key = `${name.replace('_fwd', '')}_relaxed_ns`;
+    figures[key] = round2((tr * 1e6) / N);
+    console.log(`${name.padEnd(16)} relaxed ${fmt((tr * 1e6) / N)}  baseline ${fmt((tb * 1e6) / N)}  ratio ${fmt(tb / tr)}`);
+  }
+}
+
 const N = 4096;
 /** One explicit loop per function keeps each call site monomorphic, as hand-written JS would be. */
 const JS_LOOPS: Record<string, (y: Float64Array, x: Float64Array) => void> = {
@@ -75,6 +198,7 @@ const JS_LOOPS: Record<string, (y: Float64Array, x: Float64Array) => void> = {
   exp: (y, x) => { for (let i = 0; i < x.length; i++) y[i] = Math.exp(x[i]); },
   log: (y, x) => { for (let i = 0; i < x.length; i++) y[i] = Math.log(x[i]); },
   sin: (y, x) => { for (let i = 0; i < x.length; i++) y[i] = Math.sin(x[i]); },
+  cos: (y, x) => { for (let i = 0; i < x.length; i++) y[i] = Math.cos(x[i]); },
   relu: (y, x) => { for (let i = 0; i < x.length; i++) y[i] = Math.max(x[i], 0); },
 };
 
@@ -111,7 +235,10 @@ const fmt = (v: number) => v.toFixed(2).padStart(6);
 export async function run(): Promise<void> {
   const figures: Record<string, number> = {};
   benchGemm(figures);
+  benchGemmF32(figures);
   benchActivations(figures);
+  benchActivationsF32(figures);
+  benchRelaxed(figures);
   figures.gemm_nn_128x256x256_gflops = figures['gemm_nn_128x256x256_gflops'];
   figures.gemm_nn_vs_plain_js_128x256x256 = figures['gemm_nn_vs_plain_js_128x256x256'];
   figures.tanh_vs_js_math = figures['tanh_vs_js_math'];

@@ -19,6 +19,18 @@ if (error) {
   throw error;
 }
 
+// The same sources with relaxed SIMD enabled (assembly/fma.ts turns multiply-adds into relaxed_madd):
+// chosen at start-up where the host validates relaxed SIMD (src/runtime/wasm.ts), the baseline elsewhere.
+step('kernels: asc --enable relaxed-simd → build/taynode-relaxed.wasm');
+const relaxed = await asc.main([
+  'assembly/index.ts', '--config', 'asconfig.json', '--target', 'release',
+  '--enable', 'simd,relaxed-simd', '--outFile', 'build/taynode-relaxed.wasm', '--textFile', 'build/taynode-relaxed.wat',
+]);
+if (relaxed.error) {
+  console.error(relaxed.stderr.toString());
+  throw relaxed.error;
+}
+
 const common = {
   bundle: true,
   target: 'es2022',

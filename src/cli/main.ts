@@ -8,6 +8,7 @@ import { registerSolverOrderCommand } from './commands/solver-order.js';
 import { registerToyCommand } from './commands/toy.js';
 import { packageVersion } from './version.js';
 import { registerCnfCommand } from './commands/cnf.js';
+import { registerBeyondCommand } from './commands/beyond.js';
 
 const program = new Command()
   .name('taynode')
@@ -21,6 +22,7 @@ registerLatentCommand(program);
 registerSolverOrderCommand(program);
 registerToyCommand(program);
 registerCnfCommand(program);
+registerBeyondCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -245,6 +245,15 @@ export class Model {
     return same ? spec : null;
   }
 
+  /** Every block's `lambdaScale` (the multiplier of its regularisers' λ; the λ controller sets it). */
+  get lambdaScale(): number {
+    return this.blocks[0].lambdaScale;
+  }
+
+  set lambdaScale(scale: number) {
+    for (const block of this.blocks) block.lambdaScale = scale;
+  }
+
   get params(): ParameterLike[] {
     return [...(this.encoder?.params ?? []), ...this.blocks.flatMap((b) => b.params), ...(this.head?.params ?? [])];
   }
@@ -368,13 +377,6 @@ export class Model {
       if (logDensityGradient !== undefined && (!(logDensityGradient instanceof Float64Array) || logDensityGradient.length !== (logDensity?.length ?? 0))) {
         throw new ShapeError(`loss: its log-density gradient holds ${logDensityGradient?.length} values, expected ${logDensity?.length ?? 0} (one per example with a logDensity term, else none)`);
       }
-      const several = this.blocks.length > 1;
-      const regularizers: Record<string, number> = {};
-      let loss = dataLoss;
-      passes.forEach((p, i) => {
-        loss += p.result.loss;
-        for (const [name, value] of Object.entries(p.result.regularizers)) regularizers[several ? `b${i}.${name}` : name] = value;
-      });
       if (wantGrad) {
         let zbar: Float64Array;
         if (this.head) {
@@ -389,6 +391,14 @@ export class Model {
         for (let i = last; i >= 0; i--) zbar = this.blocks[i].backward(passes[i], zbar, passes[i].result.logDensity ? logDensityGradient : undefined);
         if (this.encoder && z0.requiresGrad) encoderTape.backward(z0, Tensor.from(arena, zbar, batch, this.stateSize));
       }
+      // After the backward passes: a block's step terms (errorEstimate, stiffness) are summed in its replay.
+      const several = this.blocks.length > 1;
+      const regularizers: Record<string, number> = {};
+      let loss = dataLoss;
+      passes.forEach((p, i) => {
+        loss += p.result.loss;
+        for (const [name, value] of Object.entries(p.result.regularizers)) regularizers[several ? `b${i}.${name}` : name] = value;
+      });
       const sum = (key: 'nfe' | 'acceptedSteps' | 'rejectedSteps' | 'nonFiniteRejections') => passes.reduce((n, p) => n + p.result.forwardStats[key], 0);
       return {
         loss, dataLoss, regularizers, output, ...(logDensity ? { logDensity } : {}),

@@ -31,7 +31,11 @@ import { checkBoolean, checkKeys, checkOneOf } from '../config/strict.js';
 import { checkRuntime } from '../runtime/check.js';
 import { LruCache } from '../lru-cache.js';
 import { checkSolverConfig, type SolverConfig } from './solver-config.js';
-import { checkTerms, termsFromRegularizers, termsNeedNoise, type TermConfig } from './terms.js';
+import { checkTerms, isStepTerm, termName, termsFromRegularizers, termsNeedNoise, type IntegralTermConfig, type StepTermConfig, type TermConfig } from './terms.js';
+import { checkStepTermsTableau, stepTermsHook } from './step-terms.js';
+
+// src/ode's defaults (options.ts), which the solve used when the solver config leaves them out.
+const DEFAULT_RTOL = 1e-6, DEFAULT_ATOL = 1e-8;
 import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 
 export type { SolverConfig, ErrorNorm } from './solver-config.js';
@@ -175,6 +179,13 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
   }
   checkSolverConfig(config.solver ?? {});
   const gradient = checkOneOf(config.gradient ?? 'checkpoint', ['checkpoint', 'adjoint'] as const, 'gradient');
+  const stepKinds = (config.terms ?? []).filter(isStepTerm).map((t) => t.kind);
+  if (stepKinds.length > 0) {
+    // They are sums over the accepted steps, evaluated and differentiated in the replay of those steps.
+    if (gradient !== 'checkpoint') throw new ArgumentError('gradient', `'checkpoint' (a ${stepKinds[0]} term is differentiated in the replay of the accepted steps)`, gradient);
+    if (config.solver?.steps !== undefined) throw new ArgumentError('solver.steps', `no fixed grid with a ${stepKinds[0]} term (it needs the adaptive solver's error estimate)`, config.solver.steps);
+    checkStepTermsTableau(stepKinds, TABLEAUS[config.solver?.method ?? 'dopri5']);
+  }
   const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
   if (typeof t0 !== 'number' || !Number.isFinite(t0)) throw new ArgumentError('t0', 'a finite start time', t0);
   if (typeof t1 !== 'number' || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
@@ -242,9 +253,20 @@ export class NeuralOde {
     return this.dynamicsCache.size;
   }
 
-  /** The integral terms: `terms`, or those the `regularizers` shorthand stands for. */
-  get terms(): TermConfig[] {
-    return this.config.terms ?? termsFromRegularizers(this.config.regularizers ?? {});
+  /**
+   * Multiplies every regulariser's λ (integral and step terms; not the log-density): 1 by default; the
+   * λ controller (src/training/lambda-control.ts) sets it while training.
+   */
+  lambdaScale = 1;
+
+  /** The integral terms: `terms` (but the step terms), or those the `regularizers` shorthand stands for. */
+  get terms(): IntegralTermConfig[] {
+    return this.config.terms?.filter((t): t is IntegralTermConfig => !isStepTerm(t)) ?? (termsFromRegularizers(this.config.regularizers ?? {}) as IntegralTermConfig[]);
+  }
+
+  /** The terms summed over the accepted steps in the replay (errorEstimate, stiffness). */
+  get stepTerms(): StepTermConfig[] {
+    return this.config.terms?.filter(isStepTerm) ?? [];
   }
 
   /** The augmented dynamics for a batch size (cached), with or without the terms' states. */
@@ -296,8 +318,10 @@ export class NeuralOde {
     const bd = batch * this.stateSize;
     const onEval = options.onEvaluation ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd)) : undefined;
     const { ts, index } = solveTimes(times, t0, t1);
-    const r = this.solve(dyn, z0.slice(), options.solver ?? this.config.solver ?? {}, false, undefined, onEval, ts);
-    return { z1: r.ys[r.ys.length - 1].slice(0, bd), zs: gatherOutputs(r.ys, index, bd), stats: r.stats };
+    // odeint copies z0 into its arena buffer and hands back fresh arrays: no copy of our own either way.
+    const r = this.solve(dyn, z0, options.solver ?? this.config.solver ?? {}, false, undefined, onEval, ts);
+    const last = r.ys[r.ys.length - 1];
+    return { z1: last.length === bd ? last : last.slice(0, bd), zs: gatherOutputs(r.ys, index, bd), stats: r.stats };
   }
 
   /**
@@ -425,7 +449,7 @@ export class NeuralOde {
     if (!lazy) {
       dyn.terms.forEach((term, j) => {
         regularizers[term.name] = yEnd[layout.terms.offset + j];
-        loss += term.lambda * regularizers[term.name];
+        loss += this.lambdaScale * term.lambda * regularizers[term.name];
       });
     }
     const result: ObjectiveAtResult = {
@@ -457,7 +481,7 @@ export class NeuralOde {
     const solver = this.config.solver ?? {};
     // Another forward of the same batch size may have drawn new noise since this pass's.
     dyn.restoreNoise(pass.noise);
-    const termCotangents = Float64Array.from(dyn.terms, (term) => term.lambda);
+    const termCotangents = Float64Array.from(dyn.terms, (term) => this.lambdaScale * term.lambda);
     const zbarAt = (m: number) => zsBar.subarray(m * bd, (m + 1) * bd);
     dyn.nfe = 0;
     if (this.config.gradient === 'checkpoint') {
@@ -472,7 +496,19 @@ export class NeuralOde {
         return ybar;
       });
       const replayDynamics = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
-      const { ybar } = backpropagateSteps(this.rt, replayDynamics, result.steps, TABLEAUS[solver.method ?? 'dopri5'], ybar1, { times, cotangents });
+      const tableau = TABLEAUS[solver.method ?? 'dopri5'];
+      const stepTerms = this.stepTerms;
+      // The step terms' weights are the cotangents of their values; their tolerances are the solver's.
+      const hook = stepTerms.length === 0 ? undefined : stepTermsHook(
+        stepTerms.map((t) => ({ kind: t.kind, weight: this.lambdaScale * (t.lambda ?? 0) })), tableau,
+        { rtol: solver.rtol ?? DEFAULT_RTOL, atol: solver.atol ?? DEFAULT_ATOL }, bd,
+      );
+      const { ybar, stepTermValues } = backpropagateSteps(this.rt, replayDynamics, result.steps, tableau, ybar1, { times, cotangents }, hook);
+      stepTerms.forEach((t, j) => {
+        const value = stepTermValues[j] ?? 0;
+        result.regularizers[termName(t)] = value;
+        result.loss += this.lambdaScale * (t.lambda ?? 0) * value;
+      });
       result.zbar0 = ybar.slice(0, bd);
     } else {
       const zs = result.zs;

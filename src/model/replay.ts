@@ -19,6 +19,7 @@ import { writeTerms } from '../ode/stepper.js';
 import { evaluateTheta, type DenseOutputWeights } from '../ode/tableaus.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { checkOutputs, placeOutputs, type OutputCotangents, type PlacedOutputs } from './outputs.js';
+import type { StepTermsHook } from './step-terms.js';
 
 /** The dynamics as the replay drives them, on arena buffers (byte offsets of n f64 values). */
 export interface ReplayDynamics {
@@ -73,7 +74,8 @@ export function backpropagateSteps(
   tableau: StageTableau,
   ybarEnd: Float64Array,
   outputs?: OutputCotangents,
-): { ybar: Float64Array; nfe: number } {
+  stepTerms?: StepTermsHook,
+): { ybar: Float64Array; nfe: number; stepTermValues: number[] } {
   const n = ybarEnd.length;
   const { a, b, c, dense } = tableau;
   const s = c.length;
@@ -85,8 +87,12 @@ export function backpropagateSteps(
   const placed = outputs === undefined ? null : placeChecked(outputs, n, steps.t, steps.h, ends);
   const anyInside = placed !== null && placed.steps.some((p) => p.inside.length > 0);
   if (anyInside && !dense) throw new ArgumentError('tableau.dense', 'dense-output weights (as src/ode tableaus carry) for outputs inside steps', undefined);
-  const needed = neededStages(tableau);
-  const denseNeeded = anyInside ? neededForDense(tableau, dense!) : needed;
+  // Stages a step term reads (dopri5's 7th, b = 0, for the error estimate) are replayed and reversed too.
+  const extra = stepTerms?.stages ?? [];
+  const withTerms = (use: boolean[]) => (stepTerms ? neededStages({ ...tableau, b: tableau.b.map((bj, j) => (use[j] || extra[j] ? 1 : 0)) }) : use);
+  const needed = withTerms(neededStages(tableau));
+  const denseNeeded = anyInside ? withTerms(neededForDense(tableau, dense!)) : needed;
+  const stepTermValues: number[] = [];
   const hermiteNext = anyInside && dense!.next !== null ? dense!.next : null;
   const { arena, kernels } = rt;
   return arena.scope(() => {
@@ -120,6 +126,20 @@ export function backpropagateSteps(
         dyn.stage(t + c[i] * h, stage, k[i], i);
         nfe++;
       }
+      // Step terms: their values, and their cotangents as the start of each k̄_i and an extra ȳ0.
+      const termKbar: Ptr[] = [];
+      let termY0bar = 0;
+      if (stepTerms) {
+        for (let i = 0; i < s; i++) if (use[i]) { termKbar[i] = arena.alloc(n); kernels.fill(termKbar[i], 0, n); }
+        termY0bar = arena.alloc(n);
+        kernels.fill(termY0bar, 0, n);
+        const f64 = arena.f64;
+        const view = (p: Ptr) => f64.subarray(p / 8, p / 8 + n);
+        const values = stepTerms.step({
+          h, y0: view(y0), k: k.map((p, i) => (use[i] ? view(p) : undefined)), kbar: termKbar.map((p, i) => (use[i] ? view(p) : undefined)), y0bar: view(termY0bar),
+        });
+        values.forEach((v, j) => { stepTermValues[j] = (stepTermValues[j] ?? 0) + v; });
+      }
       let tables = plain;
       if (inside.length > 0) {
         const outs = inside.map(({ index, theta }) => {
@@ -140,15 +160,19 @@ export function backpropagateSteps(
       }
       for (let i = s - 1; i >= 0; i--) {
         if (!use[i]) continue;
-        kernels.rk_stage_sum(kbar, 0, h, tables.columns[i].ptr, tables.columns[i].count, n);
+        kernels.rk_stage_sum(kbar, stepTerms ? termKbar[i] : 0, h, tables.columns[i].ptr, tables.columns[i].count, n);
         kernels.fill(stageBar[i], 0, n);
         dyn.vjp(i, kbar, stageBar[i]);
       }
       kernels.rk_stage_sum(ybar, ybar, 1, tables.update.ptr, tables.update.count, n);
+      if (stepTerms) {
+        const add = writeTerms(arena, [1], [termY0bar]);
+        kernels.rk_stage_sum(ybar, ybar, 1, add.ptr, add.count, n);
+      }
       arena.reset(mark);
     }
     if (placed && placed.atStart.length > 0) addCotangents(rt, ybar, placed.atStart.map((m) => outputs!.cotangents[m]));
-    return { ybar: arena.f64.slice(ybar / 8, ybar / 8 + n), nfe };
+    return { ybar: arena.f64.slice(ybar / 8, ybar / 8 + n), nfe, stepTermValues };
   });
 }
 

@@ -17,7 +17,19 @@ export type TermConfig =
   /** RNODE's Jacobian-Frobenius estimate: mean of (∂f/∂z·ε)², ε drawn once per solve */
   | { kind: 'jacobianFrobenius'; lambda?: number; noise?: NoiseKind }
   /** CNF: Δlog p = −∫ tr(∂f/∂z) dt per example; `exact` (D jets, small D) or Hutchinson's εᵀ(∂f/∂z)ε */
-  | { kind: 'logDensity'; estimator: TraceEstimatorKind; noise?: NoiseKind };
+  | { kind: 'logDensity'; estimator: TraceEstimatorKind; noise?: NoiseKind }
+  /** ERNODE: Σ over accepted steps of the solver's error ratio × |h| (step-terms.ts; checkpoint replay only) */
+  | { kind: 'errorEstimate'; lambda?: number }
+  /** SRNODE: Σ over accepted steps of the stiffness estimate ρ × |h| (step-terms.ts; dopri5/tsit5, checkpoint replay only) */
+  | { kind: 'stiffness'; lambda?: number };
+
+/** Terms summed over the solver's accepted steps in the replay, not integrated in the state. */
+export type StepTermConfig = Extract<TermConfig, { kind: 'errorEstimate' | 'stiffness' }>;
+export type IntegralTermConfig = Exclude<TermConfig, StepTermConfig>;
+
+export function isStepTerm(term: TermConfig): term is StepTermConfig {
+  return term.kind === 'errorEstimate' || term.kind === 'stiffness';
+}
 
 export type TermKind = TermConfig['kind'];
 
@@ -26,6 +38,8 @@ const KEYS: Record<TermKind, { required: readonly string[]; optional: readonly s
   kinetic: { required: [], optional: ['lambda'] },
   jacobianFrobenius: { required: [], optional: ['lambda', 'noise'] },
   logDensity: { required: ['estimator'], optional: ['noise'] },
+  errorEstimate: { required: [], optional: ['lambda'] },
+  stiffness: { required: [], optional: ['lambda'] },
 };
 const KINDS = Object.keys(KEYS) as TermKind[];
 const NOISES: readonly NoiseKind[] = ['rademacher', 'gaussian'];
@@ -34,6 +48,7 @@ const ESTIMATORS: readonly TraceEstimatorKind[] = ['exact', 'hutchinson'];
 /** The result key of a regulariser term (the names the regularizers config always had). */
 export function termName(term: Exclude<TermConfig, { kind: 'logDensity' }>): string {
   if (term.kind === 'taylor') return `r${term.order}`;
+  if (term.kind === 'errorEstimate' || term.kind === 'stiffness') return term.kind;
   return term.kind === 'kinetic' ? 'kinetic' : 'jacobian';
 }
 

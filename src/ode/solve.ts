@@ -220,12 +220,8 @@ class SolveRun {
       const out = dense.evaluate(stepper.y0, h, (tOut - t) / h, stepper.k, this.next);
       this.outputs.push(this.copyOut(out));
     }
-    this.copy(stepper.y0, stepper.y1);
-    const s = stepper.tableau.stages;
-    if (stepper.tableau.fsal) {
-      this.copy(stepper.k[0], stepper.k[s - 1]);
-      return true;
-    }
+    stepper.advance(); // y1 → y0 (and k_s → k_1 for FSAL pairs) by swapping buffers
+    if (stepper.tableau.fsal) return true;
     if (haveNext) {
       this.copy(stepper.k[0], this.next);
       return true;

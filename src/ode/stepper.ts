@@ -1,7 +1,8 @@
 // One generic explicit Runge–Kutta step over arena buffers, for any tableau.
 // Each tableau row becomes a term table (see assembly/rk.ts) written once per solve, so a stage costs
-// one stage-sum kernel call plus one evaluation of f. Buffers keep fixed roles for the whole solve:
-// after an accepted step the driver copies y1 → y0 (and, for FSAL pairs, k_s → k_1).
+// one stage-sum kernel call plus one evaluation of f. An accepted step swaps buffers instead of copying
+// them (`advance`: y1 becomes y0, and for FSAL pairs k_s becomes k_1), rewriting the few stage pointers
+// the term tables hold; so y0, y1 and k[] name different buffers from step to step.
 import type { Arena } from '../runtime/arena.js';
 import type { Kernels } from '../runtime/kernels.js';
 import type { Evaluator } from './dynamics.js';
@@ -10,15 +11,17 @@ import type { ButcherTableau } from './tableaus.js';
 interface TermTable {
   ptr: number;
   count: number;
+  /** the stage index of each entry, to rewrite its pointer after a swap */
+  stages: number[];
 }
 
 export class RkStepper {
   /** k[j]: stage j (k[0] = f(t, y0) must be valid before attempt) */
   readonly k: number[];
   /** start state of the step */
-  readonly y0: number;
+  y0: number;
   /** trial end state */
-  readonly y1: number;
+  y1: number;
   /** h·Σ (b_j − b̂_j) k_j (adaptive methods) */
   readonly err: number;
   /** stage state y0 + h·Σ a_ij k_j */
@@ -67,6 +70,22 @@ export class RkStepper {
   }
 
   /**
+   * Makes the accepted trial state the next step's start by swapping y0 and y1, and (FSAL pairs) its
+   * last stage the next step's first by swapping k_1 and k_s: no copy of the state.
+   */
+  advance(): void {
+    [this.y0, this.y1] = [this.y1, this.y0];
+    const { k, tableau } = this;
+    if (!tableau.fsal) return;
+    const s = tableau.stages;
+    [k[0], k[s - 1]] = [k[s - 1], k[0]];
+    const f64 = this.arena.f64;
+    for (const table of [...this.rows, this.solution, ...(this.error ? [this.error] : [])]) {
+      table.stages.forEach((stage, j) => { f64[table.ptr / 8 + 2 * j + 1] = k[stage]; });
+    }
+  }
+
+  /**
    * RMS over the first `count` components (default all) of err / (atol + rtol·max(|y0|, |y1|)); NaN if
    * anything is non-finite, the components left out of the norm included (a blown-up term must not be
    * accepted).
@@ -81,12 +100,12 @@ export class RkStepper {
 
 /** Packs the nonzero (coefficient, stage pointer) pairs of one row into an arena term table. */
 export function writeTerms(arena: Arena, coefficients: readonly number[], stages: readonly number[]): TermTable {
-  const nonzero = coefficients.map((c, j) => [c, stages[j]] as const).filter(([c]) => c !== 0);
+  const nonzero = coefficients.map((c, j) => [c, stages[j], j] as const).filter(([c]) => c !== 0);
   const ptr = arena.alloc(Math.max(2, 2 * nonzero.length));
   const f64 = arena.f64;
   nonzero.forEach(([c, p], j) => {
     f64[ptr / 8 + 2 * j] = c;
     f64[ptr / 8 + 2 * j + 1] = p;
   });
-  return { ptr, count: nonzero.length };
+  return { ptr, count: nonzero.length, stages: nonzero.map(([, , j]) => j) };
 }

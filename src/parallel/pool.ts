@@ -7,7 +7,7 @@
 // loss, regularisers and gradient are the shard-size-weighted means of the shards', which equal the
 // batch's to rounding when every shard takes the same steps (a fixed grid).
 import { ArgumentError, ShapeError, TaynodeError } from '../errors.js';
-import { checkKeys, checkInteger, checkNumber } from '../config/strict.js';
+import { checkKeys, checkInteger, checkNumber, checkOneOf } from '../config/strict.js';
 import { checkRng, type Rng } from '../random.js';
 import { NeuralOde } from '../model/neural-ode.js';
 import { Model } from '../model/model.js';
@@ -16,7 +16,7 @@ import { saveModel } from '../model/serialize.js';
 import { termsNeedNoise } from '../model/terms.js';
 import { checkSolverConfig, type SolverConfig } from '../model/solver-config.js';
 import type { SolverStats } from '../ode/stats.js';
-import type { RuntimeOptions } from '../runtime/instance.js';
+import { KERNEL_BUILDS, type RuntimeOptions } from '../runtime/wasm.js';
 import { spawnWorker, type WorkerHandle } from './port.js';
 import type { LoadReply, ModelKind, ObjectiveReply, PoolReply, PoolRequestBody, PredictReply } from './protocol.js';
 import { accumulateGrads, checkSameParams, combineObjectives, concatValues, type PoolObjectiveResult } from './combine.js';
@@ -41,8 +41,10 @@ export interface WorkerPoolOptions {
    */
   workerUrl?: string | URL;
   /**
-   * How each worker creates its runtime (createRuntimeSync's options): maxMemoryBytes, and a compiled
-   * `module` of the kernels to share instead of each worker compiling its own. Default: as createRuntimeSync.
+   * How each worker creates its runtime (createRuntimeSync's options): maxMemoryBytes, `kernels` (the
+   * embedded build: 'auto', 'baseline', 'relaxed'; give the main runtime's choice for results that agree
+   * to the bit), or a compiled `module` of the kernels shared instead of each worker compiling its own.
+   * Default: as createRuntimeSync.
    */
   runtime?: RuntimeOptions;
 }
@@ -99,7 +101,8 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
   const count = checkInteger(options.workers, 'workers', { min: 1, max: MAX_POOL_WORKERS });
   const url = workerUrlOf(options.workerUrl);
   const runtime = options.runtime ?? {};
-  checkKeys(runtime, ['maxMemoryBytes', 'module'], 'runtime');
+  checkKeys(runtime, ['maxMemoryBytes', 'module', 'kernels'], 'runtime');
+  if (runtime.kernels !== undefined) checkOneOf(runtime.kernels, KERNEL_BUILDS, 'runtime.kernels');
   if (runtime.maxMemoryBytes !== undefined) checkNumber(runtime.maxMemoryBytes, 'runtime.maxMemoryBytes', { min: 0, minExclusive: true, max: 2 ** 32 });
   if (runtime.module !== undefined && !(runtime.module instanceof WebAssembly.Module)) throw new ArgumentError('runtime.module', 'a WebAssembly.Module of the kernels', runtime.module);
   const pool = new WorkerPool();
@@ -213,7 +216,7 @@ export class WorkerPool {
     const { handle } = await this.ship(model);
     const params = concatValues(model);
     const replies = await inShardOrder(shards.map((shard, s) => this.request(s, {
-      type: 'objective', model: handle, params, x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard),
+      type: 'objective', model: handle, params, lambdaScales: lambdaScales(model), x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard),
       loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}),
     }) as Promise<ObjectiveReply>));
     accumulateGrads(model, replies, shards, batch);
@@ -337,6 +340,11 @@ function checkModel(model: unknown): asserts model is NeuralOde | Model {
   } else if (model instanceof Model) {
     if (model.spec === null) throw new ArgumentError('model', 'a Model built from a description (Model.create or loadComposedModel): one whose parts are code cannot be sent to a worker');
   } else throw new ArgumentError('model', 'a NeuralOde or a Model', model);
+}
+
+/** Each block's multiplier of its regularisers' λ (set by train's lambdaControl), for the workers' copies. */
+function lambdaScales(model: NeuralOde | Model): number[] {
+  return (model instanceof Model ? model.blocks : [model]).map((b) => b.lambdaScale);
 }
 
 function needsNoise(model: NeuralOde | Model): boolean {

@@ -3,7 +3,7 @@
 import type { LossDescription } from '../model/losses.js';
 import type { SolverConfig } from '../model/solver-config.js';
 import type { SolverStats } from '../ode/stats.js';
-import type { RuntimeOptions } from '../runtime/instance.js';
+import type { RuntimeOptions } from '../runtime/wasm.js';
 
 export type ModelKind = 'neuralOde' | 'model';
 
@@ -12,8 +12,11 @@ export type PoolRequest =
   | { id: number; type: 'init'; runtime: RuntimeOptions }
   /** rebuild a model from saveModel's bytes under the handle `model` */
   | { id: number; type: 'load'; model: number; kind: ModelKind; bytes: Uint8Array }
-  /** set the parameters (all of them, concatenated in model.params order) and take the objective and its gradient on a shard */
-  | { id: number; type: 'objective'; model: number; params: Float64Array; x: Float64Array; target: Float64Array; loss: LossDescription; seed?: number; lazyTerms?: boolean }
+  /**
+   * set the parameters (all of them, concatenated in model.params order) and each block's lambdaScale
+   * (the λ controller's), and take the objective and its gradient on a shard
+   */
+  | { id: number; type: 'objective'; model: number; params: Float64Array; lambdaScales: number[]; x: Float64Array; target: Float64Array; loss: LossDescription; seed?: number; lazyTerms?: boolean }
   /** set the parameters (when given) and predict a shard */
   | { id: number; type: 'predict'; model: number; params?: Float64Array; x: Float64Array; solver?: SolverConfig; times?: number[] }
   /** drop the model under the handle (the pool keeps at most MAX_POOL_MODELS loaded) */

@@ -54,6 +54,9 @@ export async function servePoolWorker(): Promise<void> {
           const start = performance.now();
           const model = modelOf(request.model);
           setParams(model.params, request.params);
+          const blocks = model instanceof Model ? model.blocks : [model];
+          if (request.lambdaScales.length !== blocks.length) throw new ShapeError(`lambdaScales: ${request.lambdaScales.length} values for ${blocks.length} blocks`);
+          blocks.forEach((block, i) => { block.lambdaScale = request.lambdaScales[i]; });
           const options = { loss: lossFromDescription(request.loss), ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }) };
           const r = model instanceof Model
             ? model.objective(request.x, request.target, { ...options, lazyTerms: request.lazyTerms === true })

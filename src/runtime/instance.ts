@@ -16,7 +16,11 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly kernels: Kernels;
   readonly arena: Arena;
+  /** the embedded build in use ('module' when a precompiled module or bytes were passed) */
+  readonly build?: KernelModuleBuild;
 }
+
+export type KernelModuleBuild = 'baseline' | 'relaxed' | 'module';
 
 const DEFAULT_MAX_BYTES = 2 ** 31;
 const WASM32_MAX_BYTES = 2 ** 32;
@@ -31,18 +35,18 @@ export function readMaxBytes(options: RuntimeOptions, keys: readonly string[] = 
   return maxBytes;
 }
 
-export function instantiateSync(module: WebAssembly.Module, maxBytes: number): Runtime {
-  return fromInstance(new WebAssembly.Instance(module, {}), maxBytes);
+export function instantiateSync(module: WebAssembly.Module, maxBytes: number, build: KernelModuleBuild = 'module'): Runtime {
+  return fromInstance(new WebAssembly.Instance(module, {}), maxBytes, build);
 }
 
-export async function instantiate(module: WebAssembly.Module, maxBytes: number): Promise<Runtime> {
-  return fromInstance(await WebAssembly.instantiate(module, {}), maxBytes);
+export async function instantiate(module: WebAssembly.Module, maxBytes: number, build: KernelModuleBuild = 'module'): Promise<Runtime> {
+  return fromInstance(await WebAssembly.instantiate(module, {}), maxBytes, build);
 }
 
-function fromInstance(instance: WebAssembly.Instance, maxBytes: number): Runtime {
+function fromInstance(instance: WebAssembly.Instance, maxBytes: number, build: KernelModuleBuild): Runtime {
   const kernels = instance.exports as unknown as Kernels;
   if (typeof kernels.heapBase !== 'function' || !(kernels.memory instanceof WebAssembly.Memory)) {
     throw new TaynodeError('the kernel module does not export heapBase and memory: was build/taynode.wasm built from assembly/?');
   }
-  return { kernels, arena: new Arena(kernels.memory, kernels.heapBase(), maxBytes) };
+  return { kernels, arena: new Arena(kernels.memory, kernels.heapBase(), maxBytes), build };
 }

@@ -138,8 +138,28 @@ export interface OptimKernels {
   adamax_update(p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, wd: number): void;
 }
 
+// f32 twins (assembly/*-f32.ts): the same ABI over f32 arrays (pointers still byte offsets, sizes in
+// elements); the RK term table stays f64; rk_error_ratio_f32 sums its terms in f64.
+type Unary32 = (out: Ptr, x: Ptr, n: number) => void;
+type Vjp32 = (dx: Ptr, primal: Ptr, dy: Ptr, n: number) => void;
+export interface F32Kernels {
+  /** C[m,n] (+)= A[m,k]·B[k,n] (+ bias[n]), f32; 4×8 f32x4 tiles */
+  gemm_nn_f32(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
+  gemm_nt_f32(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
+  gemm_tn_f32(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
+  tanh_fwd_f32: Unary32; sigmoid_fwd_f32: Unary32; exp_fwd_f32: Unary32; relu_fwd_f32: Unary32;
+  /** primal = y */ tanh_vjp_f32: Vjp32;
+  /** primal = y */ sigmoid_vjp_f32: Vjp32;
+  /** primal = y */ exp_vjp_f32: Vjp32;
+  /** primal = x */ relu_vjp_f32: Vjp32;
+  rk_stage_sum_f32(out: Ptr, y: Ptr, h: number, terms: Ptr, count: number, n: number): void;
+  rk_error_ratio_f32(err: Ptr, y0: Ptr, y1: Ptr, atol: number, atolVec: Ptr, rtol: number, n: number): number;
+  adam_update_f32(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, wd: number, decoupled: number): void;
+  sgd_momentum_update_f32(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, wd: number, nesterov: number): void;
+}
+
 export interface Kernels
-  extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, TraceKernels, OptimKernels {
+  extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, TraceKernels, OptimKernels, F32Kernels {
   heapBase(): Ptr;
   memory: WebAssembly.Memory;
 }

@@ -11,6 +11,7 @@ import { MetricsLog, type IterationMetrics } from './metrics.js';
 import { gatherRows, MinibatchSampler } from './minibatches.js';
 import type { Optimizer } from './optimizer.js';
 import { WorkerPool } from '../parallel/pool.js';
+import { checkLambdaControl, LambdaController, type LambdaControlOptions } from './lambda-control.js';
 
 export interface Dataset {
   /** initial states, [size, D] row-major */
@@ -30,6 +31,12 @@ export interface TrainOptions {
   rng: Rng;
   /** the data loss on z(t1) (default mseLoss) */
   loss?: DataLoss;
+  /**
+   * λ tuned online to an NFE budget (lambda-control.ts): sets the model's lambdaScale before every
+   * iteration; the measurement batch is the first `batch` rows of data.inputs. Records carry
+   * `lambda` and, where measured, `nfeMeasured`.
+   */
+  lambdaControl?: LambdaControlOptions;
   /** called after every iteration (progress bars, logging); return false to stop early */
   onIteration?: (record: IterationMetrics) => void | boolean;
 }
@@ -44,7 +51,7 @@ export interface PooledTrainOptions extends TrainOptions {
   pool: WorkerPool;
 }
 
-export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'batchSize', 'rng', 'loss', 'onIteration', 'pool'] as const;
+export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'batchSize', 'rng', 'loss', 'lambdaControl', 'onIteration', 'pool'] as const;
 
 /** Checks the options' keys and the presence of every required one (before any of them is used). */
 function checkTrainOptions(options: TrainOptions & { pool?: WorkerPool }): void {
@@ -56,6 +63,7 @@ function checkTrainOptions(options: TrainOptions & { pool?: WorkerPool }): void 
   }
   checkKeys(data, ['inputs', 'targets'], 'data');
   checkRng(rng, 'rng');
+  if (options.lambdaControl !== undefined) checkLambdaControl(options.lambdaControl);
   if (options.onIteration !== undefined && typeof options.onIteration !== 'function') throw new ArgumentError('onIteration', 'a function of the iteration record', options.onIteration);
   if (options.pool !== undefined && !(options.pool instanceof WorkerPool)) throw new ArgumentError('pool', 'a WorkerPool (await createWorkerPool({ workers }))', options.pool);
 }
@@ -113,8 +121,14 @@ function* trainingLoop(options: TrainOptions): Generator<StepRequest, MetricsLog
   const z0 = new Float64Array(batchSize * d);
   const target = new Float64Array(batchSize * targetWidth);
   const log = new MetricsLog();
+  let controller: LambdaController | undefined;
+  if (options.lambdaControl !== undefined) {
+    const rowsMeasured = Math.min(options.lambdaControl.batch ?? 100, size);
+    controller = new LambdaController({ ...options.lambdaControl, batch: rowsMeasured }, data.inputs.subarray(0, rowsMeasured * d));
+  }
   for (let it = 0; it < options.iterations; it++) {
     const start = performance.now();
+    const nfeMeasured = controller?.beforeIteration(it, model);
     const rows = sampler.next();
     gatherRows(data.inputs, d, rows, z0);
     gatherRows(data.targets, targetWidth, rows, target);
@@ -137,6 +151,10 @@ function* trainingLoop(options: TrainOptions): Generator<StepRequest, MetricsLog
       learningRate: lr,
       wallMs: performance.now() - start,
     };
+    if (controller) {
+      record.lambda = controller.lambda;
+      if (nfeMeasured !== undefined) record.nfeMeasured = nfeMeasured;
+    }
     log.push(record);
     if (options.onIteration?.(record) === false) break;
   }

@@ -17,6 +17,9 @@ export interface IterationMetrics {
   learningRate: number;
   /** Wall time of the whole iteration (forward, backward, update), milliseconds. */
   wallMs: number;
+  /** With lambdaControl: the λ (lambdaScale) this iteration trained with, and the NFE measured before it (when due). */
+  lambda?: number;
+  nfeMeasured?: number;
 }
 
 export class MetricsLog {

@@ -13,7 +13,7 @@ if (!available) console.warn(`\n  [skipped] browser test: ${CHROMIUM} not found 
 
 const run = available ? test : test.skip;
 
-interface InBrowser { gemm: number[]; decay: number; loss: number; nfe: number; sameAfterReload: boolean }
+interface InBrowser { gemm: number[]; decay: number; loss: number; nfe: number; sameAfterReload: boolean; build: string; baselineLoss: number }
 
 run('bundle solves, trains and reloads a model in a page and in a module worker', async () => {
   const { server, origin } = await serveBundle(new URL('../../build/index.js', import.meta.url));
@@ -35,6 +35,10 @@ run('bundle solves, trains and reloads a model in a page and in a module worker'
       assert.ok(Number.isFinite(r.loss) && r.loss > 0, `${where}: finite positive loss, got ${r.loss}`);
       assert.ok(r.nfe >= 8, `${where}: the solver ran (NFE ${r.nfe})`);
       assert.ok(r.sameAfterReload, `${where}: a reloaded model predicts identically`);
+      // Chromium validates relaxed SIMD, so the default runtime is the relaxed build; it agrees with the
+      // baseline build (forced) to rounding (fused multiply-adds in the GEMMs)
+      assert.is(r.build, 'relaxed', `${where}: the relaxed-SIMD build is chosen`);
+      assert.ok(Math.abs(r.loss - r.baselineLoss) <= 1e-12 * Math.abs(r.baselineLoss), `${where}: relaxed loss ${r.loss} vs baseline ${r.baselineLoss}`);
     }
     assert.is(outcome.page!.loss, outcome.worker!.loss, 'page and worker agree bit for bit');
   } finally {

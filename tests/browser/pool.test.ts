@@ -37,8 +37,10 @@ const training = `async (api, rt, pool) => {
 const page = `<!doctype html><meta charset="utf-8"><script type="module">
   import * as api from '/index.js';
   try {
-    const rt = await api.init();
-    const pool = await api.createWorkerPool({ workers: 2 });
+    // The baseline kernels on the page and in the workers: Chromium would pick the relaxed (fused
+    // multiply-add) build, and the run is compared with Node's baseline one.
+    const rt = await api.init({ kernels: 'baseline' });
+    const pool = await api.createWorkerPool({ workers: 2, runtime: { kernels: 'baseline' } });
     const outcome = await (${training})(api, rt, pool);
     await pool.close();
     // A worker script that does not load rejects the pool's creation (no hang).
@@ -73,7 +75,7 @@ run('a 2-worker pool of module Web Workers trains two steps in Chromium, matchin
     assert.is(pooled.workers, 2);
     assert.match(pooled.missing!, /^worker 0: died: the worker script http:\/\/127\.0\.0\.1:\d+\/missing-worker\.js failed to load or threw$/);
     const api = await import(new URL('../../build/index.js', import.meta.url).href);
-    const single = (await (0, eval)(training)(api, api.createRuntimeSync(), undefined)) as Outcome;
+    const single = (await (0, eval)(training)(api, api.createRuntimeSync({ kernels: 'baseline' }), undefined)) as Outcome;
     assert.is(pooled.losses.length, 2);
     assert.is(pooled.weights.length, single.weights.length);
     const rel = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]))) / Math.max(...b.map(Math.abs));

@@ -93,6 +93,50 @@ test('exp and tanh across their whole range, including overflow, underflow, NaN 
   Y.read().forEach((v, i) => assert.ok(Math.abs(v - Math.exp(tiny[i])) <= 1e-12 * Math.exp(tiny[i]) + 4 * 5e-324, `exp(${tiny[i]})`));
 });
 
+test('log and softplus across their whole range: subnormals, 0, negatives, NaN and ±Inf as Math.*', () => {
+  const rng = new Rng(33);
+  // log-uniform over the normal range, the subnormals, and the values near 1 where log cancels
+  const logXs = [
+    ...Array.from({ length: 2001 }, () => Math.exp(rng.uniformIn(-708, 709))),
+    ...Array.from({ length: 201 }, () => 5e-324 * Math.floor(rng.uniformIn(1, 2 ** 52))),
+    ...randomArray(rng, 201, 0.7, 1.5), 1, 2, 0.5, Math.SQRT2, Math.SQRT1_2, Number.MAX_VALUE, 2.2250738585072014e-308, 5e-324,
+    0, -0, -1, -5e-324, Infinity, -Infinity, NaN,
+  ];
+  const sp = [...randomArray(rng, 2001, -40, 40), ...randomArray(rng, 201, -708, 708), 1e-300, -1e-300, 0, -0, 36.7, 37, 1e4, -1e4, 1e308, -1e308, Infinity, -Infinity, NaN];
+  for (const [name, xs, f] of [['log', logXs, Math.log], ['softplus', sp, softplus]] as const) {
+    const X = place(rt, xs), Y = place(rt, new Float64Array(xs.length));
+    k[`${name}_fwd`](Y.ptr, X.ptr, xs.length);
+    // 1e-15: a few ulp (measured: ≤ 2.3e-16 for log, ≤ 6e-16 for softplus over 10⁶ random points)
+    assertEachClose(Y.read(), xs.map(f), 1e-15, name);
+  }
+  // softplus's subnormal results (x < −708): absolute error within a few of the smallest subnormal
+  const tiny = randomArray(rng, 101, -744, -709);
+  const X = place(rt, tiny), Y = place(rt, new Float64Array(tiny.length));
+  k.softplus_fwd(Y.ptr, X.ptr, tiny.length);
+  Y.read().forEach((v, i) => assert.ok(Math.abs(v - softplus(tiny[i])) <= 1e-12 * softplus(tiny[i]) + 4 * 5e-324, `softplus(${tiny[i]})`));
+});
+
+test('sin and cos over ±1e5, next to multiples of π/2, past the vector range, and at NaN, ±Inf, ±0 as Math.*', () => {
+  const rng = new Rng(34);
+  const xs = [
+    ...randomArray(rng, 2001, -12, 12), ...randomArray(rng, 1001, -1e5, 1e5),
+    // within a few ulp of n·π/2, where the reduction cancels most digits
+    ...Array.from({ length: 1001 }, () => Math.floor(rng.uniformIn(1, 63000)) * (Math.PI / 2) * (1 + rng.uniformIn(-1e-15, 1e-15))),
+    // past SINCOS_LIMIT (1e5) the kernel calls Math for both lanes of the pair
+    99999.99, 100000.01, -1e6, 3e10, 1e300, -1e300, Number.MAX_VALUE,
+    Math.PI, -Math.PI, Math.PI / 2, Math.PI / 4, 1e-300, -1e-300, 5e-324, 0, -0, Infinity, -Infinity, NaN,
+  ];
+  for (const [name, f] of [['sin', Math.sin], ['cos', Math.cos]] as const) {
+    const X = place(rt, xs), Y = place(rt, new Float64Array(xs.length));
+    k[`${name}_fwd`](Y.ptr, X.ptr, xs.length);
+    // 1e-15: a few ulp (measured ≤ 2.9e-16 over 10⁶ random points, and next to n·π/2)
+    assertEachClose(Y.read(), xs.map(f), 1e-15, name);
+  }
+  const X = place(rt, [-0, 0]), Y = place(rt, [9, 9]);
+  k.sin_fwd(Y.ptr, X.ptr, 2);
+  assert.ok(Object.is(Y.read()[0], -0) && Object.is(Y.read()[1], 0), 'sin(±0) = ±0');
+});
+
 test('relu keeps NaN and the vjp gates on x > 0', () => {
   const X = place(rt, [NaN, -1, 0, 2, NaN]), Y = place(rt, [9, 9, 9, 9, 9]);
   k.relu_fwd(Y.ptr, X.ptr, 5);

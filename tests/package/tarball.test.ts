@@ -22,7 +22,7 @@ test('the library\'s tarball holds the bundles, both declaration trees, the wasm
   // --ignore-scripts: the build in build/ is the one under test (prepare would rebuild it).
   packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root));
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ['build/index.js', 'build/index.cjs', 'build/infer.js', 'build/infer.cjs', 'build/pool-worker.js', 'build/types/infer.d.ts', 'build/types-cjs/infer.d.ts', 'build/taynode.wasm', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
+  for (const f of ['build/index.js', 'build/index.cjs', 'build/infer.js', 'build/infer.cjs', 'build/types/infer.d.ts', 'build/types-cjs/infer.d.ts', 'build/taynode.wasm', 'build/taynode-relaxed.wasm', 'build/pool-worker.js', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   assert.not.ok(files.some((f) => f.startsWith('src/') || f.startsWith('tests/') || f.startsWith('assembly/') || f === 'build/cli.js'), 'no sources, tests or CLI');
@@ -60,7 +60,9 @@ test('installed from the tarball: ESM and CommonJS scripts solve with the embedd
     const { z1 } = model.predict(new Float64Array([0.5, -0.5]));
     const bytes = readFileSync(new URL(import.meta.resolve('taynode/taynode.wasm')));
     const rt = await createRuntime({ module: await WebAssembly.compile(bytes) });
-    console.log(JSON.stringify({ z1: Array.from(z1), wasm: typeof rt.kernels.gemm_nn }));
+    // the relaxed build's subpath resolves too (validated only: Node 20 compiles it behind a flag)
+    const relaxed = readFileSync(new URL(import.meta.resolve('taynode/taynode-relaxed.wasm')));
+    console.log(JSON.stringify({ z1: Array.from(z1), wasm: typeof rt.kernels.gemm_nn, relaxedBytes: relaxed.length, build: createRuntimeSync().build }));
   `);
   writeFileSync(join(scratch, 'cjs.cjs'), `
     const { createRuntimeSync, NeuralOde, Rng } = require('taynode');
@@ -70,6 +72,8 @@ test('installed from the tarball: ESM and CommonJS scripts solve with the embedd
   const esm = JSON.parse(run(process.execPath, ['esm.mjs']));
   const cjs = JSON.parse(run(process.execPath, ['cjs.cjs']));
   assert.is(esm.wasm, 'function');
+  assert.ok(esm.relaxedBytes > 1000, 'taynode/taynode-relaxed.wasm is shipped');
+  assert.ok(['baseline', 'relaxed'].includes(esm.build), `a default build was chosen (${esm.build})`);
   assert.is(esm.z1.length, 2);
   assert.equal(cjs.z1, esm.z1);
 });

@@ -69,6 +69,20 @@ test('fixed grid (rk4): the pooled loss, terms and gradient of a NeuralOde equal
   assert.ok(expected.some((g) => g !== 0));
 });
 
+test('the λ controller\'s lambdaScale reaches the workers\' copies (per block)', async () => {
+  const model = NeuralOde.create(rt, rk4Config, new Rng(32));
+  const rng = new Rng(33);
+  const x = randomArray(rng, 5 * 3), target = randomArray(rng, 5 * 3);
+  const unscaled = model.objective(x, target).loss;
+  model.lambdaScale = 7;
+  const single = model.objective(x, target);
+  const expected = flat(grads(model));
+  const pooled = await pool.objective(model, x, target);
+  assert.ok(Math.abs(single.loss - unscaled) > 1e-6, 'the scale changes the loss');
+  assertClose([pooled.loss], [single.loss], 1e-13, 'loss with λ × 7');
+  assertClose(flat(grads(model)), expected, 1e-13, 'gradient with λ × 7');
+});
+
 test('fixed grid: a Model (encoder → block with R_3 → head, cross-entropy, lazy terms) pools to the single-thread gradient to rounding', async () => {
   const solver = { method: 'rk4' as const, steps: 5, errorNorm: 'state' as const };
   const model = Model.create(rt, classifierSpec(solver, [{ kind: 'taylor', order: 3, lambda: 0.1 }]), new Rng(3));
@@ -244,6 +258,7 @@ test('errors: a worker that throws rejects with its message; bad options and uns
   await rejects(createWorkerPool({ workers: 1, workerUrl: 'not a url' }), /workerUrl: expected an absolute URL/);
   await rejects(createWorkerPool({ workers: 1, runtime: { maxMemoryBytes: -1 } }), /runtime.maxMemoryBytes: expected a finite number > 0 and ≤ 4294967296, got -1/);
   await rejects(createWorkerPool({ workers: 1, runtime: { maxMemory: 1 } as never }), /runtime.maxMemory: unknown key/);
+  await rejects(createWorkerPool({ workers: 1, runtime: { kernels: 'fast' as never } }), /runtime.kernels: expected one of "auto", "baseline", "relaxed", got "fast"/);
   await rejects(createWorkerPool({ workers: 1, runtime: { module: new Uint8Array(4) as never } }), /runtime.module: expected a WebAssembly.Module/);
   await rejects(new WorkerPool().predict(model, x), /not started \(create pools with createWorkerPool\)/);
   assert.throws(() => train({ model, optimizer: new Adam(rt.kernels, model.params), data: { inputs: x, targets: x }, iterations: 1, rng: new Rng(0), pool: {} as WorkerPool }), /pool: expected a WorkerPool/);

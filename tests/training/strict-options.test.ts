@@ -21,7 +21,7 @@ test('train names a missing model, optimizer, data or rng, and an unknown option
     const { [missing]: _, ...rest } = options;
     assert.throws(() => train(rest as TrainOptions), named(missing, /expected/), missing);
   }
-  assert.throws(() => train({ ...options, batchsize: 2 } as TrainOptions), named('batchsize', /unknown key; expected one of model, optimizer, data, iterations, batchSize, rng, loss, onIteration/));
+  assert.throws(() => train({ ...options, batchsize: 2 } as TrainOptions), named('batchsize', /unknown key; expected one of model, optimizer, data, iterations, batchSize, rng, loss, lambdaControl, onIteration/));
   assert.throws(() => train({ ...options, data: { ...data, target: data.targets } } as never), named('data.target', /unknown key/));
   assert.throws(() => train({ ...options, onIteration: 3 } as never), named('onIteration'));
   assert.throws(() => train(undefined as never), named('options', /expected an object/));

@@ -11,7 +11,8 @@ import type { TermConfig, NoiseKind } from '../../../model/terms.js';
 import type { LayerSpec } from '../../../nn/layer.js';
 import { OdeSolverError } from '../../../ode/errors.js';
 
-export type Regulariser = 'none' | 'rnode' | 'r2' | 'r3';
+/** Table 2's rows, plus Pal et al.'s ERNODE and SRNODE (step terms; `taynode beyond` compares them all). */
+export type Regulariser = 'none' | 'rnode' | 'r2' | 'r3' | 'ernode' | 'srnode';
 export const REGULARISERS: readonly Regulariser[] = ['none', 'rnode', 'r2', 'r3'];
 export type FlowActivation = 'tanh' | 'softplus';
 export const FLOW_ACTIVATIONS: readonly FlowActivation[] = ['tanh', 'softplus'];
@@ -42,7 +43,8 @@ export function flowDynamics(dim: number, hidden: readonly number[], activation:
 
 /**
  * The integrals a row trains with: Hutchinson's log-density (one ε per example per solve) and its
- * regulariser: RNODE's kinetic + Jacobian–Frobenius (λ each, as Finlay et al.), or R_2 / R_3 on z.
+ * regulariser: RNODE's kinetic + Jacobian–Frobenius (λ each, as Finlay et al.), R_2 / R_3 on z, or
+ * ERNODE's / SRNODE's step term (dopri5 training only: they need the adaptive solver's steps).
  */
 export function trainingTerms(reg: Regulariser, lambda: number, noise: NoiseKind): TermConfig[] {
   const density: TermConfig = { kind: 'logDensity', estimator: 'hutchinson', noise };
@@ -51,7 +53,9 @@ export function trainingTerms(reg: Regulariser, lambda: number, noise: NoiseKind
     case 'rnode': return [density, { kind: 'kinetic', lambda }, { kind: 'jacobianFrobenius', lambda, noise }];
     case 'r2': return [density, { kind: 'taylor', order: 2, lambda }];
     case 'r3': return [density, { kind: 'taylor', order: 3, lambda }];
-    default: throw new ArgumentError('regulariser', `one of ${REGULARISERS.join(', ')}`, reg);
+    case 'ernode': return [density, { kind: 'errorEstimate', lambda }];
+    case 'srnode': return [density, { kind: 'stiffness', lambda }];
+    default: throw new ArgumentError('regulariser', `one of ${[...REGULARISERS, 'ernode', 'srnode'].join(', ')}`, reg);
   }
 }
 

@@ -7,6 +7,7 @@ import { Model, type ModelSpec } from '../../../model/model.js';
 import { NeuralOde } from '../../../model/neural-ode.js';
 import type { SolverConfig } from '../../../model/solver-config.js';
 import type { MethodName } from '../../../ode/tableaus.js';
+import type { TermConfig } from '../../../model/terms.js';
 import type { Rng } from '../../../random.js';
 import type { Runtime } from '../../../runtime/wasm.js';
 import { piecewiseConstant, type Schedule } from '../../../training/schedules.js';
@@ -27,6 +28,8 @@ export interface MnistModelOptions {
   /** the training solver (adaptive): method and rtol = atol */
   method: MethodName;
   tol: number;
+  /** the block's terms instead of R_K at λ (the regulariser comparison of `taynode beyond`) */
+  terms?: TermConfig[];
 }
 
 /** The model description; λ = 0 has no terms (an R_K state would only cost time). */
@@ -41,7 +44,7 @@ export function mnistSpec(o: MnistModelOptions): ModelSpec {
       },
       t0: 0,
       t1: 1,
-      terms: o.lambda > 0 ? [{ kind: 'taylor', order: o.order, lambda: o.lambda }] : [],
+      terms: o.terms ?? (o.lambda > 0 ? [{ kind: 'taylor', order: o.order, lambda: o.lambda }] : []),
       // Only z enters the step-size control: R_K never shortens a step, so training takes the steps the
       // prediction alone takes (as the reference, whose forward solve integrates z alone).
       solver: { method: o.method, rtol: o.tol, atol: o.tol, errorNorm: 'state', maxSteps: 20_000 },

@@ -10,6 +10,8 @@ import type { SolverConfig } from '../../../model/solver-config.js';
 import { softmaxCrossEntropyLoss } from '../../../model/losses.js';
 import type { MethodName } from '../../../ode/tableaus.js';
 import { Sgd } from '../../../training/sgd.js';
+import type { TermConfig } from '../../../model/terms.js';
+import { LambdaController, type LambdaControlOptions } from '../../../training/lambda-control.js';
 import { gatherRows, MinibatchSampler } from '../../../training/minibatches.js';
 import { PIXELS, rows, type MnistSplit } from './data.js';
 import { evaluateSet, measureRk, perExampleNfe, solverErrors, type SetEvaluation, type ToleranceError } from './evaluate.js';
@@ -30,9 +32,14 @@ export interface IterationRecord {
   loss: number;
   /** the minibatch's R_K (regularised runs) */
   rK?: number;
+  /** the minibatch's terms by name (integral terms only when not lazy; step terms always) */
+  regularizers?: Record<string, number>;
   nfeForward: number;
   nfeBackward: number;
   ms: number;
+  /** with lambdaControl: the λ this iteration trained with, and the NFE measured before it (when due) */
+  lambda?: number;
+  nfeMeasured?: number;
 }
 
 export interface MnistRun {
@@ -67,6 +74,10 @@ export interface RunOptions {
   /** the solver of every measurement (default dopri5 at evalTol) */
   evalMethod?: MethodName;
   evalTol?: number;
+  /** the block's terms instead of R_K at λ (their λ are multiplied by the model's lambdaScale) */
+  terms?: TermConfig[];
+  /** λ tuned online to an NFE budget (the measurement batch: the first `batch` training images) */
+  lambdaControl?: LambdaControlOptions;
   onIteration?: (r: IterationRecord, total: number) => void;
 }
 
@@ -77,7 +88,9 @@ export function trainMnist(rt: Runtime, s: MnistSettings, data: MnistSplit, o: R
   const trainSize = data.trainLabels.length;
   const iterations = runIterations(s, trainSize);
   // The same initial weights and minibatch order for every λ: only the regulariser differs.
-  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol }, new Rng(s.seed));
+  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol, terms: o.terms }, new Rng(s.seed));
+  const measured = o.lambdaControl ? Math.min(o.lambdaControl.batch ?? 100, trainSize) : 0;
+  const controller = o.lambdaControl ? new LambdaController({ ...o.lambdaControl, batch: measured }, data.trainImages.subarray(0, measured * PIXELS)) : undefined;
   const optimizer = new Sgd(rt.kernels, model.params, { lr: paperSchedule(iterations, s.lr, Math.min(s.warmup, iterations)), momentum: s.momentum });
   const batch = Math.min(s.batchSize, trainSize);
   const sampler = new MinibatchSampler(trainSize, batch, new Rng(s.seed + 17), { dropLast: true, shuffle: batch < trainSize });
@@ -99,6 +112,8 @@ export function trainMnist(rt: Runtime, s: MnistSettings, data: MnistSplit, o: R
     checkpoint(it);
     const cpu = process.cpuUsage();
     const start = performance.now();
+    // The controller's measurement counts as training time: it is what tuning λ online costs.
+    const nfeMeasured = controller?.beforeIteration(it, model);
     const picked = sampler.next();
     gatherRows(data.trainImages, PIXELS, picked, x);
     gatherRows(data.trainLabels, 1, picked, y);
@@ -112,6 +127,11 @@ export function trainMnist(rt: Runtime, s: MnistSettings, data: MnistSplit, o: R
     const rec: IterationRecord = { iteration: it, loss: r.dataLoss, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, ms };
     const rk = r.regularizers[`r${o.order}`];
     if (rk !== undefined) rec.rK = rk;
+    if (Object.keys(r.regularizers).length > 0) rec.regularizers = r.regularizers;
+    if (controller) {
+      rec.lambda = controller.lambda;
+      if (nfeMeasured !== undefined) rec.nfeMeasured = nfeMeasured;
+    }
     records.push(rec);
     o.onIteration?.(rec, iterations);
   }

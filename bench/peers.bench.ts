@@ -1,0 +1,216 @@
+// taynode against the peer a user would pick instead, PyTorch + torchdiffeq (../shared/peers/torch_peer.py),
+// on the same weights and initial states, one thread each, the two programs' runs interleaved.
+// Ratios are torch time / taynode time (> 1: taynode faster). taynode runs in f64 throughout; the peer
+// in f64 and in f32 (what its users train in).
+//
+// The peer needs `python3` with torch importable (e.g. `PYTHONPATH=/work/pydeps npm run bench -- peers`
+// after `python3 -m pip install --target /work/pydeps torch`); without it the peer side is skipped with a
+// message and only taynode's figures are written. PEER_PYTHON overrides the interpreter, PEER_ROUNDS
+// (default 3) the number of interleaved rounds, PEER_SCRIPT the script's path; PEER_RELAXED=1 runs
+// taynode on its relaxed-SIMD build (Node 20 flag set here) instead of the default (baseline in Node 20).
+import { spawnSync } from 'node:child_process';
+import v8 from 'node:v8';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRuntimeSync, kernelWasmBytes, type Runtime } from '../src/runtime/wasm.js';
+import { Tensor } from '../src/runtime/tensor.js';
+import { Rng } from '../src/random.js';
+import { NeuralOde } from '../src/model/neural-ode.js';
+import { saveModel } from '../src/model/serialize.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
+import { Adam } from '../src/training/adam.js';
+import { writeResults } from './results-file.js';
+
+interface Case {
+  name: string;
+  widths: number[];
+  batch: number;
+  activation: 'sigmoid' | 'tanh';
+}
+
+const CASES: Case[] = [
+  // The paper's MNIST dynamics: 784 → 100 → 784, sigmoid, t concatenated before every layer.
+  { name: 'mnist', widths: [784, 100, 784], batch: 100, activation: 'sigmoid' },
+  { name: 'small', widths: [2, 64, 64, 2], batch: 256, activation: 'tanh' },
+];
+const TOLERANCES = [1e-6, 1.4e-8];
+const PEER_SCRIPT = process.env.PEER_SCRIPT ?? fileURLToPath(new URL('../../shared/peers/torch_peer.py', import.meta.url));
+const PYTHON = process.env.PEER_PYTHON ?? 'python3';
+const ROUNDS = Number(process.env.PEER_ROUNDS ?? 3);
+const REPS = 5;
+
+const median = (xs: number[]) => { const s = xs.slice().sort((a, b) => a - b); const n = s.length; return n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2; };
+const r3 = (v: number) => +v.toPrecision(4);
+
+/** Median milliseconds of `reps` calls after one warm-up, and the last call's result. */
+function timed<T>(fn: () => T, reps = REPS): { ms: number; result: T } {
+  let result = fn();
+  result = fn(); // a second warm-up: the first calls also compile and size workspaces
+  const ms: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    result = fn();
+    ms.push(performance.now() - t);
+  }
+  return { ms: median(ms), result };
+}
+
+function initialState(c: Case): Float64Array {
+  const rng = new Rng(11);
+  return new Float64Array(c.batch * c.widths[0]).map(() => rng.uniformIn(-1, 1));
+}
+
+function model(rt: Runtime, c: Case, tol: number, gradient: 'checkpoint' | 'adjoint', order?: number): NeuralOde {
+  return NeuralOde.create(rt, {
+    mlp: { widths: c.widths, activation: c.activation },
+    solver: { method: 'dopri5', rtol: tol, atol: tol },
+    gradient,
+    ...(order ? { regularizers: { order, lambda: 0.01 } } : {}),
+  }, new Rng(5));
+}
+
+/** The model's weights and z0 as the peer reads them (F64 safetensors). */
+function writeWeights(m: NeuralOde, z0: Float64Array, c: Case, path: string): void {
+  const { tensors } = decodeSafetensors(saveModel(m));
+  tensors.set('z0', { shape: [c.batch, c.widths[0]], data: z0 });
+  writeFileSync(path, encodeSafetensors(tensors));
+}
+
+interface TaynodeFigures { f_ms?: number; solve_ms: number; solve_nfe: number; z1_sum: number; checkpoint_ms: number; checkpoint_nfe: [number, number]; adjoint_ms: number; adjoint_nfe: [number, number]; loss: number; train_r3_ms: number; train_r3_nfe: [number, number] }
+
+function taynode(rt: Runtime, c: Case, tol: number, z0: Float64Array, withF: boolean): TaynodeFigures {
+  const cp = model(rt, c, tol, 'checkpoint'), adj = model(rt, c, tol, 'adjoint'), reg = model(rt, c, tol, 'checkpoint', 3);
+  const target = new Float64Array(z0.length); // loss = mean(z(t1)²), as the peer's
+  const out: Partial<TaynodeFigures> = {};
+  if (withF) {
+    const dyn = cp.network.graph;
+    const z = Tensor.from(rt.arena, z0, c.batch, c.widths[0]);
+    const dz = Tensor.empty(rt.arena, c.batch, c.widths[0]);
+    out.f_ms = timed(() => { for (let i = 0; i < 10; i++) dyn.f(0.3, z, dz); }).ms / 10;
+  }
+  const solve = timed(() => cp.predict(z0));
+  out.solve_ms = solve.ms;
+  out.solve_nfe = solve.result.stats.nfe;
+  out.z1_sum = solve.result.z1.reduce((s, v) => s + v, 0);
+  const fb = timed(() => cp.objective(z0, target));
+  out.checkpoint_ms = fb.ms;
+  out.checkpoint_nfe = [fb.result.nfeForward, fb.result.nfeBackward];
+  out.loss = fb.result.dataLoss;
+  const ad = timed(() => adj.objective(z0, target));
+  out.adjoint_ms = ad.ms;
+  out.adjoint_nfe = [ad.result.nfeForward, ad.result.nfeBackward];
+  // A training step with R_3 (λ = 0.01): objective + gradient + Adam update (parameters move, so each
+  // call solves a slightly different problem; the peer script has no Taylor-mode regulariser).
+  const adam = new Adam(rt.kernels, reg.params, { lr: 1e-4 });
+  const rng = new Rng(9);
+  const tr = timed(() => { const r = reg.objective(z0, target, { rng }); adam.step(); return r; });
+  out.train_r3_ms = tr.ms;
+  out.train_r3_nfe = [tr.result.nfeForward, tr.result.nfeBackward];
+  return out as TaynodeFigures;
+}
+
+type PeerOut = Record<string, unknown> & { f_ms?: number; solve_ms?: number; solve_nfe?: number; z1_sum?: number; backprop_ms?: number; backprop_nfe?: number[]; adjoint_ms?: number; adjoint_nfe?: number[]; loss?: number; torch?: string };
+
+function peer(spec: Record<string, unknown>, dir: string): PeerOut {
+  const path = join(dir, 'spec.json');
+  writeFileSync(path, JSON.stringify(spec));
+  const env = { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+  const r = spawnSync(PYTHON, [PEER_SCRIPT, path], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`the peer failed (${PYTHON} ${PEER_SCRIPT}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PeerOut;
+}
+
+/** null when the peer cannot run here, with the reason printed. */
+function peerAvailable(): string | null {
+  if (!existsSync(PEER_SCRIPT)) return `no peer script at ${PEER_SCRIPT}`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
+  if (r.status !== 0) return `${PYTHON} cannot import torch (set PYTHONPATH to where it is installed, or PEER_PYTHON): ${(r.stderr || String(r.error)).trim().split('\n').pop()}`;
+  return null;
+}
+
+const fmtMs = (v: number | undefined) => (v === undefined ? '   —   ' : v.toFixed(2).padStart(8));
+
+export async function run(): Promise<void> {
+  const figures: Record<string, unknown> = {};
+  const skip = peerAvailable();
+  if (skip) console.log(`peer side SKIPPED: ${skip}`);
+  const dir = mkdtempSync(join(tmpdir(), 'taynode-peers-'));
+  if (process.env.PEER_RELAXED === '1') v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  const rt = process.env.PEER_RELAXED === '1' ? createRuntimeSync({ module: new WebAssembly.Module(kernelWasmBytes('relaxed') as BufferSource) }) : createRuntimeSync();
+  const build = process.env.PEER_RELAXED === '1' ? 'relaxed' : rt.build;
+  figures.taynode_build = build;
+  console.log(`taynode kernels: ${build} build`);
+  try {
+    for (const c of CASES) {
+      const z0 = initialState(c);
+      writeWeights(model(rt, c, 1e-6, 'checkpoint'), z0, c, join(dir, `${c.name}.safetensors`));
+      const base = { weights: join(dir, `${c.name}.safetensors`), activation: c.activation, concat_time: true, activate_input: false, t: [0, 1], threads: 1, reps: REPS };
+      if (!skip) {
+        // Matched setup: one midpoint step on [0, 1] on both sides (no step-size control to differ; torchdiffeq's
+        // rk4 is the 3/8 rule, taynode's the classic one), f64.
+        const p = peer({ ...base, method: 'midpoint', what: ['solve'], reps: 1 }, dir);
+        const m = NeuralOde.create(rt, { mlp: { widths: c.widths, activation: c.activation }, solver: { method: 'midpoint', steps: 1 } }, new Rng(5));
+        const z1 = m.predict(z0).z1;
+        const sum = z1.reduce((s, v) => s + v, 0);
+        const rel = Math.abs(sum - p.z1_sum!) / Math.max(1e-300, Math.abs(sum));
+        figures[`${c.name}.matched_midpoint_z1_sum_rel_diff`] = rel;
+        console.log(`${c.name}: matched check (midpoint, one step, f64): NFE ${m.predict(z0).stats.nfe} vs ${p.solve_nfe}, Σz(t1) ${sum} vs ${p.z1_sum} (relative difference ${rel.toExponential(2)}); torch ${p.torch}`);
+        figures.torch = p.torch;
+        figures.torchdiffeq = p.torchdiffeq;
+      }
+      for (const tol of TOLERANCES) {
+        const withF = tol === TOLERANCES[0];
+        const ours: TaynodeFigures[] = [], t64: PeerOut[] = [], t32: PeerOut[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          ours.push(taynode(rt, c, tol, z0, withF));
+          if (skip) continue;
+          const what = withF ? ['f', 'solve', 'backprop', 'adjoint'] : ['solve', 'backprop', 'adjoint'];
+          t64.push(peer({ ...base, rtol: tol, atol: tol, dtype: 'float64', what }, dir));
+          t32.push(peer({ ...base, rtol: tol, atol: tol, dtype: 'float32', what }, dir));
+        }
+        const key = `${c.name}${tol === 1e-6 ? '' : '.tol1.4e-8'}`;
+        const med = (xs: Record<string, unknown>[], k: string) => { const v = xs.map((x) => x[k]).filter((x): x is number => typeof x === 'number'); return v.length ? median(v) : undefined; };
+        const oursMed = (k: keyof TaynodeFigures) => med(ours as unknown as Record<string, unknown>[], k)!;
+        const row = {
+          taynode_f64: { f_ms: withF ? r3(oursMed('f_ms')) : undefined, solve_ms: r3(oursMed('solve_ms')), solve_nfe: ours[0].solve_nfe, checkpoint_ms: r3(oursMed('checkpoint_ms')), checkpoint_nfe: ours[0].checkpoint_nfe, adjoint_ms: r3(oursMed('adjoint_ms')), adjoint_nfe: ours[0].adjoint_nfe, train_r3_ms: r3(oursMed('train_r3_ms')), train_r3_nfe: ours[0].train_r3_nfe, z1_sum: ours[0].z1_sum, loss: ours[0].loss },
+        } as Record<string, unknown>;
+        console.log(`\n${c.name} [${c.widths.join('→')}] ${c.activation}, batch ${c.batch}, dopri5 rtol = atol = ${tol} (ms, medians of ${ROUNDS} interleaved rounds × ${REPS} reps)`);
+        console.log(`             ${'f'.padStart(8)} ${'solve'.padStart(8)} ${'fwd+bwd'.padStart(8)} ${'adjoint'.padStart(8)}  NFE solve / fwd+bwd / adjoint`);
+        const o = row.taynode_f64 as Record<string, number | number[]>;
+        console.log(`taynode f64  ${fmtMs(o.f_ms as number)} ${fmtMs(o.solve_ms as number)} ${fmtMs(o.checkpoint_ms as number)} ${fmtMs(o.adjoint_ms as number)}  ${o.solve_nfe} / ${o.checkpoint_nfe} / ${o.adjoint_nfe}   (R_3 training step ${(o.train_r3_ms as number).toFixed(2)} ms, NFE ${o.train_r3_nfe})`);
+        for (const [label, runs] of [['torch f64', t64], ['torch f32', t32]] as const) {
+          if (!runs.length) continue;
+          const p = { f_ms: withF ? med(runs, 'f_ms') : undefined, solve_ms: med(runs, 'solve_ms'), solve_nfe: runs[0].solve_nfe, backprop_ms: med(runs, 'backprop_ms'), backprop_nfe: runs[0].backprop_nfe, adjoint_ms: med(runs, 'adjoint_ms'), adjoint_nfe: runs[0].adjoint_nfe, z1_sum: runs[0].z1_sum, loss: runs[0].loss, errors: Object.fromEntries(Object.entries(runs[0]).filter(([k]) => k.endsWith('_error'))) };
+          row[label.replace(' ', '_')] = p;
+          console.log(`${label.padEnd(12)} ${fmtMs(p.f_ms)} ${fmtMs(p.solve_ms)} ${fmtMs(p.backprop_ms)} ${fmtMs(p.adjoint_ms)}  ${p.solve_nfe} / ${p.backprop_nfe} / ${p.adjoint_nfe}${Object.keys(p.errors).length ? `  errors: ${JSON.stringify(p.errors)}` : ''}`);
+          const dt = label === 'torch f64' ? 'f64' : 'f32';
+          const zrel = Math.abs(p.z1_sum! - (o.z1_sum as number)) / Math.abs(o.z1_sum as number);
+          figures[`${key}.dopri5_z1_sum_rel_diff_torch_${dt}`] = +zrel.toPrecision(3);
+          console.log(`  Σz(t1) taynode ${o.z1_sum} vs ${p.z1_sum} (relative difference ${zrel.toExponential(2)}); loss ${o.loss} vs ${p.loss}`);
+          const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? +(a / b).toFixed(3) : undefined);
+          const ratios = {
+            f: withF ? ratio(p.f_ms, o.f_ms as number) : undefined,
+            solve: ratio(p.solve_ms, o.solve_ms as number),
+            fwdbwd: ratio(p.backprop_ms, o.checkpoint_ms as number),
+            adjoint: ratio(p.adjoint_ms, o.adjoint_ms as number),
+          };
+          for (const [k, v] of Object.entries(ratios)) if (v !== undefined) figures[`${key}.${k}_vs_torch_${dt}`] = v;
+          console.log(`  ratio torch/taynode (${dt}): f ${ratios.f ?? '—'}  solve ${ratios.solve}  fwd+bwd ${ratios.fwdbwd}  adjoint ${ratios.adjoint}`);
+        }
+        figures[`${key}.details`] = row;
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // From the kernel benchmark and the threads benchmark when they have been run (not re-measured here).
+  const results = fileURLToPath(new URL('./results/', import.meta.url));
+  const read = (name: string) => { try { return JSON.parse(readFileSync(`${results}${name}.json`, 'utf8')) as Record<string, unknown>; } catch { return {}; } };
+  const kernels = read('kernels'), threads = read('threads');
+  for (const k of ['gemm_f32_128x256x256_gflops', 'sigmoid_f32_ns', 'sigmoid_f64_ns']) figures[k] = kernels[k] ?? null;
+  figures['mnist.threads2_speedup'] = threads['mnist.threads2_speedup'] ?? null;
+  figures.peer = skip ? `skipped: ${skip}` : 'PyTorch + torchdiffeq (../shared/peers/torch_peer.py), one thread, interleaved';
+  writeResults('peers', figures);
+}

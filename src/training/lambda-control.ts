@@ -1,0 +1,104 @@
+// λ tuned online to an NFE budget (the paper's limitations section: λ is hand-tuned, and R_K relates
+// to NFE predictably, its Figure 7). Every `every` iterations the current model's NFE is measured by
+// one prediction solve of a fixed measurement batch with the stated solver, and an integral controller
+// on log λ moves λ by gain·log(NFE / target): up when the solve costs more than the budget, down when
+// less, clamped to [minLambda, maxLambda]. λ here is the model's `lambdaScale`, the multiplier of every
+// regulariser's configured λ (configure λ = 1 and it is λ itself). Deterministic: the measurement
+// solve draws nothing.
+import { ArgumentError } from '../errors.js';
+import { checkKeys, checkInteger, checkNumber } from '../config/strict.js';
+import { checkSolverConfig, type SolverConfig } from '../model/solver-config.js';
+import type { SolverStats } from '../ode/stats.js';
+
+export interface LambdaControlOptions {
+  /** the NFE budget of one prediction solve of the measurement batch with `solver` */
+  targetNfe: number;
+  /** the measurement solver (method, rtol, atol; default the model's own) */
+  solver?: SolverConfig;
+  /** rows of the training inputs solved jointly per measurement (default 100; the first rows) */
+  batch?: number;
+  /** iterations between measurements (default 10) */
+  every?: number;
+  /** Δlog λ = gain·log(NFE / target) per measurement (default 0.5) */
+  gain?: number;
+  /** λ until the first update (default 1) */
+  initialLambda?: number;
+  /** clamps of λ (default 1e-6 and 1e3) */
+  minLambda?: number;
+  maxLambda?: number;
+  /** no update while |NFE / target − 1| ≤ tolerance (default 0) */
+  tolerance?: number;
+  /** first iteration that may update λ (default 0) */
+  start?: number;
+}
+
+export const LAMBDA_CONTROL_KEYS = ['targetNfe', 'solver', 'batch', 'every', 'gain', 'initialLambda', 'minLambda', 'maxLambda', 'tolerance', 'start'] as const;
+
+export type ResolvedLambdaControl = Required<Omit<LambdaControlOptions, 'solver'>> & { solver?: SolverConfig };
+
+/** Checks every key and value (names the key, e.g. `lambdaControl.gain`); returns the options with defaults. */
+export function checkLambdaControl(options: unknown, name = 'lambdaControl'): ResolvedLambdaControl {
+  checkKeys(options, LAMBDA_CONTROL_KEYS, name);
+  const o = options as LambdaControlOptions;
+  if (o.solver !== undefined) checkSolverConfig(o.solver);
+  const positive = { min: 0, minExclusive: true };
+  const r: ResolvedLambdaControl = {
+    targetNfe: checkNumber(o.targetNfe, `${name}.targetNfe`, { min: 1 }),
+    batch: checkInteger(o.batch ?? 100, `${name}.batch`, { min: 1, max: 1_000_000 }),
+    every: checkInteger(o.every ?? 10, `${name}.every`, { min: 1 }),
+    gain: checkNumber(o.gain ?? 0.5, `${name}.gain`, positive),
+    initialLambda: checkNumber(o.initialLambda ?? 1, `${name}.initialLambda`, positive),
+    minLambda: checkNumber(o.minLambda ?? 1e-6, `${name}.minLambda`, positive),
+    maxLambda: checkNumber(o.maxLambda ?? 1e3, `${name}.maxLambda`, positive),
+    tolerance: checkNumber(o.tolerance ?? 0, `${name}.tolerance`, { min: 0 }),
+    start: checkInteger(o.start ?? 0, `${name}.start`, { min: 0 }),
+    ...(o.solver ? { solver: o.solver } : {}),
+  };
+  if (r.minLambda > r.maxLambda) throw new ArgumentError(`${name}.minLambda`, `at most maxLambda (${r.maxLambda})`, r.minLambda);
+  if (r.initialLambda < r.minLambda || r.initialLambda > r.maxLambda) throw new ArgumentError(`${name}.initialLambda`, `within [minLambda, maxLambda] = [${r.minLambda}, ${r.maxLambda}]`, r.initialLambda);
+  return r;
+}
+
+/** What the controller drives: a NeuralOde or a Model (both have lambdaScale and predict). */
+export interface ControlledModel {
+  lambdaScale: number;
+  predict(x: Float64Array, options: { solver?: SolverConfig }): { stats: SolverStats | SolverStats[] };
+}
+
+/** The NFE of one prediction solve of `inputs` (summed over a Model's blocks). */
+export function measureNfe(model: ControlledModel, inputs: Float64Array, solver?: SolverConfig): number {
+  const { stats } = model.predict(inputs, solver ? { solver } : {});
+  return Array.isArray(stats) ? stats.reduce((n, s) => n + s.nfe, 0) : stats.nfe;
+}
+
+export class LambdaController {
+  readonly options: ResolvedLambdaControl;
+  private logLambda: number;
+  /** the last measured NFE (NaN before the first measurement) */
+  lastNfe = NaN;
+
+  constructor(options: LambdaControlOptions, private readonly inputs: Float64Array) {
+    this.options = checkLambdaControl(options);
+    this.logLambda = Math.log(this.options.initialLambda);
+  }
+
+  get lambda(): number {
+    return Math.exp(this.logLambda);
+  }
+
+  /** Sets the model's λ for iteration `it`, measuring and updating first when one is due; returns the NFE measured (or undefined). */
+  beforeIteration(it: number, model: ControlledModel): number | undefined {
+    const o = this.options;
+    let measured: number | undefined;
+    if (it >= o.start && (it - o.start) % o.every === 0) {
+      measured = measureNfe(model, this.inputs, o.solver);
+      this.lastNfe = measured;
+      if (Math.abs(measured / o.targetNfe - 1) > o.tolerance) {
+        const next = this.logLambda + o.gain * Math.log(measured / o.targetNfe);
+        this.logLambda = Math.min(Math.log(o.maxLambda), Math.max(Math.log(o.minLambda), next));
+      }
+    }
+    model.lambdaScale = this.lambda;
+    return measured;
+  }
+}
