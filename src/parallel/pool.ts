@@ -288,7 +288,7 @@ export class WorkerPool {
     const handle = this.nextModel++;
     const kind: ModelKind = model instanceof NeuralOde ? 'neuralOde' : 'model';
     const bytes = model instanceof Uint8Array ? model : saveModel(model);
-    const loaded = Promise.all(this.workers.map((_, i) => this.request(i, { type: 'load', model: handle, kind, bytes }) as Promise<LoadReply>))
+    const loaded = inShardOrder(this.workers.map((_, i) => this.request(i, { type: 'load', model: handle, kind, bytes }) as Promise<LoadReply>))
       .then((replies) => {
         if (!(model instanceof Uint8Array)) checkSameParams(model, replies[0]);
         return replies[0];
