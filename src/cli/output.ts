@@ -3,7 +3,7 @@
 // proven writable before any training starts. Files are staged in a sibling folder and swapped in at
 // the end, so an interrupted run leaves the previous results or the new ones, never a mix; a single
 // file (e.g. a --json path elsewhere) is written to a temporary name and renamed.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { TaynodeError } from '../errors.js';
 
@@ -54,26 +54,14 @@ export class OutputDir {
     this.staging = join(parent, `.${basename(resolve(dir))}.partial-${process.pid}`);
     rmSync(this.staging, { recursive: true, force: true });
     mkdirSync(this.staging, { recursive: true });
-    // A crash or Ctrl-C must not leave the staging folder beside the results: 'exit' covers errors
-    // and process.exit; a signal's default action skips 'exit', so it is caught, cleaned up and re-sent.
+    // A crash must not leave the staging folder beside the results ('exit' runs after an uncaught
+    // error too). Signals are not caught: training is synchronous, so a handler would only run once
+    // it ended, and Ctrl-C must stop a run at once; their leftovers are removed by the next run.
     process.once('exit', this.abandonOnExit);
-    process.once('SIGINT', this.abandonOnSignal);
-    process.once('SIGTERM', this.abandonOnSignal);
+    removeStaleStaging(parent, basename(resolve(dir)));
   }
 
   private readonly abandonOnExit = (): void => this.abandon();
-
-  private readonly abandonOnSignal = (signal: NodeJS.Signals): void => {
-    this.abandon();
-    // with no other listener left, re-sending the signal ends the process as it would have ended
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  };
-
-  private stopWatching(): void {
-    process.off('exit', this.abandonOnExit);
-    process.off('SIGINT', this.abandonOnSignal);
-    process.off('SIGTERM', this.abandonOnSignal);
-  }
 
   /** Where to write `name` now (inside the staging folder). */
   path(name: string): string {
@@ -133,12 +121,33 @@ export class OutputDir {
     if (existsSync(this.dir)) renameSync(this.dir, old);
     renameSync(this.staging, this.dir);
     rmSync(old, { recursive: true, force: true });
-    this.stopWatching();
+    process.off('exit', this.abandonOnExit);
   }
 
   /** Drops the staged files (the previous results stay). */
   abandon(): void {
     rmSync(this.staging, { recursive: true, force: true });
-    this.stopWatching();
+    process.off('exit', this.abandonOnExit);
+  }
+}
+
+/** Staging folders of `name` left by runs whose process is gone (killed by a signal, or the machine stopped). */
+function removeStaleStaging(parent: string, name: string): void {
+  const prefix = `.${name}.partial-`;
+  for (const entry of readdirSync(parent)) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).replace(/\.old$/, ''));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) {
+      rmSync(join(parent, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }

@@ -3,7 +3,7 @@
 // terminal is plain lines.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,7 @@ test('OutputDir: the old results stay whole until commit; commit swaps the new o
   assert.equal(readdirSync(root).filter((f) => f.includes('partial')), [], 'no staging folder left');
 });
 
-test('a run that crashes or is interrupted leaves no staging folder, and the old results stay', () => {
+test('a crashed run removes its staging folder; a killed one\'s is removed by the next run; the old results stay', () => {
   const dir = join(root, 'interrupted');
   const first = new OutputDir(dir);
   first.write('a.json', 'old a');
@@ -58,6 +58,7 @@ test('a run that crashes or is interrupted leaves no staging folder, and the old
   const module = new URL('../../src/cli/output.ts', import.meta.url).href;
   const endings: Record<string, string> = {
     crash: "throw new Error('training failed')",
+    // (no handler: training is synchronous, and a signal must stop it at once)
     SIGINT: "process.kill(process.pid, 'SIGINT'); setTimeout(() => {}, 10000)",
     SIGTERM: "process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 10000)",
   };
@@ -66,10 +67,20 @@ test('a run that crashes or is interrupted leaves no staging folder, and the old
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 });
     const staging = child.stdout.trim();
     assert.ok(staging.includes('partial'), `${how}: the child staged its files (${child.stderr})`);
-    if (how === 'crash') assert.is(child.status, 1, 'the error still ends the process with a failure');
-    else assert.is(child.signal, how, `${how}: the process still ends by the signal`);
-    assert.not.ok(existsSync(staging), `${how}: no staging folder left`);
     assert.is(readFileSync(join(dir, 'a.json'), 'utf8'), 'old a', `${how}: the old results stay`);
+    if (how === 'crash') {
+      assert.is(child.status, 1, 'the error still ends the process with a failure');
+      assert.not.ok(existsSync(staging), 'crash: no staging folder left');
+    } else {
+      assert.is(child.signal, how, `${how}: the process ends by the signal`);
+      const alive = join(root, `.interrupted.partial-${process.ppid}`); // a live process's run: kept
+      mkdirSync(alive, { recursive: true });
+      const next = new OutputDir(dir);
+      assert.not.ok(existsSync(staging), `${how}: the next run removed the dead run's staging folder`);
+      assert.ok(existsSync(alive), `${how}: a live process's staging folder is left alone`);
+      next.abandon();
+      rmSync(alive, { recursive: true });
+    }
   }
 });
 
