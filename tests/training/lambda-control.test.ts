@@ -73,6 +73,33 @@ test('the controller moves log λ by gain·log(NFE / target), within its clamps 
   assert.ok(Math.abs(model.lambdaScale - 3 / Math.sqrt(2)) < 1e-12);
 });
 
+test('the ratchet keeps λ from decreasing until a measured NFE has first exceeded the target', () => {
+  let nfe = 20;
+  const model = { lambdaScale: 0, predict: () => ({ stats: { nfe } as never }) };
+  const c = new LambdaController({ targetNfe: 40, every: 1, gain: 1, initialLambda: 1, ratchet: true }, new Float64Array(1));
+  c.beforeIteration(0, model);
+  assert.is(model.lambdaScale, 1, 'a cheap fresh model does not lower λ');
+  nfe = 80; c.beforeIteration(1, model);
+  assert.ok(Math.abs(model.lambdaScale - 2) < 1e-12, `λ up by 80/40, got ${model.lambdaScale}`);
+  nfe = 20; c.beforeIteration(2, model);
+  assert.ok(Math.abs(model.lambdaScale - 1) < 1e-12, `armed: λ down by 20/40, got ${model.lambdaScale}`);
+  const free = new LambdaController({ targetNfe: 40, every: 1, gain: 1, initialLambda: 1 }, new Float64Array(1));
+  nfe = 20; free.beforeIteration(0, model);
+  assert.ok(Math.abs(model.lambdaScale - 0.5) < 1e-12, 'without the ratchet λ goes down at once');
+});
+
+test('the proportional term adds proportional·log(NFE / target) to the integral without accumulating', () => {
+  let nfe = 80;
+  const model = { lambdaScale: 0, predict: () => ({ stats: { nfe } as never }) };
+  const c = new LambdaController({ targetNfe: 40, every: 1, gain: 0.5, proportional: 2, initialLambda: 1 }, new Float64Array(1));
+  c.beforeIteration(0, model); // integral 0.5·ln 2, λ = e^{(0.5 + 2)·ln 2}
+  assert.ok(Math.abs(model.lambdaScale - 2 ** 2.5) < 1e-12, `got ${model.lambdaScale}`);
+  nfe = 40; c.beforeIteration(1, model); // error 0: λ = the integral alone
+  assert.ok(Math.abs(model.lambdaScale - 2 ** 0.5) < 1e-12, `got ${model.lambdaScale}`);
+  nfe = 20; c.beforeIteration(2, model); // integral 0, proportional −2·ln 2
+  assert.ok(Math.abs(model.lambdaScale - 0.25) < 1e-12, `got ${model.lambdaScale}`);
+});
+
 test('λ control options are checked strictly, by name', () => {
   assert.throws(() => checkLambdaControl({ targetNfe: 50, gian: 1 }), /lambdaControl\.gian/);
   assert.throws(() => checkLambdaControl({ targetNfe: 0 }), /lambdaControl\.targetNfe/);
@@ -82,6 +109,8 @@ test('λ control options are checked strictly, by name', () => {
   assert.throws(() => checkLambdaControl({ targetNfe: 50, minLambda: 2, maxLambda: 1 }), /lambdaControl\.minLambda/);
   assert.throws(() => checkLambdaControl({ targetNfe: 50, initialLambda: 1e4 }), /lambdaControl\.initialLambda/);
   assert.throws(() => checkLambdaControl({ targetNfe: 50, solver: { rtol: -1 } }), /rtol/);
+  assert.throws(() => checkLambdaControl({ targetNfe: 50, ratchet: 'yes' }), /lambdaControl\.ratchet/);
+  assert.throws(() => checkLambdaControl({ targetNfe: 50, proportional: -1 }), /lambdaControl\.proportional/);
   const rt = createRuntimeSync();
   const model = NeuralOde.create(rt, { mlp: { widths: [2, 3, 2], activation: 'tanh' } }, new Rng(0));
   assert.throws(() => train({ model, optimizer: new Adam(rt.kernels, model.params, { lr: 0.01 }), data, iterations: 1, rng: new Rng(0), lambdaControl: { targetNfe: 10, batch: 0 } }), /lambdaControl\.batch/);
