@@ -7,7 +7,7 @@ import { Rng } from '../../src/random.js';
 import { NeuralOde } from '../../src/model/neural-ode.js';
 import { Adam } from '../../src/training/adam.js';
 import { train, type TrainOptions } from '../../src/training/loop.js';
-import { LambdaController, checkLambdaControl, measureNfe } from '../../src/training/lambda-control.js';
+import { LambdaController, checkLambdaControl, measureNfe, type LambdaControlOptions } from '../../src/training/lambda-control.js';
 
 // A twist (rotation by 4·|x|, scaled by 2) of the square: an unregularised fit takes ≈ 200 NFE at 1e-8.
 const data = (() => {
@@ -24,14 +24,14 @@ const data = (() => {
 })();
 const measure = { method: 'dopri5' as const, rtol: 1e-8, atol: 1e-8 };
 
-function run(targetNfe: number | null, seed = 4) {
+function run(targetNfe: number | null, seed = 4, extra: Partial<LambdaControlOptions> = {}) {
   const rt = createRuntimeSync();
   const model = NeuralOde.create(rt, {
     mlp: { widths: [2, 32, 2], activation: 'tanh' }, terms: [{ kind: 'taylor', order: 2, lambda: targetNfe === null ? 0 : 1 }],
     solver: { method: 'dopri5', rtol: 1e-5, atol: 1e-5 },
   }, new Rng(3));
   const options: TrainOptions = { model, optimizer: new Adam(rt.kernels, model.params, { lr: 0.03 }), data, iterations: 200, batchSize: 32, rng: new Rng(seed) };
-  if (targetNfe !== null) options.lambdaControl = { targetNfe, solver: measure, batch: 64, every: 5, gain: 1, initialLambda: 0.01 };
+  if (targetNfe !== null) options.lambdaControl = { targetNfe, solver: measure, batch: 64, every: 5, gain: 1, initialLambda: 0.01, ...extra };
   const log = train(options);
   return { log, nfe: measureNfe(model, data.inputs.subarray(0, 128), measure) };
 }
@@ -46,6 +46,17 @@ test('λ control brings the NFE to a budget a third of the unregularised NFE, lo
   assert.is(measured.length, 40, 'every 5th of 200 iterations');
   assert.ok(log.records.every((r) => r.lambda! > 0), 'λ logged every iteration');
   assert.ok(log.last!.lambda! > 10 * log.records[0].lambda!, `λ went up from ${log.records[0].lambda} to ${log.last!.lambda}`);
+});
+
+test('λ control with the ratchet and a proportional term also brings the NFE to the budget', () => {
+  const target = 60;
+  const { log, nfe } = run(target, 4, { ratchet: true, proportional: 1 });
+  assert.ok(Math.abs(nfe / target - 1) <= 0.1, `final NFE ${nfe} within 10 % of ${target}`);
+  const first = log.records.findIndex((r) => r.nfeMeasured !== undefined && r.nfeMeasured > target);
+  assert.ok(first > 0, 'the fresh model is cheaper than the target, then the NFE exceeds it');
+  assert.is(log.records[0].lambda, 0.01, 'the cheap fresh model did not lower λ (it would to 0.01·NFE/60 without the ratchet)');
+  const before = log.records.slice(0, first + 1).map((r) => r.lambda!);
+  assert.ok(before.every((l, i) => i === 0 || l >= before[i - 1]), `λ never decreased before the NFE first exceeded ${target}`);
 });
 
 test('λ control is deterministic with a seed (identical records), and the seed matters', () => {
