@@ -25,9 +25,13 @@ export interface ControlSettings {
   maxLambda: number;
   /** first iteration that updates λ (0: from the start, though the fresh model's NFE, ≈ 20, lowers λ at first) */
   start: number;
-  /** no decrease of λ before the measured NFE has first exceeded the target */
+  /**
+   * no decrease of λ before the measured NFE has first exceeded the target; and a proportional gain on
+   * log λ (0: integral only). Both off: with them each budget was met by some gain and initial λ, but
+   * no one setting met all three, and the NFE missed by 20–32 % where λ started too high
+   * (BENCHMARKS.md, "Controller variants tried"); the plain integral controller reached all three.
+   */
   ratchet: boolean;
-  /** proportional gain on log λ (0: integral only) */
   proportional: number;
 }
 
