@@ -28,8 +28,8 @@ export interface ControlSettings {
   /**
    * no decrease of λ before the measured NFE has first exceeded the target; and a proportional gain on
    * log λ (0: integral only). Both off: with them each budget was met by some gain and initial λ, but
-   * no one setting met all three, and the NFE missed by 20–32 % where λ started too high
-   * (BENCHMARKS.md, "Controller variants tried"); the plain integral controller reached all three.
+   * no one setting met all three, and the NFE missed by 20–32 % where λ started too high; the
+   * proportional term alone gave mixed error gaps (BENCHMARKS.md, "Controller variants tried").
    */
   ratchet: boolean;
   proportional: number;
