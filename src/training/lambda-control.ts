@@ -2,11 +2,15 @@
 // to NFE predictably, its Figure 7). Every `every` iterations the current model's NFE is measured by
 // one prediction solve of a fixed measurement batch with the stated solver, and an integral controller
 // on log λ moves λ by gain·log(NFE / target): up when the solve costs more than the budget, down when
-// less, clamped to [minLambda, maxLambda]. λ here is the model's `lambdaScale`, the multiplier of every
+// less, clamped to [minLambda, maxLambda]. Two refinements, both off by default: a warm-up ratchet
+// (λ does not decrease before the measured NFE has first exceeded the target: a fresh model is cheap
+// for reasons unrelated to λ, so lowering λ then only regularises too little early), and a
+// proportional term (log λ = integral + proportional·log(NFE / target): a quick response to NFE
+// transients that does not accumulate). λ here is the model's `lambdaScale`, the multiplier of every
 // regulariser's configured λ (configure λ = 1 and it is λ itself). Deterministic: the measurement
 // solve draws nothing.
 import { ArgumentError } from '../errors.js';
-import { checkKeys, checkInteger, checkNumber } from '../config/strict.js';
+import { checkKeys, checkInteger, checkNumber, checkBoolean } from '../config/strict.js';
 import { checkSolverConfig, type SolverConfig } from '../model/solver-config.js';
 import type { SolverStats } from '../ode/stats.js';
 
@@ -26,13 +30,17 @@ export interface LambdaControlOptions {
   /** clamps of λ (default 1e-6 and 1e3) */
   minLambda?: number;
   maxLambda?: number;
-  /** no update while |NFE / target − 1| ≤ tolerance (default 0) */
+  /** the error counts as 0 (no update) while |NFE / target − 1| ≤ tolerance (default 0) */
   tolerance?: number;
   /** first iteration that may update λ (default 0) */
   start?: number;
+  /** no decrease of λ until a measured NFE has first exceeded the target (default false) */
+  ratchet?: boolean;
+  /** log λ = integral + proportional·log(NFE / target) (default 0: integral only) */
+  proportional?: number;
 }
 
-export const LAMBDA_CONTROL_KEYS = ['targetNfe', 'solver', 'batch', 'every', 'gain', 'initialLambda', 'minLambda', 'maxLambda', 'tolerance', 'start'] as const;
+export const LAMBDA_CONTROL_KEYS = ['targetNfe', 'solver', 'batch', 'every', 'gain', 'initialLambda', 'minLambda', 'maxLambda', 'tolerance', 'start', 'ratchet', 'proportional'] as const;
 
 export type ResolvedLambdaControl = Required<Omit<LambdaControlOptions, 'solver'>> & { solver?: SolverConfig };
 
@@ -52,6 +60,8 @@ export function checkLambdaControl(options: unknown, name = 'lambdaControl'): Re
     maxLambda: checkNumber(o.maxLambda ?? 1e3, `${name}.maxLambda`, positive),
     tolerance: checkNumber(o.tolerance ?? 0, `${name}.tolerance`, { min: 0 }),
     start: checkInteger(o.start ?? 0, `${name}.start`, { min: 0 }),
+    ratchet: checkBoolean(o.ratchet ?? false, `${name}.ratchet`),
+    proportional: checkNumber(o.proportional ?? 0, `${name}.proportional`, { min: 0 }),
     ...(o.solver ? { solver: o.solver } : {}),
   };
   if (r.minLambda > r.maxLambda) throw new ArgumentError(`${name}.minLambda`, `at most maxLambda (${r.maxLambda})`, r.minLambda);
@@ -74,12 +84,17 @@ export function measureNfe(model: ControlledModel, inputs: Float64Array, solver?
 export class LambdaController {
   readonly options: ResolvedLambdaControl;
   private logLambda: number;
+  /** the integral term of log λ (log λ itself without a proportional term) */
+  private integral: number;
+  /** whether a measured NFE has exceeded the target yet (the ratchet lets λ decrease only then) */
+  private armed: boolean;
   /** the last measured NFE (NaN before the first measurement) */
   lastNfe = NaN;
 
   constructor(options: LambdaControlOptions, private readonly inputs: Float64Array) {
     this.options = checkLambdaControl(options);
-    this.logLambda = Math.log(this.options.initialLambda);
+    this.logLambda = this.integral = Math.log(this.options.initialLambda);
+    this.armed = !this.options.ratchet;
   }
 
   get lambda(): number {
@@ -93,10 +108,13 @@ export class LambdaController {
     if (it >= o.start && (it - o.start) % o.every === 0) {
       measured = measureNfe(model, this.inputs, o.solver);
       this.lastNfe = measured;
-      if (Math.abs(measured / o.targetNfe - 1) > o.tolerance) {
-        const next = this.logLambda + o.gain * Math.log(measured / o.targetNfe);
-        this.logLambda = Math.min(Math.log(o.maxLambda), Math.max(Math.log(o.minLambda), next));
-      }
+      if (measured > o.targetNfe) this.armed = true;
+      // Within the tolerance the error counts as 0: the integral holds, the proportional term vanishes.
+      const log = Math.abs(measured / o.targetNfe - 1) > o.tolerance ? Math.log(measured / o.targetNfe) : 0;
+      const error = this.armed ? log : Math.max(0, log);
+      const clamp = (v: number) => Math.min(Math.log(o.maxLambda), Math.max(Math.log(o.minLambda), v));
+      this.integral = clamp(this.integral + o.gain * error);
+      this.logLambda = clamp(this.integral + o.proportional * error);
     }
     model.lambdaScale = this.lambda;
     return measured;

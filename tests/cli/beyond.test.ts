@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registerBeyondCommand } from '../../src/cli/commands/beyond.js';
+import { beyondSettings, registerBeyondCommand } from '../../src/cli/commands/beyond.js';
 import { bestSweepRunWithin, readSweep, summariseBudgets, sweepErrorAt } from '../../src/cli/experiments/beyond/summary.js';
 import { DEFAULT_BEYOND, tinySettings } from '../../src/cli/experiments/beyond/settings.js';
 
@@ -73,11 +73,20 @@ test('taynode beyond --tiny: budgets and regularisers in the JSON, both figures,
 test('taynode beyond: bad options are refused by name before any work', async () => {
   for (const [args, pattern] of [
     [['--parts', 'mnist,foo'], /--parts/], [['--budgets', '0.4,1.5'], /--budgets/], [['--mnist-ernode', '-1'], /--mnist-ernode/], [['--control-gain', '0'], /--control-gain/],
+    [['--control-ratchet', 'yes'], /--control-ratchet/], [['--control-proportional', '-1'], /--control-proportional/],
   ] as const) {
     let message = '';
     try { await run([...args, '--out', join(tmpdir(), 'never')]); } catch (e) { message = String(e); }
     assert.ok(pattern.test(message), `${args.join(' ')}: ${message}`);
   }
+});
+
+test('taynode beyond: the controller options reach the settings (on/off, the proportional gain)', () => {
+  const base = { parts: ['budgets' as const], tiny: false, sweep: 'x', out: 'y', progress: false };
+  const d = beyondSettings(base).control;
+  assert.equal([d.ratchet, d.proportional], [DEFAULT_BEYOND.control.ratchet, DEFAULT_BEYOND.control.proportional]);
+  const s = beyondSettings({ ...base, controlRatchet: !d.ratchet, controlProportional: 0.7 }).control;
+  assert.equal([s.ratchet, s.proportional], [!d.ratchet, 0.7]);
 });
 
 const points = [

@@ -20,7 +20,7 @@ import { budgetsSpec, regularisersSpec } from '../experiments/beyond/plots.js';
 import { renderSvg } from '../plots.js';
 import { checkWritable, defaultOut, OutputDir, writeFileAtomic } from '../output.js';
 import { createProgress } from '../progress.js';
-import { integerAtLeast, positive, positiveInt } from '../parsers.js';
+import { integerAtLeast, nonNegative, positive, positiveInt } from '../parsers.js';
 
 const partList = (v: string): BeyondPart[] => {
   if (v.trim() === 'none') return [];
@@ -35,6 +35,11 @@ const lambdaList = (v: string): number[] => {
   const xs = v.split(',').map(Number);
   if (xs.some((x) => !(Number.isFinite(x) && x > 0))) throw new InvalidArgumentError('expected a comma-separated list of positive weights (or none).');
   return xs;
+};
+
+const onOff = (v: string): boolean => {
+  if (v === 'on' || v === 'off') return v === 'on';
+  throw new InvalidArgumentError('expected on or off.');
 };
 
 const fractionList = (v: string): number[] => {
@@ -55,6 +60,8 @@ interface Opts extends LambdaOptions {
   controlGain?: number;
   controlBatch?: number;
   controlStart?: number;
+  controlRatchet?: boolean;
+  controlProportional?: number;
   initialLambda?: number;
   evalTrain?: number;
   sweep: string;
@@ -81,6 +88,8 @@ export function beyondSettings(opts: Opts): BeyondSettings {
   if (opts.controlGain !== undefined) s.control.gain = opts.controlGain;
   if (opts.controlBatch !== undefined) s.control.batch = opts.controlBatch;
   if (opts.controlStart !== undefined) s.control.start = opts.controlStart;
+  if (opts.controlRatchet !== undefined) s.control.ratchet = opts.controlRatchet;
+  if (opts.controlProportional !== undefined) s.control.proportional = opts.controlProportional;
   if (opts.initialLambda !== undefined) s.control.initialLambda = opts.initialLambda;
   for (const r of SPEED_REGULARISERS) {
     const m = opts[`mnist${capital(r)}`], c = opts[`cnf${capital(r)}`];
@@ -114,6 +123,8 @@ export function registerBeyondCommand(program: Command): void {
     .option('--control-gain <x>', `Δlog λ = gain·log(NFE / target) per measurement (default ${d.control.gain})`, positive)
     .option('--control-batch <n>', `training images per NFE measurement (default ${d.control.batch})`, positiveInt)
     .option('--control-start <n>', `first iteration that updates λ (default ${d.control.start})`, integerAtLeast(0))
+    .option('--control-ratchet <on|off>', `no decrease of λ before the measured NFE first exceeds the target (default ${d.control.ratchet ? 'on' : 'off'})`, onOff)
+    .option('--control-proportional <x>', `proportional gain: log λ = integral + x·log(NFE / target) (default ${d.control.proportional})`, nonNegative)
     .option('--initial-lambda <x>', `λ before the first update (default ${d.control.initialLambda})`, positive)
     .option('--sweep <path>', 'the MNIST experiment\'s results: its fixed-λ sweep and λ = 0 NFE', d.sweepJson);
   for (const r of SPEED_REGULARISERS) {

@@ -117,7 +117,7 @@ export function mnistBudgets(rt: Runtime, s: BeyondSettings, data: MnistSplit, u
     const run = runMnist(rt, s, data, `budget ${fraction}× = ${target.toFixed(1)} NFE`, 'rk', 1, hooks, {
       lambdaControl: {
         targetNfe: target, solver: measureSolver('dopri5', s.mnist.evalTol), batch: c.batch, every: c.every, gain: c.gain,
-        initialLambda: c.initialLambda, minLambda: c.minLambda, maxLambda: c.maxLambda, start: c.start,
+        initialLambda: c.initialLambda, minLambda: c.minLambda, maxLambda: c.maxLambda, start: c.start, ratchet: c.ratchet, proportional: c.proportional,
       },
     });
     const trace = run.records.map((r) => ({ iteration: r.iteration, lambda: r.lambda!, loss: r.loss, ...(r.nfeMeasured !== undefined ? { nfeMeasured: r.nfeMeasured } : {}) }));

@@ -25,6 +25,14 @@ export interface ControlSettings {
   maxLambda: number;
   /** first iteration that updates λ (0: from the start, though the fresh model's NFE, ≈ 20, lowers λ at first) */
   start: number;
+  /**
+   * no decrease of λ before the measured NFE has first exceeded the target; and a proportional gain on
+   * log λ (0: integral only). Both off: with them each budget was met by some gain and initial λ, but
+   * no one setting met all three, and the NFE missed by 20–32 % where λ started too high; the
+   * proportional term alone gave mixed error gaps (BENCHMARKS.md, "Controller variants tried").
+   */
+  ratchet: boolean;
+  proportional: number;
 }
 
 export interface BeyondSettings {
@@ -58,7 +66,7 @@ export const DEFAULT_BEYOND: BeyondSettings = {
   budgetFractions: [0.4, 0.6, 0.8],
   budgetTolerance: 0.1,
   errorMarginPp: 0.5,
-  control: { every: 10, gain: 1, batch: 100, initialLambda: 3.02e-3, minLambda: 1e-6, maxLambda: 10, start: 0 },
+  control: { every: 10, gain: 1, batch: 100, initialLambda: 3.02e-3, minLambda: 1e-6, maxLambda: 10, start: 0, ratchet: false, proportional: 0 },
   sweepJson: 'bench/results/mnist.json',
   mnistLambdas: { rk: [], rnode: [0.01, 0.1], ernode: [0.7, 7], srnode: [0.5, 5] },
   cnf: { ...DEFAULT_CNF, evalTols: [1e-5] },
