@@ -280,4 +280,19 @@ test('errors: a worker that dies or throws uncaught rejects the step with its re
   await rejects(createWorkerPool({ workers: 1, workerUrl: new URL('./fixtures/no-such-worker.ts', import.meta.url) }), /worker 0: died: .*no-such-worker/);
 });
 
+test('the caller\'s arrays and parameters stay whole: requests transfer their own copies, never the caller\'s buffers', async () => {
+  const model = NeuralOde.create(rt, rk4Config, new Rng(5));
+  const rng = new Rng(6);
+  const x = randomArray(rng, 7 * 3), target = randomArray(rng, 7 * 3);
+  const [xCopy, targetCopy] = [x.slice(), target.slice()];
+  const before = flat(model.params.map((p) => p.value.toFloat64Array()));
+  await pool.objective(model, x, target);
+  const predicted = await pool.predict(model, x);
+  assert.is(x.byteLength, xCopy.byteLength, 'x is not detached');
+  assert.equal(Array.from(x), Array.from(xCopy));
+  assert.equal(Array.from(target), Array.from(targetCopy));
+  assert.equal(Array.from(flat(model.params.map((p) => p.value.toFloat64Array()))), Array.from(before), 'parameters unchanged');
+  assert.is(predicted.z1.length, 7 * 3);
+});
+
 test.run();
