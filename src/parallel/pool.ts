@@ -89,6 +89,8 @@ interface Pending {
 interface Shipped {
   handle: number;
   loaded: Promise<LoadReply>;
+  /** calls using the model now: a model in use is never unloaded to make room */
+  users: number;
 }
 
 /**
@@ -177,7 +179,7 @@ export class WorkerPool {
       }));
     }
     try {
-      await Promise.all(ready);
+      await inShardOrder(ready);
       await inShardOrder(this.workers.map((_, i) => this.request(i, { type: 'init', runtime })));
     } catch (e) {
       await this.close();
@@ -213,18 +215,19 @@ export class WorkerPool {
       checkRng(options.rng, 'rng');
       seeds = shardSeeds(options.rng, shards.length);
     } else if (options.rng !== undefined) checkRng(options.rng, 'rng');
-    const { handle } = await this.ship(model);
+    // Copied now, before any wait: a caller that changes x or the parameters after calling does not
+    // change what is sent. Each request gets its own copies (the last shard takes the gathered
+    // parameters themselves), which are transferred, not cloned: cloning 2 MB of parameters and pixels
+    // cost 4–8 ms a request on the MNIST model.
     const params = concatValues(model);
-    const replies = await inShardOrder(shards.map((shard, s) => {
-      // Every array is this request's own copy (the last shard takes the original), so it is
-      // transferred, not cloned: cloning 2 MB of parameters and pixels cost 4–8 ms a request on the
-      // MNIST model.
-      const own = { params: s === shards.length - 1 ? params : params.slice(), x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard) };
-      return this.request(s, {
-        type: 'objective', model: handle, ...own, lambdaScales: lambdaScales(model),
-        loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}),
-      }, [own.params.buffer, own.x.buffer, own.target.buffer] as Transferable[]) as Promise<ObjectiveReply>;
+    const own = shards.map((shard, s) => ({
+      params: s === shards.length - 1 ? params : params.slice(), x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard),
     }));
+    const scales = lambdaScales(model);
+    const replies = await this.using(model, ({ handle }) => inShardOrder(own.map((copies, s) => this.request(s, {
+      type: 'objective', model: handle, ...copies, lambdaScales: scales,
+      loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}),
+    }, [copies.params.buffer, copies.x.buffer, copies.target.buffer] as Transferable[]) as Promise<ObjectiveReply>)));
     accumulateGrads(model, replies, shards, batch);
     return combineObjectives(replies, shards, batch);
   }
@@ -239,18 +242,22 @@ export class WorkerPool {
     this.checkStarted();
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     if (!(model instanceof Uint8Array)) checkModel(model);
-    const { handle, loaded } = this.shipOnce(model);
-    const { inputWidth, outputWidth } = await loaded;
-    const batch = batchOf(x, inputWidth, 'x');
+    // (copied before any wait, as in objective)
+    const xCopy = x instanceof Float64Array ? x.slice() : x;
     const times = options.times === undefined ? undefined : Array.from(options.times);
-    const shards = splitRows(batch, this.size);
     const params = model instanceof Uint8Array ? undefined : concatValues(model);
-    const replies = await inShardOrder(shards.map((shard, s) => {
-      const own = { x: shardRows(x, inputWidth, shard), ...(params ? { params: s === shards.length - 1 ? params : params.slice() } : {}) };
-      return this.request(s, {
-        type: 'predict', model: handle, ...own, ...(options.solver ? { solver: options.solver } : {}), ...(times ? { times } : {}),
-      }, (own.params ? [own.x.buffer, own.params.buffer] : [own.x.buffer]) as Transferable[]) as Promise<PredictReply>;
-    }));
+    const { replies, outputWidth, batch, shards } = await this.using(model, async ({ handle, loaded }) => {
+      const { inputWidth, outputWidth } = await loaded;
+      const batch = batchOf(xCopy, inputWidth, 'x');
+      const shards = splitRows(batch, this.size);
+      const replies = await inShardOrder(shards.map((shard, s) => {
+        const own = { x: shardRows(xCopy as Float64Array, inputWidth, shard), ...(params ? { params: s === shards.length - 1 ? params : params.slice() } : {}) };
+        return this.request(s, {
+          type: 'predict', model: handle, ...own, ...(options.solver ? { solver: options.solver } : {}), ...(times ? { times } : {}),
+        }, (own.params ? [own.x.buffer, own.params.buffer] : [own.x.buffer]) as Transferable[]) as Promise<PredictReply>;
+      }));
+      return { replies, outputWidth, batch, shards };
+    });
     const d = replies[0].z1.length / shards[0].count;
     return {
       output: joinTimeMajor(replies.map((r) => r.output), shards, times?.length ?? 1, outputWidth, batch),
@@ -273,11 +280,20 @@ export class WorkerPool {
     if (this.workers.length === 0) throw new TaynodeError('worker pool: not started (create pools with createWorkerPool)');
   }
 
-  /** Sends the model's bytes to every worker once (the load is awaited by every later request through the same port order). */
-  private async ship(model: NeuralOde | Model): Promise<Shipped> {
+  /**
+   * Runs `work` with the model loaded in every worker (its bytes sent once; `work` awaits the load
+   * itself where it needs the reply). While `work` runs the model is in use and is never unloaded to
+   * make room for others, so its requests cannot find it gone.
+   */
+  private async using<T>(model: NeuralOde | Model | Uint8Array, work: (shipped: Shipped) => Promise<T>): Promise<T> {
     const shipped = this.shipOnce(model);
-    await shipped.loaded;
-    return shipped;
+    shipped.users++;
+    try {
+      await shipped.loaded;
+      return await work(shipped);
+    } finally {
+      shipped.users--;
+    }
   }
 
   private shipOnce(model: NeuralOde | Model | Uint8Array): Shipped {
@@ -287,8 +303,11 @@ export class WorkerPool {
       this.shipped.set(model, known);
       return known;
     }
-    if (this.shipped.size >= MAX_POOL_MODELS) {
-      const [oldest, { handle: old }] = this.shipped.entries().next().value as [object, Shipped];
+    // The least recently used model not in use makes room; while every one is in use the pool holds
+    // more than MAX_POOL_MODELS for a moment.
+    const idle = this.shipped.size >= MAX_POOL_MODELS ? [...this.shipped].find(([, s]) => s.users === 0) : undefined;
+    if (idle) {
+      const [oldest, { handle: old }] = idle;
       this.shipped.delete(oldest);
       // Requests already sent for it come first on every port; its next use loads it again.
       this.workers.forEach((_, i) => { this.request(i, { type: 'unload', model: old }).catch(() => {}); });
@@ -301,7 +320,7 @@ export class WorkerPool {
         if (!(model instanceof Uint8Array)) checkSameParams(model, replies[0]);
         return replies[0];
       });
-    const shipped = { handle, loaded };
+    const shipped: Shipped = { handle, loaded, users: 0 };
     this.shipped.set(model, shipped);
     // A model that failed to load is not remembered: the next call tries again (and fails as clearly).
     loaded.catch(() => { if (this.shipped.get(model) === shipped) this.shipped.delete(model); });

@@ -214,6 +214,28 @@ test('at most MAX_POOL_MODELS models stay loaded: fresh saveModel bytes each cal
   assert.is(pool.loadedModels, MAX_POOL_MODELS);
 });
 
+test('models in use are never unloaded: more than MAX_POOL_MODELS concurrent predicts on fresh bytes all succeed, then the pool shrinks back', async () => {
+  const model = NeuralOde.create(rt, rk4Config, new Rng(26));
+  const x = randomArray(new Rng(27), 3 * 3);
+  const expected = Array.from((await pool.predict(model, x)).output);
+  const results = await Promise.allSettled(Array.from({ length: MAX_POOL_MODELS + 3 }, () => pool.predict(saveModel(model), x)));
+  results.forEach((r, i) => {
+    assert.is(r.status, 'fulfilled', `call ${i}: ${r.status === 'rejected' ? (r.reason as Error).message : ''}`);
+    if (r.status === 'fulfilled') assert.equal(Array.from(r.value.output), expected);
+  });
+  await pool.predict(saveModel(model), x); // with nothing in use, the least recently used make room again
+  assert.ok(pool.loadedModels <= MAX_POOL_MODELS + 3, `${pool.loadedModels} models loaded`);
+});
+
+test('the caller may change x right after calling: what was passed is what is solved', async () => {
+  const model = NeuralOde.create(rt, rk4Config, new Rng(28));
+  const x = randomArray(new Rng(31), 4 * 3);
+  const expected = Array.from((await pool.predict(model, x)).output);
+  const pending = pool.predict(saveModel(model), x); // fresh bytes: the call waits for their load
+  x.fill(0);
+  assert.equal(Array.from((await pending).output), expected);
+});
+
 test('runtime options reach the workers: a shared compiled module; a memory bound too small for the model fails its load with the worker\'s message', async () => {
   const module = await WebAssembly.compile(kernelWasmBytes() as BufferSource);
   const small = await createWorkerPool({ workers: 2, runtime: { module, maxMemoryBytes: 2 ** 20 } });
