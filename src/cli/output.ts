@@ -58,7 +58,7 @@ export class OutputDir {
     // error too). Signals are not caught: training is synchronous, so a handler would only run once
     // it ended, and Ctrl-C must stop a run at once; their leftovers are removed by the next run.
     process.once('exit', this.abandonOnExit);
-    removeStaleStaging(parent, basename(resolve(dir)));
+    removeStaleStaging(parent, basename(resolve(dir)), dir);
   }
 
   private readonly abandonOnExit = (): void => this.abandon();
@@ -118,8 +118,14 @@ export class OutputDir {
   commit(): void {
     const old = `${this.staging}.old`;
     rmSync(old, { recursive: true, force: true });
-    if (existsSync(this.dir)) renameSync(this.dir, old);
-    renameSync(this.staging, this.dir);
+    const hadOld = existsSync(this.dir);
+    if (hadOld) renameSync(this.dir, old);
+    try {
+      renameSync(this.staging, this.dir);
+    } catch (e) {
+      if (hadOld) renameSync(old, this.dir); // the previous results back in place
+      throw e;
+    }
     rmSync(old, { recursive: true, force: true });
     process.off('exit', this.abandonOnExit);
   }
@@ -131,15 +137,20 @@ export class OutputDir {
   }
 }
 
-/** Staging folders of `name` left by runs whose process is gone (killed by a signal, or the machine stopped). */
-function removeStaleStaging(parent: string, name: string): void {
+/**
+ * Staging folders of `name` left by runs whose process is gone (killed by a signal, or the machine
+ * stopped). A run killed inside `commit`, between its two renames, left the previous results as
+ * `….old` and no folder: they are put back, not removed.
+ */
+function removeStaleStaging(parent: string, name: string, dir: string): void {
   const prefix = `.${name}.partial-`;
   for (const entry of readdirSync(parent)) {
     if (!entry.startsWith(prefix)) continue;
+    const isOld = entry.endsWith('.old');
     const pid = Number(entry.slice(prefix.length).replace(/\.old$/, ''));
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) {
-      rmSync(join(parent, entry), { recursive: true, force: true });
-    }
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    if (isOld && !existsSync(dir)) renameSync(join(parent, entry), dir);
+    else rmSync(join(parent, entry), { recursive: true, force: true });
   }
 }
 

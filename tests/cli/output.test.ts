@@ -3,7 +3,7 @@
 // terminal is plain lines.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,22 @@ test('a crashed run removes its staging folder; a killed one\'s is removed by th
       rmSync(alive, { recursive: true });
     }
   }
+});
+
+test('a run killed between commit\'s two renames: the next run puts the previous results back rather than removing them', () => {
+  const dir = join(root, 'mid-commit');
+  const first = new OutputDir(dir);
+  first.write('a.json', 'old a');
+  first.commit();
+  // what a process killed after moving the old folder aside and before renaming its staging leaves
+  const deadPid = 2 ** 22 + 12345; // above Linux's pid_max default, so no live process has it
+  const parent = join(root);
+  renameSync(dir, join(parent, `.mid-commit.partial-${deadPid}.old`));
+  mkdirSync(join(parent, `.mid-commit.partial-${deadPid}`));
+  const next = new OutputDir(dir);
+  assert.is(readFileSync(join(dir, 'a.json'), 'utf8'), 'old a', 'the previous results are back');
+  assert.equal(readdirSync(parent).filter((f) => f.startsWith('.mid-commit.partial-') && !f.endsWith(`-${process.pid}`)), [], 'the dead run\'s folders are gone');
+  next.abandon();
 });
 
 test('a file placed by path (--json): staged when inside --out, written in place when outside; an unwritable one fails now', () => {
