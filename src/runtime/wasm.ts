@@ -70,17 +70,27 @@ export async function init(options: RuntimeOptions = {}): Promise<Runtime> {
 
 /** A separate kernel instance with its own memory and arena (the shared one is untouched). */
 export function createRuntimeSync(options: RuntimeOptions = {}): Runtime {
-  const maxBytes = readMaxBytes(options, OPTION_KEYS);
+  const maxBytes = readOptions(options);
   if (options.module) return instantiateSync(options.module, maxBytes, 'module');
   const build = chooseBuild(options.kernels);
   return instantiateSync(new WebAssembly.Module(kernelWasmBytes(build) as BufferSource), maxBytes, build);
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
-  const maxBytes = readMaxBytes(options, OPTION_KEYS);
+  const maxBytes = readOptions(options);
   if (options.module) return instantiate(options.module, maxBytes, 'module');
   const build = chooseBuild(options.kernels);
   return instantiate(await WebAssembly.compile(kernelWasmBytes(build) as BufferSource), maxBytes, build);
+}
+
+/** Every option checked, whichever are used (`kernels` is moot with `module`, but a typo is still an error). */
+function readOptions(options: RuntimeOptions): number {
+  const maxBytes = readMaxBytes(options, OPTION_KEYS);
+  if (options.kernels !== undefined) checkOneOf(options.kernels, KERNEL_BUILDS, 'kernels');
+  if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
+    throw new ArgumentError('module', 'a WebAssembly.Module of taynode.wasm (compile the bytes, or omit module for the embedded kernels)', options.module);
+  }
+  return maxBytes;
 }
 
 function chooseBuild(kernels: KernelBuild = 'auto'): 'baseline' | 'relaxed' {

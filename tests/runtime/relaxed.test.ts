@@ -27,6 +27,10 @@ test("kernels: 'baseline' forces the baseline; 'relaxed' where unsupported and u
   assert.throws(() => kernelWasmBytes('fast' as 'baseline'), (e: Error) => e instanceof ArgumentError && /build/.test(e.message));
   const module = new WebAssembly.Module(kernelWasmBytes() as BufferSource);
   assert.is(createRuntimeSync({ module }).build, 'module');
+  // checked whichever options are used: a bad kernels beside a module, a module that is not one
+  assert.throws(() => createRuntimeSync({ module, kernels: 'bogus' as 'auto' }), (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message));
+  assert.throws(() => createRuntimeSync({ module: 'x' as unknown as WebAssembly.Module }), (e: Error) => e instanceof ArgumentError && /module/.test(e.message));
+  await createRuntime({ module: 'x' as unknown as WebAssembly.Module }).then(() => assert.unreachable('accepted'), (e: Error) => assert.ok(e instanceof ArgumentError && /module/.test(e.message)));
 });
 
 test('with --experimental-wasm-relaxed-simd the relaxed build is chosen and agrees with the baseline to rounding', () => {
