@@ -255,7 +255,8 @@ export class NeuralOde {
 
   /**
    * Multiplies every regulariser's λ (integral and step terms; not the log-density): 1 by default; the
-   * λ controller (src/training/lambda-control.ts) sets it while training.
+   * λ controller (src/training/lambda-control.ts) sets it while training and leaves the last value
+   * (later objectives use it; saveModel does not store it).
    */
   lambdaScale = 1;
 

@@ -4,14 +4,18 @@
 // there with the accepted steps (t_j, h_j) held fixed.
 //
 //   errorEstimate (ERNODE): R_E = Σ_j E_j·|h_j|,  E_j = RMS_c( e_c / (atol + rtol·max(|y0_c|, |y1_c|)) ),
-//     e = h·Σ_i (b_i − b̂_i)·k_i: the error ratio the step-size controller accepted the step with
-//     (as OrdinaryDiffEq's EEst and Pal et al.'s code, _compute_regularization_value :error_estimate).
+//     e = h·Σ_i (b_i − b̂_i)·k_i over z alone: the error ratio the step-size controller accepted the step
+//     with when errorNorm is 'state' (with 'all' the controller's ratio also covers the integral terms'
+//     states, this one does not) (as OrdinaryDiffEq's EEst and Pal et al.'s code,
+//     _compute_regularization_value :error_estimate).
 //   stiffness (SRNODE): R_S = Σ_j ρ_j·|h_j|,  ρ_j = ‖k_s − k_{s−1}‖ / ‖y1 − g_{s−1}‖: Hairer's (dopri5.f)
 //     and Shampine's estimate of the dynamics' Lipschitz constant along the step from the last two
 //     stages, both at t + h (an FSAL pair with c_{s−1} = 1: dopri5, tsit5). Pal et al.'s code sums ρ_j
 //     divided by the stability-region size without |h_j|; with |h_j| the term is ∫ρ dt (for f = a·z it
 //     is |a|·|t1 − t0| exactly, whatever the steps), and h·ρ is the quantity Hairer compares with 3.25.
 // Only z (the first `components` values of the state) enters either term, as with errorNorm 'state'.
+// Their values exist only where the replay runs, i.e. when a gradient is taken: an objective with
+// gradient: false reports neither (nor adds them to its loss).
 import { ArgumentError } from '../errors.js';
 import type { ButcherTableau } from '../ode/tableaus.js';
 

@@ -18,9 +18,9 @@ export type TermConfig =
   | { kind: 'jacobianFrobenius'; lambda?: number; noise?: NoiseKind }
   /** CNF: Δlog p = −∫ tr(∂f/∂z) dt per example; `exact` (D jets, small D) or Hutchinson's εᵀ(∂f/∂z)ε */
   | { kind: 'logDensity'; estimator: TraceEstimatorKind; noise?: NoiseKind }
-  /** ERNODE: Σ over accepted steps of the solver's error ratio × |h| (step-terms.ts; checkpoint replay only) */
+  /** ERNODE: Σ over accepted steps of the solver's error ratio over z × |h| (step-terms.ts; checkpoint replay only: evaluated only when a gradient is taken) */
   | { kind: 'errorEstimate'; lambda?: number }
-  /** SRNODE: Σ over accepted steps of the stiffness estimate ρ × |h| (step-terms.ts; dopri5/tsit5, checkpoint replay only) */
+  /** SRNODE: Σ over accepted steps of the stiffness estimate ρ × |h| (step-terms.ts; dopri5/tsit5, checkpoint replay only: evaluated only when a gradient is taken) */
   | { kind: 'stiffness'; lambda?: number };
 
 /** Terms summed over the solver's accepted steps in the replay, not integrated in the state. */
