@@ -63,7 +63,13 @@ function checkTrainOptions(options: TrainOptions & { pool?: WorkerPool }): void 
   }
   checkKeys(data, ['inputs', 'targets'], 'data');
   checkRng(rng, 'rng');
-  if (options.lambdaControl !== undefined) checkLambdaControl(options.lambdaControl);
+  if (options.lambdaControl !== undefined) {
+    checkLambdaControl(options.lambdaControl);
+    // the controller scales the regularisers' λ: with none (or all λ = 0) it would measure and change nothing
+    const blocks: readonly NeuralOde[] = (model as Model).blocks ?? [model as NeuralOde];
+    const regularised = blocks.some((b) => [...b.terms, ...b.stepTerms].some((t) => t.kind !== 'logDensity' && ((t as { lambda?: number }).lambda ?? 0) > 0));
+    if (!regularised) throw new ArgumentError('lambdaControl', 'a model with a regulariser of λ > 0 for it to scale (terms or regularizers)', 'none');
+  }
   if (options.onIteration !== undefined && typeof options.onIteration !== 'function') throw new ArgumentError('onIteration', 'a function of the iteration record', options.onIteration);
   if (options.pool !== undefined && !(options.pool instanceof WorkerPool)) throw new ArgumentError('pool', 'a WorkerPool (await createWorkerPool({ workers }))', options.pool);
 }

@@ -126,6 +126,10 @@ test('λ control options are checked strictly, by name', () => {
   const model = NeuralOde.create(rt, { mlp: { widths: [2, 3, 2], activation: 'tanh' } }, new Rng(0));
   assert.throws(() => train({ model, optimizer: new Adam(rt.kernels, model.params, { lr: 0.01 }), data, iterations: 1, rng: new Rng(0), lambdaControl: { targetNfe: 10, batch: 0 } }), /lambdaControl\.batch/);
   assert.throws(() => train({ model, optimizer: new Adam(rt.kernels, model.params, { lr: 0.01 }), data, iterations: 1, rng: new Rng(0), lambdaControl: 'x' as never }), /lambdaControl/);
+  // nothing to scale: no regulariser, or only λ = 0 (the controller would measure and change nothing)
+  assert.throws(() => train({ model, optimizer: new Adam(rt.kernels, model.params, { lr: 0.01 }), data, iterations: 1, rng: new Rng(0), lambdaControl: { targetNfe: 10 } }), /lambdaControl: expected a model with a regulariser/);
+  const zero = NeuralOde.create(rt, { mlp: { widths: [2, 3, 2], activation: 'tanh' }, terms: [{ kind: 'kinetic', lambda: 0 }] }, new Rng(0));
+  assert.throws(() => train({ model: zero, optimizer: new Adam(rt.kernels, zero.params, { lr: 0.01 }), data, iterations: 1, rng: new Rng(0), lambdaControl: { targetNfe: 10 } }), /lambdaControl: expected a model with a regulariser/);
 });
 
 test.run();
