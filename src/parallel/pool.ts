@@ -147,7 +147,7 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  /** How many models (or saved models' bytes) are loaded in the workers (at most MAX_POOL_MODELS). */
+  /** How many models (or saved models' bytes) are loaded in the workers: at most MAX_POOL_MODELS, unless more are in use by calls at once. */
   get loadedModels(): number {
     return this.shipped.size;
   }
@@ -303,13 +303,15 @@ export class WorkerPool {
       this.shipped.set(model, known);
       return known;
     }
-    // The least recently used model not in use makes room; while every one is in use the pool holds
-    // more than MAX_POOL_MODELS for a moment.
-    const idle = this.shipped.size >= MAX_POOL_MODELS ? [...this.shipped].find(([, s]) => s.users === 0) : undefined;
-    if (idle) {
+    // The least recently used models not in use make room; while every one is in use the pool holds
+    // more than MAX_POOL_MODELS for a moment, and the next new model brings it back to the bound.
+    while (this.shipped.size >= MAX_POOL_MODELS) {
+      const idle = [...this.shipped].find(([, s]) => s.users === 0);
+      if (!idle) break;
       const [oldest, { handle: old }] = idle;
       this.shipped.delete(oldest);
-      // Requests already sent for it come first on every port; its next use loads it again.
+      // Requests already sent for it come first on every port; its next use loads it again. A failed
+      // unload leaves only a stale copy in that worker; a dead worker is reported by the pool's failure.
       this.workers.forEach((_, i) => { this.request(i, { type: 'unload', model: old }).catch(() => {}); });
     }
     const handle = this.nextModel++;
