@@ -35,3 +35,32 @@ export function centralDifference(f: (x: Float64Array) => number, x: Float64Arra
   const minus = x.map((xi, i) => xi - h * v[i]);
   return (f(plus) - f(minus)) / (2 * h);
 }
+
+/**
+ * Central differences of `loss(z0)` with respect to every parameter value (each perturbed in place by
+ * ±h and restored) and every entry of `z0`: the reference for a model's parameter and z0 gradients.
+ */
+export function parameterAndInputDifferences(
+  params: readonly { value: { data: Float64Array } }[],
+  z0: Float64Array,
+  loss: (z0: Float64Array) => number,
+  h = 1e-6,
+): { params: number[]; z0: number[] } {
+  const byParameter: number[] = [];
+  for (const p of params) {
+    const v = p.value.data;
+    for (let i = 0; i < v.length; i++) {
+      const keep = v[i];
+      v[i] = keep + h; const up = loss(z0);
+      v[i] = keep - h; const down = loss(z0);
+      v[i] = keep;
+      byParameter.push((up - down) / (2 * h));
+    }
+  }
+  const byInput = Array.from(z0, (_, i) => {
+    const a = z0.slice(); a[i] += h;
+    const b = z0.slice(); b[i] -= h;
+    return (loss(a) - loss(b)) / (2 * h);
+  });
+  return { params: byParameter, z0: byInput };
+}

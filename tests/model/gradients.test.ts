@@ -6,7 +6,7 @@ import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { adjointGradient } from '../../src/model/adjoint.js';
-import { relativeError, randomArray } from '../helpers/numeric.js';
+import { parameterAndInputDifferences, relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
 const data = (() => {
@@ -21,23 +21,7 @@ function model(config: Partial<NeuralOdeConfig>, activation: 'tanh' | 'sigmoid' 
 /** Central differences of the objective w.r.t. every parameter and z0 (same ε via a fresh Rng(1) each time). */
 function finiteDifferences(m: NeuralOde, grid?: ArrayLike<number>, h = 1e-6): { params: number[]; z0: number[] } {
   const loss = (z0: Float64Array) => m.objective(z0, data.target, { gradient: false, rng: new Rng(1), grid }).loss;
-  const params: number[] = [];
-  for (const p of m.params) {
-    const v = p.value.data;
-    for (let i = 0; i < v.length; i++) {
-      const keep = v[i];
-      v[i] = keep + h; const up = loss(data.z0);
-      v[i] = keep - h; const down = loss(data.z0);
-      v[i] = keep;
-      params.push((up - down) / (2 * h));
-    }
-  }
-  const z0 = Array.from(data.z0, (_, i) => {
-    const a = data.z0.slice(); a[i] += h;
-    const b = data.z0.slice(); b[i] -= h;
-    return (loss(a) - loss(b)) / (2 * h);
-  });
-  return { params, z0 };
+  return parameterAndInputDifferences(m.params, data.z0, loss, h);
 }
 
 const grads = (m: NeuralOde) => m.params.flatMap((p) => Array.from(p.grad.data));

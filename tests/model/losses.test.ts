@@ -10,7 +10,7 @@ import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { flowNllLoss, gaussianNllLoss, lossFromDescription, mseLoss, softmaxCrossEntropyLoss, tapeLoss, type DataLoss } from '../../src/model/losses.js';
 import { Adam } from '../../src/training/adam.js';
 import { train } from '../../src/training/loop.js';
-import { randomArray, relativeError } from '../helpers/numeric.js';
+import { parameterAndInputDifferences, randomArray, relativeError } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
 const SHAPES: [number, number][] = [[1, 2], [3, 2], [4, 3], [7, 5], [2, 9]];
@@ -128,19 +128,7 @@ test('objective with cross-entropy: parameter and z0 gradients vs finite differe
   assert.ok(Math.abs(r.dataLoss - crossEntropyReference(r.z1, c, 4)) < 1e-13);
   const analytic = m.params.flatMap((p) => Array.from(p.grad.data));
   const loss = (z: Float64Array) => m.objective(z, c, { gradient: false, loss: softmaxCrossEntropyLoss }).loss;
-  const h = 1e-6;
-  const fd: number[] = [];
-  for (const p of m.params) {
-    const v = p.value.data;
-    for (let i = 0; i < v.length; i++) {
-      const keep = v[i];
-      v[i] = keep + h; const up = loss(z0);
-      v[i] = keep - h; const down = loss(z0);
-      v[i] = keep;
-      fd.push((up - down) / (2 * h));
-    }
-  }
-  const fdZ0 = Array.from(z0, (_, i) => { const a = z0.slice(); a[i] += h; const b = z0.slice(); b[i] -= h; return (loss(a) - loss(b)) / (2 * h); });
+  const { params: fd, z0: fdZ0 } = parameterAndInputDifferences(m.params, z0, loss);
   assert.ok(relativeError(analytic, fd) < 1e-7, `parameters: ${relativeError(analytic, fd)}`);
   assert.ok(relativeError(r.zbar0!, fdZ0) < 1e-7, `z0: ${relativeError(r.zbar0!, fdZ0)}`);
   // The MSE gradient on the same model is a different vector (the check above can fail).

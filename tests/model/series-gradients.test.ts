@@ -9,7 +9,7 @@ import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { maskedMseLoss } from '../../src/model/series-losses.js';
 import { adjointGradient } from '../../src/model/adjoint.js';
 import { ArgumentError } from '../../src/errors.js';
-import { relativeError, randomArray } from '../helpers/numeric.js';
+import { parameterAndInputDifferences, relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
 const TIMES = [0, 0.13, 0.25, 0.4, 0.77, 1];
@@ -32,22 +32,7 @@ const grads = (m: NeuralOde) => m.params.flatMap((p) => Array.from(p.grad.data))
 function assertMatchesFiniteDifferences(m: NeuralOde, zbar0: Float64Array, grid?: ArrayLike<number>, h = 1e-6): void {
   const params = grads(m);
   const value = (z0: Float64Array) => m.objectiveAt(z0, TIMES, loss, { gradient: false, rng: new Rng(1), grid }).loss;
-  const fdParams: number[] = [];
-  for (const p of m.params) {
-    const v = p.value.data;
-    for (let i = 0; i < v.length; i++) {
-      const keep = v[i];
-      v[i] = keep + h; const up = value(data.z0);
-      v[i] = keep - h; const down = value(data.z0);
-      v[i] = keep;
-      fdParams.push((up - down) / (2 * h));
-    }
-  }
-  const fdZ0 = Array.from(data.z0, (_, i) => {
-    const a = data.z0.slice(); a[i] += h;
-    const b = data.z0.slice(); b[i] -= h;
-    return (value(a) - value(b)) / (2 * h);
-  });
+  const { params: fdParams, z0: fdZ0 } = parameterAndInputDifferences(m.params, data.z0, value, h);
   const ep = relativeError(params, fdParams), ez = relativeError(zbar0, fdZ0);
   assert.ok(ep < 1e-7, `parameter gradient relative error ${ep}`);
   assert.ok(ez < 1e-7, `z0 gradient relative error ${ez}`);

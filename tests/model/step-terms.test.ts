@@ -8,7 +8,7 @@ import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { TABLEAUS } from '../../src/ode/tableaus.js';
 import type { TermConfig } from '../../src/model/terms.js';
-import { randomArray } from '../helpers/numeric.js';
+import { parameterAndInputDifferences, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
 
@@ -85,23 +85,7 @@ function checkGradient(terms: TermConfig[], method: 'dopri5' | 'tsit5' | 'bosh3'
   const zbar = Array.from(r.zbar0!);
   // The value of the objective (step terms included) comes with a gradient solve; the grid holds the steps.
   const loss = (z0: Float64Array) => m.objective(z0, data.target, { rng: new Rng(1), grid }).loss;
-  const h = 1e-6;
-  const fd: number[] = [];
-  for (const p of m.params) {
-    const v = p.value.data;
-    for (let i = 0; i < v.length; i++) {
-      const keep = v[i];
-      v[i] = keep + h; const up = loss(data.z0);
-      v[i] = keep - h; const down = loss(data.z0);
-      v[i] = keep;
-      fd.push((up - down) / (2 * h));
-    }
-  }
-  const fdZ = Array.from(data.z0, (_, i) => {
-    const a = data.z0.slice(); a[i] += h;
-    const b = data.z0.slice(); b[i] -= h;
-    return (loss(a) - loss(b)) / (2 * h);
-  });
+  const { params: fd, z0: fdZ } = parameterAndInputDifferences(m.params, data.z0, loss);
   const scale = Math.max(...fd.map(Math.abs), ...fdZ.map(Math.abs));
   const worst = (x: number[], y: number[]) => Math.max(...x.map((v, i) => Math.abs(v - y[i]))) / scale;
   assert.ok(worst(analytic, fd) < tol, `${method} ${terms.map((t) => t.kind)}: parameters, max error ${worst(analytic, fd)} of ${scale}`);

@@ -20,7 +20,7 @@ import { Adam } from '../../src/training/adam.js';
 import { train } from '../../src/training/loop.js';
 import { saveModel, loadModel } from '../../src/model/serialize.js';
 import { odeint } from '../../src/ode/solve.js';
-import { randomArray, relativeError } from '../helpers/numeric.js';
+import { parameterAndInputDifferences, randomArray, relativeError } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
 const { arena } = rt;
@@ -216,23 +216,7 @@ const grads = (m: NeuralOde) => m.params.flatMap((p) => Array.from(p.grad.data))
 /** Central differences of the flow NLL w.r.t. every parameter and z0 (noise from a fresh Rng(1) each time). */
 function finiteDifferences(m: NeuralOde, h = 1e-6): { params: number[]; z0: number[] } {
   const loss = (z0: Float64Array) => m.objective(z0, flowData.target, { gradient: false, rng: new Rng(1), loss: flowNllLoss }).loss;
-  const params: number[] = [];
-  for (const p of m.params) {
-    const v = p.value.data;
-    for (let i = 0; i < v.length; i++) {
-      const keep = v[i];
-      v[i] = keep + h; const up = loss(flowData.z0);
-      v[i] = keep - h; const down = loss(flowData.z0);
-      v[i] = keep;
-      params.push((up - down) / (2 * h));
-    }
-  }
-  const z0 = Array.from(flowData.z0, (_, i) => {
-    const a = flowData.z0.slice(); a[i] += h;
-    const b = flowData.z0.slice(); b[i] -= h;
-    return (loss(a) - loss(b)) / (2 * h);
-  });
-  return { params, z0 };
+  return parameterAndInputDifferences(m.params, flowData.z0, loss, h);
 }
 
 function assertGradientsMatch(m: NeuralOde, zbar0: Float64Array, tolerance: number, what: string): void {
