@@ -6,18 +6,12 @@ import type { NeuralOde } from '../model/neural-ode.js';
 import type { Model } from '../model/model.js';
 import type { SolverStats } from '../ode/stats.js';
 import { ShapeError } from '../errors.js';
-import { zeroGrads } from '../training/parameters.js';
-import type { LoadReply, ObjectiveReply } from './protocol.js';
+import { parameterCount, zeroGrads, type ParameterLike } from '../training/parameters.js';
+import type { LoadReply, ObjectiveFigures, ObjectiveReply } from './protocol.js';
 import { weightedMean, type Shard } from './shards.js';
 
-export interface ShardObjective {
+export interface ShardObjective extends ObjectiveFigures {
   rows: number;
-  loss: number;
-  dataLoss: number;
-  regularizers: Record<string, number>;
-  nfeForward: number;
-  nfeBackward: number;
-  forwardStats: SolverStats;
   /** the worker's own time for this shard, ms (the rest of the call's time is messaging and waiting) */
   workerMs: number;
 }
@@ -36,12 +30,12 @@ export interface PoolObjectiveResult {
   shards: ShardObjective[];
 }
 
-export function concatValues(model: NeuralOde | Model): Float64Array {
-  const params = model.params;
-  const out = new Float64Array(params.reduce((n, p) => n + p.value.size, 0));
+/** Every parameter's values (a request's) or gradients (a reply's), concatenated in params order. */
+export function concatParameters(params: readonly ParameterLike[], part: 'value' | 'grad'): Float64Array {
+  const out = new Float64Array(parameterCount(params));
   let offset = 0;
   for (const p of params) {
-    out.set(p.value.data, offset);
+    out.set(p[part].data, offset);
     offset += p.value.size;
   }
   return out;

@@ -19,7 +19,7 @@ import type { SolverStats } from '../ode/stats.js';
 import { KERNEL_BUILDS, type RuntimeOptions } from '../runtime/wasm.js';
 import { spawnWorker, type WorkerHandle } from './port.js';
 import type { LoadReply, ModelKind, ObjectiveReply, PoolReply, PoolRequestBody, PredictReply } from './protocol.js';
-import { accumulateGrads, checkSameParams, combineObjectives, concatValues, type PoolObjectiveResult } from './combine.js';
+import { accumulateGrads, checkSameParams, combineObjectives, concatParameters, type PoolObjectiveResult } from './combine.js';
 export type { PoolObjectiveResult, ShardObjective } from './combine.js';
 import { joinTimeMajor, shardRows, shardSeeds, splitRows } from './shards.js';
 
@@ -219,7 +219,7 @@ export class WorkerPool {
     // change what is sent. Each request gets its own copies (the last shard takes the gathered
     // parameters themselves), which are transferred, not cloned: cloning 2 MB of parameters and pixels
     // cost 4–8 ms a request on the MNIST model.
-    const params = concatValues(model);
+    const params = concatParameters(model.params, 'value');
     const own = shards.map((shard, s) => ({
       params: s === shards.length - 1 ? params : params.slice(), x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard),
     }));
@@ -245,7 +245,7 @@ export class WorkerPool {
     // (copied before any wait, as in objective)
     const xCopy = x instanceof Float64Array ? x.slice() : x;
     const times = options.times === undefined ? undefined : Array.from(options.times);
-    const params = model instanceof Uint8Array ? undefined : concatValues(model);
+    const params = model instanceof Uint8Array ? undefined : concatParameters(model.params, 'value');
     const { replies, outputWidth, batch, shards } = await this.using(model, async ({ handle, loaded }) => {
       const { inputWidth, outputWidth } = await loaded;
       const batch = batchOf(xCopy, inputWidth, 'x');

@@ -32,13 +32,17 @@ export interface LoadReply {
   outputWidth: number;
 }
 
-export interface ObjectiveReply {
+/** What an objective reports, for one shard (a worker's reply) or combined over the batch (the pool's result). */
+export interface ObjectiveFigures {
   loss: number;
   dataLoss: number;
   regularizers: Record<string, number>;
   nfeForward: number;
   nfeBackward: number;
   forwardStats: SolverStats;
+}
+
+export interface ObjectiveReply extends ObjectiveFigures {
   /** every parameter's gradient, concatenated in model.params order */
   grads: Float64Array;
   /** the worker's own time for the request, ms (parameters in, objective and gradient, gradients out) */

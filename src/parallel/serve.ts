@@ -10,6 +10,7 @@ import { Model } from '../model/model.js';
 import { lossFromDescription } from '../model/losses.js';
 import { loadComposedModel, loadModel } from '../model/serialize.js';
 import type { ParameterLike } from '../training/parameters.js';
+import { concatParameters } from './combine.js';
 import { parentPort } from './port.js';
 import type { LoadReply, ObjectiveReply, PoolRequest, PredictReply } from './protocol.js';
 
@@ -61,7 +62,7 @@ export async function servePoolWorker(): Promise<void> {
           const r = model instanceof Model
             ? model.objective(request.x, request.target, { ...options, lazyTerms: request.lazyTerms === true })
             : model.objective(request.x, request.target, options);
-          const grads = concatGrads(model.params);
+          const grads = concatParameters(model.params, 'grad');
           const result: ObjectiveReply = {
             loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, grads, ms: performance.now() - start,
           };
@@ -103,14 +104,4 @@ function setParams(params: readonly ParameterLike[], values: Float64Array): void
     offset += p.value.size;
   }
   if (offset !== values.length) throw new ShapeError(`params: the worker's model has ${offset} values, the request carried ${values.length}`);
-}
-
-function concatGrads(params: readonly ParameterLike[]): Float64Array {
-  const out = new Float64Array(params.reduce((n, p) => n + p.value.size, 0));
-  let offset = 0;
-  for (const p of params) {
-    out.set(p.grad.data, offset);
-    offset += p.value.size;
-  }
-  return out;
 }
