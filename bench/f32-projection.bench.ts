@@ -7,20 +7,12 @@
 import { runtime } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
 import { writeResults } from './results-file.js';
+import { bestMsPerCall } from './timing.js';
+
+const time = (fn: () => void) => bestMsPerCall(fn, 25, 4);
 
 const [BATCH, D, H] = [100, 784, 100];
 
-function time(fn: () => void, windowMs = 25, rounds = 4): number {
-  for (let i = 0; i < 3; i++) fn();
-  let best = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    let reps = 0;
-    const start = performance.now();
-    do { fn(); reps++; } while (performance.now() - start < windowMs);
-    best = Math.min(best, (performance.now() - start) / reps);
-  }
-  return best;
-}
 
 export async function run(): Promise<void> {
   const { arena, kernels: k } = runtime();

@@ -4,24 +4,12 @@ import v8 from 'node:v8';
 import { createRuntimeSync, kernelWasmBytes, runtime, type Runtime } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
 import { writeResults } from './results-file.js';
+import { bestMsPerCall as time } from './timing.js';
 
 type Variant = 'gemm_nn' | 'gemm_nt' | 'gemm_tn';
 const VARIANTS: Variant[] = ['gemm_nn', 'gemm_nt', 'gemm_tn'];
 /** [m, n, k]: batch × output width × input width, as a dense layer sees them */
 const SHAPES: [number, number, number][] = [[128, 256, 256], [100, 784, 100], [100, 100, 784], [256, 64, 64], [256, 2, 64], [256, 64, 2], [2, 64, 256], [8, 8, 8]];
-
-/** Milliseconds per call: best of `rounds` windows of ~`windowMs` each, after a warm-up. */
-function time(fn: () => void, windowMs = 40, rounds = 5): number {
-  for (let i = 0; i < 3; i++) fn();
-  let best = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    let reps = 0;
-    const start = performance.now();
-    do { fn(); reps++; } while (performance.now() - start < windowMs);
-    best = Math.min(best, (performance.now() - start) / reps);
-  }
-  return best;
-}
 
 /** The plain-JS triple loop the kernels are compared with (dot-product order, no blocking). */
 function plainGemm(variant: Variant, c: Float64Array, a: Float64Array, b: Float64Array, m: number, n: number, k: number): void {

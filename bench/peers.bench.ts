@@ -22,6 +22,7 @@ import { saveModel } from '../src/model/serialize.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { Adam } from '../src/training/adam.js';
 import { writeResults } from './results-file.js';
+import { median } from './timing.js';
 
 interface Case {
   name: string;
@@ -41,7 +42,6 @@ const PYTHON = process.env.PEER_PYTHON ?? 'python3';
 const ROUNDS = Number(process.env.PEER_ROUNDS ?? 3);
 const REPS = 5;
 
-const median = (xs: number[]) => { const s = xs.slice().sort((a, b) => a - b); const n = s.length; return n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 const r3 = (v: number) => +v.toPrecision(4);
 
 /** Median milliseconds of `reps` calls after one warm-up, and the last call's result. */

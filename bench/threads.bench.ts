@@ -12,6 +12,7 @@
 import { loadavg, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { writeResults } from './results-file.js';
+import { median } from './timing.js';
 import { createRuntimeSync } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
 import { Model } from '../src/model/model.js';
@@ -28,10 +29,6 @@ const NOTE = 'threads2_speedup = plain single-thread step time / 2-worker pooled
 const BATCH = 100;
 const PIXELS = 784;
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 interface CaseResult {
   plain_ms: number; pool1_ms: number; pool2_ms: number;
