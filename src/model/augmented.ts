@@ -58,6 +58,13 @@ export interface AugmentedDynamics {
    * kept in the caller's arena scope, so the replayVjp must come before the scope ends.
    */
   replayStage(t: number, y: Ptr, dy: Ptr, slot: number): void;
-  /** vjp on arena buffers at the point of slot's latest replayStage. */
+  /**
+   * The whole dy = F(t, y) (as odeFunction computes it), keeping what replayVjp needs as replayStage
+   * does: the forward solve of gradient 'backprop' stores every accepted step's stages this way.
+   */
+  recordStage(t: number, y: Ptr, dy: Ptr, slot: number): void;
+  /** dy = the z part of slot's kept F, the integrals' parts zeroed (what replayStage writes). */
+  storedOutput(slot: number, dy: Ptr): void;
+  /** vjp on arena buffers at the point of slot's latest replayStage or recordStage. */
   replayVjp(slot: number, dyBar: Ptr, yBar: Ptr): void;
 }

@@ -152,25 +152,39 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   private integrands(t: number, y: Ptr, dy: Ptr): void {
     const { graph, rt, layout } = this;
     const bd = this.batch * this.d;
-    const z = this.zShaped(y), out = this.zShaped(dy);
-    const values = new Array<number>(this.terms.length).fill(0);
+    let taylorValue = 0;
     if (this.orderIndex >= 0) {
       const K = this.order!;
       const prog = graph.jets(this.batch, K);
       rt.arena.scope(() => {
-        solutionJet(prog, t, z.offset, K);
-        rt.kernels.copy(out.offset, prog.state(1), bd);
-        values[this.orderIndex] = (factorial(K) ** 2 * rt.kernels.sum_squares(prog.state(K), bd)) / bd;
+        solutionJet(prog, t, y, K);
+        rt.kernels.copy(dy, prog.state(1), bd);
+        taylorValue = this.taylorIntegrand(prog);
       });
     } else {
-      graph.f(t, z, out);
+      graph.f(t, this.zShaped(y), this.zShaped(dy));
     }
-    if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(out.offset, bd) / bd;
-    if (this.jacobianIndex >= 0) values[this.jacobianIndex] = rt.arena.scope(() => graph.jacobianFrobenius(t, z, this.noise(this.eps)).value) / bd;
     if (this.trace) {
       const trace = this.trace;
       rt.arena.scope(() => trace.forward(t, y, this.traceNoise(), dy + 8 * layout.logDensity.offset));
     }
+    this.writeTermIntegrands(t, y, dy, taylorValue);
+  }
+
+  /** R_K's integrand (K!)²·Σ z[K]² / (batch·D) from a solution jet. */
+  private taylorIntegrand(prog: JetProgram): number {
+    const bd = this.batch * this.d;
+    return (factorial(this.order!) ** 2 * this.rt.kernels.sum_squares(prog.state(this.order!), bd)) / bd;
+  }
+
+  /** The regularisers' integrands into dy's terms part, given f in dy's z part and R_K's (0 without it). */
+  private writeTermIntegrands(t: number, z: Ptr, dy: Ptr, taylorValue: number): void {
+    const { graph, rt, layout } = this;
+    const bd = this.batch * this.d;
+    const values = new Array<number>(this.terms.length).fill(0);
+    if (this.orderIndex >= 0) values[this.orderIndex] = taylorValue;
+    if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(dy, bd) / bd;
+    if (this.jacobianIndex >= 0) values[this.jacobianIndex] = rt.arena.scope(() => graph.jacobianFrobenius(t, this.zShaped(z), this.noise(this.eps)).value) / bd;
     const f64 = rt.arena.f64; // fetched after every call that may have grown memory
     values.forEach((v, j) => { f64[dy / 8 + layout.terms.offset + j] = this.direction * v; });
   }
@@ -201,7 +215,30 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     k.fill(dy + 8 * bd, 0, this.stateSize - bd);
   }
 
-  private forwardAt(t: number, y: Ptr, slot: number): void {
+  /**
+   * The whole dy = F(t, y) (integrals' parts included), keeping the stage's programs as replayStage
+   * does, for a forward solve that stores its stages (gradient 'backprop'): the same values as
+   * `odeFunction` computes, and the same kept values as a replay of this stage would keep.
+   */
+  recordStage(t: number, y: Ptr, dy: Ptr, slot: number): void {
+    this.nfe++;
+    const bd = this.batch * this.d;
+    this.forwardAt(t, y, slot, this.trace ? dy + 8 * this.layout.logDensity.offset : 0);
+    const { program, z } = this.stages[slot];
+    this.rt.kernels.copy(dy, this.stageOutput(slot), bd);
+    this.writeTermIntegrands(t, z, dy, program instanceof JetProgram ? this.taylorIntegrand(program) : 0);
+  }
+
+  /** dy = the z part of slot's kept F (the integrals' parts zeroed, as replayStage leaves them). */
+  storedOutput(slot: number, dy: Ptr): void {
+    const k = this.rt.kernels;
+    const bd = this.batch * this.d;
+    k.copy(dy, this.stageOutput(slot), bd);
+    k.fill(dy + 8 * bd, 0, this.stateSize - bd);
+  }
+
+  /** `traceOut`: where the log-density integrand goes (0: a scratch value, the replay does not read it). */
+  private forwardAt(t: number, y: Ptr, slot: number, traceOut: Ptr = 0): void {
     const { rt, graph } = this;
     const bd = this.batch * this.d;
     while (this.stages.length <= slot) {
@@ -220,7 +257,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     if (stage.program instanceof JetProgram) solutionJet(stage.program, t, stage.z, this.order!);
     else stage.program.forward(t, stage.z);
     // Its values are kept for the VJP; the integrand itself is not needed (the replay zeroes it).
-    if (stage.trace) stage.trace.forward(t, stage.z, this.traceNoise(), rt.arena.alloc(this.batch));
+    if (stage.trace) stage.trace.forward(t, stage.z, this.traceNoise(), traceOut || rt.arena.alloc(this.batch));
   }
 
   private stageOutput(slot: number): Ptr {

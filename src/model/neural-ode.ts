@@ -2,9 +2,9 @@
 // batch, as the paper's code and torchdiffeq do), trained on a data loss of z(t1) (losses.ts; mean
 // squared error by default; it may read the CNF log-density too) or of z at many output times
 // (objectiveAt, series-losses.ts) plus λ-weighted regularisers, all integrated in the same solve
-// (terms.ts). Gradients: discretise-then-optimise with step-level checkpoints (default) or the
-// continuous adjoint.
-import { ArgumentError, ShapeError } from '../errors.js';
+// (terms.ts). Gradients: discretise-then-optimise with step-level checkpoints (default) or with every
+// accepted step's stages stored by the forward solve ('backprop'), or the continuous adjoint.
+import { ArenaExhaustedError, ArgumentError, ShapeError } from '../errors.js';
 import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -17,6 +17,7 @@ import type { SolveOptions } from '../ode/options.js';
 import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
 import { backpropagateSteps } from './replay.js';
+import { StageStore } from './stage-store.js';
 import { checkOutputTimes, solveTimes } from './outputs.js';
 import type { SeriesLoss } from './series-losses.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
@@ -41,7 +42,13 @@ import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses
 export type { SolverConfig, ErrorNorm } from './solver-config.js';
 export { ERROR_NORMS } from './solver-config.js';
 
-export type GradientMethod = 'checkpoint' | 'adjoint';
+/**
+ * 'checkpoint' keeps each accepted step's start state and replays its stages backward; 'backprop' keeps
+ * every accepted step's stages from the forward solve (no replay; memory ∝ steps × stages × the
+ * dynamics' intermediates, in the arena); 'adjoint' solves the adjoint ODE backward (O(1) memory).
+ */
+export type GradientMethod = 'checkpoint' | 'adjoint' | 'backprop';
+export const GRADIENT_METHODS: readonly GradientMethod[] = ['checkpoint', 'adjoint', 'backprop'];
 
 export interface NeuralOdeConfig {
   /** the paper's MLP (time concatenated before every layer); parameters layer{l}.weight/bias */
@@ -77,6 +84,8 @@ export interface ObjectiveResult {
   steps?: AcceptedSteps;
   /** bytes of checkpointed states kept for the backward pass */
   checkpointBytes: number;
+  /** arena bytes held from the forward to the backward pass by gradient 'backprop' (its stored stages); 0 otherwise */
+  storedBytes: number;
   /** gradient of the loss with respect to z(t0) (when computed) */
   zbar0?: Float64Array;
 }
@@ -107,6 +116,8 @@ export interface ForwardPass {
   grid?: ArrayLike<number>;
   /** the noise this solve used (the dynamics are shared by every pass of a batch size) */
   noise: Float64Array[];
+  /** gradient 'backprop': the stored stages and the arena bytes [start, end) holding them until backward */
+  stored?: { store: StageStore; start: number; end: number };
 }
 
 export interface ForwardOptions {
@@ -121,7 +132,7 @@ export interface ForwardOptions {
    * solve carries z alone and the checkpointed replay evaluates the terms' integrands with their VJPs.
    * Only with `record`, gradient 'checkpoint', solver.errorNorm 'state' (so the steps are those of the
    * augmented solve) and no logDensity term; the result's regularizers are then not computed ({}).
-   * Otherwise ignored.
+   * Otherwise ignored ('backprop' keeps the forward's stages, so it evaluates the terms there).
    */
   lazyTerms?: boolean;
 }
@@ -178,11 +189,11 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
     checkTerms(config.terms, 'terms');
   }
   checkSolverConfig(config.solver ?? {});
-  const gradient = checkOneOf(config.gradient ?? 'checkpoint', ['checkpoint', 'adjoint'] as const, 'gradient');
+  const gradient = checkOneOf(config.gradient ?? 'checkpoint', GRADIENT_METHODS, 'gradient');
   const stepKinds = (config.terms ?? []).filter(isStepTerm).map((t) => t.kind);
   if (stepKinds.length > 0) {
     // They are sums over the accepted steps, evaluated and differentiated in the replay of those steps.
-    if (gradient !== 'checkpoint') throw new ArgumentError('gradient', `'checkpoint' (a ${stepKinds[0]} term is differentiated in the replay of the accepted steps)`, gradient);
+    if (gradient === 'adjoint') throw new ArgumentError('gradient', `'checkpoint' or 'backprop' (a ${stepKinds[0]} term is differentiated through the accepted steps' stages)`, gradient);
     if (config.solver?.steps !== undefined) throw new ArgumentError('solver.steps', `no fixed grid with a ${stepKinds[0]} term (it needs the adaptive solver's error estimate)`, config.solver.steps);
     checkStepTermsTableau(stepKinds, TABLEAUS[config.solver?.method ?? 'dopri5']);
   }
@@ -195,6 +206,8 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
 export class NeuralOde {
   readonly config: ResolvedConfig;
   private readonly dynamicsCache = new LruCache<string, AugmentedDynamics>(DYNAMICS_CACHE_SIZE);
+  /** per dynamics, the 'backprop' pass whose stages its slots hold (a later forward overwrites them) */
+  private readonly latestStores = new WeakMap<AugmentedDynamics, StageStore>();
 
   /** the prefix of its parameters' names ("blocks.0" inside a Model; "" alone): a file of this block alone drops it */
   readonly name: string;
@@ -292,14 +305,15 @@ export class NeuralOde {
 
   private solve(
     dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: ArrayLike<number>,
-    onEval?: (t: number, y: Float64Array) => void, ts: readonly number[] = [this.config.t0, this.config.t1],
+    onEval?: (t: number, y: Float64Array) => void, ts: readonly number[] = [this.config.t0, this.config.t1], store?: StageStore,
   ): OdeSolution {
-    let f = dyn.odeFunction;
+    let f = store ? store.odeFunction : dyn.odeFunction;
     if (onEval) {
       const inner = f;
       f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.data); typeof inner === 'function' ? inner(t, y.data, dy.data) : inner.evaluate(t, y, dy); } };
     }
     const options: SolveOptions = { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt };
+    if (store) options.recorder = store;
     if ((solver.errorNorm ?? 'all') === 'state') options.errorComponents = dyn.layout.z.count;
     return odeint(f, y0, ts, options);
   }
@@ -382,11 +396,18 @@ export class NeuralOde {
   ): ObjectiveAtResult {
     const wantGrad = options.gradient ?? true;
     const pass = this.forward(z0, { rng: options.rng, grid: options.grid, record: wantGrad, times });
-    const { value, gradient, logDensityGradient } = dataLossOf(pass.result.zs, pass.result.logDensity);
-    if (wantGrad) {
-      checkFiniteGradient(gradient, 'loss');
-      if (logDensityGradient) checkFiniteGradient(logDensityGradient, 'loss', 'log-density gradient');
+    let loss: ReturnType<typeof dataLossOf>;
+    try {
+      loss = dataLossOf(pass.result.zs, pass.result.logDensity);
+      if (wantGrad) {
+        checkFiniteGradient(loss.gradient, 'loss');
+        if (loss.logDensityGradient) checkFiniteGradient(loss.logDensityGradient, 'loss', 'log-density gradient');
+      }
+    } catch (error) {
+      this.release(pass); // a backward that will not come must not leave the stored stages allocated
+      throw error;
     }
+    const { value, gradient, logDensityGradient } = loss;
     pass.result.dataLoss = value;
     pass.result.loss += value;
     if (!wantGrad) return pass.result;
@@ -417,12 +438,18 @@ export class NeuralOde {
     const y0 = new Float64Array(dyn.stateSize);
     y0.set(z0);
     const solver = this.config.solver ?? {};
-    const replay = (options.record ?? false) && this.config.gradient === 'checkpoint';
+    const record = options.record ?? false;
+    const stores = record && this.config.gradient === 'backprop';
+    const replay = record && this.config.gradient === 'checkpoint';
     const { ts, index } = solveTimes(times, t0, t1);
     const lazy = options.lazyTerms === true && replay && (solver.errorNorm ?? 'all') === 'state' && layout.logDensity.count === 0 && dyn.terms.length > 0;
     let fwd: OdeSolution;
     let nfeForward: number;
-    if (lazy) {
+    let stored: ForwardPass['stored'];
+    if (stores) {
+      ({ fwd, stored } = this.solveStoring(dyn, y0, solver, options.grid, ts));
+      nfeForward = dyn.nfe;
+    } else if (lazy) {
       // z alone: the error norm sees only z either way, so these are the augmented solve's steps. The
       // replay reads the checkpointed start states at the augmented size; the terms' slots stay zero,
       // which changes nothing (no integrand reads them, their cotangents are the constant λ).
@@ -455,9 +482,47 @@ export class NeuralOde {
     }
     const result: ObjectiveAtResult = {
       loss, dataLoss: 0, regularizers, ...(logDensity ? { logDensity } : {}), z1: yEnd.slice(0, bd), zs, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
-      checkpointBytes: replay && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
+      checkpointBytes: (replay || stores) && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
+      storedBytes: stored ? stored.end - stored.start : 0,
     };
-    return { result, dyn, times, grid: options.grid, noise: dyn.saveNoise() };
+    return { result, dyn, times, grid: options.grid, noise: dyn.saveNoise(), ...(stored ? { stored } : {}) };
+  }
+
+  /**
+   * The forward solve of gradient 'backprop': every accepted step's stages kept (stage-store.ts), left
+   * allocated in the arena above the solver's scratch until `backward` (or `release`) frees them.
+   */
+  private solveStoring(dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, grid: ArrayLike<number> | undefined, ts: readonly number[]) {
+    const { arena } = this.rt;
+    const tableau = TABLEAUS[solver.method ?? 'dopri5'];
+    const start = arena.mark();
+    const store = new StageStore(dyn, arena, tableau.stages, tableau.fsal);
+    dyn.nfe = 0;
+    let fwd: OdeSolution;
+    try {
+      // Start states too: step terms read them (and AcceptedSteps is what the reverse walks).
+      fwd = this.solve(dyn, y0, solver, true, grid, undefined, ts, store);
+    } catch (error) {
+      if (!(error instanceof ArenaExhaustedError)) throw error;
+      throw new ArenaExhaustedError(
+        `gradient 'backprop': the stages stored by the forward solve (${store.count} accepted steps, ${store.end - start} bytes so far) ` +
+          `outgrew the arena's maximum of ${arena.maxBytes} bytes; raise the runtime's maxMemoryBytes, or use gradient 'checkpoint' ` +
+          `(memory ∝ steps × state, one step's stages replayed at a time). ${error.message}`,
+      );
+    }
+    // odeint's scope freed everything on return; the stages above its scratch are still there, untouched.
+    arena.keepUpTo(store.end);
+    this.latestStores.set(dyn, store);
+    return { fwd, stored: { store, start, end: store.end } };
+  }
+
+  /** Frees a 'backprop' pass's stored stages if they are still the arena's top (else its caller's scope will). */
+  private release(pass: ForwardPass): void {
+    const stored = pass.stored;
+    if (!stored) return;
+    if (this.rt.arena.mark() === stored.end) this.rt.arena.reset(stored.start);
+    if (this.latestStores.get(pass.dyn) === stored.store) this.latestStores.delete(pass.dyn);
+    pass.stored = undefined;
   }
 
   /**
@@ -485,8 +550,9 @@ export class NeuralOde {
     const termCotangents = Float64Array.from(dyn.terms, (term) => this.lambdaScale * term.lambda);
     const zbarAt = (m: number) => zsBar.subarray(m * bd, (m + 1) * bd);
     dyn.nfe = 0;
-    if (this.config.gradient === 'checkpoint') {
+    if (this.config.gradient !== 'adjoint') {
       if (!result.steps) throw new ArgumentError('pass', 'a forward pass with record: true (the checkpointed steps)', 'none recorded');
+      const stored = this.config.gradient === 'backprop' ? this.storedStages(pass) : undefined;
       // The regularisers' cotangents at t1; the data loss's enter at their times (as outputs).
       const ybar1 = new Float64Array(dyn.stateSize);
       ybar1.set(logDensityBar, layout.logDensity.offset);
@@ -504,7 +570,13 @@ export class NeuralOde {
         stepTerms.map((t) => ({ kind: t.kind, weight: this.lambdaScale * (t.lambda ?? 0) })), tableau,
         { rtol: solver.rtol ?? DEFAULT_RTOL, atol: solver.atol ?? DEFAULT_ATOL }, bd,
       );
-      const { ybar, stepTermValues } = backpropagateSteps(this.rt, replayDynamics, result.steps, tableau, ybar1, { times, cotangents }, hook);
+      let back: ReturnType<typeof backpropagateSteps>;
+      try {
+        back = backpropagateSteps(this.rt, replayDynamics, result.steps, tableau, ybar1, { times, cotangents }, hook, stored);
+      } finally {
+        this.release(pass);
+      }
+      const { ybar, stepTermValues } = back;
       stepTerms.forEach((t, j) => {
         const value = stepTermValues[j] ?? 0;
         result.regularizers[termName(t)] = value;
@@ -519,6 +591,19 @@ export class NeuralOde {
     }
     result.nfeBackward = dyn.nfe;
     return result.zbar0;
+  }
+
+  /** A 'backprop' pass's stored stages, checked to be still in place. */
+  private storedStages(pass: ForwardPass): StageStore {
+    const stored = pass.stored;
+    if (!stored) throw new ArgumentError('pass', "a forward pass with record: true whose stages are still stored (gradient 'backprop' frees them in backward: one backward per pass)", 'none stored');
+    if (this.latestStores.get(pass.dyn) !== stored.store) {
+      throw new ArgumentError('pass', "the latest forward pass of its batch size (gradient 'backprop' keeps one pass's stages per batch size: call backward before the next forward)", 'an older pass');
+    }
+    if (this.rt.arena.mark() < stored.end) {
+      throw new ArgumentError('pass', "a pass whose stored stages are still allocated (gradient 'backprop': the arena scope around forward and backward must not end in between)", 'freed');
+    }
+    return stored.store;
   }
 
   /** Checked output times (monotone from t0 to t1, within [t0, t1], at least one); t1 alone when not given. */

@@ -32,6 +32,18 @@ export interface ReplayDynamics {
   vjp(slot: number, kbar: Ptr, ybar: Ptr): void;
 }
 
+/**
+ * Stages kept by the forward solve instead of replayed (gradient 'backprop'): per accepted step, the
+ * slot of each stage's kept evaluation (−1: not evaluated) and of f(t_end, y_end) (−1: none; the next
+ * step's stage 0 when there is one). FSAL pairs share a slot between a step's last stage and the next's first.
+ */
+export interface StoredStages {
+  readonly stages: readonly (readonly number[])[];
+  readonly ends: readonly number[];
+  /** dy = the slot's kept F (z part; the rest zeroed), for step terms, which read the stages' values */
+  output(slot: number, dy: Ptr): void;
+}
+
 export interface StageTableau {
   readonly a: readonly (readonly number[])[];
   readonly b: readonly number[];
@@ -75,6 +87,7 @@ export function backpropagateSteps(
   ybarEnd: Float64Array,
   outputs?: OutputCotangents,
   stepTerms?: StepTermsHook,
+  stored?: StoredStages,
 ): { ybar: Float64Array; nfe: number; stepTermValues: number[] } {
   const n = ybarEnd.length;
   const { a, b, c, dense } = tableau;
@@ -83,6 +96,7 @@ export function backpropagateSteps(
   if (steps.y.length !== count) throw new ArgumentError('steps', 'a record with a start state per step (solve with recordSteps)', steps.y.length);
   if (steps.h.length !== count) throw new ArgumentError('steps.h', `a step size per step (${count})`, steps.h.length);
   steps.y.forEach((y, i) => { if (y.length !== n) throw new ArgumentError(`steps.y[${i}]`, `a state of ${n} values`, y.length); });
+  if (stored && (stored.stages.length !== count || stored.ends.length !== count)) throw new ArgumentError('stored', `the stages of ${count} steps`, stored.stages.length);
   const ends = Array.from(steps.t, (_, i) => (i + 1 < count ? steps.t[i + 1] : steps.tEnd ?? steps.t[i] + steps.h[i]));
   const placed = outputs === undefined ? null : placeChecked(outputs, n, steps.t, steps.h, ends);
   const anyInside = placed !== null && placed.steps.some((p) => p.inside.length > 0);
@@ -94,6 +108,7 @@ export function backpropagateSteps(
   const denseNeeded = anyInside ? withTerms(neededForDense(tableau, dense!)) : needed;
   const stepTermValues: number[] = [];
   const hermiteNext = anyInside && dense!.next !== null ? dense!.next : null;
+  const identity = Array.from({ length: s }, (_, i) => i);
   const { arena, kernels } = rt;
   return arena.scope(() => {
     const y0 = arena.alloc(n);
@@ -119,9 +134,15 @@ export function backpropagateSteps(
       if (here && here.atEnd.length > 0) addCotangents(rt, ybar, here.atEnd.map((m) => outputs!.cotangents[m]));
       const inside = here?.inside ?? [];
       const use = inside.length > 0 ? denseNeeded : needed;
-      arena.f64.set(steps.y[step], y0 / 8);
+      // Slot of stage i's kept values: the replay's own slot i, or the forward solve's stored one.
+      const slot = stored ? storedSlots(stored, step, use) : identity;
+      if (!stored || stepTerms) arena.f64.set(steps.y[step], y0 / 8);
       for (let i = 0; i < s; i++) {
         if (!use[i]) continue;
+        if (stored) {
+          if (stepTerms) stored.output(slot[i], k[i]);
+          continue;
+        }
         kernels.rk_stage_sum(stage, y0, h, rows[i].ptr, rows[i].count, n);
         dyn.stage(t + c[i] * h, stage, k[i], i);
         nfe++;
@@ -151,10 +172,15 @@ export function backpropagateSteps(
           // f̄1 = h·Σ_m b_next(θ_m)·ȳ_m, reversed through f(t1, y1) into ȳ1 before the stages read it.
           const nextTerms = writeTerms(arena, outs.map((o) => o.next), outs.map((o) => o.bar));
           kernels.rk_stage_sum(f1bar, 0, h, nextTerms.ptr, nextTerms.count, n);
-          kernels.rk_stage_sum(y1, y0, h, solution!.ptr, solution!.count, n);
-          dyn.stage(ends[step], y1, f1, s);
-          nfe++;
-          dyn.vjp(s, f1bar, ybar);
+          if (stored) {
+            if (stored.ends[step] < 0) throw new ArgumentError('stored.ends', `f(t_end, y_end) of step ${step} (it has an output inside)`, stored.ends[step]);
+            dyn.vjp(stored.ends[step], f1bar, ybar);
+          } else {
+            kernels.rk_stage_sum(y1, y0, h, solution!.ptr, solution!.count, n);
+            dyn.stage(ends[step], y1, f1, s);
+            nfe++;
+            dyn.vjp(s, f1bar, ybar);
+          }
         }
         tables = reverseTables(arena, tableau, use, ybar, stageBar, outs);
       }
@@ -162,7 +188,7 @@ export function backpropagateSteps(
         if (!use[i]) continue;
         kernels.rk_stage_sum(kbar, stepTerms ? termKbar[i] : 0, h, tables.columns[i].ptr, tables.columns[i].count, n);
         kernels.fill(stageBar[i], 0, n);
-        dyn.vjp(i, kbar, stageBar[i]);
+        dyn.vjp(slot[i], kbar, stageBar[i]);
       }
       kernels.rk_stage_sum(ybar, ybar, 1, tables.update.ptr, tables.update.count, n);
       if (stepTerms) {
@@ -174,6 +200,15 @@ export function backpropagateSteps(
     if (placed && placed.atStart.length > 0) addCotangents(rt, ybar, placed.atStart.map((m) => outputs!.cotangents[m]));
     return { ybar: arena.f64.slice(ybar / 8, ybar / 8 + n), nfe, stepTermValues };
   });
+}
+
+/** The stored slots of a step's used stages (each must have been kept). */
+function storedSlots(stored: StoredStages, step: number, use: readonly boolean[]): readonly number[] {
+  const slots = stored.stages[step];
+  use.forEach((u, i) => {
+    if (u && !(slots[i] >= 0)) throw new ArgumentError(`stored.stages[${step}][${i}]`, 'the slot of a kept evaluation (the reverse reads that stage)', slots[i]);
+  });
+  return slots;
 }
 
 function placeChecked(outputs: OutputCotangents, n: number, t: Float64Array, h: Float64Array, ends: number[]): PlacedOutputs {

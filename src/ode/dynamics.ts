@@ -9,6 +9,7 @@
 import type { Arena } from '../runtime/arena.js';
 import { Tensor } from '../runtime/tensor.js';
 import { TaynodeError } from '../errors.js';
+import { PROBE, type StageRecorder } from './recorder.js';
 
 /** Writes dy = f(t, y). y and dy are [rows·cols] batch-major views valid only during the call. */
 export type OdeFunction = (t: number, y: Float64Array, dy: Float64Array) => void;
@@ -38,12 +39,22 @@ export class Evaluator {
     private readonly arena: Arena,
     private readonly rows: number,
     private readonly cols: number,
+    /** told of each call's stage; then what f allocates in a stage call (not a PROBE) is kept */
+    private readonly recorder: StageRecorder | null = null,
   ) {}
 
-  /** dy ← f(t, y), both arena byte offsets of rows·cols values. */
-  call(t: number, y: number, dy: number): void {
+  /** dy ← f(t, y), both arena byte offsets of rows·cols values; `stage` for the recorder (recorder.ts). */
+  call(t: number, y: number, dy: number, stage = PROBE): void {
     const arena = this.arena;
     const mark = arena.mark();
+    if (this.recorder !== null) {
+      this.recorder.evaluation(stage);
+      if (stage !== PROBE) {
+        this.nfe++;
+        this.evaluateKept(t, y, dy);
+        return;
+      }
+    }
     // No try/finally: if f throws, the solve's own scope frees everything anyway.
     if (typeof this.dynamics !== 'function') {
       this.nfe++;
@@ -60,6 +71,12 @@ export class Evaluator {
       }
     }
     if (arena.mark() !== mark) arena.reset(mark);
+  }
+
+  /** A recorded stage: f's arena allocations stay (the recorder frees a rejected attempt's). */
+  private evaluateKept(t: number, y: number, dy: number): void {
+    if (typeof this.dynamics === 'function') throw new TaynodeError('a stage recorder needs arena dynamics ({ evaluate(t, y, dy) } on Tensors)');
+    this.dynamics.evaluate(t, this.tensor(y), this.tensor(dy));
   }
 
   /** Calls a typed-array f; false when its views were detached during the call (memory grew). */

@@ -4,6 +4,7 @@ import { checkKeys } from '../config/strict.js';
 import { MAX_STEPS } from '../config/limits.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { iController, piController, type PiGains, type StepSizeController } from './controller.js';
+import { checkStageRecorder, type StageRecorder } from './recorder.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type ButcherTableau, type MethodName } from './tableaus.js';
 
 export interface SolveOptions {
@@ -44,11 +45,13 @@ export interface SolveOptions {
   recordSteps?: boolean;
   /** kernel instance to run on (default: the shared runtime()) */
   runtime?: Runtime;
+  /** told of every evaluation's stage and of each attempt's fate; f's arena allocations in stage calls are kept (recorder.ts) */
+  recorder?: StageRecorder;
 }
 
 export const SOLVE_OPTION_KEYS = [
   'method', 'rtol', 'atol', 'firstStep', 'maxSteps', 'minStep', 'maxStep', 'controller', 'safety', 'minFactor',
-  'maxFactor', 'pi', 'stepSize', 'grid', 'errorComponents', 'recordSteps', 'runtime',
+  'maxFactor', 'pi', 'stepSize', 'grid', 'errorComponents', 'recordSteps', 'runtime', 'recorder',
 ] as const;
 
 export interface ResolvedOptions {
@@ -67,6 +70,7 @@ export interface ResolvedOptions {
   /** the leading state components the error norm runs over */
   errorComponents: number;
   recordSteps: boolean;
+  recorder: StageRecorder | null;
 }
 
 export function resolveOptions(options: SolveOptions, size: number, ts: Float64Array): ResolvedOptions {
@@ -116,12 +120,16 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
   if (!(Number.isInteger(errorComponents) && errorComponents >= 1 && errorComponents <= size)) {
     throw new ArgumentError('errorComponents', `an integer in [1, ${size}] (the state size)`, errorComponents);
   }
+  if (options.recorder !== undefined && !checkStageRecorder(options.recorder)) {
+    throw new ArgumentError('recorder', 'an object with evaluation(stage), accepted(t, h) and rejected()', options.recorder);
+  }
   if (options.recordSteps !== undefined && typeof options.recordSteps !== 'boolean') {
     throw new ArgumentError('recordSteps', 'a boolean', options.recordSteps);
   }
   return {
     method, tableau, rtol, atol, atolVector, firstStep, maxSteps, minStep, maxStep, controller, grid, errorComponents,
     recordSteps: options.recordSteps ?? false,
+    recorder: options.recorder ?? null,
   };
 }
 

@@ -14,6 +14,7 @@ import { assertFiniteState, readInitialState, type StateInput } from './state.js
 import { emptyStats, type AcceptedSteps, type SolverStats } from './stats.js';
 import { RkStepper } from './stepper.js';
 import type { MethodName } from './tableaus.js';
+import { STEP_END } from './recorder.js';
 import { ArgumentError } from '../errors.js';
 
 export interface OdeSolution {
@@ -56,7 +57,7 @@ export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, optio
     const f64 = arena.f64;
     if (opts.atolVector) f64.set(opts.atolVector, atolVector / 8);
     f64.set(state.values(), stepper.y0 / 8);
-    const run = new SolveRun(opts, stepper, dense, new Evaluator(f, arena, state.rows, state.cols), times, next, atolVector);
+    const run = new SolveRun(opts, stepper, dense, new Evaluator(f, arena, state.rows, state.cols, opts.recorder), times, next, atolVector);
     run.integrate();
     const result: OdeSolution = {
       method: opts.method, ts: times, ys: run.outputs, shape: [state.rows, state.cols], stats: run.snapshot(),
@@ -103,7 +104,7 @@ class SolveRun {
     this.outputs.push(this.copyOut(stepper.y0));
     if (this.ts.length === 1) return;
     let t = this.ts[0];
-    this.f.call(t, stepper.y0, stepper.k[0]);
+    this.f.call(t, stepper.y0, stepper.k[0], 0);
     if (!this.finite(stepper.k[0])) {
       throw new NonFiniteError(`f(t0, y0) is not finite`, t, 0, this.snapshot());
     }
@@ -133,7 +134,7 @@ class SolveRun {
       }
       this.checkStep(t, h, last, lastNonFinite);
       if (!k1Valid) {
-        this.f.call(t, stepper.y0, stepper.k[0]);
+        this.f.call(t, stepper.y0, stepper.k[0], 0);
         k1Valid = true;
       }
       stepper.attempt(this.f, t, h);
@@ -151,6 +152,7 @@ class SolveRun {
         lastNonFinite = false;
       } else {
         this.stats.rejectedSteps++;
+        this.opts.recorder?.rejected();
         lastNonFinite = !Number.isFinite(ratio);
         if (lastNonFinite) this.stats.nonFiniteRejections++;
       }
@@ -165,7 +167,7 @@ class SolveRun {
       const t = grid[i];
       const h = grid[i + 1] - t;
       this.checkMaxSteps(t);
-      if (!k1Valid) this.f.call(t, stepper.y0, stepper.k[0]);
+      if (!k1Valid) this.f.call(t, stepper.y0, stepper.k[0], 0);
       stepper.attempt(this.f, t, h);
       this.attempts++;
       if (!this.finite(stepper.y1)) {
@@ -201,6 +203,7 @@ class SolveRun {
   private accept(t: number, t1: number, h: number): boolean {
     const { stepper, dense, ts, direction } = this;
     this.stats.acceptedSteps++;
+    this.opts.recorder?.accepted(t, h);
     if (this.opts.recordSteps) {
       this.stepT.push(t);
       this.stepH.push(h);
@@ -214,7 +217,7 @@ class SolveRun {
         continue;
       }
       if (dense.needsNext && !haveNext) {
-        this.f.call(t1, stepper.y1, this.next);
+        this.f.call(t1, stepper.y1, this.next, STEP_END);
         haveNext = true;
       }
       const out = dense.evaluate(stepper.y0, h, (tOut - t) / h, stepper.k, this.next);

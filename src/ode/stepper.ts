@@ -59,10 +59,10 @@ export class RkStepper {
       if (tableau.fsal && i === s - 1) {
         // The last row is b: the stage state is y1 itself, and f(t1, y1) the next step's k1.
         kernels.rk_stage_sum(this.y1, this.y0, h, row.ptr, row.count, n);
-        f.call(t + h, this.y1, k[i]);
+        f.call(t + h, this.y1, k[i], i);
       } else {
         kernels.rk_stage_sum(this.stageY, this.y0, h, row.ptr, row.count, n);
-        f.call(t + tableau.c[i] * h, this.stageY, k[i]);
+        f.call(t + tableau.c[i] * h, this.stageY, k[i], i);
       }
     }
     if (!tableau.fsal) kernels.rk_stage_sum(this.y1, this.y0, h, this.solution.ptr, this.solution.count, n);

@@ -66,6 +66,18 @@ export class Arena {
     this.top = mark;
   }
 
+  /**
+   * Allocates [top, end) again right after a reset freed it, keeping its contents: what a finished
+   * scope left there on purpose for its caller (a backprop solve's stored stages, above the solver's
+   * scratch). Nothing may have been allocated in between.
+   */
+  keepUpTo(end: number): void {
+    if (!Number.isInteger(end) || end < this.top || end % ALIGN !== 0 || end > this.memory.buffer.byteLength) {
+      throw new ArgumentError('end', `an aligned byte offset at or above the current top ${this.top}, within memory`, end);
+    }
+    this.top = end;
+  }
+
   /** Runs `body` and frees whatever it allocated, even if it throws. Results must be copied out. */
   scope<T>(body: () => T): T {
     const mark = this.top;
