@@ -1,4 +1,4 @@
-export { NeuralOde, checkConfig, ERROR_NORMS, CONFIG_KEYS, DYNAMICS_CACHE_SIZE } from './neural-ode.js';
+export { NeuralOde, checkConfig, ERROR_NORMS, CONFIG_KEYS, DYNAMICS_CACHE_SIZE, GRADIENT_METHODS } from './neural-ode.js';
 export { checkSolverConfig, SOLVER_CONFIG_KEYS } from './solver-config.js';
 export type { NeuralOdeConfig, SolverConfig, ErrorNorm, GradientMethod, ObjectiveResult, ObjectiveOptions, ObjectiveAtOptions, ObjectiveAtResult, PredictOptions, ResolvedConfig, ForwardPass, ForwardOptions } from './neural-ode.js';
 export { Model, checkModelSpec, modelParamShapes, MAX_BLOCKS } from './model.js';

@@ -206,8 +206,8 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
 export class NeuralOde {
   readonly config: ResolvedConfig;
   private readonly dynamicsCache = new LruCache<string, AugmentedDynamics>(DYNAMICS_CACHE_SIZE);
-  /** per dynamics, the 'backprop' pass whose stages its slots hold (a later forward overwrites them) */
-  private readonly latestStores = new WeakMap<AugmentedDynamics, StageStore>();
+  /** per dynamics, the 'backprop' passes whose stages its slots hold, awaiting their backward */
+  private readonly liveStores = new WeakMap<AugmentedDynamics, Set<StageStore>>();
 
   /** the prefix of its parameters' names ("blocks.0" inside a Model; "" alone): a file of this block alone drops it */
   readonly name: string;
@@ -496,7 +496,13 @@ export class NeuralOde {
     const { arena } = this.rt;
     const tableau = TABLEAUS[solver.method ?? 'dopri5'];
     const start = arena.mark();
-    const store = new StageStore(dyn, arena, tableau.stages, tableau.fsal);
+    // Passes still awaiting their backward keep their slots (several samples' solves, say); one whose
+    // stages an arena scope has freed since will never be reversed.
+    let live = this.liveStores.get(dyn);
+    if (!live) this.liveStores.set(dyn, (live = new Set()));
+    for (const other of live) if (other.end > start) live.delete(other);
+    const slotBase = Math.max(0, ...Array.from(live, (other) => other.slotEnd));
+    const store = new StageStore(dyn, arena, tableau.stages, tableau.fsal, slotBase);
     dyn.nfe = 0;
     let fwd: OdeSolution;
     try {
@@ -512,7 +518,7 @@ export class NeuralOde {
     }
     // odeint's scope freed everything on return; the stages above its scratch are still there, untouched.
     arena.keepUpTo(store.end);
-    this.latestStores.set(dyn, store);
+    live.add(store);
     return { fwd, stored: { store, start, end: store.end } };
   }
 
@@ -521,7 +527,7 @@ export class NeuralOde {
     const stored = pass.stored;
     if (!stored) return;
     if (this.rt.arena.mark() === stored.end) this.rt.arena.reset(stored.start);
-    if (this.latestStores.get(pass.dyn) === stored.store) this.latestStores.delete(pass.dyn);
+    this.liveStores.get(pass.dyn)?.delete(stored.store);
     pass.stored = undefined;
   }
 
@@ -597,10 +603,7 @@ export class NeuralOde {
   private storedStages(pass: ForwardPass): StageStore {
     const stored = pass.stored;
     if (!stored) throw new ArgumentError('pass', "a forward pass with record: true whose stages are still stored (gradient 'backprop' frees them in backward: one backward per pass)", 'none stored');
-    if (this.latestStores.get(pass.dyn) !== stored.store) {
-      throw new ArgumentError('pass', "the latest forward pass of its batch size (gradient 'backprop' keeps one pass's stages per batch size: call backward before the next forward)", 'an older pass');
-    }
-    if (this.rt.arena.mark() < stored.end) {
+    if (!this.liveStores.get(pass.dyn)?.has(stored.store) || this.rt.arena.mark() < stored.end) {
       throw new ArgumentError('pass', "a pass whose stored stages are still allocated (gradient 'backprop': the arena scope around forward and backward must not end in between)", 'freed');
     }
     return stored.store;

@@ -21,7 +21,8 @@ export class StageStore implements StageRecorder, StoredStages {
   readonly odeFunction: ArenaDynamics;
   /** arena top after the last kept evaluation (what the pass must keep allocated) */
   end: number;
-  private slots = 0;
+  /** the next slot: this pass's slots are [slotBase, slots) (another live pass of the dynamics may hold lower ones) */
+  private slots: number;
   private role = PROBE;
   /** the attempt's stage slots (−1: not evaluated in it) */
   private readonly current: number[];
@@ -29,9 +30,16 @@ export class StageStore implements StageRecorder, StoredStages {
   private carried = -1;
   /** what survives a rejection: the arena mark and slot count before the attempt's stage 2 */
   private keptMark: number;
-  private keptSlots = 0;
+  private keptSlots: number;
 
-  constructor(private readonly dyn: AugmentedDynamics, private readonly arena: Arena, stageCount: number, private readonly fsal: boolean) {
+  constructor(
+    private readonly dyn: AugmentedDynamics,
+    private readonly arena: Arena,
+    stageCount: number,
+    private readonly fsal: boolean,
+    readonly slotBase = 0,
+  ) {
+    this.slots = this.keptSlots = slotBase;
     this.current = new Array<number>(stageCount).fill(-1);
     this.end = this.keptMark = arena.mark();
     const plain = dyn.odeFunction;
@@ -51,6 +59,11 @@ export class StageStore implements StageRecorder, StoredStages {
         } else this.current[this.role] = slot;
       },
     };
+  }
+
+  /** One past the last slot this pass holds. */
+  get slotEnd(): number {
+    return this.slots;
   }
 
   /** Accepted steps so far. */

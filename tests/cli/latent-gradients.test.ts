@@ -58,6 +58,20 @@ test('latent objective: the adjoint agrees with the checkpointed replay (dopri5 
   a.g.forEach((g, i) => assert.ok(relativeError(b.g[i], g, 1e-3) < 1e-6, `parameter ${i}: ${relativeError(b.g[i], g, 1e-3)}`));
 });
 
+test('latent objective: backprop (three samples\' solves awaiting their backward at once) equals the checkpointed replay to rounding', () => {
+  const grads = (gradient: 'checkpoint' | 'backprop') => {
+    const { model, batch } = setup({ gradient, lambda: 0.05, samples: 3, solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7 } });
+    const eps = drawEps(new Rng(9), 3, batch.size, arch.latent);
+    const r = latentObjective(model, batch, { eps, klWeight: 1, sigma: 0.3 });
+    return { r, g: model.params.map((p) => p.grad.toFloat64Array()) };
+  };
+  const a = grads('checkpoint'), b = grads('backprop');
+  assert.is(b.r.nfeBackward, 0);
+  assert.ok(a.r.nfeBackward > 0);
+  assert.ok(Math.abs(a.r.loss - b.r.loss) <= 1e-14 * Math.abs(a.r.loss));
+  a.g.forEach((g, i) => assert.ok(relativeError(b.g[i], g) < 1e-12, `parameter ${i}: ${relativeError(b.g[i], g)}`));
+});
+
 test('latent objective: bad ε, KL weight and σ are named', () => {
   const { model, batch } = setup({});
   assert.throws(() => latentObjective(model, batch, { eps: [], klWeight: 1, sigma: 0.01 }), /eps: expected one ε array per sample/);

@@ -8,6 +8,11 @@ import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { maskedMseLoss } from '../../src/model/series-losses.js';
 import { ArenaExhaustedError, ArgumentError } from '../../src/errors.js';
+import { Model, type ModelSpec } from '../../src/model/model.js';
+import { softmaxCrossEntropyLoss } from '../../src/model/losses.js';
+import { loadComposedModel, loadModel, saveModel } from '../../src/model/serialize.js';
+import { Adam } from '../../src/training/adam.js';
+import { train } from '../../src/training/loop.js';
 import { parameterAndInputDifferences, relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
@@ -171,16 +176,64 @@ test('backprop refuses, naming gradient and the arena maximum, when the stored s
   assert.ok(Number.isFinite(c.objective(z0, z0, { rng: new Rng(1) }).loss));
 });
 
-test('backward needs the latest pass of its batch size, once', () => {
-  const { backprop } = pair({ solver: { method: 'rk4', steps: 3 } });
-  const first = backprop.forward(data.z0, { rng: new Rng(1), record: true });
-  const second = backprop.forward(data.z0, { rng: new Rng(1), record: true });
+test('several passes of one batch size await their backward (as several samples\' solves do), each reversed once', () => {
+  const { checkpoint, backprop } = pair({ solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7 } });
   const zbar = new Float64Array(BATCH * D).fill(1);
-  assert.throws(() => backprop.backward(first, zbar), (e: Error) => e instanceof ArgumentError && /latest forward pass/.test(e.message));
-  backprop.backward(second, zbar);
-  assert.throws(() => backprop.backward(second, zbar), (e: Error) => e instanceof ArgumentError && /still stored/.test(e.message));
+  const run = (m: NeuralOde) => {
+    const first = m.forward(data.z0, { rng: new Rng(1), record: true });
+    const second = m.forward(data.z0.map((v) => -0.5 * v), { rng: new Rng(2), record: true });
+    for (const p of m.params) p.grad.data.fill(0);
+    const a = m.backward(first, zbar), b = m.backward(second, zbar);
+    return { first, second, zbar0: Float64Array.from([...a, ...b]), loss: first.result.loss + second.result.loss };
+  };
+  const rc = run(checkpoint), rb = run(backprop);
+  assertSameGradient(checkpoint, rc, backprop, rb, 'two passes, reversed oldest first');
+  assert.throws(() => backprop.backward(rb.second, zbar), (e: Error) => e instanceof ArgumentError && /still stored/.test(e.message));
   const unrecorded = backprop.forward(data.z0, { rng: new Rng(1) });
   assert.throws(() => backprop.backward(unrecorded, zbar), (e: Error) => e instanceof ArgumentError && /record: true/.test(e.message));
+  // A scope that ends between forward and backward frees the stages: refused, not read after being overwritten.
+  const freed = rt.arena.scope(() => backprop.forward(data.z0, { rng: new Rng(1), record: true }));
+  rt.arena.scope(() => { rt.arena.alloc(4096); });
+  assert.throws(() => backprop.backward(freed, zbar), (e: Error) => e instanceof ArgumentError && /still allocated/.test(e.message));
+});
+
+const composed = (gradient: 'checkpoint' | 'backprop'): ModelSpec => {
+  const block = (terms: NeuralOdeConfig['terms']) => ({
+    dynamics: { type: 'sequential' as const, layers: [{ type: 'concatLinear' as const, inputs: 3, outputs: 6 }, { type: 'activation' as const, fn: 'softplus' as const }, { type: 'concatLinear' as const, inputs: 6, outputs: 3 }] },
+    terms, solver: { method: 'dopri5' as const, rtol: 1e-6, atol: 1e-6, errorNorm: 'state' as const }, gradient,
+  });
+  return {
+    encoder: { type: 'linear', inputs: 4, outputs: 3 },
+    blocks: [block([{ kind: 'taylor', order: 2, lambda: 0.05 }]), block([{ kind: 'kinetic', lambda: 0.01 }])],
+    head: { type: 'linear', inputs: 3, outputs: 2 },
+  };
+};
+
+test('a Model of two backprop blocks (encoder, head, lazy terms asked for) equals the checkpointed one, and trains the same', () => {
+  const rng = new Rng(8);
+  const x = randomArray(rng, 5 * 4), labels = Float64Array.from({ length: 5 }, () => rng.int(2));
+  const c = Model.create(rt, composed('checkpoint'), new Rng(3)), b = Model.create(rt, composed('backprop'), new Rng(3));
+  const before = rt.arena.usedBytes;
+  for (const lazyTerms of [false, true]) {
+    const rc = c.objective(x, labels, { loss: softmaxCrossEntropyLoss, lazyTerms });
+    const rb = b.objective(x, labels, { loss: softmaxCrossEntropyLoss, lazyTerms });
+    assert.ok(relativeError(b.params.flatMap((p) => Array.from(p.grad.data)), c.params.flatMap((p) => Array.from(p.grad.data))) < 1e-12, `lazyTerms ${lazyTerms}`);
+    assert.ok(Math.abs(rb.dataLoss - rc.dataLoss) <= 1e-14 * rc.dataLoss);
+    assert.is(rb.nfeBackward, 0);
+    assert.ok(rb.blocks.every((r) => r.storedBytes > 0));
+  }
+  assert.is(rt.arena.usedBytes, before, 'the model\'s scope frees every block\'s stages');
+  const fit = (m: Model) => train({ model: m, optimizer: new Adam(rt.kernels, m.params, { lr: 0.05 }), data: { inputs: x, targets: labels }, iterations: 3, batchSize: 5, rng: new Rng(4), loss: softmaxCrossEntropyLoss })
+    .records.map((r) => r.loss);
+  const lc = fit(c), lb = fit(b);
+  lb.forEach((l, i) => assert.ok(Math.abs(l - lc[i]) <= 1e-12 * Math.abs(lc[i]), `iteration ${i}: ${l} vs ${lc[i]}`));
+});
+
+test('model files keep gradient \'backprop\' (a NeuralOde and a Model)', () => {
+  const { backprop } = pair({ solver: { method: 'tsit5', rtol: 1e-6, atol: 1e-6 } });
+  assert.is(loadModel(rt, saveModel(backprop)).model.config.gradient, 'backprop');
+  const m = Model.create(rt, composed('backprop'), new Rng(3));
+  assert.ok(loadComposedModel(rt, saveModel(m)).model.blocks.every((block) => block.config.gradient === 'backprop'));
 });
 
 test('config: gradient names its three choices; step terms are refused with the adjoint only', () => {

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { runtime } from '../../runtime/wasm.js';
+import { GRADIENT_METHODS } from '../../model/neural-ode.js';
 import { encodeSafetensors } from '../../io/safetensors.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
 import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/experiment.js';
@@ -39,7 +40,7 @@ export function registerLatentCommand(program: Command): void {
     .option('--order <K>', 'K of the R_K regulariser on the decoder', positiveInt, d.order)
     .option('--lambdas <list>', 'comma-separated λ values to sweep', positiveList('weights'), d.lambdas)
     .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
-    .addOption(new Option('--gradient <method>', 'gradient through the decoder solve').choices(['checkpoint', 'adjoint']).default(d.gradient))
+    .addOption(new Option('--gradient <method>', 'gradient through the decoder solve (backprop: stores the forward solve\'s stages, no replay)').choices(GRADIENT_METHODS).default(d.gradient))
     .option('--eval-tol <x>', 'dopri5 rtol = atol for the reported loss and NFE (the paper\'s 1.4e-8)', positive, d.evalTol)
     .option('--nfe-series <n>', 'test series solved alone for the per-series NFE (0: all)', integerAtLeast(0), d.nfeSeries)
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ unreg loss + (ratio − 1)·|unreg loss|', positive, d.maxLossRatio)
