@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createRuntimeSync, kernelWasmBytes, type Runtime } from '../src/runtime/wasm.js';
 import { Tensor } from '../src/runtime/tensor.js';
 import { Rng } from '../src/random.js';
-import { NeuralOde } from '../src/model/neural-ode.js';
+import { NeuralOde, type GradientMethod } from '../src/model/neural-ode.js';
 import { saveModel } from '../src/model/serialize.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { Adam } from '../src/training/adam.js';
@@ -62,7 +62,7 @@ function initialState(c: Case): Float64Array {
   return new Float64Array(c.batch * c.widths[0]).map(() => rng.uniformIn(-1, 1));
 }
 
-function model(rt: Runtime, c: Case, tol: number, gradient: 'checkpoint' | 'adjoint', order?: number): NeuralOde {
+function model(rt: Runtime, c: Case, tol: number, gradient: GradientMethod, order?: number): NeuralOde {
   return NeuralOde.create(rt, {
     mlp: { widths: c.widths, activation: c.activation },
     solver: { method: 'dopri5', rtol: tol, atol: tol },
@@ -78,10 +78,10 @@ function writeWeights(m: NeuralOde, z0: Float64Array, c: Case, path: string): vo
   writeFileSync(path, encodeSafetensors(tensors));
 }
 
-interface TaynodeFigures { f_ms?: number; solve_ms: number; solve_nfe: number; z1_sum: number; checkpoint_ms: number; checkpoint_nfe: [number, number]; adjoint_ms: number; adjoint_nfe: [number, number]; loss: number; train_r3_ms: number; train_r3_nfe: [number, number] }
+interface TaynodeFigures { f_ms?: number; solve_ms: number; solve_nfe: number; z1_sum: number; checkpoint_ms: number; checkpoint_nfe: [number, number]; backprop_ms: number; backprop_nfe: [number, number]; backprop_stored_bytes: number; adjoint_ms: number; adjoint_nfe: [number, number]; loss: number; train_r3_ms: number; train_r3_nfe: [number, number] }
 
 function taynode(rt: Runtime, c: Case, tol: number, z0: Float64Array, withF: boolean): TaynodeFigures {
-  const cp = model(rt, c, tol, 'checkpoint'), adj = model(rt, c, tol, 'adjoint'), reg = model(rt, c, tol, 'checkpoint', 3);
+  const cp = model(rt, c, tol, 'checkpoint'), bp = model(rt, c, tol, 'backprop'), adj = model(rt, c, tol, 'adjoint'), reg = model(rt, c, tol, 'checkpoint', 3);
   const target = new Float64Array(z0.length); // loss = mean(z(t1)²), as the peer's
   const out: Partial<TaynodeFigures> = {};
   if (withF) {
@@ -98,6 +98,11 @@ function taynode(rt: Runtime, c: Case, tol: number, z0: Float64Array, withF: boo
   out.checkpoint_ms = fb.ms;
   out.checkpoint_nfe = [fb.result.nfeForward, fb.result.nfeBackward];
   out.loss = fb.result.dataLoss;
+  // The same gradient with the forward solve's stages stored (torchdiffeq's default), no replay.
+  const bb = timed(() => bp.objective(z0, target));
+  out.backprop_ms = bb.ms;
+  out.backprop_nfe = [bb.result.nfeForward, bb.result.nfeBackward];
+  out.backprop_stored_bytes = bb.result.storedBytes;
   const ad = timed(() => adj.objective(z0, target));
   out.adjoint_ms = ad.ms;
   out.adjoint_nfe = [ad.result.nfeForward, ad.result.nfeBackward];
@@ -174,12 +179,14 @@ export async function run(): Promise<void> {
         const med = (xs: Record<string, unknown>[], k: string) => { const v = xs.map((x) => x[k]).filter((x): x is number => typeof x === 'number'); return v.length ? median(v) : undefined; };
         const oursMed = (k: keyof TaynodeFigures) => med(ours as unknown as Record<string, unknown>[], k)!;
         const row = {
-          taynode_f64: { f_ms: withF ? r3(oursMed('f_ms')) : undefined, solve_ms: r3(oursMed('solve_ms')), solve_nfe: ours[0].solve_nfe, checkpoint_ms: r3(oursMed('checkpoint_ms')), checkpoint_nfe: ours[0].checkpoint_nfe, adjoint_ms: r3(oursMed('adjoint_ms')), adjoint_nfe: ours[0].adjoint_nfe, train_r3_ms: r3(oursMed('train_r3_ms')), train_r3_nfe: ours[0].train_r3_nfe, z1_sum: ours[0].z1_sum, loss: ours[0].loss },
+          taynode_f64: { f_ms: withF ? r3(oursMed('f_ms')) : undefined, solve_ms: r3(oursMed('solve_ms')), solve_nfe: ours[0].solve_nfe, checkpoint_ms: r3(oursMed('checkpoint_ms')), checkpoint_nfe: ours[0].checkpoint_nfe, backprop_ms: r3(oursMed('backprop_ms')), backprop_nfe: ours[0].backprop_nfe, backprop_stored_bytes: ours[0].backprop_stored_bytes, adjoint_ms: r3(oursMed('adjoint_ms')), adjoint_nfe: ours[0].adjoint_nfe, train_r3_ms: r3(oursMed('train_r3_ms')), train_r3_nfe: ours[0].train_r3_nfe, z1_sum: ours[0].z1_sum, loss: ours[0].loss },
         } as Record<string, unknown>;
         console.log(`\n${c.name} [${c.widths.join('→')}] ${c.activation}, batch ${c.batch}, dopri5 rtol = atol = ${tol} (ms, medians of ${ROUNDS} interleaved rounds × ${REPS} reps)`);
         console.log(`             ${'f'.padStart(8)} ${'solve'.padStart(8)} ${'fwd+bwd'.padStart(8)} ${'adjoint'.padStart(8)}  NFE solve / fwd+bwd / adjoint`);
         const o = row.taynode_f64 as Record<string, number | number[]>;
         console.log(`taynode f64  ${fmtMs(o.f_ms as number)} ${fmtMs(o.solve_ms as number)} ${fmtMs(o.checkpoint_ms as number)} ${fmtMs(o.adjoint_ms as number)}  ${o.solve_nfe} / ${o.checkpoint_nfe} / ${o.adjoint_nfe}   (R_3 training step ${(o.train_r3_ms as number).toFixed(2)} ms, NFE ${o.train_r3_nfe})`);
+        console.log(`  backprop   ${' '.repeat(17)} ${fmtMs(o.backprop_ms as number)}  fwd+bwd NFE ${o.backprop_nfe}, ${((o.backprop_stored_bytes as number) / 2 ** 20).toFixed(1)} MiB stored; ${((o.checkpoint_ms as number) / (o.backprop_ms as number)).toFixed(2)}× the checkpointed replay's speed`);
+        figures[`${key}.backprop_speedup_vs_checkpoint`] = +((o.checkpoint_ms as number) / (o.backprop_ms as number)).toFixed(3);
         for (const [label, runs] of [['torch f64', t64], ['torch f32', t32]] as const) {
           if (!runs.length) continue;
           const p = { f_ms: withF ? med(runs, 'f_ms') : undefined, solve_ms: med(runs, 'solve_ms'), solve_nfe: runs[0].solve_nfe, backprop_ms: med(runs, 'backprop_ms'), backprop_nfe: runs[0].backprop_nfe, adjoint_ms: med(runs, 'adjoint_ms'), adjoint_nfe: runs[0].adjoint_nfe, z1_sum: runs[0].z1_sum, loss: runs[0].loss, errors: Object.fromEntries(Object.entries(runs[0]).filter(([k]) => k.endsWith('_error'))) };
@@ -194,10 +201,11 @@ export async function run(): Promise<void> {
             f: withF ? ratio(p.f_ms, o.f_ms as number) : undefined,
             solve: ratio(p.solve_ms, o.solve_ms as number),
             fwdbwd: ratio(p.backprop_ms, o.checkpoint_ms as number),
+            fwdbwd_backprop: ratio(p.backprop_ms, o.backprop_ms as number),
             adjoint: ratio(p.adjoint_ms, o.adjoint_ms as number),
           };
           for (const [k, v] of Object.entries(ratios)) if (v !== undefined) figures[`${key}.${k}_vs_torch_${dt}`] = v;
-          console.log(`  ratio torch/taynode (${dt}): f ${ratios.f ?? '—'}  solve ${ratios.solve}  fwd+bwd ${ratios.fwdbwd}  adjoint ${ratios.adjoint}`);
+          console.log(`  ratio torch/taynode (${dt}): f ${ratios.f ?? '—'}  solve ${ratios.solve}  fwd+bwd ${ratios.fwdbwd} (backprop ${ratios.fwdbwd_backprop})  adjoint ${ratios.adjoint}`);
         }
         figures[`${key}.details`] = row;
       }

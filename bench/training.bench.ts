@@ -82,7 +82,7 @@ let arenaPeak = 0;
   };
 }
 
-function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint'): { peakBytes: number; checkpointBytes: number; arenaBytes: number } {
+function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint' | 'backprop'): { peakBytes: number; checkpointBytes: number; storedBytes: number; arenaBytes: number } {
   // One runtime for every measurement: a fresh wasm memory per model would move the baseline.
   const rt = memoryRuntime;
   const model = NeuralOde.create(rt, { mlp: { widths: c.widths, activation: c.activation }, regularizers: { order: 3, lambda: 0.01 }, solver: { method: 'rk4', steps }, gradient }, new Rng(1));
@@ -102,7 +102,7 @@ function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoin
   const arenaBaseline = rt.arena.usedBytes;
   arenaPeak = arenaBaseline;
   const r = model.objective(z0, target);
-  return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes, arenaBytes: arenaPeak - arenaBaseline };
+  return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes, storedBytes: r.storedBytes, arenaBytes: arenaPeak - arenaBaseline };
 }
 
 export async function run(): Promise<void> {
@@ -135,8 +135,14 @@ export async function run(): Promise<void> {
   for (const steps of [8, 16, 32, 64, 128]) {
     const dto = backwardMemory(CASES[0], steps, 'checkpoint');
     const adj = backwardMemory(CASES[0], steps, 'adjoint');
-    memory.push({ steps, checkpoint_bytes: dto.checkpointBytes, checkpoint_live_bytes: dto.peakBytes, checkpoint_arena_bytes: dto.arenaBytes, adjoint_live_bytes: adj.peakBytes, adjoint_arena_bytes: adj.arenaBytes });
-    console.log(`  ${String(steps).padStart(4)} steps: checkpoints ${(dto.checkpointBytes / 1024).toFixed(0)} KiB, live at the backward pass's start ${(dto.peakBytes / 1024).toFixed(0)} KiB, arena ${(dto.arenaBytes / 1024).toFixed(0)} KiB; adjoint ${(adj.peakBytes / 1024).toFixed(0)} KiB, arena ${(adj.arenaBytes / 1024).toFixed(0)} KiB`);
+    // gradient 'backprop' keeps every stage's jet in the arena: its memory grows with steps × stages
+    // (≈ 5 MiB a step here), so it is measured up to 32 steps only.
+    const bp = steps <= 32 ? backwardMemory(CASES[0], steps, 'backprop') : { storedBytes: NaN, arenaBytes: NaN };
+    memory.push({
+      steps, checkpoint_bytes: dto.checkpointBytes, checkpoint_live_bytes: dto.peakBytes, checkpoint_arena_bytes: dto.arenaBytes, adjoint_live_bytes: adj.peakBytes, adjoint_arena_bytes: adj.arenaBytes,
+      ...(steps <= 32 ? { backprop_stored_bytes: bp.storedBytes, backprop_arena_bytes: bp.arenaBytes } : {}),
+    });
+    console.log(`  ${String(steps).padStart(4)} steps: checkpoints ${(dto.checkpointBytes / 1024).toFixed(0)} KiB, live at the backward pass's start ${(dto.peakBytes / 1024).toFixed(0)} KiB, arena ${(dto.arenaBytes / 1024).toFixed(0)} KiB; adjoint ${(adj.peakBytes / 1024).toFixed(0)} KiB, arena ${(adj.arenaBytes / 1024).toFixed(0)} KiB; backprop stored ${(bp.storedBytes / 1024).toFixed(0)} KiB, arena ${(bp.arenaBytes / 1024).toFixed(0)} KiB`);
   }
   figures.backward_memory = memory;
   const first = memory[0] as { steps: number; checkpoint_live_bytes: number };

@@ -418,7 +418,8 @@ export class NeuralOde {
 
   /**
    * The forward half of `objective`: solves from z0 with the regulariser states (recording the accepted
-   * steps when `record` and the gradient method replays them), writing z at every output time into
+   * steps when `record` and the gradient method replays them; 'backprop' keeps their stages in the arena
+   * until `backward`, which must come before an arena scope around the call ends), writing z at every output time into
    * result.zs ([times, batch, D]; z(t1) alone by default). `result.loss` holds Σ λ·R so far (no data
    * loss: the caller adds it, e.g. a Model's head). Pass the returned value to `backward`.
    */

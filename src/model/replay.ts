@@ -2,6 +2,8 @@
 // recordSteps) keeps each accepted step's start time, size and start state; this replays the steps
 // newest first, one at a time, with the dynamics' intermediates kept per stage slot, and reverses them.
 // Memory: the checkpoints (accepted steps × state) plus one step's stages, never the whole solve's tape.
+// With `stored` (gradient 'backprop', stage-store.ts) the forward solve kept every accepted step's stages
+// in slots of their own: the same reverse runs on those slots and nothing is replayed.
 //
 // All sums over stages are SIMD stage-sum kernels (assembly/rk.ts) on arena buffers, driven by term
 // tables like src/ode's stepper. The reverse of a step is the stepper with the tableau transposed:

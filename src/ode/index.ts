@@ -11,3 +11,5 @@ export type { StepSizeController, ControllerRun, ControllerDecision, ControllerF
 export { TABLEAUS, METHOD_NAMES, FIXED_METHODS, ADAPTIVE_METHODS, isAdaptive, evaluateTheta } from './tableaus.js';
 export type { ButcherTableau, DenseOutputWeights, MethodName, FixedMethod, AdaptiveMethod, ThetaPolynomial } from './tableaus.js';
 export { RkStepper } from './stepper.js';
+export { PROBE, STEP_END } from './recorder.js';
+export type { StageRecorder } from './recorder.js';
