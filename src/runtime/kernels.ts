@@ -162,4 +162,6 @@ export interface Kernels
   extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, TraceKernels, OptimKernels, F32Kernels {
   heapBase(): Ptr;
   memory: WebAssembly.Memory;
+  /** Host side, not an export: bytes per value of the runtime's dtype (4: every name is bound to its _f32 twin). */
+  readonly valueBytes: 4 | 8;
 }
