@@ -68,7 +68,7 @@ test('a dopri5 solve of the MLP dynamics: z(t1) agrees to 1e-5 relative, same NF
 for (const order of [2, 3] as const) {
   test(`R_${order}: loss and regulariser agree to 1e-4 relative; checkpointed gradient (params and z0) to 1e-4`, () => {
     const { m64, m32 } = pair({ mlp: mlp(), solver: dopri5, regularizers: { order, lambda: 0.1, kinetic: 0.05 } });
-    for (const m of [m64, m32]) for (const p of m.params) p.zeroGrad(m.rt);
+    for (const m of [m64, m32]) for (const p of m.params) p.grad.data.fill(0);
     const a = m64.objective(data.z0, data.target, { rng: new Rng(1) });
     const b = m32.objective(data.z0, data.target, { rng: new Rng(1) });
     assert.is(b.nfeForward, a.nfeForward, 'NFE forward');
@@ -85,7 +85,7 @@ for (const order of [2, 3] as const) {
 test('the adjoint gradient in f32 agrees with f64 to 1e-4 relative', () => {
   const solver = { method: 'dopri5' as const, rtol: 1e-6, atol: 1e-6 };
   const { m64, m32 } = pair({ mlp: mlp(), solver, gradient: 'adjoint', regularizers: { kinetic: 0.05 } });
-  for (const m of [m64, m32]) for (const p of m.params) p.zeroGrad(m.rt);
+  for (const m of [m64, m32]) for (const p of m.params) p.grad.data.fill(0);
   const a = m64.objective(data.z0, data.target, { rng: new Rng(1) });
   const b = m32.objective(data.z0, data.target, { rng: new Rng(1) });
   assertRelative([b.loss], [a.loss], 1e-5, 'loss');

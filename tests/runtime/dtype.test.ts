@@ -44,15 +44,15 @@ test('a bad dtype is refused, naming the option, before any compiling', async ()
       () => assert.unreachable('accepted'),
       (e: Error) => assert.ok(e instanceof ArgumentError && /dtype/.test(e.message)),
     );
-    assert.throws(() => external.createRuntimeSync({ bytes: kernelWasmBytes(), dtype } as never), (e: Error) => e instanceof ArgumentError && /dtype/.test(e.message));
+    assert.throws(() => external.createRuntimeSync({ bytes: kernelWasmBytes() as BufferSource, dtype } as never), (e: Error) => e instanceof ArgumentError && /dtype/.test(e.message));
   }
 });
 
 test('taynode/infer entry: dtype through createRuntimeSync and createRuntime', async () => {
-  const rt = external.createRuntimeSync({ bytes: kernelWasmBytes(), dtype: 'float32' });
+  const rt = external.createRuntimeSync({ bytes: kernelWasmBytes() as BufferSource, dtype: 'float32' });
   assert.is(rt.dtype, 'float32');
   assert.is(rt.arena.valueBytes, 4);
-  const rt2 = await external.createRuntime({ bytes: kernelWasmBytes(), dtype: 'float32' });
+  const rt2 = await external.createRuntime({ bytes: kernelWasmBytes() as BufferSource, dtype: 'float32' });
   assert.is(rt2.kernels.valueBytes, 4);
 });
 
