@@ -1,7 +1,7 @@
 // Every op in an f32 runtime against the same op in an f64 runtime, on the same inputs (drawn once and
 // rounded to f32, so only the op's own arithmetic differs): forward, vjp, and Taylor mode (taylor at
-// orders 0..3, then taylorVjp at 3..0). Tolerance: each output array agrees to 2e-5 of its largest
-// magnitude (f32 epsilon 6e-8 times the few dozen roundings of a GEMM or a Cauchy product). The gradients
+// orders 0..3, then taylorVjp at 3..0). Tolerance: each output array agrees to 1e-6 of its largest
+// magnitude (f32 epsilon 6e-8 times a few roundings; measured at most ~1.4e-7 on these draws). The gradients
 // themselves are checked against finite differences in f64 (ops-vjp.test.ts, taylor tests).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,7 +14,7 @@ import { relativeError } from '../helpers/numeric.js';
 const rt64 = createRuntimeSync();
 const rt32 = createRuntimeSync({ dtype: 'float32' });
 const K = 3;
-const TOLERANCE = 2e-5;
+const TOLERANCE = 1e-6;
 
 interface Case {
   shapes: Shape[];
