@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert';
 import { createRuntimeSync, type Runtime } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
-import { loadModel, saveModel } from '../../src/model/serialize.js';
+import { loadComposedModel, loadModel, saveModel } from '../../src/model/serialize.js';
+import { Model, type ModelSpec } from '../../src/model/model.js';
 import { Adam } from '../../src/training/adam.js';
 import { Sgd } from '../../src/training/sgd.js';
 import { Adamax } from '../../src/training/adamax.js';
@@ -134,6 +135,25 @@ test('save/load: an f32 model writes F32 and reloads bitwise; F64 files load int
   assert.is(loadModel(rt64, f64Bytes).model.params[0].value.toFloat64Array()[0], 0.1);
   // An f32 file into an f64 runtime: widened exactly.
   assert.equal(Array.from(loadModel(rt64, bytes).model.params[1].value.toFloat64Array()), Array.from(m32.params[1].value.toFloat64Array()));
+});
+
+test('a composed Model (linear encoder, a concatLinear block with R_2, linear head) in f32: output and gradient agree with f64 to 1e-5; its file round-trips', () => {
+  const spec: ModelSpec = {
+    encoder: { type: 'linear', inputs: 4, outputs: 3 },
+    blocks: [{ dynamics: { type: 'sequential', layers: [{ type: 'concatLinear', inputs: 3, outputs: 8 }, { type: 'activation', fn: 'softplus' }, { type: 'concatLinear', inputs: 8, outputs: 3 }] }, terms: [{ kind: 'taylor', order: 2, lambda: 0.1 }], solver: { method: 'rk4', steps: 5 } }],
+    head: { type: 'linear', inputs: 3, outputs: 2 },
+  };
+  const m64 = Model.create(rt64, spec, new Rng(4)), m32 = Model.create(rt32, spec, new Rng(4));
+  m64.params.forEach((p, i) => { const w = rounded(p.value.toFloat64Array()); p.value.copyFrom(w); m32.params[i].value.copyFrom(w); });
+  const rng = new Rng(6);
+  const x = rounded(randomArray(rng, 5 * 4)), y = rounded(randomArray(rng, 5 * 2));
+  assertRelative(m32.predict(x).output, m64.predict(x).output, 1e-5, 'output');
+  const a = m64.objective(x, y), b = m32.objective(x, y);
+  assertRelative([b.loss], [a.loss], 1e-5, 'loss');
+  assertRelative(m32.params.flatMap((p) => Array.from(p.grad.toFloat64Array())), m64.params.flatMap((p) => Array.from(p.grad.toFloat64Array())), 1e-5, 'gradient');
+  const bytes = saveModel(m32);
+  assert.equal(fileDtypes(bytes), ['F32']);
+  assert.equal(Array.from(loadComposedModel(rt32, bytes).model.predict(x).output), Array.from(m32.predict(x).output));
 });
 
 /** The dtypes a safetensors file's header declares. */
