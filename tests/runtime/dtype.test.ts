@@ -7,6 +7,9 @@ import * as external from '../../src/runtime/external.js';
 import { resolveKernels } from '../../src/runtime/dtype.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { ArgumentError, TaynodeError } from '../../src/errors.js';
+import { odeint } from '../../src/ode/solve.js';
+import { Adam } from '../../src/training/adam.js';
+import { Parameter } from '../../src/autodiff/parameter.js';
 
 test('dtype defaults to float64 and is recorded on the runtime', () => {
   const rt = createRuntimeSync();
@@ -61,6 +64,32 @@ test('a module lacking some f32 twin is refused for float32, naming the twin', (
   const fake = { memory, heapBase: () => 0, add: () => {}, add_f32: () => {}, scale: () => {}, copy: () => {} } as unknown as WebAssembly.Exports;
   assert.throws(() => resolveKernels(fake, 'float32'), (e: Error) => e instanceof TaynodeError && /scale_f32, copy_f32/.test(e.message));
   assert.is(resolveKernels(fake, 'float64').valueBytes, 8, 'f64 needs no twin');
+});
+
+test('odeint in an f32 runtime: a typed-array f still gets Float64Arrays, and the solution matches f64 to f32 rounding', () => {
+  const rt32 = createRuntimeSync({ dtype: 'float32' }), rt64 = createRuntimeSync();
+  const seen: string[] = [];
+  const f = (t: number, y: Float64Array, dy: Float64Array) => {
+    seen.push(y.constructor.name + dy.constructor.name);
+    for (let i = 0; i < y.length; i++) dy[i] = -(i + 1) * y[i] + Math.sin(t);
+  };
+  const y0 = [1, -0.5, 0.25];
+  const opts = { method: 'dopri5' as const, rtol: 1e-5, atol: 1e-5 };
+  const a = odeint(f, y0, [0, 0.5, 1], { ...opts, runtime: rt64 });
+  const b = odeint(f, y0, [0, 0.5, 1], { ...opts, runtime: rt32 });
+  assert.ok(seen.every((s) => s === 'Float64ArrayFloat64Array'));
+  assert.is(b.stats.nfe, a.stats.nfe);
+  b.ys.forEach((y, i) => {
+    assert.ok(y instanceof Float64Array);
+    y.forEach((v, j) => assert.ok(Math.abs(v - a.ys[i][j]) <= 1e-6, `y[${i}][${j}] ${v} vs ${a.ys[i][j]}`));
+  });
+});
+
+test('raw module exports are not a kernel table: refused by name, not run with NaN offsets', () => {
+  const rt = createRuntimeSync();
+  const raw = new WebAssembly.Instance(new WebAssembly.Module(kernelWasmBytes() as BufferSource), {}).exports;
+  const p = Parameter.zeros(rt, 'w', 1, 2);
+  assert.throws(() => new Adam(raw as never, [p]), (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message));
 });
 
 test.run();
