@@ -67,11 +67,6 @@ export function coefficient(k: Kernels, base: Ptr, n: number, order: number): Pt
   return base + order * n * k.valueBytes;
 }
 
-/** Byte offset of value `index` of the array at `base`. */
-export function at(k: Kernels, base: Ptr, index: number): Ptr {
-  return base + index * k.valueBytes;
-}
-
 let view64: Float64Array | undefined;
 let view32: Float32Array | undefined;
 function memoryView(k: Kernels): Float32Array | Float64Array {
