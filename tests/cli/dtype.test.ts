@@ -1,4 +1,4 @@
-// --dtype on the training commands: checked before any work (the error names the option), recorded in
+// --dtype on the training commands (mnist, toy, latent, cnf, beyond): checked before any work (the error names the option), recorded in
 // the JSON results, and tiny float32 runs of toy, cnf and latent (trace estimators, GRU encoder, tape ops
 // in f32) complete with finite figures.
 import { test } from 'uvu';
@@ -11,6 +11,7 @@ import { registerToyCommand } from '../../src/cli/commands/toy.js';
 import { registerCnfCommand } from '../../src/cli/commands/cnf.js';
 import { registerLatentCommand } from '../../src/cli/commands/latent.js';
 import { registerMnistCommand } from '../../src/cli/commands/mnist.js';
+import { registerBeyondCommand } from '../../src/cli/commands/beyond.js';
 
 function program(): Command {
   const p = new Command().exitOverride();
@@ -18,11 +19,12 @@ function program(): Command {
   registerCnfCommand(p);
   registerLatentCommand(p);
   registerMnistCommand(p);
+  registerBeyondCommand(p);
   return p;
 }
 
 test('a bad --dtype is refused naming the option, before any work', async () => {
-  for (const command of ['toy', 'cnf', 'latent', 'mnist']) {
+  for (const command of ['toy', 'cnf', 'latent', 'mnist', 'beyond']) {
     let stderr = '';
     const p = program().configureOutput({ writeErr: (s) => { stderr += s; }, writeOut: () => {} });
     for (const c of p.commands) c.exitOverride().configureOutput({ writeErr: (s) => { stderr += s; }, writeOut: () => {} }).action(() => { throw new Error('ran'); });
