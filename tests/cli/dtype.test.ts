@@ -1,6 +1,6 @@
-// --dtype on the training commands (mnist, toy, latent, cnf, beyond): checked before any work (the error names the option), recorded in
-// the JSON results, and tiny float32 runs of toy, cnf and latent (trace estimators, GRU encoder, tape ops
-// in f32) complete with finite figures.
+// --dtype on the training commands (mnist, toy, latent, cnf, beyond): checked before any work (the error
+// names the option), recorded in the JSON results; tiny float32 runs of mnist, toy, cnf and latent
+// (trace estimators, GRU encoder, tape ops in f32) complete with finite figures.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Command } from 'commander';
@@ -47,6 +47,14 @@ async function runF32(args: string[]): Promise<Record<string, unknown>> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+test('mnist --dtype float32: trains the paper\'s classifier in f32 and records the dtype', async () => {
+  const r = await runF32(['mnist', '--digits', '200', '--iterations', '2', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
+    '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
+    '--error-tols', '1e-3', '--ref-tol', '1e-5', '--error-images', '3']);
+  assert.is(r.dtype, 'float32');
+  assert.ok(Number.isFinite(r.nfe_reg as number) && (r.nfe_reg as number) > 0 && Number.isFinite(r.test_error_reg as number));
+});
 
 test('toy --dtype float32: trains and records the dtype', async () => {
   const r = await runF32(['toy', '--iterations', '4', '--hidden', '6', '--train-points', '12', '--test-points', '9', '--batch-size', '6', '--lambdas', '0.1']);
