@@ -1,7 +1,8 @@
 // Whole models in a float32 runtime against the same models in float64: the same weights (rounded to
 // f32 once, then given to both), initial states and targets. What is compared and to what tolerance is
-// stated in each test; rtol is loose enough (1e-5, far above f32's rounding of the state) that the
-// adaptive step sequences match, and the NFE is asserted equal so the comparison is of like with like.
+// stated in each test; rtol is loose enough (1e-3: the error ratios stay far above f32's rounding noise,
+// ~1e-7 relative, which at 1e-5 already changes how fast a smooth solve's steps grow) that the adaptive
+// step sequences match, and the NFE is asserted equal so the comparison is of like with like.
 // Gradient checks against finite differences stay in f64 (gradients.test.ts and friends). Measured errors
 // are ~1e-7 (SHOW_F32_ERRORS=1 prints them); the tolerances leave a margin of about 10-50×.
 import { test } from 'uvu';
@@ -27,12 +28,12 @@ const data = (() => {
   return { z0: rounded(randomArray(rng, BATCH * D, -1.5, 1.5)), target: rounded(randomArray(rng, BATCH * D, -1, 1)) };
 })();
 
-/** The same model in both runtimes: f64's initial weights rounded to f32 and copied into both. */
-function pair(config: NeuralOdeConfig, seed = 5): { m64: NeuralOde; m32: NeuralOde } {
+/** The same model in both runtimes: f64's initial weights (× gain) rounded to f32 and copied into both. */
+function pair(config: NeuralOdeConfig, seed = 5, gain = 1): { m64: NeuralOde; m32: NeuralOde } {
   const m64 = NeuralOde.create(rt64, config, new Rng(seed));
   const m32 = NeuralOde.create(rt32, config, new Rng(seed));
   m64.params.forEach((p, i) => {
-    const w = rounded(p.value.toFloat64Array());
+    const w = rounded(p.value.toFloat64Array().map((v) => gain * v));
     p.value.copyFrom(w);
     m32.params[i].value.copyFrom(w);
   });
@@ -48,7 +49,7 @@ function assertRelative(actual: ArrayLike<number>, expected: ArrayLike<number>, 
 }
 
 const mlp = (activation: 'tanh' | 'sigmoid' | 'softplus' = 'tanh') => ({ widths: [D, 16, 16, D], activation });
-const dopri5 = { method: 'dopri5' as const, rtol: 1e-5, atol: 1e-5 };
+const dopri5 = { method: 'dopri5' as const, rtol: 1e-3, atol: 1e-3 };
 
 test('the model lives in its runtime: f32 parameters, gradients and optimiser state', () => {
   const { m32 } = pair({ mlp: mlp() });
@@ -64,8 +65,18 @@ test('a dopri5 solve of the MLP dynamics: z(t1) agrees to 1e-6 relative, same NF
     const a = m64.predict(data.z0), b = m32.predict(data.z0);
     assert.ok(b.z1 instanceof Float64Array, 'Float64Array out of an f32 model');
     assert.is(b.stats.nfe, a.stats.nfe, `${activation}: NFE`);
+    if (process.env.SHOW_F32_ERRORS) console.log(activation, 'NFE', a.stats.nfe);
     assertRelative(b.z1, a.z1, 1e-6, `${activation} z(t1)`);
   }
+});
+
+test('a solve with a rejected step (weights ×4, softplus, dopri5 1e-3): the same accepted and rejected steps; z(t1) to 1e-4 relative', () => {
+  // Steeper dynamics amplify f32's rounding along the flow: here the two runs drift apart by ~1e-5.
+  const { m64, m32 } = pair({ mlp: mlp('softplus'), solver: dopri5 }, 5, 4);
+  const a = m64.predict(data.z0), b = m32.predict(data.z0);
+  assert.ok(a.stats.rejectedSteps > 0 && a.stats.acceptedSteps >= 4, `a rejection among several steps (${a.stats.acceptedSteps}/${a.stats.rejectedSteps})`);
+  assert.equal([b.stats.acceptedSteps, b.stats.rejectedSteps], [a.stats.acceptedSteps, a.stats.rejectedSteps]);
+  assertRelative(b.z1, a.z1, 1e-4, 'z(t1)');
 });
 
 for (const order of [2, 3] as const) {
