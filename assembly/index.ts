@@ -13,6 +13,11 @@ export * from "./gemm-f32";
 export * from "./activations-f32";
 export * from "./rk-f32";
 export * from "./optim-f32";
+export * from "./elementwise-f32";
+export * from "./reductions-f32";
+export * from "./taylor-f32";
+export * from "./autodiff-support-f32";
+export * from "./trace-f32";
 
 /** First byte the host's arena may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

@@ -62,3 +62,34 @@ export function sgd_momentum_update_f32(
     p += 4; g += 4; buf += 4;
   }
 }
+
+/** Adamax step (optim.ts's adamax_update) over f32 parameters and state. */
+export function adamax_update_f32(
+  p: usize, g: usize, m: usize, u: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64, c1: f64, wd: f64,
+): void {
+  const b1 = <f32>beta1, b1c = <f32>(1.0 - beta1), b2 = <f32>beta2, fwd = <f32>wd, feps = <f32>eps, step = <f32>(lr * c1);
+  const vb1 = f32x4.splat(b1), vb1c = f32x4.splat(b1c), vb2 = f32x4.splat(b2);
+  const vwd = f32x4.splat(fwd), veps = f32x4.splat(feps), vstep = f32x4.splat(step);
+  const end = p + (<usize>(n & ~3) << 2);
+  const last = p + (<usize>n << 2);
+  while (p < end) {
+    const pv = v128.load(p);
+    const gv = f32x4.add(v128.load(g), f32x4.mul(vwd, pv));
+    const mv = f32x4.add(f32x4.mul(vb1, v128.load(m)), f32x4.mul(vb1c, gv));
+    const uv = f32x4.max(f32x4.mul(vb2, v128.load(u)), f32x4.add(f32x4.abs(gv), veps));
+    v128.store(m, mv);
+    v128.store(u, uv);
+    v128.store(p, f32x4.sub(pv, f32x4.div(f32x4.mul(vstep, mv), uv)));
+    p += 16; g += 16; m += 16; u += 16;
+  }
+  while (p < last) {
+    const pv = load<f32>(p);
+    const gv = load<f32>(g) + fwd * pv;
+    const mv = b1 * load<f32>(m) + b1c * gv;
+    const uv = Mathf.max(b2 * load<f32>(u), Mathf.abs(gv) + feps);
+    store<f32>(m, mv);
+    store<f32>(u, uv);
+    store<f32>(p, pv - (step * mv) / uv);
+    p += 4; g += 4; m += 4; u += 4;
+  }
+}

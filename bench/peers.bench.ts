@@ -1,7 +1,7 @@
 // taynode against the peer a user would pick instead, PyTorch + torchdiffeq (../shared/peers/torch_peer.py),
 // on the same weights and initial states, one thread each, the two programs' runs interleaved.
-// Ratios are torch time / taynode time (> 1: taynode faster). taynode runs in f64 throughout; the peer
-// in f64 and in f32 (what its users train in).
+// Ratios are torch time / taynode time (> 1: taynode faster). taynode runs in f64 and (keys *_f32_vs_*)
+// in an f32 runtime on the same weights rounded to f32; the peer in f64 and in f32 (what its users train in).
 //
 // The peer needs `python3` with torch importable (e.g. `PYTHONPATH=/work/pydeps npm run bench -- peers`
 // after `python3 -m pip install --target /work/pydeps torch`); without it the peer side is skipped with a
@@ -146,6 +146,8 @@ export async function run(): Promise<void> {
   const rt = process.env.PEER_RELAXED === '1' ? createRuntimeSync({ module: new WebAssembly.Module(kernelWasmBytes('relaxed') as BufferSource) }) : createRuntimeSync();
   const build = process.env.PEER_RELAXED === '1' ? 'relaxed' : rt.build;
   figures.taynode_build = build;
+  // The f32 side: its own runtime (same build); model() there rounds the same initial weights to f32.
+  const rt32 = createRuntimeSync(process.env.PEER_RELAXED === '1' ? { module: new WebAssembly.Module(kernelWasmBytes('relaxed') as BufferSource), dtype: 'float32' } : { dtype: 'float32' });
   console.log(`taynode kernels: ${build} build`);
   try {
     for (const c of CASES) {
@@ -167,9 +169,10 @@ export async function run(): Promise<void> {
       }
       for (const tol of TOLERANCES) {
         const withF = tol === TOLERANCES[0];
-        const ours: TaynodeFigures[] = [], t64: PeerOut[] = [], t32: PeerOut[] = [];
+        const ours: TaynodeFigures[] = [], ours32: TaynodeFigures[] = [], t64: PeerOut[] = [], t32: PeerOut[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           ours.push(taynode(rt, c, tol, z0, withF));
+          ours32.push(taynode(rt32, c, tol, z0, withF));
           if (skip) continue;
           const what = withF ? ['f', 'solve', 'backprop', 'adjoint'] : ['solve', 'backprop', 'adjoint'];
           t64.push(peer({ ...base, rtol: tol, atol: tol, dtype: 'float64', what }, dir));
@@ -183,8 +186,14 @@ export async function run(): Promise<void> {
         } as Record<string, unknown>;
         console.log(`\n${c.name} [${c.widths.join('→')}] ${c.activation}, batch ${c.batch}, dopri5 rtol = atol = ${tol} (ms, medians of ${ROUNDS} interleaved rounds × ${REPS} reps)`);
         console.log(`             ${'f'.padStart(8)} ${'solve'.padStart(8)} ${'fwd+bwd'.padStart(8)} ${'adjoint'.padStart(8)}  NFE solve / fwd+bwd / adjoint`);
+        const med32 = (k: keyof TaynodeFigures) => med(ours32 as unknown as Record<string, unknown>[], k)!;
+        row.taynode_f32 = { f_ms: withF ? r3(med32('f_ms')) : undefined, solve_ms: r3(med32('solve_ms')), solve_nfe: ours32[0].solve_nfe, checkpoint_ms: r3(med32('checkpoint_ms')), checkpoint_nfe: ours32[0].checkpoint_nfe, adjoint_ms: r3(med32('adjoint_ms')), adjoint_nfe: ours32[0].adjoint_nfe, train_r3_ms: r3(med32('train_r3_ms')), train_r3_nfe: ours32[0].train_r3_nfe, z1_sum: ours32[0].z1_sum, loss: ours32[0].loss };
         const o = row.taynode_f64 as Record<string, number | number[]>;
-        console.log(`taynode f64  ${fmtMs(o.f_ms as number)} ${fmtMs(o.solve_ms as number)} ${fmtMs(o.checkpoint_ms as number)} ${fmtMs(o.adjoint_ms as number)}  ${o.solve_nfe} / ${o.checkpoint_nfe} / ${o.adjoint_nfe}   (R_3 training step ${(o.train_r3_ms as number).toFixed(2)} ms, NFE ${o.train_r3_nfe})`);
+        const o32 = row.taynode_f32 as Record<string, number | number[]>;
+        for (const [label, q] of [['taynode f64', o], ['taynode f32', o32]] as const) {
+          console.log(`${label}  ${fmtMs(q.f_ms as number)} ${fmtMs(q.solve_ms as number)} ${fmtMs(q.checkpoint_ms as number)} ${fmtMs(q.adjoint_ms as number)}  ${q.solve_nfe} / ${q.checkpoint_nfe} / ${q.adjoint_nfe}   (R_3 training step ${(q.train_r3_ms as number).toFixed(2)} ms, NFE ${q.train_r3_nfe})`);
+        }
+        figures[`${key}.taynode_f32_z1_sum_rel_diff_f64`] = +(Math.abs((o32.z1_sum as number) - (o.z1_sum as number)) / Math.abs(o.z1_sum as number)).toPrecision(3);
         console.log(`  backprop   ${' '.repeat(17)} ${fmtMs(o.backprop_ms as number)}  fwd+bwd NFE ${o.backprop_nfe}, ${((o.backprop_stored_bytes as number) / 2 ** 20).toFixed(1)} MiB stored; ${((o.checkpoint_ms as number) / (o.backprop_ms as number)).toFixed(2)}× the checkpointed replay's speed`);
         figures[`${key}.backprop_speedup_vs_checkpoint`] = +((o.checkpoint_ms as number) / (o.backprop_ms as number)).toFixed(3);
         for (const [label, runs] of [['torch f64', t64], ['torch f32', t32]] as const) {
@@ -206,6 +215,12 @@ export async function run(): Promise<void> {
           };
           for (const [k, v] of Object.entries(ratios)) if (v !== undefined) figures[`${key}.${k}_vs_torch_${dt}`] = v;
           console.log(`  ratio torch/taynode (${dt}): f ${ratios.f ?? '—'}  solve ${ratios.solve}  fwd+bwd ${ratios.fwdbwd} (backprop ${ratios.fwdbwd_backprop})  adjoint ${ratios.adjoint}`);
+          if (dt === 'f32') {
+            // taynode f32 against torch f32: like against like.
+            const ratios32 = { f: withF ? ratio(p.f_ms, o32.f_ms as number) : undefined, solve: ratio(p.solve_ms, o32.solve_ms as number), fwdbwd: ratio(p.backprop_ms, o32.checkpoint_ms as number), adjoint: ratio(p.adjoint_ms, o32.adjoint_ms as number) };
+            for (const [k, v] of Object.entries(ratios32)) if (v !== undefined) figures[`${key}.${k}_f32_vs_torch_f32`] = v;
+            console.log(`  ratio torch f32/taynode f32: f ${ratios32.f ?? '—'}  solve ${ratios32.solve}  fwd+bwd ${ratios32.fwdbwd}  adjoint ${ratios32.adjoint}`);
+          }
         }
         figures[`${key}.details`] = row;
       }

@@ -7,7 +7,11 @@ import type { Kernels } from '../runtime/kernels.js';
 export type Ptr = number;
 export type Shape = readonly [rows: number, cols: number];
 
-/** Everything an op reads and writes for one application. Values are f64 row-major [rows, cols]. */
+/**
+ * Everything an op reads and writes for one application. Values are row-major [rows, cols] of the
+ * runtime's dtype; byte offsets step by `k.valueBytes` (the kernel table carries the value size rather
+ * than the Site: every op method already receives the table, and the table is what fixes the precision).
+ */
 export interface Site {
   /** Shapes of the inputs and of the output. */
   readonly inShapes: readonly Shape[];
@@ -59,26 +63,31 @@ export function sizeOf(shape: Shape): number {
 }
 
 /** Byte offset of coefficient `order` of a jet of `n` values starting at `base`. */
-export function coefficient(base: Ptr, n: number, order: number): Ptr {
-  return base + order * n * 8;
+export function coefficient(k: Kernels, base: Ptr, n: number, order: number): Ptr {
+  return base + order * n * k.valueBytes;
 }
 
-let view: Float64Array | undefined;
-function memoryView(k: Kernels): Float64Array {
+let view64: Float64Array | undefined;
+let view32: Float32Array | undefined;
+function memoryView(k: Kernels): Float32Array | Float64Array {
   // Re-created only when memory grew (or another instance is used): no allocation per call.
-  if (view === undefined || view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
-  return view;
+  if (k.valueBytes === 4) {
+    if (view32 === undefined || view32.buffer !== k.memory.buffer) view32 = new Float32Array(k.memory.buffer);
+    return view32;
+  }
+  if (view64 === undefined || view64.buffer !== k.memory.buffer) view64 = new Float64Array(k.memory.buffer);
+  return view64;
 }
 
-/** Reads one f64 (a scalar output or cotangent) from linear memory. */
+/** Reads one value (a scalar output or cotangent) of the runtime's dtype from linear memory. */
 export function readScalar(k: Kernels, ptr: Ptr): number {
-  return memoryView(k)[ptr / 8];
+  return memoryView(k)[ptr / k.valueBytes];
 }
 
 export function writeScalar(k: Kernels, ptr: Ptr, value: number): void {
-  memoryView(k)[ptr / 8] = value;
+  memoryView(k)[ptr / k.valueBytes] = value;
 }
 
 export function addScalarAt(k: Kernels, ptr: Ptr, value: number): void {
-  memoryView(k)[ptr / 8] += value;
+  memoryView(k)[ptr / k.valueBytes] += value;
 }

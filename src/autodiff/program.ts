@@ -36,7 +36,7 @@ export class Program {
   ) {
     this.shapes = graph.shapes(batch);
     this.offsets = [];
-    const layout = new WorkspaceLayout();
+    const layout = new WorkspaceLayout(rt.kernels.valueBytes);
     this.steps = [];
     let scratch = 1;
     graph.nodes.forEach((node, id) => {
@@ -67,7 +67,7 @@ export class Program {
    */
   forward(t: number, z: Ptr, out: Ptr = 0): void {
     const { arena, kernels } = this.rt;
-    this.base = arena.alloc(this.workspaceBytes / 8);
+    this.base = arena.allocBytes(this.workspaceBytes);
     this.z = z;
     this.out = out;
     writeScalar(kernels, this.base + this.offsets[1], t);
@@ -92,7 +92,7 @@ export class Program {
   backward(gOut: Ptr, gz: Ptr): number {
     const { arena, kernels } = this.rt;
     this.values();
-    const gbase = arena.allocZeroed(this.workspaceBytes / 8);
+    const gbase = arena.allocZeroedBytes(this.workspaceBytes);
     const tmp = arena.alloc(this.scratchSize);
     const outId = this.graph.output;
     // Every op has an input computed from the state or time (GraphBuilder.apply checks it), so every

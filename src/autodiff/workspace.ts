@@ -4,15 +4,17 @@
 import { alignUp } from '../runtime/arena.js';
 import type { Shape, Site } from './op.js';
 
-/** Relative byte offsets of arena-aligned blocks of f64 values, placed in order. */
+/** Relative byte offsets of arena-aligned blocks of values (`valueBytes` each), placed in order. */
 export class WorkspaceLayout {
   /** bytes placed so far: the workspace's size once everything is placed */
   bytes = 0;
 
-  /** Places a block of `count` f64 values; returns its offset from the workspace's base. */
+  constructor(readonly valueBytes: 4 | 8) {}
+
+  /** Places a block of `count` values; returns its offset from the workspace's base. */
   place(count: number): number {
     const at = this.bytes;
-    this.bytes += alignUp(count * 8);
+    this.bytes += alignUp(count * this.valueBytes);
     return at;
   }
 }

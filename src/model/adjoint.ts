@@ -74,12 +74,13 @@ export function adjointGradient(
     const dyAug = arena.alloc(dyn.stateSize);
     const dyBar = arena.alloc(dyn.stateSize);
     const zBar = arena.alloc(dyn.stateSize);
-    arena.f64.set(logDensityCotangent, dyBar / 8 + dyn.layout.logDensity.offset);
-    arena.f64.set(termCotangents, dyBar / 8 + dyn.layout.terms.offset);
+    const b = kernels.valueBytes;
+    arena.write(dyBar + b * dyn.layout.logDensity.offset, logDensityCotangent);
+    arena.write(dyBar + b * dyn.layout.terms.offset, termCotangents);
     const f = {
       evaluate(t: number, y: Tensor, dy: Tensor): void {
         kernels.copy(yAug, y.offset, bd);
-        kernels.copy(dyBar, y.offset + 8 * bd, bd);
+        kernels.copy(dyBar, y.offset + b * bd, bd);
         const mark = arena.mark(); // the stage's values, kept for its VJP
         dyn.replayStage(t, yAug, dyAug, 0);
         kernels.copy(dy.offset, dyAug, bd);
@@ -87,11 +88,11 @@ export function adjointGradient(
         kernels.fill(zBar, 0, dyn.stateSize);
         dyn.replayVjp(0, dyBar, zBar);
         arena.reset(mark);
-        kernels.scale(dy.offset + 8 * bd, zBar, -1, bd);
-        let at = dy.offset + 16 * bd;
+        kernels.scale(dy.offset + b * bd, zBar, -1, bd);
+        let at = dy.offset + 2 * b * bd;
         for (const q of params) {
           kernels.scale(at, q.grad.offset, -1, q.value.size);
-          at += 8 * q.value.size;
+          at += b * q.value.size;
         }
       },
     };

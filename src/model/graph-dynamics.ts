@@ -166,7 +166,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     }
     if (this.trace) {
       const trace = this.trace;
-      rt.arena.scope(() => trace.forward(t, y, this.traceNoise(), dy + 8 * layout.logDensity.offset));
+      rt.arena.scope(() => trace.forward(t, y, this.traceNoise(), dy + rt.kernels.valueBytes * layout.logDensity.offset));
     }
     this.writeTermIntegrands(t, y, dy, taylorValue);
   }
@@ -185,8 +185,9 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     if (this.orderIndex >= 0) values[this.orderIndex] = taylorValue;
     if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(dy, bd) / bd;
     if (this.jacobianIndex >= 0) values[this.jacobianIndex] = rt.arena.scope(() => graph.jacobianFrobenius(t, this.zShaped(z), this.noise(this.eps)).value) / bd;
-    const f64 = rt.arena.f64; // fetched after every call that may have grown memory
-    values.forEach((v, j) => { f64[dy / 8 + layout.terms.offset + j] = this.direction * v; });
+    const mem = rt.arena.values; // fetched after every call that may have grown memory
+    const at = dy / rt.kernels.valueBytes + layout.terms.offset;
+    values.forEach((v, j) => { mem[at + j] = this.direction * v; });
   }
 
   evaluate(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
@@ -195,9 +196,9 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const { arena } = this.rt;
     arena.scope(() => {
       const yT = arena.alloc(this.stateSize), dyT = arena.alloc(this.stateSize);
-      arena.f64.set(y.subarray(0, this.stateSize), yT / 8);
+      arena.write(yT, y.subarray(0, this.stateSize));
       this.integrands(t, yT, dyT);
-      dy.set(arena.f64.subarray(dyT / 8, dyT / 8 + this.stateSize));
+      dy.set(arena.view(dyT, this.stateSize));
     });
   }
 
@@ -212,7 +213,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const k = this.rt.kernels;
     const bd = this.batch * this.d;
     k.copy(dy, this.stageOutput(slot), bd);
-    k.fill(dy + 8 * bd, 0, this.stateSize - bd);
+    k.fill(dy + k.valueBytes * bd, 0, this.stateSize - bd);
   }
 
   /**
@@ -223,7 +224,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   recordStage(t: number, y: Ptr, dy: Ptr, slot: number): void {
     this.nfe++;
     const bd = this.batch * this.d;
-    this.forwardAt(t, y, slot, this.trace ? dy + 8 * this.layout.logDensity.offset : 0);
+    this.forwardAt(t, y, slot, this.trace ? dy + this.rt.kernels.valueBytes * this.layout.logDensity.offset : 0);
     const { program, z } = this.stages[slot];
     this.rt.kernels.copy(dy, this.stageOutput(slot), bd);
     this.writeTermIntegrands(t, z, dy, program instanceof JetProgram ? this.taylorIntegrand(program) : 0);
@@ -234,7 +235,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const k = this.rt.kernels;
     const bd = this.batch * this.d;
     k.copy(dy, this.stageOutput(slot), bd);
-    k.fill(dy + 8 * bd, 0, this.stateSize - bd);
+    k.fill(dy + k.valueBytes * bd, 0, this.stateSize - bd);
   }
 
   /** `traceOut`: where the log-density integrand goes (0: a scratch value, the replay does not read it). */
@@ -278,12 +279,12 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const { t, z } = this.slots[slot];
     arena.scope(() => {
       const zT = arena.alloc(z.length), dyBarT = arena.alloc(this.stateSize), yBarT = arena.alloc(this.stateSize);
-      arena.f64.set(z, zT / 8);
-      arena.f64.set(dyBar, dyBarT / 8);
-      arena.f64.set(yBar, yBarT / 8);
+      arena.write(zT, z);
+      arena.write(dyBarT, dyBar);
+      arena.write(yBarT, yBar);
       this.forwardAt(t, zT, slot);
       this.replayVjp(slot, dyBarT, yBarT);
-      yBar.set(arena.f64.subarray(yBarT / 8, yBarT / 8 + this.stateSize));
+      yBar.set(arena.view(yBarT, this.stateSize));
     });
   }
 
@@ -294,7 +295,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const bd = this.batch * this.d;
     const { t, z: zStage, program, trace } = this.stages[slot];
     // A regulariser's integrand carries the direction's sign, so its weight does too.
-    const termBar = (index: number) => this.direction * rt.arena.f64[dyBarPtr / 8 + layout.terms.offset + index];
+    const termBar = (index: number) => this.direction * rt.arena.values[dyBarPtr / k.valueBytes + layout.terms.offset + index];
     // The cotangents are needed only here: freed on return, above the stages' kept values.
     const mark = rt.arena.mark();
     if (program instanceof JetProgram) {
@@ -320,7 +321,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
       graph.jacobianFrobenius(t, this.zShaped(zStage), this.noise(this.eps), { weight: termBar(this.jacobianIndex) / bd, gz: this.zShaped(yBarPtr) });
     }
     // Δlog p's per-example cotangents weight its integrands (no sign: it is not a |dt| integral).
-    if (trace) trace.vjp(dyBarPtr + 8 * layout.logDensity.offset, yBarPtr);
+    if (trace) trace.vjp(dyBarPtr + k.valueBytes * layout.logDensity.offset, yBarPtr);
     rt.arena.reset(mark);
   }
 }

@@ -13,6 +13,7 @@ import { adjointGradient } from './adjoint.js';
 import type { AugmentedDynamics } from './augmented.js';
 import { GraphAugmentedDynamics } from './graph-dynamics.js';
 import { odeint, type OdeSolution } from '../ode/solve.js';
+import { callOnTensors } from '../ode/dynamics.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
@@ -310,7 +311,7 @@ export class NeuralOde {
     let f = store ? store.odeFunction : dyn.odeFunction;
     if (onEval) {
       const inner = f;
-      f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.data); typeof inner === 'function' ? inner(t, y.data, dy.data) : inner.evaluate(t, y, dy); } };
+      f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.asFloat64()); typeof inner === 'function' ? callOnTensors(inner, t, y, dy) : inner.evaluate(t, y, dy); } };
     }
     const options: SolveOptions = { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt };
     if (store) options.recorder = store;

@@ -127,7 +127,7 @@ export function backpropagateSteps(
     const y1 = hermiteNext ? arena.alloc(n) : 0;
     const f1 = hermiteNext ? arena.alloc(n) : 0;
     const f1bar = hermiteNext ? arena.alloc(n) : 0;
-    arena.f64.set(ybarEnd, ybar / 8);
+    arena.write(ybar, ybarEnd);
     let nfe = 0;
     for (let step = count - 1; step >= 0; step--) {
       const t = steps.t[step], h = steps.h[step];
@@ -138,7 +138,7 @@ export function backpropagateSteps(
       const use = inside.length > 0 ? denseNeeded : needed;
       // Slot of stage i's kept values: the replay's own slot i, or the forward solve's stored one.
       const slot = stored ? storedSlots(stored, step, use) : identity;
-      if (!stored || stepTerms) arena.f64.set(steps.y[step], y0 / 8);
+      if (!stored || stepTerms) arena.write(y0, steps.y[step]);
       for (let i = 0; i < s; i++) {
         if (!use[i]) continue;
         if (stored) {
@@ -156,8 +156,7 @@ export function backpropagateSteps(
         for (let i = 0; i < s; i++) if (use[i]) { termKbar[i] = arena.alloc(n); kernels.fill(termKbar[i], 0, n); }
         termY0bar = arena.alloc(n);
         kernels.fill(termY0bar, 0, n);
-        const f64 = arena.f64;
-        const view = (p: Ptr) => f64.subarray(p / 8, p / 8 + n);
+        const view = (p: Ptr) => arena.view(p, n);
         const values = stepTerms.step({
           h, y0: view(y0), k: k.map((p, i) => (use[i] ? view(p) : undefined)), kbar: termKbar.map((p, i) => (use[i] ? view(p) : undefined)), y0bar: view(termY0bar),
         });
@@ -167,7 +166,7 @@ export function backpropagateSteps(
       if (inside.length > 0) {
         const outs = inside.map(({ index, theta }) => {
           const bar = arena.alloc(n);
-          arena.f64.set(outputs!.cotangents[index], bar / 8);
+          arena.write(bar, outputs!.cotangents[index]);
           return { bar, weights: dense!.stage.map((p) => evaluateTheta(p, theta)), next: hermiteNext ? evaluateTheta(hermiteNext, theta) : 0 };
         });
         if (hermiteNext) {
@@ -200,7 +199,7 @@ export function backpropagateSteps(
       arena.reset(mark);
     }
     if (placed && placed.atStart.length > 0) addCotangents(rt, ybar, placed.atStart.map((m) => outputs!.cotangents[m]));
-    return { ybar: arena.f64.slice(ybar / 8, ybar / 8 + n), nfe, stepTermValues };
+    return { ybar: arena.read(ybar, n), nfe, stepTermValues };
   });
 }
 
@@ -248,7 +247,7 @@ function addCotangents(rt: Runtime, ybar: Ptr, cotangents: readonly Float64Array
   arena.scope(() => {
     const bars = cotangents.map((c) => {
       const bar = arena.alloc(c.length);
-      arena.f64.set(c, bar / 8);
+      arena.write(bar, c);
       return bar;
     });
     const terms = writeTerms(arena, bars.map(() => 1), bars);

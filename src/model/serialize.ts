@@ -29,7 +29,10 @@ const MODEL_VERSION = '1';
 const CODE_BUILT = 'code';
 
 export interface SaveOptions {
-  /** element type of the weights (default F64, exact; F32 for float32 consumers such as a default PyTorch module) */
+  /**
+   * element type of the weights: default the model's own (F64 in a float64 runtime, F32 in a float32
+   * one; both exact); F32 from a float64 model for float32 consumers such as a default PyTorch module
+   */
   dtype?: Dtype;
 }
 
@@ -61,7 +64,8 @@ export function saveModel(model: NeuralOde | Model, extraMetadata: Record<string
     const custom = !mlp && !dynamics;
     description = { format: FORMAT, version: VERSION, config: JSON.stringify(config), ...(custom ? { dynamics: CODE_BUILT } : {}) };
   }
-  return encodeSafetensors(tensors, { ...extraMetadata, ...description }, { dtype: options.dtype });
+  const dtype = options.dtype ?? (model.rt.dtype === 'float32' ? 'F32' : 'F64');
+  return encodeSafetensors(tensors, { ...extraMetadata, ...description }, { dtype });
 }
 
 /**
@@ -84,7 +88,11 @@ function isBias(name: string): boolean {
   return /(^|\.)bias(_\w+)?$/.test(name);
 }
 
-/** Rebuilds the NeuralOde a saveModel call wrote (or a state_dict with options.config); throws SafetensorsError for anything else. */
+/**
+ * Rebuilds the NeuralOde a saveModel call wrote (or a state_dict with options.config); throws SafetensorsError
+ * for anything else. The model takes the runtime's dtype: an F64 file loaded into a float32 runtime is
+ * rounded to f32, an F32 file into a float64 runtime is widened exactly.
+ */
 export function loadModel(rt: Runtime, bytes: Uint8Array, options: LoadOptions = {}): { model: NeuralOde; metadata: Record<string, string> } {
   checkRuntime(rt, 'rt');
   checkKeys(options, ['config'], '');

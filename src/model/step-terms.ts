@@ -16,6 +16,7 @@
 // Only z (the first `components` values of the state) enters either term, as with errorNorm 'state'.
 // Their values exist only where the replay runs, i.e. when a gradient is taken: an objective with
 // gradient: false reports neither (nor adds them to its loss).
+import type { Values } from '../runtime/dtype.js';
 import { ArgumentError } from '../errors.js';
 import type { ButcherTableau } from '../ode/tableaus.js';
 
@@ -28,15 +29,15 @@ export interface StepTermSpec {
   weight: number;
 }
 
-/** What the replay hands a step term for one step: views of the step's start state and stage values. */
+/** What the replay hands a step term for one step: views (of the runtime's dtype) of the step's start state and stage values. */
 export interface StepView {
   h: number;
-  y0: Float64Array;
+  y0: Values;
   /** k[i] for the stages the terms asked for (others undefined) */
-  k: (Float64Array | undefined)[];
+  k: (Values | undefined)[];
   /** cotangents to ADD to: k̄_i (for the stages asked for) and ȳ0 */
-  kbar: (Float64Array | undefined)[];
-  y0bar: Float64Array;
+  kbar: (Values | undefined)[];
+  y0bar: Values;
 }
 
 /** The replay's hook: which stages it must replay, and per step the terms' values and cotangents. */

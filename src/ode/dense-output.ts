@@ -15,7 +15,7 @@ export class DenseOutput {
     private readonly tableau: ButcherTableau,
     private readonly n: number,
   ) {
-    this.table = arena.alloc(2 * (tableau.stages + 1));
+    this.table = arena.allocBytes(8 * 2 * (tableau.stages + 1)); // an f64 term table whatever the dtype
     this.out = arena.alloc(n);
   }
 

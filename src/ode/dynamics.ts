@@ -2,6 +2,7 @@
 // (a) A plain JS function receives typed-array VIEWS of arena memory: no copies per stage. The views
 //     are cached per buffer and re-created whenever linear memory has grown (a grow detaches them); an f
 //     whose own allocation grew memory mid-call lost its writes, so it is called once more.
+//     In an f32 runtime f still gets Float64Arrays: y is widened into a JS buffer and dy rounded back.
 // (b) An arena dynamics object receives Tensors (arena offsets + shape): a network running in wasm
 //     reads y and writes dy by pointer, end to end without leaving linear memory.
 // Either form runs inside an arena scope: anything it allocates is freed when it returns, so it must
@@ -21,6 +22,14 @@ export interface ArenaDynamics {
 
 export type Dynamics = OdeFunction | ArenaDynamics;
 
+/** Calls a typed-array f on tensors: live views in an f64 runtime; f64 copies (dy rounded back) in an f32 one. */
+export function callOnTensors(f: OdeFunction, t: number, y: Tensor, dy: Tensor): void {
+  if (y.arena.valueBytes === 8) return f(t, y.data as Float64Array, dy.data as Float64Array);
+  const out = new Float64Array(dy.size);
+  f(t, y.toFloat64Array(), out);
+  dy.copyFrom(out);
+}
+
 export function isArenaDynamics(f: unknown): f is ArenaDynamics {
   return typeof f === 'object' && f !== null && typeof (f as ArenaDynamics).evaluate === 'function';
 }
@@ -33,6 +42,8 @@ export class Evaluator {
   private views: Float64Array[] = [];
   private readonly tensors = new Map<number, Tensor>();
   private viewBuffer: ArrayBufferLike | null = null;
+  /** f32 runtimes: the Float64Array y and dy a typed-array f works on */
+  private wide: { y: Float64Array; dy: Float64Array } | null = null;
 
   constructor(
     private readonly dynamics: Dynamics,
@@ -82,9 +93,21 @@ export class Evaluator {
   /** Calls a typed-array f; false when its views were detached during the call (memory grew). */
   private callFunction(f: OdeFunction, t: number, y: number, dy: number): boolean {
     this.nfe++;
+    if (this.arena.valueBytes === 4) return this.callWidened(f, t, y, dy);
     const dyView = this.view(dy);
     f(t, this.view(y), dyView);
     return dyView.length === this.rows * this.cols;
+  }
+
+  /** f32 runtime: f sees f64 copies, and dy is rounded into the arena after it returns (no view to detach). */
+  private callWidened(f: OdeFunction, t: number, y: number, dy: number): boolean {
+    const size = this.rows * this.cols;
+    this.wide ??= { y: new Float64Array(size), dy: new Float64Array(size) };
+    const at = (offset: number) => offset / 4;
+    this.wide.y.set(this.arena.values.subarray(at(y), at(y) + size));
+    f(t, this.wide.y, this.wide.dy);
+    this.arena.values.set(this.wide.dy, at(dy));
+    return true;
   }
 
   private view(offset: number): Float64Array {

@@ -54,9 +54,9 @@ export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, optio
     const dense = new DenseOutput(kernels, arena, opts.tableau, n);
     const next = dense.needsNext ? arena.alloc(n) : 0;
     const atolVector = opts.atolVector ? arena.alloc(n) : 0;
-    const f64 = arena.f64;
-    if (opts.atolVector) f64.set(opts.atolVector, atolVector / 8);
-    f64.set(state.values(), stepper.y0 / 8);
+    // An f32 runtime rounds the state and the atol vector here.
+    if (opts.atolVector) arena.write(atolVector, opts.atolVector);
+    arena.write(stepper.y0, state.values());
     const run = new SolveRun(opts, stepper, dense, new Evaluator(f, arena, state.rows, state.cols, opts.recorder), times, next, atolVector);
     run.integrate();
     const result: OdeSolution = {
@@ -233,8 +233,7 @@ class SolveRun {
   }
 
   private copyOut(ptr: number): Float64Array {
-    const start = ptr / 8;
-    return this.stepper.arena.f64.slice(start, start + this.stepper.n);
+    return this.stepper.arena.read(ptr, this.stepper.n);
   }
 
   private copy(to: number, from: number): void {

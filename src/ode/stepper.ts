@@ -81,7 +81,7 @@ export class RkStepper {
     [k[0], k[s - 1]] = [k[s - 1], k[0]];
     const f64 = this.arena.f64;
     for (const table of [...this.rows, this.solution, ...(this.error ? [this.error] : [])]) {
-      table.stages.forEach((stage, j) => { f64[table.ptr / 8 + 2 * j + 1] = k[stage]; });
+      table.stages.forEach((stage, j) => { f64[table.ptr / 8 + 2 * j + 1] = k[stage]; }); // the table stays f64
     }
   }
 
@@ -93,15 +93,15 @@ export class RkStepper {
   errorRatio(atol: number, atolVector: number, rtol: number, count = this.n): number {
     const { kernels, n } = this;
     const ratio = kernels.rk_error_ratio(this.err, this.y0, this.y1, atol, atolVector, rtol, count);
-    if (count < n && kernels.all_finite(this.y1 + 8 * count, n - count) !== 1) return NaN;
+    if (count < n && kernels.all_finite(this.y1 + kernels.valueBytes * count, n - count) !== 1) return NaN;
     return ratio;
   }
 }
 
-/** Packs the nonzero (coefficient, stage pointer) pairs of one row into an arena term table. */
+/** Packs the nonzero (coefficient, stage pointer) pairs of one row into an arena term table (f64 whatever the dtype). */
 export function writeTerms(arena: Arena, coefficients: readonly number[], stages: readonly number[]): TermTable {
   const nonzero = coefficients.map((c, j) => [c, stages[j], j] as const).filter(([c]) => c !== 0);
-  const ptr = arena.alloc(Math.max(2, 2 * nonzero.length));
+  const ptr = arena.allocBytes(8 * Math.max(2, 2 * nonzero.length));
   const f64 = arena.f64;
   nonzero.forEach(([c, p], j) => {
     f64[ptr / 8 + 2 * j] = c;

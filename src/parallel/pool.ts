@@ -17,6 +17,7 @@ import { termsNeedNoise } from '../model/terms.js';
 import { checkSolverConfig, type SolverConfig } from '../model/solver-config.js';
 import type { SolverStats } from '../ode/stats.js';
 import { KERNEL_BUILDS, type RuntimeOptions } from '../runtime/wasm.js';
+import { readDtype, type Dtype } from '../runtime/dtype.js';
 import { spawnWorker, type WorkerHandle } from './port.js';
 import type { LoadReply, ModelKind, ObjectiveReply, PoolReply, PoolRequestBody, PredictReply } from './protocol.js';
 import { accumulateGrads, checkSameParams, combineObjectives, concatParameters, type PoolObjectiveResult } from './combine.js';
@@ -43,8 +44,8 @@ export interface WorkerPoolOptions {
   /**
    * How each worker creates its runtime (createRuntimeSync's options): maxMemoryBytes, `kernels` (the
    * embedded build: 'auto', 'baseline', 'relaxed'; give the main runtime's choice for results that agree
-   * to the bit), or a compiled `module` of the kernels shared instead of each worker compiling its own.
-   * Default: as createRuntimeSync.
+   * to the bit), or a compiled `module` of the kernels shared instead of each worker compiling its own;
+   * `dtype` ('float32' for f32 models: a model must share the workers' dtype). Default: as createRuntimeSync.
    */
   runtime?: RuntimeOptions;
 }
@@ -103,7 +104,8 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
   const count = checkInteger(options.workers, 'workers', { min: 1, max: MAX_POOL_WORKERS });
   const url = workerUrlOf(options.workerUrl);
   const runtime = options.runtime ?? {};
-  checkKeys(runtime, ['maxMemoryBytes', 'module', 'kernels'], 'runtime');
+  checkKeys(runtime, ['maxMemoryBytes', 'module', 'kernels', 'dtype'], 'runtime');
+  readDtype(runtime.dtype, 'runtime.dtype');
   if (runtime.kernels !== undefined) checkOneOf(runtime.kernels, KERNEL_BUILDS, 'runtime.kernels');
   if (runtime.maxMemoryBytes !== undefined) checkNumber(runtime.maxMemoryBytes, 'runtime.maxMemoryBytes', { min: 0, minExclusive: true, max: 2 ** 32 });
   if (runtime.module !== undefined && !(runtime.module instanceof WebAssembly.Module)) throw new ArgumentError('runtime.module', 'a WebAssembly.Module of the kernels', runtime.module);
@@ -138,6 +140,8 @@ export class WorkerPool {
   private readonly shipped = new Map<object, Shipped>();
   private failure: WorkerError | undefined;
   private closed = false;
+  /** the workers' runtimes' dtype */
+  private dtype: Dtype = 'float64';
 
   /** @internal use createWorkerPool */
   constructor() {}
@@ -154,6 +158,7 @@ export class WorkerPool {
 
   /** @internal */
   async start(count: number, url: URL, runtime: RuntimeOptions): Promise<void> {
+    this.dtype = readDtype(runtime.dtype);
     if (this.workers.length > 0 || this.closed) throw new TaynodeError('worker pool: already started');
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
@@ -297,6 +302,10 @@ export class WorkerPool {
   }
 
   private shipOnce(model: NeuralOde | Model | Uint8Array): Shipped {
+    // Workers of another dtype would compute in a precision the model does not have.
+    if (!(model instanceof Uint8Array) && model.rt.dtype !== this.dtype) {
+      throw new ArgumentError('model', `a model in a ${this.dtype} runtime, like the pool's workers (createWorkerPool's runtime.dtype)`, `a ${model.rt.dtype} model`);
+    }
     const known = this.shipped.get(model);
     if (known) {
       this.shipped.delete(model);

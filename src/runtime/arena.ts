@@ -1,14 +1,18 @@
 // A bump allocator over the wasm module's linear memory. Allocations are 16-byte aligned (v128 loads),
 // freed by scope (mark/reset), and the memory grows on demand up to a configured maximum.
-// memory.grow detaches every ArrayBuffer view, so `f64` is re-created whenever the buffer changes.
+// memory.grow detaches every ArrayBuffer view, so the views are re-created whenever the buffer changes.
+// Sizes count values of the runtime's dtype (`valueBytes` each); tables that stay f64 whatever the
+// dtype (the RK term table, dense-output coefficients) take `allocBytes` and the `f64` view.
 import { ArenaExhaustedError, ArgumentError } from '../errors.js';
+import type { Values } from './dtype.js';
 
 const PAGE_BYTES = 65536;
 const ALIGN = 16;
 
 export class Arena {
   private top: number;
-  private view: Float64Array;
+  private f64View: Float64Array;
+  private valueView: Values;
 
   constructor(
     readonly memory: WebAssembly.Memory,
@@ -16,15 +20,42 @@ export class Arena {
     readonly base: number,
     /** the most bytes linear memory may grow to */
     readonly maxBytes: number,
+    /** bytes per value: 8 (f64) or 4 (f32) */
+    readonly valueBytes: 4 | 8 = 8,
   ) {
+    if (valueBytes !== 4 && valueBytes !== 8) throw new ArgumentError('valueBytes', '4 or 8', valueBytes);
     this.top = alignUp(base);
-    this.view = new Float64Array(memory.buffer);
+    this.f64View = new Float64Array(memory.buffer);
+    this.valueView = valueBytes === 8 ? this.f64View : new Float32Array(memory.buffer);
   }
 
-  /** A view of all of linear memory as f64, valid until the next allocation that grows memory. */
+  /** A view of all of linear memory as f64 (for f64 tables whatever the dtype), valid until memory grows. */
   get f64(): Float64Array {
-    if (this.view.buffer !== this.memory.buffer) this.view = new Float64Array(this.memory.buffer);
-    return this.view;
+    if (this.f64View.buffer !== this.memory.buffer) this.f64View = new Float64Array(this.memory.buffer);
+    return this.f64View;
+  }
+
+  /** A view of all of linear memory in the runtime's value type, valid until memory grows; index = byte offset / valueBytes. */
+  get values(): Values {
+    if (this.valueView.buffer !== this.memory.buffer) this.valueView = this.valueBytes === 8 ? this.f64 : new Float32Array(this.memory.buffer);
+    return this.valueView;
+  }
+
+  /** A live view of `count` values at byte offset `ptr`, valid until memory grows. */
+  view(ptr: number, count: number): Values {
+    const at = ptr / this.valueBytes;
+    return this.values.subarray(at, at + count);
+  }
+
+  /** Writes `source` at byte offset `ptr` (an f32 runtime rounds each value). */
+  write(ptr: number, source: ArrayLike<number>): void {
+    this.values.set(source, ptr / this.valueBytes);
+  }
+
+  /** A Float64Array copy of `count` values at byte offset `ptr` (f32 values widened exactly). */
+  read(ptr: number, count: number): Float64Array {
+    const at = ptr / this.valueBytes;
+    return this.valueBytes === 8 ? this.f64.slice(at, at + count) : new Float64Array(this.values.subarray(at, at + count));
   }
 
   /** Bytes handed out (from `base`) and still live. */
@@ -36,11 +67,17 @@ export class Arena {
     return this.memory.buffer.byteLength;
   }
 
-  /** Reserves room for `count` f64 values; returns its byte offset. Contents are unspecified. */
+  /** Reserves room for `count` values of the runtime's dtype; returns its byte offset. Contents are unspecified. */
   alloc(count: number): number {
     if (!Number.isInteger(count) || count < 0) throw new ArgumentError('count', 'a non-negative integer', count);
+    return this.allocBytes(count * this.valueBytes);
+  }
+
+  /** Reserves `bytes` bytes (16-byte aligned); returns its byte offset. Contents are unspecified. */
+  allocBytes(bytes: number): number {
+    if (!Number.isInteger(bytes) || bytes < 0) throw new ArgumentError('bytes', 'a non-negative integer', bytes);
     const offset = this.top;
-    const end = alignUp(offset + count * 8);
+    const end = alignUp(offset + bytes);
     this.ensure(end);
     this.top = end;
     return offset;
@@ -49,7 +86,15 @@ export class Arena {
   /** Like alloc, with every value set to zero. */
   allocZeroed(count: number): number {
     const offset = this.alloc(count);
-    this.f64.fill(0, offset / 8, offset / 8 + count);
+    const at = offset / this.valueBytes;
+    this.values.fill(0, at, at + count);
+    return offset;
+  }
+
+  /** Like allocBytes, with every byte set to zero (`bytes` a multiple of the value size). */
+  allocZeroedBytes(bytes: number): number {
+    const offset = this.allocBytes(bytes);
+    new Uint8Array(this.memory.buffer, offset, bytes).fill(0);
     return offset;
   }
 

@@ -14,7 +14,7 @@ export function checkRuntime(rt: unknown, name: string): asserts rt is Runtime {
   }
 }
 
-/** `kernels` is a kernel module's exports (runtime.kernels). */
+/** `kernels` is a runtime's kernel table (runtime.kernels). */
 export function checkKernels(kernels: unknown, name: string): asserts kernels is Kernels {
   if (!isKernels(kernels)) throw new ArgumentError(name, "a runtime's kernels (runtime.kernels)", kernels);
 }
@@ -26,7 +26,8 @@ export function sameMemory(arena: Arena, kernels: Kernels): boolean {
 
 function isKernels(value: unknown): value is Kernels {
   const k = value as Partial<Kernels> | null | undefined;
-  return typeof k === 'object' && k !== null && k.memory instanceof WebAssembly.Memory && typeof k.heapBase === 'function';
+  // valueBytes: a runtime's table (raw module exports lack it, and their offsets would be computed as NaN).
+  return typeof k === 'object' && k !== null && k.memory instanceof WebAssembly.Memory && typeof k.heapBase === 'function' && (k.valueBytes === 4 || k.valueBytes === 8);
 }
 
 type ParamsInMemory = readonly { name: string; value: { arena: Arena }; grad: { arena: Arena } }[];

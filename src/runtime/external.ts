@@ -4,6 +4,7 @@
 import { ArgumentError } from '../errors.js';
 import { instantiate, instantiateSync, readMaxBytes, type Runtime, type RuntimeOptions } from './instance.js';
 import { setSharedRuntime, sharedRuntime } from './shared.js';
+import { readDtype } from './dtype.js';
 
 export interface KernelSource extends RuntimeOptions {
   /** the bytes of taynode.wasm (the package's `taynode/taynode.wasm`) */
@@ -12,7 +13,7 @@ export interface KernelSource extends RuntimeOptions {
   url?: string | URL;
 }
 
-const KEYS = ['maxMemoryBytes', 'module', 'bytes', 'url'];
+const KEYS = ['maxMemoryBytes', 'module', 'bytes', 'url', 'dtype'];
 const WHAT = 'one of module (a compiled WebAssembly.Module of taynode.wasm), bytes (its bytes) or url (where to fetch it)';
 
 function readSource(source: KernelSource, sync: boolean): { maxBytes: number; given: 'module' | 'bytes' | 'url' } {
@@ -30,15 +31,16 @@ function readSource(source: KernelSource, sync: boolean): { maxBytes: number; gi
 /** A kernel instance with its own memory and arena, from a module or bytes the caller provides. */
 export function createRuntimeSync(source: KernelSource): Runtime {
   const { maxBytes, given } = readSource(source, true);
-  return instantiateSync(given === 'module' ? source.module! : new WebAssembly.Module(source.bytes!), maxBytes);
+  return instantiateSync(given === 'module' ? source.module! : new WebAssembly.Module(source.bytes!), maxBytes, 'module', readDtype(source.dtype));
 }
 
 /** A kernel instance from a module, bytes, or a URL to fetch the bytes from (compiled asynchronously). */
 export async function createRuntime(source: KernelSource): Promise<Runtime> {
   const { maxBytes, given } = readSource(source, false);
-  if (given === 'module') return instantiate(source.module!, maxBytes);
+  const dtype = readDtype(source.dtype);
+  if (given === 'module') return instantiate(source.module!, maxBytes, 'module', dtype);
   const bytes = given === 'bytes' ? source.bytes! : await fetchBytes(source.url!);
-  return instantiate(await WebAssembly.compile(bytes), maxBytes);
+  return instantiate(await WebAssembly.compile(bytes), maxBytes, 'module', dtype);
 }
 
 /** Sets up the shared runtime from a module or bytes (once; later calls return it unchanged). */

@@ -4,3 +4,5 @@ export { init, initSync, runtime, createRuntime, createRuntimeSync, kernelWasmBy
 export type { Runtime, RuntimeOptions, KernelBuild } from './wasm.js';
 export type { Kernels } from './kernels.js';
 export { checkRuntime, checkKernels } from './check.js';
+export { DTYPES } from './dtype.js';
+export type { Dtype as RuntimeDtype, Values } from './dtype.js';

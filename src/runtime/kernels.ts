@@ -140,9 +140,15 @@ export interface OptimKernels {
 
 // f32 twins (assembly/*-f32.ts): the same ABI over f32 arrays (pointers still byte offsets, sizes in
 // elements); the RK term table stays f64; rk_error_ratio_f32 sums its terms in f64.
+// Every f64 kernel X has the twin X_f32 with the same parameters (F32Twins below, checked against the
+// module's exports in tests/kernels/twins-f32.test.ts). Scalars the f64 kernels return stay f64 and are
+// accumulated in f64 (sum, sum_squares, softmax_xent's loss, append_column_vjp); row_dot_f32 and
+// block_diagonal_sum_f32 sum in f64 and store f32; append_column_f32 reads its time as one f32 at t.
 type Unary32 = (out: Ptr, x: Ptr, n: number) => void;
 type Vjp32 = (dx: Ptr, primal: Ptr, dy: Ptr, n: number) => void;
-export interface F32Kernels {
+type F32Twins<T> = { [K in keyof T as `${K & string}_f32`]: T[K] };
+type F64KernelTables = GemmKernels & ElementwiseKernels & ActivationKernels & ReductionKernels & TaylorKernels & RkKernels & TraceKernels & OptimKernels;
+export interface F32Kernels extends F32Twins<F64KernelTables> {
   /** C[m,n] (+)= A[m,k]·B[k,n] (+ bias[n]), f32; 4×8 f32x4 tiles */
   gemm_nn_f32(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
   gemm_nt_f32(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
@@ -162,4 +168,6 @@ export interface Kernels
   extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, TraceKernels, OptimKernels, F32Kernels {
   heapBase(): Ptr;
   memory: WebAssembly.Memory;
+  /** Host side, not an export: bytes per value of the runtime's dtype (4: every name is bound to its _f32 twin). */
+  readonly valueBytes: 4 | 8;
 }

@@ -1,7 +1,8 @@
-// A dense row-major f64 matrix living in the arena: an offset plus a shape [rows, cols].
+// A dense row-major matrix of the runtime's dtype (f64 or f32) living in the arena: an offset plus a shape [rows, cols].
 // The tensor owns no memory; its arena scope does. Vectors are [1, n] or [n, 1] as the caller likes.
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Arena } from './arena.js';
+import type { Values } from './dtype.js';
 
 export class Tensor {
   constructor(
@@ -37,9 +38,9 @@ export class Tensor {
   }
 
   /** A live view of the values; re-read it after anything that may grow memory. */
-  get data(): Float64Array {
-    const start = this.offset / 8;
-    return this.arena.f64.subarray(start, start + this.size);
+  get data(): Values {
+    const start = this.offset / this.arena.valueBytes;
+    return this.arena.values.subarray(start, start + this.size);
   }
 
   /** Rows [start, start + count) as a tensor sharing this one's memory. */
@@ -47,7 +48,7 @@ export class Tensor {
     if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > this.rows) {
       throw new ArgumentError('rows', `a range inside [0, ${this.rows})`, `[${start}, ${start + count})`);
     }
-    return new Tensor(this.arena, this.offset + start * this.cols * 8, count, this.cols);
+    return new Tensor(this.arena, this.offset + start * this.cols * this.arena.valueBytes, count, this.cols);
   }
 
   /** The same memory seen with another shape of equal size. */
@@ -67,9 +68,14 @@ export class Tensor {
     return this;
   }
 
-  /** A copy that outlives the arena scope. */
+  /** The values as f64: the live view in an f64 runtime (no copy), a widened copy in an f32 one. */
+  asFloat64(): Float64Array {
+    return this.arena.valueBytes === 8 ? (this.data as Float64Array) : this.toFloat64Array();
+  }
+
+  /** A copy that outlives the arena scope (f32 values widened exactly). */
   toFloat64Array(): Float64Array {
-    return this.data.slice();
+    return new Float64Array(this.data);
   }
 
   toString(): string {

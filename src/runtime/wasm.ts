@@ -11,6 +11,7 @@ import { ArgumentError } from '../errors.js';
 import { checkOneOf } from '../config/strict.js';
 import { instantiate, instantiateSync, readMaxBytes, type Runtime, type RuntimeOptions as ModuleRuntimeOptions } from './instance.js';
 import { setSharedRuntime, sharedRuntime } from './shared.js';
+import { readDtype } from './dtype.js';
 
 export type { Runtime } from './instance.js';
 
@@ -26,7 +27,7 @@ export interface RuntimeOptions extends ModuleRuntimeOptions {
 /** 'auto' picks 'relaxed' where supported, else 'baseline'. */
 export type KernelBuild = 'auto' | 'baseline' | 'relaxed';
 export const KERNEL_BUILDS: readonly KernelBuild[] = ['auto', 'baseline', 'relaxed'];
-const OPTION_KEYS = ['maxMemoryBytes', 'module', 'kernels'];
+const OPTION_KEYS = ['maxMemoryBytes', 'module', 'kernels', 'dtype'];
 
 /**
  * A module of one instruction from the relaxed-SIMD proposal (f32x4.relaxed_madd of three v128 constants):
@@ -71,16 +72,18 @@ export async function init(options: RuntimeOptions = {}): Promise<Runtime> {
 /** A separate kernel instance with its own memory and arena (the shared one is untouched). */
 export function createRuntimeSync(options: RuntimeOptions = {}): Runtime {
   const maxBytes = readOptions(options);
-  if (options.module) return instantiateSync(options.module, maxBytes, 'module');
+  const dtype = readDtype(options.dtype);
+  if (options.module) return instantiateSync(options.module, maxBytes, 'module', dtype);
   const build = chooseBuild(options.kernels);
-  return instantiateSync(new WebAssembly.Module(kernelWasmBytes(build) as BufferSource), maxBytes, build);
+  return instantiateSync(new WebAssembly.Module(kernelWasmBytes(build) as BufferSource), maxBytes, build, dtype);
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const maxBytes = readOptions(options);
-  if (options.module) return instantiate(options.module, maxBytes, 'module');
+  const dtype = readDtype(options.dtype);
+  if (options.module) return instantiate(options.module, maxBytes, 'module', dtype);
   const build = chooseBuild(options.kernels);
-  return instantiate(await WebAssembly.compile(kernelWasmBytes(build) as BufferSource), maxBytes, build);
+  return instantiate(await WebAssembly.compile(kernelWasmBytes(build) as BufferSource), maxBytes, build, dtype);
 }
 
 /** Every option checked, whichever are used (`kernels` is moot with `module`, but a typo is still an error). */

@@ -40,7 +40,7 @@ export class JetProgram {
     checkRuntime(rt, 'rt');
     if (!Number.isInteger(maxOrder) || maxOrder < 0) throw new ArgumentError('maxOrder', 'a non-negative integer', maxOrder);
     this.shapes = graph.shapes(batch);
-    const layout = new WorkspaceLayout();
+    const layout = new WorkspaceLayout(rt.kernels.valueBytes);
     const placeJet = (count: number) => layout.place(count * (maxOrder + 1));
     this.offsets = [];
     this.steps = [];
@@ -67,12 +67,12 @@ export class JetProgram {
    */
   begin(t: number, tDot = 1): void {
     const { arena, kernels } = this.rt;
-    this.base = arena.alloc(this.workspaceBytes / 8);
+    this.base = arena.allocBytes(this.workspaceBytes);
     this.gbase = -1; // a previous evaluation's cotangents (maybe in a scope that has ended) are not this one's
     const time = this.base + this.offsets[1];
     kernels.fill(time, 0, this.maxOrder + 1);
     writeScalar(kernels, time, t);
-    if (this.maxOrder >= 1) writeScalar(kernels, time + 8, tDot);
+    if (this.maxOrder >= 1) writeScalar(kernels, time + kernels.valueBytes, tDot);
     for (const step of this.steps) {
       const s = step.site;
       for (let i = 0; i < step.inputs.length; i++) s.x[i] = this.jetPtr(step.inputs[i], this.base);
@@ -103,7 +103,7 @@ export class JetProgram {
   beginReverse(): void {
     const { arena } = this.rt;
     this.values();
-    this.gbase = arena.allocZeroed(this.workspaceBytes / 8);
+    this.gbase = arena.allocZeroedBytes(this.workspaceBytes);
     for (const step of this.steps) {
       const s = step.site;
       for (let i = 0; i < step.inputs.length; i++) {
@@ -141,7 +141,7 @@ export class JetProgram {
 
   /** Coefficient k of node `id`'s jet in the workspace at `base` (values or cotangents). */
   private jet(base: Ptr, id: number, k: number): Ptr {
-    return coefficient(base + this.offsets[id], sizeOf(this.shapes[id]), this.checkOrder(k));
+    return coefficient(this.rt.kernels, base + this.offsets[id], sizeOf(this.shapes[id]), this.checkOrder(k));
   }
 
   private values(): Ptr {

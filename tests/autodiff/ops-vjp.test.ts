@@ -71,7 +71,7 @@ for (const c of CASES) {
       const loss = () =>
         arena.scope(() => {
           const tape = new Tape(rt);
-          const y = c.apply(tape, values.map((v) => tape.constant(v))).value.data;
+          const y = c.apply(tape, values.map((v) => tape.constant(v))).value.asFloat64();
           return y.reduce((s, v, i) => s + v * w[i], 0);
         });
       const grads = arena.scope(() => {

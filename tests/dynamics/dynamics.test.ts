@@ -69,7 +69,7 @@ test('vjp: ∂⟨g, f⟩/∂z, ∂/∂θ and ∂/∂t match finite differences',
   const value = (tt: number) => arena.scope(() => {
     const out = Tensor.empty(arena, BATCH, D);
     dyn.f(tt, z, out);
-    return out.data.reduce((s, v, i) => s + v * gw[i], 0);
+    return out.asFloat64().reduce((s, v, i) => s + v * gw[i], 0);
   });
   dyn.zeroGrad();
   const gz = Tensor.zeros(arena, BATCH, D);
@@ -96,7 +96,7 @@ test('kinetic: Σ||f||² and its gradients match finite differences', () => {
   const value = (tt: number) => dyn.kinetic(tt, z).value;
   const f = Tensor.empty(arena, BATCH, D);
   dyn.f(t, z, f);
-  assertClose([value(t)], [f.data.reduce((s, v) => s + v * v, 0)], 1e-14, 'value');
+  assertClose([value(t)], [f.asFloat64().reduce((s, v) => s + v * v, 0)], 1e-14, 'value');
   dyn.zeroGrad();
   const gz = Tensor.zeros(arena, BATCH, D);
   const { dt } = dyn.kinetic(t, z, { gz });
@@ -114,7 +114,7 @@ test('jacobianFrobenius: Σ||∂f/∂z·ε||² equals finite differences of f, a
     zm.copyFrom(z.data.map((v, i) => v - h * eps.data[i]));
     dyn.f(t, zp, fp);
     dyn.f(t, zm, fm);
-    return fp.data.map((v, i) => (v - fm.data[i]) / (2 * h));
+    return fp.asFloat64().map((v, i) => (v - fm.data[i]) / (2 * h));
   });
   const value = (tt: number) => dyn.jacobianFrobenius(tt, z, eps).value;
   assertClose([value(t)], [jvp.reduce((s, v) => s + v * v, 0)], 1e-8, 'value');

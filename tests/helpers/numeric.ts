@@ -41,7 +41,7 @@ export function centralDifference(f: (x: Float64Array) => number, x: Float64Arra
  * ±h and restored) and every entry of `z0`: the reference for a model's parameter and z0 gradients.
  */
 export function parameterAndInputDifferences(
-  params: readonly { value: { data: Float64Array } }[],
+  params: readonly { value: { data: Float32Array | Float64Array } }[],
   z0: Float64Array,
   loss: (z0: Float64Array) => number,
   h = 1e-6,

@@ -87,7 +87,7 @@ for (const activation of ACTIVATIONS) {
 }
 
 function flatParams(m: Mlp): Float64Array[] {
-  return m.params.map((p) => p.value.data);
+  return m.params.map((p) => p.value.asFloat64());
 }
 
 for (const activation of ACTIVATIONS) {

@@ -133,7 +133,7 @@ test('the recursion runs each linear layer once per order: K GEMMs per layer for
   };
   for (const k of [1, 4, 8]) arena.scope(() => {
     gemms = 0;
-    const prog = new JetProgram({ kernels: counting, arena }, dyn.graph, 2, k);
+    const prog = new JetProgram({ kernels: counting, arena, dtype: 'float64' }, dyn.graph, 2, k);
     solutionJet(prog, 0, Tensor.zeros(arena, 2, 2).offset, k);
     assert.is(gemms, 3 * k, `K = ${k}`);
   });

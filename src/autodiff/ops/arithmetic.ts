@@ -15,11 +15,11 @@ export const add: Op = {
     if (s.gx[1]) k.add(s.gx[1], s.gx[1], s.gy, n(s));
   },
   taylor(k, s, order) {
-    const c = (p: number) => coefficient(p, n(s), order);
+    const c = (p: number) => coefficient(k, p, n(s), order);
     k.add(c(s.y), c(s.x[0]), c(s.x[1]), n(s));
   },
   taylorVjp(k, s, order) {
-    const c = (p: number) => coefficient(p, n(s), order);
+    const c = (p: number) => coefficient(k, p, n(s), order);
     if (s.gx[0]) k.add(c(s.gx[0]), c(s.gx[0]), c(s.gy), n(s));
     if (s.gx[1]) k.add(c(s.gx[1]), c(s.gx[1]), c(s.gy), n(s));
   },
@@ -35,11 +35,11 @@ export const sub: Op = {
     if (s.gx[1]) k.axpy(s.gx[1], -1, s.gy, n(s));
   },
   taylor(k, s, order) {
-    const c = (p: number) => coefficient(p, n(s), order);
+    const c = (p: number) => coefficient(k, p, n(s), order);
     k.sub(c(s.y), c(s.x[0]), c(s.x[1]), n(s));
   },
   taylorVjp(k, s, order) {
-    const c = (p: number) => coefficient(p, n(s), order);
+    const c = (p: number) => coefficient(k, p, n(s), order);
     if (s.gx[0]) k.axpy(c(s.gx[0]), 1, c(s.gy), n(s));
     if (s.gx[1]) k.axpy(c(s.gx[1]), -1, c(s.gy), n(s));
   },
@@ -79,9 +79,9 @@ export const affine: Op = {
   },
   taylor(k, s, order) {
     if (order === 0) return affine.forward(k, s);
-    k.scale(coefficient(s.y, n(s), order), coefficient(s.x[0], n(s), order), s.attrs.scale, n(s));
+    k.scale(coefficient(k, s.y, n(s), order), coefficient(k, s.x[0], n(s), order), s.attrs.scale, n(s));
   },
   taylorVjp(k, s, order) {
-    if (s.gx[0]) k.axpy(coefficient(s.gx[0], n(s), order), s.attrs.scale, coefficient(s.gy, n(s), order), n(s));
+    if (s.gx[0]) k.axpy(coefficient(k, s.gx[0], n(s), order), s.attrs.scale, coefficient(k, s.gy, n(s), order), n(s));
   },
 };

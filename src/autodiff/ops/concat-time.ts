@@ -21,12 +21,12 @@ export const concatTime: Op = {
   },
   taylor(k, s, order) {
     const [rows, cols] = s.inShapes[0];
-    k.append_column(coefficient(s.y, s.rows * s.cols, order), coefficient(s.x[0], rows * cols, order), coefficient(s.x[1], 1, order), rows, cols);
+    k.append_column(coefficient(k, s.y, s.rows * s.cols, order), coefficient(k, s.x[0], rows * cols, order), coefficient(k, s.x[1], 1, order), rows, cols);
   },
   taylorVjp(k, s, order) {
     const [rows, cols] = s.inShapes[0];
-    const gx = s.gx[0] ? coefficient(s.gx[0], rows * cols, order) : 0;
-    const gt = k.append_column_vjp(gx, coefficient(s.gy, s.rows * s.cols, order), rows, cols);
-    if (s.gx[1]) addScalarAt(k, coefficient(s.gx[1], 1, order), gt);
+    const gx = s.gx[0] ? coefficient(k, s.gx[0], rows * cols, order) : 0;
+    const gt = k.append_column_vjp(gx, coefficient(k, s.gy, s.rows * s.cols, order), rows, cols);
+    if (s.gx[1]) addScalarAt(k, coefficient(k, s.gx[1], 1, order), gt);
   },
 };

@@ -25,15 +25,15 @@ export const sliceCols: Op = {
 
 function slice(k: Parameters<Op['forward']>[0], s: Site, order: number): void {
   const [rows, cols] = s.inShapes[0];
-  const x = coefficient(s.x[0], rows * cols, order) + 8 * s.attrs.start;
-  k.copy_block(coefficient(s.y, rows * s.cols, order), s.cols, x, cols, rows, s.cols, 0);
+  const x = coefficient(k, s.x[0], rows * cols, order) + k.valueBytes * s.attrs.start;
+  k.copy_block(coefficient(k, s.y, rows * s.cols, order), s.cols, x, cols, rows, s.cols, 0);
 }
 
 function sliceVjp(k: Parameters<Op['forward']>[0], s: Site, order: number): void {
   if (!s.gx[0]) return;
   const [rows, cols] = s.inShapes[0];
-  const gx = coefficient(s.gx[0], rows * cols, order) + 8 * s.attrs.start;
-  k.copy_block(gx, cols, coefficient(s.gy, rows * s.cols, order), s.cols, rows, s.cols, 1);
+  const gx = coefficient(k, s.gx[0], rows * cols, order) + k.valueBytes * s.attrs.start;
+  k.copy_block(gx, cols, coefficient(k, s.gy, rows * s.cols, order), s.cols, rows, s.cols, 1);
 }
 
 /**
@@ -52,9 +52,9 @@ export const broadcastRows: Op = {
     if (s.gx[0]) k.sum_rows(s.gx[0], s.gy, s.rows, s.cols, 1);
   },
   taylor(k, s, order) {
-    k.copy_block(coefficient(s.y, s.rows * s.cols, order), s.cols, coefficient(s.x[0], s.cols, order), 0, s.rows, s.cols, 0);
+    k.copy_block(coefficient(k, s.y, s.rows * s.cols, order), s.cols, coefficient(k, s.x[0], s.cols, order), 0, s.rows, s.cols, 0);
   },
   taylorVjp(k, s, order) {
-    if (s.gx[0]) k.sum_rows(coefficient(s.gx[0], s.cols, order), coefficient(s.gy, s.rows * s.cols, order), s.rows, s.cols, 1);
+    if (s.gx[0]) k.sum_rows(coefficient(k, s.gx[0], s.cols, order), coefficient(k, s.gy, s.rows * s.cols, order), s.rows, s.cols, 1);
   },
 };

@@ -26,15 +26,15 @@ export const linear: Op = {
   },
   taylor(k, s, order) {
     const [batch, inputs] = s.inShapes[0];
-    const x = coefficient(s.x[0], batch * inputs, order);
-    const y = coefficient(s.y, batch * s.cols, order);
+    const x = coefficient(k, s.x[0], batch * inputs, order);
+    const y = coefficient(k, s.y, batch * s.cols, order);
     k.gemm_nt(y, x, s.x[1], order === 0 ? (s.x[2] ?? 0) : 0, batch, s.cols, inputs, 0);
   },
   taylorVjp(k, s, order) {
     const [batch, inputs] = s.inShapes[0];
-    const x = coefficient(s.x[0], batch * inputs, order);
-    const gy = coefficient(s.gy, batch * s.cols, order);
-    if (s.gx[0]) k.gemm_nn(coefficient(s.gx[0], batch * inputs, order), gy, s.x[1], 0, batch, inputs, s.cols, 1);
+    const x = coefficient(k, s.x[0], batch * inputs, order);
+    const gy = coefficient(k, s.gy, batch * s.cols, order);
+    if (s.gx[0]) k.gemm_nn(coefficient(k, s.gx[0], batch * inputs, order), gy, s.x[1], 0, batch, inputs, s.cols, 1);
     if (s.gx[1]) k.gemm_tn(s.gx[1], gy, x, 0, s.cols, inputs, batch, 1);
     if (s.gx[2] && order === 0) k.sum_rows(s.gx[2], gy, batch, s.cols, 1);
   },

@@ -96,7 +96,7 @@ export const gaussianLogDensity: Op = {
   saved: (s) => 2 * inSize(s),
   forward(k, s) {
     const n = inSize(s);
-    const [r, inv] = [s.saved, s.saved + n * 8];
+    const [r, inv] = [s.saved, s.saved + n * k.valueBytes];
     k.scale(inv, s.x[2], -1, n);
     k.exp_fwd(inv, inv, n);
     k.sub(r, s.x[0], s.x[1], n);
@@ -105,7 +105,7 @@ export const gaussianLogDensity: Op = {
   },
   vjp(k, s) {
     const n = inSize(s);
-    const [r, inv] = [s.saved, s.saved + n * 8];
+    const [r, inv] = [s.saved, s.saved + n * k.valueBytes];
     const g = readScalar(k, s.gy);
     if (s.gx[0] || s.gx[1]) {
       k.mul(s.tmp, r, inv, n);

@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { runtime } from '../../runtime/wasm.js';
+import { runtimeFor, dtypeOption } from '../dtype.js';
+import type { Dtype } from '../../runtime/dtype.js';
 import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/mnist/data.js';
 import { makeDataset } from '../experiments/cnf/data.js';
 import { BEYOND_PARTS, DEFAULT_BEYOND, SPEED_REGULARISERS, tinySettings, type BeyondPart, type BeyondSettings, type SpeedRegulariser } from '../experiments/beyond/settings.js';
@@ -52,6 +53,7 @@ type LambdaOptions = { [K in `${'mnist' | 'cnf'}${Capitalize<SpeedRegulariser>}`
 
 interface Opts extends LambdaOptions {
   parts: BeyondPart[];
+  dtype?: Dtype;
   tiny: boolean;
   iterations?: number;
   cnfIterations?: number;
@@ -137,6 +139,7 @@ export function registerBeyondCommand(program: Command): void {
     .option('--json <path>', 'also write the results here, merged with the parts of an existing file this run did not run (e.g. bench/results/beyond.json)')
     .option('--figures <dir>', 'also write the figures here (e.g. results/beyond)')
     .option('--merge <paths>', 'comma-separated results files of runs of other parts (e.g. run in parallel) to merge in, after --json\'s', (v: string) => v.split(','))
+    .addOption(dtypeOption())
     .option('--no-progress', 'no progress reports')
     .action(async (opts: Opts) => {
       const s = beyondSettings(opts);
@@ -145,7 +148,7 @@ export function registerBeyondCommand(program: Command): void {
       if (opts.json) checkWritable(join(opts.json, '..'), '--json');
       const started = performance.now();
       const cpu0 = process.cpuUsage();
-      const rt = runtime();
+      const rt = runtimeFor(opts.dtype);
       const progress = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | λ {lambda} | {eta_formatted} left', enabled: opts.progress });
       let name = '';
       const hooks: Hooks = {
@@ -159,7 +162,7 @@ export function registerBeyondCommand(program: Command): void {
       const ran = (p: BeyondPart) => s.parts.includes(p);
       const partInfo = (t0: number, c0: NodeJS.CpuUsage) => {
         const c = process.cpuUsage(c0);
-        return { command: `taynode beyond ${process.argv.slice(3).join(' ')}`.trim(), date: new Date().toISOString(), wall_seconds: (performance.now() - t0) / 1000, cpu_seconds: (c.user + c.system) / 1e6 };
+        return { command: `taynode beyond ${process.argv.slice(3).join(' ')}`.trim(), dtype: opts.dtype, date: new Date().toISOString(), wall_seconds: (performance.now() - t0) / 1000, cpu_seconds: (c.user + c.system) / 1e6 };
       };
       const parts: Record<string, unknown> = { ...(previous.parts ?? {}) };
 
@@ -214,7 +217,7 @@ export function registerBeyondCommand(program: Command): void {
         sweep: sweep && { path: sweep.path, settings_match: sweep.settingsMatch, mismatched: sweep.mismatched, points: sweep.points },
         budget_targets_met: budgets.length > 0 && budgets.every((b) => b.target_met),
         parts,
-        last_run: { command: `taynode beyond ${process.argv.slice(3).join(' ')}`.trim(), wall_seconds: (performance.now() - started) / 1000, cpu_seconds: (c.user + c.system) / 1e6, date: new Date().toISOString() },
+        last_run: { command: `taynode beyond ${process.argv.slice(3).join(' ')}`.trim(), dtype: opts.dtype, wall_seconds: (performance.now() - started) / 1000, cpu_seconds: (c.user + c.system) / 1e6, date: new Date().toISOString() },
       };
       const text = JSON.stringify(result, null, 2) + '\n';
       out.write('beyond.json', text);

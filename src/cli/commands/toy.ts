@@ -2,7 +2,8 @@
 // with R_K, prints and saves the loss and dopri5 NFE of both, the trained weights (safetensors) and an
 // SVG of the trajectories coloured by |d^K z/dt^K| with the solver's evaluation points.
 import { Option, type Command } from 'commander';
-import { runtime } from '../../runtime/wasm.js';
+import { runtimeFor, dtypeOption } from '../dtype.js';
+import type { Dtype } from '../../runtime/dtype.js';
 import { saveModel } from '../../model/serialize.js';
 import { chooseRun, DEFAULT_TOY, TOY_INITS, toyData, trainToy, type ToyRun, type ToySettings } from '../experiments/toy.js';
 import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
@@ -31,17 +32,18 @@ export function registerToyCommand(program: Command): void {
     .option('--compare-tols <list>', 'further tolerances at which both models\' NFE is reported', positiveList('tolerances'), d.compareTols)
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ ratio × unreg loss', positive, d.maxLossRatio)
     .option('--seed <n>', 'seed for the weights, the batches and the test set', integer, d.seed)
+    .addOption(dtypeOption())
     .addOption(new Option('--init <scheme>', 'weight initialisation: pytorch (uniform ±1/√fan_in) or glorot (normal, zero biases: JAX stax, the reference code)').choices(TOY_INITS).default(d.init))
     .option('--out <dir>', 'directory for the SVG, the trained models and the JSON (replaced whole when the run ends)', defaultOut('toy'))
     .option('--json <path>', 'where to write the figures (default: toy.json in --out)')
     .option('--no-progress', 'no progress bar')
-    .action(async (opts: ToySettings & { out: string; json?: string; progress: boolean }) => {
+    .action(async (opts: ToySettings & { out: string; json?: string; progress: boolean; dtype: Dtype }) => {
       const out = new OutputDir(opts.out); // writable, checked before any training
       const json = opts.json ?? out.finalPath('toy.json');
       out.checkFile(json, '--json');
       const { out: _out, json: _json, progress, ...settings } = opts;
       const s: ToySettings = { ...DEFAULT_TOY, ...settings };
-      const rt = runtime();
+      const rt = runtimeFor(opts.dtype);
       const data = toyData(s);
       const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: progress });
       const runOne = (lambda: number): ToyRun => {
@@ -89,6 +91,7 @@ export function registerToyCommand(program: Command): void {
         target_met: met,
         chosen_within_loss_budget: withinBudget,
         sweep: [summary(unreg), ...regs.map(summary)],
+        dtype: opts.dtype,
         settings: { ...s },
         command: `taynode toy ${process.argv.slice(3).join(' ')}`.trim(),
         date: new Date().toISOString(),

@@ -2,6 +2,7 @@
 // coloured by |d³z/dt³| (Taylor mode at each point), with every point where dopri5 evaluated the
 // dynamics marked. Compiled to SVG by vega (see ../plots.ts).
 import { odeint } from '../../ode/odeint.js';
+import { callOnTensors } from '../../ode/dynamics.js';
 import { Tensor } from '../../runtime/tensor.js';
 import { factorial } from '../../model/regularizers.js';
 import type { NeuralOde } from '../../model/neural-ode.js';
@@ -34,7 +35,7 @@ export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: s
     ts.forEach((t, i) => {
       z.copyFrom(dense.ys[i]);
       model.network.graph.solutionDerivatives(t, z, order, outs);
-      mags.push(outs[order - 1].data.map((v) => Math.abs(v * factorial(order))));
+      mags.push(outs[order - 1].asFloat64().map((v) => Math.abs(v * factorial(order))));
     });
   });
   const segments: TrajectoryPanel['segments'] = [];
@@ -49,7 +50,7 @@ export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: s
     evaluate: (t, y, dy) => {
       const values = y.data;
       for (let b = 0; b < n; b++) evaluations.push({ t, z: values[b] });
-      if (typeof inner === 'function') inner(t, y.data, dy.data); else inner.evaluate(t, y, dy);
+      if (typeof inner === 'function') callOnTensors(inner, t, y, dy); else inner.evaluate(t, y, dy);
     },
   }, { data: starts, rows: n, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol, runtime: rt });
   const shown = `dots: the ${n} trajectories shown, solved jointly, dopri5 NFE = ${solve.stats.nfe}`;

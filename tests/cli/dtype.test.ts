@@ -1,0 +1,79 @@
+// --dtype on the training commands (mnist, toy, latent, cnf, beyond): checked before any work (the error
+// names the option), recorded in the JSON results; tiny float32 runs of mnist, toy, cnf and latent
+// (trace estimators, GRU encoder, tape ops in f32) complete with finite figures.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Command } from 'commander';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { registerToyCommand } from '../../src/cli/commands/toy.js';
+import { registerCnfCommand } from '../../src/cli/commands/cnf.js';
+import { registerLatentCommand } from '../../src/cli/commands/latent.js';
+import { registerMnistCommand } from '../../src/cli/commands/mnist.js';
+import { registerBeyondCommand } from '../../src/cli/commands/beyond.js';
+
+function program(): Command {
+  const p = new Command().exitOverride();
+  registerToyCommand(p);
+  registerCnfCommand(p);
+  registerLatentCommand(p);
+  registerMnistCommand(p);
+  registerBeyondCommand(p);
+  return p;
+}
+
+test('a bad --dtype is refused naming the option, before any work', async () => {
+  for (const command of ['toy', 'cnf', 'latent', 'mnist', 'beyond']) {
+    let stderr = '';
+    const p = program().configureOutput({ writeErr: (s) => { stderr += s; }, writeOut: () => {} });
+    for (const c of p.commands) c.exitOverride().configureOutput({ writeErr: (s) => { stderr += s; }, writeOut: () => {} }).action(() => { throw new Error('ran'); });
+    await p.parseAsync([command, '--dtype', 'float16'], { from: 'user' }).then(() => assert.unreachable(`${command} accepted float16`), () => {});
+    assert.match(stderr, /--dtype <type>' argument 'float16' is invalid.*float64, float32/, command);
+  }
+});
+
+/** Runs one command quietly with --dtype float32 and returns its JSON. */
+async function runF32(args: string[]): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'taynode-dtype-'));
+  const json = join(dir, 'out.json');
+  const log = console.log;
+  console.log = () => {};
+  try {
+    await program().parseAsync([...args, '--dtype', 'float32', '--out', dir, '--json', json, '--no-progress'], { from: 'user' });
+    return JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
+  } finally {
+    console.log = log;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('mnist --dtype float32: trains the paper\'s classifier in f32 and records the dtype', async () => {
+  const r = await runF32(['mnist', '--digits', '200', '--iterations', '2', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
+    '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
+    '--error-tols', '1e-3', '--ref-tol', '1e-5', '--error-images', '3']);
+  assert.is(r.dtype, 'float32');
+  assert.ok(Number.isFinite(r.nfe_reg as number) && (r.nfe_reg as number) > 0 && Number.isFinite(r.test_error_reg as number));
+});
+
+test('toy --dtype float32: trains and records the dtype', async () => {
+  const r = await runF32(['toy', '--iterations', '4', '--hidden', '6', '--train-points', '12', '--test-points', '9', '--batch-size', '6', '--lambdas', '0.1']);
+  assert.is(r.dtype, 'float32');
+  assert.ok(Number.isFinite(r.nfe_reg as number) && (r.nfe_reg as number) > 0);
+});
+
+test('cnf --dtype float32: trains (Hutchinson trace in f32) and records the dtype', async () => {
+  const r = await runF32(['cnf', '--dataset', 'moons', '--iterations', '3', '--hidden', '6', '--train-size', '120', '--test-size', '30',
+    '--batch-size', '40', '--tight-eval-size', '10', '--solvers', 'dopri5', '--sweep-lambdas', '0.1', '--grid', '8', '--samples', '40']);
+  assert.is(r.dtype, 'float32');
+  assert.ok(Number.isFinite(r.nll_reg as number), `nll_reg ${r.nll_reg}`);
+});
+
+test('latent --dtype float32: trains (GRU encoder, tape ops in f32) and records the dtype', async () => {
+  const r = await runF32(['latent', '--series', '20', '--points', '12', '--observed', '6', '--latent', '3', '--gru-hidden', '6', '--units', '8', '--layers', '2',
+    '--iterations', '3', '--batch-size', '5', '--lambdas', '0.1', '--nfe-series', '3', '--train-tol', '1e-4', '--eval-tol', '1e-6']);
+  assert.is(r.dtype, 'float32');
+  assert.ok(Number.isFinite(r.mse_reg as number), `mse_reg ${r.mse_reg}`);
+});
+
+test.run();
