@@ -6,7 +6,7 @@
 // (reset to the mark taken before its stage 2); FSAL pairs keep one evaluation for a step's last stage
 // and the next step's first, and f(t1, y1) evaluated for dense output is the next step's first stage too.
 // Memory ∝ accepted steps × stages × the dynamics' intermediates.
-import type { ArenaDynamics } from '../ode/dynamics.js';
+import { callOnTensors, type ArenaDynamics } from '../ode/dynamics.js';
 import { PROBE, STEP_END, type StageRecorder } from '../ode/recorder.js';
 import type { Arena } from '../runtime/arena.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -46,7 +46,7 @@ export class StageStore implements StageRecorder, StoredStages {
     this.odeFunction = {
       evaluate: (t: number, y: Tensor, dy: Tensor): void => {
         if (this.role === PROBE) {
-          if (typeof plain === 'function') plain(t, y.data, dy.data);
+          if (typeof plain === 'function') callOnTensors(plain, t, y, dy);
           else plain.evaluate(t, y, dy);
           return;
         }
