@@ -94,15 +94,6 @@ const LN2_LO = 1.90821492927058770002e-10;
   return v128.or(mag, v128.and(x, sign));
 }
 
-/** 1/(1 + e^{−x}) per lane, evaluated through e^{−|x|} ≤ 1 so neither tail overflows or cancels. */
-// @ts-ignore: decorator
-@inline export function sigmoid2x(x: v128): v128 {
-  const e = expNonPositive2x(v128.or(x, f64x2.splat(-0.0))); // −|x|: the sign bit set
-  const one = f64x2.splat(1.0);
-  const num = v128.bitselect(one, e, f64x2.ge(x, f64x2.splat(0.0)));
-  return f64x2.div(num, f64x2.add(one, e));
-}
-
 // fdlibm's log (e_log.c): x = 2^k·(1 + f) with 1 + f in [√2/2, √2), s = f/(2 + f),
 // log(1 + f) = f − s·(f − R(s²)) with R a degree-14 polynomial in s (7 terms in s²).
 const LG1 = 6.666666666666735130e-01, LG2 = 3.999999999940941908e-01, LG3 = 2.857142874366239149e-01;
@@ -216,4 +207,42 @@ export const SINCOS_LIMIT = 1e5;
     return cosine ? f64x2(Math.cos(a), Math.cos(b)) : f64x2(Math.sin(a), Math.sin(b));
   }
   return sincosReduced2x(x, cosine);
+}
+
+// e^r ≈ 1 + r + r²·(E0 + E1 r + … + E10 r¹⁰) on |r| ≤ ln2/2: a Chebyshev fit of degree 12 (error 1.4e-18
+// before rounding; evaluated in f64 ≤ 2.2e-16), one term fewer than expCore2x's Taylor polynomial.
+const E0 = 0.5, E1 = 0.1666666666666667, E2 = 0.04166666666666667, E3 = 0.008333333333326084;
+const E4 = 0.0013888888888883711, E5 = 0.0001984126987500228, E6 = 2.480158732567746e-05;
+const E7 = 2.755725517000089e-06, E8 = 2.755727347871858e-07, E9 = 2.5105312729622103e-08, E10 = 2.09147553258932e-09;
+
+/**
+ * 1/(1 + e^{−x}) per lane: one exponential with a single 2^n and no select (the f64 form of simd-math-f32.ts's
+ * sigmoid4f). x is clamped to [−709.7, 708], so n = round(−x/ln2) ∈ [−1022, 1024] is one exponent field;
+ * n = 1024 is the Inf pattern, e^{−x} = Inf and the result 0 for x < −709.44 (true values below 7.9e-309,
+ * subnormal). e^{−x}'s error shrinks by e^{−x}/(1 + e^{−x}) ≤ 1 through the quotient, so no tail cancels.
+ */
+// @ts-ignore: decorator
+@inline export function sigmoid2x(x: v128): v128 {
+  const xc = f64x2.pmax(f64x2.pmin(x, f64x2.splat(708.0)), f64x2.splat(-709.7));
+  const shift = f64x2.splat(6755399441055744.0);
+  const t = maddF64(xc, f64x2.splat(-INV_LN2), shift);
+  const nf = f64x2.sub(t, shift);
+  // s = x + n·ln2 = −r; e^r = 1 − s + s²·Q(−s)
+  const s = maddF64(nf, f64x2.splat(LN2_LO), maddF64(nf, f64x2.splat(LN2_HI), xc));
+  const s2 = f64x2.mul(s, s), s4 = f64x2.mul(s2, s2);
+  // −Q(−s): every coefficient negated, so that s − s²·Q(−s) is one multiply-add and 1 − (s − s²·Q) rounds once at the end
+  const q01 = maddF64(s, f64x2.splat(E1), f64x2.splat(-E0));
+  const q23 = maddF64(s, f64x2.splat(E3), f64x2.splat(-E2));
+  const q45 = maddF64(s, f64x2.splat(E5), f64x2.splat(-E4));
+  const q67 = maddF64(s, f64x2.splat(E7), f64x2.splat(-E6));
+  const q89 = maddF64(s, f64x2.splat(E9), f64x2.splat(-E8));
+  const q03 = maddF64(s2, q23, q01);
+  const q47 = maddF64(s2, q67, q45);
+  const q8a = maddF64(s2, f64x2.splat(-E10), q89);
+  const q49 = maddF64(s4, q8a, q47);
+  const q = maddF64(s4, q49, q03);
+  const p = f64x2.sub(f64x2.splat(1.0), maddF64(s2, q, s));
+  const e = f64x2.mul(p, i64x2.shl(i64x2.add(t, i64x2.splat(1023)), 52));
+  const one = f64x2.splat(1.0);
+  return f64x2.div(one, f64x2.add(one, e));
 }

@@ -63,6 +63,30 @@ test('the new forwards keep Math\'s ±0, NaN and ±Inf results', () => {
   assert.equal(run('square'), [0, 0, Infinity, Infinity, NaN]);
 });
 
+test('exp, sigmoid and tanh f32 over 10⁶ points each against Math rounded to f32, at their stated bounds', () => {
+  const rng = new Rng(73);
+  const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+  // [name, f, ranges, ulps, absolute floor]: sigmoid flushes results below 4.2e-39 to 0; exp's subnormal
+  // results round once (a few spacings of 1.4e-45)
+  const cases = [
+    ['exp', Math.exp, [[-104, 89], [-1, 1]], 2, 2 * SUBNORMAL],
+    ['sigmoid', sigmoid, [[-100, 100], [-8, 8], [-1e-3, 1e-3]], 4, 4.2e-39],
+    ['tanh', Math.tanh, [[-12, 12], [-1, 1], [-1e-3, 1e-3]], 8, SUBNORMAL],
+  ] as const;
+  for (const [name, f, ranges, ulps, floor] of cases) {
+    const x = Float32Array.from([...SPECIAL, ...ranges.flatMap(([lo, hi]) => Array.from(randomF32(rng, Math.ceil(1e6 / ranges.length), lo, hi)))]);
+    const X = placeF32(rt, x, 4), Y = placeF32(rt, new Float32Array(x.length), 8);
+    k[`${name}_fwd_f32`](Y.ptr, X.ptr, x.length);
+    const y = Y.read();
+    assertUlps(y, Float32Array.from(x, (v) => f(v)), ulps, `${name}_f32`, floor);
+    if (name !== 'exp') for (let i = 0; i < y.length; i++) {
+      const lo = name === 'tanh' ? -1 : 0;
+      assert.ok(Number.isNaN(x[i]) || (y[i] >= lo && y[i] <= 1), `${name}_f32(${x[i]}) = ${y[i]} is outside [${lo}, 1]`);
+    }
+    Y.checkGuards(name);
+  }
+});
+
 const VJPS = [
   // [name, primal range, reads y?, tolerance against the f64 kernel on the same values]
   ['softplus', [-30, 30], false, 8 * EPS32],
