@@ -1,8 +1,8 @@
-// Four-lane f32 exp, sigmoid and tanh for the f32 activation kernels. Accuracy against Math.* rounded to
-// f32 (tests/kernels/f32.test.ts, activations-f32.test.ts): exp within 2 ulp, subnormal results rounded
-// once; sigmoid within 3 ulp, except that results below 4.2e-39 (x < −88.37) are 0; tanh within 6 ulp
-// measured (the bound tested is 8; a rational function evaluated in f32 rounds ~6 times near |tanh| = 1).
-// NaN, ±Inf and ±0 behave as in Math.* (±0 keep their sign).
+// Four-lane f32 exp, sigmoid, tanh and softplus for the f32 activation kernels. Accuracy against Math.*
+// rounded to f32 (tests/kernels/f32.test.ts, activations-f32.test.ts): exp within 2 ulp, subnormal results
+// rounded once; sigmoid within 3 ulp, except that results below 4.2e-39 (x < −88.37) are 0; tanh within
+// 6 ulp measured (the bound tested is 8; a rational function evaluated in f32 rounds ~6 times near
+// |tanh| = 1); softplus within 5 ulp (3 measured). NaN, ±Inf and ±0 behave as in Math.* (±0 keep their sign).
 
 const INV_LN2_F = <f32>1.44269504088896341;
 // ln 2 = C1 + C2 with C1 of 9 bits, so n·C1 is exact for |n| < 2^15 (Cephes expf).
