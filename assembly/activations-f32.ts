@@ -1,22 +1,24 @@
 // f32 activations and their derivative products (dx = dy·φ'), the twins of activations.ts for f32
 // tensors. Four lanes; the last n mod 4 elements go one at a time through lane 0 of the same code, so a
 // result never depends on an element's position. Which primal each *_vjp reads is as in activations.ts.
-// softplus, sin, cos and log evaluate in f64 (simd-math-f32-wide.ts); their vjps too where they need φ'.
+// sin, cos and log evaluate in f64 (simd-math-f32-wide.ts), their vjps too; softplus is f32 (simd-math-f32.ts).
 // (Each loop is written out: AssemblyScript calls a function passed as a value indirectly, per element.)
-import { exp4f, sigmoid4f, tanh4f } from "./simd-math-f32";
-import { log4fWide, sincos4fWide, softplus4fWide } from "./simd-math-f32-wide";
+import { exp4f, sigmoid4f, softplus4f, tanh4f } from "./simd-math-f32";
+import { log4fWide, sincos4fWide } from "./simd-math-f32-wide";
 
 export function tanh_fwd_f32(out: usize, x: usize, n: i32): void {
-  const end = out + (<usize>(n & ~3) << 2);
+  const end = out + (<usize>(n & ~7) << 2);
   const last = out + (<usize>n << 2);
-  while (out < end) { const v = v128.load(x); v128.store(out, tanh4f(v)); out += 16; x += 16; }
+  // two vectors an iteration: their independent chains overlap, and the loop's overhead is shared
+  while (out < end) { const a = v128.load(x), b = v128.load(x, 16); v128.store(out, tanh4f(a)); v128.store(out, tanh4f(b), 16); out += 32; x += 32; }
   while (out < last) { const v = v128.load32_zero(x); v128.store32_lane(out, tanh4f(v), 0); out += 4; x += 4; }
 }
 
 export function sigmoid_fwd_f32(out: usize, x: usize, n: i32): void {
-  const end = out + (<usize>(n & ~3) << 2);
+  const end = out + (<usize>(n & ~7) << 2);
   const last = out + (<usize>n << 2);
-  while (out < end) { const v = v128.load(x); v128.store(out, sigmoid4f(v)); out += 16; x += 16; }
+  // two vectors an iteration: their independent chains overlap, and the loop's overhead is shared
+  while (out < end) { const a = v128.load(x), b = v128.load(x, 16); v128.store(out, sigmoid4f(a)); v128.store(out, sigmoid4f(b), 16); out += 32; x += 32; }
   while (out < last) { const v = v128.load32_zero(x); v128.store32_lane(out, sigmoid4f(v), 0); out += 4; x += 4; }
 }
 
@@ -70,8 +72,8 @@ export function relu_vjp_f32(dx: usize, p: usize, dy: usize, n: i32): void {
 export function softplus_fwd_f32(out: usize, x: usize, n: i32): void {
   const end = out + (<usize>(n & ~3) << 2);
   const last = out + (<usize>n << 2);
-  while (out < end) { const v = v128.load(x); v128.store(out, softplus4fWide(v)); out += 16; x += 16; }
-  while (out < last) { const v = v128.load32_zero(x); v128.store32_lane(out, softplus4fWide(v), 0); out += 4; x += 4; }
+  while (out < end) { const v = v128.load(x); v128.store(out, softplus4f(v)); out += 16; x += 16; }
+  while (out < last) { const v = v128.load32_zero(x); v128.store32_lane(out, softplus4f(v), 0); out += 4; x += 4; }
 }
 
 export function sin_fwd_f32(out: usize, x: usize, n: i32): void {

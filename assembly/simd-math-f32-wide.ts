@@ -1,8 +1,8 @@
 // f32x4 lanes through simd-math.ts's two-lane f64 functions: promote each half to f64, evaluate, round
-// back to f32 once. For the f32 activations that are rare in models (softplus, sin, cos, log): results
+// back to f32 once. For the f32 activations that are rare in models (sin, cos, log): results
 // within about half an ulp of the correctly rounded f32 value (the f64 functions are a few f64 ulp),
 // with Math.*'s NaN/±Inf/±0 behaviour, at roughly the cost of the f64 kernels per value.
-import { log2x, sincos2x, softplus2x } from "./simd-math";
+import { log2x, sincos2x } from "./simd-math";
 
 // @ts-ignore: decorator
 @inline function lowHalf(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
@@ -15,7 +15,6 @@ import { log2x, sincos2x, softplus2x } from "./simd-math";
 }
 
 // @ts-ignore: decorator
-@inline export function softplus4fWide(x: v128): v128 { return join(softplus2x(lowHalf(x)), softplus2x(highHalf(x))); }
 // @ts-ignore: decorator
 // @ts-ignore: decorator
 @inline export function log4fWide(x: v128): v128 { return join(log2x(lowHalf(x)), log2x(highHalf(x))); }

@@ -9,6 +9,12 @@ const INV_LN2 = 1.4426950408889634;
 const LN2_HI = 6.93147180369123816490e-01;
 const LN2_LO = 1.90821492927058770002e-10;
 
+// e^r ≈ 1 + r + r²·(E0 + E1 r + … + E10 r¹⁰) on |r| ≤ ln2/2: a Chebyshev fit of degree 12 (error 1.4e-18
+// before rounding; evaluated in f64 ≤ 2.2e-16), one term fewer than expCore2x's Taylor polynomial.
+const E0 = 0.5, E1 = 0.1666666666666667, E2 = 0.04166666666666667, E3 = 0.008333333333326084;
+const E4 = 0.0013888888888883711, E5 = 0.0001984126987500228, E6 = 2.480158732567746e-05;
+const E7 = 2.755725517000089e-06, E8 = 2.755727347871858e-07, E9 = 2.5105312729622103e-08, E10 = 2.09147553258932e-09;
+
 /** e^x per lane for x in [−746, 710] (or NaN): x = n·ln2 + r with |r| ≤ ln2/2, a degree-13 Taylor polynomial
  *  for e^r (Estrin's scheme), then ·2^n applied as two exact halves so subnormal results round once and
  *  n = 1024 still reaches Inf. Multiply-adds through maddF64 (fused in the relaxed-SIMD build). */
@@ -56,7 +62,7 @@ const LN2_LO = 1.90821492927058770002e-10;
 }
 
 /** e^y − 1 per lane for y in [−60, 0] (or NaN), without cancellation near 0: y = n·ln2 + r, |r| ≤ ln2/2,
- *  e^r − 1 = r + r²·P(r) (the degree-13 Taylor polynomial of exp less its 1), then
+ *  e^r − 1 = r + r²·Q(r) (Q the degree-10 Chebyshev fit E0..E10 below, declared with sigmoid2x), then
  *  e^y − 1 = 2^n·(e^r − 1) + (2^n − 1), exact in 2^n (n ≥ −87, so 2^n is normal). */
 // @ts-ignore: decorator
 @inline function expm1NonPositive2x(y: v128): v128 {
@@ -65,21 +71,19 @@ const LN2_LO = 1.90821492927058770002e-10;
   const t = maddF64(y, f64x2.splat(INV_LN2), shift);
   const nf = f64x2.sub(t, shift);
   const r = maddF64(nf, f64x2.splat(-LN2_LO), maddF64(nf, f64x2.splat(-LN2_HI), y));
-  const r2 = f64x2.mul(r, r), r4 = f64x2.mul(r2, r2), r8 = f64x2.mul(r4, r4);
-  // P(r) = 1/2! + r/3! + … + r^11/13!, Estrin's scheme
-  const q01 = maddF64(r, f64x2.splat(1.0 / 6.0), f64x2.splat(1.0 / 2.0));
-  const q23 = maddF64(r, f64x2.splat(1.0 / 120.0), f64x2.splat(1.0 / 24.0));
-  const q45 = maddF64(r, f64x2.splat(1.0 / 5040.0), f64x2.splat(1.0 / 720.0));
-  const q67 = maddF64(r, f64x2.splat(1.0 / 362880.0), f64x2.splat(1.0 / 40320.0));
-  const q89 = maddF64(r, f64x2.splat(1.0 / 39916800.0), f64x2.splat(1.0 / 3628800.0));
-  const qab = maddF64(r, f64x2.splat(1.0 / 6227020800.0), f64x2.splat(1.0 / 479001600.0));
+  const r2 = f64x2.mul(r, r), r4 = f64x2.mul(r2, r2);
+  const q01 = maddF64(r, f64x2.splat(E1), f64x2.splat(E0));
+  const q23 = maddF64(r, f64x2.splat(E3), f64x2.splat(E2));
+  const q45 = maddF64(r, f64x2.splat(E5), f64x2.splat(E4));
+  const q67 = maddF64(r, f64x2.splat(E7), f64x2.splat(E6));
+  const q89 = maddF64(r, f64x2.splat(E9), f64x2.splat(E8));
   const q03 = maddF64(r2, q23, q01);
   const q47 = maddF64(r2, q67, q45);
-  const q8b = maddF64(r2, qab, q89);
-  const q07 = maddF64(r4, q47, q03);
-  const p = maddF64(r8, q8b, q07);
-  const pm1 = maddF64(r2, p, r);
-  const s = i64x2.shl(i64x2.add(i64x2.sub(t, shift), i64x2.splat(1023)), 52);
+  const q8a = maddF64(r2, f64x2.splat(E10), q89);
+  const q = maddF64(r4, maddF64(r4, q8a, q47), q03);
+  const pm1 = maddF64(r2, q, r);
+  // (bits(t) + 1023) << 52 keeps the low 12 bits of n + 1023 (t's high bits shift out): 2^n's bit pattern
+  const s = i64x2.shl(i64x2.add(t, i64x2.splat(1023)), 52);
   return maddF64(s, pm1, f64x2.sub(s, f64x2.splat(1.0)));
 }
 
@@ -92,15 +96,6 @@ const LN2_LO = 1.90821492927058770002e-10;
   const m = expm1NonPositive2x(f64x2.add(nx, nx));
   const mag = f64x2.abs(f64x2.div(f64x2.neg(m), f64x2.add(f64x2.splat(2.0), m)));
   return v128.or(mag, v128.and(x, sign));
-}
-
-/** 1/(1 + e^{−x}) per lane, evaluated through e^{−|x|} ≤ 1 so neither tail overflows or cancels. */
-// @ts-ignore: decorator
-@inline export function sigmoid2x(x: v128): v128 {
-  const e = expNonPositive2x(v128.or(x, f64x2.splat(-0.0))); // −|x|: the sign bit set
-  const one = f64x2.splat(1.0);
-  const num = v128.bitselect(one, e, f64x2.ge(x, f64x2.splat(0.0)));
-  return f64x2.div(num, f64x2.add(one, e));
 }
 
 // fdlibm's log (e_log.c): x = 2^k·(1 + f) with 1 + f in [√2/2, √2), s = f/(2 + f),
@@ -216,4 +211,36 @@ export const SINCOS_LIMIT = 1e5;
     return cosine ? f64x2(Math.cos(a), Math.cos(b)) : f64x2(Math.sin(a), Math.sin(b));
   }
   return sincosReduced2x(x, cosine);
+}
+
+/**
+ * 1/(1 + e^{−x}) per lane: one exponential with a single 2^n and no select (the f64 form of simd-math-f32.ts's
+ * sigmoid4f). x is clamped to [−709.7, 708], so n = round(−x/ln2) ∈ [−1022, 1024] is one exponent field;
+ * n = 1024 is the Inf pattern, e^{−x} = Inf and the result 0 for x < −709.44 (true values below 7.9e-309,
+ * subnormal). e^{−x}'s error shrinks by e^{−x}/(1 + e^{−x}) ≤ 1 through the quotient, so no tail cancels.
+ */
+// @ts-ignore: decorator
+@inline export function sigmoid2x(x: v128): v128 {
+  const xc = f64x2.pmax(f64x2.pmin(x, f64x2.splat(708.0)), f64x2.splat(-709.7));
+  const shift = f64x2.splat(6755399441055744.0);
+  const t = maddF64(xc, f64x2.splat(-INV_LN2), shift);
+  const nf = f64x2.sub(t, shift);
+  // s = x + n·ln2 = −r; e^r = 1 − s + s²·Q(−s)
+  const s = maddF64(nf, f64x2.splat(LN2_LO), maddF64(nf, f64x2.splat(LN2_HI), xc));
+  const s2 = f64x2.mul(s, s), s4 = f64x2.mul(s2, s2);
+  // −Q(−s): every coefficient negated, so that s − s²·Q(−s) is one multiply-add and 1 − (s − s²·Q) rounds once at the end
+  const q01 = maddF64(s, f64x2.splat(E1), f64x2.splat(-E0));
+  const q23 = maddF64(s, f64x2.splat(E3), f64x2.splat(-E2));
+  const q45 = maddF64(s, f64x2.splat(E5), f64x2.splat(-E4));
+  const q67 = maddF64(s, f64x2.splat(E7), f64x2.splat(-E6));
+  const q89 = maddF64(s, f64x2.splat(E9), f64x2.splat(-E8));
+  const q03 = maddF64(s2, q23, q01);
+  const q47 = maddF64(s2, q67, q45);
+  const q8a = maddF64(s2, f64x2.splat(-E10), q89);
+  const q49 = maddF64(s4, q8a, q47);
+  const q = maddF64(s4, q49, q03);
+  const p = f64x2.sub(f64x2.splat(1.0), maddF64(s2, q, s));
+  const e = f64x2.mul(p, i64x2.shl(i64x2.add(t, i64x2.splat(1023)), 52));
+  const one = f64x2.splat(1.0);
+  return f64x2.div(one, f64x2.add(one, e));
 }

@@ -96,7 +96,8 @@ function benchActivationsF32(figures: Record<string, number>): void {
     arena.f64.set(x, px / 8); arena.f64.set(x, pdy / 8);
     const f32 = new Float32Array(kernels.memory.buffer);
     f32.set(x, px32 / 4); f32.set(x, pdy32 / 4);
-    for (const name of ['tanh', 'sigmoid', 'exp', 'relu'] as const) {
+    // (the vjps of softplus, sin, cos and square read x; y is as good an input for timing)
+    for (const name of ['tanh', 'sigmoid', 'exp', 'relu', 'softplus', 'sin', 'cos', 'square'] as const) {
       const fwd64 = kernels[`${name}_fwd`], fwd32 = kernels[`${name}_fwd_f32`];
       const vjp64 = kernels[`${name}_vjp`], vjp32 = kernels[`${name}_vjp_f32`];
       let a = Infinity, b = Infinity, c = Infinity, d = Infinity;
