@@ -244,4 +244,17 @@ test('config: gradient names its three choices; step terms are refused with the 
   );
 });
 
+
+test('in an f32 runtime, backprop equals checkpoint (the stored f32 stages are the replayed ones)', () => {
+  const rt32 = createRuntimeSync({ dtype: 'float32' });
+  const make = (gradient: 'checkpoint' | 'backprop') =>
+    NeuralOde.create(rt32, { mlp: { widths: [D, 7, D], activation: 'tanh' }, regularizers: R3, solver: SOLVERS[0], gradient }, new Rng(5));
+  const checkpoint = make('checkpoint'), backprop = make('backprop');
+  const rc = checkpoint.objective(data.z0, data.target, { rng: new Rng(1) });
+  const rb = backprop.objective(data.z0, data.target, { rng: new Rng(1) });
+  assert.equal(rb.forwardStats, rc.forwardStats, 'the same forward solve');
+  assert.is(rb.nfeBackward, 0);
+  // Both reverse the same f32 stages: equal to f32 rounding of the sums, not to the bit.
+  assertSameGradient(checkpoint, rc, backprop, rb, 'f32', 1e-5);
+});
 test.run();
