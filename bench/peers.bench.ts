@@ -187,15 +187,17 @@ export async function run(): Promise<void> {
         console.log(`\n${c.name} [${c.widths.join('→')}] ${c.activation}, batch ${c.batch}, dopri5 rtol = atol = ${tol} (ms, medians of ${ROUNDS} interleaved rounds × ${REPS} reps)`);
         console.log(`             ${'f'.padStart(8)} ${'solve'.padStart(8)} ${'fwd+bwd'.padStart(8)} ${'adjoint'.padStart(8)}  NFE solve / fwd+bwd / adjoint`);
         const med32 = (k: keyof TaynodeFigures) => med(ours32 as unknown as Record<string, unknown>[], k)!;
-        row.taynode_f32 = { f_ms: withF ? r3(med32('f_ms')) : undefined, solve_ms: r3(med32('solve_ms')), solve_nfe: ours32[0].solve_nfe, checkpoint_ms: r3(med32('checkpoint_ms')), checkpoint_nfe: ours32[0].checkpoint_nfe, adjoint_ms: r3(med32('adjoint_ms')), adjoint_nfe: ours32[0].adjoint_nfe, train_r3_ms: r3(med32('train_r3_ms')), train_r3_nfe: ours32[0].train_r3_nfe, z1_sum: ours32[0].z1_sum, loss: ours32[0].loss };
+        row.taynode_f32 = { f_ms: withF ? r3(med32('f_ms')) : undefined, solve_ms: r3(med32('solve_ms')), solve_nfe: ours32[0].solve_nfe, checkpoint_ms: r3(med32('checkpoint_ms')), checkpoint_nfe: ours32[0].checkpoint_nfe, backprop_ms: r3(med32('backprop_ms')), backprop_nfe: ours32[0].backprop_nfe, backprop_stored_bytes: ours32[0].backprop_stored_bytes, adjoint_ms: r3(med32('adjoint_ms')), adjoint_nfe: ours32[0].adjoint_nfe, train_r3_ms: r3(med32('train_r3_ms')), train_r3_nfe: ours32[0].train_r3_nfe, z1_sum: ours32[0].z1_sum, loss: ours32[0].loss };
         const o = row.taynode_f64 as Record<string, number | number[]>;
         const o32 = row.taynode_f32 as Record<string, number | number[]>;
         for (const [label, q] of [['taynode f64', o], ['taynode f32', o32]] as const) {
           console.log(`${label}  ${fmtMs(q.f_ms as number)} ${fmtMs(q.solve_ms as number)} ${fmtMs(q.checkpoint_ms as number)} ${fmtMs(q.adjoint_ms as number)}  ${q.solve_nfe} / ${q.checkpoint_nfe} / ${q.adjoint_nfe}   (R_3 training step ${(q.train_r3_ms as number).toFixed(2)} ms, NFE ${q.train_r3_nfe})`);
         }
         figures[`${key}.taynode_f32_z1_sum_rel_diff_f64`] = +(Math.abs((o32.z1_sum as number) - (o.z1_sum as number)) / Math.abs(o.z1_sum as number)).toPrecision(3);
-        console.log(`  backprop   ${' '.repeat(17)} ${fmtMs(o.backprop_ms as number)}  fwd+bwd NFE ${o.backprop_nfe}, ${((o.backprop_stored_bytes as number) / 2 ** 20).toFixed(1)} MiB stored; ${((o.checkpoint_ms as number) / (o.backprop_ms as number)).toFixed(2)}× the checkpointed replay's speed`);
-        figures[`${key}.backprop_speedup_vs_checkpoint`] = +((o.checkpoint_ms as number) / (o.backprop_ms as number)).toFixed(3);
+        for (const [label, q, suffix] of [['f64', o, ''], ['f32', o32, '_f32']] as const) {
+          console.log(`  backprop ${label} ${' '.repeat(13)} ${fmtMs(q.backprop_ms as number)}  fwd+bwd NFE ${q.backprop_nfe}, ${((q.backprop_stored_bytes as number) / 2 ** 20).toFixed(1)} MiB stored; ${((q.checkpoint_ms as number) / (q.backprop_ms as number)).toFixed(2)}× the checkpointed replay's speed`);
+          figures[`${key}.backprop${suffix}_speedup_vs_checkpoint`] = +((q.checkpoint_ms as number) / (q.backprop_ms as number)).toFixed(3);
+        }
         for (const [label, runs] of [['torch f64', t64], ['torch f32', t32]] as const) {
           if (!runs.length) continue;
           const p = { f_ms: withF ? med(runs, 'f_ms') : undefined, solve_ms: med(runs, 'solve_ms'), solve_nfe: runs[0].solve_nfe, backprop_ms: med(runs, 'backprop_ms'), backprop_nfe: runs[0].backprop_nfe, adjoint_ms: med(runs, 'adjoint_ms'), adjoint_nfe: runs[0].adjoint_nfe, z1_sum: runs[0].z1_sum, loss: runs[0].loss, errors: Object.fromEntries(Object.entries(runs[0]).filter(([k]) => k.endsWith('_error'))) };
@@ -217,9 +219,9 @@ export async function run(): Promise<void> {
           console.log(`  ratio torch/taynode (${dt}): f ${ratios.f ?? '—'}  solve ${ratios.solve}  fwd+bwd ${ratios.fwdbwd} (backprop ${ratios.fwdbwd_backprop})  adjoint ${ratios.adjoint}`);
           if (dt === 'f32') {
             // taynode f32 against torch f32: like against like.
-            const ratios32 = { f: withF ? ratio(p.f_ms, o32.f_ms as number) : undefined, solve: ratio(p.solve_ms, o32.solve_ms as number), fwdbwd: ratio(p.backprop_ms, o32.checkpoint_ms as number), adjoint: ratio(p.adjoint_ms, o32.adjoint_ms as number) };
+            const ratios32 = { f: withF ? ratio(p.f_ms, o32.f_ms as number) : undefined, solve: ratio(p.solve_ms, o32.solve_ms as number), fwdbwd: ratio(p.backprop_ms, o32.checkpoint_ms as number), fwdbwd_backprop: ratio(p.backprop_ms, o32.backprop_ms as number), adjoint: ratio(p.adjoint_ms, o32.adjoint_ms as number) };
             for (const [k, v] of Object.entries(ratios32)) if (v !== undefined) figures[`${key}.${k}_f32_vs_torch_f32`] = v;
-            console.log(`  ratio torch f32/taynode f32: f ${ratios32.f ?? '—'}  solve ${ratios32.solve}  fwd+bwd ${ratios32.fwdbwd}  adjoint ${ratios32.adjoint}`);
+            console.log(`  ratio torch f32/taynode f32: f ${ratios32.f ?? '—'}  solve ${ratios32.solve}  fwd+bwd ${ratios32.fwdbwd} (backprop ${ratios32.fwdbwd_backprop})  adjoint ${ratios32.adjoint}`);
           }
         }
         figures[`${key}.details`] = row;
