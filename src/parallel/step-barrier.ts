@@ -68,6 +68,8 @@ export class SharedStepBarrier implements StepSync {
     const means = part.means.length / 4;
     if (means > MAX_SHARED_MEANS) throw new TaynodeError(`shared steps: ${means} batch-mean components in one norm, at most ${MAX_SHARED_MEANS}`);
     const generation = Atomics.load(control, GENERATION);
+    // (an abort bumps the generation after setting the flag: read after it, the flag shows)
+    if (Atomics.load(control, ABORT) !== 0) throw new SharedStepsAborted();
     const bank = (generation & 1) * workers * SLOT;
     const mine = bank + index * SLOT;
     slots[mine] = part.sumSquares;
