@@ -85,6 +85,7 @@ export interface PoolObjectiveAtOptions {
   stepSizes?: PoolStepSizes;
 }
 
+/** As PoolObjectiveResult (each shard's `dataLoss` is NaN: the series loss is taken over the whole batch, once). */
 export interface PoolObjectiveAtResult extends PoolObjectiveResult {
   /** z at every output time, [times, batch, D] (dataLoss is the series loss's value on it) */
   zs: Float64Array;

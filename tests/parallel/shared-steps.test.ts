@@ -55,6 +55,19 @@ test('the pool defaults to shared steps in Node; stepSizes is checked strictly, 
   await rejects(pool.predict(model, x, { stepSizes: 1 as never }), /stepSizes: expected one of/);
 });
 
+test('where memory cannot be shared (a page without cross-origin isolation) the default is per shard and shared steps are refused by name', async () => {
+  const scope = globalThis as { crossOriginIsolated?: boolean };
+  scope.crossOriginIsolated = false;
+  try {
+    await rejects(createWorkerPool({ workers: 1, stepSizes: 'shared' }), /stepSizes: expected 'per-shard' on this host: shared steps need SharedArrayBuffer/);
+    const fallback = await createWorkerPool({ workers: 1 });
+    assert.is(fallback.stepSizes, 'per-shard');
+    await fallback.close();
+  } finally {
+    delete scope.crossOriginIsolated;
+  }
+});
+
 test('combineNormParts: per-example sums of squares add up; batch means combine as weighted means before the square; non-finite gives NaN', () => {
   // One batch of 5 rows × 1 value plus one batch-mean component, cut 3 + 2.
   const err = [0.1, -0.3, 0.2, 0.05, -0.4], y = [1, 2, -1, 0.5, 3];
