@@ -4,14 +4,17 @@
 // arithmetic on the same values: the same ratio and decision everywhere, with no message through the
 // main thread per step). Two banks of slots alternate, so a worker already at the next norm never
 // overwrites a part another is still reading. A worker that fails (or the pool, for a worker that
-// died) sets `abort`: the others stop waiting and fail with SharedStepsAborted, never hang.
+// died) sets `abort`: the others stop waiting and fail with SharedStepsAborted, never hang. A meeting
+// every worker reached still completes for all of them (`completed`), so a failure every shard meets
+// after it (maxSteps, a step-size underflow) is each worker's own, whichever throws first: the pool
+// then reports the first in shard order, the same every run.
 import { TaynodeError } from '../errors.js';
 import { combineNormParts, type NormPart, type StepSync } from '../ode/step-sync.js';
 
 /** Batch-mean components (regularisers' integrals) one norm may combine. */
 export const MAX_SHARED_MEANS = 64;
 
-const GENERATION = 0, ARRIVED = 1, ABORT = 2;
+const GENERATION = 0, ARRIVED = 1, ABORT = 2, COMPLETED = 3;
 const CONTROL_BYTES = 16;
 /** f64 values of one slot: sumSquares, count, rtol, means, then 4 per mean */
 const SLOT = 4 + 4 * MAX_SHARED_MEANS;
@@ -79,12 +82,16 @@ export class SharedStepBarrier implements StepSync {
     slots.set(part.means, mine + 4);
     if (Atomics.add(control, ARRIVED, 1) === workers - 1) {
       Atomics.store(control, ARRIVED, 0);
+      Atomics.store(control, COMPLETED, generation + 1);
       Atomics.add(control, GENERATION, 1);
       Atomics.notify(control, GENERATION);
     } else {
-      while (Atomics.load(control, GENERATION) === generation) Atomics.wait(control, GENERATION, generation);
+      // The generation moves when the meeting completes or on an abort; `completed` tells which.
+      while (Atomics.load(control, COMPLETED) <= generation) {
+        if (Atomics.load(control, ABORT) !== 0) throw new SharedStepsAborted();
+        Atomics.wait(control, GENERATION, generation);
+      }
     }
-    if (Atomics.load(control, ABORT) !== 0) throw new SharedStepsAborted();
     const parts: NormPart[] = [];
     for (let s = 0; s < workers; s++) {
       const at = bank + s * SLOT;

@@ -214,6 +214,12 @@ test('train({ pool }) with dopri5 and shared steps follows the single-thread run
   assert.equal(pooled.nfe, single.nfe);
 });
 
+test('a failure every shard meets after the same norm (maxSteps) is each worker\'s own: reported as shard 0\'s, every time', async () => {
+  const failing = NeuralOde.create(rt, { ...dopri5, solver: { method: 'dopri5', rtol: 1e-10, atol: 1e-10, maxSteps: 1 } }, new Rng(23));
+  const x = randomArray(new Rng(24), 6 * 3);
+  for (let i = 0; i < 20; i++) await rejects(pool.objective(failing, x, x), /^worker 0: MaxStepsError: maxSteps \(1\) reached/);
+});
+
 test('a failure in one shard stops the others at the next norm (no hang) and is reported as that worker\'s own error; the pool stays usable', async () => {
   const failing = await createWorkerPool({ workers: 2, workerUrl: new URL('./fixtures/failing-shard-worker.ts', import.meta.url) });
   try {
