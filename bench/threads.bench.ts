@@ -1,9 +1,11 @@
 // Both cores: one MNIST-size training step (forward + backward: the paper's MNIST classifier, dynamics
 // 784 → 100 → 784 with t and sigmoid, head → 10, softmax cross-entropy, batch 100, checkpointed
 // gradient) on the calling thread, and across a WorkerPool of 1 and of 2 workers, interleaved round by
-// round. Two solvers: dopri5 as the MNIST experiment trains (1e-5, errorNorm 'state'; each pooled shard
-// of 50 images takes its own steps), and rk4 on a fixed grid of 5 steps (every shard takes the batch's
-// steps: the parallel efficiency alone). Inputs are seeded uniform [0, 1) pixels.
+// round. Two solvers: dopri5 as the MNIST experiment trains (1e-5, errorNorm 'state'), pooled with
+// shared steps (the pool's default: the shards of 50 images advance in lockstep on the batch's step
+// sizes, meeting at a barrier at every error norm) and, side by side, per shard (each shard its own
+// steps); and rk4 on a fixed grid of 5 steps (every shard takes the batch's steps: the parallel
+// efficiency alone). Inputs are seeded uniform [0, 1) pixels.
 //   npm run bench -- threads            (THREADS_ROUNDS=N to change the 12 timed rounds per case)
 // The machine's load average is recorded with the figures, and a calibration: the same plain JS loop
 // run by one thread and split over two (interleaved, before and after), which shows how much of a
@@ -46,6 +48,8 @@ interface CaseResult {
   /** one shard's copies on the main thread: parameters gathered, request cloned, gradient added */
   copy_ms_per_shard: number;
   threads2_speedup: number; threads2_vs_pool1: number; pool1_overhead: number; nfe: Record<string, number>;
+  /** adaptive solvers: 2 workers, each shard with its own steps (stepSizes 'per-shard'), in the same rounds */
+  pool2_per_shard_ms?: number; threads2_speedup_per_shard?: number;
 }
 
 /** One thread running a JS loop of `n` iterations against two threads running n/2 each, interleaved: time(one) / time(two). */
@@ -72,7 +76,7 @@ async function calibrate(rounds: number): Promise<number> {
   }
 }
 
-async function measure(name: string, solver: SolverConfig, pools: { one: WorkerPool; two: WorkerPool }, rounds: number): Promise<CaseResult> {
+async function measure(name: string, solver: SolverConfig, pools: { one: WorkerPool; two: WorkerPool }, rounds: number, perShardToo = false): Promise<CaseResult> {
   const rt = createRuntimeSync();
   const spec = mnistSpec({ order: 3, lambda: 0, method: 'dopri5', tol: 1e-5 });
   spec.blocks[0].solver = solver;
@@ -87,14 +91,21 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
   const nfe: Record<string, number> = {};
   let workerMs = 0;
   // CPU time of the whole process (every thread) per variant: far less sensitive to other processes than wall time.
-  const cpu: Record<string, number[]> = { plain: [], half: [], pool1: [], pool2: [] };
+  const cpu: Record<string, number[]> = { plain: [], half: [], pool1: [], pool2: [], pool2_per_shard: [] };
   const variants: [string, () => Promise<unknown>][] = [
     ['plain', async () => { const r = model.objective(x, y, options); nfe.plain = r.nfeForward + r.nfeBackward; }],
     ['half', async () => { const r = model.objective(xHalf, yHalf, options); nfe.half = r.nfeForward + r.nfeBackward; }],
     ['pool1', async () => { const r = await pools.one.objective(model, x, y, options); nfe.pool1 = r.nfeForward + r.nfeBackward; workerMs = Math.max(...r.shards.map((s) => s.workerMs)); }],
     ['pool2', async () => { const r = await pools.two.objective(model, x, y, options); nfe.pool2 = r.nfeForward + r.nfeBackward; workerMs = Math.max(...r.shards.map((s) => s.workerMs)); }],
   ];
-  const times: Record<string, number[]> = { plain: [], half: [], pool1: [], pool2: [], pool1_worker: [], pool2_worker: [] };
+  if (perShardToo) {
+    variants.push(['pool2_per_shard', async () => {
+      const r = await pools.two.objective(model, x, y, { ...options, stepSizes: 'per-shard' });
+      nfe.pool2_per_shard = r.nfeForward + r.nfeBackward;
+      workerMs = Math.max(...r.shards.map((s) => s.workerMs));
+    }]);
+  }
+  const times: Record<string, number[]> = { plain: [], half: [], pool1: [], pool2: [], pool2_per_shard: [], pool1_worker: [], pool2_worker: [], pool2_per_shard_worker: [] };
   for (const [, run] of variants) { await run(); await run(); } // warm-up: programs, workspaces, the models shipped
   for (let i = 0; i < rounds; i++) {
     // Rotate the order each round so no variant always runs right after another.
@@ -126,6 +137,8 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
   const worker1 = median(times.pool1_worker), worker2 = median(times.pool2_worker), half = median(times.half);
   console.log(`  ${name}: process CPU per step: plain ${median(cpu.plain).toFixed(1)} ms, half ${median(cpu.half).toFixed(1)} ms, 1 worker ${median(cpu.pool1).toFixed(1)} ms, 2 workers ${median(cpu.pool2).toFixed(1)} ms (all threads) → estimate for two free cores ${(median(cpu.plain) / (median(cpu.pool2) / 2)).toFixed(2)}×`);
   console.log(`  ${name}: one thread, the batch ${plain.toFixed(1)} ms, its first half ${half.toFixed(1)} ms → at best ${(plain / half).toFixed(2)}× on two free cores; copies ${copy.toFixed(2)} ms per shard`);
+  const perShard = perShardToo ? median(times.pool2_per_shard) : NaN;
+  if (perShardToo) console.log(`  ${name}: 2 workers with shared steps ${pool2.toFixed(1)} ms (${(plain / pool2).toFixed(2)}×), per shard ${perShard.toFixed(1)} ms (${(plain / perShard).toFixed(2)}×; slowest shard ${median(times.pool2_per_shard_worker).toFixed(1)} in its worker)`);
   console.log(`  ${name}: plain ${plain.toFixed(1)} ms, 1 worker ${pool1.toFixed(1)} ms (${worker1.toFixed(1)} in the worker), 2 workers ${pool2.toFixed(1)} ms (slowest shard ${worker2.toFixed(1)} in its worker) → 2 workers ${(plain / pool2).toFixed(2)}× the plain path (${(pool1 / pool2).toFixed(2)}× one worker); NFE fwd+bwd ${JSON.stringify(nfe)} (pooled: the larger shard's)`);
   return {
     plain_ms: +plain.toFixed(2), pool1_ms: +pool1.toFixed(2), pool2_ms: +pool2.toFixed(2), pool1_worker_ms: +worker1.toFixed(2), pool2_worker_ms: +worker2.toFixed(2),
@@ -133,6 +146,7 @@ async function measure(name: string, solver: SolverConfig, pools: { one: WorkerP
     cpu_ms: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, +median(v).toFixed(2)])),
     threads2_speedup_cpu_estimate: +(median(cpu.plain) / (median(cpu.pool2) / 2)).toFixed(3),
     threads2_speedup: +(plain / pool2).toFixed(3), threads2_vs_pool1: +(pool1 / pool2).toFixed(3), pool1_overhead: +(pool1 / plain).toFixed(3), nfe,
+    ...(perShardToo ? { pool2_per_shard_ms: +perShard.toFixed(2), threads2_speedup_per_shard: +(plain / perShard).toFixed(3) } : {}),
   };
 }
 
@@ -145,14 +159,16 @@ export async function run(): Promise<void> {
   const one = await createWorkerPool({ workers: 1 });
   const two = await createWorkerPool({ workers: 2 });
   try {
-    const dopri5 = await measure('dopri5 1e-5', { method: 'dopri5', rtol: 1e-5, atol: 1e-5, errorNorm: 'state', maxSteps: 20_000 }, { one, two }, rounds);
+    const dopri5 = await measure('dopri5 1e-5', { method: 'dopri5', rtol: 1e-5, atol: 1e-5, errorNorm: 'state', maxSteps: 20_000 }, { one, two }, rounds, true);
     const rk4 = await measure('rk4 × 5', { method: 'rk4', steps: 5 }, { one, two }, rounds);
     const calibrationAfter = await calibrate(3);
     const loadAfter = loadavg();
     const calibration = Math.min(calibrationBefore, calibrationAfter);
     console.log(`  calibration after: ${calibrationAfter.toFixed(2)}×`);
     writeResults('threads', {
+      // dopri5 with shared steps (the pool's default); per shard in the same interleaved rounds
       'mnist.threads2_speedup': dopri5.threads2_speedup,
+      'mnist.threads2_speedup_per_shard': dopri5.threads2_speedup_per_shard,
       mnist: { dopri5, rk4 },
       calibration_cpu_2thread_speedup: { before: +calibrationBefore.toFixed(3), after: +calibrationAfter.toFixed(3) },
       // An extrapolation, not a measurement: the 2-worker figure as if the second core had been free,

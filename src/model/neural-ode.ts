@@ -14,6 +14,7 @@ import type { AugmentedDynamics } from './augmented.js';
 import { GraphAugmentedDynamics } from './graph-dynamics.js';
 import { odeint, type OdeSolution } from '../ode/solve.js';
 import { callOnTensors } from '../ode/dynamics.js';
+import { withBatchMeans } from '../ode/step-sync.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
@@ -316,7 +317,8 @@ export class NeuralOde {
     const options: SolveOptions = { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt };
     if (store) options.recorder = store;
     if ((solver.errorNorm ?? 'all') === 'state') options.errorComponents = dyn.layout.z.count;
-    return odeint(f, y0, ts, options);
+    // (a pool's shared steps combine the regularisers' integrals, at the state's end, as batch means)
+    return withBatchMeans(dyn.layout.terms.count, () => odeint(f, y0, ts, options));
   }
 
   /**

@@ -2,10 +2,11 @@
 // Web Workers), by copying: each worker has its own runtime and its own copy of the model (shipped once
 // as saveModel's bytes); every request carries the current parameters and a shard of the batch; the
 // workers return per-shard results, which are combined here in shard order (so two runs agree bit for
-// bit). Semantics, stated in the README: each shard is solved with its OWN adaptive step sizes, so an
-// adaptive solve differs from the single-thread batch solve (one step size for the whole batch); the
-// loss, regularisers and gradient are the shard-size-weighted means of the shards', which equal the
-// batch's to rounding when every shard takes the same steps (a fixed grid).
+// bit). Semantics, stated in the README: with `stepSizes: 'shared'` (the default where memory can be
+// shared with workers) the shards' adaptive solves advance in lockstep on ONE step-size sequence, the
+// single-thread batch solve's (step-barrier.ts); with 'per-shard' each shard takes its own. The loss,
+// regularisers and gradient are the shard-size-weighted means of the shards', which equal the batch's
+// to rounding whenever every shard takes the batch's steps (shared steps, or a fixed grid).
 import { ArgumentError, ShapeError, TaynodeError } from '../errors.js';
 import { checkKeys, checkInteger, checkNumber, checkOneOf } from '../config/strict.js';
 import { checkRng, type Rng } from '../random.js';
@@ -22,7 +23,19 @@ import { spawnWorker, type WorkerHandle } from './port.js';
 import type { LoadReply, ModelKind, ObjectiveReply, PoolReply, PoolRequestBody, PredictReply } from './protocol.js';
 import { accumulateGrads, checkSameParams, combineObjectives, concatParameters, type PoolObjectiveResult } from './combine.js';
 export type { PoolObjectiveResult, ShardObjective } from './combine.js';
-import { joinTimeMajor, shardRows, shardSeeds, splitRows } from './shards.js';
+import { joinTimeMajor, shardRows, shardSeeds, splitRows, type Shard } from './shards.js';
+import { abortSharedSteps, canShareSteps, sharedStepsBuffer, type SharedSteps } from './step-barrier.js';
+import { checkFiniteGradient } from '../model/losses.js';
+import type { SeriesLoss } from '../model/series-losses.js';
+import type { BackwardAtReply, ForwardAtReply } from './protocol.js';
+
+/**
+ * How a pool's shards step an adaptive solve: 'shared' (one step-size sequence for the whole batch, the
+ * single-thread solve's: the shards advance in lockstep, combining their error norms at every attempt)
+ * or 'per-shard' (each shard takes its own steps; no synchronisation within a solve).
+ */
+export type PoolStepSizes = 'shared' | 'per-shard';
+export const POOL_STEP_SIZES: readonly PoolStepSizes[] = ['shared', 'per-shard'];
 
 /** More workers than this is a mistake (each holds a runtime and a copy of the model). */
 export const MAX_POOL_WORKERS = 256;
@@ -48,6 +61,11 @@ export interface WorkerPoolOptions {
    * `dtype` ('float32' for f32 models: a model must share the workers' dtype). Default: as createRuntimeSync.
    */
   runtime?: RuntimeOptions;
+  /**
+   * 'shared' (default where the host can share memory with workers: Node, cross-origin isolated pages)
+   * or 'per-shard' (the default elsewhere); each call may override it
+   */
+  stepSizes?: PoolStepSizes;
 }
 
 export interface PoolObjectiveOptions {
@@ -57,6 +75,21 @@ export interface PoolObjectiveOptions {
   rng?: Rng;
   /** a Model's lazyTerms (ModelObjectiveOptions) */
   lazyTerms?: boolean;
+  /** the pool's stepSizes unless given */
+  stepSizes?: PoolStepSizes;
+}
+
+export interface PoolObjectiveAtOptions {
+  /** draws one seed per shard for the terms' noise (required when a term draws noise) */
+  rng?: Rng;
+  /** the pool's stepSizes unless given */
+  stepSizes?: PoolStepSizes;
+}
+
+/** As PoolObjectiveResult (each shard's `dataLoss` is NaN: the series loss is taken over the whole batch, once). */
+export interface PoolObjectiveAtResult extends PoolObjectiveResult {
+  /** z at every output time, [times, batch, D] (dataLoss is the series loss's value on it) */
+  zs: Float64Array;
 }
 
 export interface PoolPredictOptions {
@@ -64,6 +97,8 @@ export interface PoolPredictOptions {
   solver?: SolverConfig;
   /** output times of the last block; the output is then [times, batch, outputWidth] */
   times?: ArrayLike<number>;
+  /** the pool's stepSizes unless given */
+  stepSizes?: PoolStepSizes;
 }
 
 export interface PoolPredictResult {
@@ -77,7 +112,7 @@ export interface PoolPredictResult {
 
 /** A worker threw while computing its shard, failed to start, or died; `worker` is its index. */
 export class WorkerError extends TaynodeError {
-  constructor(readonly worker: number, message: string) {
+  constructor(readonly worker: number, message: string, /** @internal stopped by another worker's failure (shared steps) */ readonly aborted = false) {
     super(`worker ${worker}: ${message}`);
   }
 }
@@ -100,8 +135,9 @@ interface Shipped {
  * independent of each other and of the main thread's runtime.
  */
 export async function createWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
-  checkKeys(options, ['workers', 'workerUrl', 'runtime'], '');
+  checkKeys(options, ['workers', 'workerUrl', 'runtime', 'stepSizes'], '');
   const count = checkInteger(options.workers, 'workers', { min: 1, max: MAX_POOL_WORKERS });
+  const stepSizes = options.stepSizes === undefined ? (canShareSteps() ? 'shared' : 'per-shard') : checkStepSizes(options.stepSizes);
   const url = workerUrlOf(options.workerUrl);
   const runtime = options.runtime ?? {};
   checkKeys(runtime, ['maxMemoryBytes', 'module', 'kernels', 'dtype'], 'runtime');
@@ -109,7 +145,7 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
   if (runtime.kernels !== undefined) checkOneOf(runtime.kernels, KERNEL_BUILDS, 'runtime.kernels');
   if (runtime.maxMemoryBytes !== undefined) checkNumber(runtime.maxMemoryBytes, 'runtime.maxMemoryBytes', { min: 0, minExclusive: true, max: 2 ** 32 });
   if (runtime.module !== undefined && !(runtime.module instanceof WebAssembly.Module)) throw new ArgumentError('runtime.module', 'a WebAssembly.Module of the kernels', runtime.module);
-  const pool = new WorkerPool();
+  const pool = new WorkerPool(stepSizes);
   await pool.start(count, url, runtime);
   return pool;
 }
@@ -142,9 +178,12 @@ export class WorkerPool {
   private closed = false;
   /** the workers' runtimes' dtype */
   private dtype: Dtype = 'float64';
+  /** the shared memory of calls in progress with shared steps (aborted if a worker dies) */
+  private readonly sharing = new Set<SharedArrayBuffer>();
+  private nextPass = 1;
 
   /** @internal use createWorkerPool */
-  constructor() {}
+  constructor(/** how adaptive solves are stepped across the shards unless a call says otherwise */ readonly stepSizes: PoolStepSizes = 'per-shard') {}
 
   /** The number of workers. */
   get size(): number {
@@ -198,8 +237,9 @@ export class WorkerPool {
    * optimiser step. Each shard is solved with its own adaptive steps (see the README, "Both cores").
    */
   async objective(model: NeuralOde | Model, x: Float64Array, target: Float64Array, options: PoolObjectiveOptions = {}): Promise<PoolObjectiveResult> {
-    checkKeys(options, ['loss', 'rng', 'lazyTerms'], '');
+    checkKeys(options, ['loss', 'rng', 'lazyTerms', 'stepSizes'], '');
     this.checkStarted();
+    const shared = this.sharedSteps(options.stepSizes);
     checkModel(model);
     const batch = batchOf(x, model.inputWidth, 'x');
     const loss = options.loss ?? mseLoss;
@@ -229,22 +269,100 @@ export class WorkerPool {
       params: s === shards.length - 1 ? params : params.slice(), x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard),
     }));
     const scales = lambdaScales(model);
-    const replies = await this.using(model, ({ handle }) => inShardOrder(own.map((copies, s) => this.request(s, {
+    const replies = await this.using(model, ({ handle }) => this.lockstep(shared, shards, batch, (steps) => own.map((copies, s) => this.request(s, {
       type: 'objective', model: handle, ...copies, lambdaScales: scales,
-      loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}),
+      loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}), ...(steps ? { steps: steps[s] } : {}),
     }, [copies.params.buffer, copies.x.buffer, copies.target.buffer] as Transferable[]) as Promise<ObjectiveReply>)));
     accumulateGrads(model, replies, shards, batch);
     return combineObjectives(replies, shards, batch);
   }
 
   /**
-   * The model's prediction on a batch, shard by shard across the workers (each shard with its own
-   * adaptive steps). `model` is a NeuralOde, a Model, or saveModel's bytes (a saved model, loaded
+   * NeuralOde.objectiveAt across the workers: each solves its shard's forward pass to every output
+   * time (`times`), the series `loss` (any SeriesLoss, code included: it runs here) sees the whole
+   * batch's zs [times, batch, D], and each worker replays its shard for the gradient. Sets every
+   * Parameter.grad as the single-thread objectiveAt does; with shared steps the loss, NFE and gradient
+   * are the single-thread ones to rounding.
+   */
+  async objectiveAt(model: NeuralOde, z0: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: PoolObjectiveAtOptions = {}): Promise<PoolObjectiveAtResult> {
+    checkKeys(options, ['rng', 'stepSizes'], '');
+    this.checkStarted();
+    const shared = this.sharedSteps(options.stepSizes);
+    if (!(model instanceof NeuralOde)) throw new ArgumentError('model', 'a NeuralOde (a Model\'s objectiveAt is not pooled)', model);
+    checkModel(model);
+    const d = model.stateSize;
+    const batch = batchOf(z0, d, 'z0');
+    if (times === undefined || times === null || typeof (times as ArrayLike<number>).length !== 'number') throw new ArgumentError('times', 'the output times', times);
+    const outputTimes = Array.from(times);
+    if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (zs, shape) => { value, gradient }', loss);
+    const shards = splitRows(batch, this.size);
+    let seeds: number[] | undefined;
+    if (needsNoise(model)) {
+      if (options.rng === undefined) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace (one seed is drawn per shard)', undefined);
+      checkRng(options.rng, 'rng');
+      seeds = shardSeeds(options.rng, shards.length);
+    } else if (options.rng !== undefined) checkRng(options.rng, 'rng');
+    const params = concatParameters(model.params, 'value');
+    const own = shards.map((shard, s) => ({ params: s === shards.length - 1 ? params : params.slice(), z0: shardRows(z0, d, shard) }));
+    const scales = lambdaScales(model);
+    const pass = this.nextPass++;
+    return this.using(model, async ({ handle }) => {
+      // One shared memory for both halves (the adjoint's backward solve is adaptive too).
+      const steps = shared ? this.sharedStepsFor(shards, batch) : undefined;
+      try {
+        // The workers keep their passes until the backward request, or a release (a request without zsBar).
+        const release = () => shards.forEach((_, s) => { this.request(s, { type: 'backwardAt', pass }).catch(() => {}); });
+        let value: ReturnType<SeriesLoss>;
+        let forwards: ForwardAtReply[], zs: Float64Array;
+        try {
+          forwards = await this.settleAll(shards.map((_, s) => this.request(s, {
+            type: 'forwardAt', model: handle, pass, ...own[s], lambdaScales: scales, times: outputTimes, ...(seeds ? { seed: seeds[s] } : {}), ...(steps ? { steps: steps[s] } : {}),
+          }, [own[s].params.buffer, own[s].z0.buffer] as Transferable[]) as Promise<ForwardAtReply>), steps);
+          zs = joinTimeMajor(forwards.map((r) => r.zs), shards, outputTimes.length, d, batch);
+          value = loss(zs, { times: outputTimes.length, batch, d });
+          if (!(value?.gradient instanceof Float64Array) || value.gradient.length !== zs.length) {
+            throw new ShapeError(`loss: its gradient holds ${value?.gradient?.length} values, zs holds ${zs.length} ([times, batch, D]; expected a Float64Array)`);
+          }
+          checkFiniteGradient(value.gradient, 'loss');
+        } catch (e) {
+          release();
+          throw e;
+        }
+        // Each shard's cotangent as the gradient of a shard mean (× batch / rows), so the gradients
+        // combine as every objective's do: shard-size-weighted means (the integral terms' are means already).
+        const backwards = await this.settleAll(shards.map((shard, s) => {
+          const zsBar = sliceTimeMajor(value.gradient, shard, outputTimes.length, d, batch).map((g) => g * (batch / shard.count));
+          return this.request(s, { type: 'backwardAt', pass, zsBar, ...(steps ? { steps: steps[s] } : {}) }, [zsBar.buffer] as Transferable[]) as Promise<BackwardAtReply>;
+        }), steps);
+        const replies: ObjectiveReply[] = forwards.map((f, s) => {
+          const b = backwards[s];
+          const termLoss = f.termLoss + b.termLoss;
+          return {
+            loss: termLoss, dataLoss: 0, regularizers: { ...f.regularizers, ...b.regularizers }, nfeForward: f.nfeForward, nfeBackward: b.nfeBackward,
+            forwardStats: f.forwardStats, grads: b.grads, ms: b.ms,
+          };
+        });
+        accumulateGrads(model, replies, shards, batch);
+        const combined = combineObjectives(replies, shards, batch);
+        combined.dataLoss = value.value;
+        combined.loss += value.value;
+        combined.shards.forEach((shard) => { shard.dataLoss = NaN; });
+        return { ...combined, zs };
+      } finally {
+        if (steps) this.sharing.delete(steps[0].buffer);
+      }
+    });
+  }
+
+  /**
+   * The model's prediction on a batch, shard by shard across the workers (with shared steps the
+   * single-thread solve's steps). `model` is a NeuralOde, a Model, or saveModel's bytes (a saved model, loaded
    * once per worker).
    */
   async predict(model: NeuralOde | Model | Uint8Array, x: Float64Array, options: PoolPredictOptions = {}): Promise<PoolPredictResult> {
-    checkKeys(options, ['solver', 'times'], '');
+    checkKeys(options, ['solver', 'times', 'stepSizes'], '');
     this.checkStarted();
+    const shared = this.sharedSteps(options.stepSizes);
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     if (!(model instanceof Uint8Array)) checkModel(model);
     // (copied before any wait, as in objective)
@@ -255,10 +373,10 @@ export class WorkerPool {
       const { inputWidth, outputWidth } = await loaded;
       const batch = batchOf(xCopy, inputWidth, 'x');
       const shards = splitRows(batch, this.size);
-      const replies = await inShardOrder(shards.map((shard, s) => {
+      const replies = await this.lockstep(shared, shards, batch, (steps) => shards.map((shard, s) => {
         const own = { x: shardRows(xCopy as Float64Array, inputWidth, shard), ...(params ? { params: s === shards.length - 1 ? params : params.slice() } : {}) };
         return this.request(s, {
-          type: 'predict', model: handle, ...own, ...(options.solver ? { solver: options.solver } : {}), ...(times ? { times } : {}),
+          type: 'predict', model: handle, ...own, ...(options.solver ? { solver: options.solver } : {}), ...(times ? { times } : {}), ...(steps ? { steps: steps[s] } : {}),
         }, (own.params ? [own.x.buffer, own.params.buffer] : [own.x.buffer]) as Transferable[]) as Promise<PredictReply>;
       }));
       return { replies, outputWidth, batch, shards };
@@ -278,6 +396,42 @@ export class WorkerPool {
     const error = new TaynodeError('worker pool: closed');
     this.pending.forEach((map) => { map.forEach((p) => p.reject(error)); map.clear(); });
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Whether a call steps its shards together: the call's stepSizes or the pool's. */
+  private sharedSteps(given: PoolStepSizes | undefined): boolean {
+    const mode = given === undefined ? this.stepSizes : checkStepSizes(given);
+    return mode === 'shared';
+  }
+
+  /** Fresh shared memory for one call's shards (each request names its shard and every shard's weight). */
+  private sharedStepsFor(shards: readonly Shard[], batch: number): SharedSteps[] {
+    const buffer = sharedStepsBuffer(shards.length);
+    this.sharing.add(buffer);
+    const weights = shards.map((shard) => shard.count / batch);
+    return shards.map((_, index) => ({ buffer, index, weights }));
+  }
+
+  /** Sends one call's requests (with shared memory for shared steps) and waits for every reply. */
+  private async lockstep<T>(shared: boolean, shards: readonly Shard[], batch: number, send: (steps: SharedSteps[] | undefined) => Promise<T>[]): Promise<T[]> {
+    const steps = shared ? this.sharedStepsFor(shards, batch) : undefined;
+    try {
+      return await this.settleAll(send(steps), steps);
+    } finally {
+      if (steps) this.sharing.delete(steps[0].buffer);
+    }
+  }
+
+  /**
+   * Every shard's reply; on failure the first in shard order that failed on its own (workers a failure
+   * stopped, with shared steps, report the failing worker's error instead of their own).
+   */
+  private async settleAll<T>(requests: Promise<T>[], steps: SharedSteps[] | undefined): Promise<T[]> {
+    const settled = await Promise.allSettled(requests);
+    const failures = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+    if (failures.length === 0) return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+    if (steps) abortSharedSteps(steps[0].buffer);
+    throw failures.find((e) => !(e instanceof WorkerError && e.aborted)) ?? failures[0];
   }
 
   private checkStarted(): void {
@@ -354,12 +508,14 @@ export class WorkerPool {
     const pending = this.pending[worker].get(reply.id);
     if (!pending) return;
     this.pending[worker].delete(reply.id);
-    if ('error' in reply) pending.reject(new WorkerError(worker, `${reply.error.name}: ${reply.error.message}`));
+    if ('error' in reply) pending.reject(new WorkerError(worker, `${reply.error.name}: ${reply.error.message}`, reply.error.name === 'SharedStepsAborted'));
     else pending.resolve(reply.result);
   }
 
   private fail(worker: number, error: WorkerError): void {
     this.failure ??= error;
+    // The other workers of a call with shared steps would wait for the dead one at its next norm.
+    this.sharing.forEach((buffer) => abortSharedSteps(buffer));
     this.pending[worker].forEach((p) => p.reject(error));
     this.pending[worker].clear();
   }
@@ -371,6 +527,22 @@ async function inShardOrder<T>(requests: Promise<T>[]): Promise<T[]> {
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+function checkStepSizes(value: unknown): PoolStepSizes {
+  checkOneOf(value, POOL_STEP_SIZES, 'stepSizes');
+  if (value === 'shared' && !canShareSteps()) {
+    throw new ArgumentError('stepSizes', "'per-shard' on this host: shared steps need SharedArrayBuffer (in browsers, a cross-origin isolated page)", value);
+  }
+  return value as PoolStepSizes;
+}
+
+/** A shard's rows of a [times, batch, width] array, as [times, rows, width]. */
+function sliceTimeMajor(data: Float64Array, shard: Shard, times: number, width: number, batch: number): Float64Array {
+  const rows = shard.count * width;
+  const out = new Float64Array(times * rows);
+  for (let m = 0; m < times; m++) out.set(data.subarray((m * batch + shard.start) * width, (m * batch + shard.start) * width + rows), m * rows);
+  return out;
 }
 
 function checkModel(model: unknown): asserts model is NeuralOde | Model {

@@ -4,6 +4,7 @@ import type { LossDescription } from '../model/losses.js';
 import type { SolverConfig } from '../model/solver-config.js';
 import type { SolverStats } from '../ode/stats.js';
 import type { RuntimeOptions } from '../runtime/wasm.js';
+import type { SharedSteps } from './step-barrier.js';
 
 export type ModelKind = 'neuralOde' | 'model';
 
@@ -16,9 +17,19 @@ export type PoolRequest =
    * set the parameters (all of them, concatenated in model.params order) and each block's lambdaScale
    * (the λ controller's), and take the objective and its gradient on a shard
    */
-  | { id: number; type: 'objective'; model: number; params: Float64Array; lambdaScales: number[]; x: Float64Array; target: Float64Array; loss: LossDescription; seed?: number; lazyTerms?: boolean }
+  | { id: number; type: 'objective'; model: number; params: Float64Array; lambdaScales: number[]; x: Float64Array; target: Float64Array; loss: LossDescription; seed?: number; lazyTerms?: boolean; steps?: SharedSteps }
   /** set the parameters (when given) and predict a shard */
-  | { id: number; type: 'predict'; model: number; params?: Float64Array; x: Float64Array; solver?: SolverConfig; times?: number[] }
+  | { id: number; type: 'predict'; model: number; params?: Float64Array; x: Float64Array; solver?: SolverConfig; times?: number[]; steps?: SharedSteps }
+  /**
+   * objectiveAt's first half on a shard (a NeuralOde): the forward pass to every output time, kept
+   * under `pass` for the backward request (the series loss runs on the main thread, over the batch)
+   */
+  | { id: number; type: 'forwardAt'; model: number; pass: number; params: Float64Array; lambdaScales: number[]; z0: Float64Array; times: number[]; seed?: number; steps?: SharedSteps }
+  /**
+   * the second half: ∂L/∂zs of the shard's rows, scaled to a shard mean (× batch / rows), gives the
+   * shard's gradient; without zsBar the pass is only dropped
+   */
+  | { id: number; type: 'backwardAt'; pass: number; zsBar?: Float64Array; steps?: SharedSteps }
   /** drop the model under the handle (the pool keeps at most MAX_POOL_MODELS loaded) */
   | { id: number; type: 'unload'; model: number };
 
@@ -49,6 +60,25 @@ export interface ObjectiveReply extends ObjectiveFigures {
   ms: number;
 }
 
+export interface ForwardAtReply {
+  /** z at every output time, [times, rows, D] */
+  zs: Float64Array;
+  /** λ-weighted integral terms of the shard (its mean) */
+  termLoss: number;
+  regularizers: Record<string, number>;
+  nfeForward: number;
+  forwardStats: SolverStats;
+}
+
+export interface BackwardAtReply {
+  grads: Float64Array;
+  /** the step terms' λ-weighted values (known after the replay) */
+  termLoss: number;
+  regularizers: Record<string, number>;
+  nfeBackward: number;
+  ms: number;
+}
+
 export interface PredictReply {
   /** [batch, outputWidth], or [times, batch, outputWidth] with times */
   output: Float64Array;
@@ -59,6 +89,6 @@ export interface PredictReply {
 }
 
 export type PoolReply =
-  | { id: number; result: LoadReply | ObjectiveReply | PredictReply | null }
+  | { id: number; result: LoadReply | ObjectiveReply | PredictReply | ForwardAtReply | BackwardAtReply | null }
   | { id: number; error: { name: string; message: string } }
   | { type: 'ready' };

@@ -9,10 +9,26 @@ import { NeuralOde } from '../model/neural-ode.js';
 import { Model } from '../model/model.js';
 import { lossFromDescription } from '../model/losses.js';
 import { loadComposedModel, loadModel } from '../model/serialize.js';
-import type { ParameterLike } from '../training/parameters.js';
+import { zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { concatParameters } from './combine.js';
 import { parentPort } from './port.js';
-import type { LoadReply, ObjectiveReply, PoolRequest, PredictReply } from './protocol.js';
+import type { BackwardAtReply, ForwardAtReply, LoadReply, ObjectiveReply, PoolRequest, PredictReply } from './protocol.js';
+import type { ForwardPass } from '../model/neural-ode.js';
+import { withStepSync } from '../ode/step-sync.js';
+import { abortSharedSteps, SharedStepBarrier, type SharedSteps } from './step-barrier.js';
+
+/** `work` with the request's shared steps (when it carries them): every adaptive solve's norm is the batch's. */
+function sharing<T>(steps: SharedSteps | undefined, work: () => T): T {
+  return steps ? withStepSync(new SharedStepBarrier(steps), work) : work();
+}
+
+/** An objectiveAt forward pass kept for its backward request (with what it ran with: other requests may change the model meanwhile). */
+interface KeptPass {
+  model: NeuralOde;
+  pass: ForwardPass;
+  params: Float64Array;
+  lambdaScale: number;
+}
 
 /**
  * Serves a WorkerPool from inside a worker (a Node worker_threads Worker or a module Web Worker). The
@@ -27,6 +43,7 @@ export async function servePoolWorker(): Promise<void> {
     return rt;
   };
   const models = new Map<number, NeuralOde | Model>();
+  const passes = new Map<number, KeptPass>();
   const modelOf = (handle: number) => {
     const model = models.get(handle);
     if (!model) throw new ArgumentError('model', 'a model loaded into this worker', handle);
@@ -59,9 +76,9 @@ export async function servePoolWorker(): Promise<void> {
           if (request.lambdaScales.length !== blocks.length) throw new ShapeError(`lambdaScales: ${request.lambdaScales.length} values for ${blocks.length} blocks`);
           blocks.forEach((block, i) => { block.lambdaScale = request.lambdaScales[i]; });
           const options = { loss: lossFromDescription(request.loss), ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }) };
-          const r = model instanceof Model
+          const r = sharing(request.steps, () => (model instanceof Model
             ? model.objective(request.x, request.target, { ...options, lazyTerms: request.lazyTerms === true })
-            : model.objective(request.x, request.target, options);
+            : model.objective(request.x, request.target, options)));
           const grads = concatParameters(model.params, 'grad');
           const result: ObjectiveReply = {
             loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, grads, ms: performance.now() - start,
@@ -73,13 +90,46 @@ export async function servePoolWorker(): Promise<void> {
           const model = modelOf(request.model);
           if (request.params) setParams(model.params, request.params);
           const options = { ...(request.solver ? { solver: request.solver } : {}), ...(request.times ? { times: request.times } : {}) };
-          let result: PredictReply;
-          if (model instanceof Model) result = model.predict(request.x, options);
-          else {
+          const result: PredictReply = sharing(request.steps, () => {
+            if (model instanceof Model) return model.predict(request.x, options);
             const r = model.predict(request.x, options);
-            result = { output: r.zs, z1: r.z1, stats: [r.stats] };
-          }
+            return { output: r.zs, z1: r.z1, stats: [r.stats] };
+          });
           port.post({ id: request.id, result }, [...new Set([result.output.buffer, result.z1.buffer])]);
+          return;
+        }
+        case 'forwardAt': {
+          const model = modelOf(request.model);
+          if (!(model instanceof NeuralOde)) throw new ArgumentError('model', 'a NeuralOde (objectiveAt)', 'a Model');
+          setParams(model.params, request.params);
+          if (request.lambdaScales.length !== 1) throw new ShapeError(`lambdaScales: ${request.lambdaScales.length} values for 1 block`);
+          model.lambdaScale = request.lambdaScales[0];
+          const pass = sharing(request.steps, () => model.forward(request.z0, {
+            record: true, times: request.times, ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }),
+          }));
+          passes.set(request.pass, { model, pass, params: request.params, lambdaScale: model.lambdaScale });
+          const r = pass.result;
+          const result: ForwardAtReply = { zs: r.zs, termLoss: r.loss, regularizers: r.regularizers, nfeForward: r.nfeForward, forwardStats: r.forwardStats };
+          port.post({ id: request.id, result }, [result.zs.buffer]);
+          return;
+        }
+        case 'backwardAt': {
+          const start = performance.now();
+          const kept = passes.get(request.pass);
+          passes.delete(request.pass);
+          if (!request.zsBar) { port.post({ id: request.id, result: null }); return; }
+          if (!kept) throw new ArgumentError('pass', 'a forward pass kept by this worker', request.pass);
+          const { model, pass } = kept;
+          setParams(model.params, kept.params);
+          model.lambdaScale = kept.lambdaScale;
+          const before = pass.result.loss;
+          zeroGrads(model.params);
+          sharing(request.steps, () => model.backward(pass, request.zsBar!));
+          const grads = concatParameters(model.params, 'grad');
+          const result: BackwardAtReply = {
+            grads, termLoss: pass.result.loss - before, regularizers: pass.result.regularizers, nfeBackward: pass.result.nfeBackward, ms: performance.now() - start,
+          };
+          port.post({ id: request.id, result }, [grads.buffer]);
           return;
         }
         case 'unload':
@@ -87,9 +137,11 @@ export async function servePoolWorker(): Promise<void> {
           port.post({ id: request.id, result: null });
           return;
         default:
-          throw new ArgumentError('request.type', 'init, load, objective, predict or unload', (request as { type?: unknown }).type);
+          throw new ArgumentError('request.type', 'init, load, objective, predict, forwardAt, backwardAt or unload', (request as { type?: unknown }).type);
       }
     } catch (e) {
+      // The other workers of a call with shared steps would wait for this one at the next norm.
+      if (request && 'steps' in request && request.steps) abortSharedSteps(request.steps.buffer);
       const error = e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
       port.post({ id: request?.id, error });
     }

@@ -1,7 +1,7 @@
 // The worker pool (src/parallel) against the single-thread path: on a fixed grid every shard takes the
 // batch's steps, so the pooled loss, terms and gradient are the single-thread ones to rounding; with
-// adaptive steps each shard is solved alone, and the pooled figures are the shard-size-weighted means
-// of those solves. Noise is seeded per shard; failures reject with the worker's message.
+// per-shard adaptive steps each shard is solved alone, and the pooled figures are the shard-size-weighted
+// means of those solves (shared steps, the default: shared-steps.test.ts). Noise is seeded per shard; failures reject with the worker's message.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync, kernelWasmBytes } from '../../src/runtime/wasm.js';
@@ -118,7 +118,7 @@ test('fixed grid: the other built-in losses are rebuilt in the workers (gaussian
   assertClose(flat(grads(flow)), expected, 1e-13, 'flow gradient');
 });
 
-test('adaptive (dopri5): each shard is solved with its own steps; the pooled gradient is the shard-size-weighted mean of the shards solved alone', async () => {
+test('adaptive (dopri5), stepSizes per-shard: each shard is solved with its own steps; the pooled gradient is the shard-size-weighted mean of the shards solved alone', async () => {
   const model = NeuralOde.create(rt, { ...rk4Config, solver: { method: 'dopri5', rtol: 1e-6, atol: 1e-6 } }, new Rng(5));
   const rng = new Rng(6);
   const batch = 9;
@@ -133,7 +133,7 @@ test('adaptive (dopri5): each shard is solved with its own steps; the pooled gra
   }
   const whole = model.objective(x, target);
   const wholeGrad = flat(grads(model));
-  const pooled = await pool.objective(model, x, target);
+  const pooled = await pool.objective(model, x, target, { stepSizes: 'per-shard' });
   assertClose(flat(grads(model)), expected, 1e-12, 'gradient = weighted mean of the shards solved alone');
   assertClose([pooled.loss], [loss], 1e-13, 'loss');
   // …which is not the batch solve's (one step size for all 9 rows), only close to it at this tolerance.
@@ -195,8 +195,8 @@ test('predict: a NeuralOde, a Model and saved bytes across the workers, with out
   assert.is(pooled.stats.length, 2);
   const composed = Model.create(rt, classifierSpec({ method: 'dopri5', rtol: 1e-7, atol: 1e-7 }, []), new Rng(16));
   const cx = randomArray(rng, 6 * 4);
-  const fromBytes = await pool.predict(saveModel(composed), cx);
-  const fromModel = await pool.predict(composed, cx);
+  const fromBytes = await pool.predict(saveModel(composed), cx, { stepSizes: 'per-shard' });
+  const fromModel = await pool.predict(composed, cx, { stepSizes: 'per-shard' });
   assert.equal(Array.from(fromBytes.output), Array.from(fromModel.output));
   // Each shard alone, single-thread: the adaptive solve's per-shard semantics.
   const expected = splitRows(6, 2).flatMap((s) => Array.from(composed.predict(cx.slice(s.start * 4, (s.start + s.count) * 4)).output));

@@ -15,7 +15,8 @@ import { integer, nonNegative, positive, positiveInt, positiveList } from '../pa
 import { DATASETS, makeDataset } from '../experiments/cnf/data.js';
 import { FLOW_ACTIVATIONS, parseTrainSolver, REGULARISERS, type Regulariser } from '../experiments/cnf/model.js';
 import { DEFAULT_CNF, type CnfSettings } from '../experiments/cnf/settings.js';
-import { compare, headline, runCnf } from '../experiments/cnf/run.js';
+import { compare, headline, runCnf, runCnfOn } from '../experiments/cnf/run.js';
+import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { bitsPerDim, summaryJson, tableText } from '../experiments/cnf/summary.js';
 import { densitySpec, histogramPanel, modelDensityPanel, samplePanel, samplesSpec, tradeoffSpec, type TradeoffPoint } from '../experiments/cnf/plots.js';
 import type { RowResult } from '../experiments/cnf/train.js';
@@ -41,7 +42,7 @@ const nonNegativeList = (v: string): number[] => {
   return xs;
 };
 
-type CnfOptions = CnfSettings & { out?: string; json?: string; progress: boolean; grid: number; samples: number; dtype: Dtype };
+type CnfOptions = CnfSettings & { out?: string; json?: string; progress: boolean; grid: number; samples: number; dtype: Dtype; workers: number };
 
 export function registerCnfCommand(program: Command): void {
   const d = DEFAULT_CNF;
@@ -75,8 +76,9 @@ export function registerCnfCommand(program: Command): void {
     .option('--out <dir>', `directory for the figures, the models and the JSON, replaced whole when the run ends (default ${defaultOut('cnf')}, or ${defaultOut('cnf')}-<dataset>)`)
     .option('--json <path>', 'where to write the figures (default: cnf.json, or cnf-<dataset>.json, in --out)')
     .option('--no-progress', 'no progress bar')
-    .action(async (opts: CnfOptions) => {
-      const { out: outOpt, json: jsonOpt, progress, grid, samples, ...rest } = opts;
+    .addOption(workersOption())
+    .action(async (opts: CnfOptions) => withWorkers(opts.workers, async (pool) => {
+      const { out: outOpt, json: jsonOpt, progress, grid, samples, workers: _workers, ...rest } = opts;
       const s: CnfSettings = { ...DEFAULT_CNF, ...rest };
       const suffix = s.dataset === d.dataset ? '' : `-${s.dataset}`;
       const output = new OutputDir(outOpt ?? `${defaultOut('cnf')}${suffix}`); // writable, checked before any training
@@ -89,7 +91,7 @@ export function registerCnfCommand(program: Command): void {
       const data = makeDataset(s.dataset, s.trainSize, s.testSize, s.seed);
       const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: progress });
       let name = '';
-      const outcome = runCnf(rt, data, s, {
+      const hooks: Parameters<typeof runCnf>[3] = {
         onRowStart: (label) => { name = label.padEnd(22); bar.start(s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' }); },
         onIteration: (p) => bar.update(p.iteration + 1, { name, loss: p.loss.toFixed(3), nfeF: p.nfeForward, nfeB: p.nfeBackward }),
         onRowEnd: (r) => {
@@ -98,7 +100,8 @@ export function registerCnfCommand(program: Command): void {
           console.log(`${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${e}; ${r.trainSeconds.toFixed(1)} s (CPU ${r.trainCpuSeconds.toFixed(1)} s)`);
           load.push(loadavg()[0]);
         },
-      });
+      };
+      const outcome = pool ? await runCnfOn(pool, rt, data, s, hooks) : runCnf(rt, data, s, hooks);
       const c = compare(outcome, s.nllBudget);
       console.log(tableText(outcome, data.dim));
       if (data.trueTestNll !== undefined) console.log(`the test set's NLL under the true density: ${data.trueTestNll.toFixed(4)} nats`);
@@ -141,13 +144,14 @@ export function registerCnfCommand(program: Command): void {
         // node runs this on one core: its CPU time is close to the wall time the run takes on an idle machine
         cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
         load_average_1min: load,
+        ...workersJson(pool),
         command: `taynode cnf ${process.argv.slice(3).join(' ')}`.trim(),
         date: new Date().toISOString(),
       });
       const jsonPath = output.writeFile(json, JSON.stringify(summary, null, 2) + '\n');
       output.commit();
       console.log(`wrote ${jsonPath}, ${files.join(', ')} and the two models in ${out}/ (${wallSeconds.toFixed(0)} s)`);
-    });
+    }));
 }
 
 /** Half-width of a square that holds the data: the 99.5 % quantile of |coordinate|, with a margin. */

@@ -9,7 +9,8 @@ import { saveModel } from '../../model/serialize.js';
 import { METHOD_NAMES, TABLEAUS, isAdaptive, type MethodName } from '../../ode/tableaus.js';
 import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/mnist/data.js';
 import { DEFAULT_MNIST, runIterations, type MnistSettings } from '../experiments/mnist/settings.js';
-import { addSolverErrors, chooseRun, trainMnist, type MnistRun, type RunOptions } from '../experiments/mnist/run.js';
+import { addSolverErrors, chooseRun, trainMnist, trainMnistOn, type MnistRun, type RunOptions } from '../experiments/mnist/run.js';
+import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { fig3Spec, fig5aSpec, fig6Spec, fig7Spec, fig8Spec } from '../experiments/mnist/plots.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
 import { defaultOut, OutputDir } from '../output.js';
@@ -31,7 +32,7 @@ const fraction = (v: string): number => {
   return x;
 };
 
-type Opts = MnistSettings & { out: string; json?: string; progress: boolean; dataDir?: string; saveModels: boolean; dtype: Dtype };
+type Opts = MnistSettings & { out: string; json?: string; progress: boolean; dataDir?: string; saveModels: boolean; dtype: Dtype; workers: number };
 
 export function registerMnistCommand(program: Command): void {
   const d = DEFAULT_MNIST;
@@ -73,11 +74,13 @@ export function registerMnistCommand(program: Command): void {
     .option('--json <path>', 'where to write the figures (default: mnist.json in --out)')
     .option('--save-models', 'also write the λ = 0 and chosen models (safetensors) to --out', false)
     .option('--no-progress', 'no progress bar')
-    .action(async (opts: Opts) => {
+    .addOption(workersOption())
+    .action(async (opts: Opts) => withWorkers(opts.workers, async (pool) => {
       const out = new OutputDir(opts.out); // writable, checked before any loading or training
       const json = opts.json ?? out.finalPath('mnist.json');
       out.checkFile(json, '--json');
-      const s: MnistSettings = { ...DEFAULT_MNIST, ...opts };
+      const { workers: _workers, ...settings } = opts;
+      const s: MnistSettings = { ...DEFAULT_MNIST, ...settings };
       const started = performance.now();
       const rt = runtimeFor(opts.dtype);
       const data = splitMnist(loadMnistClasses(opts.dataDir ?? defaultDigitsDir()), { total: s.digits, testFraction: s.testFraction, seed: s.seed });
@@ -85,19 +88,21 @@ export function registerMnistCommand(program: Command): void {
       const iterations = runIterations(s, trainSize);
       console.log(`MNIST: ${trainSize} training / ${testSize} test images (stratified, seed ${s.seed}); ${iterations} iterations of ${s.batchSize} per run (${((iterations * s.batchSize) / trainSize).toFixed(2)} epochs); train ${s.trainMethod} tol ${s.trainTol}, NFE dopri5 tol ${s.evalTol}`);
       const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | R {rk} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: opts.progress, etaBuffer: 20 });
-      const runOne = (label: string, o: RunOptions): MnistRun => {
+      const runOne = async (label: string, o: RunOptions): Promise<MnistRun> => {
         const name = label.padEnd(22);
         bar.start(iterations, { name, loss: '-', rk: '-', nfeF: '-', nfeB: '-' });
-        const run = trainMnist(rt, s, data, {
+        const options: RunOptions = {
           ...o, onIteration: (r) => bar.update(r.iteration + 1, { name, loss: r.loss.toFixed(3), rk: r.rK === undefined ? '-' : r.rK.toExponential(2), nfeF: r.nfeForward, nfeB: r.nfeBackward }),
-        });
+        };
+        const run = pool ? await trainMnistOn(pool, rt, s, data, options) : trainMnist(rt, s, data, options);
         bar.stop();
         console.log(`${label}: NFE ${run.train.nfe.toFixed(1)} train / ${run.test.nfe.toFixed(1)} test (batches of ≤${s.nfeBatch}), ${run.nfePerExampleTrain.toFixed(1)} / ${run.nfePerExampleTest.toFixed(1)} per example; error ${(100 * run.train.error).toFixed(2)}% train / ${(100 * run.test.error).toFixed(2)}% test; loss ${run.train.loss.toFixed(4)}; R_${run.order} ${run.rK.toExponential(3)}; training ${run.trainSeconds.toFixed(1)} s wall, ${run.trainCpuSeconds.toFixed(1)} s CPU`);
         return run;
       };
       const main = (lambda: number): RunOptions => ({ lambda, order: s.order, method: s.trainMethod, tol: s.trainTol });
-      const unreg = runOne('λ = 0', main(0));
-      const regs = s.lambdas.map((l) => runOne(`R_${s.order} λ = ${l}`, main(l)));
+      const unreg = await runOne('λ = 0', main(0));
+      const regs: MnistRun[] = [];
+      for (const l of s.lambdas) regs.push(await runOne(`R_${s.order} λ = ${l}`, main(l)));
       const { run: reg, withinBudget } = chooseRun(unreg, regs, s.maxErrorIncrease);
       for (const r of [unreg, reg]) addSolverErrors(r, s, data);
 
@@ -107,7 +112,7 @@ export function registerMnistCommand(program: Command): void {
           const cases: (number | 'none')[] = ['none', ...s.fig6Orders];
           for (const k of cases) {
             const order = k === 'none' ? s.order : k;
-            const run = runOne(`fig6 ${method} ${k === 'none' ? 'λ = 0' : `K = ${k}`}`, { lambda: k === 'none' ? 0 : s.fig6Lambda, order, method, tol: s.fig6Tol, evalMethod: method, evalTol: s.fig6Tol });
+            const run = await runOne(`fig6 ${method} ${k === 'none' ? 'λ = 0' : `K = ${k}`}`, { lambda: k === 'none' ? 0 : s.fig6Lambda, order, method, tol: s.fig6Tol, evalMethod: method, evalTol: s.fig6Tol });
             fig6.push({ method, order: k === 'none' ? 'none' : k, lambda: run.lambda, nfe: run.train.nfe, loss: run.train.loss, error: run.train.error, testError: run.test.error, rK: run.rK, trainSeconds: run.trainSeconds });
           }
         }
@@ -178,13 +183,14 @@ export function registerMnistCommand(program: Command): void {
         figures,
         total_seconds: (performance.now() - started) / 1000,
         total_cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+        ...workersJson(pool),
         command: `taynode mnist ${process.argv.slice(3).join(' ')}`.trim(),
         date: new Date().toISOString(),
       };
       const jsonPath = out.writeFile(json, JSON.stringify(result, null, 2) + '\n');
       out.commit();
       console.log(`wrote ${jsonPath} and ${figures.join(', ')}`);
-    });
+    }));
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

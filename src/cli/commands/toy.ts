@@ -4,8 +4,10 @@
 import { Option, type Command } from 'commander';
 import { runtimeFor, dtypeOption } from '../dtype.js';
 import type { Dtype } from '../../runtime/dtype.js';
+import type { IterationMetrics } from '../../training/metrics.js';
 import { saveModel } from '../../model/serialize.js';
-import { chooseRun, DEFAULT_TOY, TOY_INITS, toyData, trainToy, type ToyRun, type ToySettings } from '../experiments/toy.js';
+import { chooseRun, DEFAULT_TOY, TOY_INITS, toyData, trainToy, trainToyOn, type ToyRun, type ToySettings } from '../experiments/toy.js';
+import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
 import { renderSvg } from '../plots.js';
 import { defaultOut, OutputDir } from '../output.js';
@@ -37,26 +39,29 @@ export function registerToyCommand(program: Command): void {
     .option('--out <dir>', 'directory for the SVG, the trained models and the JSON (replaced whole when the run ends)', defaultOut('toy'))
     .option('--json <path>', 'where to write the figures (default: toy.json in --out)')
     .option('--no-progress', 'no progress bar')
-    .action(async (opts: ToySettings & { out: string; json?: string; progress: boolean; dtype: Dtype }) => {
+    .addOption(workersOption())
+    .action(async (opts: ToySettings & { out: string; json?: string; progress: boolean; workers: number; dtype: Dtype }) => withWorkers(opts.workers, async (pool) => {
       const out = new OutputDir(opts.out); // writable, checked before any training
       const json = opts.json ?? out.finalPath('toy.json');
       out.checkFile(json, '--json');
-      const { out: _out, json: _json, progress, ...settings } = opts;
+      const { out: _out, json: _json, progress, workers: _workers, ...settings } = opts;
       const s: ToySettings = { ...DEFAULT_TOY, ...settings };
       const rt = runtimeFor(opts.dtype);
       const data = toyData(s);
       const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: progress });
-      const runOne = (lambda: number): ToyRun => {
+      const runOne = async (lambda: number): Promise<ToyRun> => {
         const name = lambda === 0 ? 'unregularised  ' : `R_${s.order} λ=${lambda}`.padEnd(15);
         bar.start(s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' });
-        const run = trainToy(rt, s, data, lambda, (r) => bar.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), nfeF: r.nfeForward, nfeB: r.nfeBackward }));
+        const onIteration = (r: IterationMetrics) => bar.update(r.iteration + 1, { name, loss: r.loss.toExponential(3), nfeF: r.nfeForward, nfeB: r.nfeBackward });
+        const run = pool ? await trainToyOn(pool, rt, s, data, lambda, onIteration) : trainToy(rt, s, data, lambda, onIteration);
         bar.stop();
         const others = run.atTols.map((a) => `${a.nfe} at ${a.tol}`).join(', ');
         console.log(`${name.trim()}: test loss ${run.testLoss.toExponential(4)}, dopri5 NFE ${run.nfe} on the test batch, ${run.nfePerExample.toFixed(1)} per example alone (tol ${s.evalTol}; batch NFE ${others}), R_${s.order} ${run.rK.toExponential(3)}, ${run.trainSeconds.toFixed(1)} s`);
         return run;
       };
-      const unreg = runOne(0);
-      const regs = s.lambdas.map(runOne);
+      const unreg = await runOne(0);
+      const regs: ToyRun[] = [];
+      for (const lambda of s.lambdas) regs.push(await runOne(lambda));
       const { run: reg, withinBudget } = chooseRun(unreg, regs, s.maxLossRatio);
       const nfeRatio = unreg.nfe / reg.nfe;
       const lossRatio = reg.testLoss / unreg.testLoss;
@@ -93,11 +98,12 @@ export function registerToyCommand(program: Command): void {
         sweep: [summary(unreg), ...regs.map(summary)],
         dtype: opts.dtype,
         settings: { ...s },
+        ...workersJson(pool),
         command: `taynode toy ${process.argv.slice(3).join(' ')}`.trim(),
         date: new Date().toISOString(),
       };
       const jsonPath = out.writeFile(json, JSON.stringify(figures, null, 2) + '\n');
       out.commit();
       console.log(`wrote ${jsonPath}, ${svg} and the two models in ${opts.out}/`);
-    });
+    }));
 }

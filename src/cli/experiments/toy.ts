@@ -11,7 +11,8 @@ import type { Runtime } from '../../runtime/wasm.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../model/neural-ode.js';
 import { Adam } from '../../training/adam.js';
 import { train } from '../../training/loop.js';
-import type { IterationMetrics } from '../../training/metrics.js';
+import type { IterationMetrics, MetricsLog } from '../../training/metrics.js';
+import type { WorkerPool } from '../../parallel/pool.js';
 import { piecewiseConstant } from '../../training/schedules.js';
 
 export interface ToySettings {
@@ -139,18 +140,32 @@ export function evaluateToy(model: NeuralOde, data: ToyData, s: ToySettings): { 
 }
 
 export function trainToy(rt: Runtime, s: ToySettings, data: ToyData, lambda: number, onIteration?: (r: IterationMetrics) => void): ToyRun {
+  const run = toyTraining(rt, s, data, lambda, onIteration);
+  return run.finish(train(run.options));
+}
+
+/** trainToy across a worker pool (train's `pool`). */
+export async function trainToyOn(pool: WorkerPool, rt: Runtime, s: ToySettings, data: ToyData, lambda: number, onIteration?: (r: IterationMetrics) => void): Promise<ToyRun> {
+  const run = toyTraining(rt, s, data, lambda, onIteration);
+  return run.finish(await train({ ...run.options, pool }));
+}
+
+function toyTraining(rt: Runtime, s: ToySettings, data: ToyData, lambda: number, onIteration?: (r: IterationMetrics) => void) {
   // Same initial weights and batch order for every λ: only the regulariser differs.
   const model = NeuralOde.create(rt, toyConfig(s, lambda), new Rng(s.seed));
   if (s.init === 'glorot') glorotInit(model, new Rng(s.seed));
   const optimizer = new Adam(rt.kernels, model.params, { lr: piecewiseConstant([Math.floor(s.iterations * 0.7)], [s.lr, s.lr / 3]), weightDecay: s.weightDecay, decoupledWeightDecay: true });
   const start = performance.now();
-  const log = train({
+  const options = {
     model, optimizer, data: { inputs: data.trainInputs, targets: data.trainTargets }, iterations: s.iterations,
     batchSize: Math.min(s.batchSize, s.trainPoints), rng: new Rng(s.seed + 17), onIteration,
-  });
-  const trainSeconds = (performance.now() - start) / 1000;
-  const ev = evaluateToy(model, data, s);
-  return { lambda, model, log: log.records, trainLoss: log.last?.dataLoss ?? NaN, ...ev, trainSeconds };
+  };
+  const finish = (log: MetricsLog): ToyRun => {
+    const trainSeconds = (performance.now() - start) / 1000;
+    const ev = evaluateToy(model, data, s);
+    return { lambda, model, log: log.records, trainLoss: log.last?.dataLoss ?? NaN, ...ev, trainSeconds };
+  };
+  return { options, finish };
 }
 
 /** Re-draws the weights like JAX stax's Dense (glorot_normal over [out, in + time]) with zero biases. */

@@ -3,7 +3,9 @@
 import type { Runtime } from '../../../runtime/wasm.js';
 import type { DensityData } from './data.js';
 import type { CnfSettings } from './settings.js';
-import { trainRow, type RowProgress, type RowResult } from './train.js';
+import { trainRow, trainRowOn, type RowProgress, type RowResult } from './train.js';
+import type { WorkerPool } from '../../../parallel/pool.js';
+import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
 import type { Regulariser } from './model.js';
 
 export interface CnfRunHooks {
@@ -27,16 +29,29 @@ export function lambdaOf(s: CnfSettings, reg: Regulariser): number {
 }
 
 export function runCnf(rt: Runtime, data: DensityData, s: CnfSettings, hooks: CnfRunHooks = {}): CnfOutcome {
-  const run = (reg: Regulariser, solver: string, lambda: number): RowResult => {
+  return runSteps(cnfRows(rt, data, s, hooks));
+}
+
+/** runCnf with every row trained across a worker pool. */
+export function runCnfOn(pool: WorkerPool, rt: Runtime, data: DensityData, s: CnfSettings, hooks: CnfRunHooks = {}): Promise<CnfOutcome> {
+  return runStepsOn(pool, cnfRows(rt, data, s, hooks));
+}
+
+/** The rows in order, each one a step (trained on this thread or across a pool by the driver). */
+function* cnfRows(rt: Runtime, data: DensityData, s: CnfSettings, hooks: CnfRunHooks): Generator<ObjectiveStep<RowResult>, CnfOutcome, RowResult> {
+  function* run(reg: Regulariser, solver: string, lambda: number): Generator<ObjectiveStep<RowResult>, RowResult, RowResult> {
     hooks.onRowStart?.(rowLabel(reg, solver, lambda), { regulariser: reg, solver, lambda });
-    const row = trainRow(rt, data, s, reg, solver, lambda, hooks.onIteration);
+    const row = yield {
+      single: () => trainRow(rt, data, s, reg, solver, lambda, hooks.onIteration),
+      pooled: (pool) => trainRowOn(pool, rt, data, s, reg, solver, lambda, hooks.onIteration),
+    };
     hooks.onRowEnd?.(row);
     return row;
-  };
+  }
   const table: RowResult[] = [];
-  for (const solver of s.solvers) for (const reg of s.regularisers) table.push(run(reg, solver, lambdaOf(s, reg)));
+  for (const solver of s.solvers) for (const reg of s.regularisers) table.push(yield* run(reg, solver, lambdaOf(s, reg)));
   const sweep = table.filter((r) => r.regulariser === 'r2' && r.solver === 'dopri5');
-  for (const lambda of s.sweepLambdas) if (!sweep.some((r) => r.lambda === lambda)) sweep.push(run('r2', 'dopri5', lambda));
+  for (const lambda of s.sweepLambdas) if (!sweep.some((r) => r.lambda === lambda)) sweep.push(yield* run('r2', 'dopri5', lambda));
   sweep.sort((a, b) => a.lambda - b.lambda);
   return { table, sweep };
 }

@@ -13,6 +13,8 @@ import { gatherRows, MinibatchSampler } from '../../../training/minibatches.js';
 import type { DensityData } from './data.js';
 import { createFlow, evaluateDensity, parseTrainSolver, solverName, trainingSolver, trainingTerms, type Regulariser } from './model.js';
 import type { CnfSettings } from './settings.js';
+import { WorkerError, type PoolObjectiveResult, type WorkerPool } from '../../../parallel/pool.js';
+import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
 
 export interface RowProgress {
   iteration: number;
@@ -44,6 +46,21 @@ export interface RowResult {
 }
 
 export function trainRow(rt: Runtime, data: DensityData, s: CnfSettings, reg: Regulariser, solverText: string, lambda: number, onIteration?: (p: RowProgress) => void): RowResult {
+  return runSteps(rowSteps(rt, data, s, reg, solverText, lambda, onIteration));
+}
+
+/** trainRow across a worker pool (each iteration's objective shared by the pool's workers). */
+export function trainRowOn(pool: WorkerPool, rt: Runtime, data: DensityData, s: CnfSettings, reg: Regulariser, solverText: string, lambda: number, onIteration?: (p: RowProgress) => void): Promise<RowResult> {
+  return runStepsOn(pool, rowSteps(rt, data, s, reg, solverText, lambda, onIteration));
+}
+
+type Figures = Pick<PoolObjectiveResult, 'loss' | 'nfeForward' | 'nfeBackward'>;
+
+/** A solver failure on this thread, or in a pool's worker (reported there by the error's name). */
+const solverFailure = (e: unknown): boolean =>
+  e instanceof OdeSolverError || (e instanceof WorkerError && /^worker \d+: (OdeSolverError|MaxStepsError|StepSizeError|NonFiniteError):/.test(e.message));
+
+function* rowSteps(rt: Runtime, data: DensityData, s: CnfSettings, reg: Regulariser, solverText: string, lambda: number, onIteration?: (p: RowProgress) => void): Generator<ObjectiveStep<Figures>, RowResult, Figures> {
   const solver = parseTrainSolver(solverText);
   const terms = trainingTerms(reg, lambda, s.noise);
   const flow = createFlow(rt, { dim: data.dim, hidden: s.hidden, activation: s.activation }, terms, trainingSolver(solver, s.trainTol, s.maxSteps), new Rng(s.seed));
@@ -59,12 +76,12 @@ export function trainRow(rt: Runtime, data: DensityData, s: CnfSettings, reg: Re
   const cpuStart = process.cpuUsage();
   for (let it = 0; it < s.iterations; it++) {
     gatherRows(data.train, data.dim, sampler.next(), batch);
-    let r;
+    let r: Figures;
     try {
-      r = flow.objective(batch, zeros, { rng: noiseRng, loss: flowNllLoss });
+      r = yield { single: () => flow.objective(batch, zeros, { rng: noiseRng, loss: flowNllLoss }), pooled: (pool) => pool.objective(flow, batch, zeros, { rng: noiseRng, loss: flowNllLoss }) };
     } catch (e) {
-      if (!(e instanceof OdeSolverError)) throw e;
-      diverged = true; failure = `iteration ${it}: ${e.message}`;
+      if (!solverFailure(e)) throw e;
+      diverged = true; failure = `iteration ${it}: ${(e as Error).message}`;
       break;
     }
     if (!Number.isFinite(r.loss)) { diverged = true; failure = `iteration ${it}: loss ${r.loss}`; break; }

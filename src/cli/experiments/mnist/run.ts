@@ -17,6 +17,8 @@ import { PIXELS, rows, type MnistSplit } from './data.js';
 import { evaluateSet, measureRk, perExampleNfe, solverErrors, type SetEvaluation, type ToleranceError } from './evaluate.js';
 import { createMnistModel, paperSchedule } from './model.js';
 import { runIterations, type MnistSettings } from './settings.js';
+import type { PoolObjectiveResult, WorkerPool } from '../../../parallel/pool.js';
+import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
 
 export interface CurvePoint {
   iteration: number;
@@ -85,6 +87,17 @@ export interface RunOptions {
 export const measureSolver = (method: MethodName, tol: number): SolverConfig => ({ method, rtol: tol, atol: tol, maxSteps: 100_000 });
 
 export function trainMnist(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOptions): MnistRun {
+  return runSteps(mnistSteps(rt, s, data, o));
+}
+
+/** trainMnist across a worker pool (each iteration's objective shared by the pool's workers). */
+export function trainMnistOn(pool: WorkerPool, rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOptions): Promise<MnistRun> {
+  return runStepsOn(pool, mnistSteps(rt, s, data, o));
+}
+
+type Step = ObjectiveStep<Pick<PoolObjectiveResult, 'loss' | 'dataLoss' | 'regularizers' | 'nfeForward' | 'nfeBackward'>>;
+
+function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOptions): Generator<Step, MnistRun, Step extends ObjectiveStep<infer R> ? R : never> {
   const trainSize = data.trainLabels.length;
   const iterations = runIterations(s, trainSize);
   // The same initial weights and minibatch order for every λ: only the regulariser differs.
@@ -117,7 +130,8 @@ export function trainMnist(rt: Runtime, s: MnistSettings, data: MnistSplit, o: R
     const picked = sampler.next();
     gatherRows(data.trainImages, PIXELS, picked, x);
     gatherRows(data.trainLabels, 1, picked, y);
-    const r = model.objective(x, y, { loss: softmaxCrossEntropyLoss, rng, lazyTerms: s.lazyTerms });
+    const options = { loss: softmaxCrossEntropyLoss, rng, lazyTerms: s.lazyTerms };
+    const r = yield { single: () => model.objective(x, y, options), pooled: (pool) => pool.objective(model, x, y, options) };
     if (!Number.isFinite(r.loss)) throw new Error(`training diverged at iteration ${it} (λ = ${o.lambda}): loss ${r.loss}; lower --lr or λ`);
     optimizer.step();
     const ms = performance.now() - start;
