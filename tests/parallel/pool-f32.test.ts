@@ -43,4 +43,22 @@ test('a bad runtime.dtype is refused by name', async () => {
   assert.match(String(error?.message), /runtime.dtype: expected one of "float64", "float32", got "f32"/);
 });
 
+test('an f32 pool with shared steps (dopri5): pooled NFE equal, loss and gradient to f32 rounding of the single thread', async () => {
+  const rt32 = createRuntimeSync({ dtype: 'float32' });
+  const pool = await createWorkerPool({ workers: 2, runtime: { dtype: 'float32' }, stepSizes: 'shared' });
+  try {
+    const model = NeuralOde.create(rt32, { ...config, solver: { method: 'dopri5', rtol: 1e-3, atol: 1e-3 } }, new Rng(1));
+    const rng = new Rng(3);
+    const x = randomArray(rng, 8 * 3, -2, 2), target = randomArray(rng, 8 * 3);
+    const single = model.objective(x, target);
+    const expected = model.params.flatMap((p) => Array.from(p.grad.toFloat64Array()));
+    const pooled = await pool.objective(model, x, target);
+    assert.is(pooled.nfeForward, single.nfeForward, 'the same steps');
+    assertClose(model.params.flatMap((p) => Array.from(p.grad.toFloat64Array())), expected, 1e-5, 'gradient');
+    assertClose([pooled.loss, pooled.regularizers.r2], [single.loss, single.regularizers.r2], 1e-5, 'loss, R_2');
+  } finally {
+    await pool.close();
+  }
+});
+
 test.run();
