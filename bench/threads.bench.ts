@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { writeResults } from './results-file.js';
 import { median } from './timing.js';
 import { createRuntimeSync } from '../src/runtime/wasm.js';
+import type { Dtype } from '../src/runtime/dtype.js';
 import { Rng } from '../src/random.js';
 import { Model } from '../src/model/model.js';
 import { softmaxCrossEntropyLoss } from '../src/model/losses.js';
@@ -76,8 +77,8 @@ async function calibrate(rounds: number): Promise<number> {
   }
 }
 
-async function measure(name: string, solver: SolverConfig, pools: { one: WorkerPool; two: WorkerPool }, rounds: number, perShardToo = false): Promise<CaseResult> {
-  const rt = createRuntimeSync();
+async function measure(name: string, solver: SolverConfig, pools: { one: WorkerPool; two: WorkerPool }, rounds: number, perShardToo = false, dtype: Dtype = 'float64'): Promise<CaseResult> {
+  const rt = createRuntimeSync({ dtype });
   const spec = mnistSpec({ order: 3, lambda: 0, method: 'dopri5', tol: 1e-5 });
   spec.blocks[0].solver = solver;
   const model = Model.create(rt, spec, new Rng(0));
@@ -158,9 +159,13 @@ export async function run(): Promise<void> {
   console.log(`  calibration: a JS loop split over 2 threads ran ${calibrationBefore.toFixed(2)}× as fast as on 1 (2.0 = a whole second core free)`);
   const one = await createWorkerPool({ workers: 1 });
   const two = await createWorkerPool({ workers: 2 });
+  const one32 = await createWorkerPool({ workers: 1, runtime: { dtype: 'float32' } });
+  const two32 = await createWorkerPool({ workers: 2, runtime: { dtype: 'float32' } });
   try {
     const dopri5 = await measure('dopri5 1e-5', { method: 'dopri5', rtol: 1e-5, atol: 1e-5, errorNorm: 'state', maxSteps: 20_000 }, { one, two }, rounds, true);
     const rk4 = await measure('rk4 × 5', { method: 'rk4', steps: 5 }, { one, two }, rounds);
+    // f32 models on f32 workers: half the bytes of weights and states per step.
+    const dopri5F32 = await measure('dopri5 1e-5, f32', { method: 'dopri5', rtol: 1e-5, atol: 1e-5, errorNorm: 'state', maxSteps: 20_000 }, { one: one32, two: two32 }, rounds, false, 'float32');
     const calibrationAfter = await calibrate(3);
     const loadAfter = loadavg();
     const calibration = Math.min(calibrationBefore, calibrationAfter);
@@ -169,7 +174,8 @@ export async function run(): Promise<void> {
       // dopri5 with shared steps (the pool's default); per shard in the same interleaved rounds
       'mnist.threads2_speedup': dopri5.threads2_speedup,
       'mnist.threads2_speedup_per_shard': dopri5.threads2_speedup_per_shard,
-      mnist: { dopri5, rk4 },
+      'mnist.threads2_speedup_f32': dopri5F32.threads2_speedup,
+      mnist: { dopri5, rk4, dopri5_f32: dopri5F32 },
       calibration_cpu_2thread_speedup: { before: +calibrationBefore.toFixed(3), after: +calibrationAfter.toFixed(3) },
       // An extrapolation, not a measurement: the 2-worker figure as if the second core had been free,
       // assuming the pool's workers were slowed as the calibration's two threads were.
@@ -181,7 +187,6 @@ export async function run(): Promise<void> {
       command: 'npm run bench -- threads',
     });
   } finally {
-    await one.close();
-    await two.close();
+    await Promise.all([one, two, one32, two32].map((p) => p.close()));
   }
 }
