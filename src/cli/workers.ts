@@ -3,6 +3,7 @@
 // also when it fails. A training loop written as a generator of objective steps (ObjectiveStep) runs
 // either way: `runSteps` computes each step here, `runStepsOn` across the pool.
 import { InvalidArgumentError, Option } from 'commander';
+import type { Dtype } from '../runtime/dtype.js';
 import { createWorkerPool, MAX_POOL_WORKERS, type WorkerPool } from '../parallel/pool.js';
 
 /** An integer in [1, MAX_POOL_WORKERS]. */
@@ -15,10 +16,13 @@ export const workerCount = (v: string): number => {
 export const workersOption = (): Option =>
   new Option('--workers <n>', 'worker threads to train across (2 or more: a worker pool, one step-size sequence for the batch; 1: this thread)').argParser(workerCount).default(1);
 
-/** Runs `work` with a pool of `workers` threads (none for 1), closing it afterwards whatever happens. */
-export async function withWorkers<T>(workers: number, work: (pool: WorkerPool | undefined) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with a pool of `workers` threads (none for 1), closing it afterwards whatever happens; the
+ * workers' runtimes take the command's `dtype` (a pool refuses models of another dtype).
+ */
+export async function withWorkers<T>(workers: number, dtype: Dtype, work: (pool: WorkerPool | undefined) => Promise<T>): Promise<T> {
   if (workers < 2) return work(undefined);
-  const pool = await createWorkerPool({ workers });
+  const pool = await createWorkerPool({ workers, runtime: { dtype } });
   try {
     return await work(pool);
   } finally {

@@ -44,11 +44,11 @@ test('--workers is an integer from 1 to 256, refused by option otherwise, on eve
 test('withWorkers closes its pool when the work fails; runSteps throws a step\'s error into the loop', async () => {
   let seen: WorkerPool | undefined;
   let error: Error | undefined;
-  await withWorkers(2, async (pool) => { seen = pool; throw new Error('work failed'); }).catch((e) => { error = e; });
+  await withWorkers(2, 'float64', async (pool) => { seen = pool; throw new Error('work failed'); }).catch((e) => { error = e; });
   assert.match(error!.message, /work failed/);
   assert.is(seen!.size, 2);
   await seen!.predict(new Uint8Array(1), new Float64Array(1)).then(() => assert.unreachable('a closed pool'), (e: Error) => assert.match(e.message, /worker pool: closed/));
-  await withWorkers(1, async (pool) => { assert.is(pool, undefined); });
+  await withWorkers(1, 'float64', async (pool) => { assert.is(pool, undefined); });
   function* loop(): Generator<ObjectiveStep<number>, string, number> {
     try {
       yield { single: () => { throw new Error('step failed'); }, pooled: async () => 0 };
@@ -75,6 +75,12 @@ test('taynode toy --workers 2: the JSON records the pool; dopri5 with shared ste
     assert.not.ok('workers' in two.settings, 'not a setting of the experiment');
     assert.equal([two.nfe_unreg, two.nfe_reg], [one.nfe_unreg, one.nfe_reg]);
     for (const key of ['loss_unreg', 'loss_reg']) assert.ok(Math.abs(two[key] - one[key]) <= 1e-9 * Math.abs(one[key]), `${key}: ${two[key]} vs ${one[key]}`);
+    // --dtype float32 with --workers: the workers' runtimes are f32 too (a float64 pool would refuse the model).
+    assert.is(await run([...args('2', 'two32'), '--dtype', 'float32'], registerToyCommand), '');
+    const two32 = JSON.parse(readFileSync(join(dir, 'two32', 'toy.json'), 'utf8'));
+    assert.is(two32.dtype, 'float32');
+    assert.is(two32.workers, 2);
+    assert.ok(Math.abs(two32.loss_reg - one.loss_reg) <= 1e-4 * Math.abs(one.loss_reg), `f32 loss_reg ${two32.loss_reg} vs ${one.loss_reg}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

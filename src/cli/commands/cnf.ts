@@ -77,7 +77,7 @@ export function registerCnfCommand(program: Command): void {
     .option('--json <path>', 'where to write the figures (default: cnf.json, or cnf-<dataset>.json, in --out)')
     .option('--no-progress', 'no progress bar')
     .addOption(workersOption())
-    .action(async (opts: CnfOptions) => withWorkers(opts.workers, async (pool) => {
+    .action(async (opts: CnfOptions) => withWorkers(opts.workers, opts.dtype, async (pool) => {
       const { out: outOpt, json: jsonOpt, progress, grid, samples, workers: _workers, ...rest } = opts;
       const s: CnfSettings = { ...DEFAULT_CNF, ...rest };
       const suffix = s.dataset === d.dataset ? '' : `-${s.dataset}`;

@@ -75,7 +75,7 @@ export function registerMnistCommand(program: Command): void {
     .option('--save-models', 'also write the λ = 0 and chosen models (safetensors) to --out', false)
     .option('--no-progress', 'no progress bar')
     .addOption(workersOption())
-    .action(async (opts: Opts) => withWorkers(opts.workers, async (pool) => {
+    .action(async (opts: Opts) => withWorkers(opts.workers, opts.dtype, async (pool) => {
       const out = new OutputDir(opts.out); // writable, checked before any loading or training
       const json = opts.json ?? out.finalPath('mnist.json');
       out.checkFile(json, '--json');

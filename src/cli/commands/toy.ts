@@ -40,7 +40,7 @@ export function registerToyCommand(program: Command): void {
     .option('--json <path>', 'where to write the figures (default: toy.json in --out)')
     .option('--no-progress', 'no progress bar')
     .addOption(workersOption())
-    .action(async (opts: ToySettings & { out: string; json?: string; progress: boolean; workers: number; dtype: Dtype }) => withWorkers(opts.workers, async (pool) => {
+    .action(async (opts: ToySettings & { out: string; json?: string; progress: boolean; workers: number; dtype: Dtype }) => withWorkers(opts.workers, opts.dtype, async (pool) => {
       const out = new OutputDir(opts.out); // writable, checked before any training
       const json = opts.json ?? out.finalPath('toy.json');
       out.checkFile(json, '--json');
