@@ -237,4 +237,36 @@ test('taynode mnist --fig6: one unregularised and one run per order for each sol
   }
 });
 
+test('taynode mnist --gradient backprop trains as checkpoint does (the same gradient), recorded in the settings', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'taynode-mnist-gradient-'));
+  const runWith = async (gradient: string): Promise<Record<string, any>> => {
+    const out = join(dir, gradient), json = join(out, 'mnist.json');
+    const program = new Command().exitOverride();
+    registerMnistCommand(program);
+    const log = console.log;
+    console.log = () => {};
+    try {
+      // --no-lazy-terms: backprop integrates R_K in the forward solve, so checkpoint must too for equal losses
+      await program.parseAsync(['mnist', '--digits', '200', '--iterations', '3', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
+        '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
+        '--error-tols', '1e-3', '--ref-tol', '1e-6', '--error-images', '3', '--no-progress', '--no-lazy-terms', '--gradient', gradient, '--out', out], { from: 'user' });
+    } finally {
+      console.log = log;
+    }
+    return JSON.parse(readFileSync(json, 'utf8'));
+  };
+  try {
+    const checkpoint = await runWith('checkpoint'), backprop = await runWith('backprop');
+    assert.is(backprop.settings.gradient, 'backprop');
+    assert.is(checkpoint.settings.gradient, 'checkpoint');
+    for (const [a, b] of checkpoint.sweep.map((run: Record<string, any>, i: number) => [run, backprop.sweep[i]])) {
+      assert.is(b.nfe_train, a.nfe_train);
+      assert.is(b.test_error, a.test_error);
+      assert.ok(Math.abs(b.r3 - a.r3) <= 1e-9 * Math.abs(a.r3), `R_3 ${b.r3} vs ${a.r3}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { runtimeFor, dtypeOption } from '../dtype.js';
 import type { Dtype } from '../../runtime/dtype.js';
 import { saveModel } from '../../model/serialize.js';
+import { GRADIENT_METHODS } from '../../model/neural-ode.js';
 import { METHOD_NAMES, TABLEAUS, isAdaptive, type MethodName } from '../../ode/tableaus.js';
 import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/mnist/data.js';
 import { DEFAULT_MNIST, runIterations, type MnistSettings } from '../experiments/mnist/settings.js';
@@ -49,6 +50,7 @@ export function registerMnistCommand(program: Command): void {
     .option('--warmup <n>', 'linear warm-up iterations from lr/10 (0: none)', integerAtLeast(0), d.warmup)
     .option('--order <K>', 'K of R_K', positiveInt, d.order)
     .option('--lambdas <list>', 'comma-separated λ sweep for R_K (λ = 0 always runs; the paper\'s 3.02e-3)', positiveList('weights'), d.lambdas)
+    .addOption(new Option('--gradient <method>', 'gradient through the ODE block (backprop: keeps the forward solve\'s stages, no replay; more memory)').choices(GRADIENT_METHODS).default(d.gradient))
     .option('--no-lazy-terms', 'integrate R_K in the forward solve too (reports R_K of every batch; slower)')
     .addOption(new Option('--train-method <m>', 'adaptive solver while training').choices(ADAPTIVE).default(d.trainMethod))
     .option('--train-tol <x>', 'rtol = atol while training (the paper: 1.4e-8; the error norm sees z alone)', positive, d.trainTol)

@@ -4,7 +4,7 @@
 // sigmoid → Linear(10) under softmax cross-entropy. The regulariser is R_K with the reference's
 // normalisation (mean over features of (d^K z/dt^K)², averaged over the batch: taynode's `taylor` term).
 import { Model, type ModelSpec } from '../../../model/model.js';
-import { NeuralOde } from '../../../model/neural-ode.js';
+import { NeuralOde, type GradientMethod } from '../../../model/neural-ode.js';
 import type { SolverConfig } from '../../../model/solver-config.js';
 import type { MethodName } from '../../../ode/tableaus.js';
 import type { TermConfig } from '../../../model/terms.js';
@@ -30,6 +30,8 @@ export interface MnistModelOptions {
   tol: number;
   /** the block's terms instead of R_K at λ (the regulariser comparison of `taynode beyond`) */
   terms?: TermConfig[];
+  /** the block's gradient method (default 'checkpoint') */
+  gradient?: GradientMethod;
 }
 
 /** The model description; λ = 0 has no terms (an R_K state would only cost time). */
@@ -48,7 +50,7 @@ export function mnistSpec(o: MnistModelOptions): ModelSpec {
       // Only z enters the step-size control: R_K never shortens a step, so training takes the steps the
       // prediction alone takes (as the reference, whose forward solve integrates z alone).
       solver: { method: o.method, rtol: o.tol, atol: o.tol, errorNorm: 'state', maxSteps: 20_000 },
-      gradient: 'checkpoint',
+      gradient: o.gradient ?? 'checkpoint',
     }],
     head: { type: 'sequential', layers: [{ type: 'activation', fn: 'sigmoid' }, { type: 'linear', inputs: PIXELS, outputs: CLASSES }] },
   };

@@ -101,7 +101,7 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   const trainSize = data.trainLabels.length;
   const iterations = runIterations(s, trainSize);
   // The same initial weights and minibatch order for every λ: only the regulariser differs.
-  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol, terms: o.terms }, new Rng(s.seed));
+  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol, terms: o.terms, gradient: s.gradient }, new Rng(s.seed));
   const measured = o.lambdaControl ? Math.min(o.lambdaControl.batch ?? 100, trainSize) : 0;
   const controller = o.lambdaControl ? new LambdaController({ ...o.lambdaControl, batch: measured }, data.trainImages.subarray(0, measured * PIXELS)) : undefined;
   const optimizer = new Sgd(rt.kernels, model.params, { lr: paperSchedule(iterations, s.lr, Math.min(s.warmup, iterations)), momentum: s.momentum });

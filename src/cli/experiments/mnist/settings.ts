@@ -2,6 +2,7 @@
 // minutes on a 2-core machine (README: "The MNIST experiment"); the paper's protocol is
 // --digits 10000 --epochs 160 --train-tol 1.4e-8 --lambdas <its sweep> (days of compute here).
 import type { MethodName } from '../../../ode/tableaus.js';
+import type { GradientMethod } from '../../../model/neural-ode.js';
 
 export interface MnistSettings {
   /** images used in all (train + test), at most the package's 10,000 */
@@ -27,6 +28,12 @@ export interface MnistSettings {
    * solve carries z alone (same steps, same gradient; R_K of a batch is then not reported while training)
    */
   lazyTerms: boolean;
+  /**
+   * the gradient through the ODE block: 'checkpoint' (replays each step), 'backprop' (keeps the forward
+   * solve's stages: no replay, more memory; computes R_K in the forward solve, so lazyTerms does not apply)
+   * or 'adjoint'
+   */
+  gradient: GradientMethod;
   /** the training solver (adaptive) and its rtol = atol; the error norm sees z alone */
   trainMethod: MethodName;
   trainTol: number;
@@ -70,6 +77,7 @@ export const DEFAULT_MNIST: MnistSettings = {
   order: 3,
   lambdas: [3.02e-3, 3.02e-2, 3.02e-1],
   lazyTerms: true,
+  gradient: 'checkpoint',
   trainMethod: 'dopri5',
   trainTol: 1e-5,
   evalTol: 1.4e-8,
