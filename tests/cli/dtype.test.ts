@@ -12,6 +12,10 @@ import { registerCnfCommand } from '../../src/cli/commands/cnf.js';
 import { registerLatentCommand } from '../../src/cli/commands/latent.js';
 import { registerMnistCommand } from '../../src/cli/commands/mnist.js';
 import { registerBeyondCommand } from '../../src/cli/commands/beyond.js';
+import { createRuntimeSync } from '../../src/runtime/wasm.js';
+import { Rng } from '../../src/random.js';
+import { createMnistModel } from '../../src/cli/experiments/mnist/model.js';
+import { measuredModel } from '../../src/cli/experiments/mnist/run.js';
 
 function program(): Command {
   const p = new Command().exitOverride();
@@ -53,7 +57,24 @@ test('mnist --dtype float32: trains the paper\'s classifier in f32 and records t
     '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
     '--error-tols', '1e-3', '--ref-tol', '1e-5', '--error-images', '3']);
   assert.is(r.dtype, 'float32');
+  assert.is((r.settings as Record<string, unknown>).evalDtype, 'float64', 'measured on f64 copies by default');
   assert.ok(Number.isFinite(r.nfe_reg as number) && (r.nfe_reg as number) > 0 && Number.isFinite(r.test_error_reg as number));
+});
+
+test('measuredModel: an f32 model is measured on an f64 copy of its weights (evalDtype float64), or itself (float32)', () => {
+  const rt32 = createRuntimeSync({ dtype: 'float32' });
+  const m32 = createMnistModel(rt32, { order: 2, lambda: 0.1, method: 'dopri5', tol: 1e-5 }, new Rng(3));
+  assert.is(measuredModel(m32, { evalDtype: 'float32' }), m32);
+  const m64 = measuredModel(m32, { evalDtype: 'float64' });
+  assert.is(m64.rt.dtype, 'float64');
+  assert.equal(m64.params.map((p) => Array.from(p.value.toFloat64Array())), m32.params.map((p) => Array.from(p.value.toFloat64Array())), 'the same weights, widened exactly');
+  const f64Model = createMnistModel(createRuntimeSync(), { order: 2, lambda: 0.1, method: 'dopri5', tol: 1e-5 }, new Rng(3));
+  assert.is(measuredModel(f64Model, { evalDtype: 'float64' }), f64Model, 'an f64 model is measured as it is');
+  // At the paper's 1.4e-8 the f64 copy takes the steps its dynamics need; the f32 model may take more.
+  const x = new Float64Array(20 * 784).map((_, i) => ((i * 7919) % 1000) / 1000);
+  const solver = { method: 'dopri5' as const, rtol: 1.4e-8, atol: 1.4e-8 };
+  const nfe64 = m64.predict(x, { solver }).stats[0].nfe, nfe32 = m32.predict(x, { solver }).stats[0].nfe;
+  assert.ok(nfe64 <= nfe32, `f64 copy ${nfe64} NFE, f32 model ${nfe32}`);
 });
 
 test('toy --dtype float32: trains and records the dtype', async () => {

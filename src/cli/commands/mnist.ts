@@ -4,7 +4,7 @@
 // test set, and writes mnist.json and the figures in --out (default taynode-results/mnist).
 import { Option, type Command } from 'commander';
 import { runtimeFor, dtypeOption } from '../dtype.js';
-import type { Dtype } from '../../runtime/dtype.js';
+import { DTYPES, type Dtype } from '../../runtime/dtype.js';
 import { saveModel } from '../../model/serialize.js';
 import { GRADIENT_METHODS } from '../../model/neural-ode.js';
 import { METHOD_NAMES, TABLEAUS, isAdaptive, type MethodName } from '../../ode/tableaus.js';
@@ -55,6 +55,7 @@ export function registerMnistCommand(program: Command): void {
     .addOption(new Option('--train-method <m>', 'adaptive solver while training').choices(ADAPTIVE).default(d.trainMethod))
     .option('--train-tol <x>', 'rtol = atol while training (the paper: 1.4e-8; the error norm sees z alone)', positive, d.trainTol)
     .option('--eval-tol <x>', 'dopri5 rtol = atol of every reported NFE and error (the paper: 1.4e-8)', positive, d.evalTol)
+    .addOption(new Option('--eval-dtype <type>', 'value type the reported NFE, errors and R_K are measured in (float64: an f32-trained model on an f64 copy of its weights; moot with --dtype float64)').choices(DTYPES as Dtype[]).default(d.evalDtype))
     .option('--nfe-batch <n>', 'images solved jointly per NFE batch (the paper: 1,000)', positiveInt, d.nfeBatch)
     .option('--eval-train <n>', 'training images in the final NFE/error evaluation (0: all)', integerAtLeast(0), d.evalTrain)
     .option('--per-example <n>', 'images (train and test each) solved one at a time for the per-example NFE', positiveInt, d.perExample)

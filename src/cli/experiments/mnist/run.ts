@@ -4,7 +4,8 @@
 // error, and R_K of the trained model. Training time counts the iterations alone (objective, gradient
 // and update), not the measurements.
 import { Rng } from '../../../random.js';
-import type { Runtime } from '../../../runtime/wasm.js';
+import { runtime, type Runtime } from '../../../runtime/wasm.js';
+import { loadComposedModel, saveModel } from '../../../model/serialize.js';
 import type { Model } from '../../../model/model.js';
 import type { SolverConfig } from '../../../model/solver-config.js';
 import { softmaxCrossEntropyLoss } from '../../../model/losses.js';
@@ -115,7 +116,7 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   const curve: CurvePoint[] = [];
   const checkpoint = (iteration: number) => {
     if (!curveAt.has(iteration)) return;
-    const e = evaluateSet(model, data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, curveCount);
+    const e = evaluateSet(measuredModel(model, s), data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, curveCount);
     curve.push({ iteration, nfe: e.nfe, error: e.error });
   };
   const records: IterationRecord[] = [];
@@ -151,21 +152,32 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   }
   checkpoint(iterations);
   const evalTrain = s.evalTrain > 0 ? Math.min(s.evalTrain, trainSize) : trainSize;
-  const train = evaluateSet(model, data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, evalTrain);
-  const test = evaluateSet(model, data.testImages, data.testLabels, evalSolver, s.nfeBatch);
+  const measured64 = measuredModel(model, s);
+  const train = evaluateSet(measured64, data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, evalTrain);
+  const test = evaluateSet(measured64, data.testImages, data.testLabels, evalSolver, s.nfeBatch);
   const rkCount = Math.min(s.rkImages, trainSize);
   return {
     lambda: o.lambda, order: o.order, method: o.method, iterations, model, curve, records, trainSeconds: trainMs / 1000, trainCpuSeconds: trainCpuUs / 1e6, train, test,
-    nfePerExampleTrain: perExampleNfe(model, data.trainImages, evalSolver, s.perExample),
-    nfePerExampleTest: perExampleNfe(model, data.testImages, evalSolver, s.perExample),
-    rK: measureRk(model, rows(data.trainImages, PIXELS, 0, rkCount), data.trainLabels.subarray(0, rkCount), o.order, evalSolver),
+    nfePerExampleTrain: perExampleNfe(measured64, data.trainImages, evalSolver, s.perExample),
+    nfePerExampleTest: perExampleNfe(measured64, data.testImages, evalSolver, s.perExample),
+    rK: measureRk(measured64, rows(data.trainImages, PIXELS, 0, rkCount), data.trainLabels.subarray(0, rkCount), o.order, evalSolver),
   };
+}
+
+/**
+ * The model whose NFE, errors and R_K are reported: the trained one, or (an f32 model with evalDtype
+ * 'float64') the same weights widened into the shared f64 runtime, so that tight tolerances measure
+ * the dynamics rather than f32's rounding.
+ */
+export function measuredModel(model: Model, s: Pick<MnistSettings, 'evalDtype'>): Model {
+  if (model.rt.dtype !== 'float32' || s.evalDtype === 'float32') return model;
+  return loadComposedModel(runtime(), saveModel(model, {}, { dtype: 'F32' })).model;
 }
 
 /** Fig. 8a for a trained run, on the first errorImages training images (dopri5). */
 export function addSolverErrors(run: MnistRun, s: MnistSettings, data: MnistSplit): void {
   const n = Math.min(s.errorImages, data.trainLabels.length);
-  run.solverErrors = solverErrors(run.model, rows(data.trainImages, PIXELS, 0, n), 'dopri5', s.errorTols, s.refTol);
+  run.solverErrors = solverErrors(measuredModel(run.model, s), rows(data.trainImages, PIXELS, 0, n), 'dopri5', s.errorTols, s.refTol);
 }
 
 /**

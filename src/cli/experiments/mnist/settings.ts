@@ -3,6 +3,7 @@
 // --digits 10000 --epochs 160 --train-tol 1.4e-8 --lambdas <its sweep> (days of compute here).
 import type { MethodName } from '../../../ode/tableaus.js';
 import type { GradientMethod } from '../../../model/neural-ode.js';
+import type { Dtype } from '../../../runtime/dtype.js';
 
 export interface MnistSettings {
   /** images used in all (train + test), at most the package's 10,000 */
@@ -39,6 +40,12 @@ export interface MnistSettings {
   trainTol: number;
   /** the reported NFE: dopri5 at rtol = atol = evalTol (the paper's 1.4e-8) */
   evalTol: number;
+  /**
+   * the value type every reported NFE, error and R_K is measured in: 'float64' measures an f32-trained
+   * model on an f64 copy of its weights (at 1.4e-8 f32's rounding would enter the error estimate and
+   * add steps the dynamics do not need); 'float32' measures the f32 model itself. Moot for f64 training.
+   */
+  evalDtype: Dtype;
   /** images solved jointly (one step size) per NFE batch (the paper's 1,000) */
   nfeBatch: number;
   /** training images in the final NFE/error/loss evaluation (0: all) */
@@ -81,6 +88,7 @@ export const DEFAULT_MNIST: MnistSettings = {
   trainMethod: 'dopri5',
   trainTol: 1e-5,
   evalTol: 1.4e-8,
+  evalDtype: 'float64',
   nfeBatch: 1000,
   evalTrain: 2000,
   perExample: 50,
