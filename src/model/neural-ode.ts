@@ -526,8 +526,11 @@ export class NeuralOde {
     return { fwd, stored: { store, start, end: store.end } };
   }
 
-  /** Frees a 'backprop' pass's stored stages if they are still the arena's top (else its caller's scope will). */
-  private release(pass: ForwardPass): void {
+  /**
+   * For a pass whose `backward` will not come: frees a 'backprop' pass's stored stages if they are still
+   * the arena's top (else its caller's scope will). Nothing to free for the other gradient modes.
+   */
+  release(pass: ForwardPass): void {
     const stored = pass.stored;
     if (!stored) return;
     if (this.rt.arena.mark() === stored.end) this.rt.arena.reset(stored.start);
