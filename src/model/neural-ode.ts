@@ -8,6 +8,7 @@ import { ArenaExhaustedError, ArgumentError, ShapeError } from '../errors.js';
 import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
+import type { ArenaWatch } from '../runtime/arena.js';
 import { zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { adjointGradient } from './adjoint.js';
 import type { AugmentedDynamics } from './augmented.js';
@@ -119,7 +120,7 @@ export interface ForwardPass {
   /** the noise this solve used (the dynamics are shared by every pass of a batch size) */
   noise: Float64Array[];
   /** gradient 'backprop': the stored stages and the arena bytes [start, end) holding them until backward */
-  stored?: { store: StageStore; start: number; end: number };
+  stored?: { store: StageStore; start: number; end: number; watch: ArenaWatch };
 }
 
 export interface ForwardOptions {
@@ -523,7 +524,8 @@ export class NeuralOde {
     // odeint's scope freed everything on return; the stages above its scratch are still there, untouched.
     arena.keepUpTo(store.end);
     live.add(store);
-    return { fwd, stored: { store, start, end: store.end } };
+    // (a scope ending before backward frees them, even if later allocations cover them again)
+    return { fwd, stored: { store, start, end: store.end, watch: arena.watch(store.end) } };
   }
 
   /**
@@ -533,7 +535,8 @@ export class NeuralOde {
   release(pass: ForwardPass): void {
     const stored = pass.stored;
     if (!stored) return;
-    if (this.rt.arena.mark() === stored.end) this.rt.arena.reset(stored.start);
+    this.rt.arena.unwatch(stored.watch);
+    if (!stored.watch.broken && this.rt.arena.mark() === stored.end) this.rt.arena.reset(stored.start);
     this.liveStores.get(pass.dyn)?.delete(stored.store);
     pass.stored = undefined;
   }
@@ -610,7 +613,7 @@ export class NeuralOde {
   private storedStages(pass: ForwardPass): StageStore {
     const stored = pass.stored;
     if (!stored) throw new ArgumentError('pass', "a forward pass with record: true whose stages are still stored (gradient 'backprop' frees them in backward: one backward per pass)", 'none stored');
-    if (!this.liveStores.get(pass.dyn)?.has(stored.store) || this.rt.arena.mark() < stored.end) {
+    if (!this.liveStores.get(pass.dyn)?.has(stored.store) || stored.watch.broken || this.rt.arena.mark() < stored.end) {
       throw new ArgumentError('pass', "a pass whose stored stages are still allocated (gradient 'backprop': the arena scope around forward and backward must not end in between)", 'freed');
     }
     return stored.store;

@@ -197,6 +197,23 @@ test('several passes of one batch size await their backward (as several samples\
   assert.throws(() => backprop.backward(freed, zbar), (e: Error) => e instanceof ArgumentError && /still allocated/.test(e.message));
 });
 
+test('stages a scope freed, then overwritten by allocations still live at backward, are refused, not reversed', () => {
+  const { backprop } = pair({ solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7 } });
+  const zbar = new Float64Array(BATCH * D).fill(1);
+  const mark = rt.arena.mark();
+  try {
+    const freed = rt.arena.scope(() => backprop.forward(data.z0, { rng: new Rng(1), record: true }));
+    // (a tensor or another model's parameters made in between, say: the arena's top is back above the stages)
+    const count = freed.result.storedBytes / 8 + 512;
+    const over = rt.arena.alloc(count);
+    rt.arena.values.fill(NaN, over / 8, over / 8 + count);
+    assert.ok(rt.arena.mark() >= mark + freed.result.storedBytes);
+    assert.throws(() => backprop.backward(freed, zbar), (e: Error) => e instanceof ArgumentError && /still allocated/.test(e.message));
+  } finally {
+    rt.arena.reset(mark);
+  }
+});
+
 const composed = (gradient: 'checkpoint' | 'backprop'): ModelSpec => {
   const block = (terms: NeuralOdeConfig['terms']) => ({
     dynamics: { type: 'sequential' as const, layers: [{ type: 'concatLinear' as const, inputs: 3, outputs: 6 }, { type: 'activation' as const, fn: 'softplus' as const }, { type: 'concatLinear' as const, inputs: 6, outputs: 3 }] },
