@@ -211,6 +211,8 @@ export class NeuralOde {
   private readonly dynamicsCache = new LruCache<string, AugmentedDynamics>(DYNAMICS_CACHE_SIZE);
   /** per dynamics, the 'backprop' passes whose stages its slots hold, awaiting their backward */
   private readonly liveStores = new WeakMap<AugmentedDynamics, Set<StageStore>>();
+  /** 'backprop' stages released (backward done) but still allocated below another pass's */
+  private readonly releasedStages = new Set<NonNullable<ForwardPass['stored']>>();
 
   /** the prefix of its parameters' names ("blocks.0" inside a Model; "" alone): a file of this block alone drops it */
   readonly name: string;
@@ -529,16 +531,31 @@ export class NeuralOde {
   }
 
   /**
-   * For a pass whose `backward` will not come: frees a 'backprop' pass's stored stages if they are still
-   * the arena's top (else its caller's scope will). Nothing to free for the other gradient modes.
+   * For a pass whose `backward` will not come (backward calls it too): frees a 'backprop' pass's stored
+   * stages once nothing live lies above them (else its caller's scope will). Nothing to free for the
+   * other gradient modes.
    */
   release(pass: ForwardPass): void {
     const stored = pass.stored;
     if (!stored) return;
-    this.rt.arena.unwatch(stored.watch);
-    if (!stored.watch.broken && this.rt.arena.mark() === stored.end) this.rt.arena.reset(stored.start);
     this.liveStores.get(pass.dyn)?.delete(stored.store);
     pass.stored = undefined;
+    // Freed from the top down: an older pass released first waits until the newer ones above it are
+    // (several passes reversed oldest first, outside any scope, would otherwise keep its bytes for good).
+    const { arena } = this.rt;
+    this.releasedStages.add(stored);
+    for (let freed = true; freed; ) {
+      freed = false;
+      for (const r of this.releasedStages) {
+        if (r.watch.broken) this.releasedStages.delete(r); // a scope freed it (and stopped watching)
+        else if (arena.mark() === r.end) {
+          arena.unwatch(r.watch);
+          arena.reset(r.start);
+          this.releasedStages.delete(r);
+          freed = true;
+        }
+      }
+    }
   }
 
   /**
