@@ -536,6 +536,7 @@ export class NeuralOde {
    * other gradient modes.
    */
   release(pass: ForwardPass): void {
+    if (typeof pass !== 'object' || pass === null || !('result' in pass)) throw new ArgumentError('pass', 'a forward pass (what forward returned)', pass);
     const stored = pass.stored;
     if (!stored) return;
     this.liveStores.get(pass.dyn)?.delete(stored.store);

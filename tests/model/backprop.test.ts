@@ -216,6 +216,8 @@ test('passes reversed oldest first, outside any arena scope, leave the arena as 
   backprop.release(first);
   backprop.backward(second, zbar);
   assert.is(rt.arena.usedBytes, before);
+  backprop.release(first); // twice: nothing more to free
+  assert.throws(() => backprop.release(undefined as never), (e: Error) => e instanceof ArgumentError && /^pass: expected a forward pass/.test(e.message));
 });
 
 test('stages a scope freed, then overwritten by allocations still live at backward, are refused, not reversed', () => {
