@@ -8,6 +8,7 @@ import { ArenaExhaustedError, ArgumentError, ShapeError } from '../errors.js';
 import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
+import type { ArenaWatch } from '../runtime/arena.js';
 import { zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { adjointGradient } from './adjoint.js';
 import type { AugmentedDynamics } from './augmented.js';
@@ -119,7 +120,7 @@ export interface ForwardPass {
   /** the noise this solve used (the dynamics are shared by every pass of a batch size) */
   noise: Float64Array[];
   /** gradient 'backprop': the stored stages and the arena bytes [start, end) holding them until backward */
-  stored?: { store: StageStore; start: number; end: number };
+  stored?: { store: StageStore; start: number; end: number; watch: ArenaWatch };
 }
 
 export interface ForwardOptions {
@@ -210,6 +211,8 @@ export class NeuralOde {
   private readonly dynamicsCache = new LruCache<string, AugmentedDynamics>(DYNAMICS_CACHE_SIZE);
   /** per dynamics, the 'backprop' passes whose stages its slots hold, awaiting their backward */
   private readonly liveStores = new WeakMap<AugmentedDynamics, Set<StageStore>>();
+  /** 'backprop' stages released (backward done) but still allocated below another pass's */
+  private readonly releasedStages = new Set<NonNullable<ForwardPass['stored']>>();
 
   /** the prefix of its parameters' names ("blocks.0" inside a Model; "" alone): a file of this block alone drops it */
   readonly name: string;
@@ -523,16 +526,37 @@ export class NeuralOde {
     // odeint's scope freed everything on return; the stages above its scratch are still there, untouched.
     arena.keepUpTo(store.end);
     live.add(store);
-    return { fwd, stored: { store, start, end: store.end } };
+    // (a scope ending before backward frees them, even if later allocations cover them again)
+    return { fwd, stored: { store, start, end: store.end, watch: arena.watch(store.end) } };
   }
 
-  /** Frees a 'backprop' pass's stored stages if they are still the arena's top (else its caller's scope will). */
-  private release(pass: ForwardPass): void {
+  /**
+   * For a pass whose `backward` will not come (backward calls it too): frees a 'backprop' pass's stored
+   * stages once nothing live lies above them (else its caller's scope will). Nothing to free for the
+   * other gradient modes.
+   */
+  release(pass: ForwardPass): void {
+    if (typeof pass !== 'object' || pass === null || !('result' in pass)) throw new ArgumentError('pass', 'a forward pass (what forward returned)', pass);
     const stored = pass.stored;
     if (!stored) return;
-    if (this.rt.arena.mark() === stored.end) this.rt.arena.reset(stored.start);
     this.liveStores.get(pass.dyn)?.delete(stored.store);
     pass.stored = undefined;
+    // Freed from the top down: an older pass released first waits until the newer ones above it are
+    // (several passes reversed oldest first, outside any scope, would otherwise keep its bytes for good).
+    const { arena } = this.rt;
+    this.releasedStages.add(stored);
+    for (let freed = true; freed; ) {
+      freed = false;
+      for (const r of this.releasedStages) {
+        if (r.watch.broken) this.releasedStages.delete(r); // a scope freed it (and stopped watching)
+        else if (arena.mark() === r.end) {
+          arena.unwatch(r.watch);
+          arena.reset(r.start);
+          this.releasedStages.delete(r);
+          freed = true;
+        }
+      }
+    }
   }
 
   /**
@@ -607,7 +631,7 @@ export class NeuralOde {
   private storedStages(pass: ForwardPass): StageStore {
     const stored = pass.stored;
     if (!stored) throw new ArgumentError('pass', "a forward pass with record: true whose stages are still stored (gradient 'backprop' frees them in backward: one backward per pass)", 'none stored');
-    if (!this.liveStores.get(pass.dyn)?.has(stored.store) || this.rt.arena.mark() < stored.end) {
+    if (!this.liveStores.get(pass.dyn)?.has(stored.store) || stored.watch.broken || this.rt.arena.mark() < stored.end) {
       throw new ArgumentError('pass', "a pass whose stored stages are still allocated (gradient 'backprop': the arena scope around forward and backward must not end in between)", 'freed');
     }
     return stored.store;

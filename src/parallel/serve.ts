@@ -117,7 +117,12 @@ export async function servePoolWorker(): Promise<void> {
           const start = performance.now();
           const kept = passes.get(request.pass);
           passes.delete(request.pass);
-          if (!request.zsBar) { port.post({ id: request.id, result: null }); return; }
+          if (!request.zsBar) {
+            // (a 'backprop' pass's stages stay allocated in this worker's arena until released)
+            if (kept) kept.model.release(kept.pass);
+            port.post({ id: request.id, result: null });
+            return;
+          }
           if (!kept) throw new ArgumentError('pass', 'a forward pass kept by this worker', request.pass);
           const { model, pass } = kept;
           setParams(model.params, kept.params);

@@ -82,8 +82,10 @@ export class SharedStepBarrier implements StepSync {
     slots.set(part.means, mine + 4);
     if (Atomics.add(control, ARRIVED, 1) === workers - 1) {
       Atomics.store(control, ARRIVED, 0);
-      Atomics.store(control, COMPLETED, generation + 1);
+      // The generation moves BEFORE the meeting shows complete: a worker released by `completed` (its
+      // wait may return early) and already at its next norm must read the next generation (bank).
       Atomics.add(control, GENERATION, 1);
+      Atomics.store(control, COMPLETED, generation + 1);
       Atomics.notify(control, GENERATION);
     } else {
       // The generation moves when the meeting completes or on an abort; `completed` tells which.

@@ -9,10 +9,17 @@ import type { Values } from './dtype.js';
 const PAGE_BYTES = 65536;
 const ALIGN = 16;
 
+/** Memory an Arena watches (Arena.watch). */
+export interface ArenaWatch {
+  readonly end: number;
+  broken: boolean;
+}
+
 export class Arena {
   private top: number;
   private f64View: Float64Array;
   private valueView: Values;
+  private readonly watches = new Set<ArenaWatch>();
 
   constructor(
     readonly memory: WebAssembly.Memory,
@@ -108,7 +115,34 @@ export class Arena {
     if (!Number.isInteger(mark) || mark < alignUp(this.base) || mark > this.top || mark % ALIGN !== 0) {
       throw new ArgumentError('mark', `a value returned by mark() at or below the current top ${this.top}`, mark);
     }
+    this.freedDownTo(mark);
+  }
+
+  /**
+   * Watches memory kept past the scope that allocated it (a backprop solve's stored stages) up to byte
+   * `end`: `broken` turns true once a reset or the end of a scope frees any of it, even if later
+   * allocations bring the top back above it (they may have overwritten it). `unwatch` when done.
+   */
+  watch(end: number): ArenaWatch {
+    const watch = { end, broken: false };
+    this.watches.add(watch);
+    return watch;
+  }
+
+  unwatch(watch: ArenaWatch): void {
+    this.watches.delete(watch);
+  }
+
+  /** The top moves down to `mark`: memory watched above it is freed. */
+  private freedDownTo(mark: number): void {
     this.top = mark;
+    if (this.watches.size === 0) return;
+    for (const watch of this.watches) {
+      if (watch.end > mark) {
+        watch.broken = true;
+        this.watches.delete(watch);
+      }
+    }
   }
 
   /**
@@ -129,7 +163,7 @@ export class Arena {
     try {
       return body();
     } finally {
-      this.top = mark;
+      this.freedDownTo(mark);
     }
   }
 

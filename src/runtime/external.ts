@@ -3,7 +3,7 @@
 // them from. Nothing here embeds the kernels, which keeps the inference bundle small.
 import { ArgumentError } from '../errors.js';
 import { instantiate, instantiateSync, readMaxBytes, type Runtime, type RuntimeOptions } from './instance.js';
-import { setSharedRuntime, sharedRuntime } from './shared.js';
+import { setSharedRuntime, sharedRuntimeOfDtype } from './shared.js';
 import { readDtype } from './dtype.js';
 
 export interface KernelSource extends RuntimeOptions {
@@ -43,14 +43,14 @@ export async function createRuntime(source: KernelSource): Promise<Runtime> {
   return instantiate(await WebAssembly.compile(bytes), maxBytes, 'module', dtype);
 }
 
-/** Sets up the shared runtime from a module or bytes (once; later calls return it unchanged). */
+/** Sets up the shared runtime from a module or bytes (once; later calls return it unchanged, refusing a dtype other than its own). */
 export function initSync(source: KernelSource): Runtime {
-  return sharedRuntime() ?? setSharedRuntime(createRuntimeSync(source));
+  return sharedRuntimeOfDtype(source.dtype) ?? setSharedRuntime(createRuntimeSync(source));
 }
 
 /** Sets up the shared runtime from a module, bytes or URL (once). */
 export async function init(source: KernelSource): Promise<Runtime> {
-  const existing = sharedRuntime();
+  const existing = sharedRuntimeOfDtype(source.dtype);
   if (existing) return existing;
   return setSharedRuntime(await createRuntime(source));
 }

@@ -10,7 +10,7 @@ import relaxedWasmBytes from '../../build/taynode-relaxed.wasm';
 import { ArgumentError } from '../errors.js';
 import { checkOneOf } from '../config/strict.js';
 import { instantiate, instantiateSync, readMaxBytes, type Runtime, type RuntimeOptions as ModuleRuntimeOptions } from './instance.js';
-import { setSharedRuntime, sharedRuntime } from './shared.js';
+import { setSharedRuntime, sharedRuntime, sharedRuntimeOfDtype } from './shared.js';
 import { readDtype } from './dtype.js';
 
 export type { Runtime } from './instance.js';
@@ -57,14 +57,14 @@ export function kernelWasmBytes(build: 'baseline' | 'relaxed' = 'baseline'): Uin
   return build === 'relaxed' ? relaxedWasmBytes : wasmBytes;
 }
 
-/** Sets up the shared runtime (once; later calls return it unchanged). */
+/** Sets up the shared runtime (once; later calls return it unchanged, refusing a dtype other than its own). */
 export function initSync(options: RuntimeOptions = {}): Runtime {
-  return sharedRuntime() ?? setSharedRuntime(createRuntimeSync(options));
+  return sharedRuntimeOfDtype(options.dtype) ?? setSharedRuntime(createRuntimeSync(options));
 }
 
 /** Sets up the shared runtime with asynchronous compilation (once). */
 export async function init(options: RuntimeOptions = {}): Promise<Runtime> {
-  const existing = sharedRuntime();
+  const existing = sharedRuntimeOfDtype(options.dtype);
   if (existing) return existing;
   return setSharedRuntime(await createRuntime(options));
 }

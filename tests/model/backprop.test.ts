@@ -197,6 +197,46 @@ test('several passes of one batch size await their backward (as several samples\
   assert.throws(() => backprop.backward(freed, zbar), (e: Error) => e instanceof ArgumentError && /still allocated/.test(e.message));
 });
 
+test('passes reversed oldest first, outside any arena scope, leave the arena as they found it (the older stages are freed once the newer are)', () => {
+  const { backprop } = pair({ solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7 } });
+  const zbar = new Float64Array(BATCH * D).fill(1);
+  const before = rt.arena.usedBytes;
+  for (let i = 0; i < 3; i++) {
+    const first = backprop.forward(data.z0, { rng: new Rng(1), record: true });
+    const second = backprop.forward(data.z0.map((v) => -0.5 * v), { rng: new Rng(2), record: true });
+    assert.ok(first.result.storedBytes > 0 && second.result.storedBytes > 0);
+    backprop.backward(first, zbar);
+    assert.is(rt.arena.usedBytes - before, first.result.storedBytes + second.result.storedBytes, 'the older stages wait below the newer');
+    backprop.backward(second, zbar);
+    assert.is(rt.arena.usedBytes, before, `iteration ${i}: every stored byte freed`);
+  }
+  // Newest first, and a pass released without its backward, too.
+  const first = backprop.forward(data.z0, { rng: new Rng(1), record: true });
+  const second = backprop.forward(data.z0, { rng: new Rng(2), record: true });
+  backprop.release(first);
+  backprop.backward(second, zbar);
+  assert.is(rt.arena.usedBytes, before);
+  backprop.release(first); // twice: nothing more to free
+  assert.throws(() => backprop.release(undefined as never), (e: Error) => e instanceof ArgumentError && /^pass: expected a forward pass/.test(e.message));
+});
+
+test('stages a scope freed, then overwritten by allocations still live at backward, are refused, not reversed', () => {
+  const { backprop } = pair({ solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7 } });
+  const zbar = new Float64Array(BATCH * D).fill(1);
+  const mark = rt.arena.mark();
+  try {
+    const freed = rt.arena.scope(() => backprop.forward(data.z0, { rng: new Rng(1), record: true }));
+    // (a tensor or another model's parameters made in between, say: the arena's top is back above the stages)
+    const count = freed.result.storedBytes / 8 + 512;
+    const over = rt.arena.alloc(count);
+    rt.arena.values.fill(NaN, over / 8, over / 8 + count);
+    assert.ok(rt.arena.mark() >= mark + freed.result.storedBytes);
+    assert.throws(() => backprop.backward(freed, zbar), (e: Error) => e instanceof ArgumentError && /still allocated/.test(e.message));
+  } finally {
+    rt.arena.reset(mark);
+  }
+});
+
 const composed = (gradient: 'checkpoint' | 'backprop'): ModelSpec => {
   const block = (terms: NeuralOdeConfig['terms']) => ({
     dynamics: { type: 'sequential' as const, layers: [{ type: 'concatLinear' as const, inputs: 3, outputs: 6 }, { type: 'activation' as const, fn: 'softplus' as const }, { type: 'concatLinear' as const, inputs: 6, outputs: 3 }] },

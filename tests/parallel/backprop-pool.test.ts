@@ -35,4 +35,29 @@ test('fixed grid (rk4): a backprop model pooled over two workers gives the singl
   }
 });
 
+
+
+test('objectiveAt with a backprop model: a series loss that throws frees each worker\'s stored stages (repeated failures do not exhaust the arena)', async () => {
+  // ~50 kB of stored stages per shard and call: 40 kept after failures would outgrow a 1 MiB arena.
+  const pool = await createWorkerPool({ workers: 2, runtime: { maxMemoryBytes: 2 ** 20 } });
+  try {
+    const model = NeuralOde.create(rt, { ...config('backprop'), solver: { method: 'dopri5', rtol: 1e-6, atol: 1e-6 } }, new Rng(1));
+    const z0 = randomArray(new Rng(2), 16 * 3);
+    const failing = () => { throw new Error('loss failed on purpose'); };
+    for (let i = 0; i < 40; i++) {
+      let error: Error | undefined;
+      try {
+        await pool.objectiveAt(model, z0, [1], failing);
+      } catch (e) {
+        error = e as Error;
+      }
+      assert.match(error?.message ?? '', /loss failed on purpose/, `call ${i}: ${error?.message}`);
+    }
+    const square = (zs: Float64Array) => ({ value: zs.reduce((s, v) => s + v * v, 0), gradient: zs.map((v) => 2 * v) });
+    const pooled = await pool.objectiveAt(model, z0, [1], square);
+    assert.ok(Number.isFinite(pooled.loss));
+  } finally {
+    await pool.close();
+  }
+});
 test.run();

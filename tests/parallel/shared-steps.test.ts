@@ -214,6 +214,27 @@ test('train({ pool }) with dopri5 and shared steps follows the single-thread run
   assert.equal(pooled.nfe, single.nfe);
 });
 
+test('more workers than rows (3 workers, 2 rows): only the shards that exist meet, and the result is the single thread\'s', async () => {
+  const three = await createWorkerPool({ workers: 3 });
+  try {
+    const model = NeuralOde.create(rt, dopri5, new Rng(25));
+    const rng = new Rng(26);
+    const x = randomArray(rng, 2 * 3, -2, 2), target = randomArray(rng, 2 * 3);
+    const single = model.objective(x, target);
+    const expected = flatGrads(model);
+    const pooled = await three.objective(model, x, target);
+    assert.is(pooled.shards.length, 2);
+    assertClose(flatGrads(model), expected, 1e-12, 'gradient');
+    assertClose([pooled.loss], [single.loss], 1e-13, 'loss');
+    assert.equal([pooled.nfeForward, pooled.nfeBackward], [single.nfeForward, single.nfeBackward]);
+    const one = randomArray(rng, 3, -2, 2);
+    const predicted = await three.predict(model, one);
+    assertClose(predicted.output, model.predict(one).zs, 1e-13, 'one row: one shard, no partner to wait for');
+  } finally {
+    await three.close();
+  }
+});
+
 test('a failure every shard meets after the same norm (maxSteps) is each worker\'s own: reported as shard 0\'s, every time', async () => {
   const failing = NeuralOde.create(rt, { ...dopri5, solver: { method: 'dopri5', rtol: 1e-10, atol: 1e-10, maxSteps: 1 } }, new Rng(23));
   const x = randomArray(new Rng(24), 6 * 3);

@@ -94,4 +94,28 @@ test('invalid sizes and shapes are named', () => {
   assert.throws(() => createRuntimeSync({ maxMemoryBytes: -5 }), /maxMemoryBytes/);
 });
 
+test('watch: memory kept past its scope is broken once a reset or a scope end frees any of it, even if the top comes back above it', () => {
+  const { arena } = createRuntimeSync();
+  const below = arena.mark();
+  const kept = arena.alloc(10);
+  const end = arena.mark();
+  const watch = arena.watch(end);
+  arena.scope(() => arena.alloc(100));
+  arena.reset(end);
+  assert.is(watch.broken, false, 'frees above it leave it intact');
+  arena.scope(() => { arena.reset(kept); });
+  assert.is(watch.broken, true, 'a reset into it');
+  arena.keepUpTo(end);
+  const again = arena.watch(end);
+  arena.scope(() => {
+    arena.reset(below);
+    arena.alloc(50);
+  });
+  assert.is(again.broken, true, 'a scope that ends after its body reset below');
+  const third = arena.watch(arena.mark());
+  arena.unwatch(third);
+  arena.reset(below);
+  assert.is(third.broken, false, 'no longer watched');
+});
+
 test.run();

@@ -2,7 +2,7 @@
 // tensors and kernel table all work in 4-byte values.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRuntime, createRuntimeSync, kernelWasmBytes } from '../../src/runtime/wasm.js';
+import { createRuntime, createRuntimeSync, init, initSync, kernelWasmBytes } from '../../src/runtime/wasm.js';
 import * as external from '../../src/runtime/external.js';
 import { resolveKernels } from '../../src/runtime/dtype.js';
 import { Tensor } from '../../src/runtime/tensor.js';
@@ -90,6 +90,19 @@ test('raw module exports are not a kernel table: refused by name, not run with N
   const raw = new WebAssembly.Instance(new WebAssembly.Module(kernelWasmBytes() as BufferSource), {}).exports;
   const p = Parameter.zeros(rt, 'w', 1, 2);
   assert.throws(() => new Adam(raw as never, [p]), (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message));
+});
+
+test('the shared runtime is set up once: a later init/initSync asking for another dtype is refused by name, not handed the other precision', async () => {
+  const shared = initSync();
+  const other = shared.dtype === 'float64' ? 'float32' : 'float64';
+  const refused = (e: Error) => e instanceof ArgumentError && /^dtype: /.test(e.message) && e.message.includes(shared.dtype);
+  assert.throws(() => initSync({ dtype: other }), refused);
+  await init({ dtype: other }).then(() => assert.unreachable('init resolved'), (e: Error) => assert.ok(refused(e), e.message));
+  const module = new WebAssembly.Module(kernelWasmBytes() as BufferSource);
+  assert.throws(() => external.initSync({ module, dtype: other }), refused);
+  assert.throws(() => initSync({ dtype: 'f32' as never }), (e: Error) => e instanceof ArgumentError && /dtype: expected one of/.test(e.message));
+  assert.is(initSync({ dtype: shared.dtype }), shared);
+  assert.is(initSync(), shared);
 });
 
 test.run();
