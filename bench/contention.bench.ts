@@ -1,8 +1,10 @@
-// Why two workers do not make an MNIST step 2× faster: the same kernel calls timed in one worker alone
-// and in two workers at once. Each worker instantiates the kernels itself and repeats the MNIST
-// dynamics' GEMMs (batch 50, a shard: [50, 785]·[100, 785]ᵀ and [50, 101]·[784, 101]ᵀ, f64 and f32) or a
-// plain JS loop (the threads bench's calibration: pure ALU, no memory traffic). slowdown = a call's
-// time while the other core runs the same calls ÷ its time alone (1.0 = the cores do not interfere).
+// Why two workers do not make an MNIST step 2× faster: the same work timed in one worker alone and in
+// two workers at once. Each worker instantiates the kernels itself and repeats the MNIST dynamics'
+// GEMMs (batch 50, a shard: [50, 785]·[100, 785]ᵀ and [50, 101]·[784, 101]ᵀ, f64 and f32), a plain JS
+// loop (the threads bench's calibration: pure ALU, no memory traffic), or a whole shard's training
+// step (the MNIST model's objective on 50 rows, dopri5 1e-5, through the built bundle: everything a
+// pool's worker does but the messages). slowdown = the work's time while the other core runs the same
+// ÷ its time alone (1.0 = the cores do not interfere).
 //   npm run bench -- contention        (CONTENTION_ROUNDS=N, default 7)
 import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -10,9 +12,18 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { writeResults } from './results-file.js';
 import { median } from './timing.js';
+import { mnistSpec } from '../src/cli/experiments/mnist/model.js';
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
+let step;
+const ready = import(workerData.bundle).then((t) => {
+  const rt = t.createRuntimeSync();
+  const model = t.Model.create(rt, workerData.spec, new t.Rng(0));
+  const rng = new t.Rng(1);
+  const x = new Float64Array(50 * 784).map(() => rng.uniform()), y = new Float64Array(50).map(() => rng.int(10));
+  step = () => model.objective(x, y, { loss: t.softmaxCrossEntropyLoss });
+});
 const { exports: k } = new WebAssembly.Instance(new WebAssembly.Module(workerData.wasm), {});
 const rows = 50, hidden = 100, pixels = 784;
 const align = (x) => Math.ceil(x / 16) * 16;
@@ -31,22 +42,26 @@ const work = {
   gemm_f64(n) { for (let i = 0; i < n; i++) { k.gemm_nt(h, x, w1, 0, rows, hidden, pixels + 1, 0); k.gemm_nt(y, h1, w2, 0, rows, pixels, hidden + 1, 0); } },
   gemm_f32(n) { for (let i = 0; i < n; i++) { k.gemm_nt_f32(h, x, w1, 0, rows, hidden, pixels + 1, 0); k.gemm_nt_f32(y, h1, w2, 0, rows, pixels, hidden + 1, 0); } },
   js_loop(n) { let s = 0; for (let i = 0; i < n * 20000; i++) s += (i * 2654435761) % 7; return s; },
+  mnist_shard(n) { for (let i = 0; i < n; i++) step(); },
 };
-parentPort.on('message', ({ kind, n }) => { const t = performance.now(); work[kind](n); parentPort.postMessage(performance.now() - t); });
+parentPort.on('message', async ({ kind, n }) => { await ready; const t = performance.now(); work[kind](n); parentPort.postMessage(performance.now() - t); });
 `;
 
-const KINDS = [['gemm_f64', 300], ['gemm_f32', 600], ['js_loop', 300]] as const;
+const KINDS = [['gemm_f64', 300], ['gemm_f32', 600], ['js_loop', 300], ['mnist_shard', 4]] as const;
 
 export async function run(): Promise<void> {
   const rounds = Number(process.env.CONTENTION_ROUNDS ?? 7);
   const wasm = readFileSync(fileURLToPath(new URL('../build/taynode.wasm', import.meta.url)));
-  const workers = [0, 1].map(() => new Worker(WORKER, { eval: true, workerData: { wasm } }));
+  const spec = mnistSpec({ order: 3, lambda: 0, method: 'dopri5', tol: 1e-5 });
+  spec.blocks[0].solver = { method: 'dopri5', rtol: 1e-5, atol: 1e-5, errorNorm: 'state', maxSteps: 20_000 };
+  const bundle = new URL('../build/index.js', import.meta.url).href;
+  const workers = [0, 1].map(() => new Worker(WORKER, { eval: true, workerData: { wasm, spec, bundle } }));
   const ask = (w: Worker, kind: string, n: number) => new Promise<number>((resolve) => { w.once('message', resolve); w.postMessage({ kind, n }); });
   const load = loadavg();
   console.log(`one worker alone against two at once, ${rounds} interleaved rounds; load average ${load.map((l) => l.toFixed(2)).join(' ')}`);
   const figures: Record<string, unknown> = {};
   try {
-    for (const [kind, n] of KINDS) await Promise.all(workers.map((w) => ask(w, kind, n / 10))); // warm-up (tier-up)
+    for (const [kind, n] of KINDS) await Promise.all(workers.map((w) => ask(w, kind, Math.ceil(n / 4)))); // warm-up (tier-up)
     for (const [kind, n] of KINDS) {
       const alone: number[] = [], together: number[] = [];
       for (let r = 0; r < rounds; r++) {
