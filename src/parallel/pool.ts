@@ -254,12 +254,7 @@ export class WorkerPool {
       if (!(model instanceof Model)) throw new ArgumentError('lazyTerms', 'a Model (a lone NeuralOde\'s objective has no lazyTerms)', options.lazyTerms);
     }
     const shards = splitRows(batch, this.size);
-    let seeds: number[] | undefined;
-    if (needsNoise(model)) {
-      if (options.rng === undefined) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace (one seed is drawn per shard)', undefined);
-      checkRng(options.rng, 'rng');
-      seeds = shardSeeds(options.rng, shards.length);
-    } else if (options.rng !== undefined) checkRng(options.rng, 'rng');
+    const seeds = noiseSeeds(model, options.rng, shards.length);
     // Copied now, before any wait: a caller that changes x or the parameters after calling does not
     // change what is sent. Each request gets its own copies (the last shard takes the gathered
     // parameters themselves), which are transferred, not cloned: cloning 2 MB of parameters and pixels
@@ -296,12 +291,7 @@ export class WorkerPool {
     const outputTimes = Array.from(times);
     if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (zs, shape) => { value, gradient }', loss);
     const shards = splitRows(batch, this.size);
-    let seeds: number[] | undefined;
-    if (needsNoise(model)) {
-      if (options.rng === undefined) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace (one seed is drawn per shard)', undefined);
-      checkRng(options.rng, 'rng');
-      seeds = shardSeeds(options.rng, shards.length);
-    } else if (options.rng !== undefined) checkRng(options.rng, 'rng');
+    const seeds = noiseSeeds(model, options.rng, shards.length);
     const params = concatParameters(model.params, 'value');
     const own = shards.map((shard, s) => ({ params: s === shards.length - 1 ? params : params.slice(), z0: shardRows(z0, d, shard) }));
     const scales = lambdaScales(model);
@@ -566,4 +556,15 @@ function batchOf(x: unknown, width: number, name: string): number {
   if (!(x instanceof Float64Array) || x.length === 0 || x.length % width !== 0) throw new ShapeError(`${name}: expected a Float64Array of batch × ${width} values, got ${(x as { length?: number })?.length}`);
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite input', x[i]);
   return x.length / width;
+}
+
+/** One seed per shard, drawn from `rng` in shard order, when a term of the model draws noise (else none). */
+function noiseSeeds(model: NeuralOde | Model, rng: unknown, shards: number): number[] | undefined {
+  if (!needsNoise(model)) {
+    if (rng !== undefined) checkRng(rng, 'rng');
+    return undefined;
+  }
+  if (rng === undefined) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace (one seed is drawn per shard)', undefined);
+  checkRng(rng, 'rng');
+  return shardSeeds(rng as Rng, shards);
 }
