@@ -16,21 +16,10 @@ import { train } from '../../src/training/loop.js';
 import { createWorkerPool, MAX_POOL_MODELS, WorkerPool } from '../../src/parallel/pool.js';
 import { splitRows } from '../../src/parallel/shards.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
+import { rejects } from '../helpers/rejects.js';
 
 const rt = createRuntimeSync();
 
-/** Awaits `promise` and asserts it rejects with an error matching `expected` (a pattern for its message, or a predicate). */
-async function rejects(promise: Promise<unknown>, expected: RegExp | ((e: Error) => boolean)): Promise<void> {
-  let error: Error | undefined;
-  try {
-    await promise;
-  } catch (e) {
-    error = e as Error;
-  }
-  if (!error) return assert.unreachable(`expected a rejection matching ${expected}`);
-  const ok = expected instanceof RegExp ? expected.test(error.message) : expected(error);
-  assert.ok(ok, `rejected with ${error.name}: ${error.message}; expected ${expected}`);
-}
 let pool: WorkerPool;
 
 test.before(async () => {

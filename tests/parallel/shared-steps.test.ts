@@ -16,19 +16,10 @@ import { train } from '../../src/training/loop.js';
 import { createWorkerPool, WorkerPool } from '../../src/parallel/pool.js';
 import { combineNormParts, type NormPart } from '../../src/ode/step-sync.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
+import { rejects } from '../helpers/rejects.js';
 
 const rt = createRuntimeSync();
 
-async function rejects(promise: Promise<unknown>, expected: RegExp): Promise<void> {
-  let error: Error | undefined;
-  try {
-    await promise;
-  } catch (e) {
-    error = e as Error;
-  }
-  if (!error) return assert.unreachable(`expected a rejection matching ${expected}`);
-  assert.match(error.message, expected);
-}
 
 let pool: WorkerPool;
 test.before(async () => {
