@@ -68,6 +68,11 @@ test('measuredModel: an f32 model is measured on an f64 copy of its weights (eva
   const m64 = measuredModel(m32, { evalDtype: 'float64' });
   assert.is(m64.rt.dtype, 'float64');
   assert.equal(m64.params.map((p) => Array.from(p.value.toFloat64Array())), m32.params.map((p) => Array.from(p.value.toFloat64Array())), 'the same weights, widened exactly');
+  // Measured again after training steps: the same copy, holding the new weights.
+  m32.params[0].value.copyFrom(m32.params[0].value.toFloat64Array().map((v) => v + 0.25));
+  const again = measuredModel(m32, { evalDtype: 'float64' });
+  assert.is(again, m64, 'one copy per model');
+  assert.equal(Array.from(again.params[0].value.toFloat64Array()), Array.from(m32.params[0].value.toFloat64Array()), 'refreshed weights');
   const f64Model = createMnistModel(createRuntimeSync(), { order: 2, lambda: 0.1, method: 'dopri5', tol: 1e-5 }, new Rng(3));
   assert.is(measuredModel(f64Model, { evalDtype: 'float64' }), f64Model, 'an f64 model is measured as it is');
   // At the paper's 1.4e-8 the f64 copy takes the steps its dynamics need; the f32 model may take more.

@@ -171,8 +171,19 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
  */
 export function measuredModel(model: Model, s: Pick<MnistSettings, 'evalDtype'>): Model {
   if (model.rt.dtype !== 'float32' || s.evalDtype === 'float32') return model;
-  return loadComposedModel(runtime(), saveModel(model, {}, { dtype: 'F32' })).model;
+  // One copy per model, refreshed with its current weights: a run measures at every curve point, and
+  // each new model would keep its parameters and programs in the shared arena for good.
+  const copy = f64Copies.get(model);
+  if (copy === undefined) {
+    const made = loadComposedModel(runtime(), saveModel(model, {}, { dtype: 'F32' })).model;
+    f64Copies.set(model, made);
+    return made;
+  }
+  copy.params.forEach((p, i) => p.value.copyFrom(model.params[i].value.toFloat64Array()));
+  return copy;
 }
+
+const f64Copies = new WeakMap<Model, Model>();
 
 /** Fig. 8a for a trained run, on the first errorImages training images (dopri5). */
 export function addSolverErrors(run: MnistRun, s: MnistSettings, data: MnistSplit): void {
