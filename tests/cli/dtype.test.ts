@@ -15,7 +15,7 @@ import { registerBeyondCommand } from '../../src/cli/commands/beyond.js';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { createMnistModel } from '../../src/cli/experiments/mnist/model.js';
-import { measuredModel } from '../../src/cli/experiments/mnist/run.js';
+import { measuredModel } from '../../src/cli/eval-dtype.js';
 
 function program(): Command {
   const p = new Command().exitOverride();
@@ -64,17 +64,17 @@ test('mnist --dtype float32: trains the paper\'s classifier in f32 and records t
 test('measuredModel: an f32 model is measured on an f64 copy of its weights (evalDtype float64), or itself (float32)', () => {
   const rt32 = createRuntimeSync({ dtype: 'float32' });
   const m32 = createMnistModel(rt32, { order: 2, lambda: 0.1, method: 'dopri5', tol: 1e-5 }, new Rng(3));
-  assert.is(measuredModel(m32, { evalDtype: 'float32' }), m32);
-  const m64 = measuredModel(m32, { evalDtype: 'float64' });
+  assert.is(measuredModel(m32, 'float32'), m32);
+  const m64 = measuredModel(m32, 'float64');
   assert.is(m64.rt.dtype, 'float64');
   assert.equal(m64.params.map((p) => Array.from(p.value.toFloat64Array())), m32.params.map((p) => Array.from(p.value.toFloat64Array())), 'the same weights, widened exactly');
   // Measured again after training steps: the same copy, holding the new weights.
   m32.params[0].value.copyFrom(m32.params[0].value.toFloat64Array().map((v) => v + 0.25));
-  const again = measuredModel(m32, { evalDtype: 'float64' });
+  const again = measuredModel(m32, 'float64');
   assert.is(again, m64, 'one copy per model');
   assert.equal(Array.from(again.params[0].value.toFloat64Array()), Array.from(m32.params[0].value.toFloat64Array()), 'refreshed weights');
   const f64Model = createMnistModel(createRuntimeSync(), { order: 2, lambda: 0.1, method: 'dopri5', tol: 1e-5 }, new Rng(3));
-  assert.is(measuredModel(f64Model, { evalDtype: 'float64' }), f64Model, 'an f64 model is measured as it is');
+  assert.is(measuredModel(f64Model, 'float64'), f64Model, 'an f64 model is measured as it is');
   // At the paper's 1.4e-8 the f64 copy takes the steps its dynamics need; the f32 model may take more.
   const x = new Float64Array(20 * 784).map((_, i) => ((i * 7919) % 1000) / 1000);
   const solver = { method: 'dopri5' as const, rtol: 1.4e-8, atol: 1.4e-8 };
@@ -83,9 +83,15 @@ test('measuredModel: an f32 model is measured on an f64 copy of its weights (eva
 });
 
 test('toy --dtype float32: trains and records the dtype', async () => {
-  const r = await runF32(['toy', '--iterations', '4', '--hidden', '6', '--train-points', '12', '--test-points', '9', '--batch-size', '6', '--lambdas', '0.1']);
+  const args = ['toy', '--iterations', '4', '--hidden', '6', '--train-points', '12', '--test-points', '9', '--batch-size', '6', '--lambdas', '0.1'];
+  const r = await runF32(args);
   assert.is(r.dtype, 'float32');
+  assert.is((r.settings as Record<string, unknown>).evalDtype, 'float64', 'measured on f64 copies by default');
   assert.ok(Number.isFinite(r.nfe_reg as number) && (r.nfe_reg as number) > 0);
+  // Measured on the f32 models themselves: the same training, at least as many NFE at 1.4e-8.
+  const r32 = await runF32([...args, '--eval-dtype', 'float32']);
+  assert.is((r32.settings as Record<string, unknown>).evalDtype, 'float32');
+  assert.ok((r32.nfe_reg as number) >= (r.nfe_reg as number), `f32 ${r32.nfe_reg} NFE, f64 copy ${r.nfe_reg}`);
 });
 
 test('cnf --dtype float32: trains (Hutchinson trace in f32) and records the dtype', async () => {

@@ -11,6 +11,7 @@ import { METHOD_NAMES, TABLEAUS, isAdaptive, type MethodName } from '../../ode/t
 import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/mnist/data.js';
 import { DEFAULT_MNIST, runIterations, type MnistSettings } from '../experiments/mnist/settings.js';
 import { addSolverErrors, chooseRun, trainMnist, trainMnistOn, type MnistRun, type RunOptions } from '../experiments/mnist/run.js';
+import { evalDtypeOption } from '../eval-dtype.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { fig3Spec, fig5aSpec, fig6Spec, fig7Spec, fig8Spec } from '../experiments/mnist/plots.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
@@ -55,7 +56,7 @@ export function registerMnistCommand(program: Command): void {
     .addOption(new Option('--train-method <m>', 'adaptive solver while training').choices(ADAPTIVE).default(d.trainMethod))
     .option('--train-tol <x>', 'rtol = atol while training (the paper: 1.4e-8; the error norm sees z alone)', positive, d.trainTol)
     .option('--eval-tol <x>', 'dopri5 rtol = atol of every reported NFE and error (the paper: 1.4e-8)', positive, d.evalTol)
-    .addOption(new Option('--eval-dtype <type>', 'value type the reported NFE, errors and R_K are measured in (float64: an f32-trained model on an f64 copy of its weights; moot with --dtype float64)').choices(DTYPES as Dtype[]).default(d.evalDtype))
+    .addOption(evalDtypeOption())
     .option('--nfe-batch <n>', 'images solved jointly per NFE batch (the paper: 1,000)', positiveInt, d.nfeBatch)
     .option('--eval-train <n>', 'training images in the final NFE/error evaluation (0: all)', integerAtLeast(0), d.evalTrain)
     .option('--per-example <n>', 'images (train and test each) solved one at a time for the per-example NFE', positiveInt, d.perExample)

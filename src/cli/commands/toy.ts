@@ -7,6 +7,7 @@ import type { Dtype } from '../../runtime/dtype.js';
 import type { IterationMetrics } from '../../training/metrics.js';
 import { saveModel } from '../../model/serialize.js';
 import { chooseRun, DEFAULT_TOY, TOY_INITS, toyData, trainToy, trainToyOn, type ToyRun, type ToySettings } from '../experiments/toy.js';
+import { evalDtypeOption } from '../eval-dtype.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
 import { renderSvg } from '../plots.js';
@@ -31,6 +32,7 @@ export function registerToyCommand(program: Command): void {
     .option('--weight-decay <x>', 'AdamW weight decay for every run', nonNegative, d.weightDecay)
     .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
     .option('--eval-tol <x>', 'dopri5 rtol = atol for the reported NFE and loss (the paper\'s default 1.4e-8)', positive, d.evalTol)
+    .addOption(evalDtypeOption())
     .option('--compare-tols <list>', 'further tolerances at which both models\' NFE is reported', positiveList('tolerances'), d.compareTols)
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ ratio × unreg loss', positive, d.maxLossRatio)
     .option('--seed <n>', 'seed for the weights, the batches and the test set', integer, d.seed)

@@ -14,6 +14,8 @@ import { train } from '../../training/loop.js';
 import type { IterationMetrics, MetricsLog } from '../../training/metrics.js';
 import type { WorkerPool } from '../../parallel/pool.js';
 import { piecewiseConstant } from '../../training/schedules.js';
+import { measuredModel } from '../eval-dtype.js';
+import type { Dtype } from '../../runtime/dtype.js';
 
 export interface ToySettings {
   iterations: number;
@@ -33,6 +35,8 @@ export interface ToySettings {
   trainTol: number;
   /** dopri5 tolerance (rtol = atol) for the reported NFE and loss (the paper's default: 1.4e-8) */
   evalTol: number;
+  /** the value type an f32-trained model is measured in (src/cli/eval-dtype.ts) */
+  evalDtype: Dtype;
   /** further tolerances at which both models' NFE is also reported */
   compareTols: number[];
   seed: number;
@@ -58,6 +62,7 @@ export const DEFAULT_TOY: ToySettings = {
   weightDecay: 0,
   trainTol: 1e-6,
   evalTol: 1.4e-8,
+  evalDtype: 'float64',
   compareTols: [1e-4, 1e-6],
   seed: 0,
   maxLossRatio: 1.1,
@@ -162,7 +167,7 @@ function toyTraining(rt: Runtime, s: ToySettings, data: ToyData, lambda: number,
   };
   const finish = (log: MetricsLog): ToyRun => {
     const trainSeconds = (performance.now() - start) / 1000;
-    const ev = evaluateToy(model, data, s);
+    const ev = evaluateToy(measuredModel(model, s.evalDtype), data, s);
     return { lambda, model, log: log.records, trainLoss: log.last?.dataLoss ?? NaN, ...ev, trainSeconds };
   };
   return { options, finish };

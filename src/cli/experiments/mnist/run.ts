@@ -4,8 +4,8 @@
 // error, and R_K of the trained model. Training time counts the iterations alone (objective, gradient
 // and update), not the measurements.
 import { Rng } from '../../../random.js';
-import { runtime, type Runtime } from '../../../runtime/wasm.js';
-import { loadComposedModel, saveModel } from '../../../model/serialize.js';
+import type { Runtime } from '../../../runtime/wasm.js';
+import { measuredModel } from '../../eval-dtype.js';
 import type { Model } from '../../../model/model.js';
 import type { SolverConfig } from '../../../model/solver-config.js';
 import { softmaxCrossEntropyLoss } from '../../../model/losses.js';
@@ -116,7 +116,7 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   const curve: CurvePoint[] = [];
   const checkpoint = (iteration: number) => {
     if (!curveAt.has(iteration)) return;
-    const e = evaluateSet(measuredModel(model, s), data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, curveCount);
+    const e = evaluateSet(measuredModel(model, s.evalDtype), data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, curveCount);
     curve.push({ iteration, nfe: e.nfe, error: e.error });
   };
   const records: IterationRecord[] = [];
@@ -152,7 +152,7 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   }
   checkpoint(iterations);
   const evalTrain = s.evalTrain > 0 ? Math.min(s.evalTrain, trainSize) : trainSize;
-  const measured64 = measuredModel(model, s);
+  const measured64 = measuredModel(model, s.evalDtype);
   const train = evaluateSet(measured64, data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, evalTrain);
   const test = evaluateSet(measured64, data.testImages, data.testLabels, evalSolver, s.nfeBatch);
   const rkCount = Math.min(s.rkImages, trainSize);
@@ -164,31 +164,11 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   };
 }
 
-/**
- * The model whose NFE, errors and R_K are reported: the trained one, or (an f32 model with evalDtype
- * 'float64') the same weights widened into the shared f64 runtime, so that tight tolerances measure
- * the dynamics rather than f32's rounding.
- */
-export function measuredModel(model: Model, s: Pick<MnistSettings, 'evalDtype'>): Model {
-  if (model.rt.dtype !== 'float32' || s.evalDtype === 'float32') return model;
-  // One copy per model, refreshed with its current weights: a run measures at every curve point, and
-  // each new model would keep its parameters and programs in the shared arena for good.
-  const copy = f64Copies.get(model);
-  if (copy === undefined) {
-    const made = loadComposedModel(runtime(), saveModel(model, {}, { dtype: 'F32' })).model;
-    f64Copies.set(model, made);
-    return made;
-  }
-  copy.params.forEach((p, i) => p.value.copyFrom(model.params[i].value.toFloat64Array()));
-  return copy;
-}
-
-const f64Copies = new WeakMap<Model, Model>();
 
 /** Fig. 8a for a trained run, on the first errorImages training images (dopri5). */
 export function addSolverErrors(run: MnistRun, s: MnistSettings, data: MnistSplit): void {
   const n = Math.min(s.errorImages, data.trainLabels.length);
-  run.solverErrors = solverErrors(measuredModel(run.model, s), rows(data.trainImages, PIXELS, 0, n), 'dopri5', s.errorTols, s.refTol);
+  run.solverErrors = solverErrors(measuredModel(run.model, s.evalDtype), rows(data.trainImages, PIXELS, 0, n), 'dopri5', s.errorTols, s.refTol);
 }
 
 /**
