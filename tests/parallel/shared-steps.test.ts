@@ -20,7 +20,6 @@ import { rejects } from '../helpers/rejects.js';
 
 const rt = createRuntimeSync();
 
-
 let pool: WorkerPool;
 test.before(async () => {
   pool = await createWorkerPool({ workers: 2 });
