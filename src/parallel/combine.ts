@@ -4,7 +4,6 @@
 // shard's).
 import type { NeuralOde } from '../model/neural-ode.js';
 import type { Model } from '../model/model.js';
-import type { SolverStats } from '../ode/stats.js';
 import { ShapeError } from '../errors.js';
 import { parameterCount, zeroGrads, type ParameterLike } from '../training/parameters.js';
 import type { LoadReply, ObjectiveFigures, ObjectiveReply } from './protocol.js';
@@ -16,16 +15,12 @@ export interface ShardObjective extends ObjectiveFigures {
   workerMs: number;
 }
 
-export interface PoolObjectiveResult {
-  /** Σ_s (rows_s / batch)·loss_s: the shard-size-weighted mean (as are dataLoss and regularizers) */
-  loss: number;
-  dataLoss: number;
-  regularizers: Record<string, number>;
-  /** the largest shard's: the shards run side by side, so the slowest sets the time */
-  nfeForward: number;
-  nfeBackward: number;
-  /** the largest shard's counts, field by field (initialStep: the first shard's) */
-  forwardStats: SolverStats;
+/**
+ * The batch's figures: loss, dataLoss and regularizers are Σ_s (rows_s / batch)·value_s, the shard-size-
+ * weighted means; nfeForward, nfeBackward and forwardStats are the largest shard's (the shards run side
+ * by side, so the slowest sets the time; forwardStats field by field, initialStep the first shard's).
+ */
+export interface PoolObjectiveResult extends ObjectiveFigures {
   /** each shard's own figures, in batch order */
   shards: ShardObjective[];
 }
