@@ -20,6 +20,19 @@ import { registerMnistCommand } from '../../src/cli/commands/mnist.js';
 
 const classes = loadMnistClasses();
 
+/** Runs `taynode mnist` with these arguments, its console output silenced. */
+async function runMnist(args: string[]): Promise<void> {
+  const program = new Command().exitOverride();
+  registerMnistCommand(program);
+  const log = console.log;
+  console.log = () => {};
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } finally {
+    console.log = log;
+  }
+}
+
 test('the package: 10,000 greyscale digits in [0, 1], 784 values each, every class present', () => {
   assert.is(classes.counts.length, CLASSES);
   assert.is(classes.counts.reduce((a, b) => a + b, 0), 10_000);
@@ -170,17 +183,9 @@ test('taynode mnist: a tiny run writes the JSON (keys, finite and consistent num
   const dir = mkdtempSync(join(tmpdir(), 'taynode-mnist-'));
   try {
     const json = join(dir, 'mnist.json');
-    const program = new Command().exitOverride();
-    registerMnistCommand(program);
-    const log = console.log;
-    console.log = () => {};
-    try {
-      await program.parseAsync(['mnist', '--digits', '300', '--iterations', '3', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
-        '--eval-tol', '1e-6', '--nfe-batch', '50', '--eval-train', '100', '--per-example', '2', '--curve-points', '2', '--rk-images', '10',
-        '--error-tols', '1e-3,1e-5', '--ref-tol', '1e-8', '--error-images', '5', '--warmup', '1', '--no-progress', '--out', dir, '--json', json], { from: 'user' });
-    } finally {
-      console.log = log;
-    }
+    await runMnist(['mnist', '--digits', '300', '--iterations', '3', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
+      '--eval-tol', '1e-6', '--nfe-batch', '50', '--eval-train', '100', '--per-example', '2', '--curve-points', '2', '--rk-images', '10',
+      '--error-tols', '1e-3,1e-5', '--ref-tol', '1e-8', '--error-images', '5', '--warmup', '1', '--no-progress', '--out', dir, '--json', json]);
     const r = JSON.parse(readFileSync(json, 'utf8'));
     for (const key of ['nfe_unreg', 'nfe_reg', 'test_error_unreg', 'test_error_reg', 'lambda', 'train_time_unreg_s', 'train_time_reg_s', 'train_time_ratio', 'settings', 'sweep']) assert.ok(key in r, key);
     assert.is(r.lambda, 0.5);
@@ -214,18 +219,10 @@ test('taynode mnist --fig6: one unregularised and one run per order for each sol
   const dir = mkdtempSync(join(tmpdir(), 'taynode-mnist6-'));
   try {
     const json = join(dir, 'mnist.json');
-    const program = new Command().exitOverride();
-    registerMnistCommand(program);
-    const log = console.log;
-    console.log = () => {};
-    try {
-      await program.parseAsync(['mnist', '--digits', '200', '--iterations', '2', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
-        '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
-        '--error-tols', '1e-3', '--ref-tol', '1e-7', '--error-images', '3', '--fig6', '--fig6-methods', 'bosh3,heun_euler', '--fig6-orders', '2',
-        '--fig6-tol', '1e-3', '--no-progress', '--out', dir, '--json', json], { from: 'user' });
-    } finally {
-      console.log = log;
-    }
+    await runMnist(['mnist', '--digits', '200', '--iterations', '2', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
+      '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
+      '--error-tols', '1e-3', '--ref-tol', '1e-7', '--error-images', '3', '--fig6', '--fig6-methods', 'bosh3,heun_euler', '--fig6-orders', '2',
+      '--fig6-tol', '1e-3', '--no-progress', '--out', dir, '--json', json]);
     const r = JSON.parse(readFileSync(json, 'utf8'));
     assert.equal(r.fig6.map((p: { method: string; order: number | string }) => `${p.method}:${p.order}`), ['bosh3:none', 'bosh3:2', 'heun_euler:none', 'heun_euler:2']);
     for (const p of r.fig6) assert.ok(p.nfe > 0 && Number.isFinite(p.loss) && p.rK > 0);
@@ -241,18 +238,10 @@ test('taynode mnist --gradient backprop trains as checkpoint does (the same grad
   const dir = mkdtempSync(join(tmpdir(), 'taynode-mnist-gradient-'));
   const runWith = async (gradient: string): Promise<Record<string, any>> => {
     const out = join(dir, gradient), json = join(out, 'mnist.json');
-    const program = new Command().exitOverride();
-    registerMnistCommand(program);
-    const log = console.log;
-    console.log = () => {};
-    try {
-      // --no-lazy-terms: backprop integrates R_K in the forward solve, so checkpoint must too for equal losses
-      await program.parseAsync(['mnist', '--digits', '200', '--iterations', '3', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
-        '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
-        '--error-tols', '1e-3', '--ref-tol', '1e-6', '--error-images', '3', '--no-progress', '--no-lazy-terms', '--gradient', gradient, '--out', out], { from: 'user' });
-    } finally {
-      console.log = log;
-    }
+    // --no-lazy-terms: backprop integrates R_K in the forward solve, so checkpoint must too for equal losses
+    await runMnist(['mnist', '--digits', '200', '--iterations', '3', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
+      '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
+      '--error-tols', '1e-3', '--ref-tol', '1e-6', '--error-images', '3', '--no-progress', '--no-lazy-terms', '--gradient', gradient, '--out', out]);
     return JSON.parse(readFileSync(json, 'utf8'));
   };
   try {
