@@ -13,12 +13,12 @@ export { checkTerms, termsFromRegularizers, termName, termsNeedNoise, isStepTerm
 export { STEP_TERM_KINDS, type StepTermKind } from './step-terms.js';
 export type { TermConfig, TermKind, NoiseKind, TraceEstimatorKind } from './terms.js';
 export { NegativeTrace } from './trace.js';
-export { backpropagateSteps, neededStages } from './replay.js';
-export type { ReplayDynamics, StageTableau } from './replay.js';
-export { adjointGradient } from './adjoint.js';
-export type { AdjointOutputs, AdjointResult } from './adjoint.js';
-export { checkOutputs, checkOutputTimes, placeOutputs, solveTimes } from './outputs.js';
-export type { OutputCotangents, PlacedOutputs, StepOutputs } from './outputs.js';
+export { backpropagateSteps, neededStages } from '../gradients/replay.js';
+export type { ReplayDynamics, StageTableau } from '../gradients/replay.js';
+export { adjointGradient } from '../gradients/adjoint-solve.js';
+export type { AdjointOutputs, AdjointResult } from '../gradients/adjoint-solve.js';
+export { checkOutputs, checkOutputTimes, placeOutputs, solveTimes } from '../gradients/outputs.js';
+export type { OutputCotangents, PlacedOutputs, StepOutputs } from '../gradients/outputs.js';
 export { maskedMseLoss } from './series-losses.js';
 export type { SeriesLoss, SeriesLossValue, SeriesShape } from './series-losses.js';
 export { saveModel, loadModel, loadComposedModel, loadWeights, type SaveOptions, type LoadOptions } from './serialize.js';

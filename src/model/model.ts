@@ -24,7 +24,7 @@ import { tapeOps } from '../nn/ops.js';
 import { checkParameters, zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 import type { SeriesLoss } from './series-losses.js';
-import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig } from './neural-ode.js';
+import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig, type StateNorm } from './neural-ode.js';
 
 export type Encoder = Layer | GruEncoder;
 
@@ -142,6 +142,10 @@ export interface ModelObjectiveOptions {
   gradient?: boolean;
   /** integrate the blocks' terms only in the backward replay (NeuralOde ForwardOptions.lazyTerms): regularizers are then {} */
   lazyTerms?: boolean;
+  /** multiplies every block's regularisers' λ in this call (NeuralOde ObjectiveOptions.lambdaScale; default 1) */
+  lambdaScale?: number;
+  /** every block's error norm (NeuralOde ObjectiveOptions.norm; a pool's shared steps pass the batch's) */
+  norm?: StateNorm;
 }
 
 export interface ModelObjectiveResult {
@@ -167,6 +171,8 @@ export interface ModelPredictOptions {
   solver?: SolverConfig;
   /** output times of the last block (default: its t1 alone); the output is then [times, batch, outputWidth] */
   times?: ArrayLike<number>;
+  /** every block's error norm (NeuralOde PredictOptions.norm) */
+  norm?: StateNorm;
 }
 
 export class Model {
@@ -245,15 +251,6 @@ export class Model {
     return same ? spec : null;
   }
 
-  /** Every block's `lambdaScale` (the multiplier of its regularisers' λ; the λ controller sets it). */
-  get lambdaScale(): number {
-    return this.blocks[0].lambdaScale;
-  }
-
-  set lambdaScale(scale: number) {
-    for (const block of this.blocks) block.lambdaScale = scale;
-  }
-
   get params(): ParameterLike[] {
     return [...(this.encoder?.params ?? []), ...this.blocks.flatMap((b) => b.params), ...(this.head?.params ?? [])];
   }
@@ -275,7 +272,7 @@ export class Model {
 
   /** The whole model on a batch [batch, inputWidth], without regulariser states or gradients. */
   predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats[] } {
-    checkKeys(options, ['solver', 'times'], '');
+    checkKeys(options, ['solver', 'times', 'norm'], '');
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     const batch = this.batchOf(x);
     const { arena } = this.rt;
@@ -286,7 +283,7 @@ export class Model {
       let zs = z;
       this.blocks.forEach((block, i) => {
         const last = i === this.blocks.length - 1;
-        const r = block.predict(z, { solver: options.solver, times: last ? options.times : undefined });
+        const r = block.predict(z, { solver: options.solver, times: last ? options.times : undefined, ...(options.norm ? { norm: options.norm } : {}) });
         z = r.z1;
         zs = r.zs;
         stats.push(r.stats);
@@ -303,7 +300,7 @@ export class Model {
    * block's λ-weighted terms; with `gradient` (default), every parameter's gradient is set.
    */
   objective(x: Float64Array, target: Float64Array, options: ModelObjectiveOptions = {}): ModelObjectiveResult {
-    checkOptions(options, ['loss', 'rng', 'gradient', 'lazyTerms']);
+    checkOptions(options, ['loss', 'rng', 'gradient', 'lazyTerms', 'lambdaScale', 'norm']);
     const batch = this.batchOf(x);
     const lossFn = options.loss ?? mseLoss;
     checkLoss(lossFn);
@@ -323,7 +320,7 @@ export class Model {
    * batch, outputWidth]; their cotangents enter the last block's backward pass at their times.
    */
   objectiveAt(x: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: Omit<ModelObjectiveOptions, 'loss'> = {}): ModelObjectiveResult {
-    checkOptions(options, ['rng', 'gradient']);
+    checkOptions(options, ['rng', 'gradient', 'lambdaScale', 'norm']);
     const batch = this.batchOf(x);
     if (times === null || typeof times !== 'object' || typeof times.length !== 'number') throw new ArgumentError('times', 'an array of output times', times);
     if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (outputs, shape) => { value, gradient }', loss);
@@ -355,7 +352,11 @@ export class Model {
       const passes: ForwardPass[] = [];
       const last = this.blocks.length - 1;
       this.blocks.forEach((block, i) => {
-        const pass = block.forward(z, { rng: options.rng, record: wantGrad, times: i === last ? times : undefined, lazyTerms: options.lazyTerms === true });
+        const pass = block.forward(z, {
+          rng: options.rng, record: wantGrad, times: i === last ? times : undefined, lazyTerms: options.lazyTerms === true,
+          ...(options.lambdaScale === undefined ? {} : { lambdaScale: options.lambdaScale }),
+          ...(options.norm === undefined ? {} : { norm: options.norm }),
+        });
         passes.push(pass);
         z = pass.result.z1;
       });

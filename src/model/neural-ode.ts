@@ -8,20 +8,16 @@ import { ArenaExhaustedError, ArgumentError, ShapeError } from '../errors.js';
 import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
-import type { ArenaWatch } from '../runtime/arena.js';
 import { zeroGrads, type ParameterLike } from '../training/parameters.js';
-import { adjointGradient } from './adjoint.js';
 import type { AugmentedDynamics } from './augmented.js';
 import { GraphAugmentedDynamics } from './graph-dynamics.js';
 import { odeint, type OdeSolution } from '../ode/solve.js';
 import { callOnTensors } from '../ode/dynamics.js';
-import { withBatchMeans } from '../ode/step-sync.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
-import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
-import { backpropagateSteps } from './replay.js';
-import { StageStore } from './stage-store.js';
-import { checkOutputTimes, solveTimes } from './outputs.js';
+import { TABLEAUS, type MethodName } from '../ode/tableaus.js';
+import { createGradientMethod, GRADIENT_METHODS, type BlockSolveRequest, type GradientStrategy, type GradientMethod, type OdeBlock, type RecordedForward, type StateNorm } from '../gradients/index.js';
+import { checkOutputTimes, solveTimes } from '../gradients/outputs.js';
 import type { SeriesLoss } from './series-losses.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
 import type { Dynamics } from '../dynamics/dynamics.js';
@@ -36,7 +32,7 @@ import { checkRuntime } from '../runtime/check.js';
 import { LruCache } from '../lru-cache.js';
 import { checkSolverConfig, type SolverConfig } from './solver-config.js';
 import { checkTerms, isStepTerm, termName, termsFromRegularizers, termsNeedNoise, type IntegralTermConfig, type StepTermConfig, type TermConfig } from './terms.js';
-import { checkStepTermsTableau, stepTermsHook } from './step-terms.js';
+import { checkStepTermsTableau } from './step-terms.js';
 
 // src/ode's defaults (options.ts), which the solve used when the solver config leaves them out.
 const DEFAULT_RTOL = 1e-6, DEFAULT_ATOL = 1e-8;
@@ -45,13 +41,7 @@ import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses
 export type { SolverConfig, ErrorNorm } from './solver-config.js';
 export { ERROR_NORMS } from './solver-config.js';
 
-/**
- * 'checkpoint' keeps each accepted step's start state and replays its stages backward; 'backprop' keeps
- * every accepted step's stages from the forward solve (no replay; memory ∝ steps × stages × the
- * dynamics' intermediates, in the arena); 'adjoint' solves the adjoint ODE backward (O(1) memory).
- */
-export type GradientMethod = 'checkpoint' | 'adjoint' | 'backprop';
-export const GRADIENT_METHODS: readonly GradientMethod[] = ['checkpoint', 'adjoint', 'backprop'];
+export { GRADIENT_METHODS, type GradientMethod, type StateNorm } from '../gradients/index.js';
 
 export interface NeuralOdeConfig {
   /** the paper's MLP (time concatenated before every layer); parameters layer{l}.weight/bias */
@@ -65,6 +55,12 @@ export interface NeuralOdeConfig {
   /** the integral terms (terms.ts): regularisers and the CNF log-density; not with `regularizers` */
   terms?: TermConfig[];
   solver?: SolverConfig;
+  /**
+   * 'checkpoint' (default) keeps each accepted step's start state and replays its stages backward;
+   * 'backprop' keeps every accepted step's stages from the forward solve (no replay; memory ∝ steps ×
+   * stages × the dynamics' intermediates, in the arena); 'adjoint' solves the adjoint ODE backward
+   * (O(1) memory). src/gradients holds one GradientStrategy each.
+   */
   gradient?: GradientMethod;
   t0?: number;
   t1?: number;
@@ -101,6 +97,13 @@ export interface ObjectiveOptions {
   grid?: ArrayLike<number>;
   /** the data loss on z(t1) (default mseLoss; softmaxCrossEntropyLoss, gaussianNllLoss(σ), tapeLoss(…)) */
   loss?: DataLoss;
+  /**
+   * multiplies every regulariser's λ (integral and step terms; not the log-density) in this call: 1 by
+   * default; train's λ controller (src/training/lambda-control.ts) passes the λ it chose
+   */
+  lambdaScale?: number;
+  /** the solves' error norm (default: the weighted RMS); a pool's shared steps pass the batch's (src/parallel) */
+  norm?: StateNorm;
 }
 
 export type ObjectiveAtOptions = Omit<ObjectiveOptions, 'loss'>;
@@ -119,12 +122,19 @@ export interface ForwardPass {
   grid?: ArrayLike<number>;
   /** the noise this solve used (the dynamics are shared by every pass of a batch size) */
   noise: Float64Array[];
-  /** gradient 'backprop': the stored stages and the arena bytes [start, end) holding them until backward */
-  stored?: { store: StageStore; start: number; end: number; watch: ArenaWatch };
+  /** what the gradient method recorded for the backward pass (with record: true) */
+  recorded?: RecordedForward;
+  /** the λ multiplier and norm the forward ran with (the backward uses the same) */
+  lambdaScale: number;
+  norm?: StateNorm;
 }
 
 export interface ForwardOptions {
   rng?: Rng;
+  /** as ObjectiveOptions.lambdaScale */
+  lambdaScale?: number;
+  /** as ObjectiveOptions.norm */
+  norm?: StateNorm;
   grid?: ArrayLike<number>;
   /** keep what the backward pass needs (the accepted steps, for 'checkpoint') */
   record?: boolean;
@@ -146,12 +156,14 @@ export interface PredictOptions {
   times?: ArrayLike<number>;
   /** called at every evaluation of f with (t, z) (a copy is not made: read it immediately) */
   onEvaluation?: (t: number, z: Float64Array) => void;
+  /** as ObjectiveOptions.norm */
+  norm?: StateNorm;
 }
 
 export const CONFIG_KEYS = ['mlp', 'dynamics', 'init', 'regularizers', 'terms', 'solver', 'gradient', 't0', 't1'] as const;
-const OBJECTIVE_OPTION_KEYS = ['gradient', 'rng', 'grid', 'loss'] as const;
-const FORWARD_OPTION_KEYS = ['rng', 'grid', 'record', 'times', 'lazyTerms'] as const;
-const PREDICT_OPTION_KEYS = ['solver', 'times', 'onEvaluation'] as const;
+const OBJECTIVE_OPTION_KEYS = ['gradient', 'rng', 'grid', 'loss', 'lambdaScale', 'norm'] as const;
+const FORWARD_OPTION_KEYS = ['rng', 'grid', 'record', 'times', 'lazyTerms', 'lambdaScale', 'norm'] as const;
+const PREDICT_OPTION_KEYS = ['solver', 'times', 'onEvaluation', 'norm'] as const;
 
 /**
  * How many batch sizes keep their augmented dynamics (jet programs, ε, replay slots) cached: training
@@ -206,13 +218,11 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
   return { ...config, gradient, t0, t1 };
 }
 
-export class NeuralOde {
+export class NeuralOde implements OdeBlock {
   readonly config: ResolvedConfig;
   private readonly dynamicsCache = new LruCache<string, AugmentedDynamics>(DYNAMICS_CACHE_SIZE);
-  /** per dynamics, the 'backprop' passes whose stages its slots hold, awaiting their backward */
-  private readonly liveStores = new WeakMap<AugmentedDynamics, Set<StageStore>>();
-  /** 'backprop' stages released (backward done) but still allocated below another pass's */
-  private readonly releasedStages = new Set<NonNullable<ForwardPass['stored']>>();
+  /** how gradients reach the parameters through the solver (src/gradients) */
+  private readonly gradientMethod: GradientStrategy;
 
   /** the prefix of its parameters' names ("blocks.0" inside a Model; "" alone): a file of this block alone drops it */
   readonly name: string;
@@ -223,6 +233,7 @@ export class NeuralOde {
     if (typeof network !== 'object' || network === null || !network.graph) throw new ArgumentError('network', 'a Network ({ graph } from createNetwork, or a layer\'s dynamics)', network);
     if (network.graph.rt !== rt) throw new ArgumentError('dynamics', 'dynamics built on this runtime', 'dynamics of another runtime');
     this.config = checkConfig(config, { custom: network.layer === undefined && network.mlp === undefined });
+    this.gradientMethod = createGradientMethod(this.config.gradient);
   }
 
   /**
@@ -271,12 +282,23 @@ export class NeuralOde {
     return this.dynamicsCache.size;
   }
 
-  /**
-   * Multiplies every regulariser's λ (integral and step terms; not the log-density): 1 by default; the
-   * λ controller (src/training/lambda-control.ts) sets it while training and leaves the last value
-   * (later objectives use it; saveModel does not store it).
-   */
-  lambdaScale = 1;
+  get t0(): number {
+    return this.config.t0;
+  }
+
+  get t1(): number {
+    return this.config.t1;
+  }
+
+  get method(): MethodName {
+    return this.config.solver?.method ?? 'dopri5';
+  }
+
+  /** the solver's rtol/atol (src/ode's defaults where the config leaves them out) */
+  get tolerances(): { rtol: number; atol: number } {
+    const solver = this.config.solver ?? {};
+    return { rtol: solver.rtol ?? DEFAULT_RTOL, atol: solver.atol ?? DEFAULT_ATOL };
+  }
 
   /** The integral terms: `terms` (but the step terms), or those the `regularizers` shorthand stands for. */
   get terms(): IntegralTermConfig[] {
@@ -308,9 +330,20 @@ export class NeuralOde {
     return options;
   }
 
-  private solve(
-    dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, record: boolean, grid?: ArrayLike<number>,
-    onEval?: (t: number, y: Float64Array) => void, ts: readonly number[] = [this.config.t0, this.config.t1], store?: StageStore,
+  /** src/ode options of the configured solver for the adjoint's backward solve (OdeBlock). */
+  backwardSolveOptions(grid?: ArrayLike<number>): SolveOptions {
+    return this.solveOptions(this.config.solver ?? {}, grid);
+  }
+
+  /** One solve of augmented dynamics with the configured solver (OdeBlock; the gradient methods call it). */
+  solve(request: BlockSolveRequest): OdeSolution {
+    return this.solveWith(this.config.solver ?? {}, request);
+  }
+
+  private solveWith(
+    solver: SolverConfig,
+    { dyn, y0, ts, grid, record, store, norm }: BlockSolveRequest,
+    onEval?: (t: number, y: Float64Array) => void,
   ): OdeSolution {
     let f = store ? store.odeFunction : dyn.odeFunction;
     if (onEval) {
@@ -320,8 +353,9 @@ export class NeuralOde {
     const options: SolveOptions = { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt };
     if (store) options.recorder = store;
     if ((solver.errorNorm ?? 'all') === 'state') options.errorComponents = dyn.layout.z.count;
-    // (a pool's shared steps combine the regularisers' integrals, at the state's end, as batch means)
-    return withBatchMeans(dyn.layout.terms.count, () => odeint(f, y0, ts, options));
+    // (the terms' integrals sit at the state's end as batch means: a pool's shared steps combine them so)
+    if (norm) options.norm = norm({ batchMeans: dyn.layout.terms.count });
+    return odeint(f, y0, ts, options);
   }
 
   /**
@@ -331,6 +365,7 @@ export class NeuralOde {
   predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; zs: Float64Array; stats: SolverStats } {
     checkKeys(options, PREDICT_OPTION_KEYS, '');
     if (options.solver !== undefined) checkSolverConfig(options.solver);
+    checkNorm(options.norm);
     if (options.onEvaluation !== undefined && typeof options.onEvaluation !== 'function') throw new ArgumentError('onEvaluation', 'a function (t, z)', options.onEvaluation);
     const batch = this.batchOf(z0, 'z0');
     const { t0, t1 } = this.config;
@@ -340,7 +375,7 @@ export class NeuralOde {
     const onEval = options.onEvaluation ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd)) : undefined;
     const { ts, index } = solveTimes(times, t0, t1);
     // odeint copies z0 into its arena buffer and hands back fresh arrays: no copy of our own either way.
-    const r = this.solve(dyn, z0, options.solver ?? this.config.solver ?? {}, false, undefined, onEval, ts);
+    const r = this.solveWith(options.solver ?? this.config.solver ?? {}, { dyn, y0: z0, ts, record: false, norm: options.norm }, onEval);
     const last = r.ys[r.ys.length - 1];
     return { z1: last.length === bd ? last : last.slice(0, bd), zs: gatherOutputs(r.ys, index, bd), stats: r.stats };
   }
@@ -401,7 +436,11 @@ export class NeuralOde {
     dataLossOf: (zs: Float64Array, logDensity?: Float64Array) => { value: number; gradient: Float64Array; logDensityGradient?: Float64Array },
   ): ObjectiveAtResult {
     const wantGrad = options.gradient ?? true;
-    const pass = this.forward(z0, { rng: options.rng, grid: options.grid, record: wantGrad, times });
+    const pass = this.forward(z0, {
+      rng: options.rng, grid: options.grid, record: wantGrad, times,
+      ...(options.lambdaScale === undefined ? {} : { lambdaScale: options.lambdaScale }),
+      ...(options.norm === undefined ? {} : { norm: options.norm }),
+    });
     let loss: ReturnType<typeof dataLossOf>;
     try {
       loss = dataLossOf(pass.result.zs, pass.result.logDensity);
@@ -432,6 +471,8 @@ export class NeuralOde {
   forward(z0: Float64Array, options: ForwardOptions = {}): ForwardPass {
     checkKeys(options, FORWARD_OPTION_KEYS, '');
     if (options.rng !== undefined) checkRng(options.rng, 'rng');
+    const lambdaScale = checkLambdaScale(options.lambdaScale);
+    checkNorm(options.norm);
     const batch = this.batchOf(z0, 'z0');
     const { t0, t1 } = this.config;
     const times = this.outputTimes(options.times);
@@ -444,36 +485,19 @@ export class NeuralOde {
     const bd = batch * this.stateSize;
     const y0 = new Float64Array(dyn.stateSize);
     y0.set(z0);
-    const solver = this.config.solver ?? {};
-    const record = options.record ?? false;
-    const stores = record && this.config.gradient === 'backprop';
-    const replay = record && this.config.gradient === 'checkpoint';
     const { ts, index } = solveTimes(times, t0, t1);
-    const lazy = options.lazyTerms === true && replay && (solver.errorNorm ?? 'all') === 'state' && layout.logDensity.count === 0 && dyn.terms.length > 0;
+    const { norm, grid } = options;
+    let recorded: RecordedForward | undefined;
     let fwd: OdeSolution;
     let nfeForward: number;
-    let stored: ForwardPass['stored'];
-    if (stores) {
-      ({ fwd, stored } = this.solveStoring(dyn, y0, solver, options.grid, ts));
-      nfeForward = dyn.nfe;
-    } else if (lazy) {
-      // z alone: the error norm sees only z either way, so these are the augmented solve's steps. The
-      // replay reads the checkpointed start states at the augmented size; the terms' slots stay zero,
-      // which changes nothing (no integrand reads them, their cotangents are the constant λ).
-      const plain = this.dynamics(batch, false);
-      plain.nfe = 0;
-      fwd = this.solve(plain, z0.slice(), solver, true, options.grid, undefined, ts);
-      nfeForward = plain.nfe;
-      if (fwd.steps) {
-        fwd.steps.y = fwd.steps.y.map((y) => {
-          const full = new Float64Array(dyn.stateSize);
-          full.set(y);
-          return full;
-        });
-      }
+    if (options.record) {
+      // The terms may wait for the backward pass only where the steps stay those of the augmented solve.
+      const lazyTerms = options.lazyTerms === true && (this.config.solver?.errorNorm ?? 'all') === 'state' && layout.logDensity.count === 0 && dyn.terms.length > 0;
+      recorded = this.gradientMethod.forward(this, dyn, y0, { ts, grid, norm, lazyTerms });
+      ({ solution: fwd, nfe: nfeForward } = recorded);
     } else {
       dyn.nfe = 0;
-      fwd = this.solve(dyn, y0, solver, replay, options.grid, undefined, ts);
+      fwd = this.solve({ dyn, y0, ts, grid, record: false, norm });
       nfeForward = dyn.nfe;
     }
     const yEnd = fwd.ys[fwd.ys.length - 1];
@@ -481,82 +505,28 @@ export class NeuralOde {
     const logDensity = layout.logDensity.count > 0 ? yEnd.slice(layout.logDensity.offset, layout.logDensity.offset + batch) : undefined;
     const regularizers: Record<string, number> = {};
     let loss = 0;
-    if (!lazy) {
+    if (!recorded?.termsSkipped) {
       dyn.terms.forEach((term, j) => {
         regularizers[term.name] = yEnd[layout.terms.offset + j];
-        loss += this.lambdaScale * term.lambda * regularizers[term.name];
+        loss += lambdaScale * term.lambda * regularizers[term.name];
       });
     }
     const result: ObjectiveAtResult = {
       loss, dataLoss: 0, regularizers, ...(logDensity ? { logDensity } : {}), z1: yEnd.slice(0, bd), zs, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
-      checkpointBytes: (replay || stores) && fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
-      storedBytes: stored ? stored.end - stored.start : 0,
+      checkpointBytes: fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
+      storedBytes: recorded?.stored ? recorded.stored.end - recorded.stored.start : 0,
     };
-    return { result, dyn, times, grid: options.grid, noise: dyn.saveNoise(), ...(stored ? { stored } : {}) };
+    return { result, dyn, times, grid, noise: dyn.saveNoise(), lambdaScale, ...(recorded ? { recorded } : {}), ...(norm ? { norm } : {}) };
   }
 
   /**
-   * The forward solve of gradient 'backprop': every accepted step's stages kept (stage-store.ts), left
-   * allocated in the arena above the solver's scratch until `backward` (or `release`) frees them.
-   */
-  private solveStoring(dyn: AugmentedDynamics, y0: Float64Array, solver: SolverConfig, grid: ArrayLike<number> | undefined, ts: readonly number[]) {
-    const { arena } = this.rt;
-    const tableau = TABLEAUS[solver.method ?? 'dopri5'];
-    const start = arena.mark();
-    // Passes still awaiting their backward keep their slots (several samples' solves, say); one whose
-    // stages an arena scope has freed since will never be reversed.
-    let live = this.liveStores.get(dyn);
-    if (!live) this.liveStores.set(dyn, (live = new Set()));
-    for (const other of live) if (other.end > start) live.delete(other);
-    const slotBase = Math.max(0, ...Array.from(live, (other) => other.slotEnd));
-    const store = new StageStore(dyn, arena, tableau.stages, tableau.fsal, slotBase);
-    dyn.nfe = 0;
-    let fwd: OdeSolution;
-    try {
-      // Start states too: step terms read them (and AcceptedSteps is what the reverse walks).
-      fwd = this.solve(dyn, y0, solver, true, grid, undefined, ts, store);
-    } catch (error) {
-      if (!(error instanceof ArenaExhaustedError)) throw error;
-      throw new ArenaExhaustedError(
-        `gradient 'backprop': the stages stored by the forward solve (${store.count} accepted steps, ${store.end - start} bytes so far) ` +
-          `outgrew the arena's maximum of ${arena.maxBytes} bytes; raise the runtime's maxMemoryBytes, or use gradient 'checkpoint' ` +
-          `(memory ∝ steps × state, one step's stages replayed at a time). ${error.message}`,
-      );
-    }
-    // odeint's scope freed everything on return; the stages above its scratch are still there, untouched.
-    arena.keepUpTo(store.end);
-    live.add(store);
-    // (a scope ending before backward frees them, even if later allocations cover them again)
-    return { fwd, stored: { store, start, end: store.end, watch: arena.watch(store.end) } };
-  }
-
-  /**
-   * For a pass whose `backward` will not come (backward calls it too): frees a 'backprop' pass's stored
-   * stages once nothing live lies above them (else its caller's scope will). Nothing to free for the
-   * other gradient modes.
+   * For a pass whose `backward` will not come (backward calls it too): frees what its gradient method
+   * kept ('backprop': the stored stages, once nothing live lies above them; else its caller's scope
+   * will). Nothing to free for the other gradient methods.
    */
   release(pass: ForwardPass): void {
     if (typeof pass !== 'object' || pass === null || !('result' in pass)) throw new ArgumentError('pass', 'a forward pass (what forward returned)', pass);
-    const stored = pass.stored;
-    if (!stored) return;
-    this.liveStores.get(pass.dyn)?.delete(stored.store);
-    pass.stored = undefined;
-    // Freed from the top down: an older pass released first waits until the newer ones above it are
-    // (several passes reversed oldest first, outside any scope, would otherwise keep its bytes for good).
-    const { arena } = this.rt;
-    this.releasedStages.add(stored);
-    for (let freed = true; freed; ) {
-      freed = false;
-      for (const r of this.releasedStages) {
-        if (r.watch.broken) this.releasedStages.delete(r); // a scope freed it (and stopped watching)
-        else if (arena.mark() === r.end) {
-          arena.unwatch(r.watch);
-          arena.reset(r.start);
-          this.releasedStages.delete(r);
-          freed = true;
-        }
-      }
-    }
+    if (pass.recorded) this.gradientMethod.release(this, pass.recorded);
   }
 
   /**
@@ -566,75 +536,40 @@ export class NeuralOde {
    * result.nfeBackward on the pass's result; returns ∂L/∂z(t0).
    */
   backward(pass: ForwardPass, zsBar: Float64Array, logDensityBar?: Float64Array): Float64Array {
-    const { dyn, result, times } = pass;
+    const { dyn, result, times, recorded, lambdaScale } = pass;
+    if (!recorded) throw new ArgumentError('pass', 'a forward pass with record: true (what the gradient method keeps for backward)', 'none recorded');
     const { layout } = dyn;
     // A loss that does not read Δlog p leaves its cotangent zero (the term is then only monitored).
     logDensityBar ??= new Float64Array(layout.logDensity.count);
     if (!(logDensityBar instanceof Float64Array) || logDensityBar.length !== layout.logDensity.count) {
       throw new ShapeError(`log-density gradient: holds ${logDensityBar?.length} values, expected ${layout.logDensity.count} (one per example with a logDensity term, else none)`);
     }
-    const { t0, t1 } = this.config;
     const bd = dyn.batch * this.stateSize;
     if (!(zsBar instanceof Float64Array) || zsBar.length !== times.length * bd) {
       throw new ShapeError(`zsBar: expected a Float64Array of ${times.length * bd} values (like zs: ${times.length} times × ${bd}), got ${zsBar?.length}`);
     }
-    const solver = this.config.solver ?? {};
     // Another forward of the same batch size may have drawn new noise since this pass's.
     dyn.restoreNoise(pass.noise);
-    const termCotangents = Float64Array.from(dyn.terms, (term) => this.lambdaScale * term.lambda);
-    const zbarAt = (m: number) => zsBar.subarray(m * bd, (m + 1) * bd);
+    const at = (values: Float64Array, m: number) => values.subarray(m * bd, (m + 1) * bd);
+    const stepTerms = this.stepTerms;
     dyn.nfe = 0;
-    if (this.config.gradient !== 'adjoint') {
-      if (!result.steps) throw new ArgumentError('pass', 'a forward pass with record: true (the checkpointed steps)', 'none recorded');
-      const stored = this.config.gradient === 'backprop' ? this.storedStages(pass) : undefined;
-      // The regularisers' cotangents at t1; the data loss's enter at their times (as outputs).
-      const ybar1 = new Float64Array(dyn.stateSize);
-      ybar1.set(logDensityBar, layout.logDensity.offset);
-      ybar1.set(termCotangents, layout.terms.offset);
-      const cotangents = times.map((_, m) => {
-        const ybar = new Float64Array(dyn.stateSize);
-        ybar.set(zbarAt(m));
-        return ybar;
-      });
-      const replayDynamics = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
-      const tableau = TABLEAUS[solver.method ?? 'dopri5'];
-      const stepTerms = this.stepTerms;
+    // (the method frees what its forward kept, whatever happens)
+    const back = this.gradientMethod.backward(this, {
+      dyn, recorded, times, logDensityBar, grid: pass.grid, norm: pass.norm, z1: result.z1,
+      zBars: times.map((_, m) => at(zsBar, m)),
+      zs: result.zs,
+      termCotangents: Float64Array.from(dyn.terms, (term) => lambdaScale * term.lambda),
       // The step terms' weights are the cotangents of their values; their tolerances are the solver's.
-      const hook = stepTerms.length === 0 ? undefined : stepTermsHook(
-        stepTerms.map((t) => ({ kind: t.kind, weight: this.lambdaScale * (t.lambda ?? 0) })), tableau,
-        { rtol: solver.rtol ?? DEFAULT_RTOL, atol: solver.atol ?? DEFAULT_ATOL }, bd,
-      );
-      let back: ReturnType<typeof backpropagateSteps>;
-      try {
-        back = backpropagateSteps(this.rt, replayDynamics, result.steps, tableau, ybar1, { times, cotangents }, hook, stored);
-      } finally {
-        this.release(pass);
-      }
-      const { ybar, stepTermValues } = back;
-      stepTerms.forEach((t, j) => {
-        const value = stepTermValues[j] ?? 0;
-        result.regularizers[termName(t)] = value;
-        result.loss += this.lambdaScale * (t.lambda ?? 0) * value;
-      });
-      result.zbar0 = ybar.slice(0, bd);
-    } else {
-      const zs = result.zs;
-      const outputs = { times, cotangents: times.map((_, m) => zbarAt(m)), states: times.map((_, m) => zs.subarray(m * bd, (m + 1) * bd)) };
-      const adj = adjointGradient(this.rt, dyn, this.params, result.z1, new Float64Array(bd), termCotangents, t0, t1, this.solveOptions(solver, pass.grid), outputs, logDensityBar);
-      result.zbar0 = adj.zbar0;
-    }
+        stepTerms: stepTerms.map((t) => ({ kind: t.kind, weight: lambdaScale * (t.lambda ?? 0) })),
+    });
+    stepTerms.forEach((t, j) => {
+      const value = back.stepTermValues[j] ?? 0;
+      result.regularizers[termName(t)] = value;
+      result.loss += lambdaScale * (t.lambda ?? 0) * value;
+    });
+    result.zbar0 = back.zbar0;
     result.nfeBackward = dyn.nfe;
     return result.zbar0;
-  }
-
-  /** A 'backprop' pass's stored stages, checked to be still in place. */
-  private storedStages(pass: ForwardPass): StageStore {
-    const stored = pass.stored;
-    if (!stored) throw new ArgumentError('pass', "a forward pass with record: true whose stages are still stored (gradient 'backprop' frees them in backward: one backward per pass)", 'none stored');
-    if (!this.liveStores.get(pass.dyn)?.has(stored.store) || stored.watch.broken || this.rt.arena.mark() < stored.end) {
-      throw new ArgumentError('pass', "a pass whose stored stages are still allocated (gradient 'backprop': the arena scope around forward and backward must not end in between)", 'freed');
-    }
-    return stored.store;
   }
 
   /** Checked output times (monotone from t0 to t1, within [t0, t1], at least one); t1 alone when not given. */
@@ -664,4 +599,14 @@ function checkObjectiveOptions(options: ObjectiveOptions, keys: readonly string[
   checkKeys(options, keys, '');
   if (options.gradient !== undefined) checkBoolean(options.gradient, 'gradient');
   if (options.rng !== undefined) checkRng(options.rng, 'rng');
+}
+
+function checkLambdaScale(scale: number | undefined): number {
+  if (scale === undefined) return 1;
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0) throw new ArgumentError('lambdaScale', 'a finite number ≥ 0 (the multiplier of every regulariser\'s λ)', scale);
+  return scale;
+}
+
+function checkNorm(norm: StateNorm | undefined): void {
+  if (norm !== undefined && typeof norm !== 'function') throw new ArgumentError('norm', 'a function ({ batchMeans }) => a norm strategy (src/ode/norm.ts)', norm);
 }

@@ -23,13 +23,13 @@ export interface InitialStepInput {
   atolVector: number;
   rtol: number;
   maxStep: number;
-  /** the norm of a vector of n values (default: over this state's own normComponents; a pool's shared steps give the batch's) */
-  norm?: (v: number) => number;
+  /** the norm of a vector of n values (the solve's norm strategy, scaled by y0 alone) */
+  norm: (v: number) => number;
 }
 
 /** Returns a positive step magnitude. */
 export function initialStepSize(kernels: Kernels, arena: Arena, f: Evaluator, p: InitialStepInput): number {
-  const norm = p.norm ?? ((v: number) => kernels.rk_error_ratio(v, p.y0, p.y0, p.atol, p.atolVector, p.rtol, p.normComponents));
+  const { norm } = p;
   const d0 = norm(p.y0);
   const d1 = norm(p.f0);
   let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);

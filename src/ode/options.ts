@@ -5,6 +5,7 @@ import { MAX_STEPS } from '../config/limits.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { iController, piController, type PiGains, type StepSizeController } from './controller.js';
 import { checkStageRecorder, type StageRecorder } from './recorder.js';
+import { rmsNorm, type NormStrategy } from './norm.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type ButcherTableau, type MethodName } from './tableaus.js';
 
 export interface SolveOptions {
@@ -41,6 +42,11 @@ export interface SolveOptions {
    * non-finite values.
    */
   errorComponents?: number;
+  /**
+   * the error norm (norm.ts): built once per solve from its tolerances and sizes; default rmsNorm, the
+   * weighted RMS over the errorComponents. A pool's shared steps pass one combining every shard's part.
+   */
+  norm?: NormStrategy;
   /** keep each accepted step's (t, h, start state) in the result (default false) */
   recordSteps?: boolean;
   /** kernel instance to run on (default: the shared runtime()) */
@@ -51,7 +57,7 @@ export interface SolveOptions {
 
 export const SOLVE_OPTION_KEYS = [
   'method', 'rtol', 'atol', 'firstStep', 'maxSteps', 'minStep', 'maxStep', 'controller', 'safety', 'minFactor',
-  'maxFactor', 'pi', 'stepSize', 'grid', 'errorComponents', 'recordSteps', 'runtime', 'recorder',
+  'maxFactor', 'pi', 'stepSize', 'grid', 'errorComponents', 'norm', 'recordSteps', 'runtime', 'recorder',
 ] as const;
 
 export interface ResolvedOptions {
@@ -69,6 +75,7 @@ export interface ResolvedOptions {
   grid: Float64Array | null;
   /** the leading state components the error norm runs over */
   errorComponents: number;
+  norm: NormStrategy;
   recordSteps: boolean;
   recorder: StageRecorder | null;
 }
@@ -128,9 +135,16 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
   }
   return {
     method, tableau, rtol, atol, atolVector, firstStep, maxSteps, minStep, maxStep, controller, grid, errorComponents,
+    norm: resolveNorm(options.norm),
     recordSteps: options.recordSteps ?? false,
     recorder: options.recorder ?? null,
   };
+}
+
+function resolveNorm(norm: SolveOptions['norm']): NormStrategy {
+  if (norm === undefined) return rmsNorm;
+  if (typeof norm !== 'function') throw new ArgumentError('norm', 'a norm strategy: (setup) => (v, y0, y1) => number (src/ode/norm.ts)', norm);
+  return norm;
 }
 
 function resolveController(options: SolveOptions): StepSizeController {

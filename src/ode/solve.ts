@@ -13,7 +13,6 @@ import { readTimes, resolveOptions, type ResolvedOptions, type SolveOptions } fr
 import { assertFiniteState, readInitialState, type StateInput } from './state.js';
 import { emptyStats, type AcceptedSteps, type SolverStats } from './stats.js';
 import { RkStepper } from './stepper.js';
-import { activeStepSync, sharedNorm } from './step-sync.js';
 import type { MethodName } from './tableaus.js';
 import { STEP_END } from './recorder.js';
 import { ArgumentError } from '../errors.js';
@@ -115,14 +114,13 @@ class SolveRun {
 
   private integrateAdaptive(t: number): void {
     const { stepper, opts, direction, tEnd } = this;
-    // A pool's shared steps: the norms are the whole batch's, combined across its shards (step-sync.ts).
-    const sync = activeStepSync();
-    const norm = sync && ((v: number, y0: number, y1: number) =>
-      sharedNorm(stepper.kernels, stepper.arena.values, sync, v, y0, y1, opts.atol, this.atolVector, opts.rtol, opts.errorComponents, stepper.n));
+    const norm = opts.norm({
+      kernels: stepper.kernels, arena: stepper.arena, atol: opts.atol, atolVector: this.atolVector, rtol: opts.rtol, components: opts.errorComponents, n: stepper.n,
+    });
     const magnitude = opts.firstStep ?? initialStepSize(stepper.kernels, stepper.arena, this.f, {
       t0: t, y0: stepper.y0, f0: stepper.k[0], scratchY: stepper.stageY, scratchF: stepper.k[Math.min(1, stepper.k.length - 1)],
       n: stepper.n, normComponents: opts.errorComponents, order: opts.tableau.order, direction, atol: opts.atol, atolVector: this.atolVector, rtol: opts.rtol,
-      maxStep: opts.maxStep, ...(norm ? { norm: (v: number) => norm(v, stepper.y0, stepper.y0) } : {}),
+      maxStep: opts.maxStep, norm: (v: number) => norm(v, stepper.y0, stepper.y0),
     });
     let h = direction * Math.min(magnitude, opts.maxStep);
     this.stats.initialStep = h;
@@ -144,7 +142,7 @@ class SolveRun {
       }
       stepper.attempt(this.f, t, h);
       this.attempts++;
-      const ratio = norm ? norm(stepper.err, stepper.y0, stepper.y1) : stepper.errorRatio(opts.atol, this.atolVector, opts.rtol, opts.errorComponents);
+      const ratio = norm(stepper.err, stepper.y0, stepper.y1);
       const decision = control.adapt(Math.abs(h), ratio);
       if (!(decision.next > 0)) {
         // A user controller's NaN or negative step would otherwise spin until maxSteps.

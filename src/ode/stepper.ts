@@ -84,18 +84,6 @@ export class RkStepper {
       table.stages.forEach((stage, j) => { f64[table.ptr / 8 + 2 * j + 1] = k[stage]; }); // the table stays f64
     }
   }
-
-  /**
-   * RMS over the first `count` components (default all) of err / (atol + rtol·max(|y0|, |y1|)); NaN if
-   * anything is non-finite, the components left out of the norm included (a blown-up term must not be
-   * accepted).
-   */
-  errorRatio(atol: number, atolVector: number, rtol: number, count = this.n): number {
-    const { kernels, n } = this;
-    const ratio = kernels.rk_error_ratio(this.err, this.y0, this.y1, atol, atolVector, rtol, count);
-    if (count < n && kernels.all_finite(this.y1 + kernels.valueBytes * count, n - count) !== 1) return NaN;
-    return ratio;
-  }
 }
 
 /** Packs the nonzero (coefficient, stage pointer) pairs of one row into an arena term table (f64 whatever the dtype). */

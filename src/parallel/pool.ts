@@ -75,6 +75,8 @@ export interface PoolObjectiveOptions {
   rng?: Rng;
   /** a Model's lazyTerms (ModelObjectiveOptions) */
   lazyTerms?: boolean;
+  /** multiplies every regulariser's λ in this call (ObjectiveOptions.lambdaScale; default 1) */
+  lambdaScale?: number;
   /** the pool's stepSizes unless given */
   stepSizes?: PoolStepSizes;
 }
@@ -82,6 +84,8 @@ export interface PoolObjectiveOptions {
 export interface PoolObjectiveAtOptions {
   /** draws one seed per shard for the terms' noise (required when a term draws noise) */
   rng?: Rng;
+  /** multiplies every regulariser's λ in this call (ObjectiveOptions.lambdaScale; default 1) */
+  lambdaScale?: number;
   /** the pool's stepSizes unless given */
   stepSizes?: PoolStepSizes;
 }
@@ -237,7 +241,7 @@ export class WorkerPool {
    * optimiser step. Each shard is solved with its own adaptive steps (see the README, "Both cores").
    */
   async objective(model: NeuralOde | Model, x: Float64Array, target: Float64Array, options: PoolObjectiveOptions = {}): Promise<PoolObjectiveResult> {
-    checkKeys(options, ['loss', 'rng', 'lazyTerms', 'stepSizes'], '');
+    checkKeys(options, ['loss', 'rng', 'lazyTerms', 'lambdaScale', 'stepSizes'], '');
     this.checkStarted();
     const shared = this.sharedSteps(options.stepSizes);
     checkModel(model);
@@ -263,9 +267,9 @@ export class WorkerPool {
     const own = shards.map((shard, s) => ({
       params: s === shards.length - 1 ? params : params.slice(), x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard),
     }));
-    const scales = lambdaScales(model);
+    const lambdaScale = checkLambdaScale(options.lambdaScale);
     const replies = await this.using(model, ({ handle }) => this.lockstep(shared, shards, batch, (steps) => own.map((copies, s) => this.request(s, {
-      type: 'objective', model: handle, ...copies, lambdaScales: scales,
+      type: 'objective', model: handle, ...copies, lambdaScale,
       loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}), ...(steps ? { steps: steps[s] } : {}),
     }, [copies.params.buffer, copies.x.buffer, copies.target.buffer] as Transferable[]) as Promise<ObjectiveReply>)));
     accumulateGrads(model, replies, shards, batch);
@@ -280,7 +284,7 @@ export class WorkerPool {
    * are the single-thread ones to rounding.
    */
   async objectiveAt(model: NeuralOde, z0: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: PoolObjectiveAtOptions = {}): Promise<PoolObjectiveAtResult> {
-    checkKeys(options, ['rng', 'stepSizes'], '');
+    checkKeys(options, ['rng', 'lambdaScale', 'stepSizes'], '');
     this.checkStarted();
     const shared = this.sharedSteps(options.stepSizes);
     if (!(model instanceof NeuralOde)) throw new ArgumentError('model', 'a NeuralOde (a Model\'s objectiveAt is not pooled)', model);
@@ -294,7 +298,7 @@ export class WorkerPool {
     const seeds = noiseSeeds(model, options.rng, shards.length);
     const params = concatParameters(model.params, 'value');
     const own = shards.map((shard, s) => ({ params: s === shards.length - 1 ? params : params.slice(), z0: shardRows(z0, d, shard) }));
-    const scales = lambdaScales(model);
+    const lambdaScale = checkLambdaScale(options.lambdaScale);
     const pass = this.nextPass++;
     return this.using(model, async ({ handle }) => {
       // One shared memory for both halves (the adjoint's backward solve is adaptive too).
@@ -306,7 +310,7 @@ export class WorkerPool {
         let forwards: ForwardAtReply[], zs: Float64Array;
         try {
           forwards = await this.settleAll(shards.map((_, s) => this.request(s, {
-            type: 'forwardAt', model: handle, pass, ...own[s], lambdaScales: scales, times: outputTimes, ...(seeds ? { seed: seeds[s] } : {}), ...(steps ? { steps: steps[s] } : {}),
+            type: 'forwardAt', model: handle, pass, ...own[s], lambdaScale, times: outputTimes, ...(seeds ? { seed: seeds[s] } : {}), ...(steps ? { steps: steps[s] } : {}),
           }, [own[s].params.buffer, own[s].z0.buffer] as Transferable[]) as Promise<ForwardAtReply>), steps);
           zs = joinTimeMajor(forwards.map((r) => r.zs), shards, outputTimes.length, d, batch);
           value = loss(zs, { times: outputTimes.length, batch, d });
@@ -543,9 +547,11 @@ function checkModel(model: unknown): asserts model is NeuralOde | Model {
   } else throw new ArgumentError('model', 'a NeuralOde or a Model', model);
 }
 
-/** Each block's multiplier of its regularisers' λ (set by train's lambdaControl), for the workers' copies. */
-function lambdaScales(model: NeuralOde | Model): number[] {
-  return (model instanceof Model ? model.blocks : [model]).map((b) => b.lambdaScale);
+/** The call's multiplier of every regulariser's λ (train's lambdaControl passes it), checked before any request. */
+function checkLambdaScale(scale: number | undefined): number {
+  if (scale === undefined) return 1;
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0) throw new ArgumentError('lambdaScale', 'a finite number ≥ 0 (the multiplier of every regulariser\'s λ)', scale);
+  return scale;
 }
 
 function needsNoise(model: NeuralOde | Model): boolean {

@@ -14,12 +14,15 @@ import { concatParameters } from './combine.js';
 import { parentPort } from './port.js';
 import type { BackwardAtReply, ForwardAtReply, LoadReply, ObjectiveReply, PoolRequest, PredictReply } from './protocol.js';
 import type { ForwardPass } from '../model/neural-ode.js';
-import { withStepSync } from '../ode/step-sync.js';
+import type { StateNorm } from '../gradients/method.js';
+import { sharedStepsNorm } from './shared-norm.js';
 import { abortSharedSteps, SharedStepBarrier, type SharedSteps } from './step-barrier.js';
 
-/** `work` with the request's shared steps (when it carries them): every adaptive solve's norm is the batch's. */
-function sharing<T>(steps: SharedSteps | undefined, work: () => T): T {
-  return steps ? withStepSync(new SharedStepBarrier(steps), work) : work();
+/** The request's shared steps (when it carries them) as the solves' norm option: every adaptive solve's norm is the batch's. */
+function sharing(steps: SharedSteps | undefined): { norm?: StateNorm } {
+  if (!steps) return {};
+  const barrier = new SharedStepBarrier(steps);
+  return { norm: ({ batchMeans }) => sharedStepsNorm(barrier, batchMeans) };
 }
 
 /** An objectiveAt forward pass kept for its backward request (with what it ran with: other requests may change the model meanwhile). */
@@ -27,7 +30,6 @@ interface KeptPass {
   model: NeuralOde;
   pass: ForwardPass;
   params: Float64Array;
-  lambdaScale: number;
 }
 
 /**
@@ -72,13 +74,13 @@ export async function servePoolWorker(): Promise<void> {
           const start = performance.now();
           const model = modelOf(request.model);
           setParams(model.params, request.params);
-          const blocks = model instanceof Model ? model.blocks : [model];
-          if (request.lambdaScales.length !== blocks.length) throw new ShapeError(`lambdaScales: ${request.lambdaScales.length} values for ${blocks.length} blocks`);
-          blocks.forEach((block, i) => { block.lambdaScale = request.lambdaScales[i]; });
-          const options = { loss: lossFromDescription(request.loss), ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }) };
-          const r = sharing(request.steps, () => (model instanceof Model
+          const options = {
+            loss: lossFromDescription(request.loss), lambdaScale: request.lambdaScale, ...sharing(request.steps),
+            ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }),
+          };
+          const r = model instanceof Model
             ? model.objective(request.x, request.target, { ...options, lazyTerms: request.lazyTerms === true })
-            : model.objective(request.x, request.target, options)));
+            : model.objective(request.x, request.target, options);
           const grads = concatParameters(model.params, 'grad');
           const result: ObjectiveReply = {
             loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, grads, ms: performance.now() - start,
@@ -89,12 +91,12 @@ export async function servePoolWorker(): Promise<void> {
         case 'predict': {
           const model = modelOf(request.model);
           if (request.params) setParams(model.params, request.params);
-          const options = { ...(request.solver ? { solver: request.solver } : {}), ...(request.times ? { times: request.times } : {}) };
-          const result: PredictReply = sharing(request.steps, () => {
+          const options = { ...(request.solver ? { solver: request.solver } : {}), ...(request.times ? { times: request.times } : {}), ...sharing(request.steps) };
+          const result: PredictReply = (() => {
             if (model instanceof Model) return model.predict(request.x, options);
             const r = model.predict(request.x, options);
             return { output: r.zs, z1: r.z1, stats: [r.stats] };
-          });
+          })();
           port.post({ id: request.id, result }, [...new Set([result.output.buffer, result.z1.buffer])]);
           return;
         }
@@ -102,12 +104,11 @@ export async function servePoolWorker(): Promise<void> {
           const model = modelOf(request.model);
           if (!(model instanceof NeuralOde)) throw new ArgumentError('model', 'a NeuralOde (objectiveAt)', 'a Model');
           setParams(model.params, request.params);
-          if (request.lambdaScales.length !== 1) throw new ShapeError(`lambdaScales: ${request.lambdaScales.length} values for 1 block`);
-          model.lambdaScale = request.lambdaScales[0];
-          const pass = sharing(request.steps, () => model.forward(request.z0, {
-            record: true, times: request.times, ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }),
-          }));
-          passes.set(request.pass, { model, pass, params: request.params, lambdaScale: model.lambdaScale });
+          const pass = model.forward(request.z0, {
+            record: true, times: request.times, lambdaScale: request.lambdaScale, ...sharing(request.steps),
+            ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }),
+          });
+          passes.set(request.pass, { model, pass, params: request.params });
           const r = pass.result;
           const result: ForwardAtReply = { zs: r.zs, termLoss: r.loss, regularizers: r.regularizers, nfeForward: r.nfeForward, forwardStats: r.forwardStats };
           port.post({ id: request.id, result }, [result.zs.buffer]);
@@ -126,10 +127,11 @@ export async function servePoolWorker(): Promise<void> {
           if (!kept) throw new ArgumentError('pass', 'a forward pass kept by this worker', request.pass);
           const { model, pass } = kept;
           setParams(model.params, kept.params);
-          model.lambdaScale = kept.lambdaScale;
           const before = pass.result.loss;
           zeroGrads(model.params);
-          sharing(request.steps, () => model.backward(pass, request.zsBar!));
+          // (the backward's own solve, the adjoint's, steps with this request's shared steps)
+          pass.norm = sharing(request.steps).norm;
+          model.backward(pass, request.zsBar!);
           const grads = concatParameters(model.params, 'grad');
           const result: BackwardAtReply = {
             grads, termLoss: pass.result.loss - before, regularizers: pass.result.regularizers, nfeBackward: pass.result.nfeBackward, ms: performance.now() - start,

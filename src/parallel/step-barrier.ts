@@ -1,5 +1,5 @@
 // Shared steps across a pool's workers: every worker's adaptive solves call `combine` at each error
-// norm (src/ode/step-sync.ts), in lockstep; each writes its shard's part into shared memory, waits at a
+// norm (src/parallel/shared-norm.ts), in lockstep; each writes its shard's part into shared memory, waits at a
 // barrier until all have, then every worker combines all the parts in shard order itself (the same
 // arithmetic on the same values: the same ratio and decision everywhere, with no message through the
 // main thread per step). Two banks of slots alternate, so a worker already at the next norm never
@@ -9,7 +9,7 @@
 // after it (maxSteps, a step-size underflow) is each worker's own, whichever throws first: the pool
 // then reports the first in shard order, the same every run.
 import { TaynodeError } from '../errors.js';
-import { combineNormParts, type NormPart, type StepSync } from '../ode/step-sync.js';
+import { combineNormParts, type NormPart, type StepSync } from './shared-norm.js';
 
 /** Batch-mean components (regularisers' integrals) one norm may combine. */
 export const MAX_SHARED_MEANS = 64;

@@ -6,7 +6,7 @@
 // (λ does not decrease before the measured NFE has first exceeded the target: a fresh model is cheap
 // for reasons unrelated to λ, so lowering λ then only regularises too little early), and a
 // proportional term (log λ = integral + proportional·log(NFE / target): a quick response to NFE
-// transients that does not accumulate). λ here is the model's `lambdaScale`, the multiplier of every
+// transients that does not accumulate). λ here is the objective's `lambdaScale`, the multiplier of every
 // regulariser's configured λ (configure λ = 1 and it is λ itself). Deterministic: the measurement
 // solve draws nothing.
 import { ArgumentError } from '../errors.js';
@@ -69,9 +69,8 @@ export function checkLambdaControl(options: unknown, name = 'lambdaControl'): Re
   return r;
 }
 
-/** What the controller drives: a NeuralOde or a Model (both have lambdaScale and predict). */
+/** What the controller measures: a NeuralOde or a Model (both predict). */
 export interface ControlledModel {
-  lambdaScale: number;
   predict(x: Float64Array, options: { solver?: SolverConfig }): { stats: SolverStats | SolverStats[] };
 }
 
@@ -101,7 +100,10 @@ export class LambdaController {
     return Math.exp(this.logLambda);
   }
 
-  /** Sets the model's λ for iteration `it`, measuring and updating first when one is due; returns the NFE measured (or undefined). */
+  /**
+   * Updates λ for iteration `it` (`lambda`, which the caller passes as the objective's lambdaScale),
+   * measuring the model's NFE first when a measurement is due; returns the NFE measured (or undefined).
+   */
   beforeIteration(it: number, model: ControlledModel): number | undefined {
     const o = this.options;
     let measured: number | undefined;
@@ -116,7 +118,6 @@ export class LambdaController {
       this.integral = clamp(this.integral + o.gain * error);
       this.logLambda = clamp(this.integral + o.proportional * error);
     }
-    model.lambdaScale = this.lambda;
     return measured;
   }
 }

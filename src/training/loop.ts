@@ -32,7 +32,7 @@ export interface TrainOptions {
   /** the data loss on z(t1) (default mseLoss) */
   loss?: DataLoss;
   /**
-   * λ tuned online to an NFE budget (lambda-control.ts): sets the model's lambdaScale before every
+   * λ tuned online to an NFE budget (lambda-control.ts): passes its λ as the objective's lambdaScale in every
    * iteration; the measurement batch is the first `batch` rows of data.inputs. Records carry
    * `lambda` and, where measured, `nfeMeasured`.
    */
@@ -135,13 +135,15 @@ function* trainingLoop(options: TrainOptions): Generator<StepRequest, MetricsLog
   for (let it = 0; it < options.iterations; it++) {
     const start = performance.now();
     const nfeMeasured = controller?.beforeIteration(it, model);
+    // λ is this iteration's value, passed in: nothing of it stays on the model after train returns.
+    const lambdaScale = controller?.lambda ?? 1;
     const rows = sampler.next();
     gatherRows(data.inputs, d, rows, z0);
     gatherRows(data.targets, targetWidth, rows, target);
     const lr = optimizer.currentRate();
     const r: Objective = yield {
-      objective: () => model.objective(z0, target, { rng, loss }),
-      pooled: (pool) => pool.objective(model, z0, target, { rng, loss }),
+      objective: () => model.objective(z0, target, { rng, loss, lambdaScale }),
+      pooled: (pool) => pool.objective(model, z0, target, { rng, loss, lambdaScale }),
     };
     if (!Number.isFinite(r.loss)) throw new ArgumentError('training', `a finite loss (iteration ${it} gave ${r.loss}; lower the learning rate or λ)`, r.loss);
     optimizer.step();

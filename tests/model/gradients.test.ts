@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
-import { adjointGradient } from '../../src/model/adjoint.js';
+import { adjointGradient } from '../../src/gradients/adjoint-solve.js';
 import { parameterAndInputDifferences, relativeError, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { TABLEAUS } from '../../src/ode/tableaus.js';
-import { backpropagateSteps, neededStages, type ReplayDynamics, type StageTableau } from '../../src/model/replay.js';
+import { backpropagateSteps, neededStages, type ReplayDynamics, type StageTableau } from '../../src/gradients/replay.js';
 import { ArgumentError } from '../../src/errors.js';
 import { assertClose } from '../helpers/numeric.js';
 

@@ -7,7 +7,7 @@ import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { maskedMseLoss } from '../../src/model/series-losses.js';
-import { adjointGradient } from '../../src/model/adjoint.js';
+import { adjointGradient } from '../../src/gradients/adjoint-solve.js';
 import { ArgumentError } from '../../src/errors.js';
 import { parameterAndInputDifferences, relativeError, randomArray } from '../helpers/numeric.js';
 

@@ -110,12 +110,10 @@ test('step terms combine with integral terms and each other in one replay', () =
 test('lambdaScale multiplies the step terms\' weight in the loss and the gradient', () => {
   const make = () => NeuralOde.create(rt, { mlp: { widths: [2, 5, 2], activation: 'tanh' }, terms: [{ kind: 'stiffness', lambda: 0.4 }], solver: { rtol: 1e-4, atol: 1e-4 } }, new Rng(5));
   const one = make(), two = make();
-  two.lambdaScale = 2.5;
-  const a = one.objective(data.z0, data.target), b = two.objective(data.z0, data.target);
+  const a = one.objective(data.z0, data.target), b = two.objective(data.z0, data.target, { lambdaScale: 2.5 });
   assert.ok(Math.abs(b.loss - b.dataLoss - 2.5 * (a.loss - a.dataLoss)) < 1e-12);
   const zero = make();
-  zero.lambdaScale = 0;
-  const c = zero.objective(data.z0, data.target);
+  const c = zero.objective(data.z0, data.target, { lambdaScale: 0 });
   const gradOf = (m: NeuralOde) => m.params[0].grad.toFloat64Array();
   // gradient(scale) is affine in the scale: g(2.5) = g(0) + 2.5·(g(1) − g(0))
   const g0 = gradOf(zero), g1 = gradOf(one), g25 = gradOf(two);

@@ -15,7 +15,7 @@ import { GraphAugmentedDynamics } from '../../src/model/graph-dynamics.js';
 import { checkTerms, termsFromRegularizers, type TermConfig } from '../../src/model/terms.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { flowNllLoss } from '../../src/model/losses.js';
-import { adjointGradient } from '../../src/model/adjoint.js';
+import { adjointGradient } from '../../src/gradients/adjoint-solve.js';
 import { Adam } from '../../src/training/adam.js';
 import { train } from '../../src/training/loop.js';
 import { saveModel, loadModel } from '../../src/model/serialize.js';

@@ -58,15 +58,14 @@ test('fixed grid (rk4): the pooled loss, terms and gradient of a NeuralOde equal
   assert.ok(expected.some((g) => g !== 0));
 });
 
-test('the λ controller\'s lambdaScale reaches the workers\' copies (per block)', async () => {
+test('the objective\'s lambdaScale (the λ controller\'s) reaches the workers\' copies', async () => {
   const model = NeuralOde.create(rt, rk4Config, new Rng(32));
   const rng = new Rng(33);
   const x = randomArray(rng, 5 * 3), target = randomArray(rng, 5 * 3);
   const unscaled = model.objective(x, target).loss;
-  model.lambdaScale = 7;
-  const single = model.objective(x, target);
+  const single = model.objective(x, target, { lambdaScale: 7 });
   const expected = flat(grads(model));
-  const pooled = await pool.objective(model, x, target);
+  const pooled = await pool.objective(model, x, target, { lambdaScale: 7 });
   assert.ok(Math.abs(single.loss - unscaled) > 1e-6, 'the scale changes the loss');
   assertClose([pooled.loss], [single.loss], 1e-13, 'loss with λ × 7');
   assertClose(flat(grads(model)), expected, 1e-13, 'gradient with λ × 7');

@@ -14,7 +14,7 @@ import { maskedMseLoss } from '../../src/model/series-losses.js';
 import { Adam } from '../../src/training/adam.js';
 import { train } from '../../src/training/loop.js';
 import { createWorkerPool, WorkerPool } from '../../src/parallel/pool.js';
-import { combineNormParts, type NormPart } from '../../src/ode/step-sync.js';
+import { combineNormParts, type NormPart } from '../../src/parallel/shared-norm.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
 import { rejects } from '../helpers/rejects.js';
 

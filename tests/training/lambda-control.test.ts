@@ -68,47 +68,47 @@ test('λ control is deterministic with a seed (identical records), and the seed 
 
 test('the controller moves log λ by gain·log(NFE / target), within its clamps and outside the tolerance', () => {
   let nfe = 100;
-  const model = { lambdaScale: 0, predict: () => ({ stats: { nfe } as never }) };
+  const model = { predict: () => ({ stats: { nfe } as never }) };
   const c = new LambdaController({ targetNfe: 50, every: 2, gain: 0.5, initialLambda: 1, maxLambda: 3, tolerance: 0.1 }, new Float64Array(1));
   assert.is(c.beforeIteration(0, model), 100);
-  assert.ok(Math.abs(model.lambdaScale - Math.sqrt(2)) < 1e-12, `λ = 2^0.5, got ${model.lambdaScale}`);
+  assert.ok(Math.abs(c.lambda - Math.sqrt(2)) < 1e-12, `λ = 2^0.5, got ${c.lambda}`);
   assert.is(c.beforeIteration(1, model), undefined, 'not due');
-  assert.ok(Math.abs(model.lambdaScale - Math.sqrt(2)) < 1e-12);
+  assert.ok(Math.abs(c.lambda - Math.sqrt(2)) < 1e-12);
   c.beforeIteration(2, model); c.beforeIteration(4, model); c.beforeIteration(6, model); // 2, 2.83, 4 → 3
-  assert.ok(Math.abs(model.lambdaScale - 3) < 1e-12, 'clamped at maxLambda');
+  assert.ok(Math.abs(c.lambda - 3) < 1e-12, 'clamped at maxLambda');
   nfe = 54; // within 10 %: no change
   c.beforeIteration(8, model);
-  assert.ok(Math.abs(model.lambdaScale - 3) < 1e-12, 'unchanged');
+  assert.ok(Math.abs(c.lambda - 3) < 1e-12, 'unchanged');
   nfe = 25;
   c.beforeIteration(10, model);
-  assert.ok(Math.abs(model.lambdaScale - 3 / Math.sqrt(2)) < 1e-12);
+  assert.ok(Math.abs(c.lambda - 3 / Math.sqrt(2)) < 1e-12);
 });
 
 test('the ratchet keeps λ from decreasing until a measured NFE has first exceeded the target', () => {
   let nfe = 20;
-  const model = { lambdaScale: 0, predict: () => ({ stats: { nfe } as never }) };
+  const model = { predict: () => ({ stats: { nfe } as never }) };
   const c = new LambdaController({ targetNfe: 40, every: 1, gain: 1, initialLambda: 1, ratchet: true }, new Float64Array(1));
   c.beforeIteration(0, model);
-  assert.is(model.lambdaScale, 1, 'a cheap fresh model does not lower λ');
+  assert.is(c.lambda, 1, 'a cheap fresh model does not lower λ');
   nfe = 80; c.beforeIteration(1, model);
-  assert.ok(Math.abs(model.lambdaScale - 2) < 1e-12, `λ up by 80/40, got ${model.lambdaScale}`);
+  assert.ok(Math.abs(c.lambda - 2) < 1e-12, `λ up by 80/40, got ${c.lambda}`);
   nfe = 20; c.beforeIteration(2, model);
-  assert.ok(Math.abs(model.lambdaScale - 1) < 1e-12, `armed: λ down by 20/40, got ${model.lambdaScale}`);
+  assert.ok(Math.abs(c.lambda - 1) < 1e-12, `armed: λ down by 20/40, got ${c.lambda}`);
   const free = new LambdaController({ targetNfe: 40, every: 1, gain: 1, initialLambda: 1 }, new Float64Array(1));
   nfe = 20; free.beforeIteration(0, model);
-  assert.ok(Math.abs(model.lambdaScale - 0.5) < 1e-12, 'without the ratchet λ goes down at once');
+  assert.ok(Math.abs(free.lambda - 0.5) < 1e-12, 'without the ratchet λ goes down at once');
 });
 
 test('the proportional term adds proportional·log(NFE / target) to the integral without accumulating', () => {
   let nfe = 80;
-  const model = { lambdaScale: 0, predict: () => ({ stats: { nfe } as never }) };
+  const model = { predict: () => ({ stats: { nfe } as never }) };
   const c = new LambdaController({ targetNfe: 40, every: 1, gain: 0.5, proportional: 2, initialLambda: 1 }, new Float64Array(1));
   c.beforeIteration(0, model); // integral 0.5·ln 2, λ = e^{(0.5 + 2)·ln 2}
-  assert.ok(Math.abs(model.lambdaScale - 2 ** 2.5) < 1e-12, `got ${model.lambdaScale}`);
+  assert.ok(Math.abs(c.lambda - 2 ** 2.5) < 1e-12, `got ${c.lambda}`);
   nfe = 40; c.beforeIteration(1, model); // error 0: λ = the integral alone
-  assert.ok(Math.abs(model.lambdaScale - 2 ** 0.5) < 1e-12, `got ${model.lambdaScale}`);
+  assert.ok(Math.abs(c.lambda - 2 ** 0.5) < 1e-12, `got ${c.lambda}`);
   nfe = 20; c.beforeIteration(2, model); // integral 0, proportional −2·ln 2
-  assert.ok(Math.abs(model.lambdaScale - 0.25) < 1e-12, `got ${model.lambdaScale}`);
+  assert.ok(Math.abs(c.lambda - 0.25) < 1e-12, `got ${c.lambda}`);
 });
 
 test('λ control options are checked strictly, by name', () => {
