@@ -5,14 +5,6 @@ export { Model, checkModelSpec, modelParamShapes, MAX_BLOCKS } from './model.js'
 export type { ModelSpec, ModelParts, Encoder, ModelObjectiveOptions, ModelObjectiveResult, ModelPredictOptions } from './model.js';
 export { NETWORK_ACTIVATIONS, NETWORK_SPEC_KEYS, createNetwork, mlpView, checkNetworkSpec, parameterShapes } from './mlp.js';
 export type { NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';
-export type { AugmentedDynamics, StateLayout, StatePart } from './augmented.js';
-export { GraphAugmentedDynamics } from './graph-dynamics.js';
-export { regularizerTerms, checkRegularizers, MAX_ORDER, REGULARIZER_KEYS } from './regularizers.js';
-export type { RegularizerConfig, RegularizerTerm } from './regularizers.js';
-export { checkTerms, termsFromRegularizers, termName, termsNeedNoise, isStepTerm } from './terms.js';
-export { STEP_TERM_KINDS, type StepTermKind } from './step-terms.js';
-export type { TermConfig, TermKind, NoiseKind, TraceEstimatorKind } from './terms.js';
-export { NegativeTrace } from './trace.js';
 export { backpropagateSteps, neededStages } from './replay.js';
 export type { ReplayDynamics, StageTableau } from './replay.js';
 export { adjointGradient } from './adjoint.js';

@@ -11,9 +11,9 @@ import { MAX_LAYERS, MAX_PARAMETERS, MAX_WIDTH } from '../config/limits.js';
 import { checkRuntime } from '../runtime/check.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
-import { mlpDynamics } from '../dynamics/mlp.js';
-import type { Dynamics } from '../dynamics/dynamics.js';
-import type { ParameterLike } from '../training/parameters.js';
+import { mlpDynamics } from '../nn/mlp.js';
+import type { Dynamics } from '../nn/vector-field.js';
+import type { ParameterLike } from '../autodiff/parameters.js';
 import type { Layer } from '../nn/layer.js';
 
 /** Activations the model offers. */

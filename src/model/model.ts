@@ -21,7 +21,7 @@ import { checkKeys, checkObject, checkParameterBudget, checkWidth } from '../nn/
 import { checkBoolean } from '../config/strict.js';
 import { checkSolverConfig } from './solver-config.js';
 import { tapeOps } from '../nn/ops.js';
-import { checkParameters, zeroGrads, type ParameterLike } from '../training/parameters.js';
+import { checkParameters, zeroGrads, type ParameterLike } from '../autodiff/parameters.js';
 import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 import type { SeriesLoss } from './series-losses.js';
 import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig } from './neural-ode.js';

@@ -17,7 +17,7 @@ import { parameterShapes } from './mlp.js';
 import { checkConfig, NeuralOde, type NeuralOdeConfig } from './neural-ode.js';
 import { checkModelSpec, Model, modelParamShapes, type ModelSpec } from './model.js';
 import { paramShapes } from '../nn/spec.js';
-import type { ParameterLike } from '../training/parameters.js';
+import type { ParameterLike } from '../autodiff/parameters.js';
 
 const FORMAT = 'taynode.neural-ode';
 /** Version 2 stores biases [out] (PyTorch's layout); version 1 stored them [1, out]. Both load. */

@@ -11,3 +11,7 @@ export { createLayer, checkLayerSpec, paramShapes, type CreateOptions } from './
 export { defineDynamics, layerDynamics, type DynamicsFunction } from './dynamics.js';
 export { INITIALISERS, initDense, checkInitialiser, type Initialiser } from './init.js';
 export { MAX_WIDTH, MAX_LAYERS } from './spec-checks.js';
+export { Dynamics } from './vector-field.js';
+export type { GradientRequest, RegulariserResult } from './vector-field.js';
+export { mlpDynamics } from './mlp.js';
+export type { MlpSpec } from './mlp.js';

@@ -8,7 +8,7 @@ import { Parameter } from '../autodiff/parameter.js';
 import { ArgumentError } from '../errors.js';
 import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
-import { Dynamics } from './dynamics.js';
+import { Dynamics } from './vector-field.js';
 import { checkBoolean, checkKeys } from '../config/strict.js';
 import { MAX_LAYERS, MAX_WIDTH } from '../config/limits.js';
 import { checkRuntime } from '../runtime/check.js';

@@ -10,7 +10,7 @@
 // caller's scope): noise lives in JS memory and is copied in when used, and every call's working values
 // live in a scope of its own. odeint gets the ArenaDynamics form (tensors by offset; z and f are
 // viewed in place in its y and dy), so no typed-array view is held across a call that may grow memory.
-import type { Dynamics } from '../dynamics/dynamics.js';
+import type { Dynamics } from '../nn/vector-field.js';
 import type { Ptr } from '../autodiff/op.js';
 import type { ArenaDynamics } from '../ode/dynamics.js';
 import { ArgumentError } from '../errors.js';
