@@ -3,8 +3,6 @@ export { checkSolverConfig, SOLVER_CONFIG_KEYS } from './solver-config.js';
 export type { NeuralOdeConfig, SolverConfig, ErrorNorm, GradientMethod, ObjectiveResult, ObjectiveOptions, ObjectiveAtOptions, ObjectiveAtResult, PredictOptions, ResolvedConfig, ForwardPass, ForwardOptions } from './neural-ode.js';
 export { Model, checkModelSpec, modelParamShapes, MAX_BLOCKS } from './model.js';
 export type { ModelSpec, ModelParts, Encoder, ModelObjectiveOptions, ModelObjectiveResult, ModelPredictOptions } from './model.js';
-export { NETWORK_ACTIVATIONS, NETWORK_SPEC_KEYS, createNetwork, mlpView, checkNetworkSpec, parameterShapes } from './mlp.js';
-export type { NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';
 export { backpropagateSteps, neededStages } from './replay.js';
 export type { ReplayDynamics, StageTableau } from './replay.js';
 export { adjointGradient } from './adjoint.js';

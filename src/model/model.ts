@@ -14,7 +14,7 @@ import type { Layer, LayerSpec } from '../nn/layer.js';
 import { gruEncoder, gruEncoderParamShapes, MAX_SEQUENCE_STEPS, type GruEncoder, type GruEncoderSpec } from '../nn/gru-encoder.js';
 import { checkInitialiser, type Initialiser } from '../nn/init.js';
 import { checkLayerSpec, createLayer, paramShapes, specWidths } from '../nn/spec.js';
-import { parameterShapes } from './mlp.js';
+import { parameterShapes } from '../nn/mlp.js';
 import { checkLayerValue } from '../nn/layer.js';
 import { checkParamsOn, checkRuntime } from '../runtime/check.js';
 import { checkKeys, checkObject, checkParameterBudget, checkWidth } from '../nn/spec-checks.js';

@@ -23,7 +23,7 @@ import { backpropagateSteps } from './replay.js';
 import { StageStore } from './stage-store.js';
 import { checkOutputTimes, solveTimes } from './outputs.js';
 import type { SeriesLoss } from './series-losses.js';
-import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from './mlp.js';
+import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from '../nn/mlp.js';
 import type { Dynamics } from '../nn/vector-field.js';
 import type { LayerSpec } from '../nn/layer.js';
 import { checkLayerSpec, createLayer, paramShapes } from '../nn/spec.js';

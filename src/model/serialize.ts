@@ -13,7 +13,7 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Dtype, typ
 import { Rng } from '../random.js';
 import { checkRuntime } from '../runtime/check.js';
 import type { Runtime } from '../runtime/wasm.js';
-import { parameterShapes } from './mlp.js';
+import { parameterShapes } from '../nn/mlp.js';
 import { checkConfig, NeuralOde, type NeuralOdeConfig } from './neural-ode.js';
 import { checkModelSpec, Model, modelParamShapes, type ModelSpec } from './model.js';
 import { paramShapes } from '../nn/spec.js';

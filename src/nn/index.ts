@@ -13,5 +13,5 @@ export { INITIALISERS, initDense, checkInitialiser, type Initialiser } from './i
 export { MAX_WIDTH, MAX_LAYERS } from './spec-checks.js';
 export { Dynamics } from './vector-field.js';
 export type { GradientRequest, RegulariserResult } from './vector-field.js';
-export { mlpDynamics } from './mlp.js';
-export type { MlpSpec } from './mlp.js';
+export { mlpDynamics, createNetwork, mlpView, checkNetworkSpec, parameterShapes, NETWORK_ACTIVATIONS, NETWORK_SPEC_KEYS } from './mlp.js';
+export type { MlpSpec, NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { Rng } from '../../src/random.js';
-import { createNetwork, NETWORK_ACTIVATIONS as ACTIVATIONS, type NetworkActivation as Activation, type Mlp, type Network } from '../../src/model/mlp.js';
+import { createNetwork, NETWORK_ACTIVATIONS as ACTIVATIONS, type NetworkActivation as Activation, type Mlp, type Network } from '../../src/nn/mlp.js';
 import { GraphAugmentedDynamics as AugmentedDynamics } from '../../src/terms/graph-augmented.js';
 import { Tape, type Var } from '../../src/autodiff/tape.js';
 import type { Parameter } from '../../src/autodiff/parameter.js';

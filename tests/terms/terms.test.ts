@@ -10,7 +10,7 @@ import { ArgumentError } from '../../src/errors.js';
 import { GraphBuilder } from '../../src/autodiff/graph.js';
 import { Parameter } from '../../src/autodiff/parameter.js';
 import { Dynamics } from '../../src/nn/vector-field.js';
-import { createNetwork, type Network } from '../../src/model/mlp.js';
+import { createNetwork, type Network } from '../../src/nn/mlp.js';
 import { GraphAugmentedDynamics } from '../../src/terms/graph-augmented.js';
 import { checkTerms, termsFromRegularizers, type TermConfig } from '../../src/terms/terms.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
