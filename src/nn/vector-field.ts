@@ -1,10 +1,9 @@
-// Dynamics f(z, t; θ) written once as a Graph and run in every mode the neural ODE needs: the plain
-// forward for the solver, its VJP (∂/∂z, ∂/∂θ, ∂/∂t), Taylor-mode solution derivatives, and the
-// regularisers with their gradients (reverse over Taylor for R_K). Each method is self-contained: it
-// allocates its workspace in an arena scope of its own and writes results into tensors the caller
-// owns. Gradients ACCUMULATE: into Parameter.grad (clear with zeroGrad) and into a caller's gz.
-// Every regulariser value is a SUM over batch and features (the reference code averages: divide if
-// you want that).
+// The vector field f(z, t; θ) written once as a Graph and run in every mode the neural ODE needs: the
+// plain forward for the solver, its VJP (∂/∂z, ∂/∂θ, ∂/∂t) and Taylor-mode solution derivatives, by
+// programs compiled per batch size (and order) and cached. The regularisers built on these programs
+// (R_K, kinetic, Jacobian-Frobenius) live in src/terms. Each method is self-contained: it allocates its
+// workspace in an arena scope of its own and writes results into tensors the caller owns. Gradients
+// ACCUMULATE: into Parameter.grad (clear with zeroGrad) and into a caller's gz.
 import { Graph } from '../autodiff/graph.js';
 import type { Parameter } from '../autodiff/parameter.js';
 import { Program } from '../autodiff/program.js';
@@ -12,25 +11,12 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { JetProgram } from '../taylor/jet-program.js';
-import { factorial, solutionJet, solutionJetVjp } from '../taylor/solution.js';
+import { solutionJet } from '../taylor/solution.js';
 import { checkParamsOn, checkRuntime } from '../runtime/check.js';
 import { LruCache } from '../lru-cache.js';
 
 /** Batch sizes (× orders) whose compiled programs are kept: training uses one or two, evaluation a few. */
 export const PROGRAM_CACHE_SIZE = 16;
-
-/** What a regulariser's gradient should do: scale it by `weight` and add ∂/∂z into `gz` (if given). */
-export interface GradientRequest {
-  weight?: number;
-  gz?: Tensor | null;
-}
-
-export interface RegulariserResult {
-  /** the regulariser's value (a sum over batch and features) */
-  value: number;
-  /** weight·∂value/∂t when a gradient was requested, else 0 */
-  dt: number;
-}
 
 export class Dynamics {
   /** Compiled programs per batch size (and order): the most recently used are kept, not every size ever seen. */
@@ -99,70 +85,6 @@ export class Dynamics {
     });
   }
 
-  /**
-   * R_K's integrand Σ ||d^K z/dt^K||² = Σ ||K!·z[K]||² at (t, z), and (if `grad`) its gradient scaled
-   * by grad.weight added into Parameter.grad and grad.gz.
-   */
-  taylorRegulariser(t: number, z: Tensor, K: number, grad?: GradientRequest): RegulariserResult {
-    const batch = this.checkState('z', z);
-    if (grad?.gz) this.checkLike('grad.gz', grad.gz, z);
-    const prog = this.jets(batch, K);
-    const { kernels } = this.rt;
-    return this.rt.arena.scope(() => {
-      solutionJet(prog, t, z.offset, K);
-      const c2 = factorial(K) ** 2;
-      const value = c2 * kernels.sum_squares(prog.state(K), z.size);
-      if (!grad) return { value, dt: 0 };
-      prog.beginReverse();
-      kernels.axpy(prog.stateCotangent(K), 2 * c2 * (grad.weight ?? 1), prog.state(K), z.size);
-      solutionJetVjp(prog, K);
-      if (grad.gz) kernels.add(grad.gz.offset, grad.gz.offset, prog.stateCotangent(0), z.size);
-      return { value, dt: prog.timeCotangent(0) };
-    });
-  }
-
-  /** The kinetic integrand Σ ||f(t, z)||² (RNODE), with its gradient if asked. */
-  kinetic(t: number, z: Tensor, grad?: GradientRequest): RegulariserResult {
-    const prog = this.program(this.checkState('z', z));
-    if (grad?.gz) this.checkLike('grad.gz', grad.gz, z);
-    const { arena, kernels } = this.rt;
-    return arena.scope(() => {
-      prog.forward(t, z.offset);
-      const value = kernels.sum_squares(prog.output, z.size);
-      if (!grad) return { value, dt: 0 };
-      const g = arena.alloc(z.size);
-      kernels.scale(g, prog.output, 2 * (grad.weight ?? 1), z.size);
-      return { value, dt: prog.backward(g, grad.gz ? grad.gz.offset : 0) };
-    });
-  }
-
-  /**
-   * The Jacobian-Frobenius integrand Σ ||∂f/∂z·ε||² (RNODE's estimator with noise ε, e.g. Rademacher),
-   * a jet of order 1 in z alone (the time held fixed), with its gradient if asked.
-   */
-  jacobianFrobenius(t: number, z: Tensor, eps: Tensor, grad?: GradientRequest): RegulariserResult {
-    const batch = this.checkState('z', z);
-    this.checkLike('eps', eps, z);
-    if (grad?.gz) this.checkLike('grad.gz', grad.gz, z);
-    const prog = this.jets(batch, 1);
-    const { kernels } = this.rt;
-    return this.rt.arena.scope(() => {
-      prog.begin(t, 0);
-      kernels.copy(prog.state(0), z.offset, z.size);
-      kernels.copy(prog.state(1), eps.offset, z.size);
-      prog.extend(0);
-      prog.extend(1);
-      const value = kernels.sum_squares(prog.output(1), z.size);
-      if (!grad) return { value, dt: 0 };
-      prog.beginReverse();
-      kernels.axpy(prog.outputCotangent(1), 2 * (grad.weight ?? 1), prog.output(1), z.size);
-      prog.reverse(1);
-      prog.reverse(0);
-      if (grad.gz) kernels.add(grad.gz.offset, grad.gz.offset, prog.stateCotangent(0), z.size);
-      return { value, dt: prog.timeCotangent(0) };
-    });
-  }
-
   /** The compiled plain/reverse interpreter for a batch size (cached). */
   program(batch: number): Program {
     const p = this.programs.get(batch, () => new Program(this.rt, this.graph, batch));
@@ -176,14 +98,16 @@ export class Dynamics {
     return this.jetPrograms.get(key, () => new JetProgram(this.rt, this.graph, batch, maxOrder));
   }
 
-  private checkState(name: string, z: Tensor): number {
+  /** The batch size of a state z [batch, stateSize]; a ShapeError naming `name` otherwise. */
+  checkState(name: string, z: Tensor): number {
     if (z.cols !== this.stateSize || z.rows < 1) {
       throw new ShapeError(`${name}: expected [batch, ${this.stateSize}], got [${z.rows}, ${z.cols}]`);
     }
     return z.rows;
   }
 
-  private checkLike(name: string, t: Tensor, z: Tensor): void {
+  /** A ShapeError naming `name` unless t is shaped like z. */
+  checkLike(name: string, t: Tensor, z: Tensor): void {
     if (t.rows !== z.rows || t.cols !== z.cols) throw new ShapeError(`${name}: expected [${z.rows}, ${z.cols}] like z, got [${t.rows}, ${t.cols}]`);
   }
 }
