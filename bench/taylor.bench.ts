@@ -6,8 +6,9 @@ import { createRuntimeSync } from '../src/runtime/wasm.js';
 import { Tensor } from '../src/runtime/tensor.js';
 import { Rng } from '../src/random.js';
 import { Tape } from '../src/autodiff/tape.js';
-import { mlpDynamics, type MlpSpec } from '../src/dynamics/mlp.js';
-import type { Dynamics } from '../src/dynamics/dynamics.js';
+import { mlpDynamics, type MlpSpec } from '../src/nn/mlp.js';
+import type { Dynamics } from '../src/nn/vector-field.js';
+import { taylorRegulariser } from '../src/terms/integrands.js';
 import { nestedSolutionDerivative } from '../src/taylor/nested-jvp.js';
 import { solutionJet } from '../src/taylor/solution.js';
 import { writeResults } from './results-file.js';
@@ -76,7 +77,7 @@ function network(name: string, spec: MlpSpec, batch: number, maxNestedK: number)
   const warm = performance.now();
   while (performance.now() - warm < 1000) {
     dyn.f(0.5, z, out);
-    dyn.taylorRegulariser(0.5, z, 2, { gz });
+    taylorRegulariser(dyn, 0.5, z, 2, { gz });
     nested(dyn, z, 2, true);
   }
   for (const K of KS) {
@@ -87,7 +88,7 @@ function network(name: string, spec: MlpSpec, batch: number, maxNestedK: number)
     const ms = timeTogether({
       f: fast(() => dyn.f(0.5, z, out)),
       taylor: fast(() => arena.scope(() => solutionJet(prog, 0.5, z.offset, K))),
-      grad: fast(() => dyn.taylorRegulariser(0.5, z, K, { gz })),
+      grad: fast(() => taylorRegulariser(dyn, 0.5, z, K, { gz })),
       nested: withNested ? { fn: () => nested(dyn, z, K, false), minMs: slowMs } : null,
       gradNested: withNested ? { fn: () => nested(dyn, z, K, true), minMs: slowMs } : null,
     }, K >= 5 ? 4 : 7);

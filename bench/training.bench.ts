@@ -9,7 +9,7 @@ import { writeResults } from './results-file.js';
 import { createRuntimeSync } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../src/model/neural-ode.js';
-import type { RegularizerConfig } from '../src/model/regularizers.js';
+import type { RegularizerConfig } from '../src/terms/regularizers.js';
 
 interface Case {
   name: string;

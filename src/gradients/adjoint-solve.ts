@@ -13,9 +13,9 @@ import { ArgumentError } from '../errors.js';
 import { odeint } from '../ode/solve.js';
 import type { SolveOptions } from '../ode/options.js';
 import { emptyStats, type SolverStats } from '../ode/stats.js';
-import type { ParameterLike } from '../training/parameters.js';
+import type { ParameterLike } from '../autodiff/parameters.js';
 import type { Tensor } from '../runtime/tensor.js';
-import type { AugmentedDynamics } from '../model/augmented.js';
+import type { AugmentedDynamics } from '../terms/augmented.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { checkOutputs, type OutputCotangents } from './outputs.js';
 

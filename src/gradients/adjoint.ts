@@ -1,7 +1,7 @@
 // gradient 'adjoint' (optimise-then-discretise; torchdiffeq's odeint_adjoint): the forward solve keeps
 // nothing; the backward pass solves the adjoint system from t1 to t0 (adjoint-solve.ts). O(1) memory in
 // the number of steps; the gradient is that of the continuous problem, to the solver's tolerance.
-import type { AugmentedDynamics } from '../model/augmented.js';
+import type { AugmentedDynamics } from '../terms/augmented.js';
 import { adjointGradient } from './adjoint-solve.js';
 import type { BackwardRequest, BackwardResult, ForwardRequest, GradientStrategy, OdeBlock, RecordedForward } from './method.js';
 

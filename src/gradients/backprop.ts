@@ -6,7 +6,7 @@
 import { ArenaExhaustedError, ArgumentError } from '../errors.js';
 import { TABLEAUS } from '../ode/tableaus.js';
 import type { OdeSolution } from '../ode/solve.js';
-import type { AugmentedDynamics } from '../model/augmented.js';
+import type { AugmentedDynamics } from '../terms/augmented.js';
 import type { BackwardRequest, BackwardResult, ForwardRequest, GradientStrategy, OdeBlock, RecordedForward, StoredPass } from './method.js';
 import { reverseRecordedSteps } from './reverse-steps.js';
 import { StageStore } from './stage-store.js';

@@ -2,7 +2,7 @@
 // each accepted step's start state; the backward pass replays one step at a time and reverses it.
 // Memory ∝ accepted steps × state. With lazy terms the forward carries z alone, as the paper's code
 // does, and the replay evaluates the terms' integrands with their VJPs.
-import type { AugmentedDynamics } from '../model/augmented.js';
+import type { AugmentedDynamics } from '../terms/augmented.js';
 import type { BackwardRequest, BackwardResult, ForwardRequest, GradientStrategy, OdeBlock, RecordedForward } from './method.js';
 import { reverseRecordedSteps } from './reverse-steps.js';
 

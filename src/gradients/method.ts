@@ -9,9 +9,9 @@ import type { OdeSolution } from '../ode/solve.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { NormStrategy } from '../ode/norm.js';
 import type { MethodName } from '../ode/tableaus.js';
-import type { ParameterLike } from '../training/parameters.js';
-import type { AugmentedDynamics } from '../model/augmented.js';
-import type { StepTermSpec } from '../model/step-terms.js';
+import type { ParameterLike } from '../autodiff/parameters.js';
+import type { AugmentedDynamics } from '../terms/augmented.js';
+import type { StepTermSpec } from '../terms/step-terms.js';
 import type { StageStore } from './stage-store.js';
 
 export type GradientMethod = 'checkpoint' | 'adjoint' | 'backprop';

@@ -21,7 +21,7 @@ import { writeTerms } from '../ode/stepper.js';
 import { evaluateTheta, type DenseOutputWeights } from '../ode/tableaus.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { checkOutputs, placeOutputs, type OutputCotangents, type PlacedOutputs } from './outputs.js';
-import type { StepTermsHook } from '../model/step-terms.js';
+import type { StepTermsHook } from '../terms/step-terms.js';
 
 /** The dynamics as the replay drives them, on arena buffers (byte offsets of n f64 values). */
 export interface ReplayDynamics {

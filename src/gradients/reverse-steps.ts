@@ -3,7 +3,7 @@
 // step terms summed over the same steps.
 import { ArgumentError } from '../errors.js';
 import { TABLEAUS } from '../ode/tableaus.js';
-import { stepTermsHook } from '../model/step-terms.js';
+import { stepTermsHook } from '../terms/step-terms.js';
 import type { BackwardRequest, BackwardResult, OdeBlock } from './method.js';
 import { backpropagateSteps, type StoredStages } from './replay.js';
 

@@ -11,7 +11,7 @@ import { PROBE, STEP_END, type StageRecorder } from '../ode/recorder.js';
 import type { Arena } from '../runtime/arena.js';
 import type { Tensor } from '../runtime/tensor.js';
 import type { Ptr } from '../autodiff/op.js';
-import type { AugmentedDynamics } from '../model/augmented.js';
+import type { AugmentedDynamics } from '../terms/augmented.js';
 import type { StoredStages } from './replay.js';
 
 export class StageStore implements StageRecorder, StoredStages {

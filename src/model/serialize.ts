@@ -13,11 +13,11 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Dtype, typ
 import { Rng } from '../random.js';
 import { checkRuntime } from '../runtime/check.js';
 import type { Runtime } from '../runtime/wasm.js';
-import { parameterShapes } from './mlp.js';
+import { parameterShapes } from '../nn/mlp.js';
 import { checkConfig, NeuralOde, type NeuralOdeConfig } from './neural-ode.js';
 import { checkModelSpec, Model, modelParamShapes, type ModelSpec } from './model.js';
 import { paramShapes } from '../nn/spec.js';
-import type { ParameterLike } from '../training/parameters.js';
+import type { ParameterLike } from '../autodiff/parameters.js';
 
 const FORMAT = 'taynode.neural-ode';
 /** Version 2 stores biases [out] (PyTorch's layout); version 1 stored them [1, out]. Both load. */

@@ -2,7 +2,7 @@
 // carries its forward, VJP, Taylor rule and Taylor VJP, so the result gets the solve, the gradient,
 // d^K z/dt^K, R_K and the RNODE terms with no further code.
 import { GraphBuilder, type GraphValue } from '../autodiff/graph.js';
-import { Dynamics } from '../dynamics/dynamics.js';
+import { Dynamics } from './vector-field.js';
 import { ArgumentError } from '../errors.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Layer } from './layer.js';

@@ -11,3 +11,6 @@ export { createLayer, checkLayerSpec, paramShapes, type CreateOptions } from './
 export { defineDynamics, layerDynamics, type DynamicsFunction } from './dynamics.js';
 export { INITIALISERS, initDense, checkInitialiser, type Initialiser } from './init.js';
 export { MAX_WIDTH, MAX_LAYERS } from './spec-checks.js';
+export { Dynamics } from './vector-field.js';
+export { mlpDynamics, createNetwork, mlpView, checkNetworkSpec, parameterShapes, NETWORK_ACTIVATIONS, NETWORK_SPEC_KEYS } from './mlp.js';
+export type { MlpSpec, NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';

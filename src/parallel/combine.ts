@@ -5,7 +5,7 @@
 import type { NeuralOde } from '../model/neural-ode.js';
 import type { Model } from '../model/model.js';
 import { ShapeError } from '../errors.js';
-import { parameterCount, zeroGrads, type ParameterLike } from '../training/parameters.js';
+import { parameterCount, zeroGrads, type ParameterLike } from '../autodiff/parameters.js';
 import type { LoadReply, ObjectiveFigures, ObjectiveReply } from './protocol.js';
 import { weightedMean, type Shard } from './shards.js';
 

@@ -14,7 +14,7 @@ import { NeuralOde } from '../model/neural-ode.js';
 import { Model } from '../model/model.js';
 import { checkLoss, mseLoss, type DataLoss } from '../model/losses.js';
 import { saveModel } from '../model/serialize.js';
-import { termsNeedNoise } from '../model/terms.js';
+import { termsNeedNoise } from '../terms/terms.js';
 import { checkSolverConfig, type SolverConfig } from '../model/solver-config.js';
 import type { SolverStats } from '../ode/stats.js';
 import { KERNEL_BUILDS, type RuntimeOptions } from '../runtime/wasm.js';

@@ -9,7 +9,7 @@ import { NeuralOde } from '../model/neural-ode.js';
 import { Model } from '../model/model.js';
 import { lossFromDescription } from '../model/losses.js';
 import { loadComposedModel, loadModel } from '../model/serialize.js';
-import { zeroGrads, type ParameterLike } from '../training/parameters.js';
+import { zeroGrads, type ParameterLike } from '../autodiff/parameters.js';
 import { concatParameters } from './combine.js';
 import { parentPort } from './port.js';
 import type { BackwardAtReply, ForwardAtReply, LoadReply, ObjectiveReply, PoolRequest, PredictReply } from './protocol.js';

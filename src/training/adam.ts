@@ -5,7 +5,7 @@ import { checkBoolean, checkKeys } from '../config/strict.js';
 import type { Kernels } from '../runtime/kernels.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { checkMomentSettings, ScheduledOptimizer } from './optimizer.js';
-import type { ParameterLike } from './parameters.js';
+import type { ParameterLike } from '../autodiff/parameters.js';
 import type { Schedule } from './schedules.js';
 
 export interface AdamOptions {

@@ -1,4 +1,3 @@
-export * from './parameters.js';
 export * from './schedules.js';
 export type { Optimizer } from './optimizer.js';
 export { Adam, ADAM_OPTION_KEYS, type AdamOptions } from './adam.js';

@@ -5,7 +5,7 @@ import { ArgumentError } from '../errors.js';
 import { checkKernels, foreignParam } from '../runtime/check.js';
 import type { Kernels } from '../runtime/kernels.js';
 import { Tensor } from '../runtime/tensor.js';
-import { checkParameters, type ParameterLike } from './parameters.js';
+import { checkParameters, type ParameterLike } from '../autodiff/parameters.js';
 import { asSchedule, checkRate, type Schedule } from './schedules.js';
 
 export interface Optimizer {

@@ -6,7 +6,7 @@ import { ArgumentError, UnknownKeyError } from '../../src/errors.js';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { checkConfig, DYNAMICS_CACHE_SIZE, NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
-import { createNetwork } from '../../src/model/mlp.js';
+import { createNetwork } from '../../src/nn/mlp.js';
 import { MAX_LAYERS, MAX_STEPS, MAX_WIDTH } from '../../src/config/limits.js';
 
 const rt = createRuntimeSync();

@@ -9,7 +9,7 @@ import { Parameter } from '../../src/autodiff/parameter.js';
 import { JetProgram } from '../../src/taylor/jet-program.js';
 import { factorial, solutionJet, solutionJetVjp } from '../../src/taylor/solution.js';
 import { ArgumentError, TaynodeError } from '../../src/errors.js';
-import { mlpDynamics } from '../../src/dynamics/mlp.js';
+import { mlpDynamics } from '../../src/nn/mlp.js';
 import { Rng } from '../../src/random.js';
 import type { Kernels } from '../../src/runtime/kernels.js';
 import { assertClose } from '../helpers/numeric.js';

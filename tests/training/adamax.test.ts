@@ -4,7 +4,7 @@ import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { Adamax } from '../../src/training/adamax.js';
 import { exponentialDecay } from '../../src/training/schedules.js';
-import type { ParameterLike } from '../../src/training/parameters.js';
+import type { ParameterLike } from '../../src/autodiff/parameters.js';
 import { Rng } from '../../src/random.js';
 import { AWKWARD_SIZES, assertClose, randomArray } from '../helpers/numeric.js';
 

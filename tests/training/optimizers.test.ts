@@ -5,7 +5,7 @@ import { Tensor } from '../../src/runtime/tensor.js';
 import { Adam } from '../../src/training/adam.js';
 import { Sgd } from '../../src/training/sgd.js';
 import { piecewiseConstant } from '../../src/training/schedules.js';
-import type { ParameterLike } from '../../src/training/parameters.js';
+import type { ParameterLike } from '../../src/autodiff/parameters.js';
 import { Rng } from '../../src/random.js';
 import { AWKWARD_SIZES, assertClose, randomArray } from '../helpers/numeric.js';
 

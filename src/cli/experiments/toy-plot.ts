@@ -4,7 +4,7 @@
 import { odeint } from '../../ode/odeint.js';
 import { callOnTensors } from '../../ode/dynamics.js';
 import { Tensor } from '../../runtime/tensor.js';
-import { factorial } from '../../model/regularizers.js';
+import { factorial } from '../../terms/regularizers.js';
 import type { NeuralOde } from '../../model/neural-ode.js';
 import type { VegaLiteSpec } from '../plots.js';
 

@@ -3,7 +3,7 @@
 // trainMnist with the MNIST experiment's settings (same weights, minibatches, schedule and NFE
 // protocol), every flow run the CNF experiment's trainRow: only the regulariser differs.
 import type { Runtime } from '../../../runtime/wasm.js';
-import type { TermConfig } from '../../../model/terms.js';
+import type { TermConfig } from '../../../terms/terms.js';
 import type { MnistSplit } from '../mnist/data.js';
 import { measureSolver, trainMnist, type IterationRecord, type MnistRun } from '../mnist/run.js';
 import type { DensityData } from '../cnf/data.js';

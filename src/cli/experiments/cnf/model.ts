@@ -7,7 +7,7 @@ import { ArgumentError } from '../../../errors.js';
 import type { Rng } from '../../../random.js';
 import type { Runtime } from '../../../runtime/wasm.js';
 import { NeuralOde, type SolverConfig } from '../../../model/neural-ode.js';
-import type { TermConfig, NoiseKind } from '../../../model/terms.js';
+import type { TermConfig, NoiseKind } from '../../../terms/terms.js';
 import type { LayerSpec } from '../../../nn/layer.js';
 import { OdeSolverError } from '../../../ode/errors.js';
 

@@ -8,7 +8,7 @@ import type { LayerSpec, Layer } from '../../../nn/layer.js';
 import { gruEncoder, type GruEncoder } from '../../../nn/gru-encoder.js';
 import { createLayer } from '../../../nn/spec.js';
 import { NeuralOde, type GradientMethod, type NeuralOdeConfig, type SolverConfig } from '../../../model/neural-ode.js';
-import type { TermConfig } from '../../../model/terms.js';
+import type { TermConfig } from '../../../terms/terms.js';
 import type { Rng } from '../../../random.js';
 import { ArgumentError } from '../../../errors.js';
 import type { Runtime } from '../../../runtime/wasm.js';

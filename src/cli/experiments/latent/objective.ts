@@ -12,7 +12,7 @@ import { ArgumentError, ShapeError } from '../../../errors.js';
 import { tapeOps } from '../../../nn/ops.js';
 import type { ForwardPass } from '../../../model/neural-ode.js';
 import { Tensor } from '../../../runtime/tensor.js';
-import { zeroGrads } from '../../../training/parameters.js';
+import { zeroGrads } from '../../../autodiff/parameters.js';
 import type { LatentBatch } from './batches.js';
 import type { LatentOde } from './model.js';
 

@@ -7,7 +7,7 @@ import { Model, type ModelSpec } from '../../../model/model.js';
 import { NeuralOde, type GradientMethod } from '../../../model/neural-ode.js';
 import type { SolverConfig } from '../../../model/solver-config.js';
 import type { MethodName } from '../../../ode/tableaus.js';
-import type { TermConfig } from '../../../model/terms.js';
+import type { TermConfig } from '../../../terms/terms.js';
 import type { Rng } from '../../../random.js';
 import type { Runtime } from '../../../runtime/wasm.js';
 import { piecewiseConstant, type Schedule } from '../../../training/schedules.js';

@@ -11,7 +11,7 @@ import type { SolverConfig } from '../../../model/solver-config.js';
 import { softmaxCrossEntropyLoss } from '../../../model/losses.js';
 import type { MethodName } from '../../../ode/tableaus.js';
 import { Sgd } from '../../../training/sgd.js';
-import type { TermConfig } from '../../../model/terms.js';
+import type { TermConfig } from '../../../terms/terms.js';
 import { LambdaController, type LambdaControlOptions } from '../../../training/lambda-control.js';
 import { gatherRows, MinibatchSampler } from '../../../training/minibatches.js';
 import { PIXELS, rows, type MnistSplit } from './data.js';

@@ -7,7 +7,7 @@ import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { TABLEAUS } from '../../src/ode/tableaus.js';
-import type { TermConfig } from '../../src/model/terms.js';
+import type { TermConfig } from '../../src/terms/terms.js';
 import { parameterAndInputDifferences, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();

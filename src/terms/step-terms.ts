@@ -47,15 +47,47 @@ export interface StepTermsHook {
   step(view: StepView): number[];
 }
 
+/** One step term's rule: what it needs of the tableau, which stages it reads, and its value and cotangents at a step. */
+export interface StepTermRule {
+  /** refuses a tableau the term cannot be computed from, naming `argument` (the method) */
+  checkTableau(tableau: ButcherTableau, argument: string): void;
+  /** marks the stages whose values the term reads (so the replay replays them) */
+  markStages(tableau: ButcherTableau, stages: boolean[]): void;
+  /** its value at one step, adding weight·∂value/∂(k, y0) to the view's cotangents */
+  step(view: StepView, tableau: ButcherTableau, tol: { rtol: number; atol: number }, components: number, weight: number): number;
+}
+
+export const STEP_TERM_RULES: Record<StepTermKind, StepTermRule> = {
+  errorEstimate: {
+    checkTableau(tableau, argument) {
+      if (!tableau.bError) throw new ArgumentError(argument, 'an adaptive method with an embedded error estimate (an errorEstimate term)', tableau.name);
+    },
+    markStages(tableau, stages) {
+      const { b } = tableau;
+      tableau.bError!.forEach((w, i) => { if (w !== 0 || b[i] !== 0) stages[i] = true; });
+    },
+    step: (view, tableau, tol, components, weight) => errorEstimateStep(view, tableau, tol, components, weight),
+  },
+  stiffness: {
+    checkTableau(tableau, argument) {
+      const s = tableau.stages;
+      if (!(tableau.fsal && s >= 3 && tableau.c[s - 2] === 1)) {
+        throw new ArgumentError(argument, 'a first-same-as-last pair whose last two stages are both at t + h, as dopri5 and tsit5 (a stiffness term)', tableau.name);
+      }
+    },
+    markStages(tableau, stages) {
+      const s = tableau.stages;
+      stages[s - 1] = true;
+      stages[s - 2] = true;
+      tableau.b.forEach((w, i) => { if (w !== 0 || (tableau.a[s - 2][i] ?? 0) !== 0) stages[i] = true; });
+    },
+    step: (view, tableau, _tol, components, weight) => stiffnessStep(view, tableau, components, weight),
+  },
+};
+
 /** Refuses a tableau a term cannot be computed from, naming the method. */
 export function checkStepTermsTableau(kinds: readonly StepTermKind[], tableau: ButcherTableau, argument = 'solver.method'): void {
-  if (kinds.includes('errorEstimate') && !tableau.bError) {
-    throw new ArgumentError(argument, 'an adaptive method with an embedded error estimate (an errorEstimate term)', tableau.name);
-  }
-  const s = tableau.stages;
-  if (kinds.includes('stiffness') && !(tableau.fsal && s >= 3 && tableau.c[s - 2] === 1)) {
-    throw new ArgumentError(argument, 'a first-same-as-last pair whose last two stages are both at t + h, as dopri5 and tsit5 (a stiffness term)', tableau.name);
-  }
+  for (const kind of STEP_TERM_KINDS) if (kinds.includes(kind)) STEP_TERM_RULES[kind].checkTableau(tableau, argument);
 }
 
 /**
@@ -64,16 +96,11 @@ export function checkStepTermsTableau(kinds: readonly StepTermKind[], tableau: B
  */
 export function stepTermsHook(terms: readonly StepTermSpec[], tableau: ButcherTableau, tol: { rtol: number; atol: number }, components: number): StepTermsHook {
   checkStepTermsTableau(terms.map((t) => t.kind), tableau);
-  const s = tableau.stages;
-  const { b } = tableau;
-  const stages = new Array<boolean>(s).fill(false);
-  for (const t of terms) {
-    if (t.kind === 'errorEstimate') tableau.bError!.forEach((w, i) => { if (w !== 0 || b[i] !== 0) stages[i] = true; });
-    else { stages[s - 1] = true; stages[s - 2] = true; b.forEach((w, i) => { if (w !== 0 || (tableau.a[s - 2][i] ?? 0) !== 0) stages[i] = true; }); }
-  }
+  const stages = new Array<boolean>(tableau.stages).fill(false);
+  for (const t of terms) STEP_TERM_RULES[t.kind].markStages(tableau, stages);
   return {
     stages,
-    step: (v) => terms.map((t) => (t.kind === 'errorEstimate' ? errorEstimateStep(v, tableau, tol, components, t.weight) : stiffnessStep(v, tableau, components, t.weight))),
+    step: (v) => terms.map((t) => STEP_TERM_RULES[t.kind].step(v, tableau, tol, components, t.weight)),
   };
 }
 

@@ -1,5 +1,5 @@
-// The Dynamics API training builds on: f, its VJP, the regularisers (R_K integrand, kinetic,
-// Jacobian-Frobenius) and their gradients with respect to z, θ and t, against finite differences.
+// The Dynamics API training builds on: f and its VJP with respect to z, θ and t, against finite
+// differences (the regularisers built on it: tests/terms/integrands).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
@@ -8,8 +8,8 @@ import { Rng } from '../../src/random.js';
 import { Tape } from '../../src/autodiff/tape.js';
 import { GraphBuilder } from '../../src/autodiff/graph.js';
 import { Parameter } from '../../src/autodiff/parameter.js';
-import { mlpDynamics } from '../../src/dynamics/mlp.js';
-import { PROGRAM_CACHE_SIZE, type Dynamics } from '../../src/dynamics/dynamics.js';
+import { mlpDynamics } from '../../src/nn/mlp.js';
+import { PROGRAM_CACHE_SIZE, type Dynamics } from '../../src/nn/vector-field.js';
 import { evaluateDual } from '../../src/taylor/nested-jvp.js';
 import { ArgumentError, ShapeError, TaynodeError } from '../../src/errors.js';
 import { Program } from '../../src/autodiff/program.js';
@@ -77,53 +77,6 @@ test('vjp: ∂⟨g, f⟩/∂z, ∂/∂θ and ∂/∂t match finite differences',
   checkScalarGradients('vjp', dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
 });
 
-for (const [K, act] of [[1, 'tanh'], [2, 'sigmoid'], [3, 'softplus'], [4, 'sin']] as const) {
-  test(`taylorRegulariser K=${K} (${act}): Σ||d^K z/dt^K||² and its gradients in z, θ and t match finite differences`, () => {
-    const { rng, dyn, z } = setup(10 + K, act);
-    const t = 0.4;
-    const weight = 0.5;
-    const value = (tt: number) => dyn.taylorRegulariser(tt, z, K).value * weight;
-    dyn.zeroGrad();
-    const gz = Tensor.zeros(arena, BATCH, D);
-    const { dt } = dyn.taylorRegulariser(t, z, K, { weight, gz });
-    checkScalarGradients(`R_${K}`, dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
-  });
-}
-
-test('kinetic: Σ||f||² and its gradients match finite differences', () => {
-  const { rng, dyn, z } = setup(20, 'sigmoid');
-  const t = -0.3;
-  const value = (tt: number) => dyn.kinetic(tt, z).value;
-  const f = Tensor.empty(arena, BATCH, D);
-  dyn.f(t, z, f);
-  assertClose([value(t)], [f.asFloat64().reduce((s, v) => s + v * v, 0)], 1e-14, 'value');
-  dyn.zeroGrad();
-  const gz = Tensor.zeros(arena, BATCH, D);
-  const { dt } = dyn.kinetic(t, z, { gz });
-  checkScalarGradients('kinetic', dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
-});
-
-test('jacobianFrobenius: Σ||∂f/∂z·ε||² equals finite differences of f, and its gradients match finite differences', () => {
-  const { rng, dyn, z } = setup(21, 'tanh');
-  const t = 0.6;
-  const eps = Tensor.from(arena, Float64Array.from({ length: BATCH * D }, () => rng.rademacher()), BATCH, D);
-  const jvp = arena.scope(() => {
-    const h = 1e-5;
-    const [zp, zm, fp, fm] = [0, 0, 0, 0].map(() => Tensor.empty(arena, BATCH, D));
-    zp.copyFrom(z.data.map((v, i) => v + h * eps.data[i]));
-    zm.copyFrom(z.data.map((v, i) => v - h * eps.data[i]));
-    dyn.f(t, zp, fp);
-    dyn.f(t, zm, fm);
-    return fp.asFloat64().map((v, i) => (v - fm.data[i]) / (2 * h));
-  });
-  const value = (tt: number) => dyn.jacobianFrobenius(tt, z, eps).value;
-  assertClose([value(t)], [jvp.reduce((s, v) => s + v * v, 0)], 1e-8, 'value');
-  dyn.zeroGrad();
-  const gz = Tensor.zeros(arena, BATCH, D);
-  const { dt } = dyn.jacobianFrobenius(t, z, eps, { gz });
-  checkScalarGradients('jacobianFrobenius', dyn, z, rng, t, value, { gz: gz.toFloat64Array(), params: dyn.params.map((p) => p.grad.toFloat64Array()), dt });
-});
-
 test('Program: backward or output before any forward is refused (there are no values to reverse)', () => {
   const g = new GraphBuilder(2);
   const prog = new Program(rt, g.build(g.square(g.state)), 1);
@@ -145,7 +98,6 @@ test('bad shapes and specs are typed errors naming the argument', () => {
   assert.throws(() => dyn.f(0, z, Tensor.zeros(arena, 1, D)), (e: Error) => e instanceof ShapeError && /out/.test(e.message));
   assert.throws(() => dyn.solutionDerivatives(0, z, 2, [Tensor.zeros(arena, BATCH, D)]), (e: Error) => e instanceof ArgumentError && /out/.test(e.message));
   assert.throws(() => dyn.solutionDerivatives(0, z, 1.5, []), (e: Error) => e instanceof ArgumentError && /^K: /.test(e.message));
-  assert.throws(() => dyn.taylorRegulariser(0, z, 0), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 4], activation: 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /widths/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 2], activation: 'gelu' as 'tanh' }, new Rng(1)), (e: Error) => e instanceof ArgumentError && /activation/.test(e.message));
   assert.throws(() => mlpDynamics(rt, { widths: [2, 3, 2], activation: 'tanh', timeinput: false } as never, new Rng(1)), (e: Error) => e instanceof ArgumentError && /^timeinput: unknown key/.test(e.message));

@@ -6,11 +6,11 @@
 // integrand −tr(∂f/∂z) is a true ODE quantity and is not sign-flipped.
 // The integrands never depend on the integrals, so only z carries a cotangent through the dynamics;
 // the integrals' cotangents are constants (a regulariser's λ, the data loss's ∂/∂Δlog p per example).
-// Implemented by graph-dynamics.ts (src/dynamics' graph programs and src/taylor's jets, kernel calls).
+// Implemented by graph-augmented.ts (src/nn's vector field and src/taylor's jets, kernel calls).
 import type { Ptr } from '../autodiff/op.js';
 import type { Dynamics as OdeFunction } from '../ode/dynamics.js';
 import type { Rng } from '../random.js';
-import type { RegularizerTerm } from './regularizers.js';
+import type { WeightedTerm } from './terms.js';
 
 /** Where one part of the augmented state lives: values [offset, offset + count). */
 export interface StatePart {
@@ -32,7 +32,7 @@ export interface AugmentedDynamics {
   /** state dimension D */
   readonly d: number;
   /** the regularisers (scalar integrals), in state order */
-  readonly terms: readonly RegularizerTerm[];
+  readonly terms: readonly WeightedTerm[];
   readonly layout: StateLayout;
   /** sign(t1 − t0): the regularisers' integrands are multiplied by it */
   readonly direction: 1 | -1;

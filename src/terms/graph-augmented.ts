@@ -1,8 +1,9 @@
-// The augmented dynamics (see augmented.ts), over src/dynamics' Dynamics and
-// src/taylor's jet program, all as kernel calls on arena tensors. With R_K on, one solution jet gives
-// f = z[1] (and the kinetic integrand ||z[1]||²) and z[K] together, and one reverse sweep over it
-// takes the cotangents of all of them; without it, the plain graph program runs f and its VJP.
-// The Jacobian term is an order-1 jet in z of its own; the log-density's trace is trace.ts's jets.
+// The augmented dynamics (see augmented.ts), over src/nn's Dynamics (the vector field) and src/taylor's
+// jet program, all as kernel calls on arena tensors. The regularisers' integrands are integrands.ts'
+// c·Σx² (their entries in kinds.ts), read from the programs this runs anyway: with R_K on, one solution
+// jet gives f = z[1] (the kinetic term's x) and z[K] together, and one reverse sweep over it takes the
+// cotangents of all of them; without it, the plain graph program runs f and its VJP. The Jacobian term
+// is an order-1 jet in z of its own; the log-density's trace is trace.ts's jets.
 // The replay's stages keep their programs' values (one program per slot, values in the caller's arena
 // scope) and the VJP reverses them, so nothing is recomputed (except the Jacobian term's jet, which
 // its VJP recomputes); `evaluate` keeps only the point, and the typed-array `vjp` recomputes from it.
@@ -10,7 +11,7 @@
 // caller's scope): noise lives in JS memory and is copied in when used, and every call's working values
 // live in a scope of its own. odeint gets the ArenaDynamics form (tensors by offset; z and f are
 // viewed in place in its y and dy), so no typed-array view is held across a call that may grow memory.
-import type { Dynamics } from '../dynamics/dynamics.js';
+import type { Dynamics } from '../nn/vector-field.js';
 import type { Ptr } from '../autodiff/op.js';
 import type { ArenaDynamics } from '../ode/dynamics.js';
 import { ArgumentError } from '../errors.js';
@@ -18,11 +19,13 @@ import type { Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
 import type { AugmentedDynamics, StateLayout } from './augmented.js';
-import { factorial, solutionJet, solutionJetVjp } from '../taylor/solution.js';
+import { solutionJet, solutionJetVjp } from '../taylor/solution.js';
 import { JetProgram } from '../taylor/jet-program.js';
 import { Program } from '../autodiff/program.js';
-import { checkRegularizers, type RegularizerConfig, type RegularizerTerm } from './regularizers.js';
-import { checkTerms, termName, termsFromRegularizers, type NoiseKind, type TermConfig, type TraceEstimatorKind } from './terms.js';
+import { resolveTerms, type RegularizerConfig } from './regularizers.js';
+import { weightedTerm, type NoiseKind, type RegulariserTermConfig, type TermConfig, type TraceEstimatorKind, type WeightedTerm } from './terms.js';
+import { TERM_KINDS } from './kinds.js';
+import { squaresCotangentScale, squaresValue, type GradientRequest, type RegulariserResult } from './integrands.js';
 import { NegativeTrace } from './trace.js';
 
 interface Stage {
@@ -37,15 +40,18 @@ const EMPTY = new Float64Array(0);
 
 export class GraphAugmentedDynamics implements AugmentedDynamics {
   readonly d: number;
-  readonly terms: RegularizerTerm[];
+  readonly terms: WeightedTerm[];
   readonly layout: StateLayout;
   readonly stateSize: number;
   readonly direction: 1 | -1;
   nfe = 0;
   private readonly order: number | undefined;
+  /** R_K's c = (K!)² */
+  private readonly taylorC: number;
   private readonly orderIndex: number;
   private readonly kineticIndex: number;
   private readonly jacobianIndex: number;
+  private readonly jacobianTerm: Extract<TermConfig, { kind: 'jacobianFrobenius' }> | undefined;
   private readonly jacobianNoise: NoiseKind;
   private readonly logDensity: { estimator: TraceEstimatorKind; noise: NoiseKind } | null;
   /** the Jacobian term's ε and the Hutchinson trace's ε for the current solve */
@@ -74,24 +80,19 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     this.direction = direction;
     checkRuntime(rt, 'rt');
     this.d = graph.stateSize;
-    let list: readonly TermConfig[];
-    if (Array.isArray(terms)) {
-      checkTerms(terms);
-      list = terms;
-    } else {
-      checkRegularizers(terms as RegularizerConfig);
-      list = termsFromRegularizers(terms as RegularizerConfig);
-    }
+    let list = resolveTerms(terms);
     if (!withTerms) list = [];
-    const regularizers = list.filter((t): t is Exclude<TermConfig, { kind: 'logDensity' }> => t.kind !== 'logDensity');
-    this.terms = regularizers.map((t) => ({ name: termName(t), lambda: t.lambda ?? 0 }));
+    const regularizers = list.filter((t): t is RegulariserTermConfig => TERM_KINDS[t.kind].role === 'regulariser');
+    this.terms = regularizers.map(weightedTerm);
     const taylor = regularizers.find((t) => t.kind === 'taylor');
     this.order = taylor?.kind === 'taylor' ? taylor.order : undefined;
+    this.taylorC = taylor?.kind === 'taylor' ? TERM_KINDS.taylor.integrand!.coefficient(taylor) : 0;
     this.orderIndex = regularizers.findIndex((t) => t.kind === 'taylor');
     this.kineticIndex = regularizers.findIndex((t) => t.kind === 'kinetic');
     this.jacobianIndex = regularizers.findIndex((t) => t.kind === 'jacobianFrobenius');
     const jacobian = regularizers[this.jacobianIndex];
-    this.jacobianNoise = jacobian?.kind === 'jacobianFrobenius' ? jacobian.noise ?? 'rademacher' : 'rademacher';
+    this.jacobianTerm = jacobian?.kind === 'jacobianFrobenius' ? jacobian : undefined;
+    this.jacobianNoise = this.jacobianTerm?.noise ?? 'rademacher';
     const ld = list.find((t) => t.kind === 'logDensity');
     this.logDensity = ld?.kind === 'logDensity' ? { estimator: ld.estimator, noise: ld.noise ?? 'rademacher' } : null;
     const bd = batch * this.d;
@@ -148,6 +149,12 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     return this.logDensity?.estimator === 'hutchinson' ? this.noise(this.traceEps).offset : 0;
   }
 
+  /** The Jacobian term's c·Σ(∂f/∂z·ε)² at (t, z) with this solve's ε (and its gradient if asked), in the caller's scope. */
+  private jacobianAt(t: number, z: Ptr, grad?: GradientRequest): RegulariserResult {
+    const term = this.jacobianTerm!;
+    return TERM_KINDS.jacobianFrobenius.integrand!.evaluate(this.graph, t, this.zShaped(z), term, this.noise(this.eps), grad);
+  }
+
   /** dy = F(t, y) on arena buffers of stateSize values: f, then Δlog p's and the regularisers' integrands. */
   private integrands(t: number, y: Ptr, dy: Ptr): void {
     const { graph, rt, layout } = this;
@@ -174,7 +181,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   /** R_K's integrand (K!)²·Σ z[K]² / (batch·D) from a solution jet. */
   private taylorIntegrand(prog: JetProgram): number {
     const bd = this.batch * this.d;
-    return (factorial(this.order!) ** 2 * this.rt.kernels.sum_squares(prog.state(this.order!), bd)) / bd;
+    return squaresValue(this.rt, this.taylorC, prog.state(this.order!), bd) / bd;
   }
 
   /** The regularisers' integrands into dy's terms part, given f in dy's z part and R_K's (0 without it). */
@@ -183,8 +190,8 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const bd = this.batch * this.d;
     const values = new Array<number>(this.terms.length).fill(0);
     if (this.orderIndex >= 0) values[this.orderIndex] = taylorValue;
-    if (this.kineticIndex >= 0) values[this.kineticIndex] = rt.kernels.sum_squares(dy, bd) / bd;
-    if (this.jacobianIndex >= 0) values[this.jacobianIndex] = rt.arena.scope(() => graph.jacobianFrobenius(t, this.zShaped(z), this.noise(this.eps)).value) / bd;
+    if (this.kineticIndex >= 0) values[this.kineticIndex] = squaresValue(rt, 1, dy, bd) / bd;
+    if (this.jacobianIndex >= 0) values[this.jacobianIndex] = rt.arena.scope(() => this.jacobianAt(t, z).value) / bd;
     const mem = rt.arena.values; // fetched after every call that may have grown memory
     const at = dy / rt.kernels.valueBytes + layout.terms.offset;
     values.forEach((v, j) => { mem[at + j] = this.direction * v; });
@@ -300,8 +307,8 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const mark = rt.arena.mark();
     if (program instanceof JetProgram) {
       const K = this.order!;
-      const wK = (2 * factorial(K) ** 2 * termBar(this.orderIndex)) / bd;
-      const wKin = this.kineticIndex >= 0 ? (2 * termBar(this.kineticIndex)) / bd : 0;
+      const wK = squaresCotangentScale(this.taylorC, termBar(this.orderIndex), bd);
+      const wKin = this.kineticIndex >= 0 ? squaresCotangentScale(1, termBar(this.kineticIndex), bd) : 0;
       program.beginReverse();
       // f = z[1]: its cotangent, plus the kinetic term's; then R_K's on z[K] (K may be 1 too).
       k.axpy(program.stateCotangent(1), 1, dyBarPtr, bd);
@@ -313,12 +320,12 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
       // Σ||f||²'s cotangent joins f's: one reverse sweep for both.
       const gOut = rt.arena.alloc(bd);
       k.copy(gOut, dyBarPtr, bd);
-      if (this.kineticIndex >= 0) k.axpy(gOut, (2 * termBar(this.kineticIndex)) / bd, program.output, bd);
+      if (this.kineticIndex >= 0) k.axpy(gOut, squaresCotangentScale(1, termBar(this.kineticIndex), bd), program.output, bd);
       program.backward(gOut, yBarPtr);
     }
     if (this.jacobianIndex >= 0) {
       // At the stage's own z, adding ∂/∂z straight into ȳ's z part.
-      graph.jacobianFrobenius(t, this.zShaped(zStage), this.noise(this.eps), { weight: termBar(this.jacobianIndex) / bd, gz: this.zShaped(yBarPtr) });
+      this.jacobianAt(t, zStage, { weight: termBar(this.jacobianIndex) / bd, gz: this.zShaped(yBarPtr) });
     }
     // Δlog p's per-example cotangents weight its integrands (no sign: it is not a |dt| integral).
     if (trace) trace.vjp(dyBarPtr + k.valueBytes * layout.logDensity.offset, yBarPtr);

@@ -1,10 +1,12 @@
-// The integral terms that ride along the solve, as a list: regularisers (one scalar integral each,
-// weighted by λ in the objective) and the CNF log-density (one integral per example, its cotangent
-// supplied by the data loss). Validation is strict, every rejection naming the term and the key, so a
-// typo (`lamda`) is an error rather than a silently unweighted term.
+// The terms that ride along the solve, as a list of one shape, `{ kind, lambda?, … }`, from the
+// configuration to the integration: regularisers (one scalar integral each, weighted by λ in the
+// objective), the CNF log-density (one integral per example, its cotangent supplied by the data loss)
+// and the step terms (sums over the solver's accepted steps). Each kind's rules are one entry of
+// kinds.ts' TERM_KINDS. Validation is strict, every rejection naming the term and the key, so a typo
+// (`lamda`) is an error rather than a silently unweighted term.
 import { ArgumentError } from '../errors.js';
-import { MAX_ORDER, type RegularizerConfig } from './regularizers.js';
-export type { RegularizerTerm } from './regularizers.js';
+import { TERM_KINDS, TERM_KIND_NAMES } from './kinds.js';
+import type { RegularizerConfig } from './regularizers.js';
 
 export type NoiseKind = 'rademacher' | 'gaussian';
 export type TraceEstimatorKind = 'exact' | 'hutchinson';
@@ -28,28 +30,30 @@ export type StepTermConfig = Extract<TermConfig, { kind: 'errorEstimate' | 'stif
 export type IntegralTermConfig = Exclude<TermConfig, StepTermConfig>;
 
 export function isStepTerm(term: TermConfig): term is StepTermConfig {
-  return term.kind === 'errorEstimate' || term.kind === 'stiffness';
+  return TERM_KINDS[term.kind].role === 'step';
 }
 
 export type TermKind = TermConfig['kind'];
 
-const KEYS: Record<TermKind, { required: readonly string[]; optional: readonly string[] }> = {
-  taylor: { required: ['order'], optional: ['lambda'] },
-  kinetic: { required: [], optional: ['lambda'] },
-  jacobianFrobenius: { required: [], optional: ['lambda', 'noise'] },
-  logDensity: { required: ['estimator'], optional: ['noise'] },
-  errorEstimate: { required: [], optional: ['lambda'] },
-  stiffness: { required: [], optional: ['lambda'] },
-};
-const KINDS = Object.keys(KEYS) as TermKind[];
-const NOISES: readonly NoiseKind[] = ['rademacher', 'gaussian'];
-const ESTIMATORS: readonly TraceEstimatorKind[] = ['exact', 'hutchinson'];
+/** The regularisers: λ-weighted scalar integrals beside z. */
+export type RegulariserTermConfig = Extract<TermConfig, { kind: 'taylor' | 'kinetic' | 'jacobianFrobenius' }>;
 
-/** The result key of a regulariser term (the names the regularizers config always had). */
+/**
+ * A regulariser as the augmented dynamics integrate it: its configuration with λ resolved (0 when
+ * omitted) and its result name (termName), so the objective weights and reports it without a second shape.
+ */
+export type WeightedTerm = RegulariserTermConfig & { lambda: number; name: string };
+
+const NOISES: readonly NoiseKind[] = ['rademacher', 'gaussian'];
+
+/** The result key of a term (the names the regularizers config always had: r<K>, kinetic, jacobian, …). */
 export function termName(term: Exclude<TermConfig, { kind: 'logDensity' }>): string {
-  if (term.kind === 'taylor') return `r${term.order}`;
-  if (term.kind === 'errorEstimate' || term.kind === 'stiffness') return term.kind;
-  return term.kind === 'kinetic' ? 'kinetic' : 'jacobian';
+  return (TERM_KINDS[term.kind].name as (t: TermConfig) => string)(term);
+}
+
+/** A regulariser term with its defaults resolved (see WeightedTerm). */
+export function weightedTerm(term: RegulariserTermConfig): WeightedTerm {
+  return { ...term, lambda: term.lambda ?? 0, name: termName(term) };
 }
 
 /** Throws an ArgumentError naming `argument[i].key` unless `terms` is a valid list (at most one of each kind). */
@@ -58,11 +62,11 @@ export function checkTerms(terms: unknown, argument = 'terms'): asserts terms is
   const seen = new Set<string>();
   terms.forEach((term: unknown, i) => {
     const at = `${argument}[${i}]`;
-    if (typeof term !== 'object' || term === null) throw new ArgumentError(at, `a term { kind: ${KINDS.join(' | ')}, … }`, term);
+    if (typeof term !== 'object' || term === null) throw new ArgumentError(at, `a term { kind: ${TERM_KIND_NAMES.join(' | ')}, … }`, term);
     const t = term as Record<string, unknown>;
-    if (!KINDS.includes(t.kind as TermKind)) throw new ArgumentError(`${at}.kind`, `one of ${KINDS.join(', ')}`, t.kind);
+    if (!TERM_KIND_NAMES.includes(t.kind as TermKind)) throw new ArgumentError(`${at}.kind`, `one of ${TERM_KIND_NAMES.join(', ')}`, t.kind);
     const kind = t.kind as TermKind;
-    const { required, optional } = KEYS[kind];
+    const { required, optional, checkValues } = TERM_KINDS[kind];
     for (const key of Object.keys(t)) {
       if (key !== 'kind' && !required.includes(key) && !optional.includes(key)) {
         throw new ArgumentError(`${at}.${key}`, `no such key for a ${kind} term (it takes ${[...required, ...optional].join(', ') || 'no other key'})`, t[key]);
@@ -75,12 +79,7 @@ export function checkTerms(terms: unknown, argument = 'terms'): asserts terms is
       throw new ArgumentError(`${at}.lambda`, 'a finite non-negative weight', t.lambda);
     }
     if (t.noise !== undefined && !NOISES.includes(t.noise as NoiseKind)) throw new ArgumentError(`${at}.noise`, `one of ${NOISES.join(', ')}`, t.noise);
-    if (kind === 'taylor' && !(Number.isInteger(t.order) && (t.order as number) >= 1 && (t.order as number) <= MAX_ORDER)) {
-      throw new ArgumentError(`${at}.order`, `an integer K in 1..${MAX_ORDER}`, t.order);
-    }
-    if (kind === 'logDensity' && !ESTIMATORS.includes(t.estimator as TraceEstimatorKind)) {
-      throw new ArgumentError(`${at}.estimator`, `one of ${ESTIMATORS.join(', ')}`, t.estimator);
-    }
+    checkValues(t, at);
   });
 }
 
@@ -98,5 +97,5 @@ export function termsFromRegularizers(r: RegularizerConfig): TermConfig[] {
 
 /** Whether any term draws noise from the Rng (once per solve). */
 export function termsNeedNoise(terms: readonly TermConfig[]): boolean {
-  return terms.some((t) => t.kind === 'jacobianFrobenius' || (t.kind === 'logDensity' && t.estimator === 'hutchinson'));
+  return terms.some((t) => (TERM_KINDS[t.kind].needsNoise as (term: TermConfig) => boolean)(t));
 }

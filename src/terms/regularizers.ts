@@ -1,5 +1,5 @@
-// The `regularizers` shorthand: which regularisers ride along the solve as extra states, and their
-// weights (terms.ts' termsFromRegularizers turns it into the general terms list).
+// The `regularizers: { order, lambda, kinetic, jacobian }` shorthand for a terms list (terms.ts'
+// termsFromRegularizers converts it when a config is checked: resolveTerms). What each term integrates:
 // Each term is one scalar state; its integrand is a mean over batch and features (D = state dimension):
 //   rK        Σ ||d^K z/dt^K||² / (batch·D) = (K!)² Σ ||z[K]||² / (batch·D)   (z[K] normalised Taylor coefficient)
 //   kinetic   Σ ||f(z, t)||² / (batch·D)                                       (RNODE)
@@ -8,6 +8,10 @@
 // adds λ · (the integral at t1), i.e. λ times the batch mean of each example's feature-averaged integral.
 import { ArgumentError } from '../errors.js';
 import { checkKeys } from '../config/strict.js';
+import { MAX_ORDER } from './kinds.js';
+import { checkTerms, termsFromRegularizers, weightedTerm, type RegulariserTermConfig, type TermConfig, type WeightedTerm } from './terms.js';
+
+export { MAX_ORDER };
 
 // K! lives with the solution derivatives; re-exported for callers that import it from here.
 export { factorial } from '../taylor/solution.js';
@@ -23,13 +27,8 @@ export interface RegularizerConfig {
   jacobian?: number;
 }
 
-export interface RegularizerTerm {
-  name: string;
-  lambda: number;
-}
-
-/** Highest K of R_K: the jet programs carry K + 1 coefficients and (K!)² grows past f64's comfort. */
-export const MAX_ORDER = 8;
+/** A regulariser with its λ and result name resolved (the one shape of a weighted term: terms.ts' WeightedTerm). */
+export type RegularizerTerm = WeightedTerm;
 
 export const REGULARIZER_KEYS = ['order', 'lambda', 'kinetic', 'jacobian'] as const;
 
@@ -47,9 +46,15 @@ export function checkRegularizers(r: RegularizerConfig): void {
 
 /** The integrated terms, in state order. R_K is integrated whenever an order is given (even at λ = 0, for monitoring). */
 export function regularizerTerms(r: RegularizerConfig): RegularizerTerm[] {
-  const terms: RegularizerTerm[] = [];
-  if (r.order !== undefined) terms.push({ name: `r${r.order}`, lambda: r.lambda ?? 0 });
-  if (r.kinetic) terms.push({ name: 'kinetic', lambda: r.kinetic });
-  if (r.jacobian) terms.push({ name: 'jacobian', lambda: r.jacobian });
-  return terms;
+  return (termsFromRegularizers(r) as RegulariserTermConfig[]).map(weightedTerm);
+}
+
+/** The terms list of either form, checked: a list as it is, the shorthand converted (termsFromRegularizers). */
+export function resolveTerms(terms: RegularizerConfig | readonly TermConfig[], argument = 'terms'): readonly TermConfig[] {
+  if (Array.isArray(terms)) {
+    checkTerms(terms, argument);
+    return terms;
+  }
+  checkRegularizers(terms as RegularizerConfig);
+  return termsFromRegularizers(terms as RegularizerConfig);
 }
