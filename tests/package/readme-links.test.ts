@@ -15,7 +15,7 @@ const tracked = new Set(execFileSync('git', ['ls-files'], { cwd: root, encoding:
 const trackedDir = (p: string) => [...tracked].some((f) => f.startsWith(p.replace(/\/?$/, '/')));
 /** The generated API reference (docs/api/) is TypeDoc's: its links and anchors are TypeDoc's own, validated by `npm run docs:check`. */
 const generated = (doc: string) => doc.startsWith('docs/api/');
-const WRITTEN = [...tracked].filter((f) => f.endsWith('.md') && !f.startsWith('src/') && !generated(f)).sort();
+const WRITTEN = [...tracked].filter((f) => f.endsWith('.md') && !generated(f)).sort();
 /** Paths the prose names that a build or a run makes, or that belong to other projects. */
 const MADE_OR_ELSEWHERE = [/^build\//, /^node_modules\//, /^taynode-results\//, /^lib\/toy_data\.py$/];
 
