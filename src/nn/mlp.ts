@@ -79,7 +79,7 @@ export const NETWORK_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== 'log') as Exc
 export type NetworkActivation = (typeof NETWORK_ACTIVATIONS)[number];
 
 export interface NetworkSpec {
-  /** [state, hidden…, state]: the first and last widths are the ODE state's dimension. */
+  /** `[state, hidden…, state]`: the first and last widths are the ODE state's dimension. */
   widths: number[];
   activation: NetworkActivation;
 }

@@ -18,7 +18,7 @@ export interface NnOps<V> {
   mul(a: V, b: V): V;
   /** scale·x + shift */
   affine(x: V, scale: number, shift?: number): V;
-  /** [x, t]: the time as an extra last column */
+  /** `[x, t]`: the time as an extra last column */
   concatTime(x: V): V;
   activation(name: Activation, x: V): V;
   /** columns [start, start + width) */

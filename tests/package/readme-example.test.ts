@@ -1,12 +1,12 @@
-// The README's training example runs as written against the built bundle (fewer iterations).
+// The README's quick start runs as written against the built bundle (fewer iterations).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 
-test('README "Training a TayNODE" example runs and trains', async () => {
+test('README "Quick start" example runs and trains', async () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const block = /## Training a TayNODE\n```ts\n([\s\S]*?)\n```/.exec(readme);
-  assert.ok(block, 'README has a "Training a TayNODE" code block');
+  const block = /## Quick start\n[\s\S]*?```ts\n([\s\S]*?)\n```/.exec(readme);
+  assert.ok(block, 'README has a "Quick start" code block');
   const bundle = new URL('../../build/index.js', import.meta.url).href;
   let code = block[1].replace(`from 'taynode'`, `from '${bundle}'`);
   assert.ok(code.includes(bundle), 'the example imports from taynode');

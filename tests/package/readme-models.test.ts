@@ -1,14 +1,12 @@
-// The README's "Build your own model" examples run as written against the built bundle, on small
+// The "Build your own model" guide's examples (docs/guide/models.md) run as written against the built bundle, on small
 // stand-in data (fewer iterations); each does what the text says.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 
-test('README "Build your own model" examples run: MNIST description, time series, CNF written as code', async () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = /## Build your own model\n([\s\S]*?)\n## /.exec(readme);
-  assert.ok(section, 'README has a "Build your own model" section');
-  const blocks = [...section[1].matchAll(/```ts\n([\s\S]*?)\n```/g)].map((m) => m[1]);
+test('docs/guide/models.md examples run: MNIST description, time series, CNF written as code', async () => {
+  const guide = readFileSync(new URL('../../docs/guide/models.md', import.meta.url), 'utf8');
+  const blocks = [...guide.matchAll(/```ts\n([\s\S]*?)\n```/g)].map((m) => m[1]);
   assert.is(blocks.length, 3);
   const bundle = new URL('../../build/index.js', import.meta.url).href;
   let code = blocks.join('\n').replace(`from 'taynode'`, `from '${bundle}'`).replace(/iterations: \d+/, 'iterations: 2').replace(/\(seed: number\)/, '(seed)');

@@ -1,13 +1,13 @@
-// The README's "Both cores" example runs as written against the built bundle (fewer iterations), its
+// The worker pool guide's example (docs/guide/pool.md) runs as written against the built bundle (fewer iterations), its
 // pool's workers started from build/pool-worker.js.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 
-test('README "Both cores" example trains across 2 workers, takes a step by hand and predicts from saved bytes', async () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const block = /## Both cores: a worker pool\n```ts\n([\s\S]*?)\n```/.exec(readme);
-  assert.ok(block, 'README has a "Both cores" code block');
+test('docs/guide/pool.md example trains across 2 workers, takes a step by hand and predicts from saved bytes', async () => {
+  const guide = readFileSync(new URL('../../docs/guide/pool.md', import.meta.url), 'utf8');
+  const block = /# Both cores: a worker pool\n```ts\n([\s\S]*?)\n```/.exec(guide);
+  assert.ok(block, 'docs/guide/pool.md starts with its code block');
   const bundle = new URL('../../build/index.js', import.meta.url).href;
   let code = block[1].replace(`from 'taynode'`, `from '${bundle}'`);
   assert.ok(code.includes(bundle), 'the example imports from taynode');
