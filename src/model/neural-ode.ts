@@ -252,7 +252,7 @@ export class NeuralOde implements OdeBlock {
   }
 
   /**
-   * A model over dynamics written as code (src/nn's defineDynamics, or any src/dynamics Dynamics);
+   * A model over dynamics written as code (src/nn's defineDynamics, or any src/nn vector field (Dynamics));
    * `config` holds everything but the dynamics. Save it with saveModel and reload its weights into the
    * same code-built model with loadWeights.
    */
