@@ -24,7 +24,7 @@ import type { Dynamics } from '../nn/vector-field.js';
 import type { LayerSpec } from '../nn/layer.js';
 import { checkLayerSpec, createLayer, paramShapes } from '../nn/spec.js';
 import { checkParameterBudget } from '../nn/spec-checks.js';
-import { layerDynamics } from '../nn/dynamics.js';
+import { layerDynamics } from '../nn/define-dynamics.js';
 import { checkInitialiser, type Initialiser } from '../nn/init.js';
 import { checkRegularizers, type RegularizerConfig } from '../terms/regularizers.js';
 import { checkBoolean, checkKeys, checkOneOf } from '../config/strict.js';

@@ -8,7 +8,7 @@ export { sequential } from './sequential.js';
 export { gruCell, type GruCell } from './gru.js';
 export { gruEncoder, type GruEncoder, type GruEncoderSpec } from './gru-encoder.js';
 export { createLayer, checkLayerSpec, paramShapes, type CreateOptions } from './spec.js';
-export { defineDynamics, layerDynamics, type DynamicsFunction } from './dynamics.js';
+export { defineDynamics, layerDynamics, type DynamicsFunction } from './define-dynamics.js';
 export { INITIALISERS, initDense, checkInitialiser, type Initialiser } from './init.js';
 export { MAX_WIDTH, MAX_LAYERS } from './spec-checks.js';
 export { Dynamics } from './vector-field.js';

@@ -18,7 +18,7 @@ import { createLayer } from '../../src/nn/spec.js';
 import { linear } from '../../src/nn/dense.js';
 import { tapeOps } from '../../src/nn/ops.js';
 import type { Layer } from '../../src/nn/layer.js';
-import { defineDynamics } from '../../src/nn/dynamics.js';
+import { defineDynamics } from '../../src/nn/define-dynamics.js';
 import { checkDirectional } from '../helpers/gradcheck.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
 

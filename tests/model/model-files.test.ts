@@ -9,7 +9,7 @@ import { Model, type ModelSpec } from '../../src/model/model.js';
 import { NeuralOde } from '../../src/model/neural-ode.js';
 import { loadComposedModel, loadModel, loadWeights, saveModel } from '../../src/model/serialize.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
-import { defineDynamics } from '../../src/nn/dynamics.js';
+import { defineDynamics } from '../../src/nn/define-dynamics.js';
 import { concatSquashLinear } from '../../src/nn/concat-squash.js';
 import { randomArray } from '../helpers/numeric.js';
 import { refusedCheaply } from '../helpers/refused-cheaply.js';

@@ -12,7 +12,7 @@ import type { Parameter } from '../../src/autodiff/parameter.js';
 import { tapeOps } from '../../src/nn/ops.js';
 import { createLayer } from '../../src/nn/spec.js';
 import { gruCell } from '../../src/nn/gru.js';
-import { layerDynamics, defineDynamics } from '../../src/nn/dynamics.js';
+import { layerDynamics, defineDynamics } from '../../src/nn/define-dynamics.js';
 import type { Layer, LayerSpec } from '../../src/nn/layer.js';
 import { ACTIVATIONS } from '../../src/autodiff/ops/index.js';
 import { checkDirectional } from '../helpers/gradcheck.js';

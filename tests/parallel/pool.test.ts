@@ -10,7 +10,7 @@ import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { Model, type ModelSpec } from '../../src/model/model.js';
 import { flowNllLoss, gaussianNllLoss, mseLoss, softmaxCrossEntropyLoss, tapeLoss } from '../../src/model/losses.js';
 import { saveModel } from '../../src/model/serialize.js';
-import { defineDynamics } from '../../src/nn/dynamics.js';
+import { defineDynamics } from '../../src/nn/define-dynamics.js';
 import { Adam } from '../../src/training/adam.js';
 import { train } from '../../src/training/loop.js';
 import { createWorkerPool, MAX_POOL_MODELS, WorkerPool } from '../../src/parallel/pool.js';

@@ -14,7 +14,7 @@ import { mlpDynamics } from '../../src/nn/mlp.js';
 import { taylorRegulariser } from '../../src/terms/integrands.js';
 import { nestedSolutionDerivative } from '../../src/taylor/nested-jvp.js';
 import { factorial } from '../../src/taylor/solution.js';
-import { defineDynamics } from '../../src/nn/dynamics.js';
+import { defineDynamics } from '../../src/nn/define-dynamics.js';
 import { concatSquashLinear } from '../../src/nn/concat-squash.js';
 import { concatLinear, linear } from '../../src/nn/dense.js';
 import { gruCell } from '../../src/nn/gru.js';
