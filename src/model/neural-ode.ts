@@ -601,7 +601,8 @@ function checkObjectiveOptions(options: ObjectiveOptions, keys: readonly string[
   if (options.rng !== undefined) checkRng(options.rng, 'rng');
 }
 
-function checkLambdaScale(scale: number | undefined): number {
+/** The objective's multiplier of every regulariser's λ, checked (1 when not given). */
+export function checkLambdaScale(scale: number | undefined): number {
   if (scale === undefined) return 1;
   if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0) throw new ArgumentError('lambdaScale', 'a finite number ≥ 0 (the multiplier of every regulariser\'s λ)', scale);
   return scale;

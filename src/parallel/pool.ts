@@ -10,7 +10,7 @@
 import { ArgumentError, ShapeError, TaynodeError } from '../errors.js';
 import { checkKeys, checkInteger, checkNumber, checkOneOf } from '../config/strict.js';
 import { checkRng, type Rng } from '../random.js';
-import { NeuralOde } from '../model/neural-ode.js';
+import { checkLambdaScale, NeuralOde } from '../model/neural-ode.js';
 import { Model } from '../model/model.js';
 import { checkLoss, mseLoss, type DataLoss } from '../model/losses.js';
 import { saveModel } from '../model/serialize.js';
@@ -547,12 +547,7 @@ function checkModel(model: unknown): asserts model is NeuralOde | Model {
   } else throw new ArgumentError('model', 'a NeuralOde or a Model', model);
 }
 
-/** The call's multiplier of every regulariser's λ (train's lambdaControl passes it), checked before any request. */
-function checkLambdaScale(scale: number | undefined): number {
-  if (scale === undefined) return 1;
-  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0) throw new ArgumentError('lambdaScale', 'a finite number ≥ 0 (the multiplier of every regulariser\'s λ)', scale);
-  return scale;
-}
+
 
 function needsNoise(model: NeuralOde | Model): boolean {
   return model instanceof NeuralOde ? termsNeedNoise(model.terms) : model.blocks.some((b) => termsNeedNoise(b.terms));
