@@ -9,6 +9,9 @@ import { OverflowError } from './errors.js';
 import { emptyStats } from './stats.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type ButcherTableau, type MethodName } from './tableaus.js';
 
+/** The attempt budget of a solve that sets no maxSteps. */
+export const DEFAULT_MAX_STEPS = 100_000;
+
 export interface SolveOptions {
   /** default 'dopri5' */
   method?: MethodName;
@@ -106,7 +109,7 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
   if (firstStep !== null && !(firstStep > 0 && Number.isFinite(firstStep))) {
     throw new ArgumentError('firstStep', 'a finite step magnitude > 0', firstStep);
   }
-  const maxSteps = options.maxSteps ?? 100_000;
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new ArgumentError('maxSteps', 'a positive integer', maxSteps);
   const minStep = options.minStep ?? 0;
   if (!(minStep >= 0 && Number.isFinite(minStep))) throw new ArgumentError('minStep', 'a finite number ≥ 0', minStep);
