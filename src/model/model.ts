@@ -25,6 +25,7 @@ import { checkParameters, zeroGrads, type ParameterLike } from '../training/para
 import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 import type { SeriesLoss } from './series-losses.js';
 import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig } from './neural-ode.js';
+import { checkBatchFits } from '../runtime/batch-fits.js';
 
 export type Encoder = Layer | GruEncoder;
 
@@ -446,6 +447,7 @@ export class Model {
   private batchOf(x: Float64Array): number {
     const w = this.inputWidth;
     if (!(x instanceof Float64Array) || x.length === 0 || x.length % w !== 0) throw new ShapeError(`x: expected a Float64Array of batch × ${w} values, got ${x?.length}`);
+    checkBatchFits(this.rt.arena, x.length / w, w, 'x');
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new ArgumentError(`x[${i}]`, 'a finite input', x[i]);
     return x.length / w;
   }

@@ -17,6 +17,7 @@ import { activeStepSync, sharedNorm } from './step-sync.js';
 import type { MethodName } from './tableaus.js';
 import { STEP_END } from './recorder.js';
 import { ArgumentError } from '../errors.js';
+import { checkBatchFits } from '../runtime/batch-fits.js';
 
 export interface OdeSolution {
   method: MethodName;
@@ -48,6 +49,7 @@ export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, optio
   const rt = options.runtime ?? sharedRuntime();
   if (!rt) throw new ArgumentError('options.runtime', 'a Runtime (none was given and no shared runtime is set up: call init() or initSync() first)');
   const { arena, kernels } = rt;
+  checkBatchFits(arena, state.rows, state.cols, 'y0');
   assertFiniteState(state.values());
 
   return arena.scope(() => {
