@@ -49,6 +49,13 @@ test('y0 beyond float32 range in a float32 runtime (z0 = 1e39): the initial stat
   assert.is(e.stats.nfe, 0, 'f was never called on an infinite state');
 });
 
+test('a float32 NeuralOde given z0 = 1e39: the initial state, before f is evaluated', () => {
+  const model = NeuralOde.create(rt32, { dynamics: { type: 'linear', inputs: 1, outputs: 1 } }, new Rng(1));
+  let evaluations = 0;
+  overflow(() => model.predict(Float64Array.of(1e39), { onEvaluation: () => { evaluations++; } }), 'initial-state', /y0 .*float32 range/);
+  assert.is(evaluations, 0);
+});
+
 test('a user controller proposing NaN is still an ArgumentError about the controller', () => {
   const controller = { name: 'bad', start: () => ({ adapt: () => ({ accept: false, next: NaN }) }) };
   assert.throws(() => odeint(decay, [1], [0, 1], { controller, runtime: rt }), (e: unknown) => e instanceof ArgumentError && /^controller:/.test((e as Error).message));
