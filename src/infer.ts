@@ -11,4 +11,4 @@ export { Model, type ModelPredictOptions, type ModelSpec } from './model/model.j
 export type { SolverStats } from './ode/stats.js';
 export { TaynodeError, ArgumentError, UnknownKeyError, ShapeError, ArenaExhaustedError } from './errors.js';
 export { SafetensorsError } from './io/safetensors.js';
-export { OdeSolverError, MaxStepsError, StepSizeError, NonFiniteError } from './ode/errors.js';
+export { OdeSolverError, MaxStepsError, StepSizeError, NonFiniteError, OverflowError } from './ode/errors.js';

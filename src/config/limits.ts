@@ -24,3 +24,9 @@ export const MAX_PARAMETERS = 2 ** 25;
  * so a larger count is a mistake, not a plan.
  */
 export const MAX_STEPS = 1_000_000;
+
+/**
+ * Most tensors in a safetensors file. A model at the other limits has a few hundred (two per layer per
+ * block); the bound lets a hostile header of a million entries be refused before it is parsed.
+ */
+export const MAX_TENSORS = 10_000;

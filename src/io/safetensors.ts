@@ -11,6 +11,7 @@
 // SafetensorsError naming what is wrong, so a corrupt or truncated file never loads half-read.
 import { ArgumentError, TaynodeError } from '../errors.js';
 import { checkKeys, checkOneOf } from '../config/strict.js';
+import { MAX_TENSORS } from '../config/limits.js';
 
 export interface NamedArray {
   /** Dimensions, outermost first; [] is a scalar. */
@@ -32,6 +33,20 @@ export interface SafetensorsContents {
   metadata: Record<string, string>;
 }
 
+/** A tensor whose header entry is validated but whose values are not yet read (widened to f64). */
+export interface StoredTensor {
+  dtype: Dtype;
+  shape: number[];
+  /** reads (and widens) the values: a new Float64Array every call */
+  read(): Float64Array;
+}
+
+/** A file's header, validated; tensors are read on demand, so names and shapes can be checked first. */
+export interface SafetensorsIndex {
+  tensors: Map<string, StoredTensor>;
+  metadata: Record<string, string>;
+}
+
 /** A safetensors file that cannot be read: the message says where and why. */
 export class SafetensorsError extends TaynodeError {}
 
@@ -40,6 +55,8 @@ const METADATA_KEY = '__metadata__';
 const ENTRY_KEYS = ['dtype', 'shape', 'data_offsets'];
 /** The reference implementation refuses headers beyond 100 MB; so do we. */
 const MAX_HEADER_BYTES = 100_000_000;
+/** The deepest a valid header nests: the object, a tensor's entry, its shape or data_offsets array. */
+const MAX_HEADER_DEPTH = 3;
 
 /**
  * obj[key] = value as an own property even for "__proto__" (plain assignment would set the prototype:
@@ -92,8 +109,19 @@ export function encodeSafetensors(tensors: Record<string, NamedArray> | Map<stri
   return out;
 }
 
-/** Parses and validates a safetensors file. */
+/** Parses and validates a safetensors file, reading every tensor. */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
+  const { tensors, metadata } = indexSafetensors(bytes);
+  const read = new Map<string, NamedArray>();
+  tensors.forEach((t, name) => read.set(name, { shape: t.shape, data: t.read() }));
+  return { tensors: read, metadata };
+}
+
+/**
+ * Parses and validates a safetensors file's header and layout without reading any tensor: a loader
+ * checks names and shapes first, so a file it will refuse costs no conversion.
+ */
+export function indexSafetensors(bytes: Uint8Array): SafetensorsIndex {
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', 'a Uint8Array', bytes);
   if (bytes.length < 8) throw new SafetensorsError(`safetensors: file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -105,6 +133,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   if (headerLength > MAX_HEADER_BYTES) throw new SafetensorsError(`safetensors: header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   if (headerLength < 2) throw new SafetensorsError(`safetensors: header length ${headerLength} is too short for a JSON object`);
 
+  checkHeaderStructure(bytes.subarray(8, 8 + headerLength));
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
@@ -157,6 +186,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
       throw new SafetensorsError(`safetensors: tensor "${name}": shape [${shape.join(', ')}] needs ${count * size} bytes of ${dtype} but data_offsets span ${end - begin}`);
     }
     infos.push({ name, dtype, shape: shape as number[], begin, end });
+    if (infos.length > MAX_TENSORS) throw new SafetensorsError(`safetensors: header lists more than ${MAX_TENSORS} tensors (MAX_TENSORS)`);
   }
 
   // The buffer must be covered exactly: sorted by begin, each tensor starts where the previous ended.
@@ -171,12 +201,38 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
     throw new SafetensorsError(`safetensors: the data buffer has ${dataLength} bytes but the tensors cover ${expected}: trailing bytes belong to no tensor`);
   }
 
-  const tensors = new Map<string, NamedArray>();
+  const tensors = new Map<string, StoredTensor>();
   for (const info of infos) {
-    const data = new Float64Array((info.end - info.begin) / DTYPE_BYTES[info.dtype]);
-    if (info.dtype === 'F64') for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 8) data[i] = view.getFloat64(at, true);
-    else for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
-    tensors.set(info.name, { shape: info.shape.slice(), data });
+    const read = (): Float64Array => {
+      const data = new Float64Array((info.end - info.begin) / DTYPE_BYTES[info.dtype]);
+      if (info.dtype === 'F64') for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 8) data[i] = view.getFloat64(at, true);
+      else for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
+      return data;
+    };
+    tensors.set(info.name, { dtype: info.dtype, shape: info.shape.slice(), read });
   }
   return { tensors, metadata };
+}
+
+/**
+ * One pass over the header's bytes before it is decoded or parsed: nesting beyond a valid header's
+ * (a deep array would overflow the stack when quoted in a message) and more than MAX_TENSORS
+ * top-level entries (a million would take seconds and a gigabyte to parse) are refused. The JSON
+ * punctuation is ASCII, which never occurs inside a UTF-8 multi-byte sequence, so bytes suffice.
+ */
+function checkHeaderStructure(header: Uint8Array): void {
+  let depth = 0;
+  let commas = 0;
+  for (let i = 0; i < header.length; i++) {
+    const c = header[i];
+    if (c === 0x22) { // a string: skip to its closing quote, past escapes
+      for (i++; i < header.length && header[i] !== 0x22; i++) if (header[i] === 0x5c) i++;
+    } else if (c === 0x7b || c === 0x5b) { // { [
+      if (++depth > MAX_HEADER_DEPTH) throw new SafetensorsError(`safetensors: header nests ${depth} levels deep at byte ${i}; a valid header nests at most ${MAX_HEADER_DEPTH} (object, tensor entry, shape)`);
+    } else if (c === 0x7d || c === 0x5d) { // } ]
+      depth--;
+    } else if (c === 0x2c && depth === 1 && ++commas > MAX_TENSORS) { // entries = commas + 1, one may be the metadata
+      throw new SafetensorsError(`safetensors: header lists more than ${MAX_TENSORS} tensors (MAX_TENSORS)`);
+    }
+  }
 }

@@ -9,7 +9,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
-import type { SolverStats } from '../ode/stats.js';
+import { totalStats, type SolverStats } from '../ode/stats.js';
 import type { Layer, LayerSpec } from '../nn/layer.js';
 import { gruEncoder, gruEncoderParamShapes, MAX_SEQUENCE_STEPS, type GruEncoder, type GruEncoderSpec } from '../nn/gru-encoder.js';
 import { checkInitialiser, type Initialiser } from '../nn/init.js';
@@ -25,6 +25,7 @@ import { checkParameters, zeroGrads, type ParameterLike } from '../autodiff/para
 import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 import type { SeriesLoss } from './series-losses.js';
 import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig, type StateNorm } from './neural-ode.js';
+import { checkBatchFits } from '../runtime/batch-fits.js';
 
 export type Encoder = Layer | GruEncoder;
 
@@ -270,8 +271,11 @@ export class Model {
     return this.head?.outputs ?? this.stateSize;
   }
 
-  /** The whole model on a batch [batch, inputWidth], without regulariser states or gradients. */
-  predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats[] } {
+  /**
+   * The whole model on a batch [batch, inputWidth], without regulariser states or gradients. `stats`
+   * totals the blocks' solves (as NeuralOde.predict's, one object); `blockStats` holds each block's.
+   */
+  predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats; blockStats: SolverStats[] } {
     checkKeys(options, ['solver', 'times', 'norm'], '');
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     const batch = this.batchOf(x);
@@ -290,7 +294,7 @@ export class Model {
       });
       const times = options.times === undefined ? [this.blocks[this.blocks.length - 1].config.t1] : Array.from(options.times);
       const output = this.decode(tape, zs, times, batch, false).output;
-      return { output, z1: z, stats };
+      return { output, z1: z, stats: totalStats(stats), blockStats: stats };
     });
   }
 
@@ -447,6 +451,7 @@ export class Model {
   private batchOf(x: Float64Array): number {
     const w = this.inputWidth;
     if (!(x instanceof Float64Array) || x.length === 0 || x.length % w !== 0) throw new ShapeError(`x: expected a Float64Array of batch × ${w} values, got ${x?.length}`);
+    checkBatchFits(this.rt.arena, x.length / w, w, 'x');
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new ArgumentError(`x[${i}]`, 'a finite input', x[i]);
     return x.length / w;
   }

@@ -37,6 +37,7 @@ import { checkStepTermsTableau } from '../terms/step-terms.js';
 // src/ode's defaults (options.ts), which the solve used when the solver config leaves them out.
 const DEFAULT_RTOL = 1e-6, DEFAULT_ATOL = 1e-8;
 import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
+import { checkBatchFits } from '../runtime/batch-fits.js';
 
 export type { SolverConfig, ErrorNorm } from './solver-config.js';
 export { ERROR_NORMS } from './solver-config.js';
@@ -583,6 +584,7 @@ export class NeuralOde implements OdeBlock {
   private batchOf(z0: Float64Array, name: string): number {
     const d = this.stateSize;
     if (!(z0 instanceof Float64Array) || z0.length === 0 || z0.length % d !== 0) throw new ShapeError(`${name}: expected a Float64Array of batch × ${d} values, got ${z0?.length}`);
+    checkBatchFits(this.rt.arena, z0.length / d, d, name);
     for (let i = 0; i < z0.length; i++) if (!Number.isFinite(z0[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite initial state', z0[i]);
     return z0.length / d;
   }

@@ -9,10 +9,11 @@
 // code-built model. Bytes in, bytes out (browser-safe); the CLI does file I/O.
 import { ArgumentError } from '../errors.js';
 import { checkKeys } from '../config/strict.js';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Dtype, type NamedArray } from '../io/safetensors.js';
+import { encodeSafetensors, indexSafetensors, SafetensorsError, type Dtype, type NamedArray, type StoredTensor } from '../io/safetensors.js';
 import { Rng } from '../random.js';
 import { checkRuntime } from '../runtime/check.js';
 import type { Runtime } from '../runtime/wasm.js';
+import type { Dtype as RuntimeDtype } from '../runtime/dtype.js';
 import { parameterShapes } from '../nn/mlp.js';
 import { checkConfig, NeuralOde, type NeuralOdeConfig } from './neural-ode.js';
 import { checkModelSpec, Model, modelParamShapes, type ModelSpec } from './model.js';
@@ -96,7 +97,7 @@ function isBias(name: string): boolean {
 export function loadModel(rt: Runtime, bytes: Uint8Array, options: LoadOptions = {}): { model: NeuralOde; metadata: Record<string, string> } {
   checkRuntime(rt, 'rt');
   checkKeys(options, ['config'], '');
-  const { tensors, metadata } = decodeSafetensors(bytes);
+  const { tensors, metadata } = indexSafetensors(bytes);
   if (options.config === undefined && metadata.format === MODEL_FORMAT) {
     throw new SafetensorsError('model file: this is a composed Model (format taynode.model): load it with loadComposedModel');
   }
@@ -104,10 +105,10 @@ export function loadModel(rt: Runtime, bytes: Uint8Array, options: LoadOptions =
     throw new SafetensorsError('model file: its dynamics were written as code, which a file cannot hold: build the same model in code and fill it with loadWeights(model, bytes)');
   }
   const config = options.config === undefined ? storedConfig(metadata) : givenConfig(metadata, options.config);
-  checkTensorsFit(tensors, expectedShapes(config));
+  const values = readTensorsFitting(tensors, expectedShapes(config), rt.dtype);
   // Only now is anything allocated. The seed fills the initial weights, overwritten below.
   const model = NeuralOde.create(rt, config, new Rng(0));
-  for (const p of model.params) p.value.copyFrom(tensors.get(p.name)!.data);
+  for (const p of model.params) p.value.copyFrom(values.get(p.name)!);
   return { model, metadata };
 }
 
@@ -118,7 +119,7 @@ export function loadModel(rt: Runtime, bytes: Uint8Array, options: LoadOptions =
  */
 export function loadComposedModel(rt: Runtime, bytes: Uint8Array): { model: Model; metadata: Record<string, string> } {
   checkRuntime(rt, 'rt');
-  const { tensors, metadata } = decodeSafetensors(bytes);
+  const { tensors, metadata } = indexSafetensors(bytes);
   if (metadata.format === FORMAT) {
     const { model } = loadModel(rt, bytes);
     return { model: new Model(rt, { blocks: [model] }), metadata };
@@ -136,9 +137,9 @@ export function loadComposedModel(rt: Runtime, bytes: Uint8Array): { model: Mode
   } catch (e) {
     throw new SafetensorsError(`model file: the stored description is invalid (${e instanceof SyntaxError ? 'not JSON' : (e as Error).message})`);
   }
-  checkTensorsFit(tensors, withFileBiasShapes(modelParamShapes(spec)));
+  const values = readTensorsFitting(tensors, withFileBiasShapes(modelParamShapes(spec)), rt.dtype);
   const model = Model.create(rt, spec, new Rng(0));
-  for (const p of model.params) p.value.copyFrom(tensors.get(p.name)!.data);
+  for (const p of model.params) p.value.copyFrom(values.get(p.name)!);
   return { model, metadata };
 }
 
@@ -149,9 +150,10 @@ export function loadComposedModel(rt: Runtime, bytes: Uint8Array): { model: Mode
  */
 export function loadWeights(model: NeuralOde | Model, bytes: Uint8Array): { metadata: Record<string, string> } {
   if (!(model instanceof NeuralOde) && !(model instanceof Model)) throw new ArgumentError('model', 'a NeuralOde or a Model', model);
-  const { tensors, metadata } = decodeSafetensors(bytes);
-  checkTensorsFit(tensors, withFileBiasShapes(new Map(model.params.map((p) => [fileName(model, p), p.value.shape] as [string, [number, number]]))));
-  for (const p of model.params) p.value.copyFrom(tensors.get(fileName(model, p))!.data);
+  const { tensors, metadata } = indexSafetensors(bytes);
+  const wanted = withFileBiasShapes(new Map(model.params.map((p) => [fileName(model, p), p.value.shape] as [string, [number, number]])));
+  const values = readTensorsFitting(tensors, wanted, model.rt.dtype);
+  for (const p of model.params) p.value.copyFrom(values.get(fileName(model, p))!);
   return { metadata };
 }
 
@@ -206,10 +208,11 @@ function givenConfig(metadata: Record<string, string>, config: NeuralOdeConfig):
 
 /**
  * The file's tensors are exactly the parameters the configuration implies, shaped as it says (bias
- * [out], or [1, out] as version 1 wrote), with finite values. Derived from the widths alone, before
- * the model exists.
+ * [out], or [1, out] as version 1 wrote), with finite values the runtime can hold (a float32 runtime
+ * would store an F64 value beyond its range as infinite). Derived from the widths alone, before the
+ * model exists; names and shapes are checked before any tensor is read and widened.
  */
-function checkTensorsFit(tensors: Map<string, NamedArray>, wanted: Map<string, number[][]>): void {
+function readTensorsFitting(tensors: Map<string, StoredTensor>, wanted: Map<string, number[][]>, dtype: RuntimeDtype): Map<string, Float64Array> {
   for (const name of tensors.keys()) if (!wanted.has(name)) throw new SafetensorsError(`model file: unexpected tensor "${name}" for this configuration`);
   for (const [name, shapes] of wanted) {
     const t = tensors.get(name);
@@ -217,9 +220,19 @@ function checkTensorsFit(tensors: Map<string, NamedArray>, wanted: Map<string, n
     if (!shapes.some((s) => s.length === t.shape.length && s.every((d, i) => d === t.shape[i]))) {
       throw new SafetensorsError(`model file: tensor "${name}" has shape [${t.shape.join(', ')}], the configuration needs ${shapes.map((s) => `[${s.join(', ')}]`).join(' or ')}`);
     }
-    const bad = t.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new SafetensorsError(`model file: tensor "${name}" holds a non-finite value at ${bad}`);
   }
+  const values = new Map<string, Float64Array>();
+  for (const name of wanted.keys()) {
+    const data = tensors.get(name)!.read();
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new SafetensorsError(`model file: tensor "${name}" holds a non-finite value at ${bad}`);
+    const beyond = dtype === 'float32' ? data.findIndex((v) => !Number.isFinite(Math.fround(v))) : -1;
+    if (beyond >= 0) {
+      throw new SafetensorsError(`model file: tensor "${name}" holds ${data[beyond]} at ${beyond}, beyond float32 range: this float32 runtime would store it as infinite (load it into a float64 runtime)`);
+    }
+    values.set(name, data);
+  }
+  return values;
 }
 
 /**

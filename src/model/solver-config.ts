@@ -5,6 +5,7 @@ import { ArgumentError } from '../errors.js';
 import { checkInteger, checkKeys, checkNumber, checkOneOf, keyPath } from '../config/strict.js';
 import { MAX_STEPS } from '../config/limits.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type MethodName } from '../ode/tableaus.js';
+import { DEFAULT_MAX_STEPS } from '../ode/options.js';
 
 export interface SolverConfig {
   /** Runge–Kutta method of src/ode (default dopri5) */
@@ -36,6 +37,11 @@ export function checkSolverConfig(solver: SolverConfig, path = 'solver'): void {
   }
   if (solver.steps !== undefined) checkInteger(solver.steps, keyPath(path, 'steps'), { min: 1, max: MAX_STEPS });
   if (solver.maxSteps !== undefined) checkInteger(solver.maxSteps, keyPath(path, 'maxSteps'), { min: 1, max: MAX_STEPS });
+  // A grid of more steps than the attempt budget would stop at maxSteps on every solve.
+  const budget = solver.maxSteps ?? DEFAULT_MAX_STEPS;
+  if (solver.steps !== undefined && solver.steps > budget) {
+    throw new ArgumentError(keyPath(path, 'steps'), `at most ${keyPath(path, 'maxSteps')} (${budget}${solver.maxSteps === undefined ? ', the default' : ''}) steps, or a larger ${keyPath(path, 'maxSteps')} with it`, solver.steps);
+  }
   if (solver.errorNorm !== undefined) checkOneOf(solver.errorNorm, ERROR_NORMS, keyPath(path, 'errorNorm'));
   const tableau = TABLEAUS[method];
   if (!isAdaptive(tableau) && solver.steps === undefined) {

@@ -30,3 +30,13 @@ export class StepSizeError extends OdeSolverError {
 
 /** The state or its derivative became NaN or infinite, and shrinking the step did not help. */
 export class NonFiniteError extends OdeSolverError {}
+
+/**
+ * A quantity the solve computes left floating-point range: the span t1 − t0, the initial state in the
+ * runtime's precision, the initial step size, or the error ratio (tolerances too small for the state).
+ */
+export class OverflowError extends OdeSolverError {
+  constructor(readonly quantity: 'span' | 'initial-state' | 'initial-step' | 'error-ratio', reason: string, t: number, step: number, stats: SolverStats) {
+    super(reason, t, step, stats);
+  }
+}

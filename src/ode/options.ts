@@ -6,7 +6,12 @@ import type { Runtime } from '../runtime/wasm.js';
 import { iController, piController, type PiGains, type StepSizeController } from './controller.js';
 import { checkStageRecorder, type StageRecorder } from './recorder.js';
 import { rmsNorm, type NormStrategy } from './norm.js';
+import { OverflowError } from './errors.js';
+import { emptyStats } from './stats.js';
 import { isAdaptive, METHOD_NAMES, TABLEAUS, type ButcherTableau, type MethodName } from './tableaus.js';
+
+/** The attempt budget of a solve that sets no maxSteps. */
+export const DEFAULT_MAX_STEPS = 100_000;
 
 export interface SolveOptions {
   /** default 'dopri5' */
@@ -111,7 +116,7 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
   if (firstStep !== null && !(firstStep > 0 && Number.isFinite(firstStep))) {
     throw new ArgumentError('firstStep', 'a finite step magnitude > 0', firstStep);
   }
-  const maxSteps = options.maxSteps ?? 100_000;
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new ArgumentError('maxSteps', 'a positive integer', maxSteps);
   const minStep = options.minStep ?? 0;
   if (!(minStep >= 0 && Number.isFinite(minStep))) throw new ArgumentError('minStep', 'a finite number ≥ 0', minStep);
@@ -119,6 +124,7 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
   if (!(maxStep > minStep)) throw new ArgumentError('maxStep', `a number > minStep (${minStep})`, maxStep);
 
   const controller = resolveController(options);
+  checkSpan(ts);
   const grid = resolveGrid(options, ts, maxSteps);
   if (grid === null && !isAdaptive(tableau)) {
     throw new ArgumentError('stepSize', `a step size (or a grid) for the fixed-step method "${method}"`);
@@ -164,6 +170,13 @@ function resolveController(options: SolveOptions): StepSizeController {
   throw new ArgumentError('controller', "'I', 'PI' or an object with start(q)", c);
 }
 
+/** Finite times whose difference is not (a step from one to the other could never be sized). */
+function checkSpan(ts: Float64Array): void {
+  const t0 = ts[0], tEnd = ts[ts.length - 1];
+  if (Number.isFinite(tEnd - t0)) return;
+  throw new OverflowError('span', `the span t1 − t0 = ${tEnd} − ${t0} overflows float64 (beyond ${Number.MAX_VALUE}): shift or rescale the times`, t0, 0, emptyStats());
+}
+
 function resolveGrid(options: SolveOptions, ts: Float64Array, maxSteps: number): Float64Array | null {
   const t0 = ts[0];
   const tEnd = ts[ts.length - 1];
@@ -190,7 +203,13 @@ function resolveGrid(options: SolveOptions, ts: Float64Array, maxSteps: number):
     return grid;
   }
   if (options.grid !== undefined) {
-    const grid = Float64Array.from(options.grid);
+    const given = options.grid;
+    if (typeof given !== 'object' || given === null || !Number.isSafeInteger(given.length) || given.length < 0) {
+      throw new ArgumentError('grid', 'an array of times', given);
+    }
+    // Checked before the copy: a huge length would otherwise be an untyped RangeError (or gigabytes).
+    if (given.length > MAX_STEPS + 1) throw new ArgumentError('grid', `at most ${MAX_STEPS + 1} times (${MAX_STEPS} steps)`, `${given.length} times`);
+    const grid = Float64Array.from(given);
     if (grid.length < 2 && ts.length > 1) throw new ArgumentError('grid', 'at least two times');
     if (grid[0] !== t0 || grid[grid.length - 1] !== tEnd) {
       throw new ArgumentError('grid', `times from ts[0] = ${t0} to ts[${ts.length - 1}] = ${tEnd}`, `[${grid[0]} … ${grid[grid.length - 1]}]`);

@@ -7,7 +7,7 @@
 import { sharedRuntime } from '../runtime/shared.js';
 import { Evaluator, type Dynamics } from './dynamics.js';
 import { DenseOutput } from './dense-output.js';
-import { MaxStepsError, NonFiniteError, StepSizeError } from './errors.js';
+import { MaxStepsError, NonFiniteError, OverflowError, StepSizeError } from './errors.js';
 import { initialStepSize } from './initial-step.js';
 import { readTimes, resolveOptions, type ResolvedOptions, type SolveOptions } from './options.js';
 import { assertFiniteState, readInitialState, type StateInput } from './state.js';
@@ -16,6 +16,7 @@ import { RkStepper } from './stepper.js';
 import type { MethodName } from './tableaus.js';
 import { STEP_END } from './recorder.js';
 import { ArgumentError } from '../errors.js';
+import { checkBatchFits } from '../runtime/batch-fits.js';
 
 export interface OdeSolution {
   method: MethodName;
@@ -47,6 +48,7 @@ export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, optio
   const rt = options.runtime ?? sharedRuntime();
   if (!rt) throw new ArgumentError('options.runtime', 'a Runtime (none was given and no shared runtime is set up: call init() or initSync() first)');
   const { arena, kernels } = rt;
+  checkBatchFits(arena, state.rows, state.cols, 'y0');
   assertFiniteState(state.values());
 
   return arena.scope(() => {
@@ -57,6 +59,10 @@ export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, optio
     // An f32 runtime rounds the state and the atol vector here.
     if (opts.atolVector) arena.write(atolVector, opts.atolVector);
     arena.write(stepper.y0, state.values());
+    // y0 was checked finite: an infinite value now is one the runtime's precision could not hold.
+    if (kernels.all_finite(stepper.y0, n) !== 1) {
+      throw new OverflowError('initial-state', `y0 holds a value beyond the runtime's ${rt.dtype} range (stored as infinite)`, times[0], 0, emptyStats());
+    }
     const run = new SolveRun(opts, stepper, dense, new Evaluator(f, arena, state.rows, state.cols, opts.recorder), times, next, atolVector);
     run.integrate();
     const result: OdeSolution = {
@@ -122,11 +128,15 @@ class SolveRun {
       n: stepper.n, normComponents: opts.errorComponents, order: opts.tableau.order, direction, atol: opts.atol, atolVector: this.atolVector, rtol: opts.rtol,
       maxStep: opts.maxStep, norm: (v: number) => norm(v, stepper.y0, stepper.y0),
     });
+    if (!(magnitude > 0 && Number.isFinite(magnitude))) {
+      throw new OverflowError('initial-step', `the initial step size is ${magnitude}: the error norm of y0 or f(t0, y0) overflowed (rtol = ${opts.rtol}, atol = ${opts.atolVector ? 'per component' : opts.atol}: tolerances too small for the state's magnitude)`, t, 0, this.snapshot());
+    }
     let h = direction * Math.min(magnitude, opts.maxStep);
     this.stats.initialStep = h;
     const control = opts.controller.start(Math.min(opts.tableau.order, opts.tableau.embeddedOrder ?? opts.tableau.order));
     let k1Valid = true;
-    let lastNonFinite = false;
+    // why the last attempt was rejected as non-finite: its trial state, or only its error ratio (overflow)
+    let lastNonFinite: false | 'state' | 'ratio' = false;
     while (t !== tEnd) {
       // Land exactly on the end time; a step within a hair of it is stretched rather than leaving a sliver.
       const remaining = tEnd - t;
@@ -156,7 +166,7 @@ class SolveRun {
       } else {
         this.stats.rejectedSteps++;
         this.opts.recorder?.rejected();
-        lastNonFinite = !Number.isFinite(ratio);
+        lastNonFinite = Number.isFinite(ratio) ? false : this.finite(stepper.y1) ? 'ratio' : 'state';
         if (lastNonFinite) this.stats.nonFiniteRejections++;
       }
       h = direction * Math.min(decision.next, opts.maxStep);
@@ -180,12 +190,16 @@ class SolveRun {
     }
   }
 
-  private checkStep(t: number, h: number, last: boolean, lastNonFinite: boolean): void {
+  private checkStep(t: number, h: number, last: boolean, lastNonFinite: false | 'state' | 'ratio'): void {
     const { opts } = this;
     this.checkMaxSteps(t);
     const underflow = t + h === t || Math.abs(h) <= 4 * Number.EPSILON * Math.abs(t);
     const belowMin = !last && Math.abs(h) < opts.minStep;
     if (!underflow && !belowMin) return;
+    if (lastNonFinite === 'ratio') {
+      throw new OverflowError('error-ratio', `the error ratio stayed non-finite while the trial state is finite, down to |h| = ${Math.abs(h)}: ` +
+        `err / (atol + rtol·|y|) overflows (rtol = ${opts.rtol}, atol = ${opts.atolVector ? 'per component' : opts.atol}: tolerances too small for this state)`, t, this.attempts, this.snapshot());
+    }
     if (lastNonFinite) {
       throw new NonFiniteError(
         `the trial state was non-finite and shrinking the step to |h| = ${Math.abs(h)} did not help`, t, this.attempts, this.snapshot());

@@ -28,6 +28,21 @@ export interface AcceptedSteps {
   tEnd?: number;
 }
 
+/**
+ * Several solves in sequence (a Model's blocks) as one: counts summed, the first solve's initial step.
+ */
+export function totalStats(list: readonly SolverStats[]): SolverStats {
+  const total = emptyStats();
+  for (const s of list) {
+    total.nfe += s.nfe;
+    total.acceptedSteps += s.acceptedSteps;
+    total.rejectedSteps += s.rejectedSteps;
+    total.nonFiniteRejections += s.nonFiniteRejections;
+  }
+  if (list.length > 0) total.initialStep = list[0].initialStep;
+  return total;
+}
+
 export function emptyStats(): SolverStats {
   return { nfe: 0, acceptedSteps: 0, rejectedSteps: 0, nonFiniteRejections: 0, initialStep: 0 };
 }

@@ -66,6 +66,18 @@ export interface WorkerPoolOptions {
    * or 'per-shard' (the default elsewhere); each call may override it
    */
   stepSizes?: PoolStepSizes;
+  /**
+   * Milliseconds a worker may take to start (load its script, say it is ready, create its runtime);
+   * past it createWorkerPool rejects with WorkerError (or a replacement fails the pool). Default: no limit.
+   */
+  startTimeoutMs?: number;
+  /**
+   * Milliseconds a worker may take to answer each request of a call (default: no limit); each call may
+   * override it (`timeoutMs`). Past it the call rejects with WorkerError, and the worker (stuck in a
+   * loop, say) is terminated and replaced by a fresh one: the pool stays usable, and every model is
+   * loaded into the workers again on its next use.
+   */
+  callTimeoutMs?: number;
 }
 
 export interface PoolObjectiveOptions {
@@ -79,6 +91,8 @@ export interface PoolObjectiveOptions {
   lambdaScale?: number;
   /** the pool's stepSizes unless given */
   stepSizes?: PoolStepSizes;
+  /** the pool's callTimeoutMs unless given */
+  timeoutMs?: number;
 }
 
 export interface PoolObjectiveAtOptions {
@@ -88,6 +102,8 @@ export interface PoolObjectiveAtOptions {
   lambdaScale?: number;
   /** the pool's stepSizes unless given */
   stepSizes?: PoolStepSizes;
+  /** the pool's callTimeoutMs unless given */
+  timeoutMs?: number;
 }
 
 /** As PoolObjectiveResult (each shard's `dataLoss` is NaN: the series loss is taken over the whole batch, once). */
@@ -103,6 +119,8 @@ export interface PoolPredictOptions {
   times?: ArrayLike<number>;
   /** the pool's stepSizes unless given */
   stepSizes?: PoolStepSizes;
+  /** the pool's callTimeoutMs unless given */
+  timeoutMs?: number;
 }
 
 export interface PoolPredictResult {
@@ -124,6 +142,8 @@ export class WorkerError extends TaynodeError {
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  /** the request's timeout, cleared when it settles */
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 interface Shipped {
@@ -139,7 +159,7 @@ interface Shipped {
  * independent of each other and of the main thread's runtime.
  */
 export async function createWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
-  checkKeys(options, ['workers', 'workerUrl', 'runtime', 'stepSizes'], '');
+  checkKeys(options, ['workers', 'workerUrl', 'runtime', 'stepSizes', 'startTimeoutMs', 'callTimeoutMs'], '');
   const count = checkInteger(options.workers, 'workers', { min: 1, max: MAX_POOL_WORKERS });
   const stepSizes = options.stepSizes === undefined ? (canShareSteps() ? 'shared' : 'per-shard') : checkStepSizes(options.stepSizes);
   const url = workerUrlOf(options.workerUrl);
@@ -149,7 +169,7 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
   if (runtime.kernels !== undefined) checkOneOf(runtime.kernels, KERNEL_BUILDS, 'runtime.kernels');
   if (runtime.maxMemoryBytes !== undefined) checkNumber(runtime.maxMemoryBytes, 'runtime.maxMemoryBytes', { min: 0, minExclusive: true, max: 2 ** 32 });
   if (runtime.module !== undefined && !(runtime.module instanceof WebAssembly.Module)) throw new ArgumentError('runtime.module', 'a WebAssembly.Module of the kernels', runtime.module);
-  const pool = new WorkerPool(stepSizes);
+  const pool = new WorkerPool(stepSizes, readTimeout(options.startTimeoutMs, 'startTimeoutMs'), readTimeout(options.callTimeoutMs, 'callTimeoutMs'));
   await pool.start(count, url, runtime);
   return pool;
 }
@@ -185,9 +205,18 @@ export class WorkerPool {
   /** the shared memory of calls in progress with shared steps (aborted if a worker dies) */
   private readonly sharing = new Set<SharedArrayBuffer>();
   private nextPass = 1;
+  /** where workers come from and how they make their runtimes (kept to replace a stuck one) */
+  private url: URL | undefined;
+  private runtime: RuntimeOptions = {};
+  /** a worker being replaced: its requests wait for the fresh one */
+  private readonly restarting = new Map<number, Promise<void>>();
 
   /** @internal use createWorkerPool */
-  constructor(/** how adaptive solves are stepped across the shards unless a call says otherwise */ readonly stepSizes: PoolStepSizes = 'per-shard') {}
+  constructor(
+    /** how adaptive solves are stepped across the shards unless a call says otherwise */ readonly stepSizes: PoolStepSizes = 'per-shard',
+    /** ms a worker may take to start (undefined: no limit) */ readonly startTimeoutMs?: number,
+    /** ms a worker may take to answer a request unless a call says otherwise (undefined: no limit) */ readonly callTimeoutMs?: number,
+  ) {}
 
   /** The number of workers. */
   get size(): number {
@@ -203,36 +232,47 @@ export class WorkerPool {
   async start(count: number, url: URL, runtime: RuntimeOptions): Promise<void> {
     this.dtype = readDtype(runtime.dtype);
     if (this.workers.length > 0 || this.closed) throw new TaynodeError('worker pool: already started');
-    const ready: Promise<void>[] = [];
-    for (let i = 0; i < count; i++) {
-      this.pending.push(new Map());
-      let handle: WorkerHandle;
-      try {
-        handle = await spawnWorker(url);
-      } catch (e) {
-        await this.close();
-        throw new WorkerError(i, `could not start ${url.href}: ${(e as Error).message}`);
-      }
-      this.workers.push(handle);
-      ready.push(new Promise<void>((resolve, reject) => {
-        handle.listen((message) => {
-          const reply = message as PoolReply;
-          if ('type' in reply) { if (reply.type === 'ready') resolve(); return; }
-          this.settle(i, reply);
-        }, (reason) => {
-          const error = new WorkerError(i, `died: ${reason}`);
-          reject(error);
-          this.fail(i, error);
-        });
-      }));
-    }
+    this.url = url;
+    this.runtime = runtime;
+    for (let i = 0; i < count; i++) this.pending.push(new Map());
     try {
-      await inShardOrder(ready);
-      await inShardOrder(this.workers.map((_, i) => this.request(i, { type: 'init', runtime })));
+      await inShardOrder(Array.from({ length: count }, (_, i) => this.spawn(i)));
     } catch (e) {
       await this.close();
       throw e;
     }
+  }
+
+  /** Starts worker `i` (or its replacement): resolves once it is ready and has made its runtime. */
+  private async spawn(i: number): Promise<void> {
+    const url = this.url!;
+    let handle: WorkerHandle;
+    try {
+      handle = await spawnWorker(url);
+    } catch (e) {
+      throw new WorkerError(i, `could not start ${url.href}: ${(e as Error).message}`);
+    }
+    this.workers[i] = handle;
+    if (this.closed) {
+      await handle.terminate();
+      throw new TaynodeError('worker pool: closed');
+    }
+    const ready = new Promise<void>((resolve, reject) => {
+      handle.listen((message) => {
+        if (this.workers[i] !== handle) return; // a replaced worker's late reply
+        const reply = message as PoolReply;
+        if ('type' in reply) { if (reply.type === 'ready') resolve(); return; }
+        this.settle(i, reply);
+      }, (reason) => {
+        if (this.workers[i] !== handle) return; // a replaced worker's exit
+        const error = new WorkerError(i, `died: ${reason}`);
+        reject(error);
+        this.fail(i, error);
+      });
+    });
+    const late = () => new WorkerError(i, `did not start within ${this.startTimeoutMs} ms (startTimeoutMs)`);
+    await withTimeout(ready, this.startTimeoutMs, late);
+    await withTimeout(this.send(i, { type: 'init', runtime: this.runtime }, [], undefined), this.startTimeoutMs, late);
   }
 
   /**
@@ -241,8 +281,9 @@ export class WorkerPool {
    * optimiser step. Each shard is solved with its own adaptive steps (see the README, "Both cores").
    */
   async objective(model: NeuralOde | Model, x: Float64Array, target: Float64Array, options: PoolObjectiveOptions = {}): Promise<PoolObjectiveResult> {
-    checkKeys(options, ['loss', 'rng', 'lazyTerms', 'lambdaScale', 'stepSizes'], '');
+    checkKeys(options, ['loss', 'rng', 'lazyTerms', 'lambdaScale', 'stepSizes', 'timeoutMs'], '');
     this.checkStarted();
+    const timeout = this.timeoutOf(options.timeoutMs);
     const shared = this.sharedSteps(options.stepSizes);
     checkModel(model);
     const batch = batchOf(x, model.inputWidth, 'x');
@@ -271,7 +312,7 @@ export class WorkerPool {
     const replies = await this.using(model, ({ handle }) => this.lockstep(shared, shards, batch, (steps) => own.map((copies, s) => this.request(s, {
       type: 'objective', model: handle, ...copies, lambdaScale,
       loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}), ...(steps ? { steps: steps[s] } : {}),
-    }, [copies.params.buffer, copies.x.buffer, copies.target.buffer] as Transferable[]) as Promise<ObjectiveReply>)));
+    }, [copies.params.buffer, copies.x.buffer, copies.target.buffer] as Transferable[], timeout) as Promise<ObjectiveReply>)));
     accumulateGrads(model, replies, shards, batch);
     return combineObjectives(replies, shards, batch);
   }
@@ -284,8 +325,9 @@ export class WorkerPool {
    * are the single-thread ones to rounding.
    */
   async objectiveAt(model: NeuralOde, z0: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: PoolObjectiveAtOptions = {}): Promise<PoolObjectiveAtResult> {
-    checkKeys(options, ['rng', 'lambdaScale', 'stepSizes'], '');
+    checkKeys(options, ['rng', 'lambdaScale', 'stepSizes', 'timeoutMs'], '');
     this.checkStarted();
+    const timeout = this.timeoutOf(options.timeoutMs);
     const shared = this.sharedSteps(options.stepSizes);
     if (!(model instanceof NeuralOde)) throw new ArgumentError('model', 'a NeuralOde (a Model\'s objectiveAt is not pooled)', model);
     checkModel(model);
@@ -311,7 +353,7 @@ export class WorkerPool {
         try {
           forwards = await this.settleAll(shards.map((_, s) => this.request(s, {
             type: 'forwardAt', model: handle, pass, ...own[s], lambdaScale, times: outputTimes, ...(seeds ? { seed: seeds[s] } : {}), ...(steps ? { steps: steps[s] } : {}),
-          }, [own[s].params.buffer, own[s].z0.buffer] as Transferable[]) as Promise<ForwardAtReply>), steps);
+          }, [own[s].params.buffer, own[s].z0.buffer] as Transferable[], timeout) as Promise<ForwardAtReply>), steps);
           zs = joinTimeMajor(forwards.map((r) => r.zs), shards, outputTimes.length, d, batch);
           value = loss(zs, { times: outputTimes.length, batch, d });
           if (!(value?.gradient instanceof Float64Array) || value.gradient.length !== zs.length) {
@@ -326,7 +368,7 @@ export class WorkerPool {
         // combine as every objective's do: shard-size-weighted means (the integral terms' are means already).
         const backwards = await this.settleAll(shards.map((shard, s) => {
           const zsBar = sliceTimeMajor(value.gradient, shard, outputTimes.length, d, batch).map((g) => g * (batch / shard.count));
-          return this.request(s, { type: 'backwardAt', pass, zsBar, ...(steps ? { steps: steps[s] } : {}) }, [zsBar.buffer] as Transferable[]) as Promise<BackwardAtReply>;
+          return this.request(s, { type: 'backwardAt', pass, zsBar, ...(steps ? { steps: steps[s] } : {}) }, [zsBar.buffer] as Transferable[], timeout) as Promise<BackwardAtReply>;
         }), steps);
         const replies: ObjectiveReply[] = forwards.map((f, s) => {
           const b = backwards[s];
@@ -354,8 +396,9 @@ export class WorkerPool {
    * once per worker).
    */
   async predict(model: NeuralOde | Model | Uint8Array, x: Float64Array, options: PoolPredictOptions = {}): Promise<PoolPredictResult> {
-    checkKeys(options, ['solver', 'times', 'stepSizes'], '');
+    checkKeys(options, ['solver', 'times', 'stepSizes', 'timeoutMs'], '');
     this.checkStarted();
+    const timeout = this.timeoutOf(options.timeoutMs);
     const shared = this.sharedSteps(options.stepSizes);
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     if (!(model instanceof Uint8Array)) checkModel(model);
@@ -371,7 +414,7 @@ export class WorkerPool {
         const own = { x: shardRows(xCopy as Float64Array, inputWidth, shard), ...(params ? { params: s === shards.length - 1 ? params : params.slice() } : {}) };
         return this.request(s, {
           type: 'predict', model: handle, ...own, ...(options.solver ? { solver: options.solver } : {}), ...(times ? { times } : {}), ...(steps ? { steps: steps[s] } : {}),
-        }, (own.params ? [own.x.buffer, own.params.buffer] : [own.x.buffer]) as Transferable[]) as Promise<PredictReply>;
+        }, (own.params ? [own.x.buffer, own.params.buffer] : [own.x.buffer]) as Transferable[], timeout) as Promise<PredictReply>;
       }));
       return { replies, outputWidth, batch, shards };
     });
@@ -388,8 +431,13 @@ export class WorkerPool {
     if (this.closed) return;
     this.closed = true;
     const error = new TaynodeError('worker pool: closed');
-    this.pending.forEach((map) => { map.forEach((p) => p.reject(error)); map.clear(); });
+    this.pending.forEach((_, i) => this.rejectPending(i, error));
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** A call's timeout: its own timeoutMs, or the pool's callTimeoutMs. */
+  private timeoutOf(given: number | undefined): number | undefined {
+    return given === undefined ? this.callTimeoutMs : readTimeout(given, 'timeoutMs');
   }
 
   /** Whether a call steps its shards together: the call's stepSizes or the pool's. */
@@ -486,21 +534,67 @@ export class WorkerPool {
     return shipped;
   }
 
-  /** `transfer`: buffers of `message` that are this request's own copies (moved to the worker, not cloned). */
-  private request(worker: number, message: PoolRequestBody, transfer: Transferable[] = []): Promise<unknown> {
-    if (this.closed) return Promise.reject(new TaynodeError('worker pool: closed'));
+  /**
+   * `transfer`: buffers of `message` that are this request's own copies (moved to the worker, not
+   * cloned). A worker being replaced gets the request once its successor is ready. `timeoutMs`: how
+   * long the reply may take before the worker is replaced (the pool's callTimeoutMs by default).
+   */
+  private request(worker: number, message: PoolRequestBody, transfer: Transferable[] = [], timeoutMs = this.callTimeoutMs): Promise<unknown> {
     if (worker >= this.workers.length) return Promise.reject(new TaynodeError('worker pool: not started (create pools with createWorkerPool)'));
+    const restarting = this.restarting.get(worker);
+    if (restarting) return restarting.then(() => this.send(worker, message, transfer, timeoutMs));
+    return this.send(worker, message, transfer, timeoutMs);
+  }
+
+  /** Posts a request to the worker as it is now and waits for its reply (or the timeout). */
+  private send(worker: number, message: PoolRequestBody, transfer: Transferable[], timeoutMs: number | undefined): Promise<unknown> {
+    if (this.closed) return Promise.reject(new TaynodeError('worker pool: closed'));
     if (this.failure) return Promise.reject(new WorkerError(this.failure.worker, `failed earlier (${this.failure.message}); close this pool and create another`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending[worker].set(id, { resolve, reject });
+      const pending: Pending = { resolve, reject };
+      if (timeoutMs !== undefined) pending.timer = setTimeout(() => this.timedOut(worker, id, timeoutMs), timeoutMs);
+      this.pending[worker].set(id, pending);
       this.workers[worker].post({ ...message, id }, transfer);
     });
+  }
+
+  /**
+   * A request went unanswered for `ms`: the worker is stuck (a loop never ends, so nothing in it can
+   * stop itself). Its requests reject, it is terminated, and a fresh worker takes its place. The
+   * models it held are gone: every model is forgotten, so its next use loads it into every worker
+   * again (idle ones are unloaded from the others first).
+   */
+  private timedOut(worker: number, id: number, ms: number): void {
+    if (!this.pending[worker].has(id) || this.closed) return;
+    const stuck = this.workers[worker];
+    this.rejectPending(worker, new WorkerError(worker, `no reply within ${ms} ms (timeoutMs): the worker was terminated and replaced by a fresh one`));
+    // The other workers of a call with shared steps would wait for the stuck one at its next norm.
+    this.sharing.forEach((buffer) => abortSharedSteps(buffer));
+    for (const [model, shipped] of [...this.shipped]) {
+      this.shipped.delete(model);
+      if (shipped.users > 0) continue; // a call still using it elsewhere finishes with it
+      this.workers.forEach((_, i) => { if (i !== worker) this.request(i, { type: 'unload', model: shipped.handle }).catch(() => {}); });
+    }
+    const replaced = (async () => {
+      await stuck.terminate();
+      await this.spawn(worker);
+    })().then(() => { this.restarting.delete(worker); }, (e: Error) => {
+      this.restarting.delete(worker);
+      if (!this.closed) this.fail(worker, e instanceof WorkerError ? e : new WorkerError(worker, `could not be replaced: ${e.message}`));
+    });
+    this.restarting.set(worker, replaced);
+  }
+
+  private rejectPending(worker: number, error: Error): void {
+    this.pending[worker].forEach((p) => { clearTimeout(p.timer); p.reject(error); });
+    this.pending[worker].clear();
   }
 
   private settle(worker: number, reply: Exclude<PoolReply, { type: 'ready' }>): void {
     const pending = this.pending[worker].get(reply.id);
     if (!pending) return;
+    clearTimeout(pending.timer);
     this.pending[worker].delete(reply.id);
     if ('error' in reply) pending.reject(new WorkerError(worker, `${reply.error.name}: ${reply.error.message}`, reply.error.name === 'SharedStepsAborted'));
     else pending.resolve(reply.result);
@@ -510,8 +604,7 @@ export class WorkerPool {
     this.failure ??= error;
     // The other workers of a call with shared steps would wait for the dead one at its next norm.
     this.sharing.forEach((buffer) => abortSharedSteps(buffer));
-    this.pending[worker].forEach((p) => p.reject(error));
-    this.pending[worker].clear();
+    this.rejectPending(worker, error);
   }
 }
 
@@ -521,6 +614,24 @@ async function inShardOrder<T>(requests: Promise<T>[]): Promise<T[]> {
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+function readTimeout(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  // setTimeout's largest delay: a longer one would fire at once
+  return checkNumber(value, name, { min: 0, minExclusive: true, max: 2 ** 31 - 1 });
+}
+
+/** `promise`, or `late()` as a rejection once `ms` have passed (no limit when ms is undefined). */
+async function withTimeout<T>(promise: Promise<T>, ms: number | undefined, late: () => Error): Promise<T> {
+  if (ms === undefined) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(late()), ms); });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function checkStepSizes(value: unknown): PoolStepSizes {

@@ -93,7 +93,10 @@ export async function servePoolWorker(): Promise<void> {
           if (request.params) setParams(model.params, request.params);
           const options = { ...(request.solver ? { solver: request.solver } : {}), ...(request.times ? { times: request.times } : {}), ...sharing(request.steps) };
           const result: PredictReply = (() => {
-            if (model instanceof Model) return model.predict(request.x, options);
+            if (model instanceof Model) {
+              const r = model.predict(request.x, options);
+              return { output: r.output, z1: r.z1, stats: r.blockStats };
+            }
             const r = model.predict(request.x, options);
             return { output: r.zs, z1: r.z1, stats: [r.stats] };
           })();

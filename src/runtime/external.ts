@@ -16,7 +16,14 @@ export interface KernelSource extends RuntimeOptions {
 const KEYS = ['maxMemoryBytes', 'module', 'bytes', 'url', 'dtype'];
 const WHAT = 'one of module (a compiled WebAssembly.Module of taynode.wasm), bytes (its bytes) or url (where to fetch it)';
 
+/** The source is required here (the kernels are not embedded): without one, say what it takes. */
+function checkSource(source: KernelSource): KernelSource {
+  if (typeof source !== 'object' || source === null) throw new ArgumentError('source', `an object with ${WHAT}`, source);
+  return source;
+}
+
 function readSource(source: KernelSource, sync: boolean): { maxBytes: number; given: 'module' | 'bytes' | 'url' } {
+  checkSource(source);
   const maxBytes = readMaxBytes(source, KEYS);
   const given = (['module', 'bytes', 'url'] as const).filter((k) => source[k] !== undefined);
   if (given.length !== 1) throw new ArgumentError('options', WHAT, given.length ? `${given.join(' and ')} together` : source);
@@ -45,12 +52,12 @@ export async function createRuntime(source: KernelSource): Promise<Runtime> {
 
 /** Sets up the shared runtime from a module or bytes (once; later calls return it unchanged, refusing a dtype other than its own). */
 export function initSync(source: KernelSource): Runtime {
-  return sharedRuntimeOfDtype(source.dtype) ?? setSharedRuntime(createRuntimeSync(source));
+  return sharedRuntimeOfDtype(checkSource(source).dtype) ?? setSharedRuntime(createRuntimeSync(source));
 }
 
 /** Sets up the shared runtime from a module, bytes or URL (once). */
 export async function init(source: KernelSource): Promise<Runtime> {
-  const existing = sharedRuntimeOfDtype(source.dtype);
+  const existing = sharedRuntimeOfDtype(checkSource(source).dtype);
   if (existing) return existing;
   return setSharedRuntime(await createRuntime(source));
 }

@@ -61,6 +61,7 @@ function checkTrainOptions(options: TrainOptions & { pool?: WorkerPool }): void 
   if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function' || typeof optimizer.currentRate !== 'function') {
     throw new ArgumentError('optimizer', 'an Optimizer (new Adam(…) or new Sgd(…))', optimizer);
   }
+  checkOptimizerOfModel(optimizer, model);
   checkKeys(data, ['inputs', 'targets'], 'data');
   checkRng(rng, 'rng');
   if (options.lambdaControl !== undefined) {
@@ -72,6 +73,20 @@ function checkTrainOptions(options: TrainOptions & { pool?: WorkerPool }): void 
   }
   if (options.onIteration !== undefined && typeof options.onIteration !== 'function') throw new ArgumentError('onIteration', 'a function of the iteration record', options.onIteration);
   if (options.pool !== undefined && !(options.pool instanceof WorkerPool)) throw new ArgumentError('pool', 'a WorkerPool (await createWorkerPool({ workers }))', options.pool);
+}
+
+/**
+ * Every parameter the optimiser updates is one of the model's (the same tensor): one built on another
+ * model would step parameters no gradient reaches and leave this model unchanged. A subset is fine
+ * (the rest stay frozen).
+ */
+function checkOptimizerOfModel(optimizer: Optimizer, model: NeuralOde | Model): void {
+  if (optimizer.parameters === undefined) return;
+  const own = new Set(model.params.map((p) => p.value));
+  const foreign = optimizer.parameters.find((p) => !own.has(p.value));
+  if (foreign) {
+    throw new ArgumentError('optimizer', `an optimiser over the model's parameters (or some of them): its parameter "${foreign.name}" is not one of them (built on another model's params?)`);
+  }
 }
 
 interface Objective {

@@ -16,6 +16,8 @@ export interface Optimizer {
   currentRate(): number;
   /** Updates every parameter in place from its gradient, then advances the iteration. */
   step(): void;
+  /** the parameters it updates (train checks they are its model's); an optimiser of your own may omit it */
+  readonly parameters?: readonly ParameterLike[];
 }
 
 export abstract class ScheduledOptimizer implements Optimizer {
@@ -32,6 +34,10 @@ export abstract class ScheduledOptimizer implements Optimizer {
     const foreign = foreignParam(params, kernels);
     if (foreign) throw new ArgumentError('params', `parameters in the memory of the kernels given (${foreign.name} lives in another runtime's arena: pass that runtime's kernels)`, foreign.name);
     this.schedule = asSchedule(lr);
+  }
+
+  get parameters(): readonly ParameterLike[] {
+    return this.params;
   }
 
   get iteration(): number {

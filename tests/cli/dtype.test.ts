@@ -78,7 +78,7 @@ test('measuredModel: an f32 model is measured on an f64 copy of its weights (eva
   // At the paper's 1.4e-8 the f64 copy takes the steps its dynamics need; the f32 model may take more.
   const x = new Float64Array(20 * 784).map((_, i) => ((i * 7919) % 1000) / 1000);
   const solver = { method: 'dopri5' as const, rtol: 1.4e-8, atol: 1.4e-8 };
-  const nfe64 = m64.predict(x, { solver }).stats[0].nfe, nfe32 = m32.predict(x, { solver }).stats[0].nfe;
+  const nfe64 = m64.predict(x, { solver }).blockStats[0].nfe, nfe32 = m32.predict(x, { solver }).blockStats[0].nfe;
   assert.ok(nfe64 <= nfe32, `f64 copy ${nfe64} NFE, f32 model ${nfe32}`);
 });
 

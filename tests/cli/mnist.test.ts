@@ -148,8 +148,8 @@ test('the NFE protocol: the prediction alone, batches solved jointly, per exampl
   const x = rows(data.trainImages, PIXELS, 0, 30), y = data.trainLabels.subarray(0, 30);
   const e = evaluateSet(reg, x, y, solver, 20);
   assert.is(e.batchNfe.length, 2, 'batches of 20 and 10');
-  assert.is(e.batchNfe[0], plain.predict(rows(x, PIXELS, 0, 20), { solver }).stats[0].nfe);
-  assert.is(e.batchNfe[1], plain.predict(rows(x, PIXELS, 20, 10), { solver }).stats[0].nfe);
+  assert.is(e.batchNfe[0], plain.predict(rows(x, PIXELS, 0, 20), { solver }).blockStats[0].nfe);
+  assert.is(e.batchNfe[1], plain.predict(rows(x, PIXELS, 20, 10), { solver }).blockStats[0].nfe);
   assert.is(e.nfe, (e.batchNfe[0] + e.batchNfe[1]) / 2);
   // with the R_3 state in the solve (and its error norm) the steps would differ: the check above can tell
   const block = reg.blocks[0];
@@ -157,7 +157,7 @@ test('the NFE protocol: the prediction alone, batches solved jointly, per exampl
   const aug = augmented.objective(rows(x, PIXELS, 0, 20), y.subarray(0, 20), { loss: softmaxCrossEntropyLoss, gradient: false });
   assert.ok(aug.nfeForward !== e.batchNfe[0], `R_3 in the error norm changes the NFE (${aug.nfeForward} vs ${e.batchNfe[0]})`);
   let single = 0;
-  for (let i = 0; i < 5; i++) single += plain.predict(rows(x, PIXELS, i, 1), { solver }).stats[0].nfe;
+  for (let i = 0; i < 5; i++) single += plain.predict(rows(x, PIXELS, i, 1), { solver }).blockStats[0].nfe;
   assert.is(perExampleNfe(reg, x, solver, 5), single / 5);
   // the same partition into batches (each batch's step sizes are its own)
   const out = Float64Array.from([...plain.predict(rows(x, PIXELS, 0, 20), { solver }).output, ...plain.predict(rows(x, PIXELS, 20, 10), { solver }).output]);

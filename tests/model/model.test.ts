@@ -106,7 +106,8 @@ test('predict runs the whole model and equals the objective\'s output', () => {
   const { x, labels } = data(new Rng(8));
   const p = model.predict(x);
   assert.is(p.output.length, BATCH * 3);
-  assert.is(p.stats.length, 1);
+  assert.is(p.blockStats.length, 1);
+  assert.is(p.stats.nfe, p.blockStats[0].nfe);
   // Without regularisers in the solve the steps may differ; with none configured they are the same solve.
   const plain = Model.create(rt, { ...classifier('checkpoint', { method: 'dopri5', rtol: 1e-6, atol: 1e-6 }), blocks: [{ ...classifier('checkpoint', {}).blocks[0], regularizers: undefined, solver: { method: 'dopri5', rtol: 1e-6, atol: 1e-6 } }] }, new Rng(7));
   assertClose(plain.predict(x).output, plain.objective(x, labels, { loss: softmaxCrossEntropyLoss, gradient: false }).output, 1e-14, 'output');

@@ -57,7 +57,7 @@ export function evaluateSet(model: Model, images: Float64Array, labels: Float64A
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
     const p = model.predict(rows(images, PIXELS, start, b), { solver });
-    batchNfe.push(p.stats[0].nfe);
+    batchNfe.push(p.blockStats[0].nfe);
     const y = labels.subarray(start, start + b);
     const guess = argmaxRows(p.output);
     for (let i = 0; i < b; i++) if (guess[i] !== y[i]) wrong++;
@@ -71,7 +71,7 @@ export function perExampleNfe(model: Model, images: Float64Array, solver: Solver
   const n = Math.min(count, images.length / PIXELS);
   if (n < 1) throw new ArgumentError('count', 'at least one image', count);
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += model.predict(rows(images, PIXELS, i, 1), { solver }).stats[0].nfe;
+  for (let i = 0; i < n; i++) sum += model.predict(rows(images, PIXELS, i, 1), { solver }).blockStats[0].nfe;
   return sum / n;
 }
 
@@ -105,6 +105,6 @@ export function solverErrors(model: Model, images: Float64Array, method: SolverC
       max = Math.max(max, e);
       sq += e * e;
     }
-    return { tol, maxError: max, rmsError: Math.sqrt(sq / ref.length), nfe: p.stats[0].nfe };
+    return { tol, maxError: max, rmsError: Math.sqrt(sq / ref.length), nfe: p.blockStats[0].nfe };
   });
 }
