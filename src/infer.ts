@@ -1,3 +1,7 @@
+/**
+ * taynode/infer: load a saved model and predict, nothing else.
+ * @module taynode/infer
+ */
 // taynode/infer: load a saved model and predict, nothing else. The kernels are not embedded: hand
 // init() the compiled module, the bytes of taynode.wasm or a URL to fetch them from, which keeps
 // the browser bundle small (BENCHMARKS.md, "Bundle sizes"). Every name here means the same as in the
