@@ -1,11 +1,10 @@
 /**
- * taynode/infer: load a saved model and predict, nothing else.
+ * taynode/infer: load a saved model and predict, nothing else. The kernels are not embedded: hand
+ * init() the compiled module, the bytes of taynode.wasm or a URL to fetch them from, which keeps the
+ * browser bundle small (BENCHMARKS.md, "Bundle sizes"). Every name here means the same as in the full
+ * library, except that init/initSync/createRuntime/createRuntimeSync require a source.
  * @module taynode/infer
  */
-// taynode/infer: load a saved model and predict, nothing else. The kernels are not embedded: hand
-// init() the compiled module, the bytes of taynode.wasm or a URL to fetch them from, which keeps
-// the browser bundle small (BENCHMARKS.md, "Bundle sizes"). Every name here means the same as in the
-// full library, except that init/initSync/createRuntime/createRuntimeSync require a source.
 export { init, initSync, createRuntime, createRuntimeSync, type KernelSource } from './runtime/external.js';
 export type { Runtime } from './runtime/instance.js';
 export { loadModel, loadComposedModel, loadWeights, type LoadOptions } from './model/serialize.js';
