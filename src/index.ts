@@ -13,19 +13,20 @@ export { SafetensorsError } from './io/safetensors.js';
 // Runtime: the wasm kernels (embedded), their memory, tensors, the dtype, seeded randomness.
 export { init, initSync, runtime, createRuntime, createRuntimeSync, kernelWasmBytes, relaxedSimdSupported, KERNEL_BUILDS } from './runtime/wasm.js';
 export type { Runtime, RuntimeOptions, KernelBuild } from './runtime/wasm.js';
-export { DTYPES, type Dtype as RuntimeDtype } from './runtime/dtype.js';
+export { DTYPES, type Dtype as RuntimeDtype, type Values } from './runtime/dtype.js';
 export { Tensor } from './runtime/tensor.js';
 export { Rng } from './random.js';
 
 // Model files: safetensors, as PyTorch writes and reads them.
 export { encodeSafetensors, decodeSafetensors, indexSafetensors } from './io/safetensors.js';
-export type { NamedArray, SafetensorsContents, SafetensorsIndex, StoredTensor } from './io/safetensors.js';
+export type { NamedArray, EncodeOptions, SafetensorsContents, SafetensorsIndex, StoredTensor } from './io/safetensors.js';
 
 // Automatic differentiation: parameters, the eager tape (losses, encoders, heads), the op registry.
 export { Parameter } from './autodiff/parameter.js';
 export { zeroGrads, parameterCount, gradNorm, type ParameterLike } from './autodiff/parameters.js';
 export { Tape, Var } from './autodiff/tape.js';
 export { ops, ACTIVATIONS, type Activation, type OpName } from './autodiff/ops/index.js';
+export type { Shape } from './autodiff/op.js';
 
 // Taylor mode: solution derivatives of z' = f(z, t) and the nested-JVP reference they are checked against.
 export { solutionJet, factorial } from './taylor/solution.js';
@@ -42,7 +43,7 @@ export { iController, piController } from './ode/controller.js';
 export type { StepSizeController, ControllerRun, ControllerDecision, ControllerFactors, PiGains } from './ode/controller.js';
 export { rmsNorm, type NormStrategy, type NormSetup, type NormFunction } from './ode/norm.js';
 export { TABLEAUS, METHOD_NAMES, FIXED_METHODS, ADAPTIVE_METHODS, isAdaptive } from './ode/tableaus.js';
-export type { ButcherTableau, MethodName, FixedMethod, AdaptiveMethod } from './ode/tableaus.js';
+export type { ButcherTableau, DenseOutputWeights, ThetaPolynomial, MethodName, FixedMethod, AdaptiveMethod } from './ode/tableaus.js';
 export type { StageRecorder } from './ode/recorder.js';
 
 // Layers as values, and the vector field f(z, t; θ) built from them or written as code.
@@ -58,11 +59,11 @@ export { createLayer, checkLayerSpec, paramShapes, type CreateOptions } from './
 export { INITIALISERS, type Initialiser } from './nn/init.js';
 export { defineDynamics, layerDynamics, type DynamicsFunction } from './nn/define-dynamics.js';
 export { Dynamics } from './nn/vector-field.js';
-export { mlpDynamics, createNetwork, type MlpSpec, type NetworkSpec, type NetworkActivation, type Network } from './nn/mlp.js';
+export { mlpDynamics, createNetwork, NETWORK_ACTIVATIONS, type MlpSpec, type NetworkSpec, type NetworkActivation, type Network, type Mlp, type MlpLayer } from './nn/mlp.js';
 
 // Terms integrated beside z (R_K, kinetic, Jacobian, log-density) or summed over the steps (ERNODE, SRNODE).
-export { TERM_KINDS, MAX_ORDER } from './terms/kinds.js';
-export { checkTerms, type TermConfig, type TermKind, type NoiseKind, type TraceEstimatorKind, type WeightedTerm } from './terms/terms.js';
+export { TERM_KINDS, MAX_ORDER, type TermKindRule, type SquaresIntegrand } from './terms/kinds.js';
+export { checkTerms, type TermConfig, type RegulariserTermConfig, type TermKind, type NoiseKind, type TraceEstimatorKind, type WeightedTerm } from './terms/terms.js';
 export { resolveTerms, type RegularizerConfig } from './terms/regularizers.js';
 export { taylorRegulariser, kineticRegulariser, jacobianFrobeniusRegulariser } from './terms/integrands.js';
 export type { GradientRequest, RegulariserResult } from './terms/integrands.js';
@@ -75,7 +76,7 @@ export { GRADIENT_METHODS, type GradientMethod, type StateNorm } from './gradien
 export { NeuralOde } from './model/neural-ode.js';
 export type {
   NeuralOdeConfig, SolverConfig, ErrorNorm, ObjectiveResult, ObjectiveOptions, ObjectiveAtOptions, ObjectiveAtResult,
-  PredictOptions, ForwardPass, ForwardOptions,
+  PredictOptions, ForwardPass, ForwardOptions, ResolvedConfig,
 } from './model/neural-ode.js';
 export { Model, MAX_BLOCKS } from './model/model.js';
 export type { ModelSpec, ModelParts, Encoder, ModelObjectiveOptions, ModelObjectiveResult, ModelPredictOptions } from './model/model.js';
@@ -89,7 +90,7 @@ export { predict } from './model/predict.js';
 export { createWorkerPool, WorkerPool, WorkerError, MAX_POOL_WORKERS, MAX_POOL_MODELS } from './parallel/pool.js';
 export type {
   WorkerPoolOptions, PoolObjectiveOptions, PoolObjectiveResult, PoolObjectiveAtOptions, PoolObjectiveAtResult, PoolPredictOptions,
-  PoolPredictResult, PoolStepSizes,
+  PoolPredictResult, PoolStepSizes, ShardObjective,
 } from './parallel/pool.js';
 export { servePoolWorker } from './parallel/serve.js';
 
