@@ -25,12 +25,16 @@ test('docs/guide/models.md examples run: MNIST description, time series, CNF wri
   // Imports stay first; the prelude follows them.
   const firstStatement = code.indexOf(';', code.indexOf(`'${bundle}'`)) + 1;
   code = code.slice(0, firstStatement) + prelude + code.slice(firstStatement);
-  code += '\nexport const result = { mnist, again, r, output, nll, flow, rebuilt };';
+  code += '\nexport const result = { mnist, again, r, output, stats, blockStats, nll, flow, rebuilt };';
   const { result } = await import(`data:text/javascript,${encodeURIComponent(code)}`);
   assert.is(result.mnist.params.length, 6);
   assert.equal(result.again.params.map((p: { name: string }) => p.name), result.mnist.params.map((p: { name: string }) => p.name));
   assert.ok(Number.isFinite(result.r.loss));
   assert.is(result.output.length, 5 * 4);
+  // A Model's stats is one object, as a NeuralOde's: the blocks' total; blockStats holds each block's.
+  assert.ok(Number.isInteger(result.stats.nfe) && result.stats.nfe > 0);
+  assert.is(result.blockStats.length, 1);
+  assert.is(result.stats.nfe, result.blockStats[0].nfe);
   assert.ok(Number.isFinite(result.nll.loss) && result.nll.logDensity.length === 6);
   assert.equal(result.rebuilt.params[0].value.toFloat64Array(), result.flow.params[0].value.toFloat64Array());
 });
