@@ -9,32 +9,16 @@ import { Tape } from '../../src/autodiff/tape.js';
 import { GraphBuilder } from '../../src/autodiff/graph.js';
 import { Parameter } from '../../src/autodiff/parameter.js';
 import { mlpDynamics } from '../../src/nn/mlp.js';
-import { PROGRAM_CACHE_SIZE, type Dynamics } from '../../src/nn/vector-field.js';
+import { PROGRAM_CACHE_SIZE, } from '../../src/nn/vector-field.js';
 import { evaluateDual } from '../../src/taylor/nested-jvp.js';
 import { ArgumentError, ShapeError, TaynodeError } from '../../src/errors.js';
 import { Program } from '../../src/autodiff/program.js';
-import { checkDirectional } from '../helpers/gradcheck.js';
+import { BATCH, D, checkScalarGradients, mlpSetup } from '../helpers/vector-field.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
 const { arena } = rt;
-const [BATCH, D] = [4, 3];
-
-function setup(seed: number, activation: 'tanh' | 'sigmoid' | 'softplus' | 'sin' = 'tanh') {
-  const rng = new Rng(seed);
-  const dyn = mlpDynamics(rt, { widths: [D, 7, 5, D], activation, activateInput: activation === 'sigmoid' }, rng);
-  const z = Tensor.from(arena, randomArray(rng, BATCH * D), BATCH, D);
-  return { rng, dyn, z };
-}
-
-/** Checks a scalar's gradients (gz, every Parameter.grad, dt) by directional finite differences. */
-function checkScalarGradients(what: string, dyn: Dynamics, z: Tensor, rng: Rng, t: number, value: (t: number) => number, grads: { gz: Float64Array; params: Float64Array[]; dt: number }) {
-  checkDirectional(`${what} ∂/∂z`, () => value(t), z, grads.gz, rng);
-  dyn.params.forEach((p, i) => checkDirectional(`${what} ∂/∂${p.name}`, () => value(t), p.value, grads.params[i], rng));
-  const h = 1e-6;
-  const fd = (value(t + h) - value(t - h)) / (2 * h);
-  assertClose([grads.dt], [fd], 1e-6, `${what} ∂/∂t`);
-}
+const setup = (seed: number, activation?: 'tanh' | 'sigmoid' | 'softplus' | 'sin') => mlpSetup(rt, seed, activation);
 
 test('mlpDynamics: PyTorch-layout parameters with the time column, as the paper\'s MNIST dynamics', () => {
   const dyn = mlpDynamics(rt, { widths: [784, 100, 784], activation: 'sigmoid', activateInput: true }, new Rng(1));

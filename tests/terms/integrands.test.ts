@@ -5,36 +5,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
-import { Rng } from '../../src/random.js';
-import { mlpDynamics } from '../../src/nn/mlp.js';
-import type { Dynamics } from '../../src/nn/vector-field.js';
 import { ArgumentError } from '../../src/errors.js';
 import { jacobianFrobeniusRegulariser, kineticRegulariser, taylorRegulariser } from '../../src/terms/integrands.js';
 import { TERM_KINDS } from '../../src/terms/kinds.js';
 import { GraphAugmentedDynamics } from '../../src/terms/graph-augmented.js';
 import type { RegulariserTermConfig } from '../../src/terms/terms.js';
-import { checkDirectional } from '../helpers/gradcheck.js';
-import { assertClose, randomArray } from '../helpers/numeric.js';
+import { BATCH, D, checkScalarGradients, mlpSetup } from '../helpers/vector-field.js';
+import { assertClose, } from '../helpers/numeric.js';
 
 const rt = createRuntimeSync();
 const { arena } = rt;
-const [BATCH, D] = [4, 3];
-
-function setup(seed: number, activation: 'tanh' | 'sigmoid' | 'softplus' | 'sin' = 'tanh') {
-  const rng = new Rng(seed);
-  const dyn = mlpDynamics(rt, { widths: [D, 7, 5, D], activation, activateInput: activation === 'sigmoid' }, rng);
-  const z = Tensor.from(arena, randomArray(rng, BATCH * D), BATCH, D);
-  return { rng, dyn, z };
-}
-
-/** Checks a scalar's gradients (gz, every Parameter.grad, dt) by directional finite differences. */
-function checkScalarGradients(what: string, dyn: Dynamics, z: Tensor, rng: Rng, t: number, value: (t: number) => number, grads: { gz: Float64Array; params: Float64Array[]; dt: number }) {
-  checkDirectional(`${what} ∂/∂z`, () => value(t), z, grads.gz, rng);
-  dyn.params.forEach((p, i) => checkDirectional(`${what} ∂/∂${p.name}`, () => value(t), p.value, grads.params[i], rng));
-  const h = 1e-6;
-  const fd = (value(t + h) - value(t - h)) / (2 * h);
-  assertClose([grads.dt], [fd], 1e-6, `${what} ∂/∂t`);
-}
+const setup = (seed: number, activation?: 'tanh' | 'sigmoid' | 'softplus' | 'sin') => mlpSetup(rt, seed, activation);
 
 for (const [K, act] of [[1, 'tanh'], [2, 'sigmoid'], [3, 'softplus'], [4, 'sin']] as const) {
   test(`taylorRegulariser K=${K} (${act}): Σ||d^K z/dt^K||² and its gradients in z, θ and t match finite differences`, () => {
