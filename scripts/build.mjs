@@ -56,14 +56,14 @@ step('bundles: build/infer.js (ESM) and build/infer.cjs, no wasm');
 await esbuild.build({ ...common, entryPoints: ['src/infer.ts'], outfile: 'build/infer.js', format: 'esm', platform: 'neutral' });
 await esbuild.build({ ...common, entryPoints: ['src/infer.ts'], outfile: 'build/infer.cjs', format: 'cjs', platform: 'node' });
 
-if (existsSync('src/cli/main.ts')) {
+if (existsSync('packages/cli/src/main.ts')) {
   // The CLI is its own package (packages/cli, taynode-cli) with its own dependencies, so the library
   // installs none: the bundle carries the library (and its wasm) and leaves commander, vega, … external.
   step('cli: build/cli.js and packages/cli/cli.js');
   const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
   await esbuild.build({
     ...common,
-    entryPoints: ['src/cli/main.ts'],
+    entryPoints: ['packages/cli/src/main.ts'],
     outfile: 'build/cli.js',
     format: 'esm',
     platform: 'node',

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registerCnfCommand } from '../../src/cli/commands/cnf.js';
+import { registerCnfCommand } from '../../packages/cli/src/commands/cnf.js';
 
 test('taynode cnf: a tiny run writes the JSON (every row, the sweep, the headline figures), the figures and the models', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'taynode-cnf-'));

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { registerLatentCommand } from '../../src/cli/commands/latent.js';
-import { chooseLatentRun, klWeight, type LatentRun } from '../../src/cli/experiments/latent/run.js';
+import { registerLatentCommand } from '../../packages/cli/src/commands/latent.js';
+import { chooseLatentRun, klWeight, type LatentRun } from '../../packages/cli/src/experiments/latent/run.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 
 const tiny = [

@@ -12,11 +12,11 @@ import { Rng } from '../../src/random.js';
 import { Model } from '../../src/model/model.js';
 import { NeuralOde } from '../../src/model/neural-ode.js';
 import { softmaxCrossEntropyLoss } from '../../src/model/losses.js';
-import { CLASSES, loadMnistClasses, PIXELS, permutation, proportional, rows, splitMnist } from '../../src/cli/experiments/mnist/data.js';
-import { createMnistModel, mnistSpec, paperSchedule } from '../../src/cli/experiments/mnist/model.js';
-import { argmaxRows, crossEntropy, evaluateSet, measureRk, perExampleNfe, solverErrors } from '../../src/cli/experiments/mnist/evaluate.js';
-import { chooseRun, type MnistRun } from '../../src/cli/experiments/mnist/run.js';
-import { registerMnistCommand } from '../../src/cli/commands/mnist.js';
+import { CLASSES, loadMnistClasses, PIXELS, permutation, proportional, rows, splitMnist } from '../../packages/cli/src/experiments/mnist/data.js';
+import { createMnistModel, mnistSpec, paperSchedule } from '../../packages/cli/src/experiments/mnist/model.js';
+import { argmaxRows, crossEntropy, evaluateSet, measureRk, perExampleNfe, solverErrors } from '../../packages/cli/src/experiments/mnist/evaluate.js';
+import { chooseRun, type MnistRun } from '../../packages/cli/src/experiments/mnist/run.js';
+import { registerMnistCommand } from '../../packages/cli/src/commands/mnist.js';
 
 const classes = loadMnistClasses();
 

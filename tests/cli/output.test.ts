@@ -7,8 +7,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, readdirSync,
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkWritable, defaultOut, OutputDir, OutputError, writeFileAtomic } from '../../src/cli/output.js';
-import { createProgress } from '../../src/cli/progress.js';
+import { checkWritable, defaultOut, OutputDir, OutputError, writeFileAtomic } from '../../packages/cli/src/output.js';
+import { createProgress } from '../../packages/cli/src/progress.js';
 
 const root = mkdtempSync(join(tmpdir(), 'taynode-output-'));
 
@@ -55,7 +55,7 @@ test('a crashed run removes its staging folder; a killed one\'s is removed by th
   const first = new OutputDir(dir);
   first.write('a.json', 'old a');
   first.commit();
-  const module = new URL('../../src/cli/output.ts', import.meta.url).href;
+  const module = new URL('../../packages/cli/src/output.ts', import.meta.url).href;
   const endings: Record<string, string> = {
     crash: "throw new Error('training failed')",
     // (no handler: training is synchronous, and a signal must stop it at once)

@@ -8,11 +8,11 @@ import { Command } from 'commander';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registerCnfCommand } from '../../src/cli/commands/cnf.js';
-import { registerLatentCommand } from '../../src/cli/commands/latent.js';
-import { registerMnistCommand } from '../../src/cli/commands/mnist.js';
-import { registerToyCommand } from '../../src/cli/commands/toy.js';
-import { OutputError } from '../../src/cli/output.js';
+import { registerCnfCommand } from '../../packages/cli/src/commands/cnf.js';
+import { registerLatentCommand } from '../../packages/cli/src/commands/latent.js';
+import { registerMnistCommand } from '../../packages/cli/src/commands/mnist.js';
+import { registerToyCommand } from '../../packages/cli/src/commands/toy.js';
+import { OutputError } from '../../packages/cli/src/output.js';
 
 const COMMANDS = { toy: registerToyCommand, mnist: registerMnistCommand, latent: registerLatentCommand, cnf: registerCnfCommand };
 

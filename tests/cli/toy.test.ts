@@ -1,13 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
-import { chooseRun, DEFAULT_TOY, glorotInit, solveCost, toyConfig, toyData, trainToy, type ToyRun } from '../../src/cli/experiments/toy.js';
+import { chooseRun, DEFAULT_TOY, glorotInit, solveCost, toyConfig, toyData, trainToy, type ToyRun } from '../../packages/cli/src/experiments/toy.js';
 import { NeuralOde } from '../../src/model/neural-ode.js';
 import { odeint } from '../../src/ode/solve.js';
 import { Rng } from '../../src/random.js';
 import type { Tensor } from '../../src/runtime/tensor.js';
-import { legendValues, trajectoriesSpec, trajectoryPanel } from '../../src/cli/experiments/toy-plot.js';
-import { renderSvg } from '../../src/cli/plots.js';
+import { legendValues, trajectoriesSpec, trajectoryPanel } from '../../packages/cli/src/experiments/toy-plot.js';
+import { renderSvg } from '../../packages/cli/src/plots.js';
 
 const tiny = { ...DEFAULT_TOY, iterations: 4, hidden: 6, trainPoints: 12, testPoints: 9, batchSize: 6, lambdas: [0.1] };
 
