@@ -64,7 +64,9 @@ test('a crashed run removes its staging folder; a killed one\'s is removed by th
   };
   for (const [how, ending] of Object.entries(endings)) {
     const script = `import { OutputDir } from ${JSON.stringify(module)};\nconst out = new OutputDir(${JSON.stringify(dir)});\nout.write('a.json', 'new a');\nconsole.log(out.staging);\n${ending};\n`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 });
+    // output.ts imports 'taynode' (the library's sources here), so the child needs the wasm loader too.
+    const wasmLoader = new URL('../setup/register-wasm-loader.mjs', import.meta.url).href;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--import', wasmLoader, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 });
     const staging = child.stdout.trim();
     assert.ok(staging.includes('partial'), `${how}: the child staged its files (${child.stderr})`);
     assert.is(readFileSync(join(dir, 'a.json'), 'utf8'), 'old a', `${how}: the old results stay`);

@@ -3,11 +3,7 @@
 // the solver takes steps its dynamics do not need (MNIST: 32 → 50 NFE), so by default an f32-trained
 // model is measured on an f64 copy of its weights ('float32' measures the f32 model itself).
 import { Option } from 'commander';
-import { DTYPES, type Dtype } from '../../../src/runtime/dtype.js';
-import { runtime } from '../../../src/runtime/wasm.js';
-import { Model } from '../../../src/model/model.js';
-import { NeuralOde } from '../../../src/model/neural-ode.js';
-import { loadComposedModel, loadModel, saveModel } from '../../../src/model/serialize.js';
+import { DTYPES, type RuntimeDtype as Dtype, runtime, Model, NeuralOde, loadComposedModel, loadModel, saveModel } from 'taynode';
 
 export function evalDtypeOption(): Option {
   return new Option('--eval-dtype <type>', 'value type the reported NFE, errors and R_K are measured in (float64: an f32-trained model on an f64 copy of its weights; moot with --dtype float64)')

@@ -1,6 +1,6 @@
 // The `taynode` command line: one sub-command per file in ./commands.
 import { Command } from 'commander';
-import { TaynodeError } from '../../../src/errors.js';
+import { TaynodeError } from 'taynode';
 import { registerKernelsCommand } from './commands/kernels.js';
 import { registerMnistCommand } from './commands/mnist.js';
 import { registerLatentCommand } from './commands/latent.js';

@@ -5,7 +5,7 @@
 // file (e.g. a --json path elsewhere) is written to a temporary name and renamed.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { TaynodeError } from '../../../src/errors.js';
+import { TaynodeError } from 'taynode';
 
 /** An output path the command cannot use: names the option and the reason. */
 export class OutputError extends TaynodeError {}

@@ -3,8 +3,7 @@
 // also when it fails. A training loop written as a generator of objective steps (ObjectiveStep) runs
 // either way: `runSteps` computes each step here, `runStepsOn` across the pool.
 import { InvalidArgumentError, Option } from 'commander';
-import type { Dtype } from '../../../src/runtime/dtype.js';
-import { createWorkerPool, MAX_POOL_WORKERS, type WorkerPool } from '../../../src/parallel/pool.js';
+import { type RuntimeDtype as Dtype, createWorkerPool, MAX_POOL_WORKERS, type WorkerPool } from 'taynode';
 
 /** An integer in [1, MAX_POOL_WORKERS]. */
 export const workerCount = (v: string): number => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { runtimeFor, dtypeOption } from '../dtype.js';
-import type { Dtype } from '../../../../src/runtime/dtype.js';
+import type { RuntimeDtype as Dtype } from 'taynode';
 import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/mnist/data.js';
 import { makeDataset } from '../experiments/cnf/data.js';
 import { BEYOND_PARTS, DEFAULT_BEYOND, SPEED_REGULARISERS, tinySettings, type BeyondPart, type BeyondSettings, type SpeedRegulariser } from '../experiments/beyond/settings.js';

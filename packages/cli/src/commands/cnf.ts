@@ -4,10 +4,8 @@
 // trade-off plot, and for 2-D sets the density heatmaps and samples with trajectories.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadavg } from 'node:os';
-import { Rng } from '../../../../src/random.js';
+import { Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
-import type { Dtype } from '../../../../src/runtime/dtype.js';
-import { saveModel } from '../../../../src/model/serialize.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
 import { defaultOut, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';

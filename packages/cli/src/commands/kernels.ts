@@ -1,8 +1,6 @@
 // `taynode kernels`: a quick look at the WASM SIMD kernels against plain JS on this machine.
 import type { Command } from 'commander';
-import { runtime } from '../../../../src/runtime/wasm.js';
-import { Tensor } from '../../../../src/runtime/tensor.js';
-import { Rng } from '../../../../src/random.js';
+import { runtime, Tensor, Rng } from 'taynode';
 import { integer, positiveInt } from '../parsers.js';
 
 export function registerKernelsCommand(program: Command): void {

@@ -5,10 +5,8 @@
 import { Option, type Command } from 'commander';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { GRADIENT_METHODS } from '../../../../src/model/neural-ode.js';
+import { GRADIENT_METHODS, type RuntimeDtype as Dtype, encodeSafetensors } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
-import type { Dtype } from '../../../../src/runtime/dtype.js';
-import { encodeSafetensors } from '../../../../src/io/safetensors.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
 import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/experiment.js';
 import { DEFAULT_LATENT, type LatentSettings } from '../experiments/latent/run.js';

@@ -2,7 +2,7 @@
 // and every adaptive method, the NFE needed on [0, 1] at a fixed tolerance: a solver of order p
 // integrates trajectories of degree ≤ p almost for free, since its error estimate vanishes there.
 import type { Command } from 'commander';
-import { ADAPTIVE_METHODS, TABLEAUS, odeint, type AdaptiveMethod } from '../../../../src/ode/index.js';
+import { ADAPTIVE_METHODS, TABLEAUS, odeint, type AdaptiveMethod } from 'taynode';
 import { heatmapSpec, renderSvg } from '../plots.js';
 import { defaultOut, OutputDir } from '../output.js';
 import { positive, positiveInt } from '../parsers.js';

@@ -3,9 +3,7 @@
 // SVG of the trajectories coloured by |d^K z/dt^K| with the solver's evaluation points.
 import { Option, type Command } from 'commander';
 import { runtimeFor, dtypeOption } from '../dtype.js';
-import type { Dtype } from '../../../../src/runtime/dtype.js';
-import type { IterationMetrics } from '../../../../src/training/metrics.js';
-import { saveModel } from '../../../../src/model/serialize.js';
+import { type RuntimeDtype as Dtype, type IterationMetrics, saveModel } from 'taynode';
 import { chooseRun, DEFAULT_TOY, TOY_INITS, toyData, trainToy, trainToyOn, type ToyRun, type ToySettings } from '../experiments/toy.js';
 import { evalDtypeOption } from '../eval-dtype.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';

@@ -1,11 +1,7 @@
 // Figure 1 as a Vega-Lite chart: each model's trajectories z(t) on [0, 1] drawn as short segments
 // coloured by |d³z/dt³| (Taylor mode at each point), with every point where dopri5 evaluated the
 // dynamics marked. Compiled to SVG by vega (see ../plots.ts).
-import { odeint } from '../../../../src/ode/odeint.js';
-import { callOnTensors } from '../../../../src/ode/dynamics.js';
-import { Tensor } from '../../../../src/runtime/tensor.js';
-import { factorial } from '../../../../src/model/regularizers.js';
-import type { NeuralOde } from '../../../../src/model/neural-ode.js';
+import { odeint, Tensor, factorial, type NeuralOde, type OdeDynamics } from 'taynode';
 import type { VegaLiteSpec } from '../plots.js';
 
 export interface TrajectoryPanel {
@@ -46,13 +42,14 @@ export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: s
   }
   const evaluations: TrajectoryPanel['evaluations'] = [];
   const inner = dyn.odeFunction;
-  const solve = odeint({
-    evaluate: (t, y, dy) => {
-      const values = y.data;
-      for (let b = 0; b < n; b++) evaluations.push({ t, z: values[b] });
-      if (typeof inner === 'function') callOnTensors(inner, t, y, dy); else inner.evaluate(t, y, dy);
-    },
-  }, { data: starts, rows: n, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol, runtime: rt });
+  const record = (t: number, values: ArrayLike<number>) => {
+    for (let b = 0; b < n; b++) evaluations.push({ t, z: values[b] });
+  };
+  // The same dynamics, in whichever form the model gives them, recording every point evaluated.
+  const recorded: OdeDynamics = typeof inner === 'function'
+    ? (t, y, dy) => { record(t, y); inner(t, y, dy); }
+    : { evaluate: (t, y, dy) => { record(t, y.data); inner.evaluate(t, y, dy); } };
+  const solve = odeint(recorded, { data: starts, rows: n, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol, runtime: rt });
   const shown = `dots: the ${n} trajectories shown, solved jointly, dopri5 NFE = ${solve.stats.nfe}`;
   const full = reported ? `${title}: dopri5 NFE = ${reported.nfe} on ${reported.what} (tol ${tol}); ${shown}` : `${title}: dopri5 NFE = ${solve.stats.nfe} (tol ${tol})`;
   const maxD = segments.reduce((m, sg) => Math.max(m, sg.d), 0);

@@ -5,17 +5,8 @@
 // flow of one variable (z ↦ z + scale²·z³); scale = 3 puts the inputs in [−1, 1].
 // NFE is counted on predictions alone (no regulariser state), both models at the same tolerance: the
 // paper's default 1.4e-8 (training runs at a looser one, which only sets the gradient's accuracy).
-import { ArgumentError } from '../../../../src/errors.js';
-import { Rng } from '../../../../src/random.js';
-import type { Runtime } from '../../../../src/runtime/wasm.js';
-import { NeuralOde, type NeuralOdeConfig } from '../../../../src/model/neural-ode.js';
-import { Adam } from '../../../../src/training/adam.js';
-import { train } from '../../../../src/training/loop.js';
-import type { IterationMetrics, MetricsLog } from '../../../../src/training/metrics.js';
-import type { WorkerPool } from '../../../../src/parallel/pool.js';
-import { piecewiseConstant } from '../../../../src/training/schedules.js';
+import { ArgumentError, Rng, type Runtime, NeuralOde, type NeuralOdeConfig, Adam, train, type IterationMetrics, type MetricsLog, type WorkerPool, piecewiseConstant, type RuntimeDtype as Dtype } from 'taynode';
 import { measuredModel } from '../eval-dtype.js';
-import type { Dtype } from '../../../../src/runtime/dtype.js';
 
 export interface ToySettings {
   iterations: number;

@@ -2,8 +2,7 @@
 // regularisers (R_K, RNODE, ERNODE, SRNODE) at a few λ on MNIST and on a flow. Every MNIST run is
 // trainMnist with the MNIST experiment's settings (same weights, minibatches, schedule and NFE
 // protocol), every flow run the CNF experiment's trainRow: only the regulariser differs.
-import type { Runtime } from '../../../../../src/runtime/wasm.js';
-import type { TermConfig } from '../../../../../src/model/terms.js';
+import type { Runtime, TermConfig } from 'taynode';
 import type { MnistSplit } from '../mnist/data.js';
 import { measureSolver, trainMnist, type IterationRecord, type MnistRun } from '../mnist/run.js';
 import type { DensityData } from '../cnf/data.js';

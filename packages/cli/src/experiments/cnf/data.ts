@@ -2,8 +2,7 @@
 // with our seeded Rng; sklearn's make_swiss_roll, make_circles and make_moons written out) and a
 // higher-dimensional stand-in for MINIBOONE (below). Every set is a fixed train/test split drawn once
 // from one seed, [n, D] row-major.
-import { ArgumentError } from '../../../../../src/errors.js';
-import { Rng } from '../../../../../src/random.js';
+import { ArgumentError, Rng } from 'taynode';
 
 export const TOY_DATASETS = ['8gaussians', 'pinwheel', '2spirals', 'checkerboard', 'rings', 'moons', 'circles', 'swissroll'] as const;
 export const HIGH_DIM_DATASETS = ['mixture16'] as const;

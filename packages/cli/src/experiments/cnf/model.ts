@@ -3,13 +3,7 @@
 // Data sit at t0 = 0 and the standard normal base at t1 = 1. This file holds what a row of Table 2
 // needs around that block: its training terms and solver, the exact-trace test NLL with its NFE at a
 // tolerance, and sampling by solving backwards from the base.
-import { ArgumentError } from '../../../../../src/errors.js';
-import type { Rng } from '../../../../../src/random.js';
-import type { Runtime } from '../../../../../src/runtime/wasm.js';
-import { NeuralOde, type SolverConfig } from '../../../../../src/model/neural-ode.js';
-import type { TermConfig, NoiseKind } from '../../../../../src/model/terms.js';
-import type { LayerSpec } from '../../../../../src/nn/layer.js';
-import { OdeSolverError } from '../../../../../src/ode/errors.js';
+import { ArgumentError, type Rng, type Runtime, NeuralOde, type SolverConfig, type TermConfig, type NoiseKind, type LayerSpec, OdeSolverError } from 'taynode';
 
 /** Table 2's rows, plus Pal et al.'s ERNODE and SRNODE (step terms; `taynode beyond` compares them all). */
 export type Regulariser = 'none' | 'rnode' | 'r2' | 'r3' | 'ernode' | 'srnode';

@@ -1,8 +1,7 @@
 // The experiment's figures as Vega-Lite specs (rendered to SVG by ../../plots.ts): Fig. 5c (test NLL
 // against evaluation NFE over the λ sweep of R_2), density heatmaps of the 2-D sets (data against the
 // unregularised and the regularised model), and samples with a few trajectories from the base.
-import type { Rng } from '../../../../../src/random.js';
-import type { NeuralOde } from '../../../../../src/model/neural-ode.js';
+import type { Rng, NeuralOde } from 'taynode';
 import type { VegaLiteSpec } from '../../plots.js';
 import { evaluateDensity, sampleFlow } from './model.js';
 

@@ -1,10 +1,9 @@
 // The whole experiment: Table 2's rows (regularisers × training solvers), Fig. 5c's λ sweep of R_2
 // (dopri5 training), and the comparison the issue's target asks for, as one JSON-ready summary.
-import type { Runtime } from '../../../../../src/runtime/wasm.js';
+import type { Runtime, WorkerPool } from 'taynode';
 import type { DensityData } from './data.js';
 import type { CnfSettings } from './settings.js';
 import { trainRow, trainRowOn, type RowProgress, type RowResult } from './train.js';
-import type { WorkerPool } from '../../../../../src/parallel/pool.js';
 import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
 import type { Regulariser } from './model.js';
 

@@ -1,7 +1,7 @@
 // The experiment's settings and their defaults (what `taynode cnf` runs with no options).
 import type { DatasetName } from './data.js';
 import type { FlowActivation, Regulariser } from './model.js';
-import type { NoiseKind } from '../../../../../src/model/terms.js';
+import type { NoiseKind } from 'taynode';
 
 export interface CnfSettings {
   dataset: DatasetName;

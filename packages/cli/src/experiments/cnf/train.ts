@@ -3,17 +3,10 @@
 // starts from the same weights and sees the same minibatches and ε, so only the regulariser and the
 // solver differ. A row whose training blows up (a non-finite loss, or a solver failure) stops there and
 // is reported as diverged with NaN figures: the paper's NaN rows.
-import { Rng } from '../../../../../src/random.js';
-import type { Runtime } from '../../../../../src/runtime/wasm.js';
-import type { NeuralOde } from '../../../../../src/model/neural-ode.js';
-import { flowNllLoss } from '../../../../../src/model/losses.js';
-import { OdeSolverError } from '../../../../../src/ode/errors.js';
-import { Adam } from '../../../../../src/training/adam.js';
-import { gatherRows, MinibatchSampler } from '../../../../../src/training/minibatches.js';
+import { Rng, type Runtime, type NeuralOde, flowNllLoss, OdeSolverError, Adam, gatherRows, MinibatchSampler, WorkerError, type PoolObjectiveResult, type WorkerPool } from 'taynode';
 import type { DensityData } from './data.js';
 import { createFlow, evaluateDensity, parseTrainSolver, solverName, trainingSolver, trainingTerms, type Regulariser } from './model.js';
 import type { CnfSettings } from './settings.js';
-import { WorkerError, type PoolObjectiveResult, type WorkerPool } from '../../../../../src/parallel/pool.js';
 import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
 
 export interface RowProgress {

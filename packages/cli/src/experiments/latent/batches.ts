@@ -7,7 +7,7 @@
 // counts Δt, so in practice it steps at nearly every point); visiting only the observations is that
 // intent, and halves the sequence the GRU must remember across. Rows are padded at the late end with [0, 0, 0] to the longest series (extrapolation
 // windows hold different counts); the mask feature tells padding from data.
-import { ArgumentError } from '../../../../../src/errors.js';
+import { ArgumentError } from 'taynode';
 import type { PeriodicSet } from './data.js';
 
 export type LatentMode = 'interp' | 'extrap';

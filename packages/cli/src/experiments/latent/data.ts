@@ -5,10 +5,7 @@
 // Riemann sum of 2π·freq(t)·dt over the grid, as the reference integrates it. Noise noise·U[0, 1) is
 // added to every point but the first. Each series then keeps `observed` of the grid points (different
 // per series) under a mask.
-import { ArgumentError } from '../../../../../src/errors.js';
-import { Rng } from '../../../../../src/random.js';
-import { odeint } from '../../../../../src/ode/odeint.js';
-import type { SolverStats } from '../../../../../src/ode/stats.js';
+import { ArgumentError, Rng, odeint, type SolverStats } from 'taynode';
 
 export interface PeriodicSettings {
   /** number of series */

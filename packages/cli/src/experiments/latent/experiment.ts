@@ -1,6 +1,6 @@
 // The whole latent experiment from settings: the data, one unregularised run and one run per λ, the
 // choice of the reported λ, the figures, and the JSON figures (what `taynode latent` writes).
-import type { Runtime } from '../../../../../src/runtime/wasm.js';
+import type { Runtime } from 'taynode';
 import { renderSvg } from '../../plots.js';
 import { latentPanel, latentTrajectoriesSpec, lossNfeSpec, reconstructionRows, reconstructionsSpec } from './plots.js';
 import { chooseLatentRun, latentData, trainLatent, trueDynamicsNfe, type LatentRecord, type LatentRun, type LatentSettings } from './run.js';

@@ -3,15 +3,7 @@
 // the mean and log-std of q(z0 | x); an ODE in the L-dimensional latent space with autonomous dynamics
 // [tanh, Linear(units)] × layers → tanh → Linear(L), solved by dopri5; a Linear(L → 1) read-out at every
 // output time. R_K (if λ > 0) is integrated with the decoder ODE only.
-import type { Parameter } from '../../../../../src/autodiff/parameter.js';
-import type { LayerSpec, Layer } from '../../../../../src/nn/layer.js';
-import { gruEncoder, type GruEncoder } from '../../../../../src/nn/gru-encoder.js';
-import { createLayer } from '../../../../../src/nn/spec.js';
-import { NeuralOde, type GradientMethod, type NeuralOdeConfig, type SolverConfig } from '../../../../../src/model/neural-ode.js';
-import type { TermConfig } from '../../../../../src/model/terms.js';
-import type { Rng } from '../../../../../src/random.js';
-import { ArgumentError } from '../../../../../src/errors.js';
-import type { Runtime } from '../../../../../src/runtime/wasm.js';
+import { type Parameter, type LayerSpec, type Layer, gruEncoder, type GruEncoder, createLayer, NeuralOde, type GradientMethod, type NeuralOdeConfig, type SolverConfig, type TermConfig, type Rng, ArgumentError, type Runtime } from 'taynode';
 import { ENCODER_FEATURES } from './batches.js';
 
 export interface LatentArchitecture {

@@ -7,12 +7,7 @@
 // and c the KL weight (annealed); S = 1 gives −ll + c·KL (the reference's logsumexp lacks the −log S,
 // a constant). Backward: the read-out tape gives ∂L/∂zs, NeuralOde.backward (replay or adjoint) gives
 // ∂L/∂z0_s, and one backward pass of the encoder tape takes Σ_s ⟨z0_s, ∂L/∂z0_s⟩ + c·KL as its root.
-import { Tape, type Var } from '../../../../../src/autodiff/tape.js';
-import { ArgumentError, ShapeError } from '../../../../../src/errors.js';
-import { tapeOps } from '../../../../../src/nn/ops.js';
-import type { ForwardPass } from '../../../../../src/model/neural-ode.js';
-import { Tensor } from '../../../../../src/runtime/tensor.js';
-import { zeroGrads } from '../../../../../src/training/parameters.js';
+import { Tape, type Var, ArgumentError, ShapeError, tapeOps, type ForwardPass, Tensor, zeroGrads } from 'taynode';
 import type { LatentBatch } from './batches.js';
 import type { LatentOde } from './model.js';
 

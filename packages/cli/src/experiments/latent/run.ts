@@ -4,13 +4,7 @@
 // ELBO per observed point (KL weight 1, one fixed sample of z0 shared by every model) and masked MSE, and
 // the decoder's dopri5 NFE from the posterior mean z0 over [0, tMax]: each test series solved alone
 // (the reference vmaps its solver, so every series takes its own steps) and the test set as one batch.
-import { ArgumentError } from '../../../../../src/errors.js';
-import { Rng } from '../../../../../src/random.js';
-import type { Runtime } from '../../../../../src/runtime/wasm.js';
-import type { GradientMethod } from '../../../../../src/model/neural-ode.js';
-import { Adamax } from '../../../../../src/training/adamax.js';
-import { MinibatchSampler } from '../../../../../src/training/minibatches.js';
-import { exponentialDecay } from '../../../../../src/training/schedules.js';
+import { ArgumentError, Rng, type Runtime, type GradientMethod, Adamax, MinibatchSampler, exponentialDecay } from 'taynode';
 import { makeBatch, windowOf, type LatentBatch, type LatentMode, type Window } from './batches.js';
 import { periodicSet, splitIndices, trueDynamicsSolve, type PeriodicSet } from './data.js';
 import { createLatentOde, withDecoder, type LatentArchitecture, type LatentOde } from './model.js';

@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ArgumentError } from '../../../../../src/errors.js';
-import { Rng } from '../../../../../src/random.js';
+import { ArgumentError, Rng } from 'taynode';
 
 export const PIXELS = 784;
 export const CLASSES = 10;

@@ -2,10 +2,7 @@
 // state), counted by the solver: a set is solved in batches (1,000 images by default, one step size per
 // batch, as the reference's nfe_fn) and the NFE averaged over the batches; per example, each image is
 // solved on its own. Error and cross-entropy come from the same solves.
-import type { Model } from '../../../../../src/model/model.js';
-import type { SolverConfig } from '../../../../../src/model/solver-config.js';
-import { softmaxCrossEntropyLoss } from '../../../../../src/model/losses.js';
-import { ArgumentError } from '../../../../../src/errors.js';
+import { type Model, type SolverConfig, softmaxCrossEntropyLoss, ArgumentError } from 'taynode';
 import { CLASSES, PIXELS, rows } from './data.js';
 import { withMonitor } from './model.js';
 

@@ -3,14 +3,7 @@
 // sigmoid(z) → concat t → Linear(100) → sigmoid → concat t → Linear(784) on t ∈ [0, 1]; the head is
 // sigmoid → Linear(10) under softmax cross-entropy. The regulariser is R_K with the reference's
 // normalisation (mean over features of (d^K z/dt^K)², averaged over the batch: taynode's `taylor` term).
-import { Model, type ModelSpec } from '../../../../../src/model/model.js';
-import { NeuralOde, type GradientMethod } from '../../../../../src/model/neural-ode.js';
-import type { SolverConfig } from '../../../../../src/model/solver-config.js';
-import type { MethodName } from '../../../../../src/ode/tableaus.js';
-import type { TermConfig } from '../../../../../src/model/terms.js';
-import type { Rng } from '../../../../../src/random.js';
-import type { Runtime } from '../../../../../src/runtime/wasm.js';
-import { piecewiseConstant, type Schedule } from '../../../../../src/training/schedules.js';
+import { Model, type ModelSpec, NeuralOde, type GradientMethod, type SolverConfig, type MethodName, type TermConfig, type Rng, type Runtime, piecewiseConstant, type Schedule } from 'taynode';
 import { CLASSES, PIXELS } from './data.js';
 
 export const HIDDEN = 100;

@@ -3,22 +3,12 @@
 // error for Fig. 3, then the final NFE (batches of nfeBatch at evalTol), per-example NFE, train and test
 // error, and R_K of the trained model. Training time counts the iterations alone (objective, gradient
 // and update), not the measurements.
-import { Rng } from '../../../../../src/random.js';
-import type { Runtime } from '../../../../../src/runtime/wasm.js';
+import { Rng, type Runtime, type Model, type SolverConfig, softmaxCrossEntropyLoss, type MethodName, Sgd, type TermConfig, LambdaController, type LambdaControlOptions, gatherRows, MinibatchSampler, type PoolObjectiveResult, type WorkerPool } from 'taynode';
 import { measuredModel } from '../../eval-dtype.js';
-import type { Model } from '../../../../../src/model/model.js';
-import type { SolverConfig } from '../../../../../src/model/solver-config.js';
-import { softmaxCrossEntropyLoss } from '../../../../../src/model/losses.js';
-import type { MethodName } from '../../../../../src/ode/tableaus.js';
-import { Sgd } from '../../../../../src/training/sgd.js';
-import type { TermConfig } from '../../../../../src/model/terms.js';
-import { LambdaController, type LambdaControlOptions } from '../../../../../src/training/lambda-control.js';
-import { gatherRows, MinibatchSampler } from '../../../../../src/training/minibatches.js';
 import { PIXELS, rows, type MnistSplit } from './data.js';
 import { evaluateSet, measureRk, perExampleNfe, solverErrors, type SetEvaluation, type ToleranceError } from './evaluate.js';
 import { createMnistModel, paperSchedule } from './model.js';
 import { runIterations, type MnistSettings } from './settings.js';
-import type { PoolObjectiveResult, WorkerPool } from '../../../../../src/parallel/pool.js';
 import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
 
 export interface CurvePoint {

@@ -1,9 +1,7 @@
 // The MNIST experiment's settings and their defaults. The defaults are sized for a run of about 15
 // minutes on a 2-core machine (README: "The MNIST experiment"); the paper's protocol is
 // --digits 10000 --epochs 160 --train-tol 1.4e-8 --lambdas <its sweep> (days of compute here).
-import type { MethodName } from '../../../../../src/ode/tableaus.js';
-import type { GradientMethod } from '../../../../../src/model/neural-ode.js';
-import type { Dtype } from '../../../../../src/runtime/dtype.js';
+import type { MethodName, GradientMethod, RuntimeDtype as Dtype } from 'taynode';
 
 export interface MnistSettings {
   /** images used in all (train + test), at most the package's 10,000 */
