@@ -3,9 +3,14 @@
 // proven writable before any training starts. Files are staged in a sibling folder and swapped in at
 // the end, so an interrupted run leaves the previous results or the new ones, never a mix; a single
 // file (e.g. a --json path elsewhere) is written to a temporary name and renamed.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+// The program never deletes what it did not write: a non-empty --out must be a previous output of
+// the same command (its marker lists the files to replace) unless --force, and files it did not
+// write are carried over into the new folder.
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { Option } from 'commander';
 import { TaynodeError } from 'taynode';
+import { MARKER, readMarker, writeMarker } from './output-marker.js';
 
 /** An output path the command cannot use: names the option and the reason. */
 export class OutputError extends TaynodeError {}
@@ -16,16 +21,60 @@ export function defaultOut(command: string): string {
   return join(DEFAULT_RESULTS_ROOT, command);
 }
 
-/** Creates `dir` and writes and removes a probe file in it: fails now, not after an hour of training. */
-export function checkWritable(dir: string, option = '--out'): void {
+export function forceOption(): Option {
+  return new Option('--force', 'write into a non-empty --out that is not a previous output of this command (the files already there are kept, except those of the names this run writes)');
+}
+
+/**
+ * Creates `dir` and writes and removes a probe file in it: fails now, not after an hour of training.
+ * `given` is the path the user typed (named in the error when `dir` was derived from it).
+ */
+export function checkWritable(dir: string, option = '--out', given = dir): void {
+  let step = `cannot create the folder ${dir}`;
   try {
     mkdirSync(dir, { recursive: true });
+    step = `cannot create a file in ${dir}`;
     const probe = join(dir, `.taynode-write-test-${process.pid}`);
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (e) {
-    throw new OutputError(`${option} ${dir}: not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new OutputError(`${option} ${given}: not writable: ${step} (${reason(e)})`);
   }
+}
+
+/** The system's reason without the path it names again, e.g. "ENOENT: no such file or directory". */
+function reason(e: unknown): string {
+  const message = (e as Error).message ?? String(e);
+  const code = (e as NodeJS.ErrnoException).code;
+  return code && message.startsWith(`${code}:`) ? message.split(',')[0] : message;
+}
+
+/**
+ * A file the user names by path (--json): it must not be a folder, and its folder must be writable
+ * (created if missing), checked before the work.
+ */
+export function checkFilePath(path: string, option: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new OutputError(`${option} ${path}: is a folder; name the file to write, e.g. ${join(path, 'results.json')}`);
+  }
+  checkWritable(dirname(resolve(path)), option, path);
+}
+
+/** The current folder or one of its parents: results there would be swapped with the folder in use. */
+function holdsCurrentFolder(dir: string): boolean {
+  const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
+  const target = real(dir);
+  const cwd = real(process.cwd());
+  return cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep);
+}
+
+export interface OutputDirOptions {
+  /** the command writing the folder, recorded in its marker (e.g. 'toy') */
+  command: string;
+  /** write into a non-empty folder that is not a previous output of `command` */
+  force?: boolean;
+  /** the option named in errors */
+  option?: string;
 }
 
 /** Writes `data` to `path` through a temporary file in the same folder and a rename (atomic on one file system). */
@@ -46,10 +95,20 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  */
 export class OutputDir {
   readonly staging: string;
+  readonly command: string;
+  /** the entries of the existing folder this command wrote before (replaced at commit) */
+  private readonly previous: ReadonlySet<string>;
 
-  constructor(readonly dir: string, option = '--out') {
+  constructor(readonly dir: string, options: OutputDirOptions) {
+    const { command, force = false, option = '--out' } = options;
+    this.command = command;
+    if (holdsCurrentFolder(dir)) {
+      throw new OutputError(`${option} ${dir}: is the current folder or one of its parents; the results need a folder of their own (e.g. ${defaultOut(command)})`);
+    }
     const parent = dirname(resolve(dir));
-    checkWritable(parent, option);
+    checkWritable(parent, option, dir);
+    removeStaleStaging(parent, basename(resolve(dir)), dir); // (may put back a folder a killed run moved aside)
+    this.previous = previousOutput(dir, command, force, option);
     if (existsSync(dir)) checkWritable(dir, option);
     this.staging = join(parent, `.${basename(resolve(dir))}.partial-${process.pid}`);
     rmSync(this.staging, { recursive: true, force: true });
@@ -58,7 +117,6 @@ export class OutputDir {
     // error too). Signals are not caught: training is synchronous, so a handler would only run once
     // it ended, and Ctrl-C must stop a run at once; their leftovers are removed by the next run.
     process.once('exit', this.abandonOnExit);
-    removeStaleStaging(parent, basename(resolve(dir)), dir);
   }
 
   private readonly abandonOnExit = (): void => this.abandon();
@@ -85,9 +143,9 @@ export class OutputDir {
    * nothing to check; elsewhere its own folder must be writable now, before the work.
    */
   checkFile(path: string, option: string): void {
-    if (this.inside(path) !== undefined) return;
     try {
-      checkWritable(dirname(path), option);
+      if (this.inside(path) === undefined) checkFilePath(path, option);
+      else if (existsSync(path) && statSync(path).isDirectory()) checkFilePath(path, option);
     } catch (e) {
       this.abandon(); // the run will not happen: leave no staging folder
       throw e;
@@ -114,8 +172,13 @@ export class OutputDir {
     return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined;
   }
 
-  /** Replaces the folder's contents with the staged files (old folder moved aside, then removed). */
+  /**
+   * Swaps the staged files in for this command's previous ones (old folder moved aside), carries the
+   * files it did not write over into the new folder, then removes what is left of the old one.
+   */
   commit(): void {
+    const files = readdirSync(this.staging).filter((f) => f !== MARKER);
+    writeMarker(this.staging, { command: this.command, files });
     const old = `${this.staging}.old`;
     rmSync(old, { recursive: true, force: true });
     const hadOld = existsSync(this.dir);
@@ -126,6 +189,7 @@ export class OutputDir {
       if (hadOld) renameSync(old, this.dir); // the previous results back in place
       throw e;
     }
+    if (hadOld) carryOver(old, this.dir, this.previous);
     rmSync(old, { recursive: true, force: true });
     process.off('exit', this.abandonOnExit);
   }
@@ -138,9 +202,34 @@ export class OutputDir {
 }
 
 /**
+ * The entries of an existing `dir` that `command` wrote before; refuses a non-empty folder that is not
+ * its previous output unless `force` (then nothing in it counts as the command's: all of it is kept).
+ */
+function previousOutput(dir: string, command: string, force: boolean, option: string): ReadonlySet<string> {
+  if (!existsSync(dir)) return new Set();
+  if (!statSync(dir).isDirectory()) throw new OutputError(`${option} ${dir}: is a file, not a folder`);
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return new Set();
+  const marker = readMarker(dir);
+  if (marker?.command === command) return new Set(marker.files);
+  if (force) return new Set();
+  const whose = marker ? `holds the output of taynode ${marker.command}` : `is not empty and is not an output of taynode ${command} (it has no ${MARKER})`;
+  throw new OutputError(`${option} ${dir}: ${whose}; choose a new or empty folder, or pass --force to write into it (the ${entries.length} entries already there are kept, except those of the names this run writes)`);
+}
+
+/** Moves every entry of `from` that is not in `ours` (nor the marker) into `to`, unless `to` has one of that name. */
+function carryOver(from: string, to: string, ours: ReadonlySet<string>): void {
+  for (const entry of readdirSync(from)) {
+    if (entry === MARKER || ours.has(entry) || existsSync(join(to, entry))) continue;
+    renameSync(join(from, entry), join(to, entry));
+  }
+}
+
+/**
  * Staging folders of `name` left by runs whose process is gone (killed by a signal, or the machine
- * stopped). A run killed inside `commit`, between its two renames, left the previous results as
- * `….old` and no folder: they are put back, not removed.
+ * stopped). A run killed inside `commit` left the previous folder as `….old`: with no folder, it is
+ * put back; beside the new folder, the entries not yet carried over are (nothing of it is deleted
+ * that the new folder does not replace).
  */
 function removeStaleStaging(parent: string, name: string, dir: string): void {
   const prefix = `.${name}.partial-`;
@@ -149,8 +238,12 @@ function removeStaleStaging(parent: string, name: string, dir: string): void {
     const isOld = entry.endsWith('.old');
     const pid = Number(entry.slice(prefix.length).replace(/\.old$/, ''));
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
-    if (isOld && !existsSync(dir)) renameSync(join(parent, entry), dir);
-    else rmSync(join(parent, entry), { recursive: true, force: true });
+    if (isOld && !existsSync(dir)) {
+      renameSync(join(parent, entry), dir);
+      continue;
+    }
+    if (isOld) carryOver(join(parent, entry), dir, new Set());
+    rmSync(join(parent, entry), { recursive: true, force: true });
   }
 }
 

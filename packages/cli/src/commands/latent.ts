@@ -10,7 +10,7 @@ import { runtimeFor, dtypeOption } from '../dtype.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
 import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/experiment.js';
 import { DEFAULT_LATENT, type LatentSettings } from '../experiments/latent/run.js';
-import { defaultOut, OutputDir } from '../output.js';
+import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';
 import { finite, integer, integerAtLeast, positive, positiveInt, positiveList } from '../parsers.js';
 
@@ -45,11 +45,12 @@ export function registerLatentCommand(program: Command): void {
     .option('--max-loss-ratio <x>', 'loss budget for choosing λ: reg loss ≤ unreg loss + (ratio − 1)·|unreg loss|', positive, d.maxLossRatio)
     .option('--seed <n>', 'seed for the data, the weights, the batches and the samples', integer, d.seed)
     .addOption(dtypeOption())
-    .option('--out <dir>', 'directory for the figures, the trained weights and the JSON (replaced whole when the run ends)', defaultOut('latent'))
-    .option('--json <path>', 'where to write the figures (default: latent.json in --out; each run\'s summary is appended to <path>.tmp as it ends)')
+    .option('--out <dir>', 'directory for the figures, the trained weights and the JSON (a previous output of this command is replaced when the run ends; other files are kept)', defaultOut('latent'))
+    .option('--json <path>', 'where to write the results JSON (default: latent.json in --out; each run\'s summary is appended to <path>.tmp as it ends)')
+    .addOption(forceOption())
     .option('--no-progress', 'no progress bar')
-    .action(async (opts: LatentSettings & { out: string; json?: string; progress: boolean; dtype: Dtype }) => {
-      const output = new OutputDir(opts.out); // writable, checked before any training
+    .action(async (opts: LatentSettings & { out: string; json?: string; force?: boolean; progress: boolean; dtype: Dtype }) => {
+      const output = new OutputDir(opts.out, { command: 'latent', force: opts.force }); // writable, checked before any training
       const json = opts.json ?? output.finalPath('latent.json');
       output.checkFile(json, '--json');
       const s: LatentSettings = { ...DEFAULT_LATENT };

