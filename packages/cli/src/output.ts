@@ -214,7 +214,7 @@ function previousOutput(dir: string, command: string, force: boolean, option: st
   if (marker?.command === command) return new Set(marker.files);
   if (force) return new Set();
   const whose = marker ? `holds the output of taynode ${marker.command}` : `is not empty and is not an output of taynode ${command} (it has no ${MARKER})`;
-  throw new OutputError(`${option} ${dir}: ${whose}; choose a new or empty folder, or pass --force to write into it (the ${entries.length} entries already there are kept, except those of the names this run writes)`);
+  throw new OutputError(`${option} ${dir}: ${whose}; choose a new or empty folder, or pass --force to write into it (what is there is kept, except files of the names this run writes)`);
 }
 
 /** Moves every entry of `from` that is not in `ours` (nor the marker) into `to`, unless `to` has one of that name. */
