@@ -63,7 +63,14 @@ for (const mode of ['interp', 'extrap']) {
         const text = readFileSync(join(dir, svg), 'utf8');
         assert.ok(text.startsWith('<svg'), svg);
       }
-      assert.ok(readFileSync(join(dir, 'latent-trajectories.svg'), 'utf8').includes('mean NFE'));
+      const trajectories = readFileSync(join(dir, 'latent-trajectories.svg'), 'utf8');
+      // the titles quote the JSON's NFE (over its test series), and say what the dots count
+      assert.ok(trajectories.includes(`unregularised: mean NFE ${f.nfe_unreg.toFixed(1)} per series over 3 test series`), 'unregularised NFE as in the JSON');
+      assert.ok(trajectories.includes(`mean NFE ${f.nfe_reg.toFixed(1)} per series over 3 test series`), 'regularised NFE as in the JSON');
+      assert.ok(trajectories.includes('dots: the '), 'the dots\' own count is stated');
+      // the legend lists only the points drawn: in interpolation nothing is scored that is not also seen
+      const legend = readFileSync(join(dir, 'latent-reconstructions.svg'), 'utf8');
+      assert.is(legend.includes('>scored<'), mode === 'extrap', 'scored points in the legend only when drawn');
       for (const name of ['unregularised', 'regularised']) {
         const file = decodeSafetensors(readFileSync(join(dir, `latent-${name}.safetensors`)));
         assert.ok(file.tensors.has('encoder.gru.weight_ih') && file.tensors.has('readout.weight'));

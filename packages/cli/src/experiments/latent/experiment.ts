@@ -93,8 +93,8 @@ export async function runLatentExperiment(rt: Runtime, s: LatentSettings, hooks:
   const regLabel = `R_${s.order}, λ = ${reg.lambda}`;
   const svgs: string[] = [];
   svgs.push(hooks.output.write('latent-trajectories.svg', await renderSvg(latentTrajectoriesSpec([
-    latentPanel(unreg.model, data.set, data.window, test.slice(0, shown.trajectories), 'unregularised', s.evalTol),
-    latentPanel(reg.model, data.set, data.window, test.slice(0, shown.trajectories), regLabel, s.evalTol),
+    latentPanel(unreg.model, data.set, data.window, test.slice(0, shown.trajectories), 'unregularised', s.evalTol, { nfe: unreg.nfe, what: `${unreg.nfeSeries} test series` }),
+    latentPanel(reg.model, data.set, data.window, test.slice(0, shown.trajectories), regLabel, s.evalTol, { nfe: reg.nfe, what: `${reg.nfeSeries} test series` }),
   ]))));
   svgs.push(hooks.output.write('latent-loss-nfe.svg', await renderSvg(lossNfeSpec(
     [unreg, ...regs].map((r) => ({ label: r.lambda === 0 ? 'unregularised' : `λ = ${r.lambda}`, lambda: r.lambda, nfe: r.nfe, loss: r.loss })), s.order, s.evalTol,
