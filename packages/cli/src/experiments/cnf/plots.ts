@@ -55,8 +55,11 @@ export function histogramPanel(points: Float64Array, range: number, n: number, t
   return { title, cells: gridCells(range, n, (i) => counts[i] / (total * h * h)) };
 }
 
-/** The model's density exp(−NLL) at the centres of the grid's cells (exact trace, dopri5 at `tol`). */
-export function modelDensityPanel(flow: NeuralOde, range: number, n: number, tol: number, title: string): DensityPanel {
+/**
+ * The model's density exp(−NLL) at the centres of the grid's cells (exact trace, dopri5 at `tol`).
+ * `reported`: the NFE the JSON holds (its test examples), quoted in the title beside the grid's own.
+ */
+export function modelDensityPanel(flow: NeuralOde, range: number, n: number, tol: number, title: string, reported?: { nfe: number; what: string }): DensityPanel {
   const h = (2 * range) / n;
   const centres = new Float64Array(2 * n * n);
   for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
@@ -64,7 +67,9 @@ export function modelDensityPanel(flow: NeuralOde, range: number, n: number, tol
     centres[2 * (j * n + i) + 1] = -range + (j + 0.5) * h;
   }
   const e = evaluateDensity(flow, centres, tol);
-  return { title: `${title} (NFE ${e.nfe})`, cells: gridCells(range, n, (i) => Math.exp(-e.perExample[i])) };
+  const grid = `this ${n}×${n} grid as one batch: NFE ${e.nfe}`;
+  const full = reported ? `${title}: NFE ${reported.nfe} on ${reported.what}; ${grid}` : `${title} (${grid})`;
+  return { title: full, cells: gridCells(range, n, (i) => Math.exp(-e.perExample[i])) };
 }
 
 function gridCells(range: number, n: number, value: (index: number) => number): DensityPanel['cells'] {
@@ -99,7 +104,8 @@ export function densitySpec(panels: DensityPanel[], title: string, range: number
         color: { field: 'density', type: 'quantitative', title: 'density', scale: { scheme: 'viridis' } },
       },
     })),
-    resolve: { scale: { color: 'independent' } },
+    // one colour scale for data and models: the same colour is the same density in every panel
+    resolve: { scale: { color: 'shared' } },
     config: { view: { stroke: null } },
   } as VegaLiteSpec;
 }
