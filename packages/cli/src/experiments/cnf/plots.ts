@@ -3,6 +3,7 @@
 // unregularised and the regularised model), and samples with a few trajectories from the base.
 import type { Rng, NeuralOde } from 'taynode';
 import type { VegaLiteSpec } from '../../plots.js';
+import { labelLayers, paddedDomain, placeLabels } from '../../plot-labels.js';
 import { evaluateDensity, sampleFlow } from './model.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -18,22 +19,25 @@ export interface TradeoffPoint {
 
 /** Fig. 5c: test NLL against dopri5 NFE, the R_2 sweep as a line, the other runs as marked points. */
 export function tradeoffSpec(points: TradeoffPoint[], title: string, nllTitle: string): VegaLiteSpec {
+  const width = 460, height = 320, fontSize = 10;
   const finite = points.filter((p) => Number.isFinite(p.nll) && Number.isFinite(p.nfe));
+  const xDomain = paddedDomain(finite.map((p) => p.nfe)), yDomain = paddedDomain(finite.map((p) => p.nll));
+  const places = placeLabels(finite.map((p) => ({ x: p.nfe, y: p.nll, label: p.label })), { width, height, xDomain, yDomain, fontSize });
   const enc = {
-    x: { field: 'nfe', type: 'quantitative', title: 'evaluation NFE (dopri5)', scale: { zero: false } },
-    y: { field: 'nll', type: 'quantitative', title: nllTitle, scale: { zero: false } },
+    x: { field: 'nfe', type: 'quantitative', title: 'evaluation NFE (dopri5)', scale: { domain: xDomain, nice: false, zero: false } },
+    y: { field: 'nll', type: 'quantitative', title: nllTitle, scale: { domain: yDomain, nice: false, zero: false } },
     color: { field: 'series', type: 'nominal', title: 'training' },
   };
   return {
     $schema: SCHEMA,
     title,
-    width: 460,
-    height: 320,
-    data: { values: finite },
+    width,
+    height,
+    data: { values: finite.map((p, i) => ({ ...p, place: places[i] ?? null })) },
     layer: [
       { transform: [{ filter: "datum.series === 'R_2 sweep'" }], mark: { type: 'line', point: true }, encoding: { ...enc, order: { field: 'lambda', type: 'quantitative' } } },
       { mark: { type: 'point', size: 90, filled: true }, encoding: { ...enc, shape: { field: 'series', type: 'nominal' } } },
-      { mark: { type: 'text', dx: 8, dy: -8, align: 'left', fontSize: 10 }, encoding: { x: enc.x, y: enc.y, text: { field: 'label' } } },
+      ...labelLayers(enc.x, enc.y, fontSize),
     ],
   } as VegaLiteSpec;
 }
