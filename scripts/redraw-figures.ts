@@ -1,0 +1,34 @@
+// Redraws the committed figures whose every number is in a committed results JSON, with the plotting
+// code of today, without training: fig5a (bench/results/mnist.json) and the mixture16 trade-off
+// (bench/results/cnf-mixture16.json). (beyond's figures: `taynode beyond --parts none --merge
+// bench/results/beyond.json --figures results/beyond`.) Then scripts/svg-to-png.sh for the PNG copies.
+// Run: node --import tsx --import ./tests/setup/register-wasm-loader.mjs scripts/redraw-figures.ts
+import { readFileSync, writeFileSync } from 'node:fs';
+import { renderSvg } from '../packages/cli/src/plots.js';
+import { fig5aSpec } from '../packages/cli/src/experiments/mnist/plots.js';
+import type { MnistRun } from '../packages/cli/src/experiments/mnist/run.js';
+import { tradeoffSpec, type TradeoffPoint } from '../packages/cli/src/experiments/cnf/plots.js';
+
+const read = (path: string) => JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
+const write = (path: string, svg: string) => { writeFileSync(new URL(`../${path}`, import.meta.url), svg); console.log(`wrote ${path}`); };
+
+// fig5a reads a run's λ, training-set NFE and training loss: the sweep's lambda, nfe_train, train_loss.
+const mnist = read('bench/results/mnist.json');
+const runs = mnist.sweep.map((r: { lambda: number; nfe_train: number; train_loss: number }) => ({ lambda: r.lambda, train: { nfe: r.nfe_train, loss: r.train_loss } }) as unknown as MnistRun);
+write('results/mnist/fig5a-loss-nfe.svg', await renderSvg(fig5aSpec(runs, mnist.settings.evalTol)));
+
+// The trade-off's points as `taynode cnf` builds them: λ = 0, the R_2 sweep, RNODE and R_3 (dopri5
+// rows), each at its first evaluation tolerance.
+interface Row { regulariser: string; solver: string; lambda: number; eval: { nll: number; nfe: number }[] }
+const cnf = read('bench/results/cnf-mixture16.json');
+const dopri = (regulariser: string) => (cnf.table as Row[]).find((r) => r.regulariser === regulariser && r.solver === 'dopri5');
+const points: TradeoffPoint[] = [];
+const add = (r: Row | undefined, series: string) => {
+  if (r) points.push({ label: series === 'unregularised' ? 'λ = 0' : `λ = ${r.lambda}`, series, lambda: r.lambda, nll: r.eval[0]?.nll ?? NaN, nfe: r.eval[0]?.nfe ?? NaN });
+};
+add(dopri('none'), 'unregularised');
+(cnf.sweep as Row[]).forEach((r) => add(r, 'R_2 sweep'));
+add(dopri('rnode'), 'RNODE');
+add(dopri('r3'), 'R_3');
+const nllTitle = cnf.dim > 2 ? 'test NLL (nats; bits/dim = NLL / (D ln 2))' : 'test NLL (nats)';
+write('results/cnf-mixture16/cnf-tradeoff.svg', await renderSvg(tradeoffSpec(points, `${cnf.dataset}: test NLL against dopri5 NFE (tol ${cnf.settings.evalTols[0]}), trained with dopri5`, nllTitle)));
