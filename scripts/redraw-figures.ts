@@ -1,6 +1,7 @@
-// Redraws the committed figures whose every number is in a committed results JSON, with the plotting
-// code of today, without training: fig5a (bench/results/mnist.json) and the mixture16 trade-off
-// (bench/results/cnf-mixture16.json). (beyond's figures: `taynode beyond --parts none --merge
+// Redraws committed figures with the plotting code of today, without training: fig5a
+// (bench/results/mnist.json) and the mixture16 trade-off (bench/results/cnf-mixture16.json) from their
+// JSON alone; toy.svg from bench/results/toy.json and the committed models (results/toy/*.safetensors),
+// whose trajectories are solved again (a prediction, no training). (beyond's figures: `taynode beyond --parts none --merge
 // bench/results/beyond.json --figures results/beyond`.) Then scripts/svg-to-png.sh for the PNG copies.
 // Run: node --import tsx --import ./tests/setup/register-wasm-loader.mjs scripts/redraw-figures.ts
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { renderSvg } from '../packages/cli/src/plots.js';
 import { fig5aSpec } from '../packages/cli/src/experiments/mnist/plots.js';
 import type { MnistRun } from '../packages/cli/src/experiments/mnist/run.js';
 import { tradeoffSpec, type TradeoffPoint } from '../packages/cli/src/experiments/cnf/plots.js';
+import { trajectoriesSpec, trajectoryPanel } from '../packages/cli/src/experiments/toy-plot.js';
+import { createRuntimeSync, loadModel } from 'taynode';
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
 const write = (path: string, svg: string) => { writeFileSync(new URL(`../${path}`, import.meta.url), svg); console.log(`wrote ${path}`); };
@@ -32,3 +35,15 @@ add(dopri('rnode'), 'RNODE');
 add(dopri('r3'), 'R_3');
 const nllTitle = cnf.dim > 2 ? 'test NLL (nats; bits/dim = NLL / (D ln 2))' : 'test NLL (nats)';
 write('results/cnf-mixture16/cnf-tradeoff.svg', await renderSvg(tradeoffSpec(points, `${cnf.dataset}: test NLL against dopri5 NFE (tol ${cnf.settings.evalTols[0]}), trained with dopri5`, nllTitle)));
+
+// toy.svg as `taynode toy` draws it: 13 starts over the input range, the JSON's NFE in the titles.
+const toy = read('bench/results/toy.json');
+const rt = createRuntimeSync();
+const model = (name: string) => loadModel(rt, readFileSync(new URL(`../results/toy/toy-${name}.safetensors`, import.meta.url))).model;
+const t = toy.settings;
+const starts = Float64Array.from({ length: 13 }, (_, i) => (-3 + 0.5 * i) / t.scale);
+const what = `the ${t.testPoints} test inputs (as printed)`;
+write('results/toy/toy.svg', await renderSvg(trajectoriesSpec([
+  trajectoryPanel(model('unregularised'), starts, 'unregularised', t.evalTol, t.order, 31, { nfe: toy.nfe_unreg, what }),
+  trajectoryPanel(model('regularised'), starts, `R_${t.order}, λ = ${toy.lambda_reg}`, t.evalTol, t.order, 31, { nfe: toy.nfe_reg, what }),
+], t.order)));
