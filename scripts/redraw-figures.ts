@@ -1,7 +1,7 @@
 // Redraws committed figures with the plotting code of today, without training: fig5a
 // (bench/results/mnist.json) and the mixture16 trade-off (bench/results/cnf-mixture16.json) from their
-// JSON alone; toy.svg from bench/results/toy.json and the committed models (results/toy/*.safetensors),
-// whose trajectories are solved again (a prediction, no training). (beyond's figures: `taynode beyond --parts none --merge
+// JSON alone; toy.svg and latent's trajectories and reconstructions from their JSON and the committed
+// models (results/toy, results/latent), whose solves are run again (predictions, no training). (beyond's figures: `taynode beyond --parts none --merge
 // bench/results/beyond.json --figures results/beyond`.) Then scripts/svg-to-png.sh for the PNG copies.
 // Run: node --import tsx --import ./tests/setup/register-wasm-loader.mjs scripts/redraw-figures.ts
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,10 @@ import { fig5aSpec } from '../packages/cli/src/experiments/mnist/plots.js';
 import type { MnistRun } from '../packages/cli/src/experiments/mnist/run.js';
 import { tradeoffSpec, type TradeoffPoint } from '../packages/cli/src/experiments/cnf/plots.js';
 import { trajectoriesSpec, trajectoryPanel } from '../packages/cli/src/experiments/toy-plot.js';
-import { createRuntimeSync, loadModel } from 'taynode';
+import { createRuntimeSync, decodeSafetensors, loadModel, Rng } from 'taynode';
+import { architecture, latentData, type LatentSettings } from '../packages/cli/src/experiments/latent/run.js';
+import { createLatentOde, loadLatentWeights } from '../packages/cli/src/experiments/latent/model.js';
+import { latentPanel, latentTrajectoriesSpec, reconstructionRows, reconstructionsSpec } from '../packages/cli/src/experiments/latent/plots.js';
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
 const write = (path: string, svg: string) => { writeFileSync(new URL(`../${path}`, import.meta.url), svg); console.log(`wrote ${path}`); };
@@ -47,3 +50,30 @@ write('results/toy/toy.svg', await renderSvg(trajectoriesSpec([
   trajectoryPanel(model('unregularised'), starts, 'unregularised', t.evalTol, t.order, 31, { nfe: toy.nfe_unreg, what }),
   trajectoryPanel(model('regularised'), starts, `R_${t.order}, λ = ${toy.lambda_reg}`, t.evalTol, t.order, 31, { nfe: toy.nfe_reg, what }),
 ], t.order)));
+
+// latent's trajectories and reconstructions as `taynode latent` draws them (its default numbers of series shown).
+const latent = read('bench/results/latent.json');
+const latentModel = (name: string) => {
+  const file = decodeSafetensors(readFileSync(new URL(`../results/latent/latent-${name}.safetensors`, import.meta.url)));
+  const ls = JSON.parse(file.metadata.settings) as LatentSettings;
+  const data = latentData(ls);
+  const m = createLatentOde(rt, architecture(ls), { tMax: ls.tMax, order: ls.order, lambda: Number(file.metadata.lambda), samples: ls.samples, solver: { method: 'dopri5', rtol: ls.trainTol, atol: ls.trainTol }, gradient: ls.gradient }, data.window.steps, new Rng(ls.seed));
+  loadLatentWeights(m, file.tensors);
+  return { model: m, data, settings: ls };
+};
+const [unreg, reg] = [latentModel('unregularised'), latentModel('regularised')];
+const ls = unreg.settings, data = unreg.data;
+const test = Array.from(data.test);
+const regLabel = `R_${ls.order}, λ = ${latent.lambda}`;
+const series = `${latent.nfe_series} test series`;
+write('results/latent/latent-trajectories.svg', await renderSvg(latentTrajectoriesSpec([
+  latentPanel(unreg.model, data.set, data.window, test.slice(0, 6), 'unregularised', ls.evalTol, { nfe: latent.nfe_unreg, what: series }),
+  latentPanel(reg.model, data.set, data.window, test.slice(0, 6), regLabel, ls.evalTol, { nfe: latent.nfe_reg, what: series }),
+])));
+const shownSeries = test.slice(0, 4);
+const rows = [
+  ...reconstructionRows(unreg.model, 'unregularised', data.set, data.window, shownSeries),
+  ...reconstructionRows(reg.model, regLabel, data.set, data.window, shownSeries),
+];
+const whatShown = ls.mode === 'interp' ? 'reconstructions of the observed points' : 'extrapolations (the encoder sees t < t_max/2)';
+write('results/latent/latent-reconstructions.svg', await renderSvg(reconstructionsSpec(rows, `Test series: ${whatShown}; dashed: noise-free series`, ['unregularised', regLabel])));
