@@ -1,7 +1,8 @@
 // Redraws committed figures with the plotting code of today, without training: fig5a
 // (bench/results/mnist.json) and the mixture16 trade-off (bench/results/cnf-mixture16.json) from their
-// JSON alone; toy.svg and latent's trajectories and reconstructions from their JSON and the committed
-// models (results/toy, results/latent), whose solves are run again (predictions, no training). (beyond's figures: `taynode beyond --parts none --merge
+// JSON alone; toy.svg, latent's trajectories and reconstructions and cnf-density from their JSON and
+// the committed models (results/toy, results/latent, results/cnf), whose solves are run again
+// (predictions, no training). (beyond's figures: `taynode beyond --parts none --merge
 // bench/results/beyond.json --figures results/beyond`.) Then scripts/svg-to-png.sh for the PNG copies.
 // Run: node --import tsx --import ./tests/setup/register-wasm-loader.mjs scripts/redraw-figures.ts
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,9 @@ import { trajectoriesSpec, trajectoryPanel } from '../packages/cli/src/experimen
 import { createRuntimeSync, decodeSafetensors, loadModel, Rng } from 'taynode';
 import { architecture, latentData, type LatentSettings } from '../packages/cli/src/experiments/latent/run.js';
 import { createLatentOde, loadLatentWeights } from '../packages/cli/src/experiments/latent/model.js';
+import { densitySpec, histogramPanel, modelDensityPanel } from '../packages/cli/src/experiments/cnf/plots.js';
+import { makeDataset } from '../packages/cli/src/experiments/cnf/data.js';
+import { plotRange } from '../packages/cli/src/commands/cnf.js';
 import { latentPanel, latentTrajectoriesSpec, reconstructionRows, reconstructionsSpec } from '../packages/cli/src/experiments/latent/plots.js';
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
@@ -77,3 +81,19 @@ const rows = [
 ];
 const whatShown = ls.mode === 'interp' ? 'reconstructions of the observed points' : 'extrapolations (the encoder sees t < t_max/2)';
 write('results/latent/latent-reconstructions.svg', await renderSvg(reconstructionsSpec(rows, `Test series: ${whatShown}; dashed: noise-free series`, ['unregularised', regLabel])));
+
+// cnf-density as `taynode cnf` draws it (a 60 × 60 grid), the JSON's NFE in the titles.
+const flows = read('bench/results/cnf.json');
+const fs = flows.settings;
+const flowData = makeDataset(fs.dataset, fs.trainSize, fs.testSize, fs.seed);
+const range = plotRange(flowData.train);
+const flowFile = (name: string) => loadModel(rt, readFileSync(new URL(`../results/cnf/cnf-${name}.safetensors`, import.meta.url)));
+const [flowUnreg, flowReg] = [flowFile('unregularised'), flowFile('regularised')];
+const examples = (flows.table as (Row & { eval: { examples: number }[] })[])[0].eval[0].examples;
+const reported = (nfe: number) => ({ nfe, what: `the ${examples} test examples (as in the JSON)` });
+const tol = fs.evalTols[0];
+write('results/cnf/cnf-density.svg', await renderSvg(densitySpec([
+  histogramPanel(flowData.train, range, 60, 'data (training histogram)'),
+  modelDensityPanel(flowUnreg.model, range, 60, tol, 'unregularised', reported(flows.nfe_unreg)),
+  modelDensityPanel(flowReg.model, range, 60, tol, `${flowReg.metadata.regulariser.toUpperCase()} λ = ${flowReg.metadata.lambda}`, reported(flows.nfe_reg)),
+], `${fs.dataset}: density, data against the models (exact trace, dopri5 tol ${tol})`, range)));

@@ -48,7 +48,7 @@ test('taynode cnf: a tiny run writes the JSON (every row, the sweep, the headlin
   for (const f of ['cnf-tradeoff.svg', 'cnf-density.svg', 'cnf-samples.svg', 'cnf-unregularised.safetensors', 'cnf-regularised.safetensors']) assert.ok(existsSync(join(dir, f)), f);
   const density = readFileSync(join(dir, 'cnf-density.svg'), 'utf8');
   assert.ok(density.startsWith('<svg'));
-  assert.ok(density.includes(`unregularised: NFE ${r.nfe_unreg} on the 30 test examples`), 'the title quotes the JSON\'s NFE');
+  assert.ok(density.includes(`>NFE ${r.nfe_unreg} on the 30 test examples`), 'the title quotes the JSON\'s NFE');
   assert.ok(density.includes(`NFE ${r.nfe_reg} on the 30 test examples`), 'the regularised one too');
   assert.ok(density.includes('grid as one batch: NFE'), 'the grid\'s own NFE is named as such');
   assert.is(density.split('>density<').length - 1, 1, 'one colour legend: the panels share one scale');
