@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { writeResults } from './results-file.js';
 import { median } from './timing.js';
-import { mnistSpec } from '../src/cli/experiments/mnist/model.js';
+import { mnistSpec } from '../packages/cli/src/experiments/mnist/model.js';
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');

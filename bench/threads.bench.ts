@@ -21,7 +21,7 @@ import { Rng } from '../src/random.js';
 import { Model } from '../src/model/model.js';
 import { softmaxCrossEntropyLoss } from '../src/model/losses.js';
 import type { SolverConfig } from '../src/model/solver-config.js';
-import { mnistSpec } from '../src/cli/experiments/mnist/model.js';
+import { mnistSpec } from '../packages/cli/src/experiments/mnist/model.js';
 import { createWorkerPool, type WorkerPool } from '../src/parallel/pool.js';
 
 const NOTE = 'threads2_speedup = plain single-thread step time / 2-worker pooled step time (median of interleaved rounds). '

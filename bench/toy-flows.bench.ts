@@ -6,7 +6,7 @@
 // trajectories, as in the paper's Figure 2). This bounds what any regulariser of total derivatives can
 // buy on this problem: see BENCHMARKS.md, Toy experiment.
 import { odeint } from '../src/ode/odeint.js';
-import { DEFAULT_TOY, toyData } from '../src/cli/experiments/toy.js';
+import { DEFAULT_TOY, toyData } from '../packages/cli/src/experiments/toy.js';
 import { writeResults } from './results-file.js';
 
 type Profile = { name: string; p: (t: number) => number; dp: (t: number) => number };

@@ -56,18 +56,21 @@ step('bundles: build/infer.js (ESM) and build/infer.cjs, no wasm');
 await esbuild.build({ ...common, entryPoints: ['src/infer.ts'], outfile: 'build/infer.js', format: 'esm', platform: 'neutral' });
 await esbuild.build({ ...common, entryPoints: ['src/infer.ts'], outfile: 'build/infer.cjs', format: 'cjs', platform: 'node' });
 
-if (existsSync('src/cli/main.ts')) {
+if (existsSync('packages/cli/src/main.ts')) {
   // The CLI is its own package (packages/cli, taynode-cli) with its own dependencies, so the library
   // installs none: the bundle carries the library (and its wasm) and leaves commander, vega, … external.
+  // The CLI imports the library only as 'taynode' and 'taynode/infer': aliased to the sources here, as
+  // tsconfig's paths do for tsx and tsc, so the bundle holds one copy of the library.
   step('cli: build/cli.js and packages/cli/cli.js');
   const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
   await esbuild.build({
     ...common,
-    entryPoints: ['src/cli/main.ts'],
+    entryPoints: ['packages/cli/src/main.ts'],
     outfile: 'build/cli.js',
     format: 'esm',
     platform: 'node',
     packages: 'external',
+    alias: { 'taynode': './src/index.ts', 'taynode/infer': './src/infer.ts' },
     define: { __TAYNODE_VERSION__: JSON.stringify(version) },
     banner: { js: '#!/usr/bin/env node' },
   });

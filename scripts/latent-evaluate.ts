@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { createRuntimeSync } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
-import { architecture, evaluateLatent, latentData, type LatentSettings } from '../src/cli/experiments/latent/run.js';
-import { createLatentOde, loadLatentWeights } from '../src/cli/experiments/latent/model.js';
+import { architecture, evaluateLatent, latentData, type LatentSettings } from '../packages/cli/src/experiments/latent/run.js';
+import { createLatentOde, loadLatentWeights } from '../packages/cli/src/experiments/latent/model.js';
 
 const dir = process.argv[2] ?? 'results/latent';
 const out = process.argv[3] ?? 'bench/results/latent-evaluate.json';

@@ -6,9 +6,9 @@ import { Command } from 'commander';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beyondSettings, registerBeyondCommand } from '../../src/cli/commands/beyond.js';
-import { bestSweepRunWithin, readSweep, summariseBudgets, sweepErrorAt } from '../../src/cli/experiments/beyond/summary.js';
-import { DEFAULT_BEYOND, tinySettings } from '../../src/cli/experiments/beyond/settings.js';
+import { beyondSettings, registerBeyondCommand } from '../../packages/cli/src/commands/beyond.js';
+import { bestSweepRunWithin, readSweep, summariseBudgets, sweepErrorAt } from '../../packages/cli/src/experiments/beyond/summary.js';
+import { DEFAULT_BEYOND, tinySettings } from '../../packages/cli/src/experiments/beyond/settings.js';
 
 async function run(args: string[]): Promise<string[]> {
   const logs: string[] = [];

@@ -7,15 +7,15 @@ import { Command } from 'commander';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registerToyCommand } from '../../src/cli/commands/toy.js';
-import { registerCnfCommand } from '../../src/cli/commands/cnf.js';
-import { registerLatentCommand } from '../../src/cli/commands/latent.js';
-import { registerMnistCommand } from '../../src/cli/commands/mnist.js';
-import { registerBeyondCommand } from '../../src/cli/commands/beyond.js';
+import { registerToyCommand } from '../../packages/cli/src/commands/toy.js';
+import { registerCnfCommand } from '../../packages/cli/src/commands/cnf.js';
+import { registerLatentCommand } from '../../packages/cli/src/commands/latent.js';
+import { registerMnistCommand } from '../../packages/cli/src/commands/mnist.js';
+import { registerBeyondCommand } from '../../packages/cli/src/commands/beyond.js';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
-import { createMnistModel } from '../../src/cli/experiments/mnist/model.js';
-import { measuredModel } from '../../src/cli/eval-dtype.js';
+import { createMnistModel } from '../../packages/cli/src/experiments/mnist/model.js';
+import { measuredModel } from '../../packages/cli/src/eval-dtype.js';
 
 function program(): Command {
   const p = new Command().exitOverride();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_PERIODIC, periodicSeries, periodicSet, splitIndices, trueDynamicsSolve } from '../../src/cli/experiments/latent/data.js';
-import { ENCODER_FEATURES, makeBatch, windowOf } from '../../src/cli/experiments/latent/batches.js';
+import { DEFAULT_PERIODIC, periodicSeries, periodicSet, splitIndices, trueDynamicsSolve } from '../../packages/cli/src/experiments/latent/data.js';
+import { ENCODER_FEATURES, makeBatch, windowOf } from '../../packages/cli/src/experiments/latent/batches.js';
 
 const big = periodicSet({ ...DEFAULT_PERIODIC, series: 2000, seed: 5 });
 

@@ -4,10 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
-import { makeBatch, windowOf } from '../../src/cli/experiments/latent/batches.js';
-import { periodicSet, DEFAULT_PERIODIC } from '../../src/cli/experiments/latent/data.js';
-import { createLatentOde, type DecoderSettings } from '../../src/cli/experiments/latent/model.js';
-import { drawEps, latentObjective } from '../../src/cli/experiments/latent/objective.js';
+import { makeBatch, windowOf } from '../../packages/cli/src/experiments/latent/batches.js';
+import { periodicSet, DEFAULT_PERIODIC } from '../../packages/cli/src/experiments/latent/data.js';
+import { createLatentOde, type DecoderSettings } from '../../packages/cli/src/experiments/latent/model.js';
+import { drawEps, latentObjective } from '../../packages/cli/src/experiments/latent/objective.js';
 import { checkDirectional } from '../helpers/gradcheck.js';
 import { relativeError } from '../helpers/numeric.js';
 

@@ -2,9 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Command } from 'commander';
-import { registerKernelsCommand } from '../../src/cli/commands/kernels.js';
-import { registerSolverOrderCommand } from '../../src/cli/commands/solver-order.js';
-import { registerToyCommand } from '../../src/cli/commands/toy.js';
+import { registerKernelsCommand } from '../../packages/cli/src/commands/kernels.js';
+import { registerSolverOrderCommand } from '../../packages/cli/src/commands/solver-order.js';
+import { registerToyCommand } from '../../packages/cli/src/commands/toy.js';
 
 /** Parses `args` as the CLI would; returns commander's error message ('' if parsing got to the action). */
 async function parseError(args: string[]): Promise<string> {

@@ -1,8 +1,8 @@
 // The Figure-2 experiment's table and the shared plotting helper.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { solverOrderTable } from '../../src/cli/commands/solver-order.js';
-import { heatmapSpec, renderSvg } from '../../src/cli/plots.js';
+import { solverOrderTable } from '../../packages/cli/src/commands/solver-order.js';
+import { heatmapSpec, renderSvg } from '../../packages/cli/src/plots.js';
 import { ADAPTIVE_METHODS, TABLEAUS } from '../../src/ode/index.js';
 
 test('NFE is flat while K ≤ the embedded order and grows beyond it', () => {

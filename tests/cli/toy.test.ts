@@ -1,13 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
-import { chooseRun, DEFAULT_TOY, glorotInit, solveCost, toyConfig, toyData, trainToy, type ToyRun } from '../../src/cli/experiments/toy.js';
+import { chooseRun, DEFAULT_TOY, glorotInit, solveCost, toyConfig, toyData, trainToy, type ToyRun } from '../../packages/cli/src/experiments/toy.js';
 import { NeuralOde } from '../../src/model/neural-ode.js';
 import { odeint } from '../../src/ode/solve.js';
 import { Rng } from '../../src/random.js';
 import type { Tensor } from '../../src/runtime/tensor.js';
-import { legendValues, trajectoriesSpec, trajectoryPanel } from '../../src/cli/experiments/toy-plot.js';
-import { renderSvg } from '../../src/cli/plots.js';
+import { legendValues, trajectoriesSpec, trajectoryPanel } from '../../packages/cli/src/experiments/toy-plot.js';
+import { renderSvg } from '../../packages/cli/src/plots.js';
 
 const tiny = { ...DEFAULT_TOY, iterations: 4, hidden: 6, trainPoints: 12, testPoints: 9, batchSize: 6, lambdas: [0.1] };
 
@@ -40,6 +40,7 @@ test('a short run trains, evaluates and plots (trajectories coloured by |d³z/dt
   assert.ok(panel.segments.every((s) => s.d >= 0 && Number.isFinite(s.d)));
   const svg = await renderSvg(trajectoriesSpec([panel]));
   assert.ok(svg.startsWith('<svg') && svg.includes('dopri5 NFE'));
+  assert.ok(svg.includes('|d³z/dt³|') && !svg.includes('^'), 'the derivative in superscripts, not carets');
 });
 
 test('the plot states the NFE the command prints, and its legend labels the whole colour range', async () => {

@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { registerToyCommand } from '../../src/cli/commands/toy.js';
-import { registerMnistCommand } from '../../src/cli/commands/mnist.js';
-import { registerCnfCommand } from '../../src/cli/commands/cnf.js';
-import { runSteps, withWorkers, type ObjectiveStep } from '../../src/cli/workers.js';
+import { registerToyCommand } from '../../packages/cli/src/commands/toy.js';
+import { registerMnistCommand } from '../../packages/cli/src/commands/mnist.js';
+import { registerCnfCommand } from '../../packages/cli/src/commands/cnf.js';
+import { runSteps, withWorkers, type ObjectiveStep } from '../../packages/cli/src/workers.js';
 import type { WorkerPool } from '../../src/parallel/pool.js';
 
 /** Runs a command quietly; returns commander's error output ('' when it ran). */

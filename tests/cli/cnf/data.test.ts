@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { columnMoments, makeDataset, mixture16, mixtureLogDensity, sampleMixture, sampleToy, TOY_DATASETS } from '../../../src/cli/experiments/cnf/data.js';
+import { columnMoments, makeDataset, mixture16, mixtureLogDensity, sampleMixture, sampleToy, TOY_DATASETS } from '../../../packages/cli/src/experiments/cnf/data.js';
 import { Rng } from '../../../src/random.js';
 
 const N = 20000;

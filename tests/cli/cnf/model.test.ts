@@ -4,12 +4,12 @@ import { createRuntimeSync } from '../../../src/runtime/wasm.js';
 import { Rng } from '../../../src/random.js';
 import { NeuralOde } from '../../../src/model/neural-ode.js';
 import { flowNllLoss } from '../../../src/model/losses.js';
-import { columnMoments, makeDataset } from '../../../src/cli/experiments/cnf/data.js';
-import { createFlow, evaluateDensity, flowDynamics, parseTrainSolver, sampleFlow, trainingSolver, trainingTerms, withSettings, REGULARISERS } from '../../../src/cli/experiments/cnf/model.js';
-import { DEFAULT_CNF } from '../../../src/cli/experiments/cnf/settings.js';
-import { trainRow } from '../../../src/cli/experiments/cnf/train.js';
-import { compare } from '../../../src/cli/experiments/cnf/run.js';
-import type { RowResult } from '../../../src/cli/experiments/cnf/train.js';
+import { columnMoments, makeDataset } from '../../../packages/cli/src/experiments/cnf/data.js';
+import { createFlow, evaluateDensity, flowDynamics, parseTrainSolver, sampleFlow, trainingSolver, trainingTerms, withSettings, REGULARISERS } from '../../../packages/cli/src/experiments/cnf/model.js';
+import { DEFAULT_CNF } from '../../../packages/cli/src/experiments/cnf/settings.js';
+import { trainRow } from '../../../packages/cli/src/experiments/cnf/train.js';
+import { compare } from '../../../packages/cli/src/experiments/cnf/run.js';
+import type { RowResult } from '../../../packages/cli/src/experiments/cnf/train.js';
 
 const rt = createRuntimeSync();
 
