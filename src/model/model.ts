@@ -24,6 +24,7 @@ import { tapeOps } from '../nn/ops.js';
 import { checkParameters, zeroGrads, type ParameterLike } from '../training/parameters.js';
 import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 import type { SeriesLoss } from './series-losses.js';
+import type { InferencePath } from '../inference/index.js';
 import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig } from './neural-ode.js';
 
 export type Encoder = Layer | GruEncoder;
@@ -167,6 +168,8 @@ export interface ModelPredictOptions {
   solver?: SolverConfig;
   /** output times of the last block (default: its t1 alone); the output is then [times, batch, outputWidth] */
   times?: ArrayLike<number>;
+  /** let every block take the fused layer-table path where it applies (default true); `paths` says which each took */
+  fastPath?: boolean;
 }
 
 export class Model {
@@ -274,8 +277,8 @@ export class Model {
   }
 
   /** The whole model on a batch [batch, inputWidth], without regulariser states or gradients. */
-  predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats[] } {
-    checkKeys(options, ['solver', 'times'], '');
+  predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats[]; paths: InferencePath[] } {
+    checkKeys(options, ['solver', 'times', 'fastPath'], '');
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     const batch = this.batchOf(x);
     const { arena } = this.rt;
@@ -283,17 +286,19 @@ export class Model {
       const tape = new Tape(this.rt);
       let z = this.encode(tape, x, batch, false).value.toFloat64Array();
       const stats: SolverStats[] = [];
+      const paths: InferencePath[] = [];
       let zs = z;
       this.blocks.forEach((block, i) => {
         const last = i === this.blocks.length - 1;
-        const r = block.predict(z, { solver: options.solver, times: last ? options.times : undefined });
+        const r = block.predict(z, { solver: options.solver, times: last ? options.times : undefined, fastPath: options.fastPath });
         z = r.z1;
         zs = r.zs;
         stats.push(r.stats);
+        paths.push(r.path);
       });
       const times = options.times === undefined ? [this.blocks[this.blocks.length - 1].config.t1] : Array.from(options.times);
       const output = this.decode(tape, zs, times, batch, false).output;
-      return { output, z1: z, stats };
+      return { output, z1: z, stats, paths };
     });
   }
 
