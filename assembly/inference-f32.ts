@@ -42,10 +42,45 @@ function activationRows(fn: u32, src: usize, srcRow: usize, dst: usize, dstRow: 
   }
 }
 
-/** One row past the whole tiles: per output, even and odd p summed apart (gemm-f32.ts's tile1x8). */
+/** One row past the whole tiles: per output, even and odd p summed apart (gemm-f32.ts's tile1x8); two
+ *  outputs per vector (lanes 0–1 and 2–3: even and odd p), four outputs at a time, so independent chains
+ *  hide the add latency without changing any one's order. */
 function linearRowPairwise(dst: usize, x: usize, w: usize, bias: usize, k: i32, outputs: i32): void {
   const wRow = <usize>k << 2;
-  for (let j = 0; j < outputs; j++) {
+  let j = 0;
+  for (; j + 4 <= outputs; j += 4) {
+    const w0 = w + <usize>j * wRow, w1 = w0 + wRow, w2 = w1 + wRow, w3 = w2 + wRow;
+    let r0: f32 = 0, r1: f32 = 0, r2: f32 = 0, r3: f32 = 0;
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
+      let a01 = f32x4.splat(0), a23 = a01;
+      const o0 = <usize>p0 << 2;
+      let xp = x + o0, o = o0;
+      const end2 = xp + (<usize>(kc & ~1) << 2);
+      while (xp < end2) {
+        const xv = v128.load64_splat(xp);
+        a01 = maddF32(xv, v128.load64_lane(w1 + o, v128.load64_zero(w0 + o), 1), a01);
+        a23 = maddF32(xv, v128.load64_lane(w3 + o, v128.load64_zero(w2 + o), 1), a23);
+        xp += 8; o += 8;
+      }
+      if (kc & 1) {
+        const xv = v128.load32_splat(xp);
+        a01 = maddF32(xv, v128.load32_lane(w1 + o, v128.load32_zero(w0 + o), 2), a01);
+        a23 = maddF32(xv, v128.load32_lane(w3 + o, v128.load32_zero(w2 + o), 2), a23);
+      }
+      const s0: f32 = f32x4.extract_lane(a01, 0) + f32x4.extract_lane(a01, 1), s1: f32 = f32x4.extract_lane(a01, 2) + f32x4.extract_lane(a01, 3);
+      const s2: f32 = f32x4.extract_lane(a23, 0) + f32x4.extract_lane(a23, 1), s3: f32 = f32x4.extract_lane(a23, 2) + f32x4.extract_lane(a23, 3);
+      if (p0 == 0) {
+        if (bias) {
+          const bj = bias + (<usize>j << 2);
+          r0 = s0 + load<f32>(bj); r1 = s1 + load<f32>(bj, 4); r2 = s2 + load<f32>(bj, 8); r3 = s3 + load<f32>(bj, 12);
+        } else { r0 = s0; r1 = s1; r2 = s2; r3 = s3; }
+      } else { r0 = s0 + r0; r1 = s1 + r1; r2 = s2 + r2; r3 = s3 + r3; }
+    }
+    const d = dst + (<usize>j << 2);
+    store<f32>(d, r0); store<f32>(d, r1, 4); store<f32>(d, r2, 8); store<f32>(d, r3, 12);
+  }
+  for (; j < outputs; j++) {
     const wj = w + <usize>j * wRow;
     let total: f32 = 0;
     for (let p0 = 0; p0 < k; p0 += KC) {

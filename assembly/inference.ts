@@ -55,10 +55,48 @@ function activationRows(fn: u32, src: usize, srcRow: usize, dst: usize, dstRow: 
   }
 }
 
-/** One row past the whole tiles: per output, even and odd p summed apart (gemm.ts's tile1x4). */
+/** One row past the whole tiles: per output, even and odd p summed apart (gemm.ts's tile1x4); four
+ *  outputs at a time, whose independent chains hide the add latency without changing any one's order. */
 function linearRowPairwise(dst: usize, x: usize, w: usize, bias: usize, k: i32, outputs: i32): void {
   const wRow = <usize>k << 3;
-  for (let j = 0; j < outputs; j++) {
+  let j = 0;
+  for (; j + 4 <= outputs; j += 4) {
+    const w0 = w + <usize>j * wRow, w1 = w0 + wRow, w2 = w1 + wRow, w3 = w2 + wRow;
+    let r0 = 0.0, r1 = 0.0, r2 = 0.0, r3 = 0.0;
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
+      let a0 = f64x2.splat(0.0), a1 = a0, a2 = a0, a3 = a0;
+      const o0 = <usize>p0 << 3;
+      let xp = x + o0, o = o0;
+      const end2 = xp + (<usize>(kc & ~1) << 3);
+      while (xp < end2) {
+        const xv = v128.load(xp);
+        a0 = maddF64(xv, v128.load(w0 + o), a0);
+        a1 = maddF64(xv, v128.load(w1 + o), a1);
+        a2 = maddF64(xv, v128.load(w2 + o), a2);
+        a3 = maddF64(xv, v128.load(w3 + o), a3);
+        xp += 16; o += 16;
+      }
+      if (kc & 1) {
+        const xv = v128.load64_zero(xp);
+        a0 = maddF64(xv, v128.load64_zero(w0 + o), a0);
+        a1 = maddF64(xv, v128.load64_zero(w1 + o), a1);
+        a2 = maddF64(xv, v128.load64_zero(w2 + o), a2);
+        a3 = maddF64(xv, v128.load64_zero(w3 + o), a3);
+      }
+      const s0 = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1), s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
+      const s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1), s3 = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
+      if (p0 == 0) {
+        if (bias) {
+          const bj = bias + (<usize>j << 3);
+          r0 = s0 + load<f64>(bj); r1 = s1 + load<f64>(bj, 8); r2 = s2 + load<f64>(bj, 16); r3 = s3 + load<f64>(bj, 24);
+        } else { r0 = s0; r1 = s1; r2 = s2; r3 = s3; }
+      } else { r0 = s0 + r0; r1 = s1 + r1; r2 = s2 + r2; r3 = s3 + r3; }
+    }
+    const d = dst + (<usize>j << 3);
+    store<f64>(d, r0); store<f64>(d, r1, 8); store<f64>(d, r2, 16); store<f64>(d, r3, 24);
+  }
+  for (; j < outputs; j++) {
     const wj = w + <usize>j * wRow;
     let total = 0.0;
     for (let p0 = 0; p0 < k; p0 += KC) {
