@@ -10,7 +10,7 @@
 import { ArgumentError } from '../errors.js';
 import { checkKeys } from '../config/strict.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Dtype, type NamedArray } from '../io/safetensors.js';
-import { Rng } from '../random.js';
+import { PlaceholderRng } from '../inference/placeholder-rng.js';
 import { checkRuntime } from '../runtime/check.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { parameterShapes } from './mlp.js';
@@ -105,8 +105,8 @@ export function loadModel(rt: Runtime, bytes: Uint8Array, options: LoadOptions =
   }
   const config = options.config === undefined ? storedConfig(metadata) : givenConfig(metadata, options.config);
   checkTensorsFit(tensors, expectedShapes(config));
-  // Only now is anything allocated. The seed fills the initial weights, overwritten below.
-  const model = NeuralOde.create(rt, config, new Rng(0));
+  // Only now is anything allocated. The placeholder draws no initial weights: the file overwrites them.
+  const model = NeuralOde.create(rt, config, new PlaceholderRng());
   for (const p of model.params) p.value.copyFrom(tensors.get(p.name)!.data);
   return { model, metadata };
 }
@@ -137,7 +137,7 @@ export function loadComposedModel(rt: Runtime, bytes: Uint8Array): { model: Mode
     throw new SafetensorsError(`model file: the stored description is invalid (${e instanceof SyntaxError ? 'not JSON' : (e as Error).message})`);
   }
   checkTensorsFit(tensors, withFileBiasShapes(modelParamShapes(spec)));
-  const model = Model.create(rt, spec, new Rng(0));
+  const model = Model.create(rt, spec, new PlaceholderRng());
   for (const p of model.params) p.value.copyFrom(tensors.get(p.name)!.data);
   return { model, metadata };
 }
