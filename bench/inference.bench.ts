@@ -53,8 +53,8 @@ function small() {
   return { nfe: fused.stats.nfe, plain: p, fused: fu, graph: g, diff, model };
 }
 
-function mnist() {
-  const rt = createRuntimeSync();
+function mnist(dtype: 'float64' | 'float32') {
+  const rt = createRuntimeSync({ dtype });
   const model = NeuralOde.create(rt, { dynamics: { type: 'sequential', layers: [
     { type: 'activation', fn: 'sigmoid' }, { type: 'concatLinear', inputs: 784, outputs: 100 },
     { type: 'activation', fn: 'sigmoid' }, { type: 'concatLinear', inputs: 100, outputs: 784 }] }, solver: { method: 'dopri5', rtol: TOL, atol: TOL } }, new Rng(1));
@@ -71,7 +71,7 @@ function mnist() {
     times.graph.push(usPerCall(() => model.predict(image, { fastPath: false }), 40));
   }
   const [fu, g] = [median(times.fused), median(times.graph)];
-  console.log(`MNIST 784-100-784, one image: NFE ${nfe} (graph ${graph.stats.nfe}); fused ${(fu / 1000).toFixed(2)} ms = ${(flops / fu / 1e3).toFixed(1)} GFLOP/s, ` +
+  console.log(`MNIST 784-100-784 ${dtype}, one image: NFE ${nfe} (graph ${graph.stats.nfe}); fused ${(fu / 1000).toFixed(2)} ms = ${(flops / fu / 1e3).toFixed(1)} GFLOP/s, ` +
     `graph ${(g / 1000).toFixed(2)} ms = ${(flops / g / 1e3).toFixed(1)} GFLOP/s`);
   return { nfe, fusedMs: fu / 1000, graphMs: g / 1000, gflops: flops / fu / 1e3, graphGflops: flops / g / 1e3 };
 }
@@ -172,7 +172,8 @@ async function coldWorkerd(bytes: Uint8Array, runs = 5): Promise<number> {
 
 export async function run(): Promise<void> {
   const s = small();
-  const m = mnist();
+  const m = mnist('float64');
+  const m32 = mnist('float32');
   const dir = mkdtempSync(join(tmpdir(), 'taynode-model-'));
   const bytes = saveModel(s.model);
   const modelPath = join(dir, 'model.safetensors');
@@ -192,6 +193,9 @@ export async function run(): Promise<void> {
     mnist_single_ms: m.fusedMs,
     mnist_single_graph_gflops: m.graphGflops,
     mnist_single_nfe: m.nfe,
+    mnist_single_gflops_f32: m32.gflops,
+    mnist_single_graph_gflops_f32: m32.graphGflops,
+    mnist_single_nfe_f32: m32.nfe,
     cold_start_ms_node: node,
     cold_start_ms_workerd: workerd,
     model_file_bytes: bytes.length,

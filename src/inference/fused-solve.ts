@@ -10,6 +10,30 @@ import type { ResolvedOptions } from '../ode/options.js';
 import { emptyStats, type SolverStats } from '../ode/stats.js';
 import type { LayerTable } from './layer-table.js';
 
+interface Terms { ptr: number; count: number; stages: number[]; coefficients: number[] }
+
+type TableauTerms = { rows: Terms[]; solution: Terms; error: Terms; entries: number };
+const termsCache = new WeakMap<ResolvedOptions['tableau'], TableauTerms>();
+
+/**
+ * A tableau's rows, solution and error weights as nonzero (coefficient, stage) lists, `entries` all of
+ * them; built once per tableau (each solve sets `ptr`, where its arena holds that table this time).
+ */
+function termsOf(tab: ResolvedOptions['tableau']): TableauTerms {
+  let cached = termsCache.get(tab);
+  if (!cached) termsCache.set(tab, (cached = buildTerms(tab)));
+  return cached;
+}
+
+function buildTerms(tab: ResolvedOptions['tableau']): TableauTerms {
+  const terms = (coefficients: readonly number[]): Terms => {
+    const nonzero = coefficients.map((c, j) => [c, j] as const).filter(([c]) => c !== 0);
+    return { ptr: 0, count: nonzero.length, stages: nonzero.map(([, j]) => j), coefficients: nonzero.map(([c]) => c) };
+  };
+  const rows = tab.a.map(terms), solution = terms(tab.b), error = terms(tab.bError!);
+  return { rows, solution, error, entries: [...rows, solution, error].reduce((sum, t) => sum + Math.max(1, t.count), 0) };
+}
+
 export interface FusedSolution {
   z1: Float64Array;
   stats: SolverStats;
@@ -22,30 +46,31 @@ export function fusedSolve(rt: Runtime, table: LayerTable, batch: number, z0: Fl
   return arena.scope(() => {
     const tab = opts.tableau;
     const s = tab.stages;
-    const tablePtr = arena.allocBytes(table.words.length * 4);
+    const { rows, solution, error, entries } = termsOf(tab);
+    // One allocation for the table, the workspace, the stages, y0, y1, the stage state, err, atol and the term tables.
+    const vb = arena.valueBytes, vec = Math.ceil((n * vb) / 16) * 16, words = Math.ceil((table.words.length * 4) / 16) * 16;
+    const base = arena.allocBytes(words + table.workBytes + (s + 4 + (opts.atolVector ? 1 : 0)) * vec + 16 * (entries + 1));
+    const tablePtr = base, work = base + words;
+    let at = work + table.workBytes;
+    const next = () => { const p = at; at += vec; return p; };
+    const ks: number[] = [];
+    for (let i = 0; i < s; i++) ks.push(next());
+    let y0 = next(), y1 = next();
+    const stageY = next(), err = next();
+    const atolVector = opts.atolVector ? next() : 0;
+    const probe = { ptr: at, count: 1 };
+    at += 16;
+    const all = [...rows, solution, error];
+    for (const t of all) { t.ptr = at; at += 16 * Math.max(1, t.count); }
     new Uint32Array(arena.memory.buffer, tablePtr, table.words.length).set(table.words);
-    const work = arena.allocBytes(table.workBytes);
-    const ks = Array.from({ length: s }, () => arena.alloc(n));
-    let y0 = arena.alloc(n), y1 = arena.alloc(n);
-    const stageY = arena.alloc(n);
-    const err = arena.alloc(n);
-    const atolVector = opts.atolVector ? arena.alloc(n) : 0;
     if (opts.atolVector) arena.write(atolVector, opts.atolVector);
     arena.write(y0, z0);
-    // Term tables [c, ptr, …] (f64 whatever the dtype), as stepper.ts writes them; j the stage of each entry.
-    const terms = (coefficients: readonly number[]) => {
-      const nonzero = coefficients.map((c, j) => [c, j] as const).filter(([c]) => c !== 0);
-      const ptr = arena.allocBytes(8 * Math.max(2, 2 * nonzero.length));
-      return { ptr, count: nonzero.length, stages: nonzero.map(([, j]) => j), coefficients: nonzero.map(([c]) => c) };
-    };
-    const rows = tab.a.map(terms);
-    const solution = terms(tab.b);
-    const error = terms(tab.bError!);
-    const probe = { ptr: arena.allocBytes(16), count: 1 };
+    // Term tables [c, ptr, …] (f64 whatever the dtype), as stepper.ts writes them, rewritten after k_1 and k_s swap.
     const writeTables = () => {
       const f64 = arena.f64;
-      for (const t of [...rows, solution, error]) {
-        t.stages.forEach((j, e) => { f64[t.ptr / 8 + 2 * e] = t.coefficients[e]; f64[t.ptr / 8 + 2 * e + 1] = ks[j]; });
+      for (let i = 0; i < all.length; i++) {
+        const t = all[i], p = t.ptr / 8;
+        for (let e = 0; e < t.count; e++) { f64[p + 2 * e] = t.coefficients[e]; f64[p + 2 * e + 1] = ks[t.stages[e]]; }
       }
     };
     writeTables();
