@@ -1,11 +1,13 @@
 // Inference at batch 1 (issue 24): taynode's fused layer-table path against a plain-JavaScript dopri5 of
 // the same weights (bench/plain-dopri5.ts: Float64Array loops, Math.tanh) and against taynode's own
 // graph path, same tolerance, same NFE, same answer (checked); one MNIST image through the 784-100-784
-// dynamics; cold start (import → first answer) in fresh Node processes and in workerd.
+// dynamics; cold start (import → first answer) in fresh Node processes, in workerd and in Chromium.
 // The machine is shared: the contenders run interleaved, round after round, and the medians of the
 // per-round times are compared (ratios side by side, not absolute times across runs).
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { chromium } from 'playwright-core';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +128,52 @@ const worker :Workerd.Worker = (
   compatibilityDate = "2024-09-01",
 );`;
 
+const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+  const start = performance.now();
+  const { init, loadModel } = await import('/infer.js');
+  const [rt, bytes] = await Promise.all([init({ url: '/taynode.wasm' }), fetch('/model.safetensors').then((r) => r.arrayBuffer())]);
+  const { model } = loadModel(rt, new Uint8Array(bytes));
+  const z1 = model.predict(new Float64Array([0.5, -0.25])).z1;
+  window.__cold = { ms: performance.now() - start, z1: Array.from(z1) };
+</script>`;
+
+/**
+ * Chromium (playwright-core, /usr/bin/chromium): a fresh context per run (nothing cached, every response
+ * no-store) loads a page that imports build/infer.js, fetches and compiles the wasm (init({ url })) and
+ * the model file in parallel, loads and predicts; the page's own clock from before the import to the answer.
+ */
+async function coldChromium(bytes: Uint8Array, runs = 7): Promise<number | null> {
+  if (!existsSync('/usr/bin/chromium')) { console.log('cold start, Chromium: skipped (/usr/bin/chromium not found)'); return null; }
+  const files: Record<string, [string, Uint8Array | string]> = {
+    '/': ['text/html', PAGE], '/infer.js': ['text/javascript', readFileSync(join(root, 'build/infer.js'))],
+    '/taynode.wasm': ['application/wasm', readFileSync(join(root, 'build/taynode.wasm'))], '/model.safetensors': ['application/octet-stream', bytes],
+  };
+  const server = createHttpServer((req, res) => {
+    const file = files[req.url ?? '/'];
+    if (!file) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': file[0], 'cache-control': 'no-store' }).end(file[1]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const ms: number[] = [];
+  try {
+    for (let r = 0; r < runs; r++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(origin + '/');
+      await page.waitForFunction(() => (window as unknown as { __cold?: unknown }).__cold !== undefined, null, { timeout: 20_000 });
+      ms.push(await page.evaluate(() => (window as unknown as { __cold: { ms: number } }).__cold.ms));
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  console.log(`cold start, Chromium (fresh context: import → init({ url }) ∥ fetch the model → loadModel → predict), median of ${runs}: ${median(ms).toFixed(1)} ms [${ms.map((m) => m.toFixed(1)).join(', ')}]`);
+  return median(ms);
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -181,6 +229,7 @@ export async function run(): Promise<void> {
   const node = coldNode(modelPath);
   rmSync(dir, { recursive: true, force: true });
   const workerd = await coldWorkerd(bytes);
+  const browser = await coldChromium(bytes);
   writeResults('inference', {
     single_small_vs_plain_js: s.plain / s.fused,
     single_small_us: s.fused,
@@ -198,6 +247,7 @@ export async function run(): Promise<void> {
     mnist_single_nfe_f32: m32.nfe,
     cold_start_ms_node: node,
     cold_start_ms_workerd: workerd,
+    cold_start_ms_chromium: browser,
     model_file_bytes: bytes.length,
     rounds: ROUNDS,
   });
