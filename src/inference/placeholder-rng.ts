@@ -20,4 +20,9 @@ export class PlaceholderRng extends Rng {
   override normal(): number {
     return 0;
   }
+
+  /** One draw repeated: the loop over every weight is what a cold start cannot afford. */
+  override fill(out: Float64Array, draw: (rng: Rng) => number = (r) => r.uniform()): Float64Array {
+    return out.fill(draw(this));
+  }
 }

@@ -29,7 +29,8 @@ const CONFIGS: [string, NeuralOdeConfig][] = [
     { type: 'linear', inputs: 6, outputs: 6 }, { type: 'concatLinear', inputs: 6, outputs: 5 }, { type: 'activation', fn: 'cos' },
     { type: 'linear', inputs: 5, outputs: 4 }, { type: 'activation', fn: 'exp' }, { type: 'activation', fn: 'square' },
     { type: 'linear', inputs: 4, outputs: 3 }] }, solver: { method: 'tsit5' } }],
-  ['a bare linear layer, bosh3 (not FSAL-free: non-FSAL cash_karp below)', { dynamics: { type: 'linear', inputs: 4, outputs: 4 }, solver: { method: 'bosh3' } }],
+  ['a bare linear layer, bosh3', { dynamics: { type: 'linear', inputs: 4, outputs: 4 }, solver: { method: 'bosh3' } }],
+  ['backwards in time (t0 = 1, t1 = −0.5)', { mlp: { widths: [2, 12, 2], activation: 'softplus' }, t0: 1, t1: -0.5, solver: { rtol: 1e-7, atol: 1e-9 } }],
   ['non-FSAL cash_karp, two chunks of the shared dimension (k = 301)', { mlp: { widths: [300, 5, 300], activation: 'tanh' }, solver: { method: 'cash_karp', rtol: 1e-4, atol: 1e-6 } }],
 ];
 
