@@ -1,10 +1,10 @@
 // The f32 twin of inference.ts: the same layer table ABI (strides in values), f32 values, t rounded
 // to f32 as the graph path's time column is. Summation order as gemm-f32.ts's gemm_nt_f32 on the same
 // rows (p in order in whole tiles of four rows; even and odd p apart in the rows past them), so results
-// equal the graph path's bit for bit; activations use activations-f32.ts's four-lane functions.
+// equal the graph path's bit for bit; activations are activations-f32.ts's kernels, a row at a time.
 import { maddF32 } from "./fma";
-import { exp4f, sigmoid4f, softplus4f, tanh4f } from "./simd-math-f32";
-import { log4fWide, sincos4fWide } from "./simd-math-f32-wide";
+import { sigmoid4f } from "./simd-math-f32";
+import { cos_fwd_f32, exp_fwd_f32, log_fwd_f32, relu_fwd_f32, sigmoid_fwd_f32, sin_fwd_f32, softplus_fwd_f32, square_fwd_f32, tanh_fwd_f32 } from "./activations-f32";
 import { rk_stage_sum_f32 } from "./rk-f32";
 const OP_WORDS: i32 = 16;
 
@@ -20,25 +20,19 @@ const ACT_COS: u32 = 5, ACT_EXP: u32 = 6, ACT_LOG: u32 = 7;
   return work + <usize>(r - 16);
 }
 
-// @ts-ignore: decorator
-@inline function activate(fn: u32, v: v128): v128 {
-  if (fn == ACT_TANH) return tanh4f(v);
-  if (fn == ACT_SIGMOID) return sigmoid4f(v);
-  if (fn == ACT_SOFTPLUS) return softplus4f(v);
-  if (fn == ACT_RELU) return f32x4.pmax(v, f32x4.splat(0));
-  if (fn == ACT_SIN) return sincos4fWide(v, false);
-  if (fn == ACT_COS) return sincos4fWide(v, true);
-  if (fn == ACT_EXP) return exp4f(v);
-  if (fn == ACT_LOG) return log4fWide(v);
-  return f32x4.mul(v, v); // square
-}
-
+/** fn on each row: the activation kernels themselves, one call a row (the same code as the graph path's, once in the module). */
 function activationRows(fn: u32, src: usize, srcRow: usize, dst: usize, dstRow: usize, width: i32, batch: i32): void {
   for (let b = 0; b < batch; b++) {
-    let s = src + <usize>b * srcRow, d = dst + <usize>b * dstRow;
-    const end = d + (<usize>(width & ~3) << 2), last = d + (<usize>width << 2);
-    while (d < end) { v128.store(d, activate(fn, v128.load(s))); d += 16; s += 16; }
-    while (d < last) { v128.store32_lane(d, activate(fn, v128.load32_zero(s)), 0); d += 4; s += 4; }
+    const s = src + <usize>b * srcRow, d = dst + <usize>b * dstRow;
+    if (fn == ACT_TANH) tanh_fwd_f32(d, s, width);
+    else if (fn == ACT_SIGMOID) sigmoid_fwd_f32(d, s, width);
+    else if (fn == ACT_SOFTPLUS) softplus_fwd_f32(d, s, width);
+    else if (fn == ACT_RELU) relu_fwd_f32(d, s, width);
+    else if (fn == ACT_SIN) sin_fwd_f32(d, s, width);
+    else if (fn == ACT_COS) cos_fwd_f32(d, s, width);
+    else if (fn == ACT_EXP) exp_fwd_f32(d, s, width);
+    else if (fn == ACT_LOG) log_fwd_f32(d, s, width);
+    else square_fwd_f32(d, s, width);
   }
 }
 

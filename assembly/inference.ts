@@ -13,10 +13,11 @@
 // Summation order: the same as gemm.ts's gemm_nt on the same rows, so results equal the graph path's
 // bit for bit: rows in whole tiles of four (b < batch & ~3) sum p = 0, 1, … in order; the rows past
 // them sum even and odd p apart and add the two, as gemm.ts's one-row tile; both per chunk of KC,
-// a later chunk added onto the earlier ones' total. Activations use the same two-lane functions as
-// activations.ts, whose results do not depend on an element's position.
+// a later chunk added onto the earlier ones' total. Activations are activations.ts's kernels, called a
+// row at a time (their results do not depend on an element's position).
 import { maddF64 } from "./fma";
-import { exp2x, log2x, sigmoid2x, sincos2x, softplus2x, tanh2x } from "./simd-math";
+import { sigmoid2x } from "./simd-math";
+import { cos_fwd, exp_fwd, log_fwd, relu_fwd, sigmoid_fwd, sin_fwd, softplus_fwd, square_fwd, tanh_fwd } from "./activations";
 import { rk_stage_sum } from "./rk";
 
 const OP_WORDS: i32 = 16;
@@ -33,25 +34,19 @@ const ACT_COS: u32 = 5, ACT_EXP: u32 = 6, ACT_LOG: u32 = 7;
 }
 
 /** fn of a two-lane vector. */
-// @ts-ignore: decorator
-@inline function activate(fn: u32, v: v128): v128 {
-  if (fn == ACT_TANH) return tanh2x(v);
-  if (fn == ACT_SIGMOID) return sigmoid2x(v);
-  if (fn == ACT_SOFTPLUS) return softplus2x(v);
-  if (fn == ACT_RELU) return f64x2.pmax(v, f64x2.splat(0.0));
-  if (fn == ACT_SIN) return sincos2x(v, false);
-  if (fn == ACT_COS) return sincos2x(v, true);
-  if (fn == ACT_EXP) return exp2x(v);
-  if (fn == ACT_LOG) return log2x(v);
-  return f64x2.mul(v, v); // square
-}
-
+/** fn on each row: the activation kernels themselves, one call a row (the same code as the graph path's, once in the module). */
 function activationRows(fn: u32, src: usize, srcRow: usize, dst: usize, dstRow: usize, width: i32, batch: i32): void {
   for (let b = 0; b < batch; b++) {
-    let s = src + <usize>b * srcRow, d = dst + <usize>b * dstRow;
-    const end = d + (<usize>(width & ~1) << 3);
-    while (d < end) { v128.store(d, activate(fn, v128.load(s))); d += 16; s += 16; }
-    if (width & 1) v128.store64_lane(d, activate(fn, v128.load64_zero(s)), 0);
+    const s = src + <usize>b * srcRow, d = dst + <usize>b * dstRow;
+    if (fn == ACT_TANH) tanh_fwd(d, s, width);
+    else if (fn == ACT_SIGMOID) sigmoid_fwd(d, s, width);
+    else if (fn == ACT_SOFTPLUS) softplus_fwd(d, s, width);
+    else if (fn == ACT_RELU) relu_fwd(d, s, width);
+    else if (fn == ACT_SIN) sin_fwd(d, s, width);
+    else if (fn == ACT_COS) cos_fwd(d, s, width);
+    else if (fn == ACT_EXP) exp_fwd(d, s, width);
+    else if (fn == ACT_LOG) log_fwd(d, s, width);
+    else square_fwd(d, s, width);
   }
 }
 
