@@ -14,5 +14,6 @@ export type { Dynamics as OdeDynamics } from './ode/index.js';
 export * from './training/index.js';
 export * from './io/index.js';
 export * from './model/index.js';
+export { FUSED_MAX_BATCH, type InferencePath } from './inference/index.js';
 export * from './nn/index.js';
 export * from './parallel/index.js';
