@@ -14,6 +14,7 @@ import { defineDynamics } from '../../src/nn/dynamics.js';
 import { FUSED_MAX_BATCH } from '../../src/inference/index.js';
 import { randomArray } from '../helpers/numeric.js';
 import { ArgumentError } from '../../src/errors.js';
+import { MaxStepsError } from '../../src/ode/errors.js';
 
 const runtimes: [string, Runtime][] = [['f64', createRuntimeSync()], ['f32', createRuntimeSync({ dtype: 'float32' })]];
 
@@ -63,6 +64,19 @@ test('a rejected step: the fused path rejects where the graph path does', () => 
   assert.ok(graph.stats.rejectedSteps > 0, 'the graph path rejects a step');
   assert.equal(fused.stats, graph.stats);
   assert.equal(Array.from(fused.z1), Array.from(graph.z1));
+});
+
+test('a solve that fails fails alike: MaxStepsError with the same message and statistics', () => {
+  const [, rt] = runtimes[0];
+  const model = NeuralOde.create(rt, { mlp: { widths: [2, 8, 2], activation: 'tanh' }, solver: { rtol: 1e-10, atol: 1e-10, maxSteps: 3 } }, new Rng(3));
+  const caught = (fastPath: boolean) => {
+    try { model.predict(Float64Array.of(0.5, -0.25), { fastPath }); } catch (e) { return e as MaxStepsError; }
+    throw new Error('no error');
+  };
+  const [fused, graph] = [caught(true), caught(false)];
+  assert.ok(fused instanceof MaxStepsError && graph instanceof MaxStepsError);
+  assert.is(fused.message, graph.message);
+  assert.equal(fused.stats, graph.stats);
 });
 
 test('output times at t1 only are served; earlier ones take the graph path', () => {
