@@ -8,6 +8,7 @@ export * from "./taylor";
 export * from "./rk";
 export * from "./trace";
 export * from "./optim";
+export * from "./inference";
 // f32 twins (f32 tensors; accumulations that steer the solver stay f64)
 export * from "./gemm-f32";
 export * from "./activations-f32";
@@ -18,6 +19,7 @@ export * from "./reductions-f32";
 export * from "./taylor-f32";
 export * from "./autodiff-support-f32";
 export * from "./trace-f32";
+export * from "./inference-f32";
 
 /** First byte the host's arena may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

@@ -86,6 +86,9 @@ export { maskedMseLoss, type SeriesLoss, type SeriesLossValue, type SeriesShape 
 export { saveModel, loadModel, loadComposedModel, loadWeights, type SaveOptions, type LoadOptions } from './model/serialize.js';
 export { predict } from './model/predict.js';
 
+// Inference at batch 1: the fused layer-table path predict takes where it applies (result.path says).
+export { FUSED_MAX_BATCH, type InferencePath } from './inference/index.js';
+
 // Both cores: a pool of workers, each with its own runtime and copies of the models.
 export { createWorkerPool, WorkerPool, WorkerError, MAX_POOL_WORKERS, MAX_POOL_MODELS } from './parallel/pool.js';
 export type {

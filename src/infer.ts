@@ -11,6 +11,7 @@ export { loadModel, loadComposedModel, loadWeights, type LoadOptions } from './m
 export { predict } from './model/predict.js';
 export { NeuralOde, type PredictOptions, type NeuralOdeConfig, type SolverConfig } from './model/neural-ode.js';
 export { Model, type ModelPredictOptions, type ModelSpec } from './model/model.js';
+export type { InferencePath } from './inference/index.js';
 export type { SolverStats } from './ode/stats.js';
 export { TaynodeError, ArgumentError, UnknownKeyError, ShapeError, ArenaExhaustedError } from './errors.js';
 export { SafetensorsError } from './io/safetensors.js';

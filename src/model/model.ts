@@ -26,6 +26,7 @@ import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses
 import type { SeriesLoss } from './series-losses.js';
 import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig, type StateNorm } from './neural-ode.js';
 import { checkBatchFits } from '../runtime/batch-fits.js';
+import type { InferencePath } from '../inference/index.js';
 
 export type Encoder = Layer | GruEncoder;
 
@@ -174,6 +175,8 @@ export interface ModelPredictOptions {
   times?: ArrayLike<number>;
   /** every block's error norm (NeuralOde PredictOptions.norm) */
   norm?: StateNorm;
+  /** let every block take the fused layer-table path where it applies (default true); `paths` says which each took */
+  fastPath?: boolean;
 }
 
 export class Model {
@@ -275,8 +278,8 @@ export class Model {
    * The whole model on a batch [batch, inputWidth], without regulariser states or gradients. `stats`
    * totals the blocks' solves (as NeuralOde.predict's, one object); `blockStats` holds each block's.
    */
-  predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats; blockStats: SolverStats[] } {
-    checkKeys(options, ['solver', 'times', 'norm'], '');
+  predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats; blockStats: SolverStats[]; paths: InferencePath[] } {
+    checkKeys(options, ['solver', 'times', 'norm', 'fastPath'], '');
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     const batch = this.batchOf(x);
     const { arena } = this.rt;
@@ -284,17 +287,19 @@ export class Model {
       const tape = new Tape(this.rt);
       let z = this.encode(tape, x, batch, false).value.toFloat64Array();
       const stats: SolverStats[] = [];
+      const paths: InferencePath[] = [];
       let zs = z;
       this.blocks.forEach((block, i) => {
         const last = i === this.blocks.length - 1;
-        const r = block.predict(z, { solver: options.solver, times: last ? options.times : undefined, ...(options.norm ? { norm: options.norm } : {}) });
+        const r = block.predict(z, { solver: options.solver, times: last ? options.times : undefined, fastPath: options.fastPath, ...(options.norm ? { norm: options.norm } : {}) });
         z = r.z1;
         zs = r.zs;
         stats.push(r.stats);
+        paths.push(r.path);
       });
       const times = options.times === undefined ? [this.blocks[this.blocks.length - 1].config.t1] : Array.from(options.times);
       const output = this.decode(tape, zs, times, batch, false).output;
-      return { output, z1: z, stats: totalStats(stats), blockStats: stats };
+      return { output, z1: z, stats: totalStats(stats), blockStats: stats, paths };
     });
   }
 

@@ -33,6 +33,7 @@ import { LruCache } from '../lru-cache.js';
 import { checkSolverConfig, type SolverConfig } from './solver-config.js';
 import { checkTerms, isStepTerm, termName, termsFromRegularizers, termsNeedNoise, type IntegralTermConfig, type StepTermConfig, type TermConfig } from '../terms/terms.js';
 import { checkStepTermsTableau } from '../terms/step-terms.js';
+import { fusedPredict, type InferencePath } from '../inference/index.js';
 
 // src/ode's defaults (options.ts), which the solve used when the solver config leaves them out.
 const DEFAULT_RTOL = 1e-6, DEFAULT_ATOL = 1e-8;
@@ -159,12 +160,14 @@ export interface PredictOptions {
   onEvaluation?: (t: number, z: Float64Array) => void;
   /** as ObjectiveOptions.norm */
   norm?: StateNorm;
+  /** take the fused layer-table path where it applies (default true; src/inference); false forces the graph path */
+  fastPath?: boolean;
 }
 
 export const CONFIG_KEYS = ['mlp', 'dynamics', 'init', 'regularizers', 'terms', 'solver', 'gradient', 't0', 't1'] as const;
 const OBJECTIVE_OPTION_KEYS = ['gradient', 'rng', 'grid', 'loss', 'lambdaScale', 'norm'] as const;
 const FORWARD_OPTION_KEYS = ['rng', 'grid', 'record', 'times', 'lazyTerms', 'lambdaScale', 'norm'] as const;
-const PREDICT_OPTION_KEYS = ['solver', 'times', 'onEvaluation', 'norm'] as const;
+const PREDICT_OPTION_KEYS = ['solver', 'times', 'onEvaluation', 'norm', 'fastPath'] as const;
 
 /**
  * How many batch sizes keep their augmented dynamics (jet programs, ε, replay slots) cached: training
@@ -363,14 +366,17 @@ export class NeuralOde implements OdeBlock {
    * z(t1) for a batch of initial states [batch, D] (no regulariser states), and z at every time of
    * options.times ([times, batch, D]; z(t1) alone by default) by dense output.
    */
-  predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; zs: Float64Array; stats: SolverStats } {
+  predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; zs: Float64Array; stats: SolverStats; path: InferencePath } {
     checkKeys(options, PREDICT_OPTION_KEYS, '');
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     checkNorm(options.norm);
     if (options.onEvaluation !== undefined && typeof options.onEvaluation !== 'function') throw new ArgumentError('onEvaluation', 'a function (t, z)', options.onEvaluation);
+    if (options.fastPath !== undefined) checkBoolean(options.fastPath, 'fastPath');
     const batch = this.batchOf(z0, 'z0');
     const { t0, t1 } = this.config;
     const times = this.outputTimes(options.times);
+    const fused = options.fastPath === false ? 'fastPath: false' : fusedPredict(this, { z0, batch, times, solve: this.solveOptions(options.solver ?? this.config.solver ?? {}), onEvaluation: options.onEvaluation, norm: options.norm });
+    if (typeof fused !== 'string') return { z1: fused.z1, zs: gatherOutputs([fused.z1], times.map(() => 0), z0.length), stats: fused.stats, path: { fused: true } };
     const dyn = this.dynamics(batch, false);
     const bd = batch * this.stateSize;
     const onEval = options.onEvaluation ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd)) : undefined;
@@ -378,7 +384,7 @@ export class NeuralOde implements OdeBlock {
     // odeint copies z0 into its arena buffer and hands back fresh arrays: no copy of our own either way.
     const r = this.solveWith(options.solver ?? this.config.solver ?? {}, { dyn, y0: z0, ts, record: false, norm: options.norm }, onEval);
     const last = r.ys[r.ys.length - 1];
-    return { z1: last.length === bd ? last : last.slice(0, bd), zs: gatherOutputs(r.ys, index, bd), stats: r.stats };
+    return { z1: last.length === bd ? last : last.slice(0, bd), zs: gatherOutputs(r.ys, index, bd), stats: r.stats, path: { fused: false, reason: fused } };
   }
 
   /**

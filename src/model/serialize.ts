@@ -10,7 +10,7 @@
 import { ArgumentError } from '../errors.js';
 import { checkKeys } from '../config/strict.js';
 import { encodeSafetensors, indexSafetensors, SafetensorsError, type Dtype, type NamedArray, type StoredTensor } from '../io/safetensors.js';
-import { Rng } from '../random.js';
+import { PlaceholderRng } from '../inference/placeholder-rng.js';
 import { checkRuntime } from '../runtime/check.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Dtype as RuntimeDtype } from '../runtime/dtype.js';
@@ -106,8 +106,8 @@ export function loadModel(rt: Runtime, bytes: Uint8Array, options: LoadOptions =
   }
   const config = options.config === undefined ? storedConfig(metadata) : givenConfig(metadata, options.config);
   const values = readTensorsFitting(tensors, expectedShapes(config), rt.dtype);
-  // Only now is anything allocated. The seed fills the initial weights, overwritten below.
-  const model = NeuralOde.create(rt, config, new Rng(0));
+  // Only now is anything allocated. The placeholder draws no initial weights: the file overwrites them.
+  const model = NeuralOde.create(rt, config, new PlaceholderRng());
   for (const p of model.params) p.value.copyFrom(values.get(p.name)!);
   return { model, metadata };
 }
@@ -138,7 +138,7 @@ export function loadComposedModel(rt: Runtime, bytes: Uint8Array): { model: Mode
     throw new SafetensorsError(`model file: the stored description is invalid (${e instanceof SyntaxError ? 'not JSON' : (e as Error).message})`);
   }
   const values = readTensorsFitting(tensors, withFileBiasShapes(modelParamShapes(spec)), rt.dtype);
-  const model = Model.create(rt, spec, new Rng(0));
+  const model = Model.create(rt, spec, new PlaceholderRng());
   for (const p of model.params) p.value.copyFrom(values.get(p.name)!);
   return { model, metadata };
 }

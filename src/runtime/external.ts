@@ -5,6 +5,7 @@ import { ArgumentError } from '../errors.js';
 import { instantiate, instantiateSync, readMaxBytes, type Runtime, type RuntimeOptions } from './instance.js';
 import { setSharedRuntime, sharedRuntimeOfDtype } from './shared.js';
 import { readDtype } from './dtype.js';
+import { compiled, compiledSync } from './compiled.js';
 
 export interface KernelSource extends RuntimeOptions {
   /** the bytes of taynode.wasm (the package's `taynode/taynode.wasm`) */
@@ -38,7 +39,7 @@ function readSource(source: KernelSource, sync: boolean): { maxBytes: number; gi
 /** A kernel instance with its own memory and arena, from a module or bytes the caller provides. */
 export function createRuntimeSync(source: KernelSource): Runtime {
   const { maxBytes, given } = readSource(source, true);
-  return instantiateSync(given === 'module' ? source.module! : new WebAssembly.Module(source.bytes!), maxBytes, 'module', readDtype(source.dtype));
+  return instantiateSync(given === 'module' ? source.module! : compiledSync({ bytes: source.bytes! }), maxBytes, 'module', readDtype(source.dtype));
 }
 
 /** A kernel instance from a module, bytes, or a URL to fetch the bytes from (compiled asynchronously). */
@@ -46,8 +47,9 @@ export async function createRuntime(source: KernelSource): Promise<Runtime> {
   const { maxBytes, given } = readSource(source, false);
   const dtype = readDtype(source.dtype);
   if (given === 'module') return instantiate(source.module!, maxBytes, 'module', dtype);
-  const bytes = given === 'bytes' ? source.bytes! : await fetchBytes(source.url!);
-  return instantiate(await WebAssembly.compile(bytes), maxBytes, 'module', dtype);
+  // a URL is fetched and compiled every time (what it serves may change); bytes compile once per object
+  const module = given === 'bytes' ? await compiled({ bytes: source.bytes! }) : await WebAssembly.compile(await fetchBytes(source.url!));
+  return instantiate(module, maxBytes, 'module', dtype);
 }
 
 /** Sets up the shared runtime from a module or bytes (once; later calls return it unchanged, refusing a dtype other than its own). */

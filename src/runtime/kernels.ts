@@ -112,6 +112,14 @@ export interface RkKernels {
   rk_error_ratio(err: Ptr, y0: Ptr, y1: Ptr, atol: number, atolVec: Ptr, rtol: number, n: number): number;
 }
 
+// Whole layer stacks in one call (assembly/inference.ts; src/inference writes the layer table).
+export interface InferenceKernels {
+  /** out[batch, D] = f(t, x) through `ops` layer-table entries at `table`; `work` the table's scratch base. */
+  net_eval(table: Ptr, ops: number, work: Ptr, t: number, x: Ptr, out: Ptr, batch: number): void;
+  /** stage = y0 + h·Σ c_j k_j (rk_stage_sum's term table), then out = f(t, stage); n = batch·D. */
+  net_stage(table: Ptr, ops: number, work: Ptr, t: number, y0: Ptr, h: number, terms: Ptr, count: number, stage: Ptr, out: Ptr, batch: number, n: number): void;
+}
+
 // Row-wise helpers of the trace estimators (assembly/trace.ts): rows are examples. Outputs must not alias inputs.
 export interface TraceKernels {
   /** out[r] = scale·Σ_c a[r, c]·b[r, c] */
@@ -149,7 +157,7 @@ export interface OptimKernels {
 type Unary32 = (out: Ptr, x: Ptr, n: number) => void;
 type Vjp32 = (dx: Ptr, primal: Ptr, dy: Ptr, n: number) => void;
 type F32Twins<T> = { [K in keyof T as `${K & string}_f32`]: T[K] };
-type F64KernelTables = GemmKernels & ElementwiseKernels & ActivationKernels & ReductionKernels & TaylorKernels & RkKernels & TraceKernels & OptimKernels;
+type F64KernelTables = GemmKernels & ElementwiseKernels & ActivationKernels & ReductionKernels & TaylorKernels & RkKernels & TraceKernels & OptimKernels & InferenceKernels;
 export interface F32Kernels extends F32Twins<F64KernelTables> {
   /** C[m,n] (+)= A[m,k]·B[k,n] (+ bias[n]), f32; 4×8 f32x4 tiles */
   gemm_nn_f32(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
@@ -167,7 +175,7 @@ export interface F32Kernels extends F32Twins<F64KernelTables> {
 }
 
 export interface Kernels
-  extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, TraceKernels, OptimKernels, F32Kernels {
+  extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, TraceKernels, OptimKernels, InferenceKernels, F32Kernels {
   heapBase(): Ptr;
   memory: WebAssembly.Memory;
   /** Host side, not an export: bytes per value of the runtime's dtype (4: every name is bound to its _f32 twin). */

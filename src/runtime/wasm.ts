@@ -12,6 +12,7 @@ import { checkOneOf } from '../config/strict.js';
 import { instantiate, instantiateSync, readMaxBytes, type Runtime, type RuntimeOptions as ModuleRuntimeOptions } from './instance.js';
 import { setSharedRuntime, sharedRuntime, sharedRuntimeOfDtype } from './shared.js';
 import { readDtype } from './dtype.js';
+import { compiled, compiledSync } from './compiled.js';
 
 export type { Runtime } from './instance.js';
 
@@ -75,7 +76,7 @@ export function createRuntimeSync(options: RuntimeOptions = {}): Runtime {
   const dtype = readDtype(options.dtype);
   if (options.module) return instantiateSync(options.module, maxBytes, 'module', dtype);
   const build = chooseBuild(options.kernels);
-  return instantiateSync(new WebAssembly.Module(kernelWasmBytes(build) as BufferSource), maxBytes, build, dtype);
+  return instantiateSync(compiledSync({ key: build, bytes: kernelWasmBytes(build) as BufferSource }), maxBytes, build, dtype);
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -83,7 +84,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const dtype = readDtype(options.dtype);
   if (options.module) return instantiate(options.module, maxBytes, 'module', dtype);
   const build = chooseBuild(options.kernels);
-  return instantiate(await WebAssembly.compile(kernelWasmBytes(build) as BufferSource), maxBytes, build, dtype);
+  return instantiate(await compiled({ key: build, bytes: kernelWasmBytes(build) as BufferSource }), maxBytes, build, dtype);
 }
 
 /** Every option checked, whichever are used (`kernels` is moot with `module`, but a typo is still an error). */
