@@ -1,8 +1,9 @@
 // Every kind of term as one registry entry, as JAX's jet has one rule per primitive: the keys its
 // configuration takes and their checks, its result name, whether it draws noise, and how it is
 // computed (the integrand and its gradient for the integrals beside z; the per-step rule for the step
-// terms). checkTerms, termName, termsNeedNoise and the augmented dynamics all read this table, so a new
-// kind is one entry here (and its integrand's place in the augmented state).
+// terms). checkTerms, termName, termsNeedNoise, the augmented dynamics and the replay's step hook all
+// read this table, so a new kind is one entry here (and its integrand's place in the augmented state).
+// R_K has both: its estimator decides its role (integrated at every stage, or estimated once per step).
 import { ArgumentError } from '../errors.js';
 import type { Dynamics } from '../nn/vector-field.js';
 import type { Tensor } from '../runtime/tensor.js';
