@@ -10,6 +10,7 @@ import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
+import { Model } from '../../src/model/model.js';
 import { taylorRegulariser } from '../../src/terms/integrands.js';
 import type { TaylorEstimator } from '../../src/terms/terms.js';
 import { parameterAndInputDifferences, randomArray } from '../helpers/numeric.js';
@@ -132,6 +133,29 @@ test('backprop equals checkpoint: the same values and gradients (both estimators
     const scale = Math.max(...a.grads.map(Math.abs));
     a.grads.forEach((g, i) => assert.ok(Math.abs(g - b.grads[i]) < 1e-10 * scale, `${estimator}: gradient ${i}: ${g} vs ${b.grads[i]}`));
     Array.from(a.r.zbar0!).forEach((g, i) => assert.ok(Math.abs(g - b.r.zbar0![i]) < 1e-10, `${estimator}: z̄0[${i}]`));
+  }
+});
+
+test('a Model block with stepRandom: the times come from the objective\'s rng, the value is reported after its backward', () => {
+  const block: NeuralOdeConfig = { mlp, terms: [{ kind: 'taylor', order: 3, lambda: 0.1, estimator: 'stepRandom' }], solver: { method: 'dopri5', steps: 3 } };
+  const m = Model.create(rt, { blocks: [block] }, new Rng(2));
+  const a = m.objective(z0, target, { rng: new Rng(4) }), b = m.objective(z0, target, { rng: new Rng(4) }), c = m.objective(z0, target, { rng: new Rng(5) });
+  assert.ok(a.regularizers.r3 > 0);
+  assert.is(b.regularizers.r3, a.regularizers.r3, 'the same seed, the same times');
+  assert.is.not(c.regularizers.r3, a.regularizers.r3, 'another seed, other times');
+  assert.ok(Math.abs(a.loss - a.dataLoss - 0.1 * a.regularizers.r3) < 1e-14);
+});
+
+test('f32: both estimators agree with f64 to f32 rounding (same weights, seed and steps)', () => {
+  const rt32 = createRuntimeSync({ dtype: 'float32' });
+  for (const estimator of ['stepRandom', 'stepStart'] as const) {
+    const config: NeuralOdeConfig = { mlp, terms: [{ kind: 'taylor', order: 3, lambda: 0.1, estimator }], solver: { method: 'dopri5', steps: 4 } };
+    const m64 = NeuralOde.create(rt, config, new Rng(5)), m32 = NeuralOde.create(rt32, config, new Rng(5));
+    const a = m64.objective(z0, target, { rng: new Rng(6) }), b = m32.objective(z0, target, { rng: new Rng(6) });
+    assert.ok(Math.abs(b.regularizers.r3 - a.regularizers.r3) < 1e-5 * a.regularizers.r3, `${estimator}: ${b.regularizers.r3} vs ${a.regularizers.r3}`);
+    const g64 = m64.params.flatMap((p) => Array.from(p.grad.toFloat64Array())), g32 = m32.params.flatMap((p) => Array.from(p.grad.toFloat64Array()));
+    const scale = Math.max(...g64.map(Math.abs));
+    g64.forEach((g, i) => assert.ok(Math.abs(g - g32[i]) < 1e-5 * scale, `${estimator}: gradient ${i}`));
   }
 });
 
