@@ -11,6 +11,7 @@ import { Rng } from '../../src/random.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { NeuralOde, type NeuralOdeConfig } from '../../src/model/neural-ode.js';
 import { Model } from '../../src/model/model.js';
+import { maskedMseLoss } from '../../src/model/series-losses.js';
 import { taylorRegulariser } from '../../src/terms/integrands.js';
 import type { TaylorEstimator } from '../../src/terms/terms.js';
 import { parameterAndInputDifferences, randomArray } from '../helpers/numeric.js';
@@ -112,6 +113,22 @@ function checkGradient(estimator: TaylorEstimator, gradient: 'checkpoint' | 'bac
 test('stepRandom gradient = central differences with the seed and the steps held fixed (checkpoint, backprop)', () => {
   checkGradient('stepRandom', 'checkpoint');
   checkGradient('stepRandom', 'backprop');
+});
+
+test('stepRandom with a time series (outputs inside steps, reversed with the same steps): gradient = central differences', () => {
+  const m = model('stepRandom', { solver: { method: 'dopri5', rtol: 1e-4, atol: 1e-4 } }, 2);
+  const times = [0.3, 0.65, 1];
+  const loss = maskedMseLoss(randomArray(new Rng(8), times.length * 6));
+  const first = m.objectiveAt(data.z0, times, loss, { rng: new Rng(1) });
+  const grid = [...first.steps!.t, first.steps!.tEnd!];
+  assert.ok(grid.length > 3, 'several steps');
+  const r = m.objectiveAt(data.z0, times, loss, { rng: new Rng(1), grid });
+  const analytic = m.params.flatMap((p) => Array.from(p.grad.toFloat64Array()));
+  const { params: fd, z0: fdZ } = parameterAndInputDifferences(m.params, data.z0, (z) => m.objectiveAt(z, times, loss, { rng: new Rng(1), grid }).loss);
+  const scale = Math.max(...fd.map(Math.abs), ...fdZ.map(Math.abs));
+  const worst = (x: number[], y: number[]) => Math.max(...x.map((v, i) => Math.abs(v - y[i]))) / scale;
+  assert.ok(worst(analytic, fd) < 1e-6, `parameters, max error ${worst(analytic, fd)} of ${scale}`);
+  assert.ok(worst(Array.from(r.zbar0!), fdZ) < 1e-6, `z0, max error ${worst(Array.from(r.zbar0!), fdZ)}`);
 });
 
 test('stepStart gradient = central differences with the steps held fixed (checkpoint, backprop)', () => {
