@@ -1,11 +1,12 @@
 // Training cost: one iteration (forward solve + backward pass, the objective's gradient) with R_3
 // against the same iteration without it, same model, same fixed grid (so the step counts are equal
 // and the ratio is the per-step price of the regulariser, as the paper's 1.7× on MNIST with a fixed
-// grid); and the memory the discretise-then-optimise backward pass holds against the number of steps,
+// grid); R_3's estimators (the exact integral at every stage against once per step: R3_ONLY=1 runs
+// only these); and the memory the discretise-then-optimise backward pass holds against the number of steps,
 // next to the continuous adjoint's.
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { writeResults } from './results-file.js';
+import { readResults, writeResults } from './results-file.js';
 import { createRuntimeSync } from '../src/runtime/wasm.js';
 import { Rng } from '../src/random.js';
 import { NeuralOde, type NeuralOdeConfig } from '../src/model/neural-ode.js';
@@ -59,6 +60,36 @@ function costRatio(c: Case, steps: number, reg: RegularizerConfig, budgetMs: num
   return { ratio: median(b) / median(a), regMs: median(b), plainMs: median(a), nfe };
 }
 
+/**
+ * R_3's estimators on the paper's MNIST dynamics (issue 22): the median wall time of one training
+ * iteration (objective with gradient) with R_3 integrated at every stage ('stages', the exact RK
+ * quadrature), estimated once per accepted step ('stepRandom', 'stepStart'), and without it, all four
+ * interleaved, in an f32 runtime, dopri5 on a fixed grid (the same steps for every variant).
+ */
+function estimatorCosts(c: Case, steps: number, gradient: 'checkpoint' | 'backprop', budgetMs: number): Record<string, number> {
+  const rt = createRuntimeSync({ dtype: 'float32' });
+  const config: NeuralOdeConfig = { mlp: { widths: c.widths, activation: c.activation }, solver: { method: 'dopri5', steps }, gradient };
+  const variants: Record<string, NeuralOde> = {
+    plain: NeuralOde.create(rt, config, new Rng(1)),
+    stages: NeuralOde.create(rt, { ...config, terms: [{ kind: 'taylor', order: 3, lambda: 0.01 }] }, new Rng(1)),
+    stepRandom: NeuralOde.create(rt, { ...config, terms: [{ kind: 'taylor', order: 3, lambda: 0.01, estimator: 'stepRandom' }] }, new Rng(1)),
+    stepStart: NeuralOde.create(rt, { ...config, terms: [{ kind: 'taylor', order: 3, lambda: 0.01, estimator: 'stepStart' }] }, new Rng(1)),
+  };
+  const { z0, target } = data(c);
+  const rng = new Rng(7); // stepRandom's times
+  const time = (m: NeuralOde) => {
+    const t = performance.now();
+    m.objective(z0, target, { rng });
+    return performance.now() - t;
+  };
+  const names = Object.keys(variants);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) time(variants[n]);
+  const start = performance.now();
+  while (performance.now() - start < budgetMs || times.plain.length < 5) for (const n of names) times[n].push(time(variants[n]));
+  return Object.fromEntries(names.map((n) => [n, median(times[n])]));
+}
+
 // A garbage collector to call, so live memory can be measured rather than garbage awaiting collection.
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -105,8 +136,35 @@ function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoin
   return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes, storedBytes: r.storedBytes, arenaBytes: arenaPeak - arenaBaseline };
 }
 
+/** R_3's per-step estimators against the exact integral and no regulariser (MNIST dynamics): the figures issue 22 asks for. */
+function r3Estimators(figures: Record<string, unknown>): void {
+  const mnist = CASES.find((c) => c.name === 'mnist')!;
+  const steps = 6; // ≈ the 38 NFE of an MNIST solve at 1.4e-8 in f32
+  const budget = Number(process.env.R3_BUDGET_MS ?? 30000);
+  console.log(`one MNIST training iteration (f32, batch ${mnist.batch}, dopri5 on a fixed grid of ${steps} steps), R_3 by estimator, interleaved medians`);
+  for (const gradient of ['checkpoint', 'backprop'] as const) {
+    const ms = estimatorCosts(mnist, steps, gradient, budget);
+    const ratio = (n: string) => +(ms[n] / ms.plain).toFixed(3);
+    const suffix = gradient === 'checkpoint' ? '' : '_backprop';
+    figures[`r3_step_cost_ratio_exact${suffix}`] = ratio('stages');
+    figures[`r3_step_cost_ratio_cheap${suffix}`] = ratio('stepRandom');
+    figures[`r3_step_cost_ratio_step_start${suffix}`] = ratio('stepStart');
+    figures[`mnist.r3_estimator_iteration_ms${suffix}`] = Object.fromEntries(Object.entries(ms).map(([n, v]) => [n, +v.toFixed(2)]));
+    console.log(`  ${gradient}: plain ${ms.plain.toFixed(1)} ms; R_3 stages ${ms.stages.toFixed(1)} ms (${ratio('stages')}×), stepRandom ${ms.stepRandom.toFixed(1)} ms (${ratio('stepRandom')}×), stepStart ${ms.stepStart.toFixed(1)} ms (${ratio('stepStart')}×)`);
+  }
+}
+
 export async function run(): Promise<void> {
   const figures: Record<string, unknown> = {};
+  if (process.env.R3_ONLY) {
+    // Only R_3's estimators, merged into the figures already written by a full run (whose _meta is kept as _meta_rest).
+    r3Estimators(figures);
+    const previous = readResults('training');
+    const rest = previous.figures._meta_rest ?? previous.meta;
+    writeResults('training', { ...previous.figures, ...(rest ? { _meta_rest: rest } : {}), ...figures });
+    return;
+  }
+  r3Estimators(figures);
   console.log('one training iteration (forward + backward, rk4 on a fixed grid of 8 steps): R_K vs none');
   for (const c of CASES) {
     if (process.env.QUICK) continue;

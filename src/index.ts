@@ -62,8 +62,8 @@ export { Dynamics } from './nn/vector-field.js';
 export { mlpDynamics, createNetwork, NETWORK_ACTIVATIONS, type MlpSpec, type NetworkSpec, type NetworkActivation, type Network, type Mlp, type MlpLayer } from './nn/mlp.js';
 
 // Terms integrated beside z (R_K, kinetic, Jacobian, log-density) or summed over the steps (ERNODE, SRNODE).
-export { TERM_KINDS, MAX_ORDER, type TermKindRule, type SquaresIntegrand } from './terms/kinds.js';
-export { checkTerms, type TermConfig, type RegulariserTermConfig, type TermKind, type NoiseKind, type TraceEstimatorKind, type WeightedTerm } from './terms/terms.js';
+export { TERM_KINDS, MAX_ORDER, TAYLOR_ESTIMATORS, type TermKindRule, type TermRole, type SquaresIntegrand } from './terms/kinds.js';
+export { checkTerms, type TermConfig, type RegulariserTermConfig, type TaylorEstimator, type TermKind, type NoiseKind, type TraceEstimatorKind, type WeightedTerm } from './terms/terms.js';
 export { resolveTerms, type RegularizerConfig } from './terms/regularizers.js';
 export { taylorRegulariser, kineticRegulariser, jacobianFrobeniusRegulariser } from './terms/integrands.js';
 export type { GradientRequest, RegulariserResult } from './terms/integrands.js';

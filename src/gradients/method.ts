@@ -10,6 +10,7 @@ import type { SolveOptions } from '../ode/options.js';
 import type { NormStrategy } from '../ode/norm.js';
 import type { MethodName } from '../ode/tableaus.js';
 import type { ParameterLike } from '../autodiff/parameters.js';
+import type { Dynamics } from '../nn/vector-field.js';
 import type { AugmentedDynamics } from '../terms/augmented.js';
 import type { StepTermSpec } from '../terms/step-terms.js';
 import type { StageStore } from './stage-store.js';
@@ -45,6 +46,8 @@ export interface OdeBlock {
   readonly t1: number;
   /** the Runge–Kutta method of its solves */
   readonly method: MethodName;
+  /** the vector field f (R_K's per-step estimates evaluate it in the backward pass) */
+  readonly vectorField: Dynamics;
   /** the solver's rtol/atol as the step terms read them (the config's, or the defaults) */
   readonly tolerances: { rtol: number; atol: number };
   /** the block's augmented dynamics for a batch size, with or without the terms' states */
@@ -96,7 +99,7 @@ export interface BackwardRequest {
   logDensityBar: Float64Array;
   /** the cotangent of each integral term's value at t1: its λ (scaled) */
   termCotangents: Float64Array;
-  /** step terms with their weights (λ, scaled): summed over the replayed steps */
+  /** step terms (and R_K with a per-step estimator) with their weights (λ, scaled) and draws: summed over the replayed steps */
   stepTerms: readonly StepTermSpec[];
   grid?: ArrayLike<number>;
   norm?: StateNorm;

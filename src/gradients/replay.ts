@@ -156,9 +156,8 @@ export function backpropagateSteps(
         for (let i = 0; i < s; i++) if (use[i]) { termKbar[i] = arena.alloc(n); kernels.fill(termKbar[i], 0, n); }
         termY0bar = arena.alloc(n);
         kernels.fill(termY0bar, 0, n);
-        const view = (p: Ptr) => arena.view(p, n);
         const values = stepTerms.step({
-          h, y0: view(y0), k: k.map((p, i) => (use[i] ? view(p) : undefined)), kbar: termKbar.map((p, i) => (use[i] ? view(p) : undefined)), y0bar: view(termY0bar),
+          index: step, t, h, y0, k: k.map((p, i) => (use[i] ? p : undefined)), kbar: termKbar.map((p, i) => (use[i] ? p : undefined)), y0bar: termY0bar,
         });
         values.forEach((v, j) => { stepTermValues[j] = (stepTermValues[j] ?? 0) + v; });
       }

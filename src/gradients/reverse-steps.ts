@@ -1,9 +1,9 @@
 // The backward pass of the two discretise-then-optimise methods: the recorded steps reversed newest
 // first (replay.ts), replaying their stages (checkpoint) or reading the kept ones (backprop), with the
-// step terms summed over the same steps.
+// step terms (and R_K's per-step estimates) summed over the same steps.
 import { ArgumentError } from '../errors.js';
 import { TABLEAUS } from '../ode/tableaus.js';
-import { stepTermsHook } from '../terms/step-terms.js';
+import { stepTermsHook } from '../terms/step-hook.js';
 import type { BackwardRequest, BackwardResult, OdeBlock } from './method.js';
 import { backpropagateSteps, type StoredStages } from './replay.js';
 
@@ -23,7 +23,9 @@ export function reverseRecordedSteps(block: OdeBlock, request: BackwardRequest, 
   });
   const tableau = TABLEAUS[method];
   const bd = dyn.batch * dyn.d;
-  const hook = stepTerms.length === 0 ? undefined : stepTermsHook(stepTerms, tableau, block.tolerances, bd);
+  const hook = stepTerms.length === 0 ? undefined : stepTermsHook(stepTerms, {
+    rt: block.rt, tableau, tol: block.tolerances, components: bd, vectorField: block.vectorField, batch: dyn.batch,
+  });
   const replay = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
   const back = backpropagateSteps(block.rt, replay, steps, tableau, ybar1, { times, cotangents }, hook, stored);
   return { zbar0: back.ybar.slice(0, bd), stepTermValues: back.stepTermValues };

@@ -32,7 +32,7 @@ import { checkRuntime } from '../runtime/check.js';
 import { LruCache } from '../lru-cache.js';
 import { checkSolverConfig, type SolverConfig } from './solver-config.js';
 import { checkTerms, isStepTerm, termName, termsFromRegularizers, termsNeedNoise, type IntegralTermConfig, type StepTermConfig, type TermConfig } from '../terms/terms.js';
-import { checkStepTermsTableau } from '../terms/step-terms.js';
+import { checkStepTermsSolver } from '../terms/step-hook.js';
 import { fusedPredict, type InferencePath } from '../inference/index.js';
 
 // src/ode's defaults (options.ts), which the solve used when the solver config leaves them out.
@@ -93,7 +93,7 @@ export interface ObjectiveResult {
 
 export interface ObjectiveOptions {
   gradient?: boolean;
-  /** Rng for the noise of the Jacobian term and the Hutchinson trace (required when either is on) */
+  /** Rng for the noise of the Jacobian term, the Hutchinson trace and R_K's stepRandom times (required when one is on) */
   rng?: Rng;
   /** step boundaries to use instead of choosing steps (e.g. an adaptive solve's accepted steps, to hold accept/reject decisions fixed) */
   grid?: ArrayLike<number>;
@@ -129,6 +129,8 @@ export interface ForwardPass {
   /** the λ multiplier and norm the forward ran with (the backward uses the same) */
   lambdaScale: number;
   norm?: StateNorm;
+  /** one uniform draw per accepted step (R_K's stepRandom estimator: the step's random time) */
+  stepDraws?: Float64Array;
 }
 
 export interface ForwardOptions {
@@ -209,12 +211,13 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
   }
   checkSolverConfig(config.solver ?? {});
   const gradient = checkOneOf(config.gradient ?? 'checkpoint', GRADIENT_METHODS, 'gradient');
-  const stepKinds = (config.terms ?? []).filter(isStepTerm).map((t) => t.kind);
-  if (stepKinds.length > 0) {
+  const stepTerms = (config.terms ?? []).filter(isStepTerm);
+  if (stepTerms.length > 0) {
     // They are sums over the accepted steps, evaluated and differentiated in the replay of those steps.
-    if (gradient === 'adjoint') throw new ArgumentError('gradient', `'checkpoint' or 'backprop' (a ${stepKinds[0]} term is differentiated through the accepted steps' stages)`, gradient);
-    if (config.solver?.steps !== undefined) throw new ArgumentError('solver.steps', `no fixed grid with a ${stepKinds[0]} term (it needs the adaptive solver's error estimate)`, config.solver.steps);
-    checkStepTermsTableau(stepKinds, TABLEAUS[config.solver?.method ?? 'dopri5']);
+    const first = stepTerms[0];
+    const what = first.kind === 'taylor' ? `taylor term with estimator '${first.estimator}'` : `${first.kind} term`;
+    if (gradient === 'adjoint') throw new ArgumentError('gradient', `'checkpoint' or 'backprop' (a ${what} is summed over the accepted steps and differentiated through their stages)`, gradient);
+    checkStepTermsSolver(stepTerms, TABLEAUS[config.solver?.method ?? 'dopri5'], config.solver?.steps);
   }
   const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
   if (typeof t0 !== 'number' || !Number.isFinite(t0)) throw new ArgumentError('t0', 'a finite start time', t0);
@@ -298,18 +301,23 @@ export class NeuralOde implements OdeBlock {
     return this.config.solver?.method ?? 'dopri5';
   }
 
+  /** the vector field f (OdeBlock: R_K's per-step estimates evaluate it in the backward pass) */
+  get vectorField(): Dynamics {
+    return this.network.graph;
+  }
+
   /** the solver's rtol/atol (src/ode's defaults where the config leaves them out) */
   get tolerances(): { rtol: number; atol: number } {
     const solver = this.config.solver ?? {};
     return { rtol: solver.rtol ?? DEFAULT_RTOL, atol: solver.atol ?? DEFAULT_ATOL };
   }
 
-  /** The integral terms: `terms` (but the step terms), or those the `regularizers` shorthand stands for. */
+  /** The integral terms: `terms` (but the step terms and R_K estimated per step), or those the `regularizers` shorthand stands for. */
   get terms(): IntegralTermConfig[] {
     return this.config.terms?.filter((t): t is IntegralTermConfig => !isStepTerm(t)) ?? (termsFromRegularizers(this.config.regularizers ?? {}) as IntegralTermConfig[]);
   }
 
-  /** The terms summed over the accepted steps in the replay (errorEstimate, stiffness). */
+  /** The terms summed over the accepted steps in the replay (errorEstimate, stiffness, R_K with a per-step estimator). */
   get stepTerms(): StepTermConfig[] {
     return this.config.terms?.filter(isStepTerm) ?? [];
   }
@@ -484,8 +492,8 @@ export class NeuralOde implements OdeBlock {
     const { t0, t1 } = this.config;
     const times = this.outputTimes(options.times);
     const dyn = this.dynamics(batch, true);
-    if (termsNeedNoise(this.terms)) {
-      if (!options.rng) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace', undefined);
+    if (termsNeedNoise([...this.terms, ...this.stepTerms])) {
+      if (!options.rng) throw new ArgumentError('rng', "an Rng for the noise of the Jacobian term, the Hutchinson trace and R_K's stepRandom times", undefined);
       dyn.resampleNoise(options.rng);
     }
     const { layout } = dyn;
@@ -507,6 +515,8 @@ export class NeuralOde implements OdeBlock {
       fwd = this.solve({ dyn, y0, ts, grid, record: false, norm });
       nfeForward = dyn.nfe;
     }
+    // R_K's stepRandom: one uniform time per accepted step, drawn after the integral terms' noise.
+    const stepDraws = recorded && fwd.steps && this.stepTerms.some((t) => termsNeedNoise([t])) ? options.rng!.fill(new Float64Array(fwd.steps.t.length)) : undefined;
     const yEnd = fwd.ys[fwd.ys.length - 1];
     const zs = gatherOutputs(fwd.ys, index, bd);
     const logDensity = layout.logDensity.count > 0 ? yEnd.slice(layout.logDensity.offset, layout.logDensity.offset + batch) : undefined;
@@ -523,7 +533,7 @@ export class NeuralOde implements OdeBlock {
       checkpointBytes: fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
       storedBytes: recorded?.stored ? recorded.stored.end - recorded.stored.start : 0,
     };
-    return { result, dyn, times, grid, noise: dyn.saveNoise(), lambdaScale, ...(recorded ? { recorded } : {}), ...(norm ? { norm } : {}) };
+    return { result, dyn, times, grid, noise: dyn.saveNoise(), lambdaScale, ...(recorded ? { recorded } : {}), ...(norm ? { norm } : {}), ...(stepDraws ? { stepDraws } : {}) };
   }
 
   /**
@@ -567,7 +577,7 @@ export class NeuralOde implements OdeBlock {
       zs: result.zs,
       termCotangents: Float64Array.from(dyn.terms, (term) => lambdaScale * term.lambda),
       // The step terms' weights are the cotangents of their values; their tolerances are the solver's.
-        stepTerms: stepTerms.map((t) => ({ kind: t.kind, weight: lambdaScale * (t.lambda ?? 0) })),
+      stepTerms: stepTerms.map((term) => ({ term, weight: lambdaScale * (term.lambda ?? 0), ...(pass.stepDraws ? { draws: pass.stepDraws } : {}) })),
     });
     stepTerms.forEach((t, j) => {
       const value = back.stepTermValues[j] ?? 0;

@@ -661,7 +661,9 @@ function checkModel(model: unknown): asserts model is NeuralOde | Model {
 
 
 function needsNoise(model: NeuralOde | Model): boolean {
-  return model instanceof NeuralOde ? termsNeedNoise(model.terms) : model.blocks.some((b) => termsNeedNoise(b.terms));
+  // (R_K's stepRandom is a step term: it draws one time per accepted step)
+  const drawsNoise = (b: NeuralOde) => termsNeedNoise([...b.terms, ...b.stepTerms]);
+  return model instanceof NeuralOde ? drawsNoise(model) : model.blocks.some(drawsNoise);
 }
 
 function batchOf(x: unknown, width: number, name: string): number {
@@ -676,7 +678,7 @@ function noiseSeeds(model: NeuralOde | Model, rng: unknown, shards: number): num
     if (rng !== undefined) checkRng(rng, 'rng');
     return undefined;
   }
-  if (rng === undefined) throw new ArgumentError('rng', 'an Rng for the noise of the Jacobian term and the Hutchinson trace (one seed is drawn per shard)', undefined);
+  if (rng === undefined) throw new ArgumentError('rng', "an Rng for the noise of the Jacobian term, the Hutchinson trace and R_K's stepRandom times (one seed is drawn per shard)", undefined);
   checkRng(rng, 'rng');
   return shardSeeds(rng as Rng, shards);
 }

@@ -23,7 +23,7 @@ import { solutionJet, solutionJetVjp } from '../taylor/solution.js';
 import { JetProgram } from '../taylor/jet-program.js';
 import { Program } from '../autodiff/program.js';
 import { resolveTerms, type RegularizerConfig } from './regularizers.js';
-import { weightedTerm, type NoiseKind, type RegulariserTermConfig, type TermConfig, type TraceEstimatorKind, type WeightedTerm } from './terms.js';
+import { termRole, weightedTerm, type NoiseKind, type RegulariserTermConfig, type TermConfig, type TraceEstimatorKind, type WeightedTerm } from './terms.js';
 import { TERM_KINDS } from './kinds.js';
 import { squaresCotangentScale, squaresValue, type GradientRequest, type RegulariserResult } from './integrands.js';
 import { NegativeTrace } from './trace.js';
@@ -82,7 +82,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     this.d = graph.stateSize;
     let list = resolveTerms(terms);
     if (!withTerms) list = [];
-    const regularizers = list.filter((t): t is RegulariserTermConfig => TERM_KINDS[t.kind].role === 'regulariser');
+    const regularizers = list.filter((t): t is RegulariserTermConfig => termRole(t) === 'regulariser');
     this.terms = regularizers.map(weightedTerm);
     const taylor = regularizers.find((t) => t.kind === 'taylor');
     this.order = taylor?.kind === 'taylor' ? taylor.order : undefined;

@@ -1,8 +1,9 @@
 // Every kind of term as one registry entry, as JAX's jet has one rule per primitive: the keys its
 // configuration takes and their checks, its result name, whether it draws noise, and how it is
 // computed (the integrand and its gradient for the integrals beside z; the per-step rule for the step
-// terms). checkTerms, termName, termsNeedNoise and the augmented dynamics all read this table, so a new
-// kind is one entry here (and its integrand's place in the augmented state).
+// terms). checkTerms, termName, termsNeedNoise, the augmented dynamics and the replay's step hook all
+// read this table, so a new kind is one entry here (and its integrand's place in the augmented state).
+// R_K has both: its estimator decides its role (integrated at every stage, or estimated once per step).
 import { ArgumentError } from '../errors.js';
 import type { Dynamics } from '../nn/vector-field.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -11,7 +12,8 @@ import {
   type GradientRequest, type RegulariserResult,
 } from './integrands.js';
 import { STEP_TERM_RULES, type StepTermRule } from './step-terms.js';
-import type { TermConfig, TermKind, TraceEstimatorKind } from './terms.js';
+import { TAYLOR_STEP_RULE } from './taylor-step.js';
+import type { StepTermConfig, TaylorEstimator, TermConfig, TermKind, TraceEstimatorKind } from './terms.js';
 
 type ConfigOf<K extends TermKind> = Extract<TermConfig, { kind: K }>;
 
@@ -25,14 +27,17 @@ export interface SquaresIntegrand<K extends TermKind> {
   evaluate(dynamics: Dynamics, t: number, z: Tensor, term: ConfigOf<K>, eps: Tensor | null, grad?: GradientRequest): RegulariserResult;
 }
 
+/**
+ * How a term enters the objective: a λ-weighted scalar integral beside z ('regulariser'), Δlog p per
+ * example beside z, its cotangent from the data loss ('logDensity'), or a λ-weighted sum over the
+ * solver's accepted steps, computed in the replay ('step').
+ */
+export type TermRole = 'regulariser' | 'logDensity' | 'step';
+
 export interface TermKindRule<K extends TermKind> {
   readonly kind: K;
-  /**
-   * How the term enters the objective: a λ-weighted scalar integral beside z ('regulariser'), Δlog p
-   * per example beside z, its cotangent from the data loss ('logDensity'), or a λ-weighted sum over the
-   * solver's accepted steps, computed in the checkpointed replay ('step').
-   */
-  readonly role: 'regulariser' | 'logDensity' | 'step';
+  /** its role (R_K's depends on its estimator: a regulariser integrated at the stages, or a step term) */
+  role(term: ConfigOf<K>): TermRole;
   readonly required: readonly string[];
   readonly optional: readonly string[];
   /** checks of the kind's own values (lambda and noise are checked alike for every kind) */
@@ -43,29 +48,35 @@ export interface TermKindRule<K extends TermKind> {
   needsNoise(term: ConfigOf<K>): boolean;
   /** the integrand of a regulariser */
   readonly integrand?: SquaresIntegrand<K>;
-  /** the per-step rule of a step term (step-terms.ts) */
-  readonly step?: StepTermRule;
+  /** the per-step rule of a step term (step-terms.ts; R_K's per-step estimators: taylor-step.ts) */
+  readonly step?: StepTermRule<Extract<ConfigOf<K>, StepTermConfig>>;
 }
 
 /** Highest K of R_K: the jet programs carry K + 1 coefficients and (K!)² grows past f64's comfort. */
 export const MAX_ORDER = 8;
 
 const ESTIMATORS: readonly TraceEstimatorKind[] = ['exact', 'hutchinson'];
+export const TAYLOR_ESTIMATORS: readonly TaylorEstimator[] = ['stages', 'stepRandom', 'stepStart'];
 const noChecks = (): void => {};
 
 export const TERM_KINDS: { readonly [K in TermKind]: TermKindRule<K> } = {
   taylor: {
     kind: 'taylor',
-    role: 'regulariser',
+    role: (t) => ((t.estimator ?? 'stages') === 'stages' ? 'regulariser' : 'step'),
     required: ['order'],
-    optional: ['lambda'],
+    optional: ['lambda', 'estimator'],
     checkValues(t, at) {
       if (!(Number.isInteger(t.order) && (t.order as number) >= 1 && (t.order as number) <= MAX_ORDER)) {
         throw new ArgumentError(`${at}.order`, `an integer K in 1..${MAX_ORDER}`, t.order);
       }
+      if (t.estimator !== undefined && !TAYLOR_ESTIMATORS.includes(t.estimator as TaylorEstimator)) {
+        throw new ArgumentError(`${at}.estimator`, `one of ${TAYLOR_ESTIMATORS.join(', ')}`, t.estimator);
+      }
     },
     name: (t) => `r${t.order}`,
-    needsNoise: () => false,
+    // stepRandom draws one time per accepted step
+    needsNoise: (t) => t.estimator === 'stepRandom',
+    step: TAYLOR_STEP_RULE,
     integrand: {
       quantity: 'taylorCoefficient',
       coefficient: (t) => taylorCoefficient(t.order),
@@ -74,7 +85,7 @@ export const TERM_KINDS: { readonly [K in TermKind]: TermKindRule<K> } = {
   },
   kinetic: {
     kind: 'kinetic',
-    role: 'regulariser',
+    role: () => 'regulariser',
     required: [],
     optional: ['lambda'],
     checkValues: noChecks,
@@ -88,7 +99,7 @@ export const TERM_KINDS: { readonly [K in TermKind]: TermKindRule<K> } = {
   },
   jacobianFrobenius: {
     kind: 'jacobianFrobenius',
-    role: 'regulariser',
+    role: () => 'regulariser',
     required: [],
     optional: ['lambda', 'noise'],
     checkValues: noChecks,
@@ -105,7 +116,7 @@ export const TERM_KINDS: { readonly [K in TermKind]: TermKindRule<K> } = {
   },
   logDensity: {
     kind: 'logDensity',
-    role: 'logDensity',
+    role: () => 'logDensity',
     required: ['estimator'],
     optional: ['noise'],
     checkValues(t, at) {
@@ -116,7 +127,7 @@ export const TERM_KINDS: { readonly [K in TermKind]: TermKindRule<K> } = {
   },
   errorEstimate: {
     kind: 'errorEstimate',
-    role: 'step',
+    role: () => 'step',
     required: [],
     optional: ['lambda'],
     checkValues: noChecks,
@@ -126,7 +137,7 @@ export const TERM_KINDS: { readonly [K in TermKind]: TermKindRule<K> } = {
   },
   stiffness: {
     kind: 'stiffness',
-    role: 'step',
+    role: () => 'step',
     required: [],
     optional: ['lambda'],
     checkValues: noChecks,

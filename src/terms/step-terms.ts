@@ -15,22 +15,47 @@
 //     is |a|·|t1 − t0| exactly, whatever the steps), and h·ρ is the quantity Hairer compares with 3.25.
 // Only z (the first `components` values of the state) enters either term, as with errorNorm 'state'.
 // Their values exist only where the replay runs, i.e. when a gradient is taken: an objective with
-// gradient: false reports neither (nor adds them to its loss).
+// gradient: false reports neither (nor adds them to its loss). R_K's per-step estimators
+// (taylor-step.ts) are rules of the same shape; step-hook.ts builds the replay's hook from them all.
+import type { Ptr } from '../autodiff/op.js';
 import type { Values } from '../runtime/dtype.js';
+import type { Runtime } from '../runtime/wasm.js';
+import type { Dynamics } from '../nn/vector-field.js';
 import { ArgumentError } from '../errors.js';
 import type { ButcherTableau } from '../ode/tableaus.js';
+import type { StepTermConfig } from './terms.js';
 
 export type StepTermKind = 'errorEstimate' | 'stiffness';
 export const STEP_TERM_KINDS: readonly StepTermKind[] = ['errorEstimate', 'stiffness'];
 
+/** A term summed over the accepted steps, as the backward pass hands it to the replay. */
 export interface StepTermSpec {
-  kind: StepTermKind;
+  /** its configuration (R_K's order and estimator too) */
+  term: StepTermConfig;
   /** weight in the objective (the cotangent of the term's value) */
   weight: number;
+  /** one uniform draw in [0, 1) per accepted step, for a term that draws noise (R_K's stepRandom) */
+  draws?: Float64Array;
 }
 
-/** What the replay hands a step term for one step: views (of the runtime's dtype) of the step's start state and stage values. */
+/** One step's buffers in the replay, as arena byte offsets (stages not asked for: undefined). */
+export interface StepBuffers {
+  /** the step's index in the solve */
+  index: number;
+  /** its start time and size */
+  t: number;
+  h: number;
+  y0: Ptr;
+  k: (Ptr | undefined)[];
+  /** cotangents to ADD to: k̄_i (for the stages asked for) and ȳ0 */
+  kbar: (Ptr | undefined)[];
+  y0bar: Ptr;
+}
+
+/** What the replay hands a step term for one step: views (of the runtime's dtype, z's values) of the step's buffers. */
 export interface StepView {
+  index: number;
+  t: number;
   h: number;
   y0: Values;
   /** k[i] for the stages the terms asked for (others undefined) */
@@ -38,71 +63,73 @@ export interface StepView {
   /** cotangents to ADD to: k̄_i (for the stages asked for) and ȳ0 */
   kbar: (Values | undefined)[];
   y0bar: Values;
+  /** the same buffers as arena offsets, for a rule that calls kernels or the vector field (which may grow memory and so stale the views) */
+  at: StepBuffers;
+}
+
+/** What a rule reads besides the step: the runtime, the tableau, the solver's tolerances, and the vector field. */
+export interface StepTermContext {
+  rt: Runtime;
+  tableau: ButcherTableau;
+  tol: { rtol: number; atol: number };
+  /** values of z at the start of the state (batch·D) */
+  components: number;
+  /** the model's vector field and the batch (R_K's per-step estimators evaluate it) */
+  vectorField: Dynamics;
+  batch: number;
 }
 
 /** The replay's hook: which stages it must replay, and per step the terms' values and cotangents. */
 export interface StepTermsHook {
   readonly stages: readonly boolean[];
   /** adds each term's weighted cotangents and returns the terms' values at this step (by term index) */
-  step(view: StepView): number[];
+  step(buffers: StepBuffers): number[];
 }
 
-/** One step term's rule: what it needs of the tableau, which stages it reads, and its value and cotangents at a step. */
-export interface StepTermRule {
+/** One step term's rule: what it needs of the solver, which stages it reads, and its value and cotangents at a step. */
+export interface StepTermRule<C extends StepTermConfig = StepTermConfig> {
+  /** it reads the adaptive solver's error estimate, so a fixed grid (solver.steps) is refused */
+  readonly adaptiveOnly: boolean;
   /** refuses a tableau the term cannot be computed from, naming `argument` (the method) */
-  checkTableau(tableau: ButcherTableau, argument: string): void;
+  checkTableau(term: C, tableau: ButcherTableau, argument: string): void;
   /** marks the stages whose values the term reads (so the replay replays them) */
-  markStages(tableau: ButcherTableau, stages: boolean[]): void;
-  /** its value at one step, adding weight·∂value/∂(k, y0) to the view's cotangents */
-  step(view: StepView, tableau: ButcherTableau, tol: { rtol: number; atol: number }, components: number, weight: number): number;
+  markStages(term: C, tableau: ButcherTableau, stages: boolean[]): void;
+  /** its value at one step, adding weight·∂value/∂(k, y0) to the view's cotangents (and ∂/∂θ to the parameters' gradients) */
+  step(view: StepView, spec: StepTermSpec & { term: C }, context: StepTermContext): number;
 }
 
-export const STEP_TERM_RULES: Record<StepTermKind, StepTermRule> = {
+type ErrorEstimateConfig = Extract<StepTermConfig, { kind: 'errorEstimate' }>;
+type StiffnessConfig = Extract<StepTermConfig, { kind: 'stiffness' }>;
+
+export const STEP_TERM_RULES: { errorEstimate: StepTermRule<ErrorEstimateConfig>; stiffness: StepTermRule<StiffnessConfig> } = {
   errorEstimate: {
-    checkTableau(tableau, argument) {
+    adaptiveOnly: true,
+    checkTableau(_term, tableau, argument) {
       if (!tableau.bError) throw new ArgumentError(argument, 'an adaptive method with an embedded error estimate (an errorEstimate term)', tableau.name);
     },
-    markStages(tableau, stages) {
+    markStages(_term, tableau, stages) {
       const { b } = tableau;
       tableau.bError!.forEach((w, i) => { if (w !== 0 || b[i] !== 0) stages[i] = true; });
     },
-    step: (view, tableau, tol, components, weight) => errorEstimateStep(view, tableau, tol, components, weight),
+    step: (view, { weight }, { tableau, tol, components }) => errorEstimateStep(view, tableau, tol, components, weight),
   },
   stiffness: {
-    checkTableau(tableau, argument) {
+    adaptiveOnly: true,
+    checkTableau(_term, tableau, argument) {
       const s = tableau.stages;
       if (!(tableau.fsal && s >= 3 && tableau.c[s - 2] === 1)) {
         throw new ArgumentError(argument, 'a first-same-as-last pair whose last two stages are both at t + h, as dopri5 and tsit5 (a stiffness term)', tableau.name);
       }
     },
-    markStages(tableau, stages) {
+    markStages(_term, tableau, stages) {
       const s = tableau.stages;
       stages[s - 1] = true;
       stages[s - 2] = true;
       tableau.b.forEach((w, i) => { if (w !== 0 || (tableau.a[s - 2][i] ?? 0) !== 0) stages[i] = true; });
     },
-    step: (view, tableau, _tol, components, weight) => stiffnessStep(view, tableau, components, weight),
+    step: (view, { weight }, { tableau, components }) => stiffnessStep(view, tableau, components, weight),
   },
 };
-
-/** Refuses a tableau a term cannot be computed from, naming the method. */
-export function checkStepTermsTableau(kinds: readonly StepTermKind[], tableau: ButcherTableau, argument = 'solver.method'): void {
-  for (const kind of STEP_TERM_KINDS) if (kinds.includes(kind)) STEP_TERM_RULES[kind].checkTableau(tableau, argument);
-}
-
-/**
- * The hook for `terms` on `tableau` with the solver's tolerances; `components` = values of z at the
- * start of the state (batch·D).
- */
-export function stepTermsHook(terms: readonly StepTermSpec[], tableau: ButcherTableau, tol: { rtol: number; atol: number }, components: number): StepTermsHook {
-  checkStepTermsTableau(terms.map((t) => t.kind), tableau);
-  const stages = new Array<boolean>(tableau.stages).fill(false);
-  for (const t of terms) STEP_TERM_RULES[t.kind].markStages(tableau, stages);
-  return {
-    stages,
-    step: (v) => terms.map((t) => STEP_TERM_RULES[t.kind].step(v, tableau, tol, components, t.weight)),
-  };
-}
 
 /** E·|h| of one step, adding weight·∂(E·|h|)/∂(k, y0) to the cotangents. */
 export function errorEstimateStep(v: StepView, tableau: ButcherTableau, { rtol, atol }: { rtol: number; atol: number }, m: number, weight: number): number {

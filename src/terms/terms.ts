@@ -5,15 +5,22 @@
 // kinds.ts' TERM_KINDS. Validation is strict, every rejection naming the term and the key, so a typo
 // (`lamda`) is an error rather than a silently unweighted term.
 import { ArgumentError } from '../errors.js';
-import { TERM_KINDS, TERM_KIND_NAMES } from './kinds.js';
+import { TERM_KINDS, TERM_KIND_NAMES, type TermRole } from './kinds.js';
 import type { RegularizerConfig } from './regularizers.js';
 
 export type NoiseKind = 'rademacher' | 'gaussian';
 export type TraceEstimatorKind = 'exact' | 'hutchinson';
+/**
+ * How R_K's integral is computed: 'stages' integrates the integrand beside z at every RK stage (the
+ * exact RK quadrature; the default); 'stepRandom' and 'stepStart' evaluate it once per accepted step in
+ * the backward pass (taylor-step.ts): at one uniform random time per step along the dense output
+ * (unbiased), or at the step's start (a left Riemann sum, biased O(h)).
+ */
+export type TaylorEstimator = 'stages' | 'stepRandom' | 'stepStart';
 
 export type TermConfig =
-  /** R_K: mean over batch and features of (d^K z/dt^K)² */
-  | { kind: 'taylor'; order: number; lambda?: number }
+  /** R_K: mean over batch and features of (d^K z/dt^K)², integrated over the stages (default) or estimated once per accepted step */
+  | { kind: 'taylor'; order: number; lambda?: number; estimator?: TaylorEstimator }
   /** RNODE's kinetic energy: mean of f² */
   | { kind: 'kinetic'; lambda?: number }
   /** RNODE's Jacobian-Frobenius estimate: mean of (∂f/∂z·ε)², ε drawn once per solve */
@@ -25,12 +32,21 @@ export type TermConfig =
   /** SRNODE: Σ over accepted steps of the stiffness estimate ρ × |h| (step-terms.ts; dopri5/tsit5, checkpoint replay only: evaluated only when a gradient is taken) */
   | { kind: 'stiffness'; lambda?: number };
 
-/** Terms summed over the solver's accepted steps in the replay, not integrated in the state. */
-export type StepTermConfig = Extract<TermConfig, { kind: 'errorEstimate' | 'stiffness' }>;
-export type IntegralTermConfig = Exclude<TermConfig, StepTermConfig>;
+/**
+ * Terms summed over the solver's accepted steps in the replay, not integrated in the state: the step
+ * terms, and R_K with a per-step estimator (isStepTerm tells which).
+ */
+export type StepTermConfig = Extract<TermConfig, { kind: 'errorEstimate' | 'stiffness' | 'taylor' }>;
+/** Terms integrated in the state (R_K with the 'stages' estimator among them; isStepTerm tells which). */
+export type IntegralTermConfig = Exclude<TermConfig, { kind: 'errorEstimate' | 'stiffness' }>;
 
 export function isStepTerm(term: TermConfig): term is StepTermConfig {
-  return TERM_KINDS[term.kind].role === 'step';
+  return termRole(term) === 'step';
+}
+
+/** How a term enters the objective (its kind's `role`, which for R_K depends on its estimator). */
+export function termRole(term: TermConfig): TermRole {
+  return (TERM_KINDS[term.kind].role as (t: TermConfig) => TermRole)(term);
 }
 
 export type TermKind = TermConfig['kind'];
@@ -95,7 +111,7 @@ export function termsFromRegularizers(r: RegularizerConfig): TermConfig[] {
   return terms;
 }
 
-/** Whether any term draws noise from the Rng (once per solve). */
+/** Whether any term draws noise from the Rng (once per solve; stepRandom once per accepted step). */
 export function termsNeedNoise(terms: readonly TermConfig[]): boolean {
   return terms.some((t) => (TERM_KINDS[t.kind].needsNoise as (term: TermConfig) => boolean)(t));
 }

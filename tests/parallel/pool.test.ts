@@ -151,6 +151,22 @@ test('noise (Jacobian–Frobenius term): one seed per shard drawn from rng in sh
   await rejects(pool.objective(model, x, target), /rng: expected an Rng/);
 });
 
+test("R_K's stepRandom: its times come from one seed per shard drawn from rng in shard order; refused without rng", async () => {
+  const config: NeuralOdeConfig = { mlp: rk4Config.mlp, terms: [{ kind: 'taylor', order: 2, lambda: 0.1, estimator: 'stepRandom' }], solver: { method: 'dopri5', steps: 4 } };
+  const model = NeuralOde.create(rt, config, new Rng(7));
+  const rng = new Rng(8);
+  const x = randomArray(rng, 5 * 3), target = randomArray(rng, 5 * 3);
+  const first = await pool.objective(model, x, target, { rng: new Rng(9) });
+  const draws = new Rng(9);
+  const seeds = [draws.nextUint32(), draws.nextUint32()];
+  splitRows(5, 2).forEach((s, i) => {
+    const alone = model.objective(x.slice(s.start * 3, (s.start + s.count) * 3), target.slice(s.start * 3, (s.start + s.count) * 3), { rng: new Rng(seeds[i]) });
+    assert.ok(alone.regularizers.r2 > 0);
+    assert.is(first.shards[i].regularizers.r2, alone.regularizers.r2, `shard ${i}`);
+  });
+  await rejects(pool.objective(model, x, target), /rng: expected an Rng/);
+});
+
 test('train({ pool }) on a fixed grid follows the single-thread run to rounding; two pooled runs are identical', async () => {
   const data = (() => {
     const rng = new Rng(11);

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TERM_KINDS, TERM_KIND_NAMES } from '../../src/terms/kinds.js';
-import { isStepTerm, termName, termsNeedNoise, type TermConfig } from '../../src/terms/terms.js';
+import { isStepTerm, termName, termRole, termsNeedNoise, type TermConfig } from '../../src/terms/terms.js';
 import { regularizerTerms, resolveTerms } from '../../src/terms/regularizers.js';
 import { ArgumentError } from '../../src/errors.js';
 
@@ -14,20 +14,28 @@ const ONE_OF_EACH: TermConfig[] = [
 
 test('every kind is one entry, keyed by its kind, with the parts its role needs', () => {
   assert.equal(TERM_KIND_NAMES, ONE_OF_EACH.map((t) => t.kind));
-  for (const [kind, rule] of Object.entries(TERM_KINDS)) {
-    assert.is(rule.kind, kind);
-    assert.is(rule.integrand !== undefined, rule.role === 'regulariser', `${kind}: an integrand exactly when a regulariser`);
-    assert.is(rule.step !== undefined, rule.role === 'step', `${kind}: a step rule exactly when a step term`);
+  for (const term of ONE_OF_EACH) {
+    const rule = TERM_KINDS[term.kind];
+    assert.is(rule.kind, term.kind);
+    assert.is(rule.integrand !== undefined, termRole(term) === 'regulariser', `${term.kind}: an integrand exactly when a regulariser`);
+    // (R_K has both: integrated at the stages by default, a step term with a per-step estimator)
+    assert.is(rule.step !== undefined, termRole(term) === 'step' || term.kind === 'taylor', `${term.kind}: a step rule exactly when a step term`);
   }
   assert.equal(ONE_OF_EACH.filter(isStepTerm).map((t) => t.kind), ['errorEstimate', 'stiffness']);
+  assert.equal(termRole({ kind: 'taylor', order: 3, estimator: 'stages' }), 'regulariser');
+  assert.equal(termRole({ kind: 'taylor', order: 3, estimator: 'stepRandom' }), 'step');
+  assert.equal(termRole({ kind: 'taylor', order: 3, estimator: 'stepStart' }), 'step');
   assert.equal(ONE_OF_EACH.filter((t) => t.kind !== 'logDensity').map((t) => termName(t as Exclude<TermConfig, { kind: 'logDensity' }>)),
     ['r2', 'kinetic', 'jacobian', 'errorEstimate', 'stiffness']);
 });
 
-test('noise is drawn for the Jacobian term and the Hutchinson trace only', () => {
+test('noise is drawn for the Jacobian term, the Hutchinson trace and R_K\'s stepRandom only', () => {
   assert.is(termsNeedNoise([{ kind: 'taylor', order: 3 }, { kind: 'kinetic' }, { kind: 'logDensity', estimator: 'exact' }, { kind: 'stiffness' }]), false);
   assert.is(termsNeedNoise([{ kind: 'jacobianFrobenius' }]), true);
   assert.is(termsNeedNoise([{ kind: 'logDensity', estimator: 'hutchinson' }]), true);
+  // R_K's stepRandom draws one time per accepted step; the other estimators draw nothing.
+  assert.is(termsNeedNoise([{ kind: 'taylor', order: 3, estimator: 'stepRandom' }]), true);
+  assert.is(termsNeedNoise([{ kind: 'taylor', order: 3, estimator: 'stepStart' }, { kind: 'taylor', order: 2, estimator: 'stages' }]), false);
 });
 
 test('resolveTerms: a list checked as it is, the regularizers shorthand converted, each refused by name', () => {

@@ -327,7 +327,7 @@ test("errorNorm 'state': the regularised solve takes the unregularised solve's s
 
 test('terms: unknown keys, bad values, duplicates and mixing with regularizers are rejected by name', () => {
   const bad = (terms: unknown, pattern: RegExp) => assert.throws(() => checkTerms(terms), (e: Error) => e instanceof ArgumentError && pattern.test(e.message), String(pattern));
-  bad([{ kind: 'taylor', order: 2, lamda: 0.1 }], /^terms\[0\]\.lamda: expected no such key for a taylor term \(it takes order, lambda\)/);
+  bad([{ kind: 'taylor', order: 2, lamda: 0.1 }], /^terms\[0\]\.lamda: expected no such key for a taylor term \(it takes order, lambda, estimator\)/);
   bad([{ kind: 'kinetic' }, { kind: 'logDensity', estimator: 'exact', noise: 'rademacher', order: 2 }], /^terms\[1\]\.order: expected no such key for a logDensity term/);
   bad([{ kind: 'logDensity' }], /^terms\[0\]\.estimator: expected a value \(required/);
   bad([{ kind: 'logDensity', estimator: 'trace' }], /^terms\[0\]\.estimator: expected one of exact, hutchinson, got "trace"/);
