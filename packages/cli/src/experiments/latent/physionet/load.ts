@@ -12,8 +12,8 @@
 //   (≈ 7.0–7.6) into [0, 0.08]; the σ = 0.01 likelihood then weighs variables very unequally. Test
 //   values may fall outside [0, 1]. A variable constant or unseen in training is shifted by its min
 //   (0 if unseen) and not scaled.
-// Records with descriptors but no time-varying value (the real set-a has a few) are skipped and listed
-// (`emptyRecords: 'error'` refuses them instead). Hostile input is refused before it is read: at most
+// Records with descriptors but no time-varying value (a few real ones hold only descriptors) are
+// skipped and listed (`emptyRecords: 'error'` refuses them instead). Hostile input is refused before it is read: at most
 // `maxRecords` records (counted while listing the folders) and `maxFileBytes` per file (checked on the
 // open file before its bytes are read).
 import { closeSync, existsSync, fstatSync, openSync, opendirSync, readSync, statSync } from 'node:fs';
