@@ -46,7 +46,12 @@ test('taynode cnf: a tiny run writes the JSON (every row, the sweep, the headlin
   assert.is(Object.keys(r.train_seconds).length, 8);
   assert.is(Object.keys(r.train_cpu_seconds).length, 8);
   for (const f of ['cnf-tradeoff.svg', 'cnf-density.svg', 'cnf-samples.svg', 'cnf-unregularised.safetensors', 'cnf-regularised.safetensors']) assert.ok(existsSync(join(dir, f)), f);
-  assert.ok(readFileSync(join(dir, 'cnf-density.svg'), 'utf8').startsWith('<svg'));
+  const density = readFileSync(join(dir, 'cnf-density.svg'), 'utf8');
+  assert.ok(density.startsWith('<svg'));
+  assert.ok(density.includes(`>NFE ${r.nfe_unreg} on the 30 test examples`), 'the title quotes the JSON\'s NFE');
+  assert.ok(density.includes(`NFE ${r.nfe_reg} on the 30 test examples`), 'the regularised one too');
+  assert.ok(density.includes('grid as one batch: NFE'), 'the grid\'s own NFE is named as such');
+  assert.is(density.split('>density<').length - 1, 1, 'one colour legend: the panels share one scale');
   assert.ok(logs.some((l) => l.startsWith('TayNODE ')), 'the comparison is printed');
   rmSync(dir, { recursive: true, force: true });
 });

@@ -20,17 +20,19 @@ import { registerMnistCommand } from '../../packages/cli/src/commands/mnist.js';
 
 const classes = loadMnistClasses();
 
-/** Runs `taynode mnist` with these arguments, its console output silenced. */
-async function runMnist(args: string[]): Promise<void> {
+/** Runs `taynode mnist` with these arguments, its console output silenced; returns what it printed. */
+async function runMnist(args: string[]): Promise<string[]> {
   const program = new Command().exitOverride();
   registerMnistCommand(program);
   const log = console.log;
-  console.log = () => {};
+  const printed: string[] = [];
+  console.log = (...a: unknown[]) => { printed.push(a.join(' ')); };
   try {
     await program.parseAsync(args, { from: 'user' });
   } finally {
     console.log = log;
   }
+  return printed;
 }
 
 test('the package: 10,000 greyscale digits in [0, 1], 784 values each, every class present', () => {
@@ -183,10 +185,14 @@ test('taynode mnist: a tiny run writes the JSON (keys, finite and consistent num
   const dir = mkdtempSync(join(tmpdir(), 'taynode-mnist-'));
   try {
     const json = join(dir, 'mnist.json');
-    await runMnist(['mnist', '--digits', '300', '--iterations', '3', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
+    const printed = await runMnist(['mnist', '--digits', '300', '--iterations', '3', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
       '--eval-tol', '1e-6', '--nfe-batch', '50', '--eval-train', '100', '--per-example', '2', '--curve-points', '2', '--rk-images', '10',
       '--error-tols', '1e-3,1e-5', '--ref-tol', '1e-8', '--error-images', '5', '--warmup', '1', '--no-progress', '--out', dir, '--json', json]);
     const r = JSON.parse(readFileSync(json, 'utf8'));
+    // 3 iterations: the verdict is printed as meaningless, and the JSON says why
+    assert.ok(printed.some((l) => l.startsWith('note: a run of 3 iterations (0.25 epochs) is too short for this verdict to mean anything')), printed.join('\n'));
+    assert.ok(printed.some((l) => l.includes('target (≥ 2× fewer NFE, ≤ +1 pp) ') && l.endsWith('(not meaningful: too short)')));
+    assert.match(r.verdict_too_short, 'too short');
     for (const key of ['nfe_unreg', 'nfe_reg', 'test_error_unreg', 'test_error_reg', 'lambda', 'train_time_unreg_s', 'train_time_reg_s', 'train_time_ratio', 'settings', 'sweep']) assert.ok(key in r, key);
     assert.is(r.lambda, 0.5);
     assert.is(r.sweep.length, 2);

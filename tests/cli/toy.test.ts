@@ -40,6 +40,7 @@ test('a short run trains, evaluates and plots (trajectories coloured by |d³z/dt
   assert.ok(panel.segments.every((s) => s.d >= 0 && Number.isFinite(s.d)));
   const svg = await renderSvg(trajectoriesSpec([panel]));
   assert.ok(svg.startsWith('<svg') && svg.includes('dopri5 NFE'));
+  assert.ok(svg.includes('|d³z/dt³|') && !svg.includes('^'), 'the derivative in superscripts, not carets');
 });
 
 test('the plot states the NFE the command prints, and its legend labels the whole colour range', async () => {

@@ -7,6 +7,14 @@ import * as vegaLite from 'vega-lite';
 
 export type VegaLiteSpec = vegaLite.TopLevelSpec;
 
+const SUPERSCRIPT_DIGITS = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/** `n` in superscript digits (d³z/dt³, not d^3z/dt^3: figure text is not TeX). */
+export function superscript(n: number): string {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`superscript: expected a non-negative integer, got ${n}`);
+  return String(n).replace(/\d/g, (d) => SUPERSCRIPT_DIGITS[Number(d)]);
+}
+
 /** Renders a Vega-Lite spec to an SVG document. */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const { spec: compiled } = vegaLite.compile(spec);

@@ -125,8 +125,8 @@ export function registerCnfCommand(program: Command): void {
         const tol = s.evalTols[0];
         files.push(await writeSvg('cnf-density.svg', densitySpec([
           histogramPanel(data.train, range, grid, 'data (training histogram)'),
-          modelDensityPanel(c.unreg.model, range, grid, tol, 'unregularised'),
-          modelDensityPanel(c.reg.model, range, grid, tol, `${c.reg.regulariser.toUpperCase()} λ = ${c.reg.lambda}`),
+          modelDensityPanel(c.unreg.model, range, grid, tol, 'unregularised', reportedNfe(c.unreg)),
+          modelDensityPanel(c.reg.model, range, grid, tol, `${c.reg.regulariser.toUpperCase()} λ = ${c.reg.lambda}`, reportedNfe(c.reg)),
         ], `${s.dataset}: density, data against the models (exact trace, dopri5 tol ${tol})`, range)));
         files.push(await writeSvg('cnf-samples.svg', samplesSpec([
           samplePanel(c.unreg.model, samples, 12, new Rng(s.seed + 5), tol, 'unregularised'),
@@ -157,4 +157,9 @@ export function registerCnfCommand(program: Command): void {
 export function plotRange(points: Float64Array): number {
   const a = Array.from(points, Math.abs).sort((x, y) => x - y);
   return Math.ceil(2 * 1.15 * a[Math.floor(0.995 * (a.length - 1))]) / 2;
+}
+
+/** The NFE the JSON reports for a run (its first evaluation), for a figure's title. */
+function reportedNfe(r: RowResult): { nfe: number; what: string } {
+  return { nfe: headline(r).nfe, what: `the ${r.evals[0]?.examples ?? 0} test examples (as in the JSON)` };
 }

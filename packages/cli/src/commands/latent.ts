@@ -87,8 +87,8 @@ export function registerLatentCommand(program: Command): void {
         output.write(`latent-${name}.safetensors`, encodeSafetensors(tensors, { experiment: 'latent', lambda: String(run.lambda), order: String(s.order), settings: JSON.stringify(s) }));
       }
       const jsonPath = output.writeFile(json, JSON.stringify({ ...f, dtype: opts.dtype }, null, 2) + '\n');
+      rmSync(runLog, { force: true }); // everything it held is in the JSON now (and it is not one of the outputs)
       output.commit();
-      rmSync(`${json}.tmp`, { force: true }); // everything it held is in the JSON now
       console.log(`wrote ${jsonPath}, ${out.svgs.join(', ')} and the two models' weights in ${opts.out}/`);
     });
 }

@@ -2,7 +2,7 @@
 // coloured by |d³z/dt³| (Taylor mode at each point), with every point where dopri5 evaluated the
 // dynamics marked. Compiled to SVG by vega (see ../plots.ts).
 import { odeint, Tensor, factorial, type NeuralOde, type OdeDynamics } from 'taynode';
-import type { VegaLiteSpec } from '../plots.js';
+import { superscript, type VegaLiteSpec } from '../plots.js';
 
 export interface TrajectoryPanel {
   title: string;
@@ -72,10 +72,11 @@ export function legendValues(max: number): number[] {
 export function trajectoriesSpec(panels: TrajectoryPanel[], order = 3): VegaLiteSpec {
   // One colour scale for all panels, its domain exactly [0, max] so the legend's ends are the data's ends.
   const maxD = Math.max(0, ...panels.map((p) => p.maxD));
+  const derivative = `|d${superscript(order)}z/dt${superscript(order)}|`;
   const ticks = legendValues(maxD).filter((v, i, a) => i === 0 || i === a.length - 1 || (v / maxD > 0.01 && v < maxD / 1.5));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Trajectories coloured by |d^${order}z/dt^${order}|; black dots: dopri5 evaluations`,
+    title: `Trajectories coloured by ${derivative}; black dots: dopri5 evaluations`,
     vconcat: panels.map((p) => ({
       title: p.title,
       width: 560,
@@ -90,7 +91,7 @@ export function trajectoriesSpec(panels: TrajectoryPanel[], order = 3): VegaLite
             x2: { field: 't2' },
             y2: { field: 'z2' },
             color: {
-              field: 'd', type: 'quantitative', title: `|d^${order}z/dt^${order}|`,
+              field: 'd', type: 'quantitative', title: derivative,
               scale: { type: 'symlog', scheme: 'plasma', domain: [0, maxD], nice: false },
               legend: { values: ticks, format: '.3~g', gradientLength: 260 },
             },

@@ -3,6 +3,7 @@
 // unregularised and the regularised model), and samples with a few trajectories from the base.
 import type { Rng, NeuralOde } from 'taynode';
 import type { VegaLiteSpec } from '../../plots.js';
+import { labelLayers, paddedDomain, placeLabels } from '../../plot-labels.js';
 import { evaluateDensity, sampleFlow } from './model.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -18,22 +19,25 @@ export interface TradeoffPoint {
 
 /** Fig. 5c: test NLL against dopri5 NFE, the R_2 sweep as a line, the other runs as marked points. */
 export function tradeoffSpec(points: TradeoffPoint[], title: string, nllTitle: string): VegaLiteSpec {
+  const width = 460, height = 320, fontSize = 10;
   const finite = points.filter((p) => Number.isFinite(p.nll) && Number.isFinite(p.nfe));
+  const xDomain = paddedDomain(finite.map((p) => p.nfe)), yDomain = paddedDomain(finite.map((p) => p.nll));
+  const places = placeLabels(finite.map((p) => ({ x: p.nfe, y: p.nll, label: p.label })), { width, height, xDomain, yDomain, fontSize });
   const enc = {
-    x: { field: 'nfe', type: 'quantitative', title: 'evaluation NFE (dopri5)', scale: { zero: false } },
-    y: { field: 'nll', type: 'quantitative', title: nllTitle, scale: { zero: false } },
+    x: { field: 'nfe', type: 'quantitative', title: 'evaluation NFE (dopri5)', scale: { domain: xDomain, nice: false, zero: false } },
+    y: { field: 'nll', type: 'quantitative', title: nllTitle, scale: { domain: yDomain, nice: false, zero: false } },
     color: { field: 'series', type: 'nominal', title: 'training' },
   };
   return {
     $schema: SCHEMA,
     title,
-    width: 460,
-    height: 320,
-    data: { values: finite },
+    width,
+    height,
+    data: { values: finite.map((p, i) => ({ ...p, place: places[i] ?? null })) },
     layer: [
       { transform: [{ filter: "datum.series === 'R_2 sweep'" }], mark: { type: 'line', point: true }, encoding: { ...enc, order: { field: 'lambda', type: 'quantitative' } } },
       { mark: { type: 'point', size: 90, filled: true }, encoding: { ...enc, shape: { field: 'series', type: 'nominal' } } },
-      { mark: { type: 'text', dx: 8, dy: -8, align: 'left', fontSize: 10 }, encoding: { x: enc.x, y: enc.y, text: { field: 'label' } } },
+      ...labelLayers(enc.x, enc.y, fontSize),
     ],
   } as VegaLiteSpec;
 }
@@ -55,8 +59,11 @@ export function histogramPanel(points: Float64Array, range: number, n: number, t
   return { title, cells: gridCells(range, n, (i) => counts[i] / (total * h * h)) };
 }
 
-/** The model's density exp(−NLL) at the centres of the grid's cells (exact trace, dopri5 at `tol`). */
-export function modelDensityPanel(flow: NeuralOde, range: number, n: number, tol: number, title: string): DensityPanel {
+/**
+ * The model's density exp(−NLL) at the centres of the grid's cells (exact trace, dopri5 at `tol`).
+ * `reported`: the NFE the JSON holds (its test examples), quoted in the title beside the grid's own.
+ */
+export function modelDensityPanel(flow: NeuralOde, range: number, n: number, tol: number, title: string, reported?: { nfe: number; what: string }): DensityPanel {
   const h = (2 * range) / n;
   const centres = new Float64Array(2 * n * n);
   for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
@@ -64,7 +71,9 @@ export function modelDensityPanel(flow: NeuralOde, range: number, n: number, tol
     centres[2 * (j * n + i) + 1] = -range + (j + 0.5) * h;
   }
   const e = evaluateDensity(flow, centres, tol);
-  return { title: `${title} (NFE ${e.nfe})`, cells: gridCells(range, n, (i) => Math.exp(-e.perExample[i])) };
+  const grid = `this ${n}×${n} grid as one batch: NFE ${e.nfe}`;
+  const full = reported ? `${title}: NFE ${reported.nfe} on ${reported.what}; ${grid}` : `${title} (${grid})`;
+  return { title: full, cells: gridCells(range, n, (i) => Math.exp(-e.perExample[i])) };
 }
 
 function gridCells(range: number, n: number, value: (index: number) => number): DensityPanel['cells'] {
@@ -88,7 +97,8 @@ export function densitySpec(panels: DensityPanel[], title: string, range: number
     $schema: SCHEMA,
     title,
     hconcat: panels.map((p) => ({
-      title: p.title,
+      // a line per clause: one long line would widen the panel to its length
+      title: { text: p.title.replace(/: /, ':; ').split('; '), fontSize: 11 },
       width: 240,
       height: 240,
       data: { values: p.cells },
@@ -99,7 +109,8 @@ export function densitySpec(panels: DensityPanel[], title: string, range: number
         color: { field: 'density', type: 'quantitative', title: 'density', scale: { scheme: 'viridis' } },
       },
     })),
-    resolve: { scale: { color: 'independent' } },
+    // one colour scale for data and models: the same colour is the same density in every panel
+    resolve: { scale: { color: 'shared' } },
     config: { view: { stroke: null } },
   } as VegaLiteSpec;
 }

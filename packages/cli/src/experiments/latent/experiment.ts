@@ -96,8 +96,8 @@ export async function runLatentExperiment(rt: Runtime, s: LatentSettings, hooks:
   // the trajectory and reconstruction figures draw the periodic set's single channel
   const { set, window } = data;
   if (set && window) svgs.push(hooks.output.write('latent-trajectories.svg', await renderSvg(latentTrajectoriesSpec([
-    latentPanel(unreg.model, set, window, test.slice(0, shown.trajectories), 'unregularised', s.evalTol),
-    latentPanel(reg.model, set, window, test.slice(0, shown.trajectories), regLabel, s.evalTol),
+    latentPanel(unreg.model, set, window, test.slice(0, shown.trajectories), 'unregularised', s.evalTol, { nfe: unreg.nfe, what: `${unreg.nfeSeries} test series` }),
+    latentPanel(reg.model, set, window, test.slice(0, shown.trajectories), regLabel, s.evalTol, { nfe: reg.nfe, what: `${reg.nfeSeries} test series` }),
   ]))));
   svgs.push(hooks.output.write('latent-loss-nfe.svg', await renderSvg(lossNfeSpec(
     [unreg, ...regs].map((r) => ({ label: r.lambda === 0 ? 'unregularised' : `λ = ${r.lambda}`, lambda: r.lambda, nfe: r.nfe, loss: r.loss })), s.order, s.evalTol,

@@ -22,7 +22,12 @@ export interface LatentPanel {
  * dimensions `dims`, drawn finely (tolerance 1e-10), and every state where dopri5 at `tol` evaluated
  * the dynamics with each series solved alone.
  */
-export function latentPanel(model: LatentOde, set: PeriodicSet, window: Window, series: number[], title: string, tol: number, dims: [number, number] = [0, 1], samples = 121): LatentPanel {
+/**
+ * `reported`: the NFE the command prints and the JSON holds (over its test series), put in the title so
+ * the figure and the JSON agree; the dots are the evaluations of the series shown, whose mean NFE is
+ * stated beside it.
+ */
+export function latentPanel(model: LatentOde, set: PeriodicSet, window: Window, series: number[], title: string, tol: number, reported?: { nfe: number; what: string }, dims: [number, number] = [0, 1], samples = 121): LatentPanel {
   const L = model.arch.latent;
   const tMax = model.decoder.config.t1;
   const z0 = posteriorMean(model, makeBatch(set, window, series));
@@ -42,7 +47,9 @@ export function latentPanel(model: LatentOde, set: PeriodicSet, window: Window, 
     }).stats.nfe;
   });
   nfe /= k;
-  return { title: `${title}: mean NFE ${nfe.toFixed(0)} per series (tol ${tol})`, lines, evaluations, nfe };
+  const shown = `dots: the ${k} series shown, mean NFE ${nfe.toFixed(1)}`;
+  const full = reported ? `${title}: mean NFE ${reported.nfe.toFixed(1)} per series over ${reported.what} (tol ${tol}); ${shown}` : `${title}: mean NFE ${nfe.toFixed(1)} per series (tol ${tol})`;
+  return { title: full, lines, evaluations, nfe };
 }
 
 export function latentTrajectoriesSpec(panels: LatentPanel[], dims: [number, number] = [0, 1]): VegaLiteSpec {
@@ -139,6 +146,8 @@ export function reconstructionRows(model: LatentOde, name: string, set: Periodic
 }
 
 export function reconstructionsSpec(rows: ReconstructionRow[], title: string, models: string[]): VegaLiteSpec {
+  // The legend lists only the kinds of point drawn (in interpolation every scored point is also seen).
+  const kinds = ([['seen by the encoder', 'black'], ['scored', '#d62728']] as const).filter(([kind]) => rows.some((r) => r.kind === kind));
   return {
     $schema: SCHEMA,
     title,
@@ -150,7 +159,7 @@ export function reconstructionsSpec(rows: ReconstructionRow[], title: string, mo
       layer: [
         { transform: [{ filter: "datum.kind === 'truth'" }], mark: { type: 'line', strokeDash: [4, 3], color: '#999' }, encoding: { x: { field: 't', type: 'quantitative', title: 't' }, y: { field: 'value', type: 'quantitative', title: 'x(t)', scale: { zero: false } } } },
         { transform: [{ filter: "datum.kind === 'prediction'" }], mark: { type: 'line', color: '#1f77b4', strokeWidth: 2 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'value', type: 'quantitative' } } },
-        { transform: [{ filter: "datum.kind !== 'prediction' && datum.kind !== 'truth'" }], mark: { type: 'circle', size: 18 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'value', type: 'quantitative' }, color: { field: 'kind', type: 'nominal', title: 'observations', scale: { domain: ['seen by the encoder', 'scored'], range: ['black', '#d62728'] } } } },
+        { transform: [{ filter: "datum.kind !== 'prediction' && datum.kind !== 'truth'" }], mark: { type: 'circle', size: 18 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'value', type: 'quantitative' }, color: { field: 'kind', type: 'nominal', title: 'observations', scale: { domain: kinds.map(([k]) => k), range: kinds.map(([, c]) => c) } } } },
       ],
     },
     config: { view: { stroke: '#ddd' } },

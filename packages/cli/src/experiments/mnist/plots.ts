@@ -3,6 +3,7 @@
 // 6 (orders K against solver orders), 7 (R_K against NFE), 8 (solver error against tolerance; train vs
 // test NFE; test error against λ).
 import type { VegaLiteSpec } from '../../plots.js';
+import { labelLayers, paddedDomain, placeLabels } from '../../plot-labels.js';
 import type { MnistRun } from './run.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -31,15 +32,21 @@ export function fig3Spec(runs: MnistRun[], evalTol: number, order: number, image
 
 /** Fig. 5a: final training loss against NFE over the λ sweep. */
 export function fig5aSpec(runs: MnistRun[], evalTol: number): VegaLiteSpec {
-  const values = runs.map((r) => ({ lambda: r.lambda, label: runName(r), nfe: r.train.nfe, loss: r.train.loss }));
+  const width = 420, height = 280, fontSize = 11;
+  const points = runs.map((r) => ({ lambda: r.lambda, label: runName(r), nfe: r.train.nfe, loss: r.train.loss }));
+  const xDomain = paddedDomain(points.map((p) => p.nfe)), yDomain = paddedDomain(points.map((p) => p.loss));
+  const places = placeLabels(points.map((p) => ({ x: p.nfe, y: p.loss, label: p.label })), { width, height, xDomain, yDomain, fontSize });
+  const values = points.map((p, i) => ({ ...p, place: places[i] ?? null }));
+  const x = { field: 'nfe', type: 'quantitative', title: 'NFE', scale: { domain: xDomain, nice: false, zero: false } };
+  const y = { field: 'loss', type: 'quantitative', title: 'training cross-entropy', scale: { domain: yDomain, nice: false, zero: false } };
   return {
     $schema: SCHEMA,
     title: `Fig. 5a: training loss against NFE (dopri5, tol ${evalTol}) over the λ sweep`,
-    data: { values }, width: 420, height: 280,
+    data: { values }, width, height,
     layer: [
-      { mark: { type: 'line', color: '#999' }, encoding: { x: { field: 'nfe', type: 'quantitative', title: 'NFE', scale: { zero: false } }, y: { field: 'loss', type: 'quantitative', title: 'training cross-entropy', scale: { zero: false } }, order: { field: 'lambda' } } },
-      { mark: { type: 'point', filled: true, size: 80 }, encoding: { x: { field: 'nfe', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative' }, color: { field: 'label', type: 'nominal', title: 'λ', sort: { field: 'lambda' } } } },
-      { mark: { type: 'text', dx: 8, align: 'left' }, encoding: { x: { field: 'nfe', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative' }, text: { field: 'label' } } },
+      { mark: { type: 'line', color: '#999' }, encoding: { x, y, order: { field: 'lambda' } } },
+      { mark: { type: 'point', filled: true, size: 80 }, encoding: { x, y, color: { field: 'label', type: 'nominal', title: 'λ', sort: { field: 'lambda' } } } },
+      ...labelLayers(x, y, fontSize),
     ],
   } as VegaLiteSpec;
 }
