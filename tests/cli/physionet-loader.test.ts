@@ -233,6 +233,11 @@ test('hostile folders: too many records or too large a file refused before they 
   withDir(fixtureFiles(), (dir) => {
     refused(() => loadPhysioNet(dir, { maxRecords: 5 }), join(dir, 'set-a'), /more than 5 records \(maxRecords\)/);
   });
+  withDir(fixtureFiles(), (dir) => {
+    // two or three rows a record at 1 h: the fifth record passes 9
+    refused(() => loadPhysioNet(dir, { maxRows: 9 }), join(dir, 'set-a/140004.txt'), /more than 9 observation times in all \(maxRows\)/);
+    assert.is(seriesCount(loadPhysioNet(dir, { maxRows: 40 })), 12);
+  });
   withDir({ ...fixtureFiles(), 'set-a/140005.txt': record(140005, Array.from({ length: 5000 }, () => '00:10,HR,80')) }, (dir) => {
     refused(() => loadPhysioNet(dir, { maxFileBytes: 4096 }), join(dir, 'set-a/140005.txt'), /bytes, more than the 4096 a file may have/);
   });

@@ -13,9 +13,11 @@
 //   values may fall outside [0, 1]. A variable constant or unseen in training is shifted by its min
 //   (0 if unseen) and not scaled.
 // Records with descriptors but no time-varying value (a few real ones hold only descriptors) are
-// skipped and listed (`emptyRecords: 'error'` refuses them instead). Hostile input is refused before it is read: at most
-// `maxRecords` records (counted while listing the folders) and `maxFileBytes` per file (checked on the
-// open file before its bytes are read).
+// skipped and listed (`emptyRecords: 'error'` refuses them instead). Hostile input is refused before it
+// is read: at most `maxRecords` records (counted while listing the folders) and `maxFileBytes` per file
+// (checked on the open file before its bytes are read; it bounds the lines too). What is kept is
+// bounded as it grows: at most `maxRows` observation times over all records (the real challenge has
+// about a million at 0.1 h).
 import { closeSync, existsSync, fstatSync, openSync, opendirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgumentError, Rng } from 'taynode';
@@ -37,10 +39,12 @@ export interface PhysioNetOptions {
   maxRecords: number;
   /** the largest record or outcomes file read (real records are ≈ 10–40 kB) */
   maxFileBytes: number;
+  /** the most rows (observation times of a record) kept over all records: each holds 37 values and a mask */
+  maxRows: number;
   emptyRecords: 'skip' | 'error';
 }
 
-export const DEFAULT_PHYSIONET: PhysioNetOptions = { quantum: 1, trainFraction: 0.8, seed: 0, maxRecords: 20000, maxFileBytes: 1 << 20, emptyRecords: 'skip' };
+export const DEFAULT_PHYSIONET: PhysioNetOptions = { quantum: 1, trainFraction: 0.8, seed: 0, maxRecords: 20000, maxFileBytes: 1 << 20, maxRows: 2_000_000, emptyRecords: 'skip' };
 
 export interface PhysioNetSet extends ChannelSet {
   options: PhysioNetOptions;
@@ -66,6 +70,7 @@ function checkOptions(o: PhysioNetOptions): void {
   if (!Number.isSafeInteger(o.seed)) throw new ArgumentError('seed', 'a safe integer', o.seed);
   if (!Number.isSafeInteger(o.maxRecords) || o.maxRecords < 2) throw new ArgumentError('maxRecords', 'an integer ≥ 2', o.maxRecords);
   if (!Number.isSafeInteger(o.maxFileBytes) || o.maxFileBytes < 1) throw new ArgumentError('maxFileBytes', 'a positive integer', o.maxFileBytes);
+  if (!Number.isSafeInteger(o.maxRows) || o.maxRows < 1) throw new ArgumentError('maxRows', 'a positive integer', o.maxRows);
   if (o.emptyRecords !== 'skip' && o.emptyRecords !== 'error') throw new ArgumentError('emptyRecords', "'skip' or 'error'", o.emptyRecords);
 }
 
@@ -130,6 +135,7 @@ export function loadPhysioNet(dir: string, options: Partial<PhysioNetOptions> = 
   const records: (PhysioNetRecord & { file: string })[] = [];
   const skipped: string[] = [];
   const byId = new Map<number, string>();
+  let rowCount = 0;
   for (const file of files) {
     const record = parseRecord(readBounded(file, o.maxFileBytes), file, o.quantum);
     const before = byId.get(record.recordId);
@@ -140,6 +146,8 @@ export function loadPhysioNet(dir: string, options: Partial<PhysioNetOptions> = 
       skipped.push(file);
       continue;
     }
+    rowCount += record.rows.grid.length;
+    if (rowCount > o.maxRows) throw new PhysioNetFormatError(file, undefined, `the records so far hold more than ${o.maxRows} observation times in all (maxRows)`);
     records.push({ ...record, file });
   }
   if (records.length < 2) throw new PhysioNetFormatError(dir, undefined, `${records.length} non-empty records: at least 2 are needed for a train/test split`);
