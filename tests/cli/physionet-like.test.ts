@@ -85,7 +85,7 @@ test('values: clean read-outs in (0, 1), noise N(0, 0.01²), the read-out of the
   // the clean values span most of (0, 1)
   const clean = Array.from(big.clean).filter((_, k) => big.mask[k]);
   assert.ok(clean.reduce((a, x) => Math.min(a, x)) < 0.1 && clean.reduce((a, x) => Math.max(a, x)) > 0.9);
-  const b = 123, r = big.rowStart[b] + 2, c = big.mask.subarray(r * C, r * C + C).findIndex((m) => m === 1);
+  const b = 123, r = big.rowStart[b] + 2, c = big.mask.subarray(r * C, r * C + C).indexOf(1);
   const z = hiddenState(big.y0.subarray(3 * b, 3 * b + 3), hiddenParameters(big, b), big.times[big.rowGrid[r]]);
   const w = big.readoutWeight.subarray(3 * c, 3 * c + 3);
   assert.ok(Math.abs(big.clean[r * C + c] - (0.5 + 0.5 * Math.tanh(w[0] * z[0] + w[1] * z[1] + w[2] * z[2] + big.readoutBias[c]))) < 1e-15);

@@ -28,7 +28,7 @@ const runName = (s: LatentSettings, lambda: number) => (lambda === 0 ? 'unregula
 
 /** Every 10th record and the last: the training curves without the bulk. */
 function thin(log: LatentRecord[]): LatentRecord[] {
-  return log.filter((r, i) => i % 10 === 0 || i === log.length - 1);
+  return log.filter((_r, i) => i % 10 === 0 || i === log.length - 1);
 }
 
 export function latentFigures(s: LatentSettings, unreg: LatentRun, reg: LatentRun, regs: LatentRun[], withinBudget: boolean, command: string, truth: { evalTol: number; trainTol: number; definition?: string }) {
