@@ -7,11 +7,16 @@
 // steps); and rk4 on a fixed grid of 5 steps (every shard takes the batch's steps: the parallel
 // efficiency alone). Inputs are seeded uniform [0, 1) pixels.
 //   npm run bench -- threads            (THREADS_ROUNDS=N to change the 12 timed rounds per case)
+// The machine's own ceiling is measured too (CEILING_ROUNDS, default 3): two independent single-thread
+// processes running the step at once against one alone (bench/ceiling-step.ts); `pool_vs_ceiling` is the
+// 2-worker pool's speedup over that ceiling.
 // The machine's load average is recorded with the figures, and a calibration: the same plain JS loop
 // run by one thread and split over two (interleaved, before and after), which shows how much of a
 // second core this process could get at all. On a shared machine the 2-worker figure is depressed by
 // whatever else runs on the second core; the lead re-runs this alone.
 import { loadavg, cpus } from 'node:os';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { writeResults } from './results-file.js';
 import { median } from './timing.js';
@@ -246,6 +251,53 @@ async function measure(
   };
 }
 
+/** The median ms per step of `processes` independent single-thread processes running the step at once. */
+async function stepInProcesses(processes: number, count: number): Promise<number[]> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const args = [
+    '--import',
+    'tsx',
+    '--import',
+    './tests/setup/register-wasm-loader.mjs',
+    'bench/ceiling-step.ts',
+    String(count),
+  ];
+  const one = () =>
+    new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0
+          ? resolve((JSON.parse(out.trim().split('\n').pop()!) as { ms: number }).ms)
+          : reject(new Error(`ceiling-step exited ${code}`)),
+      );
+    });
+  return Promise.all(Array.from({ length: processes }, one));
+}
+
+/**
+ * The machine's own ceiling for two workers: the aggregate throughput of two independent single-thread
+ * processes running the MNIST step at once, against one alone (2.0: two real cores; less: the two vCPUs
+ * share FP units, caches or memory bandwidth), from interleaved rounds.
+ */
+async function ceiling(
+  rounds: number,
+  count: number,
+): Promise<{ ceiling: number; alone_ms: number; together_ms: number }> {
+  const alone: number[] = [],
+    together: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    alone.push((await stepInProcesses(1, count))[0]);
+    const both = await stepInProcesses(2, count);
+    together.push(Math.max(...both));
+  }
+  const a = median(alone),
+    t = median(together);
+  return { ceiling: +((2 * a) / t).toFixed(3), alone_ms: +a.toFixed(2), together_ms: +t.toFixed(2) };
+}
+
 export async function run(): Promise<void> {
   const rounds = Number(process.env.THREADS_ROUNDS ?? 12);
   const loadBefore = loadavg();
@@ -278,6 +330,10 @@ export async function run(): Promise<void> {
       false,
       'float32',
     );
+    const machine = await ceiling(Number(process.env.CEILING_ROUNDS ?? 3), 8);
+    console.log(
+      `  ceiling: two independent single-thread processes ran the step at ${machine.ceiling}× one alone's throughput (${machine.alone_ms} ms alone, ${machine.together_ms} ms each at once); the 2-worker pool reached ${(dopri5.threads2_speedup / machine.ceiling).toFixed(3)} of that`,
+    );
     const calibrationAfter = await calibrate(3);
     const loadAfter = loadavg();
     const calibration = Math.min(calibrationBefore, calibrationAfter);
@@ -288,6 +344,10 @@ export async function run(): Promise<void> {
       'mnist.threads2_speedup_per_shard': dopri5.threads2_speedup_per_shard,
       'mnist.threads2_speedup_f32': dopri5F32.threads2_speedup,
       mnist: { dopri5, rk4, dopri5_f32: dopri5F32 },
+      // The machine's own ceiling (two independent processes at once vs one alone) and the pool against it.
+      ceiling: machine.ceiling,
+      ceiling_detail: machine,
+      pool_vs_ceiling: +(dopri5.threads2_speedup / machine.ceiling).toFixed(3),
       calibration_cpu_2thread_speedup: { before: +calibrationBefore.toFixed(3), after: +calibrationAfter.toFixed(3) },
       // An extrapolation, not a measurement: the 2-worker figure as if the second core had been free,
       // assuming the pool's workers were slowed as the calibration's two threads were.
