@@ -1,18 +1,20 @@
 // `taynode cnf`: the paper's density-estimation experiment (Table 2, Fig. 5c) with FFJORD continuous
-// normalising flows on FFJORD's 2-D toy densities or the 16-D stand-in for MINIBOONE. Trains every row
-// (none, RNODE, R_2, R_3 × dopri5 and fixed rk4 grids), the λ sweep of R_2, and writes the JSON, the
-// trade-off plot, and for 2-D sets the density heatmaps and samples with trajectories.
+// normalising flows on FFJORD's 2-D toy densities, the 16-D stand-in for MINIBOONE or real digits at 7×7
+// or 14×14. Trains every row (none, RNODE, R_2, R_3 × dopri5 and fixed rk4 grids) for a fixed number of
+// iterations or, with --converge, until the stop rule ends it; the λ sweep of R_2; evaluates on fresh
+// test batches; and writes the JSON, the trade-off plot, and for 2-D sets the density heatmaps and
+// samples with trajectories.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadavg } from 'node:os';
-import { Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
+import { GRADIENT_METHODS, Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
 import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';
-import { integer, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
+import { integer, integerAtLeast, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 import { DATASETS, makeDataset } from '../experiments/cnf/data.js';
 import { FLOW_ACTIVATIONS, parseTrainSolver, REGULARISERS, type Regulariser } from '../experiments/cnf/model.js';
-import { DEFAULT_CNF, type CnfSettings } from '../experiments/cnf/settings.js';
+import { CNF_COMMAND_DEFAULTS, convergeGap, type CnfSettings } from '../experiments/cnf/settings.js';
 import { compare, headline, runCnf, runCnfOn } from '../experiments/cnf/run.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { bitsPerDim, summaryJson, tableText } from '../experiments/cnf/summary.js';
@@ -43,16 +45,25 @@ const nonNegativeList = (v: string): number[] => {
 type CnfOptions = CnfSettings & { out?: string; json?: string; force?: boolean; progress: boolean; grid: number; samples: number; dtype: Dtype; workers: number };
 
 export function registerCnfCommand(program: Command): void {
-  const d = DEFAULT_CNF;
+  const d = CNF_COMMAND_DEFAULTS;
   program
     .command('cnf')
     .description('Table 2 / Fig. 5c: FFJORD density estimation without and with RNODE, R_2 and R_3, trained with dopri5 and fixed rk4 grids; test NLL against evaluation NFE')
-    .addOption(new Option('--dataset <name>', 'FFJORD toy density (2-D) or mixture16 (16-D, the stand-in for MINIBOONE)').choices(DATASETS).default(d.dataset))
+    .addOption(new Option('--dataset <name>', 'FFJORD toy density (2-D), mixture16 (16-D, the stand-in for MINIBOONE), or the mnist package\'s digits at 7×7 or 14×14 (dequantised, logit space; bits/dim)').choices(DATASETS).default(d.dataset))
     .option('--train-size <n>', 'training points (a fixed set, drawn once)', positiveInt, d.trainSize)
-    .option('--test-size <n>', 'test points', positiveInt, d.testSize)
+    .option('--test-size <n>', 'fresh test points (never trained on), solved in batches of --test-batch-size', positiveInt, d.testSize)
+    .option('--test-batch-size <n>', 'test points per batch: the NFE is the mean ± sd over the batches, the NLL the mean ± se over the points', positiveInt, d.testBatchSize)
+    .option('--per-example-nfe <n>', 'test points also solved one at a time, for the per-example NFE distribution (0: none)', integerAtLeast(0), d.perExampleNfe)
     .option('--hidden <list>', 'hidden widths of the ConcatSquashLinear dynamics', positiveIntList, d.hidden)
     .addOption(new Option('--activation <fn>', 'activation between layers').choices(FLOW_ACTIVATIONS).default(d.activation))
-    .option('--iterations <n>', 'Adam iterations per row', positiveInt, d.iterations)
+    .option('--iterations <n>', 'Adam iterations per row (without --converge)', positiveInt, d.iterations)
+    .option('--converge', 'train each row until its validation NLL is within --converge-gap of the true NLL, or has not improved for --patience iterations, at most --max-iterations', d.converge)
+    .option('--max-iterations <n>', 'cap of a converging row', positiveInt, d.maxIterations)
+    .option('--eval-every <n>', 'iterations between validation checks of a converging row', positiveInt, d.evalEvery)
+    .option('--patience <n>', 'iterations without a better validation NLL that end a converging row', positiveInt, d.patience)
+    .option('--validation-size <n>', 'validation points of a converging row (fresh draws)', positiveInt, d.validationSize)
+    .option('--converge-gap <x>', 'fraction of |true NLL| the validation NLL may exceed it by (default 0.02, 0.05 for mixture16)', nonNegative)
+    .addOption(new Option('--gradient <method>', 'how training differentiates through the solver').choices(GRADIENT_METHODS).default(d.gradient))
     .option('--batch-size <n>', 'minibatch size', positiveInt, d.batchSize)
     .option('--lr <x>', 'Adam learning rate', positive, d.lr)
     .addOption(new Option('--noise <kind>', "Hutchinson's ε (and the Jacobian–Frobenius term's)").choices(['gaussian', 'rademacher']).default(d.noise))
@@ -78,7 +89,7 @@ export function registerCnfCommand(program: Command): void {
     .addOption(workersOption())
     .action(async (opts: CnfOptions) => withWorkers(opts.workers, opts.dtype, async (pool) => {
       const { out: outOpt, json: jsonOpt, force, progress, grid, samples, workers: _workers, ...rest } = opts;
-      const s: CnfSettings = { ...DEFAULT_CNF, ...rest };
+      const s: CnfSettings = { ...CNF_COMMAND_DEFAULTS, ...rest };
       const suffix = s.dataset === d.dataset ? '' : `-${s.dataset}`;
       const output = new OutputDir(outOpt ?? `${defaultOut('cnf')}${suffix}`, { command: 'cnf', force }); // writable, checked before any training
       const out = output.dir;
@@ -87,16 +98,17 @@ export function registerCnfCommand(program: Command): void {
       const started = performance.now();
       const load = [loadavg()[0]];
       const rt = runtimeFor(opts.dtype);
-      const data = makeDataset(s.dataset, s.trainSize, s.testSize, s.seed);
+      const data = makeDataset(s.dataset, s.trainSize, s.testSize, s.seed, s.converge ? s.validationSize : 0);
+      if (s.converge) console.log(`converging rows: validation (${s.validationSize} points) every ${s.evalEvery} iterations; stop at ${data.trueValidationNll !== undefined ? `≤ ${100 * convergeGap(s)} % above its true NLL ${data.trueValidationNll.toFixed(4)}, ` : ''}${s.patience} iterations without improvement, or ${s.maxIterations} iterations`);
       const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: progress });
       let name = '';
       const hooks: Parameters<typeof runCnf>[3] = {
-        onRowStart: (label) => { name = label.padEnd(22); bar.start(s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' }); },
+        onRowStart: (label) => { name = label.padEnd(22); bar.start(s.converge ? s.maxIterations : s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' }); },
         onIteration: (p) => bar.update(p.iteration + 1, { name, loss: p.loss.toFixed(3), nfeF: p.nfeForward, nfeB: p.nfeBackward }),
         onRowEnd: (r) => {
           bar.stop();
-          const e = r.evals.map((v) => `NLL ${Number.isFinite(v.nll) ? v.nll.toFixed(4) : 'NaN'}, NFE ${v.nfe} at ${v.tol}`).join('; ');
-          console.log(`${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${e}; ${r.trainSeconds.toFixed(1)} s (CPU ${r.trainCpuSeconds.toFixed(1)} s)`);
+          const e = r.evals.map((v) => `NLL ${v.nll.toFixed(4)} ± ${v.nllSe.toFixed(4)}, NFE ${v.nfe.toFixed(1)} ± ${v.nfeSd.toFixed(1)} at ${v.tol}`).join('; ');
+          console.log(`${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${r.iterationsDone} iterations (${r.stopReason}); ${e}; ${r.trainSeconds.toFixed(1)} s (CPU ${r.trainCpuSeconds.toFixed(1)} s)`);
           load.push(loadavg()[0]);
         },
       };
@@ -107,7 +119,7 @@ export function registerCnfCommand(program: Command): void {
       if (c.reg && c.unreg) {
         const [u, g] = [headline(c.unreg), headline(c.reg)];
         const unit = data.dim > 2 ? ` (${bitsPerDim(u.nll, data.dim).toFixed(4)} → ${bitsPerDim(g.nll, data.dim).toFixed(4)} bits/dim)` : '';
-        console.log(`TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe} → ${g.nfe} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`);
+        console.log(`TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe.toFixed(1)} → ${g.nfe.toFixed(1)} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`);
       }
 
       const files: string[] = [];
@@ -161,5 +173,6 @@ export function plotRange(points: Float64Array): number {
 
 /** The NFE the JSON reports for a run (its first evaluation), for a figure's title. */
 function reportedNfe(r: RowResult): { nfe: number; what: string } {
-  return { nfe: headline(r).nfe, what: `the ${r.evals[0]?.examples ?? 0} test examples (as in the JSON)` };
+  const e = r.evals[0];
+  return { nfe: headline(r).nfe, what: `the ${e?.examples ?? 0} test examples (${e && e.batches > 1 ? `mean over ${e.batches} batches, ` : ''}as in the JSON)` };
 }

@@ -3,7 +3,7 @@
 // Data sit at t0 = 0 and the standard normal base at t1 = 1. This file holds what a row of Table 2
 // needs around that block: its training terms and solver, the exact-trace test NLL with its NFE at a
 // tolerance, and sampling by solving backwards from the base.
-import { ArgumentError, type Rng, type Runtime, NeuralOde, type SolverConfig, type TermConfig, type NoiseKind, type LayerSpec, OdeSolverError } from 'taynode';
+import { ArgumentError, type GradientMethod, type Rng, type Runtime, NeuralOde, type SolverConfig, type TermConfig, type NoiseKind, type LayerSpec, OdeSolverError } from 'taynode';
 
 /** Table 2's rows, plus Pal et al.'s ERNODE and SRNODE (step terms; `taynode beyond` compares them all). */
 export type Regulariser = 'none' | 'rnode' | 'r2' | 'r3' | 'ernode' | 'srnode';
@@ -68,11 +68,13 @@ export interface CreateFlowOptions {
   dim: number;
   hidden: readonly number[];
   activation: FlowActivation;
+  /** how training differentiates through the solver (NeuralOde's default, checkpoint, when absent) */
+  gradient?: GradientMethod;
 }
 
 /** A fresh flow (weights drawn from `rng`) training with `terms` under `solver`. */
 export function createFlow(rt: Runtime, o: CreateFlowOptions, terms: TermConfig[], solver: SolverConfig, rng: Rng): NeuralOde {
-  return NeuralOde.create(rt, { dynamics: flowDynamics(o.dim, o.hidden, o.activation), terms, solver, t0: 0, t1: 1 }, rng);
+  return NeuralOde.create(rt, { dynamics: flowDynamics(o.dim, o.hidden, o.activation), terms, solver, t0: 0, t1: 1, ...(o.gradient ? { gradient: o.gradient } : {}) }, rng);
 }
 
 /** The same weights (shared Parameters) with other terms, solver or times. */
