@@ -3,7 +3,7 @@
 // Data sit at t0 = 0 and the standard normal base at t1 = 1. This file holds what a row of Table 2
 // needs around that block: its training terms and solver, the exact-trace test NLL with its NFE at a
 // tolerance, and sampling by solving backwards from the base.
-import { ArgumentError, type GradientMethod, type Rng, type Runtime, NeuralOde, type SolverConfig, type TermConfig, type NoiseKind, type LayerSpec, OdeSolverError } from 'taynode';
+import { ArgumentError, type GradientMethod, Rng, runtime, type Runtime, NeuralOde, type SolverConfig, type TermConfig, type NoiseKind, type LayerSpec, OdeSolverError } from 'taynode';
 
 /** Table 2's rows, plus Pal et al.'s ERNODE and SRNODE (step terms; `taynode beyond` compares them all). */
 export type Regulariser = 'none' | 'rnode' | 'r2' | 'r3' | 'ernode' | 'srnode';
@@ -81,6 +81,21 @@ export function createFlow(rt: Runtime, o: CreateFlowOptions, terms: TermConfig[
 export function withSettings(flow: NeuralOde, change: { terms?: TermConfig[]; solver?: SolverConfig; t0?: number; t1?: number }): NeuralOde {
   const { regularizers: _, ...config } = flow.config;
   return new NeuralOde(flow.rt, flow.network, { ...config, terms: change.terms ?? config.terms ?? [], ...change });
+}
+
+/**
+ * For a flow trained in float32: a float64 flow of the same architecture that takes its current
+ * weights on each call (exactly: every float32 is a float64), so validation and the test evaluation
+ * solve in float64 (a tolerance of 1.4e-8 is below float32's resolution). A float64 flow is itself.
+ */
+export function float64View(flow: NeuralOde): () => NeuralOde {
+  if (flow.rt.dtype === 'float64') return () => flow;
+  const { regularizers: _, ...config } = flow.config;
+  const twin = NeuralOde.create(runtime(), config, new Rng(0));
+  return () => {
+    flow.params.forEach((p, i) => twin.params[i].value.copyFrom(p.value.data));
+    return twin;
+  };
 }
 
 const LOG_2PI = Math.log(2 * Math.PI);

@@ -6,7 +6,7 @@
 // trains until stop.ts's rule ends it and keeps the weights of its best validation check.
 import { ArgumentError, Rng, type Runtime, type NeuralOde, flowNllLoss, OdeSolverError, Adam, gatherRows, MinibatchSampler, WorkerError, type PoolObjectiveResult, type WorkerPool } from 'taynode';
 import type { DensityData } from './data.js';
-import { createFlow, evaluateDensity, parseTrainSolver, solverName, trainingSolver, trainingTerms, type Regulariser } from './model.js';
+import { createFlow, evaluateDensity, float64View, parseTrainSolver, solverName, trainingSolver, trainingTerms, type Regulariser } from './model.js';
 import { convergeGap, type CnfSettings } from './settings.js';
 import { evaluateBatches, type BatchEvaluation } from './evaluate.js';
 import { StopRule, type StopReason } from './stop.js';
@@ -43,6 +43,7 @@ export interface RowResult {
   trainNfeBackward: number;
   /** per evaluation tolerance: exact-trace test NLL (nats, mean ± se over the points) and dopri5 NFE (mean ± sd over the batches) */
   evals: BatchEvaluation[];
+  /** the trained flow (a float64 copy of a float32 run's weights: what was evaluated) */
   model: NeuralOde;
 }
 
@@ -76,6 +77,7 @@ function* rowSteps(rt: Runtime, data: DensityData, s: CnfSettings, reg: Regulari
   const rule = s.converge ? new StopRule({ every: s.evalEvery, patience: s.patience, gap: convergeGap(s), trueNll: data.trueValidationNll }) : undefined;
   if (rule && !data.validation.length) throw new ArgumentError('validationSize', 'validation points for a converging run', 0);
   const validation: { iteration: number; nll: number }[] = [];
+  const judged = float64View(flow);
   let best: Float64Array[] | undefined, stopReason: StopReason | undefined;
   let diverged = false, failure: string | undefined, done = 0, nfeF = 0, nfeB = 0;
   const recent: number[] = [];
@@ -99,7 +101,7 @@ function* rowSteps(rt: Runtime, data: DensityData, s: CnfSettings, reg: Regulari
     if (recent.length > tail) recent.shift();
     onIteration?.({ iteration: it, loss: r.loss, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward });
     if (rule?.due(it)) {
-      const v = evaluateDensity(flow, data.validation, s.trainTol, { maxSteps: 100_000 }).nll;
+      const v = evaluateDensity(judged(), data.validation, s.trainTol, { maxSteps: 100_000 }).nll;
       validation.push({ iteration: it, nll: v });
       const c = rule.check(it, v);
       if (c.improved) best = flow.params.map((p) => Float64Array.from(p.value.data));
@@ -117,12 +119,12 @@ function* rowSteps(rt: Runtime, data: DensityData, s: CnfSettings, reg: Regulari
     const all = data.test.length / data.dim;
     const examples = s.evalTols.length > 1 && tol === Math.min(...s.evalTols) ? Math.min(s.tightEvalSize, all) : all;
     if (diverged) return { tol, nll: NaN, nllSe: NaN, nfe: NaN, nfeSd: NaN, nfeBatches: [], examples, batches: 0, nfePerExample: [], failure: 'training diverged' };
-    return evaluateBatches(flow, data.test.subarray(0, examples * data.dim), { tol, batchSize: s.testBatchSize, perExample: s.perExampleNfe, reportedNll: data.reportedNll, maxSteps: 100_000 });
+    return evaluateBatches(judged(), data.test.subarray(0, examples * data.dim), { tol, batchSize: s.testBatchSize, perExample: s.perExampleNfe, reportedNll: data.reportedNll, maxSteps: 100_000 });
   });
   return {
     regulariser: reg, solver: solverName(solver), lambda: reg === 'none' ? 0 : lambda, diverged, ...(failure ? { failure } : {}),
     iterationsDone: done, stopReason, validation, ...(rule && rule.bestIteration >= 0 ? { keptIteration: rule.bestIteration } : {}),
     trainSeconds, trainCpuSeconds, trainLoss: recent.length ? recent.reduce((a, v) => a + v, 0) / recent.length : NaN,
-    trainNfeForward: done ? nfeF / done : NaN, trainNfeBackward: done ? nfeB / done : NaN, evals, model: flow,
+    trainNfeForward: done ? nfeF / done : NaN, trainNfeBackward: done ? nfeB / done : NaN, evals, model: judged(),
   };
 }
