@@ -77,12 +77,13 @@ const tinyConverging = ['--converge', '--max-iterations', '4', '--eval-every', '
   '--test-size', '40', '--test-batch-size', '10', '--tight-eval-size', '40', '--per-example-nfe', '3', '--batch-size', '20', '--solvers', 'dopri5,rk4-2',
   '--sweep-lambdas', '3', '--eval-tols', '1e-3,1e-4', '--train-tol', '1e-3', '--grid', '6', '--samples', '20'];
 
-for (const [dataset, extra] of <[string, string[]][]>[['8gaussians', ['--dtype', 'float32', '--gradient', 'backprop']], ['checkerboard', ['--workers', '2']], ['mixture16', []], ['digits7', ['--gradient', 'backprop']]]) {
+for (const [dataset, extra] of <[string, string[]][]>[['8gaussians', ['--dtype', 'float32', '--gradient', 'backprop']], ['checkerboard', ['--workers', '2']], ['mixture16', ['--taylor-estimator', 'stepStart']], ['digits7', ['--gradient', 'backprop']]]) {
   test(`taynode cnf --dataset ${dataset} --converge ${extra.join(' ')}: a tiny end-to-end run; every row's stop reason, iterations, NLL ± se over the points and NFE ± sd over the batches`, async () => {
     const { r, dir } = await runCnf(['--dataset', dataset, ...tinyConverging, ...extra]);
     assert.is(r.dataset, dataset);
     assert.is(r.dtype, extra.includes('float32') ? 'float32' : 'float64');
     assert.is(r.settings.gradient, extra.includes('backprop') ? 'backprop' : 'checkpoint');
+    assert.is(r.settings.taylorEstimator, extra.includes('stepStart') ? 'stepStart' : 'stages');
     assert.is(r.table.length, 8);
     for (const key of ['nfe_unreg', 'nfe_reg', 'nfe_rnode', 'nll_unreg', 'nll_reg', 'nll_rnode', 'nfe_unreg_sd', 'nfe_reg_sd', 'nfe_rnode_sd', 'nll_unreg_se', 'nll_reg_se', 'nll_rnode_se']) {
       const least = key.endsWith('_sd') ? 0 : key.startsWith('nfe') || key.endsWith('_se') ? Number.MIN_VALUE : -Infinity; // batches may share one NFE
@@ -129,6 +130,21 @@ test('taynode cnf refuses a bad solver or regulariser list by option', async () 
     }
     assert.match(message, new RegExp(`option '${args[0]} <list>' argument '${args[1]}' is invalid`), message || 'no error');
   }
+});
+
+test('taynode cnf refuses the stepRandom R_K estimator with a fixed-grid solver before training, by option', async () => {
+  const program = new Command().exitOverride();
+  registerCnfCommand(program);
+  const dir = mkdtempSync(join(tmpdir(), 'taynode-cnf-'));
+  let message = '';
+  try {
+    await program.parseAsync(['cnf', '--taylor-estimator', 'stepRandom', '--solvers', 'dopri5,rk4-5', '--out', dir, '--no-progress'], { from: 'user' });
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert.match(message, /^--taylor-estimator: expected 'stages' or 'stepStart' with the fixed-grid solvers rk4-5/);
+  assert.equal(readdirSync(dir), [], 'nothing written');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test.run();

@@ -6,7 +6,7 @@
 // samples with trajectories.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadavg } from 'node:os';
-import { GRADIENT_METHODS, Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
+import { GRADIENT_METHODS, TAYLOR_ESTIMATORS, Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
 import { defaultOut, forceOption, OutputDir } from '../output.js';
@@ -14,10 +14,11 @@ import { createProgress } from '../progress.js';
 import { integer, integerAtLeast, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 import { DATASETS, makeDataset } from '../experiments/cnf/data.js';
 import { FLOW_ACTIVATIONS, parseTrainSolver, REGULARISERS, type Regulariser } from '../experiments/cnf/model.js';
-import { CNF_COMMAND_DEFAULTS, convergeGap, type CnfSettings } from '../experiments/cnf/settings.js';
+import { checkEstimatorSolvers, CNF_COMMAND_DEFAULTS, convergeGap, type CnfSettings } from '../experiments/cnf/settings.js';
 import { compare, headline, runCnf, runCnfOn } from '../experiments/cnf/run.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { bitsPerDim, summaryJson, tableText } from '../experiments/cnf/summary.js';
+import { batchRatios } from '../experiments/cnf/evaluate.js';
 import { densitySpec, histogramPanel, modelDensityPanel, samplePanel, samplesSpec, tradeoffSpec, type TradeoffPoint } from '../experiments/cnf/plots.js';
 import type { RowResult } from '../experiments/cnf/train.js';
 
@@ -64,6 +65,7 @@ export function registerCnfCommand(program: Command): void {
     .option('--validation-size <n>', 'validation points of a converging row (fresh draws)', positiveInt, d.validationSize)
     .option('--converge-gap <x>', 'fraction of |true NLL| the validation NLL may exceed it by (default 0.02, 0.05 for mixture16)', nonNegative)
     .addOption(new Option('--gradient <method>', 'how training differentiates through the solver').choices(GRADIENT_METHODS).default(d.gradient))
+    .addOption(new Option('--taylor-estimator <kind>', "R_2 / R_3's estimate: beside z at every RK stage, or once per accepted step (random time or step start)").choices(TAYLOR_ESTIMATORS).default(d.taylorEstimator))
     .option('--batch-size <n>', 'minibatch size', positiveInt, d.batchSize)
     .option('--lr <x>', 'Adam learning rate', positive, d.lr)
     .addOption(new Option('--noise <kind>', "Hutchinson's ε (and the Jacobian–Frobenius term's)").choices(['gaussian', 'rademacher']).default(d.noise))
@@ -90,6 +92,7 @@ export function registerCnfCommand(program: Command): void {
     .action(async (opts: CnfOptions) => withWorkers(opts.workers, opts.dtype, async (pool) => {
       const { out: outOpt, json: jsonOpt, force, progress, grid, samples, workers: _workers, ...rest } = opts;
       const s: CnfSettings = { ...CNF_COMMAND_DEFAULTS, ...rest };
+      checkEstimatorSolvers(s);
       const suffix = s.dataset === d.dataset ? '' : `-${s.dataset}`;
       const output = new OutputDir(outOpt ?? `${defaultOut('cnf')}${suffix}`, { command: 'cnf', force }); // writable, checked before any training
       const out = output.dir;
@@ -120,6 +123,8 @@ export function registerCnfCommand(program: Command): void {
         const [u, g] = [headline(c.unreg), headline(c.reg)];
         const unit = data.dim > 2 ? ` (${bitsPerDim(u.nll, data.dim).toFixed(4)} → ${bitsPerDim(g.nll, data.dim).toFixed(4)} bits/dim)` : '';
         console.log(`TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe.toFixed(1)} → ${g.nfe.toFixed(1)} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`);
+        const ub = c.unreg.evals[0]?.nfeBatches ?? [], gb = c.reg.evals[0]?.nfeBatches ?? [];
+        if (ub.length > 1 && ub.length === gb.length) { const b = batchRatios(ub, gb); console.log(`NFE ratio batch by batch over ${ub.length} batches: ${b.mean.toFixed(3)} ± ${b.sd.toFixed(3)} (mean ± sd)`); }
       }
 
       const files: string[] = [];

@@ -3,7 +3,7 @@
 // Data sit at t0 = 0 and the standard normal base at t1 = 1. This file holds what a row of Table 2
 // needs around that block: its training terms and solver, the exact-trace test NLL with its NFE at a
 // tolerance, and sampling by solving backwards from the base.
-import { ArgumentError, type GradientMethod, Rng, runtime, type Runtime, NeuralOde, type SolverConfig, type TermConfig, type NoiseKind, type LayerSpec, OdeSolverError } from 'taynode';
+import { ArgumentError, type TaylorEstimator, type GradientMethod, Rng, runtime, type Runtime, NeuralOde, type SolverConfig, type TermConfig, type NoiseKind, type LayerSpec, OdeSolverError } from 'taynode';
 
 /** Table 2's rows, plus Pal et al.'s ERNODE and SRNODE (step terms; `taynode beyond` compares them all). */
 export type Regulariser = 'none' | 'rnode' | 'r2' | 'r3' | 'ernode' | 'srnode';
@@ -38,15 +38,16 @@ export function flowDynamics(dim: number, hidden: readonly number[], activation:
 /**
  * The integrals a row trains with: Hutchinson's log-density (one ε per example per solve) and its
  * regulariser: RNODE's kinetic + Jacobian–Frobenius (λ each, as Finlay et al.), R_2 / R_3 on z, or
- * ERNODE's / SRNODE's step term (dopri5 training only: they need the adaptive solver's steps).
+ * ERNODE's / SRNODE's step term (dopri5 training only: they need the adaptive solver's steps). R_K's
+ * `estimator` is the library's: 'stages' (the integral beside z) or once per accepted step.
  */
-export function trainingTerms(reg: Regulariser, lambda: number, noise: NoiseKind): TermConfig[] {
+export function trainingTerms(reg: Regulariser, lambda: number, noise: NoiseKind, estimator: TaylorEstimator = 'stages'): TermConfig[] {
   const density: TermConfig = { kind: 'logDensity', estimator: 'hutchinson', noise };
   switch (reg) {
     case 'none': return [density];
     case 'rnode': return [density, { kind: 'kinetic', lambda }, { kind: 'jacobianFrobenius', lambda, noise }];
-    case 'r2': return [density, { kind: 'taylor', order: 2, lambda }];
-    case 'r3': return [density, { kind: 'taylor', order: 3, lambda }];
+    case 'r2': return [density, { kind: 'taylor', order: 2, lambda, estimator }];
+    case 'r3': return [density, { kind: 'taylor', order: 3, lambda, estimator }];
     case 'ernode': return [density, { kind: 'errorEstimate', lambda }];
     case 'srnode': return [density, { kind: 'stiffness', lambda }];
     default: throw new ArgumentError('regulariser', `one of ${[...REGULARISERS, 'ernode', 'srnode'].join(', ')}`, reg);

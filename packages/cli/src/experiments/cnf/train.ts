@@ -64,7 +64,7 @@ const solverFailure = (e: unknown): boolean =>
 
 function* rowSteps(rt: Runtime, data: DensityData, s: CnfSettings, reg: Regulariser, solverText: string, lambda: number, onIteration?: (p: RowProgress) => void): Generator<ObjectiveStep<Figures>, RowResult, Figures> {
   const solver = parseTrainSolver(solverText);
-  const terms = trainingTerms(reg, lambda, s.noise);
+  const terms = trainingTerms(reg, lambda, s.noise, s.taylorEstimator);
   const flow = createFlow(rt, { dim: data.dim, hidden: s.hidden, activation: s.activation, gradient: s.gradient }, terms, trainingSolver(solver, s.trainTol, s.maxSteps), new Rng(s.seed));
   const optimizer = new Adam(rt.kernels, flow.params, { lr: s.lr });
   const n = data.train.length / data.dim;
