@@ -38,7 +38,7 @@ function small() {
   const layers: PlainLayer[] = model.network.mlp!.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, w: l.weight.value.toFloat64Array(), b: l.bias.value.toFloat64Array() }));
   const f = plainMlp(layers);
   const z0 = Float64Array.of(0.5, -0.25);
-  const fused = model.predict(z0), graph = model.predict(z0, { fastPath: false }), plain = plainDopri5(f, z0, 0, 1, TOL, TOL);
+  const fused = model.predict(z0), _graph = model.predict(z0, { fastPath: false }), plain = plainDopri5(f, z0, 0, 1, TOL, TOL);
   if (!fused.path.fused) throw new Error(`the fused path did not serve the small model: ${fused.path.reason}`);
   if (plain.nfe !== fused.stats.nfe) throw new Error(`NFE differs: plain JS ${plain.nfe}, taynode ${fused.stats.nfe}`);
   const diff = Math.max(...Array.from(fused.z1, (v, i) => Math.abs(v - plain.y[i])));

@@ -81,7 +81,7 @@ function benchGemmF32(figures: Record<string, number>): void {
       console.log(`${`${m}×${n}×${k}`.padEnd(14)} ${cells.join(' | ')}`);
     });
   }
-  figures.gemm_f32_128x256x256_gflops = figures['gemm_nn_f32_128x256x256_gflops'];
+  figures.gemm_f32_128x256x256_gflops = figures.gemm_nn_f32_128x256x256_gflops;
 }
 
 /** ns per value of the f32 activations and VJPs against their f64 twins, same inputs, same run. */
@@ -157,7 +157,7 @@ function benchRelaxed(figures: Record<string, number>): void {
     }
     console.log(`${`${m}×${n}×${k}`.padEnd(14)} ${cells.join(' | ')}`);
   }
-  figures.gemm_f32_relaxed_128x256x256_gflops = figures['gemm_nn_f32_relaxed_128x256x256_gflops'];
+  figures.gemm_f32_relaxed_128x256x256_gflops = figures.gemm_nn_f32_relaxed_128x256x256_gflops;
   console.log(`\nActivations on ${N} values, relaxed-SIMD build vs baseline build (ns per value)`);
   for (const name of ['tanh_fwd', 'sigmoid_fwd', 'exp_fwd', 'softplus_fwd', 'tanh_fwd_f32', 'sigmoid_fwd_f32', 'exp_fwd_f32'] as const) {
     const f32 = name.endsWith('_f32');
@@ -228,8 +228,5 @@ export async function run(): Promise<void> {
   benchActivations(figures);
   benchActivationsF32(figures);
   benchRelaxed(figures);
-  figures.gemm_nn_128x256x256_gflops = figures['gemm_nn_128x256x256_gflops'];
-  figures.gemm_nn_vs_plain_js_128x256x256 = figures['gemm_nn_vs_plain_js_128x256x256'];
-  figures.tanh_vs_js_math = figures['tanh_vs_js_math'];
   writeResults('kernels', figures);
 }

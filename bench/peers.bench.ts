@@ -6,8 +6,9 @@
 // The peer needs `python3` with torch importable (e.g. `PYTHONPATH=/work/pydeps npm run bench -- peers`
 // after `python3 -m pip install --target /work/pydeps torch`); without it the peer side is skipped with a
 // message and only taynode's figures are written. PEER_PYTHON overrides the interpreter, PEER_ROUNDS
-// (default 3) the number of interleaved rounds, PEER_SCRIPT the script's path; PEER_RELAXED=1 runs
+// (default 3) the number of interleaved rounds, PEER_SCRIPT the script's path, PEER_CASES the cases (mnist, small, none); PEER_RELAXED=1 runs
 // taynode on its relaxed-SIMD build (Node 20 flag set here) instead of the default (baseline in Node 20).
+// The paper's JAX code is timed beside it on its MNIST training step (jax-peer.ts; PEER_JAX=0 skips it).
 import { spawnSync } from 'node:child_process';
 import v8 from 'node:v8';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { saveModel } from '../src/model/serialize.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { Adam } from '../src/training/adam.js';
 import { writeResults } from './results-file.js';
+import { jaxComparison } from './jax-peer.js';
 import { median } from './timing.js';
 
 interface Case {
@@ -31,11 +33,13 @@ interface Case {
   activation: 'sigmoid' | 'tanh';
 }
 
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
   // The paper's MNIST dynamics: 784 → 100 → 784, sigmoid, t concatenated before every layer.
   { name: 'mnist', widths: [784, 100, 784], batch: 100, activation: 'sigmoid' },
   { name: 'small', widths: [2, 64, 64, 2], batch: 256, activation: 'tanh' },
 ];
+/** PEER_CASES=mnist,small (default both) picks the torch comparisons; PEER_CASES=none runs only the JAX one. */
+const CASES = process.env.PEER_CASES ? ALL_CASES.filter((c) => process.env.PEER_CASES!.split(',').includes(c.name)) : ALL_CASES;
 const TOLERANCES = [1e-6, 1.4e-8];
 const PEER_SCRIPT = process.env.PEER_SCRIPT ?? fileURLToPath(new URL('../../shared/peers/torch_peer.py', import.meta.url));
 const PYTHON = process.env.PEER_PYTHON ?? 'python3';
@@ -227,6 +231,8 @@ export async function run(): Promise<void> {
         figures[`${key}.details`] = row;
       }
     }
+    // The paper's own code (JAX) on its MNIST training step: PEER_JAX=0 leaves it out.
+    if (process.env.PEER_JAX !== '0') jaxComparison(rt32, dir, figures, ROUNDS, REPS);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -80,7 +80,7 @@ async function run({ lambda, order, iterations, every, delay, batch, paths: path
   postMessage({ type: 'done' });
 }
 
-onmessage = (e) => {
+self.onmessage = (e) => {
   if (e.data?.type !== 'start') return;
   run(e.data.options).catch((error) => postMessage({ type: 'error', message: String(error?.stack ?? error) }));
 };

@@ -19,7 +19,7 @@ for (const name of ['unregularised', 'regularised']) {
   const s = JSON.parse(file.metadata.settings) as LatentSettings;
   const lambda = Number(file.metadata.lambda);
   const data = latentData(s);
-  const model = createLatentOde(rt, architecture(s), { tMax: s.tMax, order: s.order, lambda, samples: s.samples, solver: { method: 'dopri5', rtol: s.trainTol, atol: s.trainTol }, gradient: s.gradient }, data.window.steps, new Rng(s.seed));
+  const model = createLatentOde(rt, architecture(s, data.channels), { tMax: data.tMax, order: s.order, lambda, samples: s.samples, solver: { method: 'dopri5', rtol: s.trainTol, atol: s.trainTol }, gradient: s.gradient }, data.steps, new Rng(s.seed));
   loadLatentWeights(model, file.tensors);
   const asRun = evaluateLatent(model, data, s);
   const allSeries = evaluateLatent(model, data, { ...s, nfeSeries: 0 });

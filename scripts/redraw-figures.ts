@@ -61,9 +61,11 @@ const latentModel = (name: string) => {
   const file = decodeSafetensors(readFileSync(new URL(`../results/latent/latent-${name}.safetensors`, import.meta.url)));
   const ls = JSON.parse(file.metadata.settings) as LatentSettings;
   const data = latentData(ls);
-  const m = createLatentOde(rt, architecture(ls), { tMax: ls.tMax, order: ls.order, lambda: Number(file.metadata.lambda), samples: ls.samples, solver: { method: 'dopri5', rtol: ls.trainTol, atol: ls.trainTol }, gradient: ls.gradient }, data.window.steps, new Rng(ls.seed));
+  const { set, window } = data;
+  if (!set || !window) throw new Error('results/latent must hold a run on the periodic set: these figures draw its one channel');
+  const m = createLatentOde(rt, architecture(ls), { tMax: ls.tMax, order: ls.order, lambda: Number(file.metadata.lambda), samples: ls.samples, solver: { method: 'dopri5', rtol: ls.trainTol, atol: ls.trainTol }, gradient: ls.gradient }, window.steps, new Rng(ls.seed));
   loadLatentWeights(m, file.tensors);
-  return { model: m, data, settings: ls };
+  return { model: m, data: { ...data, set, window }, settings: ls };
 };
 const [unreg, reg] = [latentModel('unregularised'), latentModel('regularised')];
 const ls = unreg.settings, data = unreg.data;

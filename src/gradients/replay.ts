@@ -101,11 +101,11 @@ export function backpropagateSteps(
   if (stored && (stored.stages.length !== count || stored.ends.length !== count)) throw new ArgumentError('stored', `the stages of ${count} steps`, stored.stages.length);
   const ends = Array.from(steps.t, (_, i) => (i + 1 < count ? steps.t[i + 1] : steps.tEnd ?? steps.t[i] + steps.h[i]));
   const placed = outputs === undefined ? null : placeChecked(outputs, n, steps.t, steps.h, ends);
-  const anyInside = placed !== null && placed.steps.some((p) => p.inside.length > 0);
+  const anyInside = placed?.steps.some((p) => p.inside.length > 0);
   if (anyInside && !dense) throw new ArgumentError('tableau.dense', 'dense-output weights (as src/ode tableaus carry) for outputs inside steps', undefined);
   // Stages a step term reads (dopri5's 7th, b = 0, for the error estimate) are replayed and reversed too.
   const extra = stepTerms?.stages ?? [];
-  const withTerms = (use: boolean[]) => (stepTerms ? neededStages({ ...tableau, b: tableau.b.map((bj, j) => (use[j] || extra[j] ? 1 : 0)) }) : use);
+  const withTerms = (use: boolean[]) => (stepTerms ? neededStages({ ...tableau, b: tableau.b.map((_bj, j) => (use[j] || extra[j] ? 1 : 0)) }) : use);
   const needed = withTerms(neededStages(tableau));
   const denseNeeded = anyInside ? withTerms(neededForDense(tableau, dense!)) : needed;
   const stepTermValues: number[] = [];

@@ -174,7 +174,7 @@ function onTape(rt: Runtime, name: string, z1: Float64Array, target: Float64Arra
     const z = tape.variable(Tensor.from(rt.arena, z1, batch, d));
     const y = tape.constant(Tensor.from(rt.arena, target, batch, target.length / batch));
     const root = compute(tape, z, y);
-    if (!root || root.value.rows !== 1 || root.value.cols !== 1) throw new ShapeError(`loss ${name}: expected a [1, 1] Var, got ${root?.shape ? `[${root.shape}]` : root}`);
+    if (root?.value.rows !== 1 || root.value.cols !== 1) throw new ShapeError(`loss ${name}: expected a [1, 1] Var, got ${root?.shape ? `[${root.shape}]` : root}`);
     if (!root.requiresGrad) throw new ArgumentError(`loss ${name}`, 'a value computed from z1', 'a constant');
     tape.backward(root);
     return { value: root.value.data[0], gradient: z.grad!.toFloat64Array() };

@@ -4,7 +4,7 @@
 // (objectiveAt, series-losses.ts) plus λ-weighted regularisers, all integrated in the same solve
 // (terms.ts). Gradients: discretise-then-optimise with step-level checkpoints (default) or with every
 // accepted step's stages stored by the forward solve ('backprop'), or the continuous adjoint.
-import { ArenaExhaustedError, ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';

@@ -109,7 +109,7 @@ class SolveRun {
     const { stepper } = this;
     this.outputs.push(this.copyOut(stepper.y0));
     if (this.ts.length === 1) return;
-    let t = this.ts[0];
+    const t = this.ts[0];
     this.f.call(t, stepper.y0, stepper.k[0], 0);
     if (!this.finite(stepper.k[0])) {
       throw new NonFiniteError(`f(t0, y0) is not finite`, t, 0, this.snapshot());

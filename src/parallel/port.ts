@@ -122,7 +122,7 @@ const resolve = require('node:module').createRequire(process.cwd() + '/').resolv
 (async () => {
   for (const name of workerData.preloads) {
     // tsx registers its hooks only on the main thread when --import'ed; in a worker, through its API.
-    if (name === 'tsx') (await import(pathToFileURL(resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs'))).register();
+    if (name === 'tsx') (await import(pathToFileURL(resolve('tsx/esm/api')).href.replace(/\\.cjs$/, '.mjs'))).register();
     else await import(pathToFileURL(resolve(name)).href);
   }
   await import(workerData.url);

@@ -6,7 +6,7 @@
 import type { Graph } from '../autodiff/graph.js';
 import { ops } from '../autodiff/ops/index.js';
 import type { Parameter } from '../autodiff/parameter.js';
-import { Tape, Var } from '../autodiff/tape.js';
+import { type Tape, Var } from '../autodiff/tape.js';
 import { ArgumentError } from '../errors.js';
 
 /** A nested dual number: a Var at depth 0, else a primal and a tangent of one depth less. */

@@ -186,7 +186,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
 
   /** The regularisers' integrands into dy's terms part, given f in dy's z part and R_K's (0 without it). */
   private writeTermIntegrands(t: number, z: Ptr, dy: Ptr, taylorValue: number): void {
-    const { graph, rt, layout } = this;
+    const { rt, layout } = this;
     const bd = this.batch * this.d;
     const values = new Array<number>(this.terms.length).fill(0);
     if (this.orderIndex >= 0) values[this.orderIndex] = taylorValue;
@@ -297,7 +297,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
 
   /** Reverses the slot's kept programs (same arena scope as its replayStage). */
   replayVjp(slot: number, dyBarPtr: Ptr, yBarPtr: Ptr): void {
-    const { graph, rt, layout } = this;
+    const { rt, layout } = this;
     const k = rt.kernels;
     const bd = this.batch * this.d;
     const { t, z: zStage, program, trace } = this.stages[slot];

@@ -38,6 +38,7 @@ export interface TrainOptions {
    */
   lambdaControl?: LambdaControlOptions;
   /** called after every iteration (progress bars, logging); return false to stop early */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing must type-check, and false stops
   onIteration?: (record: IterationMetrics) => void | boolean;
 }
 

@@ -78,6 +78,8 @@ run('a 2-worker pool of module Web Workers trains two dopri5 steps in Chromium w
     assert.is(pooled.stepSizes, 'shared');
     assert.match(pooled.missing!, /^worker 0: died: the worker script http:\/\/127\.0\.0\.1:\d+\/missing-worker\.js failed to load or threw$/);
     const api = await import(new URL('../../build/index.js', import.meta.url).href);
+    // biome-ignore lint/security/noGlobalEval: the same source the page evaluates, run here in the global scope
+    // biome-ignore lint/complexity/noCommaOperator: (0, eval) is the indirect (global-scope) eval
     const single = (await (0, eval)(training)(api, api.createRuntimeSync({ kernels: 'baseline' }), undefined)) as Outcome;
     assert.is(pooled.losses.length, 2);
     assert.is(pooled.weights.length, single.weights.length);

@@ -1,6 +1,6 @@
 // Shared test utilities: seeded data, relative-error comparison, central finite differences.
 import * as assert from 'uvu/assert';
-import { Rng } from '../../src/random.js';
+import type { Rng } from '../../src/random.js';
 
 /** Sizes that exercise SIMD bodies, scalar tails and multi-block paths. */
 export const AWKWARD_SIZES = [1, 2, 3, 7, 64, 129, 300];

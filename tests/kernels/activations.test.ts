@@ -28,7 +28,7 @@ const ACTIVATIONS: Activation[] = [
   { name: 'tanh', f: Math.tanh, df: (x) => 1 - Math.tanh(x) ** 2, vjpReadsOutput: true, low: -4, high: 4 },
   { name: 'sigmoid', f: sigmoid, df: (x) => sigmoid(x) * (1 - sigmoid(x)), vjpReadsOutput: true, low: -30, high: 30 },
   { name: 'softplus', f: softplus, df: sigmoid, vjpReadsOutput: false, low: -30, high: 30 },
-  { name: 'relu', f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0), vjpReadsOutput: false, low: -1, high: 1 },
+  { name: 'relu', f: (x) => (Math.max(x , 0)), df: (x) => (x > 0 ? 1 : 0), vjpReadsOutput: false, low: -1, high: 1 },
   { name: 'sin', f: Math.sin, df: Math.cos, vjpReadsOutput: false, low: -10, high: 10 },
   { name: 'cos', f: Math.cos, df: (x) => -Math.sin(x), vjpReadsOutput: false, low: -10, high: 10 },
   { name: 'exp', f: Math.exp, df: Math.exp, vjpReadsOutput: true, low: -20, high: 20 },

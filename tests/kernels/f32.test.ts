@@ -28,7 +28,7 @@ const UNARY = [
   { name: 'tanh', f: Math.tanh, df: (x: number) => 1 - Math.tanh(x) ** 2, readsY: true, range: 12, ulps: 8 },
   { name: 'sigmoid', f: sigmoid, df: (x: number) => sigmoid(x) * (1 - sigmoid(x)), readsY: true, range: 40, ulps: 4 },
   { name: 'exp', f: Math.exp, df: Math.exp, readsY: true, range: 80, ulps: 4 },
-  { name: 'relu', f: (x: number) => (x > 0 ? x : 0), df: (x: number) => (x > 0 ? 1 : 0), readsY: false, range: 2, ulps: 0 },
+  { name: 'relu', f: (x: number) => (Math.max(x , 0)), df: (x: number) => (x > 0 ? 1 : 0), readsY: false, range: 2, ulps: 0 },
 ] as const;
 
 for (const act of UNARY) {

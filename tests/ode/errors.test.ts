@@ -85,7 +85,7 @@ test('maxSteps applies on a fixed grid too', () => {
 
 const KEEP_STEP = { name: 'keep', start: () => ({ adapt: (h: number) => ({ accept: true, next: h }) }) };
 
-const bad: [string, () => unknown, RegExp, Function][] = [
+const bad: [string, () => unknown, RegExp, new (...args: never[]) => Error][] = [
   ['rtol = 0', () => odeint(DECAY.f, [1], [0, 1], { rtol: 0 }), /^rtol: expected a finite number > 0, got 0/, ArgumentError],
   ['rtol < 0', () => odeint(DECAY.f, [1], [0, 1], { rtol: -1e-3 }), /^rtol:/, ArgumentError],
   ['rtol NaN', () => odeint(DECAY.f, [1], [0, 1], { rtol: NaN }), /^rtol:/, ArgumentError],

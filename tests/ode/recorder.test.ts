@@ -65,7 +65,7 @@ test('fehlberg45 (not FSAL): stage 0 after every accepted step, or STEP_END when
 });
 
 test('a recorder without its three methods is refused by name', () => {
-  assert.throws(() => odeint((t, y, dy) => dy.set(y), new Float64Array([1]), [0, 1], { recorder: { evaluation() {} } as never, runtime: rt }), (e: Error) => e instanceof ArgumentError && /recorder/.test(e.message));
+  assert.throws(() => odeint((_t, y, dy) => dy.set(y), new Float64Array([1]), [0, 1], { recorder: { evaluation() {} } as never, runtime: rt }), (e: Error) => e instanceof ArgumentError && /recorder/.test(e.message));
 });
 
 test.run();

@@ -13,7 +13,7 @@ import { flowNllLoss, softmaxCrossEntropyLoss } from '../../src/model/losses.js'
 import { maskedMseLoss } from '../../src/model/series-losses.js';
 import { Adam } from '../../src/training/adam.js';
 import { train } from '../../src/training/loop.js';
-import { createWorkerPool, WorkerPool } from '../../src/parallel/pool.js';
+import { createWorkerPool, type WorkerPool } from '../../src/parallel/pool.js';
 import { combineNormParts, type NormPart } from '../../src/parallel/shared-norm.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
 import { rejects } from '../helpers/rejects.js';

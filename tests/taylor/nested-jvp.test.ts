@@ -2,7 +2,6 @@
 // solution derivatives, and the gradient of ||d^K z/dt^K||² (reverse over Taylor vs reverse over
 // nested JVPs through the tape).
 import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { Rng } from '../../src/random.js';

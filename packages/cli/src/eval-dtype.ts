@@ -3,7 +3,7 @@
 // the solver takes steps its dynamics do not need (MNIST: 32 → 50 NFE), so by default an f32-trained
 // model is measured on an f64 copy of its weights ('float32' measures the f32 model itself).
 import { Option } from 'commander';
-import { DTYPES, type RuntimeDtype as Dtype, runtime, Model, NeuralOde, loadComposedModel, loadModel, saveModel } from 'taynode';
+import { DTYPES, type RuntimeDtype as Dtype, runtime, Model, type NeuralOde, loadComposedModel, loadModel, saveModel } from 'taynode';
 
 export function evalDtypeOption(): Option {
   return new Option('--eval-dtype <type>', 'value type the reported NFE, errors and R_K are measured in (float64: an f32-trained model on an f64 copy of its weights; moot with --dtype float64)')

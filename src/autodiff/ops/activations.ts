@@ -4,7 +4,7 @@
 // u = σ − σ², sin ↔ cos as a pair, exp: s = y itself). Each order k computes y[k] and then the
 // auxiliary series at order k; taylorVjp undoes those steps in the opposite order.
 import type { Kernels } from '../../runtime/kernels.js';
-import { coefficient, type Op, type Site } from '../op.js';
+import type { Op, Site } from '../op.js';
 
 const n = (s: Site) => s.rows * s.cols;
 type Unary = (out: number, x: number, n: number) => void;

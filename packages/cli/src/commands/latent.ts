@@ -4,10 +4,11 @@
 // the figures (SVG) and the trained weights.
 import { Option, type Command } from 'commander';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { GRADIENT_METHODS, type RuntimeDtype as Dtype, encodeSafetensors } from 'taynode';
+import { dirname, resolve } from 'node:path';
+import { ArgumentError, GRADIENT_METHODS, type RuntimeDtype as Dtype, encodeSafetensors } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
+import { LATENT_DATASETS } from '../experiments/latent/datasets.js';
 import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/experiment.js';
 import { DEFAULT_LATENT, type LatentSettings } from '../experiments/latent/run.js';
 import { defaultOut, forceOption, OutputDir } from '../output.js';
@@ -19,6 +20,8 @@ export function registerLatentCommand(program: Command): void {
   program
     .command('latent')
     .description('Figures 4 and 5b: a latent ODE on irregularly sampled periodic series, without and with R_K on the decoder; test loss and decoder NFE')
+    .addOption(new Option('--dataset <name>', 'periodic: the chirp set; physionet-like: 24 sparse channels from a slow nonlinear ODE (docs/experiments/latent-physionet-like.md); physionet: the PhysioNet 2012 files in --data-dir').choices(LATENT_DATASETS).default(d.dataset))
+    .option('--data-dir <dir>', 'the PhysioNet 2012 folder (set-a/, set-b/, set-c/, Outcomes-*.txt) for --dataset physionet (implied)')
     .option('--series <n>', 'series in the synthetic set (80% train, 20% test)', integerAtLeast(5), d.series)
     .option('--points <n>', 'grid points per series in [0, t-max], the first at 0', integerAtLeast(4), d.points)
     .option('--observed <n>', 'grid points each series keeps (irregular sampling)', positiveInt, d.observed)
@@ -49,12 +52,17 @@ export function registerLatentCommand(program: Command): void {
     .option('--json <path>', 'where to write the results JSON (default: latent.json in --out; each run\'s summary is appended to <path>.tmp as it ends)')
     .addOption(forceOption())
     .option('--no-progress', 'no progress bar')
-    .action(async (opts: LatentSettings & { out: string; json?: string; force?: boolean; progress: boolean; dtype: Dtype }) => {
+    .action(async (opts: LatentSettings & { dataDir?: string; out: string; json?: string; force?: boolean; progress: boolean; dtype: Dtype }) => {
       const output = new OutputDir(opts.out, { command: 'latent', force: opts.force }); // writable, checked before any training
       const json = opts.json ?? output.finalPath('latent.json');
       output.checkFile(json, '--json');
       const s: LatentSettings = { ...DEFAULT_LATENT };
       for (const key of Object.keys(DEFAULT_LATENT) as (keyof LatentSettings)[]) if (opts[key] !== undefined) (s as unknown as Record<string, unknown>)[key] = opts[key];
+      if (opts.dataDir !== undefined) {
+        if (s.dataset === 'physionet-like') throw new ArgumentError('--data-dir', 'no --dataset, or --dataset physionet (it reads PhysioNet files)', s.dataset);
+        s.dataset = 'physionet';
+        s.dataDir = resolve(opts.dataDir);
+      } else if (s.dataset === 'physionet') throw new ArgumentError('--data-dir', 'the folder holding set-a/ (and set-b/, set-c/) for --dataset physionet');
       const rt = runtimeFor(opts.dtype);
       const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | MSE {mse} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: opts.progress });
       // each run's summary as it finishes, so a failure later in the sweep loses nothing measured

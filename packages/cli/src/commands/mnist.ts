@@ -4,7 +4,7 @@
 // test set, and writes mnist.json and the figures in --out (default taynode-results/mnist).
 import { Option, type Command } from 'commander';
 import { runtimeFor, dtypeOption } from '../dtype.js';
-import { DTYPES, type RuntimeDtype as Dtype, saveModel, GRADIENT_METHODS, METHOD_NAMES, TABLEAUS, isAdaptive, type MethodName } from 'taynode';
+import { type RuntimeDtype as Dtype, saveModel, GRADIENT_METHODS, METHOD_NAMES, TABLEAUS, isAdaptive, type MethodName } from 'taynode';
 import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/mnist/data.js';
 import { DEFAULT_MNIST, runIterations, type MnistSettings } from '../experiments/mnist/settings.js';
 import { addSolverErrors, chooseRun, trainMnist, trainMnistOn, type MnistRun, type RunOptions } from '../experiments/mnist/run.js';

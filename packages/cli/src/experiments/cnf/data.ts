@@ -43,6 +43,7 @@ export function sampleToy(name: ToyDatasetName, n: number, rng: Rng): Float64Arr
       for (let i = 0; i < n; i++) {
         const k = rng.int(8);
         const a = (k * TAU) / 8;
+        // biome-ignore lint/suspicious/noApproximativeNumericConstant: FFJORD's own divisor (1.414, not √2), kept for the same data
         put(i, (4 * Math.cos(a) + 0.5 * rng.normal()) / 1.414, (4 * Math.sin(a) + 0.5 * rng.normal()) / 1.414);
       }
       break;

@@ -2,9 +2,9 @@
 // a GRU run backwards over [x, mask, Δt] whose last state goes through Linear(50) → tanh → Linear(2L) to
 // the mean and log-std of q(z0 | x); an ODE in the L-dimensional latent space with autonomous dynamics
 // [tanh, Linear(units)] × layers → tanh → Linear(L), solved by dopri5; a Linear(L → 1) read-out at every
-// output time. R_K (if λ > 0) is integrated with the decoder ODE only.
+// output time (L → C for C channels). R_K (if λ > 0) is integrated with the decoder ODE only.
 import { type Parameter, type LayerSpec, type Layer, gruEncoder, type GruEncoder, createLayer, NeuralOde, type GradientMethod, type NeuralOdeConfig, type SolverConfig, type TermConfig, type Rng, ArgumentError, type Runtime } from 'taynode';
-import { ENCODER_FEATURES } from './batches.js';
+import { channelFeatures } from './channel-batches.js';
 
 export interface LatentArchitecture {
   /** latent size L */
@@ -23,6 +23,8 @@ export interface LatentArchitecture {
    * of steps; the reference's |std| starts near 0.1 from its N(0, 0.1) weights)
    */
   initLogStd: number;
+  /** observed channels C (default 1): the encoder reads [x_1..x_C, m_1..m_C, Δt], the read-out is L → C */
+  channels?: number;
 }
 
 export const DEFAULT_ARCHITECTURE: LatentArchitecture = { latent: 10, gruHidden: 50, readoutHidden: 50, units: 50, layers: 4, initLogStd: Math.log(0.1) };
@@ -69,7 +71,7 @@ export function decoderConfig(a: LatentArchitecture, d: DecoderSettings): Neural
 
 export function createLatentOde(rt: Runtime, a: LatentArchitecture, d: DecoderSettings, steps: number, rng: Rng): LatentOde {
   const encoder = gruEncoder(rt, {
-    type: 'gru', inputs: ENCODER_FEATURES, hidden: a.gruHidden, steps, reverse: true,
+    type: 'gru', inputs: channelFeatures(a.channels ?? 1), hidden: a.gruHidden, steps, reverse: true,
     readout: { type: 'sequential', layers: [
       { type: 'linear', inputs: a.gruHidden, outputs: a.readoutHidden }, { type: 'activation', fn: 'tanh' },
       { type: 'linear', inputs: a.readoutHidden, outputs: 2 * a.latent },
@@ -82,7 +84,7 @@ export function createLatentOde(rt: Runtime, a: LatentArchitecture, d: DecoderSe
   // default (variance 1/fan_in) does in the reference; PyTorch's U(±1/√fan_in) shrinks it ~0.6× per
   // layer, so the initial dynamics were a near-constant drift and training sat at the series' mean.
   const decoder = NeuralOde.create(rt, { ...decoderConfig(a, d), init: 'glorot' }, rng, { name: 'decoder' });
-  const readout = createLayer(rt, { type: 'linear', inputs: a.latent, outputs: 1 }, { rng, name: 'readout' });
+  const readout = createLayer(rt, { type: 'linear', inputs: a.latent, outputs: a.channels ?? 1 }, { rng, name: 'readout' });
   return { arch: a, encoder, decoder, readout, params: [...encoder.params, ...(decoder.params as Parameter[]), ...readout.params], steps };
 }
 

@@ -37,7 +37,7 @@ export interface LatentObjectiveResult {
   nfeBackward: number;
   /** the posterior mean μ [batch, L] */
   mean: Float64Array;
-  /** read-out at the output times, sample 0 [times, batch] */
+  /** read-out at the output times, sample 0 [times, batch, channels] */
   prediction: Float64Array;
 }
 
@@ -46,7 +46,8 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 export function latentObjective(model: LatentOde, batch: LatentBatch, options: LatentObjectiveOptions): LatentObjectiveResult {
   const { eps, klWeight, sigma } = options;
   const wantGrad = options.gradient ?? true;
-  const L = model.arch.latent, B = batch.size, T = batch.times.length;
+  const L = model.arch.latent, B = batch.size, T = batch.times.length, C = model.arch.channels ?? 1;
+  if (batch.target.length !== T * B * C || batch.mask.length !== T * B * C) throw new ShapeError(`batch: expected targets and mask of ${T} × ${B} × ${C} (times × series × channels), got ${batch.target.length} and ${batch.mask.length}`);
   if (!Array.isArray(eps) || eps.length === 0) throw new ArgumentError('eps', 'one ε array per sample (at least one)', eps);
   eps.forEach((e, s) => { if (!(e instanceof Float64Array) || e.length !== B * L) throw new ShapeError(`eps[${s}]: expected ${B} × ${L} values, got ${e?.length}`); });
   if (!(klWeight >= 0) || !Number.isFinite(klWeight)) throw new ArgumentError('klWeight', 'a finite weight ≥ 0', klWeight);
@@ -79,9 +80,9 @@ export function latentObjective(model: LatentOde, batch: LatentBatch, options: L
       const pred = model.readout.apply(tapeOps(headTape, 0, { grad: wantGrad }), zs);
       heads.push({ tape: headTape, zs, pred });
       const p = pred.value.data;
-      const r = new Float64Array(T * B);
+      const r = new Float64Array(T * B * C);
       let sq = 0;
-      for (let i = 0; i < T * B; i++) {
+      for (let i = 0; i < T * B * C; i++) {
         r[i] = batch.mask[i] * (p[i] - batch.target[i]);
         sq += r[i] * r[i];
       }
@@ -107,7 +108,7 @@ export function latentObjective(model: LatentOde, batch: LatentBatch, options: L
       passes.forEach((pass, s) => {
         // ∂L/∂pred = −w_s · ∂ll_s/∂pred = w_s · mask·(pred − x)/(σ²·N)
         const scale = w[s] / (sigma * sigma * batch.observed);
-        const seed = Tensor.from(arena, residuals[s].map((r) => scale * r), T * B, 1);
+        const seed = Tensor.from(arena, residuals[s].map((r) => scale * r), T * B, C);
         heads[s].tape.backward(heads[s].pred, seed);
         const zbar0 = model.decoder.backward(pass, heads[s].zs.grad!.toFloat64Array());
         nfeBackward += pass.result.nfeBackward;
@@ -139,7 +140,7 @@ export function posteriorMean(model: LatentOde, batch: LatentBatch): Float64Arra
   });
 }
 
-/** The read-out of latent states [rows, L] → [rows] (no gradients). */
+/** The read-out of latent states [rows, L] → [rows, C] (no gradients). */
 export function readOut(model: LatentOde, zs: Float64Array): Float64Array {
   const rt = model.decoder.rt;
   const L = model.arch.latent;

@@ -7,11 +7,16 @@
 import { ArgumentError, Rng, type Runtime, type GradientMethod, Adamax, MinibatchSampler, exponentialDecay } from 'taynode';
 import { makeBatch, windowOf, type LatentBatch, type LatentMode, type Window } from './batches.js';
 import { periodicSet, splitIndices, trueDynamicsSolve, type PeriodicSet } from './data.js';
+import { channelData, type LatentDataset } from './datasets.js';
 import { createLatentOde, withDecoder, type LatentArchitecture, type LatentOde } from './model.js';
 import { drawEps, latentObjective } from './objective.js';
 
 export interface LatentSettings {
   // data
+  /** periodic (the chirp), physionet-like (synthetic, 24 channels) or physionet (the files in dataDir) */
+  dataset: LatentDataset;
+  /** the PhysioNet 2012 folder (set-a/ …) for dataset physionet */
+  dataDir?: string;
   series: number;
   points: number;
   observed: number;
@@ -48,7 +53,7 @@ export interface LatentSettings {
 }
 
 export const DEFAULT_LATENT: LatentSettings = {
-  series: 1000, points: 100, observed: 50, tMax: 5, mode: 'interp',
+  dataset: 'periodic', series: 1000, points: 100, observed: 50, tMax: 5, mode: 'interp',
   latent: 10, gruHidden: 50, units: 50, layers: 4, initLogStd: Math.log(0.1),
   iterations: 1500, batchSize: 50, lr: 2e-2, lrDecay: 0.999, lrFloor: 2e-3, samples: 1, sigma: 0.01,
   order: 2, lambdas: [1, 10, 100], trainTol: 1e-5, gradient: 'checkpoint',
@@ -56,22 +61,44 @@ export const DEFAULT_LATENT: LatentSettings = {
 };
 
 export interface LatentExperimentData {
-  set: PeriodicSet;
-  window: Window;
+  dataset: LatentDataset;
+  /** the periodic set and its window (its figures need them); absent for the multichannel sets */
+  set?: PeriodicSet;
+  window?: Window;
+  /** observed channels per series */
+  channels: number;
+  /** every time a series may be observed at, in [0, tMax] */
+  times: Float64Array;
+  tMax: number;
+  /** encoder steps per series */
+  steps: number;
   train: Int32Array;
   test: Int32Array;
   testBatch: LatentBatch;
+  /** the training batch of these series */
+  batch(series: number[]): LatentBatch;
+  /** the series' generating ODE: dopri5 NFE at `tol` (undefined where unknown: real data) */
+  trueDynamicsNfe?(series: number, tol: number): number;
+  /** what trueDynamicsNfe solves, for the JSON */
+  trueDynamicsDefinition?: string;
 }
 
 export function latentData(s: LatentSettings): LatentExperimentData {
+  // settings saved before datasets existed are the periodic set's
+  if ((s.dataset ?? 'periodic') !== 'periodic') return channelData(s);
   const set = periodicSet({ series: s.series, points: s.points, tMax: s.tMax, observed: s.observed, noise: 0.01, offsetStd: 0.1, freqLow: 0.4, freqHigh: 0.8, seed: s.seed + 7919 });
   const window = windowOf(set, s.mode);
   const { train, test } = splitIndices(s.series, 0.8);
-  return { set, window, train, test, testBatch: makeBatch(set, window, test) };
+  return {
+    dataset: 'periodic', set, window, channels: 1, times: set.times, tMax: s.tMax, steps: window.steps, train, test, testBatch: makeBatch(set, window, test),
+    batch: (series) => makeBatch(set, window, series),
+    trueDynamicsNfe: (b, tol) => trueDynamicsSolve(set, b, tol).stats.nfe,
+    trueDynamicsDefinition: 'the series\' generating process as a 3-state ODE (a rotation at 2π·f(t), f linear in t)',
+  };
 }
 
-export function architecture(s: LatentSettings): LatentArchitecture {
-  return { latent: s.latent, gruHidden: s.gruHidden, readoutHidden: 50, units: s.units, layers: s.layers, initLogStd: s.initLogStd };
+export function architecture(s: LatentSettings, channels = 1): LatentArchitecture {
+  return { latent: s.latent, gruHidden: s.gruHidden, readoutHidden: 50, units: s.units, layers: s.layers, initLogStd: s.initLogStd, channels };
 }
 
 /** max(0, 1 − 0.99^(epoch − 10)): the reference's KL annealing. */
@@ -139,7 +166,7 @@ export function evaluateLatent(model: LatentOde, data: LatentExperimentData, s: 
     nfeTrainSum += model.decoder.predict(z0, { solver: dopri5(s.trainTol) }).stats.nfe;
   }
   const nfeBatch = model.decoder.predict(r.mean, { solver: dopri5(s.evalTol) }).stats.nfe;
-  const grid = Array.from(data.set.times);
+  const grid = Array.from(data.times);
   const zs = model.decoder.predict(r.mean, { times: grid, solver: dopri5(s.trainTol) }).zs;
   const latentRms = Math.sqrt(zs.reduce((a, z) => a + z * z, 0) / zs.length);
   const w = model.readout.params[0].value.toFloat64Array();
@@ -152,9 +179,9 @@ export function evaluateLatent(model: LatentOde, data: LatentExperimentData, s: 
 export function trainLatent(rt: Runtime, s: LatentSettings, data: LatentExperimentData, lambda: number, onIteration?: (r: LatentRecord) => void): LatentRun {
   if (!(lambda >= 0)) throw new ArgumentError('lambda', 'a weight ≥ 0', lambda);
   // the same initial weights, batches and ε for every λ: only the regulariser differs
-  const model = createLatentOde(rt, architecture(s), {
-    tMax: s.tMax, order: s.order, lambda, samples: s.samples, solver: dopri5(s.trainTol), gradient: s.gradient,
-  }, data.window.steps, new Rng(s.seed));
+  const model = createLatentOde(rt, architecture(s, data.channels), {
+    tMax: data.tMax, order: s.order, lambda, samples: s.samples, solver: dopri5(s.trainTol), gradient: s.gradient,
+  }, data.steps, new Rng(s.seed));
   const schedule = exponentialDecay(s.lr, s.lrDecay, Math.min(s.lrFloor, s.lr));
   const optimizer = new Adamax(rt.kernels, model.params, { lr: schedule });
   const sampler = new MinibatchSampler(data.train.length, Math.min(s.batchSize, data.train.length), new Rng(s.seed + 17));
@@ -163,7 +190,7 @@ export function trainLatent(rt: Runtime, s: LatentSettings, data: LatentExperime
   const start = performance.now();
   for (let it = 0; it < s.iterations; it++) {
     const rows = sampler.next();
-    const batch = makeBatch(data.set, data.window, Array.from(rows, (i) => data.train[i]));
+    const batch = data.batch(Array.from(rows, (i) => data.train[i]));
     const epoch = sampler.epoch;
     const c = klWeight(epoch);
     const lr = optimizer.currentRate();
@@ -192,10 +219,11 @@ export function chooseLatentRun(unreg: LatentRun, regs: LatentRun[], maxLossRati
   return { run: regs.reduce((a, b) => (b.loss < a.loss ? b : a)), withinBudget: false };
 }
 
-/** Mean dopri5 NFE of the series' true generating ODE (trueDynamicsSolve) over the first `count` test series, at `tol`. */
+/** Mean dopri5 NFE of the series' true generating ODE over the first `count` test series, at `tol` (NaN for real data). */
 export function trueDynamicsNfe(data: LatentExperimentData, count: number, tol: number): number {
+  if (!data.trueDynamicsNfe) return NaN;
   const n = Math.min(count > 0 ? count : data.test.length, data.test.length);
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += trueDynamicsSolve(data.set, data.test[i], tol).stats.nfe;
+  for (let i = 0; i < n; i++) sum += data.trueDynamicsNfe(data.test[i], tol);
   return sum / n;
 }
