@@ -30,7 +30,9 @@ export interface NnOps<V> {
 /** NnOps over a GraphBuilder: for writing dynamics f(z, t; θ). */
 export function graphOps(g: GraphBuilder): NnOps<GraphValue> {
   return {
-    get time() { return g.time; },
+    get time() {
+      return g.time;
+    },
     linear: (x, w, b) => g.linear(x, w, b),
     add: (a, b) => g.add(a, b),
     sub: (a, b) => g.sub(a, b),

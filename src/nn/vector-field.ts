@@ -108,6 +108,7 @@ export class Dynamics {
 
   /** A ShapeError naming `name` unless t is shaped like z. */
   checkLike(name: string, t: Tensor, z: Tensor): void {
-    if (t.rows !== z.rows || t.cols !== z.cols) throw new ShapeError(`${name}: expected [${z.rows}, ${z.cols}] like z, got [${t.rows}, ${t.cols}]`);
+    if (t.rows !== z.rows || t.cols !== z.cols)
+      throw new ShapeError(`${name}: expected [${z.rows}, ${z.cols}] like z, got [${t.rows}, ${t.cols}]`);
   }
 }

@@ -89,7 +89,8 @@ export class Evaluator {
 
   /** A recorded stage: f's arena allocations stay (the recorder frees a rejected attempt's). */
   private evaluateKept(t: number, y: number, dy: number): void {
-    if (typeof this.dynamics === 'function') throw new TaynodeError('a stage recorder needs arena dynamics ({ evaluate(t, y, dy) } on Tensors)');
+    if (typeof this.dynamics === 'function')
+      throw new TaynodeError('a stage recorder needs arena dynamics ({ evaluate(t, y, dy) } on Tensors)');
     this.dynamics.evaluate(t, this.tensor(y), this.tensor(dy));
   }
 

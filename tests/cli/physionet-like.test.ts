@@ -3,25 +3,61 @@
 // feeds the latent ODE (for one channel, exactly the periodic set's batch).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkChannelSet, denseSeries, maxRows, observationCount, packChannelSet, seriesCount } from '../../packages/cli/src/experiments/latent/channels.js';
+import {
+  checkChannelSet,
+  denseSeries,
+  maxRows,
+  observationCount,
+  packChannelSet,
+  seriesCount,
+} from '../../packages/cli/src/experiments/latent/channels.js';
 import { channelFeatures, makeChannelBatch } from '../../packages/cli/src/experiments/latent/channel-batches.js';
 import { makeBatch, windowOf } from '../../packages/cli/src/experiments/latent/batches.js';
 import { DEFAULT_PERIODIC, periodicSet } from '../../packages/cli/src/experiments/latent/data.js';
-import { hiddenDynamics, hiddenSolve, hiddenState, toHidden, toLinear } from '../../packages/cli/src/experiments/latent/physionet-like/dynamics.js';
-import { DEFAULT_PHYSIONET_LIKE, PHYSIONET_LIKE_RANGES as R, hiddenParameters, physionetLikeSet, type PhysioNetLikeSet } from '../../packages/cli/src/experiments/latent/physionet-like/generate.js';
+import {
+  hiddenDynamics,
+  hiddenSolve,
+  hiddenState,
+  toHidden,
+  toLinear,
+} from '../../packages/cli/src/experiments/latent/physionet-like/dynamics.js';
+import {
+  DEFAULT_PHYSIONET_LIKE,
+  PHYSIONET_LIKE_RANGES as R,
+  hiddenParameters,
+  physionetLikeSet,
+  type PhysioNetLikeSet,
+} from '../../packages/cli/src/experiments/latent/physionet-like/generate.js';
 import { generatingNfe } from '../../packages/cli/src/experiments/latent/physionet-like/reference.js';
 
 const big = physionetLikeSet({ ...DEFAULT_PHYSIONET_LIKE, series: 2000, seed: 11 });
 const small = (seed: number) => physionetLikeSet({ ...DEFAULT_PHYSIONET_LIKE, series: 40, seed });
-const arrays = (s: PhysioNetLikeSet) => [s.times, s.rowStart, s.rowGrid, s.values, s.mask, s.clean, s.omega, s.rho, s.kappa, s.y0, s.labRate, s.presence, s.readoutWeight, s.readoutBias].map((a) => Array.from(a));
+const arrays = (s: PhysioNetLikeSet) =>
+  [
+    s.times,
+    s.rowStart,
+    s.rowGrid,
+    s.values,
+    s.mask,
+    s.clean,
+    s.omega,
+    s.rho,
+    s.kappa,
+    s.y0,
+    s.labRate,
+    s.presence,
+    s.readoutWeight,
+    s.readoutBias,
+  ].map((a) => Array.from(a));
 
 test('the same seed gives identical arrays; another seed, other ones', () => {
   assert.equal(arrays(small(3)), arrays(small(3)));
-  const a = arrays(small(3)), b = arrays(small(4));
+  const a = arrays(small(3)),
+    b = arrays(small(4));
   for (const k of [3, 6, 9, 12]) assert.not.equal(a[k], b[k], `array ${k}`);
 });
 
-test('shape: ≥ 20 channels of two kinds on a 0.1 h grid over 48 h, in [0, 1]; the set\'s invariants hold', () => {
+test("shape: ≥ 20 channels of two kinds on a 0.1 h grid over 48 h, in [0, 1]; the set's invariants hold", () => {
   checkChannelSet(big);
   assert.is(seriesCount(big), 2000);
   assert.is(big.channels.length, 24);
@@ -31,11 +67,17 @@ test('shape: ≥ 20 channels of two kinds on a 0.1 h grid over 48 h, in [0, 1]; 
   assert.is(big.times[480], 1);
   assert.is(big.tMax, 1);
   // unobserved entries: value and clean value 0
-  big.mask.forEach((m, k) => { if (!m) { assert.is(big.values[k], 0); assert.is(big.clean[k], 0); } });
+  big.mask.forEach((m, k) => {
+    if (!m) {
+      assert.is(big.values[k], 0);
+      assert.is(big.clean[k], 0);
+    }
+  });
 });
 
 test('density: vitals hours·p_c per stay, at most once an hour; labs ≈ 8·p_c (2–6 draws a day over 48 h)', () => {
-  const n = seriesCount(big), C = big.channels.length;
+  const n = seriesCount(big),
+    C = big.channels.length;
   for (let c = 0; c < C; c++) {
     const p = big.presence[c];
     let total = 0;
@@ -63,10 +105,19 @@ test('density: vitals hours·p_c per stay, at most once an hour; labs ≈ 8·p_c
       }
     }
   }
-  for (const [name, range] of [['omega', R.omega], ['rho', R.rho], ['kappa', R.kappa], ['labRate', R.labDrawsPerDay]] as const) {
+  for (const [name, range] of [
+    ['omega', R.omega],
+    ['rho', R.rho],
+    ['kappa', R.kappa],
+    ['labRate', R.labDrawsPerDay],
+  ] as const) {
     const xs = Array.from(big[name]);
     assert.ok(Math.min(...xs) >= range[0] && Math.max(...xs) < range[1], name);
-    assert.ok(Math.min(...xs) < range[0] + 0.02 * (range[1] - range[0]) && Math.max(...xs) > range[1] - 0.02 * (range[1] - range[0]), `${name} fills its range`);
+    assert.ok(
+      Math.min(...xs) < range[0] + 0.02 * (range[1] - range[0]) &&
+        Math.max(...xs) > range[1] - 0.02 * (range[1] - range[0]),
+      `${name} fills its range`,
+    );
   }
 });
 
@@ -85,45 +136,74 @@ test('values: clean read-outs in (0, 1), noise N(0, 0.01²), the read-out of the
   // the clean values span most of (0, 1)
   const clean = Array.from(big.clean).filter((_, k) => big.mask[k]);
   assert.ok(clean.reduce((a, x) => Math.min(a, x)) < 0.1 && clean.reduce((a, x) => Math.max(a, x)) > 0.9);
-  const b = 123, r = big.rowStart[b] + 2, c = big.mask.subarray(r * C, r * C + C).indexOf(1);
+  const b = 123,
+    r = big.rowStart[b] + 2,
+    c = big.mask.subarray(r * C, r * C + C).indexOf(1);
   const z = hiddenState(big.y0.subarray(3 * b, 3 * b + 3), hiddenParameters(big, b), big.times[big.rowGrid[r]]);
   const w = big.readoutWeight.subarray(3 * c, 3 * c + 3);
-  assert.ok(Math.abs(big.clean[r * C + c] - (0.5 + 0.5 * Math.tanh(w[0] * z[0] + w[1] * z[1] + w[2] * z[2] + big.readoutBias[c]))) < 1e-15);
+  assert.ok(
+    Math.abs(
+      big.clean[r * C + c] - (0.5 + 0.5 * Math.tanh(w[0] * z[0] + w[1] * z[1] + w[2] * z[2] + big.readoutBias[c])),
+    ) < 1e-15,
+  );
 });
 
-test('the generating ODE: its right-hand side is the closed form\'s derivative, a tight dopri5 solve reproduces it, tighter tolerances cost more NFE', () => {
+test("the generating ODE: its right-hand side is the closed form's derivative, a tight dopri5 solve reproduces it, tighter tolerances cost more NFE", () => {
   const p = { omega: 2 * Math.PI, rho: 0.9, kappa: 1.7, beta: 0.5, gamma: 0.5 };
   const y0 = [0.8, -1.3, 0.6];
   assert.ok(toLinear(toHidden(y0, p), p).every((v, i) => Math.abs(v - y0[i]) < 1e-15));
-  const f = hiddenDynamics(p), dz = new Float64Array(3), h = 1e-5;
+  const f = hiddenDynamics(p),
+    dz = new Float64Array(3),
+    h = 1e-5;
   for (const t of [0, 0.3, 0.77]) {
     f(t, Float64Array.from(hiddenState(y0, p, t)), dz);
-    const plus = hiddenState(y0, p, t + h), minus = hiddenState(y0, p, t - h);
-    for (let k = 0; k < 3; k++) assert.ok(Math.abs(dz[k] - (plus[k] - minus[k]) / (2 * h)) < 1e-6 * (1 + Math.abs(dz[k])), `t = ${t}, z${k + 1}'`);
+    const plus = hiddenState(y0, p, t + h),
+      minus = hiddenState(y0, p, t - h);
+    for (let k = 0; k < 3; k++)
+      assert.ok(
+        Math.abs(dz[k] - (plus[k] - minus[k]) / (2 * h)) < 1e-6 * (1 + Math.abs(dz[k])),
+        `t = ${t}, z${k + 1}'`,
+      );
   }
   const ts = [0, 0.25, 0.5, 0.9, 1];
   const { zs } = hiddenSolve(y0, p, 1e-12, ts);
-  ts.forEach((t, i) => { const exact = hiddenState(y0, p, t); for (let k = 0; k < 3; k++) assert.ok(Math.abs(zs[i][k] - exact[k]) < 1e-9, `t = ${t}: ${zs[i][k]} vs ${exact[k]}`); });
+  ts.forEach((t, i) => {
+    const exact = hiddenState(y0, p, t);
+    for (let k = 0; k < 3; k++) assert.ok(Math.abs(zs[i][k] - exact[k]) < 1e-9, `t = ${t}: ${zs[i][k]} vs ${exact[k]}`);
+  });
   // the set's series too, and the reference NFE: more at 1.4e-8 than at 1e-5
   const b = 7;
   const end = hiddenSolve(big.y0.subarray(3 * b, 3 * b + 3), hiddenParameters(big, b), 1e-11).zs[1];
   const exact = hiddenState(big.y0.subarray(3 * b, 3 * b + 3), hiddenParameters(big, b), 1);
   for (let k = 0; k < 3; k++) assert.ok(Math.abs(end[k] - exact[k]) < 1e-8);
-  const tight = generatingNfe(big, [0, 1, 2, 3, 4], 1.4e-8), loose = generatingNfe(big, [0, 1, 2, 3, 4], 1e-5);
+  const tight = generatingNfe(big, [0, 1, 2, 3, 4], 1.4e-8),
+    loose = generatingNfe(big, [0, 1, 2, 3, 4], 1e-5);
   assert.ok(tight.mean > loose.mean && tight.sd >= 0 && loose.mean > 0, `${tight.mean} vs ${loose.mean}`);
 });
 
 test('bad settings are refused naming them', () => {
   for (const [patch, re] of [
-    [{ series: 0 }, /series/], [{ channels: 1 }, /channels/], [{ vitals: 24 }, /vitals: expected fewer than the 24 channels/],
-    [{ vitals: 0 }, /vitals/], [{ quantum: 0.7 }, /quantum/], [{ noise: -1 }, /noise/], [{ seed: 0.5 }, /seed/], [{ hours: 0 }, /hours/],
+    [{ series: 0 }, /series/],
+    [{ channels: 1 }, /channels/],
+    [{ vitals: 24 }, /vitals: expected fewer than the 24 channels/],
+    [{ vitals: 0 }, /vitals/],
+    [{ quantum: 0.7 }, /quantum/],
+    [{ noise: -1 }, /noise/],
+    [{ seed: 0.5 }, /seed/],
+    [{ hours: 0 }, /hours/],
   ] as const) {
-    assert.throws(() => physionetLikeSet({ ...DEFAULT_PHYSIONET_LIKE, ...{ series: 3 }, ...patch }), re, JSON.stringify(patch));
+    assert.throws(
+      () => physionetLikeSet({ ...DEFAULT_PHYSIONET_LIKE, ...{ series: 3 }, ...patch }),
+      re,
+      JSON.stringify(patch),
+    );
   }
 });
 
-test('the interpolation batch: each series\' rows as [x_1..x_C, m_1..m_C, Δt], targets and masks [times, size, C] on the union of the batch\'s times', () => {
-  const set = small(5), C = set.channels.length, F = channelFeatures(C);
+test("the interpolation batch: each series' rows as [x_1..x_C, m_1..m_C, Δt], targets and masks [times, size, C] on the union of the batch's times", () => {
+  const set = small(5),
+    C = set.channels.length,
+    F = channelFeatures(C);
   const series = [3, 0, 17];
   const batch = makeChannelBatch(set, series);
   assert.is(batch.steps, maxRows(set));
@@ -135,8 +215,15 @@ test('the interpolation batch: each series\' rows as [x_1..x_C, m_1..m_C, Δt], 
   series.forEach((s, b) => {
     const rows = set.rowStart[s + 1] - set.rowStart[s];
     for (let k = 0; k < batch.steps; k++) {
-      const at = (b * batch.steps + k) * F, r = set.rowStart[s] + k;
-      if (k >= rows) { assert.ok(batch.x.subarray(at, at + F).every((v) => v === 0), 'padding'); continue; }
+      const at = (b * batch.steps + k) * F,
+        r = set.rowStart[s] + k;
+      if (k >= rows) {
+        assert.ok(
+          batch.x.subarray(at, at + F).every((v) => v === 0),
+          'padding',
+        );
+        continue;
+      }
       for (let c = 0; c < C; c++) {
         assert.is(batch.x[at + c], set.values[r * C + c]);
         assert.is(batch.x[at + C + c], set.mask[r * C + c]);
@@ -152,25 +239,33 @@ test('the interpolation batch: each series\' rows as [x_1..x_C, m_1..m_C, Δt], 
     }
   });
   assert.is(batch.observed, observed);
-  assert.is(batch.mask.reduce((a, m) => a + m, 0), observed);
+  assert.is(
+    batch.mask.reduce((a, m) => a + m, 0),
+    observed,
+  );
   assert.is(batch.target.length, T * 3 * C);
   assert.throws(() => makeChannelBatch(set, []), /series: expected at least one series/);
   assert.throws(() => makeChannelBatch(set, [40]), /series\[0\]: expected a series index in \[0, 40\)/);
   assert.throws(() => makeChannelBatch(set, [0], 1), /steps: expected at least the/);
 });
 
-test('one channel: the batch is exactly the periodic set\'s interpolation batch', () => {
+test("one channel: the batch is exactly the periodic set's interpolation batch", () => {
   const periodic = periodicSet({ ...DEFAULT_PERIODIC, series: 12, points: 15, observed: 6, seed: 2 });
   const P = periodic.times.length;
   // the periodic set's observations as rows of a one-channel set on its (strictly increasing) grid
   const rows = Array.from({ length: 12 }, (_, s) => {
     const grid = Int32Array.from({ length: P }, (_, g) => g).filter((g) => periodic.mask[s * P + g] === 1);
-    return { grid, values: Float64Array.from(grid, (g) => periodic.values[s * P + g]), mask: new Uint8Array(grid.length).fill(1) };
+    return {
+      grid,
+      values: Float64Array.from(grid, (g) => periodic.values[s * P + g]),
+      mask: new Uint8Array(grid.length).fill(1),
+    };
   });
   const set = packChannelSet(['x'], periodic.times, periodic.settings.tMax, rows);
   const window = windowOf(periodic, 'interp');
   const series = [4, 9, 0, 11];
-  const a = makeBatch(periodic, window, series), b = makeChannelBatch(set, series, window.steps);
+  const a = makeBatch(periodic, window, series),
+    b = makeChannelBatch(set, series, window.steps);
   assert.equal(Array.from(b.x), Array.from(a.x));
   assert.equal(b.times, a.times);
   assert.equal(Array.from(b.target), Array.from(a.target));

@@ -16,8 +16,19 @@ import { PHYSIONET_VARIABLES } from '../../packages/cli/src/experiments/latent/p
 const V = (name: string) => PHYSIONET_VARIABLES.indexOf(name as (typeof PHYSIONET_VARIABLES)[number]);
 
 /** A record in the challenge's format: the header, the six descriptors at 00:00, then `lines`. */
-function record(id: number, lines: string[], descriptors = { Age: 54, Gender: 0, Height: -1, ICUType: 4, Weight: -1 }): string {
-  return ['Time,Parameter,Value', `00:00,RecordID,${id}`, ...Object.entries(descriptors).map(([k, v]) => `00:00,${k},${v}`), ...lines].join('\n') + '\n';
+function record(
+  id: number,
+  lines: string[],
+  descriptors = { Age: 54, Gender: 0, Height: -1, ICUType: 4, Weight: -1 },
+): string {
+  return (
+    [
+      'Time,Parameter,Value',
+      `00:00,RecordID,${id}`,
+      ...Object.entries(descriptors).map(([k, v]) => `00:00,${k},${v}`),
+      ...lines,
+    ].join('\n') + '\n'
+  );
 }
 
 function withDir(files: Record<string, string>, body: (dir: string) => void): void {
@@ -46,7 +57,7 @@ function refused(run: () => unknown, where: string, what: RegExp): void {
   assert.unreachable(`expected a PhysioNetFormatError at ${where} matching ${what}`);
 }
 
-test('the 37 variables of the paper: the reference\'s 41 without Age, Gender, Height, ICUType', () => {
+test("the 37 variables of the paper: the reference's 41 without Age, Gender, Height, ICUType", () => {
   assert.is(PHYSIONET_VARIABLES.length, 37);
   assert.is(new Set(PHYSIONET_VARIABLES).size, 37);
   for (const name of ['Age', 'Gender', 'Height', 'ICUType', 'RecordID']) assert.is(V(name), -1);
@@ -76,8 +87,13 @@ test('a record: values on the quantised grid, a mask per variable and time, dupl
   assert.ok(Math.abs(at(2, 'pH')[0] - 7.3) < 1e-12 && at(2, 'pH')[1] === 1);
   assert.equal(at(3, 'Urine'), [35, 1]);
   // nothing else is observed, and unobserved entries hold 0
-  assert.is(r.rows.mask.reduce((a, m) => a + m, 0), 5);
-  r.rows.values.forEach((v, k) => { if (!r.rows.mask[k]) assert.is(v, 0); });
+  assert.is(
+    r.rows.mask.reduce((a, m) => a + m, 0),
+    5,
+  );
+  r.rows.values.forEach((v, k) => {
+    if (!r.rows.mask[k]) assert.is(v, 0);
+  });
   // at 1 h (Kelly et al.'s quantum) the first three times share the 0 h point
   const hourly = parseRecord(text, 'set-a/132539.txt', 1);
   assert.equal(Array.from(hourly.rows.grid), [0, 1, 48]);
@@ -135,9 +151,17 @@ test('outcomes: parsed by RecordID; malformed lines, bad values and repeated Rec
   assert.is(m.size, 2);
   refused(() => parseOutcomes('RecordID,SOFA\n', 'O.txt'), 'O.txt:1', /expected the header RecordID,SAPS-I/);
   refused(() => parseOutcomes(`${header}\n1,2,3\n`, 'O.txt'), 'O.txt:2', /expected 6 fields/);
-  refused(() => parseOutcomes(`${header}\n1,6,1,5,-1,0\n2,6,x,5,-1,0\n`, 'O.txt'), 'O.txt:3', /expected a number for SOFA, got "x"/);
+  refused(
+    () => parseOutcomes(`${header}\n1,6,1,5,-1,0\n2,6,x,5,-1,0\n`, 'O.txt'),
+    'O.txt:3',
+    /expected a number for SOFA, got "x"/,
+  );
   refused(() => parseOutcomes(`${header}\n1,6,1,5,-1,2\n`, 'O.txt'), 'O.txt:2', /In-hospital_death 0 or 1/);
-  refused(() => parseOutcomes(`${header}\n1,6,1,5,-1,0\n1,6,1,5,-1,0\n`, 'O.txt'), 'O.txt:3', /RecordID 1 given a second time/);
+  refused(
+    () => parseOutcomes(`${header}\n1,6,1,5,-1,0\n1,6,1,5,-1,0\n`, 'O.txt'),
+    'O.txt:3',
+    /RecordID 1 given a second time/,
+  );
 });
 
 /** Ten small records in set-a, two in set-b; HR = 60 + id offset, Temp only in some. */
@@ -145,7 +169,10 @@ function fixtureFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (let k = 0; k < 12; k++) {
     const id = 140000 + k;
-    const lines = [`00:${String(10 + k).padStart(2, '0')},HR,${60 + k}`, `${String(k + 1).padStart(2, '0')}:30,HR,${70 + k}`];
+    const lines = [
+      `00:${String(10 + k).padStart(2, '0')},HR,${60 + k}`,
+      `${String(k + 1).padStart(2, '0')}:30,HR,${70 + k}`,
+    ];
     if (k % 3 === 0) lines.push(`05:00,Temp,${35 + k / 2}`);
     files[`${k < 10 ? 'set-a' : 'set-b'}/${id}.txt`] = record(id, lines);
   }
@@ -159,17 +186,24 @@ test('a folder: series by RecordID, a seeded 80/20 split, [0, 1] scaling from th
     const set = loadPhysioNet(dir, { quantum: 0.5, seed: 3 });
     checkChannelSet(set);
     assert.is(seriesCount(set), 12);
-    assert.equal(Array.from(set.recordIds), Array.from({ length: 12 }, (_, k) => 140000 + k));
+    assert.equal(
+      Array.from(set.recordIds),
+      Array.from({ length: 12 }, (_, k) => 140000 + k),
+    );
     assert.is(set.train.length, 10);
     assert.is(set.test.length, 2);
-    assert.equal([...set.train, ...set.test].sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i));
+    assert.equal(
+      [...set.train, ...set.test].sort((a, b) => a - b),
+      Array.from({ length: 12 }, (_, i) => i),
+    );
     assert.is(set.times.length, 97);
     assert.is(set.times[0], 0);
     assert.is(set.times[96], 1);
     assert.is(set.tMax, 1);
     assert.ok(Math.abs(set.times[11] - 5.5 / 48) < 1e-15);
     // HR: 60 + k and 70 + k for series k; its min and max come from the training series alone
-    const hr = V('HR'), C = set.channels.length;
+    const hr = V('HR'),
+      C = set.channels.length;
     const trainK = Array.from(set.train);
     assert.is(set.min[hr], 60 + Math.min(...trainK));
     assert.is(set.max[hr], 70 + Math.max(...trainK));
@@ -177,11 +211,17 @@ test('a folder: series by RecordID, a seeded 80/20 split, [0, 1] scaling from th
       for (let r = set.rowStart[s]; r < set.rowStart[s + 1]; r++) {
         if (!set.mask[r * C + hr]) continue;
         const raw = set.values[r * C + hr] * (set.max[hr] - set.min[hr]) + set.min[hr];
-        assert.ok([60 + s, 70 + s].some((v) => Math.abs(raw - v) < 1e-9), `series ${s}: ${raw}`);
+        assert.ok(
+          [60 + s, 70 + s].some((v) => Math.abs(raw - v) < 1e-9),
+          `series ${s}: ${raw}`,
+        );
       }
     }
     // the training values span exactly [0, 1]; a test value may fall outside
-    const trainHr = trainK.flatMap((s) => Array.from({ length: set.rowStart[s + 1] - set.rowStart[s] }, (_, i) => set.rowStart[s] + i)).filter((r) => set.mask[r * C + hr]).map((r) => set.values[r * C + hr]);
+    const trainHr = trainK
+      .flatMap((s) => Array.from({ length: set.rowStart[s + 1] - set.rowStart[s] }, (_, i) => set.rowStart[s] + i))
+      .filter((r) => set.mask[r * C + hr])
+      .map((r) => set.values[r * C + hr]);
     assert.is(Math.min(...trainHr), 0);
     assert.is(Math.max(...trainHr), 1);
     // a variable no record has: min = max = 0, all mask 0
@@ -195,7 +235,10 @@ test('a folder: series by RecordID, a seeded 80/20 split, [0, 1] scaling from th
     // the same seed, the same split; another seed, another split
     assert.equal(Array.from(loadPhysioNet(dir, { quantum: 0.5, seed: 3 }).train), Array.from(set.train));
     const other = [1, 2, 4, 5].map((seed) => Array.from(loadPhysioNet(dir, { quantum: 0.5, seed }).train).join());
-    assert.ok(other.some((t) => t !== Array.from(set.train).join()), 'other seeds split differently');
+    assert.ok(
+      other.some((t) => t !== Array.from(set.train).join()),
+      'other seeds split differently',
+    );
   });
 });
 
@@ -206,7 +249,11 @@ test('a folder: empty records skipped and listed, or refused; duplicate RecordID
     const set = loadPhysioNet(dir);
     assert.is(seriesCount(set), 12);
     assert.equal(set.skipped, [join(dir, 'set-a/150000.txt')]);
-    refused(() => loadPhysioNet(dir, { emptyRecords: 'error' }), join(dir, 'set-a/150000.txt'), /empty record: no value of the 37 time-varying variables/);
+    refused(
+      () => loadPhysioNet(dir, { emptyRecords: 'error' }),
+      join(dir, 'set-a/150000.txt'),
+      /empty record: no value of the 37 time-varying variables/,
+    );
   });
   withDir({ ...fixtureFiles(), 'set-c/140001.txt': record(140001, ['00:10,HR,80']) }, (dir) => {
     refused(() => loadPhysioNet(dir), join(dir, 'set-c/140001.txt'), /RecordID 140001 is also the record in .*set-a/);
@@ -218,11 +265,25 @@ test('a folder: empty records skipped and listed, or refused; duplicate RecordID
     assert.throws(() => loadPhysioNet(dir), /dataDir: expected a folder holding set-a, set-b, set-c/);
   });
   withDir({ ...fixtureFiles(), 'set-b/140011.txt': record(140011, ['00:10,HR,80', '00:20,Glucose,high']) }, (dir) => {
-    refused(() => loadPhysioNet(dir), `${join(dir, 'set-b/140011.txt')}:9`, /expected a number for "Glucose", got "high"/);
+    refused(
+      () => loadPhysioNet(dir),
+      `${join(dir, 'set-b/140011.txt')}:9`,
+      /expected a number for "Glucose", got "high"/,
+    );
   });
-  withDir({ ...fixtureFiles(), 'Outcomes-b.txt': 'RecordID,SAPS-I,SOFA,Length_of_stay,Survival,In-hospital_death\n140003,6,1,5,-1,0\n' }, (dir) => {
-    refused(() => loadPhysioNet(dir), join(dir, 'Outcomes-b.txt'), /RecordID 140003 also has outcomes in .*Outcomes-a.txt/);
-  });
+  withDir(
+    {
+      ...fixtureFiles(),
+      'Outcomes-b.txt': 'RecordID,SAPS-I,SOFA,Length_of_stay,Survival,In-hospital_death\n140003,6,1,5,-1,0\n',
+    },
+    (dir) => {
+      refused(
+        () => loadPhysioNet(dir),
+        join(dir, 'Outcomes-b.txt'),
+        /RecordID 140003 also has outcomes in .*Outcomes-a.txt/,
+      );
+    },
+  );
   withDir(fixtureFiles(), (dir) => {
     assert.throws(() => loadPhysioNet(dir, { trainFraction: 1 }), /trainFraction/);
     assert.throws(() => loadPhysioNet(dir, { quantum: 0.7 }), /quantum/);
@@ -235,12 +296,29 @@ test('hostile folders: too many records or too large a file refused before they 
   });
   withDir(fixtureFiles(), (dir) => {
     // two or three rows a record at 1 h: the fifth record passes 9
-    refused(() => loadPhysioNet(dir, { maxRows: 9 }), join(dir, 'set-a/140004.txt'), /more than 9 observation times in all \(maxRows\)/);
+    refused(
+      () => loadPhysioNet(dir, { maxRows: 9 }),
+      join(dir, 'set-a/140004.txt'),
+      /more than 9 observation times in all \(maxRows\)/,
+    );
     assert.is(seriesCount(loadPhysioNet(dir, { maxRows: 40 })), 12);
   });
-  withDir({ ...fixtureFiles(), 'set-a/140005.txt': record(140005, Array.from({ length: 5000 }, () => '00:10,HR,80')) }, (dir) => {
-    refused(() => loadPhysioNet(dir, { maxFileBytes: 4096 }), join(dir, 'set-a/140005.txt'), /bytes, more than the 4096 a file may have/);
-  });
+  withDir(
+    {
+      ...fixtureFiles(),
+      'set-a/140005.txt': record(
+        140005,
+        Array.from({ length: 5000 }, () => '00:10,HR,80'),
+      ),
+    },
+    (dir) => {
+      refused(
+        () => loadPhysioNet(dir, { maxFileBytes: 4096 }),
+        join(dir, 'set-a/140005.txt'),
+        /bytes, more than the 4096 a file may have/,
+      );
+    },
+  );
   withDir({ ...fixtureFiles(), 'set-a/140099.txt/inner': 'x' }, (dir) => {
     refused(() => readBounded(join(dir, 'set-a/140099.txt'), 100), join(dir, 'set-a/140099.txt'), /not a regular file/);
   });

@@ -12,10 +12,16 @@ async function compiles(body: () => unknown): Promise<number> {
   const { Module, compile } = WebAssembly;
   let count = 0;
   const Counting = class extends Module {
-    constructor(bytes: BufferSource) { count++; super(bytes); }
+    constructor(bytes: BufferSource) {
+      count++;
+      super(bytes);
+    }
   };
   (WebAssembly as { Module: unknown }).Module = Counting;
-  (WebAssembly as { compile: unknown }).compile = (bytes: BufferSource) => { count++; return compile(bytes); };
+  (WebAssembly as { compile: unknown }).compile = (bytes: BufferSource) => {
+    count++;
+    return compile(bytes);
+  };
   try {
     await body();
   } finally {

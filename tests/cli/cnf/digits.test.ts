@@ -2,17 +2,31 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng } from '../../../src/random.js';
 import { ArgumentError } from '../../../src/errors.js';
-import { dequantise, digitSplits, downsampleLevels, logitLogDet, logitTransform, pixelNll, LOGIT_LAMBDA } from '../../../packages/cli/src/experiments/cnf/digits.js';
+import {
+  dequantise,
+  digitSplits,
+  downsampleLevels,
+  logitLogDet,
+  logitTransform,
+  pixelNll,
+  LOGIT_LAMBDA,
+} from '../../../packages/cli/src/experiments/cnf/digits.js';
 import { makeDataset } from '../../../packages/cli/src/experiments/cnf/data.js';
 import { bitsPerDim } from '../../../packages/cli/src/experiments/cnf/summary.js';
 
-const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-12) =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 const λ = LOGIT_LAMBDA;
 
 test('downsampleLevels: 256-level integers averaged over 4×4 (7×7) or 2×2 (14×14) blocks, rounded back to 256 levels', () => {
   const image = new Float64Array(784);
   // the top-left 2×2 block: levels 0, 255, 100, 101 (stored as the package stores them, /255 to 3 decimals)
-  [[0, 0, 0], [0, 1, 255], [1, 0, 100], [1, 1, 101]].forEach(([r, c, k]) => (image[r * 28 + c] = Number((k / 255).toFixed(3))));
+  [
+    [0, 0, 0],
+    [0, 1, 255],
+    [1, 0, 100],
+    [1, 1, 101],
+  ].forEach(([r, c, k]) => (image[r * 28 + c] = Number((k / 255).toFixed(3))));
   image[27 * 28 + 27] = 1; // the bottom-right pixel
   const d14 = downsampleLevels(image, 14);
   assert.is(d14.length, 196);
@@ -21,7 +35,10 @@ test('downsampleLevels: 256-level integers averaged over 4×4 (7×7) or 2×2 (14
   const d7 = downsampleLevels(image, 7);
   assert.is(d7[0], 29, '456 / 16 = 28.5 → 29 (round half up)');
   assert.is(d7[48], 16, '255 / 16 = 15.9 → 16');
-  assert.throws(() => downsampleLevels(image, 9 as 7), (e: Error) => e instanceof ArgumentError && e.message.startsWith('side:'));
+  assert.throws(
+    () => downsampleLevels(image, 9 as 7),
+    (e: Error) => e instanceof ArgumentError && e.message.startsWith('side:'),
+  );
 });
 
 test('dequantise: x = (k + u)/256 with u ~ U[0, 1) from the Rng', () => {
@@ -33,7 +50,7 @@ test('dequantise: x = (k + u)/256 with u ~ U[0, 1) from the Rng', () => {
   assert.ok(x[1] < 1 && x[0] >= 0);
 });
 
-test("the logit transform y = logit(λ + (1 − 2λ)x) and its log-det, by hand and against a difference quotient", () => {
+test('the logit transform y = logit(λ + (1 − 2λ)x) and its log-det, by hand and against a difference quotient', () => {
   const x = Float64Array.from([0.5, 0.75, 1 / 512]);
   const y = logitTransform(x);
   close(y[0], 0);
@@ -43,7 +60,11 @@ test("the logit transform y = logit(λ + (1 − 2λ)x) and its log-det, by hand 
   close(logitLogDet(y.subarray(0, 1), 1)[0], Math.log((1 - 2 * λ) * 4));
   // summed over a row: the three pixels' log dy/dx, each against central differences of the transform
   const h = 1e-7;
-  const fd = [...x].reduce((a, v) => a + Math.log((logitTransform(Float64Array.of(v + h))[0] - logitTransform(Float64Array.of(v - h))[0]) / (2 * h)), 0);
+  const fd = [...x].reduce(
+    (a, v) =>
+      a + Math.log((logitTransform(Float64Array.of(v + h))[0] - logitTransform(Float64Array.of(v - h))[0]) / (2 * h)),
+    0,
+  );
   close(logitLogDet(y, 3)[0], fd, 1e-7);
 });
 

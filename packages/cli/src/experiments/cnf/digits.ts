@@ -19,14 +19,18 @@ export const DIGIT_VALIDATION_IMAGES = 1000;
 /** 256-level integers (round(255·v)) of 28×28 images in [0, 1], area-averaged to side×side and rounded back to 256 levels. */
 export function downsampleLevels(images: Float64Array, side: DigitSide): Uint8Array {
   if (!DIGIT_SIDES.includes(side)) throw new ArgumentError('side', `one of ${DIGIT_SIDES.join(', ')}`, side);
-  if (images.length % PIXELS !== 0) throw new ArgumentError('images', `a multiple of ${PIXELS} values (28×28 images)`, images.length);
-  const n = images.length / PIXELS, f = 28 / side, D = side * side;
+  if (images.length % PIXELS !== 0)
+    throw new ArgumentError('images', `a multiple of ${PIXELS} values (28×28 images)`, images.length);
+  const n = images.length / PIXELS,
+    f = 28 / side,
+    D = side * side;
   const out = new Uint8Array(n * D);
   for (let i = 0; i < n; i++) {
     for (let r = 0; r < side; r++) {
       for (let c = 0; c < side; c++) {
         let sum = 0;
-        for (let a = 0; a < f; a++) for (let b = 0; b < f; b++) sum += Math.round(255 * images[i * PIXELS + (r * f + a) * 28 + c * f + b]);
+        for (let a = 0; a < f; a++)
+          for (let b = 0; b < f; b++) sum += Math.round(255 * images[i * PIXELS + (r * f + a) * 28 + c * f + b]);
         out[i * D + r * side + c] = Math.round(sum / (f * f));
       }
     }
@@ -53,10 +57,15 @@ export function logitTransform(x: Float64Array, lambda = LOGIT_LAMBDA): Float64A
  * softplus(−y) + softplus(y), computed from y so that it stays exact for saturated pixels.
  */
 export function logitLogDet(y: Float64Array, dim: number, lambda = LOGIT_LAMBDA): Float64Array {
-  const n = y.length / dim, out = new Float64Array(n), c = Math.log1p(-2 * lambda);
+  const n = y.length / dim,
+    out = new Float64Array(n),
+    c = Math.log1p(-2 * lambda);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let d = 0; d < dim; d++) { const v = y[i * dim + d]; s += c + softplus(v) + softplus(-v); }
+    for (let d = 0; d < dim; d++) {
+      const v = y[i * dim + d];
+      s += c + softplus(v) + softplus(-v);
+    }
     out[i] = s;
   }
   return out;
@@ -73,7 +82,12 @@ export function pixelNll(nllY: Float64Array, y: Float64Array, dim: number, lambd
   return nllY.map((v, i) => v - logDet[i] + dim * Math.log(256));
 }
 
-export interface DigitSplits { train: Float64Array; validation: Float64Array; test: Float64Array; dim: number }
+export interface DigitSplits {
+  train: Float64Array;
+  validation: Float64Array;
+  test: Float64Array;
+  dim: number;
+}
 
 let cached: { train: Float64Array; test: Float64Array } | undefined;
 
@@ -83,14 +97,23 @@ let cached: { train: Float64Array; test: Float64Array } | undefined;
  * Each split has `n` points: its images in turn, each copy with its own dequantisation noise (there
  * are only 2,000 test images, so 10,000 test points are 5 noise draws of each).
  */
-export function digitSplits(side: DigitSide, sizes: { train: number; validation: number; test: number }, seed: number): DigitSplits {
-  cached ??= (() => { const s = splitMnist(loadMnistClasses(), { total: 10000, testFraction: DIGIT_TEST_IMAGES / 10000, seed: 0 }); return { train: s.trainImages, test: s.testImages }; })();
+export function digitSplits(
+  side: DigitSide,
+  sizes: { train: number; validation: number; test: number },
+  seed: number,
+): DigitSplits {
+  cached ??= (() => {
+    const s = splitMnist(loadMnistClasses(), { total: 10000, testFraction: DIGIT_TEST_IMAGES / 10000, seed: 0 });
+    return { train: s.trainImages, test: s.testImages };
+  })();
   const D = side * side;
-  const trainLevels = downsampleLevels(cached.train, side), testLevels = downsampleLevels(cached.test, side);
+  const trainLevels = downsampleLevels(cached.train, side),
+    testLevels = downsampleLevels(cached.test, side);
   const nTrainImages = trainLevels.length / D - DIGIT_VALIDATION_IMAGES;
   const points = (levels: Uint8Array, first: number, count: number, n: number, rng: Rng) => {
     const picked = new Uint8Array(n * D);
-    for (let i = 0; i < n; i++) picked.set(levels.subarray((first + (i % count)) * D, (first + (i % count) + 1) * D), i * D);
+    for (let i = 0; i < n; i++)
+      picked.set(levels.subarray((first + (i % count)) * D, (first + (i % count) + 1) * D), i * D);
     return logitTransform(dequantise(picked, rng));
   };
   return {

@@ -53,10 +53,14 @@ export interface BatchEvaluationOptions {
 
 /** The test set [n, D] in consecutive batches of `batchSize` (the last may be shorter), each solved once. */
 export function evaluateBatches(flow: NeuralOde, test: Float64Array, o: BatchEvaluationOptions): BatchEvaluation {
-  const dim = flow.stateSize, n = test.length / dim;
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ArgumentError('batchSize', 'a positive integer', o.batchSize);
-  if (!Number.isInteger(o.perExample) || o.perExample < 0) throw new ArgumentError('perExample', 'a non-negative integer', o.perExample);
-  const nll = new Float64Array(n), nfeBatches: number[] = [];
+  const dim = flow.stateSize,
+    n = test.length / dim;
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1)
+    throw new ArgumentError('batchSize', 'a positive integer', o.batchSize);
+  if (!Number.isInteger(o.perExample) || o.perExample < 0)
+    throw new ArgumentError('perExample', 'a non-negative integer', o.perExample);
+  const nll = new Float64Array(n),
+    nfeBatches: number[] = [];
   let failure: string | undefined;
   for (let start = 0; start < n; start += o.batchSize) {
     const x = test.subarray(start * dim, Math.min(n, start + o.batchSize) * dim);
@@ -66,17 +70,33 @@ export function evaluateBatches(flow: NeuralOde, test: Float64Array, o: BatchEva
     failure ??= e.failure;
   }
   const nfePerExample: number[] = [];
-  for (let i = 0; i < Math.min(o.perExample, n); i++) nfePerExample.push(evaluateDensity(flow, test.subarray(i * dim, (i + 1) * dim), o.tol, { maxSteps: o.maxSteps }).nfe);
-  const l = meanAndSe(nll), f = meanAndSd(nfeBatches);
+  for (let i = 0; i < Math.min(o.perExample, n); i++)
+    nfePerExample.push(
+      evaluateDensity(flow, test.subarray(i * dim, (i + 1) * dim), o.tol, { maxSteps: o.maxSteps }).nfe,
+    );
+  const l = meanAndSe(nll),
+    f = meanAndSd(nfeBatches);
   return {
-    tol: o.tol, nll: Number.isFinite(l.mean) ? l.mean : NaN, nllSe: l.se, nfeBatches, nfe: f.mean, nfeSd: f.sd,
-    examples: n, batches: nfeBatches.length, nfePerExample, ...(failure ? { failure } : {}),
+    tol: o.tol,
+    nll: Number.isFinite(l.mean) ? l.mean : NaN,
+    nllSe: l.se,
+    nfeBatches,
+    nfe: f.mean,
+    nfeSd: f.sd,
+    examples: n,
+    batches: nfeBatches.length,
+    nfePerExample,
+    ...(failure ? { failure } : {}),
   };
 }
 
 /** The unregularised-to-regularised NFE ratio batch by batch (the same batches), its mean and sd. */
-export function batchRatios(unreg: readonly number[], reg: readonly number[]): { ratios: number[]; mean: number; sd: number } {
-  if (unreg.length !== reg.length) throw new ArgumentError('reg', `NFE of the same ${unreg.length} batches`, reg.length);
+export function batchRatios(
+  unreg: readonly number[],
+  reg: readonly number[],
+): { ratios: number[]; mean: number; sd: number } {
+  if (unreg.length !== reg.length)
+    throw new ArgumentError('reg', `NFE of the same ${unreg.length} batches`, reg.length);
   const ratios = unreg.map((u, i) => u / reg[i]);
   return { ratios, ...meanAndSd(ratios) };
 }
@@ -86,7 +106,9 @@ export function quantiles(values: readonly number[], ps: readonly number[]): num
   const s = [...values].sort((a, b) => a - b);
   return ps.map((p) => {
     if (!s.length) return NaN;
-    const at = p * (s.length - 1), lo = Math.floor(at), hi = Math.ceil(at);
+    const at = p * (s.length - 1),
+      lo = Math.floor(at),
+      hi = Math.ceil(at);
     return s[lo] + (s[hi] - s[lo]) * (at - lo);
   });
 }

@@ -94,7 +94,12 @@ export const DEFAULT_CNF: CnfSettings = {
  * the robust evaluation: 10,000 fresh test points in 10 batches of 1,000 at both tolerances, and 100
  * points solved one by one.
  */
-export const CNF_COMMAND_DEFAULTS: CnfSettings = { ...DEFAULT_CNF, testSize: 10000, tightEvalSize: 10000, perExampleNfe: 100 };
+export const CNF_COMMAND_DEFAULTS: CnfSettings = {
+  ...DEFAULT_CNF,
+  testSize: 10000,
+  tightEvalSize: 10000,
+  perExampleNfe: 100,
+};
 
 /** The stop rule's gap: the setting, else 5 % for mixture16 (the issue's) and 2 % for every other set. */
 export const convergeGap = (s: CnfSettings): number => s.convergeGap ?? (s.dataset === 'mixture16' ? 0.05 : 0.02);
@@ -107,6 +112,10 @@ export function checkEstimatorSolvers(s: Pick<CnfSettings, 'taylorEstimator' | '
   const rk = s.regularisers.some((r) => r === 'r2' || r === 'r3');
   const fixed = s.solvers.filter((x) => x !== 'dopri5');
   if (rk && s.taylorEstimator === 'stepRandom' && fixed.length) {
-    throw new ArgumentError('--taylor-estimator', `'stages' or 'stepStart' with the fixed-grid solvers ${fixed.join(', ')} (stepRandom needs dopri5's dense output)`, s.taylorEstimator);
+    throw new ArgumentError(
+      '--taylor-estimator',
+      `'stages' or 'stepStart' with the fixed-grid solvers ${fixed.join(', ')} (stepRandom needs dopri5's dense output)`,
+      s.taylorEstimator,
+    );
   }
 }

@@ -22,8 +22,10 @@ export class StopRule {
   best = Infinity;
   bestIteration = -1;
   constructor(readonly o: StopRuleOptions) {
-    if (!Number.isInteger(o.every) || o.every < 1) throw new ArgumentError('every', 'a positive integer (iterations between validation checks)', o.every);
-    if (!Number.isInteger(o.patience) || o.patience < o.every) throw new ArgumentError('patience', `an integer of at least every (${o.every}) iterations`, o.patience);
+    if (!Number.isInteger(o.every) || o.every < 1)
+      throw new ArgumentError('every', 'a positive integer (iterations between validation checks)', o.every);
+    if (!Number.isInteger(o.patience) || o.patience < o.every)
+      throw new ArgumentError('patience', `an integer of at least every (${o.every}) iterations`, o.patience);
     if (!(o.gap >= 0)) throw new ArgumentError('gap', 'a non-negative fraction', o.gap);
   }
 
@@ -35,7 +37,10 @@ export class StopRule {
   /** Records the validation NLL after iteration `it`; the reason to stop, if any; `improved` when it is the best so far. */
   check(it: number, nll: number): { stop?: StopReason; improved: boolean } {
     const improved = nll < this.best;
-    if (improved) { this.best = nll; this.bestIteration = it; }
+    if (improved) {
+      this.best = nll;
+      this.bestIteration = it;
+    }
     const t = this.o.trueNll;
     if (t !== undefined && nll <= t + this.o.gap * Math.abs(t)) return { stop: 'target', improved };
     if (it - this.bestIteration >= this.o.patience) return { stop: 'patience', improved };

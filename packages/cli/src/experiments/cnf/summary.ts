@@ -34,12 +34,29 @@ export function rowJson(r: RowResult, dim: number) {
 export function evalJson(e: BatchEvaluation, dim: number) {
   const per = meanAndSd(e.nfePerExample);
   return {
-    tol: e.tol, nll: e.nll, nll_se: e.nllSe, bits_per_dim: bitsPerDim(e.nll, dim), bits_per_dim_se: bitsPerDim(e.nllSe, dim),
-    nfe: e.nfe, nfe_sd: e.nfeSd, nfe_batches: e.nfeBatches, examples: e.examples, batches: e.batches,
-    ...(e.nfePerExample.length ? {
-      nfe_per_example: { examples: e.nfePerExample.length, mean: per.mean, sd: per.sd, min: Math.min(...e.nfePerExample), max: Math.max(...e.nfePerExample),
-        quartiles: quantiles(e.nfePerExample, [0.25, 0.5, 0.75]), values: e.nfePerExample },
-    } : {}),
+    tol: e.tol,
+    nll: e.nll,
+    nll_se: e.nllSe,
+    bits_per_dim: bitsPerDim(e.nll, dim),
+    bits_per_dim_se: bitsPerDim(e.nllSe, dim),
+    nfe: e.nfe,
+    nfe_sd: e.nfeSd,
+    nfe_batches: e.nfeBatches,
+    examples: e.examples,
+    batches: e.batches,
+    ...(e.nfePerExample.length
+      ? {
+          nfe_per_example: {
+            examples: e.nfePerExample.length,
+            mean: per.mean,
+            sd: per.sd,
+            min: Math.min(...e.nfePerExample),
+            max: Math.max(...e.nfePerExample),
+            quartiles: quantiles(e.nfePerExample, [0.25, 0.5, 0.75]),
+            values: e.nfePerExample,
+          },
+        }
+      : {}),
     ...(e.failure ? { failure: e.failure } : {}),
   };
 }
@@ -51,7 +68,8 @@ export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, ex
   const first = (r?: RowResult) => r?.evals[0];
   const spread = (r?: RowResult) => ({ nfeSd: first(r)?.nfeSd ?? NaN, nllSe: first(r)?.nllSe ?? NaN });
   const [su, sg, srn] = [spread(c.unreg), spread(c.reg), spread(c.rnode)];
-  const ub = first(c.unreg)?.nfeBatches ?? [], gb = first(c.reg)?.nfeBatches ?? [];
+  const ub = first(c.unreg)?.nfeBatches ?? [],
+    gb = first(c.reg)?.nfeBatches ?? [];
   const ratio = ub.length && ub.length === gb.length ? batchRatios(ub, gb) : { ratios: [], mean: NaN, sd: NaN };
   const key = (r: RowResult) => `${r.regulariser}/${r.solver}`;
   const order = c.reg?.regulariser === 'r3' ? 3 : 2;
@@ -77,7 +95,13 @@ export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, ex
     nfe_ratio_batches: ratio.ratios,
     nfe_ratio_batch_mean: ratio.mean,
     nfe_ratio_batch_sd: ratio.sd,
-    ...(dim > 2 ? { bits_per_dim_unreg: bitsPerDim(u.nll, dim), bits_per_dim_reg: bitsPerDim(g.nll, dim), bits_per_dim_rnode: bitsPerDim(rn.nll, dim) } : {}),
+    ...(dim > 2
+      ? {
+          bits_per_dim_unreg: bitsPerDim(u.nll, dim),
+          bits_per_dim_reg: bitsPerDim(g.nll, dim),
+          bits_per_dim_rnode: bitsPerDim(rn.nll, dim),
+        }
+      : {}),
     lambda: c.reg?.lambda ?? NaN,
     order,
     nfe_ratio: c.nfeRatio,
@@ -101,11 +125,35 @@ const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) :
 /** Table 2 as text: one line per row. */
 export function tableText(outcome: CnfOutcome, dim: number): string {
   const tols = outcome.table[0]?.evals.map((e) => e.tol) ?? [];
-  const head = ['training', 'solver', 'λ', 'iterations', 'stop', 'train s', 'CPU s', ...tols.flatMap((t) => [`NLL@${t} ± se`, ...(dim > 2 ? [`bits/dim@${t}`] : []), `NFE@${t} ± sd`])];
+  const head = [
+    'training',
+    'solver',
+    'λ',
+    'iterations',
+    'stop',
+    'train s',
+    'CPU s',
+    ...tols.flatMap((t) => [`NLL@${t} ± se`, ...(dim > 2 ? [`bits/dim@${t}`] : []), `NFE@${t} ± sd`]),
+  ];
   const lines = [head.join('\t')];
   for (const r of outcome.table) {
-    lines.push([r.regulariser, r.solver, String(r.lambda), String(r.iterationsDone), r.stopReason, fmt(r.trainSeconds, 1), fmt(r.trainCpuSeconds, 1),
-      ...r.evals.flatMap((e) => [`${fmt(e.nll)} ± ${fmt(e.nllSe)}`, ...(dim > 2 ? [fmt(bitsPerDim(e.nll, dim), 4)] : []), `${fmt(e.nfe, 1)} ± ${fmt(e.nfeSd, 1)}`]), r.diverged ? '(diverged)' : ''].join('\t'));
+    lines.push(
+      [
+        r.regulariser,
+        r.solver,
+        String(r.lambda),
+        String(r.iterationsDone),
+        r.stopReason,
+        fmt(r.trainSeconds, 1),
+        fmt(r.trainCpuSeconds, 1),
+        ...r.evals.flatMap((e) => [
+          `${fmt(e.nll)} ± ${fmt(e.nllSe)}`,
+          ...(dim > 2 ? [fmt(bitsPerDim(e.nll, dim), 4)] : []),
+          `${fmt(e.nfe, 1)} ± ${fmt(e.nfeSd, 1)}`,
+        ]),
+        r.diverged ? '(diverged)' : '',
+      ].join('\t'),
+    );
   }
   return lines.join('\n');
 }

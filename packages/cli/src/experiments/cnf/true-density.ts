@@ -13,15 +13,18 @@ const SQRT2ISH = 1.414;
 
 /** log p(x) of each row [n, 2] under the named toy density (only those in TOYS_WITH_DENSITY). */
 export function toyLogDensity(name: ToyDatasetName, x: Float64Array): Float64Array {
-  const n = x.length / 2, out = new Float64Array(n);
+  const n = x.length / 2,
+    out = new Float64Array(n);
   switch (name) {
     case '8gaussians': {
-      const sigma = 0.5 / SQRT2ISH, logNorm = -Math.log(2 * Math.PI * sigma * sigma) - Math.log(8);
+      const sigma = 0.5 / SQRT2ISH,
+        logNorm = -Math.log(2 * Math.PI * sigma * sigma) - Math.log(8);
       const logs = new Float64Array(8);
       for (let i = 0; i < n; i++) {
         for (let k = 0; k < 8; k++) {
           const a = (k * 2 * Math.PI) / 8;
-          const dx = x[2 * i] - (4 * Math.cos(a)) / SQRT2ISH, dy = x[2 * i + 1] - (4 * Math.sin(a)) / SQRT2ISH;
+          const dx = x[2 * i] - (4 * Math.cos(a)) / SQRT2ISH,
+            dy = x[2 * i + 1] - (4 * Math.sin(a)) / SQRT2ISH;
           logs[k] = logNorm - (dx * dx + dy * dy) / (2 * sigma * sigma);
         }
         const top = Math.max(...logs);
@@ -34,16 +37,22 @@ export function toyLogDensity(name: ToyDatasetName, x: Float64Array): Float64Arr
       return out;
     }
     default:
-      throw new ArgumentError('dataset', `one of ${TOYS_WITH_DENSITY.join(', ')} (a toy set with a closed-form density)`, name);
+      throw new ArgumentError(
+        'dataset',
+        `one of ${TOYS_WITH_DENSITY.join(', ')} (a toy set with a closed-form density)`,
+        name,
+      );
   }
 }
 
 /** In the unscaled board: x1 ∈ [−2, 2) and x2 in one of the two unit cells its column allows. */
 function onCheckerboard(x1: number, x2: number): boolean {
   if (!(x1 >= -2 && x1 < 2 && x2 >= -2 && x2 < 2)) return false;
-  const parity = ((Math.floor(x1) % 2) + 2) % 2, cell = Math.floor(x2);
+  const parity = ((Math.floor(x1) % 2) + 2) % 2,
+    cell = Math.floor(x2);
   return cell === parity || cell === parity - 2;
 }
 
 /** The mean −log p of the rows under the named toy density. */
-export const toyTrueNll = (name: ToyDatasetName, x: Float64Array): number => -toyLogDensity(name, x).reduce((a, v) => a + v, 0) / (x.length / 2);
+export const toyTrueNll = (name: ToyDatasetName, x: Float64Array): number =>
+  -toyLogDensity(name, x).reduce((a, v) => a + v, 0) / (x.length / 2);

@@ -19,17 +19,22 @@ export interface ChannelBatch extends LatentBatch {
 
 /** The interpolation batch of `series`; `steps` (default: the set's longest series) fixes the encoder's length. */
 export function makeChannelBatch(set: ChannelSet, series: ArrayLike<number>, steps = maxRows(set)): ChannelBatch {
-  const size = series.length, C = set.channels.length, F = channelFeatures(C);
+  const size = series.length,
+    C = set.channels.length,
+    F = channelFeatures(C);
   if (size === 0) throw new ArgumentError('series', 'at least one series', size);
   const count = seriesCount(set);
   const x = new Float64Array(size * steps * F);
   for (let b = 0; b < size; b++) {
     const s = series[b];
-    if (!Number.isInteger(s) || s < 0 || s >= count) throw new ArgumentError(`series[${b}]`, `a series index in [0, ${count})`, s);
-    const first = set.rowStart[s], rows = set.rowStart[s + 1] - first;
+    if (!Number.isInteger(s) || s < 0 || s >= count)
+      throw new ArgumentError(`series[${b}]`, `a series index in [0, ${count})`, s);
+    const first = set.rowStart[s],
+      rows = set.rowStart[s + 1] - first;
     if (rows > steps) throw new ArgumentError('steps', `at least the ${rows} rows of series ${s}`, steps);
     for (let k = 0; k < rows; k++) {
-      const r = first + k, at = (b * steps + k) * F;
+      const r = first + k,
+        at = (b * steps + k) * F;
       for (let c = 0; c < C; c++) {
         x[at + c] = set.values[r * C + c];
         x[at + C + c] = set.mask[r * C + c];
@@ -40,17 +45,29 @@ export function makeChannelBatch(set: ChannelSet, series: ArrayLike<number>, ste
   // [series, T, C] → [T, series, C]: the decoder's output layout (time-major, then batch)
   const dense = denseSeries(set, series);
   const T = dense.times.length;
-  const target = new Float64Array(T * size * C), mask = new Float64Array(T * size * C);
+  const target = new Float64Array(T * size * C),
+    mask = new Float64Array(T * size * C);
   let observed = 0;
   for (let b = 0; b < size; b++) {
     for (let t = 0; t < T; t++) {
       for (let c = 0; c < C; c++) {
-        const from = (b * T + t) * C + c, to = (t * size + b) * C + c;
+        const from = (b * T + t) * C + c,
+          to = (t * size + b) * C + c;
         target[to] = dense.values[from];
         mask[to] = dense.mask[from];
         observed += dense.mask[from];
       }
     }
   }
-  return { size, channels: C, steps, x, times: Array.from(dense.times), target, mask, observed, series: Int32Array.from(series) };
+  return {
+    size,
+    channels: C,
+    steps,
+    x,
+    times: Array.from(dense.times),
+    target,
+    mask,
+    observed,
+    series: Int32Array.from(series),
+  };
 }

@@ -39,14 +39,26 @@ export function maxRows(set: ChannelSet): number {
 }
 
 /** Packs per-series rows into one set (checked: see checkChannelSet). */
-export function packChannelSet(channels: string[], times: Float64Array, tMax: number, series: SeriesRows[]): ChannelSet {
+export function packChannelSet(
+  channels: string[],
+  times: Float64Array,
+  tMax: number,
+  series: SeriesRows[],
+): ChannelSet {
   const C = channels.length;
   const rowStart = new Int32Array(series.length + 1);
-  series.forEach((s, i) => { rowStart[i + 1] = rowStart[i] + s.grid.length; });
-  const rows = rowStart[series.length];
-  const rowGrid = new Int32Array(rows), values = new Float64Array(rows * C), mask = new Uint8Array(rows * C);
   series.forEach((s, i) => {
-    if (s.values.length !== s.grid.length * C || s.mask.length !== s.grid.length * C) throw new ShapeError(`series ${i}: expected ${s.grid.length} × ${C} values and mask entries, got ${s.values.length} and ${s.mask.length}`);
+    rowStart[i + 1] = rowStart[i] + s.grid.length;
+  });
+  const rows = rowStart[series.length];
+  const rowGrid = new Int32Array(rows),
+    values = new Float64Array(rows * C),
+    mask = new Uint8Array(rows * C);
+  series.forEach((s, i) => {
+    if (s.values.length !== s.grid.length * C || s.mask.length !== s.grid.length * C)
+      throw new ShapeError(
+        `series ${i}: expected ${s.grid.length} × ${C} values and mask entries, got ${s.values.length} and ${s.mask.length}`,
+      );
     rowGrid.set(s.grid, rowStart[i]);
     values.set(s.values, rowStart[i] * C);
     mask.set(s.mask, rowStart[i] * C);
@@ -63,23 +75,44 @@ export function checkChannelSet(set: ChannelSet): void {
   const G = set.times.length;
   if (!(set.tMax > 0) || !Number.isFinite(set.tMax)) throw new ArgumentError('tMax', 'a finite end time > 0', set.tMax);
   for (let g = 0; g < G; g++) {
-    if (!(set.times[g] >= 0 && set.times[g] <= set.tMax) || (g > 0 && !(set.times[g] > set.times[g - 1]))) throw new ArgumentError(`times[${g}]`, `a strictly increasing grid in [0, ${set.tMax}]`, set.times[g]);
+    if (!(set.times[g] >= 0 && set.times[g] <= set.tMax) || (g > 0 && !(set.times[g] > set.times[g - 1])))
+      throw new ArgumentError(`times[${g}]`, `a strictly increasing grid in [0, ${set.tMax}]`, set.times[g]);
   }
   const rows = set.rowGrid.length;
-  if (set.rowStart[0] !== 0 || set.rowStart[set.rowStart.length - 1] !== rows) throw new ArgumentError('rowStart', `offsets from 0 to the ${rows} rows`, set.rowStart);
-  if (set.values.length !== rows * C || set.mask.length !== rows * C) throw new ShapeError(`values and mask: expected ${rows} × ${C} entries, got ${set.values.length} and ${set.mask.length}`);
+  if (set.rowStart[0] !== 0 || set.rowStart[set.rowStart.length - 1] !== rows)
+    throw new ArgumentError('rowStart', `offsets from 0 to the ${rows} rows`, set.rowStart);
+  if (set.values.length !== rows * C || set.mask.length !== rows * C)
+    throw new ShapeError(
+      `values and mask: expected ${rows} × ${C} entries, got ${set.values.length} and ${set.mask.length}`,
+    );
   for (let s = 0; s < seriesCount(set); s++) {
     for (let r = set.rowStart[s]; r < set.rowStart[s + 1]; r++) {
       const g = set.rowGrid[r];
-      if (!(g >= 0 && g < G) || (r > set.rowStart[s] && !(g > set.rowGrid[r - 1]))) throw new ArgumentError(`series ${s} row ${r - set.rowStart[s]}`, `grid indices increasing within [0, ${G})`, g);
+      if (!(g >= 0 && g < G) || (r > set.rowStart[s] && !(g > set.rowGrid[r - 1])))
+        throw new ArgumentError(
+          `series ${s} row ${r - set.rowStart[s]}`,
+          `grid indices increasing within [0, ${G})`,
+          g,
+        );
       let any = false;
       for (let c = 0; c < C; c++) {
-        const m = set.mask[r * C + c], v = set.values[r * C + c];
+        const m = set.mask[r * C + c],
+          v = set.values[r * C + c];
         if (m !== 0 && m !== 1) throw new ArgumentError(`series ${s} row ${r - set.rowStart[s]} mask`, '0 or 1', m);
-        if (!Number.isFinite(v) || (m === 0 && v !== 0)) throw new ArgumentError(`series ${s} row ${r - set.rowStart[s]} channel ${set.channels[c]}`, m ? 'a finite value' : '0 where unobserved', v);
+        if (!Number.isFinite(v) || (m === 0 && v !== 0))
+          throw new ArgumentError(
+            `series ${s} row ${r - set.rowStart[s]} channel ${set.channels[c]}`,
+            m ? 'a finite value' : '0 where unobserved',
+            v,
+          );
         any ||= m === 1;
       }
-      if (!any) throw new ArgumentError(`series ${s} row ${r - set.rowStart[s]}`, 'at least one observed channel (a row exists only where something was observed)', 0);
+      if (!any)
+        throw new ArgumentError(
+          `series ${s} row ${r - set.rowStart[s]}`,
+          'at least one observed channel (a row exists only where something was observed)',
+          0,
+        );
     }
   }
 }
@@ -97,15 +130,26 @@ export interface DenseSeries {
 }
 
 export function denseSeries(set: ChannelSet, series: ArrayLike<number>): DenseSeries {
-  const C = set.channels.length, n = series.length, count = seriesCount(set);
-  for (let i = 0; i < n; i++) if (!Number.isInteger(series[i]) || series[i] < 0 || series[i] >= count) throw new ArgumentError(`series[${i}]`, `a series index in [0, ${count})`, series[i]);
+  const C = set.channels.length,
+    n = series.length,
+    count = seriesCount(set);
+  for (let i = 0; i < n; i++)
+    if (!Number.isInteger(series[i]) || series[i] < 0 || series[i] >= count)
+      throw new ArgumentError(`series[${i}]`, `a series index in [0, ${count})`, series[i]);
   const used = new Uint8Array(set.times.length);
-  for (let i = 0; i < n; i++) for (let r = set.rowStart[series[i]]; r < set.rowStart[series[i] + 1]; r++) used[set.rowGrid[r]] = 1;
+  for (let i = 0; i < n; i++)
+    for (let r = set.rowStart[series[i]]; r < set.rowStart[series[i] + 1]; r++) used[set.rowGrid[r]] = 1;
   const position = new Int32Array(set.times.length).fill(-1);
   const grid: number[] = [];
-  used.forEach((u, g) => { if (u) { position[g] = grid.length; grid.push(g); } });
+  used.forEach((u, g) => {
+    if (u) {
+      position[g] = grid.length;
+      grid.push(g);
+    }
+  });
   const T = grid.length;
-  const values = new Float64Array(n * T * C), mask = new Float64Array(n * T * C);
+  const values = new Float64Array(n * T * C),
+    mask = new Float64Array(n * T * C);
   for (let i = 0; i < n; i++) {
     for (let r = set.rowStart[series[i]]; r < set.rowStart[series[i] + 1]; r++) {
       const at = (i * T + position[set.rowGrid[r]]) * C;

@@ -4,7 +4,15 @@
 // ELBO per observed point (KL weight 1, one fixed sample of z0 shared by every model) and masked MSE, and
 // the decoder's dopri5 NFE from the posterior mean z0 over [0, tMax]: each test series solved alone
 // (the reference vmaps its solver, so every series takes its own steps) and the test set as one batch.
-import { ArgumentError, Rng, type Runtime, type GradientMethod, Adamax, MinibatchSampler, exponentialDecay } from 'taynode';
+import {
+  ArgumentError,
+  Rng,
+  type Runtime,
+  type GradientMethod,
+  Adamax,
+  MinibatchSampler,
+  exponentialDecay,
+} from 'taynode';
 import { makeBatch, windowOf, type LatentBatch, type LatentMode, type Window } from './batches.js';
 import { periodicSet, splitIndices, trueDynamicsSolve, type PeriodicSet } from './data.js';
 import { channelData, type LatentDataset } from './datasets.js';
@@ -53,11 +61,32 @@ export interface LatentSettings {
 }
 
 export const DEFAULT_LATENT: LatentSettings = {
-  dataset: 'periodic', series: 1000, points: 100, observed: 50, tMax: 5, mode: 'interp',
-  latent: 10, gruHidden: 50, units: 50, layers: 4, initLogStd: Math.log(0.1),
-  iterations: 1500, batchSize: 50, lr: 2e-2, lrDecay: 0.999, lrFloor: 2e-3, samples: 1, sigma: 0.01,
-  order: 2, lambdas: [1, 10, 100], trainTol: 1e-5, gradient: 'checkpoint',
-  evalTol: 1.4e-8, nfeSeries: 50, maxLossRatio: 1.1, seed: 0,
+  dataset: 'periodic',
+  series: 1000,
+  points: 100,
+  observed: 50,
+  tMax: 5,
+  mode: 'interp',
+  latent: 10,
+  gruHidden: 50,
+  units: 50,
+  layers: 4,
+  initLogStd: Math.log(0.1),
+  iterations: 1500,
+  batchSize: 50,
+  lr: 2e-2,
+  lrDecay: 0.999,
+  lrFloor: 2e-3,
+  samples: 1,
+  sigma: 0.01,
+  order: 2,
+  lambdas: [1, 10, 100],
+  trainTol: 1e-5,
+  gradient: 'checkpoint',
+  evalTol: 1.4e-8,
+  nfeSeries: 50,
+  maxLossRatio: 1.1,
+  seed: 0,
 };
 
 export interface LatentExperimentData {
@@ -86,19 +115,46 @@ export interface LatentExperimentData {
 export function latentData(s: LatentSettings): LatentExperimentData {
   // settings saved before datasets existed are the periodic set's
   if ((s.dataset ?? 'periodic') !== 'periodic') return channelData(s);
-  const set = periodicSet({ series: s.series, points: s.points, tMax: s.tMax, observed: s.observed, noise: 0.01, offsetStd: 0.1, freqLow: 0.4, freqHigh: 0.8, seed: s.seed + 7919 });
+  const set = periodicSet({
+    series: s.series,
+    points: s.points,
+    tMax: s.tMax,
+    observed: s.observed,
+    noise: 0.01,
+    offsetStd: 0.1,
+    freqLow: 0.4,
+    freqHigh: 0.8,
+    seed: s.seed + 7919,
+  });
   const window = windowOf(set, s.mode);
   const { train, test } = splitIndices(s.series, 0.8);
   return {
-    dataset: 'periodic', set, window, channels: 1, times: set.times, tMax: s.tMax, steps: window.steps, train, test, testBatch: makeBatch(set, window, test),
+    dataset: 'periodic',
+    set,
+    window,
+    channels: 1,
+    times: set.times,
+    tMax: s.tMax,
+    steps: window.steps,
+    train,
+    test,
+    testBatch: makeBatch(set, window, test),
     batch: (series) => makeBatch(set, window, series),
     trueDynamicsNfe: (b, tol) => trueDynamicsSolve(set, b, tol).stats.nfe,
-    trueDynamicsDefinition: 'the series\' generating process as a 3-state ODE (a rotation at 2π·f(t), f linear in t)',
+    trueDynamicsDefinition: "the series' generating process as a 3-state ODE (a rotation at 2π·f(t), f linear in t)",
   };
 }
 
 export function architecture(s: LatentSettings, channels = 1): LatentArchitecture {
-  return { latent: s.latent, gruHidden: s.gruHidden, readoutHidden: 50, units: s.units, layers: s.layers, initLogStd: s.initLogStd, channels };
+  return {
+    latent: s.latent,
+    gruHidden: s.gruHidden,
+    readoutHidden: 50,
+    units: s.units,
+    layers: s.layers,
+    initLogStd: s.initLogStd,
+    channels,
+  };
 }
 
 /** max(0, 1 − 0.99^(epoch − 10)): the reference's KL annealing. */
@@ -159,7 +215,8 @@ export function evaluateLatent(model: LatentOde, data: LatentExperimentData, s: 
   const r = latentObjective(evalModel, batch, { eps, klWeight: 1, sigma: s.sigma, gradient: false });
   const count = s.nfeSeries > 0 ? Math.min(s.nfeSeries, batch.size) : batch.size;
   const L = s.latent;
-  let nfeSum = 0, nfeTrainSum = 0;
+  let nfeSum = 0,
+    nfeTrainSum = 0;
   for (let b = 0; b < count; b++) {
     const z0 = r.mean.slice(b * L, (b + 1) * L);
     nfeSum += model.decoder.predict(z0, { solver: dopri5(s.evalTol) }).stats.nfe;
@@ -171,20 +228,55 @@ export function evaluateLatent(model: LatentOde, data: LatentExperimentData, s: 
   const latentRms = Math.sqrt(zs.reduce((a, z) => a + z * z, 0) / zs.length);
   const w = model.readout.params[0].value.toFloat64Array();
   const readoutNorm = Math.sqrt(w.reduce((a, v) => a + v * v, 0));
-  const probe = withDecoder(model, { solver: { ...dopri5(s.evalTol), errorNorm: 'state' }, terms: [{ kind: 'taylor', order: s.order, lambda: 0 }] });
+  const probe = withDecoder(model, {
+    solver: { ...dopri5(s.evalTol), errorNorm: 'state' },
+    terms: [{ kind: 'taylor', order: s.order, lambda: 0 }],
+  });
   const rK = probe.decoder.forward(r.mean).result.regularizers[`r${s.order}`];
-  return { loss: r.negElbo, mse: r.mse, kl: r.kl, nfe: nfeSum / count, nfeBatch, rK, nfeSeries: count, nfeTrainTol: nfeTrainSum / count, latentRms, readoutNorm };
+  return {
+    loss: r.negElbo,
+    mse: r.mse,
+    kl: r.kl,
+    nfe: nfeSum / count,
+    nfeBatch,
+    rK,
+    nfeSeries: count,
+    nfeTrainTol: nfeTrainSum / count,
+    latentRms,
+    readoutNorm,
+  };
 }
 
-export function trainLatent(rt: Runtime, s: LatentSettings, data: LatentExperimentData, lambda: number, onIteration?: (r: LatentRecord) => void): LatentRun {
+export function trainLatent(
+  rt: Runtime,
+  s: LatentSettings,
+  data: LatentExperimentData,
+  lambda: number,
+  onIteration?: (r: LatentRecord) => void,
+): LatentRun {
   if (!(lambda >= 0)) throw new ArgumentError('lambda', 'a weight ≥ 0', lambda);
   // the same initial weights, batches and ε for every λ: only the regulariser differs
-  const model = createLatentOde(rt, architecture(s, data.channels), {
-    tMax: data.tMax, order: s.order, lambda, samples: s.samples, solver: dopri5(s.trainTol), gradient: s.gradient,
-  }, data.steps, new Rng(s.seed));
+  const model = createLatentOde(
+    rt,
+    architecture(s, data.channels),
+    {
+      tMax: data.tMax,
+      order: s.order,
+      lambda,
+      samples: s.samples,
+      solver: dopri5(s.trainTol),
+      gradient: s.gradient,
+    },
+    data.steps,
+    new Rng(s.seed),
+  );
   const schedule = exponentialDecay(s.lr, s.lrDecay, Math.min(s.lrFloor, s.lr));
   const optimizer = new Adamax(rt.kernels, model.params, { lr: schedule });
-  const sampler = new MinibatchSampler(data.train.length, Math.min(s.batchSize, data.train.length), new Rng(s.seed + 17));
+  const sampler = new MinibatchSampler(
+    data.train.length,
+    Math.min(s.batchSize, data.train.length),
+    new Rng(s.seed + 17),
+  );
   const noise = new Rng(s.seed + 29);
   const log: LatentRecord[] = [];
   const start = performance.now();
@@ -194,12 +286,30 @@ export function trainLatent(rt: Runtime, s: LatentSettings, data: LatentExperime
     const epoch = sampler.epoch;
     const c = klWeight(epoch);
     const lr = optimizer.currentRate();
-    const r = latentObjective(model, batch, { eps: drawEps(noise, s.samples, batch.size, s.latent), klWeight: c, sigma: s.sigma });
-    if (!Number.isFinite(r.loss)) throw new ArgumentError('training', `a finite loss (iteration ${it} gave ${r.loss}; try a smaller --lr or a tighter --train-tol)`, r.loss);
+    const r = latentObjective(model, batch, {
+      eps: drawEps(noise, s.samples, batch.size, s.latent),
+      klWeight: c,
+      sigma: s.sigma,
+    });
+    if (!Number.isFinite(r.loss))
+      throw new ArgumentError(
+        'training',
+        `a finite loss (iteration ${it} gave ${r.loss}; try a smaller --lr or a tighter --train-tol)`,
+        r.loss,
+      );
     optimizer.step();
     const record: LatentRecord = {
-      iteration: it, epoch, loss: r.loss, negElbo: r.negElbo, mse: r.mse, kl: r.kl, klWeight: c,
-      ...(lambda > 0 ? { rK: r.regularizers[`r${s.order}`] } : {}), nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, lr,
+      iteration: it,
+      epoch,
+      loss: r.loss,
+      negElbo: r.negElbo,
+      mse: r.mse,
+      kl: r.kl,
+      klWeight: c,
+      ...(lambda > 0 ? { rK: r.regularizers[`r${s.order}`] } : {}),
+      nfeForward: r.nfeForward,
+      nfeBackward: r.nfeBackward,
+      lr,
     };
     log.push(record);
     onIteration?.(record);
@@ -211,11 +321,19 @@ export function trainLatent(rt: Runtime, s: LatentSettings, data: LatentExperime
 }
 
 /** The regularised run to report: the fewest NFE among runs within the loss budget, else the lowest loss. */
-export function chooseLatentRun(unreg: LatentRun, regs: LatentRun[], maxLossRatio: number): { run: LatentRun; withinBudget: boolean } {
+export function chooseLatentRun(
+  unreg: LatentRun,
+  regs: LatentRun[],
+  maxLossRatio: number,
+): { run: LatentRun; withinBudget: boolean } {
   // the loss may be negative (a log-density): the budget is on the increase, relative to |unreg|
   const budget = unreg.loss + (maxLossRatio - 1) * Math.abs(unreg.loss);
   const ok = regs.filter((r) => r.loss <= budget);
-  if (ok.length) return { run: ok.reduce((a, b) => (b.nfe < a.nfe || (b.nfe === a.nfe && b.loss < a.loss) ? b : a)), withinBudget: true };
+  if (ok.length)
+    return {
+      run: ok.reduce((a, b) => (b.nfe < a.nfe || (b.nfe === a.nfe && b.loss < a.loss) ? b : a)),
+      withinBudget: true,
+    };
   return { run: regs.reduce((a, b) => (b.loss < a.loss ? b : a)), withinBudget: false };
 }
 

@@ -45,12 +45,21 @@ export function crossEntropy(logits: Float64Array, labels: ArrayLike<number>, wi
 }
 
 /** Solves `count` images (all by default) in batches of `batchSize` with `solver`: NFE, error, loss. */
-export function evaluateSet(model: Model, images: Float64Array, labels: Float64Array, solver: SolverConfig, batchSize: number, count = labels.length): SetEvaluation {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('batchSize', 'a positive integer', batchSize);
+export function evaluateSet(
+  model: Model,
+  images: Float64Array,
+  labels: Float64Array,
+  solver: SolverConfig,
+  batchSize: number,
+  count = labels.length,
+): SetEvaluation {
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ArgumentError('batchSize', 'a positive integer', batchSize);
   const n = Math.min(count, labels.length);
   if (n < 1) throw new ArgumentError('count', 'at least one image', count);
   const batchNfe: number[] = [];
-  let wrong = 0, lossSum = 0;
+  let wrong = 0,
+    lossSum = 0;
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
     const p = model.predict(rows(images, PIXELS, start, b), { solver });
@@ -60,7 +69,13 @@ export function evaluateSet(model: Model, images: Float64Array, labels: Float64A
     for (let i = 0; i < b; i++) if (guess[i] !== y[i]) wrong++;
     lossSum += crossEntropy(p.output, y) * b;
   }
-  return { nfe: batchNfe.reduce((a, v) => a + v, 0) / batchNfe.length, batchNfe, error: wrong / n, loss: lossSum / n, count: n };
+  return {
+    nfe: batchNfe.reduce((a, v) => a + v, 0) / batchNfe.length,
+    batchNfe,
+    error: wrong / n,
+    loss: lossSum / n,
+    count: n,
+  };
 }
 
 /** Mean NFE of the first `count` images solved one at a time. */
@@ -73,7 +88,13 @@ export function perExampleNfe(model: Model, images: Float64Array, solver: Solver
 }
 
 /** R_K (the reference's normalisation) of any trained model on a batch, integrated with `solver`. */
-export function measureRk(model: Model, images: Float64Array, labels: Float64Array, order: number, solver: SolverConfig): number {
+export function measureRk(
+  model: Model,
+  images: Float64Array,
+  labels: Float64Array,
+  order: number,
+  solver: SolverConfig,
+): number {
   const probe = withMonitor(model, order, solver);
   const r = probe.objective(images, labels, { loss: softmaxCrossEntropyLoss, gradient: false });
   return r.regularizers[`r${order}`];
@@ -92,11 +113,18 @@ export interface ToleranceError {
  * Figure 8a: the solver's actual global error at t = 1 against its tolerance (rtol = atol = tol), the
  * batch solved jointly, against a reference solve of the same batch at `refTol`.
  */
-export function solverErrors(model: Model, images: Float64Array, method: SolverConfig['method'], tols: number[], refTol: number): ToleranceError[] {
+export function solverErrors(
+  model: Model,
+  images: Float64Array,
+  method: SolverConfig['method'],
+  tols: number[],
+  refTol: number,
+): ToleranceError[] {
   const ref = model.predict(images, { solver: { method, rtol: refTol, atol: refTol, maxSteps: 100_000 } }).z1;
   return tols.map((tol) => {
     const p = model.predict(images, { solver: { method, rtol: tol, atol: tol, maxSteps: 100_000 } });
-    let max = 0, sq = 0;
+    let max = 0,
+      sq = 0;
     for (let i = 0; i < ref.length; i++) {
       const e = Math.abs(p.z1[i] - ref[i]);
       max = Math.max(max, e);

@@ -29,21 +29,31 @@ export function toHidden(y: ArrayLike<number>, p: HiddenParameters): [number, nu
 
 /** y = φ⁻¹(z). */
 export function toLinear(z: ArrayLike<number>, p: HiddenParameters): [number, number, number] {
-  const y1 = z[0], y2 = z[1] - p.beta * z[0] * z[0];
+  const y1 = z[0],
+    y2 = z[1] - p.beta * z[0] * z[0];
   return [y1, y2, z[2] - p.gamma * y1 * y2];
 }
 
 /** The closed form: z(t) = φ(e^{At}·y0). */
 export function hiddenState(y0: ArrayLike<number>, p: HiddenParameters, t: number): [number, number, number] {
-  const decay = Math.exp(-p.rho * t), c = Math.cos(p.omega * t), s = Math.sin(p.omega * t);
-  return toHidden([decay * (y0[0] * c - y0[1] * s), decay * (y0[0] * s + y0[1] * c), y0[2] * Math.exp(-p.kappa * t)], p);
+  const decay = Math.exp(-p.rho * t),
+    c = Math.cos(p.omega * t),
+    s = Math.sin(p.omega * t);
+  return toHidden(
+    [decay * (y0[0] * c - y0[1] * s), decay * (y0[0] * s + y0[1] * c), y0[2] * Math.exp(-p.kappa * t)],
+    p,
+  );
 }
 
 /** The generating ODE's right-hand side in z (what a latent ODE would have to learn). */
 export function hiddenDynamics(p: HiddenParameters): (t: number, z: Float64Array, dz: Float64Array) => void {
   return (_t, z, dz) => {
-    const y1 = z[0], y2 = z[1] - p.beta * z[0] * z[0], y3 = z[2] - p.gamma * y1 * y2;
-    const d1 = -p.rho * y1 - p.omega * y2, d2 = p.omega * y1 - p.rho * y2, d3 = -p.kappa * y3;
+    const y1 = z[0],
+      y2 = z[1] - p.beta * z[0] * z[0],
+      y3 = z[2] - p.gamma * y1 * y2;
+    const d1 = -p.rho * y1 - p.omega * y2,
+      d2 = p.omega * y1 - p.rho * y2,
+      d3 = -p.kappa * y3;
     dz[0] = d1;
     dz[1] = d2 + 2 * p.beta * y1 * d1;
     dz[2] = d3 + p.gamma * (d1 * y2 + y1 * d2);
@@ -51,7 +61,12 @@ export function hiddenDynamics(p: HiddenParameters): (t: number, z: Float64Array
 }
 
 /** The generating ODE solved by dopri5 at rtol = atol = tol from z(0) = φ(y0) over [0, 1] (or at `times`). */
-export function hiddenSolve(y0: ArrayLike<number>, p: HiddenParameters, tol: number, times: number[] = [0, 1]): { zs: number[][]; stats: SolverStats } {
+export function hiddenSolve(
+  y0: ArrayLike<number>,
+  p: HiddenParameters,
+  tol: number,
+  times: number[] = [0, 1],
+): { zs: number[][]; stats: SolverStats } {
   const r = odeint(hiddenDynamics(p), toHidden(y0, p), times, { method: 'dopri5', rtol: tol, atol: tol });
   return { zs: r.ys.map((z) => Array.from(z)), stats: r.stats };
 }

@@ -39,13 +39,26 @@ export interface PhysioNetLikeSettings {
 }
 
 export const DEFAULT_PHYSIONET_LIKE: PhysioNetLikeSettings = {
-  series: 2000, channels: 24, vitals: 8, hours: 48, quantum: 0.1, noise: 0.01, gain: 0.8, beta: 0.5, gamma: 0.5, seed: 0,
+  series: 2000,
+  channels: 24,
+  vitals: 8,
+  hours: 48,
+  quantum: 0.1,
+  noise: 0.01,
+  gain: 0.8,
+  beta: 0.5,
+  gamma: 0.5,
+  seed: 0,
 };
 
 /** Ranges of the per-series and per-channel draws (documented above; the tests hold the set to them). */
 export const PHYSIONET_LIKE_RANGES = {
-  omega: [Math.PI, 3 * Math.PI], rho: [0.5, 1.5], kappa: [0.5, 3],
-  vitalPresence: [0.6, 0.95], labPresence: [0.4, 0.9], labDrawsPerDay: [2, 6],
+  omega: [Math.PI, 3 * Math.PI],
+  rho: [0.5, 1.5],
+  kappa: [0.5, 3],
+  vitalPresence: [0.6, 0.95],
+  labPresence: [0.4, 0.9],
+  labDrawsPerDay: [2, 6],
 } as const;
 
 export interface PhysioNetLikeSet extends ChannelSet {
@@ -69,15 +82,18 @@ export interface PhysioNetLikeSet extends ChannelSet {
 
 export function checkPhysioNetLikeSettings(s: PhysioNetLikeSettings): void {
   const int = (name: keyof PhysioNetLikeSettings, min: number) => {
-    if (!Number.isSafeInteger(s[name]) || (s[name] as number) < min) throw new ArgumentError(name, `an integer ≥ ${min}`, s[name]);
+    if (!Number.isSafeInteger(s[name]) || (s[name] as number) < min)
+      throw new ArgumentError(name, `an integer ≥ ${min}`, s[name]);
   };
   int('series', 1);
   int('channels', 2);
   int('vitals', 1);
-  if (s.vitals >= s.channels) throw new ArgumentError('vitals', `fewer than the ${s.channels} channels (at least one lab)`, s.vitals);
+  if (s.vitals >= s.channels)
+    throw new ArgumentError('vitals', `fewer than the ${s.channels} channels (at least one lab)`, s.vitals);
   int('hours', 1);
   const perHour = 1 / s.quantum;
-  if (!(s.quantum > 0 && s.quantum <= 1) || Math.abs(perHour - Math.round(perHour)) > 1e-9 * perHour) throw new ArgumentError('quantum', 'hours dividing one hour into whole steps (1, 0.5, 0.1, 1/60 …)', s.quantum);
+  if (!(s.quantum > 0 && s.quantum <= 1) || Math.abs(perHour - Math.round(perHour)) > 1e-9 * perHour)
+    throw new ArgumentError('quantum', 'hours dividing one hour into whole steps (1, 0.5, 0.1, 1/60 …)', s.quantum);
   for (const name of ['noise', 'gain', 'beta', 'gamma'] as const) {
     if (!(s[name] >= 0) || !Number.isFinite(s[name])) throw new ArgumentError(name, 'a finite number ≥ 0', s[name]);
   }
@@ -94,11 +110,14 @@ function poisson(rng: Rng, mean: number): number {
 
 export function physionetLikeSet(settings: PhysioNetLikeSettings): PhysioNetLikeSet {
   checkPhysioNetLikeSettings(settings);
-  const s = settings, C = s.channels, R = PHYSIONET_LIKE_RANGES;
+  const s = settings,
+    C = s.channels,
+    R = PHYSIONET_LIKE_RANGES;
   const rng = new Rng(s.seed);
-  const perHour = Math.round(1 / s.quantum), points = s.hours * perHour + 1;
+  const perHour = Math.round(1 / s.quantum),
+    points = s.hours * perHour + 1;
   const times = Float64Array.from({ length: points }, (_, g) => g / (points - 1));
-  const kinds = Array.from({ length: C }, (_, c) => (c < s.vitals ? 'vital' as const : 'lab' as const));
+  const kinds = Array.from({ length: C }, (_, c) => (c < s.vitals ? ('vital' as const) : ('lab' as const)));
   const readoutWeight = Float64Array.from({ length: C * 3 }, () => s.gain * rng.normal());
   const readoutBias = Float64Array.from({ length: C }, () => 0.5 * rng.normal());
   const presence = Float64Array.from(kinds, (k) => {
@@ -106,8 +125,13 @@ export function physionetLikeSet(settings: PhysioNetLikeSettings): PhysioNetLike
     return rng.uniformIn(low, high);
   });
   const n = s.series;
-  const omega = new Float64Array(n), rho = new Float64Array(n), kappa = new Float64Array(n), y0 = new Float64Array(3 * n), labRate = new Float64Array(n);
-  const rows: SeriesRows[] = [], cleanRows: Float64Array[] = [];
+  const omega = new Float64Array(n),
+    rho = new Float64Array(n),
+    kappa = new Float64Array(n),
+    y0 = new Float64Array(3 * n),
+    labRate = new Float64Array(n);
+  const rows: SeriesRows[] = [],
+    cleanRows: Float64Array[] = [];
   for (let b = 0; b < n; b++) {
     omega[b] = rng.uniformIn(...R.omega);
     rho[b] = rng.uniformIn(...R.rho);
@@ -127,8 +151,15 @@ export function physionetLikeSet(settings: PhysioNetLikeSettings): PhysioNetLike
       const g = rng.int(points);
       for (let c = s.vitals; c < C; c++) if (rng.uniform() < presence[c]) at(g)[c] = 1;
     }
-    const grid = Int32Array.from([...present.entries()].filter(([, m]) => m.some((v) => v)).map(([g]) => g).sort((a, c) => a - c));
-    const values = new Float64Array(grid.length * C), mask = new Uint8Array(grid.length * C), clean = new Float64Array(grid.length * C);
+    const grid = Int32Array.from(
+      [...present.entries()]
+        .filter(([, m]) => m.some((v) => v))
+        .map(([g]) => g)
+        .sort((a, c) => a - c),
+    );
+    const values = new Float64Array(grid.length * C),
+      mask = new Uint8Array(grid.length * C),
+      clean = new Float64Array(grid.length * C);
     grid.forEach((g, r) => {
       const z = hiddenState(y0.subarray(3 * b, 3 * b + 3), p, times[g]);
       const m = present.get(g)!;
@@ -148,10 +179,29 @@ export function physionetLikeSet(settings: PhysioNetLikeSettings): PhysioNetLike
   const set = packChannelSet(names, times, 1, rows);
   const clean = new Float64Array(set.values.length);
   cleanRows.forEach((c, b) => clean.set(c, set.rowStart[b] * C));
-  return { ...set, settings: { ...s }, kinds, presence, readoutWeight, readoutBias, omega, rho, kappa, y0, labRate, clean };
+  return {
+    ...set,
+    settings: { ...s },
+    kinds,
+    presence,
+    readoutWeight,
+    readoutBias,
+    omega,
+    rho,
+    kappa,
+    y0,
+    labRate,
+    clean,
+  };
 }
 
 /** Series b's hidden parameters. */
 export function hiddenParameters(set: PhysioNetLikeSet, b: number): HiddenParameters {
-  return { omega: set.omega[b], rho: set.rho[b], kappa: set.kappa[b], beta: set.settings.beta, gamma: set.settings.gamma };
+  return {
+    omega: set.omega[b],
+    rho: set.rho[b],
+    kappa: set.kappa[b],
+    beta: set.settings.beta,
+    gamma: set.settings.gamma,
+  };
 }

@@ -44,7 +44,15 @@ export interface PhysioNetOptions {
   emptyRecords: 'skip' | 'error';
 }
 
-export const DEFAULT_PHYSIONET: PhysioNetOptions = { quantum: 1, trainFraction: 0.8, seed: 0, maxRecords: 20000, maxFileBytes: 1 << 20, maxRows: 2_000_000, emptyRecords: 'skip' };
+export const DEFAULT_PHYSIONET: PhysioNetOptions = {
+  quantum: 1,
+  trainFraction: 0.8,
+  seed: 0,
+  maxRecords: 20000,
+  maxFileBytes: 1 << 20,
+  maxRows: 2_000_000,
+  emptyRecords: 'skip',
+};
 
 export interface PhysioNetSet extends ChannelSet {
   options: PhysioNetOptions;
@@ -66,12 +74,17 @@ export interface PhysioNetSet extends ChannelSet {
 
 function checkOptions(o: PhysioNetOptions): void {
   gridSize(o.quantum);
-  if (!(o.trainFraction > 0 && o.trainFraction < 1)) throw new ArgumentError('trainFraction', 'a fraction in (0, 1)', o.trainFraction);
+  if (!(o.trainFraction > 0 && o.trainFraction < 1))
+    throw new ArgumentError('trainFraction', 'a fraction in (0, 1)', o.trainFraction);
   if (!Number.isSafeInteger(o.seed)) throw new ArgumentError('seed', 'a safe integer', o.seed);
-  if (!Number.isSafeInteger(o.maxRecords) || o.maxRecords < 2) throw new ArgumentError('maxRecords', 'an integer ≥ 2', o.maxRecords);
-  if (!Number.isSafeInteger(o.maxFileBytes) || o.maxFileBytes < 1) throw new ArgumentError('maxFileBytes', 'a positive integer', o.maxFileBytes);
-  if (!Number.isSafeInteger(o.maxRows) || o.maxRows < 1) throw new ArgumentError('maxRows', 'a positive integer', o.maxRows);
-  if (o.emptyRecords !== 'skip' && o.emptyRecords !== 'error') throw new ArgumentError('emptyRecords', "'skip' or 'error'", o.emptyRecords);
+  if (!Number.isSafeInteger(o.maxRecords) || o.maxRecords < 2)
+    throw new ArgumentError('maxRecords', 'an integer ≥ 2', o.maxRecords);
+  if (!Number.isSafeInteger(o.maxFileBytes) || o.maxFileBytes < 1)
+    throw new ArgumentError('maxFileBytes', 'a positive integer', o.maxFileBytes);
+  if (!Number.isSafeInteger(o.maxRows) || o.maxRows < 1)
+    throw new ArgumentError('maxRows', 'a positive integer', o.maxRows);
+  if (o.emptyRecords !== 'skip' && o.emptyRecords !== 'error')
+    throw new ArgumentError('emptyRecords', "'skip' or 'error'", o.emptyRecords);
 }
 
 /** A file's text, refused before reading if it is not a regular file or is larger than `maxBytes`. */
@@ -80,12 +93,19 @@ export function readBounded(path: string, maxBytes: number): string {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new PhysioNetFormatError(path, undefined, 'not a regular file');
-    if (st.size > maxBytes) throw new PhysioNetFormatError(path, undefined, `${st.size} bytes, more than the ${maxBytes} a file may have (maxFileBytes)`);
+    if (st.size > maxBytes)
+      throw new PhysioNetFormatError(
+        path,
+        undefined,
+        `${st.size} bytes, more than the ${maxBytes} a file may have (maxFileBytes)`,
+      );
     // one byte more than allowed: a file that grew since fstat is caught, not read whole
     const buffer = Buffer.alloc(st.size + 1);
-    let length = 0, n: number;
+    let length = 0,
+      n: number;
     while (length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0) length += n;
-    if (length > maxBytes) throw new PhysioNetFormatError(path, undefined, `more than the ${maxBytes} bytes a file may have (maxFileBytes)`);
+    if (length > maxBytes)
+      throw new PhysioNetFormatError(path, undefined, `more than the ${maxBytes} bytes a file may have (maxFileBytes)`);
     return buffer.toString('utf8', 0, length);
   } finally {
     closeSync(fd);
@@ -95,21 +115,32 @@ export function readBounded(path: string, maxBytes: number): string {
 /** The `*.txt` records of the sets under `dir`, sorted; refused past `maxRecords` while listing. */
 function listRecords(dir: string, maxRecords: number): string[] {
   const sets = PHYSIONET_SETS.filter((s) => existsSync(join(dir, s)) && statSync(join(dir, s)).isDirectory());
-  if (sets.length === 0) throw new ArgumentError('dataDir', `a folder holding ${PHYSIONET_SETS.join(', ')} or some of them (the PhysioNet 2012 challenge's record folders)`, dir);
+  if (sets.length === 0)
+    throw new ArgumentError(
+      'dataDir',
+      `a folder holding ${PHYSIONET_SETS.join(', ')} or some of them (the PhysioNet 2012 challenge's record folders)`,
+      dir,
+    );
   const files: string[] = [];
   for (const s of sets) {
     const d = opendirSync(join(dir, s));
     try {
       for (let e = d.readSync(); e; e = d.readSync()) {
         if (!e.name.endsWith('.txt')) continue;
-        if (files.length === maxRecords) throw new PhysioNetFormatError(join(dir, s), undefined, `more than ${maxRecords} records (maxRecords)`);
+        if (files.length === maxRecords)
+          throw new PhysioNetFormatError(join(dir, s), undefined, `more than ${maxRecords} records (maxRecords)`);
         files.push(join(dir, s, e.name));
       }
     } finally {
       d.closeSync();
     }
   }
-  if (files.length < 2) throw new PhysioNetFormatError(dir, undefined, `${files.length} record files in ${sets.join(', ')}: at least 2 are needed for a train/test split`);
+  if (files.length < 2)
+    throw new PhysioNetFormatError(
+      dir,
+      undefined,
+      `${files.length} record files in ${sets.join(', ')}: at least 2 are needed for a train/test split`,
+    );
   return files.sort();
 }
 
@@ -139,25 +170,45 @@ export function loadPhysioNet(dir: string, options: Partial<PhysioNetOptions> = 
   for (const file of files) {
     const record = parseRecord(readBounded(file, o.maxFileBytes), file, o.quantum);
     const before = byId.get(record.recordId);
-    if (before !== undefined) throw new PhysioNetFormatError(file, undefined, `RecordID ${record.recordId} is also the record in ${before}`);
+    if (before !== undefined)
+      throw new PhysioNetFormatError(file, undefined, `RecordID ${record.recordId} is also the record in ${before}`);
     byId.set(record.recordId, file);
     if (record.rows.grid.length === 0) {
-      if (o.emptyRecords === 'error') throw new PhysioNetFormatError(file, undefined, `empty record: no value of the ${PHYSIONET_VARIABLES.length} time-varying variables`);
+      if (o.emptyRecords === 'error')
+        throw new PhysioNetFormatError(
+          file,
+          undefined,
+          `empty record: no value of the ${PHYSIONET_VARIABLES.length} time-varying variables`,
+        );
       skipped.push(file);
       continue;
     }
     rowCount += record.rows.grid.length;
-    if (rowCount > o.maxRows) throw new PhysioNetFormatError(file, undefined, `the records so far hold more than ${o.maxRows} observation times in all (maxRows)`);
+    if (rowCount > o.maxRows)
+      throw new PhysioNetFormatError(
+        file,
+        undefined,
+        `the records so far hold more than ${o.maxRows} observation times in all (maxRows)`,
+      );
     records.push({ ...record, file });
   }
-  if (records.length < 2) throw new PhysioNetFormatError(dir, undefined, `${records.length} non-empty records: at least 2 are needed for a train/test split`);
+  if (records.length < 2)
+    throw new PhysioNetFormatError(
+      dir,
+      undefined,
+      `${records.length} non-empty records: at least 2 are needed for a train/test split`,
+    );
   records.sort((a, b) => a.recordId - b.recordId);
 
   const n = records.length;
   const order = new Rng(o.seed).shuffle(Int32Array.from({ length: n }, (_, i) => i)) as Int32Array;
   const nTrain = Math.min(n - 1, Math.max(1, Math.round(o.trainFraction * n)));
-  const train = order.slice(0, nTrain).sort(), test = order.slice(nTrain).sort();
-  const { min, max } = trainingRange(records.map((r) => r.rows), train);
+  const train = order.slice(0, nTrain).sort(),
+    test = order.slice(nTrain).sort();
+  const { min, max } = trainingRange(
+    records.map((r) => r.rows),
+    train,
+  );
   const rows = records.map((r) => scaled(r.rows, min, max));
   const points = gridSize(o.quantum);
   const times = Float64Array.from({ length: points }, (_, g) => (g * o.quantum) / PHYSIONET_HOURS);
@@ -165,18 +216,38 @@ export function loadPhysioNet(dir: string, options: Partial<PhysioNetOptions> = 
   const set = packChannelSet([...PHYSIONET_VARIABLES], times, 1, rows);
 
   const outcomeValues = new Float64Array(n * PHYSIONET_OUTCOMES.length).fill(NaN);
-  records.forEach((r, i) => { const v = outcomes.get(r.recordId); if (v) outcomeValues.set(v.values, i * PHYSIONET_OUTCOMES.length); });
-  const descriptors = Object.fromEntries(Object.keys(records[0].descriptors).map((k) => [k, Float64Array.from(records, (r) => r.descriptors[k as keyof typeof r.descriptors])]));
+  records.forEach((r, i) => {
+    const v = outcomes.get(r.recordId);
+    if (v) outcomeValues.set(v.values, i * PHYSIONET_OUTCOMES.length);
+  });
+  const descriptors = Object.fromEntries(
+    Object.keys(records[0].descriptors).map((k) => [
+      k,
+      Float64Array.from(records, (r) => r.descriptors[k as keyof typeof r.descriptors]),
+    ]),
+  );
   return {
-    ...set, options: o, recordIds: Int32Array.from(records, (r) => r.recordId), train, test, min, max,
-    outcomes: outcomeValues, descriptors, skipped,
+    ...set,
+    options: o,
+    recordIds: Int32Array.from(records, (r) => r.recordId),
+    train,
+    test,
+    min,
+    max,
+    outcomes: outcomeValues,
+    descriptors,
+    skipped,
   };
 }
 
 /** Per variable, min and max of the observed values over the training series (0 and 0 where none). */
-export function trainingRange(series: SeriesRows[], train: ArrayLike<number>): { min: Float64Array; max: Float64Array } {
+export function trainingRange(
+  series: SeriesRows[],
+  train: ArrayLike<number>,
+): { min: Float64Array; max: Float64Array } {
   const C = PHYSIONET_VARIABLES.length;
-  const min = new Float64Array(C).fill(Infinity), max = new Float64Array(C).fill(-Infinity);
+  const min = new Float64Array(C).fill(Infinity),
+    max = new Float64Array(C).fill(-Infinity);
   for (let i = 0; i < train.length; i++) {
     const { values, mask } = series[train[i]];
     for (let k = 0; k < mask.length; k++) {
@@ -193,6 +264,8 @@ export function trainingRange(series: SeriesRows[], train: ArrayLike<number>): {
 /** (x − min)/(max − min) at the observed entries; a range of 0 scales by 1. */
 export function scaled(rows: SeriesRows, min: Float64Array, max: Float64Array): SeriesRows {
   const C = min.length;
-  const values = rows.values.map((v, k) => (rows.mask[k] ? (v - min[k % C]) / (max[k % C] > min[k % C] ? max[k % C] - min[k % C] : 1) : 0));
+  const values = rows.values.map((v, k) =>
+    rows.mask[k] ? (v - min[k % C]) / (max[k % C] > min[k % C] ? max[k % C] - min[k % C] : 1) : 0,
+  );
   return { grid: rows.grid, values, mask: rows.mask };
 }

@@ -15,13 +15,28 @@ const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 export function parseOutcomes(text: string, file: string): Map<number, Float64Array> {
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   if (lines[lines.length - 1] === '') lines.pop();
-  if (lines.length === 0 || lines[0] !== OUTCOMES_HEADER) throw new PhysioNetFormatError(file, 1, `expected the header ${OUTCOMES_HEADER}, got ${lines.length ? JSON.stringify(lines[0].slice(0, 80)) : 'an empty file'}`);
+  if (lines.length === 0 || lines[0] !== OUTCOMES_HEADER)
+    throw new PhysioNetFormatError(
+      file,
+      1,
+      `expected the header ${OUTCOMES_HEADER}, got ${lines.length ? JSON.stringify(lines[0].slice(0, 80)) : 'an empty file'}`,
+    );
   const out = new Map<number, Float64Array>();
   for (let i = 1; i < lines.length; i++) {
-    const fail = (problem: string): never => { throw new PhysioNetFormatError(file, i + 1, problem); };
+    const fail = (problem: string): never => {
+      throw new PhysioNetFormatError(file, i + 1, problem);
+    };
     const fields = lines[i].split(',');
-    if (fields.length !== 1 + PHYSIONET_OUTCOMES.length) fail(`expected ${1 + PHYSIONET_OUTCOMES.length} fields ${OUTCOMES_HEADER}, got ${JSON.stringify(lines[i].slice(0, 80))}`);
-    fields.forEach((f, k) => { if (!NUMBER.test(f)) fail(`expected a number for ${k === 0 ? RECORD_ID : PHYSIONET_OUTCOMES[k - 1]}, got ${JSON.stringify(f.slice(0, 40))}`); });
+    if (fields.length !== 1 + PHYSIONET_OUTCOMES.length)
+      fail(
+        `expected ${1 + PHYSIONET_OUTCOMES.length} fields ${OUTCOMES_HEADER}, got ${JSON.stringify(lines[i].slice(0, 80))}`,
+      );
+    fields.forEach((f, k) => {
+      if (!NUMBER.test(f))
+        fail(
+          `expected a number for ${k === 0 ? RECORD_ID : PHYSIONET_OUTCOMES[k - 1]}, got ${JSON.stringify(f.slice(0, 40))}`,
+        );
+    });
     const id = Number(fields[0]);
     if (!Number.isSafeInteger(id) || id < 0) fail(`expected a non-negative integer RecordID, got ${fields[0]}`);
     if (out.has(id)) fail(`RecordID ${id} given a second time`);

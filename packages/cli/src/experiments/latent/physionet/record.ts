@@ -37,7 +37,11 @@ const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 export function gridSize(quantum: number): number {
   const quanta = PHYSIONET_HOURS / quantum;
   if (!(quantum > 0) || !Number.isFinite(quanta) || Math.abs(quanta - Math.round(quanta)) > 1e-9 * quanta) {
-    throw new ArgumentError('quantum', `hours dividing ${PHYSIONET_HOURS} h into whole steps (1, 0.5, 0.1, 1/60 …)`, quantum);
+    throw new ArgumentError(
+      'quantum',
+      `hours dividing ${PHYSIONET_HOURS} h into whole steps (1, 0.5, 0.1, 1/60 …)`,
+      quantum,
+    );
   }
   return Math.round(quanta) + 1;
 }
@@ -47,8 +51,18 @@ export function parseRecord(text: string, file: string, quantum: number): Physio
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop(); // the final newline
   const line = (i: number) => (lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i]);
-  if (lines.length === 0) throw new PhysioNetFormatError(file, undefined, `empty file: expected the header ${PHYSIONET_HEADER} and a RecordID line`);
-  if (line(0) !== PHYSIONET_HEADER) throw new PhysioNetFormatError(file, 1, `expected the header ${PHYSIONET_HEADER}, got ${JSON.stringify(line(0).slice(0, 80))}`);
+  if (lines.length === 0)
+    throw new PhysioNetFormatError(
+      file,
+      undefined,
+      `empty file: expected the header ${PHYSIONET_HEADER} and a RecordID line`,
+    );
+  if (line(0) !== PHYSIONET_HEADER)
+    throw new PhysioNetFormatError(
+      file,
+      1,
+      `expected the header ${PHYSIONET_HEADER}, got ${JSON.stringify(line(0).slice(0, 80))}`,
+    );
 
   const C = PHYSIONET_VARIABLES.length;
   // (grid index → per-variable sum and count), averaged at the end
@@ -58,16 +72,22 @@ export function parseRecord(text: string, file: string, quantum: number): Physio
   let recordId: number | undefined;
   for (let i = 1; i < lines.length; i++) {
     const at = i + 1;
-    const fail = (problem: string): never => { throw new PhysioNetFormatError(file, at, problem); };
+    const fail = (problem: string): never => {
+      throw new PhysioNetFormatError(file, at, problem);
+    };
     const fields = line(i).split(',');
-    if (fields.length !== 3) fail(`expected three fields Time,Parameter,Value, got ${fields.length === 1 && fields[0] === '' ? 'a blank line' : JSON.stringify(line(i).slice(0, 80))}`);
+    if (fields.length !== 3)
+      fail(
+        `expected three fields Time,Parameter,Value, got ${fields.length === 1 && fields[0] === '' ? 'a blank line' : JSON.stringify(line(i).slice(0, 80))}`,
+      );
     const [timeText, name, valueText] = fields;
     const time = TIME.exec(timeText);
     if (!time) fail(`expected a time hh:mm, got ${JSON.stringify(timeText.slice(0, 20))}`);
     const minutes = 60 * Number(time![1]) + Number(time![2]);
     if (Number(time![2]) >= 60) fail(`expected minutes below 60, got ${JSON.stringify(timeText)}`);
     if (minutes > 60 * PHYSIONET_HOURS) fail(`time ${timeText} is beyond the ${PHYSIONET_HOURS} h a record covers`);
-    if (!NUMBER.test(valueText)) fail(`expected a number for ${JSON.stringify(name.slice(0, 40))}, got ${JSON.stringify(valueText.slice(0, 40))}`);
+    if (!NUMBER.test(valueText))
+      fail(`expected a number for ${JSON.stringify(name.slice(0, 40))}, got ${JSON.stringify(valueText.slice(0, 40))}`);
     const value = Number(valueText);
     if (!Number.isFinite(value)) fail(`expected a finite number, got ${JSON.stringify(valueText.slice(0, 40))}`);
 
@@ -76,7 +96,8 @@ export function parseRecord(text: string, file: string, quantum: number): Physio
       if (seen.has(name)) fail(`a second ${name} line (a descriptor comes once)`);
       seen.add(name);
       if (name === RECORD_ID) {
-        if (!Number.isSafeInteger(value) || value < 0) fail(`expected a non-negative integer RecordID, got ${valueText}`);
+        if (!Number.isSafeInteger(value) || value < 0)
+          fail(`expected a non-negative integer RecordID, got ${valueText}`);
         const named = /^(\d+)\.txt$/.exec(file.split(/[\\/]/).pop() ?? '');
         if (named && Number(named[1]) !== value) fail(`RecordID ${value} does not match the file's name`);
         recordId = value;
@@ -84,7 +105,10 @@ export function parseRecord(text: string, file: string, quantum: number): Physio
       continue;
     }
     const c = VARIABLE_INDEX.get(name);
-    if (c === undefined) fail(`unknown parameter ${JSON.stringify(name.slice(0, 40))} (not one of the challenge's ${PHYSIONET_VARIABLES.length} time series, ${RECORD_ID} or ${PHYSIONET_DESCRIPTORS.join(', ')})`);
+    if (c === undefined)
+      fail(
+        `unknown parameter ${JSON.stringify(name.slice(0, 40))} (not one of the challenge's ${PHYSIONET_VARIABLES.length} time series, ${RECORD_ID} or ${PHYSIONET_DESCRIPTORS.join(', ')})`,
+      );
     if (value === MISSING) continue;
     // halves round up, also those floating point puts just below (9 min at 0.1 h: 1.4999…)
     const g = Math.floor(minutes / (60 * quantum) + 0.5 + 1e-9);
@@ -94,10 +118,12 @@ export function parseRecord(text: string, file: string, quantum: number): Physio
     cell.sum[c!] += value;
     cell.count[c!] += 1;
   }
-  if (recordId === undefined) throw new PhysioNetFormatError(file, undefined, `no ${RECORD_ID} line (every record opens with one at 00:00)`);
+  if (recordId === undefined)
+    throw new PhysioNetFormatError(file, undefined, `no ${RECORD_ID} line (every record opens with one at 00:00)`);
 
   const grid = Int32Array.from([...sums.keys()].sort((a, b) => a - b));
-  const values = new Float64Array(grid.length * C), mask = new Uint8Array(grid.length * C);
+  const values = new Float64Array(grid.length * C),
+    mask = new Uint8Array(grid.length * C);
   grid.forEach((g, r) => {
     const { sum, count } = sums.get(g)!;
     for (let c = 0; c < C; c++) {
