@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Command } from 'commander';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerCnfCommand } from '../../packages/cli/src/commands/cnf.js';
@@ -126,6 +126,128 @@ test('taynode cnf: a tiny run writes the JSON (every row, the sweep, the headlin
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Runs `taynode cnf` with `args`, quietly; the JSON it wrote. */
+async function runCnf(args: string[]): Promise<{ r: Record<string, any>; dir: string; logs: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'taynode-cnf-'));
+  const logs: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => {
+    logs.push(a.join(' '));
+  };
+  try {
+    const program = new Command().exitOverride();
+    registerCnfCommand(program);
+    await program.parseAsync(['cnf', ...args, '--out', dir, '--no-progress'], { from: 'user' });
+  } finally {
+    console.log = log;
+  }
+  const name = readdirSync(dir).find((f) => /^cnf.*\.json$/.test(f))!;
+  return { r: JSON.parse(readFileSync(join(dir, name), 'utf8')), dir, logs };
+}
+
+const tinyConverging = [
+  '--converge',
+  '--max-iterations',
+  '4',
+  '--eval-every',
+  '2',
+  '--patience',
+  '2',
+  '--hidden',
+  '4',
+  '--train-size',
+  '60',
+  '--validation-size',
+  '20',
+  '--test-size',
+  '40',
+  '--test-batch-size',
+  '10',
+  '--tight-eval-size',
+  '40',
+  '--per-example-nfe',
+  '3',
+  '--batch-size',
+  '20',
+  '--solvers',
+  'dopri5,rk4-2',
+  '--sweep-lambdas',
+  '3',
+  '--eval-tols',
+  '1e-3,1e-4',
+  '--train-tol',
+  '1e-3',
+  '--grid',
+  '6',
+  '--samples',
+  '20',
+];
+
+for (const [dataset, extra] of <[string, string[]][]>[
+  ['8gaussians', ['--dtype', 'float32', '--gradient', 'backprop']],
+  ['checkerboard', ['--workers', '2']],
+  ['mixture16', ['--taylor-estimator', 'stepStart']],
+  ['digits7', ['--gradient', 'backprop']],
+]) {
+  test(`taynode cnf --dataset ${dataset} --converge ${extra.join(' ')}: a tiny end-to-end run; every row's stop reason, iterations, NLL ± se over the points and NFE ± sd over the batches`, async () => {
+    const { r, dir } = await runCnf(['--dataset', dataset, ...tinyConverging, ...extra]);
+    assert.is(r.dataset, dataset);
+    assert.is(r.dtype, extra.includes('float32') ? 'float32' : 'float64');
+    assert.is(r.settings.gradient, extra.includes('backprop') ? 'backprop' : 'checkpoint');
+    assert.is(r.settings.taylorEstimator, extra.includes('stepStart') ? 'stepStart' : 'stages');
+    assert.is(r.table.length, 8);
+    for (const key of [
+      'nfe_unreg',
+      'nfe_reg',
+      'nfe_rnode',
+      'nll_unreg',
+      'nll_reg',
+      'nll_rnode',
+      'nfe_unreg_sd',
+      'nfe_reg_sd',
+      'nfe_rnode_sd',
+      'nll_unreg_se',
+      'nll_reg_se',
+      'nll_rnode_se',
+    ]) {
+      const least = key.endsWith('_sd')
+        ? 0
+        : key.startsWith('nfe') || key.endsWith('_se')
+          ? Number.MIN_VALUE
+          : -Infinity; // batches may share one NFE
+      assert.ok(Number.isFinite(r[key]) && r[key] >= least, `${key}: ${r[key]}`);
+    }
+    assert.is(r.test_points, 40);
+    assert.is(r.test_batches, 4);
+    assert.is(Object.keys(r.iterations).length, 8);
+    for (const row of r.table) {
+      assert.ok(['target', 'patience', 'max-iterations'].includes(row.stop_reason), row.stop_reason);
+      assert.is(r.stop_reason[`${row.regulariser}/${row.solver}`], row.stop_reason);
+      assert.is(r.iterations[`${row.regulariser}/${row.solver}`], row.iterations_done);
+      assert.ok(row.iterations_done >= 2 && row.iterations_done <= 4);
+      for (const e of row.eval) {
+        assert.is(e.batches, 4);
+        assert.is(e.nfe_batches.length, 4);
+        assert.ok(Math.abs(e.nfe - e.nfe_batches.reduce((a: number, v: number) => a + v, 0) / 4) < 1e-12);
+        assert.is(e.nfe_per_example.values.length, 3);
+      }
+    }
+    assert.is(r.nfe_ratio_batches.length, 4);
+    const known = dataset !== 'digits7';
+    assert.is('nll_true' in r, known, 'the true NLL where the density is known');
+    if (dataset === 'checkerboard') assert.ok(Math.abs(r.nll_true - Math.log(32)) < 1e-12);
+    if (dataset === 'digits7') {
+      assert.is(r.dim, 49);
+      assert.ok(
+        r.bits_per_dim_unreg > 0 && Math.abs(r.bits_per_dim_unreg - r.nll_unreg / (49 * Math.LN2)) < 1e-12,
+        'bits/dim of the pixel-space NLL',
+      );
+    }
+    assert.ok(existsSync(join(dir, 'cnf-regularised.safetensors')));
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 test('taynode cnf refuses a bad solver or regulariser list by option', async () => {
   for (const args of [
     ['--solvers', 'rk4'],
@@ -146,6 +268,24 @@ test('taynode cnf refuses a bad solver or regulariser list by option', async () 
       message || 'no error',
     );
   }
+});
+
+test('taynode cnf refuses the stepRandom R_K estimator with a fixed-grid solver before training, by option', async () => {
+  const program = new Command().exitOverride();
+  registerCnfCommand(program);
+  const dir = mkdtempSync(join(tmpdir(), 'taynode-cnf-'));
+  let message = '';
+  try {
+    await program.parseAsync(
+      ['cnf', '--taylor-estimator', 'stepRandom', '--solvers', 'dopri5,rk4-5', '--out', dir, '--no-progress'],
+      { from: 'user' },
+    );
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert.match(message, /^--taylor-estimator: expected 'stages' or 'stepStart' with the fixed-grid solvers rk4-5/);
+  assert.equal(readdirSync(dir), [], 'nothing written');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test.run();

@@ -199,6 +199,20 @@ test('the reported TayNODE run: fewest NFE within the NLL budget; the target nee
   assert.not.ok(none.withinBudget || none.targetMet);
 });
 
+test("trainingTerms: R_2 / R_3 take the Taylor estimator asked for ('stages' by default); RNODE has no such option", () => {
+  assert.equal(trainingTerms('r3', 0.3, 'gaussian')[1], { kind: 'taylor', order: 3, lambda: 0.3, estimator: 'stages' });
+  assert.equal(trainingTerms('r2', 3, 'gaussian', 'stepRandom')[1], {
+    kind: 'taylor',
+    order: 2,
+    lambda: 3,
+    estimator: 'stepRandom',
+  });
+  assert.equal(
+    trainingTerms('rnode', 0.01, 'gaussian', 'stepStart').map((t) => t.kind),
+    ['logDensity', 'kinetic', 'jacobianFrobenius'],
+  );
+});
+
 test('flowDynamics: ConcatSquashLinear layers D → hidden → D with the activation between them', () => {
   const spec = flowDynamics(2, [64, 64, 64], 'tanh') as { layers: { type: string; fn?: string; outputs?: number }[] };
   assert.equal(

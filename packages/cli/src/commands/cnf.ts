@@ -1,21 +1,29 @@
 // `taynode cnf`: the paper's density-estimation experiment (Table 2, Fig. 5c) with FFJORD continuous
-// normalising flows on FFJORD's 2-D toy densities or the 16-D stand-in for MINIBOONE. Trains every row
-// (none, RNODE, R_2, R_3 × dopri5 and fixed rk4 grids), the λ sweep of R_2, and writes the JSON, the
-// trade-off plot, and for 2-D sets the density heatmaps and samples with trajectories.
+// normalising flows on FFJORD's 2-D toy densities, the 16-D stand-in for MINIBOONE or real digits at 7×7
+// or 14×14. Trains every row (none, RNODE, R_2, R_3 × dopri5 and fixed rk4 grids) for a fixed number of
+// iterations or, with --converge, until the stop rule ends it; the λ sweep of R_2; evaluates on fresh
+// test batches; and writes the JSON, the trade-off plot, and for 2-D sets the density heatmaps and
+// samples with trajectories.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadavg } from 'node:os';
-import { Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
+import { GRADIENT_METHODS, TAYLOR_ESTIMATORS, Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
 import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';
-import { integer, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
+import { integer, integerAtLeast, nonNegative, positive, positiveInt, positiveList } from '../parsers.js';
 import { DATASETS, makeDataset } from '../experiments/cnf/data.js';
 import { FLOW_ACTIVATIONS, parseTrainSolver, REGULARISERS, type Regulariser } from '../experiments/cnf/model.js';
-import { DEFAULT_CNF, type CnfSettings } from '../experiments/cnf/settings.js';
+import {
+  checkEstimatorSolvers,
+  CNF_COMMAND_DEFAULTS,
+  convergeGap,
+  type CnfSettings,
+} from '../experiments/cnf/settings.js';
 import { compare, headline, runCnf, runCnfOn } from '../experiments/cnf/run.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { bitsPerDim, summaryJson, tableText } from '../experiments/cnf/summary.js';
+import { batchRatios } from '../experiments/cnf/evaluate.js';
 import {
   densitySpec,
   histogramPanel,
@@ -71,24 +79,81 @@ type CnfOptions = CnfSettings & {
 };
 
 export function registerCnfCommand(program: Command): void {
-  const d = DEFAULT_CNF;
+  const d = CNF_COMMAND_DEFAULTS;
   program
     .command('cnf')
     .description(
       'Table 2 / Fig. 5c: FFJORD density estimation without and with RNODE, R_2 and R_3, trained with dopri5 and fixed rk4 grids; test NLL against evaluation NFE',
     )
     .addOption(
-      new Option('--dataset <name>', 'FFJORD toy density (2-D) or mixture16 (16-D, the stand-in for MINIBOONE)')
+      new Option(
+        '--dataset <name>',
+        "FFJORD toy density (2-D), mixture16 (16-D, the stand-in for MINIBOONE), or the mnist package's digits at 7×7 or 14×14 (dequantised, logit space; bits/dim)",
+      )
         .choices(DATASETS)
         .default(d.dataset),
     )
     .option('--train-size <n>', 'training points (a fixed set, drawn once)', positiveInt, d.trainSize)
-    .option('--test-size <n>', 'test points', positiveInt, d.testSize)
+    .option(
+      '--test-size <n>',
+      'fresh test points (never trained on), solved in batches of --test-batch-size',
+      positiveInt,
+      d.testSize,
+    )
+    .option(
+      '--test-batch-size <n>',
+      'test points per batch: the NFE is the mean ± sd over the batches, the NLL the mean ± se over the points',
+      positiveInt,
+      d.testBatchSize,
+    )
+    .option(
+      '--per-example-nfe <n>',
+      'test points also solved one at a time, for the per-example NFE distribution (0: none)',
+      integerAtLeast(0),
+      d.perExampleNfe,
+    )
     .option('--hidden <list>', 'hidden widths of the ConcatSquashLinear dynamics', positiveIntList, d.hidden)
     .addOption(
       new Option('--activation <fn>', 'activation between layers').choices(FLOW_ACTIVATIONS).default(d.activation),
     )
-    .option('--iterations <n>', 'Adam iterations per row', positiveInt, d.iterations)
+    .option('--iterations <n>', 'Adam iterations per row (without --converge)', positiveInt, d.iterations)
+    .option(
+      '--converge',
+      'train each row until its validation NLL is within --converge-gap of the true NLL, or has not improved for --patience iterations, at most --max-iterations',
+      d.converge,
+    )
+    .option('--max-iterations <n>', 'cap of a converging row', positiveInt, d.maxIterations)
+    .option('--eval-every <n>', 'iterations between validation checks of a converging row', positiveInt, d.evalEvery)
+    .option(
+      '--patience <n>',
+      'iterations without a better validation NLL that end a converging row',
+      positiveInt,
+      d.patience,
+    )
+    .option(
+      '--validation-size <n>',
+      'validation points of a converging row (fresh draws)',
+      positiveInt,
+      d.validationSize,
+    )
+    .option(
+      '--converge-gap <x>',
+      'fraction of |true NLL| the validation NLL may exceed it by (default 0.02, 0.05 for mixture16)',
+      nonNegative,
+    )
+    .addOption(
+      new Option('--gradient <method>', 'how training differentiates through the solver')
+        .choices(GRADIENT_METHODS)
+        .default(d.gradient),
+    )
+    .addOption(
+      new Option(
+        '--taylor-estimator <kind>',
+        "R_2 / R_3's estimate: beside z at every RK stage, or once per accepted step (random time or step start)",
+      )
+        .choices(TAYLOR_ESTIMATORS)
+        .default(d.taylorEstimator),
+    )
     .option('--batch-size <n>', 'minibatch size', positiveInt, d.batchSize)
     .option('--lr <x>', 'Adam learning rate', positive, d.lr)
     .addOption(
@@ -142,7 +207,8 @@ export function registerCnfCommand(program: Command): void {
     .action(async (opts: CnfOptions) =>
       withWorkers(opts.workers, opts.dtype, async (pool) => {
         const { out: outOpt, json: jsonOpt, force, progress, grid, samples, workers: _workers, ...rest } = opts;
-        const s: CnfSettings = { ...DEFAULT_CNF, ...rest };
+        const s: CnfSettings = { ...CNF_COMMAND_DEFAULTS, ...rest };
+        checkEstimatorSolvers(s);
         const suffix = s.dataset === d.dataset ? '' : `-${s.dataset}`;
         const output = new OutputDir(outOpt ?? `${defaultOut('cnf')}${suffix}`, { command: 'cnf', force }); // writable, checked before any training
         const out = output.dir;
@@ -151,7 +217,11 @@ export function registerCnfCommand(program: Command): void {
         const started = performance.now();
         const load = [loadavg()[0]];
         const rt = runtimeFor(opts.dtype);
-        const data = makeDataset(s.dataset, s.trainSize, s.testSize, s.seed);
+        const data = makeDataset(s.dataset, s.trainSize, s.testSize, s.seed, s.converge ? s.validationSize : 0);
+        if (s.converge)
+          console.log(
+            `converging rows: validation (${s.validationSize} points) every ${s.evalEvery} iterations; stop at ${data.trueValidationNll !== undefined ? `≤ ${100 * convergeGap(s)} % above its true NLL ${data.trueValidationNll.toFixed(4)}, ` : ''}${s.patience} iterations without improvement, or ${s.maxIterations} iterations`,
+          );
         const bar = createProgress({
           format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left',
           enabled: progress,
@@ -160,17 +230,20 @@ export function registerCnfCommand(program: Command): void {
         const hooks: Parameters<typeof runCnf>[3] = {
           onRowStart: (label) => {
             name = label.padEnd(22);
-            bar.start(s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' });
+            bar.start(s.converge ? s.maxIterations : s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' });
           },
           onIteration: (p) =>
             bar.update(p.iteration + 1, { name, loss: p.loss.toFixed(3), nfeF: p.nfeForward, nfeB: p.nfeBackward }),
           onRowEnd: (r) => {
             bar.stop();
             const e = r.evals
-              .map((v) => `NLL ${Number.isFinite(v.nll) ? v.nll.toFixed(4) : 'NaN'}, NFE ${v.nfe} at ${v.tol}`)
+              .map(
+                (v) =>
+                  `NLL ${v.nll.toFixed(4)} ± ${v.nllSe.toFixed(4)}, NFE ${v.nfe.toFixed(1)} ± ${v.nfeSd.toFixed(1)} at ${v.tol}`,
+              )
               .join('; ');
             console.log(
-              `${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${e}; ${r.trainSeconds.toFixed(1)} s (CPU ${r.trainCpuSeconds.toFixed(1)} s)`,
+              `${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${r.iterationsDone} iterations (${r.stopReason}); ${e}; ${r.trainSeconds.toFixed(1)} s (CPU ${r.trainCpuSeconds.toFixed(1)} s)`,
             );
             load.push(loadavg()[0]);
           },
@@ -187,8 +260,16 @@ export function registerCnfCommand(program: Command): void {
               ? ` (${bitsPerDim(u.nll, data.dim).toFixed(4)} → ${bitsPerDim(g.nll, data.dim).toFixed(4)} bits/dim)`
               : '';
           console.log(
-            `TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe} → ${g.nfe} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`,
+            `TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe.toFixed(1)} → ${g.nfe.toFixed(1)} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`,
           );
+          const ub = c.unreg.evals[0]?.nfeBatches ?? [],
+            gb = c.reg.evals[0]?.nfeBatches ?? [];
+          if (ub.length > 1 && ub.length === gb.length) {
+            const b = batchRatios(ub, gb);
+            console.log(
+              `NFE ratio batch by batch over ${ub.length} batches: ${b.mean.toFixed(3)} ± ${b.sd.toFixed(3)} (mean ± sd)`,
+            );
+          }
         }
 
         const files: string[] = [];
@@ -310,5 +391,9 @@ export function plotRange(points: Float64Array): number {
 
 /** The NFE the JSON reports for a run (its first evaluation), for a figure's title. */
 function reportedNfe(r: RowResult): { nfe: number; what: string } {
-  return { nfe: headline(r).nfe, what: `the ${r.evals[0]?.examples ?? 0} test examples (as in the JSON)` };
+  const e = r.evals[0];
+  return {
+    nfe: headline(r).nfe,
+    what: `the ${e?.examples ?? 0} test examples (${e && e.batches > 1 ? `mean over ${e.batches} batches, ` : ''}as in the JSON)`,
+  };
 }

@@ -1,8 +1,10 @@
 // The experiment's data: FFJORD's eight 2-D toy densities (lib/toy_data.py's recipes, re-implemented
 // with our seeded Rng; sklearn's make_swiss_roll, make_circles and make_moons written out) and a
-// higher-dimensional stand-in for MINIBOONE (below). Every set is a fixed train/test split drawn once
-// from one seed, [n, D] row-major.
+// higher-dimensional stand-in for MINIBOONE (below), and real digits at 7×7 or 14×14 (digits.ts). Every
+// set is a fixed train/validation/test split drawn once from one seed, [n, D] row-major.
 import { ArgumentError, Rng } from 'taynode';
+import { digitSplits, pixelNll, type DigitSide } from './digits.js';
+import { TOYS_WITH_DENSITY, toyTrueNll } from './true-density.js';
 
 export const TOY_DATASETS = [
   '8gaussians',
@@ -14,7 +16,7 @@ export const TOY_DATASETS = [
   'circles',
   'swissroll',
 ] as const;
-export const HIGH_DIM_DATASETS = ['mixture16'] as const;
+export const HIGH_DIM_DATASETS = ['mixture16', 'digits7', 'digits14'] as const;
 export const DATASETS = [...TOY_DATASETS, ...HIGH_DIM_DATASETS] as const;
 export type ToyDatasetName = (typeof TOY_DATASETS)[number];
 export type DatasetName = (typeof DATASETS)[number];
@@ -24,8 +26,17 @@ export interface DensityData {
   dim: number;
   train: Float64Array;
   test: Float64Array;
+  /** held-out points for the stop rule (empty unless asked for) */
+  validation: Float64Array;
   /** the test set's mean −log p under the true density, in the coordinates the flow sees (when known) */
   trueTestNll?: number;
+  /** the validation set's, likewise */
+  trueValidationNll?: number;
+  /**
+   * The NLL the experiment reports, per example, from the flow's −log p of its points (the digits: in
+   * the pixel space, with the logit's log-det and the dequantisation's D·ln 256); the flow's own when absent.
+   */
+  reportedNll?: (flowNll: Float64Array, points: Float64Array) => Float64Array;
 }
 
 const TAU = 2 * Math.PI;
@@ -251,8 +262,18 @@ export function columnMoments(x: Float64Array, D: number): { mean: Float64Array;
   return { mean, std: std.map(Math.sqrt) };
 }
 
-/** The named set's train and test splits, both from `seed` (the test set from a separate stream). */
-export function makeDataset(name: string, trainSize: number, testSize: number, seed: number): DensityData {
+/**
+ * The named set's train, test and (with `validationSize`) validation splits, all from `seed`, each from
+ * its own stream: the test and validation points are fresh draws, never training points (the digits:
+ * held-out images, see digits.ts).
+ */
+export function makeDataset(
+  name: string,
+  trainSize: number,
+  testSize: number,
+  seed: number,
+  validationSize = 0,
+): DensityData {
   if (!(DATASETS as readonly string[]).includes(name))
     throw new ArgumentError('dataset', `one of ${DATASETS.join(', ')}`, name);
   for (const [arg, v] of [
@@ -261,20 +282,57 @@ export function makeDataset(name: string, trainSize: number, testSize: number, s
   ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ArgumentError(arg, 'a positive integer', v);
   }
+  if (!Number.isInteger(validationSize) || validationSize < 0)
+    throw new ArgumentError('validationSize', 'a non-negative integer', validationSize);
   const trainRng = new Rng(seed + 101),
-    testRng = new Rng(seed + 202);
+    testRng = new Rng(seed + 202),
+    validationRng = new Rng(seed + 303);
   if (name === 'mixture16') {
     const m = mixture16(seed);
     const train = sampleMixture(m, trainSize, trainRng),
-      test = sampleMixture(m, testSize, testRng);
-    const logp = mixtureLogDensity(m, test);
-    // standardise both splits with the training split's moments (as MINIBOONE's preprocessing does);
+      test = sampleMixture(m, testSize, testRng),
+      validation = sampleMixture(m, validationSize, validationRng);
+    const trueNll = (x: Float64Array) => -mixtureLogDensity(m, x).reduce((a, v) => a + v, 0) / (x.length / 16);
+    const [testNll, validationNll] = [trueNll(test), validationSize ? trueNll(validation) : undefined];
+    // standardise every split with the training split's moments (as MINIBOONE's preprocessing does);
     // the density of y = (x − μ)/σ is p(x)·Π σ, so the true NLL shifts by −Σ log σ
     const { mean, std } = columnMoments(train, 16);
-    for (const x of [train, test]) for (let i = 0; i < x.length; i++) x[i] = (x[i] - mean[i % 16]) / std[i % 16];
-    const trueTestNll = -logp.reduce((a, v) => a + v, 0) / testSize - std.reduce((a, v) => a + Math.log(v), 0);
-    return { name, dim: 16, train, test, trueTestNll };
+    for (const x of [train, test, validation])
+      for (let i = 0; i < x.length; i++) x[i] = (x[i] - mean[i % 16]) / std[i % 16];
+    const shift = std.reduce((a, v) => a + Math.log(v), 0);
+    return {
+      name,
+      dim: 16,
+      train,
+      test,
+      validation,
+      trueTestNll: testNll - shift,
+      ...(validationNll !== undefined ? { trueValidationNll: validationNll - shift } : {}),
+    };
+  }
+  if (name === 'digits7' || name === 'digits14') {
+    const side = (name === 'digits7' ? 7 : 14) as DigitSide;
+    const d = digitSplits(side, { train: trainSize, validation: validationSize, test: testSize }, seed);
+    return {
+      name,
+      dim: d.dim,
+      train: d.train,
+      test: d.test,
+      validation: d.validation,
+      reportedNll: (nll, y) => pixelNll(nll, y, d.dim),
+    };
   }
   const toy = name as ToyDatasetName;
-  return { name: toy, dim: 2, train: sampleToy(toy, trainSize, trainRng), test: sampleToy(toy, testSize, testRng) };
+  const test = sampleToy(toy, testSize, testRng),
+    validation = validationSize ? sampleToy(toy, validationSize, validationRng) : new Float64Array(0);
+  const known = TOYS_WITH_DENSITY.includes(toy);
+  return {
+    name: toy,
+    dim: 2,
+    train: sampleToy(toy, trainSize, trainRng),
+    test,
+    validation,
+    ...(known ? { trueTestNll: toyTrueNll(toy, test) } : {}),
+    ...(known && validationSize ? { trueValidationNll: toyTrueNll(toy, validation) } : {}),
+  };
 }

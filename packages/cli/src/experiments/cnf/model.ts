@@ -5,7 +5,10 @@
 // tolerance, and sampling by solving backwards from the base.
 import {
   ArgumentError,
-  type Rng,
+  type TaylorEstimator,
+  type GradientMethod,
+  Rng,
+  runtime,
   type Runtime,
   NeuralOde,
   type SolverConfig,
@@ -48,9 +51,15 @@ export function flowDynamics(dim: number, hidden: readonly number[], activation:
 /**
  * The integrals a row trains with: Hutchinson's log-density (one ε per example per solve) and its
  * regulariser: RNODE's kinetic + Jacobian–Frobenius (λ each, as Finlay et al.), R_2 / R_3 on z, or
- * ERNODE's / SRNODE's step term (dopri5 training only: they need the adaptive solver's steps).
+ * ERNODE's / SRNODE's step term (dopri5 training only: they need the adaptive solver's steps). R_K's
+ * `estimator` is the library's: 'stages' (the integral beside z) or once per accepted step.
  */
-export function trainingTerms(reg: Regulariser, lambda: number, noise: NoiseKind): TermConfig[] {
+export function trainingTerms(
+  reg: Regulariser,
+  lambda: number,
+  noise: NoiseKind,
+  estimator: TaylorEstimator = 'stages',
+): TermConfig[] {
   const density: TermConfig = { kind: 'logDensity', estimator: 'hutchinson', noise };
   switch (reg) {
     case 'none':
@@ -58,9 +67,9 @@ export function trainingTerms(reg: Regulariser, lambda: number, noise: NoiseKind
     case 'rnode':
       return [density, { kind: 'kinetic', lambda }, { kind: 'jacobianFrobenius', lambda, noise }];
     case 'r2':
-      return [density, { kind: 'taylor', order: 2, lambda }];
+      return [density, { kind: 'taylor', order: 2, lambda, estimator }];
     case 'r3':
-      return [density, { kind: 'taylor', order: 3, lambda }];
+      return [density, { kind: 'taylor', order: 3, lambda, estimator }];
     case 'ernode':
       return [density, { kind: 'errorEstimate', lambda }];
     case 'srnode':
@@ -85,6 +94,8 @@ export interface CreateFlowOptions {
   dim: number;
   hidden: readonly number[];
   activation: FlowActivation;
+  /** how training differentiates through the solver (NeuralOde's default, checkpoint, when absent) */
+  gradient?: GradientMethod;
 }
 
 /** A fresh flow (weights drawn from `rng`) training with `terms` under `solver`. */
@@ -97,7 +108,14 @@ export function createFlow(
 ): NeuralOde {
   return NeuralOde.create(
     rt,
-    { dynamics: flowDynamics(o.dim, o.hidden, o.activation), terms, solver, t0: 0, t1: 1 },
+    {
+      dynamics: flowDynamics(o.dim, o.hidden, o.activation),
+      terms,
+      solver,
+      t0: 0,
+      t1: 1,
+      ...(o.gradient ? { gradient: o.gradient } : {}),
+    },
     rng,
   );
 }
@@ -109,6 +127,21 @@ export function withSettings(
 ): NeuralOde {
   const { regularizers: _, ...config } = flow.config;
   return new NeuralOde(flow.rt, flow.network, { ...config, terms: change.terms ?? config.terms ?? [], ...change });
+}
+
+/**
+ * For a flow trained in float32: a float64 flow of the same architecture that takes its current
+ * weights on each call (exactly: every float32 is a float64), so validation and the test evaluation
+ * solve in float64 (a tolerance of 1.4e-8 is below float32's resolution). A float64 flow is itself.
+ */
+export function float64View(flow: NeuralOde): () => NeuralOde {
+  if (flow.rt.dtype === 'float64') return () => flow;
+  const { regularizers: _, ...config } = flow.config;
+  const twin = NeuralOde.create(runtime(), config, new Rng(0));
+  return () => {
+    flow.params.forEach((p, i) => twin.params[i].value.copyFrom(p.value.data));
+    return twin;
+  };
 }
 
 const LOG_2PI = Math.log(2 * Math.PI);

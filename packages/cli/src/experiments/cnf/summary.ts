@@ -4,8 +4,12 @@
 import type { CnfSettings } from './settings.js';
 import { compare, headline, type CnfOutcome } from './run.js';
 import type { RowResult } from './train.js';
+import { batchRatios, meanAndSd, quantiles, type BatchEvaluation } from './evaluate.js';
 
-/** bits/dim of a mean NLL in nats over D continuous dimensions (no dequantisation offset: the data are real-valued). */
+/**
+ * bits/dim of a mean NLL in nats over D dimensions: for the real-valued sets no dequantisation offset;
+ * the digits' reported NLL already holds the logit's log-det and the 256 levels' D·ln 256 (digits.ts).
+ */
 export const bitsPerDim = (nll: number, dim: number): number => nll / (dim * Math.LN2);
 
 export function rowJson(r: RowResult, dim: number) {
@@ -16,19 +20,44 @@ export function rowJson(r: RowResult, dim: number) {
     diverged: r.diverged,
     ...(r.failure ? { failure: r.failure } : {}),
     iterations_done: r.iterationsDone,
+    stop_reason: r.stopReason,
+    ...(r.validation.length ? { validation_nll: r.validation, kept_iteration: r.keptIteration } : {}),
     train_seconds: r.trainSeconds,
     train_cpu_seconds: r.trainCpuSeconds,
     train_loss: r.trainLoss,
     train_nfe_forward: r.trainNfeForward,
     train_nfe_backward: r.trainNfeBackward,
-    eval: r.evals.map((e) => ({
-      tol: e.tol,
-      nll: e.nll,
-      bits_per_dim: bitsPerDim(e.nll, dim),
-      nfe: e.nfe,
-      examples: e.examples,
-      ...(e.failure ? { failure: e.failure } : {}),
-    })),
+    eval: r.evals.map((e) => evalJson(e, dim)),
+  };
+}
+
+export function evalJson(e: BatchEvaluation, dim: number) {
+  const per = meanAndSd(e.nfePerExample);
+  return {
+    tol: e.tol,
+    nll: e.nll,
+    nll_se: e.nllSe,
+    bits_per_dim: bitsPerDim(e.nll, dim),
+    bits_per_dim_se: bitsPerDim(e.nllSe, dim),
+    nfe: e.nfe,
+    nfe_sd: e.nfeSd,
+    nfe_batches: e.nfeBatches,
+    examples: e.examples,
+    batches: e.batches,
+    ...(e.nfePerExample.length
+      ? {
+          nfe_per_example: {
+            examples: e.nfePerExample.length,
+            mean: per.mean,
+            sd: per.sd,
+            min: Math.min(...e.nfePerExample),
+            max: Math.max(...e.nfePerExample),
+            quartiles: quantiles(e.nfePerExample, [0.25, 0.5, 0.75]),
+            values: e.nfePerExample,
+          },
+        }
+      : {}),
+    ...(e.failure ? { failure: e.failure } : {}),
   };
 }
 
@@ -36,6 +65,13 @@ export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, ex
   const c = compare(outcome, s.nllBudget);
   const h = (r?: RowResult) => (r ? headline(r) : { nll: NaN, nfe: NaN });
   const [u, g, rn] = [h(c.unreg), h(c.reg), h(c.rnode)];
+  const first = (r?: RowResult) => r?.evals[0];
+  const spread = (r?: RowResult) => ({ nfeSd: first(r)?.nfeSd ?? NaN, nllSe: first(r)?.nllSe ?? NaN });
+  const [su, sg, srn] = [spread(c.unreg), spread(c.reg), spread(c.rnode)];
+  const ub = first(c.unreg)?.nfeBatches ?? [],
+    gb = first(c.reg)?.nfeBatches ?? [];
+  const ratio = ub.length && ub.length === gb.length ? batchRatios(ub, gb) : { ratios: [], mean: NaN, sd: NaN };
+  const key = (r: RowResult) => `${r.regulariser}/${r.solver}`;
   const order = c.reg?.regulariser === 'r3' ? 3 : 2;
   return {
     dataset: s.dataset,
@@ -47,6 +83,18 @@ export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, ex
     nll_unreg: u.nll,
     nll_reg: g.nll,
     nll_rnode: rn.nll,
+    nfe_unreg_sd: su.nfeSd,
+    nfe_reg_sd: sg.nfeSd,
+    nfe_rnode_sd: srn.nfeSd,
+    nll_unreg_se: su.nllSe,
+    nll_reg_se: sg.nllSe,
+    nll_rnode_se: srn.nllSe,
+    test_points: first(c.unreg)?.examples ?? NaN,
+    test_batches: first(c.unreg)?.batches ?? NaN,
+    // the ratio batch by batch (every row solves the same batches): its mean and sd, beside the ratio of the means (nfe_ratio)
+    nfe_ratio_batches: ratio.ratios,
+    nfe_ratio_batch_mean: ratio.mean,
+    nfe_ratio_batch_sd: ratio.sd,
     ...(dim > 2
       ? {
           bits_per_dim_unreg: bitsPerDim(u.nll, dim),
@@ -61,10 +109,10 @@ export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, ex
     chosen_within_nll_budget: c.withinBudget,
     target_met: c.targetMet,
     at_least_as_few_as_rnode: c.atLeastAsFewAsRnode,
-    train_seconds: Object.fromEntries(outcome.table.map((r) => [`${r.regulariser}/${r.solver}`, r.trainSeconds])),
-    train_cpu_seconds: Object.fromEntries(
-      outcome.table.map((r) => [`${r.regulariser}/${r.solver}`, r.trainCpuSeconds]),
-    ),
+    iterations: Object.fromEntries(outcome.table.map((r) => [key(r), r.iterationsDone])),
+    stop_reason: Object.fromEntries(outcome.table.map((r) => [key(r), r.stopReason])),
+    train_seconds: Object.fromEntries(outcome.table.map((r) => [key(r), r.trainSeconds])),
+    train_cpu_seconds: Object.fromEntries(outcome.table.map((r) => [key(r), r.trainCpuSeconds])),
     table: outcome.table.map((r) => rowJson(r, dim)),
     sweep: outcome.sweep.map((r) => rowJson(r, dim)),
     settings: { ...s },
@@ -81,9 +129,11 @@ export function tableText(outcome: CnfOutcome, dim: number): string {
     'training',
     'solver',
     'λ',
+    'iterations',
+    'stop',
     'train s',
     'CPU s',
-    ...tols.flatMap((t) => [`NLL@${t}`, ...(dim > 2 ? [`bits/dim@${t}`] : []), `NFE@${t}`]),
+    ...tols.flatMap((t) => [`NLL@${t} ± se`, ...(dim > 2 ? [`bits/dim@${t}`] : []), `NFE@${t} ± sd`]),
   ];
   const lines = [head.join('\t')];
   for (const r of outcome.table) {
@@ -92,9 +142,15 @@ export function tableText(outcome: CnfOutcome, dim: number): string {
         r.regulariser,
         r.solver,
         String(r.lambda),
+        String(r.iterationsDone),
+        r.stopReason,
         fmt(r.trainSeconds, 1),
         fmt(r.trainCpuSeconds, 1),
-        ...r.evals.flatMap((e) => [fmt(e.nll), ...(dim > 2 ? [fmt(bitsPerDim(e.nll, dim))] : []), fmt(e.nfe, 0)]),
+        ...r.evals.flatMap((e) => [
+          `${fmt(e.nll)} ± ${fmt(e.nllSe)}`,
+          ...(dim > 2 ? [fmt(bitsPerDim(e.nll, dim), 4)] : []),
+          `${fmt(e.nfe, 1)} ± ${fmt(e.nfeSd, 1)}`,
+        ]),
         r.diverged ? '(diverged)' : '',
       ].join('\t'),
     );
