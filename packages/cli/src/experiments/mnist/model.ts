@@ -3,7 +3,7 @@
 // sigmoid(z) → concat t → Linear(100) → sigmoid → concat t → Linear(784) on t ∈ [0, 1]; the head is
 // sigmoid → Linear(10) under softmax cross-entropy. The regulariser is R_K with the reference's
 // normalisation (mean over features of (d^K z/dt^K)², averaged over the batch: taynode's `taylor` term).
-import { Model, type ModelSpec, NeuralOde, type GradientMethod, type SolverConfig, type MethodName, type TermConfig, type Rng, type Runtime, piecewiseConstant, type Schedule } from 'taynode';
+import { Model, type ModelSpec, NeuralOde, type GradientMethod, type TaylorEstimator, type SolverConfig, type MethodName, type TermConfig, type Rng, type Runtime, piecewiseConstant, type Schedule } from 'taynode';
 import { CLASSES, PIXELS } from './data.js';
 
 export const HIDDEN = 100;
@@ -25,6 +25,8 @@ export interface MnistModelOptions {
   terms?: TermConfig[];
   /** the block's gradient method (default 'checkpoint') */
   gradient?: GradientMethod;
+  /** how R_K is estimated (default 'stages': exact) */
+  estimator?: TaylorEstimator;
 }
 
 /** The model description; λ = 0 has no terms (an R_K state would only cost time). */
@@ -39,7 +41,7 @@ export function mnistSpec(o: MnistModelOptions): ModelSpec {
       },
       t0: 0,
       t1: 1,
-      terms: o.terms ?? (o.lambda > 0 ? [{ kind: 'taylor', order: o.order, lambda: o.lambda }] : []),
+      terms: o.terms ?? (o.lambda > 0 ? [{ kind: 'taylor', order: o.order, lambda: o.lambda, ...(o.estimator && o.estimator !== 'stages' ? { estimator: o.estimator } : {}) }] : []),
       // Only z enters the step-size control: R_K never shortens a step, so training takes the steps the
       // prediction alone takes (as the reference, whose forward solve integrates z alone).
       solver: { method: o.method, rtol: o.tol, atol: o.tol, errorNorm: 'state', maxSteps: 20_000 },

@@ -6,14 +6,14 @@
 import { Rng, type Runtime, type Model, type SolverConfig, softmaxCrossEntropyLoss, type MethodName, Sgd, type TermConfig, LambdaController, type LambdaControlOptions, gatherRows, MinibatchSampler, type PoolObjectiveResult, type WorkerPool } from 'taynode';
 import { measuredModel } from '../../eval-dtype.js';
 import { PIXELS, rows, type MnistSplit } from './data.js';
-import { evaluateSet, measureRk, perExampleNfe, solverErrors, type SetEvaluation, type ToleranceError } from './evaluate.js';
+import { evaluateSet, measureRk, perExampleNfes, solverErrors, summariseNfe, type NfeSummary, type SetEvaluation, type ToleranceError } from './evaluate.js';
 import { createMnistModel, paperSchedule } from './model.js';
 import { runIterations, type MnistSettings } from './settings.js';
 import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
 
 export interface CurvePoint {
   iteration: number;
-  /** NFE at evalTol on the first nfeBatch training images solved jointly */
+  /** NFE at evalTol on the first curveImages training images, solved jointly in batches of nfeBatch */
   nfe: number;
   /** training error on those images */
   error: number;
@@ -54,8 +54,9 @@ export interface MnistRun {
   /** NFE at evalTol, batches of nfeBatch training images (mean over the evaluated batches) */
   train: SetEvaluation;
   test: SetEvaluation;
-  nfePerExampleTrain: number;
-  nfePerExampleTest: number;
+  /** NFE of images solved one at a time (batch 1): the first perExampleTrain training images, perExample test images */
+  perExampleTrain: NfeSummary;
+  perExampleTest: NfeSummary;
   /** R_K of the trained model at evalTol on rkImages training images */
   rK: number;
   /** Fig. 8a (only where asked) */
@@ -101,7 +102,7 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   const trainSize = data.trainLabels.length;
   const iterations = runIterations(s, trainSize);
   // The same initial weights and minibatch order for every λ: only the regulariser differs.
-  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol, terms: o.terms, gradient: s.gradient }, new Rng(s.seed));
+  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol, terms: o.terms, gradient: s.gradient, estimator: s.estimator }, new Rng(s.seed));
   const measured = o.lambdaControl ? Math.min(o.lambdaControl.batch ?? 100, trainSize) : 0;
   const controller = o.lambdaControl ? new LambdaController({ ...o.lambdaControl, batch: measured }, data.trainImages.subarray(0, measured * PIXELS)) : undefined;
   const optimizer = new Sgd(rt.kernels, model.params, { lr: paperSchedule(iterations, s.lr, Math.min(s.warmup, iterations)), momentum: s.momentum });
@@ -110,7 +111,7 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   const x = new Float64Array(batch * PIXELS);
   const y = new Float64Array(batch);
   const evalSolver = measureSolver(o.evalMethod ?? 'dopri5', o.evalTol ?? s.evalTol);
-  const curveCount = Math.min(s.nfeBatch, trainSize);
+  const curveCount = Math.min(s.curveImages, trainSize);
   const curveAt = new Set(Array.from({ length: s.curvePoints }, (_, i) => (s.curvePoints <= 1 ? iterations : Math.round((i * iterations) / (s.curvePoints - 1)))));
   const curve: CurvePoint[] = [];
   const checkpoint = (iteration: number) => {
@@ -166,8 +167,8 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   const rkCount = Math.min(s.rkImages, trainSize);
   return {
     lambda: o.lambda, order: o.order, method: o.method, iterations, model, curve, records, trainSeconds: trainMs / 1000, trainCpuSeconds: trainCpuUs / 1e6, train, test,
-    nfePerExampleTrain: perExampleNfe(measured64, data.trainImages, evalSolver, s.perExample),
-    nfePerExampleTest: perExampleNfe(measured64, data.testImages, evalSolver, s.perExample),
+    perExampleTrain: summariseNfe(perExampleNfes(measured64, data.trainImages, evalSolver, s.perExampleTrain)),
+    perExampleTest: summariseNfe(perExampleNfes(measured64, data.testImages, evalSolver, s.perExample)),
     rK: measureRk(measured64, rows(data.trainImages, PIXELS, 0, rkCount), data.trainLabels.subarray(0, rkCount), o.order, evalSolver),
   };
 }
