@@ -87,12 +87,14 @@ test('the pace: seconds per iteration over the latest ones, the time left at it,
 
 test('the command\'s defaults: the fast path (f32 training, backprop), the measurements in f64, epochs, whole test set per example', async () => {
   assert.is(MNIST_COMMAND_DEFAULTS.gradient, 'backprop');
+  assert.is(MNIST_COMMAND_DEFAULTS.estimator, 'stepRandom');
   assert.is(MNIST_COMMAND_DEFAULTS.evalDtype, 'float64');
   assert.is(MNIST_COMMAND_DEFAULTS.perExample, 0);
   assert.ok(MNIST_COMMAND_DEFAULTS.epochs > 0);
   const r = await resultOf(['--iterations', '3', '--curve-points', '4']);
   assert.is(r.dtype, 'float32');
   assert.is(r.settings.gradient, 'backprop');
+  assert.is(r.settings.estimator, 'stepRandom');
   assert.is(r.settings.evalDtype, 'float64');
   assert.is(r.seeds, 1);
   assert.is(r.epochs, (3 * 20) / r.settings.train_size);

@@ -3,7 +3,7 @@
 // error for Fig. 3, then the final NFE (batches of nfeBatch at evalTol), per-example NFE, train and test
 // error, and R_K of the trained model. Training time counts the iterations alone (objective, gradient
 // and update), not the measurements.
-import { Rng, type Runtime, type Model, type SolverConfig, softmaxCrossEntropyLoss, type MethodName, Sgd, type TermConfig, LambdaController, type LambdaControlOptions, gatherRows, MinibatchSampler, type PoolObjectiveResult, type WorkerPool } from 'taynode';
+import { Rng, type TaylorEstimator, type Runtime, type Model, type SolverConfig, softmaxCrossEntropyLoss, type MethodName, Sgd, type TermConfig, LambdaController, type LambdaControlOptions, gatherRows, MinibatchSampler, type PoolObjectiveResult, type WorkerPool } from 'taynode';
 import { measuredModel } from '../../eval-dtype.js';
 import { PIXELS, rows, type MnistSplit } from './data.js';
 import { evaluateSet, measureRk, perExampleNfes, solverErrors, summariseNfe, type NfeSummary, type SetEvaluation, type ToleranceError } from './evaluate.js';
@@ -71,6 +71,8 @@ export interface RunOptions {
   /** the solver of every measurement (default dopri5 at evalTol) */
   evalMethod?: MethodName;
   evalTol?: number;
+  /** how R_K is estimated (default: the settings') */
+  estimator?: TaylorEstimator;
   /** the block's terms instead of R_K at λ (their λ are multiplied by the objective's lambdaScale: the λ controller's) */
   terms?: TermConfig[];
   /** λ tuned online to an NFE budget (the measurement batch: the first `batch` training images) */
@@ -102,7 +104,7 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   const trainSize = data.trainLabels.length;
   const iterations = runIterations(s, trainSize);
   // The same initial weights and minibatch order for every λ: only the regulariser differs.
-  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol, terms: o.terms, gradient: s.gradient, estimator: s.estimator }, new Rng(s.seed));
+  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol, terms: o.terms, gradient: s.gradient, estimator: o.estimator ?? s.estimator }, new Rng(s.seed));
   const measured = o.lambdaControl ? Math.min(o.lambdaControl.batch ?? 100, trainSize) : 0;
   const controller = o.lambdaControl ? new LambdaController({ ...o.lambdaControl, batch: measured }, data.trainImages.subarray(0, measured * PIXELS)) : undefined;
   const optimizer = new Sgd(rt.kernels, model.params, { lr: paperSchedule(iterations, s.lr, Math.min(s.warmup, iterations)), momentum: s.momentum });
