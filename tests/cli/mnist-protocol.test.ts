@@ -137,8 +137,8 @@ test('determinism: two seeded runs on the fast path write the same figures, bit 
 test('seeds: the list, the children\'s arguments (the parent\'s own options replaced)', () => {
   assert.equal(seedList(5, 3), [5, 6, 7]);
   assert.throws(() => seedList(0, 0), /^seeds: /);
-  assert.equal(childArgs(['--digits', '300', '--seeds', '3', '--jobs=2', '--seed', '5', '--out', 'o', '--json=j.json', '--force', '--lambdas', '0.1'], 6, 5, '/t/seed-6'),
-    ['--digits', '300', '--lambdas', '0.1', '--seed', '6', '--split-seed', '5', '--seeds', '1', '--out', '/t/seed-6', '--no-progress']);
+  assert.equal(childArgs(['--digits', '300', '--seeds', '3', '--jobs=2', '--seed', '5', '--out', 'o', '--json=j.json', '--force', '--lambdas', '0.1', '--no-progress'], 6, 5, '/t/seed-6'),
+    ['--digits', '300', '--lambdas', '0.1', '--no-progress', '--seed', '6', '--split-seed', '5', '--seeds', '1', '--out', '/t/seed-6']);
 });
 
 const entry = (lambda: number, nfe: number, error: number): SeedSweepEntry => ({

