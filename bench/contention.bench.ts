@@ -47,7 +47,12 @@ const work = {
 parentPort.on('message', async ({ kind, n }) => { await ready; const t = performance.now(); work[kind](n); parentPort.postMessage(performance.now() - t); });
 `;
 
-const KINDS = [['gemm_f64', 300], ['gemm_f32', 600], ['js_loop', 300], ['mnist_shard', 4]] as const;
+const KINDS = [
+  ['gemm_f64', 300],
+  ['gemm_f32', 600],
+  ['js_loop', 300],
+  ['mnist_shard', 4],
+] as const;
 
 export async function run(): Promise<void> {
   const rounds = Number(process.env.CONTENTION_ROUNDS ?? 7);
@@ -56,25 +61,43 @@ export async function run(): Promise<void> {
   spec.blocks[0].solver = { method: 'dopri5', rtol: 1e-5, atol: 1e-5, errorNorm: 'state', maxSteps: 20_000 };
   const bundle = new URL('../build/index.js', import.meta.url).href;
   const workers = [0, 1].map(() => new Worker(WORKER, { eval: true, workerData: { wasm, spec, bundle } }));
-  const ask = (w: Worker, kind: string, n: number) => new Promise<number>((resolve) => { w.once('message', resolve); w.postMessage({ kind, n }); });
+  const ask = (w: Worker, kind: string, n: number) =>
+    new Promise<number>((resolve) => {
+      w.once('message', resolve);
+      w.postMessage({ kind, n });
+    });
   const load = loadavg();
-  console.log(`one worker alone against two at once, ${rounds} interleaved rounds; load average ${load.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `one worker alone against two at once, ${rounds} interleaved rounds; load average ${load.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   const figures: Record<string, unknown> = {};
   try {
     for (const [kind, n] of KINDS) await Promise.all(workers.map((w) => ask(w, kind, Math.ceil(n / 4)))); // warm-up (tier-up)
     for (const [kind, n] of KINDS) {
-      const alone: number[] = [], together: number[] = [];
+      const alone: number[] = [],
+        together: number[] = [];
       for (let r = 0; r < rounds; r++) {
         alone.push(await ask(workers[r % 2], kind, n));
         const both = await Promise.all(workers.map((w) => ask(w, kind, n)));
         together.push(Math.max(...both));
       }
       const slowdown = median(together) / median(alone);
-      figures[kind] = { alone_ms: +median(alone).toFixed(2), together_ms: +median(together).toFixed(2), slowdown: +slowdown.toFixed(3), calls: n };
-      console.log(`  ${kind.padEnd(9)} alone ${median(alone).toFixed(1)} ms, both cores busy ${median(together).toFixed(1)} ms → ${slowdown.toFixed(2)}× slower`);
+      figures[kind] = {
+        alone_ms: +median(alone).toFixed(2),
+        together_ms: +median(together).toFixed(2),
+        slowdown: +slowdown.toFixed(3),
+        calls: n,
+      };
+      console.log(
+        `  ${kind.padEnd(9)} alone ${median(alone).toFixed(1)} ms, both cores busy ${median(together).toFixed(1)} ms → ${slowdown.toFixed(2)}× slower`,
+      );
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  writeResults('contention', { ...figures, load_average: load.map((l) => +l.toFixed(2)), command: 'npm run bench -- contention' });
+  writeResults('contention', {
+    ...figures,
+    load_average: load.map((l) => +l.toFixed(2)),
+    command: 'npm run bench -- contention',
+  });
 }

@@ -13,21 +13,39 @@ const time = (fn: () => void) => bestMsPerCall(fn, 25, 4);
 
 const [BATCH, D, H] = [100, 784, 100];
 
-
 export async function run(): Promise<void> {
   const { arena, kernels: k } = runtime();
   const rng = new Rng(12);
   // Buffers sized for f64 (f32 uses the first half of each): z [B, D+1], W0 [H, D+1], b0 [H],
   // a [B, H], h [B, H+1], W1 [D, H+1], b1 [D], out [B, D]; cotangents alike.
-  const sizes = { z: BATCH * (D + 1), w0: H * (D + 1), b0: H, a: BATCH * H, h: BATCH * (H + 1), w1: D * (H + 1), b1: D, out: BATCH * D };
-  const p = Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, arena.alloc(n)])) as Record<keyof typeof sizes, number>;
-  const g = Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, arena.alloc(n)])) as Record<keyof typeof sizes, number>;
-  const f64 = arena.f64, f32 = new Float32Array(k.memory.buffer);
+  const sizes = {
+    z: BATCH * (D + 1),
+    w0: H * (D + 1),
+    b0: H,
+    a: BATCH * H,
+    h: BATCH * (H + 1),
+    w1: D * (H + 1),
+    b1: D,
+    out: BATCH * D,
+  };
+  const p = Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, arena.alloc(n)])) as Record<
+    keyof typeof sizes,
+    number
+  >;
+  const g = Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, arena.alloc(n)])) as Record<
+    keyof typeof sizes,
+    number
+  >;
+  const f64 = arena.f64,
+    f32 = new Float32Array(k.memory.buffer);
   for (const [name, n] of Object.entries(sizes) as [keyof typeof sizes, number][]) {
     const v = rng.fill(new Float64Array(n), (r) => r.uniformIn(-0.1, 0.1));
     f64.set(v, p[name] / 8);
   }
-  const copyTo32 = () => { for (const [name, n] of Object.entries(sizes) as [keyof typeof sizes, number][]) f32.set(f64.subarray(p[name] / 8, p[name] / 8 + n), p[name] / 4); };
+  const copyTo32 = () => {
+    for (const [name, n] of Object.entries(sizes) as [keyof typeof sizes, number][])
+      f32.set(f64.subarray(p[name] / 8, p[name] / 8 + n), p[name] / 4);
+  };
 
   const variants = {
     f64: {
@@ -73,9 +91,12 @@ export async function run(): Promise<void> {
     }
   }
   const figures: Record<string, number> = {};
-  console.log(`MNIST dynamics kernels (batch ${BATCH}, ${D}+1 → ${H} → ${D}), ms per call, best of 5 interleaved rounds`);
+  console.log(
+    `MNIST dynamics kernels (batch ${BATCH}, ${D}+1 → ${H} → ${D}), ms per call, best of 5 interleaved rounds`,
+  );
   for (const part of ['forward', 'vjp'] as const) {
-    const a = best[`f64.${part}`], b = best[`f32.${part}`];
+    const a = best[`f64.${part}`],
+      b = best[`f32.${part}`];
     figures[`mnist_${part}_f64_ms`] = +a.toFixed(4);
     figures[`mnist_${part}_f32_ms`] = +b.toFixed(4);
     figures[`mnist_${part}_f32_speedup`] = +(a / b).toFixed(3);

@@ -28,17 +28,31 @@ const ROUNDS = 25;
 function usPerCall(fn: () => void, ms = 20): number {
   let reps = 0;
   const start = performance.now();
-  do { fn(); reps++; } while (performance.now() - start < ms);
+  do {
+    fn();
+    reps++;
+  } while (performance.now() - start < ms);
   return ((performance.now() - start) / reps) * 1000;
 }
 
 function small() {
   const rt = createRuntimeSync();
-  const model = NeuralOde.create(rt, { mlp: { widths: [2, 64, 64, 2], activation: 'tanh' }, solver: { method: 'dopri5', rtol: TOL, atol: TOL } }, new Rng(0));
-  const layers: PlainLayer[] = model.network.mlp!.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, w: l.weight.value.toFloat64Array(), b: l.bias.value.toFloat64Array() }));
+  const model = NeuralOde.create(
+    rt,
+    { mlp: { widths: [2, 64, 64, 2], activation: 'tanh' }, solver: { method: 'dopri5', rtol: TOL, atol: TOL } },
+    new Rng(0),
+  );
+  const layers: PlainLayer[] = model.network.mlp!.layers.map((l) => ({
+    inputs: l.inputs,
+    outputs: l.outputs,
+    w: l.weight.value.toFloat64Array(),
+    b: l.bias.value.toFloat64Array(),
+  }));
   const f = plainMlp(layers);
   const z0 = Float64Array.of(0.5, -0.25);
-  const fused = model.predict(z0), graph = model.predict(z0, { fastPath: false }), plain = plainDopri5(f, z0, 0, 1, TOL, TOL);
+  const fused = model.predict(z0),
+    _graph = model.predict(z0, { fastPath: false }),
+    plain = plainDopri5(f, z0, 0, 1, TOL, TOL);
   if (!fused.path.fused) throw new Error(`the fused path did not serve the small model: ${fused.path.reason}`);
   if (plain.nfe !== fused.stats.nfe) throw new Error(`NFE differs: plain JS ${plain.nfe}, taynode ${fused.stats.nfe}`);
   const diff = Math.max(...Array.from(fused.z1, (v, i) => Math.abs(v - plain.y[i])));
@@ -50,19 +64,35 @@ function small() {
     times.graph.push(usPerCall(() => model.predict(z0, { fastPath: false })));
   }
   const [p, fu, g] = [median(times.plain), median(times.fused), median(times.graph)];
-  console.log(`2-64-64-2 tanh, batch 1, dopri5 ${TOL}: NFE ${fused.stats.nfe} (both), |Δ| ${diff.toExponential(1)}; ` +
-    `plain JS ${p.toFixed(1)} µs, fused ${fu.toFixed(1)} µs, graph ${g.toFixed(1)} µs (medians of ${ROUNDS} interleaved rounds)`);
+  console.log(
+    `2-64-64-2 tanh, batch 1, dopri5 ${TOL}: NFE ${fused.stats.nfe} (both), |Δ| ${diff.toExponential(1)}; ` +
+      `plain JS ${p.toFixed(1)} µs, fused ${fu.toFixed(1)} µs, graph ${g.toFixed(1)} µs (medians of ${ROUNDS} interleaved rounds)`,
+  );
   return { nfe: fused.stats.nfe, plain: p, fused: fu, graph: g, diff, model };
 }
 
 function mnist(dtype: 'float64' | 'float32') {
   const rt = createRuntimeSync({ dtype });
-  const model = NeuralOde.create(rt, { dynamics: { type: 'sequential', layers: [
-    { type: 'activation', fn: 'sigmoid' }, { type: 'concatLinear', inputs: 784, outputs: 100 },
-    { type: 'activation', fn: 'sigmoid' }, { type: 'concatLinear', inputs: 100, outputs: 784 }] }, solver: { method: 'dopri5', rtol: TOL, atol: TOL } }, new Rng(1));
+  const model = NeuralOde.create(
+    rt,
+    {
+      dynamics: {
+        type: 'sequential',
+        layers: [
+          { type: 'activation', fn: 'sigmoid' },
+          { type: 'concatLinear', inputs: 784, outputs: 100 },
+          { type: 'activation', fn: 'sigmoid' },
+          { type: 'concatLinear', inputs: 100, outputs: 784 },
+        ],
+      },
+      solver: { method: 'dopri5', rtol: TOL, atol: TOL },
+    },
+    new Rng(1),
+  );
   const rng = new Rng(2);
   const image = Float64Array.from({ length: 784 }, () => rng.uniform());
-  const fused = model.predict(image), graph = model.predict(image, { fastPath: false });
+  const fused = model.predict(image),
+    graph = model.predict(image, { fastPath: false });
   if (!fused.path.fused) throw new Error(`the fused path did not serve MNIST: ${fused.path.reason}`);
   const nfe = fused.stats.nfe;
   // multiply-adds of both layers (the time column included) ×2, per evaluation
@@ -73,8 +103,10 @@ function mnist(dtype: 'float64' | 'float32') {
     times.graph.push(usPerCall(() => model.predict(image, { fastPath: false }), 40));
   }
   const [fu, g] = [median(times.fused), median(times.graph)];
-  console.log(`MNIST 784-100-784 ${dtype}, one image: NFE ${nfe} (graph ${graph.stats.nfe}); fused ${(fu / 1000).toFixed(2)} ms = ${(flops / fu / 1e3).toFixed(1)} GFLOP/s, ` +
-    `graph ${(g / 1000).toFixed(2)} ms = ${(flops / g / 1e3).toFixed(1)} GFLOP/s`);
+  console.log(
+    `MNIST 784-100-784 ${dtype}, one image: NFE ${nfe} (graph ${graph.stats.nfe}); fused ${(fu / 1000).toFixed(2)} ms = ${(flops / fu / 1e3).toFixed(1)} GFLOP/s, ` +
+      `graph ${(g / 1000).toFixed(2)} ms = ${(flops / g / 1e3).toFixed(1)} GFLOP/s`,
+  );
   return { nfe, fusedMs: fu / 1000, graphMs: g / 1000, gflops: flops / fu / 1e3, graphGflops: flops / g / 1e3 };
 }
 
@@ -93,10 +125,14 @@ console.log(JSON.stringify({ ms: end - start, z1: Array.from(z1) }));
 function coldNode(modelPath: string, runs = 9): number {
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', NODE_COLD, root, modelPath], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', NODE_COLD, root, modelPath], {
+      encoding: 'utf8',
+    });
     ms.push(JSON.parse(out).ms);
   }
-  console.log(`cold start, Node (import build/infer.js → init → loadModel → predict), median of ${runs}: ${median(ms).toFixed(1)} ms [${ms.map((m) => m.toFixed(1)).join(', ')}]`);
+  console.log(
+    `cold start, Node (import build/infer.js → init → loadModel → predict), median of ${runs}: ${median(ms).toFixed(1)} ms [${ms.map((m) => m.toFixed(1)).join(', ')}]`,
+  );
   return median(ms);
 }
 
@@ -143,26 +179,39 @@ const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
  * the model file in parallel, loads and predicts; the page's own clock from before the import to the answer.
  */
 async function coldChromium(bytes: Uint8Array, runs = 7): Promise<number | null> {
-  if (!existsSync('/usr/bin/chromium')) { console.log('cold start, Chromium: skipped (/usr/bin/chromium not found)'); return null; }
+  if (!existsSync('/usr/bin/chromium')) {
+    console.log('cold start, Chromium: skipped (/usr/bin/chromium not found)');
+    return null;
+  }
   const files: Record<string, [string, Uint8Array | string]> = {
-    '/': ['text/html', PAGE], '/infer.js': ['text/javascript', readFileSync(join(root, 'build/infer.js'))],
-    '/taynode.wasm': ['application/wasm', readFileSync(join(root, 'build/taynode.wasm'))], '/model.safetensors': ['application/octet-stream', bytes],
+    '/': ['text/html', PAGE],
+    '/infer.js': ['text/javascript', readFileSync(join(root, 'build/infer.js'))],
+    '/taynode.wasm': ['application/wasm', readFileSync(join(root, 'build/taynode.wasm'))],
+    '/model.safetensors': ['application/octet-stream', bytes],
   };
   const server = createHttpServer((req, res) => {
     const file = files[req.url ?? '/'];
-    if (!file) { res.writeHead(404).end(); return; }
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
     res.writeHead(200, { 'content-type': file[0], 'cache-control': 'no-store' }).end(file[1]);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   const ms: number[] = [];
   try {
     for (let r = 0; r < runs; r++) {
       const context = await browser.newContext();
       const page = await context.newPage();
       await page.goto(origin + '/');
-      await page.waitForFunction(() => (window as unknown as { __cold?: unknown }).__cold !== undefined, null, { timeout: 20_000 });
+      await page.waitForFunction(() => (window as unknown as { __cold?: unknown }).__cold !== undefined, null, {
+        timeout: 20_000,
+      });
       ms.push(await page.evaluate(() => (window as unknown as { __cold: { ms: number } }).__cold.ms));
       await context.close();
     }
@@ -170,7 +219,9 @@ async function coldChromium(bytes: Uint8Array, runs = 7): Promise<number | null>
     await browser.close();
     server.close();
   }
-  console.log(`cold start, Chromium (fresh context: import → init({ url }) ∥ fetch the model → loadModel → predict), median of ${runs}: ${median(ms).toFixed(1)} ms [${ms.map((m) => m.toFixed(1)).join(', ')}]`);
+  console.log(
+    `cold start, Chromium (fresh context: import → init({ url }) ∥ fetch the model → loadModel → predict), median of ${runs}: ${median(ms).toFixed(1)} ms [${ms.map((m) => m.toFixed(1)).join(', ')}]`,
+  );
   return median(ms);
 }
 
@@ -198,15 +249,22 @@ async function coldWorkerd(bytes: Uint8Array, runs = 5): Promise<number> {
     writeFileSync(join(dir, 'model.safetensors'), bytes);
     writeFileSync(join(dir, 'worker.js'), WORKER);
     writeFileSync(join(dir, 'config.capnp'), capnp(port));
-    const server = spawn(join(root, 'node_modules/.bin/workerd'), ['serve', 'config.capnp'], { cwd: dir, stdio: 'ignore' });
+    const server = spawn(join(root, 'node_modules/.bin/workerd'), ['serve', 'config.capnp'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
     try {
       let up = false;
       for (let i = 0; i < 100 && !up; i++) {
-        try { up = (await fetch(`http://127.0.0.1:${port}/ping`, { signal: AbortSignal.timeout(2000) })).ok; } catch { await new Promise((res) => setTimeout(res, 100)); }
+        try {
+          up = (await fetch(`http://127.0.0.1:${port}/ping`, { signal: AbortSignal.timeout(2000) })).ok;
+        } catch {
+          await new Promise((res) => setTimeout(res, 100));
+        }
       }
       if (!up) throw new Error('workerd did not start');
       const start = performance.now();
-      const body = await (await fetch(`http://127.0.0.1:${port}/`)).json() as { z1: number[] };
+      const body = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { z1: number[] };
       ms.push(performance.now() - start);
       if (body.z1.length !== 2) throw new Error('workerd answered wrongly');
     } finally {
@@ -214,7 +272,9 @@ async function coldWorkerd(bytes: Uint8Array, runs = 5): Promise<number> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  console.log(`cold start, workerd (first request: init → loadModel → predict + localhost HTTP), median of ${runs}: ${median(ms).toFixed(1)} ms [${ms.map((m) => m.toFixed(1)).join(', ')}]`);
+  console.log(
+    `cold start, workerd (first request: init → loadModel → predict + localhost HTTP), median of ${runs}: ${median(ms).toFixed(1)} ms [${ms.map((m) => m.toFixed(1)).join(', ')}]`,
+  );
   return median(ms);
 }
 

@@ -34,7 +34,10 @@ interface Problem {
 
 function lorenz(): Problem {
   return {
-    name: 'lorenz', n: 3, t1: 3, y0: Float64Array.of(10, 1, 1),
+    name: 'lorenz',
+    n: 3,
+    t1: 3,
+    y0: Float64Array.of(10, 1, 1),
     f: (_t, y, dy) => {
       dy[0] = 10 * (y[1] - y[0]);
       dy[1] = 28 * y[0] - y[1] - y[0] * y[2];
@@ -52,10 +55,14 @@ function linear1000(): Problem {
   const y0 = Float64Array.from({ length: 2 * pairs }, () => rng.uniformIn(-1, 1));
   const t1 = 5;
   return {
-    name: 'linear1000', n: 2 * pairs, t1, y0,
+    name: 'linear1000',
+    n: 2 * pairs,
+    t1,
+    y0,
     f: (_t, y, dy) => {
       for (let i = 0; i < pairs; i++) {
-        const a = y[2 * i], b = y[2 * i + 1];
+        const a = y[2 * i],
+          b = y[2 * i + 1];
         dy[2 * i] = -damping[i] * a - omega[i] * b;
         dy[2 * i + 1] = omega[i] * a - damping[i] * b;
       }
@@ -63,7 +70,9 @@ function linear1000(): Problem {
     exact: () => {
       const out = new Float64Array(2 * pairs);
       for (let i = 0; i < pairs; i++) {
-        const decay = Math.exp(-damping[i] * t1), c = Math.cos(omega[i] * t1), s = Math.sin(omega[i] * t1);
+        const decay = Math.exp(-damping[i] * t1),
+          c = Math.cos(omega[i] * t1),
+          s = Math.sin(omega[i] * t1);
         out[2 * i] = decay * (c * y0[2 * i] - s * y0[2 * i + 1]);
         out[2 * i + 1] = decay * (s * y0[2 * i] + c * y0[2 * i + 1]);
       }
@@ -78,10 +87,14 @@ function vanDerPol128(): Problem {
   const batch = 128;
   const y0 = Float64Array.from({ length: 2 * batch }, () => rng.uniformIn(-2, 2));
   return {
-    name: 'vdp128', n: 2 * batch, t1: 10, y0,
+    name: 'vdp128',
+    n: 2 * batch,
+    t1: 10,
+    y0,
     f: (_t, y, dy) => {
       for (let i = 0; i < batch; i++) {
-        const x = y[2 * i], v = y[2 * i + 1];
+        const x = y[2 * i],
+          v = y[2 * i + 1];
         dy[2 * i] = v;
         dy[2 * i + 1] = (1 - x * x) * v - x;
       }
@@ -99,10 +112,12 @@ type Runner = () => Outcome;
 function runners(p: Problem, RTOL_ = RTOL, ATOL_ = ATOL): Record<string, Runner> {
   const [RTOL, ATOL] = [RTOL_, ATOL_];
   const y0 = Array.from(p.y0);
-  const taynode = (method: MethodName, controller: 'I' | 'PI'): Runner => () => {
-    const r = odeint(p.f, p.y0, [0, p.t1], { method, rtol: RTOL, atol: ATOL, controller });
-    return { y: r.ys[1], nfe: r.stats.nfe };
-  };
+  const taynode =
+    (method: MethodName, controller: 'I' | 'PI'): Runner =>
+    () => {
+      const r = odeint(p.f, p.y0, [0, p.t1], { method, rtol: RTOL, atol: ATOL, controller });
+      return { y: r.ys[1], nfe: r.stats.nfe };
+    };
   return {
     taynode: taynode('dopri5', 'I'),
     taynode_pi: taynode('dopri5', 'PI'),
@@ -118,7 +133,16 @@ function runners(p: Problem, RTOL_ = RTOL, ATOL_ = ATOL): Record<string, Runner>
       s.relativeTolerance = RTOL;
       s.absoluteTolerance = ATOL;
       s.maxSteps = 1e6;
-      const r = s.solve((t, y) => { const dy = new Array<number>(p.n); p.f(t, y, dy); return dy; }, 0, y0, p.t1);
+      const r = s.solve(
+        (t, y) => {
+          const dy = new Array<number>(p.n);
+          p.f(t, y, dy);
+          return dy;
+        },
+        0,
+        y0,
+        p.t1,
+      );
       return { y: r.y, nfe: r.nEval };
     },
   };
@@ -131,7 +155,16 @@ function reference(p: Problem): Float64Array {
   const o = new Odex(p.n);
   o.relativeTolerance = o.absoluteTolerance = 1e-13;
   o.maxSteps = 1e7;
-  const other = o.solve((t, y) => { const dy = new Array<number>(p.n); p.f(t, y, dy); return dy; }, 0, Array.from(p.y0), p.t1).y;
+  const other = o.solve(
+    (t, y) => {
+      const dy = new Array<number>(p.n);
+      p.f(t, y, dy);
+      return dy;
+    },
+    0,
+    Array.from(p.y0),
+    p.t1,
+  ).y;
   const gap = maxError(r.ys[1], other);
   if (gap > 1e-8) console.warn(`${p.name}: reference solutions differ by ${gap.toExponential(2)}`);
   return r.ys[1];
@@ -168,12 +201,18 @@ function timeInterleaved(fns: Record<string, Runner>, rounds = 15, minRoundMs = 
  * NFE at equal accuracy: over a tolerance sweep, peer NFE divided by taynode's NFE interpolated (log–log)
  * at the peer's achieved error; the geometric mean over the sweep points inside taynode's error range.
  */
-function equalAccuracyRatio(p: Problem, ref: Float64Array, peer: string, mine = 'taynode'): { ratio: number | null; points: unknown[] } {
+function equalAccuracyRatio(
+  p: Problem,
+  ref: Float64Array,
+  peer: string,
+  mine = 'taynode',
+): { ratio: number | null; points: unknown[] } {
   const sweep = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10];
-  const curve = (name: string) => sweep.map((tol) => {
-    const out = runners(p, tol, tol)[name]();
-    return { tol, nfe: out.nfe, error: maxError(out.y, ref) };
-  });
+  const curve = (name: string) =>
+    sweep.map((tol) => {
+      const out = runners(p, tol, tol)[name]();
+      return { tol, nfe: out.nfe, error: maxError(out.y, ref) };
+    });
   const ours = curve(mine).sort((a, b) => a.error - b.error);
   const theirs = curve(peer);
   const logs: number[] = [];
@@ -208,14 +247,30 @@ export async function run(): Promise<void> {
     const base = rows.taynode;
     const entry: Record<string, unknown> = { dim: p.n, t1: p.t1 };
     console.log(`\n${p.name} (dim ${p.n}, t in [0, ${p.t1}], rtol = atol = ${RTOL})`);
-    console.log('solver'.padEnd(15) + 'nfe'.padStart(8) + 'max error'.padStart(12) + 'ms/solve'.padStart(11) + '  nfe ratio  time ratio (peer/taynode)');
+    console.log(
+      'solver'.padEnd(15) +
+        'nfe'.padStart(8) +
+        'max error'.padStart(12) +
+        'ms/solve'.padStart(11) +
+        '  nfe ratio  time ratio (peer/taynode)',
+    );
     for (const [name, row] of Object.entries(rows)) {
       const nfeRatio = row.nfe / base.nfe;
       const timeRatio = row.ms / base.ms;
-      entry[name] = { nfe: row.nfe, error: row.error, ms: +row.ms.toFixed(4), nfe_ratio: +nfeRatio.toFixed(3), time_ratio: +timeRatio.toFixed(3) };
+      entry[name] = {
+        nfe: row.nfe,
+        error: row.error,
+        ms: +row.ms.toFixed(4),
+        nfe_ratio: +nfeRatio.toFixed(3),
+        time_ratio: +timeRatio.toFixed(3),
+      };
       console.log(
-        name.padEnd(15) + String(row.nfe).padStart(8) + row.error.toExponential(2).padStart(12) + row.ms.toFixed(3).padStart(11) +
-          nfeRatio.toFixed(2).padStart(11) + timeRatio.toFixed(2).padStart(12),
+        name.padEnd(15) +
+          String(row.nfe).padStart(8) +
+          row.error.toExponential(2).padStart(12) +
+          row.ms.toFixed(3).padStart(11) +
+          nfeRatio.toFixed(2).padStart(11) +
+          timeRatio.toFixed(2).padStart(12),
       );
     }
     const equal = equalAccuracyRatio(p, ref, 'dopri');

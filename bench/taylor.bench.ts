@@ -65,13 +65,26 @@ function network(name: string, spec: MlpSpec, batch: number, maxNestedK: number)
   const rng = new Rng(2020);
   const dyn = mlpDynamics(rt, spec, rng);
   const d = spec.widths[0];
-  const z = Tensor.from(arena, rng.fill(new Float64Array(batch * d), (r) => r.uniformIn(-1, 1)), batch, d);
+  const z = Tensor.from(
+    arena,
+    rng.fill(new Float64Array(batch * d), (r) => r.uniformIn(-1, 1)),
+    batch,
+    d,
+  );
   const out = Tensor.empty(arena, batch, d);
   const gz = Tensor.zeros(arena, batch, d);
   console.log(`\n${name}: widths ${spec.widths.join('→')}, batch ${batch}`);
   console.log('  K | d^K z: ×f   vs nested | grad ||d^K z||²: ×f   vs nested');
   const figures: Record<string, Record<string, number | null>> = {
-    cost_ratio: {}, vs_nested: {}, grad_cost_ratio: {}, grad_vs_nested: {}, f_ms: {}, taylor_ms: {}, nested_ms: {}, grad_taylor_ms: {}, grad_nested_ms: {},
+    cost_ratio: {},
+    vs_nested: {},
+    grad_cost_ratio: {},
+    grad_vs_nested: {},
+    f_ms: {},
+    taylor_ms: {},
+    nested_ms: {},
+    grad_taylor_ms: {},
+    grad_nested_ms: {},
   };
   // Warm-up: let the JIT tier up the interpreters' loops before anything is timed.
   const warm = performance.now();
@@ -85,13 +98,16 @@ function network(name: string, spec: MlpSpec, batch: number, maxNestedK: number)
     const withNested = K <= maxNestedK;
     const fast = (fn: () => void): Timed => ({ fn, minMs: 40 });
     const slowMs = K >= 4 ? 0 : 40;
-    const ms = timeTogether({
-      f: fast(() => dyn.f(0.5, z, out)),
-      taylor: fast(() => arena.scope(() => solutionJet(prog, 0.5, z.offset, K))),
-      grad: fast(() => taylorRegulariser(dyn, 0.5, z, K, { gz })),
-      nested: withNested ? { fn: () => nested(dyn, z, K, false), minMs: slowMs } : null,
-      gradNested: withNested ? { fn: () => nested(dyn, z, K, true), minMs: slowMs } : null,
-    }, K >= 5 ? 4 : 7);
+    const ms = timeTogether(
+      {
+        f: fast(() => dyn.f(0.5, z, out)),
+        taylor: fast(() => arena.scope(() => solutionJet(prog, 0.5, z.offset, K))),
+        grad: fast(() => taylorRegulariser(dyn, 0.5, z, K, { gz })),
+        nested: withNested ? { fn: () => nested(dyn, z, K, false), minMs: slowMs } : null,
+        gradNested: withNested ? { fn: () => nested(dyn, z, K, true), minMs: slowMs } : null,
+      },
+      K >= 5 ? 4 : 7,
+    );
     const [fMs, taylorMs, gradMs] = [ms.f!, ms.taylor!, ms.grad!];
     const key = `K${K}`;
     figures.cost_ratio[key] = taylorMs / fMs;
@@ -104,7 +120,9 @@ function network(name: string, spec: MlpSpec, batch: number, maxNestedK: number)
     figures.grad_taylor_ms[key] = gradMs;
     figures.grad_nested_ms[key] = ms.gradNested;
     const fmt = (v: number | null, w = 7) => (v === null ? 'n/a' : v.toFixed(2)).padStart(w);
-    console.log(`  ${K} | ${fmt(figures.cost_ratio[key])} ${fmt(figures.vs_nested[key], 10)} | ${fmt(figures.grad_cost_ratio[key], 14)} ${fmt(figures.grad_vs_nested[key], 10)}   (f ${fMs.toFixed(2)} ms)`);
+    console.log(
+      `  ${K} | ${fmt(figures.cost_ratio[key])} ${fmt(figures.vs_nested[key], 10)} | ${fmt(figures.grad_cost_ratio[key], 14)} ${fmt(figures.grad_vs_nested[key], 10)}   (f ${fMs.toFixed(2)} ms)`,
+    );
   }
   return figures;
 }
@@ -113,7 +131,8 @@ export async function run(): Promise<void> {
   const mnist = network('mnist', { widths: [784, 100, 784], activation: 'sigmoid', activateInput: true }, 100, 6);
   const small = network('small', { widths: [2, 64, 64, 2], activation: 'tanh' }, 256, 6);
   writeResults('taylor', {
-    description: 'Taylor mode: cost of d^K z/dt^K (and of the gradient of ||d^K z/dt^K||²) in units of one f evaluation, and speed-up over nested JVPs',
+    description:
+      'Taylor mode: cost of d^K z/dt^K (and of the gradient of ||d^K z/dt^K||²) in units of one f evaluation, and speed-up over nested JVPs',
     mnist,
     small,
   });

@@ -7,7 +7,10 @@ export function bestMsPerCall(fn: () => void, windowMs = 40, rounds = 5): number
   for (let r = 0; r < rounds; r++) {
     let reps = 0;
     const start = performance.now();
-    do { fn(); reps++; } while (performance.now() - start < windowMs);
+    do {
+      fn();
+      reps++;
+    } while (performance.now() - start < windowMs);
     best = Math.min(best, (performance.now() - start) / reps);
   }
   return best;

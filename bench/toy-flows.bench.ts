@@ -22,7 +22,11 @@ function profiles(): Profile[] {
     { name: 'p = t⁴ (R_5 = 0)', p: (t) => t ** 4, dp: (t) => 4 * t ** 3 },
   ];
   for (const eps of [0.3, 0.1, 0.03, 0.01, 0.003, 0.001]) {
-    list.push({ name: `p = (1 − ${eps})·t + ${eps}·t² (R_3 = 0, nearly straight)`, p: (t) => (1 - eps) * t + eps * t * t, dp: (t) => 1 - eps + 2 * eps * t });
+    list.push({
+      name: `p = (1 − ${eps})·t + ${eps}·t² (R_3 = 0, nearly straight)`,
+      p: (t) => (1 - eps) * t + eps * t * t,
+      dp: (t) => 1 - eps + 2 * eps * t,
+    });
   }
   return list;
 }
@@ -40,21 +44,27 @@ export async function run(): Promise<void> {
       const c = a * p(t);
       for (let i = 0; i < y.length; i++) {
         let x = y[i];
-        for (let k = 0; k < 60; k++) { const g = x + c * x ** 3 - y[i]; x -= g / (1 + 3 * c * x * x); }
+        for (let k = 0; k < 60; k++) {
+          const g = x + c * x ** 3 - y[i];
+          x -= g / (1 + 3 * c * x * x);
+        }
         dy[i] = a * x ** 3 * dp(t);
       }
     };
     const quadrature = (t: number, _y: Float64Array, dy: Float64Array) => {
       for (let i = 0; i < n; i++) dy[i] = a * z0[i] ** 3 * dp(t);
     };
-    const nfe = (f: typeof field, tol: number) => odeint(f, { data: z0, rows: n, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol }).stats.nfe;
+    const nfe = (f: typeof field, tol: number) =>
+      odeint(f, { data: z0, rows: n, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol }).stats.nfe;
     const row = {
       trajectories: name,
       field_nfe: Object.fromEntries(TOLS.map((tol) => [String(tol), nfe(field, tol)])),
       quadrature_nfe: Object.fromEntries(TOLS.map((tol) => [String(tol), nfe(quadrature, tol)])),
     };
     rows.push(row);
-    console.log(`${name.padEnd(52)} field f(z,t): ${TOLS.map((t) => String(row.field_nfe[String(t)]).padStart(4)).join(' ')}   quadrature g(t): ${TOLS.map((t) => String(row.quadrature_nfe[String(t)]).padStart(4)).join(' ')}   (NFE at tol ${TOLS.join(', ')})`);
+    console.log(
+      `${name.padEnd(52)} field f(z,t): ${TOLS.map((t) => String(row.field_nfe[String(t)]).padStart(4)).join(' ')}   quadrature g(t): ${TOLS.map((t) => String(row.quadrature_nfe[String(t)]).padStart(4)).join(' ')}   (NFE at tol ${TOLS.join(', ')})`,
+    );
   }
   writeResults('toy-flows', { scale: s.scale, test_points: n, tolerances: TOLS, rows });
 }

@@ -31,7 +31,10 @@ const CASES: Case[] = [
 function data(c: Case): { z0: Float64Array; target: Float64Array } {
   const rng = new Rng(3);
   const n = c.batch * c.widths[0];
-  return { z0: new Float64Array(n).map(() => rng.uniformIn(-1, 1)), target: new Float64Array(n).map(() => rng.uniformIn(-1, 1)) };
+  return {
+    z0: new Float64Array(n).map(() => rng.uniformIn(-1, 1)),
+    target: new Float64Array(n).map(() => rng.uniformIn(-1, 1)),
+  };
 }
 
 function median(xs: number[]): number {
@@ -40,9 +43,18 @@ function median(xs: number[]): number {
 }
 
 /** Median wall time of one training iteration with regularisers `reg` and with `base`, interleaved. */
-function costRatio(c: Case, steps: number, reg: RegularizerConfig, budgetMs: number, base: RegularizerConfig = {}): { ratio: number; regMs: number; plainMs: number; nfe: number } {
+function costRatio(
+  c: Case,
+  steps: number,
+  reg: RegularizerConfig,
+  budgetMs: number,
+  base: RegularizerConfig = {},
+): { ratio: number; regMs: number; plainMs: number; nfe: number } {
   const rt = createRuntimeSync();
-  const config: NeuralOdeConfig = { mlp: { widths: c.widths, activation: c.activation }, solver: { method: 'rk4', steps } };
+  const config: NeuralOdeConfig = {
+    mlp: { widths: c.widths, activation: c.activation },
+    solver: { method: 'rk4', steps },
+  };
   const plain = NeuralOde.create(rt, { ...config, regularizers: base }, new Rng(1));
   const regularised = NeuralOde.create(rt, { ...config, regularizers: reg }, new Rng(1));
   const { z0, target } = data(c);
@@ -52,10 +64,17 @@ function costRatio(c: Case, steps: number, reg: RegularizerConfig, budgetMs: num
     m.objective(z0, target, { rng });
     return performance.now() - t;
   };
-  for (let i = 0; i < 2; i++) { time(plain); time(regularised); }
-  const a: number[] = [], b: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    time(plain);
+    time(regularised);
+  }
+  const a: number[] = [],
+    b: number[] = [];
   const start = performance.now();
-  while (performance.now() - start < budgetMs || a.length < 5) { a.push(time(plain)); b.push(time(regularised)); }
+  while (performance.now() - start < budgetMs || a.length < 5) {
+    a.push(time(plain));
+    b.push(time(regularised));
+  }
   const nfe = plain.objective(z0, target, { rng }).nfeForward;
   return { ratio: median(b) / median(a), regMs: median(b), plainMs: median(a), nfe };
 }
@@ -66,14 +85,31 @@ function costRatio(c: Case, steps: number, reg: RegularizerConfig, budgetMs: num
  * quadrature), estimated once per accepted step ('stepRandom', 'stepStart'), and without it, all four
  * interleaved, in an f32 runtime, dopri5 on a fixed grid (the same steps for every variant).
  */
-function estimatorCosts(c: Case, steps: number, gradient: 'checkpoint' | 'backprop', budgetMs: number): Record<string, number> {
+function estimatorCosts(
+  c: Case,
+  steps: number,
+  gradient: 'checkpoint' | 'backprop',
+  budgetMs: number,
+): Record<string, number> {
   const rt = createRuntimeSync({ dtype: 'float32' });
-  const config: NeuralOdeConfig = { mlp: { widths: c.widths, activation: c.activation }, solver: { method: 'dopri5', steps }, gradient };
+  const config: NeuralOdeConfig = {
+    mlp: { widths: c.widths, activation: c.activation },
+    solver: { method: 'dopri5', steps },
+    gradient,
+  };
   const variants: Record<string, NeuralOde> = {
     plain: NeuralOde.create(rt, config, new Rng(1)),
     stages: NeuralOde.create(rt, { ...config, terms: [{ kind: 'taylor', order: 3, lambda: 0.01 }] }, new Rng(1)),
-    stepRandom: NeuralOde.create(rt, { ...config, terms: [{ kind: 'taylor', order: 3, lambda: 0.01, estimator: 'stepRandom' }] }, new Rng(1)),
-    stepStart: NeuralOde.create(rt, { ...config, terms: [{ kind: 'taylor', order: 3, lambda: 0.01, estimator: 'stepStart' }] }, new Rng(1)),
+    stepRandom: NeuralOde.create(
+      rt,
+      { ...config, terms: [{ kind: 'taylor', order: 3, lambda: 0.01, estimator: 'stepRandom' }] },
+      new Rng(1),
+    ),
+    stepStart: NeuralOde.create(
+      rt,
+      { ...config, terms: [{ kind: 'taylor', order: 3, lambda: 0.01, estimator: 'stepStart' }] },
+      new Rng(1),
+    ),
   };
   const { z0, target } = data(c);
   const rng = new Rng(7); // stepRandom's times
@@ -86,7 +122,8 @@ function estimatorCosts(c: Case, steps: number, gradient: 'checkpoint' | 'backpr
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (const n of names) time(variants[n]);
   const start = performance.now();
-  while (performance.now() - start < budgetMs || times.plain.length < 5) for (const n of names) times[n].push(time(variants[n]));
+  while (performance.now() - start < budgetMs || times.plain.length < 5)
+    for (const n of names) times[n].push(time(variants[n]));
   return Object.fromEntries(names.map((n) => [n, median(times[n])]));
 }
 
@@ -113,10 +150,23 @@ let arenaPeak = 0;
   };
 }
 
-function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoint' | 'backprop'): { peakBytes: number; checkpointBytes: number; storedBytes: number; arenaBytes: number } {
+function backwardMemory(
+  c: Case,
+  steps: number,
+  gradient: 'checkpoint' | 'adjoint' | 'backprop',
+): { peakBytes: number; checkpointBytes: number; storedBytes: number; arenaBytes: number } {
   // One runtime for every measurement: a fresh wasm memory per model would move the baseline.
   const rt = memoryRuntime;
-  const model = NeuralOde.create(rt, { mlp: { widths: c.widths, activation: c.activation }, regularizers: { order: 3, lambda: 0.01 }, solver: { method: 'rk4', steps }, gradient }, new Rng(1));
+  const model = NeuralOde.create(
+    rt,
+    {
+      mlp: { widths: c.widths, activation: c.activation },
+      regularizers: { order: 3, lambda: 0.01 },
+      solver: { method: 'rk4', steps },
+      gradient,
+    },
+    new Rng(1),
+  );
   const { z0, target } = data(c);
   model.objective(z0, target); // warm the caches (programs, workspaces) and grow the arena once
   model.objective(z0, target);
@@ -124,7 +174,10 @@ function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoin
   let live = -1;
   const vjp = dyn.replayVjp.bind(dyn);
   dyn.replayVjp = (slot, dyBar, yBar) => {
-    if (live < 0) { gc(); live = process.memoryUsage().arrayBuffers; }
+    if (live < 0) {
+      gc();
+      live = process.memoryUsage().arrayBuffers;
+    }
     vjp(slot, dyBar, yBar);
   };
   gc();
@@ -133,7 +186,12 @@ function backwardMemory(c: Case, steps: number, gradient: 'checkpoint' | 'adjoin
   const arenaBaseline = rt.arena.usedBytes;
   arenaPeak = arenaBaseline;
   const r = model.objective(z0, target);
-  return { peakBytes: live - baseline, checkpointBytes: r.checkpointBytes, storedBytes: r.storedBytes, arenaBytes: arenaPeak - arenaBaseline };
+  return {
+    peakBytes: live - baseline,
+    checkpointBytes: r.checkpointBytes,
+    storedBytes: r.storedBytes,
+    arenaBytes: arenaPeak - arenaBaseline,
+  };
 }
 
 /** R_3's per-step estimators against the exact integral and no regulariser (MNIST dynamics): the figures issue 22 asks for. */
@@ -141,7 +199,9 @@ function r3Estimators(figures: Record<string, unknown>): void {
   const mnist = CASES.find((c) => c.name === 'mnist')!;
   const steps = 6; // ≈ the 38 NFE of an MNIST solve at 1.4e-8 in f32
   const budget = Number(process.env.R3_BUDGET_MS ?? 30000);
-  console.log(`one MNIST training iteration (f32, batch ${mnist.batch}, dopri5 on a fixed grid of ${steps} steps), R_3 by estimator, interleaved medians`);
+  console.log(
+    `one MNIST training iteration (f32, batch ${mnist.batch}, dopri5 on a fixed grid of ${steps} steps), R_3 by estimator, interleaved medians`,
+  );
   for (const gradient of ['checkpoint', 'backprop'] as const) {
     const ms = estimatorCosts(mnist, steps, gradient, budget);
     const ratio = (n: string) => +(ms[n] / ms.plain).toFixed(3);
@@ -149,8 +209,12 @@ function r3Estimators(figures: Record<string, unknown>): void {
     figures[`r3_step_cost_ratio_exact${suffix}`] = ratio('stages');
     figures[`r3_step_cost_ratio_cheap${suffix}`] = ratio('stepRandom');
     figures[`r3_step_cost_ratio_step_start${suffix}`] = ratio('stepStart');
-    figures[`mnist.r3_estimator_iteration_ms${suffix}`] = Object.fromEntries(Object.entries(ms).map(([n, v]) => [n, +v.toFixed(2)]));
-    console.log(`  ${gradient}: plain ${ms.plain.toFixed(1)} ms; R_3 stages ${ms.stages.toFixed(1)} ms (${ratio('stages')}×), stepRandom ${ms.stepRandom.toFixed(1)} ms (${ratio('stepRandom')}×), stepStart ${ms.stepStart.toFixed(1)} ms (${ratio('stepStart')}×)`);
+    figures[`mnist.r3_estimator_iteration_ms${suffix}`] = Object.fromEntries(
+      Object.entries(ms).map(([n, v]) => [n, +v.toFixed(2)]),
+    );
+    console.log(
+      `  ${gradient}: plain ${ms.plain.toFixed(1)} ms; R_3 stages ${ms.stages.toFixed(1)} ms (${ratio('stages')}×), stepRandom ${ms.stepRandom.toFixed(1)} ms (${ratio('stepRandom')}×), stepStart ${ms.stepStart.toFixed(1)} ms (${ratio('stepStart')}×)`,
+    );
   }
 }
 
@@ -172,7 +236,9 @@ export async function run(): Promise<void> {
       const r = costRatio(c, 8, { order: K, lambda: 0.01 }, c.name === 'toy' ? 2500 : 4000);
       figures[`${c.name}.reg_step_cost_ratio_K${K}`] = +r.ratio.toFixed(3);
       figures[`${c.name}.iteration_ms_K${K}`] = { regularised: +r.regMs.toFixed(3), plain: +r.plainMs.toFixed(3) };
-      console.log(`  ${c.name} [${c.widths.join('→')}], batch ${c.batch}: K=${K} ${r.regMs.toFixed(2)} ms vs ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}× (NFE ${r.nfe} each)`);
+      console.log(
+        `  ${c.name} [${c.widths.join('→')}], batch ${c.batch}: K=${K} ${r.regMs.toFixed(2)} ms vs ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}× (NFE ${r.nfe} each)`,
+      );
     }
   }
   figures.reg_step_cost_ratio_K3 = figures['medium.reg_step_cost_ratio_K3'];
@@ -184,9 +250,13 @@ export async function run(): Promise<void> {
     const r = costRatio(c, 8, { order: 3, lambda: 0.01 }, 4000, { kinetic: 0.01, jacobian: 0.01 });
     figures[`${c.name}.reg_vs_rnode_cost_ratio_K3`] = +r.ratio.toFixed(3);
     figures[`${c.name}.iteration_ms_rnode`] = +r.plainMs.toFixed(3);
-    console.log(`  ${c.name} [${c.widths.join('→')}], batch ${c.batch}: R_3 ${r.regMs.toFixed(2)} ms vs RNODE ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}×`);
+    console.log(
+      `  ${c.name} [${c.widths.join('→')}], batch ${c.batch}: R_3 ${r.regMs.toFixed(2)} ms vs RNODE ${r.plainMs.toFixed(2)} ms → ${r.ratio.toFixed(2)}×`,
+    );
   }
-  console.log(`reg_step_cost_ratio_K3 (medium) = ${figures.reg_step_cost_ratio_K3} (target ≤ 2; the paper's 1.7 on MNIST is against RNODE: see reg_vs_rnode_cost_ratio_K3)`);
+  console.log(
+    `reg_step_cost_ratio_K3 (medium) = ${figures.reg_step_cost_ratio_K3} (target ≤ 2; the paper's 1.7 on MNIST is against RNODE: see reg_vs_rnode_cost_ratio_K3)`,
+  );
 
   console.log('backward-pass memory vs steps (medium model, R_3, rk4 grid)');
   const memory: Record<string, unknown>[] = [];
@@ -197,14 +267,23 @@ export async function run(): Promise<void> {
     // (≈ 10 MiB a step here: R_3's jet at each of rk4's 4 stages), so it is measured up to 32 steps only.
     const bp = steps <= 32 ? backwardMemory(CASES[0], steps, 'backprop') : { storedBytes: NaN, arenaBytes: NaN };
     memory.push({
-      steps, checkpoint_bytes: dto.checkpointBytes, checkpoint_live_bytes: dto.peakBytes, checkpoint_arena_bytes: dto.arenaBytes, adjoint_live_bytes: adj.peakBytes, adjoint_arena_bytes: adj.arenaBytes,
+      steps,
+      checkpoint_bytes: dto.checkpointBytes,
+      checkpoint_live_bytes: dto.peakBytes,
+      checkpoint_arena_bytes: dto.arenaBytes,
+      adjoint_live_bytes: adj.peakBytes,
+      adjoint_arena_bytes: adj.arenaBytes,
       ...(steps <= 32 ? { backprop_stored_bytes: bp.storedBytes, backprop_arena_bytes: bp.arenaBytes } : {}),
     });
-    console.log(`  ${String(steps).padStart(4)} steps: checkpoints ${(dto.checkpointBytes / 1024).toFixed(0)} KiB, live at the backward pass's start ${(dto.peakBytes / 1024).toFixed(0)} KiB, arena ${(dto.arenaBytes / 1024).toFixed(0)} KiB; adjoint ${(adj.peakBytes / 1024).toFixed(0)} KiB, arena ${(adj.arenaBytes / 1024).toFixed(0)} KiB; ${steps <= 32 ? `backprop stored ${(bp.storedBytes / 1024).toFixed(0)} KiB, arena ${(bp.arenaBytes / 1024).toFixed(0)} KiB` : 'backprop not measured'}`);
+    console.log(
+      `  ${String(steps).padStart(4)} steps: checkpoints ${(dto.checkpointBytes / 1024).toFixed(0)} KiB, live at the backward pass's start ${(dto.peakBytes / 1024).toFixed(0)} KiB, arena ${(dto.arenaBytes / 1024).toFixed(0)} KiB; adjoint ${(adj.peakBytes / 1024).toFixed(0)} KiB, arena ${(adj.arenaBytes / 1024).toFixed(0)} KiB; ${steps <= 32 ? `backprop stored ${(bp.storedBytes / 1024).toFixed(0)} KiB, arena ${(bp.arenaBytes / 1024).toFixed(0)} KiB` : 'backprop not measured'}`,
+    );
   }
   figures.backward_memory = memory;
   const first = memory[0] as { steps: number; checkpoint_live_bytes: number };
   const last = memory[memory.length - 1] as { steps: number; checkpoint_live_bytes: number };
-  figures.backward_memory_bytes_per_step = Math.round((last.checkpoint_live_bytes - first.checkpoint_live_bytes) / (last.steps - first.steps));
+  figures.backward_memory_bytes_per_step = Math.round(
+    (last.checkpoint_live_bytes - first.checkpoint_live_bytes) / (last.steps - first.steps),
+  );
   writeResults('training', figures);
 }

@@ -24,8 +24,10 @@ const settings = {
 };
 
 const $ = (id) => document.getElementById(id);
-const slider = $('lambda'), orderSelect = $('order');
-const nearest = (v) => LAMBDAS.reduce((best, l, i) => (Math.abs(Math.log(l / v)) < Math.abs(Math.log(LAMBDAS[best] / v)) ? i : best), 0);
+const slider = $('lambda'),
+  orderSelect = $('order');
+const nearest = (v) =>
+  LAMBDAS.reduce((best, l, i) => (Math.abs(Math.log(l / v)) < Math.abs(Math.log(LAMBDAS[best] / v)) ? i : best), 0);
 slider.value = String(nearest(settings.lambda));
 slider.setAttribute('aria-valuetext', `λ = ${settings.lambda}`);
 orderSelect.value = String(settings.order);
@@ -48,18 +50,34 @@ function start(key) {
   state.runs[key]?.worker.terminate();
   const lambda = key === 'base' ? 0 : settings.lambda;
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  const run = { ...RUNS[key], lambda, order: settings.order, worker, history: [], latest: null, snapshot: null, done: false };
+  const run = {
+    ...RUNS[key],
+    lambda,
+    order: settings.order,
+    worker,
+    history: [],
+    latest: null,
+    snapshot: null,
+    done: false,
+  };
   state.runs[key] = run;
   state.done = false;
   worker.onmessage = ({ data }) => {
     if (state.runs[key] !== run) return;
-    if (data.type === 'progress') { run.history.push(data); run.latest = data; }
-    else if (data.type === 'snapshot') run.snapshot = data;
-    else if (data.type === 'done') { run.done = true; state.done = Object.values(state.runs).every((r) => r.done); }
-    else if (data.type === 'error') fail(`${key === 'base' ? 'λ = 0' : `λ = ${lambda}`}: ${data.message}`);
+    if (data.type === 'progress') {
+      run.history.push(data);
+      run.latest = data;
+    } else if (data.type === 'snapshot') run.snapshot = data;
+    else if (data.type === 'done') {
+      run.done = true;
+      state.done = Object.values(state.runs).every((r) => r.done);
+    } else if (data.type === 'error') fail(`${key === 'base' ? 'λ = 0' : `λ = ${lambda}`}: ${data.message}`);
     dirty = true;
   };
-  worker.onerror = (e) => { e.preventDefault(); fail(`worker: ${e.message || 'failed to load (is build/index.js served?)'}`); };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    fail(`worker: ${e.message || 'failed to load (is build/index.js served?)'}`);
+  };
   worker.postMessage({ type: 'start', options: { ...settings, lambda } });
   dirty = true;
 }
@@ -71,13 +89,18 @@ function fail(message) {
 }
 
 const SUB = { 2: '₂', 3: '₃' };
-const fmt = (v, digits = 4) => (v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(digits));
+const fmt = (v, digits = 4) =>
+  v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(digits);
 
 function caption(run) {
-  const l = run.latest, s = run.snapshot;
+  const l = run.latest,
+    s = run.snapshot;
   if (!s) return 'waiting for the first snapshot…';
-  return `iteration ${s.iteration} of ${settings.iterations}: accuracy ${(100 * s.accuracy).toFixed(1)} %, ` +
-    `NFE ${s.nfe} on these trajectories` + (l ? `, cross-entropy ${fmt(l.dataLoss)}, R${SUB[run.order]} ${fmt(l.r)}` : '');
+  return (
+    `iteration ${s.iteration} of ${settings.iterations}: accuracy ${(100 * s.accuracy).toFixed(1)} %, ` +
+    `NFE ${s.nfe} on these trajectories` +
+    (l ? `, cross-entropy ${fmt(l.dataLoss)}, R${SUB[run.order]} ${fmt(l.r)}` : '')
+  );
 }
 
 function draw() {
@@ -85,29 +108,55 @@ function draw() {
   for (const run of runs) {
     if (run.snapshot) flowPanel($(`flow-${run.key}`), run.snapshot);
     $(`caption-${run.key}`).textContent = caption(run);
-    const row = $(`row-${run.key}`), l = run.latest ?? {};
-    const values = { iteration: l.iteration ?? '–', dataLoss: fmt(l.dataLoss), r: fmt(l.r), nfeForward: l.nfeForward ?? '–',
-      nfeBackward: l.nfeBackward ?? '–', accuracy: run.snapshot ? `${(100 * run.snapshot.accuracy).toFixed(1)} %` : '–' };
+    const row = $(`row-${run.key}`),
+      l = run.latest ?? {};
+    const values = {
+      iteration: l.iteration ?? '–',
+      dataLoss: fmt(l.dataLoss),
+      r: fmt(l.r),
+      nfeForward: l.nfeForward ?? '–',
+      nfeBackward: l.nfeBackward ?? '–',
+      accuracy: run.snapshot ? `${(100 * run.snapshot.accuracy).toFixed(1)} %` : '–',
+    };
     for (const td of row.querySelectorAll('td')) td.textContent = String(values[td.dataset.field]);
   }
-  const series = (field) => runs.map((run) => ({
-    label: run.lambda === 0 ? 'λ = 0' : `λ = ${run.lambda} (R${SUB[run.order]})`, colour: run.colour, dash: run.dash,
-    points: run.history.map((h) => [h.iteration, h[field]]),
-  }));
-  lineChart($('chart-loss'), { series: series('dataLoss'), xMax: settings.iterations, xLabel: 'iteration', yLabel: 'cross-entropy', log: true });
-  lineChart($('chart-nfe'), { series: series('nfeForward'), xMax: settings.iterations, xLabel: 'iteration', yLabel: 'NFE (forward)' });
+  const series = (field) =>
+    runs.map((run) => ({
+      label: run.lambda === 0 ? 'λ = 0' : `λ = ${run.lambda} (R${SUB[run.order]})`,
+      colour: run.colour,
+      dash: run.dash,
+      points: run.history.map((h) => [h.iteration, h[field]]),
+    }));
+  lineChart($('chart-loss'), {
+    series: series('dataLoss'),
+    xMax: settings.iterations,
+    xLabel: 'iteration',
+    yLabel: 'cross-entropy',
+    log: true,
+  });
+  lineChart($('chart-nfe'), {
+    series: series('nfeForward'),
+    xMax: settings.iterations,
+    xLabel: 'iteration',
+    yLabel: 'NFE (forward)',
+  });
 
   const it = Math.min(...runs.map((r) => r.latest?.iteration ?? 0));
-  const status = state.errors.length ? 'stopped by an error' : state.done
-    ? `done: ${settings.iterations} iterations; NFE ${runs[0].latest?.nfeForward} (λ = 0) vs ${runs[1].latest?.nfeForward} (λ = ${runs[1].lambda})`
-    : `training… iteration ${it} of ${settings.iterations}`;
+  const status = state.errors.length
+    ? 'stopped by an error'
+    : state.done
+      ? `done: ${settings.iterations} iterations; NFE ${runs[0].latest?.nfeForward} (λ = 0) vs ${runs[1].latest?.nfeForward} (λ = ${runs[1].lambda})`
+      : `training… iteration ${it} of ${settings.iterations}`;
   // The live region changes at snapshots and at the end, not at every iteration.
   if (state.done || state.errors.length || it % settings.every === 0) $('status').textContent = status;
   document.body.dataset.state = state.errors.length ? 'error' : state.done ? 'done' : 'running';
 }
 
 function frame() {
-  if (dirty) { dirty = false; draw(); }
+  if (dirty) {
+    dirty = false;
+    draw();
+  }
   requestAnimationFrame(frame);
 }
 
@@ -116,10 +165,20 @@ slider.addEventListener('input', () => {
   slider.setAttribute('aria-valuetext', `λ = ${settings.lambda}`);
   showLambda();
 });
-slider.addEventListener('change', () => start('reg'));   // only the regularised run depends on λ
-orderSelect.addEventListener('change', () => { settings.order = Number(orderSelect.value); showLambda(); start('base'); start('reg'); });
-$('restart').addEventListener('click', () => { start('base'); start('reg'); });
-addEventListener('resize', () => { dirty = true; });
+slider.addEventListener('change', () => start('reg')); // only the regularised run depends on λ
+orderSelect.addEventListener('change', () => {
+  settings.order = Number(orderSelect.value);
+  showLambda();
+  start('base');
+  start('reg');
+});
+$('restart').addEventListener('click', () => {
+  start('base');
+  start('reg');
+});
+addEventListener('resize', () => {
+  dirty = true;
+});
 
 showLambda();
 start('base');

@@ -10,9 +10,11 @@ const rt = initSync();
 
 /** Two interleaved half circles, classes 0 and 1 alternating, with Gaussian noise; centred and scaled to about [-2, 2]². */
 function twoMoons(n, rng, noise) {
-  const x = new Float64Array(2 * n), y = new Float64Array(n);
+  const x = new Float64Array(2 * n),
+    y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const c = i % 2, th = Math.PI * rng.uniform();
+    const c = i % 2,
+      th = Math.PI * rng.uniform();
     const a = c === 0 ? Math.cos(th) : 1 - Math.cos(th);
     const b = c === 0 ? Math.sin(th) : 0.5 - Math.sin(th);
     x[2 * i] = 1.6 * (a - 0.5 + noise * rng.normal());
@@ -26,17 +28,28 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function run({ lambda, order, iterations, every, delay, batch, paths: pathCount, seed, lr }) {
   const data = twoMoons(batch, new Rng(seed), 0.1);
-  const rng = new Rng(seed + 1);              // the same initial weights for every λ
-  const model = Model.create(rt, {
-    blocks: [{
-      dynamics: { type: 'sequential', layers: [
-        { type: 'concatLinear', inputs: 2, outputs: 32 }, { type: 'activation', fn: 'tanh' },
-        { type: 'concatLinear', inputs: 32, outputs: 2 }] },
-      terms: [{ kind: 'taylor', order, lambda }],
-      solver: { method: 'dopri5', rtol: 1e-5, atol: 1e-5, errorNorm: 'state' },
-    }],
-    head: { type: 'linear', inputs: 2, outputs: 2 },
-  }, rng);
+  const rng = new Rng(seed + 1); // the same initial weights for every λ
+  const model = Model.create(
+    rt,
+    {
+      blocks: [
+        {
+          dynamics: {
+            type: 'sequential',
+            layers: [
+              { type: 'concatLinear', inputs: 2, outputs: 32 },
+              { type: 'activation', fn: 'tanh' },
+              { type: 'concatLinear', inputs: 32, outputs: 2 },
+            ],
+          },
+          terms: [{ kind: 'taylor', order, lambda }],
+          solver: { method: 'dopri5', rtol: 1e-5, atol: 1e-5, errorNorm: 'state' },
+        },
+      ],
+      head: { type: 'linear', inputs: 2, outputs: 2 },
+    },
+    rng,
+  );
   const optimizer = new Adam(rt.kernels, model.params, { lr });
   const weight = model.params.find((p) => p.name === 'head.weight');
   const bias = model.params.find((p) => p.name === 'head.bias');
@@ -49,20 +62,36 @@ async function run({ lambda, order, iterations, every, delay, batch, paths: path
     const i = Math.floor(pick.uniform() * batch);
     if (!chosen.includes(i)) chosen.push(i);
   }
-  const z0 = new Float64Array(2 * count), classes = chosen.map((i) => data.y[i]);
-  chosen.forEach((i, k) => { z0[2 * k] = data.x[2 * i]; z0[2 * k + 1] = data.x[2 * i + 1]; });
+  const z0 = new Float64Array(2 * count),
+    classes = chosen.map((i) => data.y[i]);
+  chosen.forEach((i, k) => {
+    z0[2 * k] = data.x[2 * i];
+    z0[2 * k + 1] = data.x[2 * i + 1];
+  });
   const times = Array.from({ length: 33 }, (_, i) => i / 32);
 
   const snapshot = (iteration) => {
-    const evals = [];                          // every evaluation of f: [t, z of each drawn point]
-    const { zs, stats } = model.blocks[0].predict(z0, { times, onEvaluation: (t, z) => evals.push([t, Array.from(z)]) });
+    const evals = []; // every evaluation of f: [t, z of each drawn point]
+    const { zs, stats } = model.blocks[0].predict(z0, {
+      times,
+      onEvaluation: (t, z) => evals.push([t, Array.from(z)]),
+    });
     const { output } = model.predict(data.x);
     let correct = 0;
     for (let b = 0; b < batch; b++) correct += Number((output[2 * b + 1] > output[2 * b] ? 1 : 0) === data.y[b]);
-    const w = weight.value.toFloat64Array(), c = bias.value.toFloat64Array();
+    const w = weight.value.toFloat64Array(),
+      c = bias.value.toFloat64Array();
     postMessage({
-      type: 'snapshot', iteration, accuracy: correct / batch, nfe: stats.nfe, times,
-      paths: Array.from(zs), classes, evals, points: Array.from(data.x), labels: Array.from(data.y),
+      type: 'snapshot',
+      iteration,
+      accuracy: correct / batch,
+      nfe: stats.nfe,
+      times,
+      paths: Array.from(zs),
+      classes,
+      evals,
+      points: Array.from(data.x),
+      labels: Array.from(data.y),
       // the head's decision line in z(t1): (w1 − w0)·z + (b1 − b0) = 0
       boundary: [w[2] - w[0], w[3] - w[1], c[1] - c[0]],
     });
@@ -72,15 +101,22 @@ async function run({ lambda, order, iterations, every, delay, batch, paths: path
   for (let iteration = 1; iteration <= iterations; iteration++) {
     const r = model.objective(data.x, data.y, { loss: softmaxCrossEntropyLoss, rng });
     optimizer.step();
-    postMessage({ type: 'progress', iteration, loss: r.loss, dataLoss: r.dataLoss, r: r.regularizers[`r${order}`],
-      nfeForward: r.nfeForward, nfeBackward: r.nfeBackward });
+    postMessage({
+      type: 'progress',
+      iteration,
+      loss: r.loss,
+      dataLoss: r.dataLoss,
+      r: r.regularizers[`r${order}`],
+      nfeForward: r.nfeForward,
+      nfeBackward: r.nfeBackward,
+    });
     if (iteration % every === 0 || iteration === iterations) snapshot(iteration);
-    await sleep(delay);                        // yields to the message queue (a stop arrives here)
+    await sleep(delay); // yields to the message queue (a stop arrives here)
   }
   postMessage({ type: 'done' });
 }
 
-onmessage = (e) => {
+self.onmessage = (e) => {
   if (e.data?.type !== 'start') return;
   run(e.data.options).catch((error) => postMessage({ type: 'error', message: String(error?.stack ?? error) }));
 };

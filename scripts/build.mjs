@@ -23,8 +23,17 @@ if (error) {
 // chosen at start-up where the host validates relaxed SIMD (src/runtime/wasm.ts), the baseline elsewhere.
 step('kernels: asc --enable relaxed-simd → build/taynode-relaxed.wasm');
 const relaxed = await asc.main([
-  'assembly/index.ts', '--config', 'asconfig.json', '--target', 'release',
-  '--enable', 'simd,relaxed-simd', '--outFile', 'build/taynode-relaxed.wasm', '--textFile', 'build/taynode-relaxed.wat',
+  'assembly/index.ts',
+  '--config',
+  'asconfig.json',
+  '--target',
+  'release',
+  '--enable',
+  'simd,relaxed-simd',
+  '--outFile',
+  'build/taynode-relaxed.wasm',
+  '--textFile',
+  'build/taynode-relaxed.wat',
 ]);
 if (relaxed.error) {
   console.error(relaxed.stderr.toString());
@@ -40,21 +49,46 @@ const common = {
 };
 
 step('bundles: build/index.js (ESM) and build/index.cjs, wasm embedded');
-await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.js', format: 'esm', platform: 'neutral' });
+await esbuild.build({
+  ...common,
+  entryPoints: ['src/index.ts'],
+  outfile: 'build/index.js',
+  format: 'esm',
+  platform: 'neutral',
+});
 // CommonJS has no import.meta: the worker pool finds build/pool-worker.js from the bundle's own URL.
 await esbuild.build({
-  ...common, entryPoints: ['src/index.ts'], outfile: 'build/index.cjs', format: 'cjs', platform: 'node',
+  ...common,
+  entryPoints: ['src/index.ts'],
+  outfile: 'build/index.cjs',
+  format: 'cjs',
+  platform: 'node',
   banner: { js: 'var __taynode_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': '__taynode_bundle_url' },
 });
 
-step('pool worker: build/pool-worker.js (a WorkerPool\'s worker script, importing ./index.js)');
-writeFileSync('build/pool-worker.js', "// A WorkerPool's worker (createWorkerPool starts it beside this bundle).\nimport { servePoolWorker } from './index.js';\n\nawait servePoolWorker();\n");
+step("pool worker: build/pool-worker.js (a WorkerPool's worker script, importing ./index.js)");
+writeFileSync(
+  'build/pool-worker.js',
+  "// A WorkerPool's worker (createWorkerPool starts it beside this bundle).\nimport { servePoolWorker } from './index.js';\n\nawait servePoolWorker();\n",
+);
 
 // taynode/infer: load a model and predict, the kernels handed in by the caller (no wasm embedded).
 step('bundles: build/infer.js (ESM) and build/infer.cjs, no wasm');
-await esbuild.build({ ...common, entryPoints: ['src/infer.ts'], outfile: 'build/infer.js', format: 'esm', platform: 'neutral' });
-await esbuild.build({ ...common, entryPoints: ['src/infer.ts'], outfile: 'build/infer.cjs', format: 'cjs', platform: 'node' });
+await esbuild.build({
+  ...common,
+  entryPoints: ['src/infer.ts'],
+  outfile: 'build/infer.js',
+  format: 'esm',
+  platform: 'neutral',
+});
+await esbuild.build({
+  ...common,
+  entryPoints: ['src/infer.ts'],
+  outfile: 'build/infer.cjs',
+  format: 'cjs',
+  platform: 'node',
+});
 
 if (existsSync('packages/cli/src/main.ts')) {
   // The CLI is its own package (packages/cli, taynode-cli) with its own dependencies, so the library
@@ -70,7 +104,7 @@ if (existsSync('packages/cli/src/main.ts')) {
     format: 'esm',
     platform: 'node',
     packages: 'external',
-    alias: { 'taynode': './src/index.ts', 'taynode/infer': './src/infer.ts' },
+    alias: { taynode: './src/index.ts', 'taynode/infer': './src/infer.ts' },
     define: { __TAYNODE_VERSION__: JSON.stringify(version) },
     banner: { js: '#!/usr/bin/env node' },
   });

@@ -42,7 +42,8 @@ function* sourceFiles(dir) {
 /** Every module specifier of a file's static imports and re-exports, with its line. */
 function specifiers(text) {
   const found = [];
-  const pattern = /^\s*(?:import|export)\b[^;]*?\bfrom\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gms;
+  const pattern =
+    /^\s*(?:import|export)\b[^;]*?\bfrom\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gms;
   for (const m of text.matchAll(pattern)) {
     const line = text.slice(0, m.index).split('\n').length + (m[0].match(/^\s*/)[0].split('\n').length - 1);
     found.push({ spec: m[1] ?? m[2] ?? m[3], line });
@@ -64,7 +65,9 @@ export function checkLayers(root = repository) {
     if (ENTRIES.has(relative(src, file))) continue;
     const from = layerOf(file);
     if (!rank.has(from)) {
-      problems.push(`${rel}: folder src/${from} is in no layer (add it to scripts/check-layers.mjs's LAYERS where it belongs)`);
+      problems.push(
+        `${rel}: folder src/${from} is in no layer (add it to scripts/check-layers.mjs's LAYERS where it belongs)`,
+      );
       continue;
     }
     for (const { spec, line } of specifiers(readFileSync(file, 'utf8'))) {
@@ -74,7 +77,8 @@ export function checkLayers(root = repository) {
       const to = layerOf(target);
       if (to === from) continue;
       if (!rank.has(to)) problems.push(`${rel}:${line}: imports ${spec}, in src/${to}, which is in no layer`);
-      else if (rank.get(to) > rank.get(from)) problems.push(`${rel}:${line}: ${from} imports ${spec} from ${to}, a layer above it`);
+      else if (rank.get(to) > rank.get(from))
+        problems.push(`${rel}:${line}: ${from} imports ${spec} from ${to}, a layer above it`);
     }
   }
   const cli = join(root, 'packages', 'cli', 'src');
@@ -89,7 +93,10 @@ export function checkLayers(root = repository) {
     for (const { spec, line } of specifiers(readFileSync(file, 'utf8'))) {
       if (spec.startsWith('.')) {
         const target = resolve(dirname(file), spec);
-        if (!target.startsWith(cli + sep)) problems.push(`${rel}:${line}: imports ${spec}, outside packages/cli/src (the library only through 'taynode' or 'taynode/infer')`);
+        if (!target.startsWith(cli + sep))
+          problems.push(
+            `${rel}:${line}: imports ${spec}, outside packages/cli/src (the library only through 'taynode' or 'taynode/infer')`,
+          );
       } else if (spec.startsWith('taynode') && spec !== 'taynode' && spec !== 'taynode/infer') {
         problems.push(`${rel}:${line}: imports ${spec}: the library only through 'taynode' or 'taynode/infer'`);
       }
@@ -101,6 +108,10 @@ export function checkLayers(root = repository) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const problems = checkLayers();
   for (const p of problems) console.error(p);
-  console.log(problems.length === 0 ? 'layers: every import points down; the CLI imports only the public entries' : `layers: ${problems.length} violation(s)`);
+  console.log(
+    problems.length === 0
+      ? 'layers: every import points down; the CLI imports only the public entries'
+      : `layers: ${problems.length} violation(s)`,
+  );
   process.exit(problems.length === 0 ? 0 : 1);
 }

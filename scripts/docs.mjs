@@ -12,15 +12,23 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const committed = join(root, 'docs/api');
-const typedoc = (args) => execFileSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), ...args], { cwd: root, stdio: 'inherit' });
+const typedoc = (args) =>
+  execFileSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 
 /** Every file under `dir`, as paths relative to it. */
-const filesUnder = (dir) => readdirSync(dir, { recursive: true, withFileTypes: true })
-  .filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath ?? e.path, e.name))).sort();
+const filesUnder = (dir) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath ?? e.path, e.name)))
+    .sort();
 
 /** How `fresh` differs from `old`: files missing, extra or different, one line each. */
 export function treeDifferences(old, fresh) {
-  const a = filesUnder(old), b = filesUnder(fresh);
+  const a = filesUnder(old),
+    b = filesUnder(fresh);
   const differences = [];
   for (const f of b) {
     if (!a.includes(f)) differences.push(`${f}: missing`);
@@ -42,7 +50,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       }
       const differences = treeDifferences(committed, out);
       if (differences.length > 0) {
-        console.error(`docs:check: docs/api/ is not what the TSDoc comments generate; run \`npm run docs\` and commit it:\n  ${differences.join('\n  ')}`);
+        console.error(
+          `docs:check: docs/api/ is not what the TSDoc comments generate; run \`npm run docs\` and commit it:\n  ${differences.join('\n  ')}`,
+        );
         process.exit(1);
       }
       console.log('docs:check: no TypeDoc warnings; docs/api/ is up to date');

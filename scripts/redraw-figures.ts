@@ -17,83 +17,184 @@ import { createLatentOde, loadLatentWeights } from '../packages/cli/src/experime
 import { densitySpec, histogramPanel, modelDensityPanel } from '../packages/cli/src/experiments/cnf/plots.js';
 import { makeDataset } from '../packages/cli/src/experiments/cnf/data.js';
 import { plotRange } from '../packages/cli/src/commands/cnf.js';
-import { latentPanel, latentTrajectoriesSpec, reconstructionRows, reconstructionsSpec } from '../packages/cli/src/experiments/latent/plots.js';
+import {
+  latentPanel,
+  latentTrajectoriesSpec,
+  reconstructionRows,
+  reconstructionsSpec,
+} from '../packages/cli/src/experiments/latent/plots.js';
 
 const read = (path: string) => JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
-const write = (path: string, svg: string) => { writeFileSync(new URL(`../${path}`, import.meta.url), svg); console.log(`wrote ${path}`); };
+const write = (path: string, svg: string) => {
+  writeFileSync(new URL(`../${path}`, import.meta.url), svg);
+  console.log(`wrote ${path}`);
+};
 
 // fig5a reads a run's λ, training-set NFE and training loss: the sweep's lambda, nfe_train, train_loss.
 const mnist = read('bench/results/mnist.json');
-const runs = mnist.sweep.map((r: { lambda: number; nfe_train: number; train_loss: number }) => ({ lambda: r.lambda, train: { nfe: r.nfe_train, loss: r.train_loss } }) as unknown as MnistRun);
+const runs = mnist.sweep.map(
+  (r: { lambda: number; nfe_train: number; train_loss: number }) =>
+    ({ lambda: r.lambda, train: { nfe: r.nfe_train, loss: r.train_loss } }) as unknown as MnistRun,
+);
 write('results/mnist/fig5a-loss-nfe.svg', await renderSvg(fig5aSpec(runs, mnist.settings.evalTol)));
 
 // The trade-off's points as `taynode cnf` builds them: λ = 0, the R_2 sweep, RNODE and R_3 (dopri5
 // rows), each at its first evaluation tolerance.
-interface Row { regulariser: string; solver: string; lambda: number; eval: { nll: number; nfe: number }[] }
+interface Row {
+  regulariser: string;
+  solver: string;
+  lambda: number;
+  eval: { nll: number; nfe: number }[];
+}
 const cnf = read('bench/results/cnf-mixture16.json');
-const dopri = (regulariser: string) => (cnf.table as Row[]).find((r) => r.regulariser === regulariser && r.solver === 'dopri5');
+const dopri = (regulariser: string) =>
+  (cnf.table as Row[]).find((r) => r.regulariser === regulariser && r.solver === 'dopri5');
 const points: TradeoffPoint[] = [];
 const add = (r: Row | undefined, series: string) => {
-  if (r) points.push({ label: series === 'unregularised' ? 'λ = 0' : `λ = ${r.lambda}`, series, lambda: r.lambda, nll: r.eval[0]?.nll ?? NaN, nfe: r.eval[0]?.nfe ?? NaN });
+  if (r)
+    points.push({
+      label: series === 'unregularised' ? 'λ = 0' : `λ = ${r.lambda}`,
+      series,
+      lambda: r.lambda,
+      nll: r.eval[0]?.nll ?? NaN,
+      nfe: r.eval[0]?.nfe ?? NaN,
+    });
 };
 add(dopri('none'), 'unregularised');
 (cnf.sweep as Row[]).forEach((r) => add(r, 'R_2 sweep'));
 add(dopri('rnode'), 'RNODE');
 add(dopri('r3'), 'R_3');
 const nllTitle = cnf.dim > 2 ? 'test NLL (nats; bits/dim = NLL / (D ln 2))' : 'test NLL (nats)';
-write('results/cnf-mixture16/cnf-tradeoff.svg', await renderSvg(tradeoffSpec(points, `${cnf.dataset}: test NLL against dopri5 NFE (tol ${cnf.settings.evalTols[0]}), trained with dopri5`, nllTitle)));
+write(
+  'results/cnf-mixture16/cnf-tradeoff.svg',
+  await renderSvg(
+    tradeoffSpec(
+      points,
+      `${cnf.dataset}: test NLL against dopri5 NFE (tol ${cnf.settings.evalTols[0]}), trained with dopri5`,
+      nllTitle,
+    ),
+  ),
+);
 
 // toy.svg as `taynode toy` draws it: 13 starts over the input range, the JSON's NFE in the titles.
 const toy = read('bench/results/toy.json');
 const rt = createRuntimeSync();
-const model = (name: string) => loadModel(rt, readFileSync(new URL(`../results/toy/toy-${name}.safetensors`, import.meta.url))).model;
+const model = (name: string) =>
+  loadModel(rt, readFileSync(new URL(`../results/toy/toy-${name}.safetensors`, import.meta.url))).model;
 const t = toy.settings;
 const starts = Float64Array.from({ length: 13 }, (_, i) => (-3 + 0.5 * i) / t.scale);
 const what = `the ${t.testPoints} test inputs (as printed)`;
-write('results/toy/toy.svg', await renderSvg(trajectoriesSpec([
-  trajectoryPanel(model('unregularised'), starts, 'unregularised', t.evalTol, t.order, 31, { nfe: toy.nfe_unreg, what }),
-  trajectoryPanel(model('regularised'), starts, `R_${t.order}, λ = ${toy.lambda_reg}`, t.evalTol, t.order, 31, { nfe: toy.nfe_reg, what }),
-], t.order)));
+write(
+  'results/toy/toy.svg',
+  await renderSvg(
+    trajectoriesSpec(
+      [
+        trajectoryPanel(model('unregularised'), starts, 'unregularised', t.evalTol, t.order, 31, {
+          nfe: toy.nfe_unreg,
+          what,
+        }),
+        trajectoryPanel(model('regularised'), starts, `R_${t.order}, λ = ${toy.lambda_reg}`, t.evalTol, t.order, 31, {
+          nfe: toy.nfe_reg,
+          what,
+        }),
+      ],
+      t.order,
+    ),
+  ),
+);
 
 // latent's trajectories and reconstructions as `taynode latent` draws them (its default numbers of series shown).
 const latent = read('bench/results/latent.json');
 const latentModel = (name: string) => {
-  const file = decodeSafetensors(readFileSync(new URL(`../results/latent/latent-${name}.safetensors`, import.meta.url)));
+  const file = decodeSafetensors(
+    readFileSync(new URL(`../results/latent/latent-${name}.safetensors`, import.meta.url)),
+  );
   const ls = JSON.parse(file.metadata.settings) as LatentSettings;
   const data = latentData(ls);
-  const m = createLatentOde(rt, architecture(ls), { tMax: ls.tMax, order: ls.order, lambda: Number(file.metadata.lambda), samples: ls.samples, solver: { method: 'dopri5', rtol: ls.trainTol, atol: ls.trainTol }, gradient: ls.gradient }, data.window.steps, new Rng(ls.seed));
+  const { set, window } = data;
+  if (!set || !window)
+    throw new Error('results/latent must hold a run on the periodic set: these figures draw its one channel');
+  const m = createLatentOde(
+    rt,
+    architecture(ls),
+    {
+      tMax: ls.tMax,
+      order: ls.order,
+      lambda: Number(file.metadata.lambda),
+      samples: ls.samples,
+      solver: { method: 'dopri5', rtol: ls.trainTol, atol: ls.trainTol },
+      gradient: ls.gradient,
+    },
+    window.steps,
+    new Rng(ls.seed),
+  );
   loadLatentWeights(m, file.tensors);
-  return { model: m, data, settings: ls };
+  return { model: m, data: { ...data, set, window }, settings: ls };
 };
 const [unreg, reg] = [latentModel('unregularised'), latentModel('regularised')];
-const ls = unreg.settings, data = unreg.data;
+const ls = unreg.settings,
+  data = unreg.data;
 const test = Array.from(data.test);
 const regLabel = `R_${ls.order}, λ = ${latent.lambda}`;
 const series = `${latent.nfe_series} test series`;
-write('results/latent/latent-trajectories.svg', await renderSvg(latentTrajectoriesSpec([
-  latentPanel(unreg.model, data.set, data.window, test.slice(0, 6), 'unregularised', ls.evalTol, { nfe: latent.nfe_unreg, what: series }),
-  latentPanel(reg.model, data.set, data.window, test.slice(0, 6), regLabel, ls.evalTol, { nfe: latent.nfe_reg, what: series }),
-])));
+write(
+  'results/latent/latent-trajectories.svg',
+  await renderSvg(
+    latentTrajectoriesSpec([
+      latentPanel(unreg.model, data.set, data.window, test.slice(0, 6), 'unregularised', ls.evalTol, {
+        nfe: latent.nfe_unreg,
+        what: series,
+      }),
+      latentPanel(reg.model, data.set, data.window, test.slice(0, 6), regLabel, ls.evalTol, {
+        nfe: latent.nfe_reg,
+        what: series,
+      }),
+    ]),
+  ),
+);
 const shownSeries = test.slice(0, 4);
 const rows = [
   ...reconstructionRows(unreg.model, 'unregularised', data.set, data.window, shownSeries),
   ...reconstructionRows(reg.model, regLabel, data.set, data.window, shownSeries),
 ];
-const whatShown = ls.mode === 'interp' ? 'reconstructions of the observed points' : 'extrapolations (the encoder sees t < t_max/2)';
-write('results/latent/latent-reconstructions.svg', await renderSvg(reconstructionsSpec(rows, `Test series: ${whatShown}; dashed: noise-free series`, ['unregularised', regLabel])));
+const whatShown =
+  ls.mode === 'interp' ? 'reconstructions of the observed points' : 'extrapolations (the encoder sees t < t_max/2)';
+write(
+  'results/latent/latent-reconstructions.svg',
+  await renderSvg(
+    reconstructionsSpec(rows, `Test series: ${whatShown}; dashed: noise-free series`, ['unregularised', regLabel]),
+  ),
+);
 
 // cnf-density as `taynode cnf` draws it (a 60 × 60 grid), the JSON's NFE in the titles.
 const flows = read('bench/results/cnf.json');
 const fs = flows.settings;
 const flowData = makeDataset(fs.dataset, fs.trainSize, fs.testSize, fs.seed);
 const range = plotRange(flowData.train);
-const flowFile = (name: string) => loadModel(rt, readFileSync(new URL(`../results/cnf/cnf-${name}.safetensors`, import.meta.url)));
+const flowFile = (name: string) =>
+  loadModel(rt, readFileSync(new URL(`../results/cnf/cnf-${name}.safetensors`, import.meta.url)));
 const [flowUnreg, flowReg] = [flowFile('unregularised'), flowFile('regularised')];
 const examples = (flows.table as (Row & { eval: { examples: number }[] })[])[0].eval[0].examples;
 const reported = (nfe: number) => ({ nfe, what: `the ${examples} test examples (as in the JSON)` });
 const tol = fs.evalTols[0];
-write('results/cnf/cnf-density.svg', await renderSvg(densitySpec([
-  histogramPanel(flowData.train, range, 60, 'data (training histogram)'),
-  modelDensityPanel(flowUnreg.model, range, 60, tol, 'unregularised', reported(flows.nfe_unreg)),
-  modelDensityPanel(flowReg.model, range, 60, tol, `${flowReg.metadata.regulariser.toUpperCase()} λ = ${flowReg.metadata.lambda}`, reported(flows.nfe_reg)),
-], `${fs.dataset}: density, data against the models (exact trace, dopri5 tol ${tol})`, range)));
+write(
+  'results/cnf/cnf-density.svg',
+  await renderSvg(
+    densitySpec(
+      [
+        histogramPanel(flowData.train, range, 60, 'data (training histogram)'),
+        modelDensityPanel(flowUnreg.model, range, 60, tol, 'unregularised', reported(flows.nfe_unreg)),
+        modelDensityPanel(
+          flowReg.model,
+          range,
+          60,
+          tol,
+          `${flowReg.metadata.regulariser.toUpperCase()} λ = ${flowReg.metadata.lambda}`,
+          reported(flows.nfe_reg),
+        ),
+      ],
+      `${fs.dataset}: density, data against the models (exact trace, dopri5 tol ${tol})`,
+      range,
+    ),
+  ),
+);

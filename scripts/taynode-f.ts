@@ -13,7 +13,11 @@ const rt = createRuntimeSync();
 const [command, ...args] = process.argv.slice(2);
 if (command === 'save') {
   const [out, dtype = 'F64'] = args;
-  const model = NeuralOde.create(rt, { mlp: { widths: [3, 6, 5, 3], activation: 'softplus' }, solver: { method: 'dopri5' } }, new Rng(11));
+  const model = NeuralOde.create(
+    rt,
+    { mlp: { widths: [3, 6, 5, 3], activation: 'softplus' }, solver: { method: 'dopri5' } },
+    new Rng(11),
+  );
   writeFileSync(out, saveModel(model, {}, { dtype: dtype as 'F64' | 'F32' }));
 } else if (command === 'f') {
   const [file, t, z] = args;

@@ -3,8 +3,10 @@
 // uvu then prints no block at all) counts as one failure, never as a clean "0 failed".
 import { readFileSync } from 'node:fs';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the runner's ANSI colour codes (ESC [ … m)
 const text = readFileSync(process.argv[2], 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
-const grab = (label) => [...text.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
+const grab = (label) =>
+  [...text.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
 const total = grab('Total');
 const passed = grab('Passed');
 const skipped = grab('Skipped');

@@ -9,14 +9,21 @@ export class TaynodeError extends Error {
 
 /** A caller passed a value the API cannot use; `argument` names it. */
 export class ArgumentError extends TaynodeError {
-  constructor(readonly argument: string, expected: string, got?: unknown) {
+  constructor(
+    readonly argument: string,
+    expected: string,
+    got?: unknown,
+  ) {
     super(`${argument}: expected ${expected}${got === undefined ? '' : `, got ${describe(got)}`}`);
   }
 }
 
 /** A configuration object holds a key the API does not know (usually a misspelling); `argument` is its path. */
 export class UnknownKeyError extends ArgumentError {
-  constructor(argument: string, readonly allowed: readonly string[]) {
+  constructor(
+    argument: string,
+    readonly allowed: readonly string[],
+  ) {
     super(argument, `one of the keys ${allowed.join(', ')}`);
     this.message = `${argument}: unknown key; expected one of ${allowed.join(', ')}`;
   }
@@ -33,6 +40,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
+  if (ArrayBuffer.isView(value))
+    return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   return typeof value;
 }

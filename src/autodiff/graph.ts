@@ -11,7 +11,12 @@ export type GraphNode =
   | { readonly kind: 'state' }
   | { readonly kind: 'time' }
   | { readonly kind: 'param'; readonly param: Parameter }
-  | { readonly kind: 'op'; readonly op: Op; readonly inputs: readonly number[]; readonly attrs: Readonly<Record<string, number>> };
+  | {
+      readonly kind: 'op';
+      readonly op: Op;
+      readonly inputs: readonly number[];
+      readonly attrs: Readonly<Record<string, number>>;
+    };
 
 /** A handle on a node while building (meaningful only to the builder that made it). */
 export class GraphValue {
@@ -37,7 +42,13 @@ export class Graph {
       if (node.kind === 'state') shapes.push([batch, this.stateSize]);
       else if (node.kind === 'time') shapes.push([1, 1]);
       else if (node.kind === 'param') shapes.push(node.param.shape);
-      else shapes.push(node.op.shape(node.inputs.map((i) => shapes[i]), node.attrs));
+      else
+        shapes.push(
+          node.op.shape(
+            node.inputs.map((i) => shapes[i]),
+            node.attrs,
+          ),
+        );
     }
     return shapes;
   }
@@ -49,13 +60,18 @@ export class GraphBuilder {
   private readonly paramNodes = new Map<Parameter, GraphValue>();
 
   constructor(readonly stateSize: number) {
-    if (!Number.isInteger(stateSize) || stateSize < 1) throw new ArgumentError('stateSize', 'a positive integer', stateSize);
+    if (!Number.isInteger(stateSize) || stateSize < 1)
+      throw new ArgumentError('stateSize', 'a positive integer', stateSize);
   }
 
   /** The state z, [batch, stateSize]. */
-  get state(): GraphValue { return new GraphValue(0, this); }
+  get state(): GraphValue {
+    return new GraphValue(0, this);
+  }
   /** The time t, [1, 1]. */
-  get time(): GraphValue { return new GraphValue(1, this); }
+  get time(): GraphValue {
+    return new GraphValue(1, this);
+  }
 
   param(p: Parameter): GraphValue {
     let v = this.paramNodes.get(p);
@@ -68,15 +84,20 @@ export class GraphBuilder {
   }
 
   apply(op: Op, inputs: GraphValue[], attrs: Record<string, number> = {}): GraphValue {
-    if (!op.arity.includes(inputs.length)) throw new ArgumentError(`${op.name} inputs`, `${op.arity.join(' or ')} inputs`, inputs.length);
-    if (!op.taylor || !op.taylorVjp) throw new ArgumentError('op', 'an op with a Taylor rule (one that may appear in dynamics)', op.name);
+    if (!op.arity.includes(inputs.length))
+      throw new ArgumentError(`${op.name} inputs`, `${op.arity.join(' or ')} inputs`, inputs.length);
+    if (!op.taylor || !op.taylorVjp)
+      throw new ArgumentError('op', 'an op with a Taylor rule (one that may appear in dynamics)', op.name);
     inputs.forEach((v, i) => {
       this.checkOwn(`${op.name} input ${i}`, v);
       const isParam = this.nodes[v.id].kind === 'param';
       const constant = op.constantInputs?.includes(i) ?? false;
       // Taylor mode treats parameters as constant in time: only inputs declared constant may be parameters.
       if (isParam !== constant) {
-        throw new ArgumentError(`${op.name} input ${i}`, constant ? 'a parameter' : 'a value computed from the state or time (not a parameter)');
+        throw new ArgumentError(
+          `${op.name} input ${i}`,
+          constant ? 'a parameter' : 'a value computed from the state or time (not a parameter)',
+        );
       }
     });
     return new GraphValue(this.nodes.push({ kind: 'op', op, inputs: inputs.map((v) => v.id), attrs }) - 1, this);
@@ -87,13 +108,28 @@ export class GraphBuilder {
     if (bias) ins.push(this.param(bias));
     return this.apply(ops.linear, ins);
   }
-  add(a: GraphValue, b: GraphValue): GraphValue { return this.apply(ops.add, [a, b]); }
-  sub(a: GraphValue, b: GraphValue): GraphValue { return this.apply(ops.sub, [a, b]); }
-  mul(a: GraphValue, b: GraphValue): GraphValue { return this.apply(ops.mul, [a, b]); }
-  square(x: GraphValue): GraphValue { return this.apply(ops.square, [x]); }
-  affine(x: GraphValue, scale: number, shift = 0): GraphValue { return this.apply(ops.affine, [x], { scale, shift }); }
-  concatTime(x: GraphValue): GraphValue { return this.apply(ops.concatTime, [x, this.time]); }
-  unary(name: 'tanh' | 'sigmoid' | 'softplus' | 'relu' | 'sin' | 'cos' | 'exp' | 'log' | 'square', x: GraphValue): GraphValue {
+  add(a: GraphValue, b: GraphValue): GraphValue {
+    return this.apply(ops.add, [a, b]);
+  }
+  sub(a: GraphValue, b: GraphValue): GraphValue {
+    return this.apply(ops.sub, [a, b]);
+  }
+  mul(a: GraphValue, b: GraphValue): GraphValue {
+    return this.apply(ops.mul, [a, b]);
+  }
+  square(x: GraphValue): GraphValue {
+    return this.apply(ops.square, [x]);
+  }
+  affine(x: GraphValue, scale: number, shift = 0): GraphValue {
+    return this.apply(ops.affine, [x], { scale, shift });
+  }
+  concatTime(x: GraphValue): GraphValue {
+    return this.apply(ops.concatTime, [x, this.time]);
+  }
+  unary(
+    name: 'tanh' | 'sigmoid' | 'softplus' | 'relu' | 'sin' | 'cos' | 'exp' | 'log' | 'square',
+    x: GraphValue,
+  ): GraphValue {
     return this.apply(ops[name], [x]);
   }
 
@@ -105,7 +141,9 @@ export class GraphBuilder {
     for (const batch of [1, 3]) {
       const out = graph.shapes(batch)[output.id];
       if (out[0] !== batch || out[1] !== this.stateSize) {
-        throw new ShapeError(`dynamics output must be shaped like the state [${batch}, ${this.stateSize}], got [${out[0]}, ${out[1]}]`);
+        throw new ShapeError(
+          `dynamics output must be shaped like the state [${batch}, ${this.stateSize}], got [${out[0]}, ${out[1]}]`,
+        );
       }
     }
     if (graph.nodes[output.id].kind !== 'op') throw new ArgumentError('output', 'an op node');

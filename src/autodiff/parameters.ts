@@ -11,7 +11,8 @@ export interface ParameterLike {
 
 /** Checks that the list is usable by an optimiser: unique names, grads shaped like values. */
 export function checkParameters(params: readonly ParameterLike[]): void {
-  if (!Array.isArray(params) || params.length === 0) throw new ArgumentError('params', 'a non-empty array of parameters', params);
+  if (!Array.isArray(params) || params.length === 0)
+    throw new ArgumentError('params', 'a non-empty array of parameters', params);
   const seen = new Set<string>();
   for (const p of params) {
     if (typeof p !== 'object' || p === null || !(p.value instanceof Tensor) || !(p.grad instanceof Tensor)) {
@@ -20,7 +21,9 @@ export function checkParameters(params: readonly ParameterLike[]): void {
     if (seen.has(p.name)) throw new ArgumentError('params', 'unique parameter names', p.name);
     seen.add(p.name);
     if (p.value.rows !== p.grad.rows || p.value.cols !== p.grad.cols) {
-      throw new ShapeError(`parameter ${p.name}: value is [${p.value.rows}, ${p.value.cols}] but grad is [${p.grad.rows}, ${p.grad.cols}]`);
+      throw new ShapeError(
+        `parameter ${p.name}: value is [${p.value.rows}, ${p.value.cols}] but grad is [${p.grad.rows}, ${p.grad.cols}]`,
+      );
     }
   }
 }

@@ -47,7 +47,13 @@ export class Program {
       const site = blankSite(inShapes, shape, node.attrs);
       const savedCount = node.op.saved?.(site) ?? 0;
       scratch = Math.max(scratch, sizeOf(shape), ...inShapes.map(sizeOf));
-      this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, saved: savedCount > 0 ? layout.place(savedCount) : -1 });
+      this.steps.push({
+        node: id,
+        op: node.op,
+        inputs: node.inputs,
+        site,
+        saved: savedCount > 0 ? layout.place(savedCount) : -1,
+      });
     });
     this.workspaceBytes = layout.bytes;
     this.scratchSize = scratch;

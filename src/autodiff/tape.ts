@@ -47,14 +47,20 @@ export class Tape {
   /** A leaf that wants a gradient: accumulated into `grad` if given, else into a zeroed tensor made at backward. */
   variable(value: Tensor, grad?: Tensor): Var {
     if (grad && (grad.rows !== value.rows || grad.cols !== value.cols)) {
-      throw new ShapeError(`variable: gradient [${grad.rows}, ${grad.cols}] differs from value [${value.rows}, ${value.cols}]`);
+      throw new ShapeError(
+        `variable: gradient [${grad.rows}, ${grad.cols}] differs from value [${value.rows}, ${value.cols}]`,
+      );
     }
     return new Var(value, true, grad ?? null);
   }
 
   /** A parameter: its gradient accumulates into p.grad. */
   parameter(p: Parameter): Var {
-    if (!sameMemory(p.value.arena, this.rt.kernels)) throw new ArgumentError('parameter', `a parameter on this tape's runtime (${p.name} lives in another runtime's memory)`);
+    if (!sameMemory(p.value.arena, this.rt.kernels))
+      throw new ArgumentError(
+        'parameter',
+        `a parameter on this tape's runtime (${p.name} lives in another runtime's memory)`,
+      );
     return new Var(p.value, true, p.grad);
   }
 
@@ -72,10 +78,18 @@ export class Tape {
     const { arena } = this.rt;
     const out = Tensor.empty(arena, rows, cols);
     const site: Site = {
-      inShapes, rows, cols, attrs,
+      inShapes,
+      rows,
+      cols,
+      attrs,
       x: inputs.map((v) => v.value.offset),
       y: out.offset,
-      saved: 0, gx: [], gy: 0, tmp: 0, aux: [], gaux: [],
+      saved: 0,
+      gx: [],
+      gy: 0,
+      tmp: 0,
+      aux: [],
+      gaux: [],
     };
     const savedCount = op.saved?.(site) ?? 0;
     if (savedCount > 0) site.saved = arena.alloc(savedCount);
@@ -92,7 +106,8 @@ export class Tape {
    */
   backward(root: Var, seed: number | Tensor = 1): void {
     const { arena, kernels } = this.rt;
-    if (!root.requiresGrad) throw new ArgumentError('root', 'a value that depends on a variable or parameter', 'a constant');
+    if (!root.requiresGrad)
+      throw new ArgumentError('root', 'a value that depends on a variable or parameter', 'a constant');
     // Cotangents of recorded outputs are per backward: a previous pass's must not be replayed or added to.
     for (const node of this.nodes) node.output.grad = null;
     const rootGrad = this.gradOf(root);
@@ -107,7 +122,8 @@ export class Tape {
       kernels.add(rootGrad.offset, rootGrad.offset, seed.offset, seed.size);
     }
     let scratch = 0;
-    for (const n of this.nodes) scratch = Math.max(scratch, sizeOf([n.site.rows, n.site.cols]), ...n.site.inShapes.map(sizeOf));
+    for (const n of this.nodes)
+      scratch = Math.max(scratch, sizeOf([n.site.rows, n.site.cols]), ...n.site.inShapes.map(sizeOf));
     const tmp = arena.alloc(scratch);
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const { op, inputs, output, site } = this.nodes[i];
@@ -128,28 +144,72 @@ export class Tape {
   linear(x: Var, weight: Var, bias?: Var): Var {
     return this.apply(ops.linear, bias ? [x, weight, bias] : [x, weight]);
   }
-  add(a: Var, b: Var): Var { return this.apply(ops.add, [a, b]); }
-  sub(a: Var, b: Var): Var { return this.apply(ops.sub, [a, b]); }
-  mul(a: Var, b: Var): Var { return this.apply(ops.mul, [a, b]); }
-  square(x: Var): Var { return this.apply(ops.square, [x]); }
+  add(a: Var, b: Var): Var {
+    return this.apply(ops.add, [a, b]);
+  }
+  sub(a: Var, b: Var): Var {
+    return this.apply(ops.sub, [a, b]);
+  }
+  mul(a: Var, b: Var): Var {
+    return this.apply(ops.mul, [a, b]);
+  }
+  square(x: Var): Var {
+    return this.apply(ops.square, [x]);
+  }
   /** scale·x + shift */
-  affine(x: Var, scale: number, shift = 0): Var { return this.apply(ops.affine, [x], { scale, shift }); }
+  affine(x: Var, scale: number, shift = 0): Var {
+    return this.apply(ops.affine, [x], { scale, shift });
+  }
   /** [x, t] with t a [1, 1] value appended as a last column */
-  concatTime(x: Var, t: Var): Var { return this.apply(ops.concatTime, [x, t]); }
-  tanh(x: Var): Var { return this.apply(ops.tanh, [x]); }
-  sigmoid(x: Var): Var { return this.apply(ops.sigmoid, [x]); }
-  softplus(x: Var): Var { return this.apply(ops.softplus, [x]); }
-  relu(x: Var): Var { return this.apply(ops.relu, [x]); }
-  sin(x: Var): Var { return this.apply(ops.sin, [x]); }
-  cos(x: Var): Var { return this.apply(ops.cos, [x]); }
-  exp(x: Var): Var { return this.apply(ops.exp, [x]); }
-  log(x: Var): Var { return this.apply(ops.log, [x]); }
-  reciprocal(x: Var): Var { return this.apply(ops.reciprocal, [x]); }
-  reluMask(x: Var, ref: Var): Var { return this.apply(ops.reluMask, [x, ref]); }
-  sum(x: Var): Var { return this.apply(ops.sum, [x]); }
-  mean(x: Var): Var { return this.apply(ops.mean, [x]); }
-  sumSquares(x: Var): Var { return this.apply(ops.sumSquares, [x]); }
-  softmaxCrossEntropy(logits: Var, targets: Var): Var { return this.apply(ops.softmaxCrossEntropy, [logits, targets]); }
-  mse(a: Var, b: Var): Var { return this.apply(ops.mse, [a, b]); }
-  gaussianLogDensity(x: Var, mean: Var, logStd: Var): Var { return this.apply(ops.gaussianLogDensity, [x, mean, logStd]); }
+  concatTime(x: Var, t: Var): Var {
+    return this.apply(ops.concatTime, [x, t]);
+  }
+  tanh(x: Var): Var {
+    return this.apply(ops.tanh, [x]);
+  }
+  sigmoid(x: Var): Var {
+    return this.apply(ops.sigmoid, [x]);
+  }
+  softplus(x: Var): Var {
+    return this.apply(ops.softplus, [x]);
+  }
+  relu(x: Var): Var {
+    return this.apply(ops.relu, [x]);
+  }
+  sin(x: Var): Var {
+    return this.apply(ops.sin, [x]);
+  }
+  cos(x: Var): Var {
+    return this.apply(ops.cos, [x]);
+  }
+  exp(x: Var): Var {
+    return this.apply(ops.exp, [x]);
+  }
+  log(x: Var): Var {
+    return this.apply(ops.log, [x]);
+  }
+  reciprocal(x: Var): Var {
+    return this.apply(ops.reciprocal, [x]);
+  }
+  reluMask(x: Var, ref: Var): Var {
+    return this.apply(ops.reluMask, [x, ref]);
+  }
+  sum(x: Var): Var {
+    return this.apply(ops.sum, [x]);
+  }
+  mean(x: Var): Var {
+    return this.apply(ops.mean, [x]);
+  }
+  sumSquares(x: Var): Var {
+    return this.apply(ops.sumSquares, [x]);
+  }
+  softmaxCrossEntropy(logits: Var, targets: Var): Var {
+    return this.apply(ops.softmaxCrossEntropy, [logits, targets]);
+  }
+  mse(a: Var, b: Var): Var {
+    return this.apply(ops.mse, [a, b]);
+  }
+  gaussianLogDensity(x: Var, mean: Var, logStd: Var): Var {
+    return this.apply(ops.gaussianLogDensity, [x, mean, logStd]);
+  }
 }

@@ -20,11 +20,25 @@ export class WorkspaceLayout {
 }
 
 /** A Site for one application of an op with every pointer 0, and `auxCount` auxiliary series. */
-export function blankSite(inShapes: readonly Shape[], out: Shape, attrs: Readonly<Record<string, number>>, auxCount = 0): Site {
+export function blankSite(
+  inShapes: readonly Shape[],
+  out: Shape,
+  attrs: Readonly<Record<string, number>>,
+  auxCount = 0,
+): Site {
   const zeros = (count: number) => new Array<number>(count).fill(0);
   return {
-    inShapes, rows: out[0], cols: out[1], attrs,
-    x: zeros(inShapes.length), y: 0, saved: 0, gx: zeros(inShapes.length), gy: 0, tmp: 0,
-    aux: zeros(auxCount), gaux: zeros(auxCount),
+    inShapes,
+    rows: out[0],
+    cols: out[1],
+    attrs,
+    x: zeros(inShapes.length),
+    y: 0,
+    saved: 0,
+    gx: zeros(inShapes.length),
+    gy: 0,
+    tmp: 0,
+    aux: zeros(auxCount),
+    gaux: zeros(auxCount),
   };
 }

@@ -67,12 +67,18 @@ export function checkBoolean(value: unknown, name: string): boolean {
 
 /** One of `choices` (compared with ===); returns it typed as the choice. */
 export function checkOneOf<T>(value: unknown, choices: readonly T[], name: string): T {
-  if (!choices.includes(value as T)) throw new ArgumentError(name, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, value);
+  if (!choices.includes(value as T))
+    throw new ArgumentError(name, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, value);
   return value as T;
 }
 
 /** undefined passes through (the caller's default applies); anything else goes through `check`. */
-export function optional<T, A extends unknown[]>(value: unknown, name: string, check: (value: unknown, name: string, ...rest: A) => T, ...rest: A): T | undefined {
+export function optional<T, A extends unknown[]>(
+  value: unknown,
+  name: string,
+  check: (value: unknown, name: string, ...rest: A) => T,
+  ...rest: A
+): T | undefined {
   return value === undefined ? undefined : check(value, name, ...rest);
 }
 

@@ -110,7 +110,8 @@ export function adjointGradient(
       const piece = odeint(f, state, [now, to], backward);
       state.set(piece.ys[1]);
       if (stats.acceptedSteps === 0) stats.initialStep = piece.stats.initialStep;
-      for (const key of ['nfe', 'acceptedSteps', 'rejectedSteps', 'nonFiniteRejections'] as const) stats[key] += piece.stats[key];
+      for (const key of ['nfe', 'acceptedSteps', 'rejectedSteps', 'nonFiniteRejections'] as const)
+        stats[key] += piece.stats[key];
       now = to;
     };
     for (let m = (outputs?.times.length ?? 0) - 1; m >= 0; m--) {
@@ -135,10 +136,15 @@ function checkAdjointOutputs(outputs: AdjointOutputs, bd: number, t0: number, t1
   const { states, times } = outputs;
   if (states === undefined) return;
   if (!Array.isArray(states) || states.length !== times.length) {
-    throw new ArgumentError('outputs.states', `an array of one state per time (${times.length})`, Array.isArray(states) ? states.length : states);
+    throw new ArgumentError(
+      'outputs.states',
+      `an array of one state per time (${times.length})`,
+      Array.isArray(states) ? states.length : states,
+    );
   }
   states.forEach((z, m) => {
-    if (!(z instanceof Float64Array) || z.length !== bd) throw new ArgumentError(`outputs.states[${m}]`, `a Float64Array of ${bd} values`, z);
+    if (!(z instanceof Float64Array) || z.length !== bd)
+      throw new ArgumentError(`outputs.states[${m}]`, `a Float64Array of ${bd} values`, z);
   });
 }
 

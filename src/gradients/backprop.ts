@@ -7,7 +7,15 @@ import { ArenaExhaustedError, ArgumentError } from '../errors.js';
 import { TABLEAUS } from '../ode/tableaus.js';
 import type { OdeSolution } from '../ode/solve.js';
 import type { AugmentedDynamics } from '../terms/augmented.js';
-import type { BackwardRequest, BackwardResult, ForwardRequest, GradientStrategy, OdeBlock, RecordedForward, StoredPass } from './method.js';
+import type {
+  BackwardRequest,
+  BackwardResult,
+  ForwardRequest,
+  GradientStrategy,
+  OdeBlock,
+  RecordedForward,
+  StoredPass,
+} from './method.js';
 import { reverseRecordedSteps } from './reverse-steps.js';
 import { StageStore } from './stage-store.js';
 
@@ -18,7 +26,12 @@ export class BackpropGradient implements GradientStrategy {
   /** stages released (backward done) but still allocated below another pass's */
   private readonly releasedStages = new Set<StoredPass>();
 
-  forward(block: OdeBlock, dyn: AugmentedDynamics, y0: Float64Array, { ts, grid, norm }: ForwardRequest): RecordedForward {
+  forward(
+    block: OdeBlock,
+    dyn: AugmentedDynamics,
+    y0: Float64Array,
+    { ts, grid, norm }: ForwardRequest,
+  ): RecordedForward {
     const { arena } = block.rt;
     const start = arena.mark();
     // Passes still awaiting their backward keep their slots (several samples' solves, say); one whose
@@ -72,7 +85,8 @@ export class BackpropGradient implements GradientStrategy {
     for (let freed = true; freed; ) {
       freed = false;
       for (const r of this.releasedStages) {
-        if (r.watch.broken) this.releasedStages.delete(r); // a scope freed it (and stopped watching)
+        if (r.watch.broken)
+          this.releasedStages.delete(r); // a scope freed it (and stopped watching)
         else if (arena.mark() === r.end) {
           arena.unwatch(r.watch);
           arena.reset(r.start);
@@ -86,9 +100,18 @@ export class BackpropGradient implements GradientStrategy {
   /** The pass's stored stages, checked to be still in place. */
   private storedStages(block: OdeBlock, { dyn, recorded }: BackwardRequest): StageStore {
     const stored = recorded.stored;
-    if (!stored) throw new ArgumentError('pass', "a forward pass with record: true whose stages are still stored (gradient 'backprop' frees them in backward: one backward per pass)", 'none stored');
+    if (!stored)
+      throw new ArgumentError(
+        'pass',
+        "a forward pass with record: true whose stages are still stored (gradient 'backprop' frees them in backward: one backward per pass)",
+        'none stored',
+      );
     if (!this.liveStores.get(dyn)?.has(stored.store) || stored.watch.broken || block.rt.arena.mark() < stored.end) {
-      throw new ArgumentError('pass', "a pass whose stored stages are still allocated (gradient 'backprop': the arena scope around forward and backward must not end in between)", 'freed');
+      throw new ArgumentError(
+        'pass',
+        "a pass whose stored stages are still allocated (gradient 'backprop': the arena scope around forward and backward must not end in between)",
+        'freed',
+      );
     }
     return stored.store;
   }

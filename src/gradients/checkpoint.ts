@@ -3,13 +3,25 @@
 // Memory ∝ accepted steps × state. With lazy terms the forward carries z alone, as the paper's code
 // does, and the replay evaluates the terms' integrands with their VJPs.
 import type { AugmentedDynamics } from '../terms/augmented.js';
-import type { BackwardRequest, BackwardResult, ForwardRequest, GradientStrategy, OdeBlock, RecordedForward } from './method.js';
+import type {
+  BackwardRequest,
+  BackwardResult,
+  ForwardRequest,
+  GradientStrategy,
+  OdeBlock,
+  RecordedForward,
+} from './method.js';
 import { reverseRecordedSteps } from './reverse-steps.js';
 
 export class CheckpointGradient implements GradientStrategy {
   readonly name = 'checkpoint';
 
-  forward(block: OdeBlock, dyn: AugmentedDynamics, y0: Float64Array, { ts, grid, norm, lazyTerms }: ForwardRequest): RecordedForward {
+  forward(
+    block: OdeBlock,
+    dyn: AugmentedDynamics,
+    y0: Float64Array,
+    { ts, grid, norm, lazyTerms }: ForwardRequest,
+  ): RecordedForward {
     if (!lazyTerms) {
       dyn.nfe = 0;
       const solution = block.solve({ dyn, y0, ts, grid, record: true, norm });

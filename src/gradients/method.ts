@@ -121,4 +121,3 @@ export interface GradientStrategy {
   /** Frees what a forward kept when its backward will not come (nothing, for most methods). */
   release(block: OdeBlock, recorded: RecordedForward): void;
 }
-

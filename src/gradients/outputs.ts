@@ -13,27 +13,39 @@ export interface OutputCotangents {
 
 /** Refuses outputs that are not `length`-value cotangents at monotone times within [t0, tEnd]. */
 export function checkOutputs(outputs: OutputCotangents, length: number, t0: number, tEnd: number): void {
-  if (typeof outputs !== 'object' || outputs === null) throw new ArgumentError('outputs', '{ times, cotangents }', outputs);
+  if (typeof outputs !== 'object' || outputs === null)
+    throw new ArgumentError('outputs', '{ times, cotangents }', outputs);
   const { times, cotangents } = outputs;
   checkOutputTimes(times, t0, tEnd, 'outputs.times');
   if (!Array.isArray(cotangents) || cotangents.length !== times.length) {
-    throw new ArgumentError('outputs.cotangents', `an array of one cotangent per time (${times.length})`, Array.isArray(cotangents) ? cotangents.length : cotangents);
+    throw new ArgumentError(
+      'outputs.cotangents',
+      `an array of one cotangent per time (${times.length})`,
+      Array.isArray(cotangents) ? cotangents.length : cotangents,
+    );
   }
   cotangents.forEach((c, m) => {
-    if (!(c instanceof Float64Array) || c.length !== length) throw new ArgumentError(`outputs.cotangents[${m}]`, `a Float64Array of ${length} values`, c);
+    if (!(c instanceof Float64Array) || c.length !== length)
+      throw new ArgumentError(`outputs.cotangents[${m}]`, `a Float64Array of ${length} values`, c);
   });
 }
 
 /** Refuses `times` (named `name`) unless they are monotone in the direction t0 → tEnd and within [t0, tEnd]. */
 export function checkOutputTimes(times: ArrayLike<number>, t0: number, tEnd: number, name: string): void {
-  if (typeof times !== 'object' || times === null || typeof times.length !== 'number') throw new ArgumentError(name, 'an array of times', times);
+  if (typeof times !== 'object' || times === null || typeof times.length !== 'number')
+    throw new ArgumentError(name, 'an array of times', times);
   const direction = Math.sign(tEnd - t0) || 1;
   const [lo, hi] = direction > 0 ? [t0, tEnd] : [tEnd, t0];
   for (let m = 0; m < times.length; m++) {
     const tau = times[m];
-    if (typeof tau !== 'number' || !(tau >= lo && tau <= hi)) throw new ArgumentError(`${name}[${m}]`, `a time within the solve's [${t0}, ${tEnd}]`, tau);
+    if (typeof tau !== 'number' || !(tau >= lo && tau <= hi))
+      throw new ArgumentError(`${name}[${m}]`, `a time within the solve's [${t0}, ${tEnd}]`, tau);
     if (m > 0 && direction * (tau - times[m - 1]) < 0) {
-      throw new ArgumentError(`${name}[${m}]`, `times monotone in the solve's direction (${direction > 0 ? 'not below' : 'not above'} ${times[m - 1]})`, tau);
+      throw new ArgumentError(
+        `${name}[${m}]`,
+        `times monotone in the solve's direction (${direction > 0 ? 'not below' : 'not above'} ${times[m - 1]})`,
+        tau,
+      );
     }
   }
 }
@@ -73,7 +85,12 @@ export interface PlacedOutputs {
  * exactly at ends[i]) takes the remaining times up to and including its end. `times` must already be
  * checked (monotone, within [t[0], last end]).
  */
-export function placeOutputs(times: ArrayLike<number>, t: ArrayLike<number>, h: ArrayLike<number>, ends: ArrayLike<number>): PlacedOutputs {
+export function placeOutputs(
+  times: ArrayLike<number>,
+  t: ArrayLike<number>,
+  h: ArrayLike<number>,
+  ends: ArrayLike<number>,
+): PlacedOutputs {
   const atStart: number[] = [];
   const steps: StepOutputs[] = [];
   const direction = ends.length > 0 ? Math.sign(ends[ends.length - 1] - t[0]) || 1 : 1;

@@ -58,7 +58,8 @@ export interface StageTableau {
 export function neededStages({ a, b, c }: StageTableau): boolean[] {
   const s = c.length;
   const needed = new Array<boolean>(s).fill(false);
-  for (let i = s - 1; i >= 0; i--) needed[i] = b[i] !== 0 || needed.some((nd, m) => nd && m > i && (a[m][i] ?? 0) !== 0);
+  for (let i = s - 1; i >= 0; i--)
+    needed[i] = b[i] !== 0 || needed.some((nd, m) => nd && m > i && (a[m][i] ?? 0) !== 0);
   return needed;
 }
 
@@ -95,17 +96,29 @@ export function backpropagateSteps(
   const { a, b, c, dense } = tableau;
   const s = c.length;
   const count = steps.t.length;
-  if (steps.y.length !== count) throw new ArgumentError('steps', 'a record with a start state per step (solve with recordSteps)', steps.y.length);
+  if (steps.y.length !== count)
+    throw new ArgumentError('steps', 'a record with a start state per step (solve with recordSteps)', steps.y.length);
   if (steps.h.length !== count) throw new ArgumentError('steps.h', `a step size per step (${count})`, steps.h.length);
-  steps.y.forEach((y, i) => { if (y.length !== n) throw new ArgumentError(`steps.y[${i}]`, `a state of ${n} values`, y.length); });
-  if (stored && (stored.stages.length !== count || stored.ends.length !== count)) throw new ArgumentError('stored', `the stages of ${count} steps`, stored.stages.length);
-  const ends = Array.from(steps.t, (_, i) => (i + 1 < count ? steps.t[i + 1] : steps.tEnd ?? steps.t[i] + steps.h[i]));
+  steps.y.forEach((y, i) => {
+    if (y.length !== n) throw new ArgumentError(`steps.y[${i}]`, `a state of ${n} values`, y.length);
+  });
+  if (stored && (stored.stages.length !== count || stored.ends.length !== count))
+    throw new ArgumentError('stored', `the stages of ${count} steps`, stored.stages.length);
+  const ends = Array.from(steps.t, (_, i) =>
+    i + 1 < count ? steps.t[i + 1] : (steps.tEnd ?? steps.t[i] + steps.h[i]),
+  );
   const placed = outputs === undefined ? null : placeChecked(outputs, n, steps.t, steps.h, ends);
-  const anyInside = placed !== null && placed.steps.some((p) => p.inside.length > 0);
-  if (anyInside && !dense) throw new ArgumentError('tableau.dense', 'dense-output weights (as src/ode tableaus carry) for outputs inside steps', undefined);
+  const anyInside = placed?.steps.some((p) => p.inside.length > 0);
+  if (anyInside && !dense)
+    throw new ArgumentError(
+      'tableau.dense',
+      'dense-output weights (as src/ode tableaus carry) for outputs inside steps',
+      undefined,
+    );
   // Stages a step term reads (dopri5's 7th, b = 0, for the error estimate) are replayed and reversed too.
   const extra = stepTerms?.stages ?? [];
-  const withTerms = (use: boolean[]) => (stepTerms ? neededStages({ ...tableau, b: tableau.b.map((bj, j) => (use[j] || extra[j] ? 1 : 0)) }) : use);
+  const withTerms = (use: boolean[]) =>
+    stepTerms ? neededStages({ ...tableau, b: tableau.b.map((_bj, j) => (use[j] || extra[j] ? 1 : 0)) }) : use;
   const needed = withTerms(neededStages(tableau));
   const denseNeeded = anyInside ? withTerms(neededForDense(tableau, dense!)) : needed;
   const stepTermValues: number[] = [];
@@ -130,10 +143,16 @@ export function backpropagateSteps(
     arena.write(ybar, ybarEnd);
     let nfe = 0;
     for (let step = count - 1; step >= 0; step--) {
-      const t = steps.t[step], h = steps.h[step];
+      const t = steps.t[step],
+        h = steps.h[step];
       const here = placed?.steps[step];
       const mark = arena.mark(); // the stages' kept values and this step's output tables live until it is reversed
-      if (here && here.atEnd.length > 0) addCotangents(rt, ybar, here.atEnd.map((m) => outputs!.cotangents[m]));
+      if (here && here.atEnd.length > 0)
+        addCotangents(
+          rt,
+          ybar,
+          here.atEnd.map((m) => outputs!.cotangents[m]),
+        );
       const inside = here?.inside ?? [];
       const use = inside.length > 0 ? denseNeeded : needed;
       // Slot of stage i's kept values: the replay's own slot i, or the forward solve's stored one.
@@ -153,27 +172,52 @@ export function backpropagateSteps(
       const termKbar: Ptr[] = [];
       let termY0bar = 0;
       if (stepTerms) {
-        for (let i = 0; i < s; i++) if (use[i]) { termKbar[i] = arena.alloc(n); kernels.fill(termKbar[i], 0, n); }
+        for (let i = 0; i < s; i++)
+          if (use[i]) {
+            termKbar[i] = arena.alloc(n);
+            kernels.fill(termKbar[i], 0, n);
+          }
         termY0bar = arena.alloc(n);
         kernels.fill(termY0bar, 0, n);
         const values = stepTerms.step({
-          index: step, t, h, y0, k: k.map((p, i) => (use[i] ? p : undefined)), kbar: termKbar.map((p, i) => (use[i] ? p : undefined)), y0bar: termY0bar,
+          index: step,
+          t,
+          h,
+          y0,
+          k: k.map((p, i) => (use[i] ? p : undefined)),
+          kbar: termKbar.map((p, i) => (use[i] ? p : undefined)),
+          y0bar: termY0bar,
         });
-        values.forEach((v, j) => { stepTermValues[j] = (stepTermValues[j] ?? 0) + v; });
+        values.forEach((v, j) => {
+          stepTermValues[j] = (stepTermValues[j] ?? 0) + v;
+        });
       }
       let tables = plain;
       if (inside.length > 0) {
         const outs = inside.map(({ index, theta }) => {
           const bar = arena.alloc(n);
           arena.write(bar, outputs!.cotangents[index]);
-          return { bar, weights: dense!.stage.map((p) => evaluateTheta(p, theta)), next: hermiteNext ? evaluateTheta(hermiteNext, theta) : 0 };
+          return {
+            bar,
+            weights: dense!.stage.map((p) => evaluateTheta(p, theta)),
+            next: hermiteNext ? evaluateTheta(hermiteNext, theta) : 0,
+          };
         });
         if (hermiteNext) {
           // f̄1 = h·Σ_m b_next(θ_m)·ȳ_m, reversed through f(t1, y1) into ȳ1 before the stages read it.
-          const nextTerms = writeTerms(arena, outs.map((o) => o.next), outs.map((o) => o.bar));
+          const nextTerms = writeTerms(
+            arena,
+            outs.map((o) => o.next),
+            outs.map((o) => o.bar),
+          );
           kernels.rk_stage_sum(f1bar, 0, h, nextTerms.ptr, nextTerms.count, n);
           if (stored) {
-            if (stored.ends[step] < 0) throw new ArgumentError('stored.ends', `f(t_end, y_end) of step ${step} (it has an output inside)`, stored.ends[step]);
+            if (stored.ends[step] < 0)
+              throw new ArgumentError(
+                'stored.ends',
+                `f(t_end, y_end) of step ${step} (it has an output inside)`,
+                stored.ends[step],
+              );
             dyn.vjp(stored.ends[step], f1bar, ybar);
           } else {
             kernels.rk_stage_sum(y1, y0, h, solution!.ptr, solution!.count, n);
@@ -197,7 +241,12 @@ export function backpropagateSteps(
       }
       arena.reset(mark);
     }
-    if (placed && placed.atStart.length > 0) addCotangents(rt, ybar, placed.atStart.map((m) => outputs!.cotangents[m]));
+    if (placed && placed.atStart.length > 0)
+      addCotangents(
+        rt,
+        ybar,
+        placed.atStart.map((m) => outputs!.cotangents[m]),
+      );
     return { ybar: arena.read(ybar, n), nfe, stepTermValues };
   });
 }
@@ -206,16 +255,29 @@ export function backpropagateSteps(
 function storedSlots(stored: StoredStages, step: number, use: readonly boolean[]): readonly number[] {
   const slots = stored.stages[step];
   use.forEach((u, i) => {
-    if (u && !(slots[i] >= 0)) throw new ArgumentError(`stored.stages[${step}][${i}]`, 'the slot of a kept evaluation (the reverse reads that stage)', slots[i]);
+    if (u && !(slots[i] >= 0))
+      throw new ArgumentError(
+        `stored.stages[${step}][${i}]`,
+        'the slot of a kept evaluation (the reverse reads that stage)',
+        slots[i],
+      );
   });
   return slots;
 }
 
-function placeChecked(outputs: OutputCotangents, n: number, t: Float64Array, h: Float64Array, ends: number[]): PlacedOutputs {
+function placeChecked(
+  outputs: OutputCotangents,
+  n: number,
+  t: Float64Array,
+  h: Float64Array,
+  ends: number[],
+): PlacedOutputs {
   if (t.length === 0) {
     // No step, so no [t0, t_end] to check times against: only an empty series fits.
-    if (typeof outputs !== 'object' || outputs === null) throw new ArgumentError('outputs', '{ times, cotangents }', outputs);
-    if (outputs.times?.length) throw new ArgumentError('outputs.times', 'no times: the record holds no steps', outputs.times.length);
+    if (typeof outputs !== 'object' || outputs === null)
+      throw new ArgumentError('outputs', '{ times, cotangents }', outputs);
+    if (outputs.times?.length)
+      throw new ArgumentError('outputs.times', 'no times: the record holds no steps', outputs.times.length);
     return { atStart: [], steps: [] };
   }
   checkOutputs(outputs, n, t[0], ends[ends.length - 1]);
@@ -234,9 +296,19 @@ function reverseTables(
   stageBar: readonly Ptr[],
   outs: readonly { bar: Ptr; weights: readonly number[] }[],
 ) {
-  const later = (j: number) => stageBar.map((_, i) => (i > j && needed[i] ? a[i][j] ?? 0 : 0));
-  const columns = b.map((bj, j) => writeTerms(arena, [bj, ...outs.map((o) => o.weights[j]), ...later(j)], [ybar, ...outs.map((o) => o.bar), ...stageBar]));
-  const update = writeTerms(arena, [...stageBar.map((_, i) => (needed[i] ? 1 : 0)), ...outs.map(() => 1)], [...stageBar, ...outs.map((o) => o.bar)]);
+  const later = (j: number) => stageBar.map((_, i) => (i > j && needed[i] ? (a[i][j] ?? 0) : 0));
+  const columns = b.map((bj, j) =>
+    writeTerms(
+      arena,
+      [bj, ...outs.map((o) => o.weights[j]), ...later(j)],
+      [ybar, ...outs.map((o) => o.bar), ...stageBar],
+    ),
+  );
+  const update = writeTerms(
+    arena,
+    [...stageBar.map((_, i) => (needed[i] ? 1 : 0)), ...outs.map(() => 1)],
+    [...stageBar, ...outs.map((o) => o.bar)],
+  );
   return { columns, update };
 }
 
@@ -249,7 +321,11 @@ function addCotangents(rt: Runtime, ybar: Ptr, cotangents: readonly Float64Array
       arena.write(bar, c);
       return bar;
     });
-    const terms = writeTerms(arena, bars.map(() => 1), bars);
+    const terms = writeTerms(
+      arena,
+      bars.map(() => 1),
+      bars,
+    );
     kernels.rk_stage_sum(ybar, ybar, 1, terms.ptr, terms.count, cotangents[0].length);
   });
 }

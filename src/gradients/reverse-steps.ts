@@ -10,7 +10,8 @@ import { backpropagateSteps, type StoredStages } from './replay.js';
 export function reverseRecordedSteps(block: OdeBlock, request: BackwardRequest, stored?: StoredStages): BackwardResult {
   const { dyn, recorded, times, zBars, logDensityBar, termCotangents, stepTerms } = request;
   const { steps, method } = recorded.solution;
-  if (!steps) throw new ArgumentError('pass', 'a forward pass with record: true (the checkpointed steps)', 'none recorded');
+  if (!steps)
+    throw new ArgumentError('pass', 'a forward pass with record: true (the checkpointed steps)', 'none recorded');
   const { layout } = dyn;
   // The terms' cotangents at t1; the data loss's enter at their times (as outputs).
   const ybar1 = new Float64Array(dyn.stateSize);
@@ -23,9 +24,17 @@ export function reverseRecordedSteps(block: OdeBlock, request: BackwardRequest, 
   });
   const tableau = TABLEAUS[method];
   const bd = dyn.batch * dyn.d;
-  const hook = stepTerms.length === 0 ? undefined : stepTermsHook(stepTerms, {
-    rt: block.rt, tableau, tol: block.tolerances, components: bd, vectorField: block.vectorField, batch: dyn.batch,
-  });
+  const hook =
+    stepTerms.length === 0
+      ? undefined
+      : stepTermsHook(stepTerms, {
+          rt: block.rt,
+          tableau,
+          tol: block.tolerances,
+          components: bd,
+          vectorField: block.vectorField,
+          batch: dyn.batch,
+        });
   const replay = { stage: dyn.replayStage.bind(dyn), vjp: dyn.replayVjp.bind(dyn) };
   const back = backpropagateSteps(block.rt, replay, steps, tableau, ybar1, { times, cotangents }, hook, stored);
   return { zbar0: back.ybar.slice(0, bd), stepTermValues: back.stepTermValues };

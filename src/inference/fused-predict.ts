@@ -52,7 +52,11 @@ const TABLES_PER_STACK = 8;
  * z(t1) and the solver's statistics from the fused path, or the reason it does not apply. `maxBatch`
  * (default FUSED_MAX_BATCH) lets a test or a benchmark run it on larger batches, where it is correct but slower.
  */
-export function fusedPredict(model: FusedModel, request: FusedRequest, maxBatch = FUSED_MAX_BATCH): FusedSolution | string {
+export function fusedPredict(
+  model: FusedModel,
+  request: FusedRequest,
+  maxBatch = FUSED_MAX_BATCH,
+): FusedSolution | string {
   const reason = uncovered(model, request, maxBatch);
   if (reason) return reason;
   let stack = stacks.get(model.network);
@@ -63,12 +67,21 @@ export function fusedPredict(model: FusedModel, request: FusedRequest, maxBatch 
   if (typeof stack === 'string') return stack;
   const opts = resolveOptions(request.solve, request.z0.length, Float64Array.of(model.config.t0, model.config.t1));
   if (opts.grid !== null) return 'a fixed step grid (solver.steps)';
-  return fusedSolve(model.rt, tableFor(stack, request.batch, model.rt.arena.valueBytes), request.batch, request.z0, model.config.t0, model.config.t1, opts);
+  return fusedSolve(
+    model.rt,
+    tableFor(stack, request.batch, model.rt.arena.valueBytes),
+    request.batch,
+    request.z0,
+    model.config.t0,
+    model.config.t1,
+    opts,
+  );
 }
 
 function uncovered(model: FusedModel, request: FusedRequest, maxBatch: number): string | null {
   if (request.batch > maxBatch) return `batch ${request.batch} > ${maxBatch} (the graph path's GEMM is faster there)`;
-  if (request.onEvaluation !== undefined) return 'onEvaluation (the fused path does not return to JavaScript between evaluations)';
+  if (request.onEvaluation !== undefined)
+    return 'onEvaluation (the fused path does not return to JavaScript between evaluations)';
   if (request.times.some((t) => t !== model.config.t1)) return 'output times before t1 (dense output)';
   if (request.norm !== undefined) return "a norm of the caller's (a worker pool's shared steps)";
   return null;

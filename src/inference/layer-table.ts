@@ -10,13 +10,27 @@ import type { LayerSpec } from '../nn/layer.js';
 
 /** One entry of the table: OP_WORDS u32 words (assembly/inference.ts documents them). */
 export const OP_WORDS = 16;
-const LINEAR = 1, SQUASH = 2, ACT = 3, COPY = 4;
+const LINEAR = 1,
+  SQUASH = 2,
+  ACT = 3,
+  COPY = 4;
 /** buffer references the kernel resolves to its x and out arguments; work offsets start at WORK */
-const IN = 1, OUT = 2, WORK = 16;
+const IN = 1,
+  OUT = 2,
+  WORK = 16;
 
 export type LayerOp =
   | { kind: 'linear'; inputs: number; outputs: number; concat: boolean; weight: Parameter; bias: Parameter | null }
-  | { kind: 'squash'; inputs: number; outputs: number; weight: Parameter; bias: Parameter; gateWeight: Parameter; gateBias: Parameter; shiftWeight: Parameter }
+  | {
+      kind: 'squash';
+      inputs: number;
+      outputs: number;
+      weight: Parameter;
+      bias: Parameter;
+      gateWeight: Parameter;
+      gateBias: Parameter;
+      shiftWeight: Parameter;
+    }
   | { kind: 'activation'; fn: Activation };
 
 /** The compiled stack: its ops and the state width it maps to its derivative. */
@@ -39,7 +53,14 @@ export function compileNetwork(network: Network, stateSize: number): LayerStack 
     const ops: LayerOp[] = [];
     layers.forEach((l, i) => {
       if (i > 0) ops.push({ kind: 'activation', fn: spec.activation });
-      ops.push({ kind: 'linear', inputs: l.inputs, outputs: l.outputs, concat: true, weight: l.weight as Parameter, bias: l.bias as Parameter });
+      ops.push({
+        kind: 'linear',
+        inputs: l.inputs,
+        outputs: l.outputs,
+        concat: true,
+        weight: l.weight as Parameter,
+        bias: l.bias as Parameter,
+      });
     });
     return { stateSize, ops };
   }
@@ -56,7 +77,8 @@ export function compileNetwork(network: Network, stateSize: number): LayerStack 
 function flatten(spec: LayerSpec, params: Parameter[], ops: LayerOp[]): string | null {
   const take = (rows: number, cols: number): Parameter | string => {
     const p = params.shift();
-    if (!p || p.value.rows !== rows || p.value.cols !== cols) return `a parameter of shape [${rows}, ${cols}] where the description expects one`;
+    if (!p || p.value.rows !== rows || p.value.cols !== cols)
+      return `a parameter of shape [${rows}, ${cols}] where the description expects one`;
     return p;
   };
   switch (spec.type) {
@@ -82,7 +104,13 @@ function flatten(spec: LayerSpec, params: Parameter[], ops: LayerOp[]): string |
       return null;
     }
     case 'concatSquashLinear': {
-      const shapes: [number, number][] = [[spec.outputs, spec.inputs], [1, spec.outputs], [spec.outputs, 1], [1, spec.outputs], [spec.outputs, 1]];
+      const shapes: [number, number][] = [
+        [spec.outputs, spec.inputs],
+        [1, spec.outputs],
+        [spec.outputs, 1],
+        [1, spec.outputs],
+        [spec.outputs, 1],
+      ];
       const taken: Parameter[] = [];
       for (const [r, c] of shapes) {
         const p = take(r, c);
@@ -90,7 +118,16 @@ function flatten(spec: LayerSpec, params: Parameter[], ops: LayerOp[]): string |
         taken.push(p);
       }
       const [weight, bias, gateWeight, gateBias, shiftWeight] = taken;
-      ops.push({ kind: 'squash', inputs: spec.inputs, outputs: spec.outputs, weight, bias, gateWeight, gateBias, shiftWeight });
+      ops.push({
+        kind: 'squash',
+        inputs: spec.inputs,
+        outputs: spec.outputs,
+        weight,
+        bias,
+        gateWeight,
+        gateBias,
+        shiftWeight,
+      });
       return null;
     }
     default:
@@ -113,7 +150,9 @@ export function layoutTable(stack: LayerStack, batch: number, valueBytes: number
     return op !== undefined && op.kind === 'linear' && op.concat;
   };
   // The current value: where it lives, its row stride, its width.
-  let src = IN, srcStride = stateSize, width = stateSize;
+  let src = IN,
+    srcStride = stateSize,
+    width = stateSize;
   if (readsTime(0)) {
     const dst = buffer(stateSize + 1);
     entries.push([COPY, IN, stateSize, stateSize, 0, 0, 0, dst, stateSize + 1, stateSize]);
@@ -128,10 +167,34 @@ export function layoutTable(stack: LayerStack, batch: number, valueBytes: number
     if (op.kind === 'activation') {
       entries.push([ACT, src, srcStride, width, 0, 0, 0, dst, stride, width, 0, 0, 0, ACTIVATIONS.indexOf(op.fn)]);
     } else if (op.kind === 'linear') {
-      entries.push([LINEAR, src, srcStride, op.inputs + (op.concat ? 1 : 0), op.concat ? 1 : 0, op.weight.value.offset, op.bias?.value.offset ?? 0, dst, stride, op.outputs]);
+      entries.push([
+        LINEAR,
+        src,
+        srcStride,
+        op.inputs + (op.concat ? 1 : 0),
+        op.concat ? 1 : 0,
+        op.weight.value.offset,
+        op.bias?.value.offset ?? 0,
+        dst,
+        stride,
+        op.outputs,
+      ]);
     } else {
-      entries.push([SQUASH, src, srcStride, op.inputs, 0, op.weight.value.offset, op.bias.value.offset, dst, stride, op.outputs,
-        op.gateWeight.value.offset, op.gateBias.value.offset, op.shiftWeight.value.offset]);
+      entries.push([
+        SQUASH,
+        src,
+        srcStride,
+        op.inputs,
+        0,
+        op.weight.value.offset,
+        op.bias.value.offset,
+        dst,
+        stride,
+        op.outputs,
+        op.gateWeight.value.offset,
+        op.gateBias.value.offset,
+        op.shiftWeight.value.offset,
+      ]);
     }
     src = dst;
     srcStride = stride;

@@ -67,28 +67,42 @@ function setOwn(obj: object, key: string, value: unknown): void {
 }
 
 /** Serialises tensors (written in name order) and string metadata, as F64 or (options.dtype) F32. */
-export function encodeSafetensors(tensors: Record<string, NamedArray> | Map<string, NamedArray>, metadata: Record<string, string> = {}, options: EncodeOptions = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, NamedArray> | Map<string, NamedArray>,
+  metadata: Record<string, string> = {},
+  options: EncodeOptions = {},
+): Uint8Array {
   checkKeys(options, ['dtype'], '');
   const dtype = checkOneOf(options.dtype ?? 'F64', Object.keys(DTYPE_BYTES) as Dtype[], 'dtype');
   const size = DTYPE_BYTES[dtype];
-  const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   const header: Record<string, unknown> = {};
-  if (typeof metadata !== 'object' || metadata === null) throw new ArgumentError('metadata', 'an object of string values', metadata);
+  if (typeof metadata !== 'object' || metadata === null)
+    throw new ArgumentError('metadata', 'an object of string values', metadata);
   const metaEntries = Object.entries(metadata);
   for (const [k, v] of metaEntries) if (typeof v !== 'string') throw new ArgumentError(`metadata.${k}`, 'a string', v);
   if (metaEntries.length > 0) header[METADATA_KEY] = { ...metadata };
   let offset = 0;
   for (const [name, t] of entries) {
-    if (name === METADATA_KEY || name.length === 0) throw new ArgumentError('tensors', `names other than "" and "${METADATA_KEY}"`, name);
+    if (name === METADATA_KEY || name.length === 0)
+      throw new ArgumentError('tensors', `names other than "" and "${METADATA_KEY}"`, name);
     if (!(t.data instanceof Float64Array)) throw new ArgumentError(`tensors.${name}.data`, 'a Float64Array', t.data);
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       throw new ArgumentError(`tensors.${name}.shape`, 'an array of non-negative integers', t.shape);
     }
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new ArgumentError(`tensors.${name}`, `data of ${count} values for shape [${t.shape.join(', ')}]`, t.data);
+    if (count !== t.data.length)
+      throw new ArgumentError(`tensors.${name}`, `data of ${count} values for shape [${t.shape.join(', ')}]`, t.data);
     if (dtype === 'F32') {
       const i = t.data.findIndex((v) => Number.isFinite(v) && !Number.isFinite(Math.fround(v)));
-      if (i >= 0) throw new ArgumentError(`tensors.${name}.data[${i}]`, 'a value within float32 range (F32 would store it as infinite)', t.data[i]);
+      if (i >= 0)
+        throw new ArgumentError(
+          `tensors.${name}.data[${i}]`,
+          'a value within float32 range (F32 would store it as infinite)',
+          t.data[i],
+        );
     }
     setOwn(header, name, { dtype, shape: t.shape.slice(), data_offsets: [offset, offset + count * size] });
     offset += count * size;
@@ -123,15 +137,20 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
  */
 export function indexSafetensors(bytes: Uint8Array): SafetensorsIndex {
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError('bytes', 'a Uint8Array', bytes);
-  if (bytes.length < 8) throw new SafetensorsError(`safetensors: file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  if (bytes.length < 8)
+    throw new SafetensorsError(`safetensors: file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
   if (declared > BigInt(bytes.length - 8)) {
-    throw new SafetensorsError(`safetensors: header length ${declared} runs past the end of the file (${bytes.length - 8} bytes follow the length field): truncated or not a safetensors file`);
+    throw new SafetensorsError(
+      `safetensors: header length ${declared} runs past the end of the file (${bytes.length - 8} bytes follow the length field): truncated or not a safetensors file`,
+    );
   }
   const headerLength = Number(declared);
-  if (headerLength > MAX_HEADER_BYTES) throw new SafetensorsError(`safetensors: header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-  if (headerLength < 2) throw new SafetensorsError(`safetensors: header length ${headerLength} is too short for a JSON object`);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw new SafetensorsError(`safetensors: header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (headerLength < 2)
+    throw new SafetensorsError(`safetensors: header length ${headerLength} is too short for a JSON object`);
 
   checkHeaderStructure(bytes.subarray(8, 8 + headerLength));
   let text: string;
@@ -140,14 +159,18 @@ export function indexSafetensors(bytes: Uint8Array): SafetensorsIndex {
   } catch {
     throw new SafetensorsError('safetensors: header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) throw new SafetensorsError(`safetensors: header must start with "{", starts with ${JSON.stringify(text.slice(0, 10))}`);
+  if (!text.startsWith('{'))
+    throw new SafetensorsError(
+      `safetensors: header must start with "{", starts with ${JSON.stringify(text.slice(0, 10))}`,
+    );
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
     throw new SafetensorsError(`safetensors: header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError('safetensors: header must be a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new SafetensorsError('safetensors: header must be a JSON object');
 
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
@@ -155,58 +178,88 @@ export function indexSafetensors(bytes: Uint8Array): SafetensorsIndex {
   const infos: { name: string; dtype: Dtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(`safetensors: "${METADATA_KEY}" must be an object of strings`);
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+        throw new SafetensorsError(`safetensors: "${METADATA_KEY}" must be an object of strings`);
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== 'string') throw new SafetensorsError(`safetensors: metadata "${k}" must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string')
+          throw new SafetensorsError(`safetensors: metadata "${k}" must be a string, got ${JSON.stringify(v)}`);
         setOwn(metadata, k, v);
       }
       continue;
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(`safetensors: tensor "${name}": entry must be an object`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new SafetensorsError(`safetensors: tensor "${name}": entry must be an object`);
     const unknown = Object.keys(raw).find((k) => !ENTRY_KEYS.includes(k));
-    if (unknown !== undefined) throw new SafetensorsError(`safetensors: tensor "${name}": unknown key ${JSON.stringify(unknown)}; expected one of ${ENTRY_KEYS.join(', ')}`);
+    if (unknown !== undefined)
+      throw new SafetensorsError(
+        `safetensors: tensor "${name}": unknown key ${JSON.stringify(unknown)}; expected one of ${ENTRY_KEYS.join(', ')}`,
+      );
     const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
     if (dtype !== 'F64' && dtype !== 'F32') {
-      throw new SafetensorsError(`safetensors: tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported (taynode reads F64 and F32)`);
+      throw new SafetensorsError(
+        `safetensors: tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported (taynode reads F64 and F32)`,
+      );
     }
     const size = DTYPE_BYTES[dtype];
     if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      throw new SafetensorsError(`safetensors: tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+      throw new SafetensorsError(
+        `safetensors: tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+      );
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
-      throw new SafetensorsError(`safetensors: tensor "${name}": data_offsets must be two non-negative integers, got ${JSON.stringify(offsets)}`);
+      throw new SafetensorsError(
+        `safetensors: tensor "${name}": data_offsets must be two non-negative integers, got ${JSON.stringify(offsets)}`,
+      );
     }
     const [begin, end] = offsets as number[];
-    if (begin > end) throw new SafetensorsError(`safetensors: tensor "${name}": data_offsets [${begin}, ${end}] end before they begin`);
+    if (begin > end)
+      throw new SafetensorsError(
+        `safetensors: tensor "${name}": data_offsets [${begin}, ${end}] end before they begin`,
+      );
     if (end > dataLength) {
-      throw new SafetensorsError(`safetensors: tensor "${name}": data_offsets [${begin}, ${end}] run past the ${dataLength}-byte data buffer (truncated file?)`);
+      throw new SafetensorsError(
+        `safetensors: tensor "${name}": data_offsets [${begin}, ${end}] run past the ${dataLength}-byte data buffer (truncated file?)`,
+      );
     }
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== count * size) {
-      throw new SafetensorsError(`safetensors: tensor "${name}": shape [${shape.join(', ')}] needs ${count * size} bytes of ${dtype} but data_offsets span ${end - begin}`);
+      throw new SafetensorsError(
+        `safetensors: tensor "${name}": shape [${shape.join(', ')}] needs ${count * size} bytes of ${dtype} but data_offsets span ${end - begin}`,
+      );
     }
     infos.push({ name, dtype, shape: shape as number[], begin, end });
-    if (infos.length > MAX_TENSORS) throw new SafetensorsError(`safetensors: header lists more than ${MAX_TENSORS} tensors (MAX_TENSORS)`);
+    if (infos.length > MAX_TENSORS)
+      throw new SafetensorsError(`safetensors: header lists more than ${MAX_TENSORS} tensors (MAX_TENSORS)`);
   }
 
   // The buffer must be covered exactly: sorted by begin, each tensor starts where the previous ended.
   const sorted = infos.slice().sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const info of sorted) {
-    if (info.begin < expected) throw new SafetensorsError(`safetensors: tensor "${info.name}": data_offsets [${info.begin}, ${info.end}] overlap the previous tensor, which ends at ${expected}`);
-    if (info.begin > expected) throw new SafetensorsError(`safetensors: bytes [${expected}, ${info.begin}) of the data buffer belong to no tensor (before "${info.name}")`);
+    if (info.begin < expected)
+      throw new SafetensorsError(
+        `safetensors: tensor "${info.name}": data_offsets [${info.begin}, ${info.end}] overlap the previous tensor, which ends at ${expected}`,
+      );
+    if (info.begin > expected)
+      throw new SafetensorsError(
+        `safetensors: bytes [${expected}, ${info.begin}) of the data buffer belong to no tensor (before "${info.name}")`,
+      );
     expected = info.end;
   }
   if (expected !== dataLength) {
-    throw new SafetensorsError(`safetensors: the data buffer has ${dataLength} bytes but the tensors cover ${expected}: trailing bytes belong to no tensor`);
+    throw new SafetensorsError(
+      `safetensors: the data buffer has ${dataLength} bytes but the tensors cover ${expected}: trailing bytes belong to no tensor`,
+    );
   }
 
   const tensors = new Map<string, StoredTensor>();
   for (const info of infos) {
     const read = (): Float64Array => {
       const data = new Float64Array((info.end - info.begin) / DTYPE_BYTES[info.dtype]);
-      if (info.dtype === 'F64') for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 8) data[i] = view.getFloat64(at, true);
-      else for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
+      if (info.dtype === 'F64')
+        for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 8) data[i] = view.getFloat64(at, true);
+      else
+        for (let i = 0, at = dataStart + info.begin; i < data.length; i++, at += 4) data[i] = view.getFloat32(at, true);
       return data;
     };
     tensors.set(info.name, { dtype: info.dtype, shape: info.shape.slice(), read });
@@ -225,13 +278,20 @@ function checkHeaderStructure(header: Uint8Array): void {
   let commas = 0;
   for (let i = 0; i < header.length; i++) {
     const c = header[i];
-    if (c === 0x22) { // a string: skip to its closing quote, past escapes
+    if (c === 0x22) {
+      // a string: skip to its closing quote, past escapes
       for (i++; i < header.length && header[i] !== 0x22; i++) if (header[i] === 0x5c) i++;
-    } else if (c === 0x7b || c === 0x5b) { // { [
-      if (++depth > MAX_HEADER_DEPTH) throw new SafetensorsError(`safetensors: header nests ${depth} levels deep at byte ${i}; a valid header nests at most ${MAX_HEADER_DEPTH} (object, tensor entry, shape)`);
-    } else if (c === 0x7d || c === 0x5d) { // } ]
+    } else if (c === 0x7b || c === 0x5b) {
+      // { [
+      if (++depth > MAX_HEADER_DEPTH)
+        throw new SafetensorsError(
+          `safetensors: header nests ${depth} levels deep at byte ${i}; a valid header nests at most ${MAX_HEADER_DEPTH} (object, tensor entry, shape)`,
+        );
+    } else if (c === 0x7d || c === 0x5d) {
+      // } ]
       depth--;
-    } else if (c === 0x2c && depth === 1 && ++commas > MAX_TENSORS) { // entries = commas + 1, one may be the metadata
+    } else if (c === 0x2c && depth === 1 && ++commas > MAX_TENSORS) {
+      // entries = commas + 1, one may be the metadata
       throw new SafetensorsError(`safetensors: header lists more than ${MAX_TENSORS} tensors (MAX_TENSORS)`);
     }
   }

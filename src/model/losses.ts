@@ -51,18 +51,24 @@ export interface TapeLossOptions {
 
 /** Any loss written with Tape ops; its gradient comes from `tape.backward`. */
 export function tapeLoss(compute: TapeLossFunction, options: TapeLossOptions = {}): DataLoss {
-  if (typeof compute !== 'function') throw new ArgumentError('compute', 'a function (tape, z1, target) => Var', compute);
+  if (typeof compute !== 'function')
+    throw new ArgumentError('compute', 'a function (tape, z1, target) => Var', compute);
   checkKeys(options, ['name', 'checkTarget'], '');
   const name = options.name ?? 'tape loss';
   return {
     name,
-    checkTarget: options.checkTarget ?? ((target, batch, d, argument = 'target') => checkShapedLikeZ1(name, target, batch, d, argument)),
+    checkTarget:
+      options.checkTarget ??
+      ((target, batch, d, argument = 'target') => checkShapedLikeZ1(name, target, batch, d, argument)),
     evaluate: (rt, z1, target, batch) => onTape(rt, name, z1, target, batch, compute),
   };
 }
 
 /** mean over batch × D of (z1 − target)²: the default. */
-export const mseLoss: DataLoss = { ...tapeLoss((tape, z1, target) => tape.mse(z1, target), { name: 'mse' }), description: { kind: 'mse' } };
+export const mseLoss: DataLoss = {
+  ...tapeLoss((tape, z1, target) => tape.mse(z1, target), { name: 'mse' }),
+  description: { kind: 'mse' },
+};
 
 /**
  * Softmax cross-entropy of the logits z1 (one row per example) against class indices (one per
@@ -75,18 +81,23 @@ export const softmaxCrossEntropyLoss: DataLoss = {
   checkTarget(target, batch, d, argument = 'target') {
     checkFloat64(target, argument);
     if (target.length !== batch) {
-      throw new ShapeError(`${argument} holds ${target.length} values, expected ${batch} (softmax-cross-entropy: one class index per example)`);
+      throw new ShapeError(
+        `${argument} holds ${target.length} values, expected ${batch} (softmax-cross-entropy: one class index per example)`,
+      );
     }
     for (let i = 0; i < target.length; i++) {
       const c = target[i];
-      if (!Number.isInteger(c) || c < 0 || c >= d) throw new ArgumentError(`${argument}[${i}]`, `a class index: an integer in [0, ${d})`, c);
+      if (!Number.isInteger(c) || c < 0 || c >= d)
+        throw new ArgumentError(`${argument}[${i}]`, `a class index: an integer in [0, ${d})`, c);
     }
   },
   evaluate(rt, z1, target, batch) {
     const d = z1.length / batch;
     const oneHot = new Float64Array(z1.length);
     for (let b = 0; b < batch; b++) oneHot[b * d + target[b]] = 1;
-    return onTape(rt, 'softmax-cross-entropy', z1, oneHot, batch, (tape, logits, y) => tape.softmaxCrossEntropy(logits, y));
+    return onTape(rt, 'softmax-cross-entropy', z1, oneHot, batch, (tape, logits, y) =>
+      tape.softmaxCrossEntropy(logits, y),
+    );
   },
 };
 
@@ -95,13 +106,19 @@ export const softmaxCrossEntropyLoss: DataLoss = {
  * Gaussian negative log-likelihood with a fixed σ (MSE rescaled, plus a constant, on a likelihood scale).
  */
 export function gaussianNllLoss(sigma: number): DataLoss {
-  if (!(Number.isFinite(sigma) && sigma > 0)) throw new ArgumentError('sigma', 'a positive finite standard deviation', sigma);
+  if (!(Number.isFinite(sigma) && sigma > 0))
+    throw new ArgumentError('sigma', 'a positive finite standard deviation', sigma);
   const logSigma = Math.log(sigma);
-  const loss = tapeLoss((tape, z1, target) => {
-    const [rows, cols] = z1.shape;
-    const logStd = tape.constant(Tensor.from(tape.rt.arena, new Float64Array(rows * cols).fill(logSigma), rows, cols));
-    return tape.affine(tape.gaussianLogDensity(target, z1, logStd), -1 / (rows * cols));
-  }, { name: `gaussian-nll(σ=${sigma})` });
+  const loss = tapeLoss(
+    (tape, z1, target) => {
+      const [rows, cols] = z1.shape;
+      const logStd = tape.constant(
+        Tensor.from(tape.rt.arena, new Float64Array(rows * cols).fill(logSigma), rows, cols),
+      );
+      return tape.affine(tape.gaussianLogDensity(target, z1, logStd), -1 / (rows * cols));
+    },
+    { name: `gaussian-nll(σ=${sigma})` },
+  );
   return { ...loss, description: { kind: 'gaussianNll', sigma } };
 }
 
@@ -117,11 +134,18 @@ export const flowNllLoss: DataLoss = {
   description: { kind: 'flowNll' },
   checkTarget(target, batch, _d, argument = 'target') {
     checkFloat64(target, argument);
-    if (target.length === 0 || target.length % batch !== 0) throw new ShapeError(`${argument} holds ${target.length} values, not a whole row per example (flow-nll ignores it: e.g. zeros(${batch}))`);
+    if (target.length === 0 || target.length % batch !== 0)
+      throw new ShapeError(
+        `${argument} holds ${target.length} values, not a whole row per example (flow-nll ignores it: e.g. zeros(${batch}))`,
+      );
   },
   evaluate(_rt, z1, _target, batch, logDensity) {
     if (!(logDensity instanceof Float64Array) || logDensity.length !== batch) {
-      throw new ArgumentError('logDensity', `Δlog p for each of the ${batch} examples (flow-nll needs a model with a logDensity term)`, logDensity);
+      throw new ArgumentError(
+        'logDensity',
+        `Δlog p for each of the ${batch} examples (flow-nll needs a model with a logDensity term)`,
+        logDensity,
+      );
     }
     const d = z1.length / batch;
     let value = 0;
@@ -138,11 +162,20 @@ export const flowNllLoss: DataLoss = {
 /** The built-in loss a description names (what a worker rebuilds from a DataLoss's `description`). */
 export function lossFromDescription(description: LossDescription): DataLoss {
   switch (description?.kind) {
-    case 'mse': return mseLoss;
-    case 'softmaxCrossEntropy': return softmaxCrossEntropyLoss;
-    case 'flowNll': return flowNllLoss;
-    case 'gaussianNll': return gaussianNllLoss(description.sigma);
-    default: throw new ArgumentError('loss.description', 'one of the built-in losses (mse, softmaxCrossEntropy, gaussianNll, flowNll)', (description as { kind?: unknown })?.kind);
+    case 'mse':
+      return mseLoss;
+    case 'softmaxCrossEntropy':
+      return softmaxCrossEntropyLoss;
+    case 'flowNll':
+      return flowNllLoss;
+    case 'gaussianNll':
+      return gaussianNllLoss(description.sigma);
+    default:
+      throw new ArgumentError(
+        'loss.description',
+        'one of the built-in losses (mse, softmaxCrossEntropy, gaussianNll, flowNll)',
+        (description as { kind?: unknown })?.kind,
+      );
   }
 }
 
@@ -150,7 +183,11 @@ export function lossFromDescription(description: LossDescription): DataLoss {
 export function checkLoss(loss: unknown, argument = 'loss'): asserts loss is DataLoss {
   const l = loss as Partial<DataLoss> | null;
   if (typeof l !== 'object' || l === null || typeof l.checkTarget !== 'function' || typeof l.evaluate !== 'function') {
-    throw new ArgumentError(argument, 'a DataLoss { name, checkTarget, evaluate } (mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss(σ), tapeLoss(…))', loss);
+    throw new ArgumentError(
+      argument,
+      'a DataLoss { name, checkTarget, evaluate } (mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss(σ), tapeLoss(…))',
+      loss,
+    );
   }
 }
 
@@ -161,20 +198,35 @@ function checkFloat64(target: unknown, argument: string): asserts target is Floa
 function checkShapedLikeZ1(loss: string, target: Float64Array, batch: number, d: number, argument: string): void {
   checkFloat64(target, argument);
   // "z0 holds": z(t1) has the shape of the initial states the caller passed.
-  if (target.length !== batch * d) throw new ShapeError(`${argument} holds ${target.length} values, z0 holds ${batch * d} (${loss}: a target for every value of z(t1), batch × D = ${batch} × ${d})`);
-  for (let i = 0; i < target.length; i++) if (!Number.isFinite(target[i])) throw new ArgumentError(`${argument}[${i}]`, 'a finite value', target[i]);
+  if (target.length !== batch * d)
+    throw new ShapeError(
+      `${argument} holds ${target.length} values, z0 holds ${batch * d} (${loss}: a target for every value of z(t1), batch × D = ${batch} × ${d})`,
+    );
+  for (let i = 0; i < target.length; i++)
+    if (!Number.isFinite(target[i])) throw new ArgumentError(`${argument}[${i}]`, 'a finite value', target[i]);
 }
 
 /** Runs `compute` on a fresh tape in one arena scope; copies the value and ∂/∂z1 out. */
-function onTape(rt: Runtime, name: string, z1: Float64Array, target: Float64Array, batch: number, compute: TapeLossFunction): LossValue {
+function onTape(
+  rt: Runtime,
+  name: string,
+  z1: Float64Array,
+  target: Float64Array,
+  batch: number,
+  compute: TapeLossFunction,
+): LossValue {
   const d = z1.length / batch;
-  if (target.length % batch !== 0) throw new ShapeError(`loss ${name}: target holds ${target.length} values, not a whole row per example (batch ${batch})`);
+  if (target.length % batch !== 0)
+    throw new ShapeError(
+      `loss ${name}: target holds ${target.length} values, not a whole row per example (batch ${batch})`,
+    );
   return rt.arena.scope(() => {
     const tape = new Tape(rt);
     const z = tape.variable(Tensor.from(rt.arena, z1, batch, d));
     const y = tape.constant(Tensor.from(rt.arena, target, batch, target.length / batch));
     const root = compute(tape, z, y);
-    if (!root || root.value.rows !== 1 || root.value.cols !== 1) throw new ShapeError(`loss ${name}: expected a [1, 1] Var, got ${root?.shape ? `[${root.shape}]` : root}`);
+    if (root?.value.rows !== 1 || root.value.cols !== 1)
+      throw new ShapeError(`loss ${name}: expected a [1, 1] Var, got ${root?.shape ? `[${root.shape}]` : root}`);
     if (!root.requiresGrad) throw new ArgumentError(`loss ${name}`, 'a value computed from z1', 'a constant');
     tape.backward(root);
     return { value: root.value.data[0], gradient: z.grad!.toFloat64Array() };
@@ -187,6 +239,11 @@ function onTape(rt: Runtime, name: string, z1: Float64Array, target: Float64Arra
  */
 export function checkFiniteGradient(gradient: ArrayLike<number>, loss: string, what = 'gradient'): void {
   for (let i = 0; i < gradient.length; i++) {
-    if (!Number.isFinite(gradient[i])) throw new ArgumentError(`${loss} ${what}[${i}]`, 'a finite value (a loss gradient carried back through the solver)', gradient[i]);
+    if (!Number.isFinite(gradient[i]))
+      throw new ArgumentError(
+        `${loss} ${what}[${i}]`,
+        'a finite value (a loss gradient carried back through the solver)',
+        gradient[i],
+      );
   }
 }

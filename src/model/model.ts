@@ -11,7 +11,13 @@ import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../runtime/tensor.js';
 import { totalStats, type SolverStats } from '../ode/stats.js';
 import type { Layer, LayerSpec } from '../nn/layer.js';
-import { gruEncoder, gruEncoderParamShapes, MAX_SEQUENCE_STEPS, type GruEncoder, type GruEncoderSpec } from '../nn/gru-encoder.js';
+import {
+  gruEncoder,
+  gruEncoderParamShapes,
+  MAX_SEQUENCE_STEPS,
+  type GruEncoder,
+  type GruEncoderSpec,
+} from '../nn/gru-encoder.js';
 import { checkInitialiser, type Initialiser } from '../nn/init.js';
 import { checkLayerSpec, createLayer, paramShapes, specWidths } from '../nn/spec.js';
 import { parameterShapes } from '../nn/mlp.js';
@@ -24,7 +30,14 @@ import { tapeOps } from '../nn/ops.js';
 import { checkParameters, zeroGrads, type ParameterLike } from '../autodiff/parameters.js';
 import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 import type { SeriesLoss } from './series-losses.js';
-import { checkConfig, NeuralOde, type ForwardPass, type NeuralOdeConfig, type SolverConfig, type StateNorm } from './neural-ode.js';
+import {
+  checkConfig,
+  NeuralOde,
+  type ForwardPass,
+  type NeuralOdeConfig,
+  type SolverConfig,
+  type StateNorm,
+} from './neural-ode.js';
 import { checkBatchFits } from '../runtime/batch-fits.js';
 import type { InferencePath } from '../inference/index.js';
 
@@ -55,13 +68,16 @@ export function checkModelSpec(value: unknown): ModelSpec {
       checkKeys(enc, ['type', 'inputs', 'hidden', 'steps', 'reverse', 'readout'], 'model.encoder');
       checkWidth('model.encoder.inputs', enc.inputs);
       checkWidth('model.encoder.hidden', enc.hidden);
-      if (!Number.isInteger(enc.steps) || (enc.steps as number) < 1 || (enc.steps as number) > MAX_SEQUENCE_STEPS) throw new ArgumentError('model.encoder.steps', `an integer in [1, ${MAX_SEQUENCE_STEPS}]`, enc.steps);
-      if (enc.reverse !== undefined && typeof enc.reverse !== 'boolean') throw new ArgumentError('model.encoder.reverse', 'true or false', enc.reverse);
+      if (!Number.isInteger(enc.steps) || (enc.steps as number) < 1 || (enc.steps as number) > MAX_SEQUENCE_STEPS)
+        throw new ArgumentError('model.encoder.steps', `an integer in [1, ${MAX_SEQUENCE_STEPS}]`, enc.steps);
+      if (enc.reverse !== undefined && typeof enc.reverse !== 'boolean')
+        throw new ArgumentError('model.encoder.reverse', 'true or false', enc.reverse);
       checkLayerSpec(enc.readout, 'model.encoder.readout');
     } else checkLayerSpec(enc, 'model.encoder');
   }
   const blocks = spec.blocks;
-  if (!Array.isArray(blocks) || blocks.length === 0 || blocks.length > MAX_BLOCKS) throw new ArgumentError('model.blocks', `an array of 1 to ${MAX_BLOCKS} block configurations`, blocks);
+  if (!Array.isArray(blocks) || blocks.length === 0 || blocks.length > MAX_BLOCKS)
+    throw new ArgumentError('model.blocks', `an array of 1 to ${MAX_BLOCKS} block configurations`, blocks);
   blocks.forEach((b, i) => {
     checkObject(b, `model.blocks[${i}]`, 'a block configuration { dynamics | mlp, … }');
     try {
@@ -89,7 +105,12 @@ function withPath(e: ArgumentError, prefix: string): ArgumentError {
 function blockWidths(block: NeuralOdeConfig, i: number): number | null {
   if (block.mlp) return block.mlp.widths[0];
   const { inputs, outputs } = specWidths(block.dynamics!, `model.blocks[${i}].dynamics`);
-  if (inputs !== null && outputs !== null && inputs !== outputs) throw new ArgumentError(`model.blocks[${i}].dynamics`, `a map of the state to dz/dt (inputs ${inputs} = outputs)`, outputs);
+  if (inputs !== null && outputs !== null && inputs !== outputs)
+    throw new ArgumentError(
+      `model.blocks[${i}].dynamics`,
+      `a map of the state to dz/dt (inputs ${inputs} = outputs)`,
+      outputs,
+    );
   return inputs ?? outputs;
 }
 
@@ -97,20 +118,35 @@ function blockWidths(block: NeuralOdeConfig, i: number): number | null {
 function checkWidthsFit(spec: ModelSpec): void {
   const widths = spec.blocks.map(blockWidths);
   const d = widths.find((w) => w !== null);
-  if (d === undefined) throw new ArgumentError('model.blocks[0].dynamics', 'a description with at least one layer of stated width (the state size)', 'activations only');
-  widths.forEach((w, i) => { if (w !== null && w !== d) throw new ArgumentError(`model.blocks[${i}].dynamics`, `a state of ${d} values like the first block's`, w); });
+  if (d === undefined)
+    throw new ArgumentError(
+      'model.blocks[0].dynamics',
+      'a description with at least one layer of stated width (the state size)',
+      'activations only',
+    );
+  widths.forEach((w, i) => {
+    if (w !== null && w !== d)
+      throw new ArgumentError(`model.blocks[${i}].dynamics`, `a state of ${d} values like the first block's`, w);
+  });
   if (spec.encoder) {
     let out: number | null;
     if (spec.encoder.type === 'gru') {
       const readout = specWidths(spec.encoder.readout, 'model.encoder.readout');
-      if (readout.inputs !== null && readout.inputs !== spec.encoder.hidden) throw new ArgumentError('model.encoder.readout.inputs', `${spec.encoder.hidden} (the GRU's hidden size)`, readout.inputs);
+      if (readout.inputs !== null && readout.inputs !== spec.encoder.hidden)
+        throw new ArgumentError(
+          'model.encoder.readout.inputs',
+          `${spec.encoder.hidden} (the GRU's hidden size)`,
+          readout.inputs,
+        );
       out = readout.outputs;
     } else out = specWidths(spec.encoder, 'model.encoder').outputs;
-    if (out !== null && out !== d) throw new ArgumentError('model.encoder', `a layer returning the ODE state's ${d} values`, out);
+    if (out !== null && out !== d)
+      throw new ArgumentError('model.encoder', `a layer returning the ODE state's ${d} values`, out);
   }
   if (spec.head) {
     const into = specWidths(spec.head, 'model.head').inputs;
-    if (into !== null && into !== d) throw new ArgumentError('model.head', `a layer taking the ODE state's ${d} values`, into);
+    if (into !== null && into !== d)
+      throw new ArgumentError('model.head', `a layer taking the ODE state's ${d} values`, into);
   }
 }
 
@@ -118,13 +154,19 @@ function checkWidthsFit(spec: ModelSpec): void {
 export function modelParamShapes(spec: ModelSpec): Map<string, [number, number]> {
   const shapes = new Map<string, [number, number]>();
   const add = (m: Map<string, [number, number]>) => m.forEach((v, k) => shapes.set(k, v));
-  if (spec.encoder) add(spec.encoder.type === 'gru' ? gruEncoderParamShapes(spec.encoder, 'encoder') : paramShapes(spec.encoder, 'encoder'));
+  if (spec.encoder)
+    add(
+      spec.encoder.type === 'gru'
+        ? gruEncoderParamShapes(spec.encoder, 'encoder')
+        : paramShapes(spec.encoder, 'encoder'),
+    );
   spec.blocks.forEach((b, i) => {
     if (b.dynamics) add(paramShapes(b.dynamics, `blocks.${i}`));
-    else for (const { name, weight, bias } of parameterShapes(b.mlp!.widths, `blocks.${i}`)) {
-      shapes.set(`${name}.weight`, weight);
-      shapes.set(`${name}.bias`, [1, bias[0]]);
-    }
+    else
+      for (const { name, weight, bias } of parameterShapes(b.mlp!.widths, `blocks.${i}`)) {
+        shapes.set(`${name}.weight`, weight);
+        shapes.set(`${name}.bias`, [1, bias[0]]);
+      }
   });
   if (spec.head) add(paramShapes(spec.head, 'head'));
   return shapes;
@@ -187,30 +229,41 @@ export class Model {
   /** how the encoder's and head's weights were first drawn (from the description; blocks record their own) */
   readonly init?: Initialiser;
 
-  constructor(readonly rt: Runtime, parts: ModelParts, { init }: { init?: Initialiser } = {}) {
+  constructor(
+    readonly rt: Runtime,
+    parts: ModelParts,
+    { init }: { init?: Initialiser } = {},
+  ) {
     checkRuntime(rt, 'rt');
     if (init !== undefined) checkInitialiser(init);
     this.init = init;
     checkKeys(parts, ['encoder', 'blocks', 'head'], 'parts');
     const { encoder, blocks, head } = parts;
     if (encoder !== undefined) {
-      if ('gru' in (encoder as object)) { if (typeof (encoder as GruEncoder).apply !== 'function') throw new ArgumentError('encoder', 'a layer or gruEncoder value', encoder); }
-      else checkLayerValue(encoder, 'encoder');
+      if ('gru' in (encoder as object)) {
+        if (typeof (encoder as GruEncoder).apply !== 'function')
+          throw new ArgumentError('encoder', 'a layer or gruEncoder value', encoder);
+      } else checkLayerValue(encoder, 'encoder');
       checkParamsOn(rt, encoder.params, 'encoder');
     }
     if (head !== undefined) {
       checkLayerValue(head, 'head');
       checkParamsOn(rt, head.params, 'head');
     }
-    if (!Array.isArray(blocks) || blocks.length === 0) throw new ArgumentError('blocks', 'a non-empty array of NeuralOde blocks', blocks);
+    if (!Array.isArray(blocks) || blocks.length === 0)
+      throw new ArgumentError('blocks', 'a non-empty array of NeuralOde blocks', blocks);
     blocks.forEach((b, i) => {
       if (!(b instanceof NeuralOde)) throw new ArgumentError(`blocks[${i}]`, 'a NeuralOde', b);
-      if (b.rt !== rt) throw new ArgumentError(`blocks[${i}]`, 'a NeuralOde on this model\'s runtime', 'one on another runtime');
-      if (i > 0 && b.stateSize !== blocks[0].stateSize) throw new ArgumentError(`blocks[${i}]`, `a state of ${blocks[0].stateSize} values like blocks[0]`, b.stateSize);
+      if (b.rt !== rt)
+        throw new ArgumentError(`blocks[${i}]`, "a NeuralOde on this model's runtime", 'one on another runtime');
+      if (i > 0 && b.stateSize !== blocks[0].stateSize)
+        throw new ArgumentError(`blocks[${i}]`, `a state of ${blocks[0].stateSize} values like blocks[0]`, b.stateSize);
     });
     const d = blocks[0].stateSize;
-    if (encoder && encoder.outputs !== null && encoder.outputs !== d) throw new ArgumentError('encoder', `a layer returning the ODE state's ${d} values`, encoder.outputs);
-    if (head && head.inputs !== null && head.inputs !== d) throw new ArgumentError('head', `a layer taking the ODE state's ${d} values`, head.inputs);
+    if (encoder && encoder.outputs !== null && encoder.outputs !== d)
+      throw new ArgumentError('encoder', `a layer returning the ODE state's ${d} values`, encoder.outputs);
+    if (head && head.inputs !== null && head.inputs !== d)
+      throw new ArgumentError('head', `a layer taking the ODE state's ${d} values`, head.inputs);
     this.encoder = encoder;
     this.blocks = blocks.slice();
     this.head = head;
@@ -227,10 +280,13 @@ export class Model {
     let encoder: Encoder | undefined;
     if (spec.encoder) {
       const options = { rng, init, name: 'encoder' };
-      encoder = spec.encoder.type === 'gru' ? gruEncoder(rt, spec.encoder, options) : createLayer(rt, spec.encoder, options);
+      encoder =
+        spec.encoder.type === 'gru' ? gruEncoder(rt, spec.encoder, options) : createLayer(rt, spec.encoder, options);
     }
     // The paper's MLP keeps PyTorch's initialisation; described dynamics take the model's unless they name their own.
-    const blocks = spec.blocks.map((b, i) => NeuralOde.create(rt, b.mlp ? b : { ...b, init: b.init ?? init }, rng, { name: `blocks.${i}` }));
+    const blocks = spec.blocks.map((b, i) =>
+      NeuralOde.create(rt, b.mlp ? b : { ...b, init: b.init ?? init }, rng, { name: `blocks.${i}` }),
+    );
     const head = spec.head ? createLayer(rt, spec.head, { rng, init, name: 'head' }) : undefined;
     return new Model(rt, { encoder, blocks, head }, { init });
   }
@@ -248,10 +304,12 @@ export class Model {
     if (this.head) spec.head = this.head.spec;
     const implied = modelParamShapes(spec);
     const params = this.params;
-    const same = implied.size === params.length && params.every((p) => {
-      const shape = implied.get(p.name);
-      return shape !== undefined && shape[0] === p.value.rows && shape[1] === p.value.cols;
-    });
+    const same =
+      implied.size === params.length &&
+      params.every((p) => {
+        const shape = implied.get(p.name);
+        return shape !== undefined && shape[0] === p.value.rows && shape[1] === p.value.cols;
+      });
     return same ? spec : null;
   }
 
@@ -278,7 +336,10 @@ export class Model {
    * The whole model on a batch [batch, inputWidth], without regulariser states or gradients. `stats`
    * totals the blocks' solves (as NeuralOde.predict's, one object); `blockStats` holds each block's.
    */
-  predict(x: Float64Array, options: ModelPredictOptions = {}): { output: Float64Array; z1: Float64Array; stats: SolverStats; blockStats: SolverStats[]; paths: InferencePath[] } {
+  predict(
+    x: Float64Array,
+    options: ModelPredictOptions = {},
+  ): { output: Float64Array; z1: Float64Array; stats: SolverStats; blockStats: SolverStats[]; paths: InferencePath[] } {
     checkKeys(options, ['solver', 'times', 'norm', 'fastPath'], '');
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     const batch = this.batchOf(x);
@@ -291,13 +352,19 @@ export class Model {
       let zs = z;
       this.blocks.forEach((block, i) => {
         const last = i === this.blocks.length - 1;
-        const r = block.predict(z, { solver: options.solver, times: last ? options.times : undefined, fastPath: options.fastPath, ...(options.norm ? { norm: options.norm } : {}) });
+        const r = block.predict(z, {
+          solver: options.solver,
+          times: last ? options.times : undefined,
+          fastPath: options.fastPath,
+          ...(options.norm ? { norm: options.norm } : {}),
+        });
         z = r.z1;
         zs = r.zs;
         stats.push(r.stats);
         paths.push(r.path);
       });
-      const times = options.times === undefined ? [this.blocks[this.blocks.length - 1].config.t1] : Array.from(options.times);
+      const times =
+        options.times === undefined ? [this.blocks[this.blocks.length - 1].config.t1] : Array.from(options.times);
       const output = this.decode(tape, zs, times, batch, false).output;
       return { output, z1: z, stats: totalStats(stats), blockStats: stats, paths };
     });
@@ -317,7 +384,9 @@ export class Model {
     return this.lossOver(x, batch, undefined, options, (output, logDensity) => {
       const value = lossFn.evaluate(this.rt, output, target, batch, logDensity);
       if (!(value.gradient instanceof Float64Array) || value.gradient.length !== output.length) {
-        throw new ShapeError(`loss ${lossFn.name}: its gradient holds ${value.gradient?.length} values, the output holds ${output.length}`);
+        throw new ShapeError(
+          `loss ${lossFn.name}: its gradient holds ${value.gradient?.length} values, the output holds ${output.length}`,
+        );
       }
       return value;
     });
@@ -328,16 +397,25 @@ export class Model {
    * the head maps each, and `loss` (e.g. maskedMseLoss(target, mask)) sees the outputs as [times,
    * batch, outputWidth]; their cotangents enter the last block's backward pass at their times.
    */
-  objectiveAt(x: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: Omit<ModelObjectiveOptions, 'loss'> = {}): ModelObjectiveResult {
+  objectiveAt(
+    x: Float64Array,
+    times: ArrayLike<number>,
+    loss: SeriesLoss,
+    options: Omit<ModelObjectiveOptions, 'loss'> = {},
+  ): ModelObjectiveResult {
     checkOptions(options, ['rng', 'gradient', 'lambdaScale', 'norm']);
     const batch = this.batchOf(x);
-    if (times === null || typeof times !== 'object' || typeof times.length !== 'number') throw new ArgumentError('times', 'an array of output times', times);
-    if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (outputs, shape) => { value, gradient }', loss);
+    if (times === null || typeof times !== 'object' || typeof times.length !== 'number')
+      throw new ArgumentError('times', 'an array of output times', times);
+    if (typeof loss !== 'function')
+      throw new ArgumentError('loss', 'a function (outputs, shape) => { value, gradient }', loss);
     const shape = { times: times?.length, batch, d: this.outputWidth };
     return this.lossOver(x, batch, times, options, (outputs) => {
       const value = loss(outputs, shape);
       if (!(value?.gradient instanceof Float64Array) || value.gradient.length !== outputs.length) {
-        throw new ShapeError(`loss: its gradient holds ${value?.gradient?.length} values, the outputs hold ${outputs.length} ([times, batch, outputWidth])`);
+        throw new ShapeError(
+          `loss: its gradient holds ${value?.gradient?.length} values, the outputs hold ${outputs.length} ([times, batch, outputWidth])`,
+        );
       }
       return value;
     });
@@ -349,7 +427,10 @@ export class Model {
     batch: number,
     times: ArrayLike<number> | undefined,
     options: Omit<ModelObjectiveOptions, 'loss'>,
-    lossOf: (output: Float64Array, logDensity?: Float64Array) => { value: number; gradient: Float64Array; logDensityGradient?: Float64Array },
+    lossOf: (
+      output: Float64Array,
+      logDensity?: Float64Array,
+    ) => { value: number; gradient: Float64Array; logDensityGradient?: Float64Array },
   ): ModelObjectiveResult {
     const wantGrad = options.gradient ?? true;
     const { arena } = this.rt;
@@ -362,7 +443,10 @@ export class Model {
       const last = this.blocks.length - 1;
       this.blocks.forEach((block, i) => {
         const pass = block.forward(z, {
-          rng: options.rng, record: wantGrad, times: i === last ? times : undefined, lazyTerms: options.lazyTerms === true,
+          rng: options.rng,
+          record: wantGrad,
+          times: i === last ? times : undefined,
+          lazyTerms: options.lazyTerms === true,
           ...(options.lambdaScale === undefined ? {} : { lambdaScale: options.lambdaScale }),
           ...(options.norm === undefined ? {} : { norm: options.norm }),
         });
@@ -377,15 +461,23 @@ export class Model {
       let logDensity: Float64Array | undefined;
       if (withDensity.length > 0) {
         logDensity = new Float64Array(batch);
-        for (const p of withDensity) p.result.logDensity!.forEach((v, b) => { logDensity![b] += v; });
+        for (const p of withDensity)
+          p.result.logDensity!.forEach((v, b) => {
+            logDensity![b] += v;
+          });
       }
       const { value: dataLoss, gradient, logDensityGradient } = lossOf(output, logDensity);
       if (wantGrad) {
         checkFiniteGradient(gradient, 'loss');
         if (logDensityGradient) checkFiniteGradient(logDensityGradient, 'loss', 'log-density gradient');
       }
-      if (logDensityGradient !== undefined && (!(logDensityGradient instanceof Float64Array) || logDensityGradient.length !== (logDensity?.length ?? 0))) {
-        throw new ShapeError(`loss: its log-density gradient holds ${logDensityGradient?.length} values, expected ${logDensity?.length ?? 0} (one per example with a logDensity term, else none)`);
+      if (
+        logDensityGradient !== undefined &&
+        (!(logDensityGradient instanceof Float64Array) || logDensityGradient.length !== (logDensity?.length ?? 0))
+      ) {
+        throw new ShapeError(
+          `loss: its log-density gradient holds ${logDensityGradient?.length} values, expected ${logDensity?.length ?? 0} (one per example with a logDensity term, else none)`,
+        );
       }
       if (wantGrad) {
         let zbar: Float64Array;
@@ -398,7 +490,8 @@ export class Model {
             zbar.set(z.grad!.toFloat64Array(), m * batch * this.stateSize);
           });
         } else zbar = gradient;
-        for (let i = last; i >= 0; i--) zbar = this.blocks[i].backward(passes[i], zbar, passes[i].result.logDensity ? logDensityGradient : undefined);
+        for (let i = last; i >= 0; i--)
+          zbar = this.blocks[i].backward(passes[i], zbar, passes[i].result.logDensity ? logDensityGradient : undefined);
         if (this.encoder && z0.requiresGrad) encoderTape.backward(z0, Tensor.from(arena, zbar, batch, this.stateSize));
       }
       // After the backward passes: a block's step terms (errorEstimate, stiffness) are summed in its replay.
@@ -407,16 +500,25 @@ export class Model {
       let loss = dataLoss;
       passes.forEach((p, i) => {
         loss += p.result.loss;
-        for (const [name, value] of Object.entries(p.result.regularizers)) regularizers[several ? `b${i}.${name}` : name] = value;
+        for (const [name, value] of Object.entries(p.result.regularizers))
+          regularizers[several ? `b${i}.${name}` : name] = value;
       });
-      const sum = (key: 'nfe' | 'acceptedSteps' | 'rejectedSteps' | 'nonFiniteRejections') => passes.reduce((n, p) => n + p.result.forwardStats[key], 0);
+      const sum = (key: 'nfe' | 'acceptedSteps' | 'rejectedSteps' | 'nonFiniteRejections') =>
+        passes.reduce((n, p) => n + p.result.forwardStats[key], 0);
       return {
-        loss, dataLoss, regularizers, output, ...(logDensity ? { logDensity } : {}),
+        loss,
+        dataLoss,
+        regularizers,
+        output,
+        ...(logDensity ? { logDensity } : {}),
         nfeForward: passes.reduce((n, p) => n + p.result.nfeForward, 0),
         nfeBackward: passes.reduce((n, p) => n + p.result.nfeBackward, 0),
         forwardStats: {
-          nfe: sum('nfe'), acceptedSteps: sum('acceptedSteps'), rejectedSteps: sum('rejectedSteps'),
-          nonFiniteRejections: sum('nonFiniteRejections'), initialStep: passes[0].result.forwardStats.initialStep,
+          nfe: sum('nfe'),
+          acceptedSteps: sum('acceptedSteps'),
+          rejectedSteps: sum('rejectedSteps'),
+          nonFiniteRejections: sum('nonFiniteRejections'),
+          initialStep: passes[0].result.forwardStats.initialStep,
         },
         blocks: passes.map((p) => p.result),
       };
@@ -430,7 +532,8 @@ export class Model {
     // An encoder that reads the time sees the first block's start time.
     const ops = tapeOps(tape, this.blocks[0].config.t0, { grad });
     const z0 = 'gru' in this.encoder ? this.encoder.apply(ops, input, tape) : this.encoder.apply(ops, input);
-    if (z0.shape[0] !== batch || z0.shape[1] !== this.stateSize) throw new ShapeError(`encoder: returned [${z0.shape}], the ODE state is [${batch}, ${this.stateSize}]`);
+    if (z0.shape[0] !== batch || z0.shape[1] !== this.stateSize)
+      throw new ShapeError(`encoder: returned [${z0.shape}], the ODE state is [${batch}, ${this.stateSize}]`);
     return z0;
   }
 
@@ -438,7 +541,13 @@ export class Model {
    * z at each output time ([times, batch, D]) → the head's output at that time, on the tape, one slice
    * per time (a head that reads the time sees each output's own); z itself without a head.
    */
-  private decode(tape: Tape, zs: Float64Array, times: readonly number[], batch: number, grad: boolean): { output: Float64Array; slices: { z: Var; out: Var }[] } {
+  private decode(
+    tape: Tape,
+    zs: Float64Array,
+    times: readonly number[],
+    batch: number,
+    grad: boolean,
+  ): { output: Float64Array; slices: { z: Var; out: Var }[] } {
     if (!this.head) return { output: zs, slices: [] };
     const head = this.head;
     const bd = batch * this.stateSize;
@@ -455,9 +564,11 @@ export class Model {
 
   private batchOf(x: Float64Array): number {
     const w = this.inputWidth;
-    if (!(x instanceof Float64Array) || x.length === 0 || x.length % w !== 0) throw new ShapeError(`x: expected a Float64Array of batch × ${w} values, got ${x?.length}`);
+    if (!(x instanceof Float64Array) || x.length === 0 || x.length % w !== 0)
+      throw new ShapeError(`x: expected a Float64Array of batch × ${w} values, got ${x?.length}`);
     checkBatchFits(this.rt.arena, x.length / w, w, 'x');
-    for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new ArgumentError(`x[${i}]`, 'a finite input', x[i]);
+    for (let i = 0; i < x.length; i++)
+      if (!Number.isFinite(x[i])) throw new ArgumentError(`x[${i}]`, 'a finite input', x[i]);
     return x.length / w;
   }
 }
@@ -465,6 +576,7 @@ export class Model {
 function checkOptions(options: ModelObjectiveOptions, keys: readonly string[]): void {
   checkKeys(options, keys, '');
   if (options.gradient !== undefined) checkBoolean(options.gradient, 'gradient');
-  if ((options as ModelObjectiveOptions).lazyTerms !== undefined) checkBoolean((options as ModelObjectiveOptions).lazyTerms, 'lazyTerms');
+  if ((options as ModelObjectiveOptions).lazyTerms !== undefined)
+    checkBoolean((options as ModelObjectiveOptions).lazyTerms, 'lazyTerms');
   if (options.rng !== undefined) checkRng(options.rng, 'rng');
 }

@@ -4,7 +4,7 @@
 // (objectiveAt, series-losses.ts) plus λ-weighted regularisers, all integrated in the same solve
 // (terms.ts). Gradients: discretise-then-optimise with step-level checkpoints (default) or with every
 // accepted step's stages stored by the forward solve ('backprop'), or the continuous adjoint.
-import { ArenaExhaustedError, ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { checkRng, type Rng } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -16,7 +16,16 @@ import { callOnTensors } from '../ode/dynamics.js';
 import type { SolveOptions } from '../ode/options.js';
 import type { AcceptedSteps, SolverStats } from '../ode/stats.js';
 import { TABLEAUS, type MethodName } from '../ode/tableaus.js';
-import { createGradientMethod, GRADIENT_METHODS, type BlockSolveRequest, type GradientStrategy, type GradientMethod, type OdeBlock, type RecordedForward, type StateNorm } from '../gradients/index.js';
+import {
+  createGradientMethod,
+  GRADIENT_METHODS,
+  type BlockSolveRequest,
+  type GradientStrategy,
+  type GradientMethod,
+  type OdeBlock,
+  type RecordedForward,
+  type StateNorm,
+} from '../gradients/index.js';
 import { checkOutputTimes, solveTimes } from '../gradients/outputs.js';
 import type { SeriesLoss } from './series-losses.js';
 import { checkNetworkSpec, createNetwork, type Network, type NetworkSpec } from '../nn/mlp.js';
@@ -31,12 +40,22 @@ import { checkBoolean, checkKeys, checkOneOf } from '../config/strict.js';
 import { checkRuntime } from '../runtime/check.js';
 import { LruCache } from '../lru-cache.js';
 import { checkSolverConfig, type SolverConfig } from './solver-config.js';
-import { checkTerms, isStepTerm, termName, termsFromRegularizers, termsNeedNoise, type IntegralTermConfig, type StepTermConfig, type TermConfig } from '../terms/terms.js';
+import {
+  checkTerms,
+  isStepTerm,
+  termName,
+  termsFromRegularizers,
+  termsNeedNoise,
+  type IntegralTermConfig,
+  type StepTermConfig,
+  type TermConfig,
+} from '../terms/terms.js';
 import { checkStepTermsSolver } from '../terms/step-hook.js';
 import { fusedPredict, type InferencePath } from '../inference/index.js';
 
 // src/ode's defaults (options.ts), which the solve used when the solver config leaves them out.
-const DEFAULT_RTOL = 1e-6, DEFAULT_ATOL = 1e-8;
+const DEFAULT_RTOL = 1e-6,
+  DEFAULT_ATOL = 1e-8;
 import { checkFiniteGradient, checkLoss, mseLoss, type DataLoss } from './losses.js';
 import { checkBatchFits } from '../runtime/batch-fits.js';
 
@@ -166,7 +185,17 @@ export interface PredictOptions {
   fastPath?: boolean;
 }
 
-export const CONFIG_KEYS = ['mlp', 'dynamics', 'init', 'regularizers', 'terms', 'solver', 'gradient', 't0', 't1'] as const;
+export const CONFIG_KEYS = [
+  'mlp',
+  'dynamics',
+  'init',
+  'regularizers',
+  'terms',
+  'solver',
+  'gradient',
+  't0',
+  't1',
+] as const;
 const OBJECTIVE_OPTION_KEYS = ['gradient', 'rng', 'grid', 'loss', 'lambdaScale', 'norm'] as const;
 const FORWARD_OPTION_KEYS = ['rng', 'grid', 'record', 'times', 'lazyTerms', 'lambdaScale', 'norm'] as const;
 const PREDICT_OPTION_KEYS = ['solver', 'times', 'onEvaluation', 'norm', 'fastPath'] as const;
@@ -184,15 +213,26 @@ export type ResolvedConfig = NeuralOdeConfig & { t0: number; t1: number; gradien
  * configuration names neither `mlp` nor `dynamics`.
  */
 export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): ResolvedConfig {
-  if (typeof config !== 'object' || config === null) throw new ArgumentError('config', 'an object { mlp | dynamics, regularizers?, solver?, … }', config);
+  if (typeof config !== 'object' || config === null)
+    throw new ArgumentError('config', 'an object { mlp | dynamics, regularizers?, solver?, … }', config);
   // The option chose between two implementations until the plain-TypeScript one was removed; say so
   // rather than call it unknown (loadModel drops the field that older model files carry).
-  if ('backend' in config) throw new ArgumentError('backend', 'no such option (removed: there is one implementation of the dynamics)', (config as { backend?: unknown }).backend);
+  if ('backend' in config)
+    throw new ArgumentError(
+      'backend',
+      'no such option (removed: there is one implementation of the dynamics)',
+      (config as { backend?: unknown }).backend,
+    );
   checkKeys(config, CONFIG_KEYS, '');
   if (custom) {
-    if (config.mlp !== undefined || config.dynamics !== undefined) throw new ArgumentError('config', 'no mlp or dynamics description when the dynamics are given as code');
+    if (config.mlp !== undefined || config.dynamics !== undefined)
+      throw new ArgumentError('config', 'no mlp or dynamics description when the dynamics are given as code');
   } else if ((config.mlp === undefined) === (config.dynamics === undefined)) {
-    throw new ArgumentError('config', 'exactly one of mlp (the paper\'s MLP) or dynamics (a layer description)', config.mlp === undefined ? 'neither' : 'both');
+    throw new ArgumentError(
+      'config',
+      "exactly one of mlp (the paper's MLP) or dynamics (a layer description)",
+      config.mlp === undefined ? 'neither' : 'both',
+    );
   }
   if (config.mlp !== undefined) checkNetworkSpec(config.mlp);
   if (config.dynamics !== undefined) {
@@ -202,11 +242,17 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
   if (config.init !== undefined) {
     checkInitialiser(config.init);
     // The MLP keeps PyTorch's initialisation (its files predate the option); recording another would misstate it.
-    if (config.mlp !== undefined) throw new ArgumentError('init', 'no init with mlp (the paper\'s MLP is initialised as PyTorch\'s Linear); use a dynamics description', config.init);
+    if (config.mlp !== undefined)
+      throw new ArgumentError(
+        'init',
+        "no init with mlp (the paper's MLP is initialised as PyTorch's Linear); use a dynamics description",
+        config.init,
+      );
   }
   checkRegularizers(config.regularizers ?? {});
   if (config.terms !== undefined) {
-    if (config.regularizers !== undefined) throw new ArgumentError('terms', 'either terms or regularizers, not both', config.terms);
+    if (config.regularizers !== undefined)
+      throw new ArgumentError('terms', 'either terms or regularizers, not both', config.terms);
     checkTerms(config.terms, 'terms');
   }
   checkSolverConfig(config.solver ?? {});
@@ -216,12 +262,19 @@ export function checkConfig(config: NeuralOdeConfig, { custom = false } = {}): R
     // They are sums over the accepted steps, evaluated and differentiated in the replay of those steps.
     const first = stepTerms[0];
     const what = first.kind === 'taylor' ? `taylor term with estimator '${first.estimator}'` : `${first.kind} term`;
-    if (gradient === 'adjoint') throw new ArgumentError('gradient', `'checkpoint' or 'backprop' (a ${what} is summed over the accepted steps and differentiated through their stages)`, gradient);
+    if (gradient === 'adjoint')
+      throw new ArgumentError(
+        'gradient',
+        `'checkpoint' or 'backprop' (a ${what} is summed over the accepted steps and differentiated through their stages)`,
+        gradient,
+      );
     checkStepTermsSolver(stepTerms, TABLEAUS[config.solver?.method ?? 'dopri5'], config.solver?.steps);
   }
-  const t0 = config.t0 ?? 0, t1 = config.t1 ?? 1;
+  const t0 = config.t0 ?? 0,
+    t1 = config.t1 ?? 1;
   if (typeof t0 !== 'number' || !Number.isFinite(t0)) throw new ArgumentError('t0', 'a finite start time', t0);
-  if (typeof t1 !== 'number' || !Number.isFinite(t1) || t0 === t1) throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
+  if (typeof t1 !== 'number' || !Number.isFinite(t1) || t0 === t1)
+    throw new ArgumentError('t1', `a finite end time different from t0 = ${t0}`, t1);
   return { ...config, gradient, t0, t1 };
 }
 
@@ -234,11 +287,18 @@ export class NeuralOde implements OdeBlock {
   /** the prefix of its parameters' names ("blocks.0" inside a Model; "" alone): a file of this block alone drops it */
   readonly name: string;
 
-  constructor(readonly rt: Runtime, readonly network: Network, config: NeuralOdeConfig, { name = '' }: { name?: string } = {}) {
+  constructor(
+    readonly rt: Runtime,
+    readonly network: Network,
+    config: NeuralOdeConfig,
+    { name = '' }: { name?: string } = {},
+  ) {
     this.name = name;
     checkRuntime(rt, 'rt');
-    if (typeof network !== 'object' || network === null || !network.graph) throw new ArgumentError('network', 'a Network ({ graph } from createNetwork, or a layer\'s dynamics)', network);
-    if (network.graph.rt !== rt) throw new ArgumentError('dynamics', 'dynamics built on this runtime', 'dynamics of another runtime');
+    if (typeof network !== 'object' || network === null || !network.graph)
+      throw new ArgumentError('network', "a Network ({ graph } from createNetwork, or a layer's dynamics)", network);
+    if (network.graph.rt !== rt)
+      throw new ArgumentError('dynamics', 'dynamics built on this runtime', 'dynamics of another runtime');
     this.config = checkConfig(config, { custom: network.layer === undefined && network.mlp === undefined });
     this.gradientMethod = createGradientMethod(this.config.gradient);
   }
@@ -254,7 +314,12 @@ export class NeuralOde implements OdeBlock {
     if (config.mlp) return new NeuralOde(rt, createNetwork(rt, config.mlp, rng, { name }), config, { name });
     const layer = createLayer(rt, config.dynamics!, { rng, init: config.init ?? 'pytorch', name });
     const state = layer.inputs ?? layer.outputs;
-    if (state === null) throw new ArgumentError('dynamics', 'a description with at least one layer of stated width (the state size)', 'activations only');
+    if (state === null)
+      throw new ArgumentError(
+        'dynamics',
+        'a description with at least one layer of stated width (the state size)',
+        'activations only',
+      );
     return new NeuralOde(rt, { graph: layerDynamics(rt, layer, state), layer }, config, { name });
   }
 
@@ -263,7 +328,11 @@ export class NeuralOde implements OdeBlock {
    * `config` holds everything but the dynamics. Save it with saveModel and reload its weights into the
    * same code-built model with loadWeights.
    */
-  static fromDynamics(rt: Runtime, dynamics: Dynamics, config: Omit<NeuralOdeConfig, 'mlp' | 'dynamics' | 'init'> = {}): NeuralOde {
+  static fromDynamics(
+    rt: Runtime,
+    dynamics: Dynamics,
+    config: Omit<NeuralOdeConfig, 'mlp' | 'dynamics' | 'init'> = {},
+  ): NeuralOde {
     return new NeuralOde(rt, { graph: dynamics }, config);
   }
 
@@ -314,7 +383,10 @@ export class NeuralOde implements OdeBlock {
 
   /** The integral terms: `terms` (but the step terms and R_K estimated per step), or those the `regularizers` shorthand stands for. */
   get terms(): IntegralTermConfig[] {
-    return this.config.terms?.filter((t): t is IntegralTermConfig => !isStepTerm(t)) ?? (termsFromRegularizers(this.config.regularizers ?? {}) as IntegralTermConfig[]);
+    return (
+      this.config.terms?.filter((t): t is IntegralTermConfig => !isStepTerm(t)) ??
+      (termsFromRegularizers(this.config.regularizers ?? {}) as IntegralTermConfig[])
+    );
   }
 
   /** The terms summed over the accepted steps in the replay (errorEstimate, stiffness, R_K with a per-step estimator). */
@@ -335,9 +407,17 @@ export class NeuralOde implements OdeBlock {
   solveOptions(solver: SolverConfig, grid?: ArrayLike<number>): SolveOptions {
     checkSolverConfig(solver); // before a grid of solver.steps times is laid out
     const { t0, t1 } = this.config;
-    const options: SolveOptions = { method: solver.method ?? 'dopri5', rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps };
+    const options: SolveOptions = {
+      method: solver.method ?? 'dopri5',
+      rtol: solver.rtol,
+      atol: solver.atol,
+      maxSteps: solver.maxSteps,
+    };
     if (grid) options.grid = grid;
-    else if (solver.steps !== undefined) options.grid = Array.from({ length: solver.steps + 1 }, (_, i) => (i === solver.steps ? t1 : t0 + ((t1 - t0) * i) / solver.steps!));
+    else if (solver.steps !== undefined)
+      options.grid = Array.from({ length: solver.steps + 1 }, (_, i) =>
+        i === solver.steps ? t1 : t0 + ((t1 - t0) * i) / solver.steps!,
+      );
     for (const key of ['rtol', 'atol', 'maxSteps'] as const) if (options[key] === undefined) delete options[key];
     return options;
   }
@@ -360,7 +440,12 @@ export class NeuralOde implements OdeBlock {
     let f = store ? store.odeFunction : dyn.odeFunction;
     if (onEval) {
       const inner = f;
-      f = { evaluate: (t: number, y: Tensor, dy: Tensor) => { onEval(t, y.asFloat64()); typeof inner === 'function' ? callOnTensors(inner, t, y, dy) : inner.evaluate(t, y, dy); } };
+      f = {
+        evaluate: (t: number, y: Tensor, dy: Tensor) => {
+          onEval(t, y.asFloat64());
+          typeof inner === 'function' ? callOnTensors(inner, t, y, dy) : inner.evaluate(t, y, dy);
+        },
+      };
     }
     const options: SolveOptions = { ...this.solveOptions(solver, grid), recordSteps: record, runtime: this.rt };
     if (store) options.recorder = store;
@@ -374,25 +459,60 @@ export class NeuralOde implements OdeBlock {
    * z(t1) for a batch of initial states [batch, D] (no regulariser states), and z at every time of
    * options.times ([times, batch, D]; z(t1) alone by default) by dense output.
    */
-  predict(z0: Float64Array, options: PredictOptions = {}): { z1: Float64Array; zs: Float64Array; stats: SolverStats; path: InferencePath } {
+  predict(
+    z0: Float64Array,
+    options: PredictOptions = {},
+  ): { z1: Float64Array; zs: Float64Array; stats: SolverStats; path: InferencePath } {
     checkKeys(options, PREDICT_OPTION_KEYS, '');
     if (options.solver !== undefined) checkSolverConfig(options.solver);
     checkNorm(options.norm);
-    if (options.onEvaluation !== undefined && typeof options.onEvaluation !== 'function') throw new ArgumentError('onEvaluation', 'a function (t, z)', options.onEvaluation);
+    if (options.onEvaluation !== undefined && typeof options.onEvaluation !== 'function')
+      throw new ArgumentError('onEvaluation', 'a function (t, z)', options.onEvaluation);
     if (options.fastPath !== undefined) checkBoolean(options.fastPath, 'fastPath');
     const batch = this.batchOf(z0, 'z0');
     const { t0, t1 } = this.config;
     const times = this.outputTimes(options.times);
-    const fused = options.fastPath === false ? 'fastPath: false' : fusedPredict(this, { z0, batch, times, solve: this.solveOptions(options.solver ?? this.config.solver ?? {}), onEvaluation: options.onEvaluation, norm: options.norm });
-    if (typeof fused !== 'string') return { z1: fused.z1, zs: gatherOutputs([fused.z1], times.map(() => 0), z0.length), stats: fused.stats, path: { fused: true } };
+    const fused =
+      options.fastPath === false
+        ? 'fastPath: false'
+        : fusedPredict(this, {
+            z0,
+            batch,
+            times,
+            solve: this.solveOptions(options.solver ?? this.config.solver ?? {}),
+            onEvaluation: options.onEvaluation,
+            norm: options.norm,
+          });
+    if (typeof fused !== 'string')
+      return {
+        z1: fused.z1,
+        zs: gatherOutputs(
+          [fused.z1],
+          times.map(() => 0),
+          z0.length,
+        ),
+        stats: fused.stats,
+        path: { fused: true },
+      };
     const dyn = this.dynamics(batch, false);
     const bd = batch * this.stateSize;
-    const onEval = options.onEvaluation ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd)) : undefined;
+    const onEval = options.onEvaluation
+      ? (t: number, y: Float64Array) => options.onEvaluation!(t, y.subarray(0, bd))
+      : undefined;
     const { ts, index } = solveTimes(times, t0, t1);
     // odeint copies z0 into its arena buffer and hands back fresh arrays: no copy of our own either way.
-    const r = this.solveWith(options.solver ?? this.config.solver ?? {}, { dyn, y0: z0, ts, record: false, norm: options.norm }, onEval);
+    const r = this.solveWith(
+      options.solver ?? this.config.solver ?? {},
+      { dyn, y0: z0, ts, record: false, norm: options.norm },
+      onEval,
+    );
     const last = r.ys[r.ys.length - 1];
-    return { z1: last.length === bd ? last : last.slice(0, bd), zs: gatherOutputs(r.ys, index, bd), stats: r.stats, path: { fused: false, reason: fused } };
+    return {
+      z1: last.length === bd ? last : last.slice(0, bd),
+      zs: gatherOutputs(r.ys, index, bd),
+      stats: r.stats,
+      path: { fused: false, reason: fused },
+    };
   }
 
   /**
@@ -410,11 +530,16 @@ export class NeuralOde implements OdeBlock {
     const { zs: _, ...result } = this.lossOver(z0, undefined, options, (z1, logDensity) => {
       const value = dataLossFn.evaluate(this.rt, z1, target, batch, logDensity);
       if (!(value.gradient instanceof Float64Array) || value.gradient.length !== bd) {
-        throw new ShapeError(`loss ${dataLossFn.name}: its gradient holds ${value.gradient?.length} values, z(t1) holds ${bd} (expected a Float64Array)`);
+        throw new ShapeError(
+          `loss ${dataLossFn.name}: its gradient holds ${value.gradient?.length} values, z(t1) holds ${bd} (expected a Float64Array)`,
+        );
       }
-      const ld = value.logDensityGradient, expected = logDensity?.length ?? 0;
+      const ld = value.logDensityGradient,
+        expected = logDensity?.length ?? 0;
       if (ld !== undefined && (!(ld instanceof Float64Array) || ld.length !== expected)) {
-        throw new ShapeError(`loss ${dataLossFn.name}: its log-density gradient holds ${ld?.length} values, expected ${expected} (one per example with a logDensity term, else none)`);
+        throw new ShapeError(
+          `loss ${dataLossFn.name}: its log-density gradient holds ${ld?.length} values, expected ${expected} (one per example with a logDensity term, else none)`,
+        );
       }
       return value;
     });
@@ -427,17 +552,28 @@ export class NeuralOde implements OdeBlock {
    * zs = [times, batch, D], plus λ-weighted regulariser means over [t0, t1]. Its cotangents enter the
    * replay or the adjoint at their times.
    */
-  objectiveAt(z0: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: ObjectiveAtOptions = {}): ObjectiveAtResult {
-    checkObjectiveOptions(options, OBJECTIVE_OPTION_KEYS.filter((k) => k !== 'loss'));
+  objectiveAt(
+    z0: Float64Array,
+    times: ArrayLike<number>,
+    loss: SeriesLoss,
+    options: ObjectiveAtOptions = {},
+  ): ObjectiveAtResult {
+    checkObjectiveOptions(
+      options,
+      OBJECTIVE_OPTION_KEYS.filter((k) => k !== 'loss'),
+    );
     const batch = this.batchOf(z0, 'z0');
     if (times === undefined) throw new ArgumentError('times', 'the output times', times);
     this.outputTimes(times);
-    if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (zs, shape) => { value, gradient }', loss);
+    if (typeof loss !== 'function')
+      throw new ArgumentError('loss', 'a function (zs, shape) => { value, gradient }', loss);
     const shape = { times: times.length, batch, d: this.stateSize };
     return this.lossOver(z0, times, options, (zs) => {
       const value = loss(zs, shape);
       if (!(value?.gradient instanceof Float64Array) || value.gradient.length !== zs.length) {
-        throw new ShapeError(`loss: its gradient holds ${value?.gradient?.length} values, zs holds ${zs.length} ([times, batch, D]; expected a Float64Array)`);
+        throw new ShapeError(
+          `loss: its gradient holds ${value?.gradient?.length} values, zs holds ${zs.length} ([times, batch, D]; expected a Float64Array)`,
+        );
       }
       return value;
     });
@@ -448,11 +584,17 @@ export class NeuralOde implements OdeBlock {
     z0: Float64Array,
     times: ArrayLike<number> | undefined,
     options: ObjectiveAtOptions,
-    dataLossOf: (zs: Float64Array, logDensity?: Float64Array) => { value: number; gradient: Float64Array; logDensityGradient?: Float64Array },
+    dataLossOf: (
+      zs: Float64Array,
+      logDensity?: Float64Array,
+    ) => { value: number; gradient: Float64Array; logDensityGradient?: Float64Array },
   ): ObjectiveAtResult {
     const wantGrad = options.gradient ?? true;
     const pass = this.forward(z0, {
-      rng: options.rng, grid: options.grid, record: wantGrad, times,
+      rng: options.rng,
+      grid: options.grid,
+      record: wantGrad,
+      times,
       ...(options.lambdaScale === undefined ? {} : { lambdaScale: options.lambdaScale }),
       ...(options.norm === undefined ? {} : { norm: options.norm }),
     });
@@ -493,7 +635,12 @@ export class NeuralOde implements OdeBlock {
     const times = this.outputTimes(options.times);
     const dyn = this.dynamics(batch, true);
     if (termsNeedNoise([...this.terms, ...this.stepTerms])) {
-      if (!options.rng) throw new ArgumentError('rng', "an Rng for the noise of the Jacobian term, the Hutchinson trace and R_K's stepRandom times", undefined);
+      if (!options.rng)
+        throw new ArgumentError(
+          'rng',
+          "an Rng for the noise of the Jacobian term, the Hutchinson trace and R_K's stepRandom times",
+          undefined,
+        );
       dyn.resampleNoise(options.rng);
     }
     const { layout } = dyn;
@@ -507,7 +654,11 @@ export class NeuralOde implements OdeBlock {
     let nfeForward: number;
     if (options.record) {
       // The terms may wait for the backward pass only where the steps stay those of the augmented solve.
-      const lazyTerms = options.lazyTerms === true && (this.config.solver?.errorNorm ?? 'all') === 'state' && layout.logDensity.count === 0 && dyn.terms.length > 0;
+      const lazyTerms =
+        options.lazyTerms === true &&
+        (this.config.solver?.errorNorm ?? 'all') === 'state' &&
+        layout.logDensity.count === 0 &&
+        dyn.terms.length > 0;
       recorded = this.gradientMethod.forward(this, dyn, y0, { ts, grid, norm, lazyTerms });
       ({ solution: fwd, nfe: nfeForward } = recorded);
     } else {
@@ -516,10 +667,14 @@ export class NeuralOde implements OdeBlock {
       nfeForward = dyn.nfe;
     }
     // R_K's stepRandom: one uniform time per accepted step, drawn after the integral terms' noise.
-    const stepDraws = recorded && fwd.steps && this.stepTerms.some((t) => termsNeedNoise([t])) ? options.rng!.fill(new Float64Array(fwd.steps.t.length)) : undefined;
+    const stepDraws =
+      recorded && fwd.steps && this.stepTerms.some((t) => termsNeedNoise([t]))
+        ? options.rng!.fill(new Float64Array(fwd.steps.t.length))
+        : undefined;
     const yEnd = fwd.ys[fwd.ys.length - 1];
     const zs = gatherOutputs(fwd.ys, index, bd);
-    const logDensity = layout.logDensity.count > 0 ? yEnd.slice(layout.logDensity.offset, layout.logDensity.offset + batch) : undefined;
+    const logDensity =
+      layout.logDensity.count > 0 ? yEnd.slice(layout.logDensity.offset, layout.logDensity.offset + batch) : undefined;
     const regularizers: Record<string, number> = {};
     let loss = 0;
     if (!recorded?.termsSkipped) {
@@ -529,11 +684,30 @@ export class NeuralOde implements OdeBlock {
       });
     }
     const result: ObjectiveAtResult = {
-      loss, dataLoss: 0, regularizers, ...(logDensity ? { logDensity } : {}), z1: yEnd.slice(0, bd), zs, nfeForward, nfeBackward: 0, forwardStats: fwd.stats, steps: fwd.steps,
+      loss,
+      dataLoss: 0,
+      regularizers,
+      ...(logDensity ? { logDensity } : {}),
+      z1: yEnd.slice(0, bd),
+      zs,
+      nfeForward,
+      nfeBackward: 0,
+      forwardStats: fwd.stats,
+      steps: fwd.steps,
       checkpointBytes: fwd.steps ? fwd.steps.t.length * dyn.stateSize * 8 : 0,
       storedBytes: recorded?.stored ? recorded.stored.end - recorded.stored.start : 0,
     };
-    return { result, dyn, times, grid, noise: dyn.saveNoise(), lambdaScale, ...(recorded ? { recorded } : {}), ...(norm ? { norm } : {}), ...(stepDraws ? { stepDraws } : {}) };
+    return {
+      result,
+      dyn,
+      times,
+      grid,
+      noise: dyn.saveNoise(),
+      lambdaScale,
+      ...(recorded ? { recorded } : {}),
+      ...(norm ? { norm } : {}),
+      ...(stepDraws ? { stepDraws } : {}),
+    };
   }
 
   /**
@@ -542,7 +716,8 @@ export class NeuralOde implements OdeBlock {
    * will). Nothing to free for the other gradient methods.
    */
   release(pass: ForwardPass): void {
-    if (typeof pass !== 'object' || pass === null || !('result' in pass)) throw new ArgumentError('pass', 'a forward pass (what forward returned)', pass);
+    if (typeof pass !== 'object' || pass === null || !('result' in pass))
+      throw new ArgumentError('pass', 'a forward pass (what forward returned)', pass);
     if (pass.recorded) this.gradientMethod.release(this, pass.recorded);
   }
 
@@ -554,16 +729,25 @@ export class NeuralOde implements OdeBlock {
    */
   backward(pass: ForwardPass, zsBar: Float64Array, logDensityBar?: Float64Array): Float64Array {
     const { dyn, result, times, recorded, lambdaScale } = pass;
-    if (!recorded) throw new ArgumentError('pass', 'a forward pass with record: true (what the gradient method keeps for backward)', 'none recorded');
+    if (!recorded)
+      throw new ArgumentError(
+        'pass',
+        'a forward pass with record: true (what the gradient method keeps for backward)',
+        'none recorded',
+      );
     const { layout } = dyn;
     // A loss that does not read Δlog p leaves its cotangent zero (the term is then only monitored).
     logDensityBar ??= new Float64Array(layout.logDensity.count);
     if (!(logDensityBar instanceof Float64Array) || logDensityBar.length !== layout.logDensity.count) {
-      throw new ShapeError(`log-density gradient: holds ${logDensityBar?.length} values, expected ${layout.logDensity.count} (one per example with a logDensity term, else none)`);
+      throw new ShapeError(
+        `log-density gradient: holds ${logDensityBar?.length} values, expected ${layout.logDensity.count} (one per example with a logDensity term, else none)`,
+      );
     }
     const bd = dyn.batch * this.stateSize;
     if (!(zsBar instanceof Float64Array) || zsBar.length !== times.length * bd) {
-      throw new ShapeError(`zsBar: expected a Float64Array of ${times.length * bd} values (like zs: ${times.length} times × ${bd}), got ${zsBar?.length}`);
+      throw new ShapeError(
+        `zsBar: expected a Float64Array of ${times.length * bd} values (like zs: ${times.length} times × ${bd}), got ${zsBar?.length}`,
+      );
     }
     // Another forward of the same batch size may have drawn new noise since this pass's.
     dyn.restoreNoise(pass.noise);
@@ -572,12 +756,22 @@ export class NeuralOde implements OdeBlock {
     dyn.nfe = 0;
     // (the method frees what its forward kept, whatever happens)
     const back = this.gradientMethod.backward(this, {
-      dyn, recorded, times, logDensityBar, grid: pass.grid, norm: pass.norm, z1: result.z1,
+      dyn,
+      recorded,
+      times,
+      logDensityBar,
+      grid: pass.grid,
+      norm: pass.norm,
+      z1: result.z1,
       zBars: times.map((_, m) => at(zsBar, m)),
       zs: result.zs,
       termCotangents: Float64Array.from(dyn.terms, (term) => lambdaScale * term.lambda),
       // The step terms' weights are the cotangents of their values; their tolerances are the solver's.
-      stepTerms: stepTerms.map((term) => ({ term, weight: lambdaScale * (term.lambda ?? 0), ...(pass.stepDraws ? { draws: pass.stepDraws } : {}) })),
+      stepTerms: stepTerms.map((term) => ({
+        term,
+        weight: lambdaScale * (term.lambda ?? 0),
+        ...(pass.stepDraws ? { draws: pass.stepDraws } : {}),
+      })),
     });
     stepTerms.forEach((t, j) => {
       const value = back.stepTermValues[j] ?? 0;
@@ -599,9 +793,11 @@ export class NeuralOde implements OdeBlock {
 
   private batchOf(z0: Float64Array, name: string): number {
     const d = this.stateSize;
-    if (!(z0 instanceof Float64Array) || z0.length === 0 || z0.length % d !== 0) throw new ShapeError(`${name}: expected a Float64Array of batch × ${d} values, got ${z0?.length}`);
+    if (!(z0 instanceof Float64Array) || z0.length === 0 || z0.length % d !== 0)
+      throw new ShapeError(`${name}: expected a Float64Array of batch × ${d} values, got ${z0?.length}`);
     checkBatchFits(this.rt.arena, z0.length / d, d, name);
-    for (let i = 0; i < z0.length; i++) if (!Number.isFinite(z0[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite initial state', z0[i]);
+    for (let i = 0; i < z0.length; i++)
+      if (!Number.isFinite(z0[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite initial state', z0[i]);
     return z0.length / d;
   }
 }
@@ -622,10 +818,12 @@ function checkObjectiveOptions(options: ObjectiveOptions, keys: readonly string[
 /** The objective's multiplier of every regulariser's λ, checked (1 when not given). */
 export function checkLambdaScale(scale: number | undefined): number {
   if (scale === undefined) return 1;
-  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0) throw new ArgumentError('lambdaScale', 'a finite number ≥ 0 (the multiplier of every regulariser\'s λ)', scale);
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0)
+    throw new ArgumentError('lambdaScale', "a finite number ≥ 0 (the multiplier of every regulariser's λ)", scale);
   return scale;
 }
 
 function checkNorm(norm: StateNorm | undefined): void {
-  if (norm !== undefined && typeof norm !== 'function') throw new ArgumentError('norm', 'a function ({ batchMeans }) => a norm strategy (src/ode/norm.ts)', norm);
+  if (norm !== undefined && typeof norm !== 'function')
+    throw new ArgumentError('norm', 'a function ({ batchMeans }) => a norm strategy (src/ode/norm.ts)', norm);
 }

@@ -9,7 +9,14 @@
 // code-built model. Bytes in, bytes out (browser-safe); the CLI does file I/O.
 import { ArgumentError } from '../errors.js';
 import { checkKeys } from '../config/strict.js';
-import { encodeSafetensors, indexSafetensors, SafetensorsError, type Dtype, type NamedArray, type StoredTensor } from '../io/safetensors.js';
+import {
+  encodeSafetensors,
+  indexSafetensors,
+  SafetensorsError,
+  type Dtype,
+  type NamedArray,
+  type StoredTensor,
+} from '../io/safetensors.js';
 import { PlaceholderRng } from '../inference/placeholder-rng.js';
 import { checkRuntime } from '../runtime/check.js';
 import type { Runtime } from '../runtime/wasm.js';
@@ -50,8 +57,13 @@ export interface LoadOptions {
  * composed Model (format taynode.model). Dynamics written as code are saved too (their weights, with
  * the rest of the configuration); reload them into the same code-built model with loadWeights.
  */
-export function saveModel(model: NeuralOde | Model, extraMetadata: Record<string, string> = {}, options: SaveOptions = {}): Uint8Array {
-  if (!(model instanceof NeuralOde) && !(model instanceof Model)) throw new ArgumentError('model', 'a NeuralOde or a Model', model);
+export function saveModel(
+  model: NeuralOde | Model,
+  extraMetadata: Record<string, string> = {},
+  options: SaveOptions = {},
+): Uint8Array {
+  if (!(model instanceof NeuralOde) && !(model instanceof Model))
+    throw new ArgumentError('model', 'a NeuralOde or a Model', model);
   checkKeys(options, ['dtype'], '');
   const tensors: Record<string, NamedArray> = {};
   for (const p of model.params) tensors[fileName(model, p)] = { shape: fileShape(p), data: p.value.toFloat64Array() };
@@ -63,7 +75,12 @@ export function saveModel(model: NeuralOde | Model, extraMetadata: Record<string
     const { t0, t1, gradient, mlp, dynamics, init, regularizers, terms, solver } = model.config;
     const config: NeuralOdeConfig = { mlp, dynamics, init, regularizers, terms, solver, gradient, t0, t1 };
     const custom = !mlp && !dynamics;
-    description = { format: FORMAT, version: VERSION, config: JSON.stringify(config), ...(custom ? { dynamics: CODE_BUILT } : {}) };
+    description = {
+      format: FORMAT,
+      version: VERSION,
+      config: JSON.stringify(config),
+      ...(custom ? { dynamics: CODE_BUILT } : {}),
+    };
   }
   const dtype = options.dtype ?? (model.rt.dtype === 'float32' ? 'F32' : 'F64');
   return encodeSafetensors(tensors, { ...extraMetadata, ...description }, { dtype });
@@ -94,15 +111,23 @@ function isBias(name: string): boolean {
  * for anything else. The model takes the runtime's dtype: an F64 file loaded into a float32 runtime is
  * rounded to f32, an F32 file into a float64 runtime is widened exactly.
  */
-export function loadModel(rt: Runtime, bytes: Uint8Array, options: LoadOptions = {}): { model: NeuralOde; metadata: Record<string, string> } {
+export function loadModel(
+  rt: Runtime,
+  bytes: Uint8Array,
+  options: LoadOptions = {},
+): { model: NeuralOde; metadata: Record<string, string> } {
   checkRuntime(rt, 'rt');
   checkKeys(options, ['config'], '');
   const { tensors, metadata } = indexSafetensors(bytes);
   if (options.config === undefined && metadata.format === MODEL_FORMAT) {
-    throw new SafetensorsError('model file: this is a composed Model (format taynode.model): load it with loadComposedModel');
+    throw new SafetensorsError(
+      'model file: this is a composed Model (format taynode.model): load it with loadComposedModel',
+    );
   }
   if (metadata.dynamics === CODE_BUILT) {
-    throw new SafetensorsError('model file: its dynamics were written as code, which a file cannot hold: build the same model in code and fill it with loadWeights(model, bytes)');
+    throw new SafetensorsError(
+      'model file: its dynamics were written as code, which a file cannot hold: build the same model in code and fill it with loadWeights(model, bytes)',
+    );
   }
   const config = options.config === undefined ? storedConfig(metadata) : givenConfig(metadata, options.config);
   const values = readTensorsFitting(tensors, expectedShapes(config), rt.dtype);
@@ -125,17 +150,26 @@ export function loadComposedModel(rt: Runtime, bytes: Uint8Array): { model: Mode
     return { model: new Model(rt, { blocks: [model] }), metadata };
   }
   if (metadata.format !== MODEL_FORMAT) {
-    throw new SafetensorsError(`model file: metadata "format" is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}" or "${FORMAT}" (not a taynode model)`);
+    throw new SafetensorsError(
+      `model file: metadata "format" is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}" or "${FORMAT}" (not a taynode model)`,
+    );
   }
-  if (metadata.version !== MODEL_VERSION) throw new SafetensorsError(`model file: version ${JSON.stringify(metadata.version)} is not supported (expected ${MODEL_VERSION})`);
+  if (metadata.version !== MODEL_VERSION)
+    throw new SafetensorsError(
+      `model file: version ${JSON.stringify(metadata.version)} is not supported (expected ${MODEL_VERSION})`,
+    );
   if (metadata.spec === CODE_BUILT) {
-    throw new SafetensorsError('model file: a block\'s dynamics were written as code, which a file cannot hold: build the same model in code and fill it with loadWeights(model, bytes)');
+    throw new SafetensorsError(
+      "model file: a block's dynamics were written as code, which a file cannot hold: build the same model in code and fill it with loadWeights(model, bytes)",
+    );
   }
   let spec: ModelSpec;
   try {
     spec = checkModelSpec(JSON.parse(metadata.spec ?? ''));
   } catch (e) {
-    throw new SafetensorsError(`model file: the stored description is invalid (${e instanceof SyntaxError ? 'not JSON' : (e as Error).message})`);
+    throw new SafetensorsError(
+      `model file: the stored description is invalid (${e instanceof SyntaxError ? 'not JSON' : (e as Error).message})`,
+    );
   }
   const values = readTensorsFitting(tensors, withFileBiasShapes(modelParamShapes(spec)), rt.dtype);
   const model = Model.create(rt, spec, new PlaceholderRng());
@@ -149,9 +183,12 @@ export function loadComposedModel(rt: Runtime, bytes: Uint8Array): { model: Mode
  * no other tensor. The model's architecture is the caller's: for dynamics written as code.
  */
 export function loadWeights(model: NeuralOde | Model, bytes: Uint8Array): { metadata: Record<string, string> } {
-  if (!(model instanceof NeuralOde) && !(model instanceof Model)) throw new ArgumentError('model', 'a NeuralOde or a Model', model);
+  if (!(model instanceof NeuralOde) && !(model instanceof Model))
+    throw new ArgumentError('model', 'a NeuralOde or a Model', model);
   const { tensors, metadata } = indexSafetensors(bytes);
-  const wanted = withFileBiasShapes(new Map(model.params.map((p) => [fileName(model, p), p.value.shape] as [string, [number, number]])));
+  const wanted = withFileBiasShapes(
+    new Map(model.params.map((p) => [fileName(model, p), p.value.shape] as [string, [number, number]])),
+  );
   const values = readTensorsFitting(tensors, wanted, model.rt.dtype);
   for (const p of model.params) p.value.copyFrom(values.get(fileName(model, p))!);
   return { metadata };
@@ -173,17 +210,23 @@ function expectedShapes(config: NeuralOdeConfig): Map<string, number[][]> {
 /** Each [rows, cols] as the file may hold it: a bias [1, out] as [out] (PyTorch, version 2) or [1, out] (version 1). */
 function withFileBiasShapes(shapes: Map<string, [number, number]>): Map<string, number[][]> {
   const wanted = new Map<string, number[][]>();
-  shapes.forEach(([rows, cols], name) => wanted.set(name, isBias(name) && rows === 1 ? [[cols], [1, cols]] : [[rows, cols]]));
+  shapes.forEach(([rows, cols], name) =>
+    wanted.set(name, isBias(name) && rows === 1 ? [[cols], [1, cols]] : [[rows, cols]]),
+  );
   return wanted;
 }
 
 /** The configuration saveModel stored, checked (sizes bounded) without allocating anything. */
 function storedConfig(metadata: Record<string, string>): NeuralOdeConfig {
   if (metadata.format !== FORMAT) {
-    throw new SafetensorsError(`model file: metadata "format" is ${JSON.stringify(metadata.format)}, expected "${FORMAT}" (not a taynode model; for a bare state_dict pass options.config)`);
+    throw new SafetensorsError(
+      `model file: metadata "format" is ${JSON.stringify(metadata.format)}, expected "${FORMAT}" (not a taynode model; for a bare state_dict pass options.config)`,
+    );
   }
   if (!READABLE_VERSIONS.includes(metadata.version)) {
-    throw new SafetensorsError(`model file: version ${JSON.stringify(metadata.version)} is not supported (expected one of ${READABLE_VERSIONS.join(', ')})`);
+    throw new SafetensorsError(
+      `model file: version ${JSON.stringify(metadata.version)} is not supported (expected one of ${READABLE_VERSIONS.join(', ')})`,
+    );
   }
   let config: NeuralOdeConfig;
   try {
@@ -201,7 +244,8 @@ function storedConfig(metadata: Record<string, string>): NeuralOdeConfig {
 }
 
 function givenConfig(metadata: Record<string, string>, config: NeuralOdeConfig): NeuralOdeConfig {
-  if (metadata.config !== undefined) throw new ArgumentError('config', 'no configuration for a file that stores its own', config);
+  if (metadata.config !== undefined)
+    throw new ArgumentError('config', 'no configuration for a file that stores its own', config);
   checkConfig(config);
   return config;
 }
@@ -212,13 +256,20 @@ function givenConfig(metadata: Record<string, string>, config: NeuralOdeConfig):
  * would store an F64 value beyond its range as infinite). Derived from the widths alone, before the
  * model exists; names and shapes are checked before any tensor is read and widened.
  */
-function readTensorsFitting(tensors: Map<string, StoredTensor>, wanted: Map<string, number[][]>, dtype: RuntimeDtype): Map<string, Float64Array> {
-  for (const name of tensors.keys()) if (!wanted.has(name)) throw new SafetensorsError(`model file: unexpected tensor "${name}" for this configuration`);
+function readTensorsFitting(
+  tensors: Map<string, StoredTensor>,
+  wanted: Map<string, number[][]>,
+  dtype: RuntimeDtype,
+): Map<string, Float64Array> {
+  for (const name of tensors.keys())
+    if (!wanted.has(name)) throw new SafetensorsError(`model file: unexpected tensor "${name}" for this configuration`);
   for (const [name, shapes] of wanted) {
     const t = tensors.get(name);
     if (!t) throw new SafetensorsError(`model file: tensor "${name}" is missing`);
     if (!shapes.some((s) => s.length === t.shape.length && s.every((d, i) => d === t.shape[i]))) {
-      throw new SafetensorsError(`model file: tensor "${name}" has shape [${t.shape.join(', ')}], the configuration needs ${shapes.map((s) => `[${s.join(', ')}]`).join(' or ')}`);
+      throw new SafetensorsError(
+        `model file: tensor "${name}" has shape [${t.shape.join(', ')}], the configuration needs ${shapes.map((s) => `[${s.join(', ')}]`).join(' or ')}`,
+      );
     }
   }
   const values = new Map<string, Float64Array>();
@@ -228,7 +279,9 @@ function readTensorsFitting(tensors: Map<string, StoredTensor>, wanted: Map<stri
     if (bad >= 0) throw new SafetensorsError(`model file: tensor "${name}" holds a non-finite value at ${bad}`);
     const beyond = dtype === 'float32' ? data.findIndex((v) => !Number.isFinite(Math.fround(v))) : -1;
     if (beyond >= 0) {
-      throw new SafetensorsError(`model file: tensor "${name}" holds ${data[beyond]} at ${beyond}, beyond float32 range: this float32 runtime would store it as infinite (load it into a float64 runtime)`);
+      throw new SafetensorsError(
+        `model file: tensor "${name}" holds ${data[beyond]} at ${beyond}, beyond float32 range: this float32 runtime would store it as infinite (load it into a float64 runtime)`,
+      );
     }
     values.set(name, data);
   }

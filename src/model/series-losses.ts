@@ -25,19 +25,27 @@ export type SeriesLoss = (zs: Float64Array, shape: SeriesShape) => SeriesLossVal
  * (missing: its target may be NaN). Without a mask every entry is observed. No observed entry: 0.
  */
 export function maskedMseLoss(target: Float64Array, mask?: Float64Array): SeriesLoss {
-  if (!(target instanceof Float64Array)) throw new ArgumentError('target', 'a Float64Array of [times, batch, D] values', target);
+  if (!(target instanceof Float64Array))
+    throw new ArgumentError('target', 'a Float64Array of [times, batch, D] values', target);
   if (mask !== undefined) {
-    if (!(mask instanceof Float64Array) || mask.length !== target.length) throw new ArgumentError('mask', `a Float64Array of ${target.length} values like target`, mask);
-    for (let i = 0; i < mask.length; i++) if (mask[i] !== 0 && mask[i] !== 1) throw new ArgumentError(`mask[${i}]`, '0 (missing) or 1 (observed)', mask[i]);
+    if (!(mask instanceof Float64Array) || mask.length !== target.length)
+      throw new ArgumentError('mask', `a Float64Array of ${target.length} values like target`, mask);
+    for (let i = 0; i < mask.length; i++)
+      if (mask[i] !== 0 && mask[i] !== 1) throw new ArgumentError(`mask[${i}]`, '0 (missing) or 1 (observed)', mask[i]);
   }
   const observed = (i: number) => mask === undefined || mask[i] === 1;
   for (let i = 0; i < target.length; i++) {
-    if (observed(i) && !Number.isFinite(target[i])) throw new ArgumentError(`target[${i}]`, 'a finite value where observed', target[i]);
+    if (observed(i) && !Number.isFinite(target[i]))
+      throw new ArgumentError(`target[${i}]`, 'a finite value where observed', target[i]);
   }
   const count = mask === undefined ? target.length : mask.reduce((s, v) => s + v, 0);
   return (zs, shape) => {
     if (zs.length !== target.length) {
-      throw new ArgumentError('target', `${zs.length} values ([times, batch, D] = [${shape.times}, ${shape.batch}, ${shape.d}])`, target.length);
+      throw new ArgumentError(
+        'target',
+        `${zs.length} values ([times, batch, D] = [${shape.times}, ${shape.batch}, ${shape.d}])`,
+        target.length,
+      );
     }
     const gradient = new Float64Array(zs.length);
     let sum = 0;

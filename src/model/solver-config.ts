@@ -36,15 +36,24 @@ export function checkSolverConfig(solver: SolverConfig, path = 'solver'): void {
     if (solver[key] !== undefined) checkNumber(solver[key], keyPath(path, key), { min: 0, minExclusive: true });
   }
   if (solver.steps !== undefined) checkInteger(solver.steps, keyPath(path, 'steps'), { min: 1, max: MAX_STEPS });
-  if (solver.maxSteps !== undefined) checkInteger(solver.maxSteps, keyPath(path, 'maxSteps'), { min: 1, max: MAX_STEPS });
+  if (solver.maxSteps !== undefined)
+    checkInteger(solver.maxSteps, keyPath(path, 'maxSteps'), { min: 1, max: MAX_STEPS });
   // A grid of more steps than the attempt budget would stop at maxSteps on every solve.
   const budget = solver.maxSteps ?? DEFAULT_MAX_STEPS;
   if (solver.steps !== undefined && solver.steps > budget) {
-    throw new ArgumentError(keyPath(path, 'steps'), `at most ${keyPath(path, 'maxSteps')} (${budget}${solver.maxSteps === undefined ? ', the default' : ''}) steps, or a larger ${keyPath(path, 'maxSteps')} with it`, solver.steps);
+    throw new ArgumentError(
+      keyPath(path, 'steps'),
+      `at most ${keyPath(path, 'maxSteps')} (${budget}${solver.maxSteps === undefined ? ', the default' : ''}) steps, or a larger ${keyPath(path, 'maxSteps')} with it`,
+      solver.steps,
+    );
   }
   if (solver.errorNorm !== undefined) checkOneOf(solver.errorNorm, ERROR_NORMS, keyPath(path, 'errorNorm'));
   const tableau = TABLEAUS[method];
   if (!isAdaptive(tableau) && solver.steps === undefined) {
-    throw new ArgumentError(keyPath(path, 'steps'), `a step count for the fixed-step method ${tableau.name}`, undefined);
+    throw new ArgumentError(
+      keyPath(path, 'steps'),
+      `a step count for the fixed-step method ${tableau.name}`,
+      undefined,
+    );
   }
 }

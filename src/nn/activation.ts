@@ -6,5 +6,11 @@ import type { Layer } from './layer.js';
 
 export function activation(fn: Activation): Layer {
   if (!ACTIVATIONS.includes(fn)) throw new ArgumentError('activation.fn', `one of ${ACTIVATIONS.join(', ')}`, fn);
-  return { spec: { type: 'activation', fn }, params: [], inputs: null, outputs: null, apply: (ops, x) => ops.activation(fn, x) };
+  return {
+    spec: { type: 'activation', fn },
+    params: [],
+    inputs: null,
+    outputs: null,
+    apply: (ops, x) => ops.activation(fn, x),
+  };
 }

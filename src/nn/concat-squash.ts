@@ -10,9 +10,14 @@ import { initDense } from './init.js';
 import { qualified, type Layer } from './layer.js';
 import { checkLayerOptions, checkLayerSizes, checkWidth } from './spec-checks.js';
 
-export function concatSquashLinear(rt: Runtime, spec: { inputs: number; outputs: number }, options: DenseOptions): Layer {
+export function concatSquashLinear(
+  rt: Runtime,
+  spec: { inputs: number; outputs: number },
+  options: DenseOptions,
+): Layer {
   checkLayerSizes(spec, ['inputs', 'outputs'], 'concatSquashLinear');
-  const inputs = checkWidth('concatSquashLinear.inputs', spec.inputs), outputs = checkWidth('concatSquashLinear.outputs', spec.outputs);
+  const inputs = checkWidth('concatSquashLinear.inputs', spec.inputs),
+    outputs = checkWidth('concatSquashLinear.outputs', spec.outputs);
   const { name: prefix, init } = checkLayerOptions(options, 'options');
   const weight = Parameter.zeros(rt, qualified(prefix, '_layer.weight'), outputs, inputs);
   const bias = Parameter.zeros(rt, qualified(prefix, '_layer.bias'), 1, outputs);
@@ -25,7 +30,8 @@ export function concatSquashLinear(rt: Runtime, spec: { inputs: number; outputs:
   return {
     spec: { type: 'concatSquashLinear', inputs, outputs },
     params: [weight, bias, gateWeight, gateBias, shiftWeight],
-    inputs, outputs,
+    inputs,
+    outputs,
     apply(ops, x) {
       const y = ops.linear(x, weight, bias);
       const gate = ops.activation('sigmoid', ops.linear(ops.time, gateWeight, gateBias));

@@ -19,7 +19,9 @@ export function defineDynamics(rt: Runtime, stateSize: number, f: DynamicsFuncti
 
 /** A layer (e.g. a sequential) as the dynamics of a state of its input width. */
 export function layerDynamics(rt: Runtime, layer: Layer, stateSize: number): Dynamics {
-  if (layer.inputs !== null && layer.inputs !== stateSize) throw new ArgumentError('dynamics', `a layer taking the state's ${stateSize} values`, layer.inputs);
-  if (layer.outputs !== null && layer.outputs !== stateSize) throw new ArgumentError('dynamics', `a layer returning ${stateSize} values (dz/dt)`, layer.outputs);
+  if (layer.inputs !== null && layer.inputs !== stateSize)
+    throw new ArgumentError('dynamics', `a layer taking the state's ${stateSize} values`, layer.inputs);
+  if (layer.outputs !== null && layer.outputs !== stateSize)
+    throw new ArgumentError('dynamics', `a layer returning ${stateSize} values (dz/dt)`, layer.outputs);
   return defineDynamics(rt, stateSize, (ops, z) => layer.apply(ops, z));
 }

@@ -16,10 +16,16 @@ export interface DenseOptions {
   name?: string;
 }
 
-export function linear(rt: Runtime, spec: { inputs: number; outputs: number; bias?: boolean }, options: DenseOptions): Layer {
+export function linear(
+  rt: Runtime,
+  spec: { inputs: number; outputs: number; bias?: boolean },
+  options: DenseOptions,
+): Layer {
   checkLayerSizes(spec, ['inputs', 'outputs', 'bias'], 'linear');
-  const inputs = checkWidth('linear.inputs', spec.inputs), outputs = checkWidth('linear.outputs', spec.outputs);
-  if (spec.bias !== undefined && typeof spec.bias !== 'boolean') throw new ArgumentError('linear.bias', 'true or false', spec.bias);
+  const inputs = checkWidth('linear.inputs', spec.inputs),
+    outputs = checkWidth('linear.outputs', spec.outputs);
+  if (spec.bias !== undefined && typeof spec.bias !== 'boolean')
+    throw new ArgumentError('linear.bias', 'true or false', spec.bias);
   const hasBias = spec.bias ?? true;
   const { name: prefix } = checkLayerOptions(options, 'options');
   const weight = Parameter.zeros(rt, qualified(prefix, 'weight'), outputs, inputs);
@@ -28,14 +34,16 @@ export function linear(rt: Runtime, spec: { inputs: number; outputs: number; bia
   return {
     spec: hasBias ? { type: 'linear', inputs, outputs } : { type: 'linear', inputs, outputs, bias: false },
     params: bias ? [weight, bias] : [weight],
-    inputs, outputs,
+    inputs,
+    outputs,
     apply: (ops, x) => ops.linear(x, weight, bias),
   };
 }
 
 export function concatLinear(rt: Runtime, spec: { inputs: number; outputs: number }, options: DenseOptions): Layer {
   checkLayerSizes(spec, ['inputs', 'outputs'], 'concatLinear');
-  const inputs = checkWidth('concatLinear.inputs', spec.inputs), outputs = checkWidth('concatLinear.outputs', spec.outputs);
+  const inputs = checkWidth('concatLinear.inputs', spec.inputs),
+    outputs = checkWidth('concatLinear.outputs', spec.outputs);
   const { name: prefix } = checkLayerOptions(options, 'options');
   const weight = Parameter.zeros(rt, qualified(prefix, 'weight'), outputs, inputs + 1);
   const bias = Parameter.zeros(rt, qualified(prefix, 'bias'), 1, outputs);
@@ -43,7 +51,8 @@ export function concatLinear(rt: Runtime, spec: { inputs: number; outputs: numbe
   return {
     spec: { type: 'concatLinear', inputs, outputs },
     params: [weight, bias],
-    inputs, outputs,
+    inputs,
+    outputs,
     apply: (ops, x) => ops.linear(ops.concatTime(x), weight, bias),
   };
 }

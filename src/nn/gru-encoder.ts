@@ -55,24 +55,31 @@ export interface GruEncoder {
 export function gruEncoder(rt: Runtime, spec: GruEncoderSpec, options: DenseOptions): GruEncoder {
   checkLayerSizes(spec, ['inputs', 'hidden', 'steps', 'reverse', 'readout'], 'encoder');
   checkLayerOptions(options, 'options');
-  if (spec.reverse !== undefined && typeof spec.reverse !== 'boolean') throw new ArgumentError('encoder.reverse', 'true or false', spec.reverse);
+  if (spec.reverse !== undefined && typeof spec.reverse !== 'boolean')
+    throw new ArgumentError('encoder.reverse', 'true or false', spec.reverse);
   const steps = spec.steps;
-  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_SEQUENCE_STEPS) throw new ArgumentError('encoder.steps', `an integer in [1, ${MAX_SEQUENCE_STEPS}]`, steps);
+  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_SEQUENCE_STEPS)
+    throw new ArgumentError('encoder.steps', `an integer in [1, ${MAX_SEQUENCE_STEPS}]`, steps);
   checkWidth('encoder.inputs', spec.inputs);
   const prefix = options.name ?? '';
   const gru = gruCell(rt, { inputs: spec.inputs, hidden: spec.hidden }, { ...options, name: qualified(prefix, 'gru') });
   const readout = createLayer(rt, spec.readout, { ...options, name: qualified(prefix, 'readout') });
-  if (readout.inputs !== null && readout.inputs !== gru.hidden) throw new ArgumentError('encoder.readout', `a layer taking the ${gru.hidden} hidden values`, readout.inputs);
+  if (readout.inputs !== null && readout.inputs !== gru.hidden)
+    throw new ArgumentError('encoder.readout', `a layer taking the ${gru.hidden} hidden values`, readout.inputs);
   const reverse = spec.reverse ?? true;
   return {
     spec: { type: 'gru', inputs: spec.inputs, hidden: gru.hidden, steps, reverse, readout: readout.spec },
-    gru, readout,
+    gru,
+    readout,
     params: [...gru.params, ...readout.params],
     inputs: steps * spec.inputs,
     outputs: readout.outputs,
     apply(ops, x, tape) {
       const [batch, width] = x.shape;
-      if (width !== steps * spec.inputs) throw new ShapeError(`encoder: expected [batch, ${steps * spec.inputs}] (steps × inputs), got [${batch}, ${width}]`);
+      if (width !== steps * spec.inputs)
+        throw new ShapeError(
+          `encoder: expected [batch, ${steps * spec.inputs}] (steps × inputs), got [${batch}, ${width}]`,
+        );
       let h = tape.constant(Tensor.zeros(tape.rt.arena, batch, gru.hidden));
       for (let i = 0; i < steps; i++) {
         const step = reverse ? steps - 1 - i : i;

@@ -22,7 +22,8 @@ export interface GruCell {
 
 export function gruCell(rt: Runtime, spec: { inputs: number; hidden: number }, options: DenseOptions): GruCell {
   checkLayerSizes(spec, ['inputs', 'hidden'], 'gru');
-  const inputs = checkWidth('gru.inputs', spec.inputs), hidden = checkWidth('gru.hidden', spec.hidden);
+  const inputs = checkWidth('gru.inputs', spec.inputs),
+    hidden = checkWidth('gru.hidden', spec.hidden);
   const { name: prefix, init } = checkLayerOptions(options, 'options');
   const weightIh = Parameter.zeros(rt, qualified(prefix, 'weight_ih'), 3 * hidden, inputs);
   const weightHh = Parameter.zeros(rt, qualified(prefix, 'weight_hh'), 3 * hidden, hidden);

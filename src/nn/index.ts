@@ -12,5 +12,13 @@ export { defineDynamics, layerDynamics, type DynamicsFunction } from './define-d
 export { INITIALISERS, initDense, checkInitialiser, type Initialiser } from './init.js';
 export { MAX_WIDTH, MAX_LAYERS } from './spec-checks.js';
 export { Dynamics } from './vector-field.js';
-export { mlpDynamics, createNetwork, mlpView, checkNetworkSpec, parameterShapes, NETWORK_ACTIVATIONS, NETWORK_SPEC_KEYS } from './mlp.js';
+export {
+  mlpDynamics,
+  createNetwork,
+  mlpView,
+  checkNetworkSpec,
+  parameterShapes,
+  NETWORK_ACTIVATIONS,
+  NETWORK_SPEC_KEYS,
+} from './mlp.js';
 export type { MlpSpec, NetworkSpec, NetworkActivation, Network, Mlp, MlpLayer } from './mlp.js';

@@ -8,7 +8,8 @@ export const INITIALISERS = ['pytorch', 'glorot'] as const;
 export type Initialiser = (typeof INITIALISERS)[number];
 
 export function checkInitialiser(name: unknown, argument = 'init'): Initialiser {
-  if (!INITIALISERS.includes(name as Initialiser)) throw new ArgumentError(argument, `one of ${INITIALISERS.join(', ')}`, name);
+  if (!INITIALISERS.includes(name as Initialiser))
+    throw new ArgumentError(argument, `one of ${INITIALISERS.join(', ')}`, name);
   return name as Initialiser;
 }
 

@@ -31,8 +31,18 @@ export function qualified(prefix: string, name: string): string {
 /** A layer value (from src/nn's constructors), not a description or anything else. */
 export function checkLayerValue(value: unknown, argument: string): asserts value is Layer {
   const l = value as Partial<Layer> | null;
-  if (typeof l !== 'object' || l === null || typeof l.apply !== 'function' || !Array.isArray(l.params) || typeof l.spec !== 'object') {
-    throw new ArgumentError(argument, 'a layer value (linear(…), sequential([…]), createLayer(…); a description goes through createLayer)', value);
+  if (
+    typeof l !== 'object' ||
+    l === null ||
+    typeof l.apply !== 'function' ||
+    !Array.isArray(l.params) ||
+    typeof l.spec !== 'object'
+  ) {
+    throw new ArgumentError(
+      argument,
+      'a layer value (linear(…), sequential([…]), createLayer(…); a description goes through createLayer)',
+      value,
+    );
   }
 }
 
@@ -46,10 +56,12 @@ export interface Widths {
  * output width (activations state none and pass the width through). `argument(i)` names layer i.
  */
 export function chainWidths(layers: readonly Widths[], argument: (i: number) => string): Widths {
-  let inputs: number | null = null, width: number | null = null;
+  let inputs: number | null = null,
+    width: number | null = null;
   layers.forEach((w, i) => {
     if (w.inputs !== null) {
-      if (width !== null && w.inputs !== width) throw new ArgumentError(`${argument(i)}.inputs`, `${width} (the previous layer's outputs)`, w.inputs);
+      if (width !== null && w.inputs !== width)
+        throw new ArgumentError(`${argument(i)}.inputs`, `${width} (the previous layer's outputs)`, w.inputs);
       inputs ??= w.inputs;
     }
     if (w.outputs !== null) width = w.outputs;

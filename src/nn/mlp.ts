@@ -39,19 +39,32 @@ export function mlpDynamics(rt: Runtime, spec: MlpSpec, rng: Rng): Dynamics {
   checkKeys(spec, MLP_SPEC_KEYS, '');
   checkRng(rng, 'rng');
   const { widths } = spec;
-  if (!Array.isArray(widths) || widths.length < 2 || widths.length > MAX_LAYERS + 1 || widths.some((w) => !Number.isInteger(w) || w < 1 || w > MAX_WIDTH)) {
-    throw new ArgumentError('widths', `2 to ${MAX_LAYERS + 1} integers in 1..${MAX_WIDTH} [stateSize, …, stateSize]`, widths);
+  if (
+    !Array.isArray(widths) ||
+    widths.length < 2 ||
+    widths.length > MAX_LAYERS + 1 ||
+    widths.some((w) => !Number.isInteger(w) || w < 1 || w > MAX_WIDTH)
+  ) {
+    throw new ArgumentError(
+      'widths',
+      `2 to ${MAX_LAYERS + 1} integers in 1..${MAX_WIDTH} [stateSize, …, stateSize]`,
+      widths,
+    );
   }
   if (spec.timeInput !== undefined) checkBoolean(spec.timeInput, 'timeInput');
   if (spec.activateInput !== undefined) checkBoolean(spec.activateInput, 'activateInput');
-  if (widths[0] !== widths[widths.length - 1]) throw new ArgumentError('widths', 'first and last equal (the state size)', widths);
+  if (widths[0] !== widths[widths.length - 1])
+    throw new ArgumentError('widths', 'first and last equal (the state size)', widths);
   const layers = widths.length - 1;
   const needed = spec.activateInput ? layers : layers - 1;
-  const acts = typeof spec.activation === 'string' ? Array<Activation>(needed).fill(spec.activation) : [...spec.activation];
+  const acts =
+    typeof spec.activation === 'string' ? Array<Activation>(needed).fill(spec.activation) : [...spec.activation];
   if (acts.length !== needed) throw new ArgumentError('activation', `one name or ${needed} names`, acts.length);
-  for (const a of acts) if (!ACTIVATIONS.includes(a)) throw new ArgumentError('activation', `one of ${ACTIVATIONS.join(', ')}`, a);
+  for (const a of acts)
+    if (!ACTIVATIONS.includes(a)) throw new ArgumentError('activation', `one of ${ACTIVATIONS.join(', ')}`, a);
   const timeInput = spec.timeInput ?? true;
-  if (spec.name !== undefined && typeof spec.name !== 'string') throw new ArgumentError('name', 'a parameter name prefix (a string)', spec.name);
+  if (spec.name !== undefined && typeof spec.name !== 'string')
+    throw new ArgumentError('name', 'a parameter name prefix (a string)', spec.name);
   const prefix = spec.name ? `${spec.name}.` : '';
 
   const g = new GraphBuilder(widths[0]);
@@ -75,7 +88,10 @@ export function mlpDynamics(rt: Runtime, spec: MlpSpec, rng: Rng): Dynamics {
 /** Activations the model offers. */
 // Every registry activation but log, which is defined only for positive inputs (a hidden layer's
 // pre-activations are not); log stays usable in layer descriptions and dynamics written as code.
-export const NETWORK_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== 'log') as Exclude<(typeof ACTIVATIONS)[number], 'log'>[];
+export const NETWORK_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== 'log') as Exclude<
+  (typeof ACTIVATIONS)[number],
+  'log'
+>[];
 export type NetworkActivation = (typeof NETWORK_ACTIVATIONS)[number];
 
 export interface NetworkSpec {
@@ -112,30 +128,56 @@ export const NETWORK_SPEC_KEYS = ['widths', 'activation'] as const;
 export function checkNetworkSpec(spec: NetworkSpec): void {
   checkKeys(spec, NETWORK_SPEC_KEYS, 'mlp');
   const { widths, activation } = spec;
-  if (!Array.isArray(widths) || widths.length < 2 || widths.length > MAX_LAYERS + 1 || widths.some((w) => !Number.isInteger(w) || w <= 0 || w > MAX_WIDTH)) {
+  if (
+    !Array.isArray(widths) ||
+    widths.length < 2 ||
+    widths.length > MAX_LAYERS + 1 ||
+    widths.some((w) => !Number.isInteger(w) || w <= 0 || w > MAX_WIDTH)
+  ) {
     throw new ArgumentError('mlp.widths', `an array of 2 to ${MAX_LAYERS + 1} integers in 1..${MAX_WIDTH}`, widths);
   }
   const count = parameterShapes(widths).reduce((n, { weight, bias }) => n + weight[0] * weight[1] + bias[0], 0);
-  if (count > MAX_PARAMETERS) throw new ArgumentError('mlp.widths', `layers of at most ${MAX_PARAMETERS} parameters in all`, `widths needing ${count}`);
+  if (count > MAX_PARAMETERS)
+    throw new ArgumentError(
+      'mlp.widths',
+      `layers of at most ${MAX_PARAMETERS} parameters in all`,
+      `widths needing ${count}`,
+    );
   if (widths[0] !== widths[widths.length - 1]) {
-    throw new ArgumentError('mlp.widths', `the same first and last width (the dynamics map the state to its derivative); first is ${widths[0]}`, widths[widths.length - 1]);
+    throw new ArgumentError(
+      'mlp.widths',
+      `the same first and last width (the dynamics map the state to its derivative); first is ${widths[0]}`,
+      widths[widths.length - 1],
+    );
   }
-  if (!NETWORK_ACTIVATIONS.includes(activation)) throw new ArgumentError('mlp.activation', `one of ${NETWORK_ACTIVATIONS.join(', ')}`, activation);
+  if (!NETWORK_ACTIVATIONS.includes(activation))
+    throw new ArgumentError('mlp.activation', `one of ${NETWORK_ACTIVATIONS.join(', ')}`, activation);
 }
 
 /**
  * The shape of every parameter the widths imply, derived from the widths alone (so a model file can be
  * checked before anything is allocated): layer l has weight [out, in + 1] and bias [out].
  */
-export function parameterShapes(widths: readonly number[], prefix = ''): { name: string; weight: [number, number]; bias: [number] }[] {
-  return widths.slice(1).map((outputs, l) => ({ name: `${prefix ? `${prefix}.` : ''}layer${l}`, weight: [outputs, widths[l] + 1], bias: [outputs] }));
+export function parameterShapes(
+  widths: readonly number[],
+  prefix = '',
+): { name: string; weight: [number, number]; bias: [number] }[] {
+  return widths.slice(1).map((outputs, l) => ({
+    name: `${prefix ? `${prefix}.` : ''}layer${l}`,
+    weight: [outputs, widths[l] + 1],
+    bias: [outputs],
+  }));
 }
 
 /** Creates the parameters (initialised like PyTorch's Linear from `rng`) and both views of the network. */
 export function createNetwork(rt: Runtime, spec: NetworkSpec, rng: Rng, { name = '' } = {}): Network {
   checkRuntime(rt, 'rt');
   checkNetworkSpec(spec);
-  const graph = mlpDynamics(rt, { widths: spec.widths, activation: spec.activation, timeInput: true, ...(name ? { name } : {}) }, rng);
+  const graph = mlpDynamics(
+    rt,
+    { widths: spec.widths, activation: spec.activation, timeInput: true, ...(name ? { name } : {}) },
+    rng,
+  );
   return { graph, mlp: mlpView(spec, graph.params as readonly ParameterLike[]) };
 }
 
@@ -144,10 +186,22 @@ export function mlpView(spec: NetworkSpec, params: readonly ParameterLike[]): Ml
   checkNetworkSpec(spec);
   const layers: MlpLayer[] = [];
   for (let l = 0; l + 1 < spec.widths.length; l++) {
-    const inputs = spec.widths[l], outputs = spec.widths[l + 1];
-    const weight = params[2 * l], bias = params[2 * l + 1];
-    if (!weight || weight.value.rows !== outputs || weight.value.cols !== inputs + 1 || !bias || bias.value.size !== outputs) {
-      throw new ArgumentError('params', `layer ${l}: weight [${outputs}, ${inputs + 1}] and bias [1, ${outputs}]`, weight ? `${weight.value.shape}` : 'missing');
+    const inputs = spec.widths[l],
+      outputs = spec.widths[l + 1];
+    const weight = params[2 * l],
+      bias = params[2 * l + 1];
+    if (
+      !weight ||
+      weight.value.rows !== outputs ||
+      weight.value.cols !== inputs + 1 ||
+      !bias ||
+      bias.value.size !== outputs
+    ) {
+      throw new ArgumentError(
+        'params',
+        `layer ${l}: weight [${outputs}, ${inputs + 1}] and bias [1, ${outputs}]`,
+        weight ? `${weight.value.shape}` : 'missing',
+      );
     }
     layers.push({ inputs, outputs, weight, bias });
   }

@@ -2,7 +2,7 @@
 // GraphValues (traced once, then run in plain, reverse, Taylor and reverse-over-Taylor mode); in an
 // encoder or a head they are Vars of the eager Tape (run at once, reversed by tape.backward). A layer
 // written once against NnOps works in both, like a JAX function under jit or jet.
-import { GraphBuilder, type GraphValue } from '../autodiff/graph.js';
+import type { GraphBuilder, GraphValue } from '../autodiff/graph.js';
 import type { Activation } from '../autodiff/ops/index.js';
 import { ops } from '../autodiff/ops/index.js';
 import type { Parameter } from '../autodiff/parameter.js';
@@ -30,7 +30,9 @@ export interface NnOps<V> {
 /** NnOps over a GraphBuilder: for writing dynamics f(z, t; θ). */
 export function graphOps(g: GraphBuilder): NnOps<GraphValue> {
   return {
-    get time() { return g.time; },
+    get time() {
+      return g.time;
+    },
     linear: (x, w, b) => g.linear(x, w, b),
     add: (a, b) => g.add(a, b),
     sub: (a, b) => g.sub(a, b),

@@ -4,7 +4,8 @@ import { ArgumentError } from '../errors.js';
 import { chainWidths, checkLayerValue, type Layer } from './layer.js';
 
 export function sequential(layers: readonly Layer[]): Layer {
-  if (!Array.isArray(layers) || layers.length === 0) throw new ArgumentError('sequential.layers', 'a non-empty array of layers', layers);
+  if (!Array.isArray(layers) || layers.length === 0)
+    throw new ArgumentError('sequential.layers', 'a non-empty array of layers', layers);
   layers.forEach((l, i) => checkLayerValue(l, `layers[${i}]`));
   const { inputs, outputs } = chainWidths(layers, (i) => `layers[${i}]`);
   return {

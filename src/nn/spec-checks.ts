@@ -11,7 +11,8 @@ export { checkKeys } from '../config/strict.js';
 export { MAX_LAYERS, MAX_WIDTH } from '../config/limits.js';
 
 export function checkObject(value: unknown, argument: string, expected: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ArgumentError(argument, expected, value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ArgumentError(argument, expected, value);
   return value as Record<string, unknown>;
 }
 
@@ -26,7 +27,12 @@ export function checkWidth(argument: string, value: unknown): number {
 export function checkParameterBudget(shapes: Iterable<readonly [number, number]>, argument: string): void {
   let count = 0;
   for (const [rows, cols] of shapes) count += rows * cols;
-  if (count > MAX_PARAMETERS) throw new ArgumentError(argument, `layers of at most ${MAX_PARAMETERS} parameters in all`, `a description needing ${count}`);
+  if (count > MAX_PARAMETERS)
+    throw new ArgumentError(
+      argument,
+      `layers of at most ${MAX_PARAMETERS} parameters in all`,
+      `a description needing ${count}`,
+    );
 }
 
 /** A layer constructor's options, checked: a seeded Rng, a known initialiser, a string name prefix. */
@@ -35,7 +41,8 @@ export function checkLayerOptions(options: unknown, argument: string): { rng: Rn
   const o = options as { rng?: unknown; init?: unknown; name?: unknown };
   checkRng(o.rng, `${argument}.rng`);
   const init = o.init === undefined ? 'pytorch' : checkInitialiser(o.init, `${argument}.init`);
-  if (o.name !== undefined && typeof o.name !== 'string') throw new ArgumentError(`${argument}.name`, 'a parameter name prefix (a string)', o.name);
+  if (o.name !== undefined && typeof o.name !== 'string')
+    throw new ArgumentError(`${argument}.name`, 'a parameter name prefix (a string)', o.name);
   return { rng: o.rng as Rng, init, name: (o.name as string | undefined) ?? '' };
 }
 

@@ -34,22 +34,32 @@ export function checkLayerSpec(value: unknown, argument = 'layer'): LayerSpec {
 /** The input and output widths a (checked) description states (null: any width passes, activations only). */
 export function specWidths(spec: LayerSpec, argument = 'layer'): Widths {
   switch (spec.type) {
-    case 'activation': return { inputs: null, outputs: null };
+    case 'activation':
+      return { inputs: null, outputs: null };
     case 'sequential':
-      return chainWidths(spec.layers.map((l, i) => specWidths(l, `${argument}.layers[${i}]`)), (i) => `${argument}.layers[${i}]`);
-    default: return { inputs: spec.inputs, outputs: spec.outputs };
+      return chainWidths(
+        spec.layers.map((l, i) => specWidths(l, `${argument}.layers[${i}]`)),
+        (i) => `${argument}.layers[${i}]`,
+      );
+    default:
+      return { inputs: spec.inputs, outputs: spec.outputs };
   }
 }
 
 function checkNode(value: unknown, argument: string, depth: number, count: { layers: number }): LayerSpec {
-  if (++count.layers > MAX_DESCRIPTION_LAYERS) throw new ArgumentError(argument, `at most ${MAX_DESCRIPTION_LAYERS} layers in one description, nested ones included`);
+  if (++count.layers > MAX_DESCRIPTION_LAYERS)
+    throw new ArgumentError(
+      argument,
+      `at most ${MAX_DESCRIPTION_LAYERS} layers in one description, nested ones included`,
+    );
   const spec = checkObject(value, argument, `a layer description { type: ${LAYER_TYPES.join(' | ')}, … }`);
   switch (spec.type) {
     case 'linear':
       checkKeys(spec, ['type', 'inputs', 'outputs', 'bias'], argument);
       checkWidth(`${argument}.inputs`, spec.inputs);
       checkWidth(`${argument}.outputs`, spec.outputs);
-      if (spec.bias !== undefined && typeof spec.bias !== 'boolean') throw new ArgumentError(`${argument}.bias`, 'true or false', spec.bias);
+      if (spec.bias !== undefined && typeof spec.bias !== 'boolean')
+        throw new ArgumentError(`${argument}.bias`, 'true or false', spec.bias);
       break;
     case 'concatLinear':
     case 'concatSquashLinear':
@@ -59,7 +69,8 @@ function checkNode(value: unknown, argument: string, depth: number, count: { lay
       break;
     case 'activation':
       checkKeys(spec, ['type', 'fn'], argument);
-      if (!ACTIVATIONS.includes(spec.fn as Activation)) throw new ArgumentError(`${argument}.fn`, `one of ${ACTIVATIONS.join(', ')}`, spec.fn);
+      if (!ACTIVATIONS.includes(spec.fn as Activation))
+        throw new ArgumentError(`${argument}.fn`, `one of ${ACTIVATIONS.join(', ')}`, spec.fn);
       break;
     case 'sequential': {
       checkKeys(spec, ['type', 'layers'], argument);
@@ -117,10 +128,17 @@ export function createLayer(rt: Runtime, value: LayerSpec, options: CreateOption
   const spec = checkLayerSpec(value);
   const name = options.name ?? '';
   switch (spec.type) {
-    case 'linear': return linear(rt, spec, options);
-    case 'concatLinear': return concatLinear(rt, spec, options);
-    case 'concatSquashLinear': return concatSquashLinear(rt, spec, options);
-    case 'activation': return activation(spec.fn);
-    case 'sequential': return sequential(spec.layers.map((l, i) => createLayer(rt, l, { ...options, name: qualified(name, String(i)) })));
+    case 'linear':
+      return linear(rt, spec, options);
+    case 'concatLinear':
+      return concatLinear(rt, spec, options);
+    case 'concatSquashLinear':
+      return concatSquashLinear(rt, spec, options);
+    case 'activation':
+      return activation(spec.fn);
+    case 'sequential':
+      return sequential(
+        spec.layers.map((l, i) => createLayer(rt, l, { ...options, name: qualified(name, String(i)) })),
+      );
   }
 }

@@ -4,7 +4,7 @@
 // (R_K, kinetic, Jacobian-Frobenius) live in src/terms. Each method is self-contained: it allocates its
 // workspace in an arena scope of its own and writes results into tensors the caller owns. Gradients
 // ACCUMULATE: into Parameter.grad (clear with zeroGrad) and into a caller's gz.
-import { Graph } from '../autodiff/graph.js';
+import type { Graph } from '../autodiff/graph.js';
 import type { Parameter } from '../autodiff/parameter.js';
 import { Program } from '../autodiff/program.js';
 import { ArgumentError, ShapeError } from '../errors.js';
@@ -108,6 +108,7 @@ export class Dynamics {
 
   /** A ShapeError naming `name` unless t is shaped like z. */
   checkLike(name: string, t: Tensor, z: Tensor): void {
-    if (t.rows !== z.rows || t.cols !== z.cols) throw new ShapeError(`${name}: expected [${z.rows}, ${z.cols}] like z, got [${t.rows}, ${t.cols}]`);
+    if (t.rows !== z.rows || t.cols !== z.cols)
+      throw new ShapeError(`${name}: expected [${z.rows}, ${z.cols}] like z, got [${t.rows}, ${t.cols}]`);
   }
 }

@@ -46,7 +46,8 @@ function resolveFactors(f: ControllerFactors, allowed: readonly string[] = FACTO
   const maxFactor = f.maxFactor ?? 10;
   if (!(safety > 0 && safety <= 1)) throw new ArgumentError('safety', 'a number in (0, 1]', safety);
   if (!(minFactor > 0 && minFactor < 1)) throw new ArgumentError('minFactor', 'a number in (0, 1)', minFactor);
-  if (!(maxFactor > 1 && Number.isFinite(maxFactor))) throw new ArgumentError('maxFactor', 'a finite number > 1', maxFactor);
+  if (!(maxFactor > 1 && Number.isFinite(maxFactor)))
+    throw new ArgumentError('maxFactor', 'a finite number > 1', maxFactor);
   return { safety, minFactor, maxFactor };
 }
 
@@ -57,7 +58,11 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
  * by the integral rule safety·ratio^(−1/(q+1)) (never growing); the step accepted right after a
  * rejection may not grow. `acceptedFactor` proposes the factor for an accepted ratio (≤ 1).
  */
-function controllerRun(factors: Required<ControllerFactors>, q: number, acceptedFactor: (ratio: number) => number): ControllerRun {
+function controllerRun(
+  factors: Required<ControllerFactors>,
+  q: number,
+  acceptedFactor: (ratio: number) => number,
+): ControllerRun {
   const { safety, minFactor, maxFactor } = factors;
   const exponent = 1 / (q + 1);
   let justRejected = false;

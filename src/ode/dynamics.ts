@@ -24,7 +24,10 @@ export type Dynamics = OdeFunction | ArenaDynamics;
 
 /** Calls a typed-array f on tensors: live views in an f64 runtime; f64 copies (dy rounded back) in an f32 one. */
 export function callOnTensors(f: OdeFunction, t: number, y: Tensor, dy: Tensor): void {
-  if (y.arena.valueBytes === 8) return f(t, y.data as Float64Array, dy.data as Float64Array);
+  if (y.arena.valueBytes === 8) {
+    f(t, y.data as Float64Array, dy.data as Float64Array);
+    return;
+  }
   const out = new Float64Array(dy.size);
   f(t, y.toFloat64Array(), out);
   dy.copyFrom(out);
@@ -86,7 +89,8 @@ export class Evaluator {
 
   /** A recorded stage: f's arena allocations stay (the recorder frees a rejected attempt's). */
   private evaluateKept(t: number, y: number, dy: number): void {
-    if (typeof this.dynamics === 'function') throw new TaynodeError('a stage recorder needs arena dynamics ({ evaluate(t, y, dy) } on Tensors)');
+    if (typeof this.dynamics === 'function')
+      throw new TaynodeError('a stage recorder needs arena dynamics ({ evaluate(t, y, dy) } on Tensors)');
     this.dynamics.evaluate(t, this.tensor(y), this.tensor(dy));
   }
 

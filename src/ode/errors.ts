@@ -14,7 +14,9 @@ export class OdeSolverError extends TaynodeError {
     /** statistics up to the failure (a copy) */
     readonly stats: SolverStats,
   ) {
-    super(`${reason} (at t = ${t}, step ${step}; nfe ${stats.nfe}, ${stats.acceptedSteps} accepted, ${stats.rejectedSteps} rejected)`);
+    super(
+      `${reason} (at t = ${t}, step ${step}; nfe ${stats.nfe}, ${stats.acceptedSteps} accepted, ${stats.rejectedSteps} rejected)`,
+    );
   }
 }
 
@@ -23,7 +25,14 @@ export class MaxStepsError extends OdeSolverError {}
 
 /** The step size fell below `minStep`, or became too small to change t in floating point. */
 export class StepSizeError extends OdeSolverError {
-  constructor(readonly kind: 'below-min-step' | 'underflow', readonly h: number, reason: string, t: number, step: number, stats: SolverStats) {
+  constructor(
+    readonly kind: 'below-min-step' | 'underflow',
+    readonly h: number,
+    reason: string,
+    t: number,
+    step: number,
+    stats: SolverStats,
+  ) {
     super(reason, t, step, stats);
   }
 }
@@ -36,7 +45,13 @@ export class NonFiniteError extends OdeSolverError {}
  * runtime's precision, the initial step size, or the error ratio (tolerances too small for the state).
  */
 export class OverflowError extends OdeSolverError {
-  constructor(readonly quantity: 'span' | 'initial-state' | 'initial-step' | 'error-ratio', reason: string, t: number, step: number, stats: SolverStats) {
+  constructor(
+    readonly quantity: 'span' | 'initial-state' | 'initial-step' | 'error-ratio',
+    reason: string,
+    t: number,
+    step: number,
+    stats: SolverStats,
+  ) {
     super(reason, t, step, stats);
   }
 }

@@ -26,9 +26,11 @@ export type NormFunction = (v: number, y0: number, y1: number) => number;
 export type NormStrategy = (setup: NormSetup) => NormFunction;
 
 /** The default: the weighted RMS over the leading components (the solve's error ratio and Hairer's initial-step norms). */
-export const rmsNorm: NormStrategy = ({ kernels, atol, atolVector, rtol, components, n }) => (v, y0, y1) => {
-  const ratio = kernels.rk_error_ratio(v, y0, y1, atol, atolVector, rtol, components);
-  // Components outside the norm still stop a step that made them non-finite.
-  if (components < n && kernels.all_finite(y1 + kernels.valueBytes * components, n - components) !== 1) return NaN;
-  return ratio;
-};
+export const rmsNorm: NormStrategy =
+  ({ kernels, atol, atolVector, rtol, components, n }) =>
+  (v, y0, y1) => {
+    const ratio = kernels.rk_error_ratio(v, y0, y1, atol, atolVector, rtol, components);
+    // Components outside the norm still stop a step that made them non-finite.
+    if (components < n && kernels.all_finite(y1 + kernels.valueBytes * components, n - components) !== 1) return NaN;
+    return ratio;
+  };

@@ -15,6 +15,7 @@ import type { StateInput } from './state.js';
  */
 export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, options: SolveOptions = {}): OdeSolution {
   // (anything but a plain options object goes through unchanged, to be refused by name in solve.ts)
-  const needsRuntime = typeof options === 'object' && options !== null && !Array.isArray(options) && options.runtime === undefined;
+  const needsRuntime =
+    typeof options === 'object' && options !== null && !Array.isArray(options) && options.runtime === undefined;
   return solve(f, y0, ts, needsRuntime ? { ...options, runtime: runtime() } : options);
 }

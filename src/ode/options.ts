@@ -61,8 +61,25 @@ export interface SolveOptions {
 }
 
 export const SOLVE_OPTION_KEYS = [
-  'method', 'rtol', 'atol', 'firstStep', 'maxSteps', 'minStep', 'maxStep', 'controller', 'safety', 'minFactor',
-  'maxFactor', 'pi', 'stepSize', 'grid', 'errorComponents', 'norm', 'recordSteps', 'runtime', 'recorder',
+  'method',
+  'rtol',
+  'atol',
+  'firstStep',
+  'maxSteps',
+  'minStep',
+  'maxStep',
+  'controller',
+  'safety',
+  'minFactor',
+  'maxFactor',
+  'pi',
+  'stepSize',
+  'grid',
+  'errorComponents',
+  'norm',
+  'recordSteps',
+  'runtime',
+  'recorder',
 ] as const;
 
 export interface ResolvedOptions {
@@ -105,7 +122,8 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
     if (typeof values !== 'object' || values === null || typeof values.length !== 'number') {
       throw new ArgumentError('atol', `a number or ${size} numbers`, values);
     }
-    if (values.length !== size) throw new ShapeError(`atol: expected one value per state component (${size}), got ${values.length}`);
+    if (values.length !== size)
+      throw new ShapeError(`atol: expected one value per state component (${size}), got ${values.length}`);
     atolVector = Float64Array.from(values);
     atolVector.forEach((v, i) => {
       if (!(v > 0 && Number.isFinite(v))) throw new ArgumentError(`atol[${i}]`, 'a finite number > 0', v);
@@ -117,7 +135,8 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
     throw new ArgumentError('firstStep', 'a finite step magnitude > 0', firstStep);
   }
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
-  if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new ArgumentError('maxSteps', 'a positive integer', maxSteps);
+  if (!(Number.isInteger(maxSteps) && maxSteps >= 1))
+    throw new ArgumentError('maxSteps', 'a positive integer', maxSteps);
   const minStep = options.minStep ?? 0;
   if (!(minStep >= 0 && Number.isFinite(minStep))) throw new ArgumentError('minStep', 'a finite number ≥ 0', minStep);
   const maxStep = options.maxStep ?? Infinity;
@@ -134,13 +153,28 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
     throw new ArgumentError('errorComponents', `an integer in [1, ${size}] (the state size)`, errorComponents);
   }
   if (options.recorder !== undefined && !checkStageRecorder(options.recorder)) {
-    throw new ArgumentError('recorder', 'an object with evaluation(stage), accepted(t, h) and rejected()', options.recorder);
+    throw new ArgumentError(
+      'recorder',
+      'an object with evaluation(stage), accepted(t, h) and rejected()',
+      options.recorder,
+    );
   }
   if (options.recordSteps !== undefined && typeof options.recordSteps !== 'boolean') {
     throw new ArgumentError('recordSteps', 'a boolean', options.recordSteps);
   }
   return {
-    method, tableau, rtol, atol, atolVector, firstStep, maxSteps, minStep, maxStep, controller, grid, errorComponents,
+    method,
+    tableau,
+    rtol,
+    atol,
+    atolVector,
+    firstStep,
+    maxSteps,
+    minStep,
+    maxStep,
+    controller,
+    grid,
+    errorComponents,
     norm: resolveNorm(options.norm),
     recordSteps: options.recordSteps ?? false,
     recorder: options.recorder ?? null,
@@ -149,7 +183,8 @@ export function resolveOptions(options: SolveOptions, size: number, ts: Float64A
 
 function resolveNorm(norm: SolveOptions['norm']): NormStrategy {
   if (norm === undefined) return rmsNorm;
-  if (typeof norm !== 'function') throw new ArgumentError('norm', 'a norm strategy: (setup) => (v, y0, y1) => number (src/ode/norm.ts)', norm);
+  if (typeof norm !== 'function')
+    throw new ArgumentError('norm', 'a norm strategy: (setup) => (v, y0, y1) => number (src/ode/norm.ts)', norm);
   return norm;
 }
 
@@ -172,9 +207,16 @@ function resolveController(options: SolveOptions): StepSizeController {
 
 /** Finite times whose difference is not (a step from one to the other could never be sized). */
 function checkSpan(ts: Float64Array): void {
-  const t0 = ts[0], tEnd = ts[ts.length - 1];
+  const t0 = ts[0],
+    tEnd = ts[ts.length - 1];
   if (Number.isFinite(tEnd - t0)) return;
-  throw new OverflowError('span', `the span t1 − t0 = ${tEnd} − ${t0} overflows float64 (beyond ${Number.MAX_VALUE}): shift or rescale the times`, t0, 0, emptyStats());
+  throw new OverflowError(
+    'span',
+    `the span t1 − t0 = ${tEnd} − ${t0} overflows float64 (beyond ${Number.MAX_VALUE}): shift or rescale the times`,
+    t0,
+    0,
+    emptyStats(),
+  );
 }
 
 function resolveGrid(options: SolveOptions, ts: Float64Array, maxSteps: number): Float64Array | null {
@@ -190,13 +232,21 @@ function resolveGrid(options: SolveOptions, ts: Float64Array, maxSteps: number):
     const span = Math.abs(tEnd - t0);
     const ratio = span / h;
     // A span that is a whole number of steps up to rounding gets exactly that many.
-    const count = Math.max(1, Math.abs(ratio - Math.round(ratio)) < 1e-9 * Math.max(1, ratio) ? Math.round(ratio) : Math.ceil(ratio));
+    const count = Math.max(
+      1,
+      Math.abs(ratio - Math.round(ratio)) < 1e-9 * Math.max(1, ratio) ? Math.round(ratio) : Math.ceil(ratio),
+    );
     if (ts.length === 1) return Float64Array.of(t0);
     // More steps than maxSteps allows cannot finish: lay out one past the limit (the solve stops there
     // with MaxStepsError) rather than an array of the full, possibly huge, count.
     const laid = Math.min(count, maxSteps + 1);
     // The grid is laid out before the first step: bound it like every other step count.
-    if (laid > MAX_STEPS) throw new ArgumentError('stepSize', `a step of at least span / ${MAX_STEPS} (${span / MAX_STEPS}), or a smaller maxSteps: at most ${MAX_STEPS} steps are laid out`, h);
+    if (laid > MAX_STEPS)
+      throw new ArgumentError(
+        'stepSize',
+        `a step of at least span / ${MAX_STEPS} (${span / MAX_STEPS}), or a smaller maxSteps: at most ${MAX_STEPS} steps are laid out`,
+        h,
+      );
     const grid = new Float64Array(laid + 1);
     for (let i = 0; i <= laid; i++) grid[i] = t0 + direction * i * h;
     if (laid === count) grid[count] = tEnd;
@@ -208,15 +258,23 @@ function resolveGrid(options: SolveOptions, ts: Float64Array, maxSteps: number):
       throw new ArgumentError('grid', 'an array of times', given);
     }
     // Checked before the copy: a huge length would otherwise be an untyped RangeError (or gigabytes).
-    if (given.length > MAX_STEPS + 1) throw new ArgumentError('grid', `at most ${MAX_STEPS + 1} times (${MAX_STEPS} steps)`, `${given.length} times`);
+    if (given.length > MAX_STEPS + 1)
+      throw new ArgumentError('grid', `at most ${MAX_STEPS + 1} times (${MAX_STEPS} steps)`, `${given.length} times`);
     const grid = Float64Array.from(given);
     if (grid.length < 2 && ts.length > 1) throw new ArgumentError('grid', 'at least two times');
     if (grid[0] !== t0 || grid[grid.length - 1] !== tEnd) {
-      throw new ArgumentError('grid', `times from ts[0] = ${t0} to ts[${ts.length - 1}] = ${tEnd}`, `[${grid[0]} … ${grid[grid.length - 1]}]`);
+      throw new ArgumentError(
+        'grid',
+        `times from ts[0] = ${t0} to ts[${ts.length - 1}] = ${tEnd}`,
+        `[${grid[0]} … ${grid[grid.length - 1]}]`,
+      );
     }
     for (let i = 1; i < grid.length; i++) {
       if (!Number.isFinite(grid[i]) || Math.sign(grid[i] - grid[i - 1]) !== direction) {
-        throw new ArgumentError('grid', `finite times strictly ${direction > 0 ? 'increasing' : 'decreasing'} like ts (grid[${i}] = ${grid[i]} after ${grid[i - 1]})`);
+        throw new ArgumentError(
+          'grid',
+          `finite times strictly ${direction > 0 ? 'increasing' : 'decreasing'} like ts (grid[${i}] = ${grid[i]} after ${grid[i - 1]})`,
+        );
       }
     }
     return grid;

@@ -22,5 +22,11 @@ export interface StageRecorder {
 
 export function checkStageRecorder(recorder: unknown): recorder is StageRecorder {
   const r = recorder as StageRecorder;
-  return typeof r === 'object' && r !== null && typeof r.evaluation === 'function' && typeof r.accepted === 'function' && typeof r.rejected === 'function';
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.evaluation === 'function' &&
+    typeof r.accepted === 'function' &&
+    typeof r.rejected === 'function'
+  );
 }

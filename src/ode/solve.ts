@@ -46,7 +46,11 @@ export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, optio
   const times = readTimes(ts);
   const opts = resolveOptions(options, n, times);
   const rt = options.runtime ?? sharedRuntime();
-  if (!rt) throw new ArgumentError('options.runtime', 'a Runtime (none was given and no shared runtime is set up: call init() or initSync() first)');
+  if (!rt)
+    throw new ArgumentError(
+      'options.runtime',
+      'a Runtime (none was given and no shared runtime is set up: call init() or initSync() first)',
+    );
   const { arena, kernels } = rt;
   checkBatchFits(arena, state.rows, state.cols, 'y0');
   assertFiniteState(state.values());
@@ -61,12 +65,30 @@ export function odeint(f: Dynamics, y0: StateInput, ts: ArrayLike<number>, optio
     arena.write(stepper.y0, state.values());
     // y0 was checked finite: an infinite value now is one the runtime's precision could not hold.
     if (kernels.all_finite(stepper.y0, n) !== 1) {
-      throw new OverflowError('initial-state', `y0 holds a value beyond the runtime's ${rt.dtype} range (stored as infinite)`, times[0], 0, emptyStats());
+      throw new OverflowError(
+        'initial-state',
+        `y0 holds a value beyond the runtime's ${rt.dtype} range (stored as infinite)`,
+        times[0],
+        0,
+        emptyStats(),
+      );
     }
-    const run = new SolveRun(opts, stepper, dense, new Evaluator(f, arena, state.rows, state.cols, opts.recorder), times, next, atolVector);
+    const run = new SolveRun(
+      opts,
+      stepper,
+      dense,
+      new Evaluator(f, arena, state.rows, state.cols, opts.recorder),
+      times,
+      next,
+      atolVector,
+    );
     run.integrate();
     const result: OdeSolution = {
-      method: opts.method, ts: times, ys: run.outputs, shape: [state.rows, state.cols], stats: run.snapshot(),
+      method: opts.method,
+      ts: times,
+      ys: run.outputs,
+      shape: [state.rows, state.cols],
+      stats: run.snapshot(),
     };
     if (opts.recordSteps) result.steps = run.recorded();
     return result;
@@ -109,7 +131,7 @@ class SolveRun {
     const { stepper } = this;
     this.outputs.push(this.copyOut(stepper.y0));
     if (this.ts.length === 1) return;
-    let t = this.ts[0];
+    const t = this.ts[0];
     this.f.call(t, stepper.y0, stepper.k[0], 0);
     if (!this.finite(stepper.k[0])) {
       throw new NonFiniteError(`f(t0, y0) is not finite`, t, 0, this.snapshot());
@@ -121,19 +143,46 @@ class SolveRun {
   private integrateAdaptive(t: number): void {
     const { stepper, opts, direction, tEnd } = this;
     const norm = opts.norm({
-      kernels: stepper.kernels, arena: stepper.arena, atol: opts.atol, atolVector: this.atolVector, rtol: opts.rtol, components: opts.errorComponents, n: stepper.n,
+      kernels: stepper.kernels,
+      arena: stepper.arena,
+      atol: opts.atol,
+      atolVector: this.atolVector,
+      rtol: opts.rtol,
+      components: opts.errorComponents,
+      n: stepper.n,
     });
-    const magnitude = opts.firstStep ?? initialStepSize(stepper.kernels, stepper.arena, this.f, {
-      t0: t, y0: stepper.y0, f0: stepper.k[0], scratchY: stepper.stageY, scratchF: stepper.k[Math.min(1, stepper.k.length - 1)],
-      n: stepper.n, normComponents: opts.errorComponents, order: opts.tableau.order, direction, atol: opts.atol, atolVector: this.atolVector, rtol: opts.rtol,
-      maxStep: opts.maxStep, norm: (v: number) => norm(v, stepper.y0, stepper.y0),
-    });
+    const magnitude =
+      opts.firstStep ??
+      initialStepSize(stepper.kernels, stepper.arena, this.f, {
+        t0: t,
+        y0: stepper.y0,
+        f0: stepper.k[0],
+        scratchY: stepper.stageY,
+        scratchF: stepper.k[Math.min(1, stepper.k.length - 1)],
+        n: stepper.n,
+        normComponents: opts.errorComponents,
+        order: opts.tableau.order,
+        direction,
+        atol: opts.atol,
+        atolVector: this.atolVector,
+        rtol: opts.rtol,
+        maxStep: opts.maxStep,
+        norm: (v: number) => norm(v, stepper.y0, stepper.y0),
+      });
     if (!(magnitude > 0 && Number.isFinite(magnitude))) {
-      throw new OverflowError('initial-step', `the initial step size is ${magnitude}: the error norm of y0 or f(t0, y0) overflowed (rtol = ${opts.rtol}, atol = ${opts.atolVector ? 'per component' : opts.atol}: tolerances too small for the state's magnitude)`, t, 0, this.snapshot());
+      throw new OverflowError(
+        'initial-step',
+        `the initial step size is ${magnitude}: the error norm of y0 or f(t0, y0) overflowed (rtol = ${opts.rtol}, atol = ${opts.atolVector ? 'per component' : opts.atol}: tolerances too small for the state's magnitude)`,
+        t,
+        0,
+        this.snapshot(),
+      );
     }
     let h = direction * Math.min(magnitude, opts.maxStep);
     this.stats.initialStep = h;
-    const control = opts.controller.start(Math.min(opts.tableau.order, opts.tableau.embeddedOrder ?? opts.tableau.order));
+    const control = opts.controller.start(
+      Math.min(opts.tableau.order, opts.tableau.embeddedOrder ?? opts.tableau.order),
+    );
     let k1Valid = true;
     // why the last attempt was rejected as non-finite: its trial state, or only its error ratio (overflow)
     let lastNonFinite: false | 'state' | 'ratio' = false;
@@ -184,7 +233,12 @@ class SolveRun {
       stepper.attempt(this.f, t, h);
       this.attempts++;
       if (!this.finite(stepper.y1)) {
-        throw new NonFiniteError(`the state became non-finite on a fixed step of size ${h}`, t, this.attempts, this.snapshot());
+        throw new NonFiniteError(
+          `the state became non-finite on a fixed step of size ${h}`,
+          t,
+          this.attempts,
+          this.snapshot(),
+        );
       }
       k1Valid = this.accept(t, grid[i + 1], h);
     }
@@ -197,22 +251,51 @@ class SolveRun {
     const belowMin = !last && Math.abs(h) < opts.minStep;
     if (!underflow && !belowMin) return;
     if (lastNonFinite === 'ratio') {
-      throw new OverflowError('error-ratio', `the error ratio stayed non-finite while the trial state is finite, down to |h| = ${Math.abs(h)}: ` +
-        `err / (atol + rtol·|y|) overflows (rtol = ${opts.rtol}, atol = ${opts.atolVector ? 'per component' : opts.atol}: tolerances too small for this state)`, t, this.attempts, this.snapshot());
+      throw new OverflowError(
+        'error-ratio',
+        `the error ratio stayed non-finite while the trial state is finite, down to |h| = ${Math.abs(h)}: ` +
+          `err / (atol + rtol·|y|) overflows (rtol = ${opts.rtol}, atol = ${opts.atolVector ? 'per component' : opts.atol}: tolerances too small for this state)`,
+        t,
+        this.attempts,
+        this.snapshot(),
+      );
     }
     if (lastNonFinite) {
       throw new NonFiniteError(
-        `the trial state was non-finite and shrinking the step to |h| = ${Math.abs(h)} did not help`, t, this.attempts, this.snapshot());
+        `the trial state was non-finite and shrinking the step to |h| = ${Math.abs(h)} did not help`,
+        t,
+        this.attempts,
+        this.snapshot(),
+      );
     }
     if (underflow) {
-      throw new StepSizeError('underflow', h, `step size underflow: |h| = ${Math.abs(h)} no longer changes t`, t, this.attempts, this.snapshot());
+      throw new StepSizeError(
+        'underflow',
+        h,
+        `step size underflow: |h| = ${Math.abs(h)} no longer changes t`,
+        t,
+        this.attempts,
+        this.snapshot(),
+      );
     }
-    throw new StepSizeError('below-min-step', h, `step size |h| = ${Math.abs(h)} fell below minStep = ${opts.minStep}`, t, this.attempts, this.snapshot());
+    throw new StepSizeError(
+      'below-min-step',
+      h,
+      `step size |h| = ${Math.abs(h)} fell below minStep = ${opts.minStep}`,
+      t,
+      this.attempts,
+      this.snapshot(),
+    );
   }
 
   private checkMaxSteps(t: number): void {
     if (this.attempts >= this.opts.maxSteps) {
-      throw new MaxStepsError(`maxSteps (${this.opts.maxSteps}) reached before t = ${this.tEnd}`, t, this.attempts, this.snapshot());
+      throw new MaxStepsError(
+        `maxSteps (${this.opts.maxSteps}) reached before t = ${this.tEnd}`,
+        t,
+        this.attempts,
+        this.snapshot(),
+      );
     }
   }
 

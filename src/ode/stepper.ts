@@ -81,7 +81,9 @@ export class RkStepper {
     [k[0], k[s - 1]] = [k[s - 1], k[0]];
     const f64 = this.arena.f64;
     for (const table of [...this.rows, this.solution, ...(this.error ? [this.error] : [])]) {
-      table.stages.forEach((stage, j) => { f64[table.ptr / 8 + 2 * j + 1] = k[stage]; }); // the table stays f64
+      table.stages.forEach((stage, j) => {
+        f64[table.ptr / 8 + 2 * j + 1] = k[stage];
+      }); // the table stays f64
     }
   }
 }

@@ -39,15 +39,25 @@ export function concatParameters(params: readonly ParameterLike[], part: 'value'
 /** The worker rebuilt the same parameters, in the same order and shapes (names may lose a block's prefix). */
 export function checkSameParams(model: NeuralOde | Model, loaded: LoadReply): void {
   const params = model.params;
-  const same = params.length === loaded.params.length && params.every((p, i) => {
-    const q = loaded.params[i];
-    return q.shape[0] === p.value.rows && q.shape[1] === p.value.cols && p.name.endsWith(q.name);
-  });
-  if (!same) throw new ShapeError('worker pool: the model rebuilt in the workers does not have this model\'s parameters in the same order and shapes');
+  const same =
+    params.length === loaded.params.length &&
+    params.every((p, i) => {
+      const q = loaded.params[i];
+      return q.shape[0] === p.value.rows && q.shape[1] === p.value.cols && p.name.endsWith(q.name);
+    });
+  if (!same)
+    throw new ShapeError(
+      "worker pool: the model rebuilt in the workers does not have this model's parameters in the same order and shapes",
+    );
 }
 
 /** grad = Σ_s (rows_s / batch)·grad_s, added in shard order. */
-export function accumulateGrads(model: NeuralOde | Model, replies: readonly ObjectiveReply[], shards: readonly Shard[], batch: number): void {
+export function accumulateGrads(
+  model: NeuralOde | Model,
+  replies: readonly ObjectiveReply[],
+  shards: readonly Shard[],
+  batch: number,
+): void {
   const params = model.params;
   zeroGrads(params);
   replies.forEach((reply, s) => {
@@ -61,23 +71,49 @@ export function accumulateGrads(model: NeuralOde | Model, replies: readonly Obje
   });
 }
 
-export function combineObjectives(replies: readonly ObjectiveReply[], shards: readonly Shard[], batch: number): PoolObjectiveResult {
+export function combineObjectives(
+  replies: readonly ObjectiveReply[],
+  shards: readonly Shard[],
+  batch: number,
+): PoolObjectiveResult {
   const regularizers: Record<string, number> = {};
-  for (const name of Object.keys(replies[0].regularizers)) regularizers[name] = weightedMean(replies.map((r) => r.regularizers[name]), shards, batch);
+  for (const name of Object.keys(replies[0].regularizers))
+    regularizers[name] = weightedMean(
+      replies.map((r) => r.regularizers[name]),
+      shards,
+      batch,
+    );
   const max = (f: (r: ObjectiveReply) => number) => Math.max(...replies.map(f));
   return {
-    loss: weightedMean(replies.map((r) => r.loss), shards, batch),
-    dataLoss: weightedMean(replies.map((r) => r.dataLoss), shards, batch),
+    loss: weightedMean(
+      replies.map((r) => r.loss),
+      shards,
+      batch,
+    ),
+    dataLoss: weightedMean(
+      replies.map((r) => r.dataLoss),
+      shards,
+      batch,
+    ),
     regularizers,
     nfeForward: max((r) => r.nfeForward),
     nfeBackward: max((r) => r.nfeBackward),
     forwardStats: {
-      nfe: max((r) => r.forwardStats.nfe), acceptedSteps: max((r) => r.forwardStats.acceptedSteps), rejectedSteps: max((r) => r.forwardStats.rejectedSteps),
-      nonFiniteRejections: max((r) => r.forwardStats.nonFiniteRejections), initialStep: replies[0].forwardStats.initialStep,
+      nfe: max((r) => r.forwardStats.nfe),
+      acceptedSteps: max((r) => r.forwardStats.acceptedSteps),
+      rejectedSteps: max((r) => r.forwardStats.rejectedSteps),
+      nonFiniteRejections: max((r) => r.forwardStats.nonFiniteRejections),
+      initialStep: replies[0].forwardStats.initialStep,
     },
     shards: replies.map((r, s) => ({
-      rows: shards[s].count, loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers,
-      nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, workerMs: r.ms,
+      rows: shards[s].count,
+      loss: r.loss,
+      dataLoss: r.dataLoss,
+      regularizers: r.regularizers,
+      nfeForward: r.nfeForward,
+      nfeBackward: r.nfeBackward,
+      forwardStats: r.forwardStats,
+      workerMs: r.ms,
     })),
   };
 }

@@ -21,7 +21,13 @@ import { KERNEL_BUILDS, type RuntimeOptions } from '../runtime/wasm.js';
 import { readDtype, type Dtype } from '../runtime/dtype.js';
 import { spawnWorker, type WorkerHandle } from './port.js';
 import type { LoadReply, ModelKind, ObjectiveReply, PoolReply, PoolRequestBody, PredictReply } from './protocol.js';
-import { accumulateGrads, checkSameParams, combineObjectives, concatParameters, type PoolObjectiveResult } from './combine.js';
+import {
+  accumulateGrads,
+  checkSameParams,
+  combineObjectives,
+  concatParameters,
+  type PoolObjectiveResult,
+} from './combine.js';
 export type { PoolObjectiveResult, ShardObjective } from './combine.js';
 import { joinTimeMajor, shardRows, shardSeeds, splitRows, type Shard } from './shards.js';
 import { abortSharedSteps, canShareSteps, sharedStepsBuffer, type SharedSteps } from './step-barrier.js';
@@ -134,7 +140,11 @@ export interface PoolPredictResult {
 
 /** A worker threw while computing its shard, failed to start, or died; `worker` is its index. */
 export class WorkerError extends TaynodeError {
-  constructor(readonly worker: number, message: string, /** @internal stopped by another worker's failure (shared steps) */ readonly aborted = false) {
+  constructor(
+    readonly worker: number,
+    message: string,
+    /** @internal stopped by another worker's failure (shared steps) */ readonly aborted = false,
+  ) {
     super(`worker ${worker}: ${message}`);
   }
 }
@@ -161,15 +171,22 @@ interface Shipped {
 export async function createWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
   checkKeys(options, ['workers', 'workerUrl', 'runtime', 'stepSizes', 'startTimeoutMs', 'callTimeoutMs'], '');
   const count = checkInteger(options.workers, 'workers', { min: 1, max: MAX_POOL_WORKERS });
-  const stepSizes = options.stepSizes === undefined ? (canShareSteps() ? 'shared' : 'per-shard') : checkStepSizes(options.stepSizes);
+  const stepSizes =
+    options.stepSizes === undefined ? (canShareSteps() ? 'shared' : 'per-shard') : checkStepSizes(options.stepSizes);
   const url = workerUrlOf(options.workerUrl);
   const runtime = options.runtime ?? {};
   checkKeys(runtime, ['maxMemoryBytes', 'module', 'kernels', 'dtype'], 'runtime');
   readDtype(runtime.dtype, 'runtime.dtype');
   if (runtime.kernels !== undefined) checkOneOf(runtime.kernels, KERNEL_BUILDS, 'runtime.kernels');
-  if (runtime.maxMemoryBytes !== undefined) checkNumber(runtime.maxMemoryBytes, 'runtime.maxMemoryBytes', { min: 0, minExclusive: true, max: 2 ** 32 });
-  if (runtime.module !== undefined && !(runtime.module instanceof WebAssembly.Module)) throw new ArgumentError('runtime.module', 'a WebAssembly.Module of the kernels', runtime.module);
-  const pool = new WorkerPool(stepSizes, readTimeout(options.startTimeoutMs, 'startTimeoutMs'), readTimeout(options.callTimeoutMs, 'callTimeoutMs'));
+  if (runtime.maxMemoryBytes !== undefined)
+    checkNumber(runtime.maxMemoryBytes, 'runtime.maxMemoryBytes', { min: 0, minExclusive: true, max: 2 ** 32 });
+  if (runtime.module !== undefined && !(runtime.module instanceof WebAssembly.Module))
+    throw new ArgumentError('runtime.module', 'a WebAssembly.Module of the kernels', runtime.module);
+  const pool = new WorkerPool(
+    stepSizes,
+    readTimeout(options.startTimeoutMs, 'startTimeoutMs'),
+    readTimeout(options.callTimeoutMs, 'callTimeoutMs'),
+  );
   await pool.start(count, url, runtime);
   return pool;
 }
@@ -258,17 +275,23 @@ export class WorkerPool {
       throw new TaynodeError('worker pool: closed');
     }
     const ready = new Promise<void>((resolve, reject) => {
-      handle.listen((message) => {
-        if (this.workers[i] !== handle) return; // a replaced worker's late reply
-        const reply = message as PoolReply;
-        if ('type' in reply) { if (reply.type === 'ready') resolve(); return; }
-        this.settle(i, reply);
-      }, (reason) => {
-        if (this.workers[i] !== handle) return; // a replaced worker's exit
-        const error = new WorkerError(i, `died: ${reason}`);
-        reject(error);
-        this.fail(i, error);
-      });
+      handle.listen(
+        (message) => {
+          if (this.workers[i] !== handle) return; // a replaced worker's late reply
+          const reply = message as PoolReply;
+          if ('type' in reply) {
+            if (reply.type === 'ready') resolve();
+            return;
+          }
+          this.settle(i, reply);
+        },
+        (reason) => {
+          if (this.workers[i] !== handle) return; // a replaced worker's exit
+          const error = new WorkerError(i, `died: ${reason}`);
+          reject(error);
+          this.fail(i, error);
+        },
+      );
     });
     const late = () => new WorkerError(i, `did not start within ${this.startTimeoutMs} ms (startTimeoutMs)`);
     await withTimeout(ready, this.startTimeoutMs, late);
@@ -280,7 +303,12 @@ export class WorkerPool {
    * (Parameter.grad) are set to the shard-size-weighted mean of the shards' gradients, ready for an
    * optimiser step. Each shard is solved with its own adaptive steps (see the README, "Both cores").
    */
-  async objective(model: NeuralOde | Model, x: Float64Array, target: Float64Array, options: PoolObjectiveOptions = {}): Promise<PoolObjectiveResult> {
+  async objective(
+    model: NeuralOde | Model,
+    x: Float64Array,
+    target: Float64Array,
+    options: PoolObjectiveOptions = {},
+  ): Promise<PoolObjectiveResult> {
     checkKeys(options, ['loss', 'rng', 'lazyTerms', 'lambdaScale', 'stepSizes', 'timeoutMs'], '');
     this.checkStarted();
     const timeout = this.timeoutOf(options.timeoutMs);
@@ -290,13 +318,22 @@ export class WorkerPool {
     const loss = options.loss ?? mseLoss;
     checkLoss(loss);
     if (loss.description === undefined) {
-      throw new ArgumentError('loss', `a built-in loss (mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss(σ), flowNllLoss): "${loss.name}" is code, which cannot be sent to a worker`);
+      throw new ArgumentError(
+        'loss',
+        `a built-in loss (mseLoss, softmaxCrossEntropyLoss, gaussianNllLoss(σ), flowNllLoss): "${loss.name}" is code, which cannot be sent to a worker`,
+      );
     }
     loss.checkTarget(target, batch, model.outputWidth, 'target');
     const targetWidth = target.length / batch;
     if (options.lazyTerms !== undefined) {
-      if (typeof options.lazyTerms !== 'boolean') throw new ArgumentError('lazyTerms', 'true or false', options.lazyTerms);
-      if (!(model instanceof Model)) throw new ArgumentError('lazyTerms', 'a Model (a lone NeuralOde\'s objective has no lazyTerms)', options.lazyTerms);
+      if (typeof options.lazyTerms !== 'boolean')
+        throw new ArgumentError('lazyTerms', 'true or false', options.lazyTerms);
+      if (!(model instanceof Model))
+        throw new ArgumentError(
+          'lazyTerms',
+          "a Model (a lone NeuralOde's objective has no lazyTerms)",
+          options.lazyTerms,
+        );
     }
     const shards = splitRows(batch, this.size);
     const seeds = noiseSeeds(model, options.rng, shards.length);
@@ -306,13 +343,33 @@ export class WorkerPool {
     // cost 4–8 ms a request on the MNIST model.
     const params = concatParameters(model.params, 'value');
     const own = shards.map((shard, s) => ({
-      params: s === shards.length - 1 ? params : params.slice(), x: shardRows(x, model.inputWidth, shard), target: shardRows(target, targetWidth, shard),
+      params: s === shards.length - 1 ? params : params.slice(),
+      x: shardRows(x, model.inputWidth, shard),
+      target: shardRows(target, targetWidth, shard),
     }));
     const lambdaScale = checkLambdaScale(options.lambdaScale);
-    const replies = await this.using(model, ({ handle }) => this.lockstep(shared, shards, batch, (steps) => own.map((copies, s) => this.request(s, {
-      type: 'objective', model: handle, ...copies, lambdaScale,
-      loss: loss.description!, ...(seeds ? { seed: seeds[s] } : {}), ...(options.lazyTerms ? { lazyTerms: true } : {}), ...(steps ? { steps: steps[s] } : {}),
-    }, [copies.params.buffer, copies.x.buffer, copies.target.buffer] as Transferable[], timeout) as Promise<ObjectiveReply>)));
+    const replies = await this.using(model, ({ handle }) =>
+      this.lockstep(shared, shards, batch, (steps) =>
+        own.map(
+          (copies, s) =>
+            this.request(
+              s,
+              {
+                type: 'objective',
+                model: handle,
+                ...copies,
+                lambdaScale,
+                loss: loss.description!,
+                ...(seeds ? { seed: seeds[s] } : {}),
+                ...(options.lazyTerms ? { lazyTerms: true } : {}),
+                ...(steps ? { steps: steps[s] } : {}),
+              },
+              [copies.params.buffer, copies.x.buffer, copies.target.buffer] as Transferable[],
+              timeout,
+            ) as Promise<ObjectiveReply>,
+        ),
+      ),
+    );
     accumulateGrads(model, replies, shards, batch);
     return combineObjectives(replies, shards, batch);
   }
@@ -324,22 +381,34 @@ export class WorkerPool {
    * Parameter.grad as the single-thread objectiveAt does; with shared steps the loss, NFE and gradient
    * are the single-thread ones to rounding.
    */
-  async objectiveAt(model: NeuralOde, z0: Float64Array, times: ArrayLike<number>, loss: SeriesLoss, options: PoolObjectiveAtOptions = {}): Promise<PoolObjectiveAtResult> {
+  async objectiveAt(
+    model: NeuralOde,
+    z0: Float64Array,
+    times: ArrayLike<number>,
+    loss: SeriesLoss,
+    options: PoolObjectiveAtOptions = {},
+  ): Promise<PoolObjectiveAtResult> {
     checkKeys(options, ['rng', 'lambdaScale', 'stepSizes', 'timeoutMs'], '');
     this.checkStarted();
     const timeout = this.timeoutOf(options.timeoutMs);
     const shared = this.sharedSteps(options.stepSizes);
-    if (!(model instanceof NeuralOde)) throw new ArgumentError('model', 'a NeuralOde (a Model\'s objectiveAt is not pooled)', model);
+    if (!(model instanceof NeuralOde))
+      throw new ArgumentError('model', "a NeuralOde (a Model's objectiveAt is not pooled)", model);
     checkModel(model);
     const d = model.stateSize;
     const batch = batchOf(z0, d, 'z0');
-    if (times === undefined || times === null || typeof (times as ArrayLike<number>).length !== 'number') throw new ArgumentError('times', 'the output times', times);
+    if (times === undefined || times === null || typeof (times as ArrayLike<number>).length !== 'number')
+      throw new ArgumentError('times', 'the output times', times);
     const outputTimes = Array.from(times);
-    if (typeof loss !== 'function') throw new ArgumentError('loss', 'a function (zs, shape) => { value, gradient }', loss);
+    if (typeof loss !== 'function')
+      throw new ArgumentError('loss', 'a function (zs, shape) => { value, gradient }', loss);
     const shards = splitRows(batch, this.size);
     const seeds = noiseSeeds(model, options.rng, shards.length);
     const params = concatParameters(model.params, 'value');
-    const own = shards.map((shard, s) => ({ params: s === shards.length - 1 ? params : params.slice(), z0: shardRows(z0, d, shard) }));
+    const own = shards.map((shard, s) => ({
+      params: s === shards.length - 1 ? params : params.slice(),
+      z0: shardRows(z0, d, shard),
+    }));
     const lambdaScale = checkLambdaScale(options.lambdaScale);
     const pass = this.nextPass++;
     return this.using(model, async ({ handle }) => {
@@ -347,17 +416,46 @@ export class WorkerPool {
       const steps = shared ? this.sharedStepsFor(shards, batch) : undefined;
       try {
         // The workers keep their passes until the backward request, or a release (a request without zsBar).
-        const release = () => shards.forEach((_, s) => { this.request(s, { type: 'backwardAt', pass }).catch(() => {}); });
+        const release = () =>
+          shards.forEach((_, s) => {
+            this.request(s, { type: 'backwardAt', pass }).catch(() => {});
+          });
         let value: ReturnType<SeriesLoss>;
         let forwards: ForwardAtReply[], zs: Float64Array;
         try {
-          forwards = await this.settleAll(shards.map((_, s) => this.request(s, {
-            type: 'forwardAt', model: handle, pass, ...own[s], lambdaScale, times: outputTimes, ...(seeds ? { seed: seeds[s] } : {}), ...(steps ? { steps: steps[s] } : {}),
-          }, [own[s].params.buffer, own[s].z0.buffer] as Transferable[], timeout) as Promise<ForwardAtReply>), steps);
-          zs = joinTimeMajor(forwards.map((r) => r.zs), shards, outputTimes.length, d, batch);
+          forwards = await this.settleAll(
+            shards.map(
+              (_, s) =>
+                this.request(
+                  s,
+                  {
+                    type: 'forwardAt',
+                    model: handle,
+                    pass,
+                    ...own[s],
+                    lambdaScale,
+                    times: outputTimes,
+                    ...(seeds ? { seed: seeds[s] } : {}),
+                    ...(steps ? { steps: steps[s] } : {}),
+                  },
+                  [own[s].params.buffer, own[s].z0.buffer] as Transferable[],
+                  timeout,
+                ) as Promise<ForwardAtReply>,
+            ),
+            steps,
+          );
+          zs = joinTimeMajor(
+            forwards.map((r) => r.zs),
+            shards,
+            outputTimes.length,
+            d,
+            batch,
+          );
           value = loss(zs, { times: outputTimes.length, batch, d });
           if (!(value?.gradient instanceof Float64Array) || value.gradient.length !== zs.length) {
-            throw new ShapeError(`loss: its gradient holds ${value?.gradient?.length} values, zs holds ${zs.length} ([times, batch, D]; expected a Float64Array)`);
+            throw new ShapeError(
+              `loss: its gradient holds ${value?.gradient?.length} values, zs holds ${zs.length} ([times, batch, D]; expected a Float64Array)`,
+            );
           }
           checkFiniteGradient(value.gradient, 'loss');
         } catch (e) {
@@ -366,23 +464,41 @@ export class WorkerPool {
         }
         // Each shard's cotangent as the gradient of a shard mean (× batch / rows), so the gradients
         // combine as every objective's do: shard-size-weighted means (the integral terms' are means already).
-        const backwards = await this.settleAll(shards.map((shard, s) => {
-          const zsBar = sliceTimeMajor(value.gradient, shard, outputTimes.length, d, batch).map((g) => g * (batch / shard.count));
-          return this.request(s, { type: 'backwardAt', pass, zsBar, ...(steps ? { steps: steps[s] } : {}) }, [zsBar.buffer] as Transferable[], timeout) as Promise<BackwardAtReply>;
-        }), steps);
+        const backwards = await this.settleAll(
+          shards.map((shard, s) => {
+            const zsBar = sliceTimeMajor(value.gradient, shard, outputTimes.length, d, batch).map(
+              (g) => g * (batch / shard.count),
+            );
+            return this.request(
+              s,
+              { type: 'backwardAt', pass, zsBar, ...(steps ? { steps: steps[s] } : {}) },
+              [zsBar.buffer] as Transferable[],
+              timeout,
+            ) as Promise<BackwardAtReply>;
+          }),
+          steps,
+        );
         const replies: ObjectiveReply[] = forwards.map((f, s) => {
           const b = backwards[s];
           const termLoss = f.termLoss + b.termLoss;
           return {
-            loss: termLoss, dataLoss: 0, regularizers: { ...f.regularizers, ...b.regularizers }, nfeForward: f.nfeForward, nfeBackward: b.nfeBackward,
-            forwardStats: f.forwardStats, grads: b.grads, ms: b.ms,
+            loss: termLoss,
+            dataLoss: 0,
+            regularizers: { ...f.regularizers, ...b.regularizers },
+            nfeForward: f.nfeForward,
+            nfeBackward: b.nfeBackward,
+            forwardStats: f.forwardStats,
+            grads: b.grads,
+            ms: b.ms,
           };
         });
         accumulateGrads(model, replies, shards, batch);
         const combined = combineObjectives(replies, shards, batch);
         combined.dataLoss = value.value;
         combined.loss += value.value;
-        combined.shards.forEach((shard) => { shard.dataLoss = NaN; });
+        combined.shards.forEach((shard) => {
+          shard.dataLoss = NaN;
+        });
         return { ...combined, zs };
       } finally {
         if (steps) this.sharing.delete(steps[0].buffer);
@@ -395,7 +511,11 @@ export class WorkerPool {
    * single-thread solve's steps). `model` is a NeuralOde, a Model, or saveModel's bytes (a saved model, loaded
    * once per worker).
    */
-  async predict(model: NeuralOde | Model | Uint8Array, x: Float64Array, options: PoolPredictOptions = {}): Promise<PoolPredictResult> {
+  async predict(
+    model: NeuralOde | Model | Uint8Array,
+    x: Float64Array,
+    options: PoolPredictOptions = {},
+  ): Promise<PoolPredictResult> {
     checkKeys(options, ['solver', 'times', 'stepSizes', 'timeoutMs'], '');
     this.checkStarted();
     const timeout = this.timeoutOf(options.timeoutMs);
@@ -410,18 +530,45 @@ export class WorkerPool {
       const { inputWidth, outputWidth } = await loaded;
       const batch = batchOf(xCopy, inputWidth, 'x');
       const shards = splitRows(batch, this.size);
-      const replies = await this.lockstep(shared, shards, batch, (steps) => shards.map((shard, s) => {
-        const own = { x: shardRows(xCopy as Float64Array, inputWidth, shard), ...(params ? { params: s === shards.length - 1 ? params : params.slice() } : {}) };
-        return this.request(s, {
-          type: 'predict', model: handle, ...own, ...(options.solver ? { solver: options.solver } : {}), ...(times ? { times } : {}), ...(steps ? { steps: steps[s] } : {}),
-        }, (own.params ? [own.x.buffer, own.params.buffer] : [own.x.buffer]) as Transferable[], timeout) as Promise<PredictReply>;
-      }));
+      const replies = await this.lockstep(shared, shards, batch, (steps) =>
+        shards.map((shard, s) => {
+          const own = {
+            x: shardRows(xCopy as Float64Array, inputWidth, shard),
+            ...(params ? { params: s === shards.length - 1 ? params : params.slice() } : {}),
+          };
+          return this.request(
+            s,
+            {
+              type: 'predict',
+              model: handle,
+              ...own,
+              ...(options.solver ? { solver: options.solver } : {}),
+              ...(times ? { times } : {}),
+              ...(steps ? { steps: steps[s] } : {}),
+            },
+            (own.params ? [own.x.buffer, own.params.buffer] : [own.x.buffer]) as Transferable[],
+            timeout,
+          ) as Promise<PredictReply>;
+        }),
+      );
       return { replies, outputWidth, batch, shards };
     });
     const d = replies[0].z1.length / shards[0].count;
     return {
-      output: joinTimeMajor(replies.map((r) => r.output), shards, times?.length ?? 1, outputWidth, batch),
-      z1: joinTimeMajor(replies.map((r) => r.z1), shards, 1, d, batch),
+      output: joinTimeMajor(
+        replies.map((r) => r.output),
+        shards,
+        times?.length ?? 1,
+        outputWidth,
+        batch,
+      ),
+      z1: joinTimeMajor(
+        replies.map((r) => r.z1),
+        shards,
+        1,
+        d,
+        batch,
+      ),
       stats: replies.map((r) => r.stats),
     };
   }
@@ -455,7 +602,12 @@ export class WorkerPool {
   }
 
   /** Sends one call's requests (with shared memory for shared steps) and waits for every reply. */
-  private async lockstep<T>(shared: boolean, shards: readonly Shard[], batch: number, send: (steps: SharedSteps[] | undefined) => Promise<T>[]): Promise<T[]> {
+  private async lockstep<T>(
+    shared: boolean,
+    shards: readonly Shard[],
+    batch: number,
+    send: (steps: SharedSteps[] | undefined) => Promise<T>[],
+  ): Promise<T[]> {
     const steps = shared ? this.sharedStepsFor(shards, batch) : undefined;
     try {
       return await this.settleAll(send(steps), steps);
@@ -478,7 +630,8 @@ export class WorkerPool {
 
   private checkStarted(): void {
     if (this.closed) throw new TaynodeError('worker pool: closed');
-    if (this.workers.length === 0) throw new TaynodeError('worker pool: not started (create pools with createWorkerPool)');
+    if (this.workers.length === 0)
+      throw new TaynodeError('worker pool: not started (create pools with createWorkerPool)');
   }
 
   /**
@@ -500,7 +653,11 @@ export class WorkerPool {
   private shipOnce(model: NeuralOde | Model | Uint8Array): Shipped {
     // Workers of another dtype would compute in a precision the model does not have.
     if (!(model instanceof Uint8Array) && model.rt.dtype !== this.dtype) {
-      throw new ArgumentError('model', `a model in a ${this.dtype} runtime, like the pool's workers (createWorkerPool's runtime.dtype)`, `a ${model.rt.dtype} model`);
+      throw new ArgumentError(
+        'model',
+        `a model in a ${this.dtype} runtime, like the pool's workers (createWorkerPool's runtime.dtype)`,
+        `a ${model.rt.dtype} model`,
+      );
     }
     const known = this.shipped.get(model);
     if (known) {
@@ -517,20 +674,25 @@ export class WorkerPool {
       this.shipped.delete(oldest);
       // Requests already sent for it come first on every port; its next use loads it again. A failed
       // unload leaves only a stale copy in that worker; a dead worker is reported by the pool's failure.
-      this.workers.forEach((_, i) => { this.request(i, { type: 'unload', model: old }).catch(() => {}); });
+      this.workers.forEach((_, i) => {
+        this.request(i, { type: 'unload', model: old }).catch(() => {});
+      });
     }
     const handle = this.nextModel++;
     const kind: ModelKind = model instanceof NeuralOde ? 'neuralOde' : 'model';
     const bytes = model instanceof Uint8Array ? model : saveModel(model);
-    const loaded = inShardOrder(this.workers.map((_, i) => this.request(i, { type: 'load', model: handle, kind, bytes }) as Promise<LoadReply>))
-      .then((replies) => {
-        if (!(model instanceof Uint8Array)) checkSameParams(model, replies[0]);
-        return replies[0];
-      });
+    const loaded = inShardOrder(
+      this.workers.map((_, i) => this.request(i, { type: 'load', model: handle, kind, bytes }) as Promise<LoadReply>),
+    ).then((replies) => {
+      if (!(model instanceof Uint8Array)) checkSameParams(model, replies[0]);
+      return replies[0];
+    });
     const shipped: Shipped = { handle, loaded, users: 0 };
     this.shipped.set(model, shipped);
     // A model that failed to load is not remembered: the next call tries again (and fails as clearly).
-    loaded.catch(() => { if (this.shipped.get(model) === shipped) this.shipped.delete(model); });
+    loaded.catch(() => {
+      if (this.shipped.get(model) === shipped) this.shipped.delete(model);
+    });
     return shipped;
   }
 
@@ -539,17 +701,34 @@ export class WorkerPool {
    * cloned). A worker being replaced gets the request once its successor is ready. `timeoutMs`: how
    * long the reply may take before the worker is replaced (the pool's callTimeoutMs by default).
    */
-  private request(worker: number, message: PoolRequestBody, transfer: Transferable[] = [], timeoutMs = this.callTimeoutMs): Promise<unknown> {
-    if (worker >= this.workers.length) return Promise.reject(new TaynodeError('worker pool: not started (create pools with createWorkerPool)'));
+  private request(
+    worker: number,
+    message: PoolRequestBody,
+    transfer: Transferable[] = [],
+    timeoutMs = this.callTimeoutMs,
+  ): Promise<unknown> {
+    if (worker >= this.workers.length)
+      return Promise.reject(new TaynodeError('worker pool: not started (create pools with createWorkerPool)'));
     const restarting = this.restarting.get(worker);
     if (restarting) return restarting.then(() => this.send(worker, message, transfer, timeoutMs));
     return this.send(worker, message, transfer, timeoutMs);
   }
 
   /** Posts a request to the worker as it is now and waits for its reply (or the timeout). */
-  private send(worker: number, message: PoolRequestBody, transfer: Transferable[], timeoutMs: number | undefined): Promise<unknown> {
+  private send(
+    worker: number,
+    message: PoolRequestBody,
+    transfer: Transferable[],
+    timeoutMs: number | undefined,
+  ): Promise<unknown> {
     if (this.closed) return Promise.reject(new TaynodeError('worker pool: closed'));
-    if (this.failure) return Promise.reject(new WorkerError(this.failure.worker, `failed earlier (${this.failure.message}); close this pool and create another`));
+    if (this.failure)
+      return Promise.reject(
+        new WorkerError(
+          this.failure.worker,
+          `failed earlier (${this.failure.message}); close this pool and create another`,
+        ),
+      );
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const pending: Pending = { resolve, reject };
@@ -568,26 +747,46 @@ export class WorkerPool {
   private timedOut(worker: number, id: number, ms: number): void {
     if (!this.pending[worker].has(id) || this.closed) return;
     const stuck = this.workers[worker];
-    this.rejectPending(worker, new WorkerError(worker, `no reply within ${ms} ms (timeoutMs): the worker was terminated and replaced by a fresh one`));
+    this.rejectPending(
+      worker,
+      new WorkerError(
+        worker,
+        `no reply within ${ms} ms (timeoutMs): the worker was terminated and replaced by a fresh one`,
+      ),
+    );
     // The other workers of a call with shared steps would wait for the stuck one at its next norm.
     this.sharing.forEach((buffer) => abortSharedSteps(buffer));
     for (const [model, shipped] of [...this.shipped]) {
       this.shipped.delete(model);
       if (shipped.users > 0) continue; // a call still using it elsewhere finishes with it
-      this.workers.forEach((_, i) => { if (i !== worker) this.request(i, { type: 'unload', model: shipped.handle }).catch(() => {}); });
+      this.workers.forEach((_, i) => {
+        if (i !== worker) this.request(i, { type: 'unload', model: shipped.handle }).catch(() => {});
+      });
     }
     const replaced = (async () => {
       await stuck.terminate();
       await this.spawn(worker);
-    })().then(() => { this.restarting.delete(worker); }, (e: Error) => {
-      this.restarting.delete(worker);
-      if (!this.closed) this.fail(worker, e instanceof WorkerError ? e : new WorkerError(worker, `could not be replaced: ${e.message}`));
-    });
+    })().then(
+      () => {
+        this.restarting.delete(worker);
+      },
+      (e: Error) => {
+        this.restarting.delete(worker);
+        if (!this.closed)
+          this.fail(
+            worker,
+            e instanceof WorkerError ? e : new WorkerError(worker, `could not be replaced: ${e.message}`),
+          );
+      },
+    );
     this.restarting.set(worker, replaced);
   }
 
   private rejectPending(worker: number, error: Error): void {
-    this.pending[worker].forEach((p) => { clearTimeout(p.timer); p.reject(error); });
+    this.pending[worker].forEach((p) => {
+      clearTimeout(p.timer);
+      p.reject(error);
+    });
     this.pending[worker].clear();
   }
 
@@ -596,7 +795,14 @@ export class WorkerPool {
     if (!pending) return;
     clearTimeout(pending.timer);
     this.pending[worker].delete(reply.id);
-    if ('error' in reply) pending.reject(new WorkerError(worker, `${reply.error.name}: ${reply.error.message}`, reply.error.name === 'SharedStepsAborted'));
+    if ('error' in reply)
+      pending.reject(
+        new WorkerError(
+          worker,
+          `${reply.error.name}: ${reply.error.message}`,
+          reply.error.name === 'SharedStepsAborted',
+        ),
+      );
     else pending.resolve(reply.result);
   }
 
@@ -626,7 +832,9 @@ function readTimeout(value: unknown, name: string): number | undefined {
 async function withTimeout<T>(promise: Promise<T>, ms: number | undefined, late: () => Error): Promise<T> {
   if (ms === undefined) return promise;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(late()), ms); });
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+  });
   try {
     return await Promise.race([promise, expired]);
   } finally {
@@ -637,7 +845,11 @@ async function withTimeout<T>(promise: Promise<T>, ms: number | undefined, late:
 function checkStepSizes(value: unknown): PoolStepSizes {
   checkOneOf(value, POOL_STEP_SIZES, 'stepSizes');
   if (value === 'shared' && !canShareSteps()) {
-    throw new ArgumentError('stepSizes', "'per-shard' on this host: shared steps need SharedArrayBuffer (in browsers, a cross-origin isolated page)", value);
+    throw new ArgumentError(
+      'stepSizes',
+      "'per-shard' on this host: shared steps need SharedArrayBuffer (in browsers, a cross-origin isolated page)",
+      value,
+    );
   }
   return value as PoolStepSizes;
 }
@@ -646,19 +858,26 @@ function checkStepSizes(value: unknown): PoolStepSizes {
 function sliceTimeMajor(data: Float64Array, shard: Shard, times: number, width: number, batch: number): Float64Array {
   const rows = shard.count * width;
   const out = new Float64Array(times * rows);
-  for (let m = 0; m < times; m++) out.set(data.subarray((m * batch + shard.start) * width, (m * batch + shard.start) * width + rows), m * rows);
+  for (let m = 0; m < times; m++)
+    out.set(data.subarray((m * batch + shard.start) * width, (m * batch + shard.start) * width + rows), m * rows);
   return out;
 }
 
 function checkModel(model: unknown): asserts model is NeuralOde | Model {
   if (model instanceof NeuralOde) {
-    if (!model.config.mlp && !model.config.dynamics) throw new ArgumentError('model', 'a model built from a description (mlp or dynamics): dynamics written as code cannot be sent to a worker');
+    if (!model.config.mlp && !model.config.dynamics)
+      throw new ArgumentError(
+        'model',
+        'a model built from a description (mlp or dynamics): dynamics written as code cannot be sent to a worker',
+      );
   } else if (model instanceof Model) {
-    if (model.spec === null) throw new ArgumentError('model', 'a Model built from a description (Model.create or loadComposedModel): one whose parts are code cannot be sent to a worker');
+    if (model.spec === null)
+      throw new ArgumentError(
+        'model',
+        'a Model built from a description (Model.create or loadComposedModel): one whose parts are code cannot be sent to a worker',
+      );
   } else throw new ArgumentError('model', 'a NeuralOde or a Model', model);
 }
-
-
 
 function needsNoise(model: NeuralOde | Model): boolean {
   // (R_K's stepRandom is a step term: it draws one time per accepted step)
@@ -667,8 +886,12 @@ function needsNoise(model: NeuralOde | Model): boolean {
 }
 
 function batchOf(x: unknown, width: number, name: string): number {
-  if (!(x instanceof Float64Array) || x.length === 0 || x.length % width !== 0) throw new ShapeError(`${name}: expected a Float64Array of batch × ${width} values, got ${(x as { length?: number })?.length}`);
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite input', x[i]);
+  if (!(x instanceof Float64Array) || x.length === 0 || x.length % width !== 0)
+    throw new ShapeError(
+      `${name}: expected a Float64Array of batch × ${width} values, got ${(x as { length?: number })?.length}`,
+    );
+  for (let i = 0; i < x.length; i++)
+    if (!Number.isFinite(x[i])) throw new ArgumentError(`${name}[${i}]`, 'a finite input', x[i]);
   return x.length / width;
 }
 
@@ -678,7 +901,12 @@ function noiseSeeds(model: NeuralOde | Model, rng: unknown, shards: number): num
     if (rng !== undefined) checkRng(rng, 'rng');
     return undefined;
   }
-  if (rng === undefined) throw new ArgumentError('rng', "an Rng for the noise of the Jacobian term, the Hutchinson trace and R_K's stepRandom times (one seed is drawn per shard)", undefined);
+  if (rng === undefined)
+    throw new ArgumentError(
+      'rng',
+      "an Rng for the noise of the Jacobian term, the Hutchinson trace and R_K's stepRandom times (one seed is drawn per shard)",
+      undefined,
+    );
   checkRng(rng, 'rng');
   return shardSeeds(rng as Rng, shards);
 }

@@ -67,16 +67,21 @@ export async function parentPort(): Promise<ParentPort> {
     if (port) {
       return {
         post: (message, transfer = []) => port.postMessage(message, transfer as never),
-        listen: (onMessage) => { port.on('message', onMessage); },
+        listen: (onMessage) => {
+          port.on('message', onMessage);
+        },
       };
     }
   }
-  throw new TaynodeError('servePoolWorker: not running in a worker (a Web Worker or a Node worker_threads Worker started by createWorkerPool)');
+  throw new TaynodeError(
+    'servePoolWorker: not running in a worker (a Web Worker or a Node worker_threads Worker started by createWorkerPool)',
+  );
 }
 
 export async function spawnWorker(url: URL): Promise<WorkerHandle> {
   if (hasWebWorkers()) {
-    const WorkerClass = (globalThis as unknown as { Worker: new (url: URL, options: { type: 'module' }) => WebWorker }).Worker;
+    const WorkerClass = (globalThis as unknown as { Worker: new (url: URL, options: { type: 'module' }) => WebWorker })
+      .Worker;
     const worker = new WorkerClass(url, { type: 'module' });
     return {
       post: (message, transfer = []) => worker.postMessage(message, transfer),
@@ -89,15 +94,21 @@ export async function spawnWorker(url: URL): Promise<WorkerHandle> {
         });
         worker.addEventListener('messageerror', () => onFailure('a message from the worker could not be read'));
       },
-      terminate: async () => { worker.terminate(); },
+      terminate: async () => {
+        worker.terminate();
+      },
     };
   }
-  if (!isNode()) throw new TaynodeError('createWorkerPool: this host has neither Web Workers nor Node\'s worker_threads');
+  if (!isNode())
+    throw new TaynodeError("createWorkerPool: this host has neither Web Workers nor Node's worker_threads");
   const { Worker } = await nodeWorkerThreads();
   // Node 20's workers do not run the process's --import preloads (tsx, loaders): a TypeScript worker
   // script (the source tree, under tsx) is started through a bootstrap that imports them first.
   const worker = url.href.endsWith('.ts')
-    ? new Worker(TYPESCRIPT_BOOTSTRAP, { eval: true, workerData: { preloads: importPreloads(process.execArgv), url: url.href } })
+    ? new Worker(TYPESCRIPT_BOOTSTRAP, {
+        eval: true,
+        workerData: { preloads: importPreloads(process.execArgv), url: url.href },
+      })
     : new Worker(url);
   let terminating = false;
   return {
@@ -106,7 +117,9 @@ export async function spawnWorker(url: URL): Promise<WorkerHandle> {
       worker.on('message', onMessage);
       worker.on('error', (error: Error) => onFailure(error?.message ?? String(error)));
       worker.on('messageerror', () => onFailure('a message from the worker could not be read'));
-      worker.on('exit', (code: number) => { if (!terminating) onFailure(`the worker exited (code ${code})`); });
+      worker.on('exit', (code: number) => {
+        if (!terminating) onFailure(`the worker exited (code ${code})`);
+      });
     },
     async terminate() {
       terminating = true;
@@ -122,7 +135,7 @@ const resolve = require('node:module').createRequire(process.cwd() + '/').resolv
 (async () => {
   for (const name of workerData.preloads) {
     // tsx registers its hooks only on the main thread when --import'ed; in a worker, through its API.
-    if (name === 'tsx') (await import(pathToFileURL(resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs'))).register();
+    if (name === 'tsx') (await import(pathToFileURL(resolve('tsx/esm/api')).href.replace(/\\.cjs$/, '.mjs'))).register();
     else await import(pathToFileURL(resolve(name)).href);
   }
   await import(workerData.url);

@@ -17,14 +17,46 @@ export type PoolRequest =
    * set the parameters (all of them, concatenated in model.params order) and the call's lambdaScale (every block's regularisers' λ multiplier)
    * (the λ controller's), and take the objective and its gradient on a shard
    */
-  | { id: number; type: 'objective'; model: number; params: Float64Array; lambdaScale: number; x: Float64Array; target: Float64Array; loss: LossDescription; seed?: number; lazyTerms?: boolean; steps?: SharedSteps }
+  | {
+      id: number;
+      type: 'objective';
+      model: number;
+      params: Float64Array;
+      lambdaScale: number;
+      x: Float64Array;
+      target: Float64Array;
+      loss: LossDescription;
+      seed?: number;
+      lazyTerms?: boolean;
+      steps?: SharedSteps;
+    }
   /** set the parameters (when given) and predict a shard */
-  | { id: number; type: 'predict'; model: number; params?: Float64Array; x: Float64Array; solver?: SolverConfig; times?: number[]; steps?: SharedSteps }
+  | {
+      id: number;
+      type: 'predict';
+      model: number;
+      params?: Float64Array;
+      x: Float64Array;
+      solver?: SolverConfig;
+      times?: number[];
+      steps?: SharedSteps;
+    }
   /**
    * objectiveAt's first half on a shard (a NeuralOde): the forward pass to every output time, kept
    * under `pass` for the backward request (the series loss runs on the main thread, over the batch)
    */
-  | { id: number; type: 'forwardAt'; model: number; pass: number; params: Float64Array; lambdaScale: number; z0: Float64Array; times: number[]; seed?: number; steps?: SharedSteps }
+  | {
+      id: number;
+      type: 'forwardAt';
+      model: number;
+      pass: number;
+      params: Float64Array;
+      lambdaScale: number;
+      z0: Float64Array;
+      times: number[];
+      seed?: number;
+      steps?: SharedSteps;
+    }
   /**
    * the second half: ∂L/∂zs of the shard's rows, scaled to a shard mean (× batch / rows), gives the
    * shard's gradient; without zsBar the pass is only dropped

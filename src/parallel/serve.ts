@@ -12,7 +12,14 @@ import { loadComposedModel, loadModel } from '../model/serialize.js';
 import { zeroGrads, type ParameterLike } from '../autodiff/parameters.js';
 import { concatParameters } from './combine.js';
 import { parentPort } from './port.js';
-import type { BackwardAtReply, ForwardAtReply, LoadReply, ObjectiveReply, PoolRequest, PredictReply } from './protocol.js';
+import type {
+  BackwardAtReply,
+  ForwardAtReply,
+  LoadReply,
+  ObjectiveReply,
+  PoolRequest,
+  PredictReply,
+} from './protocol.js';
 import type { ForwardPass } from '../model/neural-ode.js';
 import type { StateNorm } from '../gradients/method.js';
 import { sharedStepsNorm } from './shared-norm.js';
@@ -60,7 +67,10 @@ export async function servePoolWorker(): Promise<void> {
           port.post({ id: request.id, result: null });
           return;
         case 'load': {
-          const model = request.kind === 'model' ? loadComposedModel(runtime(), request.bytes).model : loadModel(runtime(), request.bytes).model;
+          const model =
+            request.kind === 'model'
+              ? loadComposedModel(runtime(), request.bytes).model
+              : loadModel(runtime(), request.bytes).model;
           models.set(request.model, model);
           const result: LoadReply = {
             params: model.params.map((p) => ({ name: p.name, shape: [p.value.rows, p.value.cols] })),
@@ -75,15 +85,25 @@ export async function servePoolWorker(): Promise<void> {
           const model = modelOf(request.model);
           setParams(model.params, request.params);
           const options = {
-            loss: lossFromDescription(request.loss), lambdaScale: request.lambdaScale, ...sharing(request.steps),
+            loss: lossFromDescription(request.loss),
+            lambdaScale: request.lambdaScale,
+            ...sharing(request.steps),
             ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }),
           };
-          const r = model instanceof Model
-            ? model.objective(request.x, request.target, { ...options, lazyTerms: request.lazyTerms === true })
-            : model.objective(request.x, request.target, options);
+          const r =
+            model instanceof Model
+              ? model.objective(request.x, request.target, { ...options, lazyTerms: request.lazyTerms === true })
+              : model.objective(request.x, request.target, options);
           const grads = concatParameters(model.params, 'grad');
           const result: ObjectiveReply = {
-            loss: r.loss, dataLoss: r.dataLoss, regularizers: r.regularizers, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, forwardStats: r.forwardStats, grads, ms: performance.now() - start,
+            loss: r.loss,
+            dataLoss: r.dataLoss,
+            regularizers: r.regularizers,
+            nfeForward: r.nfeForward,
+            nfeBackward: r.nfeBackward,
+            forwardStats: r.forwardStats,
+            grads,
+            ms: performance.now() - start,
           };
           port.post({ id: request.id, result }, [grads.buffer]);
           return;
@@ -91,7 +111,11 @@ export async function servePoolWorker(): Promise<void> {
         case 'predict': {
           const model = modelOf(request.model);
           if (request.params) setParams(model.params, request.params);
-          const options = { ...(request.solver ? { solver: request.solver } : {}), ...(request.times ? { times: request.times } : {}), ...sharing(request.steps) };
+          const options = {
+            ...(request.solver ? { solver: request.solver } : {}),
+            ...(request.times ? { times: request.times } : {}),
+            ...sharing(request.steps),
+          };
           const result: PredictReply = (() => {
             if (model instanceof Model) {
               const r = model.predict(request.x, options);
@@ -108,12 +132,21 @@ export async function servePoolWorker(): Promise<void> {
           if (!(model instanceof NeuralOde)) throw new ArgumentError('model', 'a NeuralOde (objectiveAt)', 'a Model');
           setParams(model.params, request.params);
           const pass = model.forward(request.z0, {
-            record: true, times: request.times, lambdaScale: request.lambdaScale, ...sharing(request.steps),
+            record: true,
+            times: request.times,
+            lambdaScale: request.lambdaScale,
+            ...sharing(request.steps),
             ...(request.seed === undefined ? {} : { rng: new Rng(request.seed) }),
           });
           passes.set(request.pass, { model, pass, params: request.params });
           const r = pass.result;
-          const result: ForwardAtReply = { zs: r.zs, termLoss: r.loss, regularizers: r.regularizers, nfeForward: r.nfeForward, forwardStats: r.forwardStats };
+          const result: ForwardAtReply = {
+            zs: r.zs,
+            termLoss: r.loss,
+            regularizers: r.regularizers,
+            nfeForward: r.nfeForward,
+            forwardStats: r.forwardStats,
+          };
           port.post({ id: request.id, result }, [result.zs.buffer]);
           return;
         }
@@ -137,7 +170,11 @@ export async function servePoolWorker(): Promise<void> {
           model.backward(pass, request.zsBar!);
           const grads = concatParameters(model.params, 'grad');
           const result: BackwardAtReply = {
-            grads, termLoss: pass.result.loss - before, regularizers: pass.result.regularizers, nfeBackward: pass.result.nfeBackward, ms: performance.now() - start,
+            grads,
+            termLoss: pass.result.loss - before,
+            regularizers: pass.result.regularizers,
+            nfeBackward: pass.result.nfeBackward,
+            ms: performance.now() - start,
           };
           port.post({ id: request.id, result }, [grads.buffer]);
           return;
@@ -147,7 +184,11 @@ export async function servePoolWorker(): Promise<void> {
           port.post({ id: request.id, result: null });
           return;
         default:
-          throw new ArgumentError('request.type', 'init, load, objective, predict, forwardAt, backwardAt or unload', (request as { type?: unknown }).type);
+          throw new ArgumentError(
+            'request.type',
+            'init, load, objective, predict, forwardAt, backwardAt or unload',
+            (request as { type?: unknown }).type,
+          );
       }
     } catch (e) {
       // The other workers of a call with shared steps would wait for this one at the next norm.
@@ -165,5 +206,6 @@ function setParams(params: readonly ParameterLike[], values: Float64Array): void
     p.value.copyFrom(values.subarray(offset, offset + p.value.size));
     offset += p.value.size;
   }
-  if (offset !== values.length) throw new ShapeError(`params: the worker's model has ${offset} values, the request carried ${values.length}`);
+  if (offset !== values.length)
+    throw new ShapeError(`params: the worker's model has ${offset} values, the request carried ${values.length}`);
 }

@@ -13,7 +13,8 @@ export interface Shard {
 /** `batch` rows cut into min(parts, batch) contiguous shards whose sizes differ by at most one. */
 export function splitRows(batch: number, parts: number): Shard[] {
   const n = Math.min(parts, batch);
-  const base = Math.floor(batch / n), extra = batch % n;
+  const base = Math.floor(batch / n),
+    extra = batch % n;
   const shards: Shard[] = [];
   let start = 0;
   for (let s = 0; s < n; s++) {
@@ -37,7 +38,9 @@ export function shardSeeds(rng: Rng, count: number): number[] {
 /** Σ_s (rows_s / batch)·values_s: the batch mean from per-shard means. */
 export function weightedMean(values: readonly number[], shards: readonly Shard[], batch: number): number {
   let sum = 0;
-  shards.forEach((shard, s) => { sum += (shard.count / batch) * values[s]; });
+  shards.forEach((shard, s) => {
+    sum += (shard.count / batch) * values[s];
+  });
   return sum;
 }
 
@@ -45,11 +48,18 @@ export function weightedMean(values: readonly number[], shards: readonly Shard[]
  * Per-shard outputs [times, rows_s, width] put back as the batch's [times, batch, width] (each
  * shard's rows in their place at every time).
  */
-export function joinTimeMajor(parts: readonly Float64Array[], shards: readonly Shard[], times: number, width: number, batch: number): Float64Array {
+export function joinTimeMajor(
+  parts: readonly Float64Array[],
+  shards: readonly Shard[],
+  times: number,
+  width: number,
+  batch: number,
+): Float64Array {
   const out = new Float64Array(times * batch * width);
   shards.forEach((shard, s) => {
     const rows = shard.count * width;
-    for (let m = 0; m < times; m++) out.set(parts[s].subarray(m * rows, (m + 1) * rows), (m * batch + shard.start) * width);
+    for (let m = 0; m < times; m++)
+      out.set(parts[s].subarray(m * rows, (m + 1) * rows), (m * batch + shard.start) * width);
   });
   return out;
 }

@@ -31,25 +31,27 @@ export interface StepSync {
  * (the regularisers' integrals); NaN when any of the n components of y1 is non-finite (as rmsNorm).
  */
 export function sharedStepsNorm(sync: StepSync, batchMeans: number): NormStrategy {
-  return ({ kernels, arena, atol, atolVector, rtol, components, n }) => (v, y0, y1) => {
-    const perExample = Math.min(components, n - batchMeans);
-    const meansInNorm = components - perExample;
-    // The kernel's RMS squared times its count is the sum of squares (to rounding).
-    const rms = perExample > 0 ? kernels.rk_error_ratio(v, y0, y1, atol, atolVector, rtol, perExample) : 0;
-    let sumSquares = rms * rms * perExample;
-    if (components < n && kernels.all_finite(y1 + kernels.valueBytes * components, n - components) !== 1) sumSquares = NaN;
-    const values = arena.values;
-    const means = new Float64Array(4 * meansInNorm);
-    for (let j = 0; j < meansInNorm; j++) {
-      const i = perExample + j;
-      const at = (ptr: number) => values[ptr / kernels.valueBytes + i];
-      means[4 * j] = at(v);
-      means[4 * j + 1] = at(y0);
-      means[4 * j + 2] = at(y1);
-      means[4 * j + 3] = atolVector ? at(atolVector) : atol;
-    }
-    return sync.combine({ sumSquares, count: perExample, means, rtol });
-  };
+  return ({ kernels, arena, atol, atolVector, rtol, components, n }) =>
+    (v, y0, y1) => {
+      const perExample = Math.min(components, n - batchMeans);
+      const meansInNorm = components - perExample;
+      // The kernel's RMS squared times its count is the sum of squares (to rounding).
+      const rms = perExample > 0 ? kernels.rk_error_ratio(v, y0, y1, atol, atolVector, rtol, perExample) : 0;
+      let sumSquares = rms * rms * perExample;
+      if (components < n && kernels.all_finite(y1 + kernels.valueBytes * components, n - components) !== 1)
+        sumSquares = NaN;
+      const values = arena.values;
+      const means = new Float64Array(4 * meansInNorm);
+      for (let j = 0; j < meansInNorm; j++) {
+        const i = perExample + j;
+        const at = (ptr: number) => values[ptr / kernels.valueBytes + i];
+        means[4 * j] = at(v);
+        means[4 * j + 1] = at(y0);
+        means[4 * j + 2] = at(y1);
+        means[4 * j + 3] = atolVector ? at(atolVector) : atol;
+      }
+      return sync.combine({ sumSquares, count: perExample, means, rtol });
+    };
 }
 
 /**
@@ -58,21 +60,24 @@ export function sharedStepsNorm(sync: StepSync, batchMeans: number): NormStrateg
  * then the RMS over all the components.
  */
 export function combineNormParts(parts: readonly NormPart[], weights: readonly number[]): number {
-  let sum = 0, count = 0;
+  let sum = 0,
+    count = 0;
   for (const p of parts) {
     sum += p.sumSquares;
     count += p.count;
   }
   const means = parts[0].means.length / 4;
   for (let j = 0; j < means; j++) {
-    let v = 0, a = 0, b = 0;
+    let v = 0,
+      a = 0,
+      b = 0;
     parts.forEach((p, s) => {
       v += weights[s] * p.means[4 * j];
       a += weights[s] * p.means[4 * j + 1];
       b += weights[s] * p.means[4 * j + 2];
     });
     const r = v / (parts[0].means[4 * j + 3] + parts[0].rtol * Math.max(Math.abs(a), Math.abs(b)));
-    sum += r * r + ((b - b) + (r - r)); // NaN for a non-finite value, as the kernel
+    sum += r * r + (b - b + (r - r)); // NaN for a non-finite value, as the kernel
   }
   count += means;
   return count > 0 ? Math.sqrt(sum / count) : 0;

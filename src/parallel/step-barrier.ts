@@ -14,7 +14,10 @@ import { combineNormParts, type NormPart, type StepSync } from './shared-norm.js
 /** Batch-mean components (regularisers' integrals) one norm may combine. */
 export const MAX_SHARED_MEANS = 64;
 
-const GENERATION = 0, ARRIVED = 1, ABORT = 2, COMPLETED = 3;
+const GENERATION = 0,
+  ARRIVED = 1,
+  ABORT = 2,
+  COMPLETED = 3;
 const CONTROL_BYTES = 16;
 /** f64 values of one slot: sumSquares, count, rtol, means, then 4 per mean */
 const SLOT = 4 + 4 * MAX_SHARED_MEANS;
@@ -69,7 +72,8 @@ export class SharedStepBarrier implements StepSync {
     const { index, weights } = this.shared;
     const workers = weights.length;
     const means = part.means.length / 4;
-    if (means > MAX_SHARED_MEANS) throw new TaynodeError(`shared steps: ${means} batch-mean components in one norm, at most ${MAX_SHARED_MEANS}`);
+    if (means > MAX_SHARED_MEANS)
+      throw new TaynodeError(`shared steps: ${means} batch-mean components in one norm, at most ${MAX_SHARED_MEANS}`);
     const generation = Atomics.load(control, GENERATION);
     // (an abort bumps the generation after setting the flag: read after it, the flag shows)
     if (Atomics.load(control, ABORT) !== 0) throw new SharedStepsAborted();
@@ -97,8 +101,16 @@ export class SharedStepBarrier implements StepSync {
     const parts: NormPart[] = [];
     for (let s = 0; s < workers; s++) {
       const at = bank + s * SLOT;
-      if (slots[at + 3] !== means) throw new TaynodeError(`shared steps: worker ${s} normed ${slots[at + 3]} batch-mean components, worker ${index} ${means} (the workers' solves differ)`);
-      parts.push({ sumSquares: slots[at], count: slots[at + 1], rtol: slots[at + 2], means: slots.slice(at + 4, at + 4 + 4 * means) });
+      if (slots[at + 3] !== means)
+        throw new TaynodeError(
+          `shared steps: worker ${s} normed ${slots[at + 3]} batch-mean components, worker ${index} ${means} (the workers' solves differ)`,
+        );
+      parts.push({
+        sumSquares: slots[at],
+        count: slots[at + 1],
+        rtol: slots[at + 2],
+        means: slots.slice(at + 4, at + 4 + 4 * means),
+      });
     }
     return combineNormParts(parts, weights);
   }

@@ -44,7 +44,8 @@ export class Arena {
 
   /** A view of all of linear memory in the runtime's value type, valid until memory grows; index = byte offset / valueBytes. */
   get values(): Values {
-    if (this.valueView.buffer !== this.memory.buffer) this.valueView = this.valueBytes === 8 ? this.f64 : new Float32Array(this.memory.buffer);
+    if (this.valueView.buffer !== this.memory.buffer)
+      this.valueView = this.valueBytes === 8 ? this.f64 : new Float32Array(this.memory.buffer);
     return this.valueView;
   }
 
@@ -62,7 +63,9 @@ export class Arena {
   /** A Float64Array copy of `count` values at byte offset `ptr` (f32 values widened exactly). */
   read(ptr: number, count: number): Float64Array {
     const at = ptr / this.valueBytes;
-    return this.valueBytes === 8 ? this.f64.slice(at, at + count) : new Float64Array(this.values.subarray(at, at + count));
+    return this.valueBytes === 8
+      ? this.f64.slice(at, at + count)
+      : new Float64Array(this.values.subarray(at, at + count));
   }
 
   /** Bytes handed out (from `base`) and still live. */
@@ -152,7 +155,11 @@ export class Arena {
    */
   keepUpTo(end: number): void {
     if (!Number.isInteger(end) || end < this.top || end % ALIGN !== 0 || end > this.memory.buffer.byteLength) {
-      throw new ArgumentError('end', `an aligned byte offset at or above the current top ${this.top}, within memory`, end);
+      throw new ArgumentError(
+        'end',
+        `an aligned byte offset at or above the current top ${this.top}, within memory`,
+        end,
+      );
     }
     this.top = end;
   }

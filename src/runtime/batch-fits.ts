@@ -14,5 +14,6 @@ export function checkBatchFits(arena: Arena, rows: number, valuesPerRow: number,
   if (need <= room) return;
   throw new ArenaExhaustedError(
     `${name}: a batch of ${rows} rows × ${valuesPerRow} values needs at least ${need} bytes of arena to solve (the state, a trial state and a stage), ` +
-    `beyond the ${room} bytes left of the runtime's maximum of ${arena.maxBytes} (maxMemoryBytes): split the batch or raise maxMemoryBytes`);
+      `beyond the ${room} bytes left of the runtime's maximum of ${arena.maxBytes} (maxMemoryBytes): split the batch or raise maxMemoryBytes`,
+  );
 }

@@ -9,7 +9,12 @@ import type { Runtime } from './wasm.js';
 /** `rt` is a Runtime: kernels with their memory, and an arena over that same memory. */
 export function checkRuntime(rt: unknown, name: string): asserts rt is Runtime {
   const candidate = rt as Partial<Runtime> | null | undefined;
-  if (typeof candidate !== 'object' || candidate === null || !(candidate.arena instanceof Arena) || !isKernels(candidate.kernels)) {
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    !(candidate.arena instanceof Arena) ||
+    !isKernels(candidate.kernels)
+  ) {
     throw new ArgumentError(name, 'a Runtime (from initSync(), init() or createRuntimeSync())', rt);
   }
 }
@@ -27,7 +32,13 @@ export function sameMemory(arena: Arena, kernels: Kernels): boolean {
 function isKernels(value: unknown): value is Kernels {
   const k = value as Partial<Kernels> | null | undefined;
   // valueBytes: a runtime's table (raw module exports lack it, and their offsets would be computed as NaN).
-  return typeof k === 'object' && k !== null && k.memory instanceof WebAssembly.Memory && typeof k.heapBase === 'function' && (k.valueBytes === 4 || k.valueBytes === 8);
+  return (
+    typeof k === 'object' &&
+    k !== null &&
+    k.memory instanceof WebAssembly.Memory &&
+    typeof k.heapBase === 'function' &&
+    (k.valueBytes === 4 || k.valueBytes === 8)
+  );
 }
 
 type ParamsInMemory = readonly { name: string; value: { arena: Arena }; grad: { arena: Arena } }[];

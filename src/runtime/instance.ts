@@ -31,7 +31,10 @@ const DEFAULT_MAX_BYTES = 2 ** 31;
 const WASM32_MAX_BYTES = 2 ** 32;
 
 /** Validated before any compiling, so a bad option costs nothing (dtype too: see readDtype). */
-export function readMaxBytes(options: RuntimeOptions, keys: readonly string[] = ['maxMemoryBytes', 'module', 'dtype']): number {
+export function readMaxBytes(
+  options: RuntimeOptions,
+  keys: readonly string[] = ['maxMemoryBytes', 'module', 'dtype'],
+): number {
   checkKeys(options, keys, '');
   readDtype(options.dtype);
   const maxBytes = options.maxMemoryBytes ?? DEFAULT_MAX_BYTES;
@@ -41,18 +44,35 @@ export function readMaxBytes(options: RuntimeOptions, keys: readonly string[] = 
   return maxBytes;
 }
 
-export function instantiateSync(module: WebAssembly.Module, maxBytes: number, build: KernelModuleBuild = 'module', dtype: Dtype = 'float64'): Runtime {
+export function instantiateSync(
+  module: WebAssembly.Module,
+  maxBytes: number,
+  build: KernelModuleBuild = 'module',
+  dtype: Dtype = 'float64',
+): Runtime {
   return fromInstance(new WebAssembly.Instance(module, {}), maxBytes, build, dtype);
 }
 
-export async function instantiate(module: WebAssembly.Module, maxBytes: number, build: KernelModuleBuild = 'module', dtype: Dtype = 'float64'): Promise<Runtime> {
+export async function instantiate(
+  module: WebAssembly.Module,
+  maxBytes: number,
+  build: KernelModuleBuild = 'module',
+  dtype: Dtype = 'float64',
+): Promise<Runtime> {
   return fromInstance(await WebAssembly.instantiate(module, {}), maxBytes, build, dtype);
 }
 
-function fromInstance(instance: WebAssembly.Instance, maxBytes: number, build: KernelModuleBuild, dtype: Dtype): Runtime {
+function fromInstance(
+  instance: WebAssembly.Instance,
+  maxBytes: number,
+  build: KernelModuleBuild,
+  dtype: Dtype,
+): Runtime {
   const exports = instance.exports as unknown as Partial<Kernels>;
   if (typeof exports.heapBase !== 'function' || !(exports.memory instanceof WebAssembly.Memory)) {
-    throw new TaynodeError('the kernel module does not export heapBase and memory: was build/taynode.wasm built from assembly/?');
+    throw new TaynodeError(
+      'the kernel module does not export heapBase and memory: was build/taynode.wasm built from assembly/?',
+    );
   }
   const kernels = resolveKernels(instance.exports, dtype);
   return { kernels, arena: new Arena(kernels.memory, kernels.heapBase(), maxBytes, bytesOf(dtype)), build, dtype };

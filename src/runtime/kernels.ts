@@ -32,8 +32,15 @@ type Vjp = (dx: Ptr, primal: Ptr, dy: Ptr, n: number) => void;
 // tanh, sigmoid, exp (and softplus_vjp) use two-lane approximations within a few ulp of Math.*;
 // relu passes NaN through.
 export interface ActivationKernels {
-  tanh_fwd: Unary; sigmoid_fwd: Unary; softplus_fwd: Unary; relu_fwd: Unary;
-  sin_fwd: Unary; cos_fwd: Unary; exp_fwd: Unary; log_fwd: Unary; square_fwd: Unary;
+  tanh_fwd: Unary;
+  sigmoid_fwd: Unary;
+  softplus_fwd: Unary;
+  relu_fwd: Unary;
+  sin_fwd: Unary;
+  cos_fwd: Unary;
+  exp_fwd: Unary;
+  log_fwd: Unary;
+  square_fwd: Unary;
   /** primal = y (output) */ tanh_vjp: Vjp;
   /** primal = y (output) */ sigmoid_vjp: Vjp;
   /** primal = x (input) */ softplus_vjp: Vjp;
@@ -91,7 +98,15 @@ export interface TaylorKernels {
   /** gx += gy[:, :cols] (gx = 0 skips); returns Σ_r gy[r, cols] */
   append_column_vjp(gx: Ptr, gy: Ptr, rows: number, cols: number): number;
   /** out[r, :cols] (+)= a[r, :cols], rows outStride and aStride values apart (aStride = 0 broadcasts a's row) */
-  copy_block(out: Ptr, outStride: number, a: Ptr, aStride: number, rows: number, cols: number, accumulate: number): void;
+  copy_block(
+    out: Ptr,
+    outStride: number,
+    a: Ptr,
+    aStride: number,
+    rows: number,
+    cols: number,
+    accumulate: number,
+  ): void;
   /** p = row softmax(logits); returns Σ_rows −Σ_c targets·log p */
   softmax_xent(p: Ptr, logits: Ptr, targets: Ptr, rows: number, cols: number): number;
   /** g += scale·(p·rowsum(targets) − targets) */
@@ -117,7 +132,20 @@ export interface InferenceKernels {
   /** out[batch, D] = f(t, x) through `ops` layer-table entries at `table`; `work` the table's scratch base. */
   net_eval(table: Ptr, ops: number, work: Ptr, t: number, x: Ptr, out: Ptr, batch: number): void;
   /** stage = y0 + h·Σ c_j k_j (rk_stage_sum's term table), then out = f(t, stage); n = batch·D. */
-  net_stage(table: Ptr, ops: number, work: Ptr, t: number, y0: Ptr, h: number, terms: Ptr, count: number, stage: Ptr, out: Ptr, batch: number, n: number): void;
+  net_stage(
+    table: Ptr,
+    ops: number,
+    work: Ptr,
+    t: number,
+    y0: Ptr,
+    h: number,
+    terms: Ptr,
+    count: number,
+    stage: Ptr,
+    out: Ptr,
+    batch: number,
+    n: number,
+  ): void;
 }
 
 // Row-wise helpers of the trace estimators (assembly/trace.ts): rows are examples. Outputs must not alias inputs.
@@ -139,11 +167,46 @@ export interface TraceKernels {
 // Optimiser updates (assembly/optim.ts).
 export interface OptimKernels {
   /** Adam/AdamW step; c1 = 1/(1−β1^t), c2 = 1/(1−β2^t); decoupled = 1 for AdamW weight decay. */
-  adam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, wd: number, decoupled: number): void;
+  adam_update(
+    p: Ptr,
+    g: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+    wd: number,
+    decoupled: number,
+  ): void;
   /** SGD with momentum (PyTorch semantics, no dampening); buf starts at zero. */
-  sgd_momentum_update(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, wd: number, nesterov: number): void;
+  sgd_momentum_update(
+    p: Ptr,
+    g: Ptr,
+    buf: Ptr,
+    n: number,
+    lr: number,
+    momentum: number,
+    wd: number,
+    nesterov: number,
+  ): void;
   /** Adamax step (PyTorch's): u = max(β2·u, |g| + eps), p −= lr·c1·m/u; c1 = 1/(1−β1^t); u starts at zero. */
-  adamax_update(p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, wd: number): void;
+  adamax_update(
+    p: Ptr,
+    g: Ptr,
+    m: Ptr,
+    u: Ptr,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    wd: number,
+  ): void;
 }
 
 // f32 twins (assembly/*-f32.ts): the same ABI over f32 arrays (pointers still byte offsets, sizes in
@@ -157,25 +220,68 @@ export interface OptimKernels {
 type Unary32 = (out: Ptr, x: Ptr, n: number) => void;
 type Vjp32 = (dx: Ptr, primal: Ptr, dy: Ptr, n: number) => void;
 type F32Twins<T> = { [K in keyof T as `${K & string}_f32`]: T[K] };
-type F64KernelTables = GemmKernels & ElementwiseKernels & ActivationKernels & ReductionKernels & TaylorKernels & RkKernels & TraceKernels & OptimKernels & InferenceKernels;
+type F64KernelTables = GemmKernels &
+  ElementwiseKernels &
+  ActivationKernels &
+  ReductionKernels &
+  TaylorKernels &
+  RkKernels &
+  TraceKernels &
+  OptimKernels &
+  InferenceKernels;
 export interface F32Kernels extends F32Twins<F64KernelTables> {
   /** C[m,n] (+)= A[m,k]·B[k,n] (+ bias[n]), f32; 4×8 f32x4 tiles */
   gemm_nn_f32(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
   gemm_nt_f32(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
   gemm_tn_f32(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, accumulate: number): void;
-  tanh_fwd_f32: Unary32; sigmoid_fwd_f32: Unary32; exp_fwd_f32: Unary32; relu_fwd_f32: Unary32;
+  tanh_fwd_f32: Unary32;
+  sigmoid_fwd_f32: Unary32;
+  exp_fwd_f32: Unary32;
+  relu_fwd_f32: Unary32;
   /** primal = y */ tanh_vjp_f32: Vjp32;
   /** primal = y */ sigmoid_vjp_f32: Vjp32;
   /** primal = y */ exp_vjp_f32: Vjp32;
   /** primal = x */ relu_vjp_f32: Vjp32;
   rk_stage_sum_f32(out: Ptr, y: Ptr, h: number, terms: Ptr, count: number, n: number): void;
   rk_error_ratio_f32(err: Ptr, y0: Ptr, y1: Ptr, atol: number, atolVec: Ptr, rtol: number, n: number): number;
-  adam_update_f32(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, wd: number, decoupled: number): void;
-  sgd_momentum_update_f32(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, wd: number, nesterov: number): void;
+  adam_update_f32(
+    p: Ptr,
+    g: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+    wd: number,
+    decoupled: number,
+  ): void;
+  sgd_momentum_update_f32(
+    p: Ptr,
+    g: Ptr,
+    buf: Ptr,
+    n: number,
+    lr: number,
+    momentum: number,
+    wd: number,
+    nesterov: number,
+  ): void;
 }
 
 export interface Kernels
-  extends GemmKernels, ElementwiseKernels, ActivationKernels, ReductionKernels, TaylorKernels, RkKernels, TraceKernels, OptimKernels, InferenceKernels, F32Kernels {
+  extends GemmKernels,
+    ElementwiseKernels,
+    ActivationKernels,
+    ReductionKernels,
+    TaylorKernels,
+    RkKernels,
+    TraceKernels,
+    OptimKernels,
+    InferenceKernels,
+    F32Kernels {
   heapBase(): Ptr;
   memory: WebAssembly.Memory;
   /** Host side, not an export: bytes per value of the runtime's dtype (4: every name is bound to its _f32 twin). */

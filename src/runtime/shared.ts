@@ -24,7 +24,11 @@ export function setSharedRuntime(rt: Runtime): Runtime {
 export function sharedRuntimeOfDtype(dtype: unknown): Runtime | undefined {
   const asked = dtype === undefined ? undefined : readDtype(dtype);
   if (current && asked !== undefined && asked !== current.dtype) {
-    throw new ArgumentError('dtype', `'${current.dtype}', the shared runtime's (set up once, by the first init/initSync; createRuntimeSync makes a runtime of another dtype)`, asked);
+    throw new ArgumentError(
+      'dtype',
+      `'${current.dtype}', the shared runtime's (set up once, by the first init/initSync; createRuntimeSync makes a runtime of another dtype)`,
+      asked,
+    );
   }
   return current;
 }

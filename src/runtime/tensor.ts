@@ -55,14 +55,18 @@ export class Tensor {
   reshape(rows: number, cols: number): Tensor {
     checkShape(rows, cols);
     if (rows * cols !== this.size) {
-      throw new ShapeError(`reshape: cannot view [${this.rows}, ${this.cols}] (${this.size} values) as [${rows}, ${cols}]`);
+      throw new ShapeError(
+        `reshape: cannot view [${this.rows}, ${this.cols}] (${this.size} values) as [${rows}, ${cols}]`,
+      );
     }
     return new Tensor(this.arena, this.offset, rows, cols);
   }
 
   copyFrom(values: ArrayLike<number>): this {
     if (values.length !== this.size) {
-      throw new ShapeError(`copyFrom: tensor [${this.rows}, ${this.cols}] holds ${this.size} values, source has ${values.length}`);
+      throw new ShapeError(
+        `copyFrom: tensor [${this.rows}, ${this.cols}] holds ${this.size} values, source has ${values.length}`,
+      );
     }
     this.data.set(values);
     return this;

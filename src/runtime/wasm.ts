@@ -9,7 +9,13 @@ import wasmBytes from '../../build/taynode.wasm';
 import relaxedWasmBytes from '../../build/taynode-relaxed.wasm';
 import { ArgumentError } from '../errors.js';
 import { checkOneOf } from '../config/strict.js';
-import { instantiate, instantiateSync, readMaxBytes, type Runtime, type RuntimeOptions as ModuleRuntimeOptions } from './instance.js';
+import {
+  instantiate,
+  instantiateSync,
+  readMaxBytes,
+  type Runtime,
+  type RuntimeOptions as ModuleRuntimeOptions,
+} from './instance.js';
 import { setSharedRuntime, sharedRuntime, sharedRuntimeOfDtype } from './shared.js';
 import { readDtype } from './dtype.js';
 import { compiled, compiledSync } from './compiled.js';
@@ -35,12 +41,34 @@ const OPTION_KEYS = ['maxMemoryBytes', 'module', 'kernels', 'dtype'];
  * a host that validates it runs the relaxed build.
  */
 const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // types: () -> v128
-  0x03, 0x02, 0x01, 0x00, // one function of type 0
-  0x0a, 0x3d, 0x01, 0x3b, 0x00, // code: one body of 59 bytes, no locals
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, // types: () -> v128
+  0x03,
+  0x02,
+  0x01,
+  0x00, // one function of type 0
+  0x0a,
+  0x3d,
+  0x01,
+  0x3b,
+  0x00, // code: one body of 59 bytes, no locals
   ...[0, 1, 2].flatMap(() => [0xfd, 0x0c, ...new Array<number>(16).fill(0)]), // three v128.const 0
-  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0xfd,
+  0x85,
+  0x02, // f32x4.relaxed_madd
   0x0b, // end
 ]);
 
@@ -76,7 +104,12 @@ export function createRuntimeSync(options: RuntimeOptions = {}): Runtime {
   const dtype = readDtype(options.dtype);
   if (options.module) return instantiateSync(options.module, maxBytes, 'module', dtype);
   const build = chooseBuild(options.kernels);
-  return instantiateSync(compiledSync({ key: build, bytes: kernelWasmBytes(build) as BufferSource }), maxBytes, build, dtype);
+  return instantiateSync(
+    compiledSync({ key: build, bytes: kernelWasmBytes(build) as BufferSource }),
+    maxBytes,
+    build,
+    dtype,
+  );
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -84,7 +117,12 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const dtype = readDtype(options.dtype);
   if (options.module) return instantiate(options.module, maxBytes, 'module', dtype);
   const build = chooseBuild(options.kernels);
-  return instantiate(await compiled({ key: build, bytes: kernelWasmBytes(build) as BufferSource }), maxBytes, build, dtype);
+  return instantiate(
+    await compiled({ key: build, bytes: kernelWasmBytes(build) as BufferSource }),
+    maxBytes,
+    build,
+    dtype,
+  );
 }
 
 /** Every option checked, whichever are used (`kernels` is moot with `module`, but a typo is still an error). */
@@ -92,7 +130,11 @@ function readOptions(options: RuntimeOptions): number {
   const maxBytes = readMaxBytes(options, OPTION_KEYS);
   if (options.kernels !== undefined) checkOneOf(options.kernels, KERNEL_BUILDS, 'kernels');
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
-    throw new ArgumentError('module', 'a WebAssembly.Module of taynode.wasm (compile the bytes, or omit module for the embedded kernels)', options.module);
+    throw new ArgumentError(
+      'module',
+      'a WebAssembly.Module of taynode.wasm (compile the bytes, or omit module for the embedded kernels)',
+      options.module,
+    );
   }
   return maxBytes;
 }
@@ -100,7 +142,11 @@ function readOptions(options: RuntimeOptions): number {
 function chooseBuild(kernels: KernelBuild = 'auto'): 'baseline' | 'relaxed' {
   checkOneOf(kernels, KERNEL_BUILDS, 'kernels');
   if (kernels === 'relaxed' && !relaxedSimdSupported()) {
-    throw new ArgumentError('kernels', "'auto' or 'baseline': this host does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)", kernels);
+    throw new ArgumentError(
+      'kernels',
+      "'auto' or 'baseline': this host does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)",
+      kernels,
+    );
   }
   if (kernels === 'auto') return relaxedSimdSupported() ? 'relaxed' : 'baseline';
   return kernels;

@@ -8,7 +8,16 @@
 // allocates the cotangent jets. One evaluation at a time per JetProgram.
 import { ArgumentError, TaynodeError } from '../errors.js';
 import type { Graph } from '../autodiff/graph.js';
-import { coefficient, readScalar, sizeOf, writeScalar, type Op, type Ptr, type Shape, type Site } from '../autodiff/op.js';
+import {
+  coefficient,
+  readScalar,
+  sizeOf,
+  writeScalar,
+  type Op,
+  type Ptr,
+  type Shape,
+  type Site,
+} from '../autodiff/op.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { blankSite, WorkspaceLayout } from '../autodiff/workspace.js';
 import { checkRuntime } from '../runtime/check.js';
@@ -38,7 +47,8 @@ export class JetProgram {
     readonly maxOrder: number,
   ) {
     checkRuntime(rt, 'rt');
-    if (!Number.isInteger(maxOrder) || maxOrder < 0) throw new ArgumentError('maxOrder', 'a non-negative integer', maxOrder);
+    if (!Number.isInteger(maxOrder) || maxOrder < 0)
+      throw new ArgumentError('maxOrder', 'a non-negative integer', maxOrder);
     this.shapes = graph.shapes(batch);
     const layout = new WorkspaceLayout(rt.kernels.valueBytes);
     const placeJet = (count: number) => layout.place(count * (maxOrder + 1));
@@ -49,7 +59,12 @@ export class JetProgram {
       this.offsets.push(node.kind === 'param' ? -1 : placeJet(sizeOf(shape)));
       if (node.kind !== 'op') return;
       const auxCount = node.op.taylorAux ?? 0;
-      const site = blankSite(node.inputs.map((i) => this.shapes[i]), shape, node.attrs, auxCount);
+      const site = blankSite(
+        node.inputs.map((i) => this.shapes[i]),
+        shape,
+        node.attrs,
+        auxCount,
+      );
       const aux = Array.from({ length: auxCount }, () => placeJet(sizeOf(shape)));
       this.steps.push({ node: id, op: node.op, inputs: node.inputs, site, aux });
     });
@@ -150,12 +165,14 @@ export class JetProgram {
   }
 
   private cotangents(): Ptr {
-    if (this.gbase < 0) throw new TaynodeError('JetProgram: call beginReverse after this evaluation\'s begin before using cotangents');
+    if (this.gbase < 0)
+      throw new TaynodeError("JetProgram: call beginReverse after this evaluation's begin before using cotangents");
     return this.gbase;
   }
 
   private checkOrder(k: number): number {
-    if (!Number.isInteger(k) || k < 0 || k > this.maxOrder) throw new ArgumentError('order', `an integer in [0, ${this.maxOrder}]`, k);
+    if (!Number.isInteger(k) || k < 0 || k > this.maxOrder)
+      throw new ArgumentError('order', `an integer in [0, ${this.maxOrder}]`, k);
     return k;
   }
 }

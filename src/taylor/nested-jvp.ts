@@ -6,7 +6,7 @@
 import type { Graph } from '../autodiff/graph.js';
 import { ops } from '../autodiff/ops/index.js';
 import type { Parameter } from '../autodiff/parameter.js';
-import { Tape, Var } from '../autodiff/tape.js';
+import { type Tape, Var } from '../autodiff/tape.js';
 import { ArgumentError } from '../errors.js';
 
 /** A nested dual number: a Var at depth 0, else a primal and a tangent of one depth less. */
@@ -29,8 +29,12 @@ class DualMath {
   map1(a: Dual, f: (x: Var) => Var): Dual {
     return isVar(a) ? f(a) : { re: this.map1(a.re, f), eps: this.map1(a.eps, f) };
   }
-  add(a: Dual, b: Dual): Dual { return this.map2(a, b, (x, y) => this.tape.add(x, y)); }
-  sub(a: Dual, b: Dual): Dual { return this.map2(a, b, (x, y) => this.tape.sub(x, y)); }
+  add(a: Dual, b: Dual): Dual {
+    return this.map2(a, b, (x, y) => this.tape.add(x, y));
+  }
+  sub(a: Dual, b: Dual): Dual {
+    return this.map2(a, b, (x, y) => this.tape.sub(x, y));
+  }
   mul(a: Dual, b: Dual): Dual {
     if (isVar(a) && isVar(b)) return this.tape.mul(a, b);
     if (isVar(a) || isVar(b)) throw new ArgumentError('dual', 'operands of equal depth');
@@ -65,15 +69,32 @@ class DualMath {
     const y = this.unary(name, a.re);
     let d: Dual;
     switch (name) {
-      case 'tanh': d = this.affine(this.square(y), -1, 1); break;
-      case 'sigmoid': d = this.sub(y, this.square(y)); break;
-      case 'softplus': d = this.unary('sigmoid', a.re); break;
-      case 'sin': d = this.unary('cos', a.re); break;
-      case 'cos': d = this.affine(this.unary('sin', a.re), -1, 0); break;
-      case 'exp': d = y; break;
-      case 'log': d = this.unary('reciprocal', a.re); break;
-      case 'reciprocal': d = this.affine(this.square(y), -1, 0); break;
-      default: throw new ArgumentError('op', 'an op the nested-JVP reference knows', name);
+      case 'tanh':
+        d = this.affine(this.square(y), -1, 1);
+        break;
+      case 'sigmoid':
+        d = this.sub(y, this.square(y));
+        break;
+      case 'softplus':
+        d = this.unary('sigmoid', a.re);
+        break;
+      case 'sin':
+        d = this.unary('cos', a.re);
+        break;
+      case 'cos':
+        d = this.affine(this.unary('sin', a.re), -1, 0);
+        break;
+      case 'exp':
+        d = y;
+        break;
+      case 'log':
+        d = this.unary('reciprocal', a.re);
+        break;
+      case 'reciprocal':
+        d = this.affine(this.square(y), -1, 0);
+        break;
+      default:
+        throw new ArgumentError('op', 'an op the nested-JVP reference knows', name);
     }
     return { re: y, eps: this.mul(d, a.eps) };
   }
@@ -96,16 +117,33 @@ export function evaluateDual(tape: Tape, graph: Graph, params: Map<Parameter, Va
     } else {
       const ins = node.inputs.map((i) => env[i]);
       switch (node.op.name) {
-        case 'linear': env[id] = linear(ins[0], ins[1] as Var, ins[2] as Var | undefined); break;
-        case 'concatTime': env[id] = concat(ins[0], ins[1]); break;
-        case 'add': env[id] = m.add(ins[0], ins[1]); break;
-        case 'sub': env[id] = m.sub(ins[0], ins[1]); break;
-        case 'mul': env[id] = m.mul(ins[0], ins[1]); break;
-        case 'affine': env[id] = m.affine(ins[0], node.attrs.scale, node.attrs.shift); break;
-        case 'sliceCols': env[id] = m.map1(ins[0], (x) => tape.apply(ops.sliceCols, [x], node.attrs)); break;
+        case 'linear':
+          env[id] = linear(ins[0], ins[1] as Var, ins[2] as Var | undefined);
+          break;
+        case 'concatTime':
+          env[id] = concat(ins[0], ins[1]);
+          break;
+        case 'add':
+          env[id] = m.add(ins[0], ins[1]);
+          break;
+        case 'sub':
+          env[id] = m.sub(ins[0], ins[1]);
+          break;
+        case 'mul':
+          env[id] = m.mul(ins[0], ins[1]);
+          break;
+        case 'affine':
+          env[id] = m.affine(ins[0], node.attrs.scale, node.attrs.shift);
+          break;
+        case 'sliceCols':
+          env[id] = m.map1(ins[0], (x) => tape.apply(ops.sliceCols, [x], node.attrs));
+          break;
         // The second input only lends its row count.
-        case 'broadcastRows': env[id] = m.map1(ins[0], (r) => tape.apply(ops.broadcastRows, [r, m.primal(ins[1])])); break;
-        default: env[id] = m.unary(node.op.name, ins[0]);
+        case 'broadcastRows':
+          env[id] = m.map1(ins[0], (r) => tape.apply(ops.broadcastRows, [r, m.primal(ins[1])]));
+          break;
+        default:
+          env[id] = m.unary(node.op.name, ins[0]);
       }
     }
   });
@@ -116,7 +154,14 @@ export function evaluateDual(tape: Tape, graph: Graph, params: Map<Parameter, Va
  * d^K z/dt^K at (z, t) by nested JVPs. `z` is a tape Var (constant or variable); `params` maps each
  * parameter of the graph to its Var (tape.parameter(p) for gradients, tape.constant(p.value) if not).
  */
-export function nestedSolutionDerivative(tape: Tape, graph: Graph, params: Map<Parameter, Var>, t: number, z: Var, K: number): Var {
+export function nestedSolutionDerivative(
+  tape: Tape,
+  graph: Graph,
+  params: Map<Parameter, Var>,
+  t: number,
+  z: Var,
+  K: number,
+): Var {
   if (!Number.isInteger(K) || K < 1) throw new ArgumentError('K', 'a positive integer', K);
   const zero = tape.scalar(0);
   const one = tape.scalar(1);

@@ -35,7 +35,8 @@ export function solutionJetVjp(prog: JetProgram, K: number): void {
 }
 
 function checkK(prog: JetProgram, K: number): void {
-  if (!Number.isInteger(K) || K < 1 || K > prog.maxOrder) throw new ArgumentError('K', `an integer in [1, ${prog.maxOrder}]`, K);
+  if (!Number.isInteger(K) || K < 1 || K > prog.maxOrder)
+    throw new ArgumentError('K', `an integer in [1, ${prog.maxOrder}]`, K);
 }
 
 /** K! */

@@ -23,7 +23,15 @@ import { solutionJet, solutionJetVjp } from '../taylor/solution.js';
 import { JetProgram } from '../taylor/jet-program.js';
 import { Program } from '../autodiff/program.js';
 import { resolveTerms, type RegularizerConfig } from './regularizers.js';
-import { termRole, weightedTerm, type NoiseKind, type RegulariserTermConfig, type TermConfig, type TraceEstimatorKind, type WeightedTerm } from './terms.js';
+import {
+  termRole,
+  weightedTerm,
+  type NoiseKind,
+  type RegulariserTermConfig,
+  type TermConfig,
+  type TraceEstimatorKind,
+  type WeightedTerm,
+} from './terms.js';
 import { TERM_KINDS } from './kinds.js';
 import { squaresCotangentScale, squaresValue, type GradientRequest, type RegulariserResult } from './integrands.js';
 import { NegativeTrace } from './trace.js';
@@ -118,7 +126,10 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   /** The current solve's noise (the Jacobian term's and the Hutchinson trace's ε), copied. */
   saveNoise(): Float64Array[] {
     // Only the noise some term draws: copying the unused buffers would cost every training step 2·batch·D values.
-    return [this.jacobianIndex >= 0 ? this.eps.slice() : EMPTY, this.logDensity?.estimator === 'hutchinson' ? this.traceEps.slice() : EMPTY];
+    return [
+      this.jacobianIndex >= 0 ? this.eps.slice() : EMPTY,
+      this.logDensity?.estimator === 'hutchinson' ? this.traceEps.slice() : EMPTY,
+    ];
   }
 
   /** Puts back noise saved by saveNoise (a backward pass must see its own forward's ε). */
@@ -152,7 +163,14 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
   /** The Jacobian term's c·Σ(∂f/∂z·ε)² at (t, z) with this solve's ε (and its gradient if asked), in the caller's scope. */
   private jacobianAt(t: number, z: Ptr, grad?: GradientRequest): RegulariserResult {
     const term = this.jacobianTerm!;
-    return TERM_KINDS.jacobianFrobenius.integrand!.evaluate(this.graph, t, this.zShaped(z), term, this.noise(this.eps), grad);
+    return TERM_KINDS.jacobianFrobenius.integrand!.evaluate(
+      this.graph,
+      t,
+      this.zShaped(z),
+      term,
+      this.noise(this.eps),
+      grad,
+    );
   }
 
   /** dy = F(t, y) on arena buffers of stateSize values: f, then Δlog p's and the regularisers' integrands. */
@@ -173,7 +191,9 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     }
     if (this.trace) {
       const trace = this.trace;
-      rt.arena.scope(() => trace.forward(t, y, this.traceNoise(), dy + rt.kernels.valueBytes * layout.logDensity.offset));
+      rt.arena.scope(() =>
+        trace.forward(t, y, this.traceNoise(), dy + rt.kernels.valueBytes * layout.logDensity.offset),
+      );
     }
     this.writeTermIntegrands(t, y, dy, taylorValue);
   }
@@ -186,7 +206,7 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
 
   /** The regularisers' integrands into dy's terms part, given f in dy's z part and R_K's (0 without it). */
   private writeTermIntegrands(t: number, z: Ptr, dy: Ptr, taylorValue: number): void {
-    const { graph, rt, layout } = this;
+    const { rt, layout } = this;
     const bd = this.batch * this.d;
     const values = new Array<number>(this.terms.length).fill(0);
     if (this.orderIndex >= 0) values[this.orderIndex] = taylorValue;
@@ -194,7 +214,9 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     if (this.jacobianIndex >= 0) values[this.jacobianIndex] = rt.arena.scope(() => this.jacobianAt(t, z).value) / bd;
     const mem = rt.arena.values; // fetched after every call that may have grown memory
     const at = dy / rt.kernels.valueBytes + layout.terms.offset;
-    values.forEach((v, j) => { mem[at + j] = this.direction * v; });
+    values.forEach((v, j) => {
+      mem[at + j] = this.direction * v;
+    });
   }
 
   evaluate(t: number, y: Float64Array, dy: Float64Array, slot: number): void {
@@ -202,7 +224,8 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     this.remember(slot, t, y);
     const { arena } = this.rt;
     arena.scope(() => {
-      const yT = arena.alloc(this.stateSize), dyT = arena.alloc(this.stateSize);
+      const yT = arena.alloc(this.stateSize),
+        dyT = arena.alloc(this.stateSize);
       arena.write(yT, y.subarray(0, this.stateSize));
       this.integrands(t, yT, dyT);
       dy.set(arena.view(dyT, this.stateSize));
@@ -253,7 +276,10 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
       this.stages.push({
         t: 0,
         z: 0,
-        program: this.order !== undefined ? new JetProgram(rt, graph.graph, this.batch, this.order) : new Program(rt, graph.graph, this.batch),
+        program:
+          this.order !== undefined
+            ? new JetProgram(rt, graph.graph, this.batch, this.order)
+            : new Program(rt, graph.graph, this.batch),
         trace: this.logDensity ? new NegativeTrace(rt, graph.graph, this.batch, this.logDensity.estimator) : null,
       });
     }
@@ -285,7 +311,9 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
     const { arena } = this.rt;
     const { t, z } = this.slots[slot];
     arena.scope(() => {
-      const zT = arena.alloc(z.length), dyBarT = arena.alloc(this.stateSize), yBarT = arena.alloc(this.stateSize);
+      const zT = arena.alloc(z.length),
+        dyBarT = arena.alloc(this.stateSize),
+        yBarT = arena.alloc(this.stateSize);
       arena.write(zT, z);
       arena.write(dyBarT, dyBar);
       arena.write(yBarT, yBar);
@@ -297,12 +325,13 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
 
   /** Reverses the slot's kept programs (same arena scope as its replayStage). */
   replayVjp(slot: number, dyBarPtr: Ptr, yBarPtr: Ptr): void {
-    const { graph, rt, layout } = this;
+    const { rt, layout } = this;
     const k = rt.kernels;
     const bd = this.batch * this.d;
     const { t, z: zStage, program, trace } = this.stages[slot];
     // A regulariser's integrand carries the direction's sign, so its weight does too.
-    const termBar = (index: number) => this.direction * rt.arena.values[dyBarPtr / k.valueBytes + layout.terms.offset + index];
+    const termBar = (index: number) =>
+      this.direction * rt.arena.values[dyBarPtr / k.valueBytes + layout.terms.offset + index];
     // The cotangents are needed only here: freed on return, above the stages' kept values.
     const mark = rt.arena.mark();
     if (program instanceof JetProgram) {
@@ -320,7 +349,8 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
       // Σ||f||²'s cotangent joins f's: one reverse sweep for both.
       const gOut = rt.arena.alloc(bd);
       k.copy(gOut, dyBarPtr, bd);
-      if (this.kineticIndex >= 0) k.axpy(gOut, squaresCotangentScale(1, termBar(this.kineticIndex), bd), program.output, bd);
+      if (this.kineticIndex >= 0)
+        k.axpy(gOut, squaresCotangentScale(1, termBar(this.kineticIndex), bd), program.output, bd);
       program.backward(gOut, yBarPtr);
     }
     if (this.jacobianIndex >= 0) {

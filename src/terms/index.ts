@@ -1,5 +1,12 @@
 // The terms integrated beside z or summed over the solver's steps: each kind one registry entry.
-export { TERM_KINDS, MAX_ORDER, TAYLOR_ESTIMATORS, type TermKindRule, type TermRole, type SquaresIntegrand } from './kinds.js';
+export {
+  TERM_KINDS,
+  MAX_ORDER,
+  TAYLOR_ESTIMATORS,
+  type TermKindRule,
+  type TermRole,
+  type SquaresIntegrand,
+} from './kinds.js';
 export { checkTerms, termsFromRegularizers, termName, termsNeedNoise, isStepTerm, termRole } from './terms.js';
 export type { TermConfig, TermKind, NoiseKind, TraceEstimatorKind, TaylorEstimator, WeightedTerm } from './terms.js';
 export { regularizerTerms, checkRegularizers, resolveTerms, REGULARIZER_KEYS } from './regularizers.js';

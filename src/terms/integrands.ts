@@ -47,7 +47,13 @@ export function squaresCotangentScale(c: number, weight: number, n = 1): number 
  * R_K's integrand Σ ||d^K z/dt^K||² = Σ ||K!·z[K]||² at (t, z), and (if `grad`) its gradient scaled
  * by grad.weight added into Parameter.grad and grad.gz.
  */
-export function taylorRegulariser(dynamics: Dynamics, t: number, z: Tensor, K: number, grad?: GradientRequest): RegulariserResult {
+export function taylorRegulariser(
+  dynamics: Dynamics,
+  t: number,
+  z: Tensor,
+  K: number,
+  grad?: GradientRequest,
+): RegulariserResult {
   const batch = dynamics.checkState('z', z);
   if (grad?.gz) dynamics.checkLike('grad.gz', grad.gz, z);
   const prog = dynamics.jets(batch, K);
@@ -66,7 +72,12 @@ export function taylorRegulariser(dynamics: Dynamics, t: number, z: Tensor, K: n
 }
 
 /** The kinetic integrand Σ ||f(t, z)||² (RNODE), with its gradient if asked. */
-export function kineticRegulariser(dynamics: Dynamics, t: number, z: Tensor, grad?: GradientRequest): RegulariserResult {
+export function kineticRegulariser(
+  dynamics: Dynamics,
+  t: number,
+  z: Tensor,
+  grad?: GradientRequest,
+): RegulariserResult {
   const prog = dynamics.program(dynamics.checkState('z', z));
   if (grad?.gz) dynamics.checkLike('grad.gz', grad.gz, z);
   const { rt } = dynamics;
@@ -84,7 +95,13 @@ export function kineticRegulariser(dynamics: Dynamics, t: number, z: Tensor, gra
  * The Jacobian-Frobenius integrand Σ ||∂f/∂z·ε||² (RNODE's estimator with noise ε, e.g. Rademacher),
  * a jet of order 1 in z alone (the time held fixed), with its gradient if asked.
  */
-export function jacobianFrobeniusRegulariser(dynamics: Dynamics, t: number, z: Tensor, eps: Tensor, grad?: GradientRequest): RegulariserResult {
+export function jacobianFrobeniusRegulariser(
+  dynamics: Dynamics,
+  t: number,
+  z: Tensor,
+  eps: Tensor,
+  grad?: GradientRequest,
+): RegulariserResult {
   const batch = dynamics.checkState('z', z);
   dynamics.checkLike('eps', eps, z);
   if (grad?.gz) dynamics.checkLike('grad.gz', grad.gz, z);

@@ -8,8 +8,12 @@ import { ArgumentError } from '../errors.js';
 import type { Dynamics } from '../nn/vector-field.js';
 import type { Tensor } from '../runtime/tensor.js';
 import {
-  jacobianFrobeniusRegulariser, kineticRegulariser, taylorCoefficient, taylorRegulariser,
-  type GradientRequest, type RegulariserResult,
+  jacobianFrobeniusRegulariser,
+  kineticRegulariser,
+  taylorCoefficient,
+  taylorRegulariser,
+  type GradientRequest,
+  type RegulariserResult,
 } from './integrands.js';
 import { STEP_TERM_RULES, type StepTermRule } from './step-terms.js';
 import { TAYLOR_STEP_RULE } from './taylor-step.js';
@@ -24,7 +28,14 @@ export interface SquaresIntegrand<K extends TermKind> {
   /** c */
   coefficient(term: ConfigOf<K>): number;
   /** the plain sum c·Σx² of a Dynamics at (t, z) and (if asked) its gradient (`eps`: the noise, for the Jacobian term) */
-  evaluate(dynamics: Dynamics, t: number, z: Tensor, term: ConfigOf<K>, eps: Tensor | null, grad?: GradientRequest): RegulariserResult;
+  evaluate(
+    dynamics: Dynamics,
+    t: number,
+    z: Tensor,
+    term: ConfigOf<K>,
+    eps: Tensor | null,
+    grad?: GradientRequest,
+  ): RegulariserResult;
 }
 
 /**
@@ -120,7 +131,8 @@ export const TERM_KINDS: { readonly [K in TermKind]: TermKindRule<K> } = {
     required: ['estimator'],
     optional: ['noise'],
     checkValues(t, at) {
-      if (!ESTIMATORS.includes(t.estimator as TraceEstimatorKind)) throw new ArgumentError(`${at}.estimator`, `one of ${ESTIMATORS.join(', ')}`, t.estimator);
+      if (!ESTIMATORS.includes(t.estimator as TraceEstimatorKind))
+        throw new ArgumentError(`${at}.estimator`, `one of ${ESTIMATORS.join(', ')}`, t.estimator);
     },
     name: () => 'logDensity',
     needsNoise: (t) => t.estimator === 'hutchinson',
@@ -148,4 +160,3 @@ export const TERM_KINDS: { readonly [K in TermKind]: TermKindRule<K> } = {
 };
 
 export const TERM_KIND_NAMES = Object.keys(TERM_KINDS) as TermKind[];
-

@@ -9,7 +9,14 @@
 import { ArgumentError } from '../errors.js';
 import { checkKeys } from '../config/strict.js';
 import { MAX_ORDER } from './kinds.js';
-import { checkTerms, termsFromRegularizers, weightedTerm, type RegulariserTermConfig, type TermConfig, type WeightedTerm } from './terms.js';
+import {
+  checkTerms,
+  termsFromRegularizers,
+  weightedTerm,
+  type RegulariserTermConfig,
+  type TermConfig,
+  type WeightedTerm,
+} from './terms.js';
 
 export { MAX_ORDER };
 
@@ -39,9 +46,11 @@ export function checkRegularizers(r: RegularizerConfig): void {
   }
   for (const key of ['lambda', 'kinetic', 'jacobian'] as const) {
     const v = r[key];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new ArgumentError(`regularizers.${key}`, 'a finite non-negative weight', v);
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
+      throw new ArgumentError(`regularizers.${key}`, 'a finite non-negative weight', v);
   }
-  if (r.lambda !== undefined && r.lambda > 0 && r.order === undefined) throw new ArgumentError('regularizers.order', 'the K of R_K when lambda > 0', undefined);
+  if (r.lambda !== undefined && r.lambda > 0 && r.order === undefined)
+    throw new ArgumentError('regularizers.order', 'the K of R_K when lambda > 0', undefined);
 }
 
 /** The integrated terms, in state order. R_K is integrated whenever an order is given (even at λ = 0, for monitoring). */
@@ -50,7 +59,10 @@ export function regularizerTerms(r: RegularizerConfig): RegularizerTerm[] {
 }
 
 /** The terms list of either form, checked: a list as it is, the shorthand converted (termsFromRegularizers). */
-export function resolveTerms(terms: RegularizerConfig | readonly TermConfig[], argument = 'terms'): readonly TermConfig[] {
+export function resolveTerms(
+  terms: RegularizerConfig | readonly TermConfig[],
+  argument = 'terms',
+): readonly TermConfig[] {
   if (Array.isArray(terms)) {
     checkTerms(terms, argument);
     return terms;

@@ -5,7 +5,14 @@
 import { ArgumentError } from '../errors.js';
 import type { ButcherTableau } from '../ode/tableaus.js';
 import { TERM_KINDS } from './kinds.js';
-import type { StepBuffers, StepTermContext, StepTermRule, StepTermSpec, StepTermsHook, StepView } from './step-terms.js';
+import type {
+  StepBuffers,
+  StepTermContext,
+  StepTermRule,
+  StepTermSpec,
+  StepTermsHook,
+  StepView,
+} from './step-terms.js';
 import type { StepTermConfig } from './terms.js';
 
 function ruleOf(term: StepTermConfig): StepTermRule {
@@ -21,7 +28,12 @@ function ruleOf(term: StepTermConfig): StepTermRule {
 export function checkStepTermsSolver(terms: readonly StepTermConfig[], tableau: ButcherTableau, steps?: number): void {
   for (const term of terms) {
     const rule = ruleOf(term);
-    if (steps !== undefined && rule.adaptiveOnly) throw new ArgumentError('solver.steps', `no fixed grid with a ${term.kind} term (it needs the adaptive solver's error estimate)`, steps);
+    if (steps !== undefined && rule.adaptiveOnly)
+      throw new ArgumentError(
+        'solver.steps',
+        `no fixed grid with a ${term.kind} term (it needs the adaptive solver's error estimate)`,
+        steps,
+      );
     rule.checkTableau(term, tableau, 'solver.method');
   }
 }
@@ -35,7 +47,16 @@ export function stepTermsHook(terms: readonly StepTermSpec[], context: StepTermC
   const view = (at: StepBuffers): StepView => {
     const of = (p: number) => rt.arena.view(p, components);
     const maybe = (p: number | undefined) => (p === undefined ? undefined : of(p));
-    return { index: at.index, t: at.t, h: at.h, y0: of(at.y0), k: at.k.map(maybe), kbar: at.kbar.map(maybe), y0bar: of(at.y0bar), at };
+    return {
+      index: at.index,
+      t: at.t,
+      h: at.h,
+      y0: of(at.y0),
+      k: at.k.map(maybe),
+      kbar: at.kbar.map(maybe),
+      y0bar: of(at.y0bar),
+      at,
+    };
   };
   return {
     stages,

@@ -101,15 +101,25 @@ export interface StepTermRule<C extends StepTermConfig = StepTermConfig> {
 type ErrorEstimateConfig = Extract<StepTermConfig, { kind: 'errorEstimate' }>;
 type StiffnessConfig = Extract<StepTermConfig, { kind: 'stiffness' }>;
 
-export const STEP_TERM_RULES: { errorEstimate: StepTermRule<ErrorEstimateConfig>; stiffness: StepTermRule<StiffnessConfig> } = {
+export const STEP_TERM_RULES: {
+  errorEstimate: StepTermRule<ErrorEstimateConfig>;
+  stiffness: StepTermRule<StiffnessConfig>;
+} = {
   errorEstimate: {
     adaptiveOnly: true,
     checkTableau(_term, tableau, argument) {
-      if (!tableau.bError) throw new ArgumentError(argument, 'an adaptive method with an embedded error estimate (an errorEstimate term)', tableau.name);
+      if (!tableau.bError)
+        throw new ArgumentError(
+          argument,
+          'an adaptive method with an embedded error estimate (an errorEstimate term)',
+          tableau.name,
+        );
     },
     markStages(_term, tableau, stages) {
       const { b } = tableau;
-      tableau.bError!.forEach((w, i) => { if (w !== 0 || b[i] !== 0) stages[i] = true; });
+      tableau.bError!.forEach((w, i) => {
+        if (w !== 0 || b[i] !== 0) stages[i] = true;
+      });
     },
     step: (view, { weight }, { tableau, tol, components }) => errorEstimateStep(view, tableau, tol, components, weight),
   },
@@ -118,28 +128,44 @@ export const STEP_TERM_RULES: { errorEstimate: StepTermRule<ErrorEstimateConfig>
     checkTableau(_term, tableau, argument) {
       const s = tableau.stages;
       if (!(tableau.fsal && s >= 3 && tableau.c[s - 2] === 1)) {
-        throw new ArgumentError(argument, 'a first-same-as-last pair whose last two stages are both at t + h, as dopri5 and tsit5 (a stiffness term)', tableau.name);
+        throw new ArgumentError(
+          argument,
+          'a first-same-as-last pair whose last two stages are both at t + h, as dopri5 and tsit5 (a stiffness term)',
+          tableau.name,
+        );
       }
     },
     markStages(_term, tableau, stages) {
       const s = tableau.stages;
       stages[s - 1] = true;
       stages[s - 2] = true;
-      tableau.b.forEach((w, i) => { if (w !== 0 || (tableau.a[s - 2][i] ?? 0) !== 0) stages[i] = true; });
+      tableau.b.forEach((w, i) => {
+        if (w !== 0 || (tableau.a[s - 2][i] ?? 0) !== 0) stages[i] = true;
+      });
     },
     step: (view, { weight }, { tableau, components }) => stiffnessStep(view, tableau, components, weight),
   },
 };
 
 /** E·|h| of one step, adding weight·∂(E·|h|)/∂(k, y0) to the cotangents. */
-export function errorEstimateStep(v: StepView, tableau: ButcherTableau, { rtol, atol }: { rtol: number; atol: number }, m: number, weight: number): number {
+export function errorEstimateStep(
+  v: StepView,
+  tableau: ButcherTableau,
+  { rtol, atol }: { rtol: number; atol: number },
+  m: number,
+  weight: number,
+): number {
   const { h, y0, k } = v;
-  const bErr = tableau.bError!, b = tableau.b;
+  const bErr = tableau.bError!,
+    b = tableau.b;
   const used = b.map((_, i) => bErr[i] !== 0 || b[i] !== 0);
-  const e = new Float64Array(m), y1 = new Float64Array(m), scale = new Float64Array(m);
+  const e = new Float64Array(m),
+    y1 = new Float64Array(m),
+    scale = new Float64Array(m);
   let sum = 0;
   for (let c = 0; c < m; c++) {
-    let ec = 0, dc = 0;
+    let ec = 0,
+      dc = 0;
     for (let i = 0; i < b.length; i++) {
       if (!used[i]) continue;
       const kc = k[i]![c];
@@ -157,7 +183,8 @@ export function errorEstimateStep(v: StepView, tableau: ButcherTableau, { rtol, 
   if (weight === 0 || E === 0) return value;
   // ∂E/∂e_c = r_c/(m·E·s_c); ∂E/∂s_c = −r_c²/(m·E·s_c); s_c moves with the larger of |y0_c|, |y1_c|.
   const g = weight * Math.abs(h);
-  const ebar = new Float64Array(m), y1bar = new Float64Array(m);
+  const ebar = new Float64Array(m),
+    y1bar = new Float64Array(m);
   for (let c = 0; c < m; c++) {
     const r = e[c] / scale[c];
     ebar[c] = (g * r) / (m * E * scale[c]);
@@ -169,7 +196,9 @@ export function errorEstimateStep(v: StepView, tableau: ButcherTableau, { rtol, 
   for (let c = 0; c < m; c++) v.y0bar[c] += y1bar[c];
   for (let i = 0; i < b.length; i++) {
     if (!used[i]) continue;
-    const kb = v.kbar[i]!, we = h * bErr[i], wb = h * b[i];
+    const kb = v.kbar[i]!,
+      we = h * bErr[i],
+      wb = h * b[i];
     for (let c = 0; c < m; c++) kb[c] += we * ebar[c] + wb * y1bar[c];
   }
   return value;
@@ -178,12 +207,17 @@ export function errorEstimateStep(v: StepView, tableau: ButcherTableau, { rtol, 
 /** ρ·|h| of one step, adding weight·∂(ρ·|h|)/∂k to the cotangents (ρ does not depend on y0: it cancels). */
 export function stiffnessStep(v: StepView, tableau: ButcherTableau, m: number, weight: number): number {
   const { h, k } = v;
-  const s = tableau.stages, b = tableau.b, a6 = tableau.a[s - 2];
+  const s = tableau.stages,
+    b = tableau.b,
+    a6 = tableau.a[s - 2];
   // y1 − g_{s−1} = h·Σ_i (b_i − a_{s−1,i})·k_i
   const w = b.map((bi, i) => bi - (a6[i] ?? 0));
-  const kLast = k[s - 1]!, kPrev = k[s - 2]!;
-  const dk = new Float64Array(m), dg = new Float64Array(m);
-  let nk = 0, ng = 0;
+  const kLast = k[s - 1]!,
+    kPrev = k[s - 2]!;
+  const dk = new Float64Array(m),
+    dg = new Float64Array(m);
+  let nk = 0,
+    ng = 0;
   for (let c = 0; c < m; c++) {
     dk[c] = kLast[c] - kPrev[c];
     let sum = 0;
@@ -194,12 +228,14 @@ export function stiffnessStep(v: StepView, tableau: ButcherTableau, m: number, w
   }
   // Two coinciding stage states (f constant along the step, or h = 0) carry no stiffness information.
   if (ng === 0) return 0;
-  const N = Math.sqrt(nk), D = Math.sqrt(ng);
+  const N = Math.sqrt(nk),
+    D = Math.sqrt(ng);
   const rho = N / D;
   const value = rho * Math.abs(h);
   if (weight === 0 || N === 0) return value;
   const g = weight * Math.abs(h);
-  const kLastBar = v.kbar[s - 1]!, kPrevBar = v.kbar[s - 2]!;
+  const kLastBar = v.kbar[s - 1]!,
+    kPrevBar = v.kbar[s - 2]!;
   for (let c = 0; c < m; c++) {
     const dkb = (g * dk[c]) / (N * D);
     kLastBar[c] += dkb;
@@ -208,7 +244,8 @@ export function stiffnessStep(v: StepView, tableau: ButcherTableau, m: number, w
   const coef = (-g * rho) / (D * D);
   for (let i = 0; i < s; i++) {
     if (w[i] === 0) continue;
-    const kb = v.kbar[i]!, wi = h * w[i] * coef;
+    const kb = v.kbar[i]!,
+      wi = h * w[i] * coef;
     for (let c = 0; c < m; c++) kb[c] += wi * dg[c];
   }
   return value;

@@ -24,20 +24,32 @@ export const TAYLOR_STEP_RULE: StepTermRule<TaylorConfig> = {
   checkTableau(term, tableau, argument) {
     // Hermite dense output (non-FSAL pairs) reads f(t1, y1) too, which the step's own stages do not hold.
     if (term.estimator === 'stepRandom' && tableau.dense.next !== null) {
-      throw new ArgumentError(argument, "a method whose dense output reads only the step's stages, as dopri5, tsit5 and the first-same-as-last pairs (a taylor term with estimator 'stepRandom')", tableau.name);
+      throw new ArgumentError(
+        argument,
+        "a method whose dense output reads only the step's stages, as dopri5, tsit5 and the first-same-as-last pairs (a taylor term with estimator 'stepRandom')",
+        tableau.name,
+      );
     }
   },
   markStages(term, tableau, stages) {
     if (term.estimator !== 'stepRandom') return;
-    tableau.dense.stage.forEach((p, j) => { if (p.some((c) => c !== 0)) stages[j] = true; });
+    tableau.dense.stage.forEach((p, j) => {
+      if (p.some((c) => c !== 0)) stages[j] = true;
+    });
   },
   step(view, { term, weight, draws }, { rt, tableau, vectorField, batch, components: n }) {
     const { at } = view;
     const { arena, kernels } = rt;
-    if (term.estimator !== 'stepRandom' && term.estimator !== 'stepStart') throw new ArgumentError('term.estimator', "'stepRandom' or 'stepStart' (a per-step estimate)", term.estimator);
+    if (term.estimator !== 'stepRandom' && term.estimator !== 'stepStart')
+      throw new ArgumentError('term.estimator', "'stepRandom' or 'stepStart' (a per-step estimate)", term.estimator);
     let theta = 0;
     if (term.estimator === 'stepRandom') {
-      if (!draws || !(at.index < draws.length)) throw new ArgumentError('draws', `a uniform draw for step ${at.index} (the forward pass draws one per accepted step)`, draws?.length);
+      if (!draws || !(at.index < draws.length))
+        throw new ArgumentError(
+          'draws',
+          `a uniform draw for step ${at.index} (the forward pass draws one per accepted step)`,
+          draws?.length,
+        );
       theta = draws[at.index];
     }
     const absH = Math.abs(at.h);
@@ -47,16 +59,26 @@ export const TAYLOR_STEP_RULE: StepTermRule<TaylorConfig> = {
       let z = at.y0;
       if (theta !== 0) {
         z = arena.alloc(n);
-        const table = writeTerms(arena, weights, weights.map((_, j) => at.k[j] ?? 0));
+        const table = writeTerms(
+          arena,
+          weights,
+          weights.map((_, j) => at.k[j] ?? 0),
+        );
         kernels.rk_stage_sum(z, at.y0, at.h, table.ptr, table.count, n);
       }
       const shaped = (p: number) => new Tensor(arena, p, batch, n / batch);
-      if (weight === 0) return (absH * taylorRegulariser(vectorField, at.t + theta * at.h, shaped(z), term.order).value) / n;
+      if (weight === 0)
+        return (absH * taylorRegulariser(vectorField, at.t + theta * at.h, shaped(z), term.order).value) / n;
       const gz = arena.alloc(n);
       kernels.fill(gz, 0, n);
-      const { value } = taylorRegulariser(vectorField, at.t + theta * at.h, shaped(z), term.order, { weight: (weight * absH) / n, gz: shaped(gz) });
+      const { value } = taylorRegulariser(vectorField, at.t + theta * at.h, shaped(z), term.order, {
+        weight: (weight * absH) / n,
+        gz: shaped(gz),
+      });
       kernels.axpy(at.y0bar, 1, gz, n);
-      weights.forEach((w, j) => { if (w !== 0) kernels.axpy(at.kbar[j]!, at.h * w, gz, n); });
+      weights.forEach((w, j) => {
+        if (w !== 0) kernels.axpy(at.kbar[j]!, at.h * w, gz, n);
+      });
       return (absH * value) / n;
     });
   },

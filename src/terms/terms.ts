@@ -78,23 +78,32 @@ export function checkTerms(terms: unknown, argument = 'terms'): asserts terms is
   const seen = new Set<string>();
   terms.forEach((term: unknown, i) => {
     const at = `${argument}[${i}]`;
-    if (typeof term !== 'object' || term === null) throw new ArgumentError(at, `a term { kind: ${TERM_KIND_NAMES.join(' | ')}, … }`, term);
+    if (typeof term !== 'object' || term === null)
+      throw new ArgumentError(at, `a term { kind: ${TERM_KIND_NAMES.join(' | ')}, … }`, term);
     const t = term as Record<string, unknown>;
-    if (!TERM_KIND_NAMES.includes(t.kind as TermKind)) throw new ArgumentError(`${at}.kind`, `one of ${TERM_KIND_NAMES.join(', ')}`, t.kind);
+    if (!TERM_KIND_NAMES.includes(t.kind as TermKind))
+      throw new ArgumentError(`${at}.kind`, `one of ${TERM_KIND_NAMES.join(', ')}`, t.kind);
     const kind = t.kind as TermKind;
     const { required, optional, checkValues } = TERM_KINDS[kind];
     for (const key of Object.keys(t)) {
       if (key !== 'kind' && !required.includes(key) && !optional.includes(key)) {
-        throw new ArgumentError(`${at}.${key}`, `no such key for a ${kind} term (it takes ${[...required, ...optional].join(', ') || 'no other key'})`, t[key]);
+        throw new ArgumentError(
+          `${at}.${key}`,
+          `no such key for a ${kind} term (it takes ${[...required, ...optional].join(', ') || 'no other key'})`,
+          t[key],
+        );
       }
     }
-    for (const key of required) if (t[key] === undefined) throw new ArgumentError(`${at}.${key}`, `a value (required for a ${kind} term)`, undefined);
+    for (const key of required)
+      if (t[key] === undefined)
+        throw new ArgumentError(`${at}.${key}`, `a value (required for a ${kind} term)`, undefined);
     if (seen.has(kind)) throw new ArgumentError(`${at}.kind`, `at most one ${kind} term`, kind);
     seen.add(kind);
     if (t.lambda !== undefined && !(typeof t.lambda === 'number' && Number.isFinite(t.lambda) && t.lambda >= 0)) {
       throw new ArgumentError(`${at}.lambda`, 'a finite non-negative weight', t.lambda);
     }
-    if (t.noise !== undefined && !NOISES.includes(t.noise as NoiseKind)) throw new ArgumentError(`${at}.noise`, `one of ${NOISES.join(', ')}`, t.noise);
+    if (t.noise !== undefined && !NOISES.includes(t.noise as NoiseKind))
+      throw new ArgumentError(`${at}.noise`, `one of ${NOISES.join(', ')}`, t.noise);
     checkValues(t, at);
   });
 }

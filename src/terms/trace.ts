@@ -18,7 +18,12 @@ export class NegativeTrace {
   /** ε of the latest forward (hutchinson), in that call's arena scope */
   private eps: Ptr = 0;
 
-  constructor(private readonly rt: Runtime, graph: Graph, private readonly batch: number, readonly estimator: TraceEstimatorKind) {
+  constructor(
+    private readonly rt: Runtime,
+    graph: Graph,
+    private readonly batch: number,
+    readonly estimator: TraceEstimatorKind,
+  ) {
     this.d = graph.stateSize;
     this.program = new JetProgram(rt, graph, estimator === 'exact' ? batch * this.d : batch, 1);
   }

@@ -33,7 +33,12 @@ export class Adam extends ScheduledOptimizer {
   constructor(kernels: Kernels, params: readonly ParameterLike[], options: AdamOptions = {}) {
     checkKeys(options, ADAM_OPTION_KEYS, '');
     super(kernels, params, options.lr ?? 1e-3);
-    ({ beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay } = checkMomentSettings(options));
+    ({
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+    } = checkMomentSettings(options));
     this.decoupledWeightDecay = checkBoolean(options.decoupledWeightDecay ?? false, 'decoupledWeightDecay');
     this.m = this.zeroedStateLikeParams();
     this.v = this.zeroedStateLikeParams();
@@ -46,8 +51,19 @@ export class Adam extends ScheduledOptimizer {
     const c2 = 1 / (1 - this.beta2 ** t);
     this.params.forEach((p, i) => {
       this.kernels.adam_update(
-        p.value.offset, p.grad.offset, this.m[i].offset, this.v[i].offset, p.value.size,
-        lr, this.beta1, this.beta2, this.eps, c1, c2, this.weightDecay, this.decoupledWeightDecay ? 1 : 0,
+        p.value.offset,
+        p.grad.offset,
+        this.m[i].offset,
+        this.v[i].offset,
+        p.value.size,
+        lr,
+        this.beta1,
+        this.beta2,
+        this.eps,
+        c1,
+        c2,
+        this.weightDecay,
+        this.decoupledWeightDecay ? 1 : 0,
       );
     });
     this.t = t;

@@ -33,7 +33,12 @@ export class Adamax extends ScheduledOptimizer {
   constructor(kernels: Kernels, params: readonly ParameterLike[], options: AdamaxOptions = {}) {
     checkKeys(options, ADAMAX_OPTION_KEYS, '');
     super(kernels, params, options.lr ?? 2e-3);
-    ({ beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay } = checkMomentSettings(options));
+    ({
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+    } = checkMomentSettings(options));
     this.m = this.zeroedStateLikeParams();
     this.u = this.zeroedStateLikeParams();
   }
@@ -43,7 +48,19 @@ export class Adamax extends ScheduledOptimizer {
     const t = this.t + 1;
     const c1 = 1 / (1 - this.beta1 ** t);
     this.params.forEach((p, i) => {
-      this.kernels.adamax_update(p.value.offset, p.grad.offset, this.m[i].offset, this.u[i].offset, p.value.size, lr, this.beta1, this.beta2, this.eps, c1, this.weightDecay);
+      this.kernels.adamax_update(
+        p.value.offset,
+        p.grad.offset,
+        this.m[i].offset,
+        this.u[i].offset,
+        p.value.size,
+        lr,
+        this.beta1,
+        this.beta2,
+        this.eps,
+        c1,
+        this.weightDecay,
+      );
     });
     this.t = t;
   }

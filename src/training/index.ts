@@ -6,4 +6,11 @@ export { Sgd, SGD_OPTION_KEYS, type SgdOptions } from './sgd.js';
 export * from './minibatches.js';
 export * from './metrics.js';
 export { train, TRAIN_OPTION_KEYS, type Dataset, type TrainOptions, type PooledTrainOptions } from './loop.js';
-export { LambdaController, checkLambdaControl, measureNfe, LAMBDA_CONTROL_KEYS, type LambdaControlOptions, type ControlledModel } from './lambda-control.js';
+export {
+  LambdaController,
+  checkLambdaControl,
+  measureNfe,
+  LAMBDA_CONTROL_KEYS,
+  type LambdaControlOptions,
+  type ControlledModel,
+} from './lambda-control.js';

@@ -40,7 +40,20 @@ export interface LambdaControlOptions {
   proportional?: number;
 }
 
-export const LAMBDA_CONTROL_KEYS = ['targetNfe', 'solver', 'batch', 'every', 'gain', 'initialLambda', 'minLambda', 'maxLambda', 'tolerance', 'start', 'ratchet', 'proportional'] as const;
+export const LAMBDA_CONTROL_KEYS = [
+  'targetNfe',
+  'solver',
+  'batch',
+  'every',
+  'gain',
+  'initialLambda',
+  'minLambda',
+  'maxLambda',
+  'tolerance',
+  'start',
+  'ratchet',
+  'proportional',
+] as const;
 
 export type ResolvedLambdaControl = Required<Omit<LambdaControlOptions, 'solver'>> & { solver?: SolverConfig };
 
@@ -64,8 +77,14 @@ export function checkLambdaControl(options: unknown, name = 'lambdaControl'): Re
     proportional: checkNumber(o.proportional ?? 0, `${name}.proportional`, { min: 0 }),
     ...(o.solver ? { solver: o.solver } : {}),
   };
-  if (r.minLambda > r.maxLambda) throw new ArgumentError(`${name}.minLambda`, `at most maxLambda (${r.maxLambda})`, r.minLambda);
-  if (r.initialLambda < r.minLambda || r.initialLambda > r.maxLambda) throw new ArgumentError(`${name}.initialLambda`, `within [minLambda, maxLambda] = [${r.minLambda}, ${r.maxLambda}]`, r.initialLambda);
+  if (r.minLambda > r.maxLambda)
+    throw new ArgumentError(`${name}.minLambda`, `at most maxLambda (${r.maxLambda})`, r.minLambda);
+  if (r.initialLambda < r.minLambda || r.initialLambda > r.maxLambda)
+    throw new ArgumentError(
+      `${name}.initialLambda`,
+      `within [minLambda, maxLambda] = [${r.minLambda}, ${r.maxLambda}]`,
+      r.initialLambda,
+    );
   return r;
 }
 
@@ -90,7 +109,10 @@ export class LambdaController {
   /** the last measured NFE (NaN before the first measurement) */
   lastNfe = NaN;
 
-  constructor(options: LambdaControlOptions, private readonly inputs: Float64Array) {
+  constructor(
+    options: LambdaControlOptions,
+    private readonly inputs: Float64Array,
+  ) {
     this.options = checkLambdaControl(options);
     this.logLambda = this.integral = Math.log(this.options.initialLambda);
     this.armed = !this.options.ratchet;

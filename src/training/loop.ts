@@ -38,6 +38,7 @@ export interface TrainOptions {
    */
   lambdaControl?: LambdaControlOptions;
   /** called after every iteration (progress bars, logging); return false to stop early */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing must type-check, and false stops
   onIteration?: (record: IterationMetrics) => void | boolean;
 }
 
@@ -51,14 +52,31 @@ export interface PooledTrainOptions extends TrainOptions {
   pool: WorkerPool;
 }
 
-export const TRAIN_OPTION_KEYS = ['model', 'optimizer', 'data', 'iterations', 'batchSize', 'rng', 'loss', 'lambdaControl', 'onIteration', 'pool'] as const;
+export const TRAIN_OPTION_KEYS = [
+  'model',
+  'optimizer',
+  'data',
+  'iterations',
+  'batchSize',
+  'rng',
+  'loss',
+  'lambdaControl',
+  'onIteration',
+  'pool',
+] as const;
 
 /** Checks the options' keys and the presence of every required one (before any of them is used). */
 function checkTrainOptions(options: TrainOptions & { pool?: WorkerPool }): void {
   checkKeys(options, TRAIN_OPTION_KEYS, '');
   const { model, optimizer, data, rng } = options;
-  if (typeof model !== 'object' || model === null || typeof model.objective !== 'function') throw new ArgumentError('model', 'a NeuralOde or a Model', model);
-  if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function' || typeof optimizer.currentRate !== 'function') {
+  if (typeof model !== 'object' || model === null || typeof model.objective !== 'function')
+    throw new ArgumentError('model', 'a NeuralOde or a Model', model);
+  if (
+    typeof optimizer !== 'object' ||
+    optimizer === null ||
+    typeof optimizer.step !== 'function' ||
+    typeof optimizer.currentRate !== 'function'
+  ) {
     throw new ArgumentError('optimizer', 'an Optimizer (new Adam(…) or new Sgd(…))', optimizer);
   }
   checkOptimizerOfModel(optimizer, model);
@@ -68,11 +86,20 @@ function checkTrainOptions(options: TrainOptions & { pool?: WorkerPool }): void 
     checkLambdaControl(options.lambdaControl);
     // the controller scales the regularisers' λ: with none (or all λ = 0) it would measure and change nothing
     const blocks: readonly NeuralOde[] = (model as Model).blocks ?? [model as NeuralOde];
-    const regularised = blocks.some((b) => [...b.terms, ...b.stepTerms].some((t) => t.kind !== 'logDensity' && ((t as { lambda?: number }).lambda ?? 0) > 0));
-    if (!regularised) throw new ArgumentError('lambdaControl', 'a model with a regulariser of λ > 0 for it to scale (terms or regularizers)', 'none');
+    const regularised = blocks.some((b) =>
+      [...b.terms, ...b.stepTerms].some((t) => t.kind !== 'logDensity' && ((t as { lambda?: number }).lambda ?? 0) > 0),
+    );
+    if (!regularised)
+      throw new ArgumentError(
+        'lambdaControl',
+        'a model with a regulariser of λ > 0 for it to scale (terms or regularizers)',
+        'none',
+      );
   }
-  if (options.onIteration !== undefined && typeof options.onIteration !== 'function') throw new ArgumentError('onIteration', 'a function of the iteration record', options.onIteration);
-  if (options.pool !== undefined && !(options.pool instanceof WorkerPool)) throw new ArgumentError('pool', 'a WorkerPool (await createWorkerPool({ workers }))', options.pool);
+  if (options.onIteration !== undefined && typeof options.onIteration !== 'function')
+    throw new ArgumentError('onIteration', 'a function of the iteration record', options.onIteration);
+  if (options.pool !== undefined && !(options.pool instanceof WorkerPool))
+    throw new ArgumentError('pool', 'a WorkerPool (await createWorkerPool({ workers }))', options.pool);
 }
 
 /**
@@ -85,7 +112,10 @@ function checkOptimizerOfModel(optimizer: Optimizer, model: NeuralOde | Model): 
   const own = new Set(model.params.map((p) => p.value));
   const foreign = optimizer.parameters.find((p) => !own.has(p.value));
   if (foreign) {
-    throw new ArgumentError('optimizer', `an optimiser over the model's parameters (or some of them): its parameter "${foreign.name}" is not one of them (built on another model's params?)`);
+    throw new ArgumentError(
+      'optimizer',
+      `an optimiser over the model's parameters (or some of them): its parameter "${foreign.name}" is not one of them (built on another model's params?)`,
+    );
   }
 }
 
@@ -129,14 +159,18 @@ function* trainingLoop(options: TrainOptions): Generator<StepRequest, MetricsLog
   if (!(data.inputs instanceof Float64Array) || data.inputs.length === 0 || data.inputs.length % d !== 0) {
     throw new ShapeError(`data.inputs: expected [size, ${d}] values, got ${data.inputs?.length}`);
   }
-  if (!Number.isInteger(options.iterations) || options.iterations < 0) throw new ArgumentError('iterations', 'a non-negative integer', options.iterations);
+  if (!Number.isInteger(options.iterations) || options.iterations < 0)
+    throw new ArgumentError('iterations', 'a non-negative integer', options.iterations);
   const size = data.inputs.length / d;
   const loss = options.loss ?? mseLoss;
   checkLoss(loss);
   // The whole set is checked once; minibatches gather whole target rows of the width the loss chose.
   loss.checkTarget(data.targets, size, model.outputWidth, 'data.targets');
   const targetWidth = data.targets.length / size;
-  if (!Number.isInteger(targetWidth) || targetWidth < 1) throw new ShapeError(`data.targets holds ${data.targets.length} values, not one or more per example (${size} inputs)`);
+  if (!Number.isInteger(targetWidth) || targetWidth < 1)
+    throw new ShapeError(
+      `data.targets holds ${data.targets.length} values, not one or more per example (${size} inputs)`,
+    );
   const batchSize = options.batchSize ?? size;
   const sampler = new MinibatchSampler(size, batchSize, rng, { dropLast: true, shuffle: batchSize < size });
   const z0 = new Float64Array(batchSize * d);
@@ -145,7 +179,10 @@ function* trainingLoop(options: TrainOptions): Generator<StepRequest, MetricsLog
   let controller: LambdaController | undefined;
   if (options.lambdaControl !== undefined) {
     const rowsMeasured = Math.min(options.lambdaControl.batch ?? 100, size);
-    controller = new LambdaController({ ...options.lambdaControl, batch: rowsMeasured }, data.inputs.subarray(0, rowsMeasured * d));
+    controller = new LambdaController(
+      { ...options.lambdaControl, batch: rowsMeasured },
+      data.inputs.subarray(0, rowsMeasured * d),
+    );
   }
   for (let it = 0; it < options.iterations; it++) {
     const start = performance.now();
@@ -160,7 +197,12 @@ function* trainingLoop(options: TrainOptions): Generator<StepRequest, MetricsLog
       objective: () => model.objective(z0, target, { rng, loss, lambdaScale }),
       pooled: (pool) => pool.objective(model, z0, target, { rng, loss, lambdaScale }),
     };
-    if (!Number.isFinite(r.loss)) throw new ArgumentError('training', `a finite loss (iteration ${it} gave ${r.loss}; lower the learning rate or λ)`, r.loss);
+    if (!Number.isFinite(r.loss))
+      throw new ArgumentError(
+        'training',
+        `a finite loss (iteration ${it} gave ${r.loss}; lower the learning rate or λ)`,
+        r.loss,
+      );
     optimizer.step();
     const record: IterationMetrics = {
       iteration: it,

@@ -18,7 +18,12 @@ export class MinibatchSampler {
   readonly dropLast: boolean;
   readonly shuffle: boolean;
 
-  constructor(readonly size: number, readonly batchSize: number, private readonly rng: Rng, options: MinibatchOptions = {}) {
+  constructor(
+    readonly size: number,
+    readonly batchSize: number,
+    private readonly rng: Rng,
+    options: MinibatchOptions = {},
+  ) {
     if (!Number.isInteger(size) || size <= 0) throw new ArgumentError('size', 'a positive number of examples', size);
     if (!Number.isInteger(batchSize) || batchSize <= 0 || batchSize > size) {
       throw new ArgumentError('batchSize', `an integer in [1, ${size}] (the number of examples)`, batchSize);
@@ -60,14 +65,22 @@ export class MinibatchSampler {
 }
 
 /** Copies rows `indices` of a row-major [*, cols] array into `out` ([indices.length, cols]). */
-export function gatherRows(source: Float64Array, cols: number, indices: ArrayLike<number>, out: Float64Array = new Float64Array(indices.length * cols)): Float64Array {
+export function gatherRows(
+  source: Float64Array,
+  cols: number,
+  indices: ArrayLike<number>,
+  out: Float64Array = new Float64Array(indices.length * cols),
+): Float64Array {
   if (!Number.isInteger(cols) || cols < 1) throw new ArgumentError('cols', 'a positive integer', cols);
-  if (source.length % cols !== 0) throw new ArgumentError('source', `whole rows of ${cols} values`, `${source.length} values`);
-  if (out.length !== indices.length * cols) throw new ShapeError(`gatherRows: out holds ${out.length} values, need ${indices.length}×${cols}`);
+  if (source.length % cols !== 0)
+    throw new ArgumentError('source', `whole rows of ${cols} values`, `${source.length} values`);
+  if (out.length !== indices.length * cols)
+    throw new ShapeError(`gatherRows: out holds ${out.length} values, need ${indices.length}×${cols}`);
   const rows = source.length / cols;
   for (let i = 0; i < indices.length; i++) {
     const r = indices[i];
-    if (!Number.isInteger(r) || r < 0 || r >= rows) throw new ArgumentError(`indices[${i}]`, `a row in [0, ${rows})`, r);
+    if (!Number.isInteger(r) || r < 0 || r >= rows)
+      throw new ArgumentError(`indices[${i}]`, `a row in [0, ${rows})`, r);
     out.set(source.subarray(r * cols, r * cols + cols), i * cols);
   }
   return out;

@@ -26,13 +26,22 @@ export abstract class ScheduledOptimizer implements Optimizer {
   protected t = 0;
   private readonly schedule: Schedule;
 
-  constructor(protected readonly kernels: Kernels, protected readonly params: readonly ParameterLike[], lr: number | Schedule) {
+  constructor(
+    protected readonly kernels: Kernels,
+    protected readonly params: readonly ParameterLike[],
+    lr: number | Schedule,
+  ) {
     checkKernels(kernels, 'kernels');
     checkParameters(params);
     // The kernels address their own module's memory: parameters in another runtime's arena would be
     // read from, and updates written to, unrelated bytes of this one.
     const foreign = foreignParam(params, kernels);
-    if (foreign) throw new ArgumentError('params', `parameters in the memory of the kernels given (${foreign.name} lives in another runtime's arena: pass that runtime's kernels)`, foreign.name);
+    if (foreign)
+      throw new ArgumentError(
+        'params',
+        `parameters in the memory of the kernels given (${foreign.name} lives in another runtime's arena: pass that runtime's kernels)`,
+        foreign.name,
+      );
     this.schedule = asSchedule(lr);
   }
 
@@ -60,17 +69,24 @@ export abstract class ScheduledOptimizer implements Optimizer {
 }
 
 export function checkIn(name: string, value: number, low: number, high: number): number {
-  if (typeof value !== 'number' || !(value >= low && value < high)) throw new ArgumentError(name, `a number in [${low}, ${high})`, value);
+  if (typeof value !== 'number' || !(value >= low && value < high))
+    throw new ArgumentError(name, `a number in [${low}, ${high})`, value);
   return value;
 }
 
 export function checkNonNegative(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ArgumentError(name, 'a finite non-negative number', value);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new ArgumentError(name, 'a finite non-negative number', value);
   return value;
 }
 
 /** The settings Adam and Adamax share, checked, with PyTorch's defaults. */
-export function checkMomentSettings(o: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number }): { beta1: number; beta2: number; eps: number; weightDecay: number } {
+export function checkMomentSettings(o: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number }): {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+} {
   return {
     beta1: checkIn('beta1', o.beta1 ?? 0.9, 0, 1),
     beta2: checkIn('beta2', o.beta2 ?? 0.999, 0, 1),

@@ -17,7 +17,11 @@ export function constantSchedule(rate: number): Schedule {
 export function piecewiseConstant(boundaries: readonly number[], values: readonly number[]): Schedule {
   checkBoundaries(boundaries);
   if (!Array.isArray(values) || values.length !== boundaries.length + 1) {
-    throw new ArgumentError('values', `an array of ${boundaries.length + 1} rates (one more than the boundaries)`, values);
+    throw new ArgumentError(
+      'values',
+      `an array of ${boundaries.length + 1} rates (one more than the boundaries)`,
+      values,
+    );
   }
   values.forEach((v, i) => checkRate(`values[${i}]`, v));
   const bs = boundaries.slice();
@@ -62,7 +66,8 @@ export function piecewiseLinear(boundaries: readonly number[], values: readonly 
  */
 export function exponentialDecay(rate: number, decay: number, floor = 0): Schedule {
   checkRate('rate', rate);
-  if (typeof decay !== 'number' || !(decay > 0 && decay <= 1)) throw new ArgumentError('decay', 'a factor in (0, 1]', decay);
+  if (typeof decay !== 'number' || !(decay > 0 && decay <= 1))
+    throw new ArgumentError('decay', 'a factor in (0, 1]', decay);
   checkRate('floor', floor);
   if (floor > rate) throw new ArgumentError('floor', `a rate at most the starting rate ${rate}`, floor);
   return (iteration) => {
@@ -83,14 +88,21 @@ function checkBoundaries(boundaries: readonly number[]): void {
   if (!Array.isArray(boundaries)) throw new ArgumentError('boundaries', 'an array of iteration numbers', boundaries);
   boundaries.forEach((b, i) => {
     if (!Number.isInteger(b) || b < 0) throw new ArgumentError(`boundaries[${i}]`, 'a non-negative integer', b);
-    if (i > 0 && b <= boundaries[i - 1]) throw new ArgumentError(`boundaries[${i}]`, `a value above boundaries[${i - 1}] = ${boundaries[i - 1]} (strictly increasing)`, b);
+    if (i > 0 && b <= boundaries[i - 1])
+      throw new ArgumentError(
+        `boundaries[${i}]`,
+        `a value above boundaries[${i - 1}] = ${boundaries[i - 1]} (strictly increasing)`,
+        b,
+      );
   });
 }
 
 export function checkRate(name: string, rate: number): void {
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) throw new ArgumentError(name, 'a finite non-negative learning rate', rate);
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0)
+    throw new ArgumentError(name, 'a finite non-negative learning rate', rate);
 }
 
 function checkIteration(iteration: number): void {
-  if (!Number.isInteger(iteration) || iteration < 0) throw new ArgumentError('iteration', 'a non-negative integer', iteration);
+  if (!Number.isInteger(iteration) || iteration < 0)
+    throw new ArgumentError('iteration', 'a non-negative integer', iteration);
 }

@@ -29,7 +29,8 @@ export class Sgd extends ScheduledOptimizer {
     super(kernels, params, options.lr ?? 1e-2);
     this.momentum = checkIn('momentum', options.momentum ?? 0.9, 0, 1);
     this.nesterov = checkBoolean(options.nesterov ?? false, 'nesterov');
-    if (this.nesterov && this.momentum === 0) throw new ArgumentError('nesterov', 'false when momentum is 0 (Nesterov needs momentum)', true);
+    if (this.nesterov && this.momentum === 0)
+      throw new ArgumentError('nesterov', 'false when momentum is 0 (Nesterov needs momentum)', true);
     this.weightDecay = checkNonNegative('weightDecay', options.weightDecay ?? 0);
     this.buffers = this.zeroedStateLikeParams();
   }
@@ -38,8 +39,14 @@ export class Sgd extends ScheduledOptimizer {
     const lr = this.currentRate();
     this.params.forEach((p, i) => {
       this.kernels.sgd_momentum_update(
-        p.value.offset, p.grad.offset, this.buffers[i].offset, p.value.size,
-        lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0,
+        p.value.offset,
+        p.grad.offset,
+        this.buffers[i].offset,
+        p.value.size,
+        lr,
+        this.momentum,
+        this.weightDecay,
+        this.nesterov ? 1 : 0,
       );
     });
     this.t++;

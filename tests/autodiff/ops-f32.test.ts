@@ -28,25 +28,91 @@ interface Case {
 const unary = (low = -1.5, high = 1.5): Case => ({ shapes: [[3, 5]], ranges: [[low, high]] });
 
 const CASES: Record<keyof typeof ops, Case> = {
-  linear: { shapes: [[4, 3], [5, 3], [1, 5]] },
-  add: { shapes: [[3, 3], [3, 3]] },
-  sub: { shapes: [[3, 3], [3, 3]] },
-  mul: { shapes: [[2, 7], [2, 7]] },
+  linear: {
+    shapes: [
+      [4, 3],
+      [5, 3],
+      [1, 5],
+    ],
+  },
+  add: {
+    shapes: [
+      [3, 3],
+      [3, 3],
+    ],
+  },
+  sub: {
+    shapes: [
+      [3, 3],
+      [3, 3],
+    ],
+  },
+  mul: {
+    shapes: [
+      [2, 7],
+      [2, 7],
+    ],
+  },
   square: unary(),
   affine: { shapes: [[2, 3]], attrs: { scale: -1.5, shift: 0.25 } },
-  concatTime: { shapes: [[3, 2], [1, 1]] },
+  concatTime: {
+    shapes: [
+      [3, 2],
+      [1, 1],
+    ],
+  },
   sliceCols: { shapes: [[3, 7]], attrs: { start: 2, width: 3 } },
-  broadcastRows: { shapes: [[1, 5], [4, 2]], noGrad: [1] },
-  tanh: unary(), sigmoid: unary(), softplus: unary(), relu: unary(), sin: unary(), cos: unary(), exp: unary(),
+  broadcastRows: {
+    shapes: [
+      [1, 5],
+      [4, 2],
+    ],
+    noGrad: [1],
+  },
+  tanh: unary(),
+  sigmoid: unary(),
+  softplus: unary(),
+  relu: unary(),
+  sin: unary(),
+  cos: unary(),
+  exp: unary(),
   log: unary(0.2, 3),
-  reluMask: { shapes: [[3, 3], [3, 3]], noGrad: [1] },
+  reluMask: {
+    shapes: [
+      [3, 3],
+      [3, 3],
+    ],
+    noGrad: [1],
+  },
   reciprocal: unary(0.5, 2),
   sum: { shapes: [[3, 7]] },
   mean: { shapes: [[3, 7]] },
   sumSquares: { shapes: [[3, 7]] },
-  softmaxCrossEntropy: { shapes: [[4, 5], [4, 5]], ranges: [[-3, 3], [0, 1]], noGrad: [1] },
-  mse: { shapes: [[3, 3], [3, 3]] },
-  gaussianLogDensity: { shapes: [[2, 3], [2, 3], [2, 3]], ranges: [undefined, undefined, [-1, 0.5]] },
+  softmaxCrossEntropy: {
+    shapes: [
+      [4, 5],
+      [4, 5],
+    ],
+    ranges: [
+      [-3, 3],
+      [0, 1],
+    ],
+    noGrad: [1],
+  },
+  mse: {
+    shapes: [
+      [3, 3],
+      [3, 3],
+    ],
+  },
+  gaussianLogDensity: {
+    shapes: [
+      [2, 3],
+      [2, 3],
+      [2, 3],
+    ],
+    ranges: [undefined, undefined, [-1, 0.5]],
+  },
 };
 
 /** Inputs and seeds, drawn in f64 and rounded to f32 so both runtimes start from identical values. */
@@ -61,7 +127,8 @@ function draw(op: Op, c: Case, taylor: boolean, seed: number): Draw {
   const rng = new Rng(seed);
   const constant = new Set(op.constantInputs ?? []);
   const out = op.shape(c.shapes, c.attrs ?? {});
-  const values = (n: number, [low, high]: [number, number]) => Float64Array.from({ length: n }, () => Math.fround(rng.uniformIn(low, high)));
+  const values = (n: number, [low, high]: [number, number]) =>
+    Float64Array.from({ length: n }, () => Math.fround(rng.uniformIn(low, high)));
   const inputs = c.shapes.map((shape, i) => {
     const range = c.ranges?.[i] ?? [-1.5, 1.5];
     const n = sizeOf(shape);
@@ -96,10 +163,15 @@ function run(rt: Runtime, op: Op, c: Case, d: Draw, taylor: boolean): Outcome {
     };
     const auxCount = taylor ? (op.taylorAux ?? 0) : 0;
     const site: Site = {
-      inShapes: c.shapes, rows: out[0], cols: out[1], attrs,
+      inShapes: c.shapes,
+      rows: out[0],
+      cols: out[1],
+      attrs,
       x: d.inputs.map(put),
       y: arena.allocZeroed(slabs * sizeOf(out)),
-      saved: 0, gx: [], gy: 0,
+      saved: 0,
+      gx: [],
+      gy: 0,
       tmp: arena.allocZeroed(Math.max(sizeOf(out), ...c.shapes.map(sizeOf))),
       aux: Array.from({ length: auxCount }, () => arena.allocZeroed(slabs * sizeOf(out))),
       gaux: [],
@@ -109,14 +181,18 @@ function run(rt: Runtime, op: Op, c: Case, d: Draw, taylor: boolean): Outcome {
     if (taylor) for (let k = 0; k <= K; k++) op.taylor!(kernels, site, k);
     else op.forward(kernels, site);
     site.gy = put(d.gy);
-    site.gx = c.shapes.map((shape, i) => (c.noGrad?.includes(i) ? 0 : arena.allocZeroed((taylor && !constant.has(i) ? slabs : 1) * sizeOf(shape))));
+    site.gx = c.shapes.map((shape, i) =>
+      c.noGrad?.includes(i) ? 0 : arena.allocZeroed((taylor && !constant.has(i) ? slabs : 1) * sizeOf(shape)),
+    );
     site.gaux = site.aux.map(() => arena.allocZeroed(slabs * sizeOf(out)));
     if (taylor) for (let k = K; k >= 0; k--) op.taylorVjp!(kernels, site, k);
     else op.vjp(kernels, site);
     return {
       y: arena.read(site.y, slabs * sizeOf(out)),
       aux: site.aux.map((p) => arena.read(p, slabs * sizeOf(out))),
-      gx: site.gx.map((p, i) => (p ? arena.read(p, (taylor && !constant.has(i) ? slabs : 1) * sizeOf(c.shapes[i])) : new Float64Array(0))),
+      gx: site.gx.map((p, i) =>
+        p ? arena.read(p, (taylor && !constant.has(i) ? slabs : 1) * sizeOf(c.shapes[i])) : new Float64Array(0),
+      ),
     };
   });
 }
@@ -142,7 +218,10 @@ for (const [name, c] of Object.entries(CASES) as [keyof typeof ops, Case][]) {
     const r32 = run(rt32, op, c, d, false);
     const r64 = run(rt64, op, c, d, false);
     assertAgree(r32, r64, name);
-    assert.ok(r64.y.some((v) => v !== 0), 'a nonzero output (the comparison can fail)');
+    assert.ok(
+      r64.y.some((v) => v !== 0),
+      'a nonzero output (the comparison can fail)',
+    );
   });
   if (op.taylor) {
     test(`${name}: taylor and taylorVjp at orders 0..${K} in f32 agree with f64`, () => {
@@ -151,7 +230,10 @@ for (const [name, c] of Object.entries(CASES) as [keyof typeof ops, Case][]) {
       const r64 = run(rt64, op, c, d, true);
       assertAgree(r32, r64, name);
       const n = r64.y.length / (K + 1);
-      assert.ok(r64.y.subarray(K * n).some((v) => v !== 0), `a nonzero order-${K} coefficient`);
+      assert.ok(
+        r64.y.subarray(K * n).some((v) => v !== 0),
+        `a nonzero order-${K} coefficient`,
+      );
     });
   }
 }

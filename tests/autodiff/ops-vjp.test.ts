@@ -28,24 +28,51 @@ const unary = (name: keyof typeof ops, low = -2, high = 2): Case => ({
 });
 
 const CASES: Case[] = [
-  { name: 'linear', inputs: [{ shape: [4, 3] }, { shape: [5, 3] }, { shape: [1, 5] }], apply: (t, [x, w, b]) => t.linear(x, w, b) },
+  {
+    name: 'linear',
+    inputs: [{ shape: [4, 3] }, { shape: [5, 3] }, { shape: [1, 5] }],
+    apply: (t, [x, w, b]) => t.linear(x, w, b),
+  },
   { name: 'linear (no bias)', inputs: [{ shape: [1, 7] }, { shape: [2, 7] }], apply: (t, [x, w]) => t.linear(x, w) },
   { name: 'add', inputs: [{ shape: [3, 3] }, { shape: [3, 3] }], apply: (t, [a, b]) => t.add(a, b) },
   { name: 'sub', inputs: [{ shape: [3, 3] }, { shape: [3, 3] }], apply: (t, [a, b]) => t.sub(a, b) },
   { name: 'mul', inputs: [{ shape: [2, 7] }, { shape: [2, 7] }], apply: (t, [a, b]) => t.mul(a, b) },
   { name: 'affine', inputs: [{ shape: [2, 3] }], apply: (t, [x]) => t.affine(x, -1.5, 0.25) },
-  { name: 'sliceCols', inputs: [{ shape: [3, 7] }], apply: (t, [x]) => t.apply(ops.sliceCols, [x], { start: 2, width: 3 }) },
-  { name: 'broadcastRows', inputs: [{ shape: [1, 5] }, { shape: [4, 2], constant: true }], apply: (t, [r, like]) => t.apply(ops.broadcastRows, [r, like]) },
+  {
+    name: 'sliceCols',
+    inputs: [{ shape: [3, 7] }],
+    apply: (t, [x]) => t.apply(ops.sliceCols, [x], { start: 2, width: 3 }),
+  },
+  {
+    name: 'broadcastRows',
+    inputs: [{ shape: [1, 5] }, { shape: [4, 2], constant: true }],
+    apply: (t, [r, like]) => t.apply(ops.broadcastRows, [r, like]),
+  },
   { name: 'concatTime', inputs: [{ shape: [3, 2] }, { shape: [1, 1] }], apply: (t, [x, tt]) => t.concatTime(x, tt) },
-  unary('square'), unary('tanh'), unary('sigmoid'), unary('softplus'), unary('relu'), unary('sin'), unary('cos'), unary('exp'),
-  unary('log', 0.2, 3), unary('reciprocal', 0.5, 2),
-  { name: 'reluMask', inputs: [{ shape: [3, 3] }, { shape: [3, 3], constant: true }], apply: (t, [x, r]) => t.reluMask(x, r) },
+  unary('square'),
+  unary('tanh'),
+  unary('sigmoid'),
+  unary('softplus'),
+  unary('relu'),
+  unary('sin'),
+  unary('cos'),
+  unary('exp'),
+  unary('log', 0.2, 3),
+  unary('reciprocal', 0.5, 2),
+  {
+    name: 'reluMask',
+    inputs: [{ shape: [3, 3] }, { shape: [3, 3], constant: true }],
+    apply: (t, [x, r]) => t.reluMask(x, r),
+  },
   { name: 'sum', inputs: [{ shape: [3, 7] }], apply: (t, [x]) => t.sum(x) },
   { name: 'mean', inputs: [{ shape: [3, 7] }], apply: (t, [x]) => t.mean(x) },
   { name: 'sumSquares', inputs: [{ shape: [3, 7] }], apply: (t, [x]) => t.sumSquares(x) },
   {
     name: 'softmaxCrossEntropy',
-    inputs: [{ shape: [4, 5], low: -3, high: 3 }, { shape: [4, 5], low: 0, high: 1, constant: true }],
+    inputs: [
+      { shape: [4, 5], low: -3, high: 3 },
+      { shape: [4, 5], low: 0, high: 1, constant: true },
+    ],
     apply: (t, [l, y]) => t.softmaxCrossEntropy(l, y),
   },
   { name: 'mse', inputs: [{ shape: [3, 3] }, { shape: [3, 3] }], apply: (t, [a, b]) => t.mse(a, b) },
@@ -60,10 +87,15 @@ for (const c of CASES) {
   test(`${c.name}: VJP matches central differences for every input`, () => {
     const rng = new Rng(c.name.length * 31 + 7);
     arena.scope(() => {
-      const values = c.inputs.map((i) => Tensor.from(arena, randomArray(rng, i.shape[0] * i.shape[1], i.low ?? -1, i.high ?? 1), ...i.shape));
+      const values = c.inputs.map((i) =>
+        Tensor.from(arena, randomArray(rng, i.shape[0] * i.shape[1], i.low ?? -1, i.high ?? 1), ...i.shape),
+      );
       const outShape = (() => {
         const tape = new Tape(rt);
-        return c.apply(tape, values.map((v) => tape.constant(v))).shape;
+        return c.apply(
+          tape,
+          values.map((v) => tape.constant(v)),
+        ).shape;
       })();
       const weights = Tensor.from(arena, randomArray(rng, outShape[0] * outShape[1]), ...outShape);
       const w = weights.toFloat64Array();
@@ -71,7 +103,12 @@ for (const c of CASES) {
       const loss = () =>
         arena.scope(() => {
           const tape = new Tape(rt);
-          const y = c.apply(tape, values.map((v) => tape.constant(v))).value.asFloat64();
+          const y = c
+            .apply(
+              tape,
+              values.map((v) => tape.constant(v)),
+            )
+            .value.asFloat64();
           return y.reduce((s, v, i) => s + v * w[i], 0);
         });
       const grads = arena.scope(() => {
@@ -100,13 +137,19 @@ test('gradients accumulate into parameters and into leaves shared by several ops
       const wv = tape.parameter(p);
       // L = Σ (x·w + x)  → ∂L/∂x = w + 1, ∂L/∂w = x (accumulated over passes)
       tape.backward(tape.sum(tape.add(tape.mul(xv, wv), xv)));
-      assert.equal(Array.from(xv.grad!.data), Array.from(p.value.data).map((v) => v + 1));
-      assert.equal(Array.from(p.grad.data), Array.from(x.data).map((v) => pass * v));
+      assert.equal(
+        Array.from(xv.grad!.data),
+        Array.from(p.value.data).map((v) => v + 1),
+      );
+      assert.equal(
+        Array.from(p.grad.data),
+        Array.from(x.data).map((v) => pass * v),
+      );
     }
   });
 });
 
-test('a second backward on the same tape adds only the new root\'s gradient (intermediate cotangents start from zero)', () => {
+test("a second backward on the same tape adds only the new root's gradient (intermediate cotangents start from zero)", () => {
   arena.scope(() => {
     const tape = new Tape(rt);
     const x = tape.variable(Tensor.from(arena, [2, -0.5], 1, 2));
@@ -128,12 +171,30 @@ test('shape mismatches and bad seeds are typed errors that name the op', () => {
     const tape = new Tape(rt);
     const a = tape.variable(Tensor.zeros(arena, 2, 3));
     const b = tape.variable(Tensor.zeros(arena, 3, 2));
-    assert.throws(() => tape.add(a, b), (e: Error) => e instanceof ShapeError && /add/.test(e.message));
-    assert.throws(() => tape.linear(a, b), (e: Error) => e instanceof ShapeError && /linear/.test(e.message));
-    assert.throws(() => tape.concatTime(a, b), (e: Error) => e instanceof ShapeError && /time/.test(e.message));
-    assert.throws(() => tape.apply(ops.add, [a]), (e: Error) => e instanceof ArgumentError);
-    assert.throws(() => tape.backward(tape.tanh(a)), (e: Error) => e instanceof ArgumentError && /seed/.test(e.message));
-    assert.throws(() => tape.backward(tape.constant(Tensor.zeros(arena, 1, 1))), (e: Error) => e instanceof ArgumentError);
+    assert.throws(
+      () => tape.add(a, b),
+      (e: Error) => e instanceof ShapeError && /add/.test(e.message),
+    );
+    assert.throws(
+      () => tape.linear(a, b),
+      (e: Error) => e instanceof ShapeError && /linear/.test(e.message),
+    );
+    assert.throws(
+      () => tape.concatTime(a, b),
+      (e: Error) => e instanceof ShapeError && /time/.test(e.message),
+    );
+    assert.throws(
+      () => tape.apply(ops.add, [a]),
+      (e: Error) => e instanceof ArgumentError,
+    );
+    assert.throws(
+      () => tape.backward(tape.tanh(a)),
+      (e: Error) => e instanceof ArgumentError && /seed/.test(e.message),
+    );
+    assert.throws(
+      () => tape.backward(tape.constant(Tensor.zeros(arena, 1, 1))),
+      (e: Error) => e instanceof ArgumentError,
+    );
   });
 });
 

@@ -13,20 +13,39 @@ if (!available) console.warn(`\n  [skipped] browser test: ${CHROMIUM} not found 
 
 const run = available ? test : test.skip;
 
-interface InBrowser { gemm: number[]; decay: number; loss: number; nfe: number; sameAfterReload: boolean; build: string; baselineLoss: number }
+interface InBrowser {
+  gemm: number[];
+  decay: number;
+  loss: number;
+  nfe: number;
+  sameAfterReload: boolean;
+  build: string;
+  baselineLoss: number;
+}
 
 run('bundle solves, trains and reloads a model in a page and in a module worker', async () => {
   const { server, origin } = await serveBundle(new URL('../../build/index.js', import.meta.url));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();
     await page.goto(origin + '/');
-    await page.waitForFunction(() => (window as unknown as { __taynode?: unknown }).__taynode !== undefined, null, { timeout: 20_000 });
-    const outcome = await page.evaluate(() => (window as unknown as { __taynode: { page?: InBrowser; worker?: InBrowser; error?: string } }).__taynode);
+    await page.waitForFunction(() => (window as unknown as { __taynode?: unknown }).__taynode !== undefined, null, {
+      timeout: 20_000,
+    });
+    const outcome = await page.evaluate(
+      () => (window as unknown as { __taynode: { page?: InBrowser; worker?: InBrowser; error?: string } }).__taynode,
+    );
     assert.is(outcome.error, undefined, outcome.error);
     for (const where of ['page', 'worker'] as const) {
       const r = outcome[where]!;
@@ -38,7 +57,10 @@ run('bundle solves, trains and reloads a model in a page and in a module worker'
       // Chromium validates relaxed SIMD, so the default runtime is the relaxed build; it agrees with the
       // baseline build (forced) to rounding (fused multiply-adds in the GEMMs)
       assert.is(r.build, 'relaxed', `${where}: the relaxed-SIMD build is chosen`);
-      assert.ok(Math.abs(r.loss - r.baselineLoss) <= 1e-12 * Math.abs(r.baselineLoss), `${where}: relaxed loss ${r.loss} vs baseline ${r.baselineLoss}`);
+      assert.ok(
+        Math.abs(r.loss - r.baselineLoss) <= 1e-12 * Math.abs(r.baselineLoss),
+        `${where}: relaxed loss ${r.loss} vs baseline ${r.baselineLoss}`,
+      );
     }
     assert.is(outcome.page!.loss, outcome.worker!.loss, 'page and worker agree bit for bit');
   } finally {

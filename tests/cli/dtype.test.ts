@@ -30,9 +30,27 @@ function program(): Command {
 test('a bad --dtype is refused naming the option, before any work', async () => {
   for (const command of ['toy', 'cnf', 'latent', 'mnist', 'beyond']) {
     let stderr = '';
-    const p = program().configureOutput({ writeErr: (s) => { stderr += s; }, writeOut: () => {} });
-    for (const c of p.commands) c.exitOverride().configureOutput({ writeErr: (s) => { stderr += s; }, writeOut: () => {} }).action(() => { throw new Error('ran'); });
-    await p.parseAsync([command, '--dtype', 'float16'], { from: 'user' }).then(() => assert.unreachable(`${command} accepted float16`), () => {});
+    const p = program().configureOutput({
+      writeErr: (s) => {
+        stderr += s;
+      },
+      writeOut: () => {},
+    });
+    for (const c of p.commands)
+      c.exitOverride()
+        .configureOutput({
+          writeErr: (s) => {
+            stderr += s;
+          },
+          writeOut: () => {},
+        })
+        .action(() => {
+          throw new Error('ran');
+        });
+    await p.parseAsync([command, '--dtype', 'float16'], { from: 'user' }).then(
+      () => assert.unreachable(`${command} accepted float16`),
+      () => {},
+    );
     assert.match(stderr, /--dtype <type>' argument 'float16' is invalid.*float64, float32/, command);
   }
 });
@@ -44,7 +62,9 @@ async function runF32(args: string[]): Promise<Record<string, unknown>> {
   const log = console.log;
   console.log = () => {};
   try {
-    await program().parseAsync([...args, '--dtype', 'float32', '--out', dir, '--json', json, '--no-progress'], { from: 'user' });
+    await program().parseAsync([...args, '--dtype', 'float32', '--out', dir, '--json', json, '--no-progress'], {
+      from: 'user',
+    });
     return JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
   } finally {
     console.log = log;
@@ -52,13 +72,43 @@ async function runF32(args: string[]): Promise<Record<string, unknown>> {
   }
 }
 
-test('mnist --dtype float32: trains the paper\'s classifier in f32 and records the dtype', async () => {
-  const r = await runF32(['mnist', '--digits', '200', '--iterations', '2', '--batch-size', '20', '--lambdas', '0.5', '--train-tol', '1e-4',
-    '--eval-tol', '1e-5', '--nfe-batch', '40', '--eval-train', '40', '--per-example', '1', '--curve-points', '1', '--rk-images', '5',
-    '--error-tols', '1e-3', '--ref-tol', '1e-5', '--error-images', '3']);
+test("mnist --dtype float32: trains the paper's classifier in f32 and records the dtype", async () => {
+  const r = await runF32([
+    'mnist',
+    '--digits',
+    '200',
+    '--iterations',
+    '2',
+    '--batch-size',
+    '20',
+    '--lambdas',
+    '0.5',
+    '--train-tol',
+    '1e-4',
+    '--eval-tol',
+    '1e-5',
+    '--nfe-batch',
+    '40',
+    '--eval-train',
+    '40',
+    '--per-example',
+    '1',
+    '--curve-points',
+    '1',
+    '--rk-images',
+    '5',
+    '--error-tols',
+    '1e-3',
+    '--ref-tol',
+    '1e-5',
+    '--error-images',
+    '3',
+  ]);
   assert.is(r.dtype, 'float32');
   assert.is((r.settings as Record<string, unknown>).evalDtype, 'float64', 'measured on f64 copies by default');
-  assert.ok(Number.isFinite(r.nfe_reg as number) && (r.nfe_reg as number) > 0 && Number.isFinite(r.test_error_reg as number));
+  assert.ok(
+    Number.isFinite(r.nfe_reg as number) && (r.nfe_reg as number) > 0 && Number.isFinite(r.test_error_reg as number),
+  );
 });
 
 test('measuredModel: an f32 model is measured on an f64 copy of its weights (evalDtype float64), or itself (float32)', () => {
@@ -67,23 +117,50 @@ test('measuredModel: an f32 model is measured on an f64 copy of its weights (eva
   assert.is(measuredModel(m32, 'float32'), m32);
   const m64 = measuredModel(m32, 'float64');
   assert.is(m64.rt.dtype, 'float64');
-  assert.equal(m64.params.map((p) => Array.from(p.value.toFloat64Array())), m32.params.map((p) => Array.from(p.value.toFloat64Array())), 'the same weights, widened exactly');
+  assert.equal(
+    m64.params.map((p) => Array.from(p.value.toFloat64Array())),
+    m32.params.map((p) => Array.from(p.value.toFloat64Array())),
+    'the same weights, widened exactly',
+  );
   // Measured again after training steps: the same copy, holding the new weights.
   m32.params[0].value.copyFrom(m32.params[0].value.toFloat64Array().map((v) => v + 0.25));
   const again = measuredModel(m32, 'float64');
   assert.is(again, m64, 'one copy per model');
-  assert.equal(Array.from(again.params[0].value.toFloat64Array()), Array.from(m32.params[0].value.toFloat64Array()), 'refreshed weights');
-  const f64Model = createMnistModel(createRuntimeSync(), { order: 2, lambda: 0.1, method: 'dopri5', tol: 1e-5 }, new Rng(3));
+  assert.equal(
+    Array.from(again.params[0].value.toFloat64Array()),
+    Array.from(m32.params[0].value.toFloat64Array()),
+    'refreshed weights',
+  );
+  const f64Model = createMnistModel(
+    createRuntimeSync(),
+    { order: 2, lambda: 0.1, method: 'dopri5', tol: 1e-5 },
+    new Rng(3),
+  );
   assert.is(measuredModel(f64Model, 'float64'), f64Model, 'an f64 model is measured as it is');
   // At the paper's 1.4e-8 the f64 copy takes the steps its dynamics need; the f32 model may take more.
   const x = new Float64Array(20 * 784).map((_, i) => ((i * 7919) % 1000) / 1000);
   const solver = { method: 'dopri5' as const, rtol: 1.4e-8, atol: 1.4e-8 };
-  const nfe64 = m64.predict(x, { solver }).blockStats[0].nfe, nfe32 = m32.predict(x, { solver }).blockStats[0].nfe;
+  const nfe64 = m64.predict(x, { solver }).blockStats[0].nfe,
+    nfe32 = m32.predict(x, { solver }).blockStats[0].nfe;
   assert.ok(nfe64 <= nfe32, `f64 copy ${nfe64} NFE, f32 model ${nfe32}`);
 });
 
 test('toy --dtype float32: trains and records the dtype', async () => {
-  const args = ['toy', '--iterations', '4', '--hidden', '6', '--train-points', '12', '--test-points', '9', '--batch-size', '6', '--lambdas', '0.1'];
+  const args = [
+    'toy',
+    '--iterations',
+    '4',
+    '--hidden',
+    '6',
+    '--train-points',
+    '12',
+    '--test-points',
+    '9',
+    '--batch-size',
+    '6',
+    '--lambdas',
+    '0.1',
+  ];
   const r = await runF32(args);
   assert.is(r.dtype, 'float32');
   assert.is((r.settings as Record<string, unknown>).evalDtype, 'float64', 'measured on f64 copies by default');
@@ -95,15 +172,65 @@ test('toy --dtype float32: trains and records the dtype', async () => {
 });
 
 test('cnf --dtype float32: trains (Hutchinson trace in f32) and records the dtype', async () => {
-  const r = await runF32(['cnf', '--dataset', 'moons', '--iterations', '3', '--hidden', '6', '--train-size', '120', '--test-size', '30',
-    '--batch-size', '40', '--tight-eval-size', '10', '--solvers', 'dopri5', '--sweep-lambdas', '0.1', '--grid', '8', '--samples', '40']);
+  const r = await runF32([
+    'cnf',
+    '--dataset',
+    'moons',
+    '--iterations',
+    '3',
+    '--hidden',
+    '6',
+    '--train-size',
+    '120',
+    '--test-size',
+    '30',
+    '--batch-size',
+    '40',
+    '--tight-eval-size',
+    '10',
+    '--solvers',
+    'dopri5',
+    '--sweep-lambdas',
+    '0.1',
+    '--grid',
+    '8',
+    '--samples',
+    '40',
+  ]);
   assert.is(r.dtype, 'float32');
   assert.ok(Number.isFinite(r.nll_reg as number), `nll_reg ${r.nll_reg}`);
 });
 
 test('latent --dtype float32: trains (GRU encoder, tape ops in f32) and records the dtype', async () => {
-  const r = await runF32(['latent', '--series', '20', '--points', '12', '--observed', '6', '--latent', '3', '--gru-hidden', '6', '--units', '8', '--layers', '2',
-    '--iterations', '3', '--batch-size', '5', '--lambdas', '0.1', '--nfe-series', '3', '--train-tol', '1e-4', '--eval-tol', '1e-6']);
+  const r = await runF32([
+    'latent',
+    '--series',
+    '20',
+    '--points',
+    '12',
+    '--observed',
+    '6',
+    '--latent',
+    '3',
+    '--gru-hidden',
+    '6',
+    '--units',
+    '8',
+    '--layers',
+    '2',
+    '--iterations',
+    '3',
+    '--batch-size',
+    '5',
+    '--lambdas',
+    '0.1',
+    '--nfe-series',
+    '3',
+    '--train-tol',
+    '1e-4',
+    '--eval-tol',
+    '1e-6',
+  ]);
   assert.is(r.dtype, 'float32');
   assert.ok(Number.isFinite(r.mse_reg as number), `mse_reg ${r.mse_reg}`);
 });

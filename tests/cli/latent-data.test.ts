@@ -1,6 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_PERIODIC, periodicSeries, periodicSet, splitIndices, trueDynamicsSolve } from '../../packages/cli/src/experiments/latent/data.js';
+import {
+  DEFAULT_PERIODIC,
+  periodicSeries,
+  periodicSet,
+  splitIndices,
+  trueDynamicsSolve,
+} from '../../packages/cli/src/experiments/latent/data.js';
 import { ENCODER_FEATURES, makeBatch, windowOf } from '../../packages/cli/src/experiments/latent/batches.js';
 
 const big = periodicSet({ ...DEFAULT_PERIODIC, series: 2000, seed: 5 });
@@ -16,10 +22,16 @@ test('periodic set: one grid, first point 0, sorted, within [0, tMax]', () => {
 });
 
 test('periodic set: frequencies U[0.4, 0.8], offsets 1 + N(0, 0.1), noise 0.01·U[0, 1) on all points but the first', () => {
-  const n = big.settings.series, p = big.times.length;
+  const n = big.settings.series,
+    p = big.times.length;
   const stats = (xs: Float64Array) => {
     const m = xs.reduce((a, x) => a + x, 0) / xs.length;
-    return { m, sd: Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)), lo: xs.reduce((a, x) => Math.min(a, x), Infinity), hi: xs.reduce((a, x) => Math.max(a, x), -Infinity) };
+    return {
+      m,
+      sd: Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)),
+      lo: xs.reduce((a, x) => Math.min(a, x), Infinity),
+      hi: xs.reduce((a, x) => Math.max(a, x), -Infinity),
+    };
   };
   for (const f of [big.startFreq, big.endFreq]) {
     const s = stats(f);
@@ -35,12 +47,16 @@ test('periodic set: frequencies U[0.4, 0.8], offsets 1 + N(0, 0.1), noise 0.01·
   }
   const ns = stats(Float64Array.from(noise));
   assert.ok(ns.lo >= 0 && ns.hi < 0.01 + 1e-12, `noise in [${ns.lo}, ${ns.hi}]`);
-  assert.ok(Math.abs(ns.m - 0.005) < 1e-4 && Math.abs(ns.sd - 0.01 / Math.sqrt(12)) < 1e-4, `noise mean ${ns.m}, sd ${ns.sd}`);
+  assert.ok(
+    Math.abs(ns.m - 0.005) < 1e-4 && Math.abs(ns.sd - 0.01 / Math.sqrt(12)) < 1e-4,
+    `noise mean ${ns.m}, sd ${ns.sd}`,
+  );
 });
 
 test('periodic series: the phase integrates 2π·freq(t) with the frequency linear in t (closed form for a fine grid)', () => {
   // fine uniform grid: the left Riemann sum tends to φ(t) = 2π(f0·t + (f1 − f0)·t²/(2T))
-  const T = 5, n = 200001;
+  const T = 5,
+    n = 200001;
   const times = Float64Array.from({ length: n }, (_, i) => (T * i) / (n - 1));
   const x = periodicSeries(times, 0.45, 0.75, 1.1);
   for (const i of [0, 50000, 123457, n - 1]) {
@@ -49,20 +65,26 @@ test('periodic series: the phase integrates 2π·freq(t) with the frequency line
     assert.ok(Math.abs(x[i] - exact) < 1e-4, `t = ${t}: ${x[i]} vs ${exact}`);
   }
   // and the set's clean values are exactly this function of the drawn parameters
-  const b = 17, p = big.times.length;
-  assert.equal(Array.from(big.clean.subarray(b * p, (b + 1) * p)), Array.from(periodicSeries(big.times, big.startFreq[b], big.endFreq[b], big.offset[b])));
+  const b = 17,
+    p = big.times.length;
+  assert.equal(
+    Array.from(big.clean.subarray(b * p, (b + 1) * p)),
+    Array.from(periodicSeries(big.times, big.startFreq[b], big.endFreq[b], big.offset[b])),
+  );
 });
 
 test('the generating process as an ODE (rotation at 2π·f(t)) reproduces the closed form; tighter tolerances cost more NFE', () => {
   const b = 3;
-  const f0 = big.startFreq[b], f1 = big.endFreq[b];
+  const f0 = big.startFreq[b],
+    f1 = big.endFreq[b];
   const ts = [0, 0.7, 2.2, 4.1, 5];
   const { x, stats } = trueDynamicsSolve(big, b, 1e-11, ts);
   ts.forEach((t, i) => {
     const exact = big.offset[b] + Math.sin(2 * Math.PI * (f0 * t + ((f1 - f0) * t * t) / 10));
     assert.ok(Math.abs(x[i] - exact) < 1e-8, `t = ${t}: ${x[i]} vs ${exact}`);
   });
-  const loose = trueDynamicsSolve(big, b, 1e-5).stats.nfe, tight = trueDynamicsSolve(big, b, 1.4e-8).stats.nfe;
+  const loose = trueDynamicsSolve(big, b, 1e-5).stats.nfe,
+    tight = trueDynamicsSolve(big, b, 1.4e-8).stats.nfe;
   assert.ok(loose > 0 && tight > loose && stats.nfe > tight, `${loose} < ${tight} < ${stats.nfe}`);
 });
 
@@ -71,7 +93,10 @@ test('periodic set: each series keeps `observed` distinct points, different per 
   const patterns = new Set<string>();
   for (let b = 0; b < 50; b++) {
     const row = big.mask.subarray(b * p, (b + 1) * p);
-    assert.is(row.reduce((a, m) => a + m, 0), 50);
+    assert.is(
+      row.reduce((a, m) => a + m, 0),
+      50,
+    );
     assert.ok(row.every((m) => m === 0 || m === 1));
     patterns.add(row.join(''));
   }
@@ -81,7 +106,10 @@ test('periodic set: each series keeps `observed` distinct points, different per 
   assert.equal(again.mask, big.mask);
   const other = periodicSet({ ...DEFAULT_PERIODIC, series: 2000, seed: 6 });
   assert.not.equal(other.values, big.values);
-  assert.throws(() => periodicSet({ ...DEFAULT_PERIODIC, observed: 101 }), /observed: expected at most the 100 grid points/);
+  assert.throws(
+    () => periodicSet({ ...DEFAULT_PERIODIC, observed: 101 }),
+    /observed: expected at most the 100 grid points/,
+  );
   assert.throws(() => periodicSet({ ...DEFAULT_PERIODIC, tMax: 0 }), /tMax/);
   assert.throws(() => periodicSet({ ...DEFAULT_PERIODIC, freqHigh: 0.1 }), /freqHigh/);
 });
@@ -121,7 +149,8 @@ test('split 80/20 and batches: encoder input [x·m, m, Δt] backwards-readable, 
   assert.is(extrap.steps, Math.max(...counts));
   assert.is(eb.x.length, 2 * extrap.steps * 3);
   [1, 3].forEach((s, b) => {
-    for (let k = counts[s]; k < extrap.steps; k++) assert.equal(Array.from(eb.x.subarray((b * extrap.steps + k) * 3, (b * extrap.steps + k + 1) * 3)), [0, 0, 0]);
+    for (let k = counts[s]; k < extrap.steps; k++)
+      assert.equal(Array.from(eb.x.subarray((b * extrap.steps + k) * 3, (b * extrap.steps + k + 1) * 3)), [0, 0, 0]);
     for (let k = 0; k < counts[s]; k++) assert.is(eb.x[(b * extrap.steps + k) * 3 + 1], 1);
   });
 });

@@ -17,7 +17,15 @@ const set = periodicSet({ ...DEFAULT_PERIODIC, series: 6, points: 9, observed: 5
 
 function setup(decoder: Partial<DecoderSettings>, mode: 'interp' | 'extrap' = 'interp') {
   const window = windowOf(set, mode);
-  const d: DecoderSettings = { tMax: 5, order: 2, lambda: 0, samples: 1, solver: { method: 'rk4', steps: 12 }, gradient: 'checkpoint', ...decoder };
+  const d: DecoderSettings = {
+    tMax: 5,
+    order: 2,
+    lambda: 0,
+    samples: 1,
+    solver: { method: 'rk4', steps: 12 },
+    gradient: 'checkpoint',
+    ...decoder,
+  };
   const model = createLatentOde(rt, arch, d, window.steps, new Rng(1));
   // larger weights than the initialiser's, so every part's gradient matters
   for (const p of model.params) p.value.copyFrom(p.value.toFloat64Array().map((v) => 2 * v));
@@ -25,10 +33,27 @@ function setup(decoder: Partial<DecoderSettings>, mode: 'interp' | 'extrap' = 'i
   return { model, batch };
 }
 
-const cases: { name: string; decoder: Partial<DecoderSettings>; samples: number; klWeight: number; mode?: 'interp' | 'extrap' }[] = [
+const cases: {
+  name: string;
+  decoder: Partial<DecoderSettings>;
+  samples: number;
+  klWeight: number;
+  mode?: 'interp' | 'extrap';
+}[] = [
   { name: 'one sample, KL weight 0.3', decoder: {}, samples: 1, klWeight: 0.3 },
-  { name: 'importance-weighted over 3 samples with λ·R_2', decoder: { lambda: 0.05, samples: 3 }, samples: 3, klWeight: 1 },
-  { name: 'extrapolation (encoder on the first half, loss on the second) with λ·R_3', decoder: { lambda: 0.02, order: 3 }, samples: 1, klWeight: 0.5, mode: 'extrap' },
+  {
+    name: 'importance-weighted over 3 samples with λ·R_2',
+    decoder: { lambda: 0.05, samples: 3 },
+    samples: 3,
+    klWeight: 1,
+  },
+  {
+    name: 'extrapolation (encoder on the first half, loss on the second) with λ·R_3',
+    decoder: { lambda: 0.02, order: 3 },
+    samples: 1,
+    klWeight: 0.5,
+    mode: 'extrap',
+  },
 ];
 
 for (const c of cases) {
@@ -42,7 +67,9 @@ for (const c of cases) {
     const grads = model.params.map((p) => p.grad.toFloat64Array());
     const loss = () => latentObjective(model, batch, { ...options, gradient: false }).loss;
     const rng = new Rng(4);
-    model.params.forEach((p, i) => checkDirectional(`${c.name}: ${p.name}`, loss, p.value, grads[i], rng, { h: 1e-6, tol: 1e-6 }));
+    model.params.forEach((p, i) =>
+      checkDirectional(`${c.name}: ${p.name}`, loss, p.value, grads[i], rng, { h: 1e-6, tol: 1e-6 }),
+    );
   });
 }
 
@@ -53,19 +80,28 @@ test('latent objective: the adjoint agrees with the checkpointed replay (dopri5 
     const r = latentObjective(model, batch, { eps, klWeight: 1, sigma: 0.3 });
     return { r, g: model.params.map((p) => p.grad.toFloat64Array()) };
   };
-  const a = grads('checkpoint'), b = grads('adjoint');
+  const a = grads('checkpoint'),
+    b = grads('adjoint');
   assert.ok(Math.abs(a.r.loss - b.r.loss) < 1e-12 * Math.abs(a.r.loss));
-  a.g.forEach((g, i) => assert.ok(relativeError(b.g[i], g, 1e-3) < 1e-6, `parameter ${i}: ${relativeError(b.g[i], g, 1e-3)}`));
+  a.g.forEach((g, i) =>
+    assert.ok(relativeError(b.g[i], g, 1e-3) < 1e-6, `parameter ${i}: ${relativeError(b.g[i], g, 1e-3)}`),
+  );
 });
 
-test('latent objective: backprop (three samples\' solves awaiting their backward at once) equals the checkpointed replay to rounding', () => {
+test("latent objective: backprop (three samples' solves awaiting their backward at once) equals the checkpointed replay to rounding", () => {
   const grads = (gradient: 'checkpoint' | 'backprop') => {
-    const { model, batch } = setup({ gradient, lambda: 0.05, samples: 3, solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7 } });
+    const { model, batch } = setup({
+      gradient,
+      lambda: 0.05,
+      samples: 3,
+      solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7 },
+    });
     const eps = drawEps(new Rng(9), 3, batch.size, arch.latent);
     const r = latentObjective(model, batch, { eps, klWeight: 1, sigma: 0.3 });
     return { r, g: model.params.map((p) => p.grad.toFloat64Array()) };
   };
-  const a = grads('checkpoint'), b = grads('backprop');
+  const a = grads('checkpoint'),
+    b = grads('backprop');
   assert.is(b.r.nfeBackward, 0);
   assert.ok(a.r.nfeBackward > 0);
   assert.ok(Math.abs(a.r.loss - b.r.loss) <= 1e-14 * Math.abs(a.r.loss));
@@ -74,8 +110,14 @@ test('latent objective: backprop (three samples\' solves awaiting their backward
 
 test('latent objective: bad ε, KL weight and σ are named', () => {
   const { model, batch } = setup({});
-  assert.throws(() => latentObjective(model, batch, { eps: [], klWeight: 1, sigma: 0.01 }), /eps: expected one ε array per sample/);
-  assert.throws(() => latentObjective(model, batch, { eps: [new Float64Array(2)], klWeight: 1, sigma: 0.01 }), /eps\[0\]: expected 4 × 3 values/);
+  assert.throws(
+    () => latentObjective(model, batch, { eps: [], klWeight: 1, sigma: 0.01 }),
+    /eps: expected one ε array per sample/,
+  );
+  assert.throws(
+    () => latentObjective(model, batch, { eps: [new Float64Array(2)], klWeight: 1, sigma: 0.01 }),
+    /eps\[0\]: expected 4 × 3 values/,
+  );
   const eps = drawEps(new Rng(1), 1, batch.size, arch.latent);
   assert.throws(() => latentObjective(model, batch, { eps, klWeight: -1, sigma: 0.01 }), /klWeight/);
   assert.throws(() => latentObjective(model, batch, { eps, klWeight: 1, sigma: 0 }), /sigma/);

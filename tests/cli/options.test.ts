@@ -9,7 +9,12 @@ import { registerToyCommand } from '../../packages/cli/src/commands/toy.js';
 /** Parses `args` as the CLI would; returns commander's error message ('' if parsing got to the action). */
 async function parseError(args: string[]): Promise<string> {
   let stderr = '';
-  const program = new Command().exitOverride().configureOutput({ writeErr: (s) => { stderr += s; }, writeOut: () => {} });
+  const program = new Command().exitOverride().configureOutput({
+    writeErr: (s) => {
+      stderr += s;
+    },
+    writeOut: () => {},
+  });
   registerKernelsCommand(program);
   registerSolverOrderCommand(program);
   registerToyCommand(program);
@@ -44,7 +49,8 @@ test('good values get through', async () => {
     ['kernels', '--size', '7', '--seed', '-3'],
     ['solver-order', '--rtol', '1e-4', '--atol', '1e-5', '--max-degree', '3'],
     ['toy', '--train-points', '2', '--lambdas', '0.5,2', '--seed', '0', '--weight-decay', '0'],
-  ]) assert.is(await parseError(args), '', args.join(' '));
+  ])
+    assert.is(await parseError(args), '', args.join(' '));
 });
 
 test.run();

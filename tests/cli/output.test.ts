@@ -3,7 +3,17 @@
 // terminal is plain lines.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +30,14 @@ test('the default is taynode-results/<command> in the current directory', () => 
 test('an unwritable --out fails at once, naming the option', () => {
   const locked = join(root, 'locked');
   writeFileSync(locked, 'a file, not a folder');
-  assert.throws(() => checkWritable(join(locked, 'sub')), (e: unknown) => e instanceof OutputError && e.message.startsWith(`--out ${join(locked, 'sub')}: not writable`));
-  assert.throws(() => new OutputDir(join(locked, 'x'), { command: 'test', option: '--dir' }), (e: unknown) => e instanceof OutputError && e.message.startsWith('--dir'));
+  assert.throws(
+    () => checkWritable(join(locked, 'sub')),
+    (e: unknown) => e instanceof OutputError && e.message.startsWith(`--out ${join(locked, 'sub')}: not writable`),
+  );
+  assert.throws(
+    () => new OutputDir(join(locked, 'x'), { command: 'test', option: '--dir' }),
+    (e: unknown) => e instanceof OutputError && e.message.startsWith('--dir'),
+  );
   if (process.getuid?.() !== 0) {
     // (root may write anywhere, so this half only means something for other users)
     const ro = join(root, 'ro');
@@ -48,10 +64,14 @@ test('OutputDir: the old results stay whole until commit; commit swaps the new o
   third.write('a.json', 'new a');
   third.commit();
   assert.equal(readdirSync(dir).sort(), [MARKER, 'a.json'], 'no stale file from the previous run');
-  assert.equal(readdirSync(root).filter((f) => f.includes('partial')), [], 'no staging folder left');
+  assert.equal(
+    readdirSync(root).filter((f) => f.includes('partial')),
+    [],
+    'no staging folder left',
+  );
 });
 
-test('a crashed run removes its staging folder; a killed one\'s is removed by the next run; the old results stay', () => {
+test("a crashed run removes its staging folder; a killed one's is removed by the next run; the old results stay", () => {
   const dir = join(root, 'interrupted');
   const first = new OutputDir(dir, { command: 'test' });
   first.write('a.json', 'old a');
@@ -67,7 +87,11 @@ test('a crashed run removes its staging folder; a killed one\'s is removed by th
     const script = `import { OutputDir } from ${JSON.stringify(module)};\nconst out = new OutputDir(${JSON.stringify(dir)}, { command: 'test' });\nout.write('a.json', 'new a');\nconsole.log(out.staging);\n${ending};\n`;
     // output.ts imports 'taynode' (the library's sources here), so the child needs the wasm loader too.
     const wasmLoader = new URL('../setup/register-wasm-loader.mjs', import.meta.url).href;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--import', wasmLoader, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', wasmLoader, '--input-type=module', '-e', script],
+      { encoding: 'utf8', timeout: 30000 },
+    );
     const staging = child.stdout.trim();
     assert.ok(staging.includes('partial'), `${how}: the child staged its files (${child.stderr})`);
     assert.is(readFileSync(join(dir, 'a.json'), 'utf8'), 'old a', `${how}: the old results stay`);
@@ -87,7 +111,7 @@ test('a crashed run removes its staging folder; a killed one\'s is removed by th
   }
 });
 
-test('a run killed between commit\'s two renames: the next run puts the previous results back rather than removing them', () => {
+test("a run killed between commit's two renames: the next run puts the previous results back rather than removing them", () => {
   const dir = join(root, 'mid-commit');
   const first = new OutputDir(dir, { command: 'test' });
   first.write('a.json', 'old a');
@@ -99,7 +123,11 @@ test('a run killed between commit\'s two renames: the next run puts the previous
   mkdirSync(join(parent, `.mid-commit.partial-${deadPid}`));
   const next = new OutputDir(dir, { command: 'test' });
   assert.is(readFileSync(join(dir, 'a.json'), 'utf8'), 'old a', 'the previous results are back');
-  assert.equal(readdirSync(parent).filter((f) => f.startsWith('.mid-commit.partial-') && !f.endsWith(`-${process.pid}`)), [], 'the dead run\'s folders are gone');
+  assert.equal(
+    readdirSync(parent).filter((f) => f.startsWith('.mid-commit.partial-') && !f.endsWith(`-${process.pid}`)),
+    [],
+    "the dead run's folders are gone",
+  );
   next.abandon();
 });
 
@@ -121,7 +149,10 @@ test('a file placed by path (--json): staged when inside --out, written in place
   const blocker = join(root, 'blocker');
   writeFileSync(blocker, '');
   const doomed = new OutputDir(join(root, 'doomed'), { command: 'test' });
-  assert.throws(() => doomed.checkFile(join(blocker, 'r.json'), '--json'), (e: unknown) => e instanceof OutputError && e.message.startsWith('--json '));
+  assert.throws(
+    () => doomed.checkFile(join(blocker, 'r.json'), '--json'),
+    (e: unknown) => e instanceof OutputError && e.message.startsWith('--json '),
+  );
   assert.not.ok(existsSync(doomed.staging), 'the staging folder of a run that will not happen is removed');
 });
 
@@ -129,13 +160,22 @@ test('a non-empty folder the command did not write is refused before any staging
   const dir = join(root, 'mine');
   mkdirSync(dir);
   writeFileSync(join(dir, 'keep.txt'), 'x');
-  assert.throws(() => new OutputDir(dir, { command: 'toy' }), (e: unknown) => e instanceof OutputError
-    && e.message.startsWith(`--out ${dir}: is not empty and is not an output of taynode toy`) && e.message.includes('--force'));
-  assert.equal(readdirSync(root).filter((f) => f.startsWith('.mine.partial')), [], 'refused before staging');
+  assert.throws(
+    () => new OutputDir(dir, { command: 'toy' }),
+    (e: unknown) =>
+      e instanceof OutputError &&
+      e.message.startsWith(`--out ${dir}: is not empty and is not an output of taynode toy`) &&
+      e.message.includes('--force'),
+  );
+  assert.equal(
+    readdirSync(root).filter((f) => f.startsWith('.mine.partial')),
+    [],
+    'refused before staging',
+  );
   const forced = new OutputDir(dir, { command: 'toy', force: true });
   forced.write('toy.json', 'new');
   forced.commit();
-  assert.is(readFileSync(join(dir, 'keep.txt'), 'utf8'), 'x', 'the user\'s file is kept');
+  assert.is(readFileSync(join(dir, 'keep.txt'), 'utf8'), 'x', "the user's file is kept");
   assert.is(readFileSync(join(dir, 'toy.json'), 'utf8'), 'new');
   assert.equal(readMarker(dir), { command: 'toy', files: ['toy.json'] });
   // now a previous output of toy: a re-run needs no --force, replaces toy's files and keeps the rest
@@ -143,15 +183,22 @@ test('a non-empty folder the command did not write is refused before any staging
   const again = new OutputDir(dir, { command: 'toy' });
   again.write('toy.svg', 'svg');
   again.commit();
-  assert.equal(readdirSync(dir).sort(), [MARKER, 'keep.txt', 'later.txt', 'toy.svg'], 'toy.json (toy\'s own, not rewritten) is gone; the user\'s files stay');
+  assert.equal(
+    readdirSync(dir).sort(),
+    [MARKER, 'keep.txt', 'later.txt', 'toy.svg'],
+    "toy.json (toy's own, not rewritten) is gone; the user's files stay",
+  );
 });
 
-test('another command\'s output is refused without --force; an empty folder is used as it is', () => {
+test("another command's output is refused without --force; an empty folder is used as it is", () => {
   const dir = join(root, 'other');
   const mnist = new OutputDir(dir, { command: 'mnist' });
   mnist.write('mnist.json', '{}');
   mnist.commit();
-  assert.throws(() => new OutputDir(dir, { command: 'toy' }), (e: unknown) => e instanceof OutputError && e.message.includes('holds the output of taynode mnist'));
+  assert.throws(
+    () => new OutputDir(dir, { command: 'toy' }),
+    (e: unknown) => e instanceof OutputError && e.message.includes('holds the output of taynode mnist'),
+  );
   const empty = join(root, 'empty');
   mkdirSync(empty);
   const out = new OutputDir(empty, { command: 'toy' });
@@ -167,8 +214,12 @@ test('--out naming the current folder or one of its parents is refused before an
   process.chdir(inner);
   try {
     for (const dir of ['.', '..', inner, join(root, 'work'), '/']) {
-      assert.throws(() => new OutputDir(dir, { command: 'toy', force: true }), (e: unknown) => e instanceof OutputError
-        && e.message.startsWith(`--out ${dir}: is the current folder or one of its parents`), dir);
+      assert.throws(
+        () => new OutputDir(dir, { command: 'toy', force: true }),
+        (e: unknown) =>
+          e instanceof OutputError && e.message.startsWith(`--out ${dir}: is the current folder or one of its parents`),
+        dir,
+      );
     }
     assert.equal(readdirSync(join(root, 'work')), ['here'], 'no staging folder made');
   } finally {
@@ -176,7 +227,7 @@ test('--out naming the current folder or one of its parents is refused before an
   }
 });
 
-test('a run killed after the swap leaves the user\'s files in the old folder: the next run carries them over', () => {
+test("a run killed after the swap leaves the user's files in the old folder: the next run carries them over", () => {
   const dir = join(root, 'after-swap');
   mkdirSync(dir);
   writeFileSync(join(dir, 'keep.txt'), 'x');
@@ -191,7 +242,7 @@ test('a run killed after the swap leaves the user\'s files in the old folder: th
   writeFileSync(join(dir, 'toy.json'), 'new');
   writeFileSync(join(dir, MARKER), JSON.stringify({ command: 'toy', files: ['toy.json'] }));
   const next = new OutputDir(dir, { command: 'toy' });
-  assert.is(readFileSync(join(dir, 'keep.txt'), 'utf8'), 'x', 'the user\'s file is back');
+  assert.is(readFileSync(join(dir, 'keep.txt'), 'utf8'), 'x', "the user's file is back");
   assert.is(readFileSync(join(dir, 'toy.json'), 'utf8'), 'new');
   assert.not.ok(existsSync(old));
   next.abandon();
@@ -201,21 +252,40 @@ test('--json naming an existing folder, or a path under a file, is refused at on
   const out = new OutputDir(join(root, 'json-checks'), { command: 'toy' });
   const folder = join(root, 'a-folder');
   mkdirSync(folder);
-  assert.throws(() => out.checkFile(folder, '--json'), (e: unknown) => e instanceof OutputError && e.message.startsWith(`--json ${folder}: is a folder`));
+  assert.throws(
+    () => out.checkFile(folder, '--json'),
+    (e: unknown) => e instanceof OutputError && e.message.startsWith(`--json ${folder}: is a folder`),
+  );
   const inside = new OutputDir(join(root, 'json-inside'), { command: 'toy' });
   mkdirSync(join(root, 'json-inside', 'sub'), { recursive: true });
   writeFileSync(join(root, 'json-inside', MARKER), JSON.stringify({ command: 'toy', files: ['sub'] }));
-  assert.throws(() => inside.checkFile(join(root, 'json-inside', 'sub'), '--json'), (e: unknown) => e instanceof OutputError && e.message.includes('is a folder'));
+  assert.throws(
+    () => inside.checkFile(join(root, 'json-inside', 'sub'), '--json'),
+    (e: unknown) => e instanceof OutputError && e.message.includes('is a folder'),
+  );
 });
 
 test('an unwritable path is named as given, with the real reason', () => {
   const file = join(root, 'plain-file');
   writeFileSync(file, '');
-  assert.throws(() => new OutputDir(join(file, 'x'), { command: 'toy' }), (e: unknown) => e instanceof OutputError
-    && e.message === `--out ${join(file, 'x')}: not writable: cannot create the folder ${file} (EEXIST: file already exists)`, 'names --out as given');
+  assert.throws(
+    () => new OutputDir(join(file, 'x'), { command: 'toy' }),
+    (e: unknown) =>
+      e instanceof OutputError &&
+      e.message ===
+        `--out ${join(file, 'x')}: not writable: cannot create the folder ${file} (EEXIST: file already exists)`,
+    'names --out as given',
+  );
   if (existsSync('/proc/self')) {
-    assert.throws(() => new OutputDir('/proc/x', { command: 'toy' }), (e: unknown) => e instanceof OutputError
-      && /^--out \/proc\/x: not writable: cannot create a file in \/proc \(ENOENT: no such file or directory\)$/.test(e.message), 'the /proc case');
+    assert.throws(
+      () => new OutputDir('/proc/x', { command: 'toy' }),
+      (e: unknown) =>
+        e instanceof OutputError &&
+        /^--out \/proc\/x: not writable: cannot create a file in \/proc \(ENOENT: no such file or directory\)$/.test(
+          e.message,
+        ),
+      'the /proc case',
+    );
   }
 });
 
@@ -228,7 +298,12 @@ test('writeFileAtomic writes through a temporary name and leaves none behind', (
 
 test('progress without a terminal: plain lines (no bar), throttled, and a last line at stop', () => {
   const lines: string[] = [];
-  const p = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | {eta_formatted} left', tty: false, intervalMs: 60_000, write: (l) => lines.push(l) });
+  const p = createProgress({
+    format: '{name} [{bar}] {value}/{total} | loss {loss} | {eta_formatted} left',
+    tty: false,
+    intervalMs: 60_000,
+    write: (l) => lines.push(l),
+  });
   p.start(10, { name: 'run', loss: '-' });
   for (let i = 1; i <= 10; i++) p.update(i, { loss: (1 / i).toFixed(2) });
   p.stop();

@@ -15,7 +15,12 @@ import { registerMnistCommand } from '../../packages/cli/src/commands/mnist.js';
 import { registerToyCommand } from '../../packages/cli/src/commands/toy.js';
 import { OutputError } from '../../packages/cli/src/output.js';
 
-const COMMANDS = { toy: registerToyCommand, mnist: registerMnistCommand, latent: registerLatentCommand, cnf: registerCnfCommand };
+const COMMANDS = {
+  toy: registerToyCommand,
+  mnist: registerMnistCommand,
+  latent: registerLatentCommand,
+  cnf: registerCnfCommand,
+};
 
 const root = mkdtempSync(join(tmpdir(), 'taynode-outputs-'));
 // A regular file: nothing can be created beneath it, whoever runs the test (root included).
@@ -34,7 +39,10 @@ function program(): Command {
   return p;
 }
 
-const option = (command: string, long: string) => program().commands.find((c) => c.name() === command)!.options.find((o) => o.long === long)!;
+const option = (command: string, long: string) =>
+  program()
+    .commands.find((c) => c.name() === command)!
+    .options.find((o) => o.long === long)!;
 
 for (const command of Object.keys(COMMANDS)) {
   test(`${command}: --out defaults to taynode-results/${command}, --json into it`, () => {
@@ -62,7 +70,9 @@ for (const command of Object.keys(COMMANDS)) {
       const args = flag === '--out' ? ['--out', path] : ['--out', out, '--json', path];
       const printed: unknown[] = [];
       const log = console.log;
-      console.log = (...a: unknown[]) => { printed.push(a); };
+      console.log = (...a: unknown[]) => {
+        printed.push(a);
+      };
       let error: unknown;
       try {
         // (one iteration: were the check late, the run would finish, print its results, and fail below)
@@ -76,8 +86,12 @@ for (const command of Object.keys(COMMANDS)) {
       assert.ok((error as Error).message.startsWith(`${flag} `), (error as Error).message);
       assert.match((error as Error).message, reason);
       assert.equal(printed, [], 'nothing printed: no data loaded, no training started');
-      assert.equal(readdirSync(root).filter((f) => f.includes('partial')), [], 'no staging folder left behind');
-      assert.equal(readdirSync(userFolder), ['keep.txt'], 'the user\'s folder is untouched');
+      assert.equal(
+        readdirSync(root).filter((f) => f.includes('partial')),
+        [],
+        'no staging folder left behind',
+      );
+      assert.equal(readdirSync(userFolder), ['keep.txt'], "the user's folder is untouched");
     });
   }
 }

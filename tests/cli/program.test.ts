@@ -6,13 +6,20 @@ import { createProgram } from '../../packages/cli/src/program.js';
 
 async function stderrOf(args: string[]): Promise<string> {
   let stderr = '';
-  const program = createProgram((p) => p.exitOverride().configureOutput({ writeErr: (s) => { stderr += s; }, writeOut: () => {} }));
+  const program = createProgram((p) =>
+    p.exitOverride().configureOutput({
+      writeErr: (s) => {
+        stderr += s;
+      },
+      writeOut: () => {},
+    }),
+  );
   for (const c of program.commands) c.action(() => {}); // a valid command line does no work here
   await program.parseAsync(args, { from: 'user' }).catch(() => {});
   return stderr;
 }
 
-test('an unknown option: the error, then one line naming the command\'s --help', async () => {
+test("an unknown option: the error, then one line naming the command's --help", async () => {
   const lines = (await stderrOf(['toy', '--bogus'])).trim().split('\n');
   assert.equal(lines, ["error: unknown option '--bogus'", '(run taynode toy --help for its options)']);
 });
@@ -27,7 +34,7 @@ test('a bad value and an unknown command: the same two lines', async () => {
   assert.is(unknown[1], '(run taynode --help for the commands)');
 });
 
-test('every experiment command\'s --json help says it is the results JSON', () => {
+test("every experiment command's --json help says it is the results JSON", () => {
   const program = createProgram();
   for (const name of ['toy', 'mnist', 'latent', 'cnf']) {
     const json = program.commands.find((c) => c.name() === name)!.options.find((o) => o.long === '--json')!;

@@ -11,7 +11,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const cliSrc = join(root, 'packages/cli/src');
 const PUBLIC_ENTRIES = ['taynode', 'taynode/infer'];
 const cliDependencies = Object.keys(
-  (JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+  (
+    JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    }
+  ).dependencies,
 );
 
 function sourceFiles(dir: string): string[] {
@@ -82,9 +86,13 @@ test('packages/cli/src imports the library only as taynode and taynode/infer', (
   assert.ok(usesPublic, 'expected the CLI to import from taynode');
 });
 
-test('in the repository taynode and taynode/infer are the library\'s sources: one module instance', async () => {
+test("in the repository taynode and taynode/infer are the library's sources: one module instance", async () => {
   // Tests build runtimes and models from src/ and hand them to CLI code, which checks instanceof.
-  const [publicEntry, publicInfer, source] = await Promise.all([import('taynode'), import('taynode/infer'), import('../../src/index.js')]);
+  const [publicEntry, publicInfer, source] = await Promise.all([
+    import('taynode'),
+    import('taynode/infer'),
+    import('../../src/index.js'),
+  ]);
   assert.is(publicEntry.NeuralOde, source.NeuralOde);
   assert.is(publicInfer.Model, source.Model);
   assert.is(publicEntry.ArgumentError, source.ArgumentError);

@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { readMarker } from '../../packages/cli/src/output-marker.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const FOLDERS = { mnist: 'mnist', cnf: 'cnf', 'cnf-mixture16': 'cnf', latent: 'latent', toy: 'toy', 'solver-order': 'solver-order' };
+const FOLDERS = {
+  mnist: 'mnist',
+  cnf: 'cnf',
+  'cnf-mixture16': 'cnf',
+  latent: 'latent',
+  toy: 'toy',
+  'solver-order': 'solver-order',
+};
 
 for (const [folder, command] of Object.entries(FOLDERS)) {
   test(`results/${folder} is an output of taynode ${command}, listing files that exist and no PNG copy`, () => {

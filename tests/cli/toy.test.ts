@@ -1,7 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
-import { chooseRun, DEFAULT_TOY, glorotInit, solveCost, toyConfig, toyData, trainToy, type ToyRun } from '../../packages/cli/src/experiments/toy.js';
+import {
+  chooseRun,
+  DEFAULT_TOY,
+  glorotInit,
+  solveCost,
+  toyConfig,
+  toyData,
+  trainToy,
+  type ToyRun,
+} from '../../packages/cli/src/experiments/toy.js';
 import { NeuralOde } from '../../src/model/neural-ode.js';
 import { odeint } from '../../src/ode/solve.js';
 import { Rng } from '../../src/random.js';
@@ -53,15 +62,23 @@ test('the plot states the NFE the command prints, and its legend labels the whol
   const rt = createRuntimeSync();
   const d = toyData(tiny);
   const reg = trainToy(rt, tiny, d, 0.1);
-  const panel = trajectoryPanel(reg.model, Float64Array.from([-0.9, 0, 0.9]), 'reg', tiny.evalTol, 3, 6, { nfe: reg.nfe, what: 'the test inputs' });
+  const panel = trajectoryPanel(reg.model, Float64Array.from([-0.9, 0, 0.9]), 'reg', tiny.evalTol, 3, 6, {
+    nfe: reg.nfe,
+    what: 'the test inputs',
+  });
   assert.ok(panel.title.includes(`dopri5 NFE = ${reg.nfe} on the test inputs`), panel.title);
   assert.ok(panel.title.includes(`solved jointly, dopri5 NFE = ${panel.nfe}`), panel.title);
-  const spec = trajectoriesSpec([panel]) as unknown as { vconcat: { layer: { encoding: { color?: { scale: { domain: number[] }; legend: { values: number[] } } } }[] }[] };
+  const spec = trajectoriesSpec([panel]) as unknown as {
+    vconcat: { layer: { encoding: { color?: { scale: { domain: number[] }; legend: { values: number[] } } } }[] }[];
+  };
   const color = spec.vconcat[0].layer[0].encoding.color!;
   const maxD = Math.max(...panel.segments.map((s) => s.d));
   assert.equal(color.scale.domain, [0, maxD]);
   assert.is(color.legend.values[0], 0);
-  assert.ok(Math.abs(color.legend.values[color.legend.values.length - 1] / maxD - 1) < 5e-3, 'the top label is the largest value plotted');
+  assert.ok(
+    Math.abs(color.legend.values[color.legend.values.length - 1] / maxD - 1) < 5e-3,
+    'the top label is the largest value plotted',
+  );
   const svg = await renderSvg(trajectoriesSpec([panel]));
   assert.ok(svg.includes(`dopri5 NFE = ${reg.nfe} on the test inputs`));
 });
@@ -74,11 +91,18 @@ test('the reported NFE is that of the prediction alone: no regulariser state in 
   for (const p of model.params) p.value.copyFrom(p.value.toFloat64Array().map((v) => 8 * v));
   const tol = 1e-8;
   const f = { evaluate: (t: number, y: Tensor, dy: Tensor) => model.network.graph.f(t, y, dy) };
-  const plainSolve = (z0: Float64Array) => odeint(f, { data: z0, rows: z0.length, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol, runtime: rt });
+  const plainSolve = (z0: Float64Array) =>
+    odeint(f, { data: z0, rows: z0.length, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol, runtime: rt });
   const plain = plainSolve(d.testInputs);
-  const withState = new NeuralOde(rt, model.network, { ...model.config, solver: { method: 'dopri5', rtol: tol, atol: tol } }).objective(d.testInputs, d.testTargets, { gradient: false });
+  const withState = new NeuralOde(rt, model.network, {
+    ...model.config,
+    solver: { method: 'dopri5', rtol: tol, atol: tol },
+  }).objective(d.testInputs, d.testTargets, { gradient: false });
   const cost = solveCost(model, d, tol);
-  assert.ok(withState.nfeForward > plain.stats.nfe, 'the R_3 state changes the steps here, so the check below can tell');
+  assert.ok(
+    withState.nfeForward > plain.stats.nfe,
+    'the R_3 state changes the steps here, so the check below can tell',
+  );
   assert.is(cost.nfe, plain.stats.nfe);
   let single = 0;
   for (let i = 0; i < d.testInputs.length; i++) {

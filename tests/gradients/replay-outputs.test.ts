@@ -24,7 +24,9 @@ const linear: ReplayDynamics = {
   stage: (_t, y, dy) => kernels.mul(dy, y, lambda.offset, n),
   vjp: (_slot, kbar, ybar) => kernels.mul_add(ybar, kbar, lambda.offset, n),
 };
-const f = (_t: number, y: Float64Array, dy: Float64Array) => { for (let i = 0; i < n; i++) dy[i] = LAMBDA[i] * y[i]; };
+const f = (_t: number, y: Float64Array, dy: Float64Array) => {
+  for (let i = 0; i < n; i++) dy[i] = LAMBDA[i] * y[i];
+};
 
 /** odeint's ts for output times: [t0, distinct times strictly inside, tEnd]; and each output's row in ys. */
 function requestTimes(times: number[], t0: number, tEnd: number): { ts: number[]; row: number[] } {
@@ -42,8 +44,10 @@ function lossOnGrid(method: MethodName, outputs: OutputCotangents, grid: number[
     return times.reduce((sum, _, m) => sum + outputs.cotangents[m].reduce((s, c, i) => s + c * ys[row[m]][i], 0), 0);
   };
   const fd = Array.from(y0, (_, i) => {
-    const up = y0.slice(); up[i] += 1;
-    const down = y0.slice(); down[i] -= 1;
+    const up = y0.slice();
+    up[i] += 1;
+    const down = y0.slice();
+    down[i] -= 1;
     return (loss(up) - loss(down)) / 2;
   });
   return { steps: solve(y0).steps!, fd };
@@ -74,14 +78,20 @@ function assertReplayMatches(method: MethodName, grid: number[]): void {
   // Steps 0 and last hold outputs inside: they also replay the stages only a dense output reads, and
   // f(t1, y1) for a Hermite interpolant of a non-FSAL method.
   const plain = neededStages(tableau).filter(Boolean).length;
-  const withDense = neededStages({ ...tableau, b: tableau.b.map((bj, j) => (bj !== 0 || tableau.dense.stage[j].some((p) => p !== 0) ? 1 : 0)) }).filter(Boolean).length;
+  const withDense = neededStages({
+    ...tableau,
+    b: tableau.b.map((bj, j) => (bj !== 0 || tableau.dense.stage[j].some((p) => p !== 0) ? 1 : 0)),
+  }).filter(Boolean).length;
   const inside = 2 * (withDense + (tableau.dense.next ? 1 : 0));
   assert.is(nfe, (steps.t.length - 2) * plain + inside, `${method}: evaluations`);
   assert.is(arena.usedBytes, before, 'the replay frees what it allocated');
 }
 
 for (const method of ['dopri5', 'tsit5', 'bosh3', 'fehlberg45', 'cash_karp'] as const) {
-  for (const [t0, tEnd] of [[0, 1.5], [1.5, 0]]) {
+  for (const [t0, tEnd] of [
+    [0, 1.5],
+    [1.5, 0],
+  ]) {
     test(`${method} from ${t0} to ${tEnd}: ȳ0 with outputs inside steps, at a step end, at t0 and t_end is the discrete derivative`, () => {
       const adaptive = odeint(f, y0, [t0, tEnd], { method, rtol: 1e-5, atol: 1e-7, recordSteps: true, runtime: rt });
       const grid = [...adaptive.steps!.t, tEnd];
@@ -95,17 +105,24 @@ test('rk4 on a fixed grid (Hermite with f(t1, y1)): ȳ0 with outputs is the disc
   assertReplayMatches('rk4', [0, 0.25, 0.5, 0.75, 1]);
 });
 
-test('ȳ at t_end as ybarEnd or as an output at t_end is the same; an output at a step end equals one at the next step\'s start', () => {
+test("ȳ at t_end as ybarEnd or as an output at t_end is the same; an output at a step end equals one at the next step's start", () => {
   const grid = [0, 0.25, 0.5, 0.75, 1];
   const steps = lossOnGrid('rk4', cotangentsFor([], 1), grid).steps;
   const c = cotangentsFor([0.5, 1], 9).cotangents;
-  const asOutput = backpropagateSteps(rt, linear, steps, TABLEAUS.rk4, new Float64Array(n), { times: [0.5, 1], cotangents: c });
+  const asOutput = backpropagateSteps(rt, linear, steps, TABLEAUS.rk4, new Float64Array(n), {
+    times: [0.5, 1],
+    cotangents: c,
+  });
   const asEnd = backpropagateSteps(rt, linear, steps, TABLEAUS.rk4, c[1], { times: [0.5], cotangents: [c[0]] });
   assertClose(asOutput.ybar, asEnd.ybar, 1e-15);
   assert.is(asOutput.nfe, 16, 'outputs at step ends cost no evaluation');
   // A record without tEnd falls back to t + h (exact on this grid).
   const { tEnd: _, ...withoutEnd } = steps;
-  assertClose(backpropagateSteps(rt, linear, withoutEnd, TABLEAUS.rk4, c[1], { times: [0.5], cotangents: [c[0]] }).ybar, asEnd.ybar, 0);
+  assertClose(
+    backpropagateSteps(rt, linear, withoutEnd, TABLEAUS.rk4, c[1], { times: [0.5], cotangents: [c[0]] }).ybar,
+    asEnd.ybar,
+    0,
+  );
 });
 
 test('bad outputs are refused by name', () => {
@@ -113,24 +130,48 @@ test('bad outputs are refused by name', () => {
   const steps = lossOnGrid('rk4', cotangentsFor([], 1), grid).steps;
   const c = new Float64Array(n);
   const refused = (outputs: unknown, what: RegExp, tableau: object = TABLEAUS.rk4) =>
-    assert.throws(() => backpropagateSteps(rt, linear, steps, tableau as typeof TABLEAUS.rk4, c, outputs as OutputCotangents),
-      (e: Error) => e instanceof ArgumentError && what.test(e.message), String(what));
+    assert.throws(
+      () => backpropagateSteps(rt, linear, steps, tableau as typeof TABLEAUS.rk4, c, outputs as OutputCotangents),
+      (e: Error) => e instanceof ArgumentError && what.test(e.message),
+      String(what),
+    );
   refused(null, /^outputs: expected \{ times, cotangents \}/);
   refused({ times: 0.5, cotangents: [c] }, /^outputs.times: expected an array of times/);
-  refused({ times: [0.5, 0.6], cotangents: [c] }, /^outputs.cotangents: expected an array of one cotangent per time \(2\), got 1/);
-  refused({ times: [0.5], cotangents: [new Float64Array(2)] }, /^outputs.cotangents\[0\]: expected a Float64Array of 3 values/);
+  refused(
+    { times: [0.5, 0.6], cotangents: [c] },
+    /^outputs.cotangents: expected an array of one cotangent per time \(2\), got 1/,
+  );
+  refused(
+    { times: [0.5], cotangents: [new Float64Array(2)] },
+    /^outputs.cotangents\[0\]: expected a Float64Array of 3 values/,
+  );
   refused({ times: [0.5], cotangents: [[0, 0, 0]] }, /^outputs.cotangents\[0\]: expected a Float64Array/);
-  refused({ times: [0.2, 1.01], cotangents: [c, c] }, /^outputs.times\[1\]: expected a time within the solve's \[0, 1\], got 1.01/);
+  refused(
+    { times: [0.2, 1.01], cotangents: [c, c] },
+    /^outputs.times\[1\]: expected a time within the solve's \[0, 1\], got 1.01/,
+  );
   refused({ times: [-0.1], cotangents: [c] }, /^outputs.times\[0\]: expected a time within/);
   refused({ times: [NaN], cotangents: [c] }, /^outputs.times\[0\]: expected a time within/);
-  refused({ times: [0.6, 0.3], cotangents: [c, c] }, /^outputs.times\[1\]: expected times monotone in the solve's direction \(not below 0.6\), got 0.3/);
+  refused(
+    { times: [0.6, 0.3], cotangents: [c, c] },
+    /^outputs.times\[1\]: expected times monotone in the solve's direction \(not below 0.6\), got 0.3/,
+  );
   const { dense: _, ...noDense } = TABLEAUS.rk4;
   refused({ times: [0.3], cotangents: [c] }, /^tableau.dense: expected dense-output weights/, noDense);
-  assert.throws(() => backpropagateSteps(rt, linear, { t: new Float64Array(0), h: new Float64Array(0), y: [] }, TABLEAUS.rk4, c, { times: [0], cotangents: [c] }),
-    /^outputs.times: expected no times: the record holds no steps/);
+  assert.throws(
+    () =>
+      backpropagateSteps(rt, linear, { t: new Float64Array(0), h: new Float64Array(0), y: [] }, TABLEAUS.rk4, c, {
+        times: [0],
+        cotangents: [c],
+      }),
+    /^outputs.times: expected no times: the record holds no steps/,
+  );
   // Outputs at step ends need no dense weights; repeated times add.
   const twice = backpropagateSteps(rt, linear, steps, noDense, c, { times: [0.5, 0.5], cotangents: [y0, y0] }).ybar;
-  const once = backpropagateSteps(rt, linear, steps, noDense, c, { times: [0.5], cotangents: [y0.map((v) => 2 * v)] }).ybar;
+  const once = backpropagateSteps(rt, linear, steps, noDense, c, {
+    times: [0.5],
+    cotangents: [y0.map((v) => 2 * v)],
+  }).ybar;
   assertClose(twice, once, 1e-15);
 });
 

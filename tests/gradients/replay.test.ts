@@ -6,7 +6,12 @@ import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { TABLEAUS } from '../../src/ode/tableaus.js';
-import { backpropagateSteps, neededStages, type ReplayDynamics, type StageTableau } from '../../src/gradients/replay.js';
+import {
+  backpropagateSteps,
+  neededStages,
+  type ReplayDynamics,
+  type StageTableau,
+} from '../../src/gradients/replay.js';
 import { ArgumentError } from '../../src/errors.js';
 import { assertClose } from '../helpers/numeric.js';
 
@@ -40,7 +45,9 @@ for (const method of ['rk4', 'dopri5', 'tsit5'] as const) {
     const tableau = TABLEAUS[method];
     const before = arena.usedBytes;
     const { ybar, nfe } = backpropagateSteps(rt, linear, steps, tableau, ybarEnd);
-    const want = LAMBDA.map((l, i) => Array.from(steps.h).reduce((g, h) => g * amplification(tableau, l * h), ybarEnd[i]));
+    const want = LAMBDA.map((l, i) =>
+      Array.from(steps.h).reduce((g, h) => g * amplification(tableau, l * h), ybarEnd[i]),
+    );
     assertClose(ybar, want, 1e-14, method);
     assert.is(nfe, steps.t.length * neededStages(tableau).filter(Boolean).length);
     assert.is(arena.usedBytes, before, 'the replay frees what it allocated');
@@ -49,10 +56,16 @@ for (const method of ['rk4', 'dopri5', 'tsit5'] as const) {
 
 test('malformed step records are refused with the argument named', () => {
   const refused = (record: typeof steps, what: RegExp) =>
-    assert.throws(() => backpropagateSteps(rt, linear, record, TABLEAUS.rk4, ybarEnd), (e: Error) => e instanceof ArgumentError && what.test(e.message));
+    assert.throws(
+      () => backpropagateSteps(rt, linear, record, TABLEAUS.rk4, ybarEnd),
+      (e: Error) => e instanceof ArgumentError && what.test(e.message),
+    );
   refused({ ...steps, y: steps.y.slice(1) }, /^steps: /);
   refused({ ...steps, h: steps.h.slice(1) }, /^steps.h: expected a step size per step/);
-  refused({ ...steps, y: [steps.y[0], steps.y[1], new Float64Array(2)] }, /^steps.y\[2\]: expected a state of 3 values/);
+  refused(
+    { ...steps, y: [steps.y[0], steps.y[1], new Float64Array(2)] },
+    /^steps.y\[2\]: expected a state of 3 values/,
+  );
 });
 
 test.run();

@@ -27,5 +27,8 @@ export function checkDirectional(
   let analytic = 0;
   for (let i = 0; i < v.length; i++) analytic += grad[i] * v[i];
   const err = Math.abs(fd - analytic) / Math.max(Math.abs(fd), Math.abs(analytic), floor);
-  assert.ok(err <= tol, `${what}: directional derivative ${analytic} vs finite difference ${fd} (relative error ${err.toExponential(2)})`);
+  assert.ok(
+    err <= tol,
+    `${what}: directional derivative ${analytic} vs finite difference ${fd} (relative error ${err.toExponential(2)})`,
+  );
 }

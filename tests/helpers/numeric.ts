@@ -1,6 +1,6 @@
 // Shared test utilities: seeded data, relative-error comparison, central finite differences.
 import * as assert from 'uvu/assert';
-import { Rng } from '../../src/random.js';
+import type { Rng } from '../../src/random.js';
 
 /** Sizes that exercise SIMD bodies, scalar tails and multi-block paths. */
 export const AWKWARD_SIZES = [1, 2, 3, 7, 64, 129, 300];
@@ -24,7 +24,12 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   return maxDiff / maxRef;
 }
 
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what = 'values'): void {
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  what = 'values',
+): void {
   const err = relativeError(actual, expected);
   assert.ok(err <= tolerance, `${what}: relative error ${err.toExponential(3)} exceeds ${tolerance.toExponential(1)}`);
 }
@@ -51,15 +56,19 @@ export function parameterAndInputDifferences(
     const v = p.value.data;
     for (let i = 0; i < v.length; i++) {
       const keep = v[i];
-      v[i] = keep + h; const up = loss(z0);
-      v[i] = keep - h; const down = loss(z0);
+      v[i] = keep + h;
+      const up = loss(z0);
+      v[i] = keep - h;
+      const down = loss(z0);
       v[i] = keep;
       byParameter.push((up - down) / (2 * h));
     }
   }
   const byInput = Array.from(z0, (_, i) => {
-    const a = z0.slice(); a[i] += h;
-    const b = z0.slice(); b[i] -= h;
+    const a = z0.slice();
+    a[i] += h;
+    const b = z0.slice();
+    b[i] -= h;
     return (loss(a) - loss(b)) / (2 * h);
   });
   return { params: byParameter, z0: byInput };

@@ -20,7 +20,12 @@ export function mlpSetup(rt: Runtime, seed: number, activation: 'tanh' | 'sigmoi
 
 /** Checks a scalar's gradients (gz, every Parameter.grad, dt) by directional finite differences. */
 export function checkScalarGradients(
-  what: string, dyn: Dynamics, z: Tensor, rng: Rng, t: number, value: (t: number) => number,
+  what: string,
+  dyn: Dynamics,
+  z: Tensor,
+  rng: Rng,
+  t: number,
+  value: (t: number) => number,
   grads: { gz: Float64Array; params: Float64Array[]; dt: number },
 ) {
   checkDirectional(`${what} ∂/∂z`, () => value(t), z, grads.gz, rng);

@@ -18,10 +18,14 @@ function file(header: string, data = new Uint8Array(0)): Uint8Array {
   return out;
 }
 
-const refused = (bytes: Uint8Array, pattern: RegExp) => assert.throws(() => decodeSafetensors(bytes), (e: unknown) => {
-  if (!(e instanceof SafetensorsError)) throw e;
-  return pattern.test(e.message);
-});
+const refused = (bytes: Uint8Array, pattern: RegExp) =>
+  assert.throws(
+    () => decodeSafetensors(bytes),
+    (e: unknown) => {
+      if (!(e instanceof SafetensorsError)) throw e;
+      return pattern.test(e.message);
+    },
+  );
 
 test('a 5,000-deep nested shape is a SafetensorsError about nesting, not a stack overflow', () => {
   const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;

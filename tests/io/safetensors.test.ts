@@ -20,11 +20,15 @@ function rawFile(header: unknown, data: Uint8Array, headerText = JSON.stringify(
 }
 
 function expectError(bytes: Uint8Array, pattern: RegExp): void {
-  assert.throws(() => decodeSafetensors(bytes), (e: unknown) => {
-    if (!(e instanceof SafetensorsError)) return false;
-    if (!pattern.test((e as Error).message)) throw new Error(`message "${(e as Error).message}" does not match ${pattern}`);
-    return true;
-  });
+  assert.throws(
+    () => decodeSafetensors(bytes),
+    (e: unknown) => {
+      if (!(e instanceof SafetensorsError)) return false;
+      if (!pattern.test((e as Error).message))
+        throw new Error(`message "${(e as Error).message}" does not match ${pattern}`);
+      return true;
+    },
+  );
 }
 
 test('round trip keeps every value bit for bit, the shapes and the metadata', () => {
@@ -35,7 +39,11 @@ test('round trip keeps every value bit for bit, the shapes and the metadata', ()
   for (const [name, t] of Object.entries(sample())) {
     const got = back.tensors.get(name)!;
     assert.equal(got.shape, t.shape, name);
-    assert.equal(Array.from(got.data).map((x) => Object.is(x, -0) ? '-0' : x), Array.from(t.data).map((x) => Object.is(x, -0) ? '-0' : x), name);
+    assert.equal(
+      Array.from(got.data).map((x) => (Object.is(x, -0) ? '-0' : x)),
+      Array.from(t.data).map((x) => (Object.is(x, -0) ? '-0' : x)),
+      name,
+    );
   }
 });
 
@@ -54,7 +62,10 @@ test('names that are Object.prototype keys ("__proto__", "constructor") are kept
 });
 
 test('layout follows the spec: u64 LE length, space-padded JSON header, LE data in name order', () => {
-  const bytes = encodeSafetensors({ b: { shape: [1], data: new Float64Array([2]) }, a: { shape: [1], data: new Float64Array([1]) } });
+  const bytes = encodeSafetensors({
+    b: { shape: [1], data: new Float64Array([2]) },
+    a: { shape: [1], data: new Float64Array([1]) },
+  });
   const view = new DataView(bytes.buffer);
   const n = Number(view.getBigUint64(0, true));
   assert.is(n % 8, 0, 'header padded to 8 bytes');
@@ -72,7 +83,13 @@ test('a file from another writer (unsorted entries, no padding, unaligned view) 
   const data = new Uint8Array(24);
   const dv = new DataView(data.buffer);
   [5, 6, 7].forEach((x, i) => dv.setFloat64(i * 8, x, true));
-  const file = rawFile({ y: { dtype: 'F64', shape: [1], data_offsets: [16, 24] }, x: { dtype: 'F64', shape: [2, 1], data_offsets: [0, 16] } }, data);
+  const file = rawFile(
+    {
+      y: { dtype: 'F64', shape: [1], data_offsets: [16, 24] },
+      x: { dtype: 'F64', shape: [2, 1], data_offsets: [0, 16] },
+    },
+    data,
+  );
   const shifted = new Uint8Array(file.length + 3);
   shifted.set(file, 3);
   const back = decodeSafetensors(shifted.subarray(3));
@@ -108,18 +125,39 @@ test('corrupt headers are rejected: length, UTF-8, JSON, shape of the header', (
 test('bad entries: dtype, shape, offsets out of range, overlapping, gaps, size mismatch', () => {
   const d16 = new Uint8Array(16);
   const entry = (over: Record<string, unknown>) => ({ dtype: 'F64', shape: [2], data_offsets: [0, 16], ...over });
-  expectError(rawFile({ t: entry({ dtype: 'F16' }) }, d16), /tensor "t": dtype "F16" is not supported \(taynode reads F64 and F32\)/);
-  expectError(rawFile({ t: entry({ dtype: 'F32' }) }, d16), /shape \[2\] needs 8 bytes of F32 but data_offsets span 16/);
-  expectError(rawFile({ t: entry({ shpe: [2] }) }, d16), /tensor "t": unknown key "shpe"; expected one of dtype, shape, data_offsets/);
-  expectError(rawFile({ t: entry({ shape: [2, -1] }) }, d16), /tensor "t": shape must be an array of non-negative integers/);
+  expectError(
+    rawFile({ t: entry({ dtype: 'F16' }) }, d16),
+    /tensor "t": dtype "F16" is not supported \(taynode reads F64 and F32\)/,
+  );
+  expectError(
+    rawFile({ t: entry({ dtype: 'F32' }) }, d16),
+    /shape \[2\] needs 8 bytes of F32 but data_offsets span 16/,
+  );
+  expectError(
+    rawFile({ t: entry({ shpe: [2] }) }, d16),
+    /tensor "t": unknown key "shpe"; expected one of dtype, shape, data_offsets/,
+  );
+  expectError(
+    rawFile({ t: entry({ shape: [2, -1] }) }, d16),
+    /tensor "t": shape must be an array of non-negative integers/,
+  );
   expectError(rawFile({ t: entry({ shape: [3] }) }, d16), /shape \[3\] needs 24 bytes of F64 but data_offsets span 16/);
   expectError(rawFile({ t: entry({ data_offsets: [0, 24], shape: [3] }) }, d16), /run past the 16-byte data buffer/);
   expectError(rawFile({ t: entry({ data_offsets: [16, 0] }) }, d16), /end before they begin/);
   expectError(rawFile({ t: entry({ data_offsets: [0] }) }, d16), /data_offsets must be two non-negative integers/);
   expectError(rawFile({ t: entry({ data_offsets: [0, 1.5] }) }, d16), /data_offsets must be two non-negative integers/);
-  expectError(rawFile({ a: entry({ shape: [1], data_offsets: [0, 8] }), b: entry({ shape: [1], data_offsets: [4, 12] }) }, d16), /overlap the previous tensor/);
-  expectError(rawFile({ a: entry({ shape: [1], data_offsets: [8, 16] }) }, d16), /bytes \[0, 8\) of the data buffer belong to no tensor/);
-  expectError(rawFile({ a: entry({ shape: [1], data_offsets: [0, 8] }) }, d16), /data buffer has 16 bytes but the tensors cover 8/);
+  expectError(
+    rawFile({ a: entry({ shape: [1], data_offsets: [0, 8] }), b: entry({ shape: [1], data_offsets: [4, 12] }) }, d16),
+    /overlap the previous tensor/,
+  );
+  expectError(
+    rawFile({ a: entry({ shape: [1], data_offsets: [8, 16] }) }, d16),
+    /bytes \[0, 8\) of the data buffer belong to no tensor/,
+  );
+  expectError(
+    rawFile({ a: entry({ shape: [1], data_offsets: [0, 8] }) }, d16),
+    /data buffer has 16 bytes but the tensors cover 8/,
+  );
 });
 
 test('F32 files are read, widened exactly to f64, and written on request (rounded to nearest)', () => {
@@ -142,12 +180,21 @@ test('F32 files are read, widened exactly to f64, and written on request (rounde
 });
 
 test('the writer refuses what it cannot represent', () => {
-  assert.throws(() => encodeSafetensors({ t: { shape: [1], data: new Float64Array([1e39]) } }, {}, { dtype: 'F32' }), /tensors.t.data\[0\]: expected a value within float32 range/);
+  assert.throws(
+    () => encodeSafetensors({ t: { shape: [1], data: new Float64Array([1e39]) } }, {}, { dtype: 'F32' }),
+    /tensors.t.data\[0\]: expected a value within float32 range/,
+  );
   assert.throws(() => encodeSafetensors({}, {}, { dtype: 'BF16' as 'F32' }), /dtype: expected one of "F64", "F32"/);
   assert.throws(() => encodeSafetensors({}, {}, { dype: 'F32' } as never), /dype: unknown key/);
-  assert.throws(() => encodeSafetensors({ t: { shape: [3], data: new Float64Array(2) } }), /tensors.t: expected data of 3 values for shape \[3\]/);
+  assert.throws(
+    () => encodeSafetensors({ t: { shape: [3], data: new Float64Array(2) } }),
+    /tensors.t: expected data of 3 values for shape \[3\]/,
+  );
   assert.throws(() => encodeSafetensors({ t: { shape: [1.5], data: new Float64Array(2) } }), /tensors.t.shape/);
-  assert.throws(() => encodeSafetensors({ __metadata__: { shape: [1], data: new Float64Array(1) } }), /tensors: expected names other than/);
+  assert.throws(
+    () => encodeSafetensors({ __metadata__: { shape: [1], data: new Float64Array(1) } }),
+    /tensors: expected names other than/,
+  );
   assert.throws(() => encodeSafetensors({}, { n: 3 as unknown as string }), /metadata.n: expected a string/);
 });
 

@@ -12,48 +12,90 @@ type Variant = 'gemm_nn_f32' | 'gemm_nt_f32' | 'gemm_tn_f32';
 const VARIANTS: Variant[] = ['gemm_nn_f32', 'gemm_nt_f32', 'gemm_tn_f32'];
 const EPS32 = 2 ** -24;
 
-function check(rng: Rng, variant: Variant, m: number, n: number, k: number, hasBias: boolean, accumulate: boolean, s: number): void {
+function check(
+  rng: Rng,
+  variant: Variant,
+  m: number,
+  n: number,
+  k: number,
+  hasBias: boolean,
+  accumulate: boolean,
+  s: number,
+): void {
   const rt = createRuntimeSync();
-  const a = randomF32(rng, m * k), b = randomF32(rng, k * n), c0 = randomF32(rng, m * n), bias = randomF32(rng, n);
+  const a = randomF32(rng, m * k),
+    b = randomF32(rng, k * n),
+    c0 = randomF32(rng, m * n),
+    bias = randomF32(rng, n);
   const mis = (i: number) => MISALIGNMENTS_F32[(s + i) % 4];
-  const A = placeF32(rt, a, mis(0)), B = placeF32(rt, b, mis(1)), C = placeF32(rt, c0, mis(2)), Bias = placeF32(rt, bias, mis(3));
+  const A = placeF32(rt, a, mis(0)),
+    B = placeF32(rt, b, mis(1)),
+    C = placeF32(rt, c0, mis(2)),
+    Bias = placeF32(rt, bias, mis(3));
   rt.kernels[variant](C.ptr, A.ptr, B.ptr, hasBias ? Bias.ptr : 0, m, n, k, accumulate ? 1 : 0);
   const what = `${variant} m=${m} n=${n} k=${k} bias=${hasBias} accumulate=${accumulate}`;
   const c = C.read();
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let sum = (accumulate ? c0[i * n + j] : 0) + (hasBias ? bias[j] : 0);
-    let mag = (accumulate ? Math.abs(c0[i * n + j]) : 0) + (hasBias ? Math.abs(bias[j]) : 0);
-    for (let p = 0; p < k; p++) {
-      const t = (variant === 'gemm_tn_f32' ? a[p * m + i] : a[i * k + p]) * (variant === 'gemm_nt_f32' ? b[j * k + p] : b[p * n + j]);
-      sum += t;
-      mag += Math.abs(t);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let sum = (accumulate ? c0[i * n + j] : 0) + (hasBias ? bias[j] : 0);
+      let mag = (accumulate ? Math.abs(c0[i * n + j]) : 0) + (hasBias ? Math.abs(bias[j]) : 0);
+      for (let p = 0; p < k; p++) {
+        const t =
+          (variant === 'gemm_tn_f32' ? a[p * m + i] : a[i * k + p]) *
+          (variant === 'gemm_nt_f32' ? b[j * k + p] : b[p * n + j]);
+        sum += t;
+        mag += Math.abs(t);
+      }
+      const err = Math.abs(c[i * n + j] - sum);
+      assert.ok(
+        err <= (k + 2) * EPS32 * mag + 1e-30,
+        `${what} C[${i},${j}] = ${c[i * n + j]}, expected ${sum} (error ${err.toExponential(2)})`,
+      );
     }
-    const err = Math.abs(c[i * n + j] - sum);
-    assert.ok(err <= (k + 2) * EPS32 * mag + 1e-30, `${what} C[${i},${j}] = ${c[i * n + j]}, expected ${sum} (error ${err.toExponential(2)})`);
-  }
   C.checkGuards(what);
   assert.equal(A.read(), a, `${what}: A unchanged`);
   assert.equal(B.read(), b, `${what}: B unchanged`);
 }
 
-const FLAGS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+const FLAGS: [boolean, boolean][] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
 const SMALL = [1, 2, 3, 4, 5, 8, 9];
 
 test('f32: every small shape, every flag combination, all three variants', () => {
   const rng = new Rng(41);
   let count = 0;
-  for (const variant of VARIANTS) for (const m of SMALL) for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9]) for (const k of SMALL) {
-    const [hasBias, accumulate] = FLAGS[count % 4];
-    check(rng, variant, m, n, k, hasBias, accumulate, count);
-    count++;
-  }
+  for (const variant of VARIANTS)
+    for (const m of SMALL)
+      for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        for (const k of SMALL) {
+          const [hasBias, accumulate] = FLAGS[count % 4];
+          check(rng, variant, m, n, k, hasBias, accumulate, count);
+          count++;
+        }
 });
 
 test('f32: rectangular shapes from the awkward sizes', () => {
   const rng = new Rng(42);
-  const shapes: [number, number, number][] = [[64, 64, 64], [129, 7, 300], [3, 300, 129], [300, 129, 3], [7, 3, 300], [1, 300, 7], [300, 1, 64], [13, 17, 257]];
-  for (let s = 0; s < 8; s++) shapes.push([0, 0, 0].map(() => AWKWARD_SIZES[rng.int(AWKWARD_SIZES.length)]) as [number, number, number]);
-  for (const variant of VARIANTS) shapes.forEach(([m, n, k], s) => { for (const [hasBias, accumulate] of FLAGS) check(rng, variant, m, n, k, hasBias, accumulate, s); });
+  const shapes: [number, number, number][] = [
+    [64, 64, 64],
+    [129, 7, 300],
+    [3, 300, 129],
+    [300, 129, 3],
+    [7, 3, 300],
+    [1, 300, 7],
+    [300, 1, 64],
+    [13, 17, 257],
+  ];
+  for (let s = 0; s < 8; s++)
+    shapes.push([0, 0, 0].map(() => AWKWARD_SIZES[rng.int(AWKWARD_SIZES.length)]) as [number, number, number]);
+  for (const variant of VARIANTS)
+    shapes.forEach(([m, n, k], s) => {
+      for (const [hasBias, accumulate] of FLAGS) check(rng, variant, m, n, k, hasBias, accumulate, s);
+    });
 });
 
 test('f32: k = 0 leaves C as bias (or zero, or unchanged when accumulating)', () => {

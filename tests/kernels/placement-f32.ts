@@ -41,6 +41,11 @@ export function placeF32(rt: Runtime, values: ArrayLike<number>, misalign: Misal
 }
 
 /** n values uniform in [low, high), rounded to f32. */
-export function randomF32(rng: { uniformIn(a: number, b: number): number }, n: number, low = -1, high = 1): Float32Array {
+export function randomF32(
+  rng: { uniformIn(a: number, b: number): number },
+  n: number,
+  low = -1,
+  high = 1,
+): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniformIn(low, high));
 }

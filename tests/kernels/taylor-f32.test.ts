@@ -19,13 +19,25 @@ function jets(seed: number) {
   return {
     jet: (n: number) => randomF32(rng, (K + 1) * n),
     /** a jet whose order-0 slab is in [0.5, 2] (log's argument) */
-    positiveJet: (n: number) => { const j = randomF32(rng, (K + 1) * n); j.set(randomF32(rng, n, 0.5, 2)); return j; },
+    positiveJet: (n: number) => {
+      const j = randomF32(rng, (K + 1) * n);
+      j.set(randomF32(rng, n, 0.5, 2));
+      return j;
+    },
     /** order-0 slab with exact zeros and negatives (relu's kink) */
-    kinkedJet: (n: number) => { const j = randomF32(rng, (K + 1) * n); for (let i = 0; i < n; i += 3) j[i] = 0; return j; },
+    kinkedJet: (n: number) => {
+      const j = randomF32(rng, (K + 1) * n);
+      for (let i = 0; i < n; i += 3) j[i] = 0;
+      return j;
+    },
   };
 }
 
-function eachCase(seed: number, body: (g: ReturnType<typeof jets>, n: number, k: number, what: string) => void, firstOrder = 0): void {
+function eachCase(
+  seed: number,
+  body: (g: ReturnType<typeof jets>, n: number, k: number, what: string) => void,
+  firstOrder = 0,
+): void {
   const g = jets(seed);
   for (const n of SIZES) for (let k = firstOrder; k <= K; k++) body(g, n, k, `n=${n} k=${k}`);
 }
@@ -33,10 +45,14 @@ function eachCase(seed: number, body: (g: ReturnType<typeof jets>, n: number, k:
 const run = (name: string, args: TwinArg[], what: string) => compareTwin(rt, name, args, TOL, what);
 
 test('taylor_dphi_f32 (orders 1..4), also with s aliasing y as exp does', () => {
-  eachCase(81, ({ jet }, n, k, what) => {
-    run('taylor_dphi', [jet(n), jet(n), jet(n), 0.75, n, k], what);
-    run('taylor_dphi', [jet(n), jet(n), { same: 0 }, -2, n, k], `${what} s = y`);
-  }, 1);
+  eachCase(
+    81,
+    ({ jet }, n, k, what) => {
+      run('taylor_dphi', [jet(n), jet(n), jet(n), 0.75, n, k], what);
+      run('taylor_dphi', [jet(n), jet(n), { same: 0 }, -2, n, k], `${what} s = y`);
+    },
+    1,
+  );
 });
 
 test('taylor_dphi_vjp_f32 (orders 0..4): both cotangents, either one null', () => {
@@ -49,7 +65,11 @@ test('taylor_dphi_vjp_f32 (orders 0..4): both cotangents, either one null', () =
 
 test('taylor_quad_f32 and taylor_quad_vjp_f32 (orders 0..4) as tanh and sigmoid use them', () => {
   eachCase(83, ({ jet }, n, k, what) => {
-    for (const [c, alpha, beta] of [[1, 0, -1], [0, 1, -1], [0.25, 0.5, 2]]) {
+    for (const [c, alpha, beta] of [
+      [1, 0, -1],
+      [0, 1, -1],
+      [0.25, 0.5, 2],
+    ]) {
       run('taylor_quad', [jet(n), jet(n), c, alpha, beta, n, k], `${what} (${c}, ${alpha}, ${beta})`);
       run('taylor_quad_vjp', [jet(n), jet(n), jet(n), alpha, beta, n, k], `${what} (${alpha}, ${beta})`);
     }
@@ -86,11 +106,13 @@ test('taylor_relu_f32 and taylor_relu_vjp_f32 (orders 0..4): exact, x[0] = 0 cou
 
 test('the twins write order k only: every other slab of the output jet is untouched', () => {
   const { jet } = jets(87);
-  for (const n of [3, 17]) for (let k = 1; k <= K; k++) {
-    const y = jet(n);
-    const { arrays32 } = run('taylor_dphi', [y, jet(n), jet(n), 1, n, k], `n=${n} k=${k}`);
-    for (let i = 0; i < y.length; i++) if (Math.floor(i / n) !== k) assert.is(arrays32[0][i], y[i], `slab ${Math.floor(i / n)} value ${i % n}`);
-  }
+  for (const n of [3, 17])
+    for (let k = 1; k <= K; k++) {
+      const y = jet(n);
+      const { arrays32 } = run('taylor_dphi', [y, jet(n), jet(n), 1, n, k], `n=${n} k=${k}`);
+      for (let i = 0; i < y.length; i++)
+        if (Math.floor(i / n) !== k) assert.is(arrays32[0][i], y[i], `slab ${Math.floor(i / n)} value ${i % n}`);
+    }
 });
 
 test.run();

@@ -30,10 +30,18 @@ function near(a: number, e: number, rel: number, abs: number): boolean {
   return Math.abs(a - e) <= rel * Math.abs(e) + abs;
 }
 
-export function compareTwin(rt: Runtime, name: string, args: TwinArg[], tol: TwinTolerance, what: string, misalign: (i: number) => Misalign32 = (i) => ((i * 4) % 16) as Misalign32): TwinResult {
+export function compareTwin(
+  rt: Runtime,
+  name: string,
+  args: TwinArg[],
+  tol: TwinTolerance,
+  what: string,
+  misalign: (i: number) => Misalign32 = (i) => ((i * 4) % 16) as Misalign32,
+): TwinResult {
   return rt.arena.scope(() => {
     const k = rt.kernels as unknown as Record<string, (...a: number[]) => number | undefined>;
-    const f64 = k[name], f32 = k[`${name}_f32`];
+    const f64 = k[name],
+      f32 = k[`${name}_f32`];
     assert.type(f64, 'function', `${name} exists`);
     assert.type(f32, 'function', `${name}_f32 exists`);
     const placed32 = args.map((a, i) => (a instanceof Float32Array ? placeF32(rt, a, misalign(i)) : undefined));
@@ -44,23 +52,38 @@ export function compareTwin(rt: Runtime, name: string, args: TwinArg[], tol: Twi
       return p;
     });
     const call = (ptrs: (i: number) => number) =>
-      args.map((a, i) => (a instanceof Float32Array ? ptrs(i) : a === 'null' ? 0 : typeof a === 'object' ? ptrs(a.same) : a));
+      args.map((a, i) =>
+        a instanceof Float32Array ? ptrs(i) : a === 'null' ? 0 : typeof a === 'object' ? ptrs(a.same) : a,
+      );
     const low = new Uint8Array(rt.kernels.memory.buffer, 0, 64).slice();
     const ret64 = f64(...call((i) => ptr64[i]));
     const ret32 = f32(...call((i) => placed32[i]!.ptr));
-    assert.equal(Array.from(new Uint8Array(rt.kernels.memory.buffer, 0, 64)), Array.from(low), `${name}_f32 ${what}: wrote near address 0`);
-    const arrays32: Float32Array[] = [], arrays64: Float64Array[] = [];
+    assert.equal(
+      Array.from(new Uint8Array(rt.kernels.memory.buffer, 0, 64)),
+      Array.from(low),
+      `${name}_f32 ${what}: wrote near address 0`,
+    );
+    const arrays32: Float32Array[] = [],
+      arrays64: Float64Array[] = [];
     args.forEach((a, i) => {
       if (!(a instanceof Float32Array)) return;
-      const got = placed32[i]!.read(), want = rt.arena.f64.slice(ptr64[i] / 8, ptr64[i] / 8 + a.length);
+      const got = placed32[i]!.read(),
+        want = rt.arena.f64.slice(ptr64[i] / 8, ptr64[i] / 8 + a.length);
       placed32[i]!.checkGuards(`${name}_f32 ${what} argument ${i}`);
       for (let j = 0; j < got.length; j++) {
-        assert.ok(near(got[j], want[j], tol.rel, tol.abs), `${name}_f32 ${what}: argument ${i}[${j}] = ${got[j]}, the f64 kernel gives ${want[j]}`);
+        assert.ok(
+          near(got[j], want[j], tol.rel, tol.abs),
+          `${name}_f32 ${what}: argument ${i}[${j}] = ${got[j]}, the f64 kernel gives ${want[j]}`,
+        );
       }
-      arrays32.push(got); arrays64.push(want);
+      arrays32.push(got);
+      arrays64.push(want);
     });
     if (ret64 !== undefined) {
-      assert.ok(near(ret32 as number, ret64, tol.retRel ?? tol.rel, tol.retAbs ?? tol.abs), `${name}_f32 ${what}: returns ${ret32}, the f64 kernel ${ret64}`);
+      assert.ok(
+        near(ret32 as number, ret64, tol.retRel ?? tol.rel, tol.retAbs ?? tol.abs),
+        `${name}_f32 ${what}: returns ${ret32}, the f64 kernel ${ret64}`,
+      );
     }
     return { arrays32, arrays64, ret32, ret64 };
   });

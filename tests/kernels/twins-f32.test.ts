@@ -14,7 +14,9 @@ for (const build of relaxedSimdSupported() ? (['baseline', 'relaxed'] as const) 
     assert.ok(f64Kernels.length >= 60, `found ${f64Kernels.length} f64 kernels`);
     const missing = f64Kernels.filter((n) => typeof fn(`${n}_f32`) !== 'function');
     assert.equal(missing, [], 'f64 kernels without an _f32 twin');
-    const arity = f64Kernels.filter((n) => fn(`${n}_f32`)!.length !== fn(n)!.length).map((n) => `${n}: ${fn(n)!.length} vs ${fn(`${n}_f32`)!.length}`);
+    const arity = f64Kernels
+      .filter((n) => fn(`${n}_f32`)!.length !== fn(n)!.length)
+      .map((n) => `${n}: ${fn(n)!.length} vs ${fn(`${n}_f32`)!.length}`);
     assert.equal(arity, [], 'twins whose parameter count differs');
     const orphans = names.filter((n) => n.endsWith('_f32') && !names.includes(n.slice(0, -4)));
     assert.equal(orphans, [], 'f32 kernels without an f64 original');

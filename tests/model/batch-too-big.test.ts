@@ -15,17 +15,33 @@ const rows = 1_500_000; // × 2 values × 8 bytes = 24 MB: the state, a trial st
 const z0 = new Float64Array(rows * 2).fill(0.5);
 
 function refusedBeforeWork(rt: ReturnType<typeof createRuntimeSync>, run: () => unknown): void {
-  const capacity = rt.arena.capacityBytes, used = rt.arena.usedBytes;
-  assert.throws(run, (e: unknown) => e instanceof ArenaExhaustedError && /batch of 1500000 rows × 2 values needs at least 72000000 bytes.*maxMemoryBytes/.test((e as Error).message));
+  const capacity = rt.arena.capacityBytes,
+    used = rt.arena.usedBytes;
+  assert.throws(
+    run,
+    (e: unknown) =>
+      e instanceof ArenaExhaustedError &&
+      /batch of 1500000 rows × 2 values needs at least 72000000 bytes.*maxMemoryBytes/.test((e as Error).message),
+  );
   assert.is(rt.arena.capacityBytes, capacity, 'memory did not grow');
   assert.is(rt.arena.usedBytes, used, 'nothing was allocated');
 }
 
 test('NeuralOde.predict and objective, Model.predict: refused before the dynamics are built or f evaluated', () => {
   const rt = createRuntimeSync({ maxMemoryBytes: MAX });
-  const model = NeuralOde.create(rt, { mlp: { widths: [2, 4, 2], activation: 'tanh' }, solver: { method: 'rk4', steps: 2 } }, new Rng(1));
+  const model = NeuralOde.create(
+    rt,
+    { mlp: { widths: [2, 4, 2], activation: 'tanh' }, solver: { method: 'rk4', steps: 2 } },
+    new Rng(1),
+  );
   let evaluations = 0;
-  refusedBeforeWork(rt, () => model.predict(z0, { onEvaluation: () => { evaluations++; } }));
+  refusedBeforeWork(rt, () =>
+    model.predict(z0, {
+      onEvaluation: () => {
+        evaluations++;
+      },
+    }),
+  );
   refusedBeforeWork(rt, () => model.objective(z0, z0));
   refusedBeforeWork(rt, () => new Model(rt, { blocks: [model] }).predict(z0));
   assert.is(evaluations, 0);
@@ -35,7 +51,16 @@ test('NeuralOde.predict and objective, Model.predict: refused before the dynamic
 test('odeint refuses such a batch before solving', () => {
   const rt = createRuntimeSync({ maxMemoryBytes: MAX });
   let evaluations = 0;
-  refusedBeforeWork(rt, () => odeint(() => { evaluations++; }, { data: z0, rows, cols: 2 }, [0, 1], { runtime: rt }));
+  refusedBeforeWork(rt, () =>
+    odeint(
+      () => {
+        evaluations++;
+      },
+      { data: z0, rows, cols: 2 },
+      [0, 1],
+      { runtime: rt },
+    ),
+  );
   assert.is(evaluations, 0);
 });
 

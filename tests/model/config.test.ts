@@ -11,16 +11,29 @@ import { MAX_LAYERS, MAX_STEPS, MAX_WIDTH } from '../../src/config/limits.js';
 
 const rt = createRuntimeSync();
 const base: NeuralOdeConfig = { mlp: { widths: [2, 4, 2], activation: 'tanh' }, solver: { method: 'rk4', steps: 2 } };
-const named = (argument: string, message: RegExp) => (e: unknown) => e instanceof ArgumentError && e.argument === argument && message.test(e.message);
+const named = (argument: string, message: RegExp) => (e: unknown) =>
+  e instanceof ArgumentError && e.argument === argument && message.test(e.message);
 const rejects = (config: unknown, argument: string, message: RegExp = /./) =>
   assert.throws(() => checkConfig(config as NeuralOdeConfig), named(argument, message), argument);
 
 test('unknown keys are rejected by their path at every level of the configuration', () => {
-  assert.throws(() => checkConfig({ ...base, regularizers: { lamda: 1 } as never }), (e: unknown) =>
-    e instanceof UnknownKeyError && e.message === 'regularizers.lamda: unknown key; expected one of order, lambda, kinetic, jacobian');
-  rejects({ ...base, solvr: {} }, 'solvr', /unknown key; expected one of mlp, dynamics, init, regularizers, terms, solver, gradient, t0, t1/);
+  assert.throws(
+    () => checkConfig({ ...base, regularizers: { lamda: 1 } as never }),
+    (e: unknown) =>
+      e instanceof UnknownKeyError &&
+      e.message === 'regularizers.lamda: unknown key; expected one of order, lambda, kinetic, jacobian',
+  );
+  rejects(
+    { ...base, solvr: {} },
+    'solvr',
+    /unknown key; expected one of mlp, dynamics, init, regularizers, terms, solver, gradient, t0, t1/,
+  );
   rejects({ ...base, mlp: { ...base.mlp, activaton: 'relu' } }, 'mlp.activaton', /unknown key/);
-  rejects({ ...base, solver: { ...base.solver, rtoll: 1e-3 } }, 'solver.rtoll', /unknown key; expected one of method, rtol, atol, steps, maxSteps/);
+  rejects(
+    { ...base, solver: { ...base.solver, rtoll: 1e-3 } },
+    'solver.rtoll',
+    /unknown key; expected one of method, rtol, atol, steps, maxSteps/,
+  );
   rejects({ ...base, regularizers: [] }, 'regularizers', /expected an object/);
   rejects({ ...base, solver: 'rk4' }, 'solver', /expected an object/);
 });
@@ -28,13 +41,29 @@ test('unknown keys are rejected by their path at every level of the configuratio
 test('values are checked: tolerances positive, steps and widths bounded integers', () => {
   rejects({ ...base, solver: { rtol: 0 } }, 'solver.rtol', /> 0/);
   rejects({ ...base, solver: { atol: -1 } }, 'solver.atol', /> 0/);
-  rejects({ ...base, solver: { method: 'rk4', steps: 1e9 } }, 'solver.steps', new RegExp(`≤ ${MAX_STEPS}, got 1000000000`));
+  rejects(
+    { ...base, solver: { method: 'rk4', steps: 1e9 } },
+    'solver.steps',
+    new RegExp(`≤ ${MAX_STEPS}, got 1000000000`),
+  );
   rejects({ ...base, solver: { maxSteps: 1e9 } }, 'solver.maxSteps', /≤ 1000000/);
   rejects({ ...base, solver: { maxSteps: 0 } }, 'solver.maxSteps', /≥ 1/);
-  rejects({ ...base, mlp: { widths: [2, MAX_WIDTH + 1, 2], activation: 'tanh' } }, 'mlp.widths', new RegExp(`integers in 1..${MAX_WIDTH}`));
-  rejects({ ...base, mlp: { widths: Array(MAX_LAYERS + 2).fill(2), activation: 'tanh' } }, 'mlp.widths', /2 to 65 integers/);
+  rejects(
+    { ...base, mlp: { widths: [2, MAX_WIDTH + 1, 2], activation: 'tanh' } },
+    'mlp.widths',
+    new RegExp(`integers in 1..${MAX_WIDTH}`),
+  );
+  rejects(
+    { ...base, mlp: { widths: Array(MAX_LAYERS + 2).fill(2), activation: 'tanh' } },
+    'mlp.widths',
+    /2 to 65 integers/,
+  );
   // Every width within bounds, but together far past the parameter budget.
-  rejects({ ...base, mlp: { widths: [8000, 8000, 8000], activation: 'tanh' } }, 'mlp.widths', /at most 33554432 parameters in all, got "widths needing 128032000"/);
+  rejects(
+    { ...base, mlp: { widths: [8000, 8000, 8000], activation: 'tanh' } },
+    'mlp.widths',
+    /at most 33554432 parameters in all, got "widths needing 128032000"/,
+  );
 });
 
 test('predict and objective options are strict too, and predict bounds a solver override before laying out its grid', () => {
@@ -44,7 +73,10 @@ test('predict and objective options are strict too, and predict bounds a solver 
   assert.throws(() => model.predict(z0, { solver: { method: 'rk4', steps: 1e9 } }), named('solver.steps', /≤ 1000000/));
   assert.throws(() => model.solveOptions({ method: 'rk4', steps: 1e9 }), named('solver.steps', /≤ 1000000/));
   assert.ok(process.memoryUsage().arrayBuffers - before < 4e6, 'no grid was laid out');
-  assert.throws(() => model.predict(z0, { solvr: {} } as never), named('solvr', /unknown key; expected one of solver, times, onEvaluation/));
+  assert.throws(
+    () => model.predict(z0, { solvr: {} } as never),
+    named('solvr', /unknown key; expected one of solver, times, onEvaluation/),
+  );
   assert.throws(() => model.objective(z0, z0, { grad: false } as never), named('grad', /unknown key/));
   assert.throws(() => model.objective(z0, z0, { rng: {} as Rng }), named('rng', /an Rng/));
   assert.is(model.predict(z0, { solver: { method: 'rk4', steps: 3 } }).stats.nfe, 12);
@@ -63,7 +95,10 @@ test(`the per-batch-size dynamics cache keeps the ${DYNAMICS_CACHE_SIZE} most re
   const first = model.dynamics(1, false);
   for (let batch = 2; batch <= 20; batch++) {
     model.predict(new Float64Array(batch * 2).fill(0.1));
-    assert.ok(model.cachedDynamicsCount <= DYNAMICS_CACHE_SIZE, `${model.cachedDynamicsCount} cached after batch ${batch}`);
+    assert.ok(
+      model.cachedDynamicsCount <= DYNAMICS_CACHE_SIZE,
+      `${model.cachedDynamicsCount} cached after batch ${batch}`,
+    );
   }
   assert.is(model.cachedDynamicsCount, DYNAMICS_CACHE_SIZE);
   assert.is.not(model.dynamics(1, false), first, 'the oldest entry was evicted and is rebuilt');

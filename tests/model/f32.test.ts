@@ -21,7 +21,8 @@ import { relativeError, randomArray } from '../helpers/numeric.js';
 const rt64 = createRuntimeSync();
 const rt32 = createRuntimeSync({ dtype: 'float32' });
 
-const BATCH = 8, D = 3;
+const BATCH = 8,
+  D = 3;
 const rounded = (a: Float64Array) => a.map(Math.fround);
 const data = (() => {
   const rng = new Rng(31);
@@ -62,7 +63,8 @@ test('the model lives in its runtime: f32 parameters, gradients and optimiser st
 test('a dopri5 solve of the MLP dynamics: z(t1) agrees to 1e-6 relative, same NFE', () => {
   for (const activation of ['tanh', 'sigmoid', 'softplus'] as const) {
     const { m64, m32 } = pair({ mlp: mlp(activation), solver: dopri5 });
-    const a = m64.predict(data.z0), b = m32.predict(data.z0);
+    const a = m64.predict(data.z0),
+      b = m32.predict(data.z0);
     assert.ok(b.z1 instanceof Float64Array, 'Float64Array out of an f32 model');
     assert.is(b.stats.nfe, a.stats.nfe, `${activation}: NFE`);
     if (process.env.SHOW_F32_ERRORS) console.log(activation, 'NFE', a.stats.nfe);
@@ -73,8 +75,12 @@ test('a dopri5 solve of the MLP dynamics: z(t1) agrees to 1e-6 relative, same NF
 test('a solve with a rejected step (weights ×4, softplus, dopri5 1e-3): the same accepted and rejected steps; z(t1) to 1e-4 relative', () => {
   // Steeper dynamics amplify f32's rounding along the flow: here the two runs drift apart by ~1e-5.
   const { m64, m32 } = pair({ mlp: mlp('softplus'), solver: dopri5 }, 5, 4);
-  const a = m64.predict(data.z0), b = m32.predict(data.z0);
-  assert.ok(a.stats.rejectedSteps > 0 && a.stats.acceptedSteps >= 4, `a rejection among several steps (${a.stats.acceptedSteps}/${a.stats.rejectedSteps})`);
+  const a = m64.predict(data.z0),
+    b = m32.predict(data.z0);
+  assert.ok(
+    a.stats.rejectedSteps > 0 && a.stats.acceptedSteps >= 4,
+    `a rejection among several steps (${a.stats.acceptedSteps}/${a.stats.rejectedSteps})`,
+  );
   assert.equal([b.stats.acceptedSteps, b.stats.rejectedSteps], [a.stats.acceptedSteps, a.stats.rejectedSteps]);
   assertRelative(b.z1, a.z1, 1e-4, 'z(t1)');
 });
@@ -108,21 +114,29 @@ test('the adjoint gradient in f32 agrees with f64 to 1e-5 relative', () => {
 });
 
 function trainRun(rt: Runtime, optimizer: 'adam' | 'sgd' | 'adamax'): number[] {
-  const model = NeuralOde.create(rt, { mlp: { widths: [1, 12, 1], activation: 'sigmoid' }, regularizers: { order: 2, lambda: 0.01 }, solver: dopri5 }, new Rng(3));
+  const model = NeuralOde.create(
+    rt,
+    { mlp: { widths: [1, 12, 1], activation: 'sigmoid' }, regularizers: { order: 2, lambda: 0.01 }, solver: dopri5 },
+    new Rng(3),
+  );
   model.params.forEach((p) => p.value.copyFrom(rounded(p.value.toFloat64Array())));
   const rng = new Rng(2);
   const inputs = rounded(new Float64Array(32).map(() => rng.uniformIn(-1, 1)));
   const targets = rounded(inputs.map((x) => x + 0.5 * x ** 3));
-  const opt = optimizer === 'adam' ? new Adam(rt.kernels, model.params, { lr: 0.03 })
-    : optimizer === 'sgd' ? new Sgd(rt.kernels, model.params, { lr: 0.05, momentum: 0.9 })
-      : new Adamax(rt.kernels, model.params, { lr: 0.03 });
+  const opt =
+    optimizer === 'adam'
+      ? new Adam(rt.kernels, model.params, { lr: 0.03 })
+      : optimizer === 'sgd'
+        ? new Sgd(rt.kernels, model.params, { lr: 0.05, momentum: 0.9 })
+        : new Adamax(rt.kernels, model.params, { lr: 0.03 });
   const log = train({ model, optimizer: opt, data: { inputs, targets }, iterations: 30, rng: new Rng(5) });
   return log.records.map((r) => r.dataLoss);
 }
 
 for (const optimizer of ['adam', 'sgd', 'adamax'] as const) {
   test(`training in f32 (${optimizer}) lowers the loss like f64: halved, and each iteration's loss within 1e-5 relative of f64's`, () => {
-    const a = trainRun(rt64, optimizer), b = trainRun(rt32, optimizer);
+    const a = trainRun(rt64, optimizer),
+      b = trainRun(rt32, optimizer);
     assert.ok(b[b.length - 1] < 0.5 * b[0], `f32 data loss ${b[0]} → ${b[b.length - 1]}`);
     assertRelative(b, a, 1e-5, 'loss sequence');
   });
@@ -137,7 +151,9 @@ test('save/load: an f32 model writes F32 and reloads bitwise; F64 files load int
   const back = loadModel(rt32, bytes).model;
   assert.is(back.rt, rt32);
   assert.equal(grads(back).length, grads(m32).length);
-  back.params.forEach((p, i) => assert.equal(Array.from(p.value.toFloat64Array()), Array.from(m32.params[i].value.toFloat64Array()), p.name));
+  back.params.forEach((p, i) =>
+    assert.equal(Array.from(p.value.toFloat64Array()), Array.from(m32.params[i].value.toFloat64Array()), p.name),
+  );
   assert.equal(Array.from(back.predict(data.z0).z1), Array.from(m32.predict(data.z0).z1), 'same predictions');
   // f64 weights that are not f32 values: rounded on load into f32, exact into f64.
   m64.params[0].value.data[0] = 0.1;
@@ -145,23 +161,51 @@ test('save/load: an f32 model writes F32 and reloads bitwise; F64 files load int
   assert.is(loadModel(rt32, f64Bytes).model.params[0].value.toFloat64Array()[0], Math.fround(0.1));
   assert.is(loadModel(rt64, f64Bytes).model.params[0].value.toFloat64Array()[0], 0.1);
   // An f32 file into an f64 runtime: widened exactly.
-  assert.equal(Array.from(loadModel(rt64, bytes).model.params[1].value.toFloat64Array()), Array.from(m32.params[1].value.toFloat64Array()));
+  assert.equal(
+    Array.from(loadModel(rt64, bytes).model.params[1].value.toFloat64Array()),
+    Array.from(m32.params[1].value.toFloat64Array()),
+  );
 });
 
 test('a composed Model (linear encoder, a concatLinear block with R_2, linear head) in f32: output and gradient agree with f64 to 1e-5; its file round-trips', () => {
   const spec: ModelSpec = {
     encoder: { type: 'linear', inputs: 4, outputs: 3 },
-    blocks: [{ dynamics: { type: 'sequential', layers: [{ type: 'concatLinear', inputs: 3, outputs: 8 }, { type: 'activation', fn: 'softplus' }, { type: 'concatLinear', inputs: 8, outputs: 3 }] }, terms: [{ kind: 'taylor', order: 2, lambda: 0.1 }], solver: { method: 'rk4', steps: 5 } }],
+    blocks: [
+      {
+        dynamics: {
+          type: 'sequential',
+          layers: [
+            { type: 'concatLinear', inputs: 3, outputs: 8 },
+            { type: 'activation', fn: 'softplus' },
+            { type: 'concatLinear', inputs: 8, outputs: 3 },
+          ],
+        },
+        terms: [{ kind: 'taylor', order: 2, lambda: 0.1 }],
+        solver: { method: 'rk4', steps: 5 },
+      },
+    ],
     head: { type: 'linear', inputs: 3, outputs: 2 },
   };
-  const m64 = Model.create(rt64, spec, new Rng(4)), m32 = Model.create(rt32, spec, new Rng(4));
-  m64.params.forEach((p, i) => { const w = rounded(p.value.toFloat64Array()); p.value.copyFrom(w); m32.params[i].value.copyFrom(w); });
+  const m64 = Model.create(rt64, spec, new Rng(4)),
+    m32 = Model.create(rt32, spec, new Rng(4));
+  m64.params.forEach((p, i) => {
+    const w = rounded(p.value.toFloat64Array());
+    p.value.copyFrom(w);
+    m32.params[i].value.copyFrom(w);
+  });
   const rng = new Rng(6);
-  const x = rounded(randomArray(rng, 5 * 4)), y = rounded(randomArray(rng, 5 * 2));
+  const x = rounded(randomArray(rng, 5 * 4)),
+    y = rounded(randomArray(rng, 5 * 2));
   assertRelative(m32.predict(x).output, m64.predict(x).output, 1e-5, 'output');
-  const a = m64.objective(x, y), b = m32.objective(x, y);
+  const a = m64.objective(x, y),
+    b = m32.objective(x, y);
   assertRelative([b.loss], [a.loss], 1e-5, 'loss');
-  assertRelative(m32.params.flatMap((p) => Array.from(p.grad.toFloat64Array())), m64.params.flatMap((p) => Array.from(p.grad.toFloat64Array())), 1e-5, 'gradient');
+  assertRelative(
+    m32.params.flatMap((p) => Array.from(p.grad.toFloat64Array())),
+    m64.params.flatMap((p) => Array.from(p.grad.toFloat64Array())),
+    1e-5,
+    'gradient',
+  );
   const bytes = saveModel(m32);
   assert.equal(fileDtypes(bytes), ['F32']);
   assert.equal(Array.from(loadComposedModel(rt32, bytes).model.predict(x).output), Array.from(m32.predict(x).output));
@@ -170,8 +214,17 @@ test('a composed Model (linear encoder, a concatLinear block with R_2, linear he
 /** The dtypes a safetensors file's header declares. */
 function fileDtypes(bytes: Uint8Array): string[] {
   const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<string, { dtype?: string }>;
-  return [...new Set(Object.entries(header).filter(([k]) => k !== '__metadata__').map(([, v]) => v.dtype!))];
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<
+    string,
+    { dtype?: string }
+  >;
+  return [
+    ...new Set(
+      Object.entries(header)
+        .filter(([k]) => k !== '__metadata__')
+        .map(([, v]) => v.dtype!),
+    ),
+  ];
 }
 
 test.run();

@@ -15,7 +15,15 @@ const data = (() => {
 })();
 
 function model(config: Partial<NeuralOdeConfig>, activation: 'tanh' | 'sigmoid' = 'tanh'): NeuralOde {
-  return NeuralOde.create(rt, { mlp: { widths: [2, 7, 2], activation }, regularizers: { order: 3, lambda: 0.3, kinetic: 0.2, jacobian: 0.1 }, ...config }, new Rng(5));
+  return NeuralOde.create(
+    rt,
+    {
+      mlp: { widths: [2, 7, 2], activation },
+      regularizers: { order: 3, lambda: 0.3, kinetic: 0.2, jacobian: 0.1 },
+      ...config,
+    },
+    new Rng(5),
+  );
 }
 
 /** Central differences of the objective w.r.t. every parameter and z0 (same ε via a fresh Rng(1) each time). */
@@ -27,7 +35,12 @@ function finiteDifferences(m: NeuralOde, grid?: ArrayLike<number>, h = 1e-6): { 
 const grads = (m: NeuralOde) => m.params.flatMap((p) => Array.from(p.grad.data));
 
 /** The gradients `objective` left in the parameters and in zbar0 match central differences to 1e-7. */
-function assertMatchesFiniteDifferences(m: NeuralOde, zbar0: Float64Array | undefined, grid?: ArrayLike<number>, params = grads(m)): void {
+function assertMatchesFiniteDifferences(
+  m: NeuralOde,
+  zbar0: Float64Array | undefined,
+  grid?: ArrayLike<number>,
+  params = grads(m),
+): void {
   const fd = finiteDifferences(m, grid);
   const ep = relativeError(params, fd.params);
   const ez = relativeError(zbar0!, fd.z0);
@@ -124,7 +137,8 @@ test('adjoint on a fixed rk4 grid (solved back on the reversed grid) converges t
     d.objective(data.z0, data.target, { rng: new Rng(1) });
     return relativeError(grads(a), grads(d));
   };
-  const coarse = diff(5), fine = diff(20);
+  const coarse = diff(5),
+    fine = diff(20);
   assert.ok(fine < 1e-6, `20 steps: ${fine}`);
   assert.ok(coarse / fine > 30, `fourth-order convergence of the difference: ${coarse} → ${fine}`);
 });
@@ -156,7 +170,10 @@ test('checkpoint memory grows with the accepted steps', () => {
 });
 
 test('bad configuration and data are named', () => {
-  assert.throws(() => model({ solver: { method: 'rk4' } }), /solver.steps: expected a step count for the fixed-step method rk4/);
+  assert.throws(
+    () => model({ solver: { method: 'rk4' } }),
+    /solver.steps: expected a step count for the fixed-step method rk4/,
+  );
   assert.throws(() => model({ solver: { method: 'nope' as 'rk4' } }), /solver.method: expected one of/);
   assert.throws(() => model({ gradient: 'magic' as 'adjoint' }), /gradient: expected one of "checkpoint", "adjoint"/);
   assert.throws(() => model({ regularizers: { order: 9 } }), /regularizers.order: expected an integer K in 1..8/);
@@ -165,19 +182,30 @@ test('bad configuration and data are named', () => {
   assert.throws(() => model({ t0: '0' as unknown as number }), /^t0: expected a finite start time/);
   assert.throws(() => model({ t1: Infinity }), /^t1: expected a finite end time different from t0 = 0/);
   assert.throws(() => model({ t1: 0 }), /^t1: expected a finite end time different from t0 = 0/);
-  assert.throws(() => model({ backend: 'js' } as Partial<NeuralOdeConfig>), /backend: expected no such option \(removed/);
+  assert.throws(
+    () => model({ backend: 'js' } as Partial<NeuralOdeConfig>),
+    /backend: expected no such option \(removed/,
+  );
   const m = model({});
   assert.throws(() => m.objective(data.z0, data.target), /rng: expected an Rng/);
-  assert.throws(() => m.objective(new Float64Array(3), new Float64Array(3)), /z0: expected a Float64Array of batch × 2 values, got 3/);
-  assert.throws(() => m.objective(data.z0, new Float64Array(4), { rng: new Rng(1) }), /target holds 4 values, z0 holds 6/);
+  assert.throws(
+    () => m.objective(new Float64Array(3), new Float64Array(3)),
+    /z0: expected a Float64Array of batch × 2 values, got 3/,
+  );
+  assert.throws(
+    () => m.objective(data.z0, new Float64Array(4), { rng: new Rng(1) }),
+    /target holds 4 values, z0 holds 6/,
+  );
   // The adjoint's inputs must match the augmented dynamics (batch 3 × D 2, terms r3, kinetic, jacobian).
   const dyn = m.dynamics(3, true);
   const [z1, three] = [new Float64Array(6), new Float64Array(3)];
-  const adjoint = (z: Float64Array, zbar: Float64Array, terms: Float64Array) => () => adjointGradient(rt, dyn, m.params, z, zbar, terms, 0, 1, m.solveOptions({ method: 'rk4', steps: 2 }));
+  const adjoint = (z: Float64Array, zbar: Float64Array, terms: Float64Array) => () =>
+    adjointGradient(rt, dyn, m.params, z, zbar, terms, 0, 1, m.solveOptions({ method: 'rk4', steps: 2 }));
   assert.throws(adjoint(new Float64Array(4), z1, three), /^z1: expected 6 values/);
   assert.throws(adjoint(z1, new Float64Array(5), three), /^zbar1: expected 6 values/);
   assert.throws(adjoint(z1, z1, new Float64Array(2)), /^termCotangents: expected 3 values/);
-  const bad = data.z0.slice(); bad[2] = NaN;
+  const bad = data.z0.slice();
+  bad[2] = NaN;
   assert.throws(() => m.objective(bad, data.target, { rng: new Rng(1) }), /z0\[2\]: expected a finite initial state/);
 });
 

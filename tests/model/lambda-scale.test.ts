@@ -9,7 +9,11 @@ import { Rng } from '../../src/random.js';
 import { ArgumentError } from '../../src/errors.js';
 
 const rt = createRuntimeSync();
-const config = { mlp: { widths: [2, 6, 2], activation: 'tanh' as const }, regularizers: { order: 2, lambda: 0.1 }, solver: { method: 'rk4' as const, steps: 4 } };
+const config = {
+  mlp: { widths: [2, 6, 2], activation: 'tanh' as const },
+  regularizers: { order: 2, lambda: 0.1 },
+  solver: { method: 'rk4' as const, steps: 4 },
+};
 const rng = new Rng(11);
 const z0 = Float64Array.from({ length: 6 }, () => rng.normal());
 const target = Float64Array.from({ length: 6 }, () => rng.normal());
@@ -29,13 +33,17 @@ test('Model: lambdaScale reaches every block', () => {
   const model = Model.create(rt, { blocks: [config, config] }, new Rng(2));
   const plain = model.objective(z0, target, { gradient: false });
   const scaled = model.objective(z0, target, { gradient: false, lambdaScale: 0.5 });
-  assert.ok(Math.abs((scaled.loss - scaled.dataLoss) - 0.5 * (plain.loss - plain.dataLoss)) < 1e-12);
+  assert.ok(Math.abs(scaled.loss - scaled.dataLoss - 0.5 * (plain.loss - plain.dataLoss)) < 1e-12);
 });
 
 test('lambdaScale is checked by name', () => {
   const model = NeuralOde.create(rt, config, new Rng(3));
   for (const bad of [-1, Number.NaN, Infinity, '2']) {
-    assert.throws(() => model.objective(z0, target, { lambdaScale: bad as never }), (e: unknown) => e instanceof ArgumentError && /lambdaScale/.test((e as Error).message), String(bad));
+    assert.throws(
+      () => model.objective(z0, target, { lambdaScale: bad as never }),
+      (e: unknown) => e instanceof ArgumentError && /lambdaScale/.test((e as Error).message),
+      String(bad),
+    );
   }
 });
 

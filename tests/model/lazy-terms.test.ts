@@ -9,11 +9,24 @@ import { Model, type ModelSpec } from '../../src/model/model.js';
 import { softmaxCrossEntropyLoss } from '../../src/model/losses.js';
 
 const spec = (errorNorm: 'state' | 'all'): ModelSpec => ({
-  blocks: [{
-    dynamics: { type: 'sequential', layers: [{ type: 'activation', fn: 'sigmoid' }, { type: 'concatLinear', inputs: 6, outputs: 5 }, { type: 'activation', fn: 'tanh' }, { type: 'concatLinear', inputs: 5, outputs: 6 }] },
-    terms: [{ kind: 'taylor', order: 3, lambda: 0.3 }, { kind: 'kinetic', lambda: 0.1 }],
-    solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7, errorNorm },
-  }],
+  blocks: [
+    {
+      dynamics: {
+        type: 'sequential',
+        layers: [
+          { type: 'activation', fn: 'sigmoid' },
+          { type: 'concatLinear', inputs: 6, outputs: 5 },
+          { type: 'activation', fn: 'tanh' },
+          { type: 'concatLinear', inputs: 5, outputs: 6 },
+        ],
+      },
+      terms: [
+        { kind: 'taylor', order: 3, lambda: 0.3 },
+        { kind: 'kinetic', lambda: 0.1 },
+      ],
+      solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7, errorNorm },
+    },
+  ],
   head: { type: 'linear', inputs: 6, outputs: 3 },
 });
 
@@ -37,7 +50,11 @@ test('lazy terms: the same gradient and steps as the eager solve, without comput
   assert.is(lazy.r.nfeForward, eager.r.nfeForward);
   assert.is(lazy.r.nfeBackward, eager.r.nfeBackward);
   let worst = 0;
-  eager.g.forEach((g, i) => g.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - lazy.g[i][j]) / (1e-12 + Math.abs(v))); }));
+  eager.g.forEach((g, i) =>
+    g.forEach((v, j) => {
+      worst = Math.max(worst, Math.abs(v - lazy.g[i][j]) / (1e-12 + Math.abs(v)));
+    }),
+  );
   assert.ok(worst < 1e-9, `relative difference ${worst}`);
   // the term gradient is really in there: without the terms the gradient differs
   const none = Model.create(rt, { ...spec('state'), blocks: [{ ...spec('state').blocks[0], terms: [] }] }, new Rng(4));
@@ -54,7 +71,9 @@ test('lazy terms are ignored where they cannot hold (errorNorm all, no gradient)
   const r = model.objective(x, y, { loss: softmaxCrossEntropyLoss, lazyTerms: true });
   assert.ok(r.regularizers.r3 > 0, 'computed as usual');
   const m2 = Model.create(rt, spec('state'), new Rng(4));
-  assert.ok(m2.objective(x, y, { loss: softmaxCrossEntropyLoss, lazyTerms: true, gradient: false }).regularizers.r3 > 0);
+  assert.ok(
+    m2.objective(x, y, { loss: softmaxCrossEntropyLoss, lazyTerms: true, gradient: false }).regularizers.r3 > 0,
+  );
   assert.throws(() => model.objective(x, y, { loss: softmaxCrossEntropyLoss, lazyTerms: 1 as never }), /lazyTerms/);
 });
 

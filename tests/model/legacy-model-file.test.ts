@@ -25,7 +25,12 @@ test('a version-1 file loads with the same configuration, bit-identical weights 
   // activation kernels, whose last bits changed when tanh moved to one expm1-based form (≤ 5e-16
   // relative, as the old one's ≤ 4e-16): it must match the recorded values to that rounding, same steps.
   assert.is(z1.length, expected.z1.length);
-  z1.forEach((v, i) => assert.ok(Math.abs(v - expected.z1[i]) <= 1e-14 * Math.max(1, Math.abs(expected.z1[i])), `z1[${i}] = ${v}, recorded ${expected.z1[i]}`));
+  z1.forEach((v, i) =>
+    assert.ok(
+      Math.abs(v - expected.z1[i]) <= 1e-14 * Math.max(1, Math.abs(expected.z1[i])),
+      `z1[${i}] = ${v}, recorded ${expected.z1[i]}`,
+    ),
+  );
   assert.is(stats.nfe, expected.nfe);
 });
 

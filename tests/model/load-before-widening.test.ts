@@ -31,12 +31,21 @@ test('F64 weights beyond float32 range are refused by a float32 runtime, by tens
   big.set('layer1.weight', { shape: weight.shape, data });
   const bytes = encodeSafetensors(big, metadata);
   const rt32 = createRuntimeSync({ dtype: 'float32' });
-  const beyond = (e: unknown) => e instanceof SafetensorsError && /tensor "layer1.weight" holds 1e\+39 at 3, beyond float32 range/.test(e.message);
+  const beyond = (e: unknown) =>
+    e instanceof SafetensorsError && /tensor "layer1.weight" holds 1e\+39 at 3, beyond float32 range/.test(e.message);
   assert.throws(() => loadModel(rt32, bytes), beyond);
   assert.throws(() => loadComposedModel(rt32, bytes), beyond);
   assert.throws(() => loadWeights(NeuralOde.create(rt32, config, new Rng(2)), bytes), beyond);
-  assert.throws(() => loadWeights(new Model(rt32, { blocks: [NeuralOde.create(rt32, config, new Rng(2))] }), bytes), (e: unknown) => e instanceof SafetensorsError && /beyond float32 range/.test(e.message));
-  assert.is(loadModel(rt64, bytes).model.params.find((p) => p.name === 'layer1.weight')!.value.toFloat64Array()[3], 1e39);
+  assert.throws(
+    () => loadWeights(new Model(rt32, { blocks: [NeuralOde.create(rt32, config, new Rng(2))] }), bytes),
+    (e: unknown) => e instanceof SafetensorsError && /beyond float32 range/.test(e.message),
+  );
+  assert.is(
+    loadModel(rt64, bytes)
+      .model.params.find((p) => p.name === 'layer1.weight')!
+      .value.toFloat64Array()[3],
+    1e39,
+  );
 });
 
 test.run();

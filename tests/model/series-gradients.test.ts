@@ -13,7 +13,8 @@ import { parameterAndInputDifferences, relativeError, randomArray } from '../hel
 
 const rt = createRuntimeSync();
 const TIMES = [0, 0.13, 0.25, 0.4, 0.77, 1];
-const BATCH = 3, D = 2;
+const BATCH = 3,
+  D = 2;
 const data = (() => {
   const rng = new Rng(21);
   const size = TIMES.length * BATCH * D;
@@ -24,7 +25,15 @@ const data = (() => {
 const loss = maskedMseLoss(data.target, data.mask);
 
 function model(config: Partial<NeuralOdeConfig>): NeuralOde {
-  return NeuralOde.create(rt, { mlp: { widths: [D, 7, D], activation: 'tanh' }, regularizers: { order: 3, lambda: 0.3, kinetic: 0.2, jacobian: 0.1 }, ...config }, new Rng(5));
+  return NeuralOde.create(
+    rt,
+    {
+      mlp: { widths: [D, 7, D], activation: 'tanh' },
+      regularizers: { order: 3, lambda: 0.3, kinetic: 0.2, jacobian: 0.1 },
+      ...config,
+    },
+    new Rng(5),
+  );
 }
 
 const grads = (m: NeuralOde) => m.params.flatMap((p) => Array.from(p.grad.data));
@@ -33,7 +42,8 @@ function assertMatchesFiniteDifferences(m: NeuralOde, zbar0: Float64Array, grid?
   const params = grads(m);
   const value = (z0: Float64Array) => m.objectiveAt(z0, TIMES, loss, { gradient: false, rng: new Rng(1), grid }).loss;
   const { params: fdParams, z0: fdZ0 } = parameterAndInputDifferences(m.params, data.z0, value, h);
-  const ep = relativeError(params, fdParams), ez = relativeError(zbar0, fdZ0);
+  const ep = relativeError(params, fdParams),
+    ez = relativeError(zbar0, fdZ0);
   assert.ok(ep < 1e-7, `parameter gradient relative error ${ep}`);
   assert.ok(ez < 1e-7, `z0 gradient relative error ${ez}`);
 }
@@ -41,11 +51,19 @@ function assertMatchesFiniteDifferences(m: NeuralOde, zbar0: Float64Array, grid?
 test('maskedMseLoss is the mean over observed entries, NaN targets where missing ignored', () => {
   const zs = randomArray(new Rng(4), data.target.length);
   const { value, gradient } = loss(zs, { times: TIMES.length, batch: BATCH, d: D });
-  let sum = 0, count = 0;
-  data.mask.forEach((o, i) => { if (o) { sum += (zs[i] - data.target[i]) ** 2; count++; } });
+  let sum = 0,
+    count = 0;
+  data.mask.forEach((o, i) => {
+    if (o) {
+      sum += (zs[i] - data.target[i]) ** 2;
+      count++;
+    }
+  });
   assert.ok(count > 0 && count < data.mask.length, 'some entries missing');
   assert.ok(Math.abs(value - sum / count) < 1e-15 * (sum / count));
-  gradient.forEach((g, i) => assert.ok(Math.abs(g - (data.mask[i] ? (2 * (zs[i] - data.target[i])) / count : 0)) < 1e-15));
+  gradient.forEach((g, i) =>
+    assert.ok(Math.abs(g - (data.mask[i] ? (2 * (zs[i] - data.target[i])) / count : 0)) < 1e-15),
+  );
 });
 
 test('rk4 on 4 steps (Hermite dense output with f(t1, y1); outputs at t0, inside steps, at a step end, at t1): checkpoint gradient vs finite differences', () => {
@@ -81,7 +99,8 @@ for (const method of ['dopri5', 'bosh3'] as const) {
     const ra = a.objectiveAt(data.z0, TIMES, loss, { rng: new Rng(1) });
     const rd = d.objectiveAt(data.z0, TIMES, loss, { rng: new Rng(1) });
     assert.is(ra.loss, rd.loss);
-    const ep = relativeError(grads(a), grads(d)), ez = relativeError(ra.zbar0!, rd.zbar0!);
+    const ep = relativeError(grads(a), grads(d)),
+      ez = relativeError(ra.zbar0!, rd.zbar0!);
     assert.ok(ep < 1e-6, `parameters: relative difference ${ep}`);
     assert.ok(ez < 1e-6, `z0: relative difference ${ez}`);
     // Not vacuous: the replay without the outputs inside (the t1 output alone) is far off.
@@ -99,7 +118,8 @@ test('adjoint on a fixed rk4 grid cut at the output times converges to the repla
     d.objectiveAt(data.z0, TIMES, loss, { rng: new Rng(1) });
     return relativeError(grads(a), grads(d));
   };
-  const coarse = diff(5), fine = diff(40);
+  const coarse = diff(5),
+    fine = diff(40);
   assert.ok(fine < 1e-6, `40 steps: ${fine}`);
   assert.ok(coarse / fine > 100, `convergence of the difference: ${coarse} → ${fine}`);
 });
@@ -120,24 +140,62 @@ test('objectiveAt at t1 alone with an unmasked MSE is objective (to rounding)', 
 
 test('bad times, losses, masks and adjoint outputs are refused by name', () => {
   const m = model({ solver: { method: 'rk4', steps: 2 } });
-  const named = (run: () => unknown, what: RegExp) => assert.throws(run, (e: Error) => what.test(e.message), String(what));
-  const at = (times: unknown, l: unknown = loss) => () => m.objectiveAt(data.z0, times as number[], l as typeof loss, { rng: new Rng(1) });
+  const named = (run: () => unknown, what: RegExp) =>
+    assert.throws(run, (e: Error) => what.test(e.message), String(what));
+  const at =
+    (times: unknown, l: unknown = loss) =>
+    () =>
+      m.objectiveAt(data.z0, times as number[], l as typeof loss, { rng: new Rng(1) });
   named(at([0.5, 0.2]), /^times\[1\]: expected times monotone in the solve's direction \(not below 0.5\), got 0.2/);
   named(at([0.5, 1.5]), /^times\[1\]: expected a time within the solve's \[0, 1\], got 1.5/);
   named(at([]), /^times: expected at least one output time/);
   named(at(7), /^times: expected an array of times/);
   named(at([0.5], 'mse'), /^loss: expected a function/);
-  named(at([0.5], () => ({ value: 0, gradient: new Float64Array(2) })), /loss: its gradient holds 2 values, zs holds 6/);
+  named(
+    at([0.5], () => ({ value: 0, gradient: new Float64Array(2) })),
+    /loss: its gradient holds 2 values, zs holds 6/,
+  );
   named(at(TIMES.slice(1)), /^target: expected 30 values \(\[times, batch, D\] = \[5, 3, 2\]\), got 36/);
-  named(() => maskedMseLoss(data.target, new Float64Array(3)), /^mask: expected a Float64Array of 36 values like target/);
-  named(() => maskedMseLoss(data.target, data.mask.map((v) => v / 2)), /^mask\[\d+\]: expected 0 \(missing\) or 1 \(observed\)/);
+  named(
+    () => maskedMseLoss(data.target, new Float64Array(3)),
+    /^mask: expected a Float64Array of 36 values like target/,
+  );
+  named(
+    () =>
+      maskedMseLoss(
+        data.target,
+        data.mask.map((v) => v / 2),
+      ),
+    /^mask\[\d+\]: expected 0 \(missing\) or 1 \(observed\)/,
+  );
   named(() => maskedMseLoss(data.target), /^target\[\d+\]: expected a finite value where observed, got NaN/);
   const dyn = m.dynamics(BATCH, true);
   const z = new Float64Array(BATCH * D);
-  const adjoint = (outputs: unknown) => () => adjointGradient(rt, dyn, m.params, z, z, new Float64Array(3), 0, 1, m.solveOptions({ method: 'rk4', steps: 2 }), outputs as never);
-  named(adjoint({ times: [0.5], cotangents: [new Float64Array(9)] }), /^outputs.cotangents\[0\]: expected a Float64Array of 6 values/);
-  named(adjoint({ times: [0.5], cotangents: [z], states: [z, z] }), /^outputs.states: expected an array of one state per time \(1\), got 2/);
-  named(adjoint({ times: [0.5], cotangents: [z], states: [new Float64Array(5)] }), /^outputs.states\[0\]: expected a Float64Array of 6 values/);
+  const adjoint = (outputs: unknown) => () =>
+    adjointGradient(
+      rt,
+      dyn,
+      m.params,
+      z,
+      z,
+      new Float64Array(3),
+      0,
+      1,
+      m.solveOptions({ method: 'rk4', steps: 2 }),
+      outputs as never,
+    );
+  named(
+    adjoint({ times: [0.5], cotangents: [new Float64Array(9)] }),
+    /^outputs.cotangents\[0\]: expected a Float64Array of 6 values/,
+  );
+  named(
+    adjoint({ times: [0.5], cotangents: [z], states: [z, z] }),
+    /^outputs.states: expected an array of one state per time \(1\), got 2/,
+  );
+  named(
+    adjoint({ times: [0.5], cotangents: [z], states: [new Float64Array(5)] }),
+    /^outputs.states\[0\]: expected a Float64Array of 6 values/,
+  );
   named(adjoint({ times: [2], cotangents: [z] }), /^outputs.times\[0\]: expected a time within the solve's \[0, 1\]/);
   assert.throws(adjoint({ times: [0.5, 0.4], cotangents: [z, z] }), (e: Error) => e instanceof ArgumentError);
 });

@@ -10,16 +10,30 @@ import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 
 const rt = createRuntimeSync();
-const refused = (pattern: RegExp) => (e: unknown) => e instanceof ArgumentError && e.argument === 'solver.steps' && pattern.test(e.message);
+const refused = (pattern: RegExp) => (e: unknown) =>
+  e instanceof ArgumentError && e.argument === 'solver.steps' && pattern.test(e.message);
 
 test('steps above the default maxSteps (100000) is refused naming both', () => {
-  assert.throws(() => checkSolverConfig({ method: 'rk4', steps: 1e6 }), refused(/at most solver\.maxSteps \(100000, the default\)/));
-  assert.throws(() => NeuralOde.create(rt, { dynamics: { type: 'linear', inputs: 1, outputs: 1 }, solver: { method: 'rk4', steps: 200_000 } }, new Rng(1)),
-    refused(/maxSteps/));
+  assert.throws(
+    () => checkSolverConfig({ method: 'rk4', steps: 1e6 }),
+    refused(/at most solver\.maxSteps \(100000, the default\)/),
+  );
+  assert.throws(
+    () =>
+      NeuralOde.create(
+        rt,
+        { dynamics: { type: 'linear', inputs: 1, outputs: 1 }, solver: { method: 'rk4', steps: 200_000 } },
+        new Rng(1),
+      ),
+    refused(/maxSteps/),
+  );
 });
 
 test('steps above a given maxSteps is refused; raising maxSteps with it is accepted', () => {
-  assert.throws(() => checkSolverConfig({ method: 'euler', steps: 5, maxSteps: 4 }), refused(/at most solver\.maxSteps \(4\)/));
+  assert.throws(
+    () => checkSolverConfig({ method: 'euler', steps: 5, maxSteps: 4 }),
+    refused(/at most solver\.maxSteps \(4\)/),
+  );
   checkSolverConfig({ method: 'rk4', steps: 1e6, maxSteps: 1e6 });
   checkSolverConfig({ method: 'rk4', steps: 100_000 });
 });

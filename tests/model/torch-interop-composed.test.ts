@@ -21,9 +21,17 @@ const rt = createRuntimeSync();
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 const bytes = new Uint8Array(readFileSync(fixture('torch-f32-composed.safetensors')));
 type Rows = number[][];
-const expected: { t: number; x: Rows; gru_x: Rows; gru_h: Rows; z: Rows; z0: Rows; f: Rows; head: Rows; gru_step: Rows } = JSON.parse(
-  readFileSync(fixture('torch-f32-composed.expected.json'), 'utf8'),
-);
+const expected: {
+  t: number;
+  x: Rows;
+  gru_x: Rows;
+  gru_h: Rows;
+  z: Rows;
+  z0: Rows;
+  f: Rows;
+  head: Rows;
+  gru_step: Rows;
+} = JSON.parse(readFileSync(fixture('torch-f32-composed.expected.json'), 'utf8'));
 
 const tensor = (rows: Rows) => Tensor.from(rt.arena, rows.flat(), rows.length, rows[0].length);
 
@@ -33,7 +41,9 @@ function assertClose(ours: Tensor, want: Rows, what: string) {
   const flat = want.flat();
   const scale = Math.max(...flat.map(Math.abs));
   const got = ours.toFloat64Array();
-  flat.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-12 * scale, `${what}[${i}] = ${got[i]}, PyTorch float64 ${w}`));
+  flat.forEach((w, i) =>
+    assert.ok(Math.abs(got[i] - w) <= 1e-12 * scale, `${what}[${i}] = ${got[i]}, PyTorch float64 ${w}`),
+  );
 }
 
 function paramsOf(model: Model): Map<string, Float64Array> {
@@ -41,7 +51,8 @@ function paramsOf(model: Model): Map<string, Float64Array> {
 }
 
 function assertSameParams(a: Model, b: Model, what: string) {
-  const pa = paramsOf(a), pb = paramsOf(b);
+  const pa = paramsOf(a),
+    pb = paramsOf(b);
   assert.equal([...pb.keys()], [...pa.keys()], `${what}: names`);
   for (const [name, values] of pa) {
     const other = pb.get(name)!;
@@ -56,14 +67,25 @@ test("the fixture is PyTorch's: F32 tensors under taynode's parameter names, bia
   assert.is(metadata.format, 'taynode.model');
   const shapes = Object.fromEntries([...tensors].map(([name, t]) => [name, t.shape]));
   assert.equal(shapes, {
-    'encoder.gru.weight_ih': [15, 3], 'encoder.gru.weight_hh': [15, 5], 'encoder.gru.bias_ih': [15], 'encoder.gru.bias_hh': [15],
-    'encoder.readout.weight': [4, 5], 'encoder.readout.bias': [4],
-    'blocks.0.1.weight': [8, 5], 'blocks.0.1.bias': [8],
-    'blocks.0.3._layer.weight': [4, 8], 'blocks.0.3._layer.bias': [4],
-    'blocks.0.3._hyper_gate.weight': [4, 1], 'blocks.0.3._hyper_gate.bias': [4], 'blocks.0.3._hyper_bias.weight': [4, 1],
-    'head.1.weight': [3, 4], 'head.1.bias': [3],
+    'encoder.gru.weight_ih': [15, 3],
+    'encoder.gru.weight_hh': [15, 5],
+    'encoder.gru.bias_ih': [15],
+    'encoder.gru.bias_hh': [15],
+    'encoder.readout.weight': [4, 5],
+    'encoder.readout.bias': [4],
+    'blocks.0.1.weight': [8, 5],
+    'blocks.0.1.bias': [8],
+    'blocks.0.3._layer.weight': [4, 8],
+    'blocks.0.3._layer.bias': [4],
+    'blocks.0.3._hyper_gate.weight': [4, 1],
+    'blocks.0.3._hyper_gate.bias': [4],
+    'blocks.0.3._hyper_bias.weight': [4, 1],
+    'head.1.weight': [3, 4],
+    'head.1.bias': [3],
   });
-  const raw = new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))));
+  const raw = new TextDecoder().decode(
+    bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))),
+  );
   assert.ok(raw.includes('"dtype":"F32"') && !raw.includes('"F64"'), 'float32 throughout');
 });
 
@@ -79,7 +101,11 @@ test("one GRU step, the encoder, the block's f and the head equal PyTorch's floa
     // torch.nn.GRUCell itself is the reference for the cell
     const tape = new Tape(rt);
     const ops = tapeOps(tape, 0, { grad: false });
-    assertClose(encoder.gru.step(ops, tape.constant(tensor(expected.gru_x)), tape.constant(tensor(expected.gru_h))).value, expected.gru_step, 'GRU step');
+    assertClose(
+      encoder.gru.step(ops, tape.constant(tensor(expected.gru_x)), tape.constant(tensor(expected.gru_h))).value,
+      expected.gru_step,
+      'GRU step',
+    );
 
     // as Model's encode: the encoder on the tape at t = 0
     assertClose(encoder.apply(ops, tape.constant(tensor(expected.x)), tape).value, expected.z0, 'z0');
@@ -119,7 +145,12 @@ test('loadWeights fills a freshly created Model of the same spec with the same p
   const { model, metadata } = loadComposedModel(rt, bytes);
   const spec: ModelSpec = JSON.parse(metadata.spec);
   const fresh = Model.create(rt, spec, new Rng(3));
-  assert.not.ok(paramsOf(fresh).get('head.1.weight')!.every((v, i) => v === paramsOf(model).get('head.1.weight')![i]), 'fresh weights differ first');
+  assert.not.ok(
+    paramsOf(fresh)
+      .get('head.1.weight')!
+      .every((v, i) => v === paramsOf(model).get('head.1.weight')![i]),
+    'fresh weights differ first',
+  );
   loadWeights(fresh, bytes);
   assertSameParams(model, fresh, 'loadWeights');
   assert.equal(fresh.spec, model.spec);

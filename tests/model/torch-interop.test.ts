@@ -13,7 +13,9 @@ import { decodeSafetensors } from '../../src/io/safetensors.js';
 const rt = createRuntimeSync();
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 const bytes = new Uint8Array(readFileSync(fixture('torch-f32-model.safetensors')));
-const expected: { t: number; z: number[][]; f_float32: number[][]; f_float64: number[][] } = JSON.parse(readFileSync(fixture('torch-f32-model.expected.json'), 'utf8'));
+const expected: { t: number; z: number[][]; f_float32: number[][]; f_float64: number[][] } = JSON.parse(
+  readFileSync(fixture('torch-f32-model.expected.json'), 'utf8'),
+);
 
 function taynodeF(): number[] {
   const { model } = loadModel(rt, bytes);
@@ -29,14 +31,25 @@ test('the fixture is what PyTorch writes: F32 tensors, biases 1-D', () => {
   assert.equal(tensors.get('layer0.weight')!.shape, [6, 4]);
   assert.equal(tensors.get('layer0.bias')!.shape, [6]);
   assert.equal(tensors.get('layer2.weight')!.shape, [3, 6]);
-  const raw = new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))));
+  const raw = new TextDecoder().decode(
+    bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))),
+  );
   assert.ok(raw.includes('"dtype":"F32"') && !raw.includes('"F64"'), 'float32 throughout');
 });
 
 test("f equals PyTorch's float64 evaluation of the same weights to f64 rounding, and its float32 one to f32 rounding", () => {
   const f = taynodeF();
-  expected.f_float64.flat().forEach((want, i) => assert.ok(Math.abs(f[i] - want) <= 1e-14, `f[${i}] = ${f[i]}, PyTorch float64 ${want}`));
-  expected.f_float32.flat().forEach((want, i) => assert.ok(Math.abs(f[i] - want) <= 1e-6 * Math.max(1, Math.abs(want)), `f[${i}] = ${f[i]}, PyTorch float32 ${want}`));
+  expected.f_float64
+    .flat()
+    .forEach((want, i) => assert.ok(Math.abs(f[i] - want) <= 1e-14, `f[${i}] = ${f[i]}, PyTorch float64 ${want}`));
+  expected.f_float32
+    .flat()
+    .forEach((want, i) =>
+      assert.ok(
+        Math.abs(f[i] - want) <= 1e-6 * Math.max(1, Math.abs(want)),
+        `f[${i}] = ${f[i]}, PyTorch float32 ${want}`,
+      ),
+    );
 });
 
 test('saved back as F32, the weights are the same float32 bits PyTorch wrote', () => {

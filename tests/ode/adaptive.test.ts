@@ -20,7 +20,10 @@ for (const method of ADAPTIVE_METHODS) {
       const exact = p.exact(T);
       exact.forEach((e, i) => {
         const err = Math.abs(r.ys[1][i] - e);
-        assert.ok(err <= 10 * (atol + rtol * Math.abs(e)), `${p.name}[${i}]: error ${err.toExponential(2)} vs tolerance ${(atol + rtol * Math.abs(e)).toExponential(2)}`);
+        assert.ok(
+          err <= 10 * (atol + rtol * Math.abs(e)),
+          `${p.name}[${i}]: error ${err.toExponential(2)} vs tolerance ${(atol + rtol * Math.abs(e)).toExponential(2)}`,
+        );
       });
       // the same holds at dense-output times for the pairs with their own interpolants
       if (TABLEAUS[method].dense.kind === 'own') {
@@ -71,7 +74,10 @@ test('requested output times never add steps (dense output)', () => {
     assert.is(dense.stats.acceptedSteps, sparse.stats.acceptedSteps, method);
     assert.is(dense.stats.rejectedSteps, sparse.stats.rejectedSteps, method);
     // Hermite on a non-FSAL pair may evaluate f(t1, y1) once more, inside the last step only.
-    assert.ok(dense.stats.nfe - sparse.stats.nfe <= (TABLEAUS[method].dense.next ? 1 : 0), `${method}: nfe ${dense.stats.nfe} vs ${sparse.stats.nfe}`);
+    assert.ok(
+      dense.stats.nfe - sparse.stats.nfe <= (TABLEAUS[method].dense.next ? 1 : 0),
+      `${method}: nfe ${dense.stats.nfe} vs ${sparse.stats.nfe}`,
+    );
     assert.equal(Array.from(dense.ys[199]), Array.from(sparse.ys[1]), `${method}: same end state`);
   }
 });
@@ -79,34 +85,66 @@ test('requested output times never add steps (dense output)', () => {
 test('decreasing ts integrate backwards in time', () => {
   // y' = -y with y(2) = 1: y(t) = e^(2 − t)
   const ts = [2, 1.5, 0.25, -1];
-  for (const options of [{}, { method: 'tsit5' as const }, { method: 'rk4' as const, stepSize: 0.01 }, { method: 'bosh3' as const }]) {
+  for (const options of [
+    {},
+    { method: 'tsit5' as const },
+    { method: 'rk4' as const, stepSize: 0.01 },
+    { method: 'bosh3' as const },
+  ]) {
     const r = odeint(DECAY.f, [1], ts, { rtol: 1e-9, atol: 1e-9, runtime: rt, ...options });
     ts.forEach((t, i) => {
       const want = Math.exp(2 - t);
-      assert.ok(Math.abs(r.ys[i][0] - want) <= 1e-6 * want, `${JSON.stringify(options)} t=${t}: ${r.ys[i][0]} vs ${want}`);
+      assert.ok(
+        Math.abs(r.ys[i][0] - want) <= 1e-6 * want,
+        `${JSON.stringify(options)} t=${t}: ${r.ys[i][0]} vs ${want}`,
+      );
     });
   }
   const rec = odeint(DECAY.f, [1], ts, { recordSteps: true, runtime: rt });
-  assert.ok(rec.steps!.h.every((h) => h < 0), 'negative steps');
+  assert.ok(
+    rec.steps!.h.every((h) => h < 0),
+    'negative steps',
+  );
 });
 
 test('per-component atol, the PI controller and maxStep', () => {
   const atol = Float64Array.of(1e-9, 1e-6);
-  const r = odeint(ROTATION.f, ROTATION.y0, [0, 5], { atol, rtol: 1e-8, controller: 'PI', maxStep: 0.05, recordSteps: true, runtime: rt });
+  const r = odeint(ROTATION.f, ROTATION.y0, [0, 5], {
+    atol,
+    rtol: 1e-8,
+    controller: 'PI',
+    maxStep: 0.05,
+    recordSteps: true,
+    runtime: rt,
+  });
   assert.ok(maxAbsError(r.ys[1], ROTATION.exact(5)) < 1e-5);
-  assert.ok(r.steps!.h.every((h) => h <= 0.05 + 1e-15), 'maxStep respected');
+  assert.ok(
+    r.steps!.h.every((h) => h <= 0.05 + 1e-15),
+    'maxStep respected',
+  );
   const loose = odeint(ROTATION.f, ROTATION.y0, [0, 5], { atol: 1e-6, rtol: 1e-3, runtime: rt });
-  const tight = odeint(ROTATION.f, ROTATION.y0, [0, 5], { atol: Float64Array.of(1e-10, 1e-10), rtol: 1e-3, runtime: rt });
+  const tight = odeint(ROTATION.f, ROTATION.y0, [0, 5], {
+    atol: Float64Array.of(1e-10, 1e-10),
+    rtol: 1e-3,
+    runtime: rt,
+  });
   assert.ok(tight.stats.acceptedSteps > loose.stats.acceptedSteps, 'vector atol takes effect');
 });
 
 test('a batch [rows, cols] shares one step size; Tensor, { data, rows, cols } and arena dynamics agree', () => {
-  const rows = 5, cols = 2;
+  const rows = 5,
+    cols = 2;
   const data = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) { data[2 * r] = 1 + r; data[2 * r + 1] = -r; }
+  for (let r = 0; r < rows; r++) {
+    data[2 * r] = 1 + r;
+    data[2 * r + 1] = -r;
+  }
   // rotation of every row
   const fn = (_t: number, y: Float64Array, dy: Float64Array) => {
-    for (let r = 0; r < rows; r++) { dy[2 * r] = -y[2 * r + 1]; dy[2 * r + 1] = y[2 * r]; }
+    for (let r = 0; r < rows; r++) {
+      dy[2 * r] = -y[2 * r + 1];
+      dy[2 * r + 1] = y[2 * r];
+    }
   };
   const plain = odeint(fn, { data, rows, cols }, [0, 1, 2], { rtol: 1e-9, atol: 1e-9, runtime: rt });
   assert.equal(plain.shape, [rows, cols]);
@@ -117,8 +155,12 @@ test('a batch [rows, cols] shares one step size; Tensor, { data, rows, cols } an
     evaluate(_t, y, dy) {
       assert.equal(y.shape, [rows, cols]);
       const scratch = Tensor.empty(rt.arena, rows, cols); // temporaries are freed after each call
-      const yd = y.data, sd = scratch.data;
-      for (let r = 0; r < rows; r++) { sd[2 * r] = -yd[2 * r + 1]; sd[2 * r + 1] = yd[2 * r]; }
+      const yd = y.data,
+        sd = scratch.data;
+      for (let r = 0; r < rows; r++) {
+        sd[2 * r] = -yd[2 * r + 1];
+        sd[2 * r + 1] = yd[2 * r];
+      }
       rt.kernels.copy(dy.offset, scratch.offset, rows * cols);
     },
   };
@@ -138,11 +180,19 @@ test('f that grows memory mid-call: the lost derivative is recomputed with live 
   for (const growAt of [0, 0.5]) {
     const own = createRuntimeSync();
     let grown = 0;
-    const r = odeint((t, y, dy) => {
-      // Allocating before writing dy: the grow detaches y and dy, so without a re-call dy is lost.
-      if (grown === 0 && t >= growAt) { own.arena.alloc(4_000_000); grown++; }
-      dy[0] = -y[0];
-    }, [1], [0, 2], { runtime: own, rtol: 1e-9, atol: 1e-12 });
+    const r = odeint(
+      (t, y, dy) => {
+        // Allocating before writing dy: the grow detaches y and dy, so without a re-call dy is lost.
+        if (grown === 0 && t >= growAt) {
+          own.arena.alloc(4_000_000);
+          grown++;
+        }
+        dy[0] = -y[0];
+      },
+      [1],
+      [0, 2],
+      { runtime: own, rtol: 1e-9, atol: 1e-12 },
+    );
     assert.is(grown, 1);
     assert.equal(Array.from(r.ys[1]), Array.from(plain.ys[1]), `grow at ${growAt}`);
     assert.equal({ ...r.stats, nfe: r.stats.nfe - 1 }, plain.stats, 'one extra evaluation: the re-call');
@@ -153,14 +203,30 @@ test('f that grows memory on every call is refused by name', () => {
   const own = createRuntimeSync();
   let size = 1_000_000;
   assert.throws(
-    () => odeint((_t, y, dy) => { own.arena.alloc((size *= 2)); dy[0] = -y[0]; }, [1], [0, 1], { runtime: own }),
-    (e: unknown) => e instanceof TaynodeError && /^f grew linear memory on two calls in a row at t = 0/.test((e as Error).message),
+    () =>
+      odeint(
+        (_t, y, dy) => {
+          own.arena.alloc((size *= 2));
+          dy[0] = -y[0];
+        },
+        [1],
+        [0, 1],
+        { runtime: own },
+      ),
+    (e: unknown) =>
+      e instanceof TaynodeError && /^f grew linear memory on two calls in a row at t = 0/.test((e as Error).message),
   );
 });
 
 test('recorded steps replay with the tableau to the same states (what a backward pass needs)', () => {
   for (const method of ['dopri5', 'tsit5', 'bosh3', 'heun_euler'] as const) {
-    const r = odeint(COS_GROWTH.f, COS_GROWTH.y0, [0, 1, 3], { method, recordSteps: true, rtol: 1e-6, atol: 1e-6, runtime: rt });
+    const r = odeint(COS_GROWTH.f, COS_GROWTH.y0, [0, 1, 3], {
+      method,
+      recordSteps: true,
+      rtol: 1e-6,
+      atol: 1e-6,
+      runtime: rt,
+    });
     const steps = r.steps!;
     assert.is(steps.t.length, r.stats.acceptedSteps);
     assert.is(steps.t[0], 0);
@@ -185,7 +251,14 @@ test('recorded steps replay with the tableau to the same states (what a backward
 
 test('a single output time returns y0 without evaluating f', () => {
   let calls = 0;
-  const r = odeint(() => { calls++; }, [3, 4], [7], { runtime: rt });
+  const r = odeint(
+    () => {
+      calls++;
+    },
+    [3, 4],
+    [7],
+    { runtime: rt },
+  );
   assert.equal(Array.from(r.ys[0]), [3, 4]);
   assert.is(calls, 0);
   assert.is(r.stats.nfe, 0);

@@ -29,7 +29,10 @@ test('PI controller: remembers the previous accepted ratio', () => {
   assert.ok(Math.abs(rejected.next - 0.9 * 2 ** -0.2) < 1e-15, 'rejections use the integral rule');
   assert.equal(run.adapt(1, 1e-6), { accept: true, next: 1 }, 'capped at 1 after a rejection');
   const grown = run.adapt(1, 1e-6).next;
-  assert.ok(Math.abs(grown - 0.9 * 1e-6 ** (-0.7 / 5) * 1e-4 ** (0.4 / 5)) < 1e-14, 'free to grow again, prev floored at 1e-4');
+  assert.ok(
+    Math.abs(grown - 0.9 * 1e-6 ** (-0.7 / 5) * 1e-4 ** (0.4 / 5)) < 1e-14,
+    'free to grow again, prev floored at 1e-4',
+  );
   assert.equal(run.adapt(2, Infinity), { accept: false, next: 0.4 }, 'non-finite: shrink by minFactor');
   assert.equal(run.adapt(1, 1e-6), { accept: true, next: 1 }, 'capped at 1 after a non-finite trial too');
 });
@@ -38,7 +41,12 @@ test('a user-supplied controller is used as is (swappable, as in diffrax)', () =
   let calls = 0;
   const halving: StepSizeController = {
     name: 'constant',
-    start: () => ({ adapt: (h) => { calls++; return { accept: true, next: h }; } }),
+    start: () => ({
+      adapt: (h) => {
+        calls++;
+        return { accept: true, next: h };
+      },
+    }),
   };
   const r = odeint(DECAY.f, DECAY.y0, [0, 1], { controller: halving, firstStep: 0.125, recordSteps: true });
   assert.is(r.stats.acceptedSteps, 8);
@@ -54,7 +62,10 @@ test('fixed grid: steps exactly on the grid, outputs by interpolation; stepSize 
   assert.is(r.stats.nfe, 1 + 3 * 6 + 5);
   assert.ok(Math.abs(r.ys[1][0] - Math.exp(Math.sin(0.7))) < 1e-3);
   const s = odeint(DECAY.f, DECAY.y0, [0, 1], { method: 'euler', stepSize: 0.3, recordSteps: true });
-  assert.equal(Array.from(s.steps!.t).map((t) => +t.toFixed(12)), [0, 0.3, 0.6, 0.9]);
+  assert.equal(
+    Array.from(s.steps!.t).map((t) => +t.toFixed(12)),
+    [0, 0.3, 0.6, 0.9],
+  );
   assert.ok(Math.abs(s.steps!.h[3] - 0.1) < 1e-15);
   // a whole number of steps up to rounding gets exactly that many
   assert.is(odeint(DECAY.f, DECAY.y0, [0, 1], { method: 'rk4', stepSize: 0.1 }).stats.acceptedSteps, 10);

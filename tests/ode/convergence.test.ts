@@ -17,15 +17,28 @@ for (const method of METHOD_NAMES) {
         assert.is(r.stats.acceptedSteps, count);
         return maxAbsError(r.ys[1], p.exact(T));
       });
-      const observed = fittedOrder(steps.map((c) => T / c), errors);
-      assert.ok(Math.abs(observed - order) <= 0.3, `${p.name}: observed order ${observed.toFixed(3)}, nominal ${order} (errors ${errors.map((e) => e.toExponential(2))})`);
+      const observed = fittedOrder(
+        steps.map((c) => T / c),
+        errors,
+      );
+      assert.ok(
+        Math.abs(observed - order) <= 0.3,
+        `${p.name}: observed order ${observed.toFixed(3)}, nominal ${order} (errors ${errors.map((e) => e.toExponential(2))})`,
+      );
     }
   });
 
   test(`${method}: exact on polynomial solutions of degree ≤ ${order}`, () => {
     for (let K = 1; K <= order; K++) {
       // y' = K t^(K−1): y = t^K, a quadrature of degree K − 1.
-      const r = odeint((t, _y, dy) => { dy[0] = K * t ** (K - 1); }, [0], [0, 0.75, 1.5], { method, stepSize: 0.25 });
+      const r = odeint(
+        (t, _y, dy) => {
+          dy[0] = K * t ** (K - 1);
+        },
+        [0],
+        [0, 0.75, 1.5],
+        { method, stepSize: 0.25 },
+      );
       assert.ok(Math.abs(r.ys[2][0] - 1.5 ** K) <= 1e-13 * 1.5 ** K, `t^${K}: got ${r.ys[2][0]}, want ${1.5 ** K}`);
       // Autonomous chain y_i' = y_(i+1), y_K' = 0: y_0 = t^K / K!, through every stage.
       const chain = (_t: number, y: Float64Array, dy: Float64Array) => {
@@ -38,7 +51,10 @@ for (const method of METHOD_NAMES) {
       let factorial = 1;
       for (let i = 2; i <= K; i++) factorial *= i;
       const want = 1.5 ** K / factorial;
-      assert.ok(Math.abs(c.ys[1][0] - want) <= 1e-13 * Math.max(1, want), `chain of ${K}: got ${c.ys[1][0]}, want ${want}`);
+      assert.ok(
+        Math.abs(c.ys[1][0] - want) <= 1e-13 * Math.max(1, want),
+        `chain of ${K}: got ${c.ys[1][0]}, want ${want}`,
+      );
     }
   });
 }
@@ -48,7 +64,10 @@ test('orders are not over-claimed: degree order+1 is not reproduced by the low-o
     const K = TABLEAUS[method].order + 1;
     const y0 = new Float64Array(K + 1);
     y0[K] = 1;
-    const chain = (_t: number, y: Float64Array, dy: Float64Array) => { for (let i = 0; i < K; i++) dy[i] = y[i + 1]; dy[K] = 0; };
+    const chain = (_t: number, y: Float64Array, dy: Float64Array) => {
+      for (let i = 0; i < K; i++) dy[i] = y[i + 1];
+      dy[K] = 0;
+    };
     const c = odeint(chain, y0, [0, 1.5], { method, stepSize: 0.25 });
     let factorial = 1;
     for (let i = 2; i <= K; i++) factorial *= i;

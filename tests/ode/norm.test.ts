@@ -11,7 +11,7 @@ import { PROBLEMS } from './problems.js';
 const rt = createRuntimeSync();
 const options = { rtol: 1e-6, atol: 1e-8, runtime: rt };
 
-test('rmsNorm passed explicitly takes exactly the default solve\'s steps and values', () => {
+test("rmsNorm passed explicitly takes exactly the default solve's steps and values", () => {
   for (const p of PROBLEMS) {
     const plain = odeint(p.f, p.y0, [0, 2], options);
     const explicit = odeint(p.f, p.y0, [0, 2], { ...options, norm: rmsNorm });
@@ -43,7 +43,10 @@ test('a norm scaled by 2 is the same solve at half the tolerances (the norm deci
 
 test('the norm option is checked by name', () => {
   const p = PROBLEMS[0];
-  assert.throws(() => odeint(p.f, p.y0, [0, 1], { ...options, norm: 'rms' as never }), (e: unknown) => e instanceof ArgumentError && /norm/.test((e as Error).message));
+  assert.throws(
+    () => odeint(p.f, p.y0, [0, 1], { ...options, norm: 'rms' as never }),
+    (e: unknown) => e instanceof ArgumentError && /norm/.test((e as Error).message),
+  );
 });
 
 test.run();

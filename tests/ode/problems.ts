@@ -10,21 +10,28 @@ export interface ClosedForm {
 
 export const DECAY: ClosedForm = {
   name: "y' = -y",
-  f: (_t, y, dy) => { dy[0] = -y[0]; },
+  f: (_t, y, dy) => {
+    dy[0] = -y[0];
+  },
   y0: [1],
   exact: (t) => [Math.exp(-t)],
 };
 
 export const COS_GROWTH: ClosedForm = {
   name: "y' = cos(t)·y",
-  f: (t, y, dy) => { dy[0] = Math.cos(t) * y[0]; },
+  f: (t, y, dy) => {
+    dy[0] = Math.cos(t) * y[0];
+  },
   y0: [1],
   exact: (t) => [Math.exp(Math.sin(t))],
 };
 
 export const ROTATION: ClosedForm = {
   name: '2-D rotation',
-  f: (_t, y, dy) => { dy[0] = -y[1]; dy[1] = y[0]; },
+  f: (_t, y, dy) => {
+    dy[0] = -y[1];
+    dy[1] = y[0];
+  },
   y0: [1, 0],
   exact: (t) => [Math.cos(t), Math.sin(t)],
 };
@@ -43,7 +50,11 @@ export function fittedOrder(hs: number[], errors: number[]): number {
   const ys = errors.map(Math.log);
   const mx = xs.reduce((a, b) => a + b) / xs.length;
   const my = ys.reduce((a, b) => a + b) / ys.length;
-  let num = 0, den = 0;
-  for (let i = 0; i < xs.length; i++) { num += (xs[i] - mx) * (ys[i] - my); den += (xs[i] - mx) ** 2; }
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
   return num / den;
 }

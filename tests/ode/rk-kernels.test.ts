@@ -39,7 +39,12 @@ for (const unaligned of [false, true]) {
           out.checkGuards(`n=${n} stages=${count}`);
           // y = 0: no base state (error estimates)
           kernels.rk_stage_sum(out.ptr, 0, h, table, count, n);
-          assertClose(out.read(), expected.map((v, i) => v - y[i]), 1e-13, `no base, n=${n}`);
+          assertClose(
+            out.read(),
+            expected.map((v, i) => v - y[i]),
+            1e-13,
+            `no base, n=${n}`,
+          );
           out.checkGuards(`no base, n=${n}`);
           // out aliasing y: in-place update
           kernels.rk_stage_sum(Y.ptr, Y.ptr, h, table, count, n);

@@ -23,7 +23,8 @@ test('quadrature conditions Σ b_j c_j^(k−1) = 1/k up to the order, and the em
     for (let k = 1; k <= t.order; k++) assert.ok(Math.abs(moment(t.b, k) - 1 / k) < 1e-14, `${method} k=${k}`);
     if (t.bError && t.embeddedOrder) {
       const bHat = t.b.map((v, j) => v - t.bError![j]);
-      for (let k = 1; k <= t.embeddedOrder; k++) assert.ok(Math.abs(moment(bHat, k) - 1 / k) < 1e-14, `${method} b̂ k=${k}`);
+      for (let k = 1; k <= t.embeddedOrder; k++)
+        assert.ok(Math.abs(moment(bHat, k) - 1 / k) < 1e-14, `${method} b̂ k=${k}`);
     }
   }
 });
@@ -41,10 +42,18 @@ test('FSAL where the last row is b, adaptive exactly for the embedded pairs', ()
   }
   for (const m of ADAPTIVE_METHODS) assert.ok(isAdaptive(TABLEAUS[m]), m);
   for (const m of FIXED_METHODS) assert.not.ok(isAdaptive(TABLEAUS[m]), m);
-  assert.equal(
-    Object.fromEntries(METHOD_NAMES.map((m) => [m, TABLEAUS[m].order])),
-    { euler: 1, midpoint: 2, heun: 2, rk4: 4, heun_euler: 2, bosh3: 3, fehlberg45: 5, cash_karp: 5, dopri5: 5, tsit5: 5 },
-  );
+  assert.equal(Object.fromEntries(METHOD_NAMES.map((m) => [m, TABLEAUS[m].order])), {
+    euler: 1,
+    midpoint: 2,
+    heun: 2,
+    rk4: 4,
+    heun_euler: 2,
+    bosh3: 3,
+    fehlberg45: 5,
+    cash_karp: 5,
+    dopri5: 5,
+    tsit5: 5,
+  });
 });
 
 test.run();

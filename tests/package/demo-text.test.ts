@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 
 test('demo/index.html: no word repeated back to back in the visible text', () => {
   const html = readFileSync(new URL('../../demo/index.html', import.meta.url), 'utf8');
-  const text = html.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, ' ').replace(/<[^>]+>/g, ' ').replace(/&\w+;/g, ' ');
+  const text = html
+    .replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&\w+;/g, ' ');
   const doubled = [...text.matchAll(/\b([A-Za-z]+)\s+\1\b/gi)].map((m) => m[0]);
   assert.equal(doubled, []);
 });

@@ -49,39 +49,48 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-for (const entry of ['index.js', 'infer.js']) test(`workerd serves a worker that loads a saved model with init({ module }) from build/${entry} and predicts as Node does`, async () => {
-  const bundle = join(root, 'build', entry);
-  const api = await import(join(root, 'build/index.js'));
-  const model = api.NeuralOde.create(api.createRuntimeSync(), { mlp: { widths: [2, 8, 2], activation: 'tanh' } }, new api.Rng(0));
-  const expected = Array.from(model.predict(new Float64Array([0.5, -0.5, 1.5, 0.25])).z1);
-  const dir = mkdtempSync(join(tmpdir(), 'taynode-workerd-'));
-  const port = await freePort();
-  copyFileSync(bundle, join(dir, 'taynode.js'));
-  copyFileSync(join(root, 'build/taynode.wasm'), join(dir, 'taynode.wasm'));
-  writeFileSync(join(dir, 'model.safetensors'), api.saveModel(model));
-  writeFileSync(join(dir, 'worker.js'), WORKER);
-  writeFileSync(join(dir, 'config.capnp'), config(port));
-  const server = spawn(workerd, ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  server.stdout.on('data', (d) => { log += d; });
-  server.stderr.on('data', (d) => { log += d; });
-  try {
-    let body: { z1: number[] } | undefined;
-    // Bounded: 100 tries over at most ~20 s while workerd starts.
-    for (let i = 0; i < 100 && !body; i++) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
-        body = await res.json();
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
+for (const entry of ['index.js', 'infer.js'])
+  test(`workerd serves a worker that loads a saved model with init({ module }) from build/${entry} and predicts as Node does`, async () => {
+    const bundle = join(root, 'build', entry);
+    const api = await import(join(root, 'build/index.js'));
+    const model = api.NeuralOde.create(
+      api.createRuntimeSync(),
+      { mlp: { widths: [2, 8, 2], activation: 'tanh' } },
+      new api.Rng(0),
+    );
+    const expected = Array.from(model.predict(new Float64Array([0.5, -0.5, 1.5, 0.25])).z1);
+    const dir = mkdtempSync(join(tmpdir(), 'taynode-workerd-'));
+    const port = await freePort();
+    copyFileSync(bundle, join(dir, 'taynode.js'));
+    copyFileSync(join(root, 'build/taynode.wasm'), join(dir, 'taynode.wasm'));
+    writeFileSync(join(dir, 'model.safetensors'), api.saveModel(model));
+    writeFileSync(join(dir, 'worker.js'), WORKER);
+    writeFileSync(join(dir, 'config.capnp'), config(port));
+    const server = spawn(workerd, ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    server.stdout.on('data', (d) => {
+      log += d;
+    });
+    server.stderr.on('data', (d) => {
+      log += d;
+    });
+    try {
+      let body: { z1: number[] } | undefined;
+      // Bounded: 100 tries over at most ~20 s while workerd starts.
+      for (let i = 0; i < 100 && !body; i++) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
+          body = await res.json();
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
       }
+      assert.ok(body, `workerd answered (log: ${log})`);
+      assert.equal(body!.z1, expected);
+    } finally {
+      server.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
-    assert.ok(body, `workerd answered (log: ${log})`);
-    assert.equal(body!.z1, expected);
-  } finally {
-    server.kill();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
 
 test.run();

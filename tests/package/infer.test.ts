@@ -14,19 +14,27 @@ type Infer = typeof import('../../src/infer.js');
 const full = (await import(new URL('../../build/index.js', import.meta.url).href)) as Full;
 const inferEsm = (await import(new URL('../../build/infer.js', import.meta.url).href)) as Infer;
 const inferCjs = createRequire(import.meta.url)(new URL('../../build/infer.cjs', import.meta.url).pathname) as Infer;
-const wasm = readFileSync(new URL("../../build/taynode.wasm", import.meta.url)) as Buffer<ArrayBuffer>;
+const wasm = readFileSync(new URL('../../build/taynode.wasm', import.meta.url)) as Buffer<ArrayBuffer>;
 
 // The embedded wasm appears in a bundle as base64 (esbuild's binary loader): look for its first bytes
 // (the magic number and version) and for a stretch from its middle.
 const base64At = (start: number) => Buffer.from(wasm.subarray(start, start + 48)).toString('base64');
-const embedsWasm = (code: string) => code.includes(base64At(0).slice(0, 40)) || code.includes(base64At(Math.floor(wasm.length / 2) - (Math.floor(wasm.length / 2) % 3)).slice(0, 40));
+const embedsWasm = (code: string) =>
+  code.includes(base64At(0).slice(0, 40)) ||
+  code.includes(base64At(Math.floor(wasm.length / 2) - (Math.floor(wasm.length / 2) % 3)).slice(0, 40));
 
 test('a browser bundle of taynode/infer holds no wasm; one of the full library does (the check can tell)', async () => {
   const infer = await bundleSize("export * from './build/infer.js';");
   const whole = await bundleSize("export * from './build/index.js';");
   assert.not.ok(embedsWasm(new TextDecoder().decode(infer.code)), 'taynode/infer embeds the kernels');
-  assert.ok(embedsWasm(new TextDecoder().decode(whole.code)), 'the full bundle embeds them (else the check above proves nothing)');
-  assert.ok(infer.minified + wasm.length < whole.minified, `infer ${infer.minified} B + wasm ${wasm.length} B against full ${whole.minified} B`);
+  assert.ok(
+    embedsWasm(new TextDecoder().decode(whole.code)),
+    'the full bundle embeds them (else the check above proves nothing)',
+  );
+  assert.ok(
+    infer.minified + wasm.length < whole.minified,
+    `infer ${infer.minified} B + wasm ${wasm.length} B against full ${whole.minified} B`,
+  );
   for (const file of ['infer.js', 'infer.cjs']) {
     assert.not.ok(embedsWasm(readFileSync(new URL(`../../build/${file}`, import.meta.url), 'utf8')), `build/${file}`);
   }
@@ -34,11 +42,27 @@ test('a browser bundle of taynode/infer holds no wasm; one of the full library d
 
 // Saved with the full library: a composed model (encoder, ODE block, head) and a lone NeuralOde.
 const rt = full.createRuntimeSync();
-const composed = full.Model.create(rt, {
-  encoder: { type: 'linear', inputs: 3, outputs: 4 },
-  blocks: [{ dynamics: { type: 'sequential', layers: [{ type: 'concatLinear', inputs: 4, outputs: 7 }, { type: 'activation', fn: 'tanh' }, { type: 'linear', inputs: 7, outputs: 4 }] }, solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7 } }],
-  head: { type: 'linear', inputs: 4, outputs: 2 },
-}, new full.Rng(3));
+const composed = full.Model.create(
+  rt,
+  {
+    encoder: { type: 'linear', inputs: 3, outputs: 4 },
+    blocks: [
+      {
+        dynamics: {
+          type: 'sequential',
+          layers: [
+            { type: 'concatLinear', inputs: 4, outputs: 7 },
+            { type: 'activation', fn: 'tanh' },
+            { type: 'linear', inputs: 7, outputs: 4 },
+          ],
+        },
+        solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7 },
+      },
+    ],
+    head: { type: 'linear', inputs: 4, outputs: 2 },
+  },
+  new full.Rng(3),
+);
 const lone = full.NeuralOde.create(rt, { mlp: { widths: [2, 5, 2], activation: 'softplus' } }, new full.Rng(4));
 const composedBytes = full.saveModel(composed);
 const loneBytes = full.saveModel(lone);
@@ -51,7 +75,10 @@ const expected = {
   zs: lone.predict(z0, { times }).zs,
 };
 
-for (const [name, api] of [['ESM', inferEsm], ['CommonJS', inferCjs]] as const) {
+for (const [name, api] of [
+  ['ESM', inferEsm],
+  ['CommonJS', inferCjs],
+] as const) {
   test(`${name}: from the wasm's bytes, loadComposedModel/loadModel + predict equal the full library bit for bit`, () => {
     const own = api.createRuntimeSync({ bytes: wasm });
     const { model } = api.loadComposedModel(own, composedBytes);
@@ -74,14 +101,30 @@ test('init({ module }) sets up the shared runtime once; createRuntime({ url }) f
 });
 
 test('a missing, doubled or wrong kernel source is refused by name', async () => {
-  const refused = (f: () => unknown, pattern: RegExp) => assert.throws(f, (e: unknown) => e instanceof inferEsm.ArgumentError && pattern.test((e as Error).message));
+  const refused = (f: () => unknown, pattern: RegExp) =>
+    assert.throws(f, (e: unknown) => e instanceof inferEsm.ArgumentError && pattern.test((e as Error).message));
   refused(() => inferEsm.createRuntimeSync({}), /^options: expected one of module .*, bytes .* or url/);
-  refused(() => inferEsm.createRuntimeSync({ bytes: wasm, module: new WebAssembly.Module(wasm) }), /^options: .*got "module and bytes together"/);
-  refused(() => inferEsm.createRuntimeSync({ url: 'https://example.invalid/taynode.wasm' }), /^url: expected module or bytes here: fetching a URL is asynchronous/);
-  refused(() => inferEsm.createRuntimeSync({ bytes: 'not bytes' as unknown as ArrayBuffer }), /^bytes: expected an ArrayBuffer or a typed array/);
-  refused(() => inferEsm.createRuntimeSync({ module: wasm as unknown as WebAssembly.Module }), /^module: expected a WebAssembly.Module/);
+  refused(
+    () => inferEsm.createRuntimeSync({ bytes: wasm, module: new WebAssembly.Module(wasm) }),
+    /^options: .*got "module and bytes together"/,
+  );
+  refused(
+    () => inferEsm.createRuntimeSync({ url: 'https://example.invalid/taynode.wasm' }),
+    /^url: expected module or bytes here: fetching a URL is asynchronous/,
+  );
+  refused(
+    () => inferEsm.createRuntimeSync({ bytes: 'not bytes' as unknown as ArrayBuffer }),
+    /^bytes: expected an ArrayBuffer or a typed array/,
+  );
+  refused(
+    () => inferEsm.createRuntimeSync({ module: wasm as unknown as WebAssembly.Module }),
+    /^module: expected a WebAssembly.Module/,
+  );
   refused(() => inferEsm.createRuntimeSync({ bytes: wasm, wasm } as never), /^wasm: unknown key/);
-  await inferEsm.createRuntime({}).then(() => assert.unreachable('resolved'), (e: unknown) => assert.instance(e, inferEsm.ArgumentError));
+  await inferEsm.createRuntime({}).then(
+    () => assert.unreachable('resolved'),
+    (e: unknown) => assert.instance(e, inferEsm.ArgumentError),
+  );
   refused(() => inferEsm.predict({} as never, x), /^model: expected a NeuralOde or a Model/);
 });
 

@@ -20,7 +20,12 @@ const WRITTEN = [...tracked].filter((f) => f.endsWith('.md') && !generated(f)).s
 const MADE_OR_ELSEWHERE = [/^build\//, /^node_modules\//, /^taynode-results\//, /^lib\/toy_data\.py$/];
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 const prose = (markdown: string) => markdown.replace(/```[\s\S]*?```/g, '');
 const read = (doc: string) => readFileSync(join(root, doc), 'utf8');
 
@@ -36,7 +41,11 @@ const isRelative = (target: string) => !/^[a-z]+:/i.test(target) && !target.star
 
 /** The files of the package in `dir` as `npm pack` would put them in its tarball. */
 function packed(dir: string): string[] {
-  const out = execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(root, dir), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(
+    process.platform === 'win32' ? 'npm.cmd' : 'npm',
+    ['pack', '--dry-run', '--json', '--ignore-scripts'],
+    { cwd: join(root, dir), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return (JSON.parse(out) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
 }
 
@@ -63,17 +72,24 @@ test('README.md gives the commands for the main job and the tests, as written', 
 for (const doc of WRITTEN) {
   test(`${doc}: every link resolves`, () => {
     const markdown = read(doc);
-    const anchorsOf = (file: string) => new Set([...prose(read(file)).matchAll(/^#+\s+(.*)$/gm)].map((m) => slug(m[1])));
+    const anchorsOf = (file: string) =>
+      new Set([...prose(read(file)).matchAll(/^#+\s+(.*)$/gm)].map((m) => slug(m[1])));
     const broken: string[] = [];
     for (const target of links(markdown)) {
       if (/^https?:/.test(target)) {
-        if (!target.startsWith('https://www.npmjs.com/package/')) broken.push(`${target} (a web link outside the repository)`);
+        if (!target.startsWith('https://www.npmjs.com/package/'))
+          broken.push(`${target} (a web link outside the repository)`);
       } else if (target.startsWith('#')) {
         if (!anchorsOf(doc).has(target.slice(1))) broken.push(`${target} (no such heading)`);
       } else {
         const path = resolve(doc, target);
         if (!tracked.has(path) && !trackedDir(path)) broken.push(`${target} (${path} is not a tracked file)`);
-        else if (target.includes('#') && path.endsWith('.md') && !generated(path) && !anchorsOf(path).has(target.split('#')[1])) {
+        else if (
+          target.includes('#') &&
+          path.endsWith('.md') &&
+          !generated(path) &&
+          !anchorsOf(path).has(target.split('#')[1])
+        ) {
           broken.push(`${target} (no such heading in ${path})`);
         }
       }
@@ -84,9 +100,17 @@ for (const doc of WRITTEN) {
 
 test('README.md and docs/: every file path quoted in the prose exists in the repository', () => {
   // The design notes name planned paths too; the changelog names paths that were.
-  const quoting = WRITTEN.filter((doc) => doc === 'README.md' || (doc.startsWith('docs/') && doc !== 'docs/design-notes.md'));
-  const quoted = quoting.flatMap((doc) => [...prose(read(doc)).matchAll(/`([^`\s]+)`/g)].map((m) => m[1]))
-    .filter((p) => p.includes('/') && /\.(md|ts|mjs|cjs|js|json|png|svg|sh|py|wasm|safetensors)$/.test(p) && !p.startsWith('taynode/'));
+  const quoting = WRITTEN.filter(
+    (doc) => doc === 'README.md' || (doc.startsWith('docs/') && doc !== 'docs/design-notes.md'),
+  );
+  const quoted = quoting
+    .flatMap((doc) => [...prose(read(doc)).matchAll(/`([^`\s]+)`/g)].map((m) => m[1]))
+    .filter(
+      (p) =>
+        p.includes('/') &&
+        /\.(md|ts|mjs|cjs|js|json|png|svg|sh|py|wasm|safetensors)$/.test(p) &&
+        !p.startsWith('taynode/'),
+    );
   assert.ok(quoted.length >= 10, `found ${quoted.length} quoted paths`);
   const missing = quoted.filter((p) => !MADE_OR_ELSEWHERE.some((r) => r.test(p)) && !tracked.has(p) && !trackedDir(p));
   assert.equal(missing, []);

@@ -9,7 +9,11 @@ test('docs/guide/models.md examples run: MNIST description, time series, CNF wri
   const blocks = [...guide.matchAll(/```ts\n([\s\S]*?)\n```/g)].map((m) => m[1]);
   assert.is(blocks.length, 3);
   const bundle = new URL('../../build/index.js', import.meta.url).href;
-  let code = blocks.join('\n').replace(`from 'taynode'`, `from '${bundle}'`).replace(/iterations: \d+/, 'iterations: 2').replace(/\(seed: number\)/, '(seed)');
+  let code = blocks
+    .join('\n')
+    .replace(`from 'taynode'`, `from '${bundle}'`)
+    .replace(/iterations: \d+/, 'iterations: 2')
+    .replace(/\(seed: number\)/, '(seed)');
   assert.ok(code.includes(bundle), 'the example imports from taynode');
   // Stand-in data: 100 "images", 4 series of 50 steps read at 5 times, 6 points in the plane.
   const prelude = `
@@ -28,7 +32,10 @@ test('docs/guide/models.md examples run: MNIST description, time series, CNF wri
   code += '\nexport const result = { mnist, again, r, output, stats, blockStats, nll, flow, rebuilt };';
   const { result } = await import(`data:text/javascript,${encodeURIComponent(code)}`);
   assert.is(result.mnist.params.length, 6);
-  assert.equal(result.again.params.map((p: { name: string }) => p.name), result.mnist.params.map((p: { name: string }) => p.name));
+  assert.equal(
+    result.again.params.map((p: { name: string }) => p.name),
+    result.mnist.params.map((p: { name: string }) => p.name),
+  );
   assert.ok(Number.isFinite(result.r.loss));
   assert.is(result.output.length, 5 * 4);
   // A Model's stats is one object, as a NeuralOde's: the blocks' total; blockStats holds each block's.

@@ -17,7 +17,10 @@ test('docs/guide/pool.md example trains across 2 workers, takes a step by hand a
   const losses = result.log.records.map((r: { loss: number }) => r.loss);
   assert.is(losses.length, 8);
   assert.ok(losses.every(Number.isFinite) && losses[7] < losses[0], `loss fell: ${losses[0]} → ${losses[7]}`);
-  assert.equal(result.step.shards.map((s: { rows: number }) => s.rows), [100, 100]);
+  assert.equal(
+    result.step.shards.map((s: { rows: number }) => s.rows),
+    [100, 100],
+  );
   assert.is(result.output.length, 200 * 2);
   // With shared steps (the default) the pooled prediction is the batch's: the model's single-thread prediction of all 200 rows.
   const whole = result.model.predict(result.inputs).output as Float64Array;
@@ -25,7 +28,10 @@ test('docs/guide/pool.md example trains across 2 workers, takes a step by hand a
   assert.ok(diff < 1e-13, `outputs differ from the single-thread batch prediction by ${diff}`);
   // Each half alone takes other steps: the pooled outputs are not those (a test that could tell the modes apart).
   const half = result.model.predict(result.inputs.slice(0, 200)).output as Float64Array;
-  assert.ok(Math.max(...Array.from(half, (v, i) => Math.abs(v - result.output[i]))) > 1e-12, 'not the first half solved alone');
+  assert.ok(
+    Math.max(...Array.from(half, (v, i) => Math.abs(v - result.output[i]))) > 1e-12,
+    'not the first half solved alone',
+  );
 });
 
 test.run();

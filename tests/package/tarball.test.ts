@@ -13,37 +13,67 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'taynode-consumer-'));
-const run = (file: string, args: string[], cwd = scratch) => execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (file: string, args: string[], cwd = scratch) =>
+  execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const npm = (args: string[], cwd = scratch) => run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, cwd);
 
 let packed: { files: { path: string }[] }[] = [];
 
-test('the library\'s tarball holds the bundles, both declaration trees, the wasm, LICENSE and README, nothing of src, tests or the CLI, and no dependencies', () => {
+test("the library's tarball holds the bundles, both declaration trees, the wasm, LICENSE and README, nothing of src, tests or the CLI, and no dependencies", () => {
   // --ignore-scripts: the build in build/ is the one under test (prepare would rebuild it).
   packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], root));
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ['build/index.js', 'build/index.cjs', 'build/infer.js', 'build/infer.cjs', 'build/types/infer.d.ts', 'build/types-cjs/infer.d.ts', 'build/taynode.wasm', 'build/taynode-relaxed.wasm', 'build/pool-worker.js', 'build/types/index.d.ts', 'build/types-cjs/index.d.ts', 'build/types-cjs/package.json', 'LICENSE', 'README.md', 'package.json']) {
+  for (const f of [
+    'build/index.js',
+    'build/index.cjs',
+    'build/infer.js',
+    'build/infer.cjs',
+    'build/types/infer.d.ts',
+    'build/types-cjs/infer.d.ts',
+    'build/taynode.wasm',
+    'build/taynode-relaxed.wasm',
+    'build/pool-worker.js',
+    'build/types/index.d.ts',
+    'build/types-cjs/index.d.ts',
+    'build/types-cjs/package.json',
+    'LICENSE',
+    'README.md',
+    'package.json',
+  ]) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
-  assert.not.ok(files.some((f) => f.startsWith('src/') || f.startsWith('tests/') || f.startsWith('assembly/') || f === 'build/cli.js'), 'no sources, tests or CLI');
+  assert.not.ok(
+    files.some(
+      (f) => f.startsWith('src/') || f.startsWith('tests/') || f.startsWith('assembly/') || f === 'build/cli.js',
+    ),
+    'no sources, tests or CLI',
+  );
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   assert.equal(manifest.dependencies ?? {}, {}, 'the library installs no dependencies');
   assert.is(manifest.bin, undefined, 'the command comes with taynode-cli');
   // npm warns every consumer about a package with install-time scripts (prepare included).
-  for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) assert.is(manifest.scripts?.[script], undefined, `no ${script} script`);
-  const cli = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], join(root, 'packages/cli')));
+  for (const script of ['preinstall', 'install', 'postinstall', 'prepare'])
+    assert.is(manifest.scripts?.[script], undefined, `no ${script} script`);
+  const cli = JSON.parse(
+    npm(['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], join(root, 'packages/cli')),
+  );
   const cliFiles = cli[0].files.map((f: { path: string }) => f.path);
   assert.equal([...cliFiles].sort(), ['README.md', 'cli.js', 'package.json']);
   // That the README and the docs/ it ships link only into the tarball: readme-links.test.ts.
-  for (const f of ['README.md', 'docs/README.md', 'docs/api/README.md']) assert.ok(files.includes(f), `${f} is in the tarball`);
+  for (const f of ['README.md', 'docs/README.md', 'docs/api/README.md'])
+    assert.ok(files.includes(f), `${f} is in the tarball`);
 });
 
 test('installed from the tarball: ESM and CommonJS scripts solve with the embedded wasm; the wasm subpath compiles', () => {
-  const tarballs = readdirSync(scratch).filter((f) => f.endsWith('.tgz')).map((f) => join(scratch, f));
+  const tarballs = readdirSync(scratch)
+    .filter((f) => f.endsWith('.tgz'))
+    .map((f) => join(scratch, f));
   assert.is(tarballs.length, 2);
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   npm(['install', ...tarballs, '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error']);
-  writeFileSync(join(scratch, 'esm.mjs'), `
+  writeFileSync(
+    join(scratch, 'esm.mjs'),
+    `
     import { createRuntimeSync, createRuntime, NeuralOde, Rng } from 'taynode';
     import { readFileSync } from 'node:fs';
     const model = NeuralOde.create(createRuntimeSync(), { mlp: { widths: [2, 8, 2], activation: 'tanh' } }, new Rng(0));
@@ -53,12 +83,16 @@ test('installed from the tarball: ESM and CommonJS scripts solve with the embedd
     // the relaxed build's subpath resolves too (validated only: Node 20 compiles it behind a flag)
     const relaxed = readFileSync(new URL(import.meta.resolve('taynode/taynode-relaxed.wasm')));
     console.log(JSON.stringify({ z1: Array.from(z1), wasm: typeof rt.kernels.gemm_nn, relaxedBytes: relaxed.length, build: createRuntimeSync().build }));
-  `);
-  writeFileSync(join(scratch, 'cjs.cjs'), `
+  `,
+  );
+  writeFileSync(
+    join(scratch, 'cjs.cjs'),
+    `
     const { createRuntimeSync, NeuralOde, Rng } = require('taynode');
     const model = NeuralOde.create(createRuntimeSync(), { mlp: { widths: [2, 8, 2], activation: 'tanh' } }, new Rng(0));
     console.log(JSON.stringify({ z1: Array.from(model.predict(new Float64Array([0.5, -0.5])).z1) }));
-  `);
+  `,
+  );
   const esm = JSON.parse(run(process.execPath, ['esm.mjs']));
   const cjs = JSON.parse(run(process.execPath, ['cjs.cjs']));
   assert.is(esm.wasm, 'function');
@@ -69,28 +103,37 @@ test('installed from the tarball: ESM and CommonJS scripts solve with the embedd
 });
 
 test('installed from the tarball: taynode/infer loads a saved model from ESM and CommonJS, the wasm from the subpath, and predicts as the full library', () => {
-  writeFileSync(join(scratch, 'infer-save.mjs'), `
+  writeFileSync(
+    join(scratch, 'infer-save.mjs'),
+    `
     import { createRuntimeSync, NeuralOde, Rng, saveModel } from 'taynode';
     import { writeFileSync } from 'node:fs';
     const model = NeuralOde.create(createRuntimeSync(), { mlp: { widths: [2, 8, 2], activation: 'tanh' } }, new Rng(5));
     writeFileSync('model.safetensors', saveModel(model));
     console.log(JSON.stringify({ z1: Array.from(model.predict(new Float64Array([0.5, -0.5, 1, 2])).z1) }));
-  `);
-  writeFileSync(join(scratch, 'infer.mjs'), `
+  `,
+  );
+  writeFileSync(
+    join(scratch, 'infer.mjs'),
+    `
     import { init, loadModel, predict } from 'taynode/infer';
     import { readFileSync } from 'node:fs';
     const bytes = readFileSync(new URL(import.meta.resolve('taynode/taynode.wasm')));
     const rt = await init({ module: await WebAssembly.compile(bytes) });
     const { model } = loadModel(rt, readFileSync('model.safetensors'));
     console.log(JSON.stringify({ z1: Array.from(predict(model, new Float64Array([0.5, -0.5, 1, 2])).z1) }));
-  `);
-  writeFileSync(join(scratch, 'infer.cjs'), `
+  `,
+  );
+  writeFileSync(
+    join(scratch, 'infer.cjs'),
+    `
     const { initSync, loadModel, predict } = require('taynode/infer');
     const { readFileSync } = require('node:fs');
     const rt = initSync({ bytes: readFileSync(require.resolve('taynode/taynode.wasm')) });
     const { model } = loadModel(rt, readFileSync('model.safetensors'));
     console.log(JSON.stringify({ z1: Array.from(predict(model, new Float64Array([0.5, -0.5, 1, 2])).z1) }));
-  `);
+  `,
+  );
   const expected = JSON.parse(run(process.execPath, ['infer-save.mjs']));
   assert.is(expected.z1.length, 4);
   assert.equal(JSON.parse(run(process.execPath, ['infer.mjs'])), expected);
@@ -115,8 +158,14 @@ test('installed from the tarball: a 2-worker pool (build/pool-worker.js) predict
         weights: Array.from(pooled.params[0].value.data), singleWeights: Array.from(single.params[0].value.data), initial: Array.from(make().params[0].value.data) }));
     })();
   `;
-  writeFileSync(join(scratch, 'pool.mjs'), script("import { createRuntimeSync, createWorkerPool, NeuralOde, Rng, Adam, train } from 'taynode';"));
-  writeFileSync(join(scratch, 'pool.cjs'), script("const { createRuntimeSync, createWorkerPool, NeuralOde, Rng, Adam, train } = require('taynode');"));
+  writeFileSync(
+    join(scratch, 'pool.mjs'),
+    script("import { createRuntimeSync, createWorkerPool, NeuralOde, Rng, Adam, train } from 'taynode';"),
+  );
+  writeFileSync(
+    join(scratch, 'pool.cjs'),
+    script("const { createRuntimeSync, createWorkerPool, NeuralOde, Rng, Adam, train } = require('taynode');"),
+  );
   for (const file of ['pool.mjs', 'pool.cjs']) {
     // A pool left open would keep the process alive: the timeout turns that into a failure.
     const out = JSON.parse(execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8', timeout: 60_000 }));
@@ -134,7 +183,11 @@ test('installed from its tarball, the taynode command runs: --version, and a sma
   assert.is(run(bin, ['--version']).trim(), version);
   run(bin, ['solver-order', '--max-degree', '2', '--out', 'figure2']);
   // (with the marker naming the command and its files, so a re-run replaces only those)
-  assert.equal(readdirSync(join(scratch, 'figure2')).sort(), ['.taynode-output.json', 'solver-order.json', 'solver-order.svg']);
+  assert.equal(readdirSync(join(scratch, 'figure2')).sort(), [
+    '.taynode-output.json',
+    'solver-order.json',
+    'solver-order.svg',
+  ]);
 });
 
 for (const module of ['node16', 'nodenext']) {
@@ -151,10 +204,22 @@ for (const module of ['node16', 'nodenext']) {
       }\n`;
     writeFileSync(join(scratch, 'consumer.mts'), source);
     writeFileSync(join(scratch, 'consumer.cts'), source);
-    writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, module, moduleResolution: module, target: 'es2022', lib: ['es2022', 'dom'], types: [], skipLibCheck: false },
-      files: ['consumer.mts', 'consumer.cts'],
-    }));
+    writeFileSync(
+      join(scratch, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module,
+          moduleResolution: module,
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          types: [],
+          skipLibCheck: false,
+        },
+        files: ['consumer.mts', 'consumer.cts'],
+      }),
+    );
     try {
       run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
     } catch (e) {

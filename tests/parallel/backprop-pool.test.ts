@@ -11,7 +11,10 @@ import { assertClose, randomArray } from '../helpers/numeric.js';
 const rt = createRuntimeSync();
 const config = (gradient: 'checkpoint' | 'backprop'): NeuralOdeConfig => ({
   mlp: { widths: [3, 9, 3], activation: 'tanh' },
-  terms: [{ kind: 'taylor', order: 2, lambda: 0.05 }, { kind: 'kinetic', lambda: 0.01 }],
+  terms: [
+    { kind: 'taylor', order: 2, lambda: 0.05 },
+    { kind: 'kinetic', lambda: 0.01 },
+  ],
   solver: { method: 'rk4', steps: 6 },
   gradient,
 });
@@ -20,13 +23,19 @@ test('fixed grid (rk4): a backprop model pooled over two workers gives the singl
   const pool = await createWorkerPool({ workers: 2 });
   try {
     const rng = new Rng(2);
-    const x = randomArray(rng, 7 * 3), target = randomArray(rng, 7 * 3);
+    const x = randomArray(rng, 7 * 3),
+      target = randomArray(rng, 7 * 3);
     const reference = NeuralOde.create(rt, config('checkpoint'), new Rng(1));
     const single = reference.objective(x, target);
     const expected = reference.params.flatMap((p) => Array.from(p.grad.data));
     const model = NeuralOde.create(rt, config('backprop'), new Rng(1));
     const pooled = await pool.objective(model, x, target);
-    assertClose(model.params.flatMap((p) => Array.from(p.grad.data)), expected, 1e-13, 'gradient');
+    assertClose(
+      model.params.flatMap((p) => Array.from(p.grad.data)),
+      expected,
+      1e-13,
+      'gradient',
+    );
     assertClose([pooled.loss], [single.loss], 1e-13, 'loss');
     assert.is(pooled.nfeBackward, 0, 'no stage replayed in any worker');
     assert.ok(expected.some((g) => g !== 0));
@@ -35,15 +44,19 @@ test('fixed grid (rk4): a backprop model pooled over two workers gives the singl
   }
 });
 
-
-
-test('objectiveAt with a backprop model: a series loss that throws frees each worker\'s stored stages (repeated failures do not exhaust the arena)', async () => {
+test("objectiveAt with a backprop model: a series loss that throws frees each worker's stored stages (repeated failures do not exhaust the arena)", async () => {
   // ~50 kB of stored stages per shard and call: 40 kept after failures would outgrow a 1 MiB arena.
   const pool = await createWorkerPool({ workers: 2, runtime: { maxMemoryBytes: 2 ** 20 } });
   try {
-    const model = NeuralOde.create(rt, { ...config('backprop'), solver: { method: 'dopri5', rtol: 1e-6, atol: 1e-6 } }, new Rng(1));
+    const model = NeuralOde.create(
+      rt,
+      { ...config('backprop'), solver: { method: 'dopri5', rtol: 1e-6, atol: 1e-6 } },
+      new Rng(1),
+    );
     const z0 = randomArray(new Rng(2), 16 * 3);
-    const failing = () => { throw new Error('loss failed on purpose'); };
+    const failing = () => {
+      throw new Error('loss failed on purpose');
+    };
     for (let i = 0; i < 40; i++) {
       let error: Error | undefined;
       try {

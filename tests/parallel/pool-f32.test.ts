@@ -22,15 +22,23 @@ test('an f32 pool: pooled loss and gradient of an f32 model match its single-thr
   try {
     const model = NeuralOde.create(rt32, config, new Rng(1));
     const rng = new Rng(2);
-    const x = randomArray(rng, 7 * 3), target = randomArray(rng, 7 * 3);
+    const x = randomArray(rng, 7 * 3),
+      target = randomArray(rng, 7 * 3);
     const single = model.objective(x, target);
     const expected = model.params.flatMap((p) => Array.from(p.grad.toFloat64Array()));
     const pooled = await pool.objective(model, x, target);
-    assertClose(model.params.flatMap((p) => Array.from(p.grad.toFloat64Array())), expected, 1e-5, 'gradient');
+    assertClose(
+      model.params.flatMap((p) => Array.from(p.grad.toFloat64Array())),
+      expected,
+      1e-5,
+      'gradient',
+    );
     assertClose([pooled.loss, pooled.regularizers.r2], [single.loss, single.regularizers.r2], 1e-5, 'loss, R_2');
     const m64 = NeuralOde.create(createRuntimeSync(), config, new Rng(1));
     let error: Error | undefined;
-    await pool.objective(m64, x, target).catch((e: Error) => { error = e; });
+    await pool.objective(m64, x, target).catch((e: Error) => {
+      error = e;
+    });
     assert.match(String(error?.message), /model: expected a model in a float32 runtime.*got "a float64 model"/);
   } finally {
     await pool.close();
@@ -39,7 +47,9 @@ test('an f32 pool: pooled loss and gradient of an f32 model match its single-thr
 
 test('a bad runtime.dtype is refused by name', async () => {
   let error: Error | undefined;
-  await createWorkerPool({ workers: 1, runtime: { dtype: 'f32' as never } }).catch((e: Error) => { error = e; });
+  await createWorkerPool({ workers: 1, runtime: { dtype: 'f32' as never } }).catch((e: Error) => {
+    error = e;
+  });
   assert.match(String(error?.message), /runtime.dtype: expected one of "float64", "float32", got "f32"/);
 });
 
@@ -47,14 +57,24 @@ test('an f32 pool with shared steps (dopri5): pooled NFE equal, loss and gradien
   const rt32 = createRuntimeSync({ dtype: 'float32' });
   const pool = await createWorkerPool({ workers: 2, runtime: { dtype: 'float32' }, stepSizes: 'shared' });
   try {
-    const model = NeuralOde.create(rt32, { ...config, solver: { method: 'dopri5', rtol: 1e-3, atol: 1e-3 } }, new Rng(1));
+    const model = NeuralOde.create(
+      rt32,
+      { ...config, solver: { method: 'dopri5', rtol: 1e-3, atol: 1e-3 } },
+      new Rng(1),
+    );
     const rng = new Rng(3);
-    const x = randomArray(rng, 8 * 3, -2, 2), target = randomArray(rng, 8 * 3);
+    const x = randomArray(rng, 8 * 3, -2, 2),
+      target = randomArray(rng, 8 * 3);
     const single = model.objective(x, target);
     const expected = model.params.flatMap((p) => Array.from(p.grad.toFloat64Array()));
     const pooled = await pool.objective(model, x, target);
     assert.is(pooled.nfeForward, single.nfeForward, 'the same steps');
-    assertClose(model.params.flatMap((p) => Array.from(p.grad.toFloat64Array())), expected, 1e-5, 'gradient');
+    assertClose(
+      model.params.flatMap((p) => Array.from(p.grad.toFloat64Array())),
+      expected,
+      1e-5,
+      'gradient',
+    );
     assertClose([pooled.loss, pooled.regularizers.r2], [single.loss, single.regularizers.r2], 1e-5, 'loss, R_2');
   } finally {
     await pool.close();

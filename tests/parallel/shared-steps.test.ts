@@ -13,7 +13,7 @@ import { flowNllLoss, softmaxCrossEntropyLoss } from '../../src/model/losses.js'
 import { maskedMseLoss } from '../../src/model/series-losses.js';
 import { Adam } from '../../src/training/adam.js';
 import { train } from '../../src/training/loop.js';
-import { createWorkerPool, WorkerPool } from '../../src/parallel/pool.js';
+import { createWorkerPool, type WorkerPool } from '../../src/parallel/pool.js';
 import { combineNormParts, type NormPart } from '../../src/parallel/shared-norm.js';
 import { assertClose, randomArray } from '../helpers/numeric.js';
 import { rejects } from '../helpers/rejects.js';
@@ -32,13 +32,19 @@ const flatGrads = (m: NeuralOde | Model) => Float64Array.from(m.params.flatMap((
 
 const dopri5: NeuralOdeConfig = {
   mlp: { widths: [3, 9, 3], activation: 'tanh' },
-  terms: [{ kind: 'taylor', order: 2, lambda: 0.05 }, { kind: 'kinetic', lambda: 0.01 }],
+  terms: [
+    { kind: 'taylor', order: 2, lambda: 0.05 },
+    { kind: 'kinetic', lambda: 0.01 },
+  ],
   solver: { method: 'dopri5', rtol: 1e-6, atol: 1e-6 },
 };
 
 test('the pool defaults to shared steps in Node; stepSizes is checked strictly, per pool and per call', async () => {
   assert.is(pool.stepSizes, 'shared');
-  await rejects(createWorkerPool({ workers: 1, stepSizes: 'both' as never }), /stepSizes: expected one of "shared", "per-shard", got "both"/);
+  await rejects(
+    createWorkerPool({ workers: 1, stepSizes: 'both' as never }),
+    /stepSizes: expected one of "shared", "per-shard", got "both"/,
+  );
   const model = NeuralOde.create(rt, dopri5, new Rng(1));
   const x = randomArray(new Rng(2), 4 * 3);
   await rejects(pool.objective(model, x, x, { stepSizes: 'lockstep' as never }), /stepSizes: expected one of/);
@@ -49,7 +55,10 @@ test('where memory cannot be shared (a page without cross-origin isolation) the 
   const scope = globalThis as { crossOriginIsolated?: boolean };
   scope.crossOriginIsolated = false;
   try {
-    await rejects(createWorkerPool({ workers: 1, stepSizes: 'shared' }), /stepSizes: expected 'per-shard' on this host: shared steps need SharedArrayBuffer/);
+    await rejects(
+      createWorkerPool({ workers: 1, stepSizes: 'shared' }),
+      /stepSizes: expected 'per-shard' on this host: shared steps need SharedArrayBuffer/,
+    );
     const fallback = await createWorkerPool({ workers: 1 });
     assert.is(fallback.stepSizes, 'per-shard');
     await fallback.close();
@@ -60,13 +69,22 @@ test('where memory cannot be shared (a page without cross-origin isolation) the 
 
 test('combineNormParts: per-example sums of squares add up; batch means combine as weighted means before the square; non-finite gives NaN', () => {
   // One batch of 5 rows × 1 value plus one batch-mean component, cut 3 + 2.
-  const err = [0.1, -0.3, 0.2, 0.05, -0.4], y = [1, 2, -1, 0.5, 3];
-  const atol = 1e-3, rtol = 1e-2;
+  const err = [0.1, -0.3, 0.2, 0.05, -0.4],
+    y = [1, 2, -1, 0.5, 3];
+  const atol = 1e-3,
+    rtol = 1e-2;
   const r = (e: number, v: number) => e / (atol + rtol * Math.abs(v));
   const shardMean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
   const part = (rows: number[]): NormPart => ({
-    sumSquares: rows.reduce((s, i) => s + r(err[i], y[i]) ** 2, 0), count: rows.length, rtol,
-    means: Float64Array.of(shardMean(rows.map((i) => err[i])), shardMean(rows.map((i) => y[i])), shardMean(rows.map((i) => y[i])), atol),
+    sumSquares: rows.reduce((s, i) => s + r(err[i], y[i]) ** 2, 0),
+    count: rows.length,
+    rtol,
+    means: Float64Array.of(
+      shardMean(rows.map((i) => err[i])),
+      shardMean(rows.map((i) => y[i])),
+      shardMean(rows.map((i) => y[i])),
+      atol,
+    ),
   });
   const batchMeanR = r(shardMean(err), shardMean(y));
   const expected = Math.sqrt((err.reduce((s, e, i) => s + r(e, y[i]) ** 2, 0) + batchMeanR ** 2) / 6);
@@ -80,51 +98,96 @@ test('combineNormParts: per-example sums of squares add up; batch means combine 
   assert.ok(Number.isNaN(combineNormParts([part([0, 1, 2]), infiniteMean], [3 / 5, 2 / 5])));
 });
 
-test('dopri5, shared steps: a NeuralOde\'s pooled loss, R_2, kinetic, NFE and gradient equal the single-thread batch\'s (9 rows → 5 + 4)', async () => {
+test("dopri5, shared steps: a NeuralOde's pooled loss, R_2, kinetic, NFE and gradient equal the single-thread batch's (9 rows → 5 + 4)", async () => {
   const model = NeuralOde.create(rt, dopri5, new Rng(5));
   const rng = new Rng(6);
-  const x = randomArray(rng, 9 * 3, -2, 2), target = randomArray(rng, 9 * 3);
+  const x = randomArray(rng, 9 * 3, -2, 2),
+    target = randomArray(rng, 9 * 3);
   const single = model.objective(x, target);
   const expected = flatGrads(model);
   const pooled = await pool.objective(model, x, target);
   assertClose(flatGrads(model), expected, 1e-12, 'gradient');
-  assertClose([pooled.loss, pooled.dataLoss, pooled.regularizers.r2, pooled.regularizers.kinetic], [single.loss, single.dataLoss, single.regularizers.r2, single.regularizers.kinetic], 1e-13, 'loss, data loss, R_2, kinetic');
+  assertClose(
+    [pooled.loss, pooled.dataLoss, pooled.regularizers.r2, pooled.regularizers.kinetic],
+    [single.loss, single.dataLoss, single.regularizers.r2, single.regularizers.kinetic],
+    1e-13,
+    'loss, data loss, R_2, kinetic',
+  );
   assert.equal([pooled.nfeForward, pooled.nfeBackward], [single.nfeForward, single.nfeBackward]);
-  assert.equal(pooled.shards.map((s) => s.forwardStats.acceptedSteps), [single.forwardStats.acceptedSteps, single.forwardStats.acceptedSteps]);
+  assert.equal(
+    pooled.shards.map((s) => s.forwardStats.acceptedSteps),
+    [single.forwardStats.acceptedSteps, single.forwardStats.acceptedSteps],
+  );
   assert.is(pooled.forwardStats.rejectedSteps, single.forwardStats.rejectedSteps);
-  assert.ok(Math.abs(pooled.forwardStats.initialStep - single.forwardStats.initialStep) <= 1e-14 * Math.abs(single.forwardStats.initialStep), 'Hairer\'s initial step from the batch\'s norms');
+  assert.ok(
+    Math.abs(pooled.forwardStats.initialStep - single.forwardStats.initialStep) <=
+      1e-14 * Math.abs(single.forwardStats.initialStep),
+    "Hairer's initial step from the batch's norms",
+  );
   // Per shard (today's other mode) the shards take their own steps: not the batch's to this precision.
   const perShard = await pool.objective(model, x, target, { stepSizes: 'per-shard' });
-  assert.ok(Math.abs(perShard.loss - single.loss) > 1e-11 * single.loss, 'per-shard steps differ from the batch solve\'s');
+  assert.ok(
+    Math.abs(perShard.loss - single.loss) > 1e-11 * single.loss,
+    "per-shard steps differ from the batch solve's",
+  );
 });
 
 test('dopri5, shared steps: errorNorm "state", a CNF\'s per-example log-density with R_2 (flowNll), and a lazy-terms Model equal the single-thread batch', async () => {
   const rng = new Rng(7);
   const stateNorm = NeuralOde.create(rt, { ...dopri5, solver: { ...dopri5.solver, errorNorm: 'state' } }, new Rng(8));
-  const x = randomArray(rng, 7 * 3, -2, 2), target = randomArray(rng, 7 * 3);
+  const x = randomArray(rng, 7 * 3, -2, 2),
+    target = randomArray(rng, 7 * 3);
   const single = stateNorm.objective(x, target);
   const expected = flatGrads(stateNorm);
   const pooled = await pool.objective(stateNorm, x, target);
   assertClose(flatGrads(stateNorm), expected, 1e-12, 'errorNorm state: gradient');
   assert.is(pooled.nfeForward, single.nfeForward);
 
-  const flow = NeuralOde.create(rt, { ...dopri5, terms: [{ kind: 'logDensity', estimator: 'exact' }, { kind: 'taylor', order: 2, lambda: 0.1 }] }, new Rng(9));
+  const flow = NeuralOde.create(
+    rt,
+    {
+      ...dopri5,
+      terms: [
+        { kind: 'logDensity', estimator: 'exact' },
+        { kind: 'taylor', order: 2, lambda: 0.1 },
+      ],
+    },
+    new Rng(9),
+  );
   const zeros = new Float64Array(7);
   const flowSingle = flow.objective(x, zeros, { loss: flowNllLoss });
   const flowExpected = flatGrads(flow);
   const flowPooled = await pool.objective(flow, x, zeros, { loss: flowNllLoss });
   assertClose(flatGrads(flow), flowExpected, 1e-12, 'CNF: gradient');
-  assertClose([flowPooled.loss, flowPooled.regularizers.r2], [flowSingle.loss, flowSingle.regularizers.r2], 1e-13, 'CNF: loss, R_2');
+  assertClose(
+    [flowPooled.loss, flowPooled.regularizers.r2],
+    [flowSingle.loss, flowSingle.regularizers.r2],
+    1e-13,
+    'CNF: loss, R_2',
+  );
   assert.equal([flowPooled.nfeForward, flowPooled.nfeBackward], [flowSingle.nfeForward, flowSingle.nfeBackward]);
 
   const spec: ModelSpec = {
     encoder: { type: 'linear', inputs: 4, outputs: 3 },
-    blocks: [{ dynamics: { type: 'sequential', layers: [{ type: 'concatLinear', inputs: 3, outputs: 8 }, { type: 'activation', fn: 'sigmoid' }, { type: 'concatLinear', inputs: 8, outputs: 3 }] },
-      terms: [{ kind: 'taylor', order: 3, lambda: 0.02 }], solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7, errorNorm: 'state' } }],
+    blocks: [
+      {
+        dynamics: {
+          type: 'sequential',
+          layers: [
+            { type: 'concatLinear', inputs: 3, outputs: 8 },
+            { type: 'activation', fn: 'sigmoid' },
+            { type: 'concatLinear', inputs: 8, outputs: 3 },
+          ],
+        },
+        terms: [{ kind: 'taylor', order: 3, lambda: 0.02 }],
+        solver: { method: 'dopri5', rtol: 1e-7, atol: 1e-7, errorNorm: 'state' },
+      },
+    ],
     head: { type: 'linear', inputs: 3, outputs: 2 },
   };
   const model = Model.create(rt, spec, new Rng(10));
-  const cx = randomArray(rng, 11 * 4, -2, 2), labels = Float64Array.from({ length: 11 }, (_, i) => i % 2);
+  const cx = randomArray(rng, 11 * 4, -2, 2),
+    labels = Float64Array.from({ length: 11 }, (_, i) => i % 2);
   const modelSingle = model.objective(cx, labels, { loss: softmaxCrossEntropyLoss, lazyTerms: true });
   const modelExpected = flatGrads(model);
   const modelPooled = await pool.objective(model, cx, labels, { loss: softmaxCrossEntropyLoss, lazyTerms: true });
@@ -133,17 +196,22 @@ test('dopri5, shared steps: errorNorm "state", a CNF\'s per-example log-density 
   assert.is(modelPooled.nfeForward, modelSingle.nfeForward);
 });
 
-test('adjoint gradient with shared steps: the forward is the batch\'s; the backward solve shares one step sequence but its norm is not the single thread\'s (stated in the README)', async () => {
+test("adjoint gradient with shared steps: the forward is the batch's; the backward solve shares one step sequence but its norm is not the single thread's (stated in the README)", async () => {
   const model = NeuralOde.create(rt, { ...dopri5, gradient: 'adjoint' }, new Rng(11));
   const rng = new Rng(12);
-  const x = randomArray(rng, 8 * 3, -2, 2), target = randomArray(rng, 8 * 3);
+  const x = randomArray(rng, 8 * 3, -2, 2),
+    target = randomArray(rng, 8 * 3);
   const single = model.objective(x, target);
   const expected = flatGrads(model);
   const pooled = await pool.objective(model, x, target);
   assert.is(pooled.nfeForward, single.nfeForward);
   assertClose([pooled.loss], [single.loss], 1e-13, 'loss');
-  assert.equal(pooled.shards.map((s) => s.nfeBackward), [pooled.nfeBackward, pooled.nfeBackward], 'every shard takes the same backward steps');
-  assertClose(flatGrads(model), expected, 1e-4, 'gradient, to the backward solve\'s tolerance');
+  assert.equal(
+    pooled.shards.map((s) => s.nfeBackward),
+    [pooled.nfeBackward, pooled.nfeBackward],
+    'every shard takes the same backward steps',
+  );
+  assertClose(flatGrads(model), expected, 1e-4, "gradient, to the backward solve's tolerance");
 });
 
 test('predict with shared steps equals the single-thread predict of the batch (dopri5, output times)', async () => {
@@ -153,13 +221,17 @@ test('predict with shared steps equals the single-thread predict of the batch (d
   const single = model.predict(x, { times });
   const pooled = await pool.predict(model, x, { times });
   assertClose(pooled.output, single.zs, 1e-13, 'zs');
-  assert.equal(pooled.stats.map((s) => s[0].nfe), [single.stats.nfe, single.stats.nfe]);
+  assert.equal(
+    pooled.stats.map((s) => s[0].nfe),
+    [single.stats.nfe, single.stats.nfe],
+  );
 });
 
-test('objectiveAt: the series loss runs on the main thread over the whole batch; with shared steps loss, zs, NFE and gradient are the single thread\'s', async () => {
+test("objectiveAt: the series loss runs on the main thread over the whole batch; with shared steps loss, zs, NFE and gradient are the single thread's", async () => {
   const model = NeuralOde.create(rt, dopri5, new Rng(15));
   const rng = new Rng(16);
-  const batch = 7, times = [0.3, 0.7, 1];
+  const batch = 7,
+    times = [0.3, 0.7, 1];
   const z0 = randomArray(rng, batch * 3, -2, 2);
   const target = randomArray(rng, times.length * batch * 3);
   const mask = Float64Array.from(target, (_, i) => (i % 5 === 2 ? 0 : 1));
@@ -169,7 +241,12 @@ test('objectiveAt: the series loss runs on the main thread over the whole batch;
   const pooled = await pool.objectiveAt(model, z0, times, loss);
   assertClose(flatGrads(model), expected, 1e-12, 'gradient');
   assertClose(pooled.zs, single.zs, 1e-13, 'zs [times, batch, D]');
-  assertClose([pooled.loss, pooled.dataLoss, pooled.regularizers.r2, pooled.regularizers.kinetic], [single.loss, single.dataLoss, single.regularizers.r2, single.regularizers.kinetic], 1e-13, 'loss, data loss, terms');
+  assertClose(
+    [pooled.loss, pooled.dataLoss, pooled.regularizers.r2, pooled.regularizers.kinetic],
+    [single.loss, single.dataLoss, single.regularizers.r2, single.regularizers.kinetic],
+    1e-13,
+    'loss, data loss, terms',
+  );
   assert.equal([pooled.nfeForward, pooled.nfeBackward], [single.nfeForward, single.nfeBackward]);
   // On a fixed grid it matches as well, per shard or shared (no norm to combine).
   const grid = NeuralOde.create(rt, { ...dopri5, solver: { method: 'rk4', steps: 5 } }, new Rng(17));
@@ -179,9 +256,17 @@ test('objectiveAt: the series loss runs on the main thread over the whole batch;
   assertClose(flatGrads(grid), gridExpected, 1e-12, 'rk4 grid: gradient');
   assertClose([gridPooled.loss], [gridSingle.loss], 1e-13, 'rk4 grid: loss');
   // Bad input is refused by name, and a loss that throws leaves the pool usable.
-  await rejects(pool.objectiveAt(model, z0.subarray(1), times, loss), /z0: expected a Float64Array of batch × 3 values/);
+  await rejects(
+    pool.objectiveAt(model, z0.subarray(1), times, loss),
+    /z0: expected a Float64Array of batch × 3 values/,
+  );
   await rejects(pool.objectiveAt(model, z0, times, 'mse' as never), /loss: expected a function/);
-  await rejects(pool.objectiveAt(model, z0, times, () => { throw new Error('loss broke'); }), /loss broke/);
+  await rejects(
+    pool.objectiveAt(model, z0, times, () => {
+      throw new Error('loss broke');
+    }),
+    /loss broke/,
+  );
   await rejects(pool.objectiveAt(model, z0, times, loss, { lazyTerms: true } as never), /lazyTerms: unknown key/);
   await rejects(pool.objectiveAt(model, z0, [0.5, 0.2], loss), /times/);
   const again = await pool.objectiveAt(model, z0, times, loss);
@@ -194,22 +279,35 @@ test('train({ pool }) with dopri5 and shared steps follows the single-thread run
   const data = { inputs, targets: inputs.map((v) => Math.sin(2 * v)) };
   const run = async (withPool: boolean) => {
     const model = NeuralOde.create(rt, dopri5, new Rng(19));
-    const options = { model, optimizer: new Adam(rt.kernels, model.params, { lr: 0.02 }), data, iterations: 4, batchSize: 10, rng: new Rng(20) };
+    const options = {
+      model,
+      optimizer: new Adam(rt.kernels, model.params, { lr: 0.02 }),
+      data,
+      iterations: 4,
+      batchSize: 10,
+      rng: new Rng(20),
+    };
     const log = withPool ? await train({ ...options, pool }) : train(options);
-    return { losses: log.records.map((r) => r.loss), nfe: log.records.map((r) => r.nfeForward), weights: Float64Array.from(model.params.flatMap((p) => Array.from(p.value.data))) };
+    return {
+      losses: log.records.map((r) => r.loss),
+      nfe: log.records.map((r) => r.nfeForward),
+      weights: Float64Array.from(model.params.flatMap((p) => Array.from(p.value.data))),
+    };
   };
-  const single = await run(false), pooled = await run(true);
+  const single = await run(false),
+    pooled = await run(true);
   assertClose(pooled.losses, single.losses, 1e-11, 'losses');
   assertClose(pooled.weights, single.weights, 1e-11, 'weights');
   assert.equal(pooled.nfe, single.nfe);
 });
 
-test('more workers than rows (3 workers, 2 rows): only the shards that exist meet, and the result is the single thread\'s', async () => {
+test("more workers than rows (3 workers, 2 rows): only the shards that exist meet, and the result is the single thread's", async () => {
   const three = await createWorkerPool({ workers: 3 });
   try {
     const model = NeuralOde.create(rt, dopri5, new Rng(25));
     const rng = new Rng(26);
-    const x = randomArray(rng, 2 * 3, -2, 2), target = randomArray(rng, 2 * 3);
+    const x = randomArray(rng, 2 * 3, -2, 2),
+      target = randomArray(rng, 2 * 3);
     const single = model.objective(x, target);
     const expected = flatGrads(model);
     const pooled = await three.objective(model, x, target);
@@ -225,14 +323,22 @@ test('more workers than rows (3 workers, 2 rows): only the shards that exist mee
   }
 });
 
-test('a failure every shard meets after the same norm (maxSteps) is each worker\'s own: reported as shard 0\'s, every time', async () => {
-  const failing = NeuralOde.create(rt, { ...dopri5, solver: { method: 'dopri5', rtol: 1e-10, atol: 1e-10, maxSteps: 1 } }, new Rng(23));
+test("a failure every shard meets after the same norm (maxSteps) is each worker's own: reported as shard 0's, every time", async () => {
+  const failing = NeuralOde.create(
+    rt,
+    { ...dopri5, solver: { method: 'dopri5', rtol: 1e-10, atol: 1e-10, maxSteps: 1 } },
+    new Rng(23),
+  );
   const x = randomArray(new Rng(24), 6 * 3);
-  for (let i = 0; i < 20; i++) await rejects(pool.objective(failing, x, x), /^worker 0: MaxStepsError: maxSteps \(1\) reached/);
+  for (let i = 0; i < 20; i++)
+    await rejects(pool.objective(failing, x, x), /^worker 0: MaxStepsError: maxSteps \(1\) reached/);
 });
 
-test('a failure in one shard stops the others at the next norm (no hang) and is reported as that worker\'s own error; the pool stays usable', async () => {
-  const failing = await createWorkerPool({ workers: 2, workerUrl: new URL('./fixtures/failing-shard-worker.ts', import.meta.url) });
+test("a failure in one shard stops the others at the next norm (no hang) and is reported as that worker's own error; the pool stays usable", async () => {
+  const failing = await createWorkerPool({
+    workers: 2,
+    workerUrl: new URL('./fixtures/failing-shard-worker.ts', import.meta.url),
+  });
   try {
     const model = NeuralOde.create(rt, dopri5, new Rng(21));
     const x = randomArray(new Rng(22), 6 * 3);

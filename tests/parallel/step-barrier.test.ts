@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import { SharedStepBarrier, sharedStepsBuffer } from '../../src/parallel/step-barrier.js';
 import { spawnWorker } from '../../src/parallel/port.js';
 
-const ARRIVED = 1, COMPLETED = 3;
+const ARRIVED = 1,
+  COMPLETED = 3;
 const part = (sumSquares: number) => ({ sumSquares, count: 1, means: new Float64Array(0), rtol: 1e-6 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -14,7 +15,12 @@ test('a shard whose wait returns early, released while the last arriver is betwe
   const buffer = sharedStepsBuffer(2);
   const control = new Int32Array(buffer, 0, 4);
   const worker = await spawnWorker(new URL('./fixtures/barrier-race-worker.ts', import.meta.url));
-  const results = new Promise<number[]>((resolve, reject) => worker.listen((m) => resolve(m as number[]), (reason) => reject(new Error(reason))));
+  const results = new Promise<number[]>((resolve, reject) =>
+    worker.listen(
+      (m) => resolve(m as number[]),
+      (reason) => reject(new Error(reason)),
+    ),
+  );
   worker.post({ buffer, parts: [1, 100] });
   try {
     // Shard 0 arrives first at the first meeting.

@@ -14,10 +14,17 @@ import { rejects } from '../helpers/rejects.js';
 
 const rt = createRuntimeSync();
 const spinning = new URL('./fixtures/spinning-worker.ts', import.meta.url);
-const model = NeuralOde.create(rt, { mlp: { widths: [2, 5, 2], activation: 'tanh' }, solver: { method: 'dopri5', rtol: 1e-6, atol: 1e-6 } }, new Rng(1));
+const model = NeuralOde.create(
+  rt,
+  { mlp: { widths: [2, 5, 2], activation: 'tanh' }, solver: { method: 'dopri5', rtol: 1e-6, atol: 1e-6 } },
+  new Rng(1),
+);
 const x = randomArray(new Rng(2), 4 * 2);
 const stuck = Float64Array.of(777, 0, ...x.subarray(2));
-const timedOut = (e: Error) => e instanceof WorkerError && e.worker === 0 && /^worker 0: no reply within \d+ ms \(timeoutMs\): the worker was terminated and replaced/.test(e.message);
+const timedOut = (e: Error) =>
+  e instanceof WorkerError &&
+  e.worker === 0 &&
+  /^worker 0: no reply within \d+ ms \(timeoutMs\): the worker was terminated and replaced/.test(e.message);
 
 for (const stepSizes of ['shared', 'per-shard'] as const) {
   test(`a worker stuck in a loop: the call rejects after its timeout, the worker is replaced, the pool goes on (${stepSizes} steps)`, async () => {
@@ -35,7 +42,7 @@ for (const stepSizes of ['shared', 'per-shard'] as const) {
   });
 }
 
-test('the pool\'s callTimeoutMs applies to calls that set none', async () => {
+test("the pool's callTimeoutMs applies to calls that set none", async () => {
   const pool = await createWorkerPool({ workers: 1, workerUrl: spinning, callTimeoutMs: 1500 });
   try {
     await rejects(pool.predict(model, stuck), timedOut);
@@ -46,16 +53,31 @@ test('the pool\'s callTimeoutMs applies to calls that set none', async () => {
 });
 
 test('a worker that never says it is ready fails createWorkerPool after startTimeoutMs', async () => {
-  await rejects(createWorkerPool({ workers: 1, workerUrl: new URL('./fixtures/silent-worker.ts', import.meta.url), startTimeoutMs: 1500 }),
-    (e) => e instanceof WorkerError && /^worker 0: did not start within 1500 ms \(startTimeoutMs\)/.test(e.message));
+  await rejects(
+    createWorkerPool({
+      workers: 1,
+      workerUrl: new URL('./fixtures/silent-worker.ts', import.meta.url),
+      startTimeoutMs: 1500,
+    }),
+    (e) => e instanceof WorkerError && /^worker 0: did not start within 1500 ms \(startTimeoutMs\)/.test(e.message),
+  );
 });
 
 test('timeouts are checked: positive milliseconds', async () => {
-  await rejects(createWorkerPool({ workers: 1, callTimeoutMs: 0 }), (e) => e instanceof ArgumentError && e.argument === 'callTimeoutMs');
-  await rejects(createWorkerPool({ workers: 1, startTimeoutMs: -1 }), (e) => e instanceof ArgumentError && e.argument === 'startTimeoutMs');
+  await rejects(
+    createWorkerPool({ workers: 1, callTimeoutMs: 0 }),
+    (e) => e instanceof ArgumentError && e.argument === 'callTimeoutMs',
+  );
+  await rejects(
+    createWorkerPool({ workers: 1, startTimeoutMs: -1 }),
+    (e) => e instanceof ArgumentError && e.argument === 'startTimeoutMs',
+  );
   const pool = await createWorkerPool({ workers: 1 });
   try {
-    await rejects(pool.predict(model, x, { timeoutMs: NaN }), (e) => e instanceof ArgumentError && e.argument === 'timeoutMs');
+    await rejects(
+      pool.predict(model, x, { timeoutMs: NaN }),
+      (e) => e instanceof ArgumentError && e.argument === 'timeoutMs',
+    );
   } finally {
     await pool.close();
   }

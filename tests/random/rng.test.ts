@@ -17,7 +17,23 @@ test('a seed fixes the stream (pinned: every recorded result depends on it)', ()
 });
 
 test('distinct seeds give distinct streams, negative and ≥ 2^32 ones included', () => {
-  const seeds = [0, 1, 2, 5, -1, -2, -5, 2 ** 32, 2 ** 32 + 1, 5 * 2 ** 32, 5 + 2 ** 32, 2 ** 32 - 1, -(2 ** 32), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+  const seeds = [
+    0,
+    1,
+    2,
+    5,
+    -1,
+    -2,
+    -5,
+    2 ** 32,
+    2 ** 32 + 1,
+    5 * 2 ** 32,
+    5 + 2 ** 32,
+    2 ** 32 - 1,
+    -(2 ** 32),
+    Number.MAX_SAFE_INTEGER,
+    Number.MIN_SAFE_INTEGER,
+  ];
   const streams = new Map<string, number>();
   for (const seed of seeds) {
     const key = firstDraws(seed).join(',');
@@ -38,22 +54,36 @@ test('draws stay in their ranges', () => {
     assert.ok([-1, 1].includes(r.rademacher()));
   }
   const perm = r.shuffle(Array.from({ length: 50 }, (_, i) => i));
-  assert.equal([...perm].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
-  assert.not.equal(perm, Array.from({ length: 50 }, (_, i) => i));
+  assert.equal(
+    [...perm].sort((a, b) => a - b),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.not.equal(
+    perm,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });
 
 test('normal draws have mean 0 and variance 1 (20000 draws: 5 standard errors)', () => {
   const r = new Rng(3);
   const n = 20000;
-  let sum = 0, sq = 0;
-  for (let i = 0; i < n; i++) { const z = r.normal(); sum += z; sq += z * z; }
+  let sum = 0,
+    sq = 0;
+  for (let i = 0; i < n; i++) {
+    const z = r.normal();
+    sum += z;
+    sq += z * z;
+  }
   const mean = sum / n;
   assert.ok(Math.abs(mean) < 5 / Math.sqrt(n), `mean ${mean}`);
   assert.ok(Math.abs(sq / n - 1) < 5 * Math.sqrt(2 / n), `variance ${sq / n}`);
 });
 
 test('bad seeds and bounds are named', () => {
-  assert.throws(() => new Rng(1.5), (e: unknown) => e instanceof ArgumentError && /^seed: expected a safe integer, got 1.5/.test((e as Error).message));
+  assert.throws(
+    () => new Rng(1.5),
+    (e: unknown) => e instanceof ArgumentError && /^seed: expected a safe integer, got 1.5/.test((e as Error).message),
+  );
   assert.throws(() => new Rng(NaN), /^seed:/);
   assert.throws(() => new Rng(0).int(0), /^n: expected a positive integer, got 0/);
 });

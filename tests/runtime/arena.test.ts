@@ -38,7 +38,14 @@ test('scope frees what it allocated and returns the arena to its mark', () => {
   });
   assert.ok(inner > mark);
   assert.is(arena.mark(), mark);
-  assert.throws(() => arena.scope(() => { arena.alloc(5); throw new Error('boom'); }), /boom/);
+  assert.throws(
+    () =>
+      arena.scope(() => {
+        arena.alloc(5);
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.is(arena.mark(), mark, 'released on throw too');
   arena.alloc(4);
   arena.reset(mark);
@@ -49,8 +56,14 @@ test('scope frees what it allocated and returns the arena to its mark', () => {
 test('reset rejects marks that were never handed out', () => {
   const { arena } = createRuntimeSync();
   const mark = arena.mark();
-  assert.throws(() => arena.reset(mark + 16), (e: unknown) => e instanceof ArgumentError && /mark/.test((e as Error).message));
-  assert.throws(() => arena.reset(mark + 3), (e: unknown) => e instanceof ArgumentError);
+  assert.throws(
+    () => arena.reset(mark + 16),
+    (e: unknown) => e instanceof ArgumentError && /mark/.test((e as Error).message),
+  );
+  assert.throws(
+    () => arena.reset(mark + 3),
+    (e: unknown) => e instanceof ArgumentError,
+  );
 });
 
 test('exhausting the maximum throws a clear error and leaves the arena usable', () => {
@@ -67,7 +80,10 @@ test('exhausting the maximum throws a clear error and leaves the arena usable', 
 test('memory never grows past maxMemoryBytes, which it can only do in whole 64 KiB pages', () => {
   const max = 4 * 65536 + 100;
   const { arena } = createRuntimeSync({ maxMemoryBytes: max });
-  assert.throws(() => arena.alloc(Math.ceil((4 * 65536 + 50 - arena.mark()) / 8)), (e: unknown) => e instanceof ArenaExhaustedError);
+  assert.throws(
+    () => arena.alloc(Math.ceil((4 * 65536 + 50 - arena.mark()) / 8)),
+    (e: unknown) => e instanceof ArenaExhaustedError,
+  );
   assert.ok(arena.capacityBytes <= max, `capacity ${arena.capacityBytes} ≤ ${max}`);
   arena.alloc((4 * 65536 - arena.mark()) / 8);
   assert.is(arena.capacityBytes, 4 * 65536, 'everything up to the last whole page is usable');
@@ -75,7 +91,10 @@ test('memory never grows past maxMemoryBytes, which it can only do in whole 64 K
 
 test('a memory that refuses to grow gives ArenaExhaustedError, not a bare RangeError', () => {
   const arena = new Arena(new WebAssembly.Memory({ initial: 1, maximum: 2 }), 0, 8 * 65536);
-  assert.throws(() => arena.alloc(3 * 8192), (e: unknown) => e instanceof ArenaExhaustedError && /could not grow/.test((e as Error).message));
+  assert.throws(
+    () => arena.alloc(3 * 8192),
+    (e: unknown) => e instanceof ArenaExhaustedError && /could not grow/.test((e as Error).message),
+  );
   assert.is(arena.usedBytes, 0);
 });
 
@@ -84,7 +103,10 @@ test('invalid sizes and shapes are named', () => {
   assert.throws(() => arena.alloc(-1), /count: expected a non-negative integer, got -1/);
   assert.throws(() => Tensor.empty(arena, 2.5, 1), /rows: expected a non-negative integer, got 2.5/);
   const t = Tensor.zeros(arena, 2, 3);
-  assert.throws(() => t.copyFrom([1, 2, 3]), (e: unknown) => e instanceof ShapeError && /holds 6 values, source has 3/.test((e as Error).message));
+  assert.throws(
+    () => t.copyFrom([1, 2, 3]),
+    (e: unknown) => e instanceof ShapeError && /holds 6 values, source has 3/.test((e as Error).message),
+  );
   assert.throws(() => t.reshape(4, 2), /cannot view \[2, 3\]/);
   assert.throws(() => t.reshape(-2, -3), /rows: expected a non-negative integer, got -2/);
   assert.throws(() => t.reshape(4, 1.5), /cols: expected a non-negative integer, got 1.5/);
@@ -103,7 +125,9 @@ test('watch: memory kept past its scope is broken once a reset or a scope end fr
   arena.scope(() => arena.alloc(100));
   arena.reset(end);
   assert.is(watch.broken, false, 'frees above it leave it intact');
-  arena.scope(() => { arena.reset(kept); });
+  arena.scope(() => {
+    arena.reset(kept);
+  });
   assert.is(watch.broken, true, 'a reset into it');
   arena.keepUpTo(end);
   const again = arena.watch(end);

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { createRuntime, createRuntimeSync } from '../../src/runtime/wasm.js';
+import { createRuntime, createRuntimeSync, type Runtime } from '../../src/runtime/wasm.js';
 import * as external from '../../src/runtime/external.js';
 
 /** Counts synchronous (new WebAssembly.Module) and asynchronous (WebAssembly.compile) compiles during `body`. */
@@ -12,10 +12,16 @@ async function compiles(body: () => unknown): Promise<number> {
   const { Module, compile } = WebAssembly;
   let count = 0;
   const Counting = class extends Module {
-    constructor(bytes: BufferSource) { count++; super(bytes); }
+    constructor(bytes: BufferSource) {
+      count++;
+      super(bytes);
+    }
   };
   (WebAssembly as { Module: unknown }).Module = Counting;
-  (WebAssembly as { compile: unknown }).compile = (bytes: BufferSource) => { count++; return compile(bytes); };
+  (WebAssembly as { compile: unknown }).compile = (bytes: BufferSource) => {
+    count++;
+    return compile(bytes);
+  };
   try {
     await body();
   } finally {
@@ -28,7 +34,7 @@ async function compiles(body: () => unknown): Promise<number> {
 test('the embedded build compiles once for any number of runtimes, sync and async', async () => {
   createRuntimeSync({ kernels: 'baseline' });
   await createRuntime({ kernels: 'baseline' });
-  let a, b;
+  let a: Runtime | undefined, b: Runtime | undefined;
   const n = await compiles(async () => {
     a = createRuntimeSync({ kernels: 'baseline' });
     b = await createRuntime({ kernels: 'baseline', dtype: 'float32' });

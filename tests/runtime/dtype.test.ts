@@ -42,12 +42,18 @@ test('a float32 runtime: 4-byte values, Float32Array views, every f64 kernel nam
 
 test('a bad dtype is refused, naming the option, before any compiling', async () => {
   for (const dtype of ['f32', 'float16', 32, null]) {
-    assert.throws(() => createRuntimeSync({ dtype } as never), (e: Error) => e instanceof ArgumentError && /dtype/.test(e.message));
+    assert.throws(
+      () => createRuntimeSync({ dtype } as never),
+      (e: Error) => e instanceof ArgumentError && /dtype/.test(e.message),
+    );
     await createRuntime({ dtype } as never).then(
       () => assert.unreachable('accepted'),
       (e: Error) => assert.ok(e instanceof ArgumentError && /dtype/.test(e.message)),
     );
-    assert.throws(() => external.createRuntimeSync({ bytes: kernelWasmBytes() as BufferSource, dtype } as never), (e: Error) => e instanceof ArgumentError && /dtype/.test(e.message));
+    assert.throws(
+      () => external.createRuntimeSync({ bytes: kernelWasmBytes() as BufferSource, dtype } as never),
+      (e: Error) => e instanceof ArgumentError && /dtype/.test(e.message),
+    );
   }
 });
 
@@ -61,13 +67,24 @@ test('taynode/infer entry: dtype through createRuntimeSync and createRuntime', a
 
 test('a module lacking some f32 twin is refused for float32, naming the twin', () => {
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const fake = { memory, heapBase: () => 0, add: () => {}, add_f32: () => {}, scale: () => {}, copy: () => {} } as unknown as WebAssembly.Exports;
-  assert.throws(() => resolveKernels(fake, 'float32'), (e: Error) => e instanceof TaynodeError && /scale_f32, copy_f32/.test(e.message));
+  const fake = {
+    memory,
+    heapBase: () => 0,
+    add: () => {},
+    add_f32: () => {},
+    scale: () => {},
+    copy: () => {},
+  } as unknown as WebAssembly.Exports;
+  assert.throws(
+    () => resolveKernels(fake, 'float32'),
+    (e: Error) => e instanceof TaynodeError && /scale_f32, copy_f32/.test(e.message),
+  );
   assert.is(resolveKernels(fake, 'float64').valueBytes, 8, 'f64 needs no twin');
 });
 
 test('odeint in an f32 runtime: a typed-array f still gets Float64Arrays, and the solution matches f64 to f32 rounding', () => {
-  const rt32 = createRuntimeSync({ dtype: 'float32' }), rt64 = createRuntimeSync();
+  const rt32 = createRuntimeSync({ dtype: 'float32' }),
+    rt64 = createRuntimeSync();
   const seen: string[] = [];
   const f = (t: number, y: Float64Array, dy: Float64Array) => {
     seen.push(y.constructor.name + dy.constructor.name);
@@ -89,18 +106,28 @@ test('raw module exports are not a kernel table: refused by name, not run with N
   const rt = createRuntimeSync();
   const raw = new WebAssembly.Instance(new WebAssembly.Module(kernelWasmBytes() as BufferSource), {}).exports;
   const p = Parameter.zeros(rt, 'w', 1, 2);
-  assert.throws(() => new Adam(raw as never, [p]), (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message));
+  assert.throws(
+    () => new Adam(raw as never, [p]),
+    (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message),
+  );
 });
 
 test('the shared runtime is set up once: a later init/initSync asking for another dtype is refused by name, not handed the other precision', async () => {
   const shared = initSync();
   const other = shared.dtype === 'float64' ? 'float32' : 'float64';
-  const refused = (e: Error) => e instanceof ArgumentError && /^dtype: /.test(e.message) && e.message.includes(shared.dtype);
+  const refused = (e: Error) =>
+    e instanceof ArgumentError && /^dtype: /.test(e.message) && e.message.includes(shared.dtype);
   assert.throws(() => initSync({ dtype: other }), refused);
-  await init({ dtype: other }).then(() => assert.unreachable('init resolved'), (e: Error) => assert.ok(refused(e), e.message));
+  await init({ dtype: other }).then(
+    () => assert.unreachable('init resolved'),
+    (e: Error) => assert.ok(refused(e), e.message),
+  );
   const module = new WebAssembly.Module(kernelWasmBytes() as BufferSource);
   assert.throws(() => external.initSync({ module, dtype: other }), refused);
-  assert.throws(() => initSync({ dtype: 'f32' as never }), (e: Error) => e instanceof ArgumentError && /dtype: expected one of/.test(e.message));
+  assert.throws(
+    () => initSync({ dtype: 'f32' as never }),
+    (e: Error) => e instanceof ArgumentError && /dtype: expected one of/.test(e.message),
+  );
   assert.is(initSync({ dtype: shared.dtype }), shared);
   assert.is(initSync(), shared);
 });

@@ -6,7 +6,8 @@ import { createRuntime, createRuntimeSync, init, initSync } from '../../src/runt
 import { ArgumentError } from '../../src/errors.js';
 import { rejects } from '../helpers/rejects.js';
 
-const namesSource = (e: unknown) => e instanceof ArgumentError && e.argument === 'source' && /module .*bytes .*url/.test(e.message);
+const namesSource = (e: unknown) =>
+  e instanceof ArgumentError && e.argument === 'source' && /module .*bytes .*url/.test(e.message);
 
 test('init() and createRuntime() without a source reject with an ArgumentError naming source and its three forms', async () => {
   await rejects((init as (s?: unknown) => Promise<unknown>)(), namesSource);

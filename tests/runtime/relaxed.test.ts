@@ -12,8 +12,14 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 test('the probe agrees with the relaxed module itself; both builds export the same kernels', () => {
   assert.is(relaxedSimdSupported(), WebAssembly.validate(kernelWasmBytes('relaxed') as BufferSource));
-  assert.ok(WebAssembly.validate(kernelWasmBytes() as BufferSource), 'the baseline build validates everywhere SIMD does');
-  const names = (bytes: Uint8Array) => WebAssembly.Module.exports(new WebAssembly.Module(bytes as BufferSource)).map((e) => e.name).sort();
+  assert.ok(
+    WebAssembly.validate(kernelWasmBytes() as BufferSource),
+    'the baseline build validates everywhere SIMD does',
+  );
+  const names = (bytes: Uint8Array) =>
+    WebAssembly.Module.exports(new WebAssembly.Module(bytes as BufferSource))
+      .map((e) => e.name)
+      .sort();
   if (relaxedSimdSupported()) assert.equal(names(kernelWasmBytes('relaxed')), names(kernelWasmBytes('baseline')));
   assert.not.equal(kernelWasmBytes('relaxed'), kernelWasmBytes('baseline'));
 });
@@ -22,21 +28,49 @@ test("kernels: 'baseline' forces the baseline; 'relaxed' where unsupported and u
   assert.is(createRuntimeSync({ kernels: 'baseline' }).build, 'baseline');
   assert.is((await createRuntime({ kernels: 'baseline' })).build, 'baseline');
   assert.is(createRuntimeSync().build, relaxedSimdSupported() ? 'relaxed' : 'baseline');
-  if (!relaxedSimdSupported()) assert.throws(() => createRuntimeSync({ kernels: 'relaxed' }), (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message) && /relaxed/.test(e.message));
-  assert.throws(() => createRuntimeSync({ kernels: 'fast' as 'auto' }), (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message));
-  assert.throws(() => kernelWasmBytes('fast' as 'baseline'), (e: Error) => e instanceof ArgumentError && /build/.test(e.message));
+  if (!relaxedSimdSupported())
+    assert.throws(
+      () => createRuntimeSync({ kernels: 'relaxed' }),
+      (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message) && /relaxed/.test(e.message),
+    );
+  assert.throws(
+    () => createRuntimeSync({ kernels: 'fast' as 'auto' }),
+    (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message),
+  );
+  assert.throws(
+    () => kernelWasmBytes('fast' as 'baseline'),
+    (e: Error) => e instanceof ArgumentError && /build/.test(e.message),
+  );
   const module = new WebAssembly.Module(kernelWasmBytes() as BufferSource);
   assert.is(createRuntimeSync({ module }).build, 'module');
   // checked whichever options are used: a bad kernels beside a module, a module that is not one
-  assert.throws(() => createRuntimeSync({ module, kernels: 'bogus' as 'auto' }), (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message));
-  assert.throws(() => createRuntimeSync({ module: 'x' as unknown as WebAssembly.Module }), (e: Error) => e instanceof ArgumentError && /module/.test(e.message));
-  await createRuntime({ module: 'x' as unknown as WebAssembly.Module }).then(() => assert.unreachable('accepted'), (e: Error) => assert.ok(e instanceof ArgumentError && /module/.test(e.message)));
+  assert.throws(
+    () => createRuntimeSync({ module, kernels: 'bogus' as 'auto' }),
+    (e: Error) => e instanceof ArgumentError && /kernels/.test(e.message),
+  );
+  assert.throws(
+    () => createRuntimeSync({ module: 'x' as unknown as WebAssembly.Module }),
+    (e: Error) => e instanceof ArgumentError && /module/.test(e.message),
+  );
+  await createRuntime({ module: 'x' as unknown as WebAssembly.Module }).then(
+    () => assert.unreachable('accepted'),
+    (e: Error) => assert.ok(e instanceof ArgumentError && /module/.test(e.message)),
+  );
 });
 
 test('with --experimental-wasm-relaxed-simd the relaxed build is chosen and agrees with the baseline to rounding', () => {
-  const stdout = execFileSync(process.execPath, [
-    '--experimental-wasm-relaxed-simd', '--import', 'tsx', '--import', './tests/setup/register-wasm-loader.mjs', 'tests/runtime/relaxed-child.ts',
-  ], { cwd: root, encoding: 'utf8' });
+  const stdout = execFileSync(
+    process.execPath,
+    [
+      '--experimental-wasm-relaxed-simd',
+      '--import',
+      'tsx',
+      '--import',
+      './tests/setup/register-wasm-loader.mjs',
+      'tests/runtime/relaxed-child.ts',
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
   const r = JSON.parse(stdout.trim().split('\n').pop()!);
   assert.is(r.supported, true);
   assert.is(r.build, 'relaxed');

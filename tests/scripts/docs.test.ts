@@ -18,16 +18,23 @@ function tree(files: Record<string, string>): string {
 }
 
 test('equal trees have no differences, nested files included', () => {
-  const a = tree({ 'README.md': 'r', 'classes/Adam.md': 'a' }), b = tree({ 'README.md': 'r', 'classes/Adam.md': 'a' });
+  const a = tree({ 'README.md': 'r', 'classes/Adam.md': 'a' }),
+    b = tree({ 'README.md': 'r', 'classes/Adam.md': 'a' });
   assert.equal(treeDifferences(a, b), []);
-  rmSync(a, { recursive: true }); rmSync(b, { recursive: true });
+  rmSync(a, { recursive: true });
+  rmSync(b, { recursive: true });
 });
 
 test('a changed, a missing and a stale file are each named', () => {
   const committed = tree({ 'README.md': 'r', 'index.md': 'old', 'gone.md': 'g' });
   const fresh = tree({ 'README.md': 'r', 'index.md': 'new', 'infer/new.md': 'n' });
-  assert.equal(treeDifferences(committed, fresh).sort(), ['gone.md: no longer generated', 'index.md: out of date', 'infer/new.md: missing']);
-  rmSync(committed, { recursive: true }); rmSync(fresh, { recursive: true });
+  assert.equal(treeDifferences(committed, fresh).sort(), [
+    'gone.md: no longer generated',
+    'index.md: out of date',
+    'infer/new.md: missing',
+  ]);
+  rmSync(committed, { recursive: true });
+  rmSync(fresh, { recursive: true });
 });
 
 test.run();

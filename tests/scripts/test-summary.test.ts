@@ -19,11 +19,12 @@ function summarise(output: string): string {
 }
 
 test('counts from a colourised uvu block', () => {
-  const log = '\x1b[1mkernels\x1b[22m • • ✘\n  Total:     12\n\x1b[32m  Passed:    10\x1b[39m\n  Skipped:   1\n  Duration:  3ms\n';
+  const log =
+    '\x1b[1mkernels\x1b[22m • • ✘\n  Total:     12\n\x1b[32m  Passed:    10\x1b[39m\n  Skipped:   1\n  Duration:  3ms\n';
   assert.is(summarise(log), '10 passed, 2 failed, 1 skipped');
 });
 
-test('a skipped test is not a failure (uvu\'s Total leaves skipped tests out)', () => {
+test("a skipped test is not a failure (uvu's Total leaves skipped tests out)", () => {
   assert.is(summarise('  Total:     5\n  Passed:    5\n  Skipped:   1\n'), '5 passed, 0 failed, 1 skipped');
 });
 

@@ -2,7 +2,6 @@
 // solution derivatives, and the gradient of ||d^K z/dt^K||² (reverse over Taylor vs reverse over
 // nested JVPs through the tape).
 import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { Rng } from '../../src/random.js';
@@ -38,25 +37,39 @@ function logDynamics(rng: Rng): Dynamics {
 
 const NETWORKS: [string, (rng: Rng) => Dynamics][] = [
   ...(['tanh', 'sigmoid', 'softplus', 'relu', 'sin', 'exp', 'square'] as const).map(
-    (a): [string, (rng: Rng) => Dynamics] => [a, (rng) => mlpDynamics(rt, { widths: [2, 5, 4, 2], activation: a, activateInput: a !== 'exp' }, rng)],
+    (a): [string, (rng: Rng) => Dynamics] => [
+      a,
+      (rng) => mlpDynamics(rt, { widths: [2, 5, 4, 2], activation: a, activateInput: a !== 'exp' }, rng),
+    ],
   ),
   ['log', logDynamics],
   // src/nn layers: their ops (broadcastRows, sliceCols) must carry exact Taylor rules and reverses too.
-  ['ConcatSquashLinear ×2 with tanh (FFJORD)', (rng) => {
-    const l1 = concatSquashLinear(rt, { inputs: 2, outputs: 5 }, { rng, name: 'a' });
-    const l2 = concatSquashLinear(rt, { inputs: 5, outputs: 2 }, { rng, name: 'b' });
-    return defineDynamics(rt, 2, (f, z) => l2.apply(f, f.activation('tanh', l1.apply(f, z))));
-  }],
-  ['GRU cell as dynamics (GRU-ODE: f(h) = cell(x(h), h) − h)', (rng) => {
-    const proj = linear(rt, { inputs: 3, outputs: 3 }, { rng, name: 'x' });
-    const cell = gruCell(rt, { inputs: 3, hidden: 2 }, { rng, name: 'gru' });
-    return defineDynamics(rt, 2, (f, z) => f.sub(cell.step(f, f.activation('sin', proj.apply(f, f.concatTime(z))), z), z));
-  }],
-  ['ConcatLinear with cos and the glorot initialiser', (rng) => {
-    const l1 = concatLinear(rt, { inputs: 2, outputs: 4 }, { rng, init: 'glorot', name: 'a' });
-    const l2 = concatLinear(rt, { inputs: 4, outputs: 2 }, { rng, init: 'glorot', name: 'b' });
-    return defineDynamics(rt, 2, (f, z) => l2.apply(f, f.activation('cos', l1.apply(f, z))));
-  }],
+  [
+    'ConcatSquashLinear ×2 with tanh (FFJORD)',
+    (rng) => {
+      const l1 = concatSquashLinear(rt, { inputs: 2, outputs: 5 }, { rng, name: 'a' });
+      const l2 = concatSquashLinear(rt, { inputs: 5, outputs: 2 }, { rng, name: 'b' });
+      return defineDynamics(rt, 2, (f, z) => l2.apply(f, f.activation('tanh', l1.apply(f, z))));
+    },
+  ],
+  [
+    'GRU cell as dynamics (GRU-ODE: f(h) = cell(x(h), h) − h)',
+    (rng) => {
+      const proj = linear(rt, { inputs: 3, outputs: 3 }, { rng, name: 'x' });
+      const cell = gruCell(rt, { inputs: 3, hidden: 2 }, { rng, name: 'gru' });
+      return defineDynamics(rt, 2, (f, z) =>
+        f.sub(cell.step(f, f.activation('sin', proj.apply(f, f.concatTime(z))), z), z),
+      );
+    },
+  ],
+  [
+    'ConcatLinear with cos and the glorot initialiser',
+    (rng) => {
+      const l1 = concatLinear(rt, { inputs: 2, outputs: 4 }, { rng, init: 'glorot', name: 'a' });
+      const l2 = concatLinear(rt, { inputs: 4, outputs: 2 }, { rng, init: 'glorot', name: 'b' });
+      return defineDynamics(rt, 2, (f, z) => l2.apply(f, f.activation('cos', l1.apply(f, z))));
+    },
+  ],
 ];
 
 for (const [name, make] of NETWORKS) {
@@ -85,26 +98,27 @@ for (const [name, make] of NETWORKS) {
     const rng = new Rng(name.length * 5 + 3);
     const dyn = make(rng);
     const t = -0.2;
-    for (let K = 1; K <= 4; K++) arena.scope(() => {
-      const z = Tensor.from(arena, randomArray(rng, BATCH * 2), BATCH, 2);
-      const gz = Tensor.zeros(arena, BATCH, 2);
-      dyn.zeroGrad();
-      const { value } = taylorRegulariser(dyn, t, z, K, { gz });
-      const mine = dyn.params.map((p) => p.grad.toFloat64Array());
-      dyn.zeroGrad();
-      const tape = new Tape(rt);
-      const params = new Map(dyn.params.map((p) => [p, tape.parameter(p)]));
-      const zv = tape.variable(z);
-      const r = tape.sumSquares(nestedSolutionDerivative(tape, dyn.graph, params, t, zv, K));
-      tape.backward(r);
-      assertClose([value], r.value.data, 1e-10, `${name} K=${K} value`);
-      assertClose(gz.data, zv.grad!.data, 1e-9, `${name} K=${K} ∂/∂z`);
-      dyn.params.forEach((p, i) => assertClose(mine[i], p.grad.data, 1e-9, `${name} K=${K} ∂/∂${p.name}`));
-    });
+    for (let K = 1; K <= 4; K++)
+      arena.scope(() => {
+        const z = Tensor.from(arena, randomArray(rng, BATCH * 2), BATCH, 2);
+        const gz = Tensor.zeros(arena, BATCH, 2);
+        dyn.zeroGrad();
+        const { value } = taylorRegulariser(dyn, t, z, K, { gz });
+        const mine = dyn.params.map((p) => p.grad.toFloat64Array());
+        dyn.zeroGrad();
+        const tape = new Tape(rt);
+        const params = new Map(dyn.params.map((p) => [p, tape.parameter(p)]));
+        const zv = tape.variable(z);
+        const r = tape.sumSquares(nestedSolutionDerivative(tape, dyn.graph, params, t, zv, K));
+        tape.backward(r);
+        assertClose([value], r.value.data, 1e-10, `${name} K=${K} value`);
+        assertClose(gz.data, zv.grad!.data, 1e-9, `${name} K=${K} ∂/∂z`);
+        dyn.params.forEach((p, i) => assertClose(mine[i], p.grad.data, 1e-9, `${name} K=${K} ∂/∂${p.name}`));
+      });
   });
 }
 
-test('the nested-JVP reference itself agrees with a closed form (z\' = z², d^K z/dt^K = K!·z0^(K+1))', () => {
+test("the nested-JVP reference itself agrees with a closed form (z' = z², d^K z/dt^K = K!·z0^(K+1))", () => {
   const g = new GraphBuilder(1);
   const graph = g.build(g.square(g.state));
   arena.scope(() => {
@@ -112,7 +126,12 @@ test('the nested-JVP reference itself agrees with a closed form (z\' = z², d^K 
     const z = tape.constant(Tensor.from(arena, [0.6, -0.3], 2, 1));
     for (let K = 1; K <= 5; K++) {
       const d = nestedSolutionDerivative(tape, graph, new Map(), 0, z, K).value.toFloat64Array();
-      assertClose(d, [0.6, -0.3].map((z0) => factorial(K) * z0 ** (K + 1)), 1e-12, `K=${K}`);
+      assertClose(
+        d,
+        [0.6, -0.3].map((z0) => factorial(K) * z0 ** (K + 1)),
+        1e-12,
+        `K=${K}`,
+      );
     }
   });
 });

@@ -30,7 +30,10 @@ const ONE: C = [1, 0];
 
 /** Complex versions of each elementwise op; x0 is the real primal (for relu's branch). */
 const COMPLEX: Record<string, (xs: C[], x0: number[]) => C> = {
-  tanh: ([a]) => { const e = cexp(add(a, a)); return div(add(e, [-1, 0]), add(e, ONE)); },
+  tanh: ([a]) => {
+    const e = cexp(add(a, a));
+    return div(add(e, [-1, 0]), add(e, ONE));
+  },
   sigmoid: ([a]) => div(ONE, add(ONE, cexp([-a[0], -a[1]]))),
   softplus: ([a]) => clog(add(ONE, cexp(a))),
   sin: ([a]) => csin(a),
@@ -53,10 +56,14 @@ function cauchyCoefficients(phi: (xs: C[], x0: number[]) => C, jets: number[][],
     const theta = (2 * Math.PI * m) / N;
     const xs = jets.map((c) => {
       let v: C = [0, 0];
-      for (let k = 0; k <= K; k++) v = add(v, [c[k] * r ** k * Math.cos(k * theta), c[k] * r ** k * Math.sin(k * theta)]);
+      for (let k = 0; k <= K; k++)
+        v = add(v, [c[k] * r ** k * Math.cos(k * theta), c[k] * r ** k * Math.sin(k * theta)]);
       return v;
     });
-    const y = phi(xs, jets.map((c) => c[0]));
+    const y = phi(
+      xs,
+      jets.map((c) => c[0]),
+    );
     for (let k = 0; k <= K; k++) out[k] += (y[0] * Math.cos(k * theta) + y[1] * Math.sin(k * theta)) / (N * r ** k);
   }
   return out;
@@ -69,8 +76,18 @@ function taylorSite(op: Op, inputs: Tensor[], inShapes: Shape[], attrs: Record<s
   const y = Tensor.zeros(arena, (K + 1) * rows, cols);
   const aux = Array.from({ length: op.taylorAux ?? 0 }, () => Tensor.zeros(arena, (K + 1) * rows, cols));
   const site: Site = {
-    inShapes, rows, cols, attrs, x: inputs.map((t) => t.offset), y: y.offset, saved: 0,
-    gx: inputs.map(() => 0), gy: 0, tmp: 0, aux: aux.map((a) => a.offset), gaux: [],
+    inShapes,
+    rows,
+    cols,
+    attrs,
+    x: inputs.map((t) => t.offset),
+    y: y.offset,
+    saved: 0,
+    gx: inputs.map(() => 0),
+    gy: 0,
+    tmp: 0,
+    aux: aux.map((a) => a.offset),
+    gaux: [],
   };
   for (let k = 0; k <= K; k++) op.taylor!(kernels, site, k);
   return { y, site, n };
@@ -106,10 +123,18 @@ for (const { name, arity, low, high } of ELEMENTWISE) {
     const n = rows * cols;
     arena.scope(() => {
       const jets = Array.from({ length: arity }, () => randomJet(rng, n, low, high));
-      const { y } = taylorSite(ops[name], jets.map((j) => Tensor.from(arena, j, (K + 1) * rows, cols)), jets.map(() => [rows, cols]), ATTRS[name] ?? {});
+      const { y } = taylorSite(
+        ops[name],
+        jets.map((j) => Tensor.from(arena, j, (K + 1) * rows, cols)),
+        jets.map(() => [rows, cols]),
+        ATTRS[name] ?? {},
+      );
       const got = y.toFloat64Array();
       for (let i = 0; i < n; i++) {
-        const ref = cauchyCoefficients(COMPLEX[name], jets.map((j) => Array.from({ length: K + 1 }, (_, k) => j[k * n + i])));
+        const ref = cauchyCoefficients(
+          COMPLEX[name],
+          jets.map((j) => Array.from({ length: K + 1 }, (_, k) => j[k * n + i])),
+        );
         const mine = Array.from({ length: K + 1 }, (_, k) => got[k * n + i]);
         assertClose(mine, ref, 1e-9, `${name} element ${i}`);
       }
@@ -124,8 +149,20 @@ test('linear and concatTime: coefficient k is the layer applied to coefficient k
     const x = randomArray(rng, (K + 1) * batch * inputs);
     const w = randomArray(rng, outputs * inputs);
     const b = randomArray(rng, outputs);
-    const { y } = taylorSite(ops.linear, [Tensor.from(arena, x, (K + 1) * batch, inputs), Tensor.from(arena, w, outputs, inputs), Tensor.from(arena, b, 1, outputs)],
-      [[batch, inputs], [outputs, inputs], [1, outputs]], {});
+    const { y } = taylorSite(
+      ops.linear,
+      [
+        Tensor.from(arena, x, (K + 1) * batch, inputs),
+        Tensor.from(arena, w, outputs, inputs),
+        Tensor.from(arena, b, 1, outputs),
+      ],
+      [
+        [batch, inputs],
+        [outputs, inputs],
+        [1, outputs],
+      ],
+      {},
+    );
     const want: number[] = [];
     for (let k = 0; k <= K; k++)
       for (let r = 0; r < batch; r++)
@@ -136,26 +173,47 @@ test('linear and concatTime: coefficient k is the layer applied to coefficient k
         }
     assertClose(y.data, want, 1e-13, 'linear');
     const t = [0.7, 1, 0, 0, 0, 0, 0];
-    const { y: yc } = taylorSite(ops.concatTime, [Tensor.from(arena, x, (K + 1) * batch, inputs), Tensor.from(arena, t, K + 1, 1)], [[batch, inputs], [1, 1]], {});
+    const { y: yc } = taylorSite(
+      ops.concatTime,
+      [Tensor.from(arena, x, (K + 1) * batch, inputs), Tensor.from(arena, t, K + 1, 1)],
+      [
+        [batch, inputs],
+        [1, 1],
+      ],
+      {},
+    );
     const wantc: number[] = [];
-    for (let k = 0; k <= K; k++) for (let r = 0; r < batch; r++) wantc.push(...x.subarray((k * batch + r) * inputs, (k * batch + r + 1) * inputs), t[k]);
+    for (let k = 0; k <= K; k++)
+      for (let r = 0; r < batch; r++)
+        wantc.push(...x.subarray((k * batch + r) * inputs, (k * batch + r + 1) * inputs), t[k]);
     assertClose(yc.data, wantc, 0, 'concatTime');
   });
 });
 
 /** Reverse over Taylor for one op: L = Σ_k ⟨w[k], y[k]⟩ differentiated w.r.t. every input coefficient. */
-function checkTaylorVjp(name: keyof typeof ops, inputs: { shape: Shape; jet: boolean; low: number; high: number }[], attrs: Record<string, number>) {
+function checkTaylorVjp(
+  name: keyof typeof ops,
+  inputs: { shape: Shape; jet: boolean; low: number; high: number }[],
+  attrs: Record<string, number>,
+) {
   const rng = new Rng(name.length * 13 + 1);
   const op = ops[name] as Op;
   arena.scope(() => {
     const tensors = inputs.map((i) => {
       const n = i.shape[0] * i.shape[1];
-      return i.jet ? Tensor.from(arena, randomJet(rng, n, i.low, i.high), (K + 1) * i.shape[0], i.shape[1]) : Tensor.from(arena, randomArray(rng, n), ...i.shape);
+      return i.jet
+        ? Tensor.from(arena, randomJet(rng, n, i.low, i.high), (K + 1) * i.shape[0], i.shape[1])
+        : Tensor.from(arena, randomArray(rng, n), ...i.shape);
     });
     const shapes = inputs.map((i) => i.shape);
     const [rows, cols] = op.shape(shapes, attrs);
     const w = randomArray(rng, (K + 1) * rows * cols);
-    const loss = () => arena.scope(() => taylorSite(op, tensors, shapes, attrs).y.toFloat64Array().reduce((s, v, i) => s + v * w[i], 0));
+    const loss = () =>
+      arena.scope(() =>
+        taylorSite(op, tensors, shapes, attrs)
+          .y.toFloat64Array()
+          .reduce((s, v, i) => s + v * w[i], 0),
+      );
     const grads = arena.scope(() => {
       const { site } = taylorSite(op, tensors, shapes, attrs);
       const gx = tensors.map((t) => Tensor.zeros(arena, t.rows, t.cols));
@@ -171,23 +229,35 @@ function checkTaylorVjp(name: keyof typeof ops, inputs: { shape: Shape; jet: boo
 
 for (const { name, arity, low, high } of ELEMENTWISE) {
   test(`${name}: reverse of the Taylor rule (orders ${K}..0) matches central differences`, () => {
-    checkTaylorVjp(name, Array.from({ length: arity }, () => ({ shape: [2, 3] as Shape, jet: true, low, high })), ATTRS[name] ?? {});
+    checkTaylorVjp(
+      name,
+      Array.from({ length: arity }, () => ({ shape: [2, 3] as Shape, jet: true, low, high })),
+      ATTRS[name] ?? {},
+    );
   });
 }
 
 test('linear: reverse of the Taylor rule matches central differences for x, W and b', () => {
-  checkTaylorVjp('linear', [
-    { shape: [3, 4], jet: true, low: -1, high: 1 },
-    { shape: [5, 4], jet: false, low: -1, high: 1 },
-    { shape: [1, 5], jet: false, low: -1, high: 1 },
-  ], {});
+  checkTaylorVjp(
+    'linear',
+    [
+      { shape: [3, 4], jet: true, low: -1, high: 1 },
+      { shape: [5, 4], jet: false, low: -1, high: 1 },
+      { shape: [1, 5], jet: false, low: -1, high: 1 },
+    ],
+    {},
+  );
 });
 
 test('concatTime: reverse of the Taylor rule matches central differences for x and the time jet', () => {
-  checkTaylorVjp('concatTime', [
-    { shape: [3, 2], jet: true, low: -1, high: 1 },
-    { shape: [1, 1], jet: true, low: -1, high: 1 },
-  ], {});
+  checkTaylorVjp(
+    'concatTime',
+    [
+      { shape: [3, 2], jet: true, low: -1, high: 1 },
+      { shape: [1, 1], jet: true, low: -1, high: 1 },
+    ],
+    {},
+  );
 });
 
 test.run();

@@ -54,7 +54,10 @@ test("z' = 1 + z²: z = tan(t + atan z0), whose derivatives are polynomials in t
     const p = polys[k - 1];
     const dp = p.slice(1).map((c, i) => c * (i + 1));
     const next = new Array(dp.length + 2).fill(0);
-    dp.forEach((c, i) => { next[i] += c; next[i + 2] += c; });
+    dp.forEach((c, i) => {
+      next[i] += c;
+      next[i + 2] += c;
+    });
     polys.push(next);
   }
   const evaluate = (p: number[], x: number) => p.reduceRight((acc, c) => acc * x + c, 0);
@@ -85,7 +88,8 @@ test("time-dependent, nonlinear: z' = sin(t) from t0 = 0.9, z[k] = −cos^(k)(t0
   const t0 = 0.9;
   const g = new GraphBuilder(1);
   const [W, B] = fixedLinear([0, 1], 0); // picks out the time column
-  const cosDerivative = (k: number) => [Math.cos, (x: number) => -Math.sin(x), (x: number) => -Math.cos(x), Math.sin][k % 4](t0);
+  const cosDerivative = (k: number) =>
+    [Math.cos, (x: number) => -Math.sin(x), (x: number) => -Math.cos(x), Math.sin][k % 4](t0);
   check(g.build(g.unary('sin', g.linear(g.concatTime(g.state), W, B))), t0, (_, k) => -cosDerivative(k) / factorial(k));
 });
 
@@ -95,19 +99,30 @@ test('orders beyond the compiled maximum are refused with a clear error', () => 
   arena.scope(() => {
     const prog = new JetProgram(rt, graph, 1, 3);
     const z = Tensor.from(arena, [1], 1, 1);
-    assert.throws(() => solutionJet(prog, 0, z.offset, 4), (e: Error) => e instanceof ArgumentError && /K/.test(e.message));
-    assert.throws(() => solutionJet(prog, 0, z.offset, 0), (e: Error) => e instanceof ArgumentError);
+    assert.throws(
+      () => solutionJet(prog, 0, z.offset, 4),
+      (e: Error) => e instanceof ArgumentError && /K/.test(e.message),
+    );
+    assert.throws(
+      () => solutionJet(prog, 0, z.offset, 0),
+      (e: Error) => e instanceof ArgumentError,
+    );
     solutionJet(prog, 0, z.offset, 3);
     prog.beginReverse();
     // The reverse sweep checks K as the forward does (K = 0 used to return without a word).
-    for (const bad of [0, 4, 1.5]) assert.throws(() => solutionJetVjp(prog, bad), (e: Error) => e instanceof ArgumentError && /^K: /.test(e.message));
+    for (const bad of [0, 4, 1.5])
+      assert.throws(
+        () => solutionJetVjp(prog, bad),
+        (e: Error) => e instanceof ArgumentError && /^K: /.test(e.message),
+      );
   });
 });
 
 test('jets and cotangents belong to one evaluation: using them before begin / beginReverse is refused', () => {
   const g = new GraphBuilder(1);
   const prog = new JetProgram(rt, g.build(g.square(g.state)), 1, 2);
-  const refused = (f: () => unknown, what: RegExp) => assert.throws(f, (e: Error) => e instanceof TaynodeError && what.test(e.message));
+  const refused = (f: () => unknown, what: RegExp) =>
+    assert.throws(f, (e: Error) => e instanceof TaynodeError && what.test(e.message));
   refused(() => prog.state(0), /call begin/);
   refused(() => prog.extend(0), /call begin/);
   refused(() => prog.beginReverse(), /call begin/);
@@ -117,7 +132,13 @@ test('jets and cotangents belong to one evaluation: using them before begin / be
     prog.beginReverse();
     prog.reverse(0);
     prog.begin(0.5); // a new evaluation: the previous cotangents are not its own
-    for (const use of [() => prog.reverse(0), () => prog.stateCotangent(0), () => prog.outputCotangent(0), () => prog.timeCotangent(0)]) refused(use, /call beginReverse/);
+    for (const use of [
+      () => prog.reverse(0),
+      () => prog.stateCotangent(0),
+      () => prog.outputCotangent(0),
+      () => prog.timeCotangent(0),
+    ])
+      refused(use, /call beginReverse/);
   });
 });
 
@@ -131,12 +152,13 @@ test('the recursion runs each linear layer once per order: K GEMMs per layer for
       rt.kernels.gemm_nt(...args);
     },
   };
-  for (const k of [1, 4, 8]) arena.scope(() => {
-    gemms = 0;
-    const prog = new JetProgram({ kernels: counting, arena, dtype: 'float64' }, dyn.graph, 2, k);
-    solutionJet(prog, 0, Tensor.zeros(arena, 2, 2).offset, k);
-    assert.is(gemms, 3 * k, `K = ${k}`);
-  });
+  for (const k of [1, 4, 8])
+    arena.scope(() => {
+      gemms = 0;
+      const prog = new JetProgram({ kernels: counting, arena, dtype: 'float64' }, dyn.graph, 2, k);
+      solutionJet(prog, 0, Tensor.zeros(arena, 2, 2).offset, k);
+      assert.is(gemms, 3 * k, `K = ${k}`);
+    });
 });
 
 test.run();

@@ -6,7 +6,13 @@ import * as assert from 'uvu/assert';
 import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { Rng } from '../../src/random.js';
-import { createNetwork, NETWORK_ACTIVATIONS as ACTIVATIONS, type NetworkActivation as Activation, type Mlp, type Network } from '../../src/nn/mlp.js';
+import {
+  createNetwork,
+  NETWORK_ACTIVATIONS as ACTIVATIONS,
+  type NetworkActivation as Activation,
+  type Mlp,
+  type Network,
+} from '../../src/nn/mlp.js';
 import { GraphAugmentedDynamics as AugmentedDynamics } from '../../src/terms/graph-augmented.js';
 import { Tape, type Var } from '../../src/autodiff/tape.js';
 import type { Parameter } from '../../src/autodiff/parameter.js';
@@ -50,8 +56,18 @@ for (const activation of ACTIVATIONS) {
     const f0 = f(m, 3, t, z);
     assert.ok(relativeError(z1, f0) < 1e-15, 'z[1] = f');
     const d = 1e-5;
-    const fp = f(m, 3, t + d, z.map((v, i) => v + d * f0[i]));
-    const fm = f(m, 3, t - d, z.map((v, i) => v - d * f0[i]));
+    const fp = f(
+      m,
+      3,
+      t + d,
+      z.map((v, i) => v + d * f0[i]),
+    );
+    const fm = f(
+      m,
+      3,
+      t - d,
+      z.map((v, i) => v - d * f0[i]),
+    );
     const fd = fp.map((v, i) => (v - fm[i]) / (2 * d) / 2);
     const err = relativeError(z2, fd);
     assert.ok(err < 1e-8, `relative error ${err}`);
@@ -81,7 +97,10 @@ for (const activation of ACTIVATIONS) {
       };
       const tau = K <= 3 ? 0.05 : 0.2;
       const observed = Math.log2(remainder(tau) / remainder(tau / 2));
-      assert.ok(Math.abs(observed - (K + 1)) < 0.35, `K=${K}: observed order ${observed.toFixed(2)}, expected ${K + 1}`);
+      assert.ok(
+        Math.abs(observed - (K + 1)) < 0.35,
+        `K=${K}: observed order ${observed.toFixed(2)}, expected ${K + 1}`,
+      );
     }
   });
 }
@@ -114,8 +133,10 @@ for (const activation of ACTIVATIONS) {
       dyn.vjp(2, dyBar, yBar);
       const h = 1e-6;
       const fdY = Array.from(y, (_, i) => {
-        const yp = y.slice(); yp[i] += h;
-        const ym = y.slice(); ym[i] -= h;
+        const yp = y.slice();
+        yp[i] += h;
+        const ym = y.slice();
+        ym[i] -= h;
         return (g(yp) - g(ym)) / (2 * h);
       });
       const errY = relativeError(yBar, fdY);
@@ -125,8 +146,10 @@ for (const activation of ACTIVATIONS) {
       for (const values of flatParams(m)) {
         for (let i = 0; i < values.length; i++) {
           const keep = values[i];
-          values[i] = keep + h; const up = g(y);
-          values[i] = keep - h; const down = g(y);
+          values[i] = keep + h;
+          const up = g(y);
+          values[i] = keep - h;
+          const down = g(y);
           values[i] = keep;
           numeric.push((up - down) / (2 * h));
         }
@@ -142,23 +165,46 @@ for (const activation of ACTIVATIONS) {
  * f = g_1, R_K's integrand Σ(d^K z/dt^K)²/bd from nested JVPs (2^K-ish passes, no jets), the kinetic
  * Σf²/bd, and the Jacobian Σ(∂f/∂z·ε)²/bd from one dual number in z.
  */
-function nestedReference(net: Network, batch: number, K: number, t: number, y: Float64Array, eps: Float64Array, dyBar: Float64Array) {
+function nestedReference(
+  net: Network,
+  batch: number,
+  K: number,
+  t: number,
+  y: Float64Array,
+  eps: Float64Array,
+  dyBar: Float64Array,
+) {
   return arena.scope(() => {
-    const d = net.graph.stateSize, bd = batch * d;
+    const d = net.graph.stateSize,
+      bd = batch * d;
     const tape = new Tape(rt);
     const params = new Map<Parameter, Var>(net.graph.params.map((p) => [p, tape.parameter(p)]));
     const z = tape.variable(Tensor.from(arena, y.subarray(0, bd), batch, d));
     const fz = nestedSolutionDerivative(tape, net.graph.graph, params, t, z, 1);
     const dK = nestedSolutionDerivative(tape, net.graph.graph, params, t, z, K);
-    const jvp = evaluateDual(tape, net.graph.graph, params, { re: z, eps: tape.constant(Tensor.from(arena, eps, batch, d)) }, { re: tape.scalar(t), eps: tape.scalar(0) }) as { eps: Var };
-    const terms = [tape.affine(tape.sumSquares(dK), 1 / bd), tape.affine(tape.sumSquares(fz), 1 / bd), tape.affine(tape.sumSquares(jvp.eps), 1 / bd)];
+    const jvp = evaluateDual(
+      tape,
+      net.graph.graph,
+      params,
+      { re: z, eps: tape.constant(Tensor.from(arena, eps, batch, d)) },
+      { re: tape.scalar(t), eps: tape.scalar(0) },
+    ) as { eps: Var };
+    const terms = [
+      tape.affine(tape.sumSquares(dK), 1 / bd),
+      tape.affine(tape.sumSquares(fz), 1 / bd),
+      tape.affine(tape.sumSquares(jvp.eps), 1 / bd),
+    ];
     let objective = tape.sum(tape.mul(fz, tape.constant(Tensor.from(arena, dyBar.subarray(0, bd), batch, d))));
-    terms.forEach((term, j) => { objective = tape.add(objective, tape.affine(term, dyBar[bd + j])); });
+    terms.forEach((term, j) => {
+      objective = tape.add(objective, tape.affine(term, dyBar[bd + j]));
+    });
     for (const p of net.graph.params) p.grad.data.fill(0);
     tape.backward(objective);
     const F = new Float64Array(bd + terms.length);
     F.set(fz.value.toFloat64Array());
-    terms.forEach((term, j) => { F[bd + j] = term.value.data[0]; });
+    terms.forEach((term, j) => {
+      F[bd + j] = term.value.data[0];
+    });
     const yBar = new Float64Array(bd + terms.length);
     yBar.set(z.grad!.toFloat64Array());
     return { F, yBar, grads: net.graph.params.flatMap((p) => Array.from(p.grad.data)) };
@@ -168,9 +214,14 @@ function nestedReference(net: Network, batch: number, K: number, t: number, y: F
 for (const activation of ACTIVATIONS) {
   test(`${activation}: F and its VJP (R_3 + kinetic + Jacobian) equal the nested-JVP reference on the tape`, () => {
     const net = network(activation, [3, 8, 3], 21);
-    const batch = 4, K = 3, t = 0.6;
+    const batch = 4,
+      K = 3,
+      t = 0.6;
     const dyn = new AugmentedDynamics(rt, net.graph, batch, { order: K, lambda: 1, kinetic: 1, jacobian: 1 });
-    assert.equal(dyn.terms.map((term) => term.name), ['r3', 'kinetic', 'jacobian']);
+    assert.equal(
+      dyn.terms.map((term) => term.name),
+      ['r3', 'kinetic', 'jacobian'],
+    );
     dyn.resampleNoise(new Rng(2));
     const same = new Rng(2); // the same draws, in the same order, as resampleNoise's
     const eps = Float64Array.from({ length: batch * 3 }, () => same.rademacher());

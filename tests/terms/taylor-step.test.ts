@@ -21,20 +21,28 @@ const mlp = { widths: [2, 8, 2], activation: 'tanh' as const };
 
 /** A small MLP (weights doubled so that R_3 is far from 0) with R_3 by `estimator`. */
 function model(estimator: TaylorEstimator, config: Omit<NeuralOdeConfig, 'mlp'> = {}, lambda = 0.1): NeuralOde {
-  const m = NeuralOde.create(rt, { mlp, terms: [{ kind: 'taylor', order: 3, lambda, estimator }], ...config }, new Rng(5));
+  const m = NeuralOde.create(
+    rt,
+    { mlp, terms: [{ kind: 'taylor', order: 3, lambda, estimator }], ...config },
+    new Rng(5),
+  );
   for (const p of m.params) p.value.copyFrom(p.value.toFloat64Array().map((v) => 2 * v));
   return m;
 }
 
 const z0 = Float64Array.from([1, -0.5, 0.3, 0.8, -1.2, 0.1]);
 const target = new Float64Array(6);
-const exactR3 = () => model('stages', { solver: { rtol: 1e-11, atol: 1e-11 } }).objective(z0, target, { gradient: false }).regularizers.r3;
+const exactR3 = () =>
+  model('stages', { solver: { rtol: 1e-11, atol: 1e-11 } }).objective(z0, target, { gradient: false }).regularizers.r3;
 
-test("stepRandom is unbiased: its mean over 500 seeds is the exact integral within 4 standard errors", () => {
+test('stepRandom is unbiased: its mean over 500 seeds is the exact integral within 4 standard errors', () => {
   const exact = exactR3();
   // (at rtol 1e-6 the dense output is within ~1e-6 of the solution: its integral is the exact one here)
   const m = model('stepRandom', { solver: { rtol: 1e-6, atol: 1e-6 } });
-  const values = Array.from({ length: 500 }, (_, s) => m.objective(z0, target, { rng: new Rng(1000 + s) }).regularizers.r3);
+  const values = Array.from(
+    { length: 500 },
+    (_, s) => m.objective(z0, target, { rng: new Rng(1000 + s) }).regularizers.r3,
+  );
   const mean = values.reduce((a, b) => a + b) / values.length;
   const se = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1) / values.length);
   assert.ok(se > 0, 'the estimate varies with the seed');
@@ -42,7 +50,7 @@ test("stepRandom is unbiased: its mean over 500 seeds is the exact integral with
   assert.ok(Math.abs(mean - exact) < 4 * se, `mean ${mean} vs exact ${exact} (standard error ${se})`);
 });
 
-test('stepRandom: each step adds |h|·r(τ, z(τ)) at τ = t + u·h, z(τ) the dense output, u the Rng\'s draw for the step', () => {
+test("stepRandom: each step adds |h|·r(τ, z(τ)) at τ = t + u·h, z(τ) the dense output, u the Rng's draw for the step", () => {
   const steps = 3;
   const m = model('stepRandom', { solver: { method: 'dopri5', steps } });
   const r = m.objective(z0, target, { rng: new Rng(7) });
@@ -61,7 +69,8 @@ test('stepRandom: each step adds |h|·r(τ, z(τ)) at τ = t + u·h, z(τ) the d
 test('stepStart is a left Riemann sum: its error against the exact integral halves with the step (first order)', () => {
   const exact = exactR3();
   const m = model('stepStart');
-  const error = (n: number) => m.objective(z0, target, { grid: Array.from({ length: n + 1 }, (_, i) => i / n) }).regularizers.r3 - exact;
+  const error = (n: number) =>
+    m.objective(z0, target, { grid: Array.from({ length: n + 1 }, (_, i) => i / n) }).regularizers.r3 - exact;
   const errors = [128, 256, 512].map(error);
   assert.ok(Math.abs(errors[0]) > 1e-5, `a visible bias (${errors[0]})`);
   for (let i = 1; i < errors.length; i++) {
@@ -75,7 +84,8 @@ test('the forward solve carries z alone: plain NFE, and R_K is reported only whe
   const plain = NeuralOde.create(rt, { mlp, solver }, new Rng(5));
   for (const p of plain.params) p.value.copyFrom(p.value.toFloat64Array().map((v) => 2 * v));
   const m = model('stepStart', { solver });
-  const a = plain.objective(z0, target), b = m.objective(z0, target);
+  const a = plain.objective(z0, target),
+    b = m.objective(z0, target);
   assert.is(b.nfeForward, a.nfeForward);
   assert.equal(Array.from(b.z1), Array.from(a.z1));
   assert.ok(b.regularizers.r3 > 0);
@@ -89,7 +99,8 @@ const data = (() => {
 
 /** The objective's gradient vs central differences of its value (every parameter and z0) on a fixed grid and seed. */
 function checkGradient(estimator: TaylorEstimator, gradient: 'checkpoint' | 'backprop', tol = 1e-6) {
-  const make = (lambda: number) => model(estimator, { solver: { method: 'dopri5', rtol: 1e-4, atol: 1e-4 }, gradient }, lambda);
+  const make = (lambda: number) =>
+    model(estimator, { solver: { method: 'dopri5', rtol: 1e-4, atol: 1e-4 }, gradient }, lambda);
   const m = make(2);
   const first = m.objective(data.z0, data.target, { rng: new Rng(1) });
   const grid = [...first.steps!.t, first.steps!.tEnd!];
@@ -106,7 +117,10 @@ function checkGradient(estimator: TaylorEstimator, gradient: 'checkpoint' | 'bac
   without.objective(data.z0, data.target, { rng: new Rng(1), grid });
   const plainGrad = without.params.flatMap((p) => Array.from(p.grad.toFloat64Array()));
   assert.ok(worst(plainGrad, fd) > 0.05, `${estimator}: R_3's share of the gradient (${worst(plainGrad, fd)})`);
-  assert.ok(worst(analytic, fd) < tol, `${estimator} ${gradient}: parameters, max error ${worst(analytic, fd)} of ${scale}`);
+  assert.ok(
+    worst(analytic, fd) < tol,
+    `${estimator} ${gradient}: parameters, max error ${worst(analytic, fd)} of ${scale}`,
+  );
   assert.ok(worst(zbar, fdZ) < tol, `${estimator} ${gradient}: z0, max error ${worst(zbar, fdZ)}`);
 }
 
@@ -124,7 +138,11 @@ test('stepRandom with a time series (outputs inside steps, reversed with the sam
   assert.ok(grid.length > 3, 'several steps');
   const r = m.objectiveAt(data.z0, times, loss, { rng: new Rng(1), grid });
   const analytic = m.params.flatMap((p) => Array.from(p.grad.toFloat64Array()));
-  const { params: fd, z0: fdZ } = parameterAndInputDifferences(m.params, data.z0, (z) => m.objectiveAt(z, times, loss, { rng: new Rng(1), grid }).loss);
+  const { params: fd, z0: fdZ } = parameterAndInputDifferences(
+    m.params,
+    data.z0,
+    (z) => m.objectiveAt(z, times, loss, { rng: new Rng(1), grid }).loss,
+  );
   const scale = Math.max(...fd.map(Math.abs), ...fdZ.map(Math.abs));
   const worst = (x: number[], y: number[]) => Math.max(...x.map((v, i) => Math.abs(v - y[i]))) / scale;
   assert.ok(worst(analytic, fd) < 1e-6, `parameters, max error ${worst(analytic, fd)} of ${scale}`);
@@ -139,24 +157,45 @@ test('stepStart gradient = central differences with the steps held fixed (checkp
 test('backprop equals checkpoint: the same values and gradients (both estimators, beside a kinetic term)', () => {
   for (const estimator of ['stepRandom', 'stepStart'] as const) {
     const run = (gradient: 'checkpoint' | 'backprop') => {
-      const m = NeuralOde.create(rt, { mlp, terms: [{ kind: 'taylor', order: 2, lambda: 0.3, estimator }, { kind: 'kinetic', lambda: 0.2 }], solver: { rtol: 1e-5, atol: 1e-5, errorNorm: 'state' }, gradient }, new Rng(5));
+      const m = NeuralOde.create(
+        rt,
+        {
+          mlp,
+          terms: [
+            { kind: 'taylor', order: 2, lambda: 0.3, estimator },
+            { kind: 'kinetic', lambda: 0.2 },
+          ],
+          solver: { rtol: 1e-5, atol: 1e-5, errorNorm: 'state' },
+          gradient,
+        },
+        new Rng(5),
+      );
       const r = m.objective(data.z0, data.target, { rng: new Rng(3) });
       return { r, grads: m.params.flatMap((p) => Array.from(p.grad.toFloat64Array())) };
     };
-    const a = run('checkpoint'), b = run('backprop');
+    const a = run('checkpoint'),
+      b = run('backprop');
     assert.ok(a.r.regularizers.r2 > 0 && a.r.regularizers.kinetic > 0);
     assert.ok(Math.abs(a.r.regularizers.r2 - b.r.regularizers.r2) < 1e-12 * a.r.regularizers.r2, estimator);
     assert.ok(Math.abs(a.r.loss - b.r.loss) < 1e-12, estimator);
     const scale = Math.max(...a.grads.map(Math.abs));
-    a.grads.forEach((g, i) => assert.ok(Math.abs(g - b.grads[i]) < 1e-10 * scale, `${estimator}: gradient ${i}: ${g} vs ${b.grads[i]}`));
+    a.grads.forEach((g, i) =>
+      assert.ok(Math.abs(g - b.grads[i]) < 1e-10 * scale, `${estimator}: gradient ${i}: ${g} vs ${b.grads[i]}`),
+    );
     Array.from(a.r.zbar0!).forEach((g, i) => assert.ok(Math.abs(g - b.r.zbar0![i]) < 1e-10, `${estimator}: z̄0[${i}]`));
   }
 });
 
-test('a Model block with stepRandom: the times come from the objective\'s rng, the value is reported after its backward', () => {
-  const block: NeuralOdeConfig = { mlp, terms: [{ kind: 'taylor', order: 3, lambda: 0.1, estimator: 'stepRandom' }], solver: { method: 'dopri5', steps: 3 } };
+test("a Model block with stepRandom: the times come from the objective's rng, the value is reported after its backward", () => {
+  const block: NeuralOdeConfig = {
+    mlp,
+    terms: [{ kind: 'taylor', order: 3, lambda: 0.1, estimator: 'stepRandom' }],
+    solver: { method: 'dopri5', steps: 3 },
+  };
   const m = Model.create(rt, { blocks: [block] }, new Rng(2));
-  const a = m.objective(z0, target, { rng: new Rng(4) }), b = m.objective(z0, target, { rng: new Rng(4) }), c = m.objective(z0, target, { rng: new Rng(5) });
+  const a = m.objective(z0, target, { rng: new Rng(4) }),
+    b = m.objective(z0, target, { rng: new Rng(4) }),
+    c = m.objective(z0, target, { rng: new Rng(5) });
   assert.ok(a.regularizers.r3 > 0);
   assert.is(b.regularizers.r3, a.regularizers.r3, 'the same seed, the same times');
   assert.is.not(c.regularizers.r3, a.regularizers.r3, 'another seed, other times');
@@ -166,19 +205,35 @@ test('a Model block with stepRandom: the times come from the objective\'s rng, t
 test('f32: both estimators agree with f64 to f32 rounding (same weights, seed and steps)', () => {
   const rt32 = createRuntimeSync({ dtype: 'float32' });
   for (const estimator of ['stepRandom', 'stepStart'] as const) {
-    const config: NeuralOdeConfig = { mlp, terms: [{ kind: 'taylor', order: 3, lambda: 0.1, estimator }], solver: { method: 'dopri5', steps: 4 } };
-    const m64 = NeuralOde.create(rt, config, new Rng(5)), m32 = NeuralOde.create(rt32, config, new Rng(5));
-    const a = m64.objective(z0, target, { rng: new Rng(6) }), b = m32.objective(z0, target, { rng: new Rng(6) });
-    assert.ok(Math.abs(b.regularizers.r3 - a.regularizers.r3) < 1e-5 * a.regularizers.r3, `${estimator}: ${b.regularizers.r3} vs ${a.regularizers.r3}`);
-    const g64 = m64.params.flatMap((p) => Array.from(p.grad.toFloat64Array())), g32 = m32.params.flatMap((p) => Array.from(p.grad.toFloat64Array()));
+    const config: NeuralOdeConfig = {
+      mlp,
+      terms: [{ kind: 'taylor', order: 3, lambda: 0.1, estimator }],
+      solver: { method: 'dopri5', steps: 4 },
+    };
+    const m64 = NeuralOde.create(rt, config, new Rng(5)),
+      m32 = NeuralOde.create(rt32, config, new Rng(5));
+    const a = m64.objective(z0, target, { rng: new Rng(6) }),
+      b = m32.objective(z0, target, { rng: new Rng(6) });
+    assert.ok(
+      Math.abs(b.regularizers.r3 - a.regularizers.r3) < 1e-5 * a.regularizers.r3,
+      `${estimator}: ${b.regularizers.r3} vs ${a.regularizers.r3}`,
+    );
+    const g64 = m64.params.flatMap((p) => Array.from(p.grad.toFloat64Array())),
+      g32 = m32.params.flatMap((p) => Array.from(p.grad.toFloat64Array()));
     const scale = Math.max(...g64.map(Math.abs));
     g64.forEach((g, i) => assert.ok(Math.abs(g - g32[i]) < 1e-5 * scale, `${estimator}: gradient ${i}`));
   }
 });
 
 test('the per-step estimators refuse what they cannot work with, by name', () => {
-  const with_ = (estimator: unknown, rest: Partial<NeuralOdeConfig> = {}) => () => NeuralOde.create(rt, { mlp, terms: [{ kind: 'taylor', order: 3, estimator } as never], ...rest }, new Rng(0));
-  assert.throws(with_('stepRandom', { gradient: 'adjoint' }), /^gradient: expected 'checkpoint' or 'backprop' \(a taylor term with estimator 'stepRandom'/);
+  const with_ =
+    (estimator: unknown, rest: Partial<NeuralOdeConfig> = {}) =>
+    () =>
+      NeuralOde.create(rt, { mlp, terms: [{ kind: 'taylor', order: 3, estimator } as never], ...rest }, new Rng(0));
+  assert.throws(
+    with_('stepRandom', { gradient: 'adjoint' }),
+    /^gradient: expected 'checkpoint' or 'backprop' \(a taylor term with estimator 'stepRandom'/,
+  );
   assert.throws(with_('stepStart', { gradient: 'adjoint' }), /^gradient: .*estimator 'stepStart'/);
   assert.throws(with_('midpoint'), /^terms\[0\]\.estimator: expected one of stages, stepRandom, stepStart/);
   // rk4's dense output (Hermite) reads f at the step's end, which its stages do not hold.

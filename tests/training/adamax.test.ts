@@ -11,12 +11,26 @@ import { AWKWARD_SIZES, assertClose, randomArray } from '../helpers/numeric.js';
 const rt = createRuntimeSync();
 
 function param(name: string, values: Float64Array): ParameterLike {
-  return { name, value: Tensor.from(rt.arena, values, 1, values.length), grad: Tensor.zeros(rt.arena, 1, values.length) };
+  return {
+    name,
+    value: Tensor.from(rt.arena, values, 1, values.length),
+    grad: Tensor.zeros(rt.arena, 1, values.length),
+  };
 }
 
 /** Plain-TypeScript Adamax as torch.optim.Adamax's single-tensor loop writes it. */
-function adamaxReference(p: Float64Array, grads: Float64Array[], lr: number[], b1: number, b2: number, eps: number, wd: number): Float64Array {
-  const x = p.slice(), m = new Float64Array(p.length), u = new Float64Array(p.length);
+function adamaxReference(
+  p: Float64Array,
+  grads: Float64Array[],
+  lr: number[],
+  b1: number,
+  b2: number,
+  eps: number,
+  wd: number,
+): Float64Array {
+  const x = p.slice(),
+    m = new Float64Array(p.length),
+    u = new Float64Array(p.length);
   grads.forEach((g0, s) => {
     const t = s + 1;
     for (let i = 0; i < x.length; i++) {
@@ -47,7 +61,10 @@ test('Adamax matches the reference over 9 steps with a decaying rate, weight dec
     const lrs = grads.map((_, s) => schedule(s));
     const p = param('w', p0);
     const opt = new Adamax(rt.kernels, [p], { lr: schedule, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1 });
-    for (const g of grads) { p.grad.copyFrom(g); opt.step(); }
+    for (const g of grads) {
+      p.grad.copyFrom(g);
+      opt.step();
+    }
     assert.is(opt.iteration, 9);
     assertClose(p.value.data, adamaxReference(p0, grads, lrs, 0.8, 0.95, 1e-6, 0.1), 1e-14, `n=${n}`);
   }

@@ -25,13 +25,25 @@ const config: NeuralOdeConfig = {
 function run(seed: number): number[] {
   const rt = createRuntimeSync();
   const model = NeuralOde.create(rt, config, new Rng(seed));
-  const optimizer = new Adam(rt.kernels, model.params, { lr: piecewiseConstant([15], [0.03, 0.01]), weightDecay: 1e-4 });
-  const log = train({ model, optimizer, data: dataset(64, 1), iterations: 25, batchSize: 16, rng: new Rng(seed + 100) });
+  const optimizer = new Adam(rt.kernels, model.params, {
+    lr: piecewiseConstant([15], [0.03, 0.01]),
+    weightDecay: 1e-4,
+  });
+  const log = train({
+    model,
+    optimizer,
+    data: dataset(64, 1),
+    iterations: 25,
+    batchSize: 16,
+    rng: new Rng(seed + 100),
+  });
   return log.records.map((r) => r.loss);
 }
 
 test('same seed → identical loss sequence (minibatches and Jacobian probes drawn from the seed)', () => {
-  const a = run(7), b = run(7), c = run(8);
+  const a = run(7),
+    b = run(7),
+    c = run(8);
   assert.equal(a, b);
   assert.not.equal(a, c);
 });
@@ -41,14 +53,31 @@ test('training lowers the loss and records every metric', () => {
   const model = NeuralOde.create(rt, config, new Rng(3));
   const optimizer = new Sgd(rt.kernels, model.params, { lr: 0.05, momentum: 0.9 });
   let calls = 0;
-  const log = train({ model, optimizer, data: dataset(32, 2), iterations: 60, rng: new Rng(5), onIteration: () => { calls++; } });
+  const log = train({
+    model,
+    optimizer,
+    data: dataset(32, 2),
+    iterations: 60,
+    rng: new Rng(5),
+    onIteration: () => {
+      calls++;
+    },
+  });
   assert.is(calls, 60);
-  const first = log.records[0], last = log.last!;
+  const first = log.records[0],
+    last = log.last!;
   assert.ok(last.dataLoss < 0.5 * first.dataLoss, `data loss ${first.dataLoss} → ${last.dataLoss}`);
   assert.ok(first.nfeForward > 0 && first.nfeBackward > 0 && first.acceptedSteps > 0 && first.wallMs >= 0);
   assert.ok(first.regularizers.r2 > 0 && first.regularizers.jacobian > 0);
   assert.is(first.learningRate, 0.05);
-  const stopped = train({ model, optimizer, data: dataset(32, 2), iterations: 10, rng: new Rng(5), onIteration: (r) => r.iteration < 2 });
+  const stopped = train({
+    model,
+    optimizer,
+    data: dataset(32, 2),
+    iterations: 10,
+    rng: new Rng(5),
+    onIteration: (r) => r.iteration < 2,
+  });
   assert.is(stopped.records.length, 3);
 });
 
@@ -74,8 +103,10 @@ test('one full-batch SGD iteration moves the weights by −lr × the finite-diff
     const v = p.value.data;
     for (let i = 0; i < v.length; i++) {
       const keep = v[i];
-      v[i] = keep + h; const up = loss();
-      v[i] = keep - h; const down = loss();
+      v[i] = keep + h;
+      const up = loss();
+      v[i] = keep - h;
+      const down = loss();
       v[i] = keep;
       fd.push((up - down) / (2 * h));
     }

@@ -14,7 +14,10 @@ test('each epoch visits every example once; same seed, same batches', () => {
     seen.push(...x);
   }
   assert.is(seen.length, 10);
-  assert.equal([...seen].sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(
+    [...seen].sort((p, q) => p - q),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
   assert.is(a.epoch, 0);
   const next = a.next();
   assert.is(a.epoch, 1);
@@ -28,7 +31,10 @@ test('dropLast keeps every batch full; no shuffle visits rows in order', () => {
   assert.is(s.batchesPerEpoch, 2);
   for (let i = 0; i < 9; i++) assert.is(s.next().length, 3);
   const o = new MinibatchSampler(5, 2, new Rng(1), { shuffle: false, dropLast: false });
-  assert.equal([o.next(), o.next(), o.next(), o.next()].map((x) => Array.from(x)), [[0, 1], [2, 3], [4], [0, 1]]);
+  assert.equal(
+    [o.next(), o.next(), o.next(), o.next()].map((x) => Array.from(x)),
+    [[0, 1], [2, 3], [4], [0, 1]],
+  );
 });
 
 test('gatherRows copies the selected rows; bad sizes and indices are named', () => {
@@ -45,11 +51,23 @@ test('gatherRows copies the selected rows; bad sizes and indices are named', () 
 test('metrics log keeps records and serialises one JSON object per line', () => {
   const log = new MetricsLog();
   for (let i = 0; i < 3; i++) {
-    log.push({ iteration: i, loss: 3 - i, dataLoss: 3 - i, regularizers: { r3: 0.5 }, nfeForward: 20, nfeBackward: 40, acceptedSteps: 3, rejectedSteps: 0, learningRate: 0.1, wallMs: 2 });
+    log.push({
+      iteration: i,
+      loss: 3 - i,
+      dataLoss: 3 - i,
+      regularizers: { r3: 0.5 },
+      nfeForward: 20,
+      nfeBackward: 40,
+      acceptedSteps: 3,
+      rejectedSteps: 0,
+      learningRate: 0.1,
+      wallMs: 2,
+    });
   }
   assert.is(log.recentMean('loss', 2), 1.5);
   assert.is(log.recentMean('loss', 5), 2); // fewer records than the window: all of them
-  for (const bad of [0, -1, 1.5]) assert.throws(() => log.recentMean('loss', bad), /window: expected a positive integer/);
+  for (const bad of [0, -1, 1.5])
+    assert.throws(() => log.recentMean('loss', bad), /window: expected a positive integer/);
   assert.is(log.last?.iteration, 2);
   const lines = log.toJsonLines().trim().split('\n');
   assert.is(lines.length, 3);

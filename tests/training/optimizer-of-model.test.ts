@@ -18,9 +18,17 @@ test("an optimiser built on another model's parameters is refused by name before
   const model = NeuralOde.create(rt, config, new Rng(1));
   const other = NeuralOde.create(rt, config, new Rng(2));
   const before = model.params.map((p) => p.value.toFloat64Array());
-  for (const optimizer of [new Adam(rt.kernels, other.params, { lr: 0.1 }), new Sgd(rt.kernels, [model.params[0], other.params[1]], { lr: 0.1 })]) {
-    assert.throws(() => train({ model, optimizer, data, iterations: 2, rng: new Rng(3) }),
-      (e: unknown) => e instanceof ArgumentError && e.argument === 'optimizer' && /over the model's parameters .*"layer0\.(weight|bias)" is not one of them/.test(e.message));
+  for (const optimizer of [
+    new Adam(rt.kernels, other.params, { lr: 0.1 }),
+    new Sgd(rt.kernels, [model.params[0], other.params[1]], { lr: 0.1 }),
+  ]) {
+    assert.throws(
+      () => train({ model, optimizer, data, iterations: 2, rng: new Rng(3) }),
+      (e: unknown) =>
+        e instanceof ArgumentError &&
+        e.argument === 'optimizer' &&
+        /over the model's parameters .*"layer0\.(weight|bias)" is not one of them/.test(e.message),
+    );
   }
   model.params.forEach((p, i) => assert.equal(p.value.toFloat64Array(), before[i]));
 });
@@ -28,7 +36,13 @@ test("an optimiser built on another model's parameters is refused by name before
 test("an optimiser over the model's parameters, or a subset of them (the rest frozen), trains", () => {
   const model = NeuralOde.create(rt, config, new Rng(1));
   const frozen = model.params[0].value.toFloat64Array();
-  train({ model, optimizer: new Adam(rt.kernels, model.params.slice(1), { lr: 0.1 }), data, iterations: 2, rng: new Rng(3) });
+  train({
+    model,
+    optimizer: new Adam(rt.kernels, model.params.slice(1), { lr: 0.1 }),
+    data,
+    iterations: 2,
+    rng: new Rng(3),
+  });
   assert.equal(model.params[0].value.toFloat64Array(), frozen);
   train({ model, optimizer: new Adam(rt.kernels, model.params, { lr: 0.1 }), data, iterations: 2, rng: new Rng(3) });
   assert.not.equal(model.params[0].value.toFloat64Array(), frozen);

@@ -17,8 +17,19 @@ function param(name: string, values: Float64Array, rows = 1): ParameterLike {
 }
 
 /** Plain-TypeScript Adam/AdamW, written from the paper's algorithm box and PyTorch's docs. */
-function adamReference(p: Float64Array, grads: Float64Array[], lr: number[], b1: number, b2: number, eps: number, wd: number, decoupled: boolean): Float64Array {
-  const x = p.slice(), m = new Float64Array(p.length), v = new Float64Array(p.length);
+function adamReference(
+  p: Float64Array,
+  grads: Float64Array[],
+  lr: number[],
+  b1: number,
+  b2: number,
+  eps: number,
+  wd: number,
+  decoupled: boolean,
+): Float64Array {
+  const x = p.slice(),
+    m = new Float64Array(p.length),
+    v = new Float64Array(p.length);
   grads.forEach((g0, s) => {
     const t = s + 1;
     for (let i = 0; i < x.length; i++) {
@@ -26,15 +37,24 @@ function adamReference(p: Float64Array, grads: Float64Array[], lr: number[], b1:
       const g = g0[i] + (decoupled ? 0 : wd * x[i]);
       m[i] = b1 * m[i] + (1 - b1) * g;
       v[i] = b2 * v[i] + (1 - b2) * g * g;
-      const mh = m[i] / (1 - b1 ** t), vh = v[i] / (1 - b2 ** t);
+      const mh = m[i] / (1 - b1 ** t),
+        vh = v[i] / (1 - b2 ** t);
       x[i] -= (lr[s] * mh) / (Math.sqrt(vh) + eps);
     }
   });
   return x;
 }
 
-function sgdReference(p: Float64Array, grads: Float64Array[], lr: number[], mu: number, wd: number, nesterov: boolean): Float64Array {
-  const x = p.slice(), buf = new Float64Array(p.length);
+function sgdReference(
+  p: Float64Array,
+  grads: Float64Array[],
+  lr: number[],
+  mu: number,
+  wd: number,
+  nesterov: boolean,
+): Float64Array {
+  const x = p.slice(),
+    buf = new Float64Array(p.length);
   grads.forEach((g0, s) => {
     for (let i = 0; i < x.length; i++) {
       const g = g0[i] + wd * x[i];
@@ -62,8 +82,18 @@ for (const decoupled of [false, true]) {
       const schedule = piecewiseConstant([3, 5], [0.05, 0.02, 0.005]);
       const lrs = grads.map((_, s) => schedule(s));
       const p = param('w', p0);
-      const opt = new Adam(rt.kernels, [p], { lr: schedule, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1, decoupledWeightDecay: decoupled });
-      for (const g of grads) { p.grad.copyFrom(g); opt.step(); }
+      const opt = new Adam(rt.kernels, [p], {
+        lr: schedule,
+        beta1: 0.8,
+        beta2: 0.95,
+        eps: 1e-6,
+        weightDecay: 0.1,
+        decoupledWeightDecay: decoupled,
+      });
+      for (const g of grads) {
+        p.grad.copyFrom(g);
+        opt.step();
+      }
       assert.is(opt.iteration, 7);
       assertClose(p.value.data, adamReference(p0, grads, lrs, 0.8, 0.95, 1e-6, 0.1, decoupled), 1e-14, `n=${n}`);
     }
@@ -75,7 +105,8 @@ test('SGD with momentum: hand-computed two steps', () => {
   // buf = 0.5·1 + 2.45 = 2.95, x = 0.9 − 0.1·2.95 = 0.605
   const p = param('w', new Float64Array([1]));
   const opt = new Sgd(rt.kernels, [p], { lr: 0.1, momentum: 0.5, weightDecay: 0 });
-  p.grad.copyFrom([1]); opt.step();
+  p.grad.copyFrom([1]);
+  opt.step();
   assertClose(p.value.data, [0.9], 1e-15);
   const q = param('q', new Float64Array([0.9]));
   const opt2 = new Sgd(rt.kernels, [q], { lr: 0.1, momentum: 0.5, weightDecay: 0.5 });
@@ -95,12 +126,19 @@ for (const nesterov of [false, true]) {
     const p0 = ps.map((p) => p.value.toFloat64Array());
     const grads = ps.map((p) => Array.from({ length: 6 }, () => randomArray(rng, p.value.size)));
     const lrs = [0.1, 0.1, 0.05, 0.05, 0.05, 0.01];
-    const opt = new Sgd(rt.kernels, ps, { lr: piecewiseConstant([2, 5], [0.1, 0.05, 0.01]), momentum: 0.9, nesterov, weightDecay: 0.01 });
+    const opt = new Sgd(rt.kernels, ps, {
+      lr: piecewiseConstant([2, 5], [0.1, 0.05, 0.01]),
+      momentum: 0.9,
+      nesterov,
+      weightDecay: 0.01,
+    });
     for (let s = 0; s < 6; s++) {
       ps.forEach((p, i) => p.grad.copyFrom(grads[i][s]));
       opt.step();
     }
-    ps.forEach((p, i) => assertClose(p.value.data, sgdReference(p0[i], grads[i], lrs, 0.9, 0.01, nesterov), 1e-14, p.name));
+    ps.forEach((p, i) =>
+      assertClose(p.value.data, sgdReference(p0[i], grads[i], lrs, 0.9, 0.01, nesterov), 1e-14, p.name),
+    );
   });
 }
 
@@ -130,7 +168,10 @@ test('bad optimiser settings are named', () => {
     const q = param('q', new Float64Array([1, 2]));
     q.grad.copyFrom([1, 1]);
     for (const opt of [new Adam(rt.kernels, [q], { lr: () => rate }), new Sgd(rt.kernels, [q], { lr: () => rate })]) {
-      assert.throws(() => opt.step(), /lr \(the schedule at iteration 0\): expected a finite non-negative learning rate/);
+      assert.throws(
+        () => opt.step(),
+        /lr \(the schedule at iteration 0\): expected a finite non-negative learning rate/,
+      );
       assert.equal(Array.from(q.value.data), [1, 2]);
     }
   }

@@ -33,7 +33,10 @@ test('constant schedule and numbers as schedules', () => {
 });
 
 test('malformed schedules are rejected with the argument named', () => {
-  assert.throws(() => piecewiseConstant([5, 5], [1, 2, 3]), /boundaries\[1\]: expected a value above boundaries\[0\] = 5/);
+  assert.throws(
+    () => piecewiseConstant([5, 5], [1, 2, 3]),
+    /boundaries\[1\]: expected a value above boundaries\[0\] = 5/,
+  );
   assert.throws(() => piecewiseConstant([5], [1]), /values: expected an array of 2 rates/);
   assert.throws(() => piecewiseConstant([-1], [1, 2]), /boundaries\[0\]: expected a non-negative integer/);
   assert.throws(() => piecewiseConstant([3], [1, NaN]), /values\[1\]/);

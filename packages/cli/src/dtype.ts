@@ -4,7 +4,9 @@ import { Option } from 'commander';
 import { createRuntimeSync, runtime, type Runtime, DTYPES, type RuntimeDtype as Dtype } from 'taynode';
 
 export function dtypeOption(): Option {
-  return new Option('--dtype <type>', 'value type of the models, their gradients and optimiser state').choices(DTYPES as Dtype[]).default('float64');
+  return new Option('--dtype <type>', 'value type of the models, their gradients and optimiser state')
+    .choices(DTYPES as Dtype[])
+    .default('float64');
 }
 
 export function runtimeFor(dtype: Dtype = 'float64'): Runtime {

@@ -3,11 +3,24 @@
 // the solver takes steps its dynamics do not need (MNIST: 32 → 50 NFE), so by default an f32-trained
 // model is measured on an f64 copy of its weights ('float32' measures the f32 model itself).
 import { Option } from 'commander';
-import { DTYPES, type RuntimeDtype as Dtype, runtime, Model, NeuralOde, loadComposedModel, loadModel, saveModel } from 'taynode';
+import {
+  DTYPES,
+  type RuntimeDtype as Dtype,
+  runtime,
+  Model,
+  type NeuralOde,
+  loadComposedModel,
+  loadModel,
+  saveModel,
+} from 'taynode';
 
 export function evalDtypeOption(): Option {
-  return new Option('--eval-dtype <type>', 'value type the reported NFE, errors and R_K are measured in (float64: an f32-trained model on an f64 copy of its weights; moot with --dtype float64)')
-    .choices(DTYPES as Dtype[]).default('float64');
+  return new Option(
+    '--eval-dtype <type>',
+    'value type the reported NFE, errors and R_K are measured in (float64: an f32-trained model on an f64 copy of its weights; moot with --dtype float64)',
+  )
+    .choices(DTYPES as Dtype[])
+    .default('float64');
 }
 
 // One copy per model, refreshed with its current weights: a run measures at several points, and each
@@ -20,7 +33,9 @@ export function measuredModel<M extends NeuralOde | Model>(model: M, evalDtype: 
   const copy = f64Copies.get(model) as M | undefined;
   if (copy === undefined) {
     const bytes = saveModel(model, {}, { dtype: 'F32' });
-    const made = (model instanceof Model ? loadComposedModel(runtime(), bytes).model : loadModel(runtime(), bytes).model) as M;
+    const made = (
+      model instanceof Model ? loadComposedModel(runtime(), bytes).model : loadModel(runtime(), bytes).model
+    ) as M;
     f64Copies.set(model, made);
     return made;
   }

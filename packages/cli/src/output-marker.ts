@@ -22,12 +22,17 @@ export function readMarker(dir: string): OutputMarker | undefined {
     return undefined;
   }
   const m = parsed as Partial<OutputMarker>;
-  const valid = typeof m === 'object' && m !== null && typeof m.command === 'string'
-    && Array.isArray(m.files) && m.files.every((f) => typeof f === 'string' && f !== '' && !f.includes('/') && !f.includes('\\'));
+  const valid =
+    typeof m === 'object' &&
+    m !== null &&
+    typeof m.command === 'string' &&
+    Array.isArray(m.files) &&
+    m.files.every((f) => typeof f === 'string' && f !== '' && !f.includes('/') && !f.includes('\\'));
   return valid ? { command: m.command!, files: m.files! } : undefined;
 }
 
 export function writeMarker(dir: string, marker: OutputMarker): void {
-  const text = JSON.stringify({ written_by: 'taynode', command: marker.command, files: [...marker.files].sort() }, null, 2) + '\n';
+  const text =
+    JSON.stringify({ written_by: 'taynode', command: marker.command, files: [...marker.files].sort() }, null, 2) + '\n';
   writeFileSync(join(dir, MARKER), text);
 }

@@ -22,7 +22,10 @@ export function defaultOut(command: string): string {
 }
 
 export function forceOption(): Option {
-  return new Option('--force', 'write into a non-empty --out that is not a previous output of this command (the files already there are kept, except those of the names this run writes)');
+  return new Option(
+    '--force',
+    'write into a non-empty --out that is not a previous output of this command (the files already there are kept, except those of the names this run writes)',
+  );
 }
 
 /**
@@ -99,11 +102,16 @@ export class OutputDir {
   /** the entries of the existing folder this command wrote before (replaced at commit) */
   private readonly previous: ReadonlySet<string>;
 
-  constructor(readonly dir: string, options: OutputDirOptions) {
+  constructor(
+    readonly dir: string,
+    options: OutputDirOptions,
+  ) {
     const { command, force = false, option = '--out' } = options;
     this.command = command;
     if (holdsCurrentFolder(dir)) {
-      throw new OutputError(`${option} ${dir}: is the current folder or one of its parents; the results need a folder of their own (e.g. ${defaultOut(command)})`);
+      throw new OutputError(
+        `${option} ${dir}: is the current folder or one of its parents; the results need a folder of their own (e.g. ${defaultOut(command)})`,
+      );
     }
     const parent = dirname(resolve(dir));
     checkWritable(parent, option, dir);
@@ -213,8 +221,12 @@ function previousOutput(dir: string, command: string, force: boolean, option: st
   const marker = readMarker(dir);
   if (marker?.command === command) return new Set(marker.files);
   if (force) return new Set();
-  const whose = marker ? `holds the output of taynode ${marker.command}` : `is not empty and is not an output of taynode ${command} (it has no ${MARKER})`;
-  throw new OutputError(`${option} ${dir}: ${whose}; choose a new or empty folder, or pass --force to write into it (what is there is kept, except files of the names this run writes)`);
+  const whose = marker
+    ? `holds the output of taynode ${marker.command}`
+    : `is not empty and is not an output of taynode ${command} (it has no ${MARKER})`;
+  throw new OutputError(
+    `${option} ${dir}: ${whose}; choose a new or empty folder, or pass --force to write into it (what is there is kept, except files of the names this run writes)`,
+  );
 }
 
 /** Moves every entry of `from` that is not in `ours` (nor the marker) into `to`, unless `to` has one of that name. */

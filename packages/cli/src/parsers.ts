@@ -3,11 +3,14 @@
 import { InvalidArgumentError } from 'commander';
 
 /** An integer ≥ `min` (default 1). */
-export const integerAtLeast = (min = 1) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(min === 1 ? 'expected a positive integer.' : `expected an integer ≥ ${min}.`);
-  return n;
-};
+export const integerAtLeast =
+  (min = 1) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(min === 1 ? 'expected a positive integer.' : `expected an integer ≥ ${min}.`);
+    return n;
+  };
 
 export const positiveInt = integerAtLeast(1);
 
@@ -33,13 +36,17 @@ export const positive = (v: string): number => {
 
 export const nonNegative = (v: string): number => {
   const x = Number(v);
-  if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a non-negative number.');
+  if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x))
+    throw new InvalidArgumentError('expected a non-negative number.');
   return x;
 };
 
 /** A comma-separated list of positive numbers; `what` names them in the message. */
-export const positiveList = (what: string) => (v: string): number[] => {
-  const xs = v.split(',').map(Number);
-  if (xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new InvalidArgumentError(`expected a comma-separated list of positive ${what}.`);
-  return xs;
-};
+export const positiveList =
+  (what: string) =>
+  (v: string): number[] => {
+    const xs = v.split(',').map(Number);
+    if (xs.some((x) => !(x > 0) || !Number.isFinite(x)))
+      throw new InvalidArgumentError(`expected a comma-separated list of positive ${what}.`);
+    return xs;
+  };

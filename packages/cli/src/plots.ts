@@ -49,8 +49,18 @@ export interface HeatmapOptions {
 /** A labelled heatmap: one rect per record, coloured by `color.field`, with the value written in each cell. */
 export function heatmapSpec(o: HeatmapOptions): VegaLiteSpec {
   const cell = o.cellSize ?? 48;
-  const x = { field: o.x.field, type: 'ordinal' as const, title: o.x.title ?? o.x.field, ...(o.x.sort ? { sort: o.x.sort } : {}) };
-  const y = { field: o.y.field, type: 'ordinal' as const, title: o.y.title ?? o.y.field, ...(o.y.sort ? { sort: o.y.sort } : {}) };
+  const x = {
+    field: o.x.field,
+    type: 'ordinal' as const,
+    title: o.x.title ?? o.x.field,
+    ...(o.x.sort ? { sort: o.x.sort } : {}),
+  };
+  const y = {
+    field: o.y.field,
+    type: 'ordinal' as const,
+    title: o.y.title ?? o.y.field,
+    ...(o.y.sort ? { sort: o.y.sort } : {}),
+  };
   // Light text on the dark low end of the (viridis-like) scheme, dark text on the light high end.
   const numbers = o.values.map((v) => Number(v[o.color.field])).filter(Number.isFinite);
   const [lo, hi] = [Math.min(...numbers), Math.max(...numbers)];
@@ -64,7 +74,12 @@ export function heatmapSpec(o: HeatmapOptions): VegaLiteSpec {
     height: { step: cell },
     encoding: { x, y },
     layer: [
-      { mark: 'rect', encoding: { color: { field: o.color.field, type: 'quantitative', title: o.color.title ?? o.color.field, scale } } },
+      {
+        mark: 'rect',
+        encoding: {
+          color: { field: o.color.field, type: 'quantitative', title: o.color.title ?? o.color.field, scale },
+        },
+      },
       {
         mark: { type: 'text', fontSize: 12 },
         encoding: {

@@ -15,7 +15,9 @@ import { registerBeyondCommand } from './commands/beyond.js';
 export function createProgram(configure: (program: Command) => void = () => {}): Command {
   const program = new Command()
     .name('taynode')
-    .description('Neural ODEs that are easy to solve: Taylor-mode regularisation, adaptive Runge–Kutta, WASM SIMD kernels')
+    .description(
+      'Neural ODEs that are easy to solve: Taylor-mode regularisation, adaptive Runge–Kutta, WASM SIMD kernels',
+    )
     .version(packageVersion())
     .showHelpAfterError('(run taynode --help for the commands)');
   configure(program);
@@ -26,6 +28,7 @@ export function createProgram(configure: (program: Command) => void = () => {}):
   registerToyCommand(program);
   registerCnfCommand(program);
   registerBeyondCommand(program);
-  for (const command of program.commands) command.showHelpAfterError(`(run taynode ${command.name()} --help for its options)`);
+  for (const command of program.commands)
+    command.showHelpAfterError(`(run taynode ${command.name()} --help for its options)`);
   return program;
 }

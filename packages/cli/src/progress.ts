@@ -27,22 +27,45 @@ export interface ProgressOptions {
 export function createProgress(options: ProgressOptions): Progress {
   if (options.enabled === false) return { start() {}, update() {}, stop() {} };
   if (options.tty ?? process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({ format: options.format, hideCursor: true, ...(options.etaBuffer ? { etaBuffer: options.etaBuffer } : {}) }, cliProgress.Presets.shades_classic);
-    return { start: (total, payload) => bar.start(total, 0, payload), update: (v, payload) => bar.update(v, payload), stop: () => bar.stop() };
+    const bar = new cliProgress.SingleBar(
+      { format: options.format, hideCursor: true, ...(options.etaBuffer ? { etaBuffer: options.etaBuffer } : {}) },
+      cliProgress.Presets.shades_classic,
+    );
+    return {
+      start: (total, payload) => bar.start(total, 0, payload),
+      update: (v, payload) => bar.update(v, payload),
+      stop: () => bar.stop(),
+    };
   }
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const interval = options.intervalMs ?? 10_000;
   const format = options.format.replace(/\s*\[\{bar\}\]\s*/, ' ').replace(/\s*\|?\s*\{eta_formatted\}[^|]*$/, '');
-  let total = 0, value = 0, last = -Infinity, payload: Record<string, string | number> = {};
-  const line = () => format.replace(/\{(\w+)\}/g, (_, key: string) => String(key === 'value' ? value : key === 'total' ? total : payload[key] ?? ''));
+  let total = 0,
+    value = 0,
+    last = -Infinity,
+    payload: Record<string, string | number> = {};
+  const line = () =>
+    format.replace(/\{(\w+)\}/g, (_, key: string) =>
+      String(key === 'value' ? value : key === 'total' ? total : (payload[key] ?? '')),
+    );
   return {
-    start(t, p) { total = t; value = 0; payload = p; last = -Infinity; },
+    start(t, p) {
+      total = t;
+      value = 0;
+      payload = p;
+      last = -Infinity;
+    },
     update(v, p) {
       value = v;
       payload = { ...payload, ...p };
       const now = Date.now();
-      if (now - last >= interval) { write(line()); last = now; }
+      if (now - last >= interval) {
+        write(line());
+        last = now;
+      }
     },
-    stop() { write(line()); },
+    stop() {
+      write(line());
+    },
   };
 }

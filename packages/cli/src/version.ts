@@ -7,7 +7,9 @@ declare const __TAYNODE_VERSION__: string | undefined;
 
 export function packageVersion(): string {
   if (typeof __TAYNODE_VERSION__ === 'string') return __TAYNODE_VERSION__;
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
   if (typeof pkg.version !== 'string') throw new Error('cli: package.json has no version');
   return pkg.version;
 }

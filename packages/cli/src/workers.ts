@@ -8,18 +8,28 @@ import { type RuntimeDtype as Dtype, createWorkerPool, MAX_POOL_WORKERS, type Wo
 /** An integer in [1, MAX_POOL_WORKERS]. */
 export const workerCount = (v: string): number => {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1 || n > MAX_POOL_WORKERS) throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_POOL_WORKERS}.`);
+  if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1 || n > MAX_POOL_WORKERS)
+    throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_POOL_WORKERS}.`);
   return n;
 };
 
 export const workersOption = (): Option =>
-  new Option('--workers <n>', 'worker threads to train across (2 or more: a worker pool, one step-size sequence for the batch; 1: this thread)').argParser(workerCount).default(1);
+  new Option(
+    '--workers <n>',
+    'worker threads to train across (2 or more: a worker pool, one step-size sequence for the batch; 1: this thread)',
+  )
+    .argParser(workerCount)
+    .default(1);
 
 /**
  * Runs `work` with a pool of `workers` threads (none for 1), closing it afterwards whatever happens; the
  * workers' runtimes take the command's `dtype` (a pool refuses models of another dtype).
  */
-export async function withWorkers<T>(workers: number, dtype: Dtype, work: (pool: WorkerPool | undefined) => Promise<T>): Promise<T> {
+export async function withWorkers<T>(
+  workers: number,
+  dtype: Dtype,
+  work: (pool: WorkerPool | undefined) => Promise<T>,
+): Promise<T> {
   if (workers < 2) return work(undefined);
   const pool = await createWorkerPool({ workers, runtime: { dtype } });
   try {

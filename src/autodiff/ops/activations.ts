@@ -4,14 +4,18 @@
 // u = σ − σ², sin ↔ cos as a pair, exp: s = y itself). Each order k computes y[k] and then the
 // auxiliary series at order k; taylorVjp undoes those steps in the opposite order.
 import type { Kernels } from '../../runtime/kernels.js';
-import { coefficient, type Op, type Site } from '../op.js';
+import type { Op, Site } from '../op.js';
 
 const n = (s: Site) => s.rows * s.cols;
 type Unary = (out: number, x: number, n: number) => void;
 type PrimalVjp = (dx: number, primal: number, dy: number, n: number) => void;
 
 /** Plain forward and a vjp through an existing overwrite-style kernel plus an add into gx. */
-function plain(fwd: (k: Kernels) => Unary, vjp: (k: Kernels) => PrimalVjp, readsOutput: boolean): Pick<Op, 'forward' | 'vjp'> {
+function plain(
+  fwd: (k: Kernels) => Unary,
+  vjp: (k: Kernels) => PrimalVjp,
+  readsOutput: boolean,
+): Pick<Op, 'forward' | 'vjp'> {
   return {
     forward: (k, s) => fwd(k)(s.y, s.x[0], n(s)),
     vjp(k, s) {
@@ -23,7 +27,13 @@ function plain(fwd: (k: Kernels) => Unary, vjp: (k: Kernels) => PrimalVjp, reads
 }
 
 /** tanh and sigmoid: φ' = c + alpha·y − y², a quadratic in the output kept as the auxiliary series. */
-function quadraticDerivative(name: string, fwd: (k: Kernels) => Unary, vjp: (k: Kernels) => PrimalVjp, c: number, alpha: number): Op {
+function quadraticDerivative(
+  name: string,
+  fwd: (k: Kernels) => Unary,
+  vjp: (k: Kernels) => PrimalVjp,
+  c: number,
+  alpha: number,
+): Op {
   return {
     name,
     arity: [1],
@@ -44,16 +54,32 @@ function quadraticDerivative(name: string, fwd: (k: Kernels) => Unary, vjp: (k: 
 }
 
 /** tanh' = 1 − y² */
-export const tanh = quadraticDerivative('tanh', (k) => k.tanh_fwd, (k) => k.tanh_vjp, 1, 0);
+export const tanh = quadraticDerivative(
+  'tanh',
+  (k) => k.tanh_fwd,
+  (k) => k.tanh_vjp,
+  1,
+  0,
+);
 /** sigmoid' = y − y² */
-export const sigmoid = quadraticDerivative('sigmoid', (k) => k.sigmoid_fwd, (k) => k.sigmoid_vjp, 0, 1);
+export const sigmoid = quadraticDerivative(
+  'sigmoid',
+  (k) => k.sigmoid_fwd,
+  (k) => k.sigmoid_vjp,
+  0,
+  1,
+);
 
 /** softplus(x) = log(1 + eˣ); aux[0] = σ(x) (its derivative), aux[1] = σ − σ² (σ's derivative). */
 export const softplus: Op = {
   name: 'softplus',
   arity: [1],
   shape: ([x]) => x,
-  ...plain((k) => k.softplus_fwd, (k) => k.softplus_vjp, false),
+  ...plain(
+    (k) => k.softplus_fwd,
+    (k) => k.softplus_vjp,
+    false,
+  ),
   taylorAux: 2,
   taylor(k, s, order) {
     const [x, y, sig, u] = [s.x[0], s.y, s.aux[0], s.aux[1]];
@@ -79,7 +105,13 @@ export const softplus: Op = {
  * sin and cos, each keeping the other as aux[0] = p: y' = sign·p and p' = −sign·y
  * (sin: p = cos, sign = 1; cos: p = sin, sign = −1).
  */
-function trigonometric(name: string, fwd: (k: Kernels) => Unary, vjp: (k: Kernels) => PrimalVjp, partner: (k: Kernels) => Unary, sign: number): Op {
+function trigonometric(
+  name: string,
+  fwd: (k: Kernels) => Unary,
+  vjp: (k: Kernels) => PrimalVjp,
+  partner: (k: Kernels) => Unary,
+  sign: number,
+): Op {
   return {
     name,
     arity: [1],
@@ -104,15 +136,31 @@ function trigonometric(name: string, fwd: (k: Kernels) => Unary, vjp: (k: Kernel
   };
 }
 
-export const sin = trigonometric('sin', (k) => k.sin_fwd, (k) => k.sin_vjp, (k) => k.cos_fwd, 1);
-export const cos = trigonometric('cos', (k) => k.cos_fwd, (k) => k.cos_vjp, (k) => k.sin_fwd, -1);
+export const sin = trigonometric(
+  'sin',
+  (k) => k.sin_fwd,
+  (k) => k.sin_vjp,
+  (k) => k.cos_fwd,
+  1,
+);
+export const cos = trigonometric(
+  'cos',
+  (k) => k.cos_fwd,
+  (k) => k.cos_vjp,
+  (k) => k.sin_fwd,
+  -1,
+);
 
 /** exp: its own derivative, so the rule's series is y itself. */
 export const exp: Op = {
   name: 'exp',
   arity: [1],
   shape: ([x]) => x,
-  ...plain((k) => k.exp_fwd, (k) => k.exp_vjp, true),
+  ...plain(
+    (k) => k.exp_fwd,
+    (k) => k.exp_vjp,
+    true,
+  ),
   taylor(k, s, order) {
     if (order === 0) k.exp_fwd(s.y, s.x[0], n(s));
     else k.taylor_dphi(s.y, s.x[0], s.y, 1, n(s), order);
@@ -126,7 +174,11 @@ export const log: Op = {
   name: 'log',
   arity: [1],
   shape: ([x]) => x,
-  ...plain((k) => k.log_fwd, (k) => k.log_vjp, false),
+  ...plain(
+    (k) => k.log_fwd,
+    (k) => k.log_vjp,
+    false,
+  ),
   taylor(k, s, order) {
     if (order === 0) k.log_fwd(s.y, s.x[0], n(s));
     else k.taylor_log(s.y, s.x[0], n(s), order);

@@ -21,7 +21,13 @@ export const concatTime: Op = {
   },
   taylor(k, s, order) {
     const [rows, cols] = s.inShapes[0];
-    k.append_column(coefficient(k, s.y, s.rows * s.cols, order), coefficient(k, s.x[0], rows * cols, order), coefficient(k, s.x[1], 1, order), rows, cols);
+    k.append_column(
+      coefficient(k, s.y, s.rows * s.cols, order),
+      coefficient(k, s.x[0], rows * cols, order),
+      coefficient(k, s.x[1], 1, order),
+      rows,
+      cols,
+    );
   },
   taylorVjp(k, s, order) {
     const [rows, cols] = s.inShapes[0];

@@ -8,9 +8,31 @@ import { broadcastRows, sliceCols } from './layout.js';
 import { gaussianLogDensity, mean, mse, softmaxCrossEntropy, sum, sumSquares } from './reductions.js';
 
 export const ops = {
-  linear, add, sub, mul, square, affine, concatTime, sliceCols, broadcastRows,
-  tanh, sigmoid, softplus, relu, sin, cos, exp, log, reluMask, reciprocal,
-  sum, mean, sumSquares, softmaxCrossEntropy, mse, gaussianLogDensity,
+  linear,
+  add,
+  sub,
+  mul,
+  square,
+  affine,
+  concatTime,
+  sliceCols,
+  broadcastRows,
+  tanh,
+  sigmoid,
+  softplus,
+  relu,
+  sin,
+  cos,
+  exp,
+  log,
+  reluMask,
+  reciprocal,
+  sum,
+  mean,
+  sumSquares,
+  softmaxCrossEntropy,
+  mse,
+  gaussianLogDensity,
 } satisfies Record<string, Op>;
 
 export type OpName = keyof typeof ops;

@@ -52,9 +52,24 @@ export const broadcastRows: Op = {
     if (s.gx[0]) k.sum_rows(s.gx[0], s.gy, s.rows, s.cols, 1);
   },
   taylor(k, s, order) {
-    k.copy_block(coefficient(k, s.y, s.rows * s.cols, order), s.cols, coefficient(k, s.x[0], s.cols, order), 0, s.rows, s.cols, 0);
+    k.copy_block(
+      coefficient(k, s.y, s.rows * s.cols, order),
+      s.cols,
+      coefficient(k, s.x[0], s.cols, order),
+      0,
+      s.rows,
+      s.cols,
+      0,
+    );
   },
   taylorVjp(k, s, order) {
-    if (s.gx[0]) k.sum_rows(coefficient(k, s.gx[0], s.cols, order), coefficient(k, s.gy, s.rows * s.cols, order), s.rows, s.cols, 1);
+    if (s.gx[0])
+      k.sum_rows(
+        coefficient(k, s.gx[0], s.cols, order),
+        coefficient(k, s.gy, s.rows * s.cols, order),
+        s.rows,
+        s.cols,
+        1,
+      );
   },
 };

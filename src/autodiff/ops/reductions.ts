@@ -88,7 +88,8 @@ export const gaussianLogDensity: Op = {
   name: 'gaussianLogDensity',
   arity: [3],
   shape(ins) {
-    if (ins.length !== 3) throw new ShapeError(`gaussianLogDensity: needs x, mean, logStd, got ${ins.map(show).join(', ')}`);
+    if (ins.length !== 3)
+      throw new ShapeError(`gaussianLogDensity: needs x, mean, logStd, got ${ins.map(show).join(', ')}`);
     sameShape('gaussianLogDensity', ins);
     return SCALAR;
   },

@@ -16,141 +16,290 @@ import { DEFAULT_CNF, type CnfSettings } from '../experiments/cnf/settings.js';
 import { compare, headline, runCnf, runCnfOn } from '../experiments/cnf/run.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';
 import { bitsPerDim, summaryJson, tableText } from '../experiments/cnf/summary.js';
-import { densitySpec, histogramPanel, modelDensityPanel, samplePanel, samplesSpec, tradeoffSpec, type TradeoffPoint } from '../experiments/cnf/plots.js';
+import {
+  densitySpec,
+  histogramPanel,
+  modelDensityPanel,
+  samplePanel,
+  samplesSpec,
+  tradeoffSpec,
+  type TradeoffPoint,
+} from '../experiments/cnf/plots.js';
 import type { RowResult } from '../experiments/cnf/train.js';
 
 const positiveIntList = (v: string): number[] => {
   const xs = v.split(',').map(Number);
-  if (!xs.length || xs.some((x) => !Number.isSafeInteger(x) || x < 1)) throw new InvalidArgumentError('expected a comma-separated list of positive integers.');
+  if (!xs.length || xs.some((x) => !Number.isSafeInteger(x) || x < 1))
+    throw new InvalidArgumentError('expected a comma-separated list of positive integers.');
   return xs;
 };
 const regulariserList = (v: string): Regulariser[] => {
   const xs = v.split(',');
-  if (xs.some((x) => !REGULARISERS.includes(x as Regulariser))) throw new InvalidArgumentError(`expected a comma-separated list of ${REGULARISERS.join(', ')}.`);
+  if (xs.some((x) => !REGULARISERS.includes(x as Regulariser)))
+    throw new InvalidArgumentError(`expected a comma-separated list of ${REGULARISERS.join(', ')}.`);
   return xs as Regulariser[];
 };
 const solverList = (v: string): string[] => {
   const xs = v.split(',');
-  for (const x of xs) { try { parseTrainSolver(x); } catch { throw new InvalidArgumentError('expected a comma-separated list of dopri5 and rk4-<steps> (e.g. dopri5,rk4-5,rk4-8).'); } }
+  for (const x of xs) {
+    try {
+      parseTrainSolver(x);
+    } catch {
+      throw new InvalidArgumentError(
+        'expected a comma-separated list of dopri5 and rk4-<steps> (e.g. dopri5,rk4-5,rk4-8).',
+      );
+    }
+  }
   return xs;
 };
 const nonNegativeList = (v: string): number[] => {
   const xs = v.split(',').map(Number);
-  if (xs.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new InvalidArgumentError('expected a comma-separated list of non-negative numbers.');
+  if (xs.some((x) => !(x >= 0) || !Number.isFinite(x)))
+    throw new InvalidArgumentError('expected a comma-separated list of non-negative numbers.');
   return xs;
 };
 
-type CnfOptions = CnfSettings & { out?: string; json?: string; force?: boolean; progress: boolean; grid: number; samples: number; dtype: Dtype; workers: number };
+type CnfOptions = CnfSettings & {
+  out?: string;
+  json?: string;
+  force?: boolean;
+  progress: boolean;
+  grid: number;
+  samples: number;
+  dtype: Dtype;
+  workers: number;
+};
 
 export function registerCnfCommand(program: Command): void {
   const d = DEFAULT_CNF;
   program
     .command('cnf')
-    .description('Table 2 / Fig. 5c: FFJORD density estimation without and with RNODE, R_2 and R_3, trained with dopri5 and fixed rk4 grids; test NLL against evaluation NFE')
-    .addOption(new Option('--dataset <name>', 'FFJORD toy density (2-D) or mixture16 (16-D, the stand-in for MINIBOONE)').choices(DATASETS).default(d.dataset))
+    .description(
+      'Table 2 / Fig. 5c: FFJORD density estimation without and with RNODE, R_2 and R_3, trained with dopri5 and fixed rk4 grids; test NLL against evaluation NFE',
+    )
+    .addOption(
+      new Option('--dataset <name>', 'FFJORD toy density (2-D) or mixture16 (16-D, the stand-in for MINIBOONE)')
+        .choices(DATASETS)
+        .default(d.dataset),
+    )
     .option('--train-size <n>', 'training points (a fixed set, drawn once)', positiveInt, d.trainSize)
     .option('--test-size <n>', 'test points', positiveInt, d.testSize)
     .option('--hidden <list>', 'hidden widths of the ConcatSquashLinear dynamics', positiveIntList, d.hidden)
-    .addOption(new Option('--activation <fn>', 'activation between layers').choices(FLOW_ACTIVATIONS).default(d.activation))
+    .addOption(
+      new Option('--activation <fn>', 'activation between layers').choices(FLOW_ACTIVATIONS).default(d.activation),
+    )
     .option('--iterations <n>', 'Adam iterations per row', positiveInt, d.iterations)
     .option('--batch-size <n>', 'minibatch size', positiveInt, d.batchSize)
     .option('--lr <x>', 'Adam learning rate', positive, d.lr)
-    .addOption(new Option('--noise <kind>', "Hutchinson's ε (and the Jacobian–Frobenius term's)").choices(['gaussian', 'rademacher']).default(d.noise))
-    .option('--regularisers <list>', `rows of Table 2: any of ${REGULARISERS.join(',')}`, regulariserList, d.regularisers)
+    .addOption(
+      new Option('--noise <kind>', "Hutchinson's ε (and the Jacobian–Frobenius term's)")
+        .choices(['gaussian', 'rademacher'])
+        .default(d.noise),
+    )
+    .option(
+      '--regularisers <list>',
+      `rows of Table 2: any of ${REGULARISERS.join(',')}`,
+      regulariserList,
+      d.regularisers,
+    )
     .option('--solvers <list>', 'training solvers: dopri5 and rk4-<steps>', solverList, d.solvers)
     .option('--rnode-lambda <x>', 'λ of each RNODE term (kinetic, Jacobian–Frobenius)', nonNegative, d.rnodeLambda)
     .option('--r2-lambda <x>', 'λ of R_2 in the table (also a point of the sweep)', nonNegative, d.r2Lambda)
     .option('--r3-lambda <x>', 'λ of R_3 in the table', nonNegative, d.r3Lambda)
     .option('--sweep-lambdas <list>', 'further λ of R_2 (dopri5) for the NLL–NFE plot', nonNegativeList, d.sweepLambdas)
     .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
-    .option('--eval-tols <list>', 'dopri5 tolerances of the reported NLL and NFE (the first is the headline)', positiveList('tolerances'), d.evalTols)
-    .option('--tight-eval-size <n>', 'test points solved at the tightest evaluation tolerance', positiveInt, d.tightEvalSize)
-    .option('--nll-budget <x>', 'a regularised run counts if its NLL is at most this fraction worse', nonNegative, d.nllBudget)
+    .option(
+      '--eval-tols <list>',
+      'dopri5 tolerances of the reported NLL and NFE (the first is the headline)',
+      positiveList('tolerances'),
+      d.evalTols,
+    )
+    .option(
+      '--tight-eval-size <n>',
+      'test points solved at the tightest evaluation tolerance',
+      positiveInt,
+      d.tightEvalSize,
+    )
+    .option(
+      '--nll-budget <x>',
+      'a regularised run counts if its NLL is at most this fraction worse',
+      nonNegative,
+      d.nllBudget,
+    )
     .option('--max-steps <n>', 'dopri5 step attempts allowed while training', positiveInt, d.maxSteps)
     .option('--seed <n>', 'seed for the data, the weights, the batches and ε', integer, d.seed)
     .addOption(dtypeOption())
     .option('--grid <n>', 'heatmap cells per side (2-D sets)', positiveInt, 60)
     .option('--samples <n>', 'samples drawn per model for the figure (2-D sets)', positiveInt, 2000)
-    .option('--out <dir>', `directory for the figures, the models and the JSON; a previous output of this command is replaced when the run ends, other files are kept (default ${defaultOut('cnf')}, or ${defaultOut('cnf')}-<dataset>)`)
+    .option(
+      '--out <dir>',
+      `directory for the figures, the models and the JSON; a previous output of this command is replaced when the run ends, other files are kept (default ${defaultOut('cnf')}, or ${defaultOut('cnf')}-<dataset>)`,
+    )
     .option('--json <path>', 'where to write the results JSON (default: cnf.json, or cnf-<dataset>.json, in --out)')
     .addOption(forceOption())
     .option('--no-progress', 'no progress bar')
     .addOption(workersOption())
-    .action(async (opts: CnfOptions) => withWorkers(opts.workers, opts.dtype, async (pool) => {
-      const { out: outOpt, json: jsonOpt, force, progress, grid, samples, workers: _workers, ...rest } = opts;
-      const s: CnfSettings = { ...DEFAULT_CNF, ...rest };
-      const suffix = s.dataset === d.dataset ? '' : `-${s.dataset}`;
-      const output = new OutputDir(outOpt ?? `${defaultOut('cnf')}${suffix}`, { command: 'cnf', force }); // writable, checked before any training
-      const out = output.dir;
-      const json = jsonOpt ?? output.finalPath(`cnf${suffix}.json`);
-      output.checkFile(json, '--json');
-      const started = performance.now();
-      const load = [loadavg()[0]];
-      const rt = runtimeFor(opts.dtype);
-      const data = makeDataset(s.dataset, s.trainSize, s.testSize, s.seed);
-      const bar = createProgress({ format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left', enabled: progress });
-      let name = '';
-      const hooks: Parameters<typeof runCnf>[3] = {
-        onRowStart: (label) => { name = label.padEnd(22); bar.start(s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' }); },
-        onIteration: (p) => bar.update(p.iteration + 1, { name, loss: p.loss.toFixed(3), nfeF: p.nfeForward, nfeB: p.nfeBackward }),
-        onRowEnd: (r) => {
-          bar.stop();
-          const e = r.evals.map((v) => `NLL ${Number.isFinite(v.nll) ? v.nll.toFixed(4) : 'NaN'}, NFE ${v.nfe} at ${v.tol}`).join('; ');
-          console.log(`${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${e}; ${r.trainSeconds.toFixed(1)} s (CPU ${r.trainCpuSeconds.toFixed(1)} s)`);
-          load.push(loadavg()[0]);
-        },
-      };
-      const outcome = pool ? await runCnfOn(pool, rt, data, s, hooks) : runCnf(rt, data, s, hooks);
-      const c = compare(outcome, s.nllBudget);
-      console.log(tableText(outcome, data.dim));
-      if (data.trueTestNll !== undefined) console.log(`the test set's NLL under the true density: ${data.trueTestNll.toFixed(4)} nats`);
-      if (c.reg && c.unreg) {
-        const [u, g] = [headline(c.unreg), headline(c.reg)];
-        const unit = data.dim > 2 ? ` (${bitsPerDim(u.nll, data.dim).toFixed(4)} → ${bitsPerDim(g.nll, data.dim).toFixed(4)} bits/dim)` : '';
-        console.log(`TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe} → ${g.nfe} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`);
-      }
+    .action(async (opts: CnfOptions) =>
+      withWorkers(opts.workers, opts.dtype, async (pool) => {
+        const { out: outOpt, json: jsonOpt, force, progress, grid, samples, workers: _workers, ...rest } = opts;
+        const s: CnfSettings = { ...DEFAULT_CNF, ...rest };
+        const suffix = s.dataset === d.dataset ? '' : `-${s.dataset}`;
+        const output = new OutputDir(outOpt ?? `${defaultOut('cnf')}${suffix}`, { command: 'cnf', force }); // writable, checked before any training
+        const out = output.dir;
+        const json = jsonOpt ?? output.finalPath(`cnf${suffix}.json`);
+        output.checkFile(json, '--json');
+        const started = performance.now();
+        const load = [loadavg()[0]];
+        const rt = runtimeFor(opts.dtype);
+        const data = makeDataset(s.dataset, s.trainSize, s.testSize, s.seed);
+        const bar = createProgress({
+          format: '{name} [{bar}] {value}/{total} | loss {loss} | NFE fwd {nfeF} bwd {nfeB} | {eta_formatted} left',
+          enabled: progress,
+        });
+        let name = '';
+        const hooks: Parameters<typeof runCnf>[3] = {
+          onRowStart: (label) => {
+            name = label.padEnd(22);
+            bar.start(s.iterations, { name, loss: '-', nfeF: '-', nfeB: '-' });
+          },
+          onIteration: (p) =>
+            bar.update(p.iteration + 1, { name, loss: p.loss.toFixed(3), nfeF: p.nfeForward, nfeB: p.nfeBackward }),
+          onRowEnd: (r) => {
+            bar.stop();
+            const e = r.evals
+              .map((v) => `NLL ${Number.isFinite(v.nll) ? v.nll.toFixed(4) : 'NaN'}, NFE ${v.nfe} at ${v.tol}`)
+              .join('; ');
+            console.log(
+              `${name.trim()}: ${r.diverged ? `DIVERGED (${r.failure}); ` : ''}${e}; ${r.trainSeconds.toFixed(1)} s (CPU ${r.trainCpuSeconds.toFixed(1)} s)`,
+            );
+            load.push(loadavg()[0]);
+          },
+        };
+        const outcome = pool ? await runCnfOn(pool, rt, data, s, hooks) : runCnf(rt, data, s, hooks);
+        const c = compare(outcome, s.nllBudget);
+        console.log(tableText(outcome, data.dim));
+        if (data.trueTestNll !== undefined)
+          console.log(`the test set's NLL under the true density: ${data.trueTestNll.toFixed(4)} nats`);
+        if (c.reg && c.unreg) {
+          const [u, g] = [headline(c.unreg), headline(c.reg)];
+          const unit =
+            data.dim > 2
+              ? ` (${bitsPerDim(u.nll, data.dim).toFixed(4)} → ${bitsPerDim(g.nll, data.dim).toFixed(4)} bits/dim)`
+              : '';
+          console.log(
+            `TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe} → ${g.nfe} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`,
+          );
+        }
 
-      const files: string[] = [];
-      const writeSvg = async (name: string, spec: VegaLiteSpec) => output.write(name, await renderSvg(spec));
-      const points: TradeoffPoint[] = [];
-      const add = (r: RowResult | undefined, series: string) => { if (r) points.push({ label: series === 'unregularised' ? 'λ = 0' : `λ = ${r.lambda}`, series, lambda: r.lambda, ...headline(r) }); };
-      add(c.unreg, 'unregularised');
-      outcome.sweep.forEach((r) => add(r, 'R_2 sweep'));
-      add(c.rnode, 'RNODE');
-      add(outcome.table.find((r) => r.regulariser === 'r3' && r.solver === 'dopri5'), 'R_3');
-      const nllTitle = data.dim > 2 ? 'test NLL (nats; bits/dim = NLL / (D ln 2))' : 'test NLL (nats)';
-      files.push(await writeSvg('cnf-tradeoff.svg', tradeoffSpec(points, `${s.dataset}: test NLL against dopri5 NFE (tol ${s.evalTols[0]}), trained with dopri5`, nllTitle)));
-      if (data.dim === 2 && c.unreg && c.reg) {
-        const range = plotRange(data.train);
-        const tol = s.evalTols[0];
-        files.push(await writeSvg('cnf-density.svg', densitySpec([
-          histogramPanel(data.train, range, grid, 'data (training histogram)'),
-          modelDensityPanel(c.unreg.model, range, grid, tol, 'unregularised', reportedNfe(c.unreg)),
-          modelDensityPanel(c.reg.model, range, grid, tol, `${c.reg.regulariser.toUpperCase()} λ = ${c.reg.lambda}`, reportedNfe(c.reg)),
-        ], `${s.dataset}: density, data against the models (exact trace, dopri5 tol ${tol})`, range)));
-        files.push(await writeSvg('cnf-samples.svg', samplesSpec([
-          samplePanel(c.unreg.model, samples, 12, new Rng(s.seed + 5), tol, 'unregularised'),
-          samplePanel(c.reg.model, samples, 12, new Rng(s.seed + 5), tol, `${c.reg.regulariser.toUpperCase()} λ = ${c.reg.lambda}`),
-        ], `${s.dataset}: samples (base N(0, I) solved from t = 1 back to 0) and trajectories (black: base points)`, range)));
-      }
-      if (c.unreg) output.write('cnf-unregularised.safetensors', saveModel(c.unreg.model, { experiment: 'cnf', dataset: s.dataset, lambda: '0' }));
-      if (c.reg) output.write('cnf-regularised.safetensors', saveModel(c.reg.model, { experiment: 'cnf', dataset: s.dataset, regulariser: c.reg.regulariser, lambda: String(c.reg.lambda) }));
-      const wallSeconds = (performance.now() - started) / 1000;
-      const summary = summaryJson(outcome, s, data.dim, {
-        ...(data.trueTestNll !== undefined ? { nll_true: data.trueTestNll } : {}),
-        dtype: opts.dtype,
-        wall_seconds: wallSeconds,
-        // node runs this on one core: its CPU time is close to the wall time the run takes on an idle machine
-        cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-        load_average_1min: load,
-        ...workersJson(pool),
-        command: `taynode cnf ${process.argv.slice(3).join(' ')}`.trim(),
-        date: new Date().toISOString(),
-      });
-      const jsonPath = output.writeFile(json, JSON.stringify(summary, null, 2) + '\n');
-      output.commit();
-      console.log(`wrote ${jsonPath}, ${files.join(', ')} and the two models in ${out}/ (${wallSeconds.toFixed(0)} s)`);
-    }));
+        const files: string[] = [];
+        const writeSvg = async (name: string, spec: VegaLiteSpec) => output.write(name, await renderSvg(spec));
+        const points: TradeoffPoint[] = [];
+        const add = (r: RowResult | undefined, series: string) => {
+          if (r)
+            points.push({
+              label: series === 'unregularised' ? 'λ = 0' : `λ = ${r.lambda}`,
+              series,
+              lambda: r.lambda,
+              ...headline(r),
+            });
+        };
+        add(c.unreg, 'unregularised');
+        outcome.sweep.forEach((r) => add(r, 'R_2 sweep'));
+        add(c.rnode, 'RNODE');
+        add(
+          outcome.table.find((r) => r.regulariser === 'r3' && r.solver === 'dopri5'),
+          'R_3',
+        );
+        const nllTitle = data.dim > 2 ? 'test NLL (nats; bits/dim = NLL / (D ln 2))' : 'test NLL (nats)';
+        files.push(
+          await writeSvg(
+            'cnf-tradeoff.svg',
+            tradeoffSpec(
+              points,
+              `${s.dataset}: test NLL against dopri5 NFE (tol ${s.evalTols[0]}), trained with dopri5`,
+              nllTitle,
+            ),
+          ),
+        );
+        if (data.dim === 2 && c.unreg && c.reg) {
+          const range = plotRange(data.train);
+          const tol = s.evalTols[0];
+          files.push(
+            await writeSvg(
+              'cnf-density.svg',
+              densitySpec(
+                [
+                  histogramPanel(data.train, range, grid, 'data (training histogram)'),
+                  modelDensityPanel(c.unreg.model, range, grid, tol, 'unregularised', reportedNfe(c.unreg)),
+                  modelDensityPanel(
+                    c.reg.model,
+                    range,
+                    grid,
+                    tol,
+                    `${c.reg.regulariser.toUpperCase()} λ = ${c.reg.lambda}`,
+                    reportedNfe(c.reg),
+                  ),
+                ],
+                `${s.dataset}: density, data against the models (exact trace, dopri5 tol ${tol})`,
+                range,
+              ),
+            ),
+          );
+          files.push(
+            await writeSvg(
+              'cnf-samples.svg',
+              samplesSpec(
+                [
+                  samplePanel(c.unreg.model, samples, 12, new Rng(s.seed + 5), tol, 'unregularised'),
+                  samplePanel(
+                    c.reg.model,
+                    samples,
+                    12,
+                    new Rng(s.seed + 5),
+                    tol,
+                    `${c.reg.regulariser.toUpperCase()} λ = ${c.reg.lambda}`,
+                  ),
+                ],
+                `${s.dataset}: samples (base N(0, I) solved from t = 1 back to 0) and trajectories (black: base points)`,
+                range,
+              ),
+            ),
+          );
+        }
+        if (c.unreg)
+          output.write(
+            'cnf-unregularised.safetensors',
+            saveModel(c.unreg.model, { experiment: 'cnf', dataset: s.dataset, lambda: '0' }),
+          );
+        if (c.reg)
+          output.write(
+            'cnf-regularised.safetensors',
+            saveModel(c.reg.model, {
+              experiment: 'cnf',
+              dataset: s.dataset,
+              regulariser: c.reg.regulariser,
+              lambda: String(c.reg.lambda),
+            }),
+          );
+        const wallSeconds = (performance.now() - started) / 1000;
+        const summary = summaryJson(outcome, s, data.dim, {
+          ...(data.trueTestNll !== undefined ? { nll_true: data.trueTestNll } : {}),
+          dtype: opts.dtype,
+          wall_seconds: wallSeconds,
+          // node runs this on one core: its CPU time is close to the wall time the run takes on an idle machine
+          cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+          load_average_1min: load,
+          ...workersJson(pool),
+          command: `taynode cnf ${process.argv.slice(3).join(' ')}`.trim(),
+          date: new Date().toISOString(),
+        });
+        const jsonPath = output.writeFile(json, JSON.stringify(summary, null, 2) + '\n');
+        output.commit();
+        console.log(
+          `wrote ${jsonPath}, ${files.join(', ')} and the two models in ${out}/ (${wallSeconds.toFixed(0)} s)`,
+        );
+      }),
+    );
 }
 
 /** Half-width of a square that holds the data: the 99.5 % quantile of |coordinate|, with a margin. */

@@ -20,19 +20,32 @@ export function registerKernelsCommand(program: Command): void {
         fn();
         let reps = 0;
         const start = performance.now();
-        while (performance.now() - start < 300) { fn(); reps++; }
+        while (performance.now() - start < 300) {
+          fn();
+          reps++;
+        }
         return (performance.now() - start) / reps;
       };
       const wasmMs = time(() => kernels.gemm_nn(c.offset, a.offset, b.offset, 0, n, n, n, 0));
-      const ad = a.toFloat64Array(), bd = b.toFloat64Array(), cd = new Float64Array(n * n);
+      const ad = a.toFloat64Array(),
+        bd = b.toFloat64Array(),
+        cd = new Float64Array(n * n);
       const jsMs = time(() => {
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let p = 0; p < n; p++) s += ad[i * n + p] * bd[p * n + j];
-          cd[i * n + j] = s;
-        }
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let p = 0; p < n; p++) s += ad[i * n + p] * bd[p * n + j];
+            cd[i * n + j] = s;
+          }
       });
       const gflops = (ms: number) => (2 * n ** 3) / (ms * 1e6);
-      console.log(JSON.stringify({ size: n, wasm_gflops: +gflops(wasmMs).toFixed(2), plain_js_gflops: +gflops(jsMs).toFixed(2), speedup: +(jsMs / wasmMs).toFixed(1) }));
+      console.log(
+        JSON.stringify({
+          size: n,
+          wasm_gflops: +gflops(wasmMs).toFixed(2),
+          plain_js_gflops: +gflops(jsMs).toFixed(2),
+          speedup: +(jsMs / wasmMs).toFixed(1),
+        }),
+      );
     });
 }

@@ -18,12 +18,25 @@ export interface TrajectoryPanel {
  * `reported`: the NFE the command prints (its test batch), put in the title so the figure and the console
  * agree; the dots are the evaluations of the plotted starts solved jointly, whose NFE is stated separately.
  */
-export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: string, tol: number, order = 3, samples = 31, reported?: { nfe: number; what: string }): TrajectoryPanel {
+export function trajectoryPanel(
+  model: NeuralOde,
+  starts: Float64Array,
+  title: string,
+  tol: number,
+  order = 3,
+  samples = 31,
+  reported?: { nfe: number; what: string },
+): TrajectoryPanel {
   const rt = model.rt;
   const n = starts.length;
   const dyn = model.dynamics(n, false);
   const ts = Float64Array.from({ length: samples }, (_, i) => i / (samples - 1));
-  const dense = odeint(dyn.odeFunction, { data: starts, rows: n, cols: 1 }, ts, { method: 'dopri5', rtol: 1e-10, atol: 1e-10, runtime: rt });
+  const dense = odeint(dyn.odeFunction, { data: starts, rows: n, cols: 1 }, ts, {
+    method: 'dopri5',
+    rtol: 1e-10,
+    atol: 1e-10,
+    runtime: rt,
+  });
   const mags: Float64Array[] = [];
   rt.arena.scope(() => {
     const z = Tensor.zeros(rt.arena, n, 1);
@@ -37,7 +50,14 @@ export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: s
   const segments: TrajectoryPanel['segments'] = [];
   for (let b = 0; b < n; b++) {
     for (let i = 0; i + 1 < samples; i++) {
-      segments.push({ traj: b, t: ts[i], z: dense.ys[i][b], t2: ts[i + 1], z2: dense.ys[i + 1][b], d: 0.5 * (mags[i][b] + mags[i + 1][b]) });
+      segments.push({
+        traj: b,
+        t: ts[i],
+        z: dense.ys[i][b],
+        t2: ts[i + 1],
+        z2: dense.ys[i + 1][b],
+        d: 0.5 * (mags[i][b] + mags[i + 1][b]),
+      });
     }
   }
   const evaluations: TrajectoryPanel['evaluations'] = [];
@@ -46,12 +66,28 @@ export function trajectoryPanel(model: NeuralOde, starts: Float64Array, title: s
     for (let b = 0; b < n; b++) evaluations.push({ t, z: values[b] });
   };
   // The same dynamics, in whichever form the model gives them, recording every point evaluated.
-  const recorded: OdeDynamics = typeof inner === 'function'
-    ? (t, y, dy) => { record(t, y); inner(t, y, dy); }
-    : { evaluate: (t, y, dy) => { record(t, y.data); inner.evaluate(t, y, dy); } };
-  const solve = odeint(recorded, { data: starts, rows: n, cols: 1 }, [0, 1], { method: 'dopri5', rtol: tol, atol: tol, runtime: rt });
+  const recorded: OdeDynamics =
+    typeof inner === 'function'
+      ? (t, y, dy) => {
+          record(t, y);
+          inner(t, y, dy);
+        }
+      : {
+          evaluate: (t, y, dy) => {
+            record(t, y.data);
+            inner.evaluate(t, y, dy);
+          },
+        };
+  const solve = odeint(recorded, { data: starts, rows: n, cols: 1 }, [0, 1], {
+    method: 'dopri5',
+    rtol: tol,
+    atol: tol,
+    runtime: rt,
+  });
   const shown = `dots: the ${n} trajectories shown, solved jointly, dopri5 NFE = ${solve.stats.nfe}`;
-  const full = reported ? `${title}: dopri5 NFE = ${reported.nfe} on ${reported.what} (tol ${tol}); ${shown}` : `${title}: dopri5 NFE = ${solve.stats.nfe} (tol ${tol})`;
+  const full = reported
+    ? `${title}: dopri5 NFE = ${reported.nfe} on ${reported.what} (tol ${tol}); ${shown}`
+    : `${title}: dopri5 NFE = ${solve.stats.nfe} (tol ${tol})`;
   const maxD = segments.reduce((m, sg) => Math.max(m, sg.d), 0);
   return { title: full, maxD, segments, evaluations, nfe: solve.stats.nfe };
 }
@@ -73,7 +109,9 @@ export function trajectoriesSpec(panels: TrajectoryPanel[], order = 3): VegaLite
   // One colour scale for all panels, its domain exactly [0, max] so the legend's ends are the data's ends.
   const maxD = Math.max(0, ...panels.map((p) => p.maxD));
   const derivative = `|d${superscript(order)}z/dt${superscript(order)}|`;
-  const ticks = legendValues(maxD).filter((v, i, a) => i === 0 || i === a.length - 1 || (v / maxD > 0.01 && v < maxD / 1.5));
+  const ticks = legendValues(maxD).filter(
+    (v, i, a) => i === 0 || i === a.length - 1 || (v / maxD > 0.01 && v < maxD / 1.5),
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Trajectories coloured by ${derivative}; black dots: dopri5 evaluations`,
@@ -91,7 +129,9 @@ export function trajectoriesSpec(panels: TrajectoryPanel[], order = 3): VegaLite
             x2: { field: 't2' },
             y2: { field: 'z2' },
             color: {
-              field: 'd', type: 'quantitative', title: derivative,
+              field: 'd',
+              type: 'quantitative',
+              title: derivative,
               scale: { type: 'symlog', scheme: 'plasma', domain: [0, maxD], nice: false },
               legend: { values: ticks, format: '.3~g', gradientLength: 260 },
             },

@@ -5,7 +5,20 @@
 // flow of one variable (z ↦ z + scale²·z³); scale = 3 puts the inputs in [−1, 1].
 // NFE is counted on predictions alone (no regulariser state), both models at the same tolerance: the
 // paper's default 1.4e-8 (training runs at a looser one, which only sets the gradient's accuracy).
-import { ArgumentError, Rng, type Runtime, NeuralOde, type NeuralOdeConfig, Adam, train, type IterationMetrics, type MetricsLog, type WorkerPool, piecewiseConstant, type RuntimeDtype as Dtype } from 'taynode';
+import {
+  ArgumentError,
+  Rng,
+  type Runtime,
+  NeuralOde,
+  type NeuralOdeConfig,
+  Adam,
+  train,
+  type IterationMetrics,
+  type MetricsLog,
+  type WorkerPool,
+  piecewiseConstant,
+  type RuntimeDtype as Dtype,
+} from 'taynode';
 import { measuredModel } from '../eval-dtype.js';
 
 export interface ToySettings {
@@ -86,7 +99,8 @@ export interface ToyData {
 }
 
 export function toyData(s: ToySettings): ToyData {
-  if (!Number.isInteger(s.trainPoints) || s.trainPoints < 2) throw new ArgumentError('trainPoints', 'an integer ≥ 2', s.trainPoints);
+  if (!Number.isInteger(s.trainPoints) || s.trainPoints < 2)
+    throw new ArgumentError('trainPoints', 'an integer ≥ 2', s.trainPoints);
   const map = (x: number) => (x + x ** 3) / s.scale;
   const trainX = Float64Array.from({ length: s.trainPoints }, (_, i) => -3 + (6 * i) / (s.trainPoints - 1));
   const rng = new Rng(s.seed + 1_000_003);
@@ -115,46 +129,90 @@ export function toyConfig(s: ToySettings, lambda: number): NeuralOdeConfig {
  * NFE of predictions alone (no regulariser states) at one tolerance: the test batch in one solve (one
  * step size for the batch) and the mean over the test inputs solved one at a time; with the batch's MSE.
  */
-export function solveCost(model: NeuralOde, data: ToyData, tol: number): { testLoss: number; nfe: number; nfePerExample: number } {
+export function solveCost(
+  model: NeuralOde,
+  data: ToyData,
+  tol: number,
+): { testLoss: number; nfe: number; nfePerExample: number } {
   const solver = dopri5(tol);
   const p = model.predict(data.testInputs, { solver });
   let mse = 0;
   for (let i = 0; i < p.z1.length; i++) mse += (p.z1[i] - data.testTargets[i]) ** 2;
   mse /= p.z1.length;
   let nfeSum = 0;
-  for (let i = 0; i < data.testInputs.length; i++) nfeSum += model.predict(data.testInputs.subarray(i, i + 1), { solver }).stats.nfe;
+  for (let i = 0; i < data.testInputs.length; i++)
+    nfeSum += model.predict(data.testInputs.subarray(i, i + 1), { solver }).stats.nfe;
   return { testLoss: mse, nfe: p.stats.nfe, nfePerExample: nfeSum / data.testInputs.length };
 }
 
 /** Test MSE and dopri5 NFE at the evaluation tolerance (and the NFE at compareTols), and R_K of a trained model. */
-export function evaluateToy(model: NeuralOde, data: ToyData, s: ToySettings): { testLoss: number; nfe: number; nfePerExample: number; rK: number; atTols: ToyRun['atTols'] } {
+export function evaluateToy(
+  model: NeuralOde,
+  data: ToyData,
+  s: ToySettings,
+): { testLoss: number; nfe: number; nfePerExample: number; rK: number; atTols: ToyRun['atTols'] } {
   const main = solveCost(model, data, s.evalTol);
-  const probe = new NeuralOde(model.rt, model.network, { ...model.config, regularizers: { order: s.order, lambda: 0 }, solver: dopri5(s.evalTol) });
+  const probe = new NeuralOde(model.rt, model.network, {
+    ...model.config,
+    regularizers: { order: s.order, lambda: 0 },
+    solver: dopri5(s.evalTol),
+  });
   const rK = probe.objective(data.testInputs, data.testTargets, { gradient: false }).regularizers[`r${s.order}`];
-  const atTols = s.compareTols.map((tol) => { const c = solveCost(model, data, tol); return { tol, nfe: c.nfe, nfePerExample: c.nfePerExample }; });
+  const atTols = s.compareTols.map((tol) => {
+    const c = solveCost(model, data, tol);
+    return { tol, nfe: c.nfe, nfePerExample: c.nfePerExample };
+  });
   return { ...main, rK, atTols };
 }
 
-export function trainToy(rt: Runtime, s: ToySettings, data: ToyData, lambda: number, onIteration?: (r: IterationMetrics) => void): ToyRun {
+export function trainToy(
+  rt: Runtime,
+  s: ToySettings,
+  data: ToyData,
+  lambda: number,
+  onIteration?: (r: IterationMetrics) => void,
+): ToyRun {
   const run = toyTraining(rt, s, data, lambda, onIteration);
   return run.finish(train(run.options));
 }
 
 /** trainToy across a worker pool (train's `pool`). */
-export async function trainToyOn(pool: WorkerPool, rt: Runtime, s: ToySettings, data: ToyData, lambda: number, onIteration?: (r: IterationMetrics) => void): Promise<ToyRun> {
+export async function trainToyOn(
+  pool: WorkerPool,
+  rt: Runtime,
+  s: ToySettings,
+  data: ToyData,
+  lambda: number,
+  onIteration?: (r: IterationMetrics) => void,
+): Promise<ToyRun> {
   const run = toyTraining(rt, s, data, lambda, onIteration);
   return run.finish(await train({ ...run.options, pool }));
 }
 
-function toyTraining(rt: Runtime, s: ToySettings, data: ToyData, lambda: number, onIteration?: (r: IterationMetrics) => void) {
+function toyTraining(
+  rt: Runtime,
+  s: ToySettings,
+  data: ToyData,
+  lambda: number,
+  onIteration?: (r: IterationMetrics) => void,
+) {
   // Same initial weights and batch order for every λ: only the regulariser differs.
   const model = NeuralOde.create(rt, toyConfig(s, lambda), new Rng(s.seed));
   if (s.init === 'glorot') glorotInit(model, new Rng(s.seed));
-  const optimizer = new Adam(rt.kernels, model.params, { lr: piecewiseConstant([Math.floor(s.iterations * 0.7)], [s.lr, s.lr / 3]), weightDecay: s.weightDecay, decoupledWeightDecay: true });
+  const optimizer = new Adam(rt.kernels, model.params, {
+    lr: piecewiseConstant([Math.floor(s.iterations * 0.7)], [s.lr, s.lr / 3]),
+    weightDecay: s.weightDecay,
+    decoupledWeightDecay: true,
+  });
   const start = performance.now();
   const options = {
-    model, optimizer, data: { inputs: data.trainInputs, targets: data.trainTargets }, iterations: s.iterations,
-    batchSize: Math.min(s.batchSize, s.trainPoints), rng: new Rng(s.seed + 17), onIteration,
+    model,
+    optimizer,
+    data: { inputs: data.trainInputs, targets: data.trainTargets },
+    iterations: s.iterations,
+    batchSize: Math.min(s.batchSize, s.trainPoints),
+    rng: new Rng(s.seed + 17),
+    onIteration,
   };
   const finish = (log: MetricsLog): ToyRun => {
     const trainSeconds = (performance.now() - start) / 1000;
@@ -177,6 +235,10 @@ export function glorotInit(model: NeuralOde, rng: Rng): void {
 /** The regularised run to report: the fewest NFE among runs within the loss budget, else the lowest loss. */
 export function chooseRun(unreg: ToyRun, regs: ToyRun[], maxLossRatio: number): { run: ToyRun; withinBudget: boolean } {
   const ok = regs.filter((r) => r.testLoss <= maxLossRatio * unreg.testLoss);
-  if (ok.length) return { run: ok.reduce((a, b) => (b.nfe < a.nfe || (b.nfe === a.nfe && b.testLoss < a.testLoss) ? b : a)), withinBudget: true };
+  if (ok.length)
+    return {
+      run: ok.reduce((a, b) => (b.nfe < a.nfe || (b.nfe === a.nfe && b.testLoss < a.testLoss) ? b : a)),
+      withinBudget: true,
+    };
   return { run: regs.reduce((a, b) => (b.testLoss < a.testLoss ? b : a)), withinBudget: false };
 }

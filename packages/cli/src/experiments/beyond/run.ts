@@ -35,17 +35,31 @@ export interface RegulariserRow {
   diverged?: boolean;
 }
 
-const NAMES: Record<SpeedRegulariser, (order: number) => string> = { rk: (k) => `R_${k}`, rnode: () => 'RNODE', ernode: () => 'ERNODE', srnode: () => 'SRNODE' };
-export const regulariserName = (reg: 'none' | SpeedRegulariser, order: number): string => (reg === 'none' ? 'none' : NAMES[reg](order));
+const NAMES: Record<SpeedRegulariser, (order: number) => string> = {
+  rk: (k) => `R_${k}`,
+  rnode: () => 'RNODE',
+  ernode: () => 'ERNODE',
+  srnode: () => 'SRNODE',
+};
+export const regulariserName = (reg: 'none' | SpeedRegulariser, order: number): string =>
+  reg === 'none' ? 'none' : NAMES[reg](order);
 
 /** The MNIST block's terms for a regulariser at λ (RNODE: both terms at λ, as Finlay et al.). */
 export function mnistTerms(reg: 'none' | SpeedRegulariser, lambda: number, order: number): TermConfig[] {
   switch (reg) {
-    case 'none': return [];
-    case 'rk': return [{ kind: 'taylor', order, lambda }];
-    case 'rnode': return [{ kind: 'kinetic', lambda }, { kind: 'jacobianFrobenius', lambda }];
-    case 'ernode': return [{ kind: 'errorEstimate', lambda }];
-    case 'srnode': return [{ kind: 'stiffness', lambda }];
+    case 'none':
+      return [];
+    case 'rk':
+      return [{ kind: 'taylor', order, lambda }];
+    case 'rnode':
+      return [
+        { kind: 'kinetic', lambda },
+        { kind: 'jacobianFrobenius', lambda },
+      ];
+    case 'ernode':
+      return [{ kind: 'errorEstimate', lambda }];
+    case 'srnode':
+      return [{ kind: 'stiffness', lambda }];
   }
 }
 
@@ -59,20 +73,53 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 
 function mnistRow(run: MnistRun, reg: 'none' | SpeedRegulariser, lambda: number, order: number): RegulariserRow {
   return {
-    dataset: 'mnist', regulariser: reg, name: regulariserName(reg, order), lambda, nfe: run.test.nfe, loss: run.test.error, lossKind: 'test error',
-    testCrossEntropy: run.test.loss, trainSeconds: run.trainSeconds, trainCpuSeconds: run.trainCpuSeconds,
-    trainNfeForward: mean(run.records.map((r) => r.nfeForward)), trainNfeBackward: mean(run.records.map((r) => r.nfeBackward)), source: 'this run',
+    dataset: 'mnist',
+    regulariser: reg,
+    name: regulariserName(reg, order),
+    lambda,
+    nfe: run.test.nfe,
+    loss: run.test.error,
+    lossKind: 'test error',
+    testCrossEntropy: run.test.loss,
+    trainSeconds: run.trainSeconds,
+    trainCpuSeconds: run.trainCpuSeconds,
+    trainNfeForward: mean(run.records.map((r) => r.nfeForward)),
+    trainNfeBackward: mean(run.records.map((r) => r.nfeBackward)),
+    source: 'this run',
   };
 }
 
-function runMnist(rt: Runtime, s: BeyondSettings, data: MnistSplit, label: string, reg: 'none' | SpeedRegulariser, lambda: number, hooks: Hooks, extra: Parameters<typeof trainMnist>[3] extends infer O ? Partial<O> : never = {}): MnistRun {
+function runMnist(
+  rt: Runtime,
+  s: BeyondSettings,
+  data: MnistSplit,
+  label: string,
+  reg: 'none' | SpeedRegulariser,
+  lambda: number,
+  hooks: Hooks,
+  extra: Parameters<typeof trainMnist>[3] extends infer O ? Partial<O> : never = {},
+): MnistRun {
   const { order, trainMethod, trainTol } = s.mnist;
   hooks.onRunStart?.(label, s.mnist.iterations);
   const run = trainMnist(rt, s.mnist, data, {
-    lambda, order, method: trainMethod, tol: trainTol, terms: mnistTerms(reg, lambda, order), ...extra,
-    onIteration: (r: IterationRecord) => hooks.onIteration?.(r.iteration + 1, { loss: r.loss.toFixed(3), nfeF: r.nfeForward, nfeB: r.nfeBackward, lambda: r.lambda === undefined ? '-' : r.lambda.toExponential(2) }),
+    lambda,
+    order,
+    method: trainMethod,
+    tol: trainTol,
+    terms: mnistTerms(reg, lambda, order),
+    ...extra,
+    onIteration: (r: IterationRecord) =>
+      hooks.onIteration?.(r.iteration + 1, {
+        loss: r.loss.toFixed(3),
+        nfeF: r.nfeForward,
+        nfeB: r.nfeBackward,
+        lambda: r.lambda === undefined ? '-' : r.lambda.toExponential(2),
+      }),
   });
-  hooks.onRunEnd?.(label, `test NFE ${run.test.nfe.toFixed(1)}, test error ${(100 * run.test.error).toFixed(2)} %, training ${run.trainCpuSeconds.toFixed(1)} s CPU (${run.trainSeconds.toFixed(1)} s wall)`);
+  hooks.onRunEnd?.(
+    label,
+    `test NFE ${run.test.nfe.toFixed(1)}, test error ${(100 * run.test.error).toFixed(2)} %, training ${run.trainCpuSeconds.toFixed(1)} s CPU (${run.trainSeconds.toFixed(1)} s wall)`,
+  );
   return run;
 }
 
@@ -80,7 +127,15 @@ function runMnist(rt: Runtime, s: BeyondSettings, data: MnistSplit, label: strin
 export function mnistComparison(rt: Runtime, s: BeyondSettings, data: MnistSplit, hooks: Hooks = {}): RegulariserRow[] {
   const rows = [mnistRow(runMnist(rt, s, data, 'mnist none', 'none', 0, hooks), 'none', 0, s.mnist.order)];
   for (const reg of ['rk', 'rnode', 'ernode', 'srnode'] as const) {
-    for (const lambda of s.mnistLambdas[reg]) rows.push(mnistRow(runMnist(rt, s, data, `mnist ${regulariserName(reg, s.mnist.order)} λ=${lambda}`, reg, lambda, hooks), reg, lambda, s.mnist.order));
+    for (const lambda of s.mnistLambdas[reg])
+      rows.push(
+        mnistRow(
+          runMnist(rt, s, data, `mnist ${regulariserName(reg, s.mnist.order)} λ=${lambda}`, reg, lambda, hooks),
+          reg,
+          lambda,
+          s.mnist.order,
+        ),
+      );
   }
   return rows;
 }
@@ -108,21 +163,49 @@ export interface BudgetRun {
 }
 
 /** R_K with λ tuned online to fraction × unregNfe, per fraction. */
-export function mnistBudgets(rt: Runtime, s: BeyondSettings, data: MnistSplit, unregNfe: number, hooks: Hooks = {}): BudgetRun[] {
+export function mnistBudgets(
+  rt: Runtime,
+  s: BeyondSettings,
+  data: MnistSplit,
+  unregNfe: number,
+  hooks: Hooks = {},
+): BudgetRun[] {
   return s.budgetFractions.map((fraction) => {
     const target = fraction * unregNfe;
     const c = s.control;
     // R_K's configured λ is 1, so the controller's lambdaScale is λ itself.
     const run = runMnist(rt, s, data, `budget ${fraction}× = ${target.toFixed(1)} NFE`, 'rk', 1, hooks, {
       lambdaControl: {
-        targetNfe: target, solver: measureSolver('dopri5', s.mnist.evalTol), batch: c.batch, every: c.every, gain: c.gain,
-        initialLambda: c.initialLambda, minLambda: c.minLambda, maxLambda: c.maxLambda, start: c.start, ratchet: c.ratchet, proportional: c.proportional,
+        targetNfe: target,
+        solver: measureSolver('dopri5', s.mnist.evalTol),
+        batch: c.batch,
+        every: c.every,
+        gain: c.gain,
+        initialLambda: c.initialLambda,
+        minLambda: c.minLambda,
+        maxLambda: c.maxLambda,
+        start: c.start,
+        ratchet: c.ratchet,
+        proportional: c.proportional,
       },
     });
-    const trace = run.records.map((r) => ({ iteration: r.iteration, lambda: r.lambda!, loss: r.loss, ...(r.nfeMeasured !== undefined ? { nfeMeasured: r.nfeMeasured } : {}) }));
+    const trace = run.records.map((r) => ({
+      iteration: r.iteration,
+      lambda: r.lambda!,
+      loss: r.loss,
+      ...(r.nfeMeasured !== undefined ? { nfeMeasured: r.nfeMeasured } : {}),
+    }));
     return {
-      fraction, target, reachedNfe: run.test.nfe, trainNfe: run.train.nfe, testError: run.test.error, testCrossEntropy: run.test.loss,
-      finalLambda: trace[trace.length - 1]?.lambda ?? c.initialLambda, trainSeconds: run.trainSeconds, trainCpuSeconds: run.trainCpuSeconds, trace,
+      fraction,
+      target,
+      reachedNfe: run.test.nfe,
+      trainNfe: run.train.nfe,
+      testError: run.test.error,
+      testCrossEntropy: run.test.loss,
+      finalLambda: trace[trace.length - 1]?.lambda ?? c.initialLambda,
+      trainSeconds: run.trainSeconds,
+      trainCpuSeconds: run.trainCpuSeconds,
+      trace,
     };
   });
 }
@@ -135,16 +218,37 @@ export function cnfComparison(rt: Runtime, s: BeyondSettings, data: DensityData,
     const name = reg === 'none' ? 'none' : reg === 'rk' ? 'R_2' : regulariserName(reg, 2);
     const label = `${s.cnf.dataset} ${name}${reg === 'none' ? '' : ` λ=${lambda}`}`;
     hooks.onRunStart?.(label, s.cnf.iterations);
-    const row = trainRow(rt, data, s.cnf, reg === 'none' ? 'none' : CNF_REG[reg], 'dopri5', lambda, (p: RowProgress) => hooks.onIteration?.(p.iteration + 1, { loss: p.loss.toFixed(3), nfeF: p.nfeForward, nfeB: p.nfeBackward, lambda: '-' }));
+    const row = trainRow(rt, data, s.cnf, reg === 'none' ? 'none' : CNF_REG[reg], 'dopri5', lambda, (p: RowProgress) =>
+      hooks.onIteration?.(p.iteration + 1, {
+        loss: p.loss.toFixed(3),
+        nfeF: p.nfeForward,
+        nfeB: p.nfeBackward,
+        lambda: '-',
+      }),
+    );
     const e = row.evals[0];
-    hooks.onRunEnd?.(label, `NFE ${e.nfe}, test NLL ${e.nll.toFixed(4)}, training ${row.trainCpuSeconds.toFixed(1)} s CPU${row.diverged ? ` (diverged: ${row.failure})` : ''}`);
+    hooks.onRunEnd?.(
+      label,
+      `NFE ${e.nfe}, test NLL ${e.nll.toFixed(4)}, training ${row.trainCpuSeconds.toFixed(1)} s CPU${row.diverged ? ` (diverged: ${row.failure})` : ''}`,
+    );
     return {
-      dataset: s.cnf.dataset, regulariser: reg, name, lambda: reg === 'none' ? 0 : lambda, nfe: e.nfe, loss: e.nll, lossKind: 'test NLL',
-      trainSeconds: row.trainSeconds, trainCpuSeconds: row.trainCpuSeconds, trainNfeForward: row.trainNfeForward, trainNfeBackward: row.trainNfeBackward,
-      source: 'this run', ...(row.diverged ? { diverged: true } : {}),
+      dataset: s.cnf.dataset,
+      regulariser: reg,
+      name,
+      lambda: reg === 'none' ? 0 : lambda,
+      nfe: e.nfe,
+      loss: e.nll,
+      lossKind: 'test NLL',
+      trainSeconds: row.trainSeconds,
+      trainCpuSeconds: row.trainCpuSeconds,
+      trainNfeForward: row.trainNfeForward,
+      trainNfeBackward: row.trainNfeBackward,
+      source: 'this run',
+      ...(row.diverged ? { diverged: true } : {}),
     };
   };
   const rows = [one('none', 0)];
-  for (const reg of ['rk', 'rnode', 'ernode', 'srnode'] as const) for (const lambda of s.cnfLambdas[reg]) rows.push(one(reg, lambda));
+  for (const reg of ['rk', 'rnode', 'ernode', 'srnode'] as const)
+    for (const lambda of s.cnfLambdas[reg]) rows.push(one(reg, lambda));
   return rows;
 }

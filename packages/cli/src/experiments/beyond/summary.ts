@@ -21,14 +21,38 @@ export interface Sweep {
   mismatched: string[];
 }
 
-const SAME_KEYS: (keyof MnistSettings)[] = ['digits', 'testFraction', 'iterations', 'epochs', 'batchSize', 'lr', 'momentum', 'warmup', 'order', 'trainMethod', 'trainTol', 'evalTol', 'nfeBatch', 'seed'];
+const SAME_KEYS: (keyof MnistSettings)[] = [
+  'digits',
+  'testFraction',
+  'iterations',
+  'epochs',
+  'batchSize',
+  'lr',
+  'momentum',
+  'warmup',
+  'order',
+  'trainMethod',
+  'trainTol',
+  'evalTol',
+  'nfeBatch',
+  'seed',
+];
 
 /** The sweep of an MNIST results file (null when the file is absent). */
 export function readSweep(path: string, s: MnistSettings): Sweep | null {
   if (!existsSync(path)) return null;
-  const json = JSON.parse(readFileSync(path, 'utf8')) as { sweep: { lambda: number; nfe_test: number; test_error: number; train_cpu_seconds: number; train_seconds: number }[]; settings: Partial<MnistSettings> };
+  const json = JSON.parse(readFileSync(path, 'utf8')) as {
+    sweep: { lambda: number; nfe_test: number; test_error: number; train_cpu_seconds: number; train_seconds: number }[];
+    settings: Partial<MnistSettings>;
+  };
   const mismatched = SAME_KEYS.filter((k) => JSON.stringify(json.settings?.[k]) !== JSON.stringify(s[k])).map(String);
-  const points = (json.sweep ?? []).map((r) => ({ lambda: r.lambda, nfe: r.nfe_test, testError: r.test_error, trainCpuSeconds: r.train_cpu_seconds, trainSeconds: r.train_seconds }));
+  const points = (json.sweep ?? []).map((r) => ({
+    lambda: r.lambda,
+    nfe: r.nfe_test,
+    testError: r.test_error,
+    trainCpuSeconds: r.train_cpu_seconds,
+    trainSeconds: r.train_seconds,
+  }));
   return { path, points, settingsMatch: mismatched.length === 0, mismatched };
 }
 
@@ -39,8 +63,11 @@ export function sweepErrorAt(points: readonly SweepPoint[], nfe: number): number
   if (nfe <= sorted[0].nfe) return sorted[0].testError;
   if (nfe >= sorted[sorted.length - 1].nfe) return sorted[sorted.length - 1].testError;
   const i = sorted.findIndex((p) => p.nfe >= nfe);
-  const lo = sorted[i - 1], hi = sorted[i];
-  return hi.nfe === lo.nfe ? Math.min(lo.testError, hi.testError) : lo.testError + ((hi.testError - lo.testError) * (nfe - lo.nfe)) / (hi.nfe - lo.nfe);
+  const lo = sorted[i - 1],
+    hi = sorted[i];
+  return hi.nfe === lo.nfe
+    ? Math.min(lo.testError, hi.testError)
+    : lo.testError + ((hi.testError - lo.testError) * (nfe - lo.nfe)) / (hi.nfe - lo.nfe);
 }
 
 /** The lowest test error among sweep runs whose NFE is at most `nfe` × (1 + slack) (null if none). */
@@ -72,7 +99,12 @@ export interface BudgetSummary {
   trace: { iteration: number; lambda: number; loss: number; nfeMeasured?: number }[];
 }
 
-export function summariseBudgets(runs: readonly BudgetRun[], sweep: Sweep | null, tolerance: number, marginPp: number): BudgetSummary[] {
+export function summariseBudgets(
+  runs: readonly BudgetRun[],
+  sweep: Sweep | null,
+  tolerance: number,
+  marginPp: number,
+): BudgetSummary[] {
   return runs.map((r) => {
     const miss = r.reachedNfe / r.target - 1;
     const at = sweep ? sweepErrorAt(sweep.points, r.reachedNfe) : NaN;
@@ -81,28 +113,62 @@ export function summariseBudgets(runs: readonly BudgetRun[], sweep: Sweep | null
     const withinTolerance = Math.abs(miss) <= tolerance + 1e-12;
     const errorMet = Number.isFinite(pp) && pp <= marginPp + 1e-9;
     return {
-      fraction: r.fraction, target: r.target, reached_nfe: r.reachedNfe, train_nfe: r.trainNfe, relative_miss: miss, within_tolerance: withinTolerance,
-      test_error: r.testError, sweep_error_at_nfe: at, best_sweep_run: best && { lambda: best.lambda, nfe: best.nfe, test_error: best.testError },
-      error_vs_sweep_pp: pp, error_target_met: errorMet, target_met: withinTolerance && errorMet, final_lambda: r.finalLambda,
-      train_seconds: r.trainSeconds, train_cpu_seconds: r.trainCpuSeconds, trace: r.trace,
+      fraction: r.fraction,
+      target: r.target,
+      reached_nfe: r.reachedNfe,
+      train_nfe: r.trainNfe,
+      relative_miss: miss,
+      within_tolerance: withinTolerance,
+      test_error: r.testError,
+      sweep_error_at_nfe: at,
+      best_sweep_run: best && { lambda: best.lambda, nfe: best.nfe, test_error: best.testError },
+      error_vs_sweep_pp: pp,
+      error_target_met: errorMet,
+      target_met: withinTolerance && errorMet,
+      final_lambda: r.finalLambda,
+      train_seconds: r.trainSeconds,
+      train_cpu_seconds: r.trainCpuSeconds,
+      trace: r.trace,
     };
   });
 }
 
 /** The sweep's R_K runs as comparison rows (source: the sweep file), when its settings match. */
 export function sweepRows(sweep: Sweep, order: number): RegulariserRow[] {
-  return sweep.points.filter((p) => p.lambda > 0).map((p) => ({
-    dataset: 'mnist', regulariser: 'rk' as const, name: `R_${order}`, lambda: p.lambda, nfe: p.nfe, loss: p.testError, lossKind: 'test error' as const,
-    trainSeconds: p.trainSeconds, trainCpuSeconds: p.trainCpuSeconds, trainNfeForward: NaN, trainNfeBackward: NaN, source: sweep.path,
-  }));
+  return sweep.points
+    .filter((p) => p.lambda > 0)
+    .map((p) => ({
+      dataset: 'mnist',
+      regulariser: 'rk' as const,
+      name: `R_${order}`,
+      lambda: p.lambda,
+      nfe: p.nfe,
+      loss: p.testError,
+      lossKind: 'test error' as const,
+      trainSeconds: p.trainSeconds,
+      trainCpuSeconds: p.trainCpuSeconds,
+      trainNfeForward: NaN,
+      trainNfeBackward: NaN,
+      source: sweep.path,
+    }));
 }
 
 /** A results file's rows in snake_case. */
 export function regulariserJson(r: RegulariserRow) {
   return {
-    dataset: r.dataset, regulariser: r.regulariser, name: r.name, lambda: r.lambda, nfe: r.nfe, loss: r.loss, loss_kind: r.lossKind,
+    dataset: r.dataset,
+    regulariser: r.regulariser,
+    name: r.name,
+    lambda: r.lambda,
+    nfe: r.nfe,
+    loss: r.loss,
+    loss_kind: r.lossKind,
     ...(r.testCrossEntropy !== undefined ? { test_cross_entropy: r.testCrossEntropy } : {}),
-    train_time_s: r.trainSeconds, train_cpu_s: r.trainCpuSeconds, train_nfe_forward: r.trainNfeForward, train_nfe_backward: r.trainNfeBackward,
-    source: r.source, ...(r.diverged ? { diverged: true } : {}),
+    train_time_s: r.trainSeconds,
+    train_cpu_s: r.trainCpuSeconds,
+    train_nfe_forward: r.trainNfeForward,
+    train_nfe_backward: r.trainNfeBackward,
+    source: r.source,
+    ...(r.diverged ? { diverged: true } : {}),
   };
 }

@@ -4,7 +4,16 @@
 // from one seed, [n, D] row-major.
 import { ArgumentError, Rng } from 'taynode';
 
-export const TOY_DATASETS = ['8gaussians', 'pinwheel', '2spirals', 'checkerboard', 'rings', 'moons', 'circles', 'swissroll'] as const;
+export const TOY_DATASETS = [
+  '8gaussians',
+  'pinwheel',
+  '2spirals',
+  'checkerboard',
+  'rings',
+  'moons',
+  'circles',
+  'swissroll',
+] as const;
 export const HIGH_DIM_DATASETS = ['mixture16'] as const;
 export const DATASETS = [...TOY_DATASETS, ...HIGH_DIM_DATASETS] as const;
 export type ToyDatasetName = (typeof TOY_DATASETS)[number];
@@ -25,13 +34,17 @@ const TAU = 2 * Math.PI;
 export function sampleToy(name: ToyDatasetName, n: number, rng: Rng): Float64Array {
   if (!Number.isInteger(n) || n < 1) throw new ArgumentError('n', 'a positive integer', n);
   const out = new Float64Array(2 * n);
-  const put = (i: number, x: number, y: number) => { out[2 * i] = x; out[2 * i + 1] = y; };
+  const put = (i: number, x: number, y: number) => {
+    out[2 * i] = x;
+    out[2 * i + 1] = y;
+  };
   switch (name) {
     case '8gaussians': {
       // centres on the circle of radius 4 every 45°, σ = 0.5, all divided by 1.414
       for (let i = 0; i < n; i++) {
         const k = rng.int(8);
         const a = (k * TAU) / 8;
+        // biome-ignore lint/suspicious/noApproximativeNumericConstant: FFJORD's own divisor (1.414, not √2), kept for the same data
         put(i, (4 * Math.cos(a) + 0.5 * rng.normal()) / 1.414, (4 * Math.sin(a) + 0.5 * rng.normal()) / 1.414);
       }
       break;
@@ -42,14 +55,17 @@ export function sampleToy(name: ToyDatasetName, n: number, rng: Rng): Float64Arr
       const rows: [number, number][] = [];
       for (let c = 0; c < 5; c++) {
         for (let j = 0; j < perClass; j++) {
-          const r = 1 + 0.3 * rng.normal(), s = 0.1 * rng.normal();
+          const r = 1 + 0.3 * rng.normal(),
+            s = 0.1 * rng.normal();
           const angle = (c * TAU) / 5 + 0.25 * Math.exp(r);
           rows.push([2 * (r * Math.cos(angle) - s * Math.sin(angle)), 2 * (r * Math.sin(angle) + s * Math.cos(angle))]);
         }
       }
       // n not a multiple of 5: FFJORD returns 5·⌊n/5⌋ points; we top up with arms drawn at random
       while (rows.length < n) {
-        const c = rng.int(5), r = 1 + 0.3 * rng.normal(), s = 0.1 * rng.normal();
+        const c = rng.int(5),
+          r = 1 + 0.3 * rng.normal(),
+          s = 0.1 * rng.normal();
         const angle = (c * TAU) / 5 + 0.25 * Math.exp(r);
         rows.push([2 * (r * Math.cos(angle) - s * Math.sin(angle)), 2 * (r * Math.sin(angle) + s * Math.cos(angle))]);
       }
@@ -62,7 +78,8 @@ export function sampleToy(name: ToyDatasetName, n: number, rng: Rng): Float64Arr
       for (let i = 0; i < n; i++) {
         const t = Math.sqrt(rng.uniform()) * 540 * (TAU / 360);
         const sign = i < half ? 1 : -1;
-        const x = -Math.cos(t) * t + 0.5 * rng.uniform(), y = Math.sin(t) * t + 0.5 * rng.uniform();
+        const x = -Math.cos(t) * t + 0.5 * rng.uniform(),
+          y = Math.sin(t) * t + 0.5 * rng.uniform();
         put(i, (sign * x) / 3 + 0.1 * rng.normal(), (sign * y) / 3 + 0.1 * rng.normal());
       }
       break;
@@ -90,17 +107,25 @@ export function sampleToy(name: ToyDatasetName, n: number, rng: Rng): Float64Arr
     }
     case 'moons': {
       // sklearn make_moons(noise=0.1), then ×2 + (−1, −0.2)
-      const outer = Math.floor(n / 2), inner = n - outer;
+      const outer = Math.floor(n / 2),
+        inner = n - outer;
       const rows: [number, number][] = [];
-      for (let j = 0; j < outer; j++) { const a = outer > 1 ? (Math.PI * j) / (outer - 1) : 0; rows.push([Math.cos(a), Math.sin(a)]); }
-      for (let j = 0; j < inner; j++) { const a = inner > 1 ? (Math.PI * j) / (inner - 1) : 0; rows.push([1 - Math.cos(a), 1 - Math.sin(a) - 0.5]); }
+      for (let j = 0; j < outer; j++) {
+        const a = outer > 1 ? (Math.PI * j) / (outer - 1) : 0;
+        rows.push([Math.cos(a), Math.sin(a)]);
+      }
+      for (let j = 0; j < inner; j++) {
+        const a = inner > 1 ? (Math.PI * j) / (inner - 1) : 0;
+        rows.push([1 - Math.cos(a), 1 - Math.sin(a) - 0.5]);
+      }
       rng.shuffle(rows);
       rows.forEach(([x, y], i) => put(i, 2 * (x + 0.1 * rng.normal()) - 1, 2 * (y + 0.1 * rng.normal()) - 0.2));
       break;
     }
     case 'circles': {
       // sklearn make_circles(factor=0.5, noise=0.08), then ×3
-      const outer = Math.floor(n / 2), inner = n - outer;
+      const outer = Math.floor(n / 2),
+        inner = n - outer;
       const rows: [number, number][] = [];
       for (let j = 0; j < outer; j++) rows.push([Math.cos((TAU * j) / outer), Math.sin((TAU * j) / outer)]);
       for (let j = 0; j < inner; j++) rows.push([0.5 * Math.cos((TAU * j) / inner), 0.5 * Math.sin((TAU * j) / inner)]);
@@ -141,8 +166,11 @@ export interface GaussianMixture {
 }
 
 export function mixture16(seed: number): GaussianMixture {
-  const dim = 16, rng = new Rng(seed + 7919);
-  const centres: Float64Array[] = [], rotations: Float64Array[] = [], scales: Float64Array[] = [];
+  const dim = 16,
+    rng = new Rng(seed + 7919);
+  const centres: Float64Array[] = [],
+    rotations: Float64Array[] = [],
+    scales: Float64Array[] = [];
   for (let k = 0; k < 8; k++) {
     const v = rng.fill(new Float64Array(dim), (r) => r.normal());
     const norm = Math.hypot(...v);
@@ -155,7 +183,9 @@ export function mixture16(seed: number): GaussianMixture {
 
 /** n draws [n, D]: a component uniformly, then c_k + Q_k·(S_k ⊙ ε). */
 export function sampleMixture(m: GaussianMixture, n: number, rng: Rng): Float64Array {
-  const D = m.dim, out = new Float64Array(n * D), e = new Float64Array(D);
+  const D = m.dim,
+    out = new Float64Array(n * D),
+    e = new Float64Array(D);
   for (let i = 0; i < n; i++) {
     const k = rng.int(m.centres.length);
     for (let c = 0; c < D; c++) e[c] = m.scales[k][c] * rng.normal();
@@ -170,8 +200,11 @@ export function sampleMixture(m: GaussianMixture, n: number, rng: Rng): Float64A
 
 /** log p(x) of each row under the mixture (log-sum-exp over the components). */
 export function mixtureLogDensity(m: GaussianMixture, x: Float64Array): Float64Array {
-  const D = m.dim, K = m.centres.length, n = x.length / D;
-  const out = new Float64Array(n), logs = new Float64Array(K);
+  const D = m.dim,
+    K = m.centres.length,
+    n = x.length / D;
+  const out = new Float64Array(n),
+    logs = new Float64Array(K);
   const logNorm = m.scales.map((s) => -s.reduce((a, v) => a + Math.log(v), 0) - 0.5 * D * Math.log(2 * Math.PI));
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < K; k++) {
@@ -211,7 +244,8 @@ export function randomRotation(D: number, rng: Rng): Float64Array {
 /** Column means and standard deviations of [n, D] rows. */
 export function columnMoments(x: Float64Array, D: number): { mean: Float64Array; std: Float64Array } {
   const n = x.length / D;
-  const mean = new Float64Array(D), std = new Float64Array(D);
+  const mean = new Float64Array(D),
+    std = new Float64Array(D);
   for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) mean[d] += x[i * D + d] / n;
   for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) std[d] += (x[i * D + d] - mean[d]) ** 2 / n;
   return { mean, std: std.map(Math.sqrt) };
@@ -219,14 +253,20 @@ export function columnMoments(x: Float64Array, D: number): { mean: Float64Array;
 
 /** The named set's train and test splits, both from `seed` (the test set from a separate stream). */
 export function makeDataset(name: string, trainSize: number, testSize: number, seed: number): DensityData {
-  if (!(DATASETS as readonly string[]).includes(name)) throw new ArgumentError('dataset', `one of ${DATASETS.join(', ')}`, name);
-  for (const [arg, v] of [['trainSize', trainSize], ['testSize', testSize]] as const) {
+  if (!(DATASETS as readonly string[]).includes(name))
+    throw new ArgumentError('dataset', `one of ${DATASETS.join(', ')}`, name);
+  for (const [arg, v] of [
+    ['trainSize', trainSize],
+    ['testSize', testSize],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ArgumentError(arg, 'a positive integer', v);
   }
-  const trainRng = new Rng(seed + 101), testRng = new Rng(seed + 202);
+  const trainRng = new Rng(seed + 101),
+    testRng = new Rng(seed + 202);
   if (name === 'mixture16') {
     const m = mixture16(seed);
-    const train = sampleMixture(m, trainSize, trainRng), test = sampleMixture(m, testSize, testRng);
+    const train = sampleMixture(m, trainSize, trainRng),
+      test = sampleMixture(m, testSize, testRng);
     const logp = mixtureLogDensity(m, test);
     // standardise both splits with the training split's moments (as MINIBOONE's preprocessing does);
     // the density of y = (x − μ)/σ is p(x)·Π σ, so the true NLL shifts by −Σ log σ

@@ -3,7 +3,17 @@
 // Data sit at t0 = 0 and the standard normal base at t1 = 1. This file holds what a row of Table 2
 // needs around that block: its training terms and solver, the exact-trace test NLL with its NFE at a
 // tolerance, and sampling by solving backwards from the base.
-import { ArgumentError, type Rng, type Runtime, NeuralOde, type SolverConfig, type TermConfig, type NoiseKind, type LayerSpec, OdeSolverError } from 'taynode';
+import {
+  ArgumentError,
+  type Rng,
+  type Runtime,
+  NeuralOde,
+  type SolverConfig,
+  type TermConfig,
+  type NoiseKind,
+  type LayerSpec,
+  OdeSolverError,
+} from 'taynode';
 
 /** Table 2's rows, plus Pal et al.'s ERNODE and SRNODE (step terms; `taynode beyond` compares them all). */
 export type Regulariser = 'none' | 'rnode' | 'r2' | 'r3' | 'ernode' | 'srnode';
@@ -19,7 +29,7 @@ export function parseTrainSolver(text: string): TrainSolver {
   if (text === 'dopri5') return { method: 'dopri5' };
   const m = /^rk4-(\d+)$/.exec(text);
   if (m && Number(m[1]) >= 1 && Number(m[1]) <= 1000) return { method: 'rk4', steps: Number(m[1]) };
-  throw new ArgumentError('solver', "dopri5 or rk4-<steps> (steps in [1, 1000], e.g. rk4-8)", text);
+  throw new ArgumentError('solver', 'dopri5 or rk4-<steps> (steps in [1, 1000], e.g. rk4-8)', text);
 }
 
 export const solverName = (s: TrainSolver): string => (s.method === 'dopri5' ? 'dopri5' : `rk4-${s.steps}`);
@@ -43,13 +53,20 @@ export function flowDynamics(dim: number, hidden: readonly number[], activation:
 export function trainingTerms(reg: Regulariser, lambda: number, noise: NoiseKind): TermConfig[] {
   const density: TermConfig = { kind: 'logDensity', estimator: 'hutchinson', noise };
   switch (reg) {
-    case 'none': return [density];
-    case 'rnode': return [density, { kind: 'kinetic', lambda }, { kind: 'jacobianFrobenius', lambda, noise }];
-    case 'r2': return [density, { kind: 'taylor', order: 2, lambda }];
-    case 'r3': return [density, { kind: 'taylor', order: 3, lambda }];
-    case 'ernode': return [density, { kind: 'errorEstimate', lambda }];
-    case 'srnode': return [density, { kind: 'stiffness', lambda }];
-    default: throw new ArgumentError('regulariser', `one of ${[...REGULARISERS, 'ernode', 'srnode'].join(', ')}`, reg);
+    case 'none':
+      return [density];
+    case 'rnode':
+      return [density, { kind: 'kinetic', lambda }, { kind: 'jacobianFrobenius', lambda, noise }];
+    case 'r2':
+      return [density, { kind: 'taylor', order: 2, lambda }];
+    case 'r3':
+      return [density, { kind: 'taylor', order: 3, lambda }];
+    case 'ernode':
+      return [density, { kind: 'errorEstimate', lambda }];
+    case 'srnode':
+      return [density, { kind: 'stiffness', lambda }];
+    default:
+      throw new ArgumentError('regulariser', `one of ${[...REGULARISERS, 'ernode', 'srnode'].join(', ')}`, reg);
   }
 }
 
@@ -71,12 +88,25 @@ export interface CreateFlowOptions {
 }
 
 /** A fresh flow (weights drawn from `rng`) training with `terms` under `solver`. */
-export function createFlow(rt: Runtime, o: CreateFlowOptions, terms: TermConfig[], solver: SolverConfig, rng: Rng): NeuralOde {
-  return NeuralOde.create(rt, { dynamics: flowDynamics(o.dim, o.hidden, o.activation), terms, solver, t0: 0, t1: 1 }, rng);
+export function createFlow(
+  rt: Runtime,
+  o: CreateFlowOptions,
+  terms: TermConfig[],
+  solver: SolverConfig,
+  rng: Rng,
+): NeuralOde {
+  return NeuralOde.create(
+    rt,
+    { dynamics: flowDynamics(o.dim, o.hidden, o.activation), terms, solver, t0: 0, t1: 1 },
+    rng,
+  );
 }
 
 /** The same weights (shared Parameters) with other terms, solver or times. */
-export function withSettings(flow: NeuralOde, change: { terms?: TermConfig[]; solver?: SolverConfig; t0?: number; t1?: number }): NeuralOde {
+export function withSettings(
+  flow: NeuralOde,
+  change: { terms?: TermConfig[]; solver?: SolverConfig; t0?: number; t1?: number },
+): NeuralOde {
   const { regularizers: _, ...config } = flow.config;
   return new NeuralOde(flow.rt, flow.network, { ...config, terms: change.terms ?? config.terms ?? [], ...change });
 }
@@ -107,16 +137,29 @@ export interface DensityEvaluation {
  * Exact-trace −log p(x) of a batch with dopri5 at rtol = atol = `tol`: the test NLL of a row and its
  * evaluation NFE. `estimator: 'hutchinson'` (with `rng`) gives the estimate training sees instead.
  */
-export function evaluateDensity(flow: NeuralOde, x: Float64Array, tol: number, { maxSteps = 100_000, estimator = 'exact', rng }: { maxSteps?: number; estimator?: 'exact' | 'hutchinson'; rng?: Rng } = {}): DensityEvaluation {
+export function evaluateDensity(
+  flow: NeuralOde,
+  x: Float64Array,
+  tol: number,
+  {
+    maxSteps = 100_000,
+    estimator = 'exact',
+    rng,
+  }: { maxSteps?: number; estimator?: 'exact' | 'hutchinson'; rng?: Rng } = {},
+): DensityEvaluation {
   const dim = flow.stateSize;
-  const probe = withSettings(flow, { terms: [{ kind: 'logDensity', estimator }], solver: { method: 'dopri5', rtol: tol, atol: tol, maxSteps, errorNorm: 'all' } });
+  const probe = withSettings(flow, {
+    terms: [{ kind: 'logDensity', estimator }],
+    solver: { method: 'dopri5', rtol: tol, atol: tol, maxSteps, errorNorm: 'all' },
+  });
   try {
     const r = probe.objective(x, new Float64Array(x.length / dim), { gradient: false, rng, loss: ZERO_LOSS });
     const perExample = perExampleNll(r.z1, r.logDensity!, dim);
     const nll = perExample.reduce((a, v) => a + v, 0) / perExample.length;
     return { nll: Number.isFinite(nll) ? nll : NaN, perExample, nfe: r.nfeForward };
   } catch (e) {
-    if (e instanceof OdeSolverError) return { nll: NaN, perExample: new Float64Array(x.length / dim).fill(NaN), nfe: NaN, failure: e.message };
+    if (e instanceof OdeSolverError)
+      return { nll: NaN, perExample: new Float64Array(x.length / dim).fill(NaN), nfe: NaN, failure: e.message };
     throw e;
   }
 }
@@ -125,17 +168,30 @@ export function evaluateDensity(flow: NeuralOde, x: Float64Array, tol: number, {
 const ZERO_LOSS = {
   name: 'none',
   checkTarget() {},
-  evaluate(_rt: Runtime, z1: Float64Array) { return { value: 0, gradient: new Float64Array(z1.length) }; },
+  evaluate(_rt: Runtime, z1: Float64Array) {
+    return { value: 0, gradient: new Float64Array(z1.length) };
+  },
 };
 
 /**
  * `n` samples: base draws z ~ N(0, I) from `rng`, solved backwards from t1 = 1 to t0 = 0 (dopri5 at
  * `tol`); `times` (descending from 1 to 0) also returns the trajectories [times, n, D].
  */
-export function sampleFlow(flow: NeuralOde, n: number, rng: Rng, tol: number, times?: number[]): { samples: Float64Array; zs: Float64Array; base: Float64Array; nfe: number } {
+export function sampleFlow(
+  flow: NeuralOde,
+  n: number,
+  rng: Rng,
+  tol: number,
+  times?: number[],
+): { samples: Float64Array; zs: Float64Array; base: Float64Array; nfe: number } {
   const dim = flow.stateSize;
   const base = rng.fill(new Float64Array(n * dim), (r) => r.normal());
-  const back = withSettings(flow, { terms: [], t0: 1, t1: 0, solver: { method: 'dopri5', rtol: tol, atol: tol, maxSteps: 100_000 } });
+  const back = withSettings(flow, {
+    terms: [],
+    t0: 1,
+    t1: 0,
+    solver: { method: 'dopri5', rtol: tol, atol: tol, maxSteps: 100_000 },
+  });
   const p = back.predict(base, times ? { times } : {});
   return { samples: p.z1, zs: p.zs, base, nfe: p.stats.nfe };
 }

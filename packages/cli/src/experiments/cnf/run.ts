@@ -32,13 +32,28 @@ export function runCnf(rt: Runtime, data: DensityData, s: CnfSettings, hooks: Cn
 }
 
 /** runCnf with every row trained across a worker pool. */
-export function runCnfOn(pool: WorkerPool, rt: Runtime, data: DensityData, s: CnfSettings, hooks: CnfRunHooks = {}): Promise<CnfOutcome> {
+export function runCnfOn(
+  pool: WorkerPool,
+  rt: Runtime,
+  data: DensityData,
+  s: CnfSettings,
+  hooks: CnfRunHooks = {},
+): Promise<CnfOutcome> {
   return runStepsOn(pool, cnfRows(rt, data, s, hooks));
 }
 
 /** The rows in order, each one a step (trained on this thread or across a pool by the driver). */
-function* cnfRows(rt: Runtime, data: DensityData, s: CnfSettings, hooks: CnfRunHooks): Generator<ObjectiveStep<RowResult>, CnfOutcome, RowResult> {
-  function* run(reg: Regulariser, solver: string, lambda: number): Generator<ObjectiveStep<RowResult>, RowResult, RowResult> {
+function* cnfRows(
+  rt: Runtime,
+  data: DensityData,
+  s: CnfSettings,
+  hooks: CnfRunHooks,
+): Generator<ObjectiveStep<RowResult>, CnfOutcome, RowResult> {
+  function* run(
+    reg: Regulariser,
+    solver: string,
+    lambda: number,
+  ): Generator<ObjectiveStep<RowResult>, RowResult, RowResult> {
     hooks.onRowStart?.(rowLabel(reg, solver, lambda), { regulariser: reg, solver, lambda });
     const row = yield {
       single: () => trainRow(rt, data, s, reg, solver, lambda, hooks.onIteration),
@@ -48,15 +63,20 @@ function* cnfRows(rt: Runtime, data: DensityData, s: CnfSettings, hooks: CnfRunH
     return row;
   }
   const table: RowResult[] = [];
-  for (const solver of s.solvers) for (const reg of s.regularisers) table.push(yield* run(reg, solver, lambdaOf(s, reg)));
+  for (const solver of s.solvers)
+    for (const reg of s.regularisers) table.push(yield* run(reg, solver, lambdaOf(s, reg)));
   const sweep = table.filter((r) => r.regulariser === 'r2' && r.solver === 'dopri5');
-  for (const lambda of s.sweepLambdas) if (!sweep.some((r) => r.lambda === lambda)) sweep.push(yield* run('r2', 'dopri5', lambda));
+  for (const lambda of s.sweepLambdas)
+    if (!sweep.some((r) => r.lambda === lambda)) sweep.push(yield* run('r2', 'dopri5', lambda));
   sweep.sort((a, b) => a.lambda - b.lambda);
   return { table, sweep };
 }
 
 /** NLL and NFE of a row at the first evaluation tolerance (FFJORD's 1e-5 by default). */
-export const headline = (r: RowResult): { nll: number; nfe: number } => ({ nll: r.evals[0]?.nll ?? NaN, nfe: r.evals[0]?.nfe ?? NaN });
+export const headline = (r: RowResult): { nll: number; nfe: number } => ({
+  nll: r.evals[0]?.nll ?? NaN,
+  nfe: r.evals[0]?.nfe ?? NaN,
+});
 
 export interface CnfComparison {
   unreg?: RowResult;
@@ -77,20 +97,44 @@ export function compare(outcome: CnfOutcome, budget: number): CnfComparison {
   const adaptive = [...outcome.table, ...outcome.sweep].filter((r) => r.solver === 'dopri5');
   const unreg = adaptive.find((r) => r.regulariser === 'none');
   const rnode = adaptive.find((r) => r.regulariser === 'rnode');
-  const tays = adaptive.filter((r) => (r.regulariser === 'r2' || r.regulariser === 'r3') && Number.isFinite(headline(r).nll) && Number.isFinite(headline(r).nfe));
-  if (!unreg || !tays.length) return { unreg, rnode, withinBudget: false, nfeRatio: NaN, nllChange: NaN, targetMet: false, atLeastAsFewAsRnode: false };
+  const tays = adaptive.filter(
+    (r) =>
+      (r.regulariser === 'r2' || r.regulariser === 'r3') &&
+      Number.isFinite(headline(r).nll) &&
+      Number.isFinite(headline(r).nfe),
+  );
+  if (!unreg || !tays.length)
+    return {
+      unreg,
+      rnode,
+      withinBudget: false,
+      nfeRatio: NaN,
+      nllChange: NaN,
+      targetMet: false,
+      atLeastAsFewAsRnode: false,
+    };
   const base = headline(unreg);
   const ok = tays.filter((r) => headline(r).nll <= base.nll + budget * Math.abs(base.nll));
   const reg = ok.length
-    ? ok.reduce((a, b) => (headline(b).nfe < headline(a).nfe || (headline(b).nfe === headline(a).nfe && headline(b).nll < headline(a).nll) ? b : a))
+    ? ok.reduce((a, b) =>
+        headline(b).nfe < headline(a).nfe || (headline(b).nfe === headline(a).nfe && headline(b).nll < headline(a).nll)
+          ? b
+          : a,
+      )
     : tays.reduce((a, b) => (headline(b).nll < headline(a).nll ? b : a));
   const h = headline(reg);
   const nfeRatio = base.nfe / h.nfe;
   const nllChange = (h.nll - base.nll) / Math.abs(base.nll);
   const rn = rnode ? headline(rnode) : undefined;
   return {
-    unreg, rnode, reg, withinBudget: ok.length > 0, nfeRatio, nllChange,
+    unreg,
+    rnode,
+    reg,
+    withinBudget: ok.length > 0,
+    nfeRatio,
+    nllChange,
     targetMet: ok.length > 0 && nfeRatio >= 1.6,
-    atLeastAsFewAsRnode: rn !== undefined && Number.isFinite(rn.nfe) && h.nfe <= rn.nfe && h.nll <= rn.nll + budget * Math.abs(rn.nll),
+    atLeastAsFewAsRnode:
+      rn !== undefined && Number.isFinite(rn.nfe) && h.nfe <= rn.nfe && h.nll <= rn.nll + budget * Math.abs(rn.nll),
   };
 }

@@ -21,7 +21,14 @@ export function rowJson(r: RowResult, dim: number) {
     train_loss: r.trainLoss,
     train_nfe_forward: r.trainNfeForward,
     train_nfe_backward: r.trainNfeBackward,
-    eval: r.evals.map((e) => ({ tol: e.tol, nll: e.nll, bits_per_dim: bitsPerDim(e.nll, dim), nfe: e.nfe, examples: e.examples, ...(e.failure ? { failure: e.failure } : {}) })),
+    eval: r.evals.map((e) => ({
+      tol: e.tol,
+      nll: e.nll,
+      bits_per_dim: bitsPerDim(e.nll, dim),
+      nfe: e.nfe,
+      examples: e.examples,
+      ...(e.failure ? { failure: e.failure } : {}),
+    })),
   };
 }
 
@@ -40,7 +47,13 @@ export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, ex
     nll_unreg: u.nll,
     nll_reg: g.nll,
     nll_rnode: rn.nll,
-    ...(dim > 2 ? { bits_per_dim_unreg: bitsPerDim(u.nll, dim), bits_per_dim_reg: bitsPerDim(g.nll, dim), bits_per_dim_rnode: bitsPerDim(rn.nll, dim) } : {}),
+    ...(dim > 2
+      ? {
+          bits_per_dim_unreg: bitsPerDim(u.nll, dim),
+          bits_per_dim_reg: bitsPerDim(g.nll, dim),
+          bits_per_dim_rnode: bitsPerDim(rn.nll, dim),
+        }
+      : {}),
     lambda: c.reg?.lambda ?? NaN,
     order,
     nfe_ratio: c.nfeRatio,
@@ -49,7 +62,9 @@ export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, ex
     target_met: c.targetMet,
     at_least_as_few_as_rnode: c.atLeastAsFewAsRnode,
     train_seconds: Object.fromEntries(outcome.table.map((r) => [`${r.regulariser}/${r.solver}`, r.trainSeconds])),
-    train_cpu_seconds: Object.fromEntries(outcome.table.map((r) => [`${r.regulariser}/${r.solver}`, r.trainCpuSeconds])),
+    train_cpu_seconds: Object.fromEntries(
+      outcome.table.map((r) => [`${r.regulariser}/${r.solver}`, r.trainCpuSeconds]),
+    ),
     table: outcome.table.map((r) => rowJson(r, dim)),
     sweep: outcome.sweep.map((r) => rowJson(r, dim)),
     settings: { ...s },
@@ -62,10 +77,27 @@ const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) :
 /** Table 2 as text: one line per row. */
 export function tableText(outcome: CnfOutcome, dim: number): string {
   const tols = outcome.table[0]?.evals.map((e) => e.tol) ?? [];
-  const head = ['training', 'solver', 'λ', 'train s', 'CPU s', ...tols.flatMap((t) => [`NLL@${t}`, ...(dim > 2 ? [`bits/dim@${t}`] : []), `NFE@${t}`])];
+  const head = [
+    'training',
+    'solver',
+    'λ',
+    'train s',
+    'CPU s',
+    ...tols.flatMap((t) => [`NLL@${t}`, ...(dim > 2 ? [`bits/dim@${t}`] : []), `NFE@${t}`]),
+  ];
   const lines = [head.join('\t')];
   for (const r of outcome.table) {
-    lines.push([r.regulariser, r.solver, String(r.lambda), fmt(r.trainSeconds, 1), fmt(r.trainCpuSeconds, 1), ...r.evals.flatMap((e) => [fmt(e.nll), ...(dim > 2 ? [fmt(bitsPerDim(e.nll, dim))] : []), fmt(e.nfe, 0)]), r.diverged ? '(diverged)' : ''].join('\t'));
+    lines.push(
+      [
+        r.regulariser,
+        r.solver,
+        String(r.lambda),
+        fmt(r.trainSeconds, 1),
+        fmt(r.trainCpuSeconds, 1),
+        ...r.evals.flatMap((e) => [fmt(e.nll), ...(dim > 2 ? [fmt(bitsPerDim(e.nll, dim))] : []), fmt(e.nfe, 0)]),
+        r.diverged ? '(diverged)' : '',
+      ].join('\t'),
+    );
   }
   return lines.join('\n');
 }

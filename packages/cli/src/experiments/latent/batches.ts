@@ -25,15 +25,22 @@ export function windowOf(set: PeriodicSet, mode: LatentMode): Window {
   const points = set.times.length;
   const steps = (encoder: number[]) => {
     let most = 0;
-    for (let s = 0; s < set.settings.series; s++) most = Math.max(most, encoder.reduce((n, g) => n + set.mask[s * points + g], 0));
-    if (most === 0) throw new ArgumentError('mode', `observations for the encoder (no series has any in the ${mode} window)`, mode);
+    for (let s = 0; s < set.settings.series; s++)
+      most = Math.max(
+        most,
+        encoder.reduce((n, g) => n + set.mask[s * points + g], 0),
+      );
+    if (most === 0)
+      throw new ArgumentError('mode', `observations for the encoder (no series has any in the ${mode} window)`, mode);
     return most;
   };
   if (mode === 'interp') return { encoder: all, loss: all, steps: steps(all) };
   if (mode !== 'extrap') throw new ArgumentError('mode', "'interp' or 'extrap'", mode);
   const half = set.settings.tMax / 2;
-  const encoder = all.filter((i) => set.times[i] < half), loss = all.filter((i) => set.times[i] >= half);
-  if (encoder.length === 0 || loss.length === 0) throw new ArgumentError('mode', 'a grid with points on both sides of tMax/2 for extrapolation', mode);
+  const encoder = all.filter((i) => set.times[i] < half),
+    loss = all.filter((i) => set.times[i] >= half);
+  if (encoder.length === 0 || loss.length === 0)
+    throw new ArgumentError('mode', 'a grid with points on both sides of tMax/2 for extrapolation', mode);
   return { encoder, loss, steps: steps(encoder) };
 }
 
@@ -65,7 +72,12 @@ export function makeBatch(set: PeriodicSet, window: Window, series: ArrayLike<nu
   for (let b = 0; b < size; b++) {
     const s = series[b];
     const seen = window.encoder.filter((g) => set.mask[s * points + g] === 1);
-    if (seen.length > steps) throw new ArgumentError('series', `series with at most ${steps} observations in the encoder's window (the window's steps)`, seen.length);
+    if (seen.length > steps)
+      throw new ArgumentError(
+        'series',
+        `series with at most ${steps} observations in the encoder's window (the window's steps)`,
+        seen.length,
+      );
     seen.forEach((g, k) => {
       const next = seen[k + 1];
       const at = (b * steps + k) * ENCODER_FEATURES;
@@ -75,7 +87,8 @@ export function makeBatch(set: PeriodicSet, window: Window, series: ArrayLike<nu
     });
   }
   const scored = window.loss.filter((g) => Array.from(series).some((s) => set.mask[s * points + g] === 1));
-  const target = new Float64Array(scored.length * size), mask = new Float64Array(scored.length * size);
+  const target = new Float64Array(scored.length * size),
+    mask = new Float64Array(scored.length * size);
   let observed = 0;
   scored.forEach((g, m) => {
     for (let b = 0; b < size; b++) {

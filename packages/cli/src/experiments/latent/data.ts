@@ -26,7 +26,15 @@ export interface PeriodicSettings {
 }
 
 export const DEFAULT_PERIODIC: PeriodicSettings = {
-  series: 1000, points: 100, tMax: 5, observed: 50, noise: 0.01, offsetStd: 0.1, freqLow: 0.4, freqHigh: 0.8, seed: 0,
+  series: 1000,
+  points: 100,
+  tMax: 5,
+  observed: 50,
+  noise: 0.01,
+  offsetStd: 0.1,
+  freqLow: 0.4,
+  freqHigh: 0.8,
+  seed: 0,
 };
 
 export interface PeriodicSet {
@@ -45,9 +53,15 @@ export interface PeriodicSet {
 }
 
 /** The noise-free series for one draw of (start, end frequency, offset) on a grid. */
-export function periodicSeries(times: ArrayLike<number>, startFreq: number, endFreq: number, offset: number): Float64Array {
+export function periodicSeries(
+  times: ArrayLike<number>,
+  startFreq: number,
+  endFreq: number,
+  offset: number,
+): Float64Array {
   const n = times.length;
-  const t0 = times[0], span = times[n - 1] - t0;
+  const t0 = times[0],
+    span = times[n - 1] - t0;
   const out = new Float64Array(n);
   let phase = 0;
   for (let i = 0; i < n; i++) {
@@ -60,7 +74,8 @@ export function periodicSeries(times: ArrayLike<number>, startFreq: number, endF
 
 export function checkPeriodicSettings(s: PeriodicSettings): void {
   const int = (name: keyof PeriodicSettings, min: number) => {
-    if (!Number.isInteger(s[name]) || (s[name] as number) < min) throw new ArgumentError(name, `an integer ≥ ${min}`, s[name]);
+    if (!Number.isInteger(s[name]) || (s[name] as number) < min)
+      throw new ArgumentError(name, `an integer ≥ ${min}`, s[name]);
   };
   int('series', 1);
   int('points', 2);
@@ -69,13 +84,15 @@ export function checkPeriodicSettings(s: PeriodicSettings): void {
   if (!Number.isSafeInteger(s.seed)) throw new ArgumentError('seed', 'a safe integer', s.seed);
   const finiteAtLeast = (name: keyof PeriodicSettings, min: number, strict: boolean) => {
     const v = s[name] as number;
-    if (typeof v !== 'number' || !Number.isFinite(v) || (strict ? !(v > min) : !(v >= min))) throw new ArgumentError(name, `a finite number ${strict ? '>' : '≥'} ${min}`, v);
+    if (typeof v !== 'number' || !Number.isFinite(v) || (strict ? !(v > min) : !(v >= min)))
+      throw new ArgumentError(name, `a finite number ${strict ? '>' : '≥'} ${min}`, v);
   };
   finiteAtLeast('tMax', 0, true);
   finiteAtLeast('noise', 0, false);
   finiteAtLeast('offsetStd', 0, false);
   finiteAtLeast('freqLow', 0, false);
-  if (!(s.freqHigh >= s.freqLow) || !Number.isFinite(s.freqHigh)) throw new ArgumentError('freqHigh', `a finite frequency ≥ freqLow = ${s.freqLow}`, s.freqHigh);
+  if (!(s.freqHigh >= s.freqLow) || !Number.isFinite(s.freqHigh))
+    throw new ArgumentError('freqHigh', `a finite frequency ≥ freqLow = ${s.freqLow}`, s.freqHigh);
 }
 
 /** The whole set, drawn from one Rng seeded by settings.seed: grid, then per series its parameters, noise and mask. */
@@ -86,8 +103,12 @@ export function periodicSet(settings: PeriodicSettings): PeriodicSet {
   const rest = Float64Array.from({ length: points - 1 }, () => rng.uniformIn(0, tMax)).sort();
   const times = new Float64Array(points);
   times.set(rest, 1);
-  const values = new Float64Array(series * points), clean = new Float64Array(series * points), mask = new Float64Array(series * points);
-  const startFreq = new Float64Array(series), endFreq = new Float64Array(series), offset = new Float64Array(series);
+  const values = new Float64Array(series * points),
+    clean = new Float64Array(series * points),
+    mask = new Float64Array(series * points);
+  const startFreq = new Float64Array(series),
+    endFreq = new Float64Array(series),
+    offset = new Float64Array(series);
   const order = Int32Array.from({ length: points }, (_, i) => i);
   for (let b = 0; b < series; b++) {
     startFreq[b] = rng.uniformIn(settings.freqLow, settings.freqHigh);
@@ -106,8 +127,16 @@ export function periodicSet(settings: PeriodicSettings): PeriodicSet {
 /** The first round(fraction·series) series for training, the rest for testing. */
 export function splitIndices(series: number, trainFraction = 0.8): { train: Int32Array; test: Int32Array } {
   const nTrain = Math.round(trainFraction * series);
-  if (nTrain < 1 || nTrain >= series) throw new ArgumentError('trainFraction', `a split leaving both parts non-empty for ${series} series`, trainFraction);
-  return { train: Int32Array.from({ length: nTrain }, (_, i) => i), test: Int32Array.from({ length: series - nTrain }, (_, i) => nTrain + i) };
+  if (nTrain < 1 || nTrain >= series)
+    throw new ArgumentError(
+      'trainFraction',
+      `a split leaving both parts non-empty for ${series} series`,
+      trainFraction,
+    );
+  return {
+    train: Int32Array.from({ length: nTrain }, (_, i) => i),
+    test: Int32Array.from({ length: series - nTrain }, (_, i) => nTrain + i),
+  };
 }
 
 /**
@@ -118,15 +147,26 @@ export function splitIndices(series: number, trainFraction = 0.8): { train: Int3
  * take fewer steps by rotating at a smaller amplitude (the absolute tolerance then dominates the error
  * norm) or, at the price of the fit, more slowly.
  */
-export function trueDynamicsSolve(set: PeriodicSet, b: number, tol: number, times?: number[]): { x: number[]; stats: SolverStats } {
+export function trueDynamicsSolve(
+  set: PeriodicSet,
+  b: number,
+  tol: number,
+  times?: number[],
+): { x: number[]; stats: SolverStats } {
   const { tMax } = set.settings;
-  const f0 = set.startFreq[b], slope = (set.endFreq[b] - f0) / tMax;
+  const f0 = set.startFreq[b],
+    slope = (set.endFreq[b] - f0) / tMax;
   const ts = times ?? [0, tMax];
-  const r = odeint((_t, y, dy) => {
-    const w = 2 * Math.PI * y[2];
-    dy[0] = w * y[1];
-    dy[1] = -w * y[0];
-    dy[2] = slope;
-  }, [0, 1, f0], ts, { method: 'dopri5', rtol: tol, atol: tol });
+  const r = odeint(
+    (_t, y, dy) => {
+      const w = 2 * Math.PI * y[2];
+      dy[0] = w * y[1];
+      dy[1] = -w * y[0];
+      dy[2] = slope;
+    },
+    [0, 1, f0],
+    ts,
+    { method: 'dopri5', rtol: tol, atol: tol },
+  );
   return { x: r.ys.map((y) => set.offset[b] + y[0]), stats: r.stats };
 }

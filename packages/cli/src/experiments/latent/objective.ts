@@ -37,19 +37,35 @@ export interface LatentObjectiveResult {
   nfeBackward: number;
   /** the posterior mean μ [batch, L] */
   mean: Float64Array;
-  /** read-out at the output times, sample 0 [times, batch] */
+  /** read-out at the output times, sample 0 [times, batch, channels] */
   prediction: Float64Array;
 }
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
-export function latentObjective(model: LatentOde, batch: LatentBatch, options: LatentObjectiveOptions): LatentObjectiveResult {
+export function latentObjective(
+  model: LatentOde,
+  batch: LatentBatch,
+  options: LatentObjectiveOptions,
+): LatentObjectiveResult {
   const { eps, klWeight, sigma } = options;
   const wantGrad = options.gradient ?? true;
-  const L = model.arch.latent, B = batch.size, T = batch.times.length;
-  if (!Array.isArray(eps) || eps.length === 0) throw new ArgumentError('eps', 'one ε array per sample (at least one)', eps);
-  eps.forEach((e, s) => { if (!(e instanceof Float64Array) || e.length !== B * L) throw new ShapeError(`eps[${s}]: expected ${B} × ${L} values, got ${e?.length}`); });
-  if (!(klWeight >= 0) || !Number.isFinite(klWeight)) throw new ArgumentError('klWeight', 'a finite weight ≥ 0', klWeight);
+  const L = model.arch.latent,
+    B = batch.size,
+    T = batch.times.length,
+    C = model.arch.channels ?? 1;
+  if (batch.target.length !== T * B * C || batch.mask.length !== T * B * C)
+    throw new ShapeError(
+      `batch: expected targets and mask of ${T} × ${B} × ${C} (times × series × channels), got ${batch.target.length} and ${batch.mask.length}`,
+    );
+  if (!Array.isArray(eps) || eps.length === 0)
+    throw new ArgumentError('eps', 'one ε array per sample (at least one)', eps);
+  eps.forEach((e, s) => {
+    if (!(e instanceof Float64Array) || e.length !== B * L)
+      throw new ShapeError(`eps[${s}]: expected ${B} × ${L} values, got ${e?.length}`);
+  });
+  if (!(klWeight >= 0) || !Number.isFinite(klWeight))
+    throw new ArgumentError('klWeight', 'a finite weight ≥ 0', klWeight);
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw new ArgumentError('sigma', 'a finite σ > 0', sigma);
   if (batch.observed === 0) throw new ArgumentError('batch', 'a batch with at least one scored observation', 0);
   const rt = model.decoder.rt;
@@ -59,9 +75,12 @@ export function latentObjective(model: LatentOde, batch: LatentBatch, options: L
     const tape = new Tape(rt);
     const ops = tapeOps(tape, 0, { grad: wantGrad });
     const q = model.encoder.apply(ops, tape.constant(Tensor.from(arena, batch.x, B, model.encoder.inputs)), tape);
-    const mean = ops.sliceCols(q, 0, L), logStd = ops.sliceCols(q, L, L);
+    const mean = ops.sliceCols(q, 0, L),
+      logStd = ops.sliceCols(q, L, L);
     // KL(N(μ, σ²) || N(0, 1)) = ½(σ² + μ² − 1) − log σ, averaged over batch and latent dimensions
-    const klVar = tape.mean(tape.sub(tape.affine(tape.add(tape.exp(tape.affine(logStd, 2)), tape.square(mean)), 0.5, -0.5), logStd));
+    const klVar = tape.mean(
+      tape.sub(tape.affine(tape.add(tape.exp(tape.affine(logStd, 2)), tape.square(mean)), 0.5, -0.5), logStd),
+    );
     const kl = klVar.value.data[0];
     const std = tape.exp(logStd);
     const z0s = eps.map((e) => tape.add(mean, tape.mul(std, tape.constant(Tensor.from(arena, e, B, L)))));
@@ -79,9 +98,9 @@ export function latentObjective(model: LatentOde, batch: LatentBatch, options: L
       const pred = model.readout.apply(tapeOps(headTape, 0, { grad: wantGrad }), zs);
       heads.push({ tape: headTape, zs, pred });
       const p = pred.value.data;
-      const r = new Float64Array(T * B);
+      const r = new Float64Array(T * B * C);
       let sq = 0;
-      for (let i = 0; i < T * B; i++) {
+      for (let i = 0; i < T * B * C; i++) {
         r[i] = batch.mask[i] * (p[i] - batch.target[i]);
         sq += r[i] * r[i];
       }
@@ -99,7 +118,8 @@ export function latentObjective(model: LatentOde, batch: LatentBatch, options: L
     let penalty = 0;
     for (const pass of passes) {
       penalty += pass.result.loss;
-      for (const [k, v] of Object.entries(pass.result.regularizers)) regularizers[k] = (regularizers[k] ?? 0) + v / passes.length;
+      for (const [k, v] of Object.entries(pass.result.regularizers))
+        regularizers[k] = (regularizers[k] ?? 0) + v / passes.length;
     }
     let nfeBackward = 0;
     if (wantGrad) {
@@ -107,7 +127,12 @@ export function latentObjective(model: LatentOde, batch: LatentBatch, options: L
       passes.forEach((pass, s) => {
         // ∂L/∂pred = −w_s · ∂ll_s/∂pred = w_s · mask·(pred − x)/(σ²·N)
         const scale = w[s] / (sigma * sigma * batch.observed);
-        const seed = Tensor.from(arena, residuals[s].map((r) => scale * r), T * B, 1);
+        const seed = Tensor.from(
+          arena,
+          residuals[s].map((r) => scale * r),
+          T * B,
+          C,
+        );
         heads[s].tape.backward(heads[s].pred, seed);
         const zbar0 = model.decoder.backward(pass, heads[s].zs.grad!.toFloat64Array());
         nfeBackward += pass.result.nfeBackward;
@@ -116,9 +141,16 @@ export function latentObjective(model: LatentOde, batch: LatentBatch, options: L
       tape.backward(root);
     }
     return {
-      loss: negElbo + penalty, negElbo, logLik, kl, mse, regularizers,
-      nfeForward: passes.reduce((n, p) => n + p.result.nfeForward, 0), nfeBackward,
-      mean: mean.value.toFloat64Array(), prediction: heads[0].pred.value.toFloat64Array(),
+      loss: negElbo + penalty,
+      negElbo,
+      logLik,
+      kl,
+      mse,
+      regularizers,
+      nfeForward: passes.reduce((n, p) => n + p.result.nfeForward, 0),
+      nfeBackward,
+      mean: mean.value.toFloat64Array(),
+      prediction: heads[0].pred.value.toFloat64Array(),
     };
   });
 }
@@ -134,17 +166,23 @@ export function posteriorMean(model: LatentOde, batch: LatentBatch): Float64Arra
   return rt.arena.scope(() => {
     const tape = new Tape(rt);
     const ops = tapeOps(tape, 0, { grad: false });
-    const q = model.encoder.apply(ops, tape.constant(Tensor.from(rt.arena, batch.x, batch.size, model.encoder.inputs)), tape);
+    const q = model.encoder.apply(
+      ops,
+      tape.constant(Tensor.from(rt.arena, batch.x, batch.size, model.encoder.inputs)),
+      tape,
+    );
     return ops.sliceCols(q, 0, model.arch.latent).value.toFloat64Array();
   });
 }
 
-/** The read-out of latent states [rows, L] → [rows] (no gradients). */
+/** The read-out of latent states [rows, L] → [rows, C] (no gradients). */
 export function readOut(model: LatentOde, zs: Float64Array): Float64Array {
   const rt = model.decoder.rt;
   const L = model.arch.latent;
   return rt.arena.scope(() => {
     const tape = new Tape(rt);
-    return model.readout.apply(tapeOps(tape, 0, { grad: false }), tape.constant(Tensor.from(rt.arena, zs, zs.length / L, L))).value.toFloat64Array();
+    return model.readout
+      .apply(tapeOps(tape, 0, { grad: false }), tape.constant(Tensor.from(rt.arena, zs, zs.length / L, L)))
+      .value.toFloat64Array();
   });
 }

@@ -27,7 +27,17 @@ export interface LatentPanel {
  * the figure and the JSON agree; the dots are the evaluations of the series shown, whose mean NFE is
  * stated beside it.
  */
-export function latentPanel(model: LatentOde, set: PeriodicSet, window: Window, series: number[], title: string, tol: number, reported?: { nfe: number; what: string }, dims: [number, number] = [0, 1], samples = 121): LatentPanel {
+export function latentPanel(
+  model: LatentOde,
+  set: PeriodicSet,
+  window: Window,
+  series: number[],
+  title: string,
+  tol: number,
+  reported?: { nfe: number; what: string },
+  dims: [number, number] = [0, 1],
+  samples = 121,
+): LatentPanel {
   const L = model.arch.latent;
   const tMax = model.decoder.config.t1;
   const z0 = posteriorMean(model, makeBatch(set, window, series));
@@ -36,19 +46,24 @@ export function latentPanel(model: LatentOde, set: PeriodicSet, window: Window, 
   const k = series.length;
   const lines: LatentPanel['lines'] = [];
   times.forEach((t, m) => {
-    for (let b = 0; b < k; b++) lines.push({ series: series[b], t, a: fine[(m * k + b) * L + dims[0]], b: fine[(m * k + b) * L + dims[1]] });
+    for (let b = 0; b < k; b++)
+      lines.push({ series: series[b], t, a: fine[(m * k + b) * L + dims[0]], b: fine[(m * k + b) * L + dims[1]] });
   });
   const evaluations: LatentPanel['evaluations'] = [];
   let nfe = 0;
   series.forEach((s, b) => {
     nfe += model.decoder.predict(z0.slice(b * L, (b + 1) * L), {
       solver: { method: 'dopri5', rtol: tol, atol: tol },
-      onEvaluation: (_t, z) => { evaluations.push({ series: s, a: z[dims[0]], b: z[dims[1]] }); },
+      onEvaluation: (_t, z) => {
+        evaluations.push({ series: s, a: z[dims[0]], b: z[dims[1]] });
+      },
     }).stats.nfe;
   });
   nfe /= k;
   const shown = `dots: the ${k} series shown, mean NFE ${nfe.toFixed(1)}`;
-  const full = reported ? `${title}: mean NFE ${reported.nfe.toFixed(1)} per series over ${reported.what} (tol ${tol}); ${shown}` : `${title}: mean NFE ${nfe.toFixed(1)} per series (tol ${tol})`;
+  const full = reported
+    ? `${title}: mean NFE ${reported.nfe.toFixed(1)} per series over ${reported.what} (tol ${tol}); ${shown}`
+    : `${title}: mean NFE ${nfe.toFixed(1)} per series (tol ${tol})`;
   return { title: full, lines, evaluations, nfe };
 }
 
@@ -103,9 +118,35 @@ export function lossNfeSpec(points: SweepPoint[], order: number, tol: number): V
     width: 460,
     height: 320,
     layer: [
-      { mark: { type: 'line', color: '#888' }, encoding: { x: { field: 'nfe', type: 'quantitative', title: 'decoder NFE per series', scale: { zero: false } }, y: { field: 'loss', type: 'quantitative', title: 'test negative ELBO per observed point', scale: { zero: false } }, order: { field: 'lambda', type: 'quantitative' } } },
-      { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'nfe', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative' }, color: { field: 'label', type: 'nominal', title: 'run', sort: null } } },
-      { mark: { type: 'text', dx: 8, dy: -8, align: 'left' }, encoding: { x: { field: 'nfe', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative' }, text: { field: 'label' } } },
+      {
+        mark: { type: 'line', color: '#888' },
+        encoding: {
+          x: { field: 'nfe', type: 'quantitative', title: 'decoder NFE per series', scale: { zero: false } },
+          y: {
+            field: 'loss',
+            type: 'quantitative',
+            title: 'test negative ELBO per observed point',
+            scale: { zero: false },
+          },
+          order: { field: 'lambda', type: 'quantitative' },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 70 },
+        encoding: {
+          x: { field: 'nfe', type: 'quantitative' },
+          y: { field: 'loss', type: 'quantitative' },
+          color: { field: 'label', type: 'nominal', title: 'run', sort: null },
+        },
+      },
+      {
+        mark: { type: 'text', dx: 8, dy: -8, align: 'left' },
+        encoding: {
+          x: { field: 'nfe', type: 'quantitative' },
+          y: { field: 'loss', type: 'quantitative' },
+          text: { field: 'label' },
+        },
+      },
     ],
   } as VegaLiteSpec;
 }
@@ -122,7 +163,14 @@ export interface ReconstructionRow {
  * Each series' prediction over [0, tMax] from its posterior mean, with the noise-free curve, the points
  * the encoder read, and the points the loss scores (in extrapolation, the second half).
  */
-export function reconstructionRows(model: LatentOde, name: string, set: PeriodicSet, window: Window, series: number[], samples = 151): ReconstructionRow[] {
+export function reconstructionRows(
+  model: LatentOde,
+  name: string,
+  set: PeriodicSet,
+  window: Window,
+  series: number[],
+  samples = 151,
+): ReconstructionRow[] {
   const tMax = set.settings.tMax;
   const points = set.times.length;
   const z0 = posteriorMean(model, makeBatch(set, window, series));
@@ -130,7 +178,8 @@ export function reconstructionRows(model: LatentOde, name: string, set: Periodic
   const pred = readOut(model, model.decoder.predict(z0, { times }).zs);
   const k = series.length;
   const rows: ReconstructionRow[] = [];
-  const encoderSet = new Set(window.encoder), lossSet = new Set(window.loss);
+  const encoderSet = new Set(window.encoder),
+    lossSet = new Set(window.loss);
   series.forEach((s, b) => {
     const label = `series ${s}`;
     times.forEach((t, m) => rows.push({ model: name, series: label, t, value: pred[m * k + b], kind: 'prediction' }));
@@ -138,8 +187,10 @@ export function reconstructionRows(model: LatentOde, name: string, set: Periodic
       rows.push({ model: name, series: label, t: set.times[g], value: set.clean[s * points + g], kind: 'truth' });
       if (set.mask[s * points + g] !== 1) continue;
       const value = set.values[s * points + g];
-      if (encoderSet.has(g)) rows.push({ model: name, series: label, t: set.times[g], value, kind: 'seen by the encoder' });
-      if (lossSet.has(g) && !encoderSet.has(g)) rows.push({ model: name, series: label, t: set.times[g], value, kind: 'scored' });
+      if (encoderSet.has(g))
+        rows.push({ model: name, series: label, t: set.times[g], value, kind: 'seen by the encoder' });
+      if (lossSet.has(g) && !encoderSet.has(g))
+        rows.push({ model: name, series: label, t: set.times[g], value, kind: 'scored' });
     }
   });
   return rows;
@@ -147,19 +198,51 @@ export function reconstructionRows(model: LatentOde, name: string, set: Periodic
 
 export function reconstructionsSpec(rows: ReconstructionRow[], title: string, models: string[]): VegaLiteSpec {
   // The legend lists only the kinds of point drawn (in interpolation every scored point is also seen).
-  const kinds = ([['seen by the encoder', 'black'], ['scored', '#d62728']] as const).filter(([kind]) => rows.some((r) => r.kind === kind));
+  const kinds = (
+    [
+      ['seen by the encoder', 'black'],
+      ['scored', '#d62728'],
+    ] as const
+  ).filter(([kind]) => rows.some((r) => r.kind === kind));
   return {
     $schema: SCHEMA,
     title,
     data: { values: rows },
-    facet: { row: { field: 'series', type: 'nominal', title: null }, column: { field: 'model', type: 'nominal', title: null, sort: models } },
+    facet: {
+      row: { field: 'series', type: 'nominal', title: null },
+      column: { field: 'model', type: 'nominal', title: null, sort: models },
+    },
     spec: {
       width: 320,
       height: 140,
       layer: [
-        { transform: [{ filter: "datum.kind === 'truth'" }], mark: { type: 'line', strokeDash: [4, 3], color: '#999' }, encoding: { x: { field: 't', type: 'quantitative', title: 't' }, y: { field: 'value', type: 'quantitative', title: 'x(t)', scale: { zero: false } } } },
-        { transform: [{ filter: "datum.kind === 'prediction'" }], mark: { type: 'line', color: '#1f77b4', strokeWidth: 2 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'value', type: 'quantitative' } } },
-        { transform: [{ filter: "datum.kind !== 'prediction' && datum.kind !== 'truth'" }], mark: { type: 'circle', size: 18 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'value', type: 'quantitative' }, color: { field: 'kind', type: 'nominal', title: 'observations', scale: { domain: kinds.map(([k]) => k), range: kinds.map(([, c]) => c) } } } },
+        {
+          transform: [{ filter: "datum.kind === 'truth'" }],
+          mark: { type: 'line', strokeDash: [4, 3], color: '#999' },
+          encoding: {
+            x: { field: 't', type: 'quantitative', title: 't' },
+            y: { field: 'value', type: 'quantitative', title: 'x(t)', scale: { zero: false } },
+          },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'prediction'" }],
+          mark: { type: 'line', color: '#1f77b4', strokeWidth: 2 },
+          encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'value', type: 'quantitative' } },
+        },
+        {
+          transform: [{ filter: "datum.kind !== 'prediction' && datum.kind !== 'truth'" }],
+          mark: { type: 'circle', size: 18 },
+          encoding: {
+            x: { field: 't', type: 'quantitative' },
+            y: { field: 'value', type: 'quantitative' },
+            color: {
+              field: 'kind',
+              type: 'nominal',
+              title: 'observations',
+              scale: { domain: kinds.map(([k]) => k), range: kinds.map(([, c]) => c) },
+            },
+          },
+        },
       ],
     },
     config: { view: { stroke: '#ddd' } },

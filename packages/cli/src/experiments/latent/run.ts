@@ -4,14 +4,27 @@
 // ELBO per observed point (KL weight 1, one fixed sample of z0 shared by every model) and masked MSE, and
 // the decoder's dopri5 NFE from the posterior mean z0 over [0, tMax]: each test series solved alone
 // (the reference vmaps its solver, so every series takes its own steps) and the test set as one batch.
-import { ArgumentError, Rng, type Runtime, type GradientMethod, Adamax, MinibatchSampler, exponentialDecay } from 'taynode';
+import {
+  ArgumentError,
+  Rng,
+  type Runtime,
+  type GradientMethod,
+  Adamax,
+  MinibatchSampler,
+  exponentialDecay,
+} from 'taynode';
 import { makeBatch, windowOf, type LatentBatch, type LatentMode, type Window } from './batches.js';
 import { periodicSet, splitIndices, trueDynamicsSolve, type PeriodicSet } from './data.js';
+import { channelData, type LatentDataset } from './datasets.js';
 import { createLatentOde, withDecoder, type LatentArchitecture, type LatentOde } from './model.js';
 import { drawEps, latentObjective } from './objective.js';
 
 export interface LatentSettings {
   // data
+  /** periodic (the chirp), physionet-like (synthetic, 24 channels) or physionet (the files in dataDir) */
+  dataset: LatentDataset;
+  /** the PhysioNet 2012 folder (set-a/ …) for dataset physionet */
+  dataDir?: string;
   series: number;
   points: number;
   observed: number;
@@ -48,30 +61,100 @@ export interface LatentSettings {
 }
 
 export const DEFAULT_LATENT: LatentSettings = {
-  series: 1000, points: 100, observed: 50, tMax: 5, mode: 'interp',
-  latent: 10, gruHidden: 50, units: 50, layers: 4, initLogStd: Math.log(0.1),
-  iterations: 1500, batchSize: 50, lr: 2e-2, lrDecay: 0.999, lrFloor: 2e-3, samples: 1, sigma: 0.01,
-  order: 2, lambdas: [1, 10, 100], trainTol: 1e-5, gradient: 'checkpoint',
-  evalTol: 1.4e-8, nfeSeries: 50, maxLossRatio: 1.1, seed: 0,
+  dataset: 'periodic',
+  series: 1000,
+  points: 100,
+  observed: 50,
+  tMax: 5,
+  mode: 'interp',
+  latent: 10,
+  gruHidden: 50,
+  units: 50,
+  layers: 4,
+  initLogStd: Math.log(0.1),
+  iterations: 1500,
+  batchSize: 50,
+  lr: 2e-2,
+  lrDecay: 0.999,
+  lrFloor: 2e-3,
+  samples: 1,
+  sigma: 0.01,
+  order: 2,
+  lambdas: [1, 10, 100],
+  trainTol: 1e-5,
+  gradient: 'checkpoint',
+  evalTol: 1.4e-8,
+  nfeSeries: 50,
+  maxLossRatio: 1.1,
+  seed: 0,
 };
 
 export interface LatentExperimentData {
-  set: PeriodicSet;
-  window: Window;
+  dataset: LatentDataset;
+  /** the periodic set and its window (its figures need them); absent for the multichannel sets */
+  set?: PeriodicSet;
+  window?: Window;
+  /** observed channels per series */
+  channels: number;
+  /** every time a series may be observed at, in [0, tMax] */
+  times: Float64Array;
+  tMax: number;
+  /** encoder steps per series */
+  steps: number;
   train: Int32Array;
   test: Int32Array;
   testBatch: LatentBatch;
+  /** the training batch of these series */
+  batch(series: number[]): LatentBatch;
+  /** the series' generating ODE: dopri5 NFE at `tol` (undefined where unknown: real data) */
+  trueDynamicsNfe?(series: number, tol: number): number;
+  /** what trueDynamicsNfe solves, for the JSON */
+  trueDynamicsDefinition?: string;
 }
 
 export function latentData(s: LatentSettings): LatentExperimentData {
-  const set = periodicSet({ series: s.series, points: s.points, tMax: s.tMax, observed: s.observed, noise: 0.01, offsetStd: 0.1, freqLow: 0.4, freqHigh: 0.8, seed: s.seed + 7919 });
+  // settings saved before datasets existed are the periodic set's
+  if ((s.dataset ?? 'periodic') !== 'periodic') return channelData(s);
+  const set = periodicSet({
+    series: s.series,
+    points: s.points,
+    tMax: s.tMax,
+    observed: s.observed,
+    noise: 0.01,
+    offsetStd: 0.1,
+    freqLow: 0.4,
+    freqHigh: 0.8,
+    seed: s.seed + 7919,
+  });
   const window = windowOf(set, s.mode);
   const { train, test } = splitIndices(s.series, 0.8);
-  return { set, window, train, test, testBatch: makeBatch(set, window, test) };
+  return {
+    dataset: 'periodic',
+    set,
+    window,
+    channels: 1,
+    times: set.times,
+    tMax: s.tMax,
+    steps: window.steps,
+    train,
+    test,
+    testBatch: makeBatch(set, window, test),
+    batch: (series) => makeBatch(set, window, series),
+    trueDynamicsNfe: (b, tol) => trueDynamicsSolve(set, b, tol).stats.nfe,
+    trueDynamicsDefinition: "the series' generating process as a 3-state ODE (a rotation at 2π·f(t), f linear in t)",
+  };
 }
 
-export function architecture(s: LatentSettings): LatentArchitecture {
-  return { latent: s.latent, gruHidden: s.gruHidden, readoutHidden: 50, units: s.units, layers: s.layers, initLogStd: s.initLogStd };
+export function architecture(s: LatentSettings, channels = 1): LatentArchitecture {
+  return {
+    latent: s.latent,
+    gruHidden: s.gruHidden,
+    readoutHidden: 50,
+    units: s.units,
+    layers: s.layers,
+    initLogStd: s.initLogStd,
+    channels,
+  };
 }
 
 /** max(0, 1 − 0.99^(epoch − 10)): the reference's KL annealing. */
@@ -132,47 +215,101 @@ export function evaluateLatent(model: LatentOde, data: LatentExperimentData, s: 
   const r = latentObjective(evalModel, batch, { eps, klWeight: 1, sigma: s.sigma, gradient: false });
   const count = s.nfeSeries > 0 ? Math.min(s.nfeSeries, batch.size) : batch.size;
   const L = s.latent;
-  let nfeSum = 0, nfeTrainSum = 0;
+  let nfeSum = 0,
+    nfeTrainSum = 0;
   for (let b = 0; b < count; b++) {
     const z0 = r.mean.slice(b * L, (b + 1) * L);
     nfeSum += model.decoder.predict(z0, { solver: dopri5(s.evalTol) }).stats.nfe;
     nfeTrainSum += model.decoder.predict(z0, { solver: dopri5(s.trainTol) }).stats.nfe;
   }
   const nfeBatch = model.decoder.predict(r.mean, { solver: dopri5(s.evalTol) }).stats.nfe;
-  const grid = Array.from(data.set.times);
+  const grid = Array.from(data.times);
   const zs = model.decoder.predict(r.mean, { times: grid, solver: dopri5(s.trainTol) }).zs;
   const latentRms = Math.sqrt(zs.reduce((a, z) => a + z * z, 0) / zs.length);
   const w = model.readout.params[0].value.toFloat64Array();
   const readoutNorm = Math.sqrt(w.reduce((a, v) => a + v * v, 0));
-  const probe = withDecoder(model, { solver: { ...dopri5(s.evalTol), errorNorm: 'state' }, terms: [{ kind: 'taylor', order: s.order, lambda: 0 }] });
+  const probe = withDecoder(model, {
+    solver: { ...dopri5(s.evalTol), errorNorm: 'state' },
+    terms: [{ kind: 'taylor', order: s.order, lambda: 0 }],
+  });
   const rK = probe.decoder.forward(r.mean).result.regularizers[`r${s.order}`];
-  return { loss: r.negElbo, mse: r.mse, kl: r.kl, nfe: nfeSum / count, nfeBatch, rK, nfeSeries: count, nfeTrainTol: nfeTrainSum / count, latentRms, readoutNorm };
+  return {
+    loss: r.negElbo,
+    mse: r.mse,
+    kl: r.kl,
+    nfe: nfeSum / count,
+    nfeBatch,
+    rK,
+    nfeSeries: count,
+    nfeTrainTol: nfeTrainSum / count,
+    latentRms,
+    readoutNorm,
+  };
 }
 
-export function trainLatent(rt: Runtime, s: LatentSettings, data: LatentExperimentData, lambda: number, onIteration?: (r: LatentRecord) => void): LatentRun {
+export function trainLatent(
+  rt: Runtime,
+  s: LatentSettings,
+  data: LatentExperimentData,
+  lambda: number,
+  onIteration?: (r: LatentRecord) => void,
+): LatentRun {
   if (!(lambda >= 0)) throw new ArgumentError('lambda', 'a weight ≥ 0', lambda);
   // the same initial weights, batches and ε for every λ: only the regulariser differs
-  const model = createLatentOde(rt, architecture(s), {
-    tMax: s.tMax, order: s.order, lambda, samples: s.samples, solver: dopri5(s.trainTol), gradient: s.gradient,
-  }, data.window.steps, new Rng(s.seed));
+  const model = createLatentOde(
+    rt,
+    architecture(s, data.channels),
+    {
+      tMax: data.tMax,
+      order: s.order,
+      lambda,
+      samples: s.samples,
+      solver: dopri5(s.trainTol),
+      gradient: s.gradient,
+    },
+    data.steps,
+    new Rng(s.seed),
+  );
   const schedule = exponentialDecay(s.lr, s.lrDecay, Math.min(s.lrFloor, s.lr));
   const optimizer = new Adamax(rt.kernels, model.params, { lr: schedule });
-  const sampler = new MinibatchSampler(data.train.length, Math.min(s.batchSize, data.train.length), new Rng(s.seed + 17));
+  const sampler = new MinibatchSampler(
+    data.train.length,
+    Math.min(s.batchSize, data.train.length),
+    new Rng(s.seed + 17),
+  );
   const noise = new Rng(s.seed + 29);
   const log: LatentRecord[] = [];
   const start = performance.now();
   for (let it = 0; it < s.iterations; it++) {
     const rows = sampler.next();
-    const batch = makeBatch(data.set, data.window, Array.from(rows, (i) => data.train[i]));
+    const batch = data.batch(Array.from(rows, (i) => data.train[i]));
     const epoch = sampler.epoch;
     const c = klWeight(epoch);
     const lr = optimizer.currentRate();
-    const r = latentObjective(model, batch, { eps: drawEps(noise, s.samples, batch.size, s.latent), klWeight: c, sigma: s.sigma });
-    if (!Number.isFinite(r.loss)) throw new ArgumentError('training', `a finite loss (iteration ${it} gave ${r.loss}; try a smaller --lr or a tighter --train-tol)`, r.loss);
+    const r = latentObjective(model, batch, {
+      eps: drawEps(noise, s.samples, batch.size, s.latent),
+      klWeight: c,
+      sigma: s.sigma,
+    });
+    if (!Number.isFinite(r.loss))
+      throw new ArgumentError(
+        'training',
+        `a finite loss (iteration ${it} gave ${r.loss}; try a smaller --lr or a tighter --train-tol)`,
+        r.loss,
+      );
     optimizer.step();
     const record: LatentRecord = {
-      iteration: it, epoch, loss: r.loss, negElbo: r.negElbo, mse: r.mse, kl: r.kl, klWeight: c,
-      ...(lambda > 0 ? { rK: r.regularizers[`r${s.order}`] } : {}), nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, lr,
+      iteration: it,
+      epoch,
+      loss: r.loss,
+      negElbo: r.negElbo,
+      mse: r.mse,
+      kl: r.kl,
+      klWeight: c,
+      ...(lambda > 0 ? { rK: r.regularizers[`r${s.order}`] } : {}),
+      nfeForward: r.nfeForward,
+      nfeBackward: r.nfeBackward,
+      lr,
     };
     log.push(record);
     onIteration?.(record);
@@ -184,18 +321,27 @@ export function trainLatent(rt: Runtime, s: LatentSettings, data: LatentExperime
 }
 
 /** The regularised run to report: the fewest NFE among runs within the loss budget, else the lowest loss. */
-export function chooseLatentRun(unreg: LatentRun, regs: LatentRun[], maxLossRatio: number): { run: LatentRun; withinBudget: boolean } {
+export function chooseLatentRun(
+  unreg: LatentRun,
+  regs: LatentRun[],
+  maxLossRatio: number,
+): { run: LatentRun; withinBudget: boolean } {
   // the loss may be negative (a log-density): the budget is on the increase, relative to |unreg|
   const budget = unreg.loss + (maxLossRatio - 1) * Math.abs(unreg.loss);
   const ok = regs.filter((r) => r.loss <= budget);
-  if (ok.length) return { run: ok.reduce((a, b) => (b.nfe < a.nfe || (b.nfe === a.nfe && b.loss < a.loss) ? b : a)), withinBudget: true };
+  if (ok.length)
+    return {
+      run: ok.reduce((a, b) => (b.nfe < a.nfe || (b.nfe === a.nfe && b.loss < a.loss) ? b : a)),
+      withinBudget: true,
+    };
   return { run: regs.reduce((a, b) => (b.loss < a.loss ? b : a)), withinBudget: false };
 }
 
-/** Mean dopri5 NFE of the series' true generating ODE (trueDynamicsSolve) over the first `count` test series, at `tol`. */
+/** Mean dopri5 NFE of the series' true generating ODE over the first `count` test series, at `tol` (NaN for real data). */
 export function trueDynamicsNfe(data: LatentExperimentData, count: number, tol: number): number {
+  if (!data.trueDynamicsNfe) return NaN;
   const n = Math.min(count > 0 ? count : data.test.length, data.test.length);
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += trueDynamicsSolve(data.set, data.test[i], tol).stats.nfe;
+  for (let i = 0; i < n; i++) sum += data.trueDynamicsNfe(data.test[i], tol);
   return sum / n;
 }

@@ -40,10 +40,16 @@ export function loadMnistClasses(dir = defaultDigitsDir()): MnistClasses {
     const path = join(dir, `${d}.json`);
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as { data?: unknown };
     const data = parsed?.data;
-    if (!Array.isArray(data) || data.length === 0 || data.length % PIXELS !== 0) throw new ArgumentError(path, `{ data: [...] } with a multiple of ${PIXELS} values`, Array.isArray(data) ? data.length : data);
+    if (!Array.isArray(data) || data.length === 0 || data.length % PIXELS !== 0)
+      throw new ArgumentError(
+        path,
+        `{ data: [...] } with a multiple of ${PIXELS} values`,
+        Array.isArray(data) ? data.length : data,
+      );
     const values = Float64Array.from(data as number[]);
     for (let i = 0; i < values.length; i++) {
-      if (!(values[i] >= 0 && values[i] <= 1)) throw new ArgumentError(`${path}: data[${i}]`, 'a pixel value in [0, 1]', data[i]);
+      if (!(values[i] >= 0 && values[i] <= 1))
+        throw new ArgumentError(`${path}: data[${i}]`, 'a pixel value in [0, 1]', data[i]);
     }
     images.push(values);
     counts.push(values.length / PIXELS);
@@ -66,8 +72,10 @@ export interface SplitOptions {
  */
 export function splitMnist(classes: MnistClasses, o: SplitOptions): MnistSplit {
   const available = classes.counts.reduce((a, b) => a + b, 0);
-  if (!Number.isInteger(o.total) || o.total < 2 * CLASSES || o.total > available) throw new ArgumentError('digits', `an integer in [${2 * CLASSES}, ${available}]`, o.total);
-  if (!(o.testFraction > 0 && o.testFraction < 1)) throw new ArgumentError('testFraction', 'a fraction in (0, 1)', o.testFraction);
+  if (!Number.isInteger(o.total) || o.total < 2 * CLASSES || o.total > available)
+    throw new ArgumentError('digits', `an integer in [${2 * CLASSES}, ${available}]`, o.total);
+  if (!(o.testFraction > 0 && o.testFraction < 1))
+    throw new ArgumentError('testFraction', 'a fraction in (0, 1)', o.testFraction);
   const rng = new Rng(o.seed);
   const take = proportional(classes.counts, o.total);
   const train: [number, number][] = [];

@@ -45,12 +45,21 @@ export function crossEntropy(logits: Float64Array, labels: ArrayLike<number>, wi
 }
 
 /** Solves `count` images (all by default) in batches of `batchSize` with `solver`: NFE, error, loss. */
-export function evaluateSet(model: Model, images: Float64Array, labels: Float64Array, solver: SolverConfig, batchSize: number, count = labels.length): SetEvaluation {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('batchSize', 'a positive integer', batchSize);
+export function evaluateSet(
+  model: Model,
+  images: Float64Array,
+  labels: Float64Array,
+  solver: SolverConfig,
+  batchSize: number,
+  count = labels.length,
+): SetEvaluation {
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ArgumentError('batchSize', 'a positive integer', batchSize);
   const n = Math.min(count, labels.length);
   if (n < 1) throw new ArgumentError('count', 'at least one image', count);
   const batchNfe: number[] = [];
-  let wrong = 0, lossSum = 0;
+  let wrong = 0,
+    lossSum = 0;
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
     const p = model.predict(rows(images, PIXELS, start, b), { solver });
@@ -60,12 +69,19 @@ export function evaluateSet(model: Model, images: Float64Array, labels: Float64A
     for (let i = 0; i < b; i++) if (guess[i] !== y[i]) wrong++;
     lossSum += crossEntropy(p.output, y) * b;
   }
-  return { nfe: batchNfe.reduce((a, v) => a + v, 0) / batchNfe.length, batchNfe, error: wrong / n, loss: lossSum / n, count: n };
+  return {
+    nfe: batchNfe.reduce((a, v) => a + v, 0) / batchNfe.length,
+    batchNfe,
+    error: wrong / n,
+    loss: lossSum / n,
+    count: n,
+  };
 }
 
 /** NFE of each of the first `count` images (0: all) solved on its own (batch 1: the fused prediction path). */
 export function perExampleNfes(model: Model, images: Float64Array, solver: SolverConfig, count: number): Float64Array {
-  if (!Number.isInteger(count) || count < 0) throw new ArgumentError('count', 'a non-negative integer (0: all images)', count);
+  if (!Number.isInteger(count) || count < 0)
+    throw new ArgumentError('count', 'a non-negative integer (0: all images)', count);
   const available = images.length / PIXELS;
   const n = count === 0 ? available : Math.min(count, available);
   if (n < 1) throw new ArgumentError('images', 'at least one image', available);
@@ -100,7 +116,13 @@ export function summariseNfe(nfes: ArrayLike<number>): NfeSummary {
 }
 
 /** R_K (the reference's normalisation) of any trained model on a batch, integrated with `solver`. */
-export function measureRk(model: Model, images: Float64Array, labels: Float64Array, order: number, solver: SolverConfig): number {
+export function measureRk(
+  model: Model,
+  images: Float64Array,
+  labels: Float64Array,
+  order: number,
+  solver: SolverConfig,
+): number {
   const probe = withMonitor(model, order, solver);
   const r = probe.objective(images, labels, { loss: softmaxCrossEntropyLoss, gradient: false });
   return r.regularizers[`r${order}`];
@@ -119,11 +141,18 @@ export interface ToleranceError {
  * Figure 8a: the solver's actual global error at t = 1 against its tolerance (rtol = atol = tol), the
  * batch solved jointly, against a reference solve of the same batch at `refTol`.
  */
-export function solverErrors(model: Model, images: Float64Array, method: SolverConfig['method'], tols: number[], refTol: number): ToleranceError[] {
+export function solverErrors(
+  model: Model,
+  images: Float64Array,
+  method: SolverConfig['method'],
+  tols: number[],
+  refTol: number,
+): ToleranceError[] {
   const ref = model.predict(images, { solver: { method, rtol: refTol, atol: refTol, maxSteps: 100_000 } }).z1;
   return tols.map((tol) => {
     const p = model.predict(images, { solver: { method, rtol: tol, atol: tol, maxSteps: 100_000 } });
-    let max = 0, sq = 0;
+    let max = 0,
+      sq = 0;
     for (let i = 0; i < ref.length; i++) {
       const e = Math.abs(p.z1[i] - ref[i]);
       max = Math.max(max, e);

@@ -3,7 +3,20 @@
 // sigmoid(z) → concat t → Linear(100) → sigmoid → concat t → Linear(784) on t ∈ [0, 1]; the head is
 // sigmoid → Linear(10) under softmax cross-entropy. The regulariser is R_K with the reference's
 // normalisation (mean over features of (d^K z/dt^K)², averaged over the batch: taynode's `taylor` term).
-import { Model, type ModelSpec, NeuralOde, type GradientMethod, type TaylorEstimator, type SolverConfig, type MethodName, type TermConfig, type Rng, type Runtime, piecewiseConstant, type Schedule } from 'taynode';
+import {
+  Model,
+  type ModelSpec,
+  NeuralOde,
+  type GradientMethod,
+  type TaylorEstimator,
+  type SolverConfig,
+  type MethodName,
+  type TermConfig,
+  type Rng,
+  type Runtime,
+  piecewiseConstant,
+  type Schedule,
+} from 'taynode';
 import { CLASSES, PIXELS } from './data.js';
 
 export const HIDDEN = 100;
@@ -32,22 +45,44 @@ export interface MnistModelOptions {
 /** The model description; λ = 0 has no terms (an R_K state would only cost time). */
 export function mnistSpec(o: MnistModelOptions): ModelSpec {
   return {
-    blocks: [{
-      dynamics: {
-        type: 'sequential', layers: [
-          { type: 'activation', fn: 'sigmoid' }, { type: 'concatLinear', inputs: PIXELS, outputs: HIDDEN },
-          { type: 'activation', fn: 'sigmoid' }, { type: 'concatLinear', inputs: HIDDEN, outputs: PIXELS },
-        ],
+    blocks: [
+      {
+        dynamics: {
+          type: 'sequential',
+          layers: [
+            { type: 'activation', fn: 'sigmoid' },
+            { type: 'concatLinear', inputs: PIXELS, outputs: HIDDEN },
+            { type: 'activation', fn: 'sigmoid' },
+            { type: 'concatLinear', inputs: HIDDEN, outputs: PIXELS },
+          ],
+        },
+        t0: 0,
+        t1: 1,
+        terms:
+          o.terms ??
+          (o.lambda > 0
+            ? [
+                {
+                  kind: 'taylor',
+                  order: o.order,
+                  lambda: o.lambda,
+                  ...(o.estimator && o.estimator !== 'stages' ? { estimator: o.estimator } : {}),
+                },
+              ]
+            : []),
+        // Only z enters the step-size control: R_K never shortens a step, so training takes the steps the
+        // prediction alone takes (as the reference, whose forward solve integrates z alone).
+        solver: { method: o.method, rtol: o.tol, atol: o.tol, errorNorm: 'state', maxSteps: 20_000 },
+        gradient: o.gradient ?? 'checkpoint',
       },
-      t0: 0,
-      t1: 1,
-      terms: o.terms ?? (o.lambda > 0 ? [{ kind: 'taylor', order: o.order, lambda: o.lambda, ...(o.estimator && o.estimator !== 'stages' ? { estimator: o.estimator } : {}) }] : []),
-      // Only z enters the step-size control: R_K never shortens a step, so training takes the steps the
-      // prediction alone takes (as the reference, whose forward solve integrates z alone).
-      solver: { method: o.method, rtol: o.tol, atol: o.tol, errorNorm: 'state', maxSteps: 20_000 },
-      gradient: o.gradient ?? 'checkpoint',
-    }],
-    head: { type: 'sequential', layers: [{ type: 'activation', fn: 'sigmoid' }, { type: 'linear', inputs: PIXELS, outputs: CLASSES }] },
+    ],
+    head: {
+      type: 'sequential',
+      layers: [
+        { type: 'activation', fn: 'sigmoid' },
+        { type: 'linear', inputs: PIXELS, outputs: CLASSES },
+      ],
+    },
   };
 }
 
@@ -61,7 +96,11 @@ export function createMnistModel(rt: Runtime, o: MnistModelOptions, rng: Rng): M
  */
 export function withMonitor(model: Model, order: number, solver: SolverConfig): Model {
   const block = model.blocks[0];
-  const probe = new NeuralOde(model.rt, block.network, { ...block.config, terms: [{ kind: 'taylor', order, lambda: 0 }], solver: { ...solver, errorNorm: 'state' } });
+  const probe = new NeuralOde(model.rt, block.network, {
+    ...block.config,
+    terms: [{ kind: 'taylor', order, lambda: 0 }],
+    solver: { ...solver, errorNorm: 'state' },
+  });
   return new Model(model.rt, { blocks: [probe], head: model.head });
 }
 
@@ -74,7 +113,10 @@ export function withMonitor(model: Model, order: number, solver: SolverConfig): 
 export function paperSchedule(iterations: number, lr: number, warmup = 0): Schedule {
   const bounds = PAPER_BOUNDARIES.map((e) => Math.max(1, Math.round((iterations * e) / PAPER_EPOCHS)));
   for (let i = 1; i < bounds.length; i++) bounds[i] = Math.max(bounds[i], bounds[i - 1] + 1);
-  const step = piecewiseConstant(bounds, PAPER_RATES.map((r) => (r / PAPER_RATES[0]) * lr));
+  const step = piecewiseConstant(
+    bounds,
+    PAPER_RATES.map((r) => (r / PAPER_RATES[0]) * lr),
+  );
   if (warmup <= 0) return step;
   return (i) => (i < warmup ? lr / 10 + ((lr - lr / 10) * i) / warmup : step(i));
 }

@@ -48,14 +48,25 @@ export interface CostSegment {
 }
 
 /** The run cut into `segments` equal stretches of iterations: what an iteration cost in each. */
-export function costAlongRun(records: readonly { ms: number; nfeForward: number; nfeBackward: number }[], segments: number): CostSegment[] {
+export function costAlongRun(
+  records: readonly { ms: number; nfeForward: number; nfeBackward: number }[],
+  segments: number,
+): CostSegment[] {
   if (!Number.isInteger(segments) || segments < 1) throw new ArgumentError('segments', 'a positive integer', segments);
-  const n = records.length, out: CostSegment[] = [];
+  const n = records.length,
+    out: CostSegment[] = [];
   for (let k = 0; k < Math.min(segments, n); k++) {
-    const from = Math.floor((k * n) / Math.min(segments, n)), to = Math.floor(((k + 1) * n) / Math.min(segments, n));
+    const from = Math.floor((k * n) / Math.min(segments, n)),
+      to = Math.floor(((k + 1) * n) / Math.min(segments, n));
     const part = records.slice(from, to);
     const mean = (f: (r: (typeof records)[number]) => number) => part.reduce((a, r) => a + f(r), 0) / part.length;
-    out.push({ from, to, ms: mean((r) => r.ms), nfeForward: mean((r) => r.nfeForward), nfeBackward: mean((r) => r.nfeBackward) });
+    out.push({
+      from,
+      to,
+      ms: mean((r) => r.ms),
+      nfeForward: mean((r) => r.nfeForward),
+      nfeBackward: mean((r) => r.nfeBackward),
+    });
   }
   return out;
 }

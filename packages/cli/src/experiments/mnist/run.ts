@@ -3,10 +3,35 @@
 // error for Fig. 3, then the final NFE (batches of nfeBatch at evalTol), per-example NFE, train and test
 // error, and R_K of the trained model. Training time counts the iterations alone (objective, gradient
 // and update), not the measurements.
-import { Rng, type TaylorEstimator, type Runtime, type Model, type SolverConfig, softmaxCrossEntropyLoss, type MethodName, Sgd, type TermConfig, LambdaController, type LambdaControlOptions, gatherRows, MinibatchSampler, type PoolObjectiveResult, type WorkerPool } from 'taynode';
+import {
+  Rng,
+  type TaylorEstimator,
+  type Runtime,
+  type Model,
+  type SolverConfig,
+  softmaxCrossEntropyLoss,
+  type MethodName,
+  Sgd,
+  type TermConfig,
+  LambdaController,
+  type LambdaControlOptions,
+  gatherRows,
+  MinibatchSampler,
+  type PoolObjectiveResult,
+  type WorkerPool,
+} from 'taynode';
 import { measuredModel } from '../../eval-dtype.js';
 import { PIXELS, rows, type MnistSplit } from './data.js';
-import { evaluateSet, measureRk, perExampleNfes, solverErrors, summariseNfe, type NfeSummary, type SetEvaluation, type ToleranceError } from './evaluate.js';
+import {
+  evaluateSet,
+  measureRk,
+  perExampleNfes,
+  solverErrors,
+  summariseNfe,
+  type NfeSummary,
+  type SetEvaluation,
+  type ToleranceError,
+} from './evaluate.js';
 import { createMnistModel, paperSchedule } from './model.js';
 import { runIterations, type MnistSettings } from './settings.js';
 import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
@@ -87,38 +112,87 @@ export interface RunOptions {
 }
 
 /** The measurement solver: prediction alone, rtol = atol. */
-export const measureSolver = (method: MethodName, tol: number): SolverConfig => ({ method, rtol: tol, atol: tol, maxSteps: 100_000 });
+export const measureSolver = (method: MethodName, tol: number): SolverConfig => ({
+  method,
+  rtol: tol,
+  atol: tol,
+  maxSteps: 100_000,
+});
 
 export function trainMnist(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOptions): MnistRun {
   return runSteps(mnistSteps(rt, s, data, o));
 }
 
 /** trainMnist across a worker pool (each iteration's objective shared by the pool's workers). */
-export function trainMnistOn(pool: WorkerPool, rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOptions): Promise<MnistRun> {
+export function trainMnistOn(
+  pool: WorkerPool,
+  rt: Runtime,
+  s: MnistSettings,
+  data: MnistSplit,
+  o: RunOptions,
+): Promise<MnistRun> {
   return runStepsOn(pool, mnistSteps(rt, s, data, o));
 }
 
-type Step = ObjectiveStep<Pick<PoolObjectiveResult, 'loss' | 'dataLoss' | 'regularizers' | 'nfeForward' | 'nfeBackward'>>;
+type Step = ObjectiveStep<
+  Pick<PoolObjectiveResult, 'loss' | 'dataLoss' | 'regularizers' | 'nfeForward' | 'nfeBackward'>
+>;
 
-function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOptions): Generator<Step, MnistRun, Step extends ObjectiveStep<infer R> ? R : never> {
+function* mnistSteps(
+  rt: Runtime,
+  s: MnistSettings,
+  data: MnistSplit,
+  o: RunOptions,
+): Generator<Step, MnistRun, Step extends ObjectiveStep<infer R> ? R : never> {
   const trainSize = data.trainLabels.length;
   const iterations = runIterations(s, trainSize);
   // The same initial weights and minibatch order for every λ: only the regulariser differs.
-  const model = createMnistModel(rt, { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol, terms: o.terms, gradient: s.gradient, estimator: o.estimator ?? s.estimator }, new Rng(s.seed));
+  const model = createMnistModel(
+    rt,
+    {
+      order: o.order,
+      lambda: o.lambda,
+      method: o.method,
+      tol: o.tol,
+      terms: o.terms,
+      gradient: s.gradient,
+      estimator: o.estimator ?? s.estimator,
+    },
+    new Rng(s.seed),
+  );
   const measured = o.lambdaControl ? Math.min(o.lambdaControl.batch ?? 100, trainSize) : 0;
-  const controller = o.lambdaControl ? new LambdaController({ ...o.lambdaControl, batch: measured }, data.trainImages.subarray(0, measured * PIXELS)) : undefined;
-  const optimizer = new Sgd(rt.kernels, model.params, { lr: paperSchedule(iterations, s.lr, Math.min(s.warmup, iterations)), momentum: s.momentum });
+  const controller = o.lambdaControl
+    ? new LambdaController({ ...o.lambdaControl, batch: measured }, data.trainImages.subarray(0, measured * PIXELS))
+    : undefined;
+  const optimizer = new Sgd(rt.kernels, model.params, {
+    lr: paperSchedule(iterations, s.lr, Math.min(s.warmup, iterations)),
+    momentum: s.momentum,
+  });
   const batch = Math.min(s.batchSize, trainSize);
-  const sampler = new MinibatchSampler(trainSize, batch, new Rng(s.seed + 17), { dropLast: true, shuffle: batch < trainSize });
+  const sampler = new MinibatchSampler(trainSize, batch, new Rng(s.seed + 17), {
+    dropLast: true,
+    shuffle: batch < trainSize,
+  });
   const x = new Float64Array(batch * PIXELS);
   const y = new Float64Array(batch);
   const evalSolver = measureSolver(o.evalMethod ?? 'dopri5', o.evalTol ?? s.evalTol);
   const curveCount = Math.min(s.curveImages, trainSize);
-  const curveAt = new Set(Array.from({ length: s.curvePoints }, (_, i) => (s.curvePoints <= 1 ? iterations : Math.round((i * iterations) / (s.curvePoints - 1)))));
+  const curveAt = new Set(
+    Array.from({ length: s.curvePoints }, (_, i) =>
+      s.curvePoints <= 1 ? iterations : Math.round((i * iterations) / (s.curvePoints - 1)),
+    ),
+  );
   const curve: CurvePoint[] = [];
   const checkpoint = (iteration: number) => {
     if (!curveAt.has(iteration)) return;
-    const e = evaluateSet(measuredModel(model, s.evalDtype), data.trainImages, data.trainLabels, evalSolver, s.nfeBatch, curveCount);
+    const e = evaluateSet(
+      measuredModel(model, s.evalDtype),
+      data.trainImages,
+      data.trainLabels,
+      evalSolver,
+      s.nfeBatch,
+      curveCount,
+    );
     curve.push({ iteration, nfe: e.nfe, error: e.error });
   };
   const records: IterationRecord[] = [];
@@ -131,7 +205,8 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
     return measureRk(model, x, y, o.order, rkSolver);
   };
   const rng = new Rng(s.seed + 29);
-  let trainMs = 0, trainCpuUs = 0;
+  let trainMs = 0,
+    trainCpuUs = 0;
   for (let it = 0; it < iterations; it++) {
     checkpoint(it);
     const cpu = process.cpuUsage();
@@ -142,15 +217,30 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
     gatherRows(data.trainImages, PIXELS, picked, x);
     gatherRows(data.trainLabels, 1, picked, y);
     // The controller's λ scales the terms of this iteration's objective (1 without a controller).
-    const options = { loss: softmaxCrossEntropyLoss, rng, lazyTerms: s.lazyTerms, lambdaScale: controller?.lambda ?? 1 };
-    const r = yield { single: () => model.objective(x, y, options), pooled: (pool) => pool.objective(model, x, y, options) };
-    if (!Number.isFinite(r.loss)) throw new Error(`training diverged at iteration ${it} (λ = ${o.lambda}): loss ${r.loss}; lower --lr or λ`);
+    const options = {
+      loss: softmaxCrossEntropyLoss,
+      rng,
+      lazyTerms: s.lazyTerms,
+      lambdaScale: controller?.lambda ?? 1,
+    };
+    const r = yield {
+      single: () => model.objective(x, y, options),
+      pooled: (pool) => pool.objective(model, x, y, options),
+    };
+    if (!Number.isFinite(r.loss))
+      throw new Error(`training diverged at iteration ${it} (λ = ${o.lambda}): loss ${r.loss}; lower --lr or λ`);
     optimizer.step();
     const ms = performance.now() - start;
     const used = process.cpuUsage(cpu);
     trainMs += ms;
     trainCpuUs += used.user + used.system;
-    const rec: IterationRecord = { iteration: it, loss: r.dataLoss, nfeForward: r.nfeForward, nfeBackward: r.nfeBackward, ms };
+    const rec: IterationRecord = {
+      iteration: it,
+      loss: r.dataLoss,
+      nfeForward: r.nfeForward,
+      nfeBackward: r.nfeBackward,
+      ms,
+    };
     const rk = r.regularizers[`r${o.order}`] ?? measuredRk(it);
     if (rk !== undefined) rec.rK = rk;
     if (Object.keys(r.regularizers).length > 0) rec.regularizers = r.regularizers;
@@ -168,26 +258,57 @@ function* mnistSteps(rt: Runtime, s: MnistSettings, data: MnistSplit, o: RunOpti
   const test = evaluateSet(measured64, data.testImages, data.testLabels, evalSolver, s.nfeBatch);
   const rkCount = Math.min(s.rkImages, trainSize);
   return {
-    lambda: o.lambda, order: o.order, method: o.method, iterations, model, curve, records, trainSeconds: trainMs / 1000, trainCpuSeconds: trainCpuUs / 1e6, train, test,
+    lambda: o.lambda,
+    order: o.order,
+    method: o.method,
+    iterations,
+    model,
+    curve,
+    records,
+    trainSeconds: trainMs / 1000,
+    trainCpuSeconds: trainCpuUs / 1e6,
+    train,
+    test,
     perExampleTrain: summariseNfe(perExampleNfes(measured64, data.trainImages, evalSolver, s.perExampleTrain)),
     perExampleTest: summariseNfe(perExampleNfes(measured64, data.testImages, evalSolver, s.perExample)),
-    rK: measureRk(measured64, rows(data.trainImages, PIXELS, 0, rkCount), data.trainLabels.subarray(0, rkCount), o.order, evalSolver),
+    rK: measureRk(
+      measured64,
+      rows(data.trainImages, PIXELS, 0, rkCount),
+      data.trainLabels.subarray(0, rkCount),
+      o.order,
+      evalSolver,
+    ),
   };
 }
-
 
 /** Fig. 8a for a trained run, on the first errorImages training images (dopri5). */
 export function addSolverErrors(run: MnistRun, s: MnistSettings, data: MnistSplit): void {
   const n = Math.min(s.errorImages, data.trainLabels.length);
-  run.solverErrors = solverErrors(measuredModel(run.model, s.evalDtype), rows(data.trainImages, PIXELS, 0, n), 'dopri5', s.errorTols, s.refTol);
+  run.solverErrors = solverErrors(
+    measuredModel(run.model, s.evalDtype),
+    rows(data.trainImages, PIXELS, 0, n),
+    'dopri5',
+    s.errorTols,
+    s.refTol,
+  );
 }
 
 /**
  * The regularised run to report: the fewest NFE among runs whose test error is within
  * `maxErrorIncrease` percentage points of λ = 0's; if none is, the lowest test error.
  */
-export function chooseRun(unreg: MnistRun, regs: MnistRun[], maxErrorIncrease: number): { run: MnistRun; withinBudget: boolean } {
+export function chooseRun(
+  unreg: MnistRun,
+  regs: MnistRun[],
+  maxErrorIncrease: number,
+): { run: MnistRun; withinBudget: boolean } {
   const ok = regs.filter((r) => 100 * (r.test.error - unreg.test.error) <= maxErrorIncrease + 1e-9);
-  if (ok.length) return { run: ok.reduce((a, b) => (b.train.nfe < a.train.nfe || (b.train.nfe === a.train.nfe && b.test.error < a.test.error) ? b : a)), withinBudget: true };
+  if (ok.length)
+    return {
+      run: ok.reduce((a, b) =>
+        b.train.nfe < a.train.nfe || (b.train.nfe === a.train.nfe && b.test.error < a.test.error) ? b : a,
+      ),
+      withinBudget: true,
+    };
   return { run: regs.reduce((a, b) => (b.test.error < a.test.error ? b : a)), withinBudget: false };
 }

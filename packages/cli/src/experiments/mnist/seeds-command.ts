@@ -6,41 +6,72 @@ import { readFileSync } from 'node:fs';
 import { ArgumentError } from 'taynode';
 import type { OutputDir } from '../../output.js';
 import type { MnistOpts } from '../../commands/mnist.js';
-import { acrossSeeds, childArgs, chooseAcrossSeeds, runChildren, seedList, type SeedSweepEntry, type Spread } from './seeds.js';
+import {
+  acrossSeeds,
+  childArgs,
+  chooseAcrossSeeds,
+  runChildren,
+  seedList,
+  type SeedSweepEntry,
+  type Spread,
+} from './seeds.js';
 
 /** At most this many seeds at once by default: this machine's cores (each child trains on one). */
 export const DEFAULT_MAX_JOBS = 2;
 
-const means = (s: { mean: Spread; median: Spread; p90: Spread }) => ({ mean: s.mean.mean, median: s.median.mean, p90: s.p90.mean });
+const means = (s: { mean: Spread; median: Spread; p90: Spread }) => ({
+  mean: s.mean.mean,
+  median: s.median.mean,
+  p90: s.p90.mean,
+});
 
 export async function runSeeds(opts: MnistOpts, out: OutputDir, json: string): Promise<void> {
   const entry = process.argv[1];
   const commandAt = process.argv.indexOf('mnist', 2);
-  if (!entry || commandAt < 0) throw new ArgumentError('--seeds', 'a run from the command line (node build/cli.js mnist …): each seed re-runs it in a child process', process.argv.slice(1).join(' '));
+  if (!entry || commandAt < 0)
+    throw new ArgumentError(
+      '--seeds',
+      'a run from the command line (node build/cli.js mnist …): each seed re-runs it in a child process',
+      process.argv.slice(1).join(' '),
+    );
   const started = performance.now();
   const seeds = seedList(opts.seed, opts.seeds);
   const splitSeed = opts.splitSeed ?? opts.seed;
   const jobs = opts.jobs ?? Math.min(DEFAULT_MAX_JOBS, seeds.length);
   const parentArgs = process.argv.slice(commandAt + 1);
-  console.log(`MNIST: ${seeds.length} seeds (${seeds.join(', ')}; split seed ${splitSeed}), ${jobs} at once, each in a child process writing ${out.finalPath('seed-<s>')}`);
-  await runChildren(entry, process.execArgv, seeds.map((seed) => ({ seed, args: ['mnist', ...childArgs(parentArgs, seed, splitSeed, out.path(`seed-${seed}`))] })), jobs,
-    (seed, line) => console.log(`[seed ${seed}] ${line}`));
+  console.log(
+    `MNIST: ${seeds.length} seeds (${seeds.join(', ')}; split seed ${splitSeed}), ${jobs} at once, each in a child process writing ${out.finalPath('seed-<s>')}`,
+  );
+  await runChildren(
+    entry,
+    process.execArgv,
+    seeds.map((seed) => ({
+      seed,
+      args: ['mnist', ...childArgs(parentArgs, seed, splitSeed, out.path(`seed-${seed}`))],
+    })),
+    jobs,
+    (seed, line) => console.log(`[seed ${seed}] ${line}`),
+  );
 
-  const perSeed = seeds.map((seed) => JSON.parse(readFileSync(out.path(`seed-${seed}/mnist.json`), 'utf8')) as Record<string, any>);
-  const rows = acrossSeeds(perSeed.map((r) => r.sweep as SeedSweepEntry[]));
+  const perSeed = seeds.map(
+    (seed) => JSON.parse(readFileSync(out.path(`seed-${seed}/mnist.json`), 'utf8')) as SeedJson,
+  );
+  const rows = acrossSeeds(perSeed.map((r) => r.sweep));
   const maxErrorIncrease: number = perSeed[0].settings.maxErrorIncrease;
   const { unreg, chosen, withinBudget } = chooseAcrossSeeds(rows, maxErrorIncrease);
   const nfeRatio = unreg.nfe_train.mean / chosen.nfe_train.mean;
   const errorIncreasePp = 100 * (chosen.test_error.mean - unreg.test_error.mean);
-  const cpuOf = (r: Record<string, any>, lambda: number) => (r.sweep as (SeedSweepEntry & { train_seconds: number })[]).find((e) => e.lambda === lambda)!;
+  const cpuOf = (r: SeedJson, lambda: number) => r.sweep.find((e) => e.lambda === lambda)!;
   // the seeds' training CPU summed per λ: the ratio of the work over the same iterations
   const cpuSum = (lambda: number) => perSeed.reduce((a, r) => a + cpuOf(r, lambda).train_cpu_seconds, 0);
   const wallSum = (lambda: number) => perSeed.reduce((a, r) => a + cpuOf(r, lambda).train_seconds, 0);
   const pp = (x: number) => (100 * x).toFixed(2);
   const pm = (m: number, sd: number, f: (x: number) => string) => `${f(m)} ± ${f(sd)}`;
-  console.log(`over ${seeds.length} seeds (mean ± sd): λ = 0: NFE ${pm(unreg.nfe_train.mean, unreg.nfe_train.sd, (x) => x.toFixed(1))}, test error ${pm(unreg.test_error.mean, unreg.test_error.sd, pp)} %; `
-    + `chosen λ = ${chosen.lambda}: NFE ${pm(chosen.nfe_train.mean, chosen.nfe_train.sd, (x) => x.toFixed(1))}, test error ${pm(chosen.test_error.mean, chosen.test_error.sd, pp)} % `
-    + `(${nfeRatio.toFixed(2)}× fewer NFE, ${errorIncreasePp >= 0 ? '+' : ''}${errorIncreasePp.toFixed(2)} pp)`);
+  console.log(
+    `over ${seeds.length} seeds (mean ± sd): λ = 0: NFE ${pm(unreg.nfe_train.mean, unreg.nfe_train.sd, (x) => x.toFixed(1))}, test error ${pm(unreg.test_error.mean, unreg.test_error.sd, pp)} %; ` +
+      `chosen λ = ${chosen.lambda}: NFE ${pm(chosen.nfe_train.mean, chosen.nfe_train.sd, (x) => x.toFixed(1))}, test error ${pm(chosen.test_error.mean, chosen.test_error.sd, pp)} % ` +
+      `(${nfeRatio.toFixed(2)}× fewer NFE, ${errorIncreasePp >= 0 ? '+' : ''}${errorIncreasePp.toFixed(2)} pp)`,
+  );
   const result = {
     dtype: opts.dtype,
     gradient: perSeed[0].gradient,
@@ -82,4 +113,13 @@ export async function runSeeds(opts: MnistOpts, out: OutputDir, json: string): P
   const jsonPath = out.writeFile(json, JSON.stringify(result, null, 2) + '\n');
   out.commit();
   console.log(`wrote ${jsonPath}; each seed's figures in ${out.finalPath('seed-<s>')}`);
+}
+
+/** What a seed's child writes (mnist.json), as far as the parent reads it. */
+interface SeedJson {
+  sweep: (SeedSweepEntry & { train_seconds: number })[];
+  settings: { maxErrorIncrease: number };
+  gradient: unknown;
+  epochs: unknown;
+  [key: string]: unknown;
 }

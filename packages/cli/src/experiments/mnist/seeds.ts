@@ -24,7 +24,10 @@ export function childArgs(parentArgs: readonly string[], seed: number, splitSeed
   for (let i = 0; i < parentArgs.length; i++) {
     const a = parentArgs[i];
     const name = a.split('=')[0];
-    if (PARENT_VALUED.has(name)) { if (!a.includes('=')) i++; continue; }
+    if (PARENT_VALUED.has(name)) {
+      if (!a.includes('=')) i++;
+      continue;
+    }
     if (PARENT_FLAGS.has(name)) continue;
     args.push(a);
   }
@@ -40,31 +43,45 @@ export interface ChildRun {
  * Runs `node <execArgv> <entry> <args>` for each child, at most `jobs` at once, each line it prints
  * passed to `onLine` with its seed; rejects when one fails (after the running ones end).
  */
-export async function runChildren(entry: string, execArgv: readonly string[], children: readonly ChildRun[], jobs: number, onLine: (seed: number, line: string) => void): Promise<void> {
+export async function runChildren(
+  entry: string,
+  execArgv: readonly string[],
+  children: readonly ChildRun[],
+  jobs: number,
+  onLine: (seed: number, line: string) => void,
+): Promise<void> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new ArgumentError('jobs', 'a positive integer', jobs);
   const failures: string[] = [];
   let next = 0;
-  const one = (c: ChildRun) => new Promise<void>((resolve) => {
-    const child = spawn(process.execPath, [...execArgv, entry, ...c.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines = (stream: NodeJS.ReadableStream) => {
-      let rest = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const parts = (rest + chunk).split('\n');
-        rest = parts.pop() ?? '';
-        for (const p of parts) onLine(c.seed, p);
+  const one = (c: ChildRun) =>
+    new Promise<void>((resolve) => {
+      const child = spawn(process.execPath, [...execArgv, entry, ...c.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const lines = (stream: NodeJS.ReadableStream) => {
+        let rest = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => {
+          const parts = (rest + chunk).split('\n');
+          rest = parts.pop() ?? '';
+          for (const p of parts) onLine(c.seed, p);
+        });
+        stream.on('end', () => {
+          if (rest) onLine(c.seed, rest);
+        });
+      };
+      lines(child.stdout);
+      lines(child.stderr);
+      child.on('error', (e) => {
+        failures.push(`seed ${c.seed}: ${e.message}`);
+        resolve();
       });
-      stream.on('end', () => { if (rest) onLine(c.seed, rest); });
-    };
-    lines(child.stdout);
-    lines(child.stderr);
-    child.on('error', (e) => { failures.push(`seed ${c.seed}: ${e.message}`); resolve(); });
-    child.on('close', (code, signal) => {
-      if (code !== 0) failures.push(`seed ${c.seed}: exited with ${signal ?? `code ${code}`}`);
-      resolve();
+      child.on('close', (code, signal) => {
+        if (code !== 0) failures.push(`seed ${c.seed}: exited with ${signal ?? `code ${code}`}`);
+        resolve();
+      });
     });
-  });
-  const lane = async () => { while (next < children.length) await one(children[next++]); };
+  const lane = async () => {
+    while (next < children.length) await one(children[next++]);
+  };
   await Promise.all(Array.from({ length: Math.min(jobs, children.length) }, lane));
   if (failures.length) throw new Error(`a seed's run failed (its lines above say why): ${failures.join('; ')}`);
 }
@@ -111,15 +128,30 @@ export function acrossSeeds(sweeps: SeedSweepEntry[][]): LambdaAcrossSeeds[] {
   if (sweeps.length < 1) throw new ArgumentError('sweeps', 'at least one seed', 0);
   const lambdas = sweeps[0].map((e) => e.lambda);
   for (const s of sweeps) {
-    if (s.length !== lambdas.length || s.some((e, i) => e.lambda !== lambdas[i])) throw new ArgumentError('sweeps', `the same λ sweep in every seed (${lambdas.join(', ')})`, s.map((e) => e.lambda).join(', '));
+    if (s.length !== lambdas.length || s.some((e, i) => e.lambda !== lambdas[i]))
+      throw new ArgumentError(
+        'sweeps',
+        `the same λ sweep in every seed (${lambdas.join(', ')})`,
+        s.map((e) => e.lambda).join(', '),
+      );
   }
   return lambdas.map((lambda, i) => {
     const at = sweeps.map((s) => s[i]);
     const of = (f: (e: SeedSweepEntry) => number) => spread(at.map(f));
-    const stats = (pick: (e: SeedSweepEntry) => SeedSweepEntry['nfe_per_example_test']) => ({ mean: of((e) => pick(e).mean), median: of((e) => pick(e).median), p90: of((e) => pick(e).p90) });
+    const stats = (pick: (e: SeedSweepEntry) => SeedSweepEntry['nfe_per_example_test']) => ({
+      mean: of((e) => pick(e).mean),
+      median: of((e) => pick(e).median),
+      p90: of((e) => pick(e).p90),
+    });
     return {
-      lambda, nfe_train: of((e) => e.nfe_train), nfe_test: of((e) => e.nfe_test), train_error: of((e) => e.train_error), test_error: of((e) => e.test_error),
-      train_cpu_seconds: of((e) => e.train_cpu_seconds), nfe_per_example_test: stats((e) => e.nfe_per_example_test), nfe_per_example_train: stats((e) => e.nfe_per_example_train),
+      lambda,
+      nfe_train: of((e) => e.nfe_train),
+      nfe_test: of((e) => e.nfe_test),
+      train_error: of((e) => e.train_error),
+      test_error: of((e) => e.test_error),
+      train_cpu_seconds: of((e) => e.train_cpu_seconds),
+      nfe_per_example_test: stats((e) => e.nfe_per_example_test),
+      nfe_per_example_train: stats((e) => e.nfe_per_example_train),
     };
   });
 }
@@ -128,11 +160,16 @@ export function acrossSeeds(sweeps: SeedSweepEntry[][]): LambdaAcrossSeeds[] {
  * The regularised λ to report from the seeds' means (chooseRun's rule): the fewest mean NFE among λ whose
  * mean test error is at most `maxErrorIncrease` points above λ = 0's; if none is, the lowest mean error.
  */
-export function chooseAcrossSeeds(rows: LambdaAcrossSeeds[], maxErrorIncrease: number): { chosen: LambdaAcrossSeeds; unreg: LambdaAcrossSeeds; withinBudget: boolean } {
+export function chooseAcrossSeeds(
+  rows: LambdaAcrossSeeds[],
+  maxErrorIncrease: number,
+): { chosen: LambdaAcrossSeeds; unreg: LambdaAcrossSeeds; withinBudget: boolean } {
   const unreg = rows.find((r) => r.lambda === 0);
   const regs = rows.filter((r) => r.lambda !== 0);
-  if (!unreg || regs.length === 0) throw new ArgumentError('rows', 'λ = 0 and at least one λ > 0', rows.map((r) => r.lambda).join(', '));
+  if (!unreg || regs.length === 0)
+    throw new ArgumentError('rows', 'λ = 0 and at least one λ > 0', rows.map((r) => r.lambda).join(', '));
   const ok = regs.filter((r) => 100 * (r.test_error.mean - unreg.test_error.mean) <= maxErrorIncrease + 1e-9);
-  if (ok.length) return { unreg, chosen: ok.reduce((a, b) => (b.nfe_train.mean < a.nfe_train.mean ? b : a)), withinBudget: true };
+  if (ok.length)
+    return { unreg, chosen: ok.reduce((a, b) => (b.nfe_train.mean < a.nfe_train.mean ? b : a)), withinBudget: true };
   return { unreg, chosen: regs.reduce((a, b) => (b.test_error.mean < a.test_error.mean ? b : a)), withinBudget: false };
 }
