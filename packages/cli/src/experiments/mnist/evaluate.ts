@@ -78,13 +78,41 @@ export function evaluateSet(
   };
 }
 
+/** NFE of each of the first `count` images (0: all) solved on its own (batch 1: the fused prediction path). */
+export function perExampleNfes(model: Model, images: Float64Array, solver: SolverConfig, count: number): Float64Array {
+  if (!Number.isInteger(count) || count < 0)
+    throw new ArgumentError('count', 'a non-negative integer (0: all images)', count);
+  const available = images.length / PIXELS;
+  const n = count === 0 ? available : Math.min(count, available);
+  if (n < 1) throw new ArgumentError('images', 'at least one image', available);
+  const nfes = new Float64Array(n);
+  for (let i = 0; i < n; i++) nfes[i] = model.predict(rows(images, PIXELS, i, 1), { solver }).blockStats[0].nfe;
+  return nfes;
+}
+
 /** Mean NFE of the first `count` images solved one at a time. */
 export function perExampleNfe(model: Model, images: Float64Array, solver: SolverConfig, count: number): number {
-  const n = Math.min(count, images.length / PIXELS);
-  if (n < 1) throw new ArgumentError('count', 'at least one image', count);
+  return summariseNfe(perExampleNfes(model, images, solver, count)).mean;
+}
+
+/** The spread of per-example NFE: one hard image costs as much as many easy ones, so the mean alone hides the tail. */
+export interface NfeSummary {
+  mean: number;
+  /** the middle value (the mean of the two middle ones for an even count) */
+  median: number;
+  /** nearest rank: the smallest value at least 90 % of the images do not exceed */
+  p90: number;
+  count: number;
+}
+
+export function summariseNfe(nfes: ArrayLike<number>): NfeSummary {
+  const n = nfes.length;
+  if (n < 1) throw new ArgumentError('nfes', 'at least one value', n);
+  const sorted = Float64Array.from(nfes).sort();
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += model.predict(rows(images, PIXELS, i, 1), { solver }).blockStats[0].nfe;
-  return sum / n;
+  for (const v of sorted) sum += v;
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  return { mean: sum / n, median, p90: sorted[Math.ceil(0.9 * n) - 1], count: n };
 }
 
 /** R_K (the reference's normalisation) of any trained model on a batch, integrated with `solver`. */

@@ -8,6 +8,7 @@ import {
   type ModelSpec,
   NeuralOde,
   type GradientMethod,
+  type TaylorEstimator,
   type SolverConfig,
   type MethodName,
   type TermConfig,
@@ -37,6 +38,8 @@ export interface MnistModelOptions {
   terms?: TermConfig[];
   /** the block's gradient method (default 'checkpoint') */
   gradient?: GradientMethod;
+  /** how R_K is estimated (default 'stages': exact) */
+  estimator?: TaylorEstimator;
 }
 
 /** The model description; λ = 0 has no terms (an R_K state would only cost time). */
@@ -55,7 +58,18 @@ export function mnistSpec(o: MnistModelOptions): ModelSpec {
         },
         t0: 0,
         t1: 1,
-        terms: o.terms ?? (o.lambda > 0 ? [{ kind: 'taylor', order: o.order, lambda: o.lambda }] : []),
+        terms:
+          o.terms ??
+          (o.lambda > 0
+            ? [
+                {
+                  kind: 'taylor',
+                  order: o.order,
+                  lambda: o.lambda,
+                  ...(o.estimator && o.estimator !== 'stages' ? { estimator: o.estimator } : {}),
+                },
+              ]
+            : []),
         // Only z enters the step-size control: R_K never shortens a step, so training takes the steps the
         // prediction alone takes (as the reference, whose forward solve integrates z alone).
         solver: { method: o.method, rtol: o.tol, atol: o.tol, errorNorm: 'state', maxSteps: 20_000 },

@@ -5,6 +5,7 @@
 // and update), not the measurements.
 import {
   Rng,
+  type TaylorEstimator,
   type Runtime,
   type Model,
   type SolverConfig,
@@ -24,8 +25,10 @@ import { PIXELS, rows, type MnistSplit } from './data.js';
 import {
   evaluateSet,
   measureRk,
-  perExampleNfe,
+  perExampleNfes,
   solverErrors,
+  summariseNfe,
+  type NfeSummary,
   type SetEvaluation,
   type ToleranceError,
 } from './evaluate.js';
@@ -35,7 +38,7 @@ import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
 
 export interface CurvePoint {
   iteration: number;
-  /** NFE at evalTol on the first nfeBatch training images solved jointly */
+  /** NFE at evalTol on the first curveImages training images, solved jointly in batches of nfeBatch */
   nfe: number;
   /** training error on those images */
   error: number;
@@ -76,8 +79,9 @@ export interface MnistRun {
   /** NFE at evalTol, batches of nfeBatch training images (mean over the evaluated batches) */
   train: SetEvaluation;
   test: SetEvaluation;
-  nfePerExampleTrain: number;
-  nfePerExampleTest: number;
+  /** NFE of images solved one at a time (batch 1): the first perExampleTrain training images, perExample test images */
+  perExampleTrain: NfeSummary;
+  perExampleTest: NfeSummary;
   /** R_K of the trained model at evalTol on rkImages training images */
   rK: number;
   /** Fig. 8a (only where asked) */
@@ -92,6 +96,8 @@ export interface RunOptions {
   /** the solver of every measurement (default dopri5 at evalTol) */
   evalMethod?: MethodName;
   evalTol?: number;
+  /** how R_K is estimated (default: the settings') */
+  estimator?: TaylorEstimator;
   /** the block's terms instead of R_K at λ (their λ are multiplied by the objective's lambdaScale: the λ controller's) */
   terms?: TermConfig[];
   /** λ tuned online to an NFE budget (the measurement batch: the first `batch` training images) */
@@ -143,7 +149,15 @@ function* mnistSteps(
   // The same initial weights and minibatch order for every λ: only the regulariser differs.
   const model = createMnistModel(
     rt,
-    { order: o.order, lambda: o.lambda, method: o.method, tol: o.tol, terms: o.terms, gradient: s.gradient },
+    {
+      order: o.order,
+      lambda: o.lambda,
+      method: o.method,
+      tol: o.tol,
+      terms: o.terms,
+      gradient: s.gradient,
+      estimator: o.estimator ?? s.estimator,
+    },
     new Rng(s.seed),
   );
   const measured = o.lambdaControl ? Math.min(o.lambdaControl.batch ?? 100, trainSize) : 0;
@@ -162,7 +176,7 @@ function* mnistSteps(
   const x = new Float64Array(batch * PIXELS);
   const y = new Float64Array(batch);
   const evalSolver = measureSolver(o.evalMethod ?? 'dopri5', o.evalTol ?? s.evalTol);
-  const curveCount = Math.min(s.nfeBatch, trainSize);
+  const curveCount = Math.min(s.curveImages, trainSize);
   const curveAt = new Set(
     Array.from({ length: s.curvePoints }, (_, i) =>
       s.curvePoints <= 1 ? iterations : Math.round((i * iterations) / (s.curvePoints - 1)),
@@ -255,8 +269,8 @@ function* mnistSteps(
     trainCpuSeconds: trainCpuUs / 1e6,
     train,
     test,
-    nfePerExampleTrain: perExampleNfe(measured64, data.trainImages, evalSolver, s.perExample),
-    nfePerExampleTest: perExampleNfe(measured64, data.testImages, evalSolver, s.perExample),
+    perExampleTrain: summariseNfe(perExampleNfes(measured64, data.trainImages, evalSolver, s.perExampleTrain)),
+    perExampleTest: summariseNfe(perExampleNfes(measured64, data.testImages, evalSolver, s.perExample)),
     rK: measureRk(
       measured64,
       rows(data.trainImages, PIXELS, 0, rkCount),

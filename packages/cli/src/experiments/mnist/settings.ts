@@ -1,7 +1,7 @@
-// The MNIST experiment's settings and their defaults. The defaults are sized for a run of about 15
-// minutes on a 2-core machine (README: "The MNIST experiment"); the paper's protocol is
-// --digits 10000 --epochs 160 --train-tol 1.4e-8 --lambdas <its sweep> (days of compute here).
-import type { MethodName, GradientMethod, RuntimeDtype as Dtype } from 'taynode';
+// The MNIST experiment's settings and their defaults: DEFAULT_MNIST, the base other experiments build on
+// (`taynode beyond`), and MNIST_COMMAND_DEFAULTS, the main job's (`taynode mnist`), sized for about 15
+// minutes on a 2-core machine (docs/experiments/mnist.md: the estimate and how it was made).
+import type { MethodName, GradientMethod, RuntimeDtype as Dtype, TaylorEstimator } from 'taynode';
 
 export interface MnistSettings {
   /** images used in all (train + test), at most the package's 10,000 */
@@ -20,6 +20,8 @@ export interface MnistSettings {
   warmup: number;
   /** K of R_K */
   order: number;
+  /** how R_K is estimated (src/terms/README.md): 'stages' (exact), or once per step, 'stepRandom' / 'stepStart' (cheaper) */
+  estimator: TaylorEstimator;
   /** the λ sweep (R_K weight); λ = 0 is always run as the baseline */
   lambdas: number[];
   /**
@@ -48,10 +50,14 @@ export interface MnistSettings {
   nfeBatch: number;
   /** training images in the final NFE/error/loss evaluation (0: all) */
   evalTrain: number;
-  /** images solved one at a time for the per-example NFE (train and test each) */
+  /** test images solved one at a time (batch 1) for the per-example NFE (0: the whole test set) */
   perExample: number;
-  /** training-curve checkpoints per run (Fig. 3): NFE and error on the first nfeBatch training images */
+  /** training images solved one at a time for the per-example NFE (0: all; else the first ones of the shuffled split) */
+  perExampleTrain: number;
+  /** training-curve checkpoints per run (Fig. 3), evenly spaced from the first iteration to the last */
   curvePoints: number;
+  /** the first this many training images, solved jointly in batches of nfeBatch: each checkpoint's NFE and error */
+  curveImages: number;
   /** images in the R_K measurement of each trained model */
   rkImages: number;
   /** Fig. 8a: tolerances, the reference tolerance and the number of images */
@@ -80,6 +86,7 @@ export const DEFAULT_MNIST: MnistSettings = {
   momentum: 0.9,
   warmup: 0,
   order: 3,
+  estimator: 'stages',
   lambdas: [3.02e-3, 3.02e-2, 3.02e-1],
   lazyTerms: true,
   gradient: 'checkpoint',
@@ -90,7 +97,9 @@ export const DEFAULT_MNIST: MnistSettings = {
   nfeBatch: 1000,
   evalTrain: 2000,
   perExample: 50,
+  perExampleTrain: 50,
   curvePoints: 5,
+  curveImages: 1000,
   rkImages: 200,
   errorTols: [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1.4e-8],
   refTol: 1e-11,
@@ -108,3 +117,23 @@ export const DEFAULT_MNIST: MnistSettings = {
 export function runIterations(s: MnistSettings, trainSize: number): number {
   return s.epochs > 0 ? Math.max(1, Math.round((s.epochs * trainSize) / s.batchSize)) : s.iterations;
 }
+
+/**
+ * `taynode mnist` without flags: λ = 0 and one λ on the fast path (the f32 runtime is the command's
+ * --dtype default; backprop keeps the forward solve's stages instead of replaying it: 67 against 99 ms
+ * an f32 iteration at NFE 20 here; R_3 once per step at a random time, 'stepRandom': the same NFE and
+ * error as the exact 'stages' over 200 iterations at 0.65× its CPU), a schedule long enough for the
+ * unregularised NFE to grow and short enough for about 15 minutes (docs/experiments/mnist.md), the
+ * per-example NFE over the whole test set and a 2,000-image training sample, Fig. 3 from 20 checkpoints.
+ * A separate object so that changing the main job's run does not change the experiments built on the base.
+ */
+export const MNIST_COMMAND_DEFAULTS: MnistSettings = {
+  ...DEFAULT_MNIST,
+  epochs: 25,
+  estimator: 'stepRandom',
+  gradient: 'backprop',
+  lambdas: [3.02e-2],
+  perExample: 0,
+  perExampleTrain: 2000,
+  curvePoints: 20,
+};

@@ -2,7 +2,7 @@
 // anything: after a few iterations both models are still close to their shared initialisation, so
 // they differ by noise, not by what R_K did.
 
-/** A third of the default run (300 iterations of 100, 3.75 epochs of 8,000 images). */
+/** Iterations below which a verdict means nothing (a third of the earlier 300-iteration default). */
 export const MIN_ITERATIONS_FOR_VERDICT = 100;
 
 /** Why the run is too short to judge, or undefined when it is long enough. */
@@ -10,6 +10,6 @@ export function tooShortForVerdict(iterations: number, epochs: number): string |
   if (iterations >= MIN_ITERATIONS_FOR_VERDICT) return undefined;
   return (
     `a run of ${iterations} iteration${iterations === 1 ? '' : 's'} (${epochs.toFixed(2)} epochs) is too short for this verdict to mean anything ` +
-    `(fewer than ${MIN_ITERATIONS_FOR_VERDICT}): both models are still near their shared initialisation; run at least ${MIN_ITERATIONS_FOR_VERDICT} iterations (the default is 300)`
+    `(fewer than ${MIN_ITERATIONS_FOR_VERDICT}): both models are still near their shared initialisation; run at least ${MIN_ITERATIONS_FOR_VERDICT} iterations (the default run: 25 epochs of 8,000 images, 2,000)`
   );
 }
