@@ -129,7 +129,7 @@ export function runIterations(s: MnistSettings, trainSize: number): number {
  */
 export const MNIST_COMMAND_DEFAULTS: MnistSettings = {
   ...DEFAULT_MNIST,
-  epochs: 25,
+  epochs: 35,
   estimator: 'stepRandom',
   gradient: 'backprop',
   lambdas: [3.02e-2],

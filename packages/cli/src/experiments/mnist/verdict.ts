@@ -10,6 +10,6 @@ export function tooShortForVerdict(iterations: number, epochs: number): string |
   if (iterations >= MIN_ITERATIONS_FOR_VERDICT) return undefined;
   return (
     `a run of ${iterations} iteration${iterations === 1 ? '' : 's'} (${epochs.toFixed(2)} epochs) is too short for this verdict to mean anything ` +
-    `(fewer than ${MIN_ITERATIONS_FOR_VERDICT}): both models are still near their shared initialisation; run at least ${MIN_ITERATIONS_FOR_VERDICT} iterations (the default run: 25 epochs of 8,000 images, 2,000)`
+    `(fewer than ${MIN_ITERATIONS_FOR_VERDICT}): both models are still near their shared initialisation; run at least ${MIN_ITERATIONS_FOR_VERDICT} iterations (the default run: 35 epochs of 8,000 images, 2,800)`
   );
 }
