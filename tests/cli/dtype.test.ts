@@ -16,6 +16,7 @@ import { createRuntimeSync } from '../../src/runtime/wasm.js';
 import { Rng } from '../../src/random.js';
 import { createMnistModel } from '../../packages/cli/src/experiments/mnist/model.js';
 import { measuredModel } from '../../packages/cli/src/eval-dtype.js';
+import { tinyMnistArgs } from '../helpers/mnist-args.js';
 
 function program(): Command {
   const p = new Command().exitOverride();
@@ -73,37 +74,7 @@ async function runF32(args: string[]): Promise<Record<string, unknown>> {
 }
 
 test("mnist --dtype float32: trains the paper's classifier in f32 and records the dtype", async () => {
-  const r = await runF32([
-    'mnist',
-    '--digits',
-    '200',
-    '--iterations',
-    '2',
-    '--batch-size',
-    '20',
-    '--lambdas',
-    '0.5',
-    '--train-tol',
-    '1e-4',
-    '--eval-tol',
-    '1e-5',
-    '--nfe-batch',
-    '40',
-    '--eval-train',
-    '40',
-    '--per-example',
-    '1',
-    '--curve-points',
-    '1',
-    '--rk-images',
-    '5',
-    '--error-tols',
-    '1e-3',
-    '--ref-tol',
-    '1e-5',
-    '--error-images',
-    '3',
-  ]);
+  const r = await runF32(['mnist', ...tinyMnistArgs({ iterations: '2', 'ref-tol': '1e-5' })]);
   assert.is(r.dtype, 'float32');
   assert.is((r.settings as Record<string, unknown>).evalDtype, 'float64', 'measured on f64 copies by default');
   assert.ok(

@@ -27,36 +27,10 @@ import {
 } from '../../packages/cli/src/experiments/mnist/seeds.js';
 import { MNIST_COMMAND_DEFAULTS } from '../../packages/cli/src/experiments/mnist/settings.js';
 import { registerMnistCommand } from '../../packages/cli/src/commands/mnist.js';
+import { tinyMnistArgs } from '../helpers/mnist-args.js';
 
 const TINY = [
-  '--digits',
-  '200',
-  '--batch-size',
-  '20',
-  '--lambdas',
-  '0.5',
-  '--train-tol',
-  '1e-4',
-  '--eval-tol',
-  '1e-5',
-  '--nfe-batch',
-  '40',
-  '--eval-train',
-  '40',
-  '--per-example',
-  '8',
-  '--per-example-train',
-  '6',
-  '--curve-images',
-  '40',
-  '--rk-images',
-  '5',
-  '--error-tols',
-  '1e-3',
-  '--ref-tol',
-  '1e-6',
-  '--error-images',
-  '3',
+  ...tinyMnistArgs({ 'per-example': '8', 'per-example-train': '6', 'curve-images': '40', 'curve-points': null }),
   '--no-progress',
 ];
 

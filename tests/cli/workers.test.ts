@@ -12,6 +12,7 @@ import { registerMnistCommand } from '../../packages/cli/src/commands/mnist.js';
 import { registerCnfCommand } from '../../packages/cli/src/commands/cnf.js';
 import { runSteps, withWorkers, type ObjectiveStep } from '../../packages/cli/src/workers.js';
 import type { WorkerPool } from '../../src/parallel/pool.js';
+import { tinyMnistArgs } from '../helpers/mnist-args.js';
 
 /** Runs a command quietly; returns commander's error output ('' when it ran). */
 async function run(args: string[], register: (program: Command) => void): Promise<string> {
@@ -148,34 +149,7 @@ test('taynode mnist and cnf --workers 2: tiny runs train across the pool and rec
       await run(
         [
           'mnist',
-          '--digits',
-          '100',
-          '--iterations',
-          '2',
-          '--batch-size',
-          '10',
-          '--lambdas',
-          '0.5',
-          '--train-tol',
-          '1e-4',
-          '--eval-tol',
-          '1e-5',
-          '--nfe-batch',
-          '40',
-          '--eval-train',
-          '40',
-          '--per-example',
-          '1',
-          '--curve-points',
-          '1',
-          '--rk-images',
-          '5',
-          '--error-tols',
-          '1e-3',
-          '--ref-tol',
-          '1e-6',
-          '--error-images',
-          '3',
+          ...tinyMnistArgs({ digits: '100', iterations: '2', 'batch-size': '10' }),
           '--warmup',
           '0',
           '--no-progress',
