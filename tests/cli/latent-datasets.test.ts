@@ -3,7 +3,7 @@
 // and the loss–NFE figure and the weights are written; misused options are refused naming them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -88,8 +88,20 @@ function checkOutputs(dir: string, dataset: string, channels: number): Record<st
     assert.ok(Number.isFinite(f[key]) && f[key] !== 0, `${key} = ${f[key]}`);
   assert.is(f.sweep.length, 2);
   assert.ok(readFileSync(join(dir, 'latent-loss-nfe.svg'), 'utf8').startsWith('<svg'));
-  // the trajectory and reconstruction figures draw the periodic set's one channel only
-  assert.not.ok(existsSync(join(dir, 'latent-trajectories.svg')));
+  // Fig. 4 as the first latent dimensions against time, titled with the JSON's NFE of each model
+  const trajectories = readFileSync(join(dir, 'latent-trajectories.svg'), 'utf8');
+  assert.ok(trajectories.startsWith('<svg'));
+  const over = `per series over ${f.nfe_series} test series`;
+  assert.ok(trajectories.includes(`unregularised: mean NFE ${f.nfe_unreg.toFixed(1)} ${over}`), 'unregularised NFE');
+  assert.ok(
+    trajectories.includes(`R_${f.order}, λ = ${f.lambda}: mean NFE ${f.nfe_reg.toFixed(1)} ${over}`),
+    'regularised NFE',
+  );
+  for (const dim of ['z0', 'z1', 'z2']) assert.ok(trajectories.includes(`>${dim}<`), dim);
+  // reconstructions: 2 test series × the 4 channels observed most in them, for both models
+  const reconstructions = readFileSync(join(dir, 'latent-reconstructions.svg'), 'utf8');
+  const panels = new Set(reconstructions.match(/series \d+ · [^<'"]+/g));
+  assert.is(panels.size, 8, [...panels].join('; '));
   const weights = decodeSafetensors(readFileSync(join(dir, 'latent-regularised.safetensors')));
   assert.equal(weights.tensors.get('readout.weight')!.data.length, 3 * channels);
   assert.ok(

@@ -100,6 +100,18 @@ for (const mode of ['interp', 'extrap']) {
         f.nfe_unreg > 0 && f.mse_unreg > 0 && f.mse_reg > 0 && f.nfe_true_dynamics > f.nfe_true_dynamics_train_tol,
       );
       assert.is(f.order, 2);
+      // without --orders the sweep is --order's alone; λ = 0 trains no regulariser
+      assert.equal(f.orders, [2]);
+      assert.equal(
+        f.sweep.map((r: { order: number | null }) => r.order),
+        [null, 2, 2],
+      );
+      assert.ok(f.r2_unreg > 0 && f.r2_reg > 0);
+      // the loss over every test series (4 of 20), the NFE over the --nfe-series 3 asked for
+      assert.is(f.test_series, 4);
+      for (const key of ['nfe_unreg_sd', 'nfe_reg_sd', 'nfe_true_dynamics_sd'])
+        assert.ok(Number.isFinite(f[key]) && f[key] >= 0, `${key} = ${f[key]}`);
+      assert.is(f.sweep[0].nfe_per_series.length, 3);
       assert.is(f.settings.mode, mode);
       assert.is(f.settings.iterations, 3);
       assert.is(f.nfe_series, 3);

@@ -50,3 +50,15 @@ export const positiveList =
       throw new InvalidArgumentError(`expected a comma-separated list of positive ${what}.`);
     return xs;
   };
+
+/** A comma-separated list of distinct integers in [min, max]; `what` names them in the message. */
+export const integerListIn =
+  (min: number, max: number, what: string) =>
+  (v: string): number[] => {
+    const xs = v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+    if (xs.some((x) => !Number.isSafeInteger(x) || x < min || x > max) || new Set(xs).size !== xs.length)
+      throw new InvalidArgumentError(
+        `expected a comma-separated list of distinct ${what}, integers in ${min}..${max}.`,
+      );
+    return xs;
+  };

@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ArgumentError, GRADIENT_METHODS, type RuntimeDtype as Dtype, encodeSafetensors } from 'taynode';
+import { ArgumentError, GRADIENT_METHODS, MAX_ORDER, type RuntimeDtype as Dtype, encodeSafetensors } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
 import { LATENT_DATASETS } from '../experiments/latent/datasets.js';
@@ -13,7 +13,7 @@ import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/e
 import { DEFAULT_LATENT, type LatentSettings } from '../experiments/latent/run.js';
 import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';
-import { finite, integer, integerAtLeast, positive, positiveInt, positiveList } from '../parsers.js';
+import { finite, integer, integerAtLeast, integerListIn, positive, positiveInt, positiveList } from '../parsers.js';
 
 export function registerLatentCommand(program: Command): void {
   const d = DEFAULT_LATENT;
@@ -63,7 +63,12 @@ export function registerLatentCommand(program: Command): void {
     .option('--lr-floor <x>', 'lowest learning rate', positive, d.lrFloor)
     .option('--samples <n>', 'samples of z0 per series (3: the importance-weighted bound)', positiveInt, d.samples)
     .option('--sigma <x>', 'observation noise σ of the Gaussian likelihood', positive, d.sigma)
-    .option('--order <K>', 'K of the R_K regulariser on the decoder', positiveInt, d.order)
+    .option('--order <K>', 'K of the R_K regulariser on the decoder (when --orders is not given)', positiveInt, d.order)
+    .option(
+      '--orders <list>',
+      'comma-separated orders K to sweep, each with every λ (λ = 0 trains once); the reported run is chosen across them (default: --order)',
+      integerListIn(1, MAX_ORDER, 'orders K'),
+    )
     .option('--lambdas <list>', 'comma-separated λ values to sweep', positiveList('weights'), d.lambdas)
     .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
     .addOption(
@@ -108,6 +113,7 @@ export function registerLatentCommand(program: Command): void {
     .action(
       async (
         opts: LatentSettings & {
+          orders?: number[];
           dataDir?: string;
           out: string;
           json?: string;
@@ -122,6 +128,7 @@ export function registerLatentCommand(program: Command): void {
         const s: LatentSettings = { ...DEFAULT_LATENT };
         for (const key of Object.keys(DEFAULT_LATENT) as (keyof LatentSettings)[])
           if (opts[key] !== undefined) (s as unknown as Record<string, unknown>)[key] = opts[key];
+        s.orders = opts.orders ?? [s.order];
         if (opts.dataDir !== undefined) {
           if (s.dataset === 'physionet-like')
             throw new ArgumentError(
@@ -169,19 +176,24 @@ export function registerLatentCommand(program: Command): void {
                 mse: run.mse,
                 nfe: run.nfe,
                 nfe_batch: run.nfeBatch,
-                rK: run.rK,
+                order: run.order,
+                ...run.rKs,
                 train_seconds: run.trainSeconds,
                 date: new Date().toISOString(),
               }) + '\n',
             );
             console.log(
-              `${name}: test loss ${run.loss.toFixed(4)}, MSE ${run.mse.toExponential(3)}, decoder NFE ${run.nfe.toFixed(1)} per series alone (${run.nfeSeries} series), ${run.nfeBatch} for the test set as one batch (tol ${s.evalTol}), R_${s.order} ${run.rK.toExponential(3)}, train ${run.trainSeconds.toFixed(0)} s`,
+              `${name}: test loss ${run.loss.toFixed(4)}, MSE ${run.mse.toExponential(3)}, decoder NFE ${run.nfe.toFixed(1)} per series alone (sd ${run.nfeSd.toFixed(1)}, ${run.nfeSeries} series), ${run.nfeBatch} for the test set as one batch (tol ${s.evalTol}), ${Object.entries(
+                run.rKs,
+              )
+                .map(([k, v]) => `R_${k.slice(1)} ${v.toExponential(3)}`)
+                .join(', ')}, train ${run.trainSeconds.toFixed(0)} s`,
             );
           },
         });
         const f = out.figures;
         console.log(
-          `chosen λ = ${f.lambda}: NFE ${f.nfe_unreg.toFixed(1)} → ${f.nfe_reg.toFixed(1)} (${f.nfe_ratio.toFixed(2)}× fewer), loss ${f.loss_unreg.toFixed(4)} → ${f.loss_reg.toFixed(4)} (${(100 * f.loss_increase).toFixed(1)}% of |unreg|), MSE ${f.mse_unreg.toExponential(3)} → ${f.mse_reg.toExponential(3)}; target (≥ 2× fewer NFE, ≤ 10% more loss) ${f.target_met ? 'met' : 'not met'}`,
+          `chosen R_${f.order}, λ = ${f.lambda}: NFE ${f.nfe_unreg.toFixed(1)} → ${f.nfe_reg.toFixed(1)} (${f.nfe_ratio.toFixed(2)}× fewer), loss ${f.loss_unreg.toFixed(4)} → ${f.loss_reg.toFixed(4)} (${(100 * f.loss_increase).toFixed(1)}% of |unreg|), MSE ${f.mse_unreg.toExponential(3)} → ${f.mse_reg.toExponential(3)}; target (≥ 2× fewer NFE, ≤ 10% more loss) ${f.target_met ? 'met' : 'not met'}`,
         );
         for (const [name, run] of [
           ['unregularised', out.unreg],
@@ -198,7 +210,7 @@ export function registerLatentCommand(program: Command): void {
             encodeSafetensors(tensors, {
               experiment: 'latent',
               lambda: String(run.lambda),
-              order: String(s.order),
+              order: String(run.order ?? 'none'),
               settings: JSON.stringify(s),
             }),
           );

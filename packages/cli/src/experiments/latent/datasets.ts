@@ -23,6 +23,7 @@ function fromChannels(
   const batch = (series: number[]) => makeChannelBatch(set, series, steps);
   return {
     dataset,
+    channelSet: set,
     channels: set.channels.length,
     times: set.times,
     tMax: set.tMax,

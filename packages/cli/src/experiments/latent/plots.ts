@@ -105,21 +105,34 @@ export function latentTrajectoriesSpec(panels: LatentPanel[], dims: [number, num
 export interface SweepPoint {
   label: string;
   lambda: number;
+  /** K of the run's R_K (null: the unregularised run) */
+  order: number | null;
   nfe: number;
   loss: number;
 }
 
-/** Figure 5b: test loss against decoder NFE, one point per λ. */
-export function lossNfeSpec(points: SweepPoint[], order: number, tol: number): VegaLiteSpec {
+/**
+ * Figure 5b: test loss against decoder NFE, one point per run, coloured and shaped by the order K; each
+ * order's line starts at the unregularised run (λ = 0, every order's baseline) and follows λ.
+ */
+export function lossNfeSpec(points: SweepPoint[], dataset: string, tol: number): VegaLiteSpec {
+  const group = (p: SweepPoint) => (p.order === null ? 'unregularised' : `R_${p.order}`);
+  const orders = [...new Set(points.flatMap((p) => (p.order === null ? [] : [p.order])))].sort((a, b) => a - b);
+  const unreg = points.filter((p) => p.order === null);
+  const lines = orders.flatMap((K) =>
+    [...unreg, ...points.filter((p) => p.order === K)].map((p) => ({ ...p, group: `R_${K}` })),
+  );
+  const groups = [...(unreg.length ? ['unregularised'] : []), ...orders.map((K) => `R_${K}`)];
+  const color = { field: 'group', type: 'nominal', title: 'regulariser', sort: groups, scale: { domain: groups } };
   return {
     $schema: SCHEMA,
-    title: `Latent ODE on the periodic set: R_${order} sweep (NFE per test series, dopri5 tol ${tol})`,
-    data: { values: points },
+    title: `Latent ODE on the ${dataset} set: ${orders.map((K) => `R_${K}`).join(', ')} sweep (NFE per test series, dopri5 tol ${tol})`,
     width: 460,
     height: 320,
     layer: [
       {
-        mark: { type: 'line', color: '#888' },
+        data: { values: lines },
+        mark: { type: 'line', opacity: 0.6 },
         encoding: {
           x: { field: 'nfe', type: 'quantitative', title: 'decoder NFE per series', scale: { zero: false } },
           y: {
@@ -129,23 +142,30 @@ export function lossNfeSpec(points: SweepPoint[], order: number, tol: number): V
             scale: { zero: false },
           },
           order: { field: 'lambda', type: 'quantitative' },
+          color,
         },
       },
       {
-        mark: { type: 'point', filled: true, size: 70 },
-        encoding: {
-          x: { field: 'nfe', type: 'quantitative' },
-          y: { field: 'loss', type: 'quantitative' },
-          color: { field: 'label', type: 'nominal', title: 'run', sort: null },
-        },
-      },
-      {
-        mark: { type: 'text', dx: 8, dy: -8, align: 'left' },
-        encoding: {
-          x: { field: 'nfe', type: 'quantitative' },
-          y: { field: 'loss', type: 'quantitative' },
-          text: { field: 'label' },
-        },
+        data: { values: points.map((p) => ({ ...p, group: group(p) })) },
+        layer: [
+          {
+            mark: { type: 'point', filled: true, size: 70 },
+            encoding: {
+              x: { field: 'nfe', type: 'quantitative' },
+              y: { field: 'loss', type: 'quantitative' },
+              color,
+              shape: { field: 'group', type: 'nominal', sort: groups, scale: { domain: groups } },
+            },
+          },
+          {
+            mark: { type: 'text', dx: 8, dy: -8, align: 'left' },
+            encoding: {
+              x: { field: 'nfe', type: 'quantitative' },
+              y: { field: 'loss', type: 'quantitative' },
+              text: { field: 'label' },
+            },
+          },
+        ],
       },
     ],
   } as VegaLiteSpec;

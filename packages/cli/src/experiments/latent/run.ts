@@ -13,7 +13,9 @@ import {
   MinibatchSampler,
   exponentialDecay,
 } from 'taynode';
+import { meanAndSd, quantiles } from '../cnf/evaluate.js';
 import { makeBatch, windowOf, type LatentBatch, type LatentMode, type Window } from './batches.js';
+import type { ChannelSet } from './channels.js';
 import { periodicSet, splitIndices, trueDynamicsSolve, type PeriodicSet } from './data.js';
 import { channelData, type LatentDataset } from './datasets.js';
 import { createLatentOde, withDecoder, type LatentArchitecture, type LatentOde } from './model.js';
@@ -48,7 +50,10 @@ export interface LatentSettings {
   /** observation σ of the likelihood */
   sigma: number;
   // regularisation
+  /** K of R_K when `orders` is absent */
   order: number;
+  /** the orders K swept, each with every λ (absent: [order]; settings saved before the sweep had none) */
+  orders?: number[];
   lambdas: number[];
   trainTol: number;
   gradient: GradientMethod;
@@ -84,7 +89,7 @@ export const DEFAULT_LATENT: LatentSettings = {
   trainTol: 1e-5,
   gradient: 'checkpoint',
   evalTol: 1.4e-8,
-  nfeSeries: 50,
+  nfeSeries: 0,
   maxLossRatio: 1.1,
   seed: 0,
 };
@@ -94,6 +99,8 @@ export interface LatentExperimentData {
   /** the periodic set and its window (its figures need them); absent for the multichannel sets */
   set?: PeriodicSet;
   window?: Window;
+  /** the multichannel sets' series (their figures need them); absent for the periodic set */
+  channelSet?: ChannelSet;
   /** observed channels per series */
   channels: number;
   /** every time a series may be observed at, in [0, tMax] */
@@ -145,6 +152,9 @@ export function latentData(s: LatentSettings): LatentExperimentData {
   };
 }
 
+/** The orders K the experiment sweeps. */
+export const sweptOrders = (s: LatentSettings): number[] => s.orders ?? [s.order];
+
 export function architecture(s: LatentSettings, channels = 1): LatentArchitecture {
   return {
     latent: s.latent,
@@ -176,17 +186,40 @@ export interface LatentRecord {
   lr: number;
 }
 
+/** A sample of per-series NFE summarised: mean, sample sd (n − 1; NaN for one series), median and p90 (linear interpolation between order statistics). */
+export interface NfeSummary {
+  mean: number;
+  sd: number;
+  median: number;
+  p90: number;
+}
+
+export function summariseNfe(values: readonly number[]): NfeSummary {
+  const { mean, sd } = meanAndSd(values);
+  const [median, p90] = quantiles(values, [0.5, 0.9]);
+  return { mean, sd, median, p90 };
+}
+
 export interface LatentEvaluation {
-  /** test negative ELBO per observed point (KL weight 1, one fixed sample) */
+  /** test negative ELBO per observed point (KL weight 1, one fixed sample) over the whole test set */
   loss: number;
   mse: number;
   kl: number;
   /** mean decoder NFE over the test series solved alone */
   nfe: number;
+  /** the decoder NFE of each of those series, in test order */
+  nfePerSeries: number[];
+  nfeSd: number;
+  nfeMedian: number;
+  nfeP90: number;
+  /** test series the loss and MSE were evaluated over (all of them) */
+  testSeries: number;
   /** NFE of the test set solved as one batch */
   nfeBatch: number;
-  /** R_K of the trained decoder over [0, tMax] from the test posterior means (mean over series and dims) */
+  /** R_K (K = settings.order) of the trained decoder over [0, tMax] from the test posterior means (mean over series and dims) */
   rK: number;
+  /** the same for every probed order, keyed r<K> */
+  rKs: Record<string, number>;
   /** series solved alone for `nfe` */
   nfeSeries: number;
   /** the same per-series NFE at the training tolerance */
@@ -199,6 +232,8 @@ export interface LatentEvaluation {
 
 export interface LatentRun extends LatentEvaluation {
   lambda: number;
+  /** K of the R_K it trained with (null for λ = 0: no regulariser) */
+  order: number | null;
   model: LatentOde;
   log: LatentRecord[];
   trainSeconds: number;
@@ -207,7 +242,13 @@ export interface LatentRun extends LatentEvaluation {
 
 const dopri5 = (tol: number) => ({ method: 'dopri5' as const, rtol: tol, atol: tol });
 
-export function evaluateLatent(model: LatentOde, data: LatentExperimentData, s: LatentSettings): LatentEvaluation {
+/** `probeOrders`: the orders K whose R_K is measured on the trained decoder (default: s.order, the run's own). */
+export function evaluateLatent(
+  model: LatentOde,
+  data: LatentExperimentData,
+  s: LatentSettings,
+  probeOrders: number[] = [s.order],
+): LatentEvaluation {
   const evalModel = withDecoder(model, { solver: { ...dopri5(s.evalTol), errorNorm: 'state' }, terms: [] });
   const batch = data.testBatch;
   // the same ε for every model: the comparison differs only in the weights
@@ -215,31 +256,41 @@ export function evaluateLatent(model: LatentOde, data: LatentExperimentData, s: 
   const r = latentObjective(evalModel, batch, { eps, klWeight: 1, sigma: s.sigma, gradient: false });
   const count = s.nfeSeries > 0 ? Math.min(s.nfeSeries, batch.size) : batch.size;
   const L = s.latent;
-  let nfeSum = 0,
-    nfeTrainSum = 0;
+  const nfePerSeries: number[] = [];
+  let nfeTrainSum = 0;
   for (let b = 0; b < count; b++) {
     const z0 = r.mean.slice(b * L, (b + 1) * L);
-    nfeSum += model.decoder.predict(z0, { solver: dopri5(s.evalTol) }).stats.nfe;
+    nfePerSeries.push(model.decoder.predict(z0, { solver: dopri5(s.evalTol) }).stats.nfe);
     nfeTrainSum += model.decoder.predict(z0, { solver: dopri5(s.trainTol) }).stats.nfe;
   }
+  const nfe = summariseNfe(nfePerSeries);
   const nfeBatch = model.decoder.predict(r.mean, { solver: dopri5(s.evalTol) }).stats.nfe;
   const grid = Array.from(data.times);
   const zs = model.decoder.predict(r.mean, { times: grid, solver: dopri5(s.trainTol) }).zs;
   const latentRms = Math.sqrt(zs.reduce((a, z) => a + z * z, 0) / zs.length);
   const w = model.readout.params[0].value.toFloat64Array();
   const readoutNorm = Math.sqrt(w.reduce((a, v) => a + v * v, 0));
-  const probe = withDecoder(model, {
-    solver: { ...dopri5(s.evalTol), errorNorm: 'state' },
-    terms: [{ kind: 'taylor', order: s.order, lambda: 0 }],
-  });
-  const rK = probe.decoder.forward(r.mean).result.regularizers[`r${s.order}`];
+  const rKs: Record<string, number> = {};
+  for (const K of new Set([s.order, ...probeOrders])) {
+    const probe = withDecoder(model, {
+      solver: { ...dopri5(s.evalTol), errorNorm: 'state' },
+      terms: [{ kind: 'taylor', order: K, lambda: 0 }],
+    });
+    rKs[`r${K}`] = probe.decoder.forward(r.mean).result.regularizers[`r${K}`];
+  }
   return {
     loss: r.negElbo,
     mse: r.mse,
     kl: r.kl,
-    nfe: nfeSum / count,
+    nfe: nfe.mean,
+    nfePerSeries,
+    nfeSd: nfe.sd,
+    nfeMedian: nfe.median,
+    nfeP90: nfe.p90,
+    testSeries: batch.size,
     nfeBatch,
-    rK,
+    rK: rKs[`r${s.order}`],
+    rKs,
     nfeSeries: count,
     nfeTrainTol: nfeTrainSum / count,
     latentRms,
@@ -316,8 +367,17 @@ export function trainLatent(
   }
   const trainSeconds = (performance.now() - start) / 1000;
   const evalStart = performance.now();
-  const ev = evaluateLatent(model, data, s);
-  return { lambda, model, log, ...ev, trainSeconds, evalSeconds: (performance.now() - evalStart) / 1000 };
+  // λ = 0's model is every order's baseline: its R_K is measured for each swept K
+  const ev = evaluateLatent(model, data, s, lambda > 0 ? [s.order] : sweptOrders(s));
+  return {
+    lambda,
+    order: lambda > 0 ? s.order : null,
+    model,
+    log,
+    ...ev,
+    trainSeconds,
+    evalSeconds: (performance.now() - evalStart) / 1000,
+  };
 }
 
 /** The regularised run to report: the fewest NFE among runs within the loss budget, else the lowest loss. */
@@ -337,11 +397,10 @@ export function chooseLatentRun(
   return { run: regs.reduce((a, b) => (b.loss < a.loss ? b : a)), withinBudget: false };
 }
 
-/** Mean dopri5 NFE of the series' true generating ODE over the first `count` test series, at `tol` (NaN for real data). */
-export function trueDynamicsNfe(data: LatentExperimentData, count: number, tol: number): number {
-  if (!data.trueDynamicsNfe) return NaN;
+/** The dopri5 NFE of the series' true generating ODE over the first `count` test series (0: all), at `tol` (NaN for real data). */
+export function trueDynamicsNfe(data: LatentExperimentData, count: number, tol: number): NfeSummary {
+  const solve = data.trueDynamicsNfe;
+  if (!solve) return { mean: NaN, sd: NaN, median: NaN, p90: NaN };
   const n = Math.min(count > 0 ? count : data.test.length, data.test.length);
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += data.trueDynamicsNfe(data.test[i], tol);
-  return sum / n;
+  return summariseNfe(Array.from(data.test.subarray(0, n), (b) => solve(b, tol)));
 }
