@@ -135,7 +135,7 @@ const [unreg, reg] = [latentModel('unregularised'), latentModel('regularised')];
 const ls = unreg.settings,
   data = unreg.data;
 const test = Array.from(data.test);
-const regLabel = `R_${ls.order}, λ = ${latent.lambda}`;
+const regLabel = `R_${latent.order ?? ls.order}, λ = ${latent.lambda}`; // the chosen run's order (settings.order is --order alone)
 const series = `${latent.nfe_series} test series`;
 write(
   'results/latent/latent-trajectories.svg',
