@@ -96,6 +96,8 @@ test('--orders 2,3: λ = 0 once, every (K, λ) pair, each run with its order, th
   const regs = out.runs.slice(1);
   const { run } = chooseLatentRun(out.unreg, regs, tiny.maxLossRatio);
   assert.is(out.reg, run);
+  // here an R_3 run is the choice (the NFE tie, its loss the lowest): a choice among R_2 alone would miss it
+  assert.is(run.order, 3);
   assert.is(f.order, run.order);
   assert.is(f.lambda, run.lambda);
   assert.is(f[`r${run.order}_reg`], run.rK);
