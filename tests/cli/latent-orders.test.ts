@@ -8,6 +8,7 @@ import { registerLatentCommand } from '../../packages/cli/src/commands/latent.js
 import { runtimeFor } from '../../packages/cli/src/dtype.js';
 import { runLatentExperiment } from '../../packages/cli/src/experiments/latent/experiment.js';
 import {
+  checkOrderLambdas,
   chooseLatentRun,
   DEFAULT_LATENT,
   summariseNfe,
@@ -122,6 +123,46 @@ test('--orders 2,3: λ = 0 once, every (K, λ) pair, each run with its order, th
   assert.ok(Number.isFinite(f.nfe_true_dynamics_sd) && f.nfe_true_dynamics_sd >= 0);
   assert.match(f.loss_definition, /every test series/);
   assert.equal(files, ['latent-trajectories.svg', 'latent-loss-nfe.svg', 'latent-reconstructions.svg']);
+});
+
+test("orderLambdas: an order's own λ sweep replaces --lambdas for it alone", async () => {
+  const names: string[] = [];
+  const out = await runLatentExperiment(
+    runtimeFor('float64'),
+    { ...tiny, orderLambdas: { 3: [0.01] } },
+    { output: { write: (name) => name }, command: 'test', onRunStart: (name) => names.push(name) },
+  );
+  assert.equal(names, ['unregularised', 'R_2 λ=0.1', 'R_2 λ=1', 'R_3 λ=0.01']);
+  assert.equal((out.figures.settings as LatentSettings).orderLambdas, { 3: [0.01] });
+});
+
+/** The parsed options of `taynode latent <args>` (the action replaced), or the parse error's message. */
+async function parseLatent(args: string[]): Promise<{ opts?: Record<string, unknown>; message: string }> {
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerLatentCommand(program);
+  let opts: Record<string, unknown> | undefined;
+  for (const c of program.commands) c.action((o) => (opts = o));
+  try {
+    await program.parseAsync(['latent', ...args], { from: 'user' });
+  } catch (e) {
+    return { message: String((e as Error).message) };
+  }
+  return { opts, message: '' };
+}
+
+test('--order-lambdas K=list, repeatable, into one map; bad input refused, naming it', async () => {
+  const { opts } = await parseLatent(['--orders', '2,3', '--order-lambdas', '3=0.001,0.01', '--order-lambdas', '2=1']);
+  assert.equal(opts?.orderLambdas, { 3: [0.001, 0.01], 2: [1] });
+  for (const bad of [['3'], ['x=1'], ['9=1'], ['0=1'], ['3=0'], ['3=1,-2'], ['3='], ['3=1', '3=2']]) {
+    const { message } = await parseLatent(bad.flatMap((b) => ['--order-lambdas', b]));
+    assert.match(message, /--order-lambdas/, bad.join(' '));
+  }
+});
+
+test('checkOrderLambdas: a sweep for an order not swept is refused, naming --order-lambdas', () => {
+  checkOrderLambdas([2, 3], { 3: [1] });
+  checkOrderLambdas([2], undefined);
+  assert.throws(() => checkOrderLambdas([2, 3], { 4: [1] }), /--order-lambdas.*an order that is swept \(2, 3\)/);
 });
 
 test('--orders refuses what is not a list of distinct orders in 1..8, naming it', async () => {

@@ -62,3 +62,20 @@ export const integerListIn =
       );
     return xs;
   };
+
+/**
+ * A repeatable `K=list` option (`--order-lambdas 3=0.001,0.01`): the positive numbers of `list` for the
+ * integer K in [min, max], collected into a map; a K given twice is refused.
+ */
+export const keyedPositiveLists =
+  (min: number, max: number, what: string) =>
+  (v: string, previous: Record<number, number[]> = {}): Record<number, number[]> => {
+    const m = /^\s*(\d+)\s*=(.*)$/.exec(v);
+    const key = m ? Number(m[1]) : NaN;
+    if (!m || !Number.isSafeInteger(key) || key < min || key > max)
+      throw new InvalidArgumentError(
+        `expected K=list, K an integer in ${min}..${max} and list comma-separated positive ${what}.`,
+      );
+    if (previous[key]) throw new InvalidArgumentError(`K = ${key} is given twice.`);
+    return { ...previous, [key]: positiveList(what)(m[2]) };
+  };

@@ -10,10 +10,19 @@ import { runtimeFor, dtypeOption } from '../dtype.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
 import { LATENT_DATASETS } from '../experiments/latent/datasets.js';
 import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/experiment.js';
-import { DEFAULT_LATENT, type LatentSettings } from '../experiments/latent/run.js';
+import { checkOrderLambdas, DEFAULT_LATENT, type LatentSettings } from '../experiments/latent/run.js';
 import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';
-import { finite, integer, integerAtLeast, integerListIn, positive, positiveInt, positiveList } from '../parsers.js';
+import {
+  finite,
+  integer,
+  integerAtLeast,
+  integerListIn,
+  keyedPositiveLists,
+  positive,
+  positiveInt,
+  positiveList,
+} from '../parsers.js';
 
 export function registerLatentCommand(program: Command): void {
   const d = DEFAULT_LATENT;
@@ -70,6 +79,11 @@ export function registerLatentCommand(program: Command): void {
       integerListIn(1, MAX_ORDER, 'orders K'),
     )
     .option('--lambdas <list>', 'comma-separated λ values to sweep', positiveList('weights'), d.lambdas)
+    .option(
+      '--order-lambdas <K=list>',
+      "the λ sweep of order K instead of --lambdas (repeatable: --order-lambdas 3=0.001,0.01), since R_K's scale grows with K",
+      keyedPositiveLists(1, MAX_ORDER, 'weights'),
+    )
     .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
     .addOption(
       new Option(
@@ -114,6 +128,7 @@ export function registerLatentCommand(program: Command): void {
       async (
         opts: LatentSettings & {
           orders?: number[];
+          orderLambdas?: Record<number, number[]>;
           dataDir?: string;
           out: string;
           json?: string;
@@ -129,6 +144,8 @@ export function registerLatentCommand(program: Command): void {
         for (const key of Object.keys(DEFAULT_LATENT) as (keyof LatentSettings)[])
           if (opts[key] !== undefined) (s as unknown as Record<string, unknown>)[key] = opts[key];
         s.orders = opts.orders ?? [s.order];
+        checkOrderLambdas(s.orders, opts.orderLambdas);
+        if (opts.orderLambdas) s.orderLambdas = opts.orderLambdas;
         if (opts.dataDir !== undefined) {
           if (s.dataset === 'physionet-like')
             throw new ArgumentError(

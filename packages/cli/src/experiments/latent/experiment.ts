@@ -13,6 +13,7 @@ import {
 } from './plots-channels.js';
 import {
   chooseLatentRun,
+  lambdasOf,
   latentData,
   sweptOrders,
   trainLatent,
@@ -139,7 +140,7 @@ export async function runLatentExperiment(rt: Runtime, s: LatentSettings, hooks:
   };
   // λ = 0 trains no regulariser: one run is every order's baseline
   const unreg = runOne(orders[0], 0);
-  const regs = orders.flatMap((K) => s.lambdas.map((lambda) => runOne(K, lambda)));
+  const regs = orders.flatMap((K) => lambdasOf(s, K).map((lambda) => runOne(K, lambda)));
   const { run: reg, withinBudget } = chooseLatentRun(unreg, regs, s.maxLossRatio);
   const truth = {
     evalTol: trueDynamicsNfe(data, s.nfeSeries, s.evalTol),

@@ -54,6 +54,8 @@ export interface LatentSettings {
   order: number;
   /** the orders K swept, each with every λ (absent: [order]; settings saved before the sweep had none) */
   orders?: number[];
+  /** λ sweeps of particular orders, in place of `lambdas` (R_K's scale grows with K) */
+  orderLambdas?: Record<number, number[]>;
   lambdas: number[];
   trainTol: number;
   gradient: GradientMethod;
@@ -154,6 +156,16 @@ export function latentData(s: LatentSettings): LatentExperimentData {
 
 /** The orders K the experiment sweeps. */
 export const sweptOrders = (s: LatentSettings): number[] => s.orders ?? [s.order];
+
+/** Refuses a λ sweep for an order the experiment does not sweep (it would never run). */
+export function checkOrderLambdas(orders: number[], orderLambdas: Record<number, number[]> | undefined): void {
+  for (const K of Object.keys(orderLambdas ?? {}).map(Number))
+    if (!orders.includes(K))
+      throw new ArgumentError('--order-lambdas', `an order that is swept (${orders.join(', ')})`, K);
+}
+
+/** The λ swept with R_K: the order's own list if it has one, else `lambdas`. */
+export const lambdasOf = (s: LatentSettings, order: number): number[] => s.orderLambdas?.[order] ?? s.lambdas;
 
 export function architecture(s: LatentSettings, channels = 1): LatentArchitecture {
   return {
