@@ -11,20 +11,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../src/runtime/wasm.js';
-import { Rng } from '../src/random.js';
-import { Model, type ModelSpec } from '../src/model/model.js';
-import { softmaxCrossEntropyLoss } from '../src/model/losses.js';
-import type { TaylorEstimator } from '../src/terms/terms.js';
+import type { Model } from '../src/model/model.js';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../src/io/safetensors.js';
 import { saveModel } from '../src/model/serialize.js';
 import { median } from './timing.js';
+import { BATCH, LAMBDA, MNIST_STEP_TOLS, PIXELS, mnistBatch, mnistClassifier, mnistStep } from './mnist-step.js';
 
 const JAX_SCRIPT =
   process.env.JAX_SCRIPT ?? fileURLToPath(new URL('../../shared/peers/jax_reference.py', import.meta.url));
 const PYTHON = process.env.PEER_PYTHON ?? 'python3';
-const [PIXELS, HIDDEN, CLASSES, BATCH] = [784, 100, 10, 100];
-/** The paper's λ for R_3 on MNIST. */
-const LAMBDA = 3.02e-3;
 
 /** null when JAX can run here, else why not. */
 export function jaxUnavailable(): string | null {
@@ -33,36 +28,6 @@ export function jaxUnavailable(): string | null {
   if (r.status !== 0)
     return `${PYTHON} cannot import jax (set PYTHONPATH to where it is installed, or PEER_PYTHON): ${(r.stderr || String(r.error)).trim().split('\n').pop()}`;
   return null;
-}
-
-/** The paper's classifier (the CLI's mnist model), with R_3 at λ or none. */
-function classifier(rt: Runtime, tol: number, estimator: TaylorEstimator | null): Model {
-  const spec: ModelSpec = {
-    blocks: [
-      {
-        dynamics: {
-          type: 'sequential',
-          layers: [
-            { type: 'activation', fn: 'sigmoid' },
-            { type: 'concatLinear', inputs: PIXELS, outputs: HIDDEN },
-            { type: 'activation', fn: 'sigmoid' },
-            { type: 'concatLinear', inputs: HIDDEN, outputs: PIXELS },
-          ],
-        },
-        terms: estimator ? [{ kind: 'taylor', order: 3, lambda: LAMBDA, estimator }] : [],
-        solver: { method: 'dopri5', rtol: tol, atol: tol, errorNorm: 'state', maxSteps: 20_000 },
-        gradient: 'backprop',
-      },
-    ],
-    head: {
-      type: 'sequential',
-      layers: [
-        { type: 'activation', fn: 'sigmoid' },
-        { type: 'linear', inputs: PIXELS, outputs: CLASSES },
-      ],
-    },
-  };
-  return Model.create(rt, spec, new Rng(5));
 }
 
 /** The model's weights under the reference's names, with the batch and its labels (F64; the script casts). */
@@ -95,8 +60,7 @@ interface StepFigures {
 
 /** Median ms of one training step's objective and gradient (no optimiser update, as the reference's value_and_grad). */
 function step(model: Model, x: Float64Array, labels: Float64Array, reps: number): StepFigures {
-  const rng = new Rng(9);
-  const once = () => model.objective(x, labels, { loss: softmaxCrossEntropyLoss, rng });
+  const once = mnistStep(model, x, labels);
   once();
   let r = once();
   const ms: number[] = [];
@@ -156,19 +120,17 @@ export function jaxComparison(
     figures.jax = `skipped: ${skip}`;
     return;
   }
-  const rng = new Rng(21);
-  const x = Float64Array.from({ length: BATCH * PIXELS }, () => rng.uniform());
-  const labels = Float64Array.from({ length: BATCH }, (_, i) => i % CLASSES);
-  const tols = [1.4e-8, 1e-5];
+  const { x, labels } = mnistBatch();
+  const tols = MNIST_STEP_TOLS;
   const weights = join(dir, 'jax-mnist.safetensors');
-  writeReferenceWeights(classifier(rt32, tols[0], null), x, labels, weights);
+  writeReferenceWeights(mnistClassifier(rt32, tols[0], null), x, labels, weights);
   const variants = { plain: null, r3_stages: 'stages', r3_step_random: 'stepRandom' } as const;
   const ours: Record<string, StepFigures[]> = {};
   const theirs: JaxOut[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const tol of tols) {
       for (const [name, estimator] of Object.entries(variants)) {
-        (ours[`${name}@${tol}`] ??= []).push(step(classifier(rt32, tol, estimator), x, labels, reps));
+        (ours[`${name}@${tol}`] ??= []).push(step(mnistClassifier(rt32, tol, estimator), x, labels, reps));
       }
     }
     theirs.push(runJax(weights, tols, reps));

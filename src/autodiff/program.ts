@@ -24,6 +24,8 @@ export class Program {
   private readonly steps: Step[];
   private readonly workspaceBytes: number;
   private readonly scratchSize: number;
+  /** whether f's value is also an input of some op (its cotangent then gathers more than gOut) */
+  private readonly outputConsumed: boolean;
   /** base of the values of the latest forward (−1: none yet) */
   private base = -1;
   private z: Ptr = 0;
@@ -57,6 +59,7 @@ export class Program {
     });
     this.workspaceBytes = layout.bytes;
     this.scratchSize = scratch;
+    this.outputConsumed = this.steps.some((step) => step.inputs.includes(graph.output));
   }
 
   private valuePtr(id: number, base: Ptr): Ptr {
@@ -102,8 +105,12 @@ export class Program {
     const tmp = arena.alloc(this.scratchSize);
     const outId = this.graph.output;
     // Every op has an input computed from the state or time (GraphBuilder.apply checks it), so every
-    // op value carries a cotangent and every step is reversed.
-    kernels.copy(gbase + this.offsets[outId], gOut, sizeOf(this.shapes[outId]));
+    // op value carries a cotangent and every step is reversed. The VJPs only read an op's own cotangent:
+    // f's is read from gOut in place, unless an op adds into it (f feeds another op) or ∂/∂z lands on it.
+    const outBytes = sizeOf(this.shapes[outId]) * kernels.valueBytes;
+    const zBytes = sizeOf(this.shapes[0]) * kernels.valueBytes;
+    const inPlace = !this.outputConsumed && (gz === 0 || gz + zBytes <= gOut || gOut + outBytes <= gz);
+    if (!inPlace) kernels.copy(gbase + this.offsets[outId], gOut, sizeOf(this.shapes[outId]));
     const gradPtr = (id: number): Ptr => {
       const node = this.graph.nodes[id];
       if (node.kind === 'state') return gz;
@@ -119,7 +126,7 @@ export class Program {
       }
       s.y = this.valuePtr(step.node, this.base);
       s.saved = step.saved >= 0 ? this.base + step.saved : 0;
-      s.gy = gbase + this.offsets[step.node];
+      s.gy = inPlace && step.node === outId ? gOut : gbase + this.offsets[step.node];
       s.tmp = tmp;
       step.op.vjp(kernels, s);
     }

@@ -345,6 +345,9 @@ export class GraphAugmentedDynamics implements AugmentedDynamics {
       k.axpy(program.stateCotangent(K), wK, program.state(K), bd);
       solutionJetVjp(program, K);
       k.axpy(yBarPtr, 1, program.stateCotangent(0), bd);
+    } else if (this.kineticIndex < 0) {
+      // f's cotangent is the z part of k̄ as it stands (backward only reads it).
+      program.backward(dyBarPtr, yBarPtr);
     } else {
       // Σ||f||²'s cotangent joins f's: one reverse sweep for both.
       const gOut = rt.arena.alloc(bd);
