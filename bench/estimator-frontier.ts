@@ -1,6 +1,6 @@
 // R_K's cheap estimator ('stepRandom': once per accepted step at a random time) against the exact
 // integral ('stages'), on the MNIST classifier and the 8gaussians flow, over seeds (issue 22):
-//   npm run build && node --import tsx bench/estimator-frontier.ts [mnist] [cnf] [--tiny]
+//   npm run build && node --import tsx bench/estimator-frontier.ts [mnist] [cnf] [--epochs=N] [--tiny]
 // Each task trains λ = 0 and a λ sweep with each estimator and every seed (the CLI's own commands, in
 // child processes), then writes bench/results/estimator-frontier.json: per λ, NFE and error as
 // mean ± sd over the seeds for both estimators, and whether the cheap one is no worse beyond the seeds'
@@ -14,6 +14,10 @@ import { compareFrontiers, type SeedFigures } from './frontier.js';
 const args = process.argv.slice(2);
 const tiny = args.includes('--tiny');
 const tasks = args.filter((a) => !a.startsWith('--'));
+// --epochs=N: the MNIST runs' length (default 10)
+const epochsArg = args.find((a) => a.startsWith('--epochs='));
+const epochs = epochsArg ? Number(epochsArg.slice('--epochs='.length)) : 10;
+if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs=N: a positive integer, got ${epochsArg}`);
 const run = (task: string) => tasks.length === 0 || tasks.includes(task);
 const ESTIMATORS = { exact: 'stages', cheap: 'stepRandom' } as const;
 const SEEDS = tiny ? [0, 1] : [0, 1, 2];
@@ -59,7 +63,7 @@ const MNIST = tiny
         '3',
       ],
     }
-  : { epochs: ['--epochs', '10'], lambdas: '3.02e-3,3.02e-2', extra: 500, evals: [] };
+  : { epochs: ['--epochs', String(epochs)], lambdas: '3.02e-3,3.02e-2', extra: 500, evals: [] };
 
 function mnist(estimator: string): SeedFigures[] {
   const json = `${dir}/mnist-${estimator}.json`;
