@@ -2,6 +2,8 @@
 // error against the exact integral's, each as mean ± sd over seeds. "No worse" is judged against the
 // seeds' own spread: the cheap mean may exceed the exact mean by at most the larger of the two sds.
 
+import { meanAndSd } from '../packages/cli/src/experiments/cnf/evaluate.js';
+
 export interface SeedFigures {
   lambda: number;
   /** one value per seed */
@@ -18,12 +20,9 @@ export interface Spread {
   values: number[];
 }
 
-/** Mean and sample sd (n − 1; NaN below two values). */
+/** Mean and sample sd (n − 1; NaN below two values), with the values. */
 export function spread(values: readonly number[]): Spread {
-  const n = values.length;
-  const mean = values.reduce((a, v) => a + v, 0) / n;
-  const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : NaN;
-  return { mean, sd, values: [...values] };
+  return { ...meanAndSd(values), values: [...values] };
 }
 
 export interface FrontierPoint {
