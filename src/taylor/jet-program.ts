@@ -35,7 +35,8 @@ export class JetProgram {
   readonly shapes: Shape[];
   private readonly offsets: number[];
   private readonly steps: Step[];
-  private readonly workspaceBytes: number;
+  /** bytes of one evaluation's jets (`begin`), and again of its cotangents (`beginReverse`) */
+  readonly workspaceBytes: number;
   /** workspace bases of the current evaluation's jets and cotangents (−1: not allocated yet) */
   private base = -1;
   private gbase = -1;
