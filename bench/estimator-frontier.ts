@@ -171,7 +171,10 @@ function cnf(estimator: string): SeedFigures[] {
     });
 }
 
-const out: Record<string, unknown> = { estimators: ESTIMATORS, seeds: SEEDS, tiny, date: new Date().toISOString() };
+const file = tiny ? `${dir}/estimator-frontier.json` : 'bench/results/estimator-frontier.json';
+// A task run alone keeps the other task's committed results.
+const previous = !tiny && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+const out: Record<string, unknown> = { ...previous, estimators: ESTIMATORS, seeds: SEEDS, tiny };
 for (const [task, fn, error] of [
   ['mnist', mnist, 'test error (fraction), 2,000 test images; NFE dopri5 1.4e-8 on training batches of 1,000'],
   ['cnf', cnf, `8gaussians test NLL (nats, exact trace); NFE dopri5 ${CNF_TOL}, batches of 1,000`],
@@ -180,7 +183,7 @@ for (const [task, fn, error] of [
   const exact = fn(ESTIMATORS.exact),
     cheap = fn(ESTIMATORS.cheap);
   const points = compareFrontiers(exact, cheap);
-  out[task] = { error, settings: task === 'mnist' ? MNIST : CNF, points };
+  out[task] = { error, settings: task === 'mnist' ? MNIST : CNF, points, date: new Date().toISOString() };
   for (const p of points)
     console.log(
       `${task} λ = ${p.lambda}: NFE exact ${p.exact.nfe.mean.toFixed(1)} ± ${p.exact.nfe.sd.toFixed(1)}, cheap ${p.cheap.nfe.mean.toFixed(1)} ± ${p.cheap.nfe.sd.toFixed(1)}; ` +
@@ -188,6 +191,5 @@ for (const [task, fn, error] of [
         `CPU cheap/exact ${p.cpu_ratio.toFixed(2)}; ${p.no_worse ? 'no worse' : 'WORSE'} beyond the seeds' spread`,
     );
 }
-const file = tiny ? `${dir}/estimator-frontier.json` : 'bench/results/estimator-frontier.json';
 writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
 console.log(`wrote ${file}`);

@@ -150,6 +150,9 @@ test('taynode beyond: bad options are refused by name before any work', async ()
     [['--control-gain', '0'], /--control-gain/],
     [['--control-ratchet', 'yes'], /--control-ratchet/],
     [['--control-proportional', '-1'], /--control-proportional/],
+    [['--epochs', '0'], /--epochs/],
+    [['--gradient', 'exact'], /--gradient/],
+    [['--estimator', 'midpoint'], /--estimator/],
   ] as const) {
     let message = '';
     try {
@@ -167,6 +170,14 @@ test('taynode beyond: the controller options reach the settings (on/off, the pro
   assert.equal([d.ratchet, d.proportional], [DEFAULT_BEYOND.control.ratchet, DEFAULT_BEYOND.control.proportional]);
   const s = beyondSettings({ ...base, controlRatchet: !d.ratchet, controlProportional: 0.7 }).control;
   assert.equal([s.ratchet, s.proportional], [!d.ratchet, 0.7]);
+});
+
+test("taynode beyond: --epochs, --gradient and --estimator set the MNIST runs' schedule and fast path", () => {
+  const base = { parts: ['budgets' as const], tiny: false, sweep: 'x', out: 'y', progress: false };
+  const d = beyondSettings(base).mnist;
+  assert.equal([d.epochs, d.gradient, d.estimator], [0, 'checkpoint', 'stages']);
+  const m = beyondSettings({ ...base, epochs: 80, gradient: 'backprop', estimator: 'stepRandom' }).mnist;
+  assert.equal([m.epochs, m.gradient, m.estimator], [80, 'backprop', 'stepRandom']);
 });
 
 const points = [
@@ -239,6 +250,29 @@ test("readSweep names the settings that differ from this run's", () => {
     const tiny = readSweep(path, tinySettings(DEFAULT_BEYOND).mnist)!;
     assert.ok(!tiny.settingsMatch && tiny.mismatched.includes('iterations'));
     assert.is(readSweep(join(dir, 'absent.json'), DEFAULT_BEYOND.mnist), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readSweep of a several-seed file (taynode mnist --seeds) takes the sweep of the run’s own seed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'taynode-sweep-'));
+  try {
+    const path = join(dir, 'mnist.json');
+    const seedRun = (seed: number, nfe: number) => ({
+      settings: { ...DEFAULT_BEYOND.mnist, seed },
+      sweep: [{ lambda: 0, nfe_test: nfe, test_error: 0.1, train_cpu_seconds: 1, train_seconds: 2 }],
+    });
+    writeFileSync(path, JSON.stringify({ per_seed: [seedRun(0, 56), seedRun(1, 50)] }));
+    const one = readSweep(path, { ...DEFAULT_BEYOND.mnist, seed: 1 })!;
+    assert.ok(one.settingsMatch);
+    assert.equal(
+      one.points.map((p) => p.nfe),
+      [50],
+    );
+    const none = readSweep(path, { ...DEFAULT_BEYOND.mnist, seed: 7 })!;
+    assert.equal(none.points, []);
+    assert.ok(!none.settingsMatch, 'no run of that seed');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,10 +8,15 @@
 // existing --json file: the parts not run keep their results.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { runtimeFor, dtypeOption } from '../dtype.js';
-import type { RuntimeDtype as Dtype } from 'taynode';
+import {
+  GRADIENT_METHODS,
+  TAYLOR_ESTIMATORS,
+  type GradientMethod,
+  type RuntimeDtype as Dtype,
+  type TaylorEstimator,
+} from 'taynode';
 import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/mnist/data.js';
 import { makeDataset } from '../experiments/cnf/data.js';
 import {
@@ -80,6 +85,9 @@ interface Opts extends LambdaOptions {
   dtype?: Dtype;
   tiny: boolean;
   iterations?: number;
+  epochs?: number;
+  gradient?: GradientMethod;
+  estimator?: TaylorEstimator;
   cnfIterations?: number;
   budgets?: number[];
   controlEvery?: number;
@@ -115,6 +123,9 @@ export function beyondSettings(opts: Opts): BeyondSettings {
     sweepJson: opts.sweep,
   };
   if (opts.iterations !== undefined) s.mnist.iterations = opts.iterations;
+  if (opts.epochs !== undefined) s.mnist.epochs = opts.epochs;
+  if (opts.gradient !== undefined) s.mnist.gradient = opts.gradient;
+  if (opts.estimator !== undefined) s.mnist.estimator = opts.estimator;
   if (opts.cnfIterations !== undefined) s.cnf.iterations = opts.cnfIterations;
   if (opts.evalTrain !== undefined) s.mnist.evalTrain = opts.evalTrain;
   if (opts.budgets) s.budgetFractions = opts.budgets;
@@ -175,6 +186,21 @@ export function registerBeyondCommand(program: Command): void {
       '--iterations <n>',
       `MNIST SGD iterations per run (default ${d.mnist.iterations}, the MNIST experiment's)`,
       positiveInt,
+    )
+    .option(
+      '--epochs <n>',
+      "MNIST passes over the training set per run, in the paper's schedule, instead of --iterations (the MNIST experiment's --epochs)",
+      positiveInt,
+    )
+    .addOption(
+      new Option('--gradient <method>', `MNIST gradient through the ODE block (default ${d.mnist.gradient})`).choices(
+        GRADIENT_METHODS,
+      ),
+    )
+    .addOption(
+      new Option('--estimator <e>', `how the MNIST runs estimate R_K (default ${d.mnist.estimator})`).choices(
+        TAYLOR_ESTIMATORS,
+      ),
     )
     .option('--cnf-iterations <n>', `flow Adam iterations per run (default ${d.cnf.iterations})`, positiveInt)
     .option(

@@ -4,6 +4,7 @@
 // protocol), every flow run the CNF experiment's trainRow: only the regulariser differs.
 import type { Runtime, TermConfig } from 'taynode';
 import type { MnistSplit } from '../mnist/data.js';
+import { runIterations } from '../mnist/settings.js';
 import { measureSolver, trainMnist, type IterationRecord, type MnistRun } from '../mnist/run.js';
 import type { DensityData } from '../cnf/data.js';
 import { trainRow, type RowProgress } from '../cnf/train.js';
@@ -100,7 +101,7 @@ function runMnist(
   extra: Parameters<typeof trainMnist>[3] extends infer O ? Partial<O> : never = {},
 ): MnistRun {
   const { order, trainMethod, trainTol } = s.mnist;
-  hooks.onRunStart?.(label, s.mnist.iterations);
+  hooks.onRunStart?.(label, runIterations(s.mnist, data.trainLabels.length));
   const run = trainMnist(rt, s.mnist, data, {
     lambda,
     order,

@@ -31,6 +31,7 @@ const SAME_KEYS: (keyof MnistSettings)[] = [
   'momentum',
   'warmup',
   'order',
+  'estimator',
   'trainMethod',
   'trainTol',
   'evalTol',
@@ -38,13 +39,21 @@ const SAME_KEYS: (keyof MnistSettings)[] = [
   'seed',
 ];
 
-/** The sweep of an MNIST results file (null when the file is absent). */
+interface SweepFile {
+  sweep?: { lambda: number; nfe_test: number; test_error: number; train_cpu_seconds: number; train_seconds: number }[];
+  settings?: Partial<MnistSettings>;
+  /** a run over several seeds (`taynode mnist --seeds N`): one sweep per seed */
+  per_seed?: SweepFile[];
+}
+
+/**
+ * The sweep of an MNIST results file (null when the file is absent); of a several-seed file, the sweep
+ * of this run's seed (same split, same initial weights), or an empty sweep if it has none.
+ */
 export function readSweep(path: string, s: MnistSettings): Sweep | null {
   if (!existsSync(path)) return null;
-  const json = JSON.parse(readFileSync(path, 'utf8')) as {
-    sweep: { lambda: number; nfe_test: number; test_error: number; train_cpu_seconds: number; train_seconds: number }[];
-    settings: Partial<MnistSettings>;
-  };
+  const file = JSON.parse(readFileSync(path, 'utf8')) as SweepFile;
+  const json = file.per_seed ? (file.per_seed.find((r) => r.settings?.seed === s.seed) ?? {}) : file;
   const mismatched = SAME_KEYS.filter((k) => JSON.stringify(json.settings?.[k]) !== JSON.stringify(s[k])).map(String);
   const points = (json.sweep ?? []).map((r) => ({
     lambda: r.lambda,
