@@ -22,7 +22,7 @@ import { NeuralOde, type GradientMethod } from '../src/model/neural-ode.js';
 import { saveModel } from '../src/model/serialize.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { Adam } from '../src/training/adam.js';
-import { writeResults } from './results-file.js';
+import { readResults, writeResults } from './results-file.js';
 import { jaxComparison } from './jax-peer.js';
 import { median } from './timing.js';
 
@@ -401,5 +401,11 @@ export async function run(): Promise<void> {
   figures.peer = skip
     ? `skipped: ${skip}`
     : 'PyTorch + torchdiffeq (../shared/peers/torch_peer.py), one thread, interleaved';
+  // A partial run (PEER_CASES, PEER_JAX=0) keeps the previous file's figures of the parts it left out,
+  // named with that file's date, so one part can be re-measured without losing the others.
+  const previous = readResults('peers');
+  const kept = Object.keys(previous.figures).filter((k) => !(k in figures) && k !== 'carried_over');
+  for (const k of kept) figures[k] = previous.figures[k];
+  if (kept.length) figures.carried_over = { from: previous.meta, keys: kept };
   writeResults('peers', figures);
 }
