@@ -17,7 +17,12 @@ import type { SolverStats } from '../ode/stats.js';
 export interface LambdaControlOptions {
   /** the NFE budget of one prediction solve of the measurement batch with `solver` */
   targetNfe: number;
-  /** the measurement solver (method, rtol, atol; default the model's own) */
+  /**
+   * the measurement solver (method, rtol, atol; default the model's own). An f32 model measured below
+   * f32's resolution (rtol ≲ 1e-7) takes steps its rounding needs, not its dynamics. `train` measures
+   * the model it trains; for such tolerances train in f64, or drive a `LambdaController` with an f64
+   * copy of the weights, as the CLI's experiments do.
+   */
   solver?: SolverConfig;
   /** rows of the training inputs solved jointly per measurement (default 100; the first rows) */
   batch?: number;

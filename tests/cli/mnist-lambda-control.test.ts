@@ -48,4 +48,40 @@ test("the λ controller's λ scales the regulariser in every training iteration"
   assert.ok(differ, 'a λ a billion times larger trains other weights');
 });
 
+test('an f32 run measures its NFE for the controller on an f64 copy, as its curve and results (1.4e-8 is below f32)', () => {
+  const rt = createRuntimeSync({ dtype: 'float32' });
+  const data = splitMnist(classes, { total: 40, testFraction: 0.5, seed: 0 });
+  const images = 20;
+  const s = {
+    ...DEFAULT_MNIST,
+    iterations: 1,
+    epochs: 0,
+    batchSize: 10,
+    curvePoints: 2,
+    curveImages: images,
+    evalTrain: 10,
+    nfeBatch: images,
+    perExample: 1,
+    perExampleTrain: 1,
+    rkImages: 4,
+    trainTol: 1e-3,
+    evalTol: 1.4e-8,
+  };
+  const run = trainMnist(rt, s, data, {
+    lambda: 1,
+    order: 2,
+    method: 'dopri5',
+    tol: 1e-3,
+    evalTol: 1.4e-8,
+    lambdaControl: {
+      targetNfe: 30,
+      batch: images,
+      solver: { method: 'dopri5', rtol: 1.4e-8, atol: 1.4e-8 },
+    },
+  });
+  // Iteration 0: the same first 20 training images, the same weights, the same solver.
+  assert.is(run.curve[0].iteration, 0);
+  assert.is(run.records[0].nfeMeasured, run.curve[0].nfe);
+});
+
 test.run();
