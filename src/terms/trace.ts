@@ -21,10 +21,11 @@ export const EXACT_TRACE_WORKSPACE_BYTES = 256 * 2 ** 20;
 export class NegativeTrace {
   private readonly program: JetProgram;
   private readonly d: number;
-  /** examples per exact-trace chunk (= batch when one chunk fits) and the last chunk's program */
+  /** examples per exact-trace chunk (= batch when one chunk fits) */
   readonly chunk: number;
   /** bytes of one example's jets in one evaluation */
   readonly workspaceBytesPerExample: number;
+  /** the program of a last chunk smaller than `chunk` (null when chunks divide the batch) */
   private readonly tailProgram: JetProgram | null = null;
   /** ε of the latest forward (hutchinson), in that call's arena scope */
   private eps: Ptr = 0;
