@@ -14,6 +14,7 @@ import {
   Sgd,
   type TermConfig,
   LambdaController,
+  type ControlledModel,
   type LambdaControlOptions,
   gatherRows,
   MinibatchSampler,
@@ -164,6 +165,12 @@ function* mnistSteps(
   const controller = o.lambdaControl
     ? new LambdaController({ ...o.lambdaControl, batch: measured }, data.trainImages.subarray(0, measured * PIXELS))
     : undefined;
+  // The controller measures the model the results are measured on (an f64 copy of an f32 model's
+  // weights: at 1.4e-8 an f32 solve's NFE is set by f32's rounding, not by the dynamics λ acts on),
+  // copied only when a measurement is due.
+  const controlled: ControlledModel = {
+    predict: (inputs, options) => measuredModel(model, s.evalDtype).predict(inputs, options),
+  };
   const optimizer = new Sgd(rt.kernels, model.params, {
     lr: paperSchedule(iterations, s.lr, Math.min(s.warmup, iterations)),
     momentum: s.momentum,
@@ -211,10 +218,8 @@ function* mnistSteps(
     checkpoint(it);
     const cpu = process.cpuUsage();
     const start = performance.now();
-    // The controller's measurement counts as training time: it is what tuning λ online costs. It is
-    // made on the model the results are measured on (an f64 copy of an f32 model's weights): at
-    // 1.4e-8 an f32 solve's NFE is set by f32's rounding, not by the dynamics λ acts on.
-    const nfeMeasured = controller?.beforeIteration(it, measuredModel(model, s.evalDtype));
+    // The controller's measurement counts as training time: it is what tuning λ online costs.
+    const nfeMeasured = controller?.beforeIteration(it, controlled);
     const picked = sampler.next();
     gatherRows(data.trainImages, PIXELS, picked, x);
     gatherRows(data.trainLabels, 1, picked, y);
