@@ -288,4 +288,40 @@ test('taynode cnf refuses the stepRandom R_K estimator with a fixed-grid solver 
   rmSync(dir, { recursive: true, force: true });
 });
 
+test("taynode cnf --sweep-lambdas none: fixed-grid rows alone, no sweep; the dopri5 comparison's figures are NaN, not invented", async () => {
+  const { r, dir } = await runCnf([
+    '--dataset',
+    'moons',
+    '--iterations',
+    '2',
+    '--hidden',
+    '4',
+    '--train-size',
+    '40',
+    '--test-size',
+    '20',
+    '--batch-size',
+    '20',
+    '--solvers',
+    'rk4-2',
+    '--regularisers',
+    'none,r2',
+    '--sweep-lambdas',
+    'none',
+    '--grid',
+    '4',
+    '--samples',
+    '10',
+  ]);
+  assert.equal(r.settings.sweepLambdas, []);
+  assert.equal(
+    r.table.map((row: { regulariser: string; solver: string }) => `${row.regulariser}/${row.solver}`),
+    ['none/rk4-2', 'r2/rk4-2'],
+  );
+  assert.is(r.sweep.length, 0, 'no dopri5 R_2 run was added for the plot');
+  assert.is(r.nfe_unreg, null, 'no dopri5 row, so no headline NFE (NaN in the JSON)');
+  assert.is(r.target_met, false);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test.run();

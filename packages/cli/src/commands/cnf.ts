@@ -61,6 +61,8 @@ const solverList = (v: string): string[] => {
   return xs;
 };
 const nonNegativeList = (v: string): number[] => {
+  // 'none': no λ beyond the table's (a run of fixed-grid rows alone, say)
+  if (v === 'none') return [];
   const xs = v.split(',').map(Number);
   if (xs.some((x) => !(x >= 0) || !Number.isFinite(x)))
     throw new InvalidArgumentError('expected a comma-separated list of non-negative numbers.');
@@ -171,7 +173,12 @@ export function registerCnfCommand(program: Command): void {
     .option('--rnode-lambda <x>', 'λ of each RNODE term (kinetic, Jacobian–Frobenius)', nonNegative, d.rnodeLambda)
     .option('--r2-lambda <x>', 'λ of R_2 in the table (also a point of the sweep)', nonNegative, d.r2Lambda)
     .option('--r3-lambda <x>', 'λ of R_3 in the table', nonNegative, d.r3Lambda)
-    .option('--sweep-lambdas <list>', 'further λ of R_2 (dopri5) for the NLL–NFE plot', nonNegativeList, d.sweepLambdas)
+    .option(
+      '--sweep-lambdas <list>',
+      "further λ of R_2 (dopri5) for the NLL–NFE plot ('none': no sweep)",
+      nonNegativeList,
+      d.sweepLambdas,
+    )
     .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
     .option(
       '--eval-tols <list>',
