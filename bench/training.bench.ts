@@ -218,17 +218,42 @@ function r3Estimators(figures: Record<string, unknown>): void {
   }
 }
 
+/**
+ * The whole run's CPU ratio (regularised ÷ unregularised training CPU), which no step benchmark can give:
+ * the regularised model's steps cost more but it takes fewer of them. Read from the MNIST experiment's
+ * committed runs (`taynode mnist` writes `train_cpu_ratio`), each named with its source.
+ */
+function runCpuRatios(figures: Record<string, unknown>): void {
+  const read = (name: string) =>
+    readResults(name).figures as { train_cpu_ratio?: number; command?: string; lambda?: number };
+  const alone = read('mnist-default'); // the main job, alone on the machine
+  const full = read('mnist'); // 80 epochs × 3 seeds, two runs at once beside other jobs
+  if (typeof alone.train_cpu_ratio === 'number') {
+    figures.run_cpu_ratio = +alone.train_cpu_ratio.toFixed(3);
+    figures.run_cpu_ratio_source = `bench/results/mnist-default.json (${alone.command}; λ = ${alone.lambda})`;
+  }
+  if (typeof full.train_cpu_ratio === 'number') {
+    figures.run_cpu_ratio_full = +full.train_cpu_ratio.toFixed(3);
+    figures.run_cpu_ratio_full_source = `bench/results/mnist.json (${full.command}; λ = ${full.lambda})`;
+  }
+  console.log(
+    `whole MNIST runs, regularised ÷ unregularised training CPU: ${figures.run_cpu_ratio} (default run), ${figures.run_cpu_ratio_full} (full run) (target ≤ 1.3)`,
+  );
+}
+
 export async function run(): Promise<void> {
   const figures: Record<string, unknown> = {};
   if (process.env.R3_ONLY) {
     // Only R_3's estimators, merged into the figures already written by a full run (whose _meta is kept as _meta_rest).
     r3Estimators(figures);
+    runCpuRatios(figures);
     const previous = readResults('training');
     const rest = previous.figures._meta_rest ?? previous.meta;
     writeResults('training', { ...previous.figures, ...(rest ? { _meta_rest: rest } : {}), ...figures });
     return;
   }
   r3Estimators(figures);
+  runCpuRatios(figures);
   console.log('one training iteration (forward + backward, rk4 on a fixed grid of 8 steps): R_K vs none');
   for (const c of CASES) {
     if (process.env.QUICK) continue;
