@@ -289,7 +289,7 @@ test('taynode cnf refuses the stepRandom R_K estimator with a fixed-grid solver 
 });
 
 test("taynode cnf --sweep-lambdas none: fixed-grid rows alone, no sweep; the dopri5 comparison's figures are NaN, not invented", async () => {
-  const { r, dir } = await runCnf([
+  const { r, dir, logs } = await runCnf([
     '--dataset',
     'moons',
     '--iterations',
@@ -321,6 +321,11 @@ test("taynode cnf --sweep-lambdas none: fixed-grid rows alone, no sweep; the dop
   assert.is(r.sweep.length, 0, 'no dopri5 R_2 run was added for the plot');
   assert.is(r.nfe_unreg, null, 'no dopri5 row, so no headline NFE (NaN in the JSON)');
   assert.is(r.target_met, false);
+  assert.not.ok(existsSync(join(dir, 'cnf-unregularised.safetensors')), 'no dopri5 row, no model to save');
+  assert.ok(
+    logs.some((l) => l.includes('and no model in')),
+    'the closing line does not claim models it did not write',
+  );
   rmSync(dir, { recursive: true, force: true });
 });
 

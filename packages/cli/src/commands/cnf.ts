@@ -383,9 +383,11 @@ export function registerCnfCommand(program: Command): void {
         });
         const jsonPath = output.writeFile(json, JSON.stringify(summary, null, 2) + '\n');
         output.commit();
-        console.log(
-          `wrote ${jsonPath}, ${files.join(', ')} and the two models in ${out}/ (${wallSeconds.toFixed(0)} s)`,
-        );
+        // Only the models a run has: one without a dopri5 unregularised or TayNODE row saves fewer than two.
+        const models = [c.unreg && 'unregularised', c.reg && 'regularised'].filter(Boolean);
+        const saved =
+          models.length === 0 ? 'no model' : models.length === 2 ? 'the two models' : `the ${models[0]} model`;
+        console.log(`wrote ${jsonPath}, ${files.join(', ')} and ${saved} in ${out}/ (${wallSeconds.toFixed(0)} s)`);
       }),
     );
 }
