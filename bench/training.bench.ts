@@ -224,17 +224,16 @@ function r3Estimators(figures: Record<string, unknown>): void {
  * committed runs (`taynode mnist` writes `train_cpu_ratio`), each named with its source.
  */
 function runCpuRatios(figures: Record<string, unknown>): void {
-  const read = (name: string) =>
-    readResults(name).figures as { train_cpu_ratio?: number; command?: string; lambda?: number };
-  const alone = read('mnist-default'); // the main job, alone on the machine
-  const full = read('mnist'); // 80 epochs × 3 seeds, two runs at once beside other jobs
-  if (typeof alone.train_cpu_ratio === 'number') {
-    figures.run_cpu_ratio = +alone.train_cpu_ratio.toFixed(3);
-    figures.run_cpu_ratio_source = `bench/results/mnist-default.json (${alone.command}; λ = ${alone.lambda})`;
-  }
-  if (typeof full.train_cpu_ratio === 'number') {
-    figures.run_cpu_ratio_full = +full.train_cpu_ratio.toFixed(3);
-    figures.run_cpu_ratio_full_source = `bench/results/mnist.json (${full.command}; λ = ${full.lambda})`;
+  // the main job alone on the machine; the full run (80 epochs × 3 seeds, two runs at once beside other jobs)
+  const sources = [
+    ['run_cpu_ratio', 'mnist-default'],
+    ['run_cpu_ratio_full', 'mnist'],
+  ] as const;
+  for (const [key, name] of sources) {
+    const r = readResults(name).figures as { train_cpu_ratio?: number; command?: string; lambda?: number };
+    if (typeof r.train_cpu_ratio !== 'number') continue;
+    figures[key] = +r.train_cpu_ratio.toFixed(3);
+    figures[`${key}_source`] = `bench/results/${name}.json (${r.command}; λ = ${r.lambda})`;
   }
   console.log(
     `whole MNIST runs, regularised ÷ unregularised training CPU: ${figures.run_cpu_ratio} (default run), ${figures.run_cpu_ratio_full} (full run) (target ≤ 1.3)`,
