@@ -8,15 +8,10 @@
 // existing --json file: the parts not run keep their results.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { runtimeFor, dtypeOption } from '../dtype.js';
-import {
-  GRADIENT_METHODS,
-  TAYLOR_ESTIMATORS,
-  type GradientMethod,
-  type RuntimeDtype as Dtype,
-  type TaylorEstimator,
-} from 'taynode';
+import { estimatorOption, gradientOption } from '../method-options.js';
+import type { GradientMethod, RuntimeDtype as Dtype, TaylorEstimator } from 'taynode';
 import { loadMnistClasses, splitMnist, defaultDigitsDir } from '../experiments/mnist/data.js';
 import { makeDataset } from '../experiments/cnf/data.js';
 import {
@@ -192,16 +187,8 @@ export function registerBeyondCommand(program: Command): void {
       "MNIST passes over the training set per run, in the paper's schedule, instead of --iterations (the MNIST experiment's --epochs)",
       positiveInt,
     )
-    .addOption(
-      new Option('--gradient <method>', `MNIST gradient through the ODE block (default ${d.mnist.gradient})`).choices(
-        GRADIENT_METHODS,
-      ),
-    )
-    .addOption(
-      new Option('--estimator <e>', `how the MNIST runs estimate R_K (default ${d.mnist.estimator})`).choices(
-        TAYLOR_ESTIMATORS,
-      ),
-    )
+    .addOption(gradientOption(`MNIST gradient through the ODE block (default ${d.mnist.gradient})`))
+    .addOption(estimatorOption('--estimator <e>', `how the MNIST runs estimate R_K (default ${d.mnist.estimator})`))
     .option('--cnf-iterations <n>', `flow Adam iterations per run (default ${d.cnf.iterations})`, positiveInt)
     .option(
       '--eval-train <n>',

@@ -6,8 +6,9 @@
 // samples with trajectories.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadavg } from 'node:os';
-import { GRADIENT_METHODS, TAYLOR_ESTIMATORS, Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
+import { Rng, type RuntimeDtype as Dtype, saveModel } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
+import { estimatorOption, gradientOption } from '../method-options.js';
 import { renderSvg, type VegaLiteSpec } from '../plots.js';
 import { defaultOut, forceOption, OutputDir } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -143,18 +144,13 @@ export function registerCnfCommand(program: Command): void {
       'fraction of |true NLL| the validation NLL may exceed it by (default 0.02, 0.05 for mixture16)',
       nonNegative,
     )
+    .addOption(gradientOption('how training differentiates through the solver', d.gradient))
     .addOption(
-      new Option('--gradient <method>', 'how training differentiates through the solver')
-        .choices(GRADIENT_METHODS)
-        .default(d.gradient),
-    )
-    .addOption(
-      new Option(
+      estimatorOption(
         '--taylor-estimator <kind>',
         "R_2 / R_3's estimate: beside z at every RK stage, or once per accepted step (random time or step start)",
-      )
-        .choices(TAYLOR_ESTIMATORS)
-        .default(d.taylorEstimator),
+        d.taylorEstimator,
+      ),
     )
     .option('--batch-size <n>', 'minibatch size', positiveInt, d.batchSize)
     .option('--lr <x>', 'Adam learning rate', positive, d.lr)

@@ -5,8 +5,9 @@
 import { Option, type Command } from 'commander';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ArgumentError, GRADIENT_METHODS, MAX_ORDER, type RuntimeDtype as Dtype, encodeSafetensors } from 'taynode';
+import { ArgumentError, MAX_ORDER, type RuntimeDtype as Dtype, encodeSafetensors } from 'taynode';
 import { runtimeFor, dtypeOption } from '../dtype.js';
+import { gradientOption } from '../method-options.js';
 import { LATENT_MODES } from '../experiments/latent/batches.js';
 import { LATENT_DATASETS } from '../experiments/latent/datasets.js';
 import { runLatentExperiment, type LatentOutputs } from '../experiments/latent/experiment.js';
@@ -86,12 +87,10 @@ export function registerLatentCommand(program: Command): void {
     )
     .option('--train-tol <x>', 'dopri5 rtol = atol while training', positive, d.trainTol)
     .addOption(
-      new Option(
-        '--gradient <method>',
+      gradientOption(
         "gradient through the decoder solve (backprop: stores the forward solve's stages, no replay)",
-      )
-        .choices(GRADIENT_METHODS)
-        .default(d.gradient),
+        d.gradient,
+      ),
     )
     .option(
       '--eval-tol <x>',

@@ -5,14 +5,13 @@
 // --seeds N each seed runs in a child process of its own (experiments/mnist/seeds.ts).
 import { Option, type Command } from 'commander';
 import { runtimeFor, dtypeOption } from '../dtype.js';
+import { estimatorOption, gradientOption } from '../method-options.js';
 import {
   ArgumentError,
   type RuntimeDtype as Dtype,
   saveModel,
-  GRADIENT_METHODS,
   METHOD_NAMES,
   TABLEAUS,
-  TAYLOR_ESTIMATORS,
   isAdaptive,
   type MethodName,
   type WorkerPool,
@@ -105,20 +104,17 @@ export function registerMnistCommand(program: Command): void {
       d.lambdas,
     )
     .addOption(
-      new Option(
-        '--gradient <method>',
+      gradientOption(
         "gradient through the ODE block (backprop: keeps the forward solve's stages, no replay; more memory)",
-      )
-        .choices(GRADIENT_METHODS)
-        .default(d.gradient),
+        d.gradient,
+      ),
     )
     .addOption(
-      new Option(
+      estimatorOption(
         '--estimator <e>',
         'how R_K is estimated: stages (exact), stepRandom or stepStart (once per step, cheaper; src/terms/README.md)',
-      )
-        .choices(TAYLOR_ESTIMATORS)
-        .default(d.estimator),
+        d.estimator,
+      ),
     )
     .option('--no-lazy-terms', 'integrate R_K in the forward solve too (reports R_K of every batch; slower)')
     .addOption(
