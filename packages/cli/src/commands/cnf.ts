@@ -23,8 +23,8 @@ import {
 } from '../experiments/cnf/settings.js';
 import { compare, headline, runCnf, runCnfOn } from '../experiments/cnf/run.js';
 import { withWorkers, workersJson, workersOption } from '../workers.js';
-import { bitsPerDim, summaryJson, tableText } from '../experiments/cnf/summary.js';
-import { batchRatios } from '../experiments/cnf/evaluate.js';
+import { comparisonLines, summaryJson, tableText } from '../experiments/cnf/summary.js';
+import { runCnfMerge } from './cnf-merge.js';
 import {
   densitySpec,
   histogramPanel,
@@ -61,6 +61,11 @@ const solverList = (v: string): string[] => {
   }
   return xs;
 };
+const pathList = (v: string): string[] => {
+  const xs = v.split(',');
+  if (xs.some((x) => x.trim() === '')) throw new InvalidArgumentError('expected a comma-separated list of file paths.');
+  return xs;
+};
 const nonNegativeList = (v: string): number[] => {
   // 'none': no λ beyond the table's (a run of fixed-grid rows alone, say)
   if (v === 'none') return [];
@@ -79,6 +84,7 @@ type CnfOptions = CnfSettings & {
   samples: number;
   dtype: Dtype;
   workers: number;
+  merge?: string[];
 };
 
 export function registerCnfCommand(program: Command): void {
@@ -204,11 +210,17 @@ export function registerCnfCommand(program: Command): void {
       `directory for the figures, the models and the JSON; a previous output of this command is replaced when the run ends, other files are kept (default ${defaultOut('cnf')}, or ${defaultOut('cnf')}-<dataset>)`,
     )
     .option('--json <path>', 'where to write the results JSON (default: cnf.json, or cnf-<dataset>.json, in --out)')
+    .option(
+      '--merge <paths>',
+      'train nothing: summarise the rows of these results files (comma-separated; runs of one experiment trained apart, e.g. a process per core) as one run, written to --json; only --eval-tols (the headline tolerance first) and --nll-budget apply',
+      pathList,
+    )
     .addOption(forceOption())
     .option('--no-progress', 'no progress bar')
     .addOption(workersOption())
-    .action(async (opts: CnfOptions) =>
-      withWorkers(opts.workers, opts.dtype, async (pool) => {
+    .action(async (opts: CnfOptions, command: Command) => {
+      if (opts.merge) return runCnfMerge({ ...opts, merge: opts.merge }, command);
+      return withWorkers(opts.workers, opts.dtype, async (pool) => {
         const { out: outOpt, json: jsonOpt, force, progress, grid, samples, workers: _workers, ...rest } = opts;
         const s: CnfSettings = { ...CNF_COMMAND_DEFAULTS, ...rest };
         checkEstimatorSolvers(s);
@@ -254,26 +266,7 @@ export function registerCnfCommand(program: Command): void {
         const outcome = pool ? await runCnfOn(pool, rt, data, s, hooks) : runCnf(rt, data, s, hooks);
         const c = compare(outcome, s.nllBudget);
         console.log(tableText(outcome, data.dim));
-        if (data.trueTestNll !== undefined)
-          console.log(`the test set's NLL under the true density: ${data.trueTestNll.toFixed(4)} nats`);
-        if (c.reg && c.unreg) {
-          const [u, g] = [headline(c.unreg), headline(c.reg)];
-          const unit =
-            data.dim > 2
-              ? ` (${bitsPerDim(u.nll, data.dim).toFixed(4)} → ${bitsPerDim(g.nll, data.dim).toFixed(4)} bits/dim)`
-              : '';
-          console.log(
-            `TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe.toFixed(1)} → ${g.nfe.toFixed(1)} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`,
-          );
-          const ub = c.unreg.evals[0]?.nfeBatches ?? [],
-            gb = c.reg.evals[0]?.nfeBatches ?? [];
-          if (ub.length > 1 && ub.length === gb.length) {
-            const b = batchRatios(ub, gb);
-            console.log(
-              `NFE ratio batch by batch over ${ub.length} batches: ${b.mean.toFixed(3)} ± ${b.sd.toFixed(3)} (mean ± sd)`,
-            );
-          }
-        }
+        for (const line of comparisonLines(outcome, s, data.dim, data.trueTestNll)) console.log(line);
 
         const files: string[] = [];
         const writeSvg = async (name: string, spec: VegaLiteSpec) => output.write(name, await renderSvg(spec));
@@ -384,8 +377,8 @@ export function registerCnfCommand(program: Command): void {
         const saved =
           models.length === 0 ? 'no model' : models.length === 2 ? 'the two models' : `the ${models[0]} model`;
         console.log(`wrote ${jsonPath}, ${files.join(', ')} and ${saved} in ${out}/ (${wallSeconds.toFixed(0)} s)`);
-      }),
-    );
+      });
+    });
 }
 
 /** Half-width of a square that holds the data: the 99.5 % quantile of |coordinate|, with a margin. */

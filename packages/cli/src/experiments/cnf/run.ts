@@ -3,7 +3,7 @@
 import type { Runtime, WorkerPool } from 'taynode';
 import type { DensityData } from './data.js';
 import type { CnfSettings } from './settings.js';
-import { trainRow, trainRowOn, type RowProgress, type RowResult } from './train.js';
+import { trainRow, trainRowOn, type RowProgress, type RowRecord, type RowResult } from './train.js';
 import { runSteps, runStepsOn, type ObjectiveStep } from '../../workers.js';
 import type { Regulariser } from './model.js';
 
@@ -14,10 +14,11 @@ export interface CnfRunHooks {
   onRowEnd?: (row: RowResult) => void;
 }
 
-export interface CnfOutcome {
-  table: RowResult[];
+/** The rows trained (RowResult), or read back from JSON without their flows (RowRecord). */
+export interface CnfOutcome<R extends RowRecord = RowResult> {
+  table: R[];
   /** R_2 with dopri5 at every λ of the sweep (the table's λ included), sorted by λ */
-  sweep: RowResult[];
+  sweep: R[];
 }
 
 export const rowLabel = (reg: Regulariser, solver: string, lambda: number): string =>
@@ -73,16 +74,16 @@ function* cnfRows(
 }
 
 /** NLL and NFE of a row at the first evaluation tolerance (FFJORD's 1e-5 by default). */
-export const headline = (r: RowResult): { nll: number; nfe: number } => ({
+export const headline = (r: RowRecord): { nll: number; nfe: number } => ({
   nll: r.evals[0]?.nll ?? NaN,
   nfe: r.evals[0]?.nfe ?? NaN,
 });
 
-export interface CnfComparison {
-  unreg?: RowResult;
-  rnode?: RowResult;
+export interface CnfComparison<R extends RowRecord = RowResult> {
+  unreg?: R;
+  rnode?: R;
   /** the TayNODE run reported: fewest NFE among dopri5-trained R_2/R_3 runs within the NLL budget, else the lowest NLL */
-  reg?: RowResult;
+  reg?: R;
   withinBudget: boolean;
   nfeRatio: number;
   /** (reg NLL − unreg NLL) / |unreg NLL| */
@@ -93,7 +94,7 @@ export interface CnfComparison {
   atLeastAsFewAsRnode: boolean;
 }
 
-export function compare(outcome: CnfOutcome, budget: number): CnfComparison {
+export function compare<R extends RowRecord>(outcome: CnfOutcome<R>, budget: number): CnfComparison<R> {
   const adaptive = [...outcome.table, ...outcome.sweep].filter((r) => r.solver === 'dopri5');
   const unreg = adaptive.find((r) => r.regulariser === 'none');
   const rnode = adaptive.find((r) => r.regulariser === 'rnode');

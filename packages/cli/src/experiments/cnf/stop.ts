@@ -7,7 +7,8 @@
 // A fixed-length run ends by 'iterations'; a run whose loss or solver fails, by 'diverged'.
 import { ArgumentError } from 'taynode';
 
-export type StopReason = 'target' | 'patience' | 'max-iterations' | 'iterations' | 'diverged';
+export const STOP_REASONS = ['target', 'patience', 'max-iterations', 'iterations', 'diverged'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
 
 export interface StopRuleOptions {
   every: number;

@@ -3,7 +3,7 @@
 // run, all trained with dopri5, scored at the first evaluation tolerance).
 import type { CnfSettings } from './settings.js';
 import { compare, headline, type CnfOutcome } from './run.js';
-import type { RowResult } from './train.js';
+import type { RowRecord } from './train.js';
 import { batchRatios, meanAndSd, quantiles, type BatchEvaluation } from './evaluate.js';
 
 /**
@@ -12,7 +12,7 @@ import { batchRatios, meanAndSd, quantiles, type BatchEvaluation } from './evalu
  */
 export const bitsPerDim = (nll: number, dim: number): number => nll / (dim * Math.LN2);
 
-export function rowJson(r: RowResult, dim: number) {
+export function rowJson(r: RowRecord, dim: number) {
   return {
     regulariser: r.regulariser,
     solver: r.solver,
@@ -61,17 +61,22 @@ export function evalJson(e: BatchEvaluation, dim: number) {
   };
 }
 
-export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, extra: Record<string, unknown> = {}) {
+export function summaryJson(
+  outcome: CnfOutcome<RowRecord>,
+  s: CnfSettings,
+  dim: number,
+  extra: Record<string, unknown> = {},
+) {
   const c = compare(outcome, s.nllBudget);
-  const h = (r?: RowResult) => (r ? headline(r) : { nll: NaN, nfe: NaN });
+  const h = (r?: RowRecord) => (r ? headline(r) : { nll: NaN, nfe: NaN });
   const [u, g, rn] = [h(c.unreg), h(c.reg), h(c.rnode)];
-  const first = (r?: RowResult) => r?.evals[0];
-  const spread = (r?: RowResult) => ({ nfeSd: first(r)?.nfeSd ?? NaN, nllSe: first(r)?.nllSe ?? NaN });
+  const first = (r?: RowRecord) => r?.evals[0];
+  const spread = (r?: RowRecord) => ({ nfeSd: first(r)?.nfeSd ?? NaN, nllSe: first(r)?.nllSe ?? NaN });
   const [su, sg, srn] = [spread(c.unreg), spread(c.reg), spread(c.rnode)];
   const ub = first(c.unreg)?.nfeBatches ?? [],
     gb = first(c.reg)?.nfeBatches ?? [];
   const ratio = ub.length && ub.length === gb.length ? batchRatios(ub, gb) : { ratios: [], mean: NaN, sd: NaN };
-  const key = (r: RowResult) => `${r.regulariser}/${r.solver}`;
+  const key = (r: RowRecord) => `${r.regulariser}/${r.solver}`;
   const order = c.reg?.regulariser === 'r3' ? 3 : 2;
   return {
     dataset: s.dataset,
@@ -123,7 +128,7 @@ export function summaryJson(outcome: CnfOutcome, s: CnfSettings, dim: number, ex
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : 'NaN');
 
 /** Table 2 as text: one line per row. */
-export function tableText(outcome: CnfOutcome, dim: number): string {
+export function tableText(outcome: CnfOutcome<RowRecord>, dim: number): string {
   const tols = outcome.table[0]?.evals.map((e) => e.tol) ?? [];
   const head = [
     'training',
@@ -156,4 +161,32 @@ export function tableText(outcome: CnfOutcome, dim: number): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The lines under the table: the true NLL where known, and the comparison the target asks for. */
+export function comparisonLines(
+  outcome: CnfOutcome<RowRecord>,
+  s: CnfSettings,
+  dim: number,
+  trueTestNll?: number,
+): string[] {
+  const lines: string[] = [];
+  if (trueTestNll !== undefined)
+    lines.push(`the test set's NLL under the true density: ${trueTestNll.toFixed(4)} nats`);
+  const c = compare(outcome, s.nllBudget);
+  if (!c.reg || !c.unreg) return lines;
+  const [u, g] = [headline(c.unreg), headline(c.reg)];
+  const unit = dim > 2 ? ` (${bitsPerDim(u.nll, dim).toFixed(4)} → ${bitsPerDim(g.nll, dim).toFixed(4)} bits/dim)` : '';
+  lines.push(
+    `TayNODE ${c.reg.regulariser} λ=${c.reg.lambda}: NFE ${u.nfe.toFixed(1)} → ${g.nfe.toFixed(1)} (${c.nfeRatio.toFixed(2)}× fewer), NLL ${u.nll.toFixed(4)} → ${g.nll.toFixed(4)} (${(100 * c.nllChange).toFixed(2)} %)${unit}; target (≥ 1.6× fewer NFE, ≤ ${100 * s.nllBudget} % worse NLL) ${c.targetMet ? 'met' : 'not met'}; as few NFE as RNODE at no worse NLL: ${c.atLeastAsFewAsRnode ? 'yes' : 'no'}`,
+  );
+  const ub = c.unreg.evals[0]?.nfeBatches ?? [],
+    gb = c.reg.evals[0]?.nfeBatches ?? [];
+  if (ub.length > 1 && ub.length === gb.length) {
+    const b = batchRatios(ub, gb);
+    lines.push(
+      `NFE ratio batch by batch over ${ub.length} batches: ${b.mean.toFixed(3)} ± ${b.sd.toFixed(3)} (mean ± sd)`,
+    );
+  }
+  return lines;
 }

@@ -41,7 +41,8 @@ export interface RowProgress {
   nfeBackward: number;
 }
 
-export interface RowResult {
+/** A row as its JSON records it: everything but the trained flow (what `cnf --merge` reads back). */
+export interface RowRecord {
   regulariser: Regulariser;
   solver: string;
   lambda: number;
@@ -65,6 +66,9 @@ export interface RowResult {
   trainNfeBackward: number;
   /** per evaluation tolerance: exact-trace test NLL (nats, mean ± se over the points) and dopri5 NFE (mean ± sd over the batches) */
   evals: BatchEvaluation[];
+}
+
+export interface RowResult extends RowRecord {
   /** the trained flow (a float64 copy of a float32 run's weights: what was evaluated) */
   model: NeuralOde;
 }
