@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rejects } from 'node:assert/strict';
 import { Command } from 'commander';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerCnfCommand } from '../../../packages/cli/src/commands/cnf.js';
@@ -78,7 +78,7 @@ test('rows trained in two runs and merged: the summary of one run that trained t
   ]);
   await cnf([...tiny, '--regularisers', 'none,r3', '--sweep-lambdas', '0.1', '--out', join(dir, 'a'), '--json', partA]);
   await cnf([...tiny, '--regularisers', 'rnode', '--sweep-lambdas', 'none', '--out', join(dir, 'b'), '--json', partB]);
-  const lines = await cnf(['--merge', `${partB},${partA}`, '--json', merged]);
+  const lines = await cnf(['--merge', `${partB},${partA}`, '--out', join(dir, 'm'), '--json', merged]);
   const [w, m] = [read(whole), read(merged)];
   assert.equal(m.table.map(untimed), w.table.map(untimed), 'the rows, in the single run’s order');
   assert.equal(m.sweep.map(untimed), w.sweep.map(untimed));
@@ -102,6 +102,7 @@ test('rows trained in two runs and merged: the summary of one run that trained t
   );
   assert.ok(m.command.startsWith('taynode cnf'));
   assert.ok(lines.some((l) => l.startsWith('wrote ') && l.includes('3 rows and 1 sweep rows from 2 files')));
+  assert.ok(readFileSync(join(dir, 'm', 'cnf-tradeoff.svg'), 'utf8').includes('<svg'), 'Fig. 5c from the merged rows');
 });
 
 test('--eval-tols given to a merge picks the headline tolerance; a tolerance a row lacks is refused', async () => {
@@ -165,5 +166,7 @@ test('a row read back: NaN (null in JSON) stays NaN, and a malformed field is na
     /p: expected a cnf results object/,
   );
 });
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

@@ -31,8 +31,7 @@ import {
   modelDensityPanel,
   samplePanel,
   samplesSpec,
-  tradeoffSpec,
-  type TradeoffPoint,
+  outcomeTradeoffSpec,
 } from '../experiments/cnf/plots.js';
 import type { RowResult } from '../experiments/cnf/train.js';
 
@@ -212,7 +211,7 @@ export function registerCnfCommand(program: Command): void {
     .option('--json <path>', 'where to write the results JSON (default: cnf.json, or cnf-<dataset>.json, in --out)')
     .option(
       '--merge <paths>',
-      'train nothing: summarise the rows of these results files (comma-separated; runs of one experiment trained apart, e.g. a process per core) as one run, written to --json; only --eval-tols (the headline tolerance first) and --nll-budget apply',
+      'train nothing: summarise the rows of these results files (comma-separated; runs of one experiment trained apart, e.g. a process per core) as one run, written to --json, with Fig. 5c in --out if given; only --eval-tols (the headline tolerance first), --nll-budget, --out and --force apply',
       pathList,
     )
     .addOption(forceOption())
@@ -270,34 +269,7 @@ export function registerCnfCommand(program: Command): void {
 
         const files: string[] = [];
         const writeSvg = async (name: string, spec: VegaLiteSpec) => output.write(name, await renderSvg(spec));
-        const points: TradeoffPoint[] = [];
-        const add = (r: RowResult | undefined, series: string) => {
-          if (r)
-            points.push({
-              label: series === 'unregularised' ? 'λ = 0' : `λ = ${r.lambda}`,
-              series,
-              lambda: r.lambda,
-              ...headline(r),
-            });
-        };
-        add(c.unreg, 'unregularised');
-        outcome.sweep.forEach((r) => add(r, 'R_2 sweep'));
-        add(c.rnode, 'RNODE');
-        add(
-          outcome.table.find((r) => r.regulariser === 'r3' && r.solver === 'dopri5'),
-          'R_3',
-        );
-        const nllTitle = data.dim > 2 ? 'test NLL (nats; bits/dim = NLL / (D ln 2))' : 'test NLL (nats)';
-        files.push(
-          await writeSvg(
-            'cnf-tradeoff.svg',
-            tradeoffSpec(
-              points,
-              `${s.dataset}: test NLL against dopri5 NFE (tol ${s.evalTols[0]}), trained with dopri5`,
-              nllTitle,
-            ),
-          ),
-        );
+        files.push(await writeSvg('cnf-tradeoff.svg', outcomeTradeoffSpec(outcome, s, data.dim)));
         if (data.dim === 2 && c.unreg && c.reg) {
           const range = plotRange(data.train);
           const tol = s.evalTols[0];

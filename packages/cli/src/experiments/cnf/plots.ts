@@ -5,6 +5,9 @@ import type { Rng, NeuralOde } from 'taynode';
 import type { VegaLiteSpec } from '../../plots.js';
 import { labelLayers, paddedDomain, placeLabels } from '../../plot-labels.js';
 import { evaluateDensity, sampleFlow } from './model.js';
+import { compare, headline, type CnfOutcome } from './run.js';
+import type { CnfSettings } from './settings.js';
+import type { RowRecord } from './train.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -15,6 +18,37 @@ export interface TradeoffPoint {
   lambda: number;
   nll: number;
   nfe: number;
+}
+
+/**
+ * Fig. 5c of a run: its rows at the first evaluation tolerance, as `taynode cnf` reports them (λ = 0,
+ * the R_2 sweep, RNODE and R_3; dopri5 rows); the same from a merge (`--merge`).
+ */
+export function outcomeTradeoffSpec(outcome: CnfOutcome<RowRecord>, s: CnfSettings, dim: number): VegaLiteSpec {
+  const c = compare(outcome, s.nllBudget);
+  const points: TradeoffPoint[] = [];
+  const add = (r: RowRecord | undefined, series: string) => {
+    if (r)
+      points.push({
+        label: series === 'unregularised' ? 'λ = 0' : `λ = ${r.lambda}`,
+        series,
+        lambda: r.lambda,
+        ...headline(r),
+      });
+  };
+  add(c.unreg, 'unregularised');
+  outcome.sweep.forEach((r) => add(r, 'R_2 sweep'));
+  add(c.rnode, 'RNODE');
+  add(
+    outcome.table.find((r) => r.regulariser === 'r3' && r.solver === 'dopri5'),
+    'R_3',
+  );
+  const nllTitle = dim > 2 ? 'test NLL (nats; bits/dim = NLL / (D ln 2))' : 'test NLL (nats)';
+  return tradeoffSpec(
+    points,
+    `${s.dataset}: test NLL against dopri5 NFE (tol ${s.evalTols[0]}), trained with dopri5`,
+    nllTitle,
+  );
 }
 
 /** Fig. 5c: test NLL against dopri5 NFE, the R_2 sweep as a line, the other runs as marked points. */
