@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { renderSvg } from '../packages/cli/src/plots.js';
 import { fig5aSpec } from '../packages/cli/src/experiments/mnist/plots.js';
 import type { MnistRun } from '../packages/cli/src/experiments/mnist/run.js';
-import { tradeoffSpec, type TradeoffPoint } from '../packages/cli/src/experiments/cnf/plots.js';
+import { outcomeTradeoffSpec } from '../packages/cli/src/experiments/cnf/plots.js';
+import { rowFromJson } from '../packages/cli/src/experiments/cnf/merge.js';
 import { trajectoriesSpec, trajectoryPanel } from '../packages/cli/src/experiments/toy-plot.js';
 import { createRuntimeSync, decodeSafetensors, loadModel, Rng } from 'taynode';
 import { architecture, latentData, type LatentSettings } from '../packages/cli/src/experiments/latent/run.js';
@@ -38,40 +39,17 @@ const runs = mnist.sweep.map(
 );
 write('results/mnist/fig5a-loss-nfe.svg', await renderSvg(fig5aSpec(runs, mnist.settings.evalTol)));
 
-// The trade-off's points as `taynode cnf` builds them: λ = 0, the R_2 sweep, RNODE and R_3 (dopri5
-// rows), each at its first evaluation tolerance.
-interface Row {
-  regulariser: string;
-  solver: string;
-  lambda: number;
-  eval: { nll: number; nfe: number }[];
-}
+// The trade-off as `taynode cnf` draws it, from the JSON's rows read back as `cnf --merge` reads them.
 const cnf = read('bench/results/cnf-mixture16.json');
-const dopri = (regulariser: string) =>
-  (cnf.table as Row[]).find((r) => r.regulariser === regulariser && r.solver === 'dopri5');
-const points: TradeoffPoint[] = [];
-const add = (r: Row | undefined, series: string) => {
-  if (r)
-    points.push({
-      label: series === 'unregularised' ? 'λ = 0' : `λ = ${r.lambda}`,
-      series,
-      lambda: r.lambda,
-      nll: r.eval[0]?.nll ?? NaN,
-      nfe: r.eval[0]?.nfe ?? NaN,
-    });
-};
-add(dopri('none'), 'unregularised');
-(cnf.sweep as Row[]).forEach((r) => add(r, 'R_2 sweep'));
-add(dopri('rnode'), 'RNODE');
-add(dopri('r3'), 'R_3');
-const nllTitle = cnf.dim > 2 ? 'test NLL (nats; bits/dim = NLL / (D ln 2))' : 'test NLL (nats)';
+const cnfRows = (list: unknown[], part: string) =>
+  list.map((r, i) => rowFromJson(r, `bench/results/cnf-mixture16.json: ${part}[${i}]`));
 write(
   'results/cnf-mixture16/cnf-tradeoff.svg',
   await renderSvg(
-    tradeoffSpec(
-      points,
-      `${cnf.dataset}: test NLL against dopri5 NFE (tol ${cnf.settings.evalTols[0]}), trained with dopri5`,
-      nllTitle,
+    outcomeTradeoffSpec(
+      { table: cnfRows(cnf.table, 'table'), sweep: cnfRows(cnf.sweep, 'sweep') },
+      cnf.settings,
+      cnf.dim,
     ),
   ),
 );
@@ -174,7 +152,7 @@ const range = plotRange(flowData.train);
 const flowFile = (name: string) =>
   loadModel(rt, readFileSync(new URL(`../results/cnf/cnf-${name}.safetensors`, import.meta.url)));
 const [flowUnreg, flowReg] = [flowFile('unregularised'), flowFile('regularised')];
-const examples = (flows.table as (Row & { eval: { examples: number }[] })[])[0].eval[0].examples;
+const examples = (flows.table as { eval: { examples: number }[] }[])[0].eval[0].examples;
 const reported = (nfe: number) => ({ nfe, what: `the ${examples} test examples (as in the JSON)` });
 const tol = fs.evalTols[0];
 write(
