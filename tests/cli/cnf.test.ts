@@ -329,4 +329,40 @@ test("taynode cnf --sweep-lambdas none: fixed-grid rows alone, no sweep; the dop
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('taynode cnf --regularisers r3 (rows trained apart): the R_3 model is saved and reported, with no ratio to invent', async () => {
+  const { r, dir, logs } = await runCnf([
+    '--dataset',
+    'moons',
+    '--iterations',
+    '2',
+    '--hidden',
+    '4',
+    '--train-size',
+    '40',
+    '--test-size',
+    '20',
+    '--batch-size',
+    '20',
+    '--solvers',
+    'dopri5',
+    '--regularisers',
+    'r3',
+    '--sweep-lambdas',
+    'none',
+    '--grid',
+    '4',
+    '--samples',
+    '10',
+  ]);
+  assert.is(r.nfe_reg, r.table[0].eval[0].nfe);
+  assert.is(r.order, 3);
+  assert.is(r.nfe_unreg, null);
+  assert.is(r.nfe_ratio, null);
+  assert.is(r.target_met, false);
+  assert.ok(existsSync(join(dir, 'cnf-regularised.safetensors')));
+  assert.not.ok(existsSync(join(dir, 'cnf-unregularised.safetensors')));
+  assert.ok(logs.some((l) => l.includes('and the regularised model in')));
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test.run();

@@ -197,6 +197,12 @@ test('the reported TayNODE run: fewest NFE within the NLL budget; the target nee
   assert.ok(c.targetMet && c.withinBudget && c.atLeastAsFewAsRnode);
   const none = compare({ table: [table[0], row('r2', 0.01, 3.5, 20)], sweep: [] }, 0.01);
   assert.not.ok(none.withinBudget || none.targetMet);
+  // rows trained apart, no unregularised row: the TayNODE run of lowest NLL (its model is saved), no ratio
+  const apart = compare({ table: [table[1], table[2], table[3]], sweep: [] }, 0.01);
+  assert.is(apart.reg, table[2]);
+  assert.ok(apart.unreg === undefined && Number.isNaN(apart.nfeRatio) && Number.isNaN(apart.nllChange));
+  assert.not.ok(apart.withinBudget || apart.targetMet);
+  assert.not.ok(apart.atLeastAsFewAsRnode, 'R_2 at 80 NFE against RNODE at 70: more');
 });
 
 test("trainingTerms: R_2 / R_3 take the Taylor estimator asked for ('stages' by default); RNODE has no such option", () => {

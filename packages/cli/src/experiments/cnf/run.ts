@@ -82,7 +82,7 @@ export const headline = (r: RowRecord): { nll: number; nfe: number } => ({
 export interface CnfComparison<R extends RowRecord = RowResult> {
   unreg?: R;
   rnode?: R;
-  /** the TayNODE run reported: fewest NFE among dopri5-trained R_2/R_3 runs within the NLL budget, else the lowest NLL */
+  /** the TayNODE run reported: fewest NFE among dopri5-trained R_2/R_3 runs within the NLL budget, else (or without an unregularised row) the lowest NLL */
   reg?: R;
   withinBudget: boolean;
   nfeRatio: number;
@@ -104,16 +104,21 @@ export function compare<R extends RowRecord>(outcome: CnfOutcome<R>, budget: num
       Number.isFinite(headline(r).nll) &&
       Number.isFinite(headline(r).nfe),
   );
-  if (!unreg || !tays.length)
-    return {
-      unreg,
-      rnode,
-      withinBudget: false,
-      nfeRatio: NaN,
-      nllChange: NaN,
-      targetMet: false,
-      atLeastAsFewAsRnode: false,
-    };
+  const vsRnode = (h: { nll: number; nfe: number }) => {
+    const rn = rnode ? headline(rnode) : undefined;
+    return (
+      rn !== undefined && Number.isFinite(rn.nfe) && h.nfe <= rn.nfe && h.nll <= rn.nll + budget * Math.abs(rn.nll)
+    );
+  };
+  const lowestNll = (rows: R[]) => rows.reduce((a, b) => (headline(b).nll < headline(a).nll ? b : a));
+  const none = { withinBudget: false, nfeRatio: NaN, nllChange: NaN, targetMet: false };
+  if (!tays.length) return { unreg, rnode, ...none, atLeastAsFewAsRnode: false };
+  // Rows trained apart (no unregularised row here): the TayNODE run of lowest NLL, nothing to compare
+  // it with but RNODE; its model is saved all the same.
+  if (!unreg) {
+    const reg = lowestNll(tays);
+    return { unreg, rnode, reg, ...none, atLeastAsFewAsRnode: vsRnode(headline(reg)) };
+  }
   const base = headline(unreg);
   const ok = tays.filter((r) => headline(r).nll <= base.nll + budget * Math.abs(base.nll));
   const reg = ok.length
@@ -122,11 +127,10 @@ export function compare<R extends RowRecord>(outcome: CnfOutcome<R>, budget: num
           ? b
           : a,
       )
-    : tays.reduce((a, b) => (headline(b).nll < headline(a).nll ? b : a));
+    : lowestNll(tays);
   const h = headline(reg);
   const nfeRatio = base.nfe / h.nfe;
   const nllChange = (h.nll - base.nll) / Math.abs(base.nll);
-  const rn = rnode ? headline(rnode) : undefined;
   return {
     unreg,
     rnode,
@@ -135,7 +139,6 @@ export function compare<R extends RowRecord>(outcome: CnfOutcome<R>, budget: num
     nfeRatio,
     nllChange,
     targetMet: ok.length > 0 && nfeRatio >= 1.6,
-    atLeastAsFewAsRnode:
-      rn !== undefined && Number.isFinite(rn.nfe) && h.nfe <= rn.nfe && h.nll <= rn.nll + budget * Math.abs(rn.nll),
+    atLeastAsFewAsRnode: vsRnode(h),
   };
 }
