@@ -288,31 +288,30 @@ test('taynode cnf refuses the stepRandom R_K estimator with a fixed-grid solver 
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A tiny run of some rows alone (no sweep); the caller names the solvers and regularisers. */
+const tinyRowsAlone = [
+  '--dataset',
+  'moons',
+  '--iterations',
+  '2',
+  '--hidden',
+  '4',
+  '--train-size',
+  '40',
+  '--test-size',
+  '20',
+  '--batch-size',
+  '20',
+  '--sweep-lambdas',
+  'none',
+  '--grid',
+  '4',
+  '--samples',
+  '10',
+];
+
 test("taynode cnf --sweep-lambdas none: fixed-grid rows alone, no sweep; the dopri5 comparison's figures are NaN, not invented", async () => {
-  const { r, dir, logs } = await runCnf([
-    '--dataset',
-    'moons',
-    '--iterations',
-    '2',
-    '--hidden',
-    '4',
-    '--train-size',
-    '40',
-    '--test-size',
-    '20',
-    '--batch-size',
-    '20',
-    '--solvers',
-    'rk4-2',
-    '--regularisers',
-    'none,r2',
-    '--sweep-lambdas',
-    'none',
-    '--grid',
-    '4',
-    '--samples',
-    '10',
-  ]);
+  const { r, dir, logs } = await runCnf([...tinyRowsAlone, '--solvers', 'rk4-2', '--regularisers', 'none,r2']);
   assert.equal(r.settings.sweepLambdas, []);
   assert.equal(
     r.table.map((row: { regulariser: string; solver: string }) => `${row.regulariser}/${row.solver}`),
@@ -330,30 +329,7 @@ test("taynode cnf --sweep-lambdas none: fixed-grid rows alone, no sweep; the dop
 });
 
 test('taynode cnf --regularisers r3 (rows trained apart): the R_3 model is saved and reported, with no ratio to invent', async () => {
-  const { r, dir, logs } = await runCnf([
-    '--dataset',
-    'moons',
-    '--iterations',
-    '2',
-    '--hidden',
-    '4',
-    '--train-size',
-    '40',
-    '--test-size',
-    '20',
-    '--batch-size',
-    '20',
-    '--solvers',
-    'dopri5',
-    '--regularisers',
-    'r3',
-    '--sweep-lambdas',
-    'none',
-    '--grid',
-    '4',
-    '--samples',
-    '10',
-  ]);
+  const { r, dir, logs } = await runCnf([...tinyRowsAlone, '--solvers', 'dopri5', '--regularisers', 'r3']);
   assert.is(r.nfe_reg, r.table[0].eval[0].nfe);
   assert.is(r.order, 3);
   assert.is(r.nfe_unreg, null);
