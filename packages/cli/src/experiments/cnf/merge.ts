@@ -166,24 +166,15 @@ export function mergeCnfResults(files: CnfResultsFile[], evalTols?: number[]): M
 
   const table: RowRecord[] = [];
   const sweep: RowRecord[] = [];
-  const settings: CnfSettings = {
-    ...first.settings,
-    regularisers: [],
-    solvers: [],
-    sweepLambdas: [],
-    evalTols: [...tols],
-  };
+  const settings: CnfSettings = { ...first.settings, solvers: [], evalTols: [...tols] };
   const lambdaFrom: Partial<Record<'rnodeLambda' | 'r2Lambda' | 'r3Lambda', string>> = {};
   for (const f of parsed) {
     const rows = (list: unknown[], part: string) =>
       list.map((r, i) => inTolOrder(rowFromJson(r, `${f.path}: ${part}[${i}]`), tols, `${f.path}: ${part}[${i}]`));
-    const fileTable = rows(f.json.table as unknown[], 'table');
-    for (const r of fileTable) {
-      const twin = table.find((t) => t.regulariser === r.regulariser && t.solver === r.solver);
-      if (twin)
+    for (const r of rows(f.json.table as unknown[], 'table')) {
+      if (table.some((t) => t.regulariser === r.regulariser && t.solver === r.solver))
         throw new MergeError(`${f.path}: a second ${r.regulariser} ${r.solver} row (one per regulariser and solver)`);
       table.push(r);
-      if (!settings.regularisers.includes(r.regulariser)) settings.regularisers.push(r.regulariser);
       if (!settings.solvers.includes(r.solver)) settings.solvers.push(r.solver);
       const key = LAMBDA_SETTING[r.regulariser];
       if (key) {
@@ -198,16 +189,15 @@ export function mergeCnfResults(files: CnfResultsFile[], evalTols?: number[]): M
       if (sweep.some((w) => w.lambda === r.lambda))
         throw new MergeError(`${f.path}: a second sweep row at λ=${r.lambda}`);
       sweep.push(r);
-      settings.sweepLambdas.push(r.lambda);
     }
   }
   // the order of a single run: by training solver (as first met), then none, rnode, r2, r3
   const rank = (r: RowRecord) =>
     settings.solvers.indexOf(r.solver) * REGULARISERS.length + REGULARISERS.indexOf(r.regulariser);
   table.sort((a, b) => rank(a) - rank(b));
-  settings.regularisers.sort((a, b) => REGULARISERS.indexOf(a) - REGULARISERS.indexOf(b));
   sweep.sort((a, b) => a.lambda - b.lambda);
-  settings.sweepLambdas.sort((a, b) => a - b);
+  settings.regularisers = REGULARISERS.filter((g) => table.some((r) => r.regulariser === g));
+  settings.sweepLambdas = sweep.map((r) => r.lambda);
   return {
     outcome: { table, sweep },
     settings,
